@@ -1,0 +1,71 @@
+"""The ``assess`` command. With no arguments it opens the TUI.
+
+Each area registers its subcommands from its own module (``assess/cli/<area>.py``); every command
+takes ``--db``, prints machine-readable output with ``--format csv|json``, exits non-zero with a
+one-line error on bad input, and changes nothing when it fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+# Subcommand modules, in the order their commands appear in --help.
+MODULES = ["core"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assess",
+        description="考核评议终端。不带参数运行时打开界面。",
+    )
+    parser.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB）")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for name in MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (len(argv) == 2 and argv[0] == "--db"):
+        db = argv[1] if argv else None
+        from screens.app import run_app
+
+        return run_app(db)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from assess.errors import AssessError, InputErrors
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        rc = args.func(args)
+    except InputErrors as e:
+        for line in e.lines():
+            print(f"错误：{line}", file=sys.stderr)
+        return 1
+    except AssessError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断，未作更改。", file=sys.stderr)
+        return 130
+    except Exception as e:  # an unexpected failure still gets one line, and the log the details
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(e, OperationalError):
+            print(f"错误：数据库不可用：{str(e.orig).strip().splitlines()[0]}", file=sys.stderr)
+            return 1
+        logging.getLogger("assess").debug("unexpected", exc_info=True)
+        print(f"错误：{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    return int(rc or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Shared pieces of the command line: database, acting user, output formats, errors."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..errors import AuthError
+from ..roles import Actor
+
+FORMATS = ("table", "csv", "json")
+
+
+def add_common(p: argparse.ArgumentParser, *, formats: Sequence[str] = FORMATS) -> None:
+    p.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB 或用户数据目录）")
+    p.add_argument("--format", choices=list(formats), default=formats[0], help="输出格式")
+    p.add_argument("--user", help="操作用户（默认 $ASSESS_USER）；密码取自 $ASSESS_PASSWORD 或终端提示")
+
+
+def open_db(args: argparse.Namespace):
+    from ..db import open_database
+    from ..settings import resolve_db_url
+
+    return open_database(resolve_db_url(getattr(args, "db", None)))
+
+
+def acting_user(args: argparse.Namespace, db) -> Actor:
+    """Authenticate the user a write is attributed to."""
+    from ..users import authenticate
+
+    username = getattr(args, "user", None) or os.environ.get("ASSESS_USER")
+    if not username:
+        raise AuthError("此命令会修改数据：请用 --user 或 ASSESS_USER 指明操作用户。")
+    password = os.environ.get("ASSESS_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise AuthError("需要密码：请设置 ASSESS_PASSWORD，或在终端中运行以输入密码。")
+        password = getpass.getpass(f"{username} 的密码：")
+    return authenticate(db, username, password)
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def _width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, out=None, headers: Sequence[str] | None = None) -> None:
+    """Print rows as an aligned table, CSV (header row first) or JSON (a list of objects)."""
+    out = out or sys.stdout
+    rows = list(rows)
+    if fmt == "json":
+        json.dump([{c: r.get(c) for c in columns} for r in rows], out, ensure_ascii=False, indent=2, default=str)
+        out.write("\n")
+        return
+    if fmt == "csv":
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([r.get(c, "") if r.get(c) is not None else "" for c in columns])
+        return
+    heads = list(headers or columns)
+    cells = [[_text(r.get(c)) for c in columns] for r in rows]
+    widths = [max([_width(h)] + [_width(row[i]) for row in cells]) for i, h in enumerate(heads)]
+
+    def line(vals: list[str]) -> str:
+        return "  ".join(v + " " * (widths[i] - _width(v)) for i, v in enumerate(vals)).rstrip()
+
+    out.write(line(heads) + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write(line(row) + "\n")
+
+
+def emit_message(args: argparse.Namespace, message: str, **data: Any) -> None:
+    """Print a one-line result; with --format json, an object with the message and data."""
+    if getattr(args, "format", "table") == "json":
+        json.dump({"message": message, **data}, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        print(message)

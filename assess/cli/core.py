@@ -1,0 +1,250 @@
+"""Core commands: init, user, units, cadres, audit, roles, backup."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+
+from .common import acting_user, add_common, emit, emit_message, open_db
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="创建或升级数据库到最新结构")
+    add_common(p)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("roles", help="列出角色 × 操作权限表")
+    p.add_argument("--format", choices=["table", "markdown"], default="table")
+    p.set_defaults(func=cmd_roles)
+
+    # users
+    p = sub.add_parser("user", help="用户管理")
+    us = p.add_subparsers(dest="user_cmd", metavar="子命令")
+    q = us.add_parser("add", help="新增用户；新用户的密码从标准输入读取")
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=["admin", "clerk", "inspector", "reviewer", "committee"])
+    q.add_argument("--display-name")
+    add_common(q)
+    q.set_defaults(func=cmd_user_add)
+    q = us.add_parser("list", help="列出用户")
+    add_common(q)
+    q.set_defaults(func=cmd_user_list)
+    q = us.add_parser("deactivate", help="停用用户")
+    q.add_argument("name")
+    add_common(q)
+    q.set_defaults(func=cmd_user_deactivate)
+
+    # units
+    p = sub.add_parser("units", help="单位管理")
+    us = p.add_subparsers(dest="units_cmd", metavar="子命令")
+    q = us.add_parser("import", help="从 CSV/XLSX 导入单位（code,name,category[,parent_code]）")
+    q.add_argument("file")
+    add_common(q)
+    q.set_defaults(func=cmd_units_import)
+    q = us.add_parser("list", help="列出单位")
+    q.add_argument("--search", default="")
+    add_common(q)
+    q.set_defaults(func=cmd_units_list)
+    q = us.add_parser("add", help="新增单位")
+    q.add_argument("code")
+    q.add_argument("name")
+    q.add_argument("category")
+    q.add_argument("--parent")
+    add_common(q)
+    q.set_defaults(func=cmd_units_add)
+    q = us.add_parser("deactivate", help="停用单位（不删除）")
+    q.add_argument("code")
+    add_common(q)
+    q.set_defaults(func=cmd_units_deactivate)
+
+    # cadres
+    p = sub.add_parser("cadres", help="干部管理")
+    us = p.add_subparsers(dest="cadres_cmd", metavar="子命令")
+    q = us.add_parser("import", help="从 CSV/XLSX 导入干部（code,name,unit_code,position[,risk_level]）")
+    q.add_argument("file")
+    add_common(q)
+    q.set_defaults(func=cmd_cadres_import)
+    q = us.add_parser("list", help="列出干部")
+    q.add_argument("--search", default="")
+    q.add_argument("--unit")
+    add_common(q)
+    q.set_defaults(func=cmd_cadres_list)
+
+    # audit
+    p = sub.add_parser("audit", help="审计链")
+    us = p.add_subparsers(dest="audit_cmd", metavar="子命令")
+    q = us.add_parser("verify", help="重新计算审计哈希链；被改动时以 1 退出并指出第一条坏记录")
+    q.add_argument("--anchor", help="先前打印的链头哈希：用于发现尾部截断")
+    add_common(q)
+    q.set_defaults(func=cmd_audit_verify)
+    q = us.add_parser("log", help="列出最近的审计记录")
+    q.add_argument("--limit", type=int, default=50)
+    add_common(q)
+    q.set_defaults(func=cmd_audit_log)
+
+    p = sub.add_parser("backup", help="在线备份 SQLite 数据库（备份 API，非文件复制）")
+    p.add_argument("path")
+    add_common(p)
+    p.set_defaults(func=cmd_backup)
+
+
+def cmd_init(args) -> int:
+    from ..db import Database
+    from ..settings import resolve_db_url
+
+    db = Database(resolve_db_url(args.db))
+    before = db.current_revision()
+    backup = db.upgrade()
+    after = db.current_revision()
+    msg = f"数据库已就绪：{db.url}（结构版本 {after}）"
+    if before != after and before:
+        msg += f"，已从 {before} 升级"
+    if backup:
+        msg += f"，升级前备份：{backup}"
+    emit_message(args, msg, revision=after, backup=str(backup) if backup else None)
+    return 0
+
+
+def cmd_roles(args) -> int:
+    from ..roles import ACTIONS, ROLES, roles_table_markdown
+
+    if args.format == "markdown":
+        sys.stdout.write(roles_table_markdown())
+        return 0
+    rows = [{"action": a, "desc": d, **{r: ("✓" if r in rs else "") for r in ROLES}} for a, (rs, d) in ACTIONS.items()]
+    emit(rows, ["action", "desc", *ROLES], "table")
+    return 0
+
+
+def _read_new_password() -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        pw = getpass.getpass("新用户密码：")
+        if getpass.getpass("再输入一次：") != pw:
+            from ..errors import AssessError
+
+            raise AssessError("两次输入的密码不一致。")
+        return pw
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_user_add(args) -> int:
+    from ..users import add_user, user_count
+
+    db = open_db(args)
+    actor = acting_user(args, db) if user_count(db) > 0 else None
+    password = _read_new_password()
+    add_user(db, actor, args.name, args.role, password, args.display_name)
+    emit_message(args, f"已新增用户 {args.name}（{args.role}）", username=args.name, role=args.role)
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    from ..users import list_users
+
+    emit(list_users(open_db(args)), ["username", "display_name", "role", "active"], args.format)
+    return 0
+
+
+def cmd_user_deactivate(args) -> int:
+    from ..users import set_active
+
+    db = open_db(args)
+    set_active(db, acting_user(args, db), args.name, False)
+    emit_message(args, f"已停用用户 {args.name}")
+    return 0
+
+
+def cmd_units_import(args) -> int:
+    from ..units import import_units
+
+    db = open_db(args)
+    n = import_units(db, acting_user(args, db), args.file)
+    emit_message(args, f"已导入 {n} 个单位", count=n)
+    return 0
+
+
+def cmd_units_list(args) -> int:
+    from ..units import list_units
+
+    rows = [asdict(u) for u in list_units(open_db(args), args.search)]
+    emit(rows, ["code", "name", "category", "parent_code", "active"], args.format)
+    return 0
+
+
+def cmd_units_add(args) -> int:
+    from ..units import add_unit
+
+    db = open_db(args)
+    add_unit(db, acting_user(args, db), args.code, args.name, args.category, args.parent)
+    emit_message(args, f"已新增单位 {args.code} {args.name}")
+    return 0
+
+
+def cmd_units_deactivate(args) -> int:
+    from ..units import set_unit_active
+
+    db = open_db(args)
+    set_unit_active(db, acting_user(args, db), args.code, False)
+    emit_message(args, f"已停用单位 {args.code}")
+    return 0
+
+
+def cmd_cadres_import(args) -> int:
+    from ..units import import_cadres
+
+    db = open_db(args)
+    n = import_cadres(db, acting_user(args, db), args.file)
+    emit_message(args, f"已导入 {n} 名干部", count=n)
+    return 0
+
+
+def cmd_cadres_list(args) -> int:
+    from ..units import list_cadres
+
+    rows = [asdict(c) for c in list_cadres(open_db(args), args.search, args.unit)]
+    emit(rows, ["code", "name", "unit_code", "unit_name", "position", "risk_level", "active"], args.format)
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from .. import audit
+
+    result = audit.verify(open_db(args), anchor=args.anchor)
+    if args.format == "table":
+        print(result.message())
+    else:
+        emit([{"ok": result.ok, "count": result.count, "head_seq": result.head_seq, "head_hash": result.head_hash,
+               "first_bad_seq": result.first_bad_seq, "problem": result.problem}],
+             ["ok", "count", "head_seq", "head_hash", "first_bad_seq", "problem"], args.format)
+    if not result.ok:
+        print(f"错误：{result.message()}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_audit_log(args) -> int:
+    from sqlmodel import select
+
+    from ..models import AuditRecord
+
+    db = open_db(args)
+    with db.read() as s:
+        recs = s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(args.limit)).all()
+    rows = [{"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "hash": r.hash[:16]} for r in recs]
+    emit(rows, ["seq", "at", "actor", "action", "hash"], args.format)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from .. import audit
+    from ..roles import authorize
+
+    db = open_db(args)
+    actor = acting_user(args, db)
+    authorize(actor, "db.backup")
+    path = db.backup(args.path)
+    seq, head = audit.chain_head(db)
+    emit_message(args, f"已备份到 {path}（审计链头 #{seq} {head}）", path=str(path), audit_head=head)
+    return 0

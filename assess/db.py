@@ -1,0 +1,208 @@
+"""Database access: engines for SQLite and PostgreSQL, transactions, migrations, online backup.
+
+SQLite is opened with WAL, ``synchronous=FULL``, ``foreign_keys=ON`` and a busy timeout; write
+transactions begin IMMEDIATE so that concurrent clerks queue on the lock instead of failing with
+"database is locked" at commit time. PostgreSQL runs the same code and migrations.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the directory (0700) and an empty database file (0600) before SQLite opens it,
+    so that the file, and the -wal and -shm files SQLite derives from it, are private."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    path = sqlite_path(url)
+    if url.startswith("sqlite"):
+        if path is not None:
+            _prepare_sqlite_file(path)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+            # Let SQLAlchemy's "begin" event issue BEGIN itself (IMMEDIATE for writes).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            if path is not None:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # pragma: no cover - exercised by every test
+            mode = "IMMEDIATE" if conn.get_execution_options().get("assess_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """One database: an engine plus helpers for read and write transactions."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._write_engine = self.engine.execution_options(assess_write=True)
+
+    # -- properties ---------------------------------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def path(self) -> Path | None:
+        return sqlite_path(self.url)
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read session. Closing it ends the transaction without expiring loaded objects."""
+        from sqlmodel import Session
+
+        with Session(self.engine, expire_on_commit=False) as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: BEGIN IMMEDIATE on SQLite, committed durably on success,
+        rolled back on any exception."""
+        from sqlmodel import Session
+
+        with Session(self._write_engine, expire_on_commit=False) as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- migrations ---------------------------------------------------------------------------
+    def _alembic_config(self, connection=None):
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        if connection is not None:
+            cfg.attributes["connection"] = connection
+        return cfg
+
+    def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        heads = ScriptDirectory.from_config(self._alembic_config()).get_heads()
+        return ",".join(sorted(heads)) if heads else None
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            heads = MigrationContext.configure(conn).get_current_heads()
+        return ",".join(sorted(heads)) if heads else None
+
+    def has_user_tables(self) -> bool:
+        from sqlalchemy import inspect
+
+        names = set(inspect(self.engine).get_table_names())
+        names.discard("alembic_version")
+        return bool(names)
+
+    def needs_upgrade(self) -> bool:
+        return self.current_revision() != self.head_revision()
+
+    def upgrade(self, *, backup: bool = True) -> Path | None:
+        """Bring the schema to the newest migration. An existing SQLite database at an older
+        revision is first copied with the online backup API; the copy's path is returned."""
+        from alembic import command
+
+        backup_path = None
+        if not self.needs_upgrade():
+            return None
+        if backup and self.is_sqlite and self.path is not None and self.has_user_tables():
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            rev = (self.current_revision() or "base").replace(",", "+")
+            backup_path = self.path.with_name(f"{self.path.name}.pre-{rev}-{stamp}.bak")
+            self.backup(backup_path)
+            log.info("backup before migration: %s", backup_path)
+        with self.engine.begin() as conn:
+            command.upgrade(self._alembic_config(conn), "heads")
+        return backup_path
+
+    # -- backup ---------------------------------------------------------------------------------
+    def backup(self, dest: Path) -> Path:
+        """Copy a SQLite database with the online backup API (consistent while others write)."""
+        if not self.is_sqlite or self.path is None:
+            from .errors import AssessError
+
+            raise AssessError("在线备份仅适用于 SQLite；PostgreSQL 请使用 pg_dump（见 README）。")
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            dest.unlink()
+        fd = os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        return dest
+
+
+def open_database(url: str, *, upgrade: bool = True) -> Database:
+    """Open (and, unless told otherwise, migrate) the database at ``url``."""
+    db = Database(url)
+    if upgrade:
+        db.upgrade()
+    return db

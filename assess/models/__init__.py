@@ -1,0 +1,89 @@
+"""The data model of the whole domain (see the glossary in DESIGN.md).
+
+Importing this package registers every table on ``SQLModel.metadata``; migrations under
+``assess/migrations`` are the only way the schema changes.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from .base import NAMING_CONVENTION
+
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+from .appraisal import (  # noqa: E402
+    AppraisalSession,
+    AppraisalTarget,
+    Ballot,
+    BallotBatch,
+    CadreQuestion,
+    CadreStatement,
+    EntryPass,
+    PassBallot,
+    SessionVoterGroup,
+    TallyCount,
+)
+from .audit import AuditHead, AuditRecord  # noqa: E402
+from .org import Cadre, Unit, User  # noqa: E402
+from .results import (  # noqa: E402
+    AccountabilityEntry,
+    ApprovalVote,
+    CadreResult,
+    ReviewStep,
+    Snapshot,
+    UnitResult,
+)
+from .rounds import (  # noqa: E402
+    Adjustment,
+    DisciplineAction,
+    Finding,
+    Rectification,
+    RectificationEvent,
+    Round,
+    RoundUnit,
+    SelfCheckScore,
+    SpotCheckDraw,
+    SpotCheckScore,
+)
+from .scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AccountabilityEntry",
+    "Adjustment",
+    "AppraisalSession",
+    "AppraisalTarget",
+    "ApprovalVote",
+    "AuditHead",
+    "AuditRecord",
+    "Ballot",
+    "BallotBatch",
+    "Cadre",
+    "CadreQuestion",
+    "CadreResult",
+    "CadreStatement",
+    "DisciplineAction",
+    "EntryPass",
+    "Finding",
+    "Indicator",
+    "PassBallot",
+    "Rectification",
+    "RectificationEvent",
+    "ReviewStep",
+    "Round",
+    "RoundUnit",
+    "Scheme",
+    "SchemeVersion",
+    "SelfCheckScore",
+    "SessionVoterGroup",
+    "Snapshot",
+    "SpotCheckDraw",
+    "SpotCheckScore",
+    "TallyCount",
+    "Unit",
+    "UnitResult",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,351 @@
+"""The in-memory form of an assessment scheme (考核方案), shared by every part of the core.
+
+A scheme file (TOML, see ``indicators/README.md``) is validated (``assess.schemes.validate``) and
+then turned into a ``SchemeDef`` by ``from_dict``. ``to_dict`` gives the canonical dict that is
+stored as a version's ``definition`` and hashed (``content_hash``); ``from_dict(to_dict(x)) == x``.
+
+Scoring semantics of the raw value entered for a leaf indicator (self-check or verified):
+
+- ``points``: the points earned, 0 ≤ value ≤ max; score = value.
+- ``deduct``: the points deducted (≥ 0); score = max(0, max − value) (扣完为止).
+- ``bonus``: the points added (≥ 0); score = min(value, max) (最高计 max 分). Bonus leaves are not in
+  the denominator of the indicator component.
+- ``ratio``: the achieved rate in percent (e.g. 96.5); score = max × min(1, value / target), target
+  defaulting to 100 (the 五率).
+- ``veto``: 1 when the veto is triggered, else 0; no points; a triggered veto makes the unit's
+  grade the lowest band and it cannot be 优秀 (一票否决).
+
+The indicator component (0–100) = 100 × (Σ scores of points/deduct/ratio/bonus leaves) /
+(Σ max of points/deduct/ratio leaves), capped at 100.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+METHODS = ("points", "deduct", "bonus", "ratio", "veto")
+COMPONENTS = ("indicators", "appraisal", "adjustment")
+FORM_KINDS = ("unit", "cadre")
+RULE_KINDS = (
+    "threshold",  # metric op value (metric: composite, indicators, appraisal, satisfaction, rank)
+    "last_in_category",  # ranked last within its category
+    "bottom_share",  # within the bottom `share` of its category (by rank)
+    "false_report",  # at least one 虚报 indicator
+    "overdue_rectification",  # a rectification past its deadline by at least `days`
+    "cadre_unfit",  # cadre: 不称职 votes > unfit_share of counted votes
+    "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds (e.g. two years)
+)
+ROUNDING = ("floor", "round", "ceil")
+
+
+@dataclass
+class IndicatorDef:
+    code: str
+    name: str
+    method: str | None = None  # leaves only
+    max: float = 0.0  # points of the node; for an inner node, the sum of its children
+    target: float | None = None  # ratio: target rate in percent (default 100)
+    unit_of_measure: str | None = None
+    evidence: str | None = None
+    categories: list[str] = field(default_factory=list)  # empty: applies to all categories
+    source: str | None = None  # the seed section it comes from
+    per_item: float | None = None  # deduct: points per occurrence (documentation for templates)
+    children: list[IndicatorDef] = field(default_factory=list)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def walk(self, level: int = 1, parent: str | None = None):
+        yield self, level, parent
+        for c in self.children:
+            yield from c.walk(level + 1, self.code)
+
+
+@dataclass
+class Band:
+    grade: str
+    min: float
+    max: float
+    include_max: bool = False  # the top band is usually closed: [90, 100]
+
+    def contains(self, x: float) -> bool:
+        return self.min <= x < self.max or (self.include_max and x == self.max)
+
+
+@dataclass
+class Quota:
+    grade: str
+    max_share: float  # e.g. 0.20 for 优秀 ≤ 20% of a category
+    rounding: str = "floor"  # how the share of a category's size becomes a count
+
+
+@dataclass
+class OptionDef:
+    label: str
+    points: float | None = None  # None: not counted (不了解)
+    satisfied: bool = False  # counts toward 满意率 (满意 + 基本满意) or 称职及以上 for cadres
+
+    @property
+    def counted(self) -> bool:
+        return self.points is not None
+
+
+@dataclass
+class VoterGroupDef:
+    code: str
+    name: str
+    weight: float
+
+
+@dataclass
+class CadreRules:
+    unfit_option: str = "不称职"
+    unfit_share: float = 1 / 3  # 不称职票 > this share of counted votes → 不称职
+    excellent_option: str = "优秀"
+    excellent_min_fit_share: float = 0.9  # 称职及以上 ≥ this share → eligible for 优秀
+    consecutive_unfit: int = 2  # this many consecutive 不称职 → 责令辞职 proposal
+    bands: list[Band] = field(default_factory=list)  # score → 优秀/称职/基本称职/不称职
+
+
+@dataclass
+class FormDef:
+    code: str
+    kind: str  # unit | cadre
+    name: str
+    options: list[OptionDef]
+    voter_groups: list[VoterGroupDef]
+    limited_option: str | None = None  # the option a ballot may mark at most `max_limited` times
+    max_limited: int | None = None  # e.g. most 优秀 marks per ballot
+    quorum: float = 0.5  # 实到 must exceed this share of 应到
+    publication_threshold: int = 5  # fewer counted votes in a group → group result not shown
+    cadre_rules: CadreRules | None = None
+
+    def option_index(self, label: str) -> int:
+        """1-based index of an option label (the key a clerk presses)."""
+        for i, o in enumerate(self.options, start=1):
+            if o.label == label:
+                return i
+        raise KeyError(label)
+
+
+@dataclass
+class SpotCheckDef:
+    sample_size: int = 5
+    min_per_category: int = 0
+    tolerance: float = 0.0  # self − verified > tolerance on an indicator → 虚报
+    penalty: float = 0.0  # composite points deducted per 虚报 indicator
+    penalty_cap: float | None = None
+
+
+@dataclass
+class RuleDef:
+    code: str
+    kind: str
+    action: str
+    subject: str = "unit"  # unit | cadre
+    metric: str | None = None
+    op: str | None = None  # <, <=, >, >=
+    value: float | None = None
+    share: float | None = None
+    days: int | None = None
+    window: int = 1  # over the last `window` rounds of this scheme, including this one
+    times: int = 1  # triggered at least this many times within the window
+    source: str | None = None
+    text: str | None = None  # the rule as published, for the list and the notice
+
+
+@dataclass
+class SchemeDef:
+    code: str
+    name: str
+    categories: list[str]
+    indicators: list[IndicatorDef]
+    weights: dict[str, float]  # component → percent; sums to 100
+    bands: list[Band]
+    quotas: list[Quota] = field(default_factory=list)
+    forms: list[FormDef] = field(default_factory=list)
+    appraisal_form: str | None = None  # the unit form that feeds the composite
+    adjustment_base: float = 100.0  # 加减分 component = clamp(base + Σ points, 0, 100)
+    spotcheck: SpotCheckDef = field(default_factory=SpotCheckDef)
+    rules: list[RuleDef] = field(default_factory=list)
+    no_excellent_if: list[str] = field(default_factory=list)  # discipline kinds barring 优秀, e.g. 诫勉
+    tie_break: list[str] = field(default_factory=list)  # component order to break equal composites
+    precision: int = 2
+    description: str | None = None
+    source: str | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    # -- navigation ---------------------------------------------------------------------------
+    def walk(self):
+        """(indicator, level, parent_code) for every node, depth first in file order."""
+        for ind in self.indicators:
+            yield from ind.walk()
+
+    def leaves(self) -> list[IndicatorDef]:
+        return [i for i, _l, _p in self.walk() if i.is_leaf]
+
+    def indicator(self, code: str) -> IndicatorDef:
+        for i, _l, _p in self.walk():
+            if i.code == code:
+                return i
+        raise KeyError(code)
+
+    def leaves_for(self, category: str) -> list[IndicatorDef]:
+        """Leaves that apply to a category (an indicator applies where it and its ancestors do)."""
+        out: list[IndicatorDef] = []
+
+        def visit(node: IndicatorDef, allowed: bool) -> None:
+            ok = allowed and (not node.categories or category in node.categories)
+            if node.is_leaf:
+                if ok:
+                    out.append(node)
+            else:
+                for c in node.children:
+                    visit(c, ok)
+
+        for ind in self.indicators:
+            visit(ind, True)
+        return out
+
+    def form(self, code: str) -> FormDef:
+        for f in self.forms:
+            if f.code == code:
+                return f
+        raise KeyError(code)
+
+    def grade_for(self, score: float) -> str | None:
+        for b in self.bands:
+            if b.contains(score):
+                return b.grade
+        return None
+
+    @property
+    def lowest_grade(self) -> str:
+        return min(self.bands, key=lambda b: b.min).grade
+
+    @property
+    def top_grade(self) -> str:
+        return max(self.bands, key=lambda b: b.min).grade
+
+    # -- canonical form -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return _strip(asdict(self))
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _strip(obj: Any) -> Any:
+    """Drop None values and empty lists so the canonical dict does not depend on defaults spelled
+    out or left implicit."""
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if v is not None and v != []}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    if isinstance(obj, float) and obj.is_integer():
+        return obj  # keep floats as floats: 10.0 and 10 hash the same after from_dict
+    return obj
+
+
+# -- from a validated dict ----------------------------------------------------------------------
+
+def _f(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _indicator(d: dict[str, Any]) -> IndicatorDef:
+    children = [_indicator(c) for c in d.get("children", [])]
+    mx = d.get("max")
+    if mx is None:
+        mx = sum(c.max for c in children if c.method != "bonus") if children else 0.0
+    return IndicatorDef(
+        code=str(d["code"]),
+        name=str(d["name"]),
+        method=d.get("method") if not children else None,
+        max=float(mx),
+        target=_f(d.get("target")),
+        unit_of_measure=d.get("unit_of_measure"),
+        evidence=d.get("evidence"),
+        categories=list(d.get("categories", [])),
+        source=d.get("source"),
+        per_item=_f(d.get("per_item")),
+        children=children,
+    )
+
+
+def _band(d: dict[str, Any]) -> Band:
+    return Band(grade=str(d["grade"]), min=float(d["min"]), max=float(d["max"]), include_max=bool(d.get("include_max", False)))
+
+
+def _form(d: dict[str, Any]) -> FormDef:
+    cr = d.get("cadre_rules")
+    cadre_rules = None
+    if cr is not None or d.get("kind") == "cadre":
+        cr = cr or {}
+        cadre_rules = CadreRules(
+            unfit_option=cr.get("unfit_option", "不称职"),
+            unfit_share=float(cr.get("unfit_share", 1 / 3)),
+            excellent_option=cr.get("excellent_option", "优秀"),
+            excellent_min_fit_share=float(cr.get("excellent_min_fit_share", 0.9)),
+            consecutive_unfit=int(cr.get("consecutive_unfit", 2)),
+            bands=[_band(b) for b in cr.get("bands", [])],
+        )
+    return FormDef(
+        code=str(d["code"]),
+        kind=str(d["kind"]),
+        name=str(d["name"]),
+        options=[OptionDef(label=str(o["label"]), points=_f(o.get("points")), satisfied=bool(o.get("satisfied", False)))
+                 for o in d["options"]],
+        voter_groups=[VoterGroupDef(code=str(g["code"]), name=str(g["name"]), weight=float(g["weight"]))
+                      for g in d["voter_groups"]],
+        limited_option=d.get("limited_option"),
+        max_limited=d.get("max_limited"),
+        quorum=float(d.get("quorum", 0.5)),
+        publication_threshold=int(d.get("publication_threshold", 5)),
+        cadre_rules=cadre_rules,
+    )
+
+
+def from_dict(d: dict[str, Any]) -> SchemeDef:
+    """Build a SchemeDef from a dict that has passed validation (or from a stored definition)."""
+    comp = d.get("composite", {})
+    weights = d.get("weights") or comp.get("weights") or {}
+    sc = d.get("spotcheck", {})
+    return SchemeDef(
+        code=str(d["code"]),
+        name=str(d["name"]),
+        categories=list(d.get("categories", [])),
+        indicators=[_indicator(i) for i in d.get("indicators", [])],
+        weights={k: float(v) for k, v in weights.items()},
+        bands=[_band(b) for b in d.get("bands", [])],
+        quotas=[Quota(grade=q["grade"], max_share=float(q["max_share"]), rounding=q.get("rounding", "floor"))
+                for q in d.get("quotas", [])],
+        forms=[_form(f) for f in d.get("forms", [])],
+        appraisal_form=d.get("appraisal_form", comp.get("appraisal_form")),
+        adjustment_base=float(d.get("adjustment_base", comp.get("adjustment_base", 100.0))),
+        spotcheck=SpotCheckDef(
+            sample_size=int(sc.get("sample_size", 5)),
+            min_per_category=int(sc.get("min_per_category", 0)),
+            tolerance=float(sc.get("tolerance", 0.0)),
+            penalty=float(sc.get("penalty", 0.0)),
+            penalty_cap=_f(sc.get("penalty_cap")),
+        ),
+        rules=[RuleDef(
+            code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
+            metric=r.get("metric"), op=r.get("op"), value=_f(r.get("value")), share=_f(r.get("share")),
+            days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
+            source=r.get("source"), text=r.get("text"),
+        ) for r in d.get("rules", [])],
+        no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),
+        tie_break=list(d.get("tie_break", comp.get("tie_break", []))),
+        precision=int(d.get("precision", comp.get("precision", 2))),
+        description=d.get("description"),
+        source=d.get("source"),
+        schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
+    )

@@ -1,0 +1,46 @@
+"""Settings: where the database is and the few knobs an office may turn.
+
+Resolution order for the database URL: explicit argument (``--db``), then ``ASSESS_DB``, then a
+SQLite file in the user data directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "assess"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'assess.db'}"
+
+
+def resolve_db_url(explicit: str | None = None) -> str:
+    url = explicit or os.environ.get("ASSESS_DB") or default_db_url()
+    if "://" not in url:
+        # A bare path is taken as a SQLite file.
+        url = f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    idle_lock_minutes: float = 10.0
+
+    @classmethod
+    def from_env(cls, db: str | None = None) -> Settings:
+        minutes = os.environ.get("ASSESS_IDLE_MINUTES", "10")
+        try:
+            idle = float(minutes)
+        except ValueError:
+            idle = 10.0
+        return cls(db_url=resolve_db_url(db), idle_lock_minutes=idle)

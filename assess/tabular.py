@@ -1,0 +1,185 @@
+"""Reading tabular input files (CSV and XLSX) with line numbers, for all-or-nothing imports.
+
+CSV: UTF-8 (a BOM is accepted), comma-separated, header row required. XLSX: the first sheet, header
+in the first row; openpyxl parses through defusedxml, so entity-expansion bombs are refused.
+Every importer collects ``InputProblem``s for all rows first and raises ``InputErrors`` before
+writing anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputErrors, InputProblem
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class Row:
+    line: int  # 1-based line (CSV: physical line where the record starts; XLSX: sheet row)
+    values: dict[str, str]
+
+    def get(self, name: str) -> str:
+        return (self.values.get(name) or "").strip()
+
+
+@dataclass
+class Table:
+    file: str
+    header: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    for record in reader:
+        yield start, record
+        start = reader.line_num + 1
+
+
+def _guess_csv_problem(header_line: str) -> str | None:
+    if "," not in header_line and ";" in header_line:
+        return "看起来是分号分隔；请另存为逗号分隔的 CSV（UTF-8）"
+    if "," not in header_line and "\t" in header_line:
+        return "看起来是制表符分隔；请另存为逗号分隔的 CSV（UTF-8）"
+    return None
+
+
+def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str] = ()) -> Table:
+    """Read a CSV or XLSX file; check the header. Raises InputErrors on file-level problems."""
+    path = Path(path)
+    name = str(path)
+    required = list(required)
+    optional = list(optional)
+    if not path.exists():
+        raise InputErrors([InputProblem(name, None, None, "文件不存在")])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputErrors([InputProblem(name, None, None, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）")])
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        header, raw = _read_xlsx(path)
+    else:
+        header, raw = _read_csv(path)
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    problems: list[InputProblem] = []
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.append(InputProblem(name, 1, ",".join(missing), f"表头缺少列：{', '.join(missing)}（需要 {','.join(required)}）"))
+    unknown = [c for c in header if c and c not in required and c not in optional]
+    if unknown:
+        problems.append(InputProblem(name, 1, ",".join(unknown), f"未知的列：{', '.join(unknown)}"))
+    dupes = sorted({c for c in header if header.count(c) > 1 and c})
+    if dupes:
+        problems.append(InputProblem(name, 1, ",".join(dupes), "列名重复"))
+    if problems:
+        raise InputErrors(problems)
+    table = Table(name, header)
+    for line, values in raw:
+        if not any((v or "").strip() for v in values):
+            continue  # blank line
+        if len(values) != len(header):
+            problems.append(InputProblem(name, line, None, f"列数为 {len(values)}，表头为 {len(header)} 列"))
+            continue
+        table.rows.append(Row(line, dict(zip(header, values, strict=True))))
+    if problems:
+        raise InputErrors(problems)
+    return table
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    name = str(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputErrors([InputProblem(name, line, None, "不是 UTF-8 编码（请以 UTF-8 另存，例如 Excel 的“CSV UTF-8”）")]) from None
+    if "\x00" in text:
+        raise InputErrors([InputProblem(name, None, None, "含有二进制内容，不是文本 CSV")])
+    try:
+        rows = list(_csv_rows(text))
+    except csv.Error as e:
+        raise InputErrors([InputProblem(name, None, None, f"CSV 格式错误：{e}")]) from None
+    if not rows:
+        raise InputErrors([InputProblem(name, 1, None, "文件为空：需要表头行")])
+    first_line = text.splitlines()[0] if text else ""
+    hint = _guess_csv_problem(first_line)
+    if hint:
+        raise InputErrors([InputProblem(name, 1, None, hint)])
+    return rows[0][1], rows[1:]
+
+
+def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    import zipfile
+
+    name = str(path)
+    try:
+        import defusedxml  # noqa: F401  (openpyxl uses it when installed)
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile:
+        raise InputErrors([InputProblem(name, None, None, "不是有效的 XLSX 文件")]) from None
+    except Exception as e:  # defusedxml raises on entity bombs; openpyxl on broken parts
+        raise InputErrors([InputProblem(name, None, None, f"无法读取 XLSX：{type(e).__name__}: {e}")]) from None
+    try:
+        ws = wb.worksheets[0]
+        out: list[tuple[int, list[str]]] = []
+        header: list[str] | None = None
+        for idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = ["" if v is None else _cell_text(v) for v in row]
+            while cells and cells[-1] == "" and (header is None or len(cells) > len(header)):
+                cells.pop()
+            if header is None:
+                header = cells
+                continue
+            if len(cells) < len(header):
+                cells += [""] * (len(header) - len(cells))
+            out.append((idx, cells))
+    finally:
+        wb.close()
+    if header is None:
+        raise InputErrors([InputProblem(name, 1, None, "工作表为空：需要表头行")])
+    return header, out
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def parse_number(problems: list[InputProblem], table: Table, row: Row, name: str, *, integer: bool = False,
+                 required: bool = True) -> float | None:
+    raw = row.get(name)
+    if raw == "":
+        if required:
+            problems.append(InputProblem(table.file, row.line, name, "不能为空"))
+        return None
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "整数" if integer else "数字"
+        problems.append(InputProblem(table.file, row.line, name, f"“{raw}”不是{kind}"))
+        return None
+    if not integer and (value != value or value in (float("inf"), float("-inf"))):
+        problems.append(InputProblem(table.file, row.line, name, f"“{raw}”不是有限数字"))
+        return None
+    return value
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Make a value safe for a spreadsheet cell: text starting with = + - @ is prefixed with an
+    apostrophe so no spreadsheet reads it as a formula. Numbers are left as numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -1,0 +1,122 @@
+"""Users, passwords (Argon2id) and login."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import audit
+from .errors import AuthError, Conflict, NotFound
+from .roles import ROLES, Actor, authorize
+
+if TYPE_CHECKING:
+    from .db import Database
+
+MIN_PASSWORD = 8
+
+
+def _hasher():
+    from argon2 import PasswordHasher, Type
+
+    return PasswordHasher(type=Type.ID)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def user_count(db: Database) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import User
+
+    with db.read() as s:
+        return s.exec(select(func.count()).select_from(User)).one()
+
+
+def add_user(db: Database, actor: Actor | None, username: str, role: str, password: str,
+             display_name: str | None = None) -> int:
+    """Add a user. With no users in the database yet, the first user is created without an actor
+    and must be an admin (bootstrap); afterwards only an admin may add users."""
+    from sqlmodel import select
+
+    from .models import User
+
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise Conflict("用户名不能为空、不能含空白、不超过 64 个字符。")
+    if role not in ROLES:
+        raise Conflict(f"未知角色“{role}”，可选：{', '.join(ROLES)}。")
+    if len(password) < MIN_PASSWORD:
+        raise Conflict(f"密码至少 {MIN_PASSWORD} 个字符。")
+    pw_hash = hash_password(password)
+    with db.write() as s:
+        existing = s.exec(select(User.id)).first()
+        if existing is None:
+            if role != "admin":
+                raise Conflict("数据库中还没有用户：第一个用户必须是管理员（admin）。")
+            acting = actor.username if actor else username
+        else:
+            if actor is None:
+                raise AuthError("新增用户需要管理员登录。")
+            authorize(actor, "user.add")
+            acting = actor.username
+        if s.exec(select(User.id).where(User.username == username)).first() is not None:
+            raise Conflict(f"用户“{username}”已存在。")
+        user = User(username=username, display_name=display_name or username, role=role, password_hash=pw_hash)
+        s.add(user)
+        s.flush()
+        audit.append(s, acting, "user.add", {"username": username, "role": role})
+        return user.id
+
+
+def authenticate(db: Database, username: str, password: str) -> Actor:
+    from argon2.exceptions import InvalidHashError, VerificationError
+    from sqlmodel import select
+
+    from .models import User
+
+    with db.read() as s:
+        user = s.exec(select(User).where(User.username == username.strip())).first()
+    if user is None or not user.active:
+        # Spend the same time as a real check so usernames cannot be probed by timing.
+        try:
+            _hasher().verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        raise AuthError("用户名或密码错误。")
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AuthError("用户名或密码错误。") from None
+    return Actor(user.username, user.role, user.display_name)
+
+
+def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
+    from sqlmodel import select
+
+    from .models import User
+
+    authorize(actor, "user.deactivate")
+    with db.write() as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"用户“{username}”不存在。")
+        if user.username == actor.username and not active:
+            raise Conflict("不能停用自己。")
+        user.active = active
+        s.add(user)
+        audit.append(s, actor.username, "user.deactivate" if not active else "user.activate", {"username": username})
+
+
+def list_users(db: Database) -> list[dict]:
+    from sqlmodel import select
+
+    from .models import User
+
+    with db.read() as s:
+        users = s.exec(select(User).order_by(User.username)).all()
+    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active} for u in users]
+
+
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$1pcsrKfl7E0u4Vx6JxBmhk8PrOs3xbyOQ8ABUojhMhg"
