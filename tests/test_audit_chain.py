@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -24,7 +25,7 @@ def test_chain_verifies_and_links(db):
     with db.read() as s:
         rows = s.connection().execute(text("SELECT seq, prev_hash, hash FROM auditrecord ORDER BY seq")).all()
     assert rows[0][1] == audit.GENESIS
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in itertools.pairwise(rows):
         assert b[1] == a[2]
     # The hash is SHA-256 over canonical JSON of the previous hash and the record.
     with db.read() as s:

@@ -1,0 +1,74 @@
+"""What the dashboard shows: the open rounds, where each stands and what it waits for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .db import Database
+
+STAGE_LABELS = {
+    "draft": "草稿",
+    "selfcheck_open": "自查中",
+    "selfcheck_closed": "自查结束",
+    "spotcheck_drawn": "已抽取核查单位",
+    "spotcheck_done": "核查完成",
+    "appraisal_certified": "评议票已核定",
+    "computed": "已计算",
+    "under_review": "审核中",
+    "approved": "已审批",
+    "published": "已公示（冻结）",
+}
+
+
+@dataclass
+class RoundSummary:
+    id: int
+    name: str
+    period: str
+    stage: str
+    stage_label: str
+    units: int
+    waiting_for: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    units: int
+    active_units: int
+    cadres: int
+    users: int
+    schemes: int
+    rounds: list[RoundSummary]
+
+
+def overview(db: Database, include_published: bool = False) -> Overview:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import Cadre, Round, RoundUnit, Scheme, Unit, User
+
+    with db.read() as s:
+        units = s.exec(select(func.count()).select_from(Unit)).one()
+        active = s.exec(select(func.count()).select_from(Unit).where(Unit.active)).one()
+        cadres = s.exec(select(func.count()).select_from(Cadre).where(Cadre.active)).one()
+        users = s.exec(select(func.count()).select_from(User).where(User.active)).one()
+        schemes = s.exec(select(func.count()).select_from(Scheme)).one()
+        q = select(Round).order_by(Round.period.desc(), Round.id.desc())
+        if not include_published:
+            q = q.where(Round.stage != "published")
+        rounds = s.exec(q).all()
+        counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+    out = []
+    for r in rounds:
+        out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
+                                counts.get(r.id, 0), waiting_for(db, r.id)))
+    return Overview(units, active, cadres, users, schemes, out)
+
+
+def waiting_for(db: Database, round_id: int) -> list[str]:
+    """What blocks the round's next stage, in words for the dashboard."""
+    from .rounds import blockers
+
+    return blockers(db, round_id)

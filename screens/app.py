@@ -1,0 +1,150 @@
+"""The Textual application: login, idle lock, navigation by F-keys, plain keys and the palette."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from .nav import AREAS, area
+
+if TYPE_CHECKING:
+    from assess.db import Database
+    from assess.roles import Actor
+
+log = logging.getLogger("assess.ui")
+
+
+class AssessApp(App):
+    """考核评议终端."""
+
+    TITLE = "考核评议"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "帮助"),
+        *[Binding(a.fkey, f"open_area('{a.name}')", a.title, show=a.name in ("dashboard", "units")) for a in AREAS if a.fkey],
+        Binding("f12", "lock", "锁屏", show=False),
+        Binding("ctrl+q", "quit", "退出"),
+    ]
+
+    def __init__(self, db_url: str, *, idle_minutes: float | None = None, db: Database | None = None):
+        super().__init__()
+        from assess.settings import Settings
+
+        settings = Settings.from_env(db_url)
+        self.db_url = settings.db_url
+        self.idle_minutes = settings.idle_lock_minutes if idle_minutes is None else idle_minutes
+        self._db = db
+        self.actor: Actor | None = None
+        self.last_activity = time.monotonic()
+        self.locked = False
+
+    # -- database (opened in a worker by the login screen) -------------------------------------
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from assess.db import open_database
+
+            self._db = open_database(self.db_url)
+        return self._db
+
+    def on_mount(self) -> None:
+        from .login import LoginScreen
+
+        self.push_screen(LoginScreen())
+        self.set_interval(5, self._check_idle)
+
+    # -- idle lock -----------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self.actor is None or self.locked or self.idle_minutes <= 0:
+            return
+        if time.monotonic() - self.last_activity >= self.idle_minutes * 60:
+            self.action_lock()
+
+    def action_lock(self) -> None:
+        if self.actor is None or self.locked:
+            return
+        from .lock import LockScreen
+
+        self.locked = True
+        self.push_screen(LockScreen())
+
+    # -- navigation ----------------------------------------------------------------------------
+    def logged_in(self, actor: Actor) -> None:
+        self.actor = actor
+        self.sub_title = f"{actor.label}（{_role_name(actor.role)}）"
+        self.last_activity = time.monotonic()
+        self.action_open_area("dashboard")
+
+    def action_open_area(self, name: str) -> None:
+        if self.actor is None or self.locked:
+            return
+        target = area(name)
+        if getattr(self.screen, "AREA", None) == name:
+            return
+        screen_cls = target.load()
+        # Leave the current area screen (and any dialog above it) before opening the next one.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen_cls())
+
+    def action_help(self) -> None:
+        if self.actor is None or self.locked:
+            return
+        from .help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.actor is None or self.locked:
+            return
+        for a in AREAS:
+            keys = f"{a.fkey.upper()} / " if a.fkey else ""
+            yield SystemCommand(f"打开：{a.title}", f"{a.help}（{keys}总览中按 {a.letter}）", lambda n=a.name: self.action_open_area(n))
+        yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
+        yield SystemCommand("锁屏", "离开座位时锁定界面（F12）", self.action_lock)
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            yield from extra()
+
+
+def _role_name(role: str) -> str:
+    from assess.roles import ROLES
+
+    return ROLES.get(role, role)
+
+
+def _setup_logging() -> Path:
+    from assess.settings import default_data_dir
+
+    log_dir = default_data_dir()
+    log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = log_dir / "assess.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("assess")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path
+
+
+def run_app(db_url: str | None = None) -> int:
+    _setup_logging()
+    app = AssessApp(db_url)
+    app.run()
+    return 0

@@ -1,0 +1,172 @@
+"""Reusable dialogs: a form of text fields, a file import with its error list, a confirmation.
+
+The dialog calls a core function in a worker when submitted; on error it stays open and shows the
+message, so nothing typed is lost; on success it closes and returns the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from .base import error_text, plain
+
+
+@dataclass
+class FieldSpec:
+    name: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+    password: bool = False
+    disabled: bool = False
+
+
+class FormDialog(ModalScreen):
+    """Fields, then Enter on the last field (or F5 / the OK button) submits."""
+
+    CSS_PATH = "forms.tcss"
+    BINDINGS = [Binding("escape", "cancel", "取消"), Binding("f5", "submit", "保存")]
+
+    def __init__(self, title: str, fields: list[FieldSpec], submit: Callable[[dict[str, str]], Any]):
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.submit_fn = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.title_text), classes="title")
+            with VerticalScroll(classes="dialog-fields"):
+                for f in self.fields:
+                    yield Label(plain(f.label))
+                    yield Input(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.name}",
+                                disabled=f.disabled)
+            yield Static("", id="form-error", classes="error")
+            yield Button("保存（F5）", id="ok", variant="primary")
+            yield Static("Enter 下一项 · F5 保存 · Esc 取消", classes="hint")
+
+    def on_mount(self) -> None:
+        for f in self.fields:
+            if not f.disabled:
+                self.query_one(f"#f-{f.name}", Input).focus()
+                break
+
+    def values(self) -> dict[str, str]:
+        return {f.name: self.query_one(f"#f-{f.name}", Input).value for f in self.fields}
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        enabled = [f for f in self.fields if not f.disabled]
+        ids = [f"f-{f.name}" for f in enabled]
+        if event.input.id in ids and ids.index(event.input.id) < len(ids) - 1:
+            self.query_one(f"#{ids[ids.index(event.input.id) + 1]}", Input).focus()
+        else:
+            self.action_submit()
+
+    @on(Button.Pressed, "#ok")
+    def action_submit(self) -> None:
+        self.query_one("#form-error", Static).update(plain("正在保存…"))
+        self._run(self.values())
+
+    @work(thread=True, exclusive=True)
+    def _run(self, values: dict[str, str]) -> None:
+        try:
+            result = self.submit_fn(values)
+        except Exception as exc:
+            self.app.call_from_thread(self._failed, error_text(exc))
+            return
+        self.app.call_from_thread(self.dismiss, result if result is not None else True)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(plain(message))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ImportDialog(ModalScreen):
+    """Ask for a file path, run an all-or-nothing import, list every problem on failure."""
+
+    CSS_PATH = "forms.tcss"
+    BINDINGS = [Binding("escape", "cancel", "取消")]
+
+    def __init__(self, title: str, hint: str, run: Callable[[str], Any]):
+        super().__init__()
+        self.title_text = title
+        self.hint_text = hint
+        self.run_fn = run
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.title_text), classes="title")
+            yield Static(plain(self.hint_text), classes="hint")
+            yield Input(placeholder="文件路径（.csv 或 .xlsx）", id="import-path")
+            with VerticalScroll(id="import-problems"):
+                yield Static("", id="import-result")
+            yield Static("Enter 导入 · Esc 关闭", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-path", Input).focus()
+
+    @on(Input.Submitted, "#import-path")
+    def _go(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        if not path:
+            return
+        self.query_one("#import-result", Static).update(plain("正在检查文件…"))
+        self._run(path)
+
+    @work(thread=True, exclusive=True)
+    def _run(self, path: str) -> None:
+        from pathlib import Path
+
+        from assess.errors import InputErrors
+
+        try:
+            result = self.run_fn(str(Path(path).expanduser()))
+        except InputErrors as exc:
+            lines = exc.lines()
+            text = f"未导入任何数据：发现 {len(lines)} 处问题\n" + "\n".join(lines[:500])
+            if len(lines) > 500:
+                text += f"\n……另有 {len(lines) - 500} 处"
+            self.app.call_from_thread(self._show, text)
+            return
+        except Exception as exc:
+            self.app.call_from_thread(self._show, f"未导入任何数据：{error_text(exc)}")
+            return
+        self.app.call_from_thread(self.dismiss, result)
+
+    def _show(self, text: str) -> None:
+        self.query_one("#import-result", Static).update(plain(text))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    CSS_PATH = "forms.tcss"
+    BINDINGS = [Binding("y", "yes", "是"), Binding("n,escape", "no", "否")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.question))
+            yield Static("y 确认 · n / Esc 取消", classes="hint")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,56 @@
+"""Idle lock: the screen is covered until the same user enters the password again."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from .base import error_text, plain
+
+
+class LockScreen(ModalScreen):
+    CSS_PATH = "login.tcss"
+    AUTO_FOCUS = "#unlock-password"
+    # Swallow navigation keys while locked.
+    BINDINGS = [Binding(k, "noop", show=False, priority=True) for k in ("f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "ctrl+p")]
+
+    def compose(self) -> ComposeResult:
+        actor = self.app.actor
+        with Vertical(id="login-box"):
+            yield Static("已锁屏", classes="title")
+            yield Static(plain(f"用户 {actor.username} 离开时间过长，请输入密码解锁。"))
+            yield Input(id="unlock-password", placeholder="密码", password=True)
+            yield Static("", id="unlock-message", classes="error")
+
+    def action_noop(self) -> None:
+        pass
+
+    @on(Input.Submitted, "#unlock-password")
+    def _submit(self, event: Input.Submitted) -> None:
+        self._unlock(event.value)
+
+    @work(thread=True, exclusive=True)
+    def _unlock(self, password: str) -> None:
+        from assess.users import authenticate
+
+        try:
+            authenticate(self.app.db, self.app.actor.username, password)
+        except Exception as exc:
+            self.app.call_from_thread(self._failed, error_text(exc))
+            return
+        self.app.call_from_thread(self._done)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#unlock-message", Static).update(plain(message))
+        self.query_one("#unlock-password", Input).value = ""
+
+    def _done(self) -> None:
+        import time
+
+        self.app.locked = False
+        self.app.last_activity = time.monotonic()
+        self.dismiss()

@@ -1,0 +1,40 @@
+"""The areas of the application: the key that opens each, its title, and the screen class.
+
+The app builds its F-key bindings, the dashboard's menu and the command palette entries from this
+one list, so an area added here is reachable all three ways. Screen classes are imported only when
+opened (``module:Class``), which keeps start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str  # identifier
+    fkey: str  # F-key binding ("" for areas reached by letter and palette only)
+    letter: str  # plain key on the dashboard
+    title: str
+    help: str
+    target: str  # "module:Class"
+
+    def load(self):
+        module, cls = self.target.split(":")
+        return getattr(importlib.import_module(module), cls)
+
+
+AREAS: list[Area] = [
+    Area("dashboard", "f2", "d", "总览", "各考核轮次的进度与待办", "screens.dashboard:DashboardScreen"),
+    Area("units", "f3", "u", "单位与干部", "查询、新增、修改、停用单位和干部；导入名单", "screens.units:UnitsScreen"),
+    # F4 考核方案 · F5 考核轮次 · F6 评议计票 · F7 排名 · F8 问责与审批 · F9 导出报告 (added by their areas)
+    Area("audit", "f10", "l", "审计日志", "查看审计记录，校验哈希链", "screens.audit_log:AuditLogScreen"),
+]
+
+
+def area(name: str) -> Area:
+    for a in AREAS:
+        if a.name == name:
+            return a
+    raise KeyError(name)

@@ -1,0 +1,126 @@
+"""The app shell driven headlessly at 80×24: login, navigation, adding a unit, idle lock."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from assess.models import Unit
+
+from .conftest import make_users
+from .tui_helpers import SIZE, login, make_app, screen_text, settle, type_text
+
+
+async def test_login_refuses_wrong_password(sqlite_db):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin", "wrong-password")
+        assert app.actor is None
+        assert "用户名或密码错误" in screen_text(app)
+
+
+async def test_login_navigate_and_add_unit(sqlite_db):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        assert app.actor is not None and app.actor.username == "admin"
+        assert getattr(app.screen, "AREA", None) == "dashboard"
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen.AREA == "units"
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "U99")
+        await pilot.press("enter")
+        await type_text(pilot, "测试局[bold]")
+        await pilot.press("enter")
+        await type_text(pilot, "政府部门")
+        await pilot.press("enter")
+        await pilot.press("enter")  # empty parent: submits
+        await settle(pilot)
+        await settle(pilot)
+        with sqlite_db.read() as s:
+            unit = s.exec(select(Unit).where(Unit.code == "U99")).one()
+        assert unit.name == "测试局[bold]" and unit.category == "政府部门"
+        # Shown literally (no markup interpretation) in the table.
+        assert "测试局[bold]" in screen_text(app)
+        # Back to the dashboard with F2, and to units with the plain key u.
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen.AREA == "dashboard"
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.screen.AREA == "units"
+
+
+async def test_add_unit_error_keeps_dialog_open(sqlite_db):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter", "enter", "enter", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FormDialog"
+        assert "不能为空" in screen_text(app)
+
+
+async def test_clerk_cannot_deactivate_unit(sqlite_db):
+    actors = make_users(sqlite_db)
+    from assess.units import add_unit
+
+    add_unit(sqlite_db, actors["admin"], "U01", "财政局", "政府部门")
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        with sqlite_db.read() as s:
+            assert s.exec(select(Unit).where(Unit.code == "U01")).one().active is True
+
+
+async def test_idle_lock_requires_password(sqlite_db):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db, idle_minutes=0.001)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        app.last_activity -= 120
+        app._check_idle()
+        await settle(pilot)
+        assert app.locked and type(app.screen).__name__ == "LockScreen"
+        await pilot.press("f3")  # navigation is swallowed while locked
+        await settle(pilot)
+        assert type(app.screen).__name__ == "LockScreen"
+        await type_text(pilot, "nope-nope")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.locked
+        from .conftest import PASSWORD
+
+        await type_text(pilot, PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not app.locked
+        assert app.screen.AREA == "dashboard"
+
+
+async def test_help_and_palette_list_areas(sqlite_db):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "单位与干部" in text and "F3" in text
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "打开：单位与干部" in titles and "打开：审计日志" in titles
