@@ -26,7 +26,7 @@ class AssessApp(App):
     """考核评议终端."""
 
     TITLE = "考核评议"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere keep it
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "帮助"),
