@@ -83,10 +83,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(q)
     q.set_defaults(func=cmd_audit_log)
 
-    p = sub.add_parser("backup", help="在线备份 SQLite 数据库（备份 API，非文件复制）")
+    p = sub.add_parser("backup", help="在线备份 SQLite 数据库（备份 API，非文件复制），并校验备份")
     p.add_argument("path")
     add_common(p)
     p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复 SQLite 数据库：先校验备份，恢复前自动另存当前库，恢复后再校验")
+    p.add_argument("path")
+    add_common(p)
+    p.set_defaults(func=cmd_restore)
 
 
 def cmd_init(args) -> int:
@@ -238,13 +243,22 @@ def cmd_audit_log(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from .. import audit
-    from ..roles import authorize
+    from ..maintenance import backup
 
     db = open_db(args)
-    actor = acting_user(args, db)
-    authorize(actor, "db.backup")
-    path = db.backup(args.path)
-    seq, head = audit.chain_head(db)
-    emit_message(args, f"已备份到 {path}（审计链头 #{seq} {head}）", path=str(path), audit_head=head)
+    path, head = backup(db, acting_user(args, db), args.path)
+    emit_message(args, f"已备份到 {path}，备份已通过完整性与审计链校验（审计链头 {head}）", path=str(path), audit_head=head)
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from ..maintenance import restore
+
+    db = open_db(args)
+    result, safety = restore(db, acting_user(args, db), args.path)
+    if not result.ok:
+        print(f"错误：恢复后校验失败：{result.integrity}；{result.audit_message}（原库另存于 {safety}）", file=sys.stderr)
+        return 1
+    emit_message(args, f"已恢复。完整性检查 ok；{result.audit_message}。恢复前的数据库另存于 {safety}",
+                 safety_copy=str(safety), audit_head=result.audit_head)
     return 0
