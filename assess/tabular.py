@@ -127,7 +127,10 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     except zipfile.BadZipFile:
         raise InputErrors([InputProblem(name, None, None, "不是有效的 XLSX 文件")]) from None
     except Exception as e:  # defusedxml raises on entity bombs; openpyxl on broken parts
-        raise InputErrors([InputProblem(name, None, None, f"无法读取 XLSX：{type(e).__name__}: {e}")]) from None
+        if _is_defused(e):
+            raise InputErrors([InputProblem(name, None, None, "XLSX 内含 XML 实体定义（可能是 XML 炸弹），已拒绝读取")]) from None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise InputErrors([InputProblem(name, None, None, f"无法读取 XLSX：{type(e).__name__}: {first}")]) from None
     try:
         ws = wb.worksheets[0]
         out: list[tuple[int, list[str]]] = []
@@ -147,6 +150,19 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if header is None:
         raise InputErrors([InputProblem(name, 1, None, "工作表为空：需要表头行")])
     return header, out
+
+
+def _is_defused(exc: BaseException) -> bool:
+    from defusedxml import DefusedXmlException
+
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 10:
+        if isinstance(cur, DefusedXmlException):
+            return True
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return False
 
 
 def _cell_text(v: object) -> str:

@@ -135,7 +135,7 @@ def test_xlsx_xml_bomb_is_refused(db, admin, tmp_path):
     _xlsx_bomb(p)
     with pytest.raises(InputErrors) as ei:
         import_units(db, admin, p)
-    assert "bomb.xlsx" in str(ei.value)
+    assert "bomb.xlsx" in str(ei.value) and "XML 炸弹" in str(ei.value)
     assert _count(db) == 0
 
 
