@@ -16,7 +16,7 @@ from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
 from .builtin import validate_source
 from .definition import SchemeDef
-from .diff import Change, diff_schemes
+from .diff import COMPONENT_NAMES, Change, diff_schemes
 from .store import load_definition, store_version
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ def category_totals(scheme: SchemeDef) -> dict[str, float]:
 
 def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
     """What a version decides besides the indicators, as (item, value) lines for people."""
-    names = {"indicators": "指标", "appraisal": "民主评议", "adjustment": "加减分"}
+    names = COMPONENT_NAMES
     rows = [
         ("方案", f"{scheme.code} {scheme.name}"),
         ("单位类别", "、".join(scheme.categories)),

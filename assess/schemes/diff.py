@@ -37,6 +37,8 @@ THINGS = {
     "cadre_rules": "干部评议规则",
 }
 
+COMPONENT_NAMES = {"indicators": "指标", "appraisal": "民主评议", "adjustment": "加减分"}
+
 
 @dataclass(frozen=True)
 class Change:
@@ -107,7 +109,12 @@ def _where(path: tuple) -> str:
     parts: list[str] = []
     prev = None
     for p in path:
-        parts.append(str(p) if prev in KEYED else THINGS.get(p, str(p)))
+        if prev in KEYED:
+            parts.append(str(p))
+        elif prev == "weights":
+            parts.append(COMPONENT_NAMES.get(p, str(p)))
+        else:
+            parts.append(THINGS.get(p, str(p)))
         prev = None if prev in KEYED else p
     return " ".join(parts)
 
