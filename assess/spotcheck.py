@@ -1,0 +1,756 @@
+"""Spot-check (抽查/核查): the verifiable draw of units to inspect (双随机一公开), verified scores
+for the drawn units, and the comparison of self-check with verified scores (虚报).
+
+The draw follows RFC 3797 exactly (``assess.rfc3797``): the pool is the round's units sorted by
+unit code, published before the draw; the sources are public random numbers announced in advance.
+Everything needed to repeat the draw is stored (SpotCheckDraw) and written to the audit log, and
+``verify`` repeats it. Options, each recorded with the draw so that ``verify`` repeats them too:
+
+- ``min_per_category``: first draw that many units within each category (categories in the
+  scheme's order), then the rest of the count from the remaining pool; the digest index runs on
+  across the parts, so no digest is used twice.
+- ``focus_open_findings``: units with an open finding (a problem not yet closed, 销号) are
+  inspected as 重点 outside the lottery; they are listed as such and left out of the pool.
+- ``draw_inspectors``: inspectors drawn the same way, those with a conflict of interest (回避)
+  excluded from the pool with the reason recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import audit, rfc3797
+from .errors import AssessError, Conflict, NotFound
+from .guards import ensure_round_writable, get_round
+from .roles import Actor, authorize
+from .rounds import participants, require_stage, round_scheme, round_unit, set_stage
+from .selfcheck import applicable_leaf, clean_note, missing_indicators, parse_value, upsert_scores
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from .db import Database
+
+SOURCES_MAX = 16
+SOURCE_CHARS = 500
+
+
+@dataclass
+class DrawView:
+    """A draw as published: the numbered pool, the sources, the key string and the result."""
+
+    id: int
+    round_id: int
+    purpose: str
+    status: str
+    count: int
+    pool: list[dict[str, Any]]
+    sources: list[str]
+    key_string: str
+    selected: list[dict[str, Any]]
+    focus: list[dict[str, Any]]
+    excluded: list[dict[str, Any]]
+    min_per_category: int
+    entropy_needed: float
+    entropy_sources: float
+    void_reason: str | None
+    created_by: str
+    created_at: Any
+
+    @property
+    def selected_codes(self) -> list[str]:
+        return [d["code"] for d in self.selected]
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    checked: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        if self.ok:
+            return f"抽取可复核：已按公布的名单和随机来源重新计算 {len(self.checked)} 次抽取，结果一致。"
+        return "抽取结果不一致：" + "；".join(self.problems)
+
+
+@dataclass
+class ComparisonRow:
+    unit_code: str
+    unit_name: str
+    category: str
+    indicator_code: str
+    indicator_name: str
+    method: str
+    max: float
+    self_value: float | None
+    verified_value: float | None
+    self_points: float | None
+    verified_points: float | None
+    difference: float | None  # self points − verified points
+    false_report: bool
+    self_note: str | None = None
+    verified_note: str | None = None
+
+
+@dataclass
+class FalseReport:
+    """A 虚报 indicator for the accountability engine."""
+
+    round_id: int
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    indicator_code: str
+    indicator_name: str
+    self_value: float
+    verified_value: float
+    self_points: float
+    verified_points: float
+    difference: float
+
+
+# -- reading draws --------------------------------------------------------------------------------
+
+
+def active_draw(s: Session, round_id: int, purpose: str = "units"):
+    from sqlmodel import select
+
+    from .models import SpotCheckDraw
+
+    return s.exec(
+        select(SpotCheckDraw).where(
+            SpotCheckDraw.round_id == round_id,
+            SpotCheckDraw.purpose == purpose,
+            SpotCheckDraw.status == "active",
+        )
+    ).first()
+
+
+def inspected_codes(draw) -> list[str]:
+    """Units to inspect under a draw: the lottery's selection in order, then the 重点 units."""
+    if draw is None:
+        return []
+    return [d["code"] for d in draw.selected] + [d["code"] for d in (draw.extras or {}).get("focus", [])]
+
+
+def _view(d) -> DrawView:
+    extras = d.extras or {}
+    try:
+        needed = rfc3797.entropy_bits(d.count, len(d.pool))
+        have = rfc3797.source_entropy_bits(d.sources)
+    except AssessError:
+        needed = have = 0.0
+    return DrawView(
+        d.id,
+        d.round_id,
+        d.purpose,
+        d.status,
+        d.count,
+        list(d.pool),
+        list(d.sources),
+        d.key_string,
+        list(d.selected),
+        list(extras.get("focus", [])),
+        list(extras.get("excluded", [])),
+        int(extras.get("min_per_category", 0)),
+        needed,
+        have,
+        d.void_reason,
+        d.created_by,
+        d.created_at,
+    )
+
+
+def current_draw(db: Database, round_id: int, purpose: str = "units") -> DrawView | None:
+    with db.read() as s:
+        get_round(s, round_id)
+        d = active_draw(s, round_id, purpose)
+        return _view(d) if d is not None else None
+
+
+def draws(db: Database, round_id: int) -> list[DrawView]:
+    """Every draw of the round, void ones included, oldest first."""
+    from sqlmodel import select
+
+    from .models import SpotCheckDraw
+
+    with db.read() as s:
+        get_round(s, round_id)
+        return [
+            _view(d)
+            for d in s.exec(
+                select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(SpotCheckDraw.id)
+            ).all()
+        ]
+
+
+# -- the draw -------------------------------------------------------------------------------------
+
+
+def _clean_sources(sources: list[str]) -> list[str]:
+    out = [" ".join(str(x).split()) for x in sources if str(x).strip()]
+    if not out:
+        raise Conflict("至少需要一个事先公布的随机来源（如某期彩票开奖号码）。")
+    if len(out) > SOURCES_MAX:
+        raise Conflict(f"随机来源不能超过 {SOURCES_MAX} 个。")
+    for x in out:
+        if len(x) > SOURCE_CHARS:
+            raise Conflict(f"随机来源过长（超过 {SOURCE_CHARS} 个字符）。")
+    rfc3797.key_string(out)  # refuses anything that is not integers, naming it
+    return out
+
+
+def run_lottery(
+    pool: list[dict[str, Any]],
+    count: int,
+    key: str,
+    min_per_category: int = 0,
+    category_order: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """The selection for a published pool (pure: ``verify`` calls it too). With a minimum per
+    category, each category (in ``category_order``, then by name) is drawn first, then the rest."""
+    parts: list[tuple[str, list[dict[str, Any]], int]] = []
+    if min_per_category > 0:
+        present = {p["category"] for p in pool}
+        order = [c for c in (category_order or []) if c in present]
+        order += sorted(present - set(order))
+        for c in order:
+            sub = [p for p in pool if p["category"] == c]
+            parts.append((c, sub, min(min_per_category, len(sub))))
+        floor = sum(k for _c, _s, k in parts)
+        if count < floor:
+            raise Conflict(f"抽取数量 {count} 小于各类别最少抽取数之和 {floor}。")
+    out: list[dict[str, Any]] = []
+    index = 0
+    for label, sub, k in parts:
+        for st in rfc3797.select(sub, k, key, start_index=index):
+            out.append(_selected(st, label, len(out) + 1))
+        index += k
+    chosen = {d["code"] for d in out}
+    rest = [p for p in pool if p["code"] not in chosen]
+    if count - len(out) > len(rest):
+        raise Conflict(f"抽取数量 {count} 超过名单人数 {len(pool)}。")
+    for st in rfc3797.select(rest, count - len(out), key, start_index=index):
+        out.append(_selected(st, "全部" if not parts else "其余", len(out) + 1))
+    return out
+
+
+def _selected(st: rfc3797.Step, part: str, order: int) -> dict[str, Any]:
+    item = st.item
+    return {
+        "order": order,
+        "code": item["code"],
+        "name": item["name"],
+        "category": item.get("category"),
+        "n": item["n"],
+        "part": part,
+        "index": st.index,
+        "digest": st.digest,
+        "remaining": st.remaining,
+        "position": st.position,
+    }
+
+
+def draw(
+    db: Database,
+    actor: Actor,
+    round_id: int,
+    count: int | None,
+    sources: list[str],
+    *,
+    min_per_category: int | None = None,
+    focus_open_findings: bool = False,
+) -> DrawView:
+    """Draw the units to inspect (RFC 3797) and move the round to 已抽取核查单位. ``count``
+    defaults to the scheme's sample size, ``min_per_category`` to the scheme's setting. Refused
+    while an earlier draw of the round stands (void it first, with a reason)."""
+    from .findings import open_finding_units
+    from .models import SpotCheckDraw
+
+    authorize(actor, "spotcheck.draw")
+    sources = _clean_sources(sources)
+    key = rfc3797.key_string(sources)
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        old = active_draw(s, round_id)
+        if old is not None:
+            raise Conflict(
+                f"本轮已于 {old.created_at:%Y-%m-%d %H:%M} 抽取（第 {old.id} 号抽取，{old.created_by}）："
+                "同一轮只能有一次有效抽取；确需重抽，请先作废原抽取并说明理由。"
+            )
+        require_stage(r, "selfcheck_closed", doing="随机抽取核查单位")
+        scheme = round_scheme(s, r)
+        units = participants(s, round_id)
+        focus: list[dict[str, Any]] = []
+        if focus_open_findings:
+            reasons = open_finding_units(s, [u.id for u, _ru in units])
+            focus = [
+                {"code": u.code, "name": u.name, "category": u.category, "reason": reasons[u.id]}
+                for u, _ru in units
+                if u.id in reasons
+            ]
+        focus_codes = {f["code"] for f in focus}
+        pool = [
+            {"n": n, "code": u.code, "name": u.name, "category": u.category}
+            for n, u in enumerate((u for u, _ru in units if u.code not in focus_codes), start=1)
+        ]
+        if count is None:
+            count = scheme.spotcheck.sample_size
+        count = int(count)
+        if count < 1 and not focus:
+            raise Conflict("抽取数量至少为 1。")
+        if count > len(pool):
+            raise Conflict(f"抽取数量 {count} 超过可抽取单位数 {len(pool)}。")
+        mpc = scheme.spotcheck.min_per_category if min_per_category is None else int(min_per_category)
+        if mpc < 0:
+            raise Conflict("每类最少抽取数不能为负。")
+        selected = run_lottery(pool, count, key, mpc, list(scheme.categories))
+        extras = {"min_per_category": mpc, "category_order": list(scheme.categories), "focus": focus}
+        d = SpotCheckDraw(
+            round_id=round_id,
+            purpose="units",
+            count=count,
+            pool=pool,
+            sources=sources,
+            key_string=key,
+            selected=selected,
+            extras=extras,
+            created_by=actor.username,
+        )
+        s.add(d)
+        s.flush()
+        audit.append(
+            s,
+            actor.username,
+            "spotcheck.draw",
+            {
+                "round_id": round_id,
+                "draw_id": d.id,
+                "purpose": "units",
+                "count": count,
+                "pool": [p["code"] for p in pool],
+                "sources": sources,
+                "key_string": key,
+                "selected": [x["code"] for x in selected],
+                "focus": [f["code"] for f in focus],
+                "min_per_category": mpc,
+            },
+        )
+        set_stage(s, actor.username, r, "spotcheck_drawn", {"draw_id": d.id})
+        return _view(d)
+
+
+def draw_inspectors(
+    db: Database,
+    actor: Actor,
+    round_id: int,
+    count: int,
+    sources: list[str],
+    exclude: dict[str, str] | None = None,
+) -> DrawView:
+    """Draw inspectors (the second 随机 of 双随机) from the active inspector accounts, sorted by
+    user name, leaving out those with a declared conflict of interest (回避: name → reason)."""
+    from sqlmodel import select
+
+    from .models import SpotCheckDraw, User
+
+    authorize(actor, "spotcheck.draw")
+    sources = _clean_sources(sources)
+    key = rfc3797.key_string(sources)
+    exclude = {k.strip(): (v or "").strip() for k, v in (exclude or {}).items() if k and k.strip()}
+    missing_reason = [k for k, v in exclude.items() if not v]
+    if missing_reason:
+        raise Conflict(f"回避需要写明理由：{'、'.join(missing_reason)}。")
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
+        old = active_draw(s, round_id, "inspectors")
+        if old is not None:
+            raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
+        people = s.exec(
+            select(User).where(User.role == "inspector", User.active).order_by(User.username)
+        ).all()
+        names = {u.username for u in people}
+        unknown = [k for k in exclude if k not in names]
+        if unknown:
+            raise NotFound(f"不是在用的检查员：{'、'.join(unknown)}。")
+        pool = [
+            {"n": n, "code": u.username, "name": u.display_name, "category": "检查员"}
+            for n, u in enumerate((u for u in people if u.username not in exclude), start=1)
+        ]
+        count = int(count)
+        if not 1 <= count <= len(pool):
+            raise Conflict(f"抽取人数 {count} 无效：可抽取的检查员共 {len(pool)} 名。")
+        selected = run_lottery(pool, count, key)
+        excluded = [{"code": k, "reason": v} for k, v in sorted(exclude.items())]
+        d = SpotCheckDraw(
+            round_id=round_id,
+            purpose="inspectors",
+            count=count,
+            pool=pool,
+            sources=sources,
+            key_string=key,
+            selected=selected,
+            extras={"excluded": excluded},
+            created_by=actor.username,
+        )
+        s.add(d)
+        s.flush()
+        audit.append(
+            s,
+            actor.username,
+            "spotcheck.draw",
+            {
+                "round_id": round_id,
+                "draw_id": d.id,
+                "purpose": "inspectors",
+                "count": count,
+                "pool": [p["code"] for p in pool],
+                "sources": sources,
+                "key_string": key,
+                "selected": [x["code"] for x in selected],
+                "excluded": excluded,
+            },
+        )
+        return _view(d)
+
+
+def void(db: Database, actor: Actor, round_id: int, reason: str, purpose: str = "units") -> None:
+    """Void the standing draw with a written reason (kept, never deleted). Voiding the unit draw
+    returns the round to 自查结束 so it can be drawn again; refused once verified scores exist."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import SpotCheckScore
+
+    authorize(actor, "spotcheck.void")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Conflict("作废抽取必须写明理由。")
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        d = active_draw(s, round_id, purpose)
+        if d is None:
+            raise NotFound("本轮没有有效的抽取可作废。")
+        if purpose == "units":
+            require_stage(r, "spotcheck_drawn", doing="作废抽取")
+            n = s.exec(
+                select(func.count()).select_from(SpotCheckScore).where(SpotCheckScore.round_id == round_id)
+            ).one()
+            if n:
+                raise Conflict(f"已录入 {n} 条核查得分，不能再作废这次抽取。")
+        d.status = "void"
+        d.void_reason = reason
+        s.add(d)
+        s.flush()
+        audit.append(
+            s,
+            actor.username,
+            "spotcheck.void",
+            {"round_id": round_id, "draw_id": d.id, "purpose": purpose, "reason": reason},
+        )
+        if purpose == "units":
+            set_stage(s, actor.username, r, "selfcheck_closed", {"draw_id": d.id, "voided": True})
+
+
+def verify(db: Database, round_id: int) -> VerifyReport:
+    """Repeat every draw of the round from its published pool and sources and compare: key
+    string, each digest and the selection; the stored draw against its audit record; and the
+    unit pool against the round's participants."""
+    from sqlmodel import select
+
+    from .models import AuditRecord, SpotCheckDraw
+
+    report = VerifyReport(ok=True)
+    with db.read() as s:
+        get_round(s, round_id)
+        rows = s.exec(
+            select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(SpotCheckDraw.id)
+        ).all()
+        if not rows:
+            raise NotFound("本轮尚未抽取，没有可复核的抽取。")
+        records = {}
+        for rec in s.exec(select(AuditRecord).where(AuditRecord.action == "spotcheck.draw")).all():
+            if rec.payload.get("round_id") == round_id:
+                records[rec.payload.get("draw_id")] = rec.payload
+        codes = [u.code for u, _ru in participants(s, round_id)]
+    for d in rows:
+        label = f"第 {d.id} 号抽取"
+        report.checked.append(d.id)
+        problems: list[str] = []
+        try:
+            key = rfc3797.key_string(d.sources)
+        except AssessError as e:
+            problems.append(f"{label}的随机来源无效（{e}）")
+            key = None
+        if key is not None and key != d.key_string:
+            problems.append(f"{label}的密钥串与随机来源不符（应为 {key}）")
+        if key is not None:
+            extras = d.extras or {}
+            try:
+                again = run_lottery(
+                    list(d.pool),
+                    d.count,
+                    key,
+                    int(extras.get("min_per_category", 0)),
+                    list(extras.get("category_order", [])),
+                )
+            except AssessError as e:
+                problems.append(f"{label}无法重算（{e}）")
+                again = None
+            if again is not None:
+                got = [(x["code"], x["digest"]) for x in d.selected]
+                want = [(x["code"], x["digest"]) for x in again]
+                if got != want:
+                    problems.append(
+                        f"{label}的结果与重算不符：记录为 {'、'.join(c for c, _ in got)}，"
+                        f"重算为 {'、'.join(c for c, _ in want)}"
+                    )
+        rec = records.get(d.id)
+        if rec is None:
+            problems.append(f"{label}在审计日志中没有记录")
+        elif (
+            rec.get("pool") != [p["code"] for p in d.pool]
+            or rec.get("sources") != list(d.sources)
+            or rec.get("key_string") != d.key_string
+            or rec.get("selected") != [x["code"] for x in d.selected]
+        ):
+            problems.append(f"{label}与审计日志中的记录不一致（名单、来源或结果被改动）")
+        if d.purpose == "units":
+            focus = {f["code"] for f in (d.extras or {}).get("focus", [])}
+            if [p["code"] for p in d.pool] != [c for c in codes if c not in focus]:
+                problems.append(f"{label}公布的名单与本轮参加单位（按编码排序）不一致")
+        report.problems.extend(problems)
+    report.ok = not report.problems
+    return report
+
+
+# -- verified scores ------------------------------------------------------------------------------
+
+
+def enter_verified(
+    db: Database,
+    actor: Actor,
+    round_id: int,
+    unit_code: str,
+    indicator_code: str,
+    value: float | str,
+    note: str | None = None,
+) -> float:
+    """An inspector's verified value for one leaf indicator of a drawn (or 重点) unit."""
+    from sqlmodel import select
+
+    from .models import SpotCheckScore
+
+    authorize(actor, "spotcheck.enter")
+    note = clean_note(note)
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        require_stage(r, "spotcheck_drawn", doing="录入核查得分")
+        unit, _ru = round_unit(s, round_id, unit_code)
+        if unit.code not in inspected_codes(active_draw(s, round_id)):
+            raise Conflict(f"单位 {unit.code}（{unit.name}）不是本轮抽取的核查单位。")
+        ind = applicable_leaf(round_scheme(s, r), unit.category, indicator_code)
+        number = parse_value(ind, value)
+        old = s.exec(
+            select(SpotCheckScore).where(
+                SpotCheckScore.round_id == round_id,
+                SpotCheckScore.unit_id == unit.id,
+                SpotCheckScore.indicator_code == ind.code,
+            )
+        ).first()
+        from .models.base import utcnow
+
+        upsert_scores(
+            s,
+            SpotCheckScore,
+            [
+                {
+                    "round_id": round_id,
+                    "unit_id": unit.id,
+                    "indicator_code": ind.code,
+                    "value": number,
+                    "note": note,
+                    "inspector": actor.username,
+                    "updated_at": utcnow(),
+                }
+            ],
+        )
+        audit.append(
+            s,
+            actor.username,
+            "spotcheck.enter",
+            {
+                "round_id": round_id,
+                "unit": unit.code,
+                "indicator": ind.code,
+                "value": number,
+                "note": note,
+                "previous": None if old is None else old.value,
+            },
+        )
+        return number
+
+
+def missing_verified(s: Session, r) -> list[str]:
+    """Codes of inspected units that still lack a verified value for an applicable indicator."""
+    from .models import SpotCheckScore
+
+    draw = active_draw(s, r.id)
+    out = []
+    for code in inspected_codes(draw):
+        unit, _ru = round_unit(s, r.id, code)
+        if missing_indicators(s, r, unit, SpotCheckScore):
+            out.append(code)
+    return out
+
+
+def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[ComparisonRow]:
+    """Self-check against verified values for the inspected units, per applicable indicator:
+    raw values, points by the indicator's method, the difference, and the 虚报 flag.
+
+    虚报: self points − verified points > the scheme's ``spotcheck.tolerance`` (differences rounded
+    to 6 decimals first, so float noise never flags). A 一票否决 indicator has no points; it is
+    flagged when the unit reported 0 (not triggered) and the inspectors found 1 (triggered)."""
+    import numpy as np
+    import pandas as pd
+    from sqlmodel import select
+
+    from .models import SelfCheckScore, SpotCheckScore, Unit
+    from .schemes.methods import score_values
+
+    with db.read() as s:
+        r = get_round(s, round_id)
+        scheme = round_scheme(s, r)
+        codes = inspected_codes(active_draw(s, round_id))
+        if unit_code:
+            unit, _ru = round_unit(s, round_id, unit_code)
+            if unit.code not in codes:
+                raise Conflict(f"单位 {unit.code}（{unit.name}）不是本轮抽取的核查单位。")
+            codes = [unit.code]
+        if not codes:
+            return []
+        units = {u.code: u for u in s.exec(select(Unit).where(Unit.code.in_(codes))).all()}
+        ids = [units[c].id for c in codes]
+        own = s.exec(
+            select(
+                SelfCheckScore.unit_id,
+                SelfCheckScore.indicator_code,
+                SelfCheckScore.value,
+                SelfCheckScore.note,
+            ).where(SelfCheckScore.round_id == round_id, SelfCheckScore.unit_id.in_(ids))
+        ).all()
+        ver = s.exec(
+            select(
+                SpotCheckScore.unit_id,
+                SpotCheckScore.indicator_code,
+                SpotCheckScore.value,
+                SpotCheckScore.note,
+            ).where(SpotCheckScore.round_id == round_id, SpotCheckScore.unit_id.in_(ids))
+        ).all()
+    base = pd.DataFrame(
+        [
+            {
+                "order": k,
+                "unit_id": units[c].id,
+                "unit_code": c,
+                "unit_name": units[c].name,
+                "category": units[c].category,
+                "indicator_code": ind.code,
+                "indicator_name": ind.name,
+                "method": ind.method,
+                "max": ind.max,
+                "target": ind.target,
+            }
+            for k, c in enumerate(codes)
+            for ind in scheme.leaves_for(units[c].category)
+        ]
+    )
+    if base.empty:
+        return []
+    cols = ["unit_id", "indicator_code"]
+    a = pd.DataFrame(own, columns=[*cols, "self_value", "self_note"])
+    b = pd.DataFrame(ver, columns=[*cols, "verified_value", "verified_note"])
+    df = base.merge(a, on=cols, how="left").merge(b, on=cols, how="left")
+    df["self_points"] = np.nan
+    df["verified_points"] = np.nan
+    for (method, mx, target), idx in df.groupby(
+        ["method", "max", df["target"].fillna(0.0)], dropna=False
+    ).groups.items():
+        sub = df.loc[idx]
+        df.loc[idx, "self_points"] = score_values(
+            method, mx, target or None, sub["self_value"].to_numpy(float)
+        )
+        df.loc[idx, "verified_points"] = score_values(
+            method, mx, target or None, sub["verified_value"].to_numpy(float)
+        )
+    df["difference"] = (df["self_points"] - df["verified_points"]).round(6)
+    flag = df["difference"] > scheme.spotcheck.tolerance
+    veto = (df["method"] == "veto") & (df["self_value"] == 0) & (df["verified_value"] == 1)
+    df["false_report"] = (flag | veto).fillna(False)
+    out = []
+    for row in df.sort_values(["order"], kind="stable").itertuples(index=False):
+        out.append(
+            ComparisonRow(
+                row.unit_code,
+                row.unit_name,
+                row.category,
+                row.indicator_code,
+                row.indicator_name,
+                row.method,
+                float(row.max),
+                _num(row.self_value),
+                _num(row.verified_value),
+                _num(row.self_points),
+                _num(row.verified_points),
+                _num(row.difference),
+                bool(row.false_report),
+                _txt(row.self_note),
+                _txt(row.verified_note),
+            )
+        )
+    return out
+
+
+def false_reports(db: Database, round_id: int) -> list[FalseReport]:
+    """Every 虚报 indicator of the round (inspected units whose self points exceed the verified
+    points by more than the tolerance, or who concealed a 一票否决 event)."""
+    from sqlmodel import select
+
+    from .models import Unit
+
+    rows = [x for x in compare(db, round_id) if x.false_report]
+    if not rows:
+        return []
+    with db.read() as s:
+        ids = dict(s.exec(select(Unit.code, Unit.id).where(Unit.code.in_({x.unit_code for x in rows}))).all())
+    return [
+        FalseReport(
+            round_id,
+            ids[x.unit_code],
+            x.unit_code,
+            x.unit_name,
+            x.indicator_code,
+            x.indicator_name,
+            x.self_value,
+            x.verified_value,
+            x.self_points,
+            x.verified_points,
+            x.difference,
+        )
+        for x in rows
+    ]
+
+
+def _num(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
+def _txt(v) -> str | None:
+    return v if isinstance(v, str) and v else None
