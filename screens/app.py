@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from assess.roles import Actor
 
 log = logging.getLogger("assess.ui")
+LOG_PATH: Path | None = None
 
 
 class AssessApp(App):
@@ -44,6 +45,9 @@ class AssessApp(App):
         self.idle_minutes = settings.idle_lock_minutes if idle_minutes is None else idle_minutes
         self._db = db
         self.actor: Actor | None = None
+        # In production an unexpected error is logged and the app closes with one clear line
+        # instead of a traceback; tests leave this off so that errors fail them.
+        self.friendly_errors = False
         self.last_activity = time.monotonic()
         self.locked = False
 
@@ -61,6 +65,15 @@ class AssessApp(App):
 
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if not self.friendly_errors:
+            super()._handle_exception(error)
+            return
+        log.error("unexpected error in the interface", exc_info=error)
+        self.exit(return_code=1, message=(
+            f"程序遇到内部错误（{type(error).__name__}）已关闭；已保存的数据不受影响。"
+            f"详情已写入日志：{LOG_PATH or '（未配置日志文件）'}"))
 
     # -- idle lock -----------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -144,7 +157,9 @@ def _setup_logging() -> Path:
 
 
 def run_app(db_url: str | None = None) -> int:
-    _setup_logging()
+    global LOG_PATH
+    LOG_PATH = _setup_logging()
     app = AssessApp(db_url)
+    app.friendly_errors = True
     app.run()
-    return 0
+    return app.return_code or 0

@@ -124,3 +124,26 @@ async def test_help_and_palette_list_areas(sqlite_db):
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "打开：单位与干部" in titles and "打开：审计日志" in titles
+
+
+async def test_unexpected_error_closes_with_a_message_not_a_traceback(sqlite_db, caplog, capsys):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    app.friendly_errors = True
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+
+        def boom():
+            raise RuntimeError("simulated defect")
+
+        import asyncio
+
+        app.call_later(boom)
+        for _ in range(50):
+            if app.return_code is not None:
+                break
+            await asyncio.sleep(0.05)
+    assert app.return_code == 1
+    text = capsys.readouterr().err
+    assert "内部错误" in text and "RuntimeError" in text and "Traceback" not in text
+    assert any("unexpected error" in r.getMessage() and r.exc_info for r in caplog.records)
