@@ -1,0 +1,88 @@
+"""The command-line contract for the core commands: exit codes, one-line errors, nothing changed on
+failure, machine-readable output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+from sqlalchemy import text
+
+
+def run(args, db, stdin="", user=None, password=None):
+    env = dict(os.environ)
+    env.pop("ASSESS_USER", None)
+    env.pop("ASSESS_PASSWORD", None)
+    if user:
+        env["ASSESS_USER"] = user
+        env["ASSESS_PASSWORD"] = password or ""
+    return subprocess.run([sys.executable, "-m", "assess", *args, "--db", db.url], input=stdin,
+                          capture_output=True, text=True, env=env)
+
+
+def test_user_add_bootstrap_then_requires_admin(sqlite_db):
+    r = run(["user", "add", "boss", "--role", "clerk"], sqlite_db, stdin="password-1\n")
+    assert r.returncode == 1 and "第一个用户必须是管理员" in r.stderr
+    r = run(["user", "add", "boss", "--role", "admin"], sqlite_db, stdin="password-1\n")
+    assert r.returncode == 0, r.stderr
+    # Afterwards an admin must authenticate to add users.
+    r = run(["user", "add", "ann", "--role", "clerk"], sqlite_db, stdin="password-2\n")
+    assert r.returncode == 1 and "ASSESS_USER" in r.stderr
+    r = run(["user", "add", "ann", "--role", "clerk"], sqlite_db, stdin="password-2\n", user="boss", password="wrong")
+    assert r.returncode == 1 and "密码错误" in r.stderr
+    r = run(["user", "add", "ann", "--role", "clerk"], sqlite_db, stdin="password-2\n", user="boss", password="password-1")
+    assert r.returncode == 0, r.stderr
+    # A clerk cannot add users.
+    r = run(["user", "add", "bob", "--role", "admin"], sqlite_db, stdin="password-3\n", user="ann", password="password-2")
+    assert r.returncode == 1 and "无权限" in r.stderr
+    r = run(["user", "list", "--format", "json"], sqlite_db)
+    users = {u["username"]: u["role"] for u in json.loads(r.stdout)}
+    assert users == {"boss": "admin", "ann": "clerk"}
+    # The stored hash is Argon2id, never the password.
+    with sqlite_db.read() as s:
+        hashes = [h for (h,) in s.connection().execute(text("SELECT password_hash FROM app_user"))]
+    assert all(h.startswith("$argon2id$") and "password" not in h for h in hashes)
+
+
+def test_short_password_refused(sqlite_db):
+    r = run(["user", "add", "boss", "--role", "admin"], sqlite_db, stdin="short\n")
+    assert r.returncode == 1 and "至少" in r.stderr
+
+
+def test_units_import_cli_errors_and_csv_output(sqlite_db, tmp_path):
+    run(["user", "add", "boss", "--role", "admin"], sqlite_db, stdin="password-1\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,category\nU1,,政府部门\nU2,税务局,\n", encoding="utf-8")
+    r = run(["units", "import", str(bad)], sqlite_db, user="boss", password="password-1")
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and "bad.csv:2 [name]" in lines[0] and "bad.csv:3 [category]" in lines[1]
+    with sqlite_db.read() as s:
+        assert s.connection().execute(text("SELECT count(*) FROM unit")).scalar() == 0
+    good = tmp_path / "good.csv"
+    good.write_text("code,name,category\nU1,=HYPERLINK(\"x\"),政府部门\nU2,税务局,执法部门\n", encoding="utf-8")
+    r = run(["units", "import", str(good)], sqlite_db, user="boss", password="password-1")
+    assert r.returncode == 0, r.stderr
+    r = run(["units", "list", "--format", "csv"], sqlite_db)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [(x["code"], x["category"]) for x in rows] == [("U2", "执法部门"), ("U1", "政府部门")]
+
+
+def test_bad_database_url_is_one_line(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "assess", "units", "list", "--db",
+                        "postgresql+psycopg://nobody@127.0.0.1:1/none"], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("错误：")
+
+
+def test_init_creates_and_reports_revision(tmp_path):
+    path = tmp_path / "fresh.db"
+    r = subprocess.run([sys.executable, "-m", "assess", "init", "--db", str(path), "--format", "json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["revision"] and path.exists()
