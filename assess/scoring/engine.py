@@ -1,0 +1,487 @@
+"""The composite score engine: a pure function from a round's inputs to unit results.
+
+Everything is vectorised over units × indicators (numpy matrices); Python loops run only over
+scheme elements (methods, bands, quotas) and over the few flagged cells.
+
+Rules (DESIGN.md, "Rules and formulas"; semantics of methods in ``schemes/definition.py``):
+
+- indicator points by method (``schemes.methods.score_values``), for the leaves that apply to the
+  unit's category. A spot-checked unit (drawn in the active draw) uses its verified values; where
+  self points − verified points > tolerance the indicator is flagged 虚报 (a veto concealed by the
+  self-check, self 0 and verified 1, is flagged too) and ``penalty`` points per flagged indicator
+  come off the composite, at most ``penalty_cap``.
+- a missing raw value: deduct/bonus/veto leaves mean "nothing recorded" (no deduction, no bonus,
+  no veto); points/ratio leaves earn 0 and the unit is flagged ``missing_value:<code>``. A unit
+  with no value at all has no indicator component (``missing:indicators``).
+- appraisal component: the certified tally's target score (0–100); satisfaction in percent.
+- adjustment component = clamp(adjustment_base + Σ points, 0, 100).
+- composite = Σ weight × component / Σ weight over the components the unit has (renormalised,
+  flagged ``missing:<component>``), minus the 虚报 penalty, floored at 0, then rounded half up to
+  the scheme's precision BEFORE ranking; ranks compare the rounded values (as integers).
+- ranks within category, equal composites share the smallest rank (1, 2, 2, 4) unless the
+  scheme's tie_break components (rounded the same way) tell them apart.
+- grades by half-open bands; a veto gives the lowest band; a discipline action of a kind in
+  ``no_excellent_if`` bars the top grade (next band down); quotas per category (count = share ×
+  size with the scheme's rounding) drop the lowest-ranked holders of a grade to the next band; a
+  tie straddling the quota's edge drops as a whole (the quota is a maximum, never exceeded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..schemes.definition import SchemeDef
+    from .cadres import CadreSession
+
+COMPONENT_NAMES = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
+ROUND_EPS = 1e-7  # absorbs binary representation error: 89.995 is stored as 89.99499999…
+
+
+# -- numeric helpers --------------------------------------------------------------------------------
+
+
+def scaled(x, precision: int):
+    """Values rounded half up to ``precision`` decimals, as integers of 10^-precision (exact keys
+    for comparing and ranking). NaN stays NaN (float result then)."""
+    import numpy as np
+
+    a = np.asarray(x, dtype=float)
+    f = 10.0**precision
+    return np.sign(a) * np.floor(np.abs(a) * f + 0.5 + ROUND_EPS)
+
+
+def round_half_up(x, precision: int):
+    """四舍五入 to ``precision`` decimals: 89.995 → 90.00 (not banker's rounding, not the binary
+    89.99499…)."""
+    return scaled(x, precision) / (10.0**precision)
+
+
+def quota_count(size: int, share: float, rounding: str) -> int:
+    """How many units of a category of ``size`` may hold a grade with quota ``share``."""
+    import math
+
+    x = size * share
+    if rounding == "ceil":
+        return math.ceil(x - 1e-9)
+    if rounding == "round":
+        return math.floor(x + 0.5 + 1e-9)
+    return math.floor(x + 1e-9)
+
+
+def rank_min(groups, keys: list) -> np.ndarray:
+    """Rank within each group by ``keys`` (each higher-is-better, compared exactly; NaN lowest).
+    Rows equal on every key share the smallest rank: 1, 2, 2, 4. Fully vectorised (lexsort), so
+    it ranks many resamples at once when ``groups`` encodes (resample, category)."""
+    import numpy as np
+
+    g = np.asarray(groups)
+    n = len(g)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    ks = [np.where(np.isnan(k), -np.inf, np.asarray(k, dtype=float)) for k in keys]
+    order = np.lexsort((*tuple(-k for k in reversed(ks)), g))
+    gs = g[order]
+    new_group = np.empty(n, dtype=bool)
+    new_group[0] = True
+    new_group[1:] = gs[1:] != gs[:-1]
+    differs = new_group.copy()
+    for k in ks:
+        s = k[order]
+        differs[1:] |= s[1:] != s[:-1]
+    idx = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(new_group, idx, 0))
+    tie_start = np.maximum.accumulate(np.where(differs, idx, 0))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = tie_start - group_start + 1
+    return ranks
+
+
+def combine(components, weights, penalty, precision: int):
+    """Composite from a (…, units, components) array with NaN for missing components: weights
+    renormalised over the present ones, minus the penalty, floored at 0, rounded half up.
+    ``weights`` broadcasts against the last axis (shape (C,) or (R, 1, C))."""
+    import numpy as np
+
+    comp = np.asarray(components, dtype=float)
+    present = ~np.isnan(comp)
+    w = np.broadcast_to(np.asarray(weights, dtype=float), comp.shape) * present
+    wsum = w.sum(axis=-1)
+    total = (np.where(present, comp, 0.0) * w).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1.0), np.nan)
+    value = np.maximum(value - penalty, 0.0)
+    return round_half_up(value, precision)
+
+
+# -- inputs and results -----------------------------------------------------------------------------
+
+
+@dataclass
+class AppraisalCells:
+    """Certified 民主评议 counts per voter group × unit × option (for the bootstrap)."""
+
+    frame: pd.DataFrame  # voter_group, unit_id, choice (1-based option index), count
+    points: list[float | None]  # per option, None = not counted (不了解)
+    satisfied: list[bool]
+    weights: dict[str, float]  # voter group → weight
+
+
+@dataclass
+class RoundInputs:
+    scheme: SchemeDef
+    units: pd.DataFrame  # unit_id, code, name, category
+    selfcheck: pd.DataFrame  # unit_id, indicator_code, value
+    spotcheck: pd.DataFrame  # unit_id, indicator_code, value
+    drawn: list[int]
+    appraisal: pd.DataFrame  # unit_id, score, satisfaction (percent), missing_groups (text)
+    adjustments: pd.DataFrame  # unit_id, points
+    discipline: pd.DataFrame  # unit_id, kind
+    cells: AppraisalCells | None = None
+    warnings: list[str] = field(default_factory=list)
+    cadre_sessions: list[CadreSession] = field(default_factory=list)
+    cadre_discipline: pd.DataFrame | None = None  # cadre_id, kind
+
+
+@dataclass
+class IndicatorMatrices:
+    """Per unit × leaf matrices, kept for explanations (rows follow ``units``)."""
+
+    codes: list[str]
+    applicable: np.ndarray
+    self_values: np.ndarray
+    verified_values: np.ndarray
+    used_values: np.ndarray
+    points: np.ndarray
+    maxes: np.ndarray
+    false_report: np.ndarray
+
+
+@dataclass
+class UnitScores:
+    table: pd.DataFrame  # unit_id, code, name, category, components…, composite, rank, grade, flags
+    matrices: IndicatorMatrices
+    weights: dict[str, float]
+    warnings: list[str]
+
+
+def empty_inputs_frame(columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+# -- the indicator component ------------------------------------------------------------------------
+
+
+def _pivot(frame: pd.DataFrame, unit_ids, codes: list[str]):
+    import numpy as np
+
+    if frame is None or len(frame) == 0:
+        return np.full((len(unit_ids), len(codes)), np.nan)
+    f = frame[frame["indicator_code"].isin(codes) & frame["unit_id"].isin(unit_ids)]
+    wide = f.pivot_table(index="unit_id", columns="indicator_code", values="value", aggfunc="last")
+    return wide.reindex(index=unit_ids, columns=codes).to_numpy(dtype=float)
+
+
+def leaf_points(scheme: SchemeDef, values):
+    """Points for a units × leaves matrix of raw values, by method (``score_values``)."""
+    import numpy as np
+
+    from ..schemes.methods import score_values
+
+    leaves = scheme.leaves()
+    out = np.full(values.shape, np.nan)
+    methods = np.array([leaf.method for leaf in leaves])
+    maxes = np.array([leaf.max for leaf in leaves], dtype=float)
+    for method in ("points", "deduct", "bonus", "veto"):
+        cols = np.flatnonzero(methods == method)
+        if len(cols):
+            out[:, cols] = score_values(method, maxes[cols], None, values[:, cols])
+    ratio_targets = {leaf.target or 100.0 for leaf in leaves if leaf.method == "ratio"}
+    for target in ratio_targets:
+        cols = np.array(
+            [
+                i
+                for i, leaf in enumerate(leaves)
+                if leaf.method == "ratio" and (leaf.target or 100.0) == target
+            ]
+        )
+        out[:, cols] = maxes[cols] * score_values("ratio", 1.0, target, values[:, cols])
+    return out
+
+
+def _applicable(scheme: SchemeDef, categories) -> np.ndarray:
+    import numpy as np
+
+    codes = [leaf.code for leaf in scheme.leaves()]
+    pos = {c: i for i, c in enumerate(codes)}
+    cats, inverse = np.unique(np.asarray(categories, dtype=object).astype(str), return_inverse=True)
+    per_cat = np.zeros((len(cats), len(codes)), dtype=bool)
+    for ci, cat in enumerate(cats):
+        for leaf in scheme.leaves_for(str(cat)):
+            per_cat[ci, pos[leaf.code]] = True
+    return per_cat[inverse] if len(categories) else np.zeros((0, len(codes)), dtype=bool)
+
+
+def indicator_matrices(
+    inputs: RoundInputs,
+) -> tuple[IndicatorMatrices, np.ndarray, np.ndarray, list[list[str]]]:
+    """(matrices, indicator component per unit, 虚报 penalty per unit, flags per unit)."""
+    import numpy as np
+
+    scheme = inputs.scheme
+    leaves = scheme.leaves()
+    codes = [leaf.code for leaf in leaves]
+    units = inputs.units
+    unit_ids = list(units["unit_id"])
+    n = len(unit_ids)
+    methods = np.array([leaf.method for leaf in leaves])
+    maxes = np.array([leaf.max for leaf in leaves], dtype=float)
+    applicable = _applicable(scheme, list(units["category"]))
+    self_v = _pivot(inputs.selfcheck, unit_ids, codes)
+    ver_v = _pivot(inputs.spotcheck, unit_ids, codes)
+    drawn = (
+        np.isin(np.asarray(unit_ids), np.asarray(list(inputs.drawn), dtype=float)) if n else np.zeros(0, bool)
+    )
+    use_verified = drawn[:, None] & ~np.isnan(ver_v)
+    used = np.where(use_verified, ver_v, self_v)
+    flags: list[list[str]] = [[] for _ in range(n)]
+
+    has_any = (applicable & ~np.isnan(used)).any(axis=1)
+    neutral_missing = np.isin(methods, ("deduct", "bonus", "veto"))[None, :] & np.isnan(used)
+    raw = np.where(neutral_missing, 0.0, used)
+    pts = leaf_points(scheme, raw)
+    earning_missing = (
+        applicable & np.isnan(pts) & np.isin(methods, ("points", "ratio"))[None, :] & has_any[:, None]
+    )
+    pts = np.where(earning_missing, 0.0, pts)
+    pts = np.where(applicable, pts, np.nan)
+
+    in_denominator = np.isin(methods, ("points", "deduct", "ratio"))
+    scoring = methods != "veto"
+    denom = (np.where(applicable, maxes[None, :], 0.0) * in_denominator[None, :]).sum(axis=1)
+    numer = np.where(applicable & scoring[None, :], np.nan_to_num(pts, nan=0.0), 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        component = np.where(
+            (denom > 0) & has_any, np.minimum(100.0, 100.0 * numer / np.where(denom > 0, denom, 1.0)), np.nan
+        )
+
+    veto = applicable & (methods == "veto")[None, :] & (np.nan_to_num(raw, nan=0.0) >= 1.0)
+
+    # 虚报: drawn units, where both values exist.
+    sc = scheme.spotcheck
+    both = applicable & drawn[:, None] & ~np.isnan(self_v) & ~np.isnan(ver_v)
+    self_pts = leaf_points(scheme, np.where(both, self_v, 0.0))
+    ver_pts = leaf_points(scheme, np.where(both, ver_v, 0.0))
+    false_report = both & (self_pts - ver_pts > sc.tolerance + 1e-9)
+    false_report |= both & (methods == "veto")[None, :] & (self_v < 1.0) & (ver_v >= 1.0)
+    penalty = false_report.sum(axis=1) * sc.penalty
+    if sc.penalty_cap is not None:
+        penalty = np.minimum(penalty, sc.penalty_cap)
+
+    for i, j in zip(*np.nonzero(veto), strict=True):
+        flags[i].append(f"veto:{codes[j]}")
+    for i, j in zip(*np.nonzero(false_report), strict=True):
+        flags[i].append(f"false_report:{codes[j]}")
+    for i, j in zip(*np.nonzero(earning_missing), strict=True):
+        flags[i].append(f"missing_value:{codes[j]}")
+    unverified = applicable & drawn[:, None] & np.isnan(ver_v) & ~np.isnan(self_v)
+    for i in np.flatnonzero(unverified.any(axis=1)):
+        flags[i].append("unverified:" + ",".join(codes[j] for j in np.flatnonzero(unverified[i])))
+    for i in np.flatnonzero(drawn):
+        flags[i].append("spotchecked")
+
+    mats = IndicatorMatrices(codes, applicable, self_v, ver_v, used, pts, maxes, false_report)
+    return mats, component, penalty, flags
+
+
+# -- the composite, ranks and grades ----------------------------------------------------------------
+
+
+def active_weights(scheme: SchemeDef) -> dict[str, float]:
+    return {c: float(w) for c, w in scheme.weights.items() if float(w) > 0}
+
+
+def component_matrix(inputs: RoundInputs, indicator_component) -> tuple[Any, Any]:
+    """(units × [indicators, appraisal, adjustment] array with NaN where missing, satisfaction)."""
+    import numpy as np
+    import pandas as pd
+
+    scheme = inputs.scheme
+    unit_ids = pd.Index(inputs.units["unit_id"])
+    appraisal = np.full(len(unit_ids), np.nan)
+    satisfaction = np.full(len(unit_ids), np.nan)
+    if inputs.appraisal is not None and len(inputs.appraisal):
+        a = inputs.appraisal.drop_duplicates("unit_id", keep="last").set_index("unit_id")
+        appraisal = pd.to_numeric(a["score"], errors="coerce").reindex(unit_ids).to_numpy(dtype=float)
+        if "satisfaction" in a:
+            satisfaction = (
+                pd.to_numeric(a["satisfaction"], errors="coerce").reindex(unit_ids).to_numpy(dtype=float)
+            )
+    sums = np.zeros(len(unit_ids))
+    if inputs.adjustments is not None and len(inputs.adjustments):
+        s = pd.to_numeric(inputs.adjustments["points"]).groupby(inputs.adjustments["unit_id"]).sum()
+        sums = s.reindex(unit_ids).fillna(0.0).to_numpy(dtype=float)
+    adjustment = np.clip(scheme.adjustment_base + sums, 0.0, 100.0)
+    comp = (
+        np.column_stack([indicator_component, appraisal, adjustment]) if len(unit_ids) else np.zeros((0, 3))
+    )
+    return comp, satisfaction
+
+
+def weight_vector(scheme: SchemeDef):
+    import numpy as np
+
+    w = active_weights(scheme)
+    return np.array([w.get(c, 0.0) for c in ("indicators", "appraisal", "adjustment")], dtype=float)
+
+
+def tie_break_keys(scheme: SchemeDef, comp, satisfaction) -> list:
+    cols = {
+        "indicators": comp[..., 0],
+        "appraisal": comp[..., 1],
+        "adjustment": comp[..., 2],
+        "satisfaction": satisfaction,
+    }
+    return [scaled(cols[c], scheme.precision) for c in scheme.tie_break if c in cols]
+
+
+def _next_lower(bands_desc: list, grade: str) -> str:
+    for i, b in enumerate(bands_desc):
+        if b.grade == grade:
+            return bands_desc[min(i + 1, len(bands_desc) - 1)].grade
+    return grade
+
+
+def assign_grades(
+    scheme: SchemeDef, table: pd.DataFrame, vetoed, barred
+) -> tuple[list[str], list[list[str]]]:
+    """Grades by bands, veto, discipline bar and quotas. ``table`` has composite, rank, category
+    (in unit order). Returns (grades, extra flags per unit)."""
+    import numpy as np
+
+    p = scheme.precision
+    bands = sorted(scheme.bands, key=lambda b: b.min, reverse=True)
+    xi = scaled(table["composite"].to_numpy(dtype=float), p)
+    n = len(table)
+    lowest = bands[-1].grade if bands else ""
+    top = bands[0].grade if bands else ""
+    grade = np.full(n, lowest, dtype=object)
+    assigned = np.zeros(n, dtype=bool)
+    for b in bands:
+        lo, hi = scaled(b.min, p), scaled(b.max, p)
+        inside = ((xi >= lo) & (xi < hi)) | ((xi == hi) & b.include_max)
+        take = inside & ~assigned
+        grade[take] = b.grade
+        assigned |= take
+    extra: list[list[str]] = [[] for _ in range(n)]
+    for i in np.flatnonzero(~assigned):
+        extra[i].append("out_of_bands")
+    vetoed = np.asarray(vetoed, dtype=bool)
+    grade[vetoed] = lowest
+    bar = np.asarray(barred, dtype=bool) & (grade == top) & ~vetoed
+    grade[bar] = _next_lower(bands, top)
+    ranks = table["rank"].to_numpy()
+    cats = table["category"].to_numpy()
+    sizes = table.groupby("category")["category"].transform("size").to_numpy()
+    for q in sorted(scheme.quotas, key=lambda q: -next((b.min for b in bands if b.grade == q.grade), 0)):
+        holders = np.flatnonzero(grade == q.grade)
+        if not len(holders):
+            continue
+        for cat in np.unique(cats[holders]):
+            members = holders[cats[holders] == cat]
+            allowed = quota_count(int(sizes[members[0]]), q.max_share, q.rounding)
+            if len(members) <= allowed:
+                continue
+            ordered = members[np.argsort(ranks[members], kind="stable")]
+            cut_rank = ranks[ordered[allowed]]
+            drop = ordered[ranks[ordered] >= cut_rank]
+            straddles = allowed > 0 and ranks[ordered[allowed - 1]] == cut_rank
+            lower = _next_lower(bands, q.grade)
+            for i in drop:
+                grade[i] = lower
+                extra[i].append(f"quota:{q.grade}")
+                if straddles:
+                    extra[i].append("quota_tie")
+    return list(grade), extra
+
+
+def compute_units(inputs: RoundInputs) -> UnitScores:
+    """The whole unit computation: components, composite, ranks, grades, flags."""
+    import numpy as np
+    import pandas as pd
+
+    from ..errors import Conflict
+
+    scheme = inputs.scheme
+    units = inputs.units.reset_index(drop=True)
+    warnings = list(inputs.warnings)
+    mats, ind_comp, penalty, flags = indicator_matrices(inputs)
+    comp, satisfaction = component_matrix(inputs, ind_comp)
+    weights = weight_vector(scheme)
+    n = len(units)
+    if n and weights[:2].sum() > 0:
+        measured = ~np.isnan(comp[:, :2]) & (weights[:2] > 0)[None, :]
+        lost = np.flatnonzero(~measured.any(axis=1))
+        if len(lost):
+            names = "、".join(f"{units.at[i, 'code']} {units.at[i, 'name']}" for i in lost[:10])
+            more = f"等 {len(lost)} 个单位" if len(lost) > 10 else ""
+            raise Conflict(
+                f"无法计算：{names}{more}既没有指标得分也没有民主评议结果，综合得分只剩加减分，不能排名。请先录入自查得分或核定评议票。"
+            )
+    for ci, cname in enumerate(("indicators", "appraisal")):
+        if weights[ci] <= 0:
+            continue
+        missing = np.flatnonzero(np.isnan(comp[:, ci]))
+        for i in missing:
+            flags[i].append(f"missing:{cname}")
+        if len(missing):
+            warnings.append(
+                f"{len(missing)} 个单位缺少{COMPONENT_NAMES[cname]}，其综合得分按其余部分的权重重新折算。"
+            )
+    if inputs.appraisal is not None and len(inputs.appraisal) and "missing_groups" in inputs.appraisal:
+        mg = inputs.appraisal.drop_duplicates("unit_id", keep="last").set_index("unit_id")["missing_groups"]
+        mg = mg.reindex(pd.Index(units["unit_id"]))
+        for i, groups in enumerate(mg.to_list()):
+            if isinstance(groups, str) and groups.strip():
+                flags[i].append(f"missing_groups:{groups.strip()}")
+    composite = combine(comp, weights, penalty, scheme.precision) if n else np.zeros(0)
+    cat_codes = pd.factorize(units["category"])[0] if n else np.zeros(0, dtype=int)
+    keys = [scaled(composite, scheme.precision), *tie_break_keys(scheme, comp, satisfaction)]
+    ranks = rank_min(cat_codes, keys)
+    table = pd.DataFrame(
+        {
+            "unit_id": units["unit_id"].to_numpy(),
+            "code": units["code"].to_numpy(),
+            "name": units["name"].to_numpy(),
+            "category": units["category"].to_numpy(),
+            "indicators": comp[:, 0] if n else [],
+            "appraisal": comp[:, 1] if n else [],
+            "adjustment": comp[:, 2] if n else [],
+            "penalty": penalty,
+            "satisfaction": satisfaction,
+            "composite": composite,
+            "rank": ranks,
+        }
+    )
+    vetoed = np.array([any(f.startswith("veto:") for f in fl) for fl in flags], dtype=bool)
+    barred = np.zeros(n, dtype=bool)
+    if inputs.discipline is not None and len(inputs.discipline) and scheme.no_excellent_if:
+        d = inputs.discipline[inputs.discipline["kind"].isin(scheme.no_excellent_if)]
+        kinds = d.groupby("unit_id")["kind"].agg(lambda s: sorted(set(s)))
+        for i, uid in enumerate(units["unit_id"]):
+            if uid in kinds.index:
+                barred[i] = True
+                flags[i].extend(f"no_excellent:{k}" for k in kinds[uid])
+    if scheme.bands:
+        grades, extra = assign_grades(scheme, table, vetoed, barred)
+    else:
+        grades, extra = [""] * n, [[] for _ in range(n)]
+    table["grade"] = grades
+    table["flags"] = [fl + ex for fl, ex in zip(flags, extra, strict=True)]
+    return UnitScores(table, mats, active_weights(scheme), warnings)
