@@ -137,16 +137,18 @@ class Database:
         return cfg
 
     def head_revision(self) -> str | None:
-        from alembic.script import ScriptDirectory
-
-        heads = ScriptDirectory.from_config(self._alembic_config()).get_heads()
+        heads = script_heads()
         return ",".join(sorted(heads)) if heads else None
 
     def current_revision(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
+        """The revision(s) recorded in the database (read with plain SQL: importing Alembic costs
+        most of a second, and is only needed when there is something to upgrade)."""
+        from sqlalchemy import inspect, text
 
         with self.engine.connect() as conn:
-            heads = MigrationContext.configure(conn).get_current_heads()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            heads = [r[0] for r in conn.execute(text("SELECT version_num FROM alembic_version"))]
         return ",".join(sorted(heads)) if heads else None
 
     def has_user_tables(self) -> bool:
@@ -198,6 +200,29 @@ class Database:
             dst.close()
             src.close()
         return dest
+
+
+def script_heads() -> set[str]:
+    """Head revisions of the migration scripts, read from the files without importing Alembic.
+    (``tests/test_foundation_db.py`` checks this against Alembic's own answer.)"""
+    import ast
+
+    revisions: dict[str, tuple[str, ...]] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        rev = None
+        down: tuple[str, ...] = ()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                name = node.targets[0].id
+                if name == "revision":
+                    rev = ast.literal_eval(node.value)
+                elif name == "down_revision":
+                    value = ast.literal_eval(node.value)
+                    down = () if value is None else ((value,) if isinstance(value, str) else tuple(value))
+        if rev:
+            revisions[rev] = down
+    referenced = {d for downs in revisions.values() for d in downs}
+    return set(revisions) - referenced
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:

@@ -97,17 +97,25 @@ def test_upgrade_of_older_database_takes_backup_first(tmp_path):
 
     path = tmp_path / "old.db"
     db = Database(f"sqlite:///{path}")
-    # Simulate an older database: at base with one table from before (the version table only).
-    with db.engine.begin() as conn:
-        command.upgrade(db._alembic_config(conn), "heads")
-        conn.execute(text("INSERT INTO unit (code, name, category, active, created_at) VALUES ('X','x','c',1,'2026-01-01')"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
     heads = db.head_revision()
     if heads == "0001":
         pytest.skip("only one migration exists: nothing older to upgrade from yet")
+    # An older database: the first migration only, with data in it.
+    with db.engine.begin() as conn:
+        command.upgrade(db._alembic_config(conn), "0001")
+        conn.execute(text("INSERT INTO unit (code, name, category, active, created_at) VALUES ('X','x','c',1,'2026-01-01')"))
+    assert db.current_revision() == "0001"
     backup = db.upgrade()
     assert backup is not None and backup.exists()
     assert db.current_revision() == heads
+    import sqlite3
+
+    con = sqlite3.connect(backup)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    assert con.execute("SELECT code FROM unit").fetchall() == [("X",)]
+    con.close()
+    with db.read() as s:
+        assert s.connection().execute(text("SELECT code FROM unit")).scalar() == "X"
 
 
 def test_import_assess_does_not_import_textual():
@@ -130,3 +138,14 @@ def test_import_assess_is_cheap():
     code = "import sys, assess, assess.cli; print(','.join(sorted(k for k in ('pandas','plotly','kaleido','sqlmodel','textual') if k in sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_script_heads_match_alembic():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from assess.db import MIGRATIONS_DIR, script_heads
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert script_heads() == set(ScriptDirectory.from_config(cfg).get_heads())
