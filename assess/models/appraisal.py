@@ -152,3 +152,22 @@ class TallyCount(SQLModel, table=True):
     choice: int
     count: int
 
+
+
+class BallotResolution(SQLModel, table=True):
+    """A reviewer's reading of the paper where the two entry passes of a batch disagree.
+
+    One row per mismatch: ``position`` is the target position, or 0 for the ballot as a whole
+    (present in one pass only, or voided by one clerk and marked by the other). ``value`` is one
+    mark character for a target (``0``–``9``, ``X``), and for position 0 one of ``absent``,
+    ``void``, ``pass1``, ``pass2`` (take that pass's reading of the ballot). No voter, no time.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("batch_id", "ballot_no", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="ballotbatch.id", index=True)
+    ballot_no: int
+    position: int
+    value: str = Field(max_length=8)
+    resolved_by: str = Field(max_length=64)

@@ -1,0 +1,698 @@
+"""Appraisal sessions (民主评议 of units, 勤廉双述 of cadres): the meeting, its form, the targets in
+ballot order, attendance (应到/实到) per session and per voter group, and for cadre sessions the
+述职述廉 summaries and the 询问质询 questions and answers.
+
+The form comes from the round's scheme (``FormDef``). Targets are fixed once any ballot of the
+session has been keyed or imported: every ballot's marks are one character per target position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from . import audit
+from .errors import Conflict, NotFound
+from .guards import ensure_round_writable, get_round
+from .roles import Actor, authorize
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from .db import Database
+    from .schemes.definition import FormDef
+
+KINDS = {"unit": "民主评议", "cadre": "勤廉双述"}
+MAX_TARGETS = 512  # the width of the marks column
+MAX_OPTIONS = 9  # keys 1–9
+
+
+@dataclass
+class TargetRow:
+    position: int
+    code: str
+    name: str
+    unit_id: int | None
+    cadre_id: int | None
+    detail: str = ""  # unit category, or the cadre's unit and position
+
+
+@dataclass
+class GroupRow:
+    code: str
+    name: str
+    weight: float
+    expected: int
+
+
+@dataclass
+class SessionRow:
+    id: int
+    round_id: int
+    round_name: str
+    kind: str
+    form_code: str
+    name: str
+    held_on: date | None
+    expected: int
+    present: int
+    targets: int
+    batches: int
+    certified: int
+    status: str
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass
+class SessionInfo:
+    id: int
+    round_id: int
+    round_name: str
+    round_stage: str
+    kind: str
+    name: str
+    held_on: date | None
+    expected: int
+    present: int
+    status: str
+    notes: str | None
+    form: FormDef
+    targets: list[TargetRow] = field(default_factory=list)
+    groups: list[GroupRow] = field(default_factory=list)
+
+    @property
+    def option_labels(self) -> list[str]:
+        return [o.label for o in self.form.options]
+
+    def quorum_ok(self) -> bool:
+        return self.expected > 0 and self.present > self.form.quorum * self.expected
+
+    def quorum_text(self) -> str:
+        need = self.form.quorum * self.expected
+        verdict = "达到" if self.quorum_ok() else "未达到"
+        return f"应到 {self.expected} 人，实到 {self.present} 人，须超过 {need:g} 人：{verdict}法定人数"
+
+
+@dataclass
+class StatementRow:
+    cadre_code: str
+    cadre_name: str
+    summary: str
+    questions: list[tuple[int, str, str | None]] = field(default_factory=list)  # (id, question, answer)
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _form_for(session: Session, round_id: int, kind: str, form_code: str | None) -> FormDef:
+    from .schemes.store import load_definition
+
+    rnd = get_round(session, round_id)
+    scheme = load_definition(session, rnd.scheme_version_id)
+    if form_code:
+        try:
+            form = scheme.form(form_code)
+        except KeyError:
+            codes = "、".join(f.code for f in scheme.forms) or "（无）"
+            raise NotFound(f"考核方案“{scheme.code}”中没有评议表“{form_code}”；可用：{codes}。") from None
+        if form.kind != kind:
+            raise Conflict(
+                f"评议表“{form_code}”用于{KINDS.get(form.kind, form.kind)}，不能用于{KINDS[kind]}。"
+            )
+        return form
+    candidates = [f for f in scheme.forms if f.kind == kind]
+    if kind == "unit" and scheme.appraisal_form:
+        candidates.sort(key=lambda f: f.code != scheme.appraisal_form)
+    if not candidates:
+        raise NotFound(f"考核方案“{scheme.code}”没有{KINDS[kind]}评议表。")
+    return candidates[0]
+
+
+def session_form(session: Session, session_id: int) -> FormDef:
+    from .models import AppraisalSession
+
+    s = session.get(AppraisalSession, session_id)
+    if s is None:
+        raise NotFound(f"评议会议 #{session_id} 不存在。")
+    return _form_for(session, s.round_id, s.kind, s.form_code)
+
+
+def get_session(session: Session, session_id: int):
+    from .models import AppraisalSession
+
+    s = session.get(AppraisalSession, session_id)
+    if s is None:
+        raise NotFound(f"评议会议 #{session_id} 不存在。")
+    return s
+
+
+def _resolve_targets(
+    session: Session, round_id: int, kind: str, codes: list[str] | None
+) -> list[tuple[int | None, int | None, str]]:
+    """(unit_id, cadre_id, code) in ballot order. Without codes: the round's units by code (unit
+    sessions) or the active cadres of the round's units by code (cadre sessions)."""
+    from sqlmodel import select
+
+    from .models import Cadre, RoundUnit, Unit
+
+    if codes is None:
+        round_units = select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id)
+        if kind == "unit":
+            rows = session.exec(
+                select(Unit.id, Unit.code).where(Unit.id.in_(round_units)).order_by(Unit.code)
+            ).all()
+            out = [(uid, None, code) for uid, code in rows]
+        else:
+            rows = session.exec(
+                select(Cadre.id, Cadre.code)
+                .where(Cadre.unit_id.in_(round_units), Cadre.active)
+                .order_by(Cadre.code)
+            ).all()
+            out = [(None, cid, code) for cid, code in rows]
+        if not out:
+            raise Conflict("未指定评议对象，且本轮次没有参评单位可作为默认：请按票面顺序列出单位或干部编码。")
+        return out
+    clean = [c.strip() for c in codes if c.strip()]
+    if not clean:
+        raise Conflict("评议对象不能为空。")
+    dupes = sorted({c for c in clean if clean.count(c) > 1})
+    if dupes:
+        raise Conflict(f"评议对象重复：{'、'.join(dupes)}。")
+    model = Unit if kind == "unit" else Cadre
+    found = {
+        code: (rid, active)
+        for rid, code, active in session.exec(
+            select(model.id, model.code, model.active).where(model.code.in_(clean))
+        ).all()
+    }
+    missing = [c for c in clean if c not in found]
+    if missing:
+        what = "单位" if kind == "unit" else "干部"
+        raise NotFound(f"{what}不存在：{'、'.join(missing)}。")
+    inactive = [c for c in clean if not found[c][1]]
+    if inactive:
+        raise Conflict(f"已停用，不能列入选票：{'、'.join(inactive)}。")
+    if kind == "unit":
+        return [(found[c][0], None, c) for c in clean]
+    return [(None, found[c][0], c) for c in clean]
+
+
+def _session_has_entries(session: Session, session_id: int) -> bool:
+    from sqlalchemy import exists, or_
+    from sqlmodel import select
+
+    from .models import BallotBatch, EntryPass, TallyCount
+
+    batches = select(BallotBatch.id).where(BallotBatch.session_id == session_id)
+    q = select(
+        or_(exists().where(EntryPass.batch_id.in_(batches)), exists().where(TallyCount.batch_id.in_(batches)))
+    )
+    return bool(session.exec(q).one())
+
+
+# -- sessions ---------------------------------------------------------------------------------------
+
+
+def create_session(
+    db: Database,
+    actor: Actor,
+    round_id: int,
+    kind: str,
+    name: str,
+    *,
+    form_code: str | None = None,
+    target_codes: list[str] | None = None,
+    held_on: date | None = None,
+    expected: int = 0,
+    present: int = 0,
+    group_expected: dict[str, int] | None = None,
+    notes: str | None = None,
+) -> int:
+    """Create a session with its targets (in ballot order) and the form's voter groups."""
+    from sqlalchemy import insert
+
+    from .models import AppraisalSession, AppraisalTarget, SessionVoterGroup
+
+    authorize(actor, "appraisal.session")
+    if kind not in KINDS:
+        raise Conflict(f"评议类型“{kind}”无效：应为 unit（民主评议）或 cadre（勤廉双述）。")
+    name = (name or "").strip()
+    if not name or len(name) > 128:
+        raise Conflict("会议名称不能为空，且不超过 128 个字符。")
+    _check_counts(expected, present)
+    with db.write() as s:
+        ensure_round_writable(s, round_id)
+        form = _form_for(s, round_id, kind, form_code)
+        if len(form.options) > MAX_OPTIONS:
+            raise Conflict(
+                f"评议表“{form.code}”有 {len(form.options)} 个选项，录入键最多支持 {MAX_OPTIONS} 个。"
+            )
+        targets = _resolve_targets(s, round_id, kind, target_codes)
+        if len(targets) > MAX_TARGETS:
+            raise Conflict(f"一张选票最多 {MAX_TARGETS} 个评议对象，现有 {len(targets)} 个。")
+        group_expected = dict(group_expected or {})
+        unknown = sorted(set(group_expected) - {g.code for g in form.voter_groups})
+        if unknown:
+            raise NotFound(f"评议表“{form.code}”没有投票人类别：{'、'.join(unknown)}。")
+        for code, n in group_expected.items():
+            _check_counts(n, 0, what=f"类别 {code} 应到人数")
+        if not expected and group_expected:
+            expected = sum(group_expected.values())
+        row = AppraisalSession(
+            round_id=round_id,
+            kind=kind,
+            form_code=form.code,
+            name=name,
+            held_on=held_on,
+            expected=expected,
+            present=present,
+            notes=notes,
+        )
+        s.add(row)
+        s.flush()
+        s.execute(
+            insert(AppraisalTarget),
+            [
+                {"session_id": row.id, "position": i, "unit_id": uid, "cadre_id": cid}
+                for i, (uid, cid, _c) in enumerate(targets, start=1)
+            ],
+        )
+        s.execute(
+            insert(SessionVoterGroup),
+            [
+                {
+                    "session_id": row.id,
+                    "code": g.code,
+                    "name": g.name,
+                    "weight": g.weight,
+                    "expected": int(group_expected.get(g.code, 0)),
+                }
+                for g in form.voter_groups
+            ],
+        )
+        audit.append(
+            s,
+            actor.username,
+            "appraisal.session",
+            {
+                "session": row.id,
+                "round": round_id,
+                "kind": kind,
+                "form": form.code,
+                "name": name,
+                "targets": [c for _u, _c, c in targets],
+                "expected": expected,
+                "present": present,
+            },
+        )
+        return row.id
+
+
+def _check_counts(expected: int, present: int, what: str = "人数") -> None:
+    for v in (expected, present):
+        if not isinstance(v, int) or v < 0:
+            raise Conflict(f"{what}必须是不小于 0 的整数。")
+
+
+def set_targets(db: Database, actor: Actor, session_id: int, codes: list[str]) -> int:
+    """Replace the targets (ballot order) while no ballot of the session has been entered."""
+    from sqlalchemy import delete, insert
+
+    from .models import AppraisalTarget
+
+    authorize(actor, "appraisal.session")
+    with db.write() as s:
+        sess = get_session(s, session_id)
+        ensure_round_writable(s, sess.round_id)
+        if _session_has_entries(s, session_id):
+            raise Conflict("本会议已有选票录入或导入，评议对象（票面顺序）不能再改。")
+        targets = _resolve_targets(s, sess.round_id, sess.kind, codes)
+        if len(targets) > MAX_TARGETS:
+            raise Conflict(f"一张选票最多 {MAX_TARGETS} 个评议对象。")
+        s.execute(delete(AppraisalTarget).where(AppraisalTarget.session_id == session_id))
+        s.execute(
+            insert(AppraisalTarget),
+            [
+                {"session_id": session_id, "position": i, "unit_id": uid, "cadre_id": cid}
+                for i, (uid, cid, _c) in enumerate(targets, start=1)
+            ],
+        )
+        audit.append(
+            s,
+            actor.username,
+            "appraisal.targets",
+            {"session": session_id, "targets": [c for _u, _c, c in targets]},
+        )
+        return len(targets)
+
+
+def set_attendance(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    *,
+    expected: int | None = None,
+    present: int | None = None,
+    groups: dict[str, int] | None = None,
+) -> None:
+    """Record 应到/实到 of the session and 应到 per voter group."""
+    from sqlmodel import select
+
+    from .models import SessionVoterGroup
+
+    authorize(actor, "appraisal.session")
+    with db.write() as s:
+        sess = get_session(s, session_id)
+        ensure_round_writable(s, sess.round_id)
+        changes: dict[str, object] = {}
+        if groups:
+            rows = {
+                g.code: g
+                for g in s.exec(select(SessionVoterGroup).where(SessionVoterGroup.session_id == session_id))
+            }
+            unknown = sorted(set(groups) - set(rows))
+            if unknown:
+                raise NotFound(f"本会议没有投票人类别：{'、'.join(unknown)}。")
+            for code, n in groups.items():
+                _check_counts(n, 0, what=f"类别 {code} 应到人数")
+                rows[code].expected = n
+                s.add(rows[code])
+            changes["groups"] = dict(groups)
+            if expected is None and not sess.expected:
+                expected = sum(g.expected for g in rows.values())
+        if expected is not None:
+            _check_counts(expected, 0, what="应到人数")
+            sess.expected = expected
+            changes["expected"] = expected
+        if present is not None:
+            _check_counts(present, 0, what="实到人数")
+            sess.present = present
+            changes["present"] = present
+        if sess.present > sess.expected:
+            raise Conflict(f"实到 {sess.present} 人多于应到 {sess.expected} 人。")
+        if not changes:
+            return
+        s.add(sess)
+        audit.append(s, actor.username, "appraisal.attendance", {"session": session_id, **changes})
+
+
+def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]:
+    from sqlalchemy import case, func
+    from sqlmodel import select
+
+    from .models import AppraisalSession, AppraisalTarget, BallotBatch, Round
+
+    n_targets = (
+        select(func.count())
+        .select_from(AppraisalTarget)
+        .where(AppraisalTarget.session_id == AppraisalSession.id)
+        .scalar_subquery()
+    )
+    n_batches = (
+        select(func.count())
+        .select_from(BallotBatch)
+        .where(BallotBatch.session_id == AppraisalSession.id)
+        .scalar_subquery()
+    )
+    n_cert = (
+        select(func.coalesce(func.sum(case((BallotBatch.status == "certified", 1), else_=0)), 0))
+        .where(BallotBatch.session_id == AppraisalSession.id)
+        .scalar_subquery()
+    )
+    q = select(AppraisalSession, Round.name, n_targets, n_batches, n_cert).join(
+        Round, Round.id == AppraisalSession.round_id
+    )
+    if round_id is not None:
+        q = q.where(AppraisalSession.round_id == round_id)
+    q = q.order_by(AppraisalSession.round_id.desc(), AppraisalSession.id)
+    with db.read() as s:
+        return [
+            SessionRow(
+                a.id,
+                a.round_id,
+                rname,
+                a.kind,
+                a.form_code,
+                a.name,
+                a.held_on,
+                a.expected,
+                a.present,
+                nt,
+                nb,
+                int(nc or 0),
+                a.status,
+            )
+            for a, rname, nt, nb, nc in s.exec(q).all()
+        ]
+
+
+def load_targets(session: Session, session_id: int) -> list[TargetRow]:
+    from sqlmodel import select
+
+    from .models import AppraisalTarget, Cadre, Unit
+
+    rows = session.exec(
+        select(AppraisalTarget, Unit, Cadre)
+        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
+        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
+        .where(AppraisalTarget.session_id == session_id)
+        .order_by(AppraisalTarget.position)
+    ).all()
+    out = []
+    cadre_units = {}
+    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
+    if cadre_unit_ids:
+        cadre_units = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
+    for t, u, c in rows:
+        if u is not None:
+            out.append(TargetRow(t.position, u.code, u.name, u.id, None, u.category))
+        else:
+            out.append(
+                TargetRow(
+                    t.position,
+                    c.code,
+                    c.name,
+                    c.unit_id,
+                    c.id,
+                    f"{cadre_units.get(c.unit_id, '')} {c.position}",
+                )
+            )
+    return out
+
+
+def load_groups(session: Session, session_id: int) -> list[GroupRow]:
+    from sqlmodel import select
+
+    from .models import SessionVoterGroup
+
+    rows = session.exec(
+        select(SessionVoterGroup)
+        .where(SessionVoterGroup.session_id == session_id)
+        .order_by(SessionVoterGroup.id)
+    ).all()
+    return [GroupRow(g.code, g.name, g.weight, g.expected) for g in rows]
+
+
+def session_info(db: Database, session_id: int) -> SessionInfo:
+    with db.read() as s:
+        return _session_info(s, session_id)
+
+
+def _session_info(s: Session, session_id: int) -> SessionInfo:
+    sess = get_session(s, session_id)
+    rnd = get_round(s, sess.round_id)
+    form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
+    return SessionInfo(
+        sess.id,
+        rnd.id,
+        rnd.name,
+        rnd.stage,
+        sess.kind,
+        sess.name,
+        sess.held_on,
+        sess.expected,
+        sess.present,
+        sess.status,
+        sess.notes,
+        form,
+        load_targets(s, session_id),
+        load_groups(s, session_id),
+    )
+
+
+# -- 述职述廉 and 询问质询 ----------------------------------------------------------------------------
+
+
+def _cadre_target(s: Session, session_id: int, cadre_code: str):
+    from sqlmodel import select
+
+    from .models import AppraisalTarget, Cadre
+
+    sess = get_session(s, session_id)
+    if sess.kind != "cadre":
+        raise Conflict("述职述廉与询问质询只用于勤廉双述会议。")
+    ensure_round_writable(s, sess.round_id)
+    cadre = s.exec(select(Cadre).where(Cadre.code == cadre_code.strip())).first()
+    if cadre is None:
+        raise NotFound(f"干部“{cadre_code}”不存在。")
+    on_ballot = s.exec(
+        select(AppraisalTarget.id).where(
+            AppraisalTarget.session_id == session_id, AppraisalTarget.cadre_id == cadre.id
+        )
+    ).first()
+    if on_ballot is None:
+        raise Conflict(f"干部“{cadre.code} {cadre.name}”不在本次会议的评议对象中。")
+    return cadre
+
+
+def set_statement(db: Database, actor: Actor, session_id: int, cadre_code: str, summary: str) -> None:
+    """Record (or replace) the summary of a cadre's 述职述廉 report to the meeting."""
+    from sqlmodel import select
+
+    from .models import CadreStatement
+
+    authorize(actor, "appraisal.statement")
+    summary = (summary or "").strip()
+    if not summary:
+        raise Conflict("述职述廉摘要不能为空。")
+    with db.write() as s:
+        cadre = _cadre_target(s, session_id, cadre_code)
+        row = s.exec(
+            select(CadreStatement).where(
+                CadreStatement.session_id == session_id, CadreStatement.cadre_id == cadre.id
+            )
+        ).first()
+        if row is None:
+            row = CadreStatement(session_id=session_id, cadre_id=cadre.id, summary=summary)
+        else:
+            row.summary = summary
+        s.add(row)
+        audit.append(
+            s,
+            actor.username,
+            "appraisal.statement",
+            {"session": session_id, "cadre": cadre.code, "summary": summary},
+        )
+
+
+def add_question(
+    db: Database, actor: Actor, session_id: int, cadre_code: str, question: str, answer: str | None = None
+) -> int:
+    """Record a 询问质询 question put to a cadre at the meeting, with the answer given."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import CadreQuestion
+
+    authorize(actor, "appraisal.statement")
+    question = (question or "").strip()
+    if not question:
+        raise Conflict("询问质询的问题不能为空。")
+    with db.write() as s:
+        cadre = _cadre_target(s, session_id, cadre_code)
+        last = s.exec(
+            select(func.max(CadreQuestion.position)).where(
+                CadreQuestion.session_id == session_id, CadreQuestion.cadre_id == cadre.id
+            )
+        ).one()
+        row = CadreQuestion(
+            session_id=session_id,
+            cadre_id=cadre.id,
+            position=(last or 0) + 1,
+            question=question,
+            answer=(answer or "").strip() or None,
+        )
+        s.add(row)
+        s.flush()
+        audit.append(
+            s,
+            actor.username,
+            "appraisal.question",
+            {"session": session_id, "cadre": cadre.code, "question": question, "answer": row.answer},
+        )
+        return row.id
+
+
+def answer_question(db: Database, actor: Actor, question_id: int, answer: str) -> None:
+    from .models import CadreQuestion
+
+    authorize(actor, "appraisal.statement")
+    with db.write() as s:
+        row = s.get(CadreQuestion, question_id)
+        if row is None:
+            raise NotFound(f"询问质询 #{question_id} 不存在。")
+        ensure_round_writable(s, get_session(s, row.session_id).round_id)
+        row.answer = (answer or "").strip() or None
+        s.add(row)
+        audit.append(
+            s,
+            actor.username,
+            "appraisal.answer",
+            {"session": row.session_id, "question": question_id, "answer": row.answer},
+        )
+
+
+def statements(db: Database, session_id: int) -> list[StatementRow]:
+    from sqlmodel import select
+
+    from .models import CadreQuestion, CadreStatement
+
+    with db.read() as s:
+        get_session(s, session_id)
+        targets = [t for t in load_targets(s, session_id) if t.cadre_id is not None]
+        summ = dict(
+            s.exec(
+                select(CadreStatement.cadre_id, CadreStatement.summary).where(
+                    CadreStatement.session_id == session_id
+                )
+            ).all()
+        )
+        qs: dict[int, list[tuple[int, str, str | None]]] = {}
+        for q in s.exec(
+            select(CadreQuestion)
+            .where(CadreQuestion.session_id == session_id)
+            .order_by(CadreQuestion.cadre_id, CadreQuestion.position)
+        ).all():
+            qs.setdefault(q.cadre_id, []).append((q.id, q.question, q.answer))
+    return [StatementRow(t.code, t.name, summ.get(t.cadre_id, ""), qs.get(t.cadre_id, [])) for t in targets]
+
+
+# -- what blocks the round -------------------------------------------------------------------------
+
+
+def appraisal_blockers(db: Database, round_id: int) -> list[str]:
+    """What stands between the round's sessions and certified appraisal results, in words."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import AppraisalSession, BallotBatch
+
+    out: list[str] = []
+    with db.read() as s:
+        sessions = s.exec(
+            select(AppraisalSession)
+            .where(AppraisalSession.round_id == round_id)
+            .order_by(AppraisalSession.id)
+        ).all()
+        for sess in sessions:
+            rows = dict(
+                s.exec(
+                    select(BallotBatch.status, func.count())
+                    .where(BallotBatch.session_id == sess.id)
+                    .group_by(BallotBatch.status)
+                ).all()
+            )
+            if rows.get("open"):
+                out.append(f"{sess.name}：{rows['open']} 个选票批次未核定")
+            if not rows.get("certified"):
+                out.append(f"{sess.name}：没有已核定的选票批次")
+            form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
+            if not (sess.expected > 0 and sess.present > form.quorum * sess.expected):
+                out.append(
+                    f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）"
+                )
+    return out

@@ -1,0 +1,488 @@
+"""Tallies of an appraisal session, computed with pandas/numpy over ``TallyCount`` (certified
+batches only; never a loop over ballots).
+
+Per target and voter group: the votes per option, the counted votes (options with points; 不了解
+is not counted), score = Σ points × votes / counted, 满意率 = votes of ``satisfied`` options /
+counted, and each option's share of all marks, rounded by largest remainder so that the shares of
+a row sum to exactly 100.00. A group's figures are ``shown`` only with at least the form's
+publication threshold of counted votes.
+
+Per target: the score is Σ weight × group score over the groups with counted votes for it, the
+weights renormalised over those groups; every missing group is named in ``missing_groups`` and in
+a warning (never a silent zero). 满意率, counts and shares per target pool the votes of all groups.
+Cadre sessions add: unfit_share = 不称职 votes / counted votes (pooled), ``unfit`` when it exceeds
+the form's unfit_share (不称职 regardless of score); fit_share = votes of satisfied options
+(称职及以上) / counted; ``may_be_excellent`` when fit_share ≥ excellent_min_fit_share and not unfit;
+and the cadre's history in earlier rounds (``prior_unfit_streak`` consecutive 不称职 immediately
+before this one; ``consecutive_unfit`` when this one makes ``consecutive_unfit`` in a row).
+
+The session's quorum (实到 > quorum × 应到) is checked first: ``quorum_ok`` is False, a column of
+``targets`` says so and a warning leads the list when it fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from sqlmodel import Session
+
+    from .appraisal import SessionInfo
+    from .db import Database
+
+
+@dataclass
+class SessionTally:
+    session_id: int
+    kind: str
+    form_code: str
+    options: list[str]
+    groups: pd.DataFrame
+    targets: pd.DataFrame
+    batches: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    quorum_ok: bool = False
+    expected: int = 0
+    present: int = 0
+    publication_threshold: int = 5
+
+    def public_groups(self) -> pd.DataFrame:
+        """``groups`` with every per-group figure blanked where the group is under the
+        publication threshold (what may be printed or exported)."""
+        out = self.groups.copy()
+        hidden = ~out["shown"].astype(bool)
+        figures = [
+            c
+            for c in out.columns
+            if c in self.options
+            or c.startswith("share_")
+            or c in ("total", "counted", "score", "satisfaction")
+        ]
+        out[figures] = out[figures].astype(object)
+        out.loc[hidden, figures] = None
+        return out
+
+
+# -- arithmetic -------------------------------------------------------------------------------------
+
+
+def largest_remainder(counts: np.ndarray, total: int = 100, decimals: int = 2) -> np.ndarray:
+    """Shares of each row of ``counts`` (last axis) rounded to ``decimals`` so that every row sums
+    to exactly ``total`` (Hare–Niemeyer, exact integer arithmetic). Ties go to the earlier column.
+    Rows without any count give NaN."""
+    import numpy as np
+
+    counts = np.asarray(counts, dtype=np.int64)
+    shape = counts.shape
+    k = shape[-1]
+    c = counts.reshape(-1, k)
+    unit = 10**decimals
+    scale = total * unit
+    s = c.sum(axis=1)
+    safe = np.where(s == 0, 1, s)[:, None]
+    num = c * scale
+    floor = num // safe
+    rem = num % safe
+    deficit = scale - floor.sum(axis=1)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(k), order.shape).copy(), axis=1)
+    units = floor + (ranks < deficit[:, None])
+    out = units.astype(float) / unit
+    out[s == 0] = np.nan
+    return out.reshape(shape)
+
+
+@dataclass
+class _Cube:
+    """Counts as an array [target, group, option] plus what the options mean."""
+
+    counts: np.ndarray
+    points: np.ndarray  # per option, NaN when not counted
+    counted_mask: np.ndarray
+    satisfied_mask: np.ndarray
+
+
+def _cube(s: Session, info: SessionInfo) -> _Cube:
+    import numpy as np
+    from sqlalchemy import func, select
+
+    from .models import BallotBatch, TallyCount
+
+    n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
+    cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
+    rows = s.execute(
+        select(BallotBatch.voter_group, TallyCount.position, TallyCount.choice, func.sum(TallyCount.count))
+        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
+        .where(BallotBatch.session_id == info.id, BallotBatch.status == "certified")
+        .group_by(BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
+    ).all()
+    if rows:
+        gidx = {g.code: i for i, g in enumerate(info.groups)}
+        arr = np.array([(gidx.get(g, -1), p, c, n) for g, p, c, n in rows], dtype=np.int64)
+        ok = (arr[:, 0] >= 0) & (arr[:, 1] >= 1) & (arr[:, 1] <= n_t) & (arr[:, 2] >= 1) & (arr[:, 2] <= n_o)
+        arr = arr[ok]
+        cube[arr[:, 1] - 1, arr[:, 0], arr[:, 2] - 1] = arr[:, 3]
+    points = np.array([np.nan if o.points is None else o.points for o in info.form.options], dtype=float)
+    counted = ~np.isnan(points)
+    satisfied = np.array([o.satisfied for o in info.form.options], dtype=bool) & counted
+    return _Cube(cube, points, counted, satisfied)
+
+
+def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(counted, score, satisfaction) over the last axis of ``cube``."""
+    import numpy as np
+
+    counted = cube[..., c.counted_mask].sum(axis=-1)
+    pts = (cube[..., c.counted_mask] * c.points[c.counted_mask]).sum(axis=-1)
+    sat = cube[..., c.satisfied_mask].sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(counted > 0, pts / np.where(counted > 0, counted, 1), np.nan)
+        satisfaction = np.where(counted > 0, sat / np.where(counted > 0, counted, 1), np.nan)
+    return counted, score, satisfaction
+
+
+# -- the session tally ------------------------------------------------------------------------------
+
+
+def session_tally(db: Database, session_id: int) -> SessionTally:
+    """The tally of a session from its certified batches (see the module docstring)."""
+    from .appraisal import _session_info
+
+    with db.read() as s:
+        info = _session_info(s, session_id)
+        cube = _cube(s, info)
+        batches = _batches_frame(s, session_id)
+        history = _cadre_history(s, info) if info.kind == "cadre" else None
+    return _assemble(info, cube, batches, history)
+
+
+def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict | None) -> SessionTally:
+    import numpy as np
+    import pandas as pd
+
+    form = info.form
+    labels = [o.label for o in form.options]
+    n_t, n_g = len(info.targets), len(info.groups)
+    warnings: list[str] = []
+    quorum_ok = info.quorum_ok()
+    if not quorum_ok:
+        if info.expected <= 0:
+            warnings.append("未登记应到人数，无法核对法定人数：结果不能作为评议结论。")
+        else:
+            warnings.append(f"未达到法定人数：{info.quorum_text()}；结果不能作为评议结论。")
+    if not batches.empty:
+        pending = batches[batches["status"] == "open"]
+        if len(pending):
+            warnings.append(f"{len(pending)} 个选票批次尚未核定，未计入：{'、'.join(pending['label'])}。")
+
+    counted, score, satisfaction = _score(c.counts, c)  # [t, g]
+    total = c.counts.sum(axis=-1)
+    shares = largest_remainder(c.counts)  # [t, g, o]
+    shown = counted >= form.publication_threshold
+
+    # groups frame: one row per target × group, target-major.
+    t_idx = np.repeat(np.arange(n_t), n_g)
+    g_idx = np.tile(np.arange(n_g), n_t)
+    tg = pd.DataFrame(
+        {
+            "target_position": [info.targets[i].position for i in t_idx],
+            "target_code": [info.targets[i].code for i in t_idx],
+            "target_name": [info.targets[i].name for i in t_idx],
+            "unit_id": pd.array([info.targets[i].unit_id for i in t_idx], dtype="Int64"),
+            "cadre_id": pd.array([info.targets[i].cadre_id for i in t_idx], dtype="Int64"),
+            "group": [info.groups[j].code for j in g_idx],
+            "group_name": [info.groups[j].name for j in g_idx],
+            "weight": [info.groups[j].weight for j in g_idx],
+        }
+    )
+    flat = c.counts.reshape(n_t * n_g, -1)
+    for k, label in enumerate(labels):
+        tg[label] = flat[:, k]
+    tg["total"] = total.reshape(-1)
+    tg["counted"] = counted.reshape(-1)
+    tg["score"] = score.reshape(-1)
+    tg["satisfaction"] = satisfaction.reshape(-1)
+    flat_shares = shares.reshape(n_t * n_g, -1)
+    for k, label in enumerate(labels):
+        tg[f"share_{label}"] = flat_shares[:, k]
+    tg["shown"] = shown.reshape(-1)
+
+    # weighted target score, weights renormalised over groups with counted votes.
+    weights = np.array([g.weight for g in info.groups], dtype=float)
+    present = counted > 0
+    w = np.where(present, weights[None, :], 0.0)
+    wsum = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_score = np.where(
+            wsum > 0, np.nansum(w * np.nan_to_num(score), axis=1) / np.where(wsum > 0, wsum, 1), np.nan
+        )
+    pooled = c.counts.sum(axis=1)  # [t, o]
+    p_counted, _unused, p_sat = _score(pooled, c)
+    codes = np.array([g.code for g in info.groups], dtype=object)
+    missing = ["、".join(codes[~present[i]]) for i in range(n_t)]
+
+    tt = pd.DataFrame(
+        {
+            "target_position": [t.position for t in info.targets],
+            "target_code": [t.code for t in info.targets],
+            "target_name": [t.name for t in info.targets],
+            "unit_id": pd.array([t.unit_id for t in info.targets], dtype="Int64"),
+            "cadre_id": pd.array([t.cadre_id for t in info.targets], dtype="Int64"),
+        }
+    )
+    for k, label in enumerate(labels):
+        tt[label] = pooled[:, k]
+    tt["total"] = pooled.sum(axis=1)
+    tt["counted"] = p_counted
+    tt["score"] = t_score
+    tt["satisfaction"] = p_sat
+    pooled_shares = largest_remainder(pooled)
+    for k, label in enumerate(labels):
+        tt[f"share_{label}"] = pooled_shares[:, k]
+    tt["missing_groups"] = missing
+    tt["quorum_ok"] = quorum_ok
+
+    warnings += _group_warnings(info, counted, shown)
+    if info.kind == "cadre":
+        warnings += _cadre_columns(info, c, tt, pooled, p_counted, history or {})
+    return SessionTally(
+        info.id,
+        info.kind,
+        form.code,
+        labels,
+        tg,
+        tt,
+        batches,
+        warnings,
+        quorum_ok,
+        info.expected,
+        info.present,
+        form.publication_threshold,
+    )
+
+
+def _group_warnings(info: SessionInfo, counted: np.ndarray, shown: np.ndarray) -> list[str]:
+    out: list[str] = []
+    n_t = len(info.targets)
+    for j, g in enumerate(info.groups):
+        col = counted[:, j]
+        if n_t and not col.any():
+            out.append(
+                f"投票人类别“{g.name}”（{g.code}，权重 {g.weight:g}）没有计分票：其权重在其余类别间按比例重新分配。"
+            )
+            continue
+        none = [info.targets[i].code for i in range(n_t) if col[i] == 0]
+        if none:
+            out.append(
+                f"投票人类别“{g.name}”对 {len(none)} 个对象没有计分票（{'、'.join(none[:10])}"
+                f"{'…' if len(none) > 10 else ''}）：这些对象的权重在其余类别间重新分配。"
+            )
+        few = int(((col > 0) & ~shown[:, j]).sum())
+        if few:
+            out.append(
+                f"投票人类别“{g.name}”有 {few} 个对象的计分票少于 {info.form.publication_threshold} 张："
+                "该类别的分类结果不单独显示。"
+            )
+    nothing = [info.targets[i].code for i in range(n_t) if not counted[i].any()]
+    if nothing:
+        out.append(
+            f"{len(nothing)} 个对象没有任何计分票，无法得分：{'、'.join(nothing[:10])}{'…' if len(nothing) > 10 else ''}。"
+        )
+    return out
+
+
+def _cadre_columns(
+    info: SessionInfo,
+    c: _Cube,
+    tt: pd.DataFrame,
+    pooled: np.ndarray,
+    p_counted: np.ndarray,
+    history: dict[int, list[tuple[str, bool]]],
+) -> list[str]:
+    import numpy as np
+
+    from .schemes.definition import CadreRules
+
+    rules = info.form.cadre_rules or CadreRules()
+    labels = [o.label for o in info.form.options]
+    warnings: list[str] = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = np.where(p_counted > 0, p_counted, 1)
+        if rules.unfit_option in labels:
+            unfit_votes = pooled[:, labels.index(rules.unfit_option)]
+            unfit_share = np.where(p_counted > 0, unfit_votes / denom, np.nan)
+        else:
+            warnings.append(f"评议表没有“{rules.unfit_option}”选项，无法按不称职票比例判定。")
+            unfit_share = np.full(len(tt), np.nan)
+        fit_share = np.where(p_counted > 0, pooled[:, c.satisfied_mask].sum(axis=1) / denom, np.nan)
+    unfit = np.nan_to_num(unfit_share, nan=0.0) > rules.unfit_share
+    tt["unfit_share"] = unfit_share
+    tt["fit_share"] = fit_share
+    tt["unfit"] = unfit
+    tt["may_be_excellent"] = (np.nan_to_num(fit_share, nan=0.0) >= rules.excellent_min_fit_share) & ~unfit
+    streaks, texts = [], []
+    for cid in tt["cadre_id"].tolist():
+        past = history.get(int(cid), []) if cid is not None else []
+        streak = 0
+        for _period, was_unfit in reversed(past):
+            if not was_unfit:
+                break
+            streak += 1
+        streaks.append(streak)
+        texts.append("；".join(f"{p}:{'不称职' if u else '非不称职'}" for p, u in past))
+    tt["prior_unfit_streak"] = streaks
+    tt["consecutive_unfit"] = unfit & (np.array(streaks, dtype=int) + 1 >= rules.consecutive_unfit)
+    tt["history"] = texts
+    for code, flag in zip(tt["target_code"], tt["consecutive_unfit"], strict=True):
+        if flag:
+            warnings.append(f"干部 {code} 连续 {rules.consecutive_unfit} 次（含本次）不称职票超过比例。")
+    return warnings
+
+
+def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, bool]]]:
+    """For each cadre of the session: [(period, was 不称职)] of earlier rounds' cadre sessions,
+    oldest first. An earlier result recorded by the results step (``CadreResult.grade``) is used
+    when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
+    from sqlmodel import select
+
+    from .appraisal import _session_info
+    from .guards import get_round
+    from .models import AppraisalSession, AppraisalTarget, CadreResult, Round
+    from .schemes.definition import CadreRules
+
+    cadre_ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
+    if not cadre_ids:
+        return {}
+    this_round = get_round(s, info.round_id)
+    earlier = s.exec(
+        select(AppraisalSession.id, Round.period, Round.id)
+        .join(Round, Round.id == AppraisalSession.round_id)
+        .where(
+            AppraisalSession.kind == "cadre",
+            AppraisalSession.round_id != info.round_id,
+            AppraisalSession.id.in_(
+                select(AppraisalTarget.session_id).where(AppraisalTarget.cadre_id.in_(cadre_ids))
+            ),
+        )
+    ).all()
+    earlier = [e for e in earlier if (e[1], e[2]) < (this_round.period, this_round.id)]
+    earlier.sort(key=lambda e: (e[1], e[2], e[0]))
+    out: dict[int, list[tuple[str, bool]]] = {}
+    for sid, period, _rid in earlier:
+        past = _session_info(s, sid)
+        rules = past.form.cadre_rules or CadreRules()
+        grades = dict(
+            s.exec(select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.session_id == sid)).all()
+        )
+        c = _cube(s, past)
+        pooled = c.counts.sum(axis=1)
+        p_counted = pooled[:, c.counted_mask].sum(axis=1)
+        labels = [o.label for o in past.form.options]
+        for i, t in enumerate(past.targets):
+            if t.cadre_id not in cadre_ids:
+                continue
+            if t.cadre_id in grades:
+                was = grades[t.cadre_id] == rules.unfit_option
+            elif rules.unfit_option in labels and p_counted[i] > 0:
+                was = pooled[i, labels.index(rules.unfit_option)] / p_counted[i] > rules.unfit_share
+            else:
+                was = False
+            out.setdefault(t.cadre_id, []).append((period, bool(was)))
+    return out
+
+
+def _batches_frame(s: Session, session_id: int) -> pd.DataFrame:
+    import pandas as pd
+    from sqlalchemy import func, select
+
+    from .models import Ballot, BallotBatch
+
+    batches = s.execute(
+        select(
+            BallotBatch.id,
+            BallotBatch.label,
+            BallotBatch.voter_group,
+            BallotBatch.source,
+            BallotBatch.status,
+            BallotBatch.issued,
+            BallotBatch.returned,
+        )
+        .where(BallotBatch.session_id == session_id)
+        .order_by(BallotBatch.id)
+    ).all()
+    df = pd.DataFrame(
+        batches, columns=["batch_id", "label", "group", "source", "status", "issued", "returned"]
+    )
+    stat = s.execute(
+        select(Ballot.batch_id, Ballot.status, func.count())
+        .where(Ballot.batch_id.in_(select(BallotBatch.id).where(BallotBatch.session_id == session_id)))
+        .group_by(Ballot.batch_id, Ballot.status)
+    ).all()
+    counts = pd.DataFrame(stat, columns=["batch_id", "status", "n"])
+    if counts.empty:
+        wide = pd.DataFrame(columns=["batch_id", "valid", "void", "blank"])
+    else:
+        wide = counts.pivot_table(index="batch_id", columns="status", values="n", aggfunc="sum", fill_value=0)
+        wide = wide.reindex(columns=["valid", "void", "blank"], fill_value=0).reset_index()
+    df = df.merge(wide, on="batch_id", how="left")
+    for col in ("valid", "void", "blank"):
+        df[col] = df[col].fillna(0).astype(int)
+    return df
+
+
+def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
+    """Raw counts of the certified batches: one row per batch × target × option (zeros included),
+    columns batch_id, batch_label, group, target_position, target_code, unit_id, cadre_id, choice
+    (1-based option index), option, points (NaN: not counted), count."""
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy import select
+
+    from .appraisal import _session_info
+    from .models import BallotBatch, TallyCount
+
+    with db.read() as s:
+        info = _session_info(s, session_id)
+        batches = s.execute(
+            select(BallotBatch.id, BallotBatch.label, BallotBatch.voter_group)
+            .where(BallotBatch.session_id == session_id, BallotBatch.status == "certified")
+            .order_by(BallotBatch.id)
+        ).all()
+        rows = (
+            s.execute(
+                select(TallyCount.batch_id, TallyCount.position, TallyCount.choice, TallyCount.count).where(
+                    TallyCount.batch_id.in_([b[0] for b in batches])
+                )
+            ).all()
+            if batches
+            else []
+        )
+    n_b, n_t, n_o = len(batches), len(info.targets), len(info.form.options)
+    cube = np.zeros((n_b, n_t, n_o), dtype=np.int64)
+    if rows:
+        bidx = {b[0]: i for i, b in enumerate(batches)}
+        arr = np.array([(bidx[b], p, c, n) for b, p, c, n in rows], dtype=np.int64)
+        cube[arr[:, 0], arr[:, 1] - 1, arr[:, 2] - 1] = arr[:, 3]
+    bi, ti, oi = (
+        a.reshape(-1) for a in np.meshgrid(np.arange(n_b), np.arange(n_t), np.arange(n_o), indexing="ij")
+    )
+    points = [o.points for o in info.form.options]
+    return pd.DataFrame(
+        {
+            "batch_id": [batches[i][0] for i in bi],
+            "batch_label": [batches[i][1] for i in bi],
+            "group": [batches[i][2] for i in bi],
+            "target_position": [info.targets[i].position for i in ti],
+            "target_code": [info.targets[i].code for i in ti],
+            "unit_id": pd.array([info.targets[i].unit_id for i in ti], dtype="Int64"),
+            "cadre_id": pd.array([info.targets[i].cadre_id for i in ti], dtype="Int64"),
+            "choice": oi + 1,
+            "option": [info.form.options[i].label for i in oi],
+            "points": np.array([np.nan if points[i] is None else points[i] for i in oi], dtype=float),
+            "count": cube.reshape(-1),
+        }
+    )

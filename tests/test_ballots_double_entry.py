@@ -1,0 +1,273 @@
+"""Blind double entry, comparison, resolution, reconciliation and certification of ballot batches,
+and the immutability of certified batches (services and database triggers), on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from assess import appraisal, ballot_review, ballots, tally
+from assess.errors import Conflict, FrozenError, PermissionDenied
+
+from .ballot_helpers import certified_batch, key_pass, make_round, make_units
+
+
+@pytest.fixture
+def session(db, actors):
+    rid = make_round(db)
+    codes = make_units(db, actors["admin"], 4)
+    sid = appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=20, present=18
+    )
+    return sid
+
+
+def test_marks_normalisation_rules(db, actors, session):
+    with db.read() as s:
+        rules = ballots.session_rules(s, session)
+    assert rules.n_targets == 4 and rules.n_options == 4 and rules.limited == 1 and rules.max_limited == 2
+    assert ballots.normalise(rules, "1234") == ("valid", "1234")
+    assert ballots.normalise(rules, "0000") == ("blank", "0000")
+    assert ballots.normalise(rules, "x000") == ("valid", "X000")  # only a voided mark: still a valid ballot
+    assert ballots.normalise(rules, "1110") == ("void", "1110")  # three 满意 > max 2: void as a whole
+    assert ballots.normalise(rules, "1234", "void") == ("void", "0000")
+    assert ballots.normalise(rules, "", "blank") == ("blank", "0000")
+    with pytest.raises(Conflict, match="4 项"):
+        ballots.normalise(rules, "123")
+    with pytest.raises(Conflict, match="无效"):
+        ballots.normalise(rules, "1235")
+
+
+def test_same_clerk_refused_for_second_pass(db, actors, session):
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 3, 3)
+    key_pass(db, actors["clerk"], batch, [(1, "1200", "marks"), (2, "2200", "marks"), (3, "", "blank")])
+    with pytest.raises(Conflict, match="同一录入员不能录入同一批次两遍"):
+        ballots.open_pass(db, actors["clerk"], batch)
+    ctx2 = ballots.open_pass(db, actors["clerk2"], batch)
+    assert ctx2.pass_no == 2 and ctx2.ballots == {}  # blind: nothing of pass 1 is handed over
+    # Still only one pass per clerk, and never a third one.
+    with pytest.raises(PermissionDenied):
+        ballots.open_pass(db, actors["admin"], batch)  # admins do not key ballots
+    from assess.users import add_user
+
+    add_user(db, actors["admin"], "clerk3", "clerk", "correct-horse-1", "clerk3")
+    from assess.roles import Actor
+
+    with pytest.raises(Conflict, match="第三遍"):
+        ballots.open_pass(db, Actor("clerk3", "clerk"), batch)
+
+
+def test_second_clerk_cannot_see_or_touch_first_pass(db, actors, session):
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 2, 2)
+    p1 = key_pass(db, actors["clerk"], batch, [(1, "1200", "marks")], close=False)
+    with pytest.raises(PermissionDenied):
+        ballots.pass_ballots(db, actors["clerk2"], p1)
+    with pytest.raises(PermissionDenied):
+        ballots.store_ballot(db, actors["clerk2"], p1, 2, "1100")
+    assert [b.marks for b in ballots.pass_ballots(db, actors["clerk"], p1)] == ["1200"]
+    # Comparison needs both passes finished.
+    key_pass(db, actors["clerk2"], batch, [(1, "1200", "marks")])
+    with pytest.raises(Conflict, match="尚未完成"):
+        ballot_review.compare(db, batch)
+
+
+def test_mismatches_listed_resolved_and_certified(db, actors, session):
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 6, 5)
+    key_pass(
+        db,
+        actors["clerk"],
+        batch,
+        [
+            (1, "1234", "marks"),
+            (2, "2234", "marks"),
+            (3, "3333", "marks"),
+            (4, "4444", "marks"),
+            (5, "", "void"),
+        ],
+    )
+    key_pass(
+        db,
+        actors["clerk2"],
+        batch,
+        [
+            (1, "1234", "marks"),
+            (2, "2214", "marks"),
+            (3, "3323", "marks"),
+            (5, "1200", "marks"),
+            (6, "2222", "marks"),
+        ],
+    )
+    cmp = ballot_review.compare(db, batch)
+    got = [(m.ballot_no, m.position, m.target_code, m.first, m.second) for m in cmp.mismatches]
+    assert got == [
+        (2, 3, "U03", "3", "1"),
+        (3, 3, "U03", "3", "2"),
+        (4, 0, "", "marks", "absent"),
+        (5, 0, "", "void", "marks"),
+        (6, 0, "", "absent", "marks"),
+    ]
+    assert cmp.open_count == 5
+    with pytest.raises(Conflict, match="5 处两遍录入不一致"):
+        ballot_review.certify(db, actors["reviewer"], batch)
+    with pytest.raises(PermissionDenied):
+        ballot_review.resolve(db, actors["clerk"], batch, [(2, 3, "3")])
+    with pytest.raises(Conflict, match="无效"):
+        ballot_review.resolve(db, actors["reviewer"], batch, [(4, 0, "pass2")])  # pass 2 has no ballot 4
+    left = ballot_review.resolve(db, actors["reviewer"], batch, [(2, 3, "3"), (3, 3, "X"), (4, 0, "pass1")])
+    assert left == 2
+    left = ballot_review.resolve(db, actors["reviewer2"], batch, [(5, 0, "void"), (6, 0, "absent")])
+    assert left == 0
+    with pytest.raises(PermissionDenied):
+        ballot_review.certify(db, actors["admin"], batch)  # an admin cannot certify
+    res = ballot_review.certify(db, actors["reviewer"], batch)
+    # Agreed: 1 "1234" valid, 2 "2234" valid, 3 "33X3" valid, 4 "4444" valid, 5 void; 6 does not exist.
+    assert (res.ballots, res.valid, res.void, res.blank) == (5, 4, 1, 0)
+    from sqlmodel import select
+
+    from assess.models import Ballot
+
+    with db.read() as s:
+        stored = {
+            b.ballot_no: (b.status, b.marks) for b in s.exec(select(Ballot).where(Ballot.batch_id == batch))
+        }
+    assert stored == {
+        1: ("valid", "1234"),
+        2: ("valid", "2234"),
+        3: ("valid", "33X3"),
+        4: ("valid", "4444"),
+        5: ("void", "0000"),
+    }
+    # Tally of the batch: target 1 (U01) has 1,2,3,4 → one vote per option.
+    t = tally.counts_frame(db, session)
+    u01 = t[t["target_code"] == "U01"].set_index("option")["count"].to_dict()
+    assert u01 == {"满意": 1, "基本满意": 1, "不满意": 1, "不了解": 1}
+    u03 = t[t["target_code"] == "U03"].set_index("option")["count"].to_dict()
+    # U03: ballots 1 and 2 marked 3 (不满意), ballot 3's mark voided (X), ballot 4 marked 4 (不了解).
+    assert u03 == {"满意": 0, "基本满意": 0, "不满意": 2, "不了解": 1}
+
+
+def test_reconciliation_blocks_certification(db, actors, session):
+    # Returned 4 but only 3 ballots entered.
+    batch = ballots.create_batch(db, actors["clerk"], session, "ld", "B1", 5, 4)
+    rows = [(1, "1200", "marks"), (2, "", "blank"), (3, "1110", "marks")]
+    key_pass(db, actors["clerk"], batch, rows)
+    key_pass(db, actors["clerk2"], batch, rows)
+    rec = ballot_review.reconciliation(db, batch)
+    assert (rec.entered, rec.valid, rec.void, rec.blank) == (3, 1, 1, 1)
+    assert not rec.ok and "录入 3 张与收回 4 张不符" in rec.problems[0]
+    with pytest.raises(Conflict, match="对账不符"):
+        ballot_review.certify(db, actors["reviewer"], batch)
+    # The count of returned ballots was wrong: corrected, the batch reconciles.
+    ballots.set_batch_counts(db, actors["clerk"], batch, returned=3)
+    assert ballot_review.reconciliation(db, batch).ok
+    ballot_review.certify(db, actors["reviewer"], batch)
+
+
+def test_more_returned_than_issued_is_void(db, actors, session):
+    batch = ballots.create_batch(db, actors["clerk"], session, "ld", "B1", 2, 3)
+    rows = [(1, "1200", "marks"), (2, "1200", "marks"), (3, "2200", "marks")]
+    key_pass(db, actors["clerk"], batch, rows)
+    key_pass(db, actors["clerk2"], batch, rows)
+    with pytest.raises(Conflict, match="多于发出 2 张：本批次应作废"):
+        ballot_review.certify(db, actors["reviewer"], batch)
+    with pytest.raises(Conflict, match="理由"):
+        ballots.void_batch(db, actors["reviewer"], batch, " ")
+    ballots.void_batch(db, actors["reviewer"], batch, "收回多于发出")
+    with pytest.raises(FrozenError):
+        ballot_review.certify(db, actors["reviewer"], batch)
+    # A void batch is never counted.
+    counted = certified_batch(db, actors, session, "ld", "B2", ["2200"])
+    t = tally.counts_frame(db, session)
+    assert set(t["batch_id"]) == {counted}
+    assert "1 个选票批次尚未核定" not in " ".join(tally.session_tally(db, session).warnings)
+
+
+def test_certified_batch_refuses_every_change(db, actors, session):
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 2, 2)
+    p1 = key_pass(db, actors["clerk"], batch, [(1, "1234", "marks"), (2, "2341", "marks")])
+    key_pass(db, actors["clerk2"], batch, [(1, "1234", "marks"), (2, "2341", "marks")])
+    ballot_review.certify(db, actors["reviewer"], batch)
+    # Through the services.
+    with pytest.raises(FrozenError):
+        ballot_review.certify(db, actors["reviewer"], batch)
+    with pytest.raises(FrozenError):
+        ballots.set_batch_counts(db, actors["clerk"], batch, issued=9)
+    with pytest.raises(FrozenError):
+        ballots.void_batch(db, actors["reviewer"], batch, "试图作废")
+    with pytest.raises(FrozenError):
+        ballots.open_pass(db, actors["clerk"], batch)
+    with pytest.raises((FrozenError, Conflict)):
+        ballots.store_ballot(db, actors["clerk"], p1, 1, "4444")
+    with pytest.raises(FrozenError):
+        ballot_review.resolve(db, actors["reviewer"], batch, [(1, 1, "2")])
+    # Through raw SQL: the database triggers refuse.
+    attempts = [
+        "UPDATE ballot SET marks = '4444'",
+        "DELETE FROM ballot",
+        f"INSERT INTO ballot (id, batch_id, ballot_no, status, marks) VALUES (77, {batch}, 3, 'valid', '1111')",
+        "UPDATE tallycount SET count = count + 1",
+        "DELETE FROM tallycount",
+        f"INSERT INTO tallycount (batch_id, position, choice, count) VALUES ({batch}, 1, 4, 5)",
+        f"UPDATE ballotbatch SET returned = 3 WHERE id = {batch}",
+        f"UPDATE ballotbatch SET status = 'open' WHERE id = {batch}",
+        f"DELETE FROM ballotbatch WHERE id = {batch}",
+        "UPDATE passballot SET marks = '4444'",
+        "DELETE FROM passballot",
+        f"UPDATE entrypass SET clerk = 'someone' WHERE batch_id = {batch}",
+    ]
+    from sqlalchemy.exc import DBAPIError
+
+    for sql in attempts:
+        with pytest.raises(DBAPIError, match="不能修改"):
+            with db.engine.begin() as conn:
+                conn.execute(text(sql))
+    with db.read() as s:
+        marks = sorted(m for (m,) in s.connection().execute(text("SELECT marks FROM ballot")))
+        n_tally = s.connection().execute(text("SELECT SUM(count) FROM tallycount")).scalar()
+    assert marks == ["1234", "2341"] and n_tally == 8
+
+
+def test_open_batches_are_not_frozen_by_triggers(db, actors, session):
+    """The triggers only bite on certified batches: an open batch's working copies can change."""
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 2, 2)
+    key_pass(db, actors["clerk"], batch, [(1, "1234", "marks")], close=False)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"UPDATE ballotbatch SET issued = 3 WHERE id = {batch}"))
+        conn.execute(text("UPDATE passballot SET marks = '2234'"))
+
+
+def test_rekeying_and_deleting_in_own_pass(db, actors, session):
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 3, 3)
+    ctx = ballots.open_pass(db, actors["clerk"], batch)
+    ballots.store_ballot(db, actors["clerk"], ctx.pass_id, 1, "1234")
+    stored = ballots.store_ballot(db, actors["clerk"], ctx.pass_id, 1, "2234")  # corrected
+    assert stored.counts.entered == 1 and stored.marks == "2234"
+    ballots.store_ballot(db, actors["clerk"], ctx.pass_id, 7, "", "blank")
+    counts = ballots.delete_ballot(db, actors["clerk"], ctx.pass_id, 7)
+    assert (counts.entered, counts.valid, counts.blank) == (1, 1, 0)
+    again = ballots.open_pass(db, actors["clerk"], batch)  # continuing the same pass
+    assert (
+        again.pass_id == ctx.pass_id
+        and again.ballots == {1: ("valid", "2234")}
+        and again.next_ballot_no() == 2
+    )
+    with pytest.raises(Conflict, match="票号"):
+        ballots.store_ballot(db, actors["clerk"], ctx.pass_id, 0, "1234")
+
+
+def test_published_round_freezes_ballot_entry(db, actors, session):
+    from assess.models import AppraisalSession, Round
+
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 3, 3)
+    ctx = ballots.open_pass(db, actors["clerk"], batch)
+    with db.write() as s:
+        r = s.get(Round, s.get(AppraisalSession, session).round_id)
+        r.stage = "published"
+        s.add(r)
+    with pytest.raises(FrozenError, match="冻结"):
+        ballots.store_ballot(db, actors["clerk"], ctx.pass_id, 1, "1234")
+    with pytest.raises(FrozenError):
+        ballots.create_batch(db, actors["clerk"], session, "fw", "B2", 3, 3)
+    with pytest.raises(FrozenError):
+        appraisal.set_attendance(db, actors["clerk"], session, present=19)
