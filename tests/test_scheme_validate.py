@@ -100,6 +100,18 @@ def test_zwgk_points_per_category_by_hand():
     assert s.grade_for(90) == "优秀" and s.grade_for(89.99) == "良好" and s.grade_for(100) == "优秀"
 
 
+def test_ygg_points_per_category_by_hand():
+    from assess.schemes.catalog import category_totals
+
+    s = validate_source("ygg_2014").scheme
+    # 党群部门: QL4 6 + DW (8 + 8 + 6) 22 + ZT1 8 + ZT2 6 + DC (10 + 6) 16 = 58.
+    # 政府部门: QL1..4 + QL6 (6+4+4+6+4) 24 + MS 16 + JC3 4 + ZT 18 + DC 16 = 78.
+    # 执法部门: QL1 6 + QL3 4 + QL4 6 + QL5 8 + JC3 4 + ZT 18 + DC 16 = 62.
+    # 乡镇街道: QL4 6 + QL6 4 + MS4 6 + JC1 10 + JC2 6 + ZT 18 + DC 16 = 66.
+    assert category_totals(s) == {"党群部门": 58, "政府部门": 78, "执法部门": 62, "乡镇街道": 66}
+    assert [f.code for f in s.forms] == ["mzpy", "qlss"] and s.form("qlss").max_limited == 3
+
+
 def test_village_scheme_cadre_form_and_fractions():
     s = validate_source("cwgk_qlss_2014").scheme
     form = s.form("qlss")
