@@ -101,3 +101,27 @@ def test_cli_audit_verify_exit_codes(sqlite_db):
     bad = subprocess.run([sys.executable, "-m", "assess", "audit", "verify", "--db", url], capture_output=True, text=True)
     assert bad.returncode == 1
     assert "第 4 条" in bad.stderr
+
+
+def test_concurrent_appends_stay_linear(db):
+    """Eight threads appending at once (first appends included): one linear, verifiable chain."""
+    import threading
+
+    errors = []
+
+    def worker(i):
+        try:
+            for j in range(10):
+                with db.write() as s:
+                    audit.append(s, f"t{i}", "test.concurrent", {"i": i, "j": j})
+        except Exception as e:  # pragma: no cover - the assertion below reports it
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    r = audit.verify(db)
+    assert r.ok and r.count == 80

@@ -40,6 +40,8 @@ def upgrade() -> None:
         sa.Column("hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audithead")),
     )
+    # The chain head exists from the start, so concurrent first appends lock the same row.
+    op.execute("INSERT INTO audithead (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
     op.create_table(
         "auditrecord",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
