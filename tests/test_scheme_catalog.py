@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from assess import audit
 from assess.errors import InputErrors, PermissionDenied
-from assess.models import AuditRecord, Indicator, Scheme, SchemeVersion
+from assess.models import AuditRecord, Indicator, Round, Scheme, SchemeVersion
 from assess.schemes.builtin import read_scheme_source
 from assess.schemes.catalog import (
     diff_versions,
@@ -89,10 +89,20 @@ def test_new_version_leaves_the_old_one_untouched_and_diff_names_the_changes(db,
         "权重 民主评议：30 → 40",
     ]
     assert diff_versions(db, "t", 2, 2) == []
+    # A round created under version 1 keeps pointing at it; the lists count the rounds per version.
+    with db.write() as s:
+        s.add(
+            Round(
+                name="2026年第三季度",
+                period="2026-Q3",
+                scheme_version_id=list_versions(db, "t")[0].id,
+                created_by="admin",
+            )
+        )
     rows = list_versions(db, "t")
-    assert [(v.version, v.created_by, v.rounds) for v in rows] == [(1, "admin", 0), (2, "admin", 0)]
+    assert [(v.version, v.created_by, v.rounds) for v in rows] == [(1, "admin", 1), (2, "admin", 0)]
     [s] = list_schemes(db)
-    assert (s.code, s.versions, s.latest_version, s.content_hash) == ("t", 2, 2, r2.content_hash)
+    assert (s.code, s.versions, s.latest_version, s.rounds, s.content_hash) == ("t", 2, 2, 1, r2.content_hash)
 
 
 def test_bad_file_or_wrong_role_changes_nothing(db, actors, tmp_path):

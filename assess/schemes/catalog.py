@@ -147,30 +147,40 @@ def list_schemes(db: Database) -> list[SchemeRow]:
 
     with db.read() as s:
         rounds = _round_counts(s)
-        versions = s.exec(select(SchemeVersion.id, SchemeVersion.scheme_id, SchemeVersion.version)).all()
-        by_scheme: dict[int, list[tuple[int, int]]] = {}
-        for vid, sid, number in versions:
-            by_scheme.setdefault(sid, []).append((number, vid))
-        out = []
-        for scheme in s.exec(select(Scheme).order_by(Scheme.code)).all():
-            mine = sorted(by_scheme.get(scheme.id, []))
-            if not mine:
-                continue
-            latest = s.get(SchemeVersion, mine[-1][1])
-            out.append(
-                SchemeRow(
-                    scheme.code,
-                    scheme.name,
-                    len(mine),
-                    latest.version,
-                    latest.id,
-                    latest.content_hash,
-                    latest.created_at,
-                    latest.created_by,
-                    sum(rounds.get(v, 0) for _n, v in mine),
-                )
+        versions = s.exec(
+            select(
+                SchemeVersion.scheme_id,
+                SchemeVersion.id,
+                SchemeVersion.version,
+                SchemeVersion.content_hash,
+                SchemeVersion.created_at,
+                SchemeVersion.created_by,
+            ).order_by(SchemeVersion.version)
+        ).all()
+        schemes = s.exec(select(Scheme.id, Scheme.code, Scheme.name).order_by(Scheme.code)).all()
+    by_scheme: dict[int, list] = {}
+    for v in versions:
+        by_scheme.setdefault(v.scheme_id, []).append(v)
+    out = []
+    for sid, code, name in schemes:
+        mine = by_scheme.get(sid)
+        if not mine:
+            continue
+        latest = mine[-1]
+        out.append(
+            SchemeRow(
+                code,
+                name,
+                len(mine),
+                latest.version,
+                latest.id,
+                latest.content_hash,
+                latest.created_at,
+                latest.created_by,
+                sum(rounds.get(v.id, 0) for v in mine),
             )
-        return out
+        )
+    return out
 
 
 def list_versions(db: Database, code: str) -> list[VersionRow]:

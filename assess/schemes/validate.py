@@ -254,7 +254,7 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
             c.text(g, "name", gp, f"投票人类别 {gc}", limit=64)
             c.number(g, "weight", gp, f"投票人类别 {gc}", required=True, low=0, low_open=True)
         limited = c.text(f, "limited_option", p, what, required=False, limit=16)
-        max_limited = c.integer(f, "max_limited", p, what, low=1)
+        c.integer(f, "max_limited", p, what, low=1)
         if limited is not None and labels and limited not in labels:
             c.err((*p, "limited_option"), f"{what} 的 limited_option“{limited}”不是本表的选项")
         if ("limited_option" in f) != ("max_limited" in f):
@@ -262,7 +262,6 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
                 (*p, "limited_option" if "limited_option" not in f else "max_limited"),
                 f"{what}：limited_option 与 max_limited 要一起填（如 优秀 最多 3 票）",
             )
-        del max_limited
         c.number(f, "quorum", p, what, low=0, high=1, high_open=True, fraction=True)
         c.integer(f, "publication_threshold", p, what, low=0)
         cr = c.table(f, "cadre_rules", p)
@@ -341,7 +340,7 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str]) -> None:
             if metric == "appraisal" or metric == "satisfaction":
                 if not d.get("appraisal_form") and not (d.get("composite") or {}).get("appraisal_form"):
                     c.err((*p, "metric"), f"{what} 用到民主评议结果，但方案没有 appraisal_form")
-        if kind in ("bottom_share",):
+        if kind == "bottom_share":
             c.number(
                 r,
                 "share",
@@ -392,7 +391,6 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         for k in comp:
             if k in d:
                 c.err(("composite", k), f"{k} 同时写在顶层和 [composite] 中：只写一处")
-    settings = comp if comp is not None else d
 
     def where(key: str) -> tuple[dict, tuple]:
         if comp is not None and key in comp:
@@ -432,7 +430,6 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     c.str_list(td, "tie_break", tp, "方案", choices=COMPONENTS)
     nd, np_ = where("no_excellent_if")
     c.str_list(nd, "no_excellent_if", np_, "方案")
-    del settings
 
     grades = _check_bands(c, d, "bands", (), "方案", required=True)
     for p, q in c.tables(d, "quotas", (), "方案"):
