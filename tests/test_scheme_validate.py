@@ -215,6 +215,13 @@ def test_every_problem_is_reported_with_line_and_field():
             "indicators.max",
             "指标 B 的 max 应为数字，而不是 '5'",
         ),
+        (
+            'method = "deduct"\nmax = 5',
+            'method = "veto"\nmax = 5',
+            "max = 5",
+            "indicators.max",
+            "指标 B 是一票否决项，不计分：不写 max",
+        ),
     ],
     ids=[
         "weights-sum",
@@ -227,6 +234,7 @@ def test_every_problem_is_reported_with_line_and_field():
         "uncounted-satisfied",
         "code-space",
         "max-as-text",
+        "veto-max",
     ],
 )
 def test_single_mistakes(old, new, fragment, field, message):

@@ -182,7 +182,9 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str]) -> None:
             c.err((*p, "method"), f"{what} 的计分方法“{method}”不可用（可用：{'、'.join(METHODS)}）")
             method = None
         if method == "veto":
-            mx = c.number(ind, "max", p, what, low=0, high=0)
+            mx = None
+            if ind.get("max", 0) != 0:
+                c.err((*p, "max"), f"{what} 是一票否决项，不计分：不写 max")
         else:
             mx = c.number(ind, "max", p, what, required=True, low=0, low_open=True)
         if "target" in ind:
