@@ -200,8 +200,8 @@ def add_session(
     targets: list[int],
     counts: dict[str, dict[int, list[int]]],
     weights: dict[str, float],
-    expected: int = 0,
-    present: int = 0,
+    expected: int = 30,
+    present: int = 30,
     status: str = "certified",
 ) -> int:
     """A session with one certified batch per voter group; ``counts[group][target_id]`` = votes
@@ -238,7 +238,8 @@ def add_session(
                 session_id=sess.id,
                 voter_group=g,
                 label=f"{g}-1",
-                status="certified",
+                source="tally",
+                status="open",
                 issued=100,
                 returned=100,
             )
@@ -248,6 +249,9 @@ def add_session(
                 for choice, n in enumerate(votes, start=1):
                     if n:
                         s.add(TallyCount(batch_id=batch.id, position=pos[t], choice=choice, count=n))
+            s.flush()
+            batch.status = "certified"
+            s.add(batch)
         return sess.id
 
 

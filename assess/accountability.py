@@ -1,0 +1,576 @@
+"""The accountability engine (问责): runs the scheme's rules over a round's results and proposes
+entries for the list; a reviewer confirms or waives each with a written reason.
+
+Rule kinds (``schemes.definition.RULE_KINDS``; all thresholds are data):
+
+- ``threshold``: ``metric op value``; unit metrics composite, indicators, appraisal, satisfaction
+  (满意率, percent), rank; cadre metrics (``subject = "cadre"``) score, unfit_share, fit_share.
+- ``last_in_category``: ranked last within its category (categories of at least two units).
+- ``bottom_share``: rank > size × (1 − share) within its category (bottom 10%: share 0.1).
+- ``false_report``: at least one indicator flagged 虚报 by the spot check.
+- ``overdue_rectification``: a rectification notice of the unit (this round or an earlier round of
+  the scheme) whose deadline passed at least ``days`` days before ``today`` and whose latest status
+  is not closed (销号).
+- ``cadre_unfit``: 不称职 votes > ``share`` (default the form's unfit_share) of counted votes.
+- ``cadre_consecutive_unfit``: graded 不称职 in this round and the ``times − 1`` rounds of the
+  scheme before it (two consecutive years: times 2).
+
+Windows: a rule with ``window`` w and ``times`` k triggers in this round when its condition holds
+now and in at least k − 1 of the w − 1 previous rounds of the same scheme (by period), i.e. at
+least k times within the last w periods, this one included ("last twice within the last 3
+periods"). History comes from the stored results of those rounds.
+
+Each entry carries the figures that triggered it and ``robust_share``: the share of bootstrap
+resamples (``scoring.robustness``) in which the trigger still holds; below 0.8 the list marks it
+"not robust" for the reviewers. Triggers that do not depend on ballots or weights hold in all.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from . import audit
+from .errors import Conflict, NotFound
+from .roles import Actor, authorize
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .db import Database
+    from .schemes.definition import RuleDef, SchemeDef
+    from .scoring.robustness import Resamples
+
+ROBUST_SHARE = 0.8
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+METRIC_LABELS = {
+    "composite": "综合得分",
+    "indicators": "指标得分",
+    "appraisal": "民主评议得分",
+    "satisfaction": "满意率",
+    "rank": "名次",
+    "score": "测评得分",
+    "unfit_share": "不称职票比例",
+    "fit_share": "称职及以上票比例",
+}
+DECISIONS = {"confirm": "confirmed", "waive": "waived"}
+STATUS_LABELS = {"proposed": "待确认", "confirmed": "已确认", "waived": "免予问责"}
+UNIT_METRICS = ("composite", "indicators", "appraisal", "satisfaction", "rank")
+
+
+@dataclass
+class Proposal:
+    rule: RuleDef
+    unit_id: int | None
+    cadre_id: int | None
+    figures: dict[str, Any]
+    robust_share: float | None = 1.0
+
+
+def rule_text(rule: RuleDef) -> str:
+    if rule.text:
+        return rule.text
+    if rule.kind == "threshold":
+        return f"{METRIC_LABELS.get(rule.metric or '', rule.metric)} {rule.op} {rule.value:g}"
+    base = {
+        "last_in_category": "类别内排名末位",
+        "bottom_share": f"类别内排名后 {100 * (rule.share or 0):g}%",
+        "false_report": "自查虚报",
+        "overdue_rectification": f"整改逾期 {rule.days or 0} 天以上",
+        "cadre_unfit": "不称职票超过规定比例",
+        "cadre_consecutive_unfit": f"连续 {rule.times} 次评为不称职",
+    }.get(rule.kind, rule.kind)
+    if rule.window > 1 and rule.kind != "cadre_consecutive_unfit":
+        base = f"最近 {rule.window} 个考核周期内 {rule.times} 次{base}"
+    return base
+
+
+def _num(v: Any) -> Any:
+    """JSON-safe number (numpy scalars, NaN → None)."""
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return v
+    if f != f:
+        return None
+    return int(f) if float(f).is_integer() and not isinstance(v, float) else round(f, 4)
+
+
+# -- unit conditions (vectorised: also over stacked resamples) -------------------------------------
+
+
+def unit_metrics(table: pd.DataFrame) -> pd.DataFrame:
+    """Metrics frame from a results table (unit_id, category, composite, components, rank, flags)."""
+    m = table[["unit_id", "category", "composite", "indicators", "appraisal", "satisfaction", "rank"]].copy()
+    m["cat_size"] = m.groupby("category")["unit_id"].transform("size")
+    m["last_rank"] = m.groupby("category")["rank"].transform("max")
+    m["false_report"] = [
+        sorted(f.split(":", 1)[1] for f in fl if f.startswith("false_report:")) for fl in table["flags"]
+    ]
+    return m
+
+
+def condition(rule: RuleDef, m: pd.DataFrame):
+    """Boolean array: the rule's condition per row of a metrics frame."""
+    import numpy as np
+
+    if rule.kind == "threshold":
+        if rule.metric not in UNIT_METRICS or rule.op not in OPS or rule.value is None:
+            return np.zeros(len(m), dtype=bool)
+        x = m[rule.metric].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            return ~np.isnan(x) & OPS[rule.op](x, rule.value)
+    if rule.kind == "last_in_category":
+        return (
+            (m["cat_size"].to_numpy() >= 2)
+            & (m["rank"].to_numpy() == m["last_rank"].to_numpy())
+            & (m["rank"].to_numpy() > 1)
+        )
+    if rule.kind == "bottom_share":
+        size = m["cat_size"].to_numpy(dtype=float)
+        return (size >= 2) & (
+            m["rank"].to_numpy(dtype=float) > size * (1.0 - float(rule.share or 0.0)) + 1e-9
+        )
+    if rule.kind == "false_report":
+        return np.array([bool(x) for x in m["false_report"]], dtype=bool)
+    return np.zeros(len(m), dtype=bool)
+
+
+def _figures(rule: RuleDef, row: pd.Series) -> dict[str, Any]:
+    if rule.kind == "threshold":
+        return {
+            "metric": rule.metric,
+            "value": _num(row[rule.metric]),
+            "op": rule.op,
+            "threshold": _num(rule.value),
+        }
+    if rule.kind == "last_in_category":
+        return {
+            "rank": _num(row["rank"]),
+            "category_size": _num(row["cat_size"]),
+            "composite": _num(row["composite"]),
+        }
+    if rule.kind == "bottom_share":
+        return {
+            "rank": _num(row["rank"]),
+            "category_size": _num(row["cat_size"]),
+            "share": _num(rule.share),
+            "composite": _num(row["composite"]),
+        }
+    if rule.kind == "false_report":
+        return {"indicators": list(row["false_report"])}
+    return {}
+
+
+def _resample_frame(base: pd.DataFrame, rs: Resamples) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
+    n, u = rs.rank.shape
+    frame = pd.DataFrame(
+        {
+            "unit_id": np.tile(base["unit_id"].to_numpy(), n),
+            "category": np.tile(base["category"].to_numpy(), n),
+            "composite": rs.composite.ravel(),
+            "indicators": np.asarray(rs.indicators).ravel(),
+            "appraisal": rs.appraisal.ravel(),
+            "satisfaction": rs.satisfaction.ravel(),
+            "rank": rs.rank.ravel(),
+            "cat_size": np.tile(base["cat_size"].to_numpy(), n),
+            "false_report": np.tile(base["false_report"].to_numpy(), n),
+        }
+    )
+    frame["last_rank"] = (
+        frame.groupby([np.repeat(np.arange(n), u), frame["category"]])["rank"].transform("max").to_numpy()
+    )
+    return frame
+
+
+def evaluate_units(
+    scheme: SchemeDef,
+    table: pd.DataFrame,
+    history: list[tuple[str, pd.DataFrame]],
+    resamples: Resamples | None = None,
+) -> list[Proposal]:
+    """Unit rules over this round's results; ``history`` = [(period, results table)] of earlier
+    rounds of the scheme, newest first."""
+    import numpy as np
+
+    now = unit_metrics(table)
+    hist = [(period, unit_metrics(t)) for period, t in history]
+    sampled = _resample_frame(now, resamples) if resamples is not None else None
+    out: list[Proposal] = []
+    for rule in scheme.rules:
+        if rule.subject != "unit" or rule.kind not in (
+            "threshold",
+            "last_in_category",
+            "bottom_share",
+            "false_report",
+        ):
+            continue
+        cond = condition(rule, now)
+        counts = np.zeros(len(now), dtype=int)
+        trail: list[list[dict[str, Any]]] = [[] for _ in range(len(now))]
+        for period, h in hist[: max(rule.window - 1, 0)]:
+            hc = condition(rule, h)
+            hit = set(h["unit_id"][hc].tolist())
+            mask = now["unit_id"].isin(hit).to_numpy()
+            counts += mask
+            for i in np.flatnonzero(mask):
+                row = h[h["unit_id"] == now["unit_id"].iat[i]].iloc[0]
+                trail[i].append({"period": period, **_figures(rule, row)})
+        need = max(rule.times, 1) - 1
+        trigger = cond & (counts >= need)
+        share = None
+        if sampled is not None:
+            sc = condition(rule, sampled).reshape(resamples.rank.shape)
+            share = (sc & (counts >= need)[None, :]).mean(axis=0)
+        for i in np.flatnonzero(trigger):
+            fig = _figures(rule, now.iloc[i])
+            if rule.window > 1:
+                fig.update(
+                    {
+                        "window": rule.window,
+                        "times": rule.times,
+                        "count": int(counts[i]) + 1,
+                        "history": trail[i],
+                    }
+                )
+            out.append(
+                Proposal(
+                    rule,
+                    int(now["unit_id"].iat[i]),
+                    None,
+                    fig,
+                    round(float(share[i]), 4) if share is not None else None,
+                )
+            )
+    return out
+
+
+def evaluate_overdue(scheme: SchemeDef, overdue: pd.DataFrame, today: date) -> list[Proposal]:
+    """``overdue``: unit_id, notice_no, deadline (date), status (latest, or None) of the notices."""
+    out: list[Proposal] = []
+    if overdue is None or not len(overdue):
+        return out
+    open_ = overdue[overdue["status"].fillna("") != "closed"].copy()
+    open_["days_overdue"] = [(today - d).days for d in open_["deadline"]]
+    for rule in scheme.rules:
+        if rule.kind != "overdue_rectification":
+            continue
+        hit = open_[(open_["days_overdue"] > 0) & (open_["days_overdue"] >= int(rule.days or 0))]
+        for unit_id, g in hit.groupby("unit_id", sort=True):
+            notices = [
+                {
+                    "notice_no": r.notice_no,
+                    "deadline": r.deadline.isoformat(),
+                    "days_overdue": int(r.days_overdue),
+                    "status": r.status or "issued",
+                }
+                for r in g.sort_values("notice_no").itertuples()
+            ]
+            out.append(
+                Proposal(
+                    rule,
+                    int(unit_id),
+                    None,
+                    {"today": today.isoformat(), "days": int(rule.days or 0), "notices": notices},
+                    1.0,
+                )
+            )
+    return out
+
+
+def evaluate_cadres(
+    scheme: SchemeDef,
+    cadres: pd.DataFrame,
+    history: list[tuple[str, pd.DataFrame]],
+    resamples: Resamples | None = None,
+) -> list[Proposal]:
+    """``cadres``: session_id, cadre_id, unit_id, score, grade, unfit_share, fit_share, unfit_option,
+    form_unfit_share; ``history``: [(period, frame with cadre_id, grade, unfit_option)], newest first."""
+    import numpy as np
+
+    out: list[Proposal] = []
+    if cadres is None or not len(cadres):
+        return out
+    for rule in scheme.rules:
+        if rule.kind == "cadre_unfit":
+            for r in cadres.itertuples():
+                limit = float(rule.share if rule.share is not None else r.form_unfit_share)
+                if (
+                    r.unfit_share is None
+                    or r.unfit_share != r.unfit_share
+                    or not r.unfit_share > limit + 1e-12
+                ):
+                    continue
+                share = 1.0
+                if resamples is not None and r.session_id in resamples.cadre_unfit:
+                    ids, arr = resamples.cadre_unfit[r.session_id]
+                    col = arr[:, ids.index(r.cadre_id)]
+                    share = round(float(np.mean(np.nan_to_num(col, nan=0.0) > limit + 1e-12)), 4)
+                out.append(
+                    Proposal(
+                        rule,
+                        r.unit_id,
+                        r.cadre_id,
+                        {
+                            "unfit_share": _num(r.unfit_share),
+                            "limit": _num(limit),
+                            "score": _num(r.score),
+                            "grade": r.grade,
+                        },
+                        share,
+                    )
+                )
+        elif rule.kind == "cadre_consecutive_unfit":
+            need = max(rule.times, 2) - 1
+            for r in cadres.itertuples():
+                if r.grade != r.unfit_option:
+                    continue
+                streak = []
+                for period, h in history[:need]:
+                    g = h[(h["cadre_id"] == r.cadre_id) & (h["grade"] == r.unfit_option)]
+                    if not len(g):
+                        break
+                    streak.append(period)
+                if len(streak) >= need:
+                    out.append(
+                        Proposal(
+                            rule,
+                            r.unit_id,
+                            r.cadre_id,
+                            {
+                                "grade": r.grade,
+                                "times": rule.times,
+                                "earlier_periods": streak,
+                                "score": _num(r.score),
+                            },
+                            1.0,
+                        )
+                    )
+        elif (
+            rule.kind == "threshold"
+            and rule.subject == "cadre"
+            and rule.metric in ("score", "unfit_share", "fit_share")
+        ):
+            if rule.op not in OPS or rule.value is None:
+                continue
+            for r in cadres.itertuples():
+                x = getattr(r, rule.metric)
+                if x is None or x != x or not OPS[rule.op](float(x), rule.value):
+                    continue
+                out.append(
+                    Proposal(
+                        rule,
+                        r.unit_id,
+                        r.cadre_id,
+                        {
+                            "metric": rule.metric,
+                            "value": _num(x),
+                            "op": rule.op,
+                            "threshold": _num(rule.value),
+                        },
+                        1.0,
+                    )
+                )
+    return out
+
+
+# -- storing and deciding ---------------------------------------------------------------------------
+
+
+def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
+    """Replace the round's proposed entries; a decided entry whose rule, subject and figures are
+    unchanged keeps its decision, any other decided entry is dropped and counted as reopened."""
+    from sqlalchemy import delete, insert
+    from sqlmodel import select
+
+    from .models import AccountabilityEntry
+
+    old = session.exec(select(AccountabilityEntry).where(AccountabilityEntry.round_id == round_id)).all()
+    keep: dict[tuple, AccountabilityEntry] = {}
+    for e in old:
+        if e.status != "proposed":
+            keep[(e.unit_id, e.cadre_id, e.rule_code, audit.canonical_json(e.figures))] = e
+    kept_ids: set[int] = set()
+    rows = []
+    for p in proposals:
+        key = (p.unit_id, p.cadre_id, p.rule.code, audit.canonical_json(p.figures))
+        e = keep.get(key)
+        if e is not None and e.id not in kept_ids:
+            kept_ids.add(e.id)
+            e.robust_share = p.robust_share
+            session.add(e)
+            continue
+        rows.append(
+            {
+                "round_id": round_id,
+                "unit_id": p.unit_id,
+                "cadre_id": p.cadre_id,
+                "rule_code": p.rule.code,
+                "rule_text": rule_text(p.rule),
+                "figures": p.figures,
+                "proposed_action": p.rule.action[:128],
+                "robust_share": p.robust_share,
+                "status": "proposed",
+            }
+        )
+    stale = [e.id for e in old if e.id not in kept_ids]
+    if stale:
+        session.exec(delete(AccountabilityEntry).where(AccountabilityEntry.id.in_(stale)))
+    if rows:
+        session.exec(insert(AccountabilityEntry), params=rows)
+    session.flush()
+    reopened = sum(1 for e in old if e.status != "proposed" and e.id not in kept_ids)
+    return {"entries": len(proposals), "kept_decisions": len(kept_ids), "reopened": reopened}
+
+
+@dataclass
+class EntryRow:
+    id: int
+    unit_code: str | None
+    unit_name: str | None
+    cadre_code: str | None
+    cadre_name: str | None
+    category: str | None
+    rule_code: str
+    rule_text: str
+    figures: dict[str, Any]
+    figures_text: str
+    proposed_action: str
+    robust_share: float | None
+    robust: bool
+    status: str
+    status_label: str
+    decided_by: str | None
+    reason: str | None
+
+
+def describe_figures(figures: dict[str, Any]) -> str:
+    """The triggering figures in words, for the list and the notice."""
+    parts = []
+    if "metric" in figures:
+        parts.append(
+            f"{METRIC_LABELS.get(figures['metric'], figures['metric'])} {figures.get('value')}"
+            f"（{figures.get('op')} {figures.get('threshold')}）"
+        )
+    if "rank" in figures:
+        parts.append(f"名次 {figures['rank']}/{figures.get('category_size')}")
+    if "composite" in figures and "metric" not in figures:
+        parts.append(f"综合得分 {figures['composite']}")
+    if figures.get("indicators"):
+        parts.append("虚报指标 " + "、".join(figures["indicators"]))
+    if "notices" in figures:
+        parts.append("；".join(f"{n['notice_no']} 逾期 {n['days_overdue']} 天" for n in figures["notices"]))
+    if "unfit_share" in figures:
+        parts.append(
+            f"不称职票 {100 * float(figures['unfit_share']):.1f}%（> {100 * float(figures['limit']):.1f}%）"
+        )
+    if "earlier_periods" in figures:
+        parts.append("此前不称职：" + "、".join(figures["earlier_periods"]))
+    if "count" in figures:
+        hist = "、".join(h["period"] for h in figures.get("history", []))
+        parts.append(f"最近 {figures['window']} 期 {figures['count']} 次（含本期；此前 {hist or '无'}）")
+    return "；".join(parts)
+
+
+def list_entries(db: Database, round_id: int) -> list[EntryRow]:
+    from sqlmodel import select
+
+    from .models import AccountabilityEntry, Cadre, Unit
+
+    with db.read() as s:
+        rows = s.exec(
+            select(AccountabilityEntry, Unit, Cadre)
+            .join(Unit, Unit.id == AccountabilityEntry.unit_id, isouter=True)
+            .join(Cadre, Cadre.id == AccountabilityEntry.cadre_id, isouter=True)
+            .where(AccountabilityEntry.round_id == round_id)
+            .order_by(Unit.category, Unit.code, AccountabilityEntry.rule_code, AccountabilityEntry.id)
+        ).all()
+    out = []
+    for e, u, c in rows:
+        robust = e.robust_share is None or e.robust_share >= ROBUST_SHARE
+        out.append(
+            EntryRow(
+                e.id,
+                u.code if u else None,
+                u.name if u else None,
+                c.code if c else None,
+                c.name if c else None,
+                u.category if u else None,
+                e.rule_code,
+                e.rule_text,
+                e.figures,
+                describe_figures(e.figures),
+                e.proposed_action,
+                e.robust_share,
+                robust,
+                e.status,
+                STATUS_LABELS.get(e.status, e.status),
+                e.decided_by,
+                e.reason,
+            )
+        )
+    return out
+
+
+def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str) -> str:
+    """Confirm or waive an entry with a written reason. Returns the new status."""
+    from .guards import ensure_round_writable
+    from .models import AccountabilityEntry
+    from .models.base import utcnow
+
+    authorize(actor, "accountability.decide")
+    if decision not in DECISIONS:
+        raise Conflict(f"未知的决定“{decision}”：只能是确认（confirm）或免予问责（waive）。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Conflict("请填写理由：确认或免予问责都必须写明理由。")
+    with db.write() as s:
+        e = s.get(AccountabilityEntry, entry_id)
+        if e is None:
+            raise NotFound(f"问责名单条目 #{entry_id} 不存在。")
+        r = ensure_round_writable(s, e.round_id)
+        if r.stage not in ("computed", "under_review"):
+            raise Conflict(f"考核轮次“{r.name}”当前阶段不能再确认或免予问责（已审议通过的名单不能改动）。")
+        previous = e.status
+        e.status = DECISIONS[decision]
+        e.decided_by = actor.username
+        e.decided_at = utcnow()
+        e.reason = reason
+        s.add(e)
+        s.flush()
+        audit.append(
+            s,
+            actor.username,
+            "accountability.decide",
+            {
+                "entry_id": e.id,
+                "round_id": e.round_id,
+                "unit_id": e.unit_id,
+                "cadre_id": e.cadre_id,
+                "rule": e.rule_code,
+                "decision": e.status,
+                "previous": previous,
+                "reason": reason,
+            },
+        )
+        return e.status
+
+
+def undecided_count(session, round_id: int) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import AccountabilityEntry
+
+    return session.exec(
+        select(func.count())
+        .select_from(AccountabilityEntry)
+        .where(AccountabilityEntry.round_id == round_id, AccountabilityEntry.status == "proposed")
+    ).one()

@@ -1,0 +1,286 @@
+"""Reading a round's scoring inputs from the database (SQL over the tables, no ORM objects in bulk).
+
+The appraisal component comes from the certified 民主评议 sessions of the scheme's appraisal form
+(``assess.tally.session_tally`` gives each target's score, 满意率 and missing groups); the per-cell
+counts of their certified batches are read too, for the bootstrap and the snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlmodel import Session
+
+    from ..db import Database
+    from .engine import RoundInputs
+
+
+def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+    from sqlalchemy import text
+
+    rows = session.connection().execute(text(sql), params).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def drawn_unit_ids(session: Session, round_id: int) -> list[int]:
+    """Units selected by the round's active unit draw (selected holds codes, ids or objects)."""
+    from sqlmodel import select
+
+    from ..models import SpotCheckDraw, Unit
+
+    draw = session.exec(
+        select(SpotCheckDraw)
+        .where(
+            SpotCheckDraw.round_id == round_id,
+            SpotCheckDraw.purpose == "units",
+            SpotCheckDraw.status == "active",
+        )
+        .order_by(SpotCheckDraw.id.desc())
+    ).first()
+    if draw is None:
+        return []
+    ids: set[int] = set()
+    codes: set[str] = set()
+    for item in draw.selected or []:
+        if isinstance(item, dict):
+            item = item.get("unit_id", item.get("code", item.get("unit_code")))
+        if isinstance(item, bool) or item is None:
+            continue
+        if isinstance(item, int):
+            ids.add(item)
+        else:
+            codes.add(str(item))
+    if codes:
+        ids.update(session.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
+    return sorted(ids)
+
+
+def session_weights(session: Session, session_id: int, form) -> dict[str, float]:
+    from sqlmodel import select
+
+    from ..models import SessionVoterGroup
+
+    rows = session.exec(select(SessionVoterGroup).where(SessionVoterGroup.session_id == session_id)).all()
+    if rows:
+        return {r.code: float(r.weight) for r in rows}
+    return {g.code: g.weight for g in form.voter_groups}
+
+
+def cell_counts(session: Session, session_ids: list[int], target_col: str) -> pd.DataFrame:
+    """session_id, voter_group, <unit_id|cadre_id>, choice, count summed over certified batches."""
+    import pandas as pd
+    from sqlalchemy import bindparam, text
+
+    columns = ["session_id", "voter_group", target_col, "choice", "count"]
+    if not session_ids:
+        return pd.DataFrame(columns=columns)
+
+    sql = text(f"""
+        SELECT b.session_id, b.voter_group, t.{target_col}, c.choice, SUM(c.count)
+        FROM tallycount c
+        JOIN ballotbatch b ON b.id = c.batch_id
+        JOIN appraisaltarget t ON t.session_id = b.session_id AND t.position = c.position
+        WHERE b.session_id IN :sids AND b.status = 'certified' AND t.{target_col} IS NOT NULL
+        GROUP BY b.session_id, b.voter_group, t.{target_col}, c.choice
+        ORDER BY b.session_id, b.voter_group, t.{target_col}, c.choice
+    """).bindparams(bindparam("sids", expanding=True))
+    rows = session.connection().execute(sql, {"sids": list(session_ids)}).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def _tally_targets(db: Database, session_id: int) -> tuple[pd.DataFrame | None, list[str]]:
+    """The ballots area's tally of a session, normalised: unit_id, score, satisfaction (percent),
+    missing_groups (comma-separated text). None when that module is not available."""
+    try:
+        from ..tally import session_tally
+    except ImportError:
+        return None, []
+    t = session_tally(db, session_id)
+    if not getattr(t, "quorum_ok", True):
+        from ..errors import Conflict
+
+        raise Conflict(
+            f"民主评议会议 #{session_id} 不足法定人数（或未登记应到人数），不能计分：{'；'.join(map(str, t.warnings[:1]))}"
+        )
+    frame = t.targets.copy()
+    if "unit_id" in frame:
+        frame = frame[frame["unit_id"].notna()]
+    if "missing_groups" in frame:
+        frame["missing_groups"] = frame["missing_groups"].map(
+            lambda v: (
+                ",".join(map(str, v))
+                if isinstance(v, (list, tuple, set))
+                else ("" if v is None or v != v else str(v))
+            )
+        )
+    else:
+        frame["missing_groups"] = ""
+    if "satisfaction" in frame and len(frame):
+        sat = frame["satisfaction"].astype(float)
+        if sat.max(skipna=True) <= 1.0:  # a share: make it percent like the rules' thresholds
+            frame["satisfaction"] = sat * 100.0
+    return frame, [str(w) for w in getattr(t, "warnings", [])]
+
+
+def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInputs:
+    import numpy as np
+    import pandas as pd
+    from sqlmodel import select
+
+    from ..guards import get_round
+    from ..models import AppraisalSession
+    from ..schemes.store import load_definition
+    from .appraisal import DenseCells, dense, target_frame
+    from .cadres import CadreSession
+    from .engine import AppraisalCells, RoundInputs
+
+    r = get_round(session, round_id)
+    scheme = load_definition(session, r.scheme_version_id)
+    p = {"r": round_id}
+    units = _frame(
+        session,
+        """
+        SELECT u.id, u.code, u.name, u.category FROM roundunit ru JOIN unit u ON u.id = ru.unit_id
+        WHERE ru.round_id = :r ORDER BY u.code""",
+        p,
+        ["unit_id", "code", "name", "category"],
+    )
+    selfcheck = _frame(
+        session,
+        "SELECT unit_id, indicator_code, value FROM selfcheckscore WHERE round_id = :r",
+        p,
+        ["unit_id", "indicator_code", "value"],
+    )
+    spotcheck = _frame(
+        session,
+        "SELECT unit_id, indicator_code, value FROM spotcheckscore WHERE round_id = :r",
+        p,
+        ["unit_id", "indicator_code", "value"],
+    )
+    adjustments = _frame(
+        session, "SELECT unit_id, points FROM adjustment WHERE round_id = :r", p, ["unit_id", "points"]
+    )
+    discipline = _frame(
+        session,
+        """SELECT unit_id, cadre_id, kind FROM disciplineaction
+        WHERE round_id = :r""",
+        p,
+        ["unit_id", "cadre_id", "kind"],
+    )
+    warnings: list[str] = []
+
+    sessions = session.exec(
+        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
+    ).all()
+    for s in sessions:
+        if s.status != "certified":
+            warnings.append(f"评议会议“{s.name}”尚未核定，未计入结果。")
+    unit_sessions = [
+        s
+        for s in sessions
+        if s.kind == "unit" and s.status == "certified" and s.form_code == scheme.appraisal_form
+    ]
+    appraisal = pd.DataFrame(columns=["unit_id", "score", "satisfaction", "missing_groups"])
+    cells = None
+    if scheme.appraisal_form and unit_sessions:
+        form = scheme.form(scheme.appraisal_form)
+        raw = cell_counts(session, [s.id for s in unit_sessions], "unit_id")
+        weights: dict[str, float] = {}
+        for s in unit_sessions:
+            weights.update(session_weights(session, s.id, form))
+        cells = AppraisalCells(
+            raw[["voter_group", "unit_id", "choice", "count"]],
+            [o.points for o in form.options],
+            [o.satisfied for o in form.options],
+            weights,
+        )
+        frames = []
+        for s in unit_sessions:
+            frame, tw = _tally_targets(db, s.id)
+            warnings.extend(tw)
+            if frame is None:  # no tally module: the same formula over the certified counts
+                mine = raw[raw["session_id"] == s.id]
+                targets = sorted(mine["unit_id"].unique().tolist())
+                groups = sorted(session_weights(session, s.id, form))
+                dc = DenseCells(
+                    dense(mine, "unit_id", targets, groups, len(form.options)),
+                    groups,
+                    targets,
+                    np.array([weights.get(g, 0.0) for g in groups]),
+                    np.array([np.nan if o.points is None else o.points for o in form.options]),
+                    np.array([o.satisfied for o in form.options]),
+                )
+                frame = target_frame(dc)
+            frames.append(frame[["unit_id", "score", "satisfaction", "missing_groups"]])
+        appraisal = pd.concat(frames, ignore_index=True) if frames else appraisal
+        dup = appraisal["unit_id"][appraisal["unit_id"].duplicated()]
+        if len(dup):
+            from ..errors import Conflict
+
+            codes = units.set_index("unit_id").reindex(dup.unique())["code"].tolist()
+            raise Conflict(
+                f"单位 {'、'.join(map(str, codes))} 出现在多个已核定的民主评议会议中，无法确定评议得分。"
+            )
+        missing_units = set(appraisal["unit_id"]) - set(units["unit_id"])
+        appraisal = appraisal[~appraisal["unit_id"].isin(missing_units)]
+    elif scheme.appraisal_form and float(scheme.weights.get("appraisal", 0)) > 0:
+        warnings.append("本轮没有已核定的民主评议会议：各单位的民主评议部分缺失。")
+
+    cadre_sessions: list[CadreSession] = []
+    certified_cadre = [s for s in sessions if s.kind == "cadre" and s.status == "certified"]
+    if certified_cadre:
+        raw = cell_counts(session, [s.id for s in certified_cadre], "cadre_id")
+        for s in certified_cadre:
+            try:
+                form = scheme.form(s.form_code)
+            except KeyError:
+                warnings.append(f"评议会议“{s.name}”的评议表 {s.form_code} 不在考核方案中，未计入。")
+                continue
+            _check_quorum(s, form)
+            targets = _frame(
+                session,
+                "SELECT cadre_id FROM appraisaltarget WHERE session_id = :s AND cadre_id IS NOT NULL "
+                "ORDER BY position",
+                {"s": s.id},
+                ["cadre_id"],
+            )["cadre_id"].tolist()
+            cadre_sessions.append(
+                CadreSession(
+                    s.id,
+                    s.name,
+                    form,
+                    session_weights(session, s.id, form),
+                    targets,
+                    raw[raw["session_id"] == s.id][["voter_group", "cadre_id", "choice", "count"]],
+                )
+            )
+    inputs = RoundInputs(
+        scheme=scheme,
+        units=units,
+        selfcheck=selfcheck,
+        spotcheck=spotcheck,
+        drawn=drawn_unit_ids(session, round_id),
+        appraisal=appraisal.reset_index(drop=True),
+        adjustments=adjustments,
+        discipline=discipline[discipline["unit_id"].notna()][["unit_id", "kind"]].astype({"unit_id": int}),
+        cells=cells,
+        warnings=warnings,
+        cadre_sessions=cadre_sessions,
+        cadre_discipline=discipline[discipline["cadre_id"].notna()][["cadre_id", "kind"]].astype(
+            {"cadre_id": int}
+        ),
+    )
+    return inputs
+
+
+def _check_quorum(s, form) -> None:
+    from ..errors import Conflict
+
+    if s.expected and s.present <= form.quorum * s.expected:
+        raise Conflict(
+            f"评议会议“{s.name}”实到 {s.present} 人，未超过应到 {s.expected} 人的 {form.quorum:g}，"
+            "不足法定人数，不能计分。"
+        )

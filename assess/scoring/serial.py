@@ -1,0 +1,123 @@
+"""A round's scoring inputs as plain JSON (for the publication snapshot) and back, so that a
+published round's results can be recomputed from what was frozen."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .engine import RoundInputs
+
+
+def _records(frame: pd.DataFrame | None, columns: list[str]) -> list[list[Any]]:
+    if frame is None or not len(frame):
+        return []
+    out = []
+    for row in frame[columns].itertuples(index=False):
+        vals = []
+        for v in row:
+            if hasattr(v, "item"):
+                v = v.item()
+            if isinstance(v, float) and v != v:
+                v = None
+            vals.append(v)
+        out.append(vals)
+    out.sort(key=lambda r: tuple("" if x is None else str(x) for x in r))
+    return out
+
+
+def _frame(rows: list[list[Any]], columns: list[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=columns)
+
+
+FRAMES = {
+    "units": ["unit_id", "code", "name", "category"],
+    "selfcheck": ["unit_id", "indicator_code", "value"],
+    "spotcheck": ["unit_id", "indicator_code", "value"],
+    "appraisal": ["unit_id", "score", "satisfaction", "missing_groups"],
+    "adjustments": ["unit_id", "points"],
+    "discipline": ["unit_id", "kind"],
+    "cadre_discipline": ["cadre_id", "kind"],
+}
+
+
+def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
+    out: dict[str, Any] = {"scheme": inputs.scheme.to_dict(), "drawn": sorted(int(x) for x in inputs.drawn)}
+    for name, cols in FRAMES.items():
+        out[name] = _records(getattr(inputs, name), cols)
+    out["units"] = sorted(out["units"], key=lambda r: str(r[1]))
+    if inputs.cells is not None:
+        c = inputs.cells
+        out["cells"] = {
+            "counts": _records(c.frame, ["voter_group", "unit_id", "choice", "count"]),
+            "points": list(c.points),
+            "satisfied": list(c.satisfied),
+            "weights": dict(sorted(c.weights.items())),
+        }
+    out["cadre_sessions"] = [
+        {
+            "session_id": cs.session_id,
+            "name": cs.name,
+            "form": cs.form.code,
+            "weights": dict(sorted(cs.weights.items())),
+            "cadre_ids": list(cs.cadre_ids),
+            "counts": _records(cs.cells, ["voter_group", "cadre_id", "choice", "count"]),
+        }
+        for cs in inputs.cadre_sessions
+    ]
+    out["warnings"] = list(inputs.warnings)
+    return out
+
+
+def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
+    from ..schemes.definition import from_dict
+    from .cadres import CadreSession
+    from .engine import AppraisalCells, RoundInputs
+
+    scheme = from_dict(data["scheme"])
+    frames = {name: _frame(data.get(name, []), cols) for name, cols in FRAMES.items()}
+    cells = None
+    if data.get("cells"):
+        c = data["cells"]
+        cells = AppraisalCells(
+            _frame(c["counts"], ["voter_group", "unit_id", "choice", "count"]),
+            c["points"],
+            c["satisfied"],
+            c["weights"],
+        )
+    sessions = [
+        CadreSession(
+            cs["session_id"],
+            cs["name"],
+            scheme.form(cs["form"]),
+            cs["weights"],
+            cs["cadre_ids"],
+            _frame(cs["counts"], ["voter_group", "cadre_id", "choice", "count"]),
+        )
+        for cs in data.get("cadre_sessions", [])
+    ]
+    return RoundInputs(
+        scheme=scheme,
+        units=frames["units"],
+        selfcheck=frames["selfcheck"],
+        spotcheck=frames["spotcheck"],
+        drawn=list(data.get("drawn", [])),
+        appraisal=frames["appraisal"],
+        adjustments=frames["adjustments"],
+        discipline=frames["discipline"],
+        cells=cells,
+        warnings=list(data.get("warnings", [])),
+        cadre_sessions=sessions,
+        cadre_discipline=frames["cadre_discipline"],
+    )
+
+
+def content_hash(obj: Any) -> str:
+    from ..audit import canonical_json
+
+    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()

@@ -1,0 +1,437 @@
+"""Computing and storing a round's results; reading rankings and explanations.
+
+``compute_round`` (action ``results.compute``) runs in one write transaction: it reads the inputs,
+computes unit and cadre results, the rank intervals and the accountability list, replaces the
+round's stored results and moves the round to ``computed``. Reading functions never write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .. import audit
+from ..errors import Conflict, NotFound
+from ..roles import Actor, authorize
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlmodel import Session
+
+    from ..db import Database
+    from .engine import RoundInputs, UnitScores
+
+COMPUTE_STAGES = ("appraisal_certified", "computed")
+RESULT_STAGES = ("computed", "under_review", "approved", "published")
+FLAG_LABELS = {
+    "veto": "一票否决（{}）",
+    "false_report": "虚报（{}）",
+    "missing_value": "指标 {} 未填，按 0 分",
+    "no_excellent": "{}，不得评为最高等次",
+    "quota": "超出“{}”名额，降一档",
+    "missing_groups": "评议缺少投票人类别：{}",
+    "unverified": "核查未完成：{}",
+    "missing": "缺少{}，按其余部分折算",
+}
+FLAG_WORDS = {
+    "spotchecked": "抽查核查单位",
+    "quota_tie": "名额边界并列，一并降档",
+    "out_of_bands": "不在任何分档内",
+    "unfit_votes": "不称职票超过规定比例",
+    "not_eligible_excellent": "称职及以上票不足，不能评优秀",
+    "no_votes": "没有有效票",
+}
+COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
+
+
+def flag_text(flag: str) -> str:
+    if flag in FLAG_WORDS:
+        return FLAG_WORDS[flag]
+    key, _, arg = flag.partition(":")
+    if key in FLAG_LABELS:
+        return FLAG_LABELS[key].format(COMPONENT_WORDS.get(arg, arg))
+    return flag
+
+
+# -- rounds of the same scheme ----------------------------------------------------------------------
+
+
+def resolve_round(session: Session, ref: str | int):
+    """A round by id, or by a unique name or period."""
+    from sqlmodel import or_, select
+
+    from ..models import Round
+
+    text = str(ref).strip()
+    if text.isdigit():
+        r = session.get(Round, int(text))
+        if r is not None:
+            return r
+    rows = session.exec(
+        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(Round.id)
+    ).all()
+    if not rows:
+        raise NotFound(f"考核轮次“{text}”不存在（可用编号、名称或期间指定）。")
+    if len(rows) > 1:
+        raise Conflict(
+            f"“{text}”对应多个考核轮次（编号 {'、'.join(str(r.id) for r in rows)}），请用编号指定。"
+        )
+    return rows[0]
+
+
+def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[str, int]]:
+    """(period, round id) of earlier periods of the same scheme that have results, newest first;
+    one round per period (the published one, else the newest)."""
+    from sqlmodel import select
+
+    from ..models import Round, SchemeVersion, UnitResult
+
+    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    rows = session.exec(
+        select(Round.id, Round.period, Round.stage)
+        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .where(
+            SchemeVersion.scheme_id == scheme_id,
+            Round.period < r.period,
+            Round.id != r.id,
+            Round.stage.in_(RESULT_STAGES),
+            Round.id.in_(select(UnitResult.round_id).distinct()),
+        )
+    ).all()
+    best: dict[str, tuple[int, int]] = {}
+    for rid, period, stage in rows:
+        score = (1 if stage == "published" else 0, rid)
+        if period not in best or score > best[period]:
+            best[period] = score
+    out = [(p, best[p][1]) for p in sorted(best, reverse=True)]
+    return out[:limit] if limit is not None else out
+
+
+def stored_table(session: Session, round_id: int) -> pd.DataFrame:
+    """The stored unit results of a round as a results table (for history and comparisons)."""
+    import pandas as pd
+    from sqlmodel import select
+
+    from ..models import Unit, UnitResult
+
+    rows = session.exec(
+        select(UnitResult, Unit.code, Unit.name)
+        .join(Unit, Unit.id == UnitResult.unit_id)
+        .where(UnitResult.round_id == round_id)
+    ).all()
+    cols = [
+        "unit_id",
+        "code",
+        "name",
+        "category",
+        "composite",
+        "indicators",
+        "appraisal",
+        "adjustment",
+        "penalty",
+        "satisfaction",
+        "rank",
+        "rank_low",
+        "rank_high",
+        "grade",
+        "flags",
+    ]
+    data = []
+    for ur, code, name in rows:
+        c = ur.components or {}
+        data.append(
+            [
+                ur.unit_id,
+                code,
+                name,
+                ur.category,
+                ur.composite,
+                c.get("indicators"),
+                c.get("appraisal"),
+                c.get("adjustment"),
+                c.get("penalty"),
+                c.get("satisfaction"),
+                ur.rank,
+                ur.rank_low,
+                ur.rank_high,
+                ur.grade,
+                list(ur.flags or []),
+            ]
+        )
+    frame = pd.DataFrame(data, columns=cols)
+    for col in ("composite", "indicators", "appraisal", "adjustment", "penalty", "satisfaction"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return frame.sort_values(["category", "rank", "code"]).reset_index(drop=True)
+
+
+def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:
+    import pandas as pd
+    from sqlmodel import select
+
+    from ..models import CadreResult
+
+    out = []
+    for period, rid in rounds:
+        rows = session.exec(
+            select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.round_id == rid)
+        ).all()
+        out.append((period, pd.DataFrame([tuple(x) for x in rows], columns=["cadre_id", "grade"])))
+    return out
+
+
+def overdue_frame(session: Session, r) -> pd.DataFrame:
+    """Rectification notices of this round's units from this round and earlier rounds of the
+    scheme: unit_id, notice_no, deadline, status (latest event)."""
+    import pandas as pd
+    from sqlmodel import select
+
+    from ..models import Finding, Rectification, RectificationEvent, Round, RoundUnit, SchemeVersion
+
+    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    round_ids = (
+        select(Round.id)
+        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .where(SchemeVersion.scheme_id == scheme_id, Round.period <= r.period)
+    )
+    units = select(RoundUnit.unit_id).where(RoundUnit.round_id == r.id)
+    rows = session.exec(
+        select(Rectification.id, Finding.unit_id, Rectification.notice_no, Rectification.deadline)
+        .join(Finding, Finding.id == Rectification.finding_id)
+        .where(Finding.round_id.in_(round_ids), Finding.unit_id.in_(units))
+    ).all()
+    frame = pd.DataFrame([tuple(x) for x in rows], columns=["rect_id", "unit_id", "notice_no", "deadline"])
+    if not len(frame):
+        frame["status"] = []
+        return frame
+    events = session.exec(
+        select(
+            RectificationEvent.rectification_id,
+            RectificationEvent.status,
+            RectificationEvent.at,
+            RectificationEvent.id,
+        ).where(RectificationEvent.rectification_id.in_(frame["rect_id"].tolist()))
+    ).all()
+    ev = pd.DataFrame([tuple(x) for x in events], columns=["rect_id", "status", "at", "id"])
+    latest = (
+        ev.sort_values(["at", "id"]).groupby("rect_id")["status"].last()
+        if len(ev)
+        else pd.Series(dtype=object)
+    )
+    frame["status"] = frame["rect_id"].map(latest)
+    frame["status"] = frame["status"].astype(object).where(frame["status"].notna(), None)
+    return frame
+
+
+# -- computing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ComputeSummary:
+    round_id: int
+    units: int
+    cadres: int
+    entries: int
+    not_robust: int
+    kept_decisions: int
+    reopened: int
+    warnings: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        msg = (
+            f"已计算：{self.units} 个单位、{self.cadres} 名干部；问责名单 {self.entries} 条"
+            f"（其中 {self.not_robust} 条不稳健）"
+        )
+        if self.kept_decisions:
+            msg += f"，保留已作决定 {self.kept_decisions} 条"
+        if self.reopened:
+            msg += f"，{self.reopened} 条因数据变化需重新确认"
+        return msg
+
+
+def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+    from sqlmodel import select
+
+    from ..models import Cadre
+
+    ids = [r["cadre_id"] for r in rows]
+    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(Cadre.id.in_(ids))).all()) if ids else {}
+    forms = {cs.session_id: cs.form for cs in inputs.cadre_sessions}
+    data = []
+    for r in rows:
+        cr = forms[r["session_id"]].cadre_rules
+        data.append(
+            {
+                "session_id": r["session_id"],
+                "cadre_id": r["cadre_id"],
+                "unit_id": units.get(r["cadre_id"]),
+                "score": r["score"],
+                "grade": r["grade"],
+                "unfit_share": r.get("unfit_share"),
+                "fit_share": (r["counts"] or {}).get("fit_share"),
+                "unfit_option": cr.unfit_option,
+                "form_unfit_share": cr.unfit_share,
+            }
+        )
+    return pd.DataFrame(
+        data,
+        columns=[
+            "session_id",
+            "cadre_id",
+            "unit_id",
+            "score",
+            "grade",
+            "unfit_share",
+            "fit_share",
+            "unfit_option",
+            "form_unfit_share",
+        ],
+    )
+
+
+def _components(row) -> dict[str, Any]:
+    def num(v):
+        return None if v is None or v != v else round(float(v), 4)
+
+    comp = {
+        "indicators": num(row.indicators),
+        "appraisal": num(row.appraisal),
+        "adjustment": num(row.adjustment),
+        "penalty": num(row.penalty),
+    }
+    if row.satisfaction == row.satisfaction and row.satisfaction is not None:
+        comp["satisfaction"] = num(row.satisfaction)
+    return comp
+
+
+def compute_round(
+    db: Database,
+    actor: Actor,
+    round_id: int,
+    *,
+    today: date | None = None,
+    resamples: int | None = None,
+    seed: int | None = None,
+) -> ComputeSummary:
+    """Compute and store the round's unit and cadre results, rank intervals and the
+    accountability list; the round moves to ``computed``."""
+    from sqlalchemy import delete, insert
+
+    from .. import accountability as acc
+    from ..guards import ensure_round_writable
+    from ..models import CadreResult, UnitResult
+    from ..models.base import utcnow
+    from ..rounds import set_stage
+    from .cadres import compute_cadres
+    from .engine import compute_units
+    from .load import load_round_inputs
+    from .robustness import RESAMPLES, default_seed, resample
+    from .serial import content_hash, inputs_to_json
+
+    authorize(actor, "results.compute")
+    today = today or date.today()
+    n = RESAMPLES if resamples is None else int(resamples)
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        if r.stage not in COMPUTE_STAGES:
+            from ..rounds import stage_label
+
+            raise Conflict(
+                f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
+                "（已进入审核的请先退回）。"
+            )
+        inputs = load_round_inputs(s, db, round_id)
+        if not len(inputs.units):
+            raise Conflict(f"考核轮次“{r.name}”没有参加单位。")
+        scores = compute_units(inputs)
+        cadre_rows = compute_cadres(inputs)
+        seed = default_seed(round_id) if seed is None else int(seed)
+        rs = resample(inputs, scores, n=n, seed=seed) if n > 0 else None
+        table = scores.table
+        scheme = inputs.scheme
+        max_window = max([rule.window for rule in scheme.rules] + [rule.times for rule in scheme.rules] + [1])
+        earlier = earlier_rounds(s, r, limit=max_window)
+        history = [(period, stored_table(s, rid)) for period, rid in earlier]
+        cadres = cadre_frame(s, inputs, cadre_rows)
+        proposals = acc.evaluate_units(scheme, table, history, rs)
+        proposals += acc.evaluate_overdue(scheme, overdue_frame(s, r), today)
+        proposals += acc.evaluate_cadres(scheme, cadres, cadre_history(s, earlier), rs)
+
+        s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
+        s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))
+        now = utcnow()
+        unit_rows = []
+        for i, row in enumerate(table.itertuples()):
+            unit_rows.append(
+                {
+                    "round_id": round_id,
+                    "unit_id": int(row.unit_id),
+                    "category": row.category,
+                    "composite": float(row.composite),
+                    "components": _components(row),
+                    "rank": int(row.rank),
+                    "rank_low": int(rs.rank_low[i]) if rs is not None else None,
+                    "rank_high": int(rs.rank_high[i]) if rs is not None else None,
+                    "grade": row.grade,
+                    "flags": list(row.flags),
+                    "computed_at": now,
+                }
+            )
+        if unit_rows:
+            s.exec(insert(UnitResult), params=unit_rows)
+        if cadre_rows:
+            s.exec(
+                insert(CadreResult),
+                params=[
+                    {
+                        "round_id": round_id,
+                        "session_id": c["session_id"],
+                        "cadre_id": int(c["cadre_id"]),
+                        "score": c["score"],
+                        "grade": c["grade"],
+                        "counts": c["counts"],
+                        "flags": c["flags"],
+                        "computed_at": now,
+                    }
+                    for c in cadre_rows
+                ],
+            )
+        stored = acc.store_entries(s, round_id, proposals)
+        payload = {
+            "round_id": round_id,
+            "units": len(unit_rows),
+            "cadres": len(cadre_rows),
+            "entries": len(proposals),
+            "resamples": n,
+            "seed": seed,
+            "today": today.isoformat(),
+            "inputs_hash": content_hash(inputs_to_json(inputs)),
+            "warnings": scores.warnings[:50],
+        }
+        if r.stage != "computed":
+            set_stage(s, actor.username, r, "computed", {"by": "results.compute"})
+        audit.append(s, actor.username, "results.compute", payload)
+        not_robust = sum(
+            1 for p in proposals if p.robust_share is not None and p.robust_share < acc.ROBUST_SHARE
+        )
+        return ComputeSummary(
+            round_id,
+            len(unit_rows),
+            len(cadre_rows),
+            len(proposals),
+            not_robust,
+            stored["kept_decisions"],
+            stored["reopened"],
+            scores.warnings,
+        )
+
+
+def rank_round(db: Database, round_id: int) -> UnitScores:
+    """The round's ranking computed from the database now, without storing anything."""
+    from .engine import compute_units
+    from .load import load_round_inputs
+
+    with db.read() as s:
+        inputs = load_round_inputs(s, db, round_id)
+    return compute_units(inputs)
