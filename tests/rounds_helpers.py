@@ -101,13 +101,23 @@ def make_round(db, actors, *, units=UNITS, name="2026年第三季度考核", per
 
 
 def fill_and_submit(db, actors, round_id: int, codes=None, values=GOOD) -> None:
+    """Import a complete self-check for the units (one transaction), then submit each."""
+    import tempfile
+    from pathlib import Path
+
     from assess.units import list_units
 
     cats = {u.code: u.category for u in list_units(db)}
-    for code in codes or [c for c, _n, _k in UNITS]:
+    codes = codes or [c for c, _n, _k in UNITS]
+    lines = ["unit_code,indicator_code,score"]
+    for code in codes:
         leaves = TOWN_LEAVES if cats[code] == "乡镇街道" else GOV_LEAVES
-        for ind in leaves:
-            selfcheck.enter_score(db, actors["clerk"], round_id, code, ind, values[ind])
+        lines += [f"{code},{ind},{values[ind]}" for ind in leaves]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fill.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        selfcheck.import_scores(db, actors["clerk"], round_id, path)
+    for code in codes:
         selfcheck.submit(db, actors["clerk"], round_id, code)
 
 
