@@ -1,0 +1,182 @@
+"""Importing per-ballot and tallies files: all or nothing, every error with file, line and field."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from assess import appraisal, ballot_import, ballot_review, tally
+from assess.errors import InputErrors, PermissionDenied
+from assess.models import BallotBatch, PassBallot, TallyCount
+
+from .ballot_helpers import make_round, make_units
+
+
+@pytest.fixture
+def session(db, actors):
+    rid = make_round(db)
+    codes = make_units(db, actors["admin"], 3)
+    return appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=20, present=15
+    )
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+BALLOTS = """\ufeffbatch,ballot_no,voter_group,target_code,choice
+F1,1,fw,U01,满意
+F1,1,fw,U02,基本满意
+F1,1,fw,U03,不了解
+F1,2,fw,U01,满意
+F1,2,fw,U01,不满意
+F1,2,fw,U02,不满意
+F1,3,fw,U01,满意
+F1,3,fw,U02,满意
+F1,3,fw,U03,满意
+F1,4,fw,U01,
+L1,1,ld,U01,基本满意
+L1,1,ld,U02,基本满意
+L1,1,ld,U03,基本满意
+"""
+
+
+def test_import_ballots_then_certify(db, actors, session, tmp_path):
+    path = write(tmp_path, "ballots.csv", BALLOTS)
+    res = ballot_import.import_ballots(db, actors["clerk"], session, path)
+    got = {(b.label, b.voter_group, b.ballots, b.valid, b.void, b.blank) for b in res.batches}
+    # F1: ballot 1 valid; ballot 2 has two choices on U01 → that mark voided (X), valid;
+    # ballot 3 marks 满意 three times > 2 → void; ballot 4 only an empty choice → blank.
+    assert got == {("F1", "fw", 4, 2, 1, 1), ("L1", "ld", 1, 1, 0, 0)}
+    f1 = next(b for b in res.batches if b.label == "F1")
+    with db.read() as s:
+        marks = dict(
+            s.execute(
+                select(PassBallot.ballot_no, PassBallot.marks)
+                .join_from(PassBallot, BallotBatch, BallotBatch.id == f1.batch_id)
+                .where(PassBallot.pass_id.in_(select_pass(f1.batch_id)))
+            ).all()
+        )
+    assert marks == {1: "124", 2: "X30", 3: "111", 4: "000"}
+    # The importing clerk cannot certify; a reviewer can, without a second pass.
+    with pytest.raises(PermissionDenied):
+        ballot_review.certify(db, actors["clerk"], f1.batch_id)
+    for b in res.batches:
+        ballot_review.certify(db, actors["reviewer"], b.batch_id)
+    t = tally.session_tally(db, session).groups.set_index(["target_code", "group"])
+    # fw U02: ballot 1 基本满意, ballot 2 不满意 (ballot 3 void, 4 blank) → (70 + 30)/2 = 50.
+    assert t.loc[("U02", "fw"), ["基本满意", "不满意", "counted"]].tolist() == [1, 1, 2]
+    assert t.loc[("U02", "fw"), "score"] == pytest.approx(50.0)
+    # fw U01: ballot 1 满意, ballot 2 X → 1 counted vote of 100.
+    assert t.loc[("U01", "fw"), ["满意", "counted", "score"]].tolist() == [1, 1, 100.0]
+
+
+def select_pass(batch_id):
+    from assess.models import EntryPass
+
+    return select(EntryPass.id).where(EntryPass.batch_id == batch_id)
+
+
+def test_import_ballots_errors_change_nothing(db, actors, session, tmp_path):
+    bad = """batch,ballot_no,voter_group,target_code,choice
+F1,1,fw,U01,满意
+F1,x,fw,U02,满意
+F1,2,ld,U01,满意
+F1,3,fw,U99,满意
+F1,4,fw,U01,很好
+F1,1,fw,U01,满意
+,5,fw,U01,满意
+F2,1,xx,U01,满意
+"""
+    path = write(tmp_path, "bad.csv", bad)
+    with pytest.raises(InputErrors) as e:
+        ballot_import.import_ballots(db, actors["clerk"], session, path)
+    lines = e.value.lines()
+    expect = [
+        (3, "ballot_no", "不是整数"),
+        (4, "voter_group", "一个批次只能有一个投票人类别"),
+        (5, "target_code", "U99"),
+        (6, "choice", "很好"),
+        (7, None, "与第 2 行重复"),
+        (8, "batch", "不能为空"),
+        (9, "voter_group", "xx"),
+    ]
+    for line, fld, words in expect:
+        where = f"bad.csv:{line}" + (f" [{fld}]" if fld else "")
+        assert any(where in msg and words in msg for msg in lines), (where, words, lines)
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(BallotBatch)).scalar() == 0
+
+
+def test_import_ballots_refuses_existing_batch_and_wrong_role(db, actors, session, tmp_path):
+    path = write(tmp_path, "ballots.csv", BALLOTS)
+    with pytest.raises(PermissionDenied):
+        ballot_import.import_ballots(db, actors["reviewer"], session, path)
+    ballot_import.import_ballots(db, actors["clerk"], session, path)
+    with pytest.raises(InputErrors, match="已存在"):
+        ballot_import.import_ballots(db, actors["clerk"], session, path)
+
+
+TALLIES = """voter_group,target_code,choice,count
+ld,U01,满意,6
+ld,U01,基本满意,2
+ld,U01,不了解,1
+ld,U02,不满意,4
+ld,U02,满意,0
+fw,U01,满意,3
+fw,U01,不满意,3
+"""
+
+
+def test_import_tallies_then_certify(db, actors, session, tmp_path):
+    path = write(tmp_path, "tallies.csv", TALLIES)
+    res = ballot_import.import_tallies(db, actors["clerk"], session, path)
+    by = {b.voter_group: b for b in res.batches}
+    assert (
+        set(by) == {"ld", "fw"} and by["ld"].label == "汇总-ld" and by["ld"].ballots == 9
+    )  # 6 + 2 + 1 on U01
+    with db.read() as s:
+        assert s.execute(select(func.sum(TallyCount.count))).scalar() == 19
+    for b in res.batches:
+        ballot_review.certify(db, actors["reviewer"], b.batch_id)
+    t = tally.session_tally(db, session)
+    g = t.groups.set_index(["target_code", "group"])
+    # ld U01: (6×100 + 2×70)/8 = 92.5 (不了解 not counted); fw U01: (300 + 90)/6 = 65.
+    assert g.loc[("U01", "ld"), "score"] == pytest.approx(92.5)
+    assert g.loc[("U01", "fw"), "score"] == pytest.approx(65.0)
+    # Weights ld .2, fw .4 renormalised → 1/3, 2/3: 92.5/3 + 65×2/3 = 74.1667; U02 only ld: 30.
+    tt = t.targets.set_index("target_code")
+    assert tt.loc["U01", "score"] == pytest.approx(92.5 / 3 + 130 / 3)
+    assert tt.loc["U02", "score"] == pytest.approx(30.0)
+    assert tt.loc["U01", "missing_groups"] == "rd、zg" and tt.loc["U02", "missing_groups"] == "rd、fw、zg"
+    assert any("fw" in w or "服务对象" in w for w in t.warnings)
+
+
+def test_import_tallies_errors(db, actors, session, tmp_path):
+    bad = """voter_group,target_code,choice,count
+ld,U01,满意,-1
+ld,U01,满意,2
+zz,U02,满意,1
+ld,U02,,1
+ld,U03,不满意,1.5
+ld,U03,不满意,1
+"""
+    path = write(tmp_path, "t.csv", bad)
+    with pytest.raises(InputErrors) as e:
+        ballot_import.import_tallies(db, actors["clerk"], session, path)
+    lines = e.value.lines()
+    for where, words in [
+        ("t.csv:2 [count]", "不能为负"),
+        ("t.csv:4 [voter_group]", "zz"),
+        ("t.csv:5 [choice]", "不是选项"),
+        ("t.csv:6 [count]", "不是整数"),
+    ]:
+        assert any(where in m and words in m for m in lines), (where, lines)
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(TallyCount)).scalar() == 0
+    missing = write(tmp_path, "m.csv", "voter_group,target_code,count\nld,U01,1\n")
+    with pytest.raises(InputErrors, match=r"m\.csv:1 \[choice\]"):
+        ballot_import.import_tallies(db, actors["clerk"], session, missing)
