@@ -1,0 +1,234 @@
+"""The round commands end to end through ``assess.cli.main``: create, self-check import and
+submission, the draw (its CSV contract), verify with exit codes, findings and notices."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlmodel import select
+
+from assess.cli import main
+from assess.models import SpotCheckDraw
+
+from .conftest import PASSWORD
+from .rounds_helpers import GOOD, GOV_LEAVES, RFC_SOURCES, TOWN_LEAVES, UNITS, add_units, store_scheme
+
+RFC_UNITS = [(f"U{i:02d}", f"单位{i:02d}", "政府部门") for i in range(1, 26)]
+
+
+@pytest.fixture
+def cli(db, actors, monkeypatch, capsys):
+    monkeypatch.setenv("ASSESS_PASSWORD", PASSWORD)
+
+    def run(*argv, user="admin"):
+        capsys.readouterr()
+        rc = main([*argv, "--db", db.url, "--user", user])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
+
+
+def test_round_selfcheck_and_draw_through_the_cli(db, actors, cli, tmp_path):
+    add_units(db, actors, RFC_UNITS)
+    store_scheme(db)
+    rc, out, err = cli(
+        "round",
+        "create",
+        "--name",
+        "2026年度考核",
+        "--period",
+        "2026",
+        "--scheme",
+        "test-scheme",
+        "--format",
+        "json",
+    )
+    assert rc == 0, err
+    rid = json.loads(out)["round_id"]
+    rc, out, _ = cli("round", "list", "--format", "csv")
+    assert out.splitlines()[1].startswith(f"{rid},2026年度考核,2026,draft,草稿,test-scheme,1,25,0,")
+    assert cli("round", "advance", "--round", str(rid), user="clerk")[0] == 1
+    assert cli("round", "advance", "--round", str(rid), "--to", "selfcheck_open")[0] == 0
+
+    csv = tmp_path / "self.csv"
+    csv.write_text(
+        "unit_code,indicator_code,score\n"
+        + "".join(f"{u},{i},{GOOD[i]}\n" for u, _n, _c in RFC_UNITS for i in GOV_LEAVES),
+        encoding="utf-8",
+    )
+    rc, out, err = cli("selfcheck", "import", str(csv), "--round", str(rid), user="clerk")
+    assert rc == 0 and "已导入 125 条自查得分" in out, err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit_code,indicator_code,score\nU01,A1,11\nU99,A1,1\n", encoding="utf-8")
+    rc, out, err = cli("selfcheck", "import", str(bad), "--round", str(rid), user="clerk")
+    assert rc == 1 and f"{bad}:2 [score]" in err and f"{bad}:3 [unit_code]" in err
+    for u, _n, _c in RFC_UNITS:
+        assert cli("selfcheck", "submit", "--round", str(rid), "--unit", u, user="clerk")[0] == 0
+    rc, out, _ = cli("selfcheck", "status", "--round", str(rid), "--format", "csv")
+    assert out.splitlines()[1] == "U01,单位01,政府部门,5,5,True"
+    assert cli("round", "advance", "--round", str(rid))[0] == 0
+    rc, out, err = cli("round", "status", "--round", str(rid))
+    assert "未抽取核查单位" in out
+
+    sources = [a for s in RFC_SOURCES for a in ("--source", s)]
+    rc, out, err = cli(
+        "spotcheck",
+        "draw",
+        "--round",
+        str(rid),
+        "--count",
+        "10",
+        *sources,
+        "--format",
+        "csv",
+        user="inspector",
+    )
+    assert rc == 0, err
+    assert out.splitlines() == [
+        "unit_code",
+        "U17",
+        "U07",
+        "U02",
+        "U16",
+        "U25",
+        "U23",
+        "U08",
+        "U24",
+        "U19",
+        "U13",
+    ]
+    rc, out, err = cli("spotcheck", "draw", "--round", str(rid), "--count", "10", *sources, user="inspector")
+    assert rc == 1 and "只能有一次有效抽取" in err
+    rc, out, _ = cli("spotcheck", "show", "--round", str(rid))
+    assert "密钥串：9319./2.5.8.10.12./9.18.26.34.41.45./" in out and "     1  U01  单位01" in out
+    assert "990DD0A5692A029A98B5E01AA28F3459" in out
+    rc, out, _ = cli("spotcheck", "verify", "--round", str(rid))
+    assert rc == 0 and "结果一致" in out
+
+    # A tampered draw makes verify exit 1.
+    with db.write() as s:
+        d = s.exec(select(SpotCheckDraw)).one()
+        d.key_string = "1./"
+    rc, out, err = cli("spotcheck", "verify", "--round", str(rid))
+    assert rc == 1 and "密钥串与随机来源不符" in err
+    with db.write() as s:
+        s.exec(select(SpotCheckDraw)).one().key_string = "9319./2.5.8.10.12./9.18.26.34.41.45./"
+
+    # Void with a reason, then draw again.
+    assert cli("spotcheck", "void", "--round", str(rid), "--reason", "来源公布日期有误")[0] == 0
+    rc, out, _ = cli(
+        "spotcheck",
+        "draw",
+        "--round",
+        str(rid),
+        "--count",
+        "2",
+        "--source",
+        "1 2 3",
+        "--format",
+        "csv",
+        user="inspector",
+    )
+    assert rc == 0 and len(out.splitlines()) == 3
+    assert cli("spotcheck", "verify", "--round", str(rid))[0] == 0
+
+    # Verified scores and the comparison.
+    drawn = out.splitlines()[1]
+    rc, out, err = cli(
+        "spotcheck",
+        "enter",
+        "--round",
+        str(rid),
+        "--unit",
+        drawn,
+        "--indicator",
+        "A1",
+        "--score",
+        "6",
+        user="inspector",
+    )
+    assert rc == 0, err
+    rc, out, _ = cli("spotcheck", "compare", "--round", str(rid), "--false-only", "--format", "csv")
+    assert out.splitlines()[1].startswith(f"{drawn},") and out.splitlines()[1].endswith(",虚报")
+
+
+def test_findings_and_notices_through_the_cli(db, actors, cli, tmp_path):
+    add_units(db, actors, UNITS)
+    store_scheme(db)
+    rc, out, _ = cli(
+        "round",
+        "create",
+        "--name",
+        "三季度",
+        "--period",
+        "2026-Q3",
+        "--scheme",
+        "test-scheme",
+        "--categories",
+        "乡镇街道",
+        "--format",
+        "json",
+    )
+    rid = json.loads(out)["round_id"]
+    cli("round", "advance", "--round", str(rid))
+    rc, out, err = cli(
+        "finding",
+        "add",
+        "--round",
+        str(rid),
+        "--unit",
+        "X01",
+        "--description",
+        "村务公开栏未更新",
+        "--indicator",
+        "C1",
+        "--format",
+        "json",
+        user="inspector",
+    )
+    assert rc == 0, err
+    fid = json.loads(out)["finding_id"]
+    rc, out, err = cli(
+        "rectification",
+        "issue",
+        "--finding",
+        str(fid),
+        "--deadline",
+        "2026-07-31",
+        "--requirement",
+        "十日内更新",
+        "--today",
+        "2026-07-01",
+        "--format",
+        "json",
+        user="inspector",
+    )
+    assert rc == 0, err
+    rect = json.loads(out)["rectification_id"]
+    rc, out, _ = cli("rectification", "list", "--overdue", "--today", "2026-08-03", "--format", "csv")
+    assert out.splitlines()[1].startswith(
+        f"{fid},{rid},X01,城关镇,C1,一般,村务公开栏未更新,{rect},整改〔2026〕001号,2026-07-31,open,待整改,True,3"
+    )
+    notice = tmp_path / "notice.txt"
+    rc, out, _ = cli("rectification", "notice", str(rect), "--out", str(notice))
+    assert rc == 0 and "整改通知书" in notice.read_text(encoding="utf-8")
+    assert (
+        cli("rectification", "update", str(rect), "--status", "rectified", "--note", "已更新", user="clerk")[
+            0
+        ]
+        == 0
+    )
+    assert cli("rectification", "close", str(rect), "--note", "复查合格", user="inspector")[0] == 0
+    rc, out, _ = cli("finding", "list", "--round", str(rid), "--format", "json")
+    assert json.loads(out)[0]["status"] == "closed"
+    rc, out, err = cli(
+        "finding", "add", "--round", str(rid), "--unit", "G01", "--description", "x", user="inspector"
+    )
+    assert rc == 1 and "不在本考核轮次中" in err
+    rc, out, err = cli(
+        "selfcheck", "template", "--round", str(rid), "--unit", "X02", "--out", str(tmp_path / "t.xlsx")
+    )
+    assert rc == 0 and (tmp_path / "t.xlsx").exists()
+    assert len(TOWN_LEAVES) == 6
