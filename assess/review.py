@@ -85,6 +85,8 @@ def review(
                     f"{label}只能在“已计算”阶段进行；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
                 )
         else:
+            if r.stage == "computed":
+                raise Conflict(f"请先完成初审，再进行{label}。")
             if r.stage != "under_review":
                 raise Conflict(
                     f"{label}只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
