@@ -1,0 +1,88 @@
+"""What the export screen lists and previews: the rounds that have results, and a round's ranking as
+text bars (cheap queries, no pandas), so the screen opens instantly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..db import Database
+
+
+@dataclass(frozen=True)
+class ReportRound:
+    id: int
+    name: str
+    period: str
+    stage: str
+    stage_label: str
+    units: int
+
+    @property
+    def published(self) -> bool:
+        return self.stage == "published"
+
+
+def rounds_with_results(db: Database) -> list[ReportRound]:
+    """Rounds that have computed results, newest first."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from ..models import Round, UnitResult
+    from ..overview import STAGE_LABELS
+
+    with db.read() as s:
+        rows = s.exec(
+            select(Round, func.count(UnitResult.id))
+            .join(UnitResult, UnitResult.round_id == Round.id)
+            .group_by(Round.id)
+            .order_by(Round.period.desc(), Round.id.desc())
+        ).all()
+    return [
+        ReportRound(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage), n) for r, n in rows
+    ]
+
+
+def ranking_rows(db: Database, round_id: int) -> tuple[list[dict], list[str]]:
+    """(rows with category, rank, unit_code, unit_name, composite, grade; the scheme's category order)."""
+    from sqlmodel import select
+
+    from ..guards import get_round
+    from ..models import SchemeVersion, Unit, UnitResult
+
+    with db.read() as s:
+        rnd = get_round(s, round_id)
+        definition = s.get(SchemeVersion, rnd.scheme_version_id).definition
+        rows = s.exec(
+            select(
+                UnitResult.category,
+                UnitResult.rank,
+                Unit.code,
+                Unit.name,
+                UnitResult.composite,
+                UnitResult.grade,
+            )
+            .join(Unit, Unit.id == UnitResult.unit_id)
+            .where(UnitResult.round_id == round_id)
+        ).all()
+    results = [
+        {
+            "category": c,
+            "rank": rank,
+            "unit_code": code,
+            "unit_name": name,
+            "composite": composite,
+            "grade": grade,
+        }
+        for c, rank, code, name, composite, grade in rows
+    ]
+    return results, list(definition.get("categories", []))
+
+
+def ranking_preview(db: Database, round_id: int, width: int = 76) -> str:
+    """The round's ranking per category as text bars."""
+    from .textbars import ranking_text
+
+    results, categories = ranking_rows(db, round_id)
+    return ranking_text(results, width, categories=categories)

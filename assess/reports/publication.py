@@ -1,0 +1,349 @@
+"""The publication report of a round: PDF, self-contained HTML, XLSX, chart images, the ranking as
+CSV, the 公示 notice and the rectification notices, written in one go.
+
+``build_report`` takes a ``progress(done, total, label)`` callback and a ``cancelled()`` callable
+(the export screen runs it in a worker and cancels with Esc); files are written to a temporary
+directory inside the output directory and moved into place only when everything succeeded, so a
+cancelled or failed export leaves nothing half-written.
+
+One Chromium serves the whole report (``images.ChartRenderer``): the charts' SVG images for the
+PDF, the PNG/SVG files and the printing of the PDF pages. Without Chromium the report still
+writes HTML, XLSX, CSV and the notices' text, and says how to enable images.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import AssessError
+
+if TYPE_CHECKING:
+    from ..db import Database
+    from .data import ReportData
+    from .document import Chart
+    from .images import ChartRenderer
+    from .notices import NoticeParams
+
+FORMATS: dict[str, str] = {
+    "pdf": "PDF 报告",
+    "html": "HTML 报告",
+    "xlsx": "XLSX 表格",
+    "png": "PNG 图表",
+    "svg": "SVG 图表",
+    "csv": "CSV 排名",
+    "notice": "公示通知",
+    "rectification": "整改通知",
+}
+DEFAULT_FORMATS = ("pdf", "html", "xlsx", "png", "notice")
+IMAGE_NEEDS = {"pdf": "svg", "svg": "svg", "png": "png"}
+MAX_UNIT_PROFILES = 20
+
+Progress = Callable[[int, int, str], None]
+
+
+class ReportCancelled(AssessError):
+    """The user cancelled the export; nothing was written."""
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    images: bool = False
+    charts: int = 0
+    render_seconds: list[float] = field(default_factory=list)  # per image rendered, in order
+    start_seconds: float = 0.0  # Chromium start (0 when it was running already)
+    total_seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = f"已生成 {len(self.files)} 个文件到 {self.out_dir}（图表 {self.charts} 幅）"
+        return "；".join([text, *self.messages])
+
+
+def parse_formats(text: str | Sequence[str]) -> list[str]:
+    """``"pdf,html"`` → ["pdf", "html"], in the order given; unknown names are refused."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for item in (i.strip().lower() for i in items):
+        if not item:
+            continue
+        if item not in FORMATS:
+            raise AssessError(f"未知的导出格式“{item}”：可选 {', '.join(FORMATS)}")
+        if item not in out:
+            out.append(item)
+    if not out:
+        raise AssessError(f"请至少选择一种导出格式：{', '.join(FORMATS)}")
+    return out
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def safe_name(text: str, limit: int = 80) -> str:
+    """A file name from user text: no path separators, control or reserved characters, no leading dot."""
+    name = _UNSAFE.sub("_", str(text)).strip().lstrip(".")
+    return (name[:limit] or "未命名").rstrip()
+
+
+def plan_charts(data: ReportData) -> list[Chart]:
+    """Every chart of the report, in report order."""
+    from . import figures
+    from .data import option_shares
+    from .document import Chart
+
+    charts: list[Chart] = []
+
+    def add(title: str, section: str, fig) -> None:
+        if fig is not None:
+            charts.append(Chart(f"{len(charts) + 1:02d}-{safe_name(title, 60)}", title, section, fig))
+
+    grades = [b.grade for b in sorted(data.scheme.bands, key=lambda b: -b.min)]
+    form = next((f for f in data.scheme.forms if f.code == data.scheme.appraisal_form), None)
+    options = data.options.get(form.code, []) if form else []
+    counted = {o.label for o in form.options if o.counted} if form else None
+    threshold = form.publication_threshold if form else 5
+    for cat in data.categories:
+        add(
+            f"{cat}-排名",
+            cat,
+            figures.ranking_figure(data.results, cat, grades=grades, precision=data.scheme.precision),
+        )
+        ind = data.indicators[data.indicators["category"] == cat]
+        if ind["points"].notna().any():
+            add(f"{cat}-一级指标得分率", cat, figures.indicator_heatmap(ind, cat))
+        codes = set(data.category_results(cat)["unit_code"])
+        tallies = data.tallies[data.tallies["unit_code"].isin(codes)]
+        if form is not None:
+            tallies = tallies[tallies["form_code"] == form.code]
+        shares = option_shares(tallies, options, min_counted=threshold, counted=counted)
+        if not shares.empty:
+            add(
+                f"{cat}-民主评议",
+                cat,
+                figures.option_shares_figure(
+                    shares, f"{cat} 民主评议票选项构成（含不了解）", options=options
+                ),
+            )
+        hist = data.history[data.history["category"] == cat]
+        if hist["round_id"].nunique() >= 2:
+            add(f"{cat}-趋势", cat, figures.trend_figure(hist, cat, precision=data.scheme.precision))
+    add(
+        "自查与核查对比",
+        "spotcheck",
+        figures.selfcheck_vs_verified_figure(data.indicators, tolerance=data.scheme.spotcheck.tolerance),
+    )
+    add("问责名单汇总", "accountability", figures.accountability_summary_figure(data.accountability))
+    listed = [
+        c for c in dict.fromkeys(data.accountability["subject_code"]) if c in set(data.results["unit_code"])
+    ]
+    for code in listed[:MAX_UNIT_PROFILES]:
+        name = data.results.loc[data.results["unit_code"] == code, "unit_name"].iloc[0]
+        add(
+            f"{name}-与类别平均对比",
+            f"unit:{code}",
+            figures.unit_vs_category_figure(
+                data.results,
+                code,
+                data.components,
+                {k: data.component_label(k) for k in data.components},
+                precision=data.scheme.precision,
+            ),
+        )
+    return charts
+
+
+def build_report(
+    db: Database,
+    round_id: int,
+    out_dir: str | Path,
+    formats: Sequence[str] = DEFAULT_FORMATS,
+    *,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    renderer: ChartRenderer | None = None,
+    notice: NoticeParams | None = None,
+) -> ReportResult:
+    """Write the report of ``round_id`` into ``out_dir`` in the given formats (see ``FORMATS``)."""
+    from .data import load_report_data
+    from .notices import report_title
+
+    t0 = time.perf_counter()
+    formats = parse_formats(formats)
+    out = Path(out_dir).expanduser()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AssessError(f"无法创建输出目录 {out}：{e.strerror or e}") from None
+    result = ReportResult(out_dir=out)
+    steps = _Steps(progress, cancelled, total=3 + len(formats))
+    steps.step("读取考核结果")
+    data = load_report_data(db, round_id)
+    work = Path(tempfile.mkdtemp(prefix=".assess-report-", dir=out))
+    try:
+        _build(db, data, formats, work, steps, result, renderer, notice)
+        steps.check()
+        stem = safe_name(report_title(data.round_name))
+        for path in sorted(work.rglob("*")):
+            if path.is_file():
+                target = out / path.relative_to(work)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                path.replace(target)
+                result.files.append(target)
+        steps.done(f"完成：{stem}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result.total_seconds = time.perf_counter() - t0
+    return result
+
+
+class _Steps:
+    def __init__(self, progress: Progress | None, cancelled: Callable[[], bool] | None, total: int):
+        self.progress, self.cancelled = progress, cancelled
+        self.total, self.count = total, 0
+
+    def check(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ReportCancelled("已取消导出，未写出任何文件。")
+
+    def step(self, label: str) -> None:
+        self.check()
+        if self.progress is not None:
+            self.progress(self.count, self.total, label)
+        self.count += 1
+
+    def done(self, label: str) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total, label)
+
+
+def _build(
+    db: Database,
+    data: ReportData,
+    formats: list[str],
+    work: Path,
+    steps: _Steps,
+    result: ReportResult,
+    renderer: ChartRenderer | None,
+    notice: NoticeParams | None,
+) -> None:
+    from . import images as img
+    from .notices import report_title
+
+    stem = safe_name(report_title(data.round_name))
+    steps.step("绘制图表")
+    charts = plan_charts(data)
+    result.charts = len(charts)
+    needed = sorted({IMAGE_NEEDS[f] for f in formats if f in IMAGE_NEEDS})
+    wants_pdf_notices = any(f in formats for f in ("notice", "rectification")) and "pdf" in formats
+    files = [f for f in formats if f not in ("png", "svg")]
+    steps.total = 2 + (1 if needed or wants_pdf_notices else 0) + len(charts) * len(needed) + len(files)
+    r = None
+    if needed or wants_pdf_notices:
+        steps.step("启动 Chromium")
+        r = renderer or img.shared_renderer()
+        started = r.running
+        t = time.perf_counter()
+        try:
+            r.start()
+            result.images = True
+            result.start_seconds = 0.0 if started else time.perf_counter() - t
+        except img.ImagesUnavailable as exc:
+            r = None
+            result.messages.append(str(exc))
+    if r is not None:
+        for chart in charts:
+            for fmt in needed:
+                steps.step(f"生成图片 {chart.title}（{fmt.upper()}）")
+                t = time.perf_counter()
+                chart.images[fmt] = r.render(chart.figure, fmt)
+                result.render_seconds.append(time.perf_counter() - t)
+        charts_dir = work / "图表"
+        for fmt in ("png", "svg"):
+            if fmt in formats:
+                charts_dir.mkdir(exist_ok=True)
+                for chart in charts:
+                    (charts_dir / f"{chart.key}.{fmt}").write_bytes(chart.images[fmt])
+    for fmt in files:
+        steps.step(f"写出{FORMATS[fmt]}")
+        if fmt == "html":
+            from .document import report_html
+
+            (work / f"{stem}.html").write_text(report_html(data, charts, interactive=True), encoding="utf-8")
+        elif fmt == "pdf" and r is not None:
+            _write_pdf(r, data, charts, work / f"{stem}.pdf")
+        elif fmt == "xlsx":
+            from .workbook import write_workbook
+
+            write_workbook(data, work / f"{stem}.xlsx")
+        elif fmt == "csv":
+            from .workbook import write_ranking_csv
+
+            write_ranking_csv(data, work / f"{safe_name(data.round_name)}-排名.csv")
+        elif fmt == "notice":
+            _write_publication_notice(data, work, r, notice, result)
+        elif fmt == "rectification":
+            _write_rectification_notices(db, data, work, r if "pdf" in formats else None, notice, result)
+
+
+def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], path: Path) -> None:
+    from .document import report_html
+    from .notices import report_title
+
+    page = path.with_suffix(".print.html")
+    page.write_text(report_html(data, charts, interactive=False), encoding="utf-8")
+    footer = report_title(data.round_name) + (f" · {data.draft_mark}" if data.draft_mark else "")
+    path.write_bytes(r.print_pdf(page, footer=footer))
+    page.unlink()
+
+
+def _write_publication_notice(
+    data: ReportData, work: Path, r: ChartRenderer | None, params: NoticeParams | None, result: ReportResult
+) -> None:
+    from .notices import notice_html, publication_notice, results_title
+
+    if not data.published:
+        result.messages.append("本轮次尚未公示冻结，未生成公示通知")
+        return
+    text = publication_notice(data, params)
+    name = safe_name(f"{results_title(data.round_name)}公示")
+    (work / f"{name}.txt").write_text(text, encoding="utf-8")
+    if r is not None:
+        page = work / f"{name}.print.html"
+        page.write_text(notice_html(name, [text]), encoding="utf-8")
+        (work / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=name))
+        page.unlink()
+
+
+def _write_rectification_notices(
+    db: Database,
+    data: ReportData,
+    work: Path,
+    r: ChartRenderer | None,
+    params: NoticeParams | None,
+    result: ReportResult,
+) -> None:
+    from .notices import notice_html, rectification_notices
+
+    issuer = params.issuer if params else "考核工作领导小组办公室"
+    notices = rectification_notices(db, data.round_id, issuer=issuer)
+    if not notices:
+        result.messages.append("本轮次没有整改通知")
+        return
+    folder = work / "整改通知"
+    folder.mkdir()
+    for n in notices:
+        name = safe_name(f"{n.unit_code}-{n.unit_name}-整改通知")
+        (folder / f"{name}.txt").write_text(n.text + "\n", encoding="utf-8")
+        if r is not None:
+            page = folder / f"{name}.print.html"
+            page.write_text(notice_html(name, n.texts), encoding="utf-8")
+            (folder / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=f"{n.unit_name} 整改通知书"))
+            page.unlink()
