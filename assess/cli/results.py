@@ -1,0 +1,332 @@
+"""Results commands: compute, rank, accountability (list and decide), review, vote, publish,
+snapshot verify."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from .common import acting_user, add_common, emit, emit_message, open_db
+
+ROUND_HELP = "考核轮次：编号、名称或期间（如 2026-Q1）"
+
+
+def _round(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--round", required=True, help=ROUND_HELP)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”无效，应为 YYYY-MM-DD") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compute", help="计算综合得分、分类排名、等次、排名区间和问责名单（审核员或管理员）")
+    _round(p)
+    p.add_argument("--today", type=_date, help="判断整改逾期所用的日期（默认今天）")
+    p.add_argument("--resamples", type=int, default=None, help="稳健性重抽样次数（默认 1000；0 不计算区间）")
+    add_common(p)
+    p.set_defaults(func=cmd_compute)
+
+    p = sub.add_parser(
+        "rank", help="分类排名：category,rank,unit_code,unit_name,composite,grade,各部分得分,区间,变化"
+    )
+    _round(p)
+    p.add_argument("--category", help="只列出一个类别")
+    add_common(p)
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("accountability", help="问责名单；accountability decide 确认或免予问责")
+    p.add_argument("--round", help=ROUND_HELP)
+    add_common(p)
+    p.set_defaults(func=cmd_accountability)
+    acc = p.add_subparsers(dest="acc_cmd", metavar="子命令")
+    q = acc.add_parser("decide", help="确认或免予问责（须写明理由）")
+    _decide_args(q)
+    q.set_defaults(func=cmd_decide)
+
+    p = sub.add_parser("decide", help="确认或免予问责一条问责名单（同 accountability decide）")
+    _decide_args(p)
+    p.set_defaults(func=cmd_decide)
+
+    p = sub.add_parser("review", help="初审（first，录入员）、审核（audit）、复核（recheck，另一名审核员）")
+    p.add_argument("step", choices=["first", "audit", "recheck"])
+    _round(p)
+    p.add_argument("--return", dest="returned", action="store_true", help="退回（须用 --note 写明理由）")
+    p.add_argument("--note", help="意见")
+    add_common(p)
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("vote", help="审议票决：赞成票超过应到会人数的半数为通过")
+    _round(p)
+    for name, label in (
+        ("expected", "应到会人数"),
+        ("present", "实到人数"),
+        ("yes", "赞成"),
+        ("no", "反对"),
+        ("abstain", "弃权"),
+    ):
+        p.add_argument(f"--{name}", type=int, required=True, help=label)
+    add_common(p)
+    p.set_defaults(func=cmd_vote)
+
+    p = sub.add_parser("publish", help="公示并冻结（管理员；须已批准且问责名单均已决定）")
+    _round(p)
+    add_common(p)
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("snapshot", help="公示快照")
+    sp = p.add_subparsers(dest="snapshot_cmd", metavar="子命令")
+    q = sp.add_parser("verify", help="由快照中的输入重新计算并核对快照、数据库和审计链")
+    _round(q)
+    add_common(q)
+    q.set_defaults(func=cmd_snapshot_verify)
+
+
+def _decide_args(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--entry", type=int, required=True, help="问责名单条目编号（见 accountability 列表的 id）")
+    g = q.add_mutually_exclusive_group(required=True)
+    g.add_argument("--confirm", action="store_const", dest="decision", const="confirm", help="确认问责")
+    g.add_argument("--waive", action="store_const", dest="decision", const="waive", help="免予问责")
+    q.add_argument("--reason", required=True, help="理由（必填）")
+    add_common(q)
+
+
+def _round_id(db, ref: str) -> int:
+    from ..scoring.service import resolve_round
+
+    with db.read() as s:
+        return resolve_round(s, ref).id
+
+
+def cmd_compute(args) -> int:
+    from ..scoring.service import compute_round
+
+    db = open_db(args)
+    actor = acting_user(args, db)
+    summary = compute_round(db, actor, _round_id(db, args.round), today=args.today, resamples=args.resamples)
+    emit_message(
+        args,
+        summary.message(),
+        units=summary.units,
+        cadres=summary.cadres,
+        entries=summary.entries,
+        not_robust=summary.not_robust,
+        warnings=summary.warnings,
+    )
+    if args.format == "table":
+        for w in summary.warnings:
+            print(f"提示：{w}", file=sys.stderr)
+    return 0
+
+
+def cmd_rank(args) -> int:
+    from ..errors import AssessError
+    from ..scoring.views import RANK_COLUMNS, ranking
+
+    db = open_db(args)
+    view = ranking(db, args.round)
+    if not view.rows:
+        raise AssessError(f"考核轮次“{view.round_name}”尚未计算结果：请先运行 assess compute。")
+    if args.category and args.category not in view.categories:
+        raise AssessError(f"类别“{args.category}”不在本轮结果中（有：{'、'.join(view.categories)}）。")
+    rows = []
+    for r in view.in_category(args.category):
+        d = r.as_dict()
+        if args.format == "table":
+            d["change"] = r.change_text
+            d["rank_low"] = f"{r.rank_low}–{r.rank_high}" if r.rank_low is not None else ""
+        rows.append(d)
+    if args.format == "table":
+        cols = [
+            "category",
+            "rank",
+            "unit_code",
+            "unit_name",
+            "composite",
+            "grade",
+            "indicators",
+            "appraisal",
+            "adjustment",
+            "penalty",
+            "rank_low",
+            "change",
+        ]
+        heads = [
+            "类别",
+            "名次",
+            "编码",
+            "单位",
+            "综合得分",
+            "等次",
+            "指标",
+            "评议",
+            "加减分",
+            "虚报扣分",
+            "名次区间",
+            "变化",
+        ]
+        print(
+            f"{view.round_name}（{view.period}）"
+            + (f"，与 {view.previous_period} 比较" if view.previous_period else "")
+        )
+        emit(rows, cols, "table", headers=heads)
+    else:
+        emit(rows, RANK_COLUMNS, args.format)
+    return 0
+
+
+def cmd_accountability(args) -> int:
+    from .. import accountability
+    from ..errors import AssessError
+
+    if not args.round:
+        raise AssessError("请用 --round 指定考核轮次（确认或免予问责请用 assess accountability decide）。")
+    db = open_db(args)
+    rows = []
+    for e in accountability.list_entries(db, _round_id(db, args.round)):
+        rows.append(
+            {
+                "id": e.id,
+                "category": e.category,
+                "unit_code": e.unit_code,
+                "unit_name": e.unit_name,
+                "cadre_code": e.cadre_code,
+                "cadre_name": e.cadre_name,
+                "rule_code": e.rule_code,
+                "rule_text": e.rule_text,
+                "figures": e.figures if args.format == "json" else e.figures_text,
+                "proposed_action": e.proposed_action,
+                "robust_share": e.robust_share,
+                "robust": e.robust,
+                "status": e.status if args.format != "table" else e.status_label,
+                "decided_by": e.decided_by,
+                "reason": e.reason,
+            }
+        )
+    if args.format == "table":
+        for r in rows:
+            r["robust"] = "" if r["robust"] else "不稳健"
+        emit(
+            rows,
+            [
+                "id",
+                "unit_code",
+                "unit_name",
+                "cadre_name",
+                "rule_code",
+                "figures",
+                "proposed_action",
+                "robust",
+                "status",
+            ],
+            "table",
+            headers=["编号", "编码", "单位", "干部", "规则", "触发数据", "建议处理", "稳健性", "状态"],
+        )
+    else:
+        emit(
+            rows,
+            [
+                "id",
+                "category",
+                "unit_code",
+                "unit_name",
+                "cadre_code",
+                "cadre_name",
+                "rule_code",
+                "rule_text",
+                "figures",
+                "proposed_action",
+                "robust_share",
+                "robust",
+                "status",
+                "decided_by",
+                "reason",
+            ],
+            args.format,
+        )
+    return 0
+
+
+def cmd_decide(args) -> int:
+    from .. import accountability
+
+    db = open_db(args)
+    status = accountability.decide(db, acting_user(args, db), args.entry, args.decision, args.reason)
+    emit_message(
+        args,
+        f"问责名单条目 #{args.entry}：{accountability.STATUS_LABELS[status]}",
+        entry=args.entry,
+        status=status,
+    )
+    return 0
+
+
+def cmd_review(args) -> int:
+    from .. import review
+
+    db = open_db(args)
+    actor = acting_user(args, db)
+    decision = "return" if args.returned else "pass"
+    stage = review.review(db, actor, _round_id(db, args.round), args.step, decision, args.note)
+    label = review.STEPS[args.step][1]
+    emit_message(
+        args,
+        f"{label}{review.DECISION_LABELS[decision]}；轮次当前阶段：{review._stage_label(stage)}",
+        stage=stage,
+    )
+    return 0
+
+
+def cmd_vote(args) -> int:
+    from .. import review
+
+    db = open_db(args)
+    result = review.vote(
+        db,
+        acting_user(args, db),
+        _round_id(db, args.round),
+        args.expected,
+        args.present,
+        args.yes,
+        args.no,
+        args.abstain,
+    )
+    emit_message(args, result.message(), passed=result.passed, needed=result.needed, stage=result.stage)
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from .. import review
+
+    db = open_db(args)
+    result = review.publish(db, acting_user(args, db), _round_id(db, args.round))
+    emit_message(
+        args,
+        result.message(),
+        content_hash=result.content_hash,
+        audit_seq=result.audit_seq,
+        audit_head=result.audit_head,
+    )
+    return 0
+
+
+def cmd_snapshot_verify(args) -> int:
+    from .. import review
+
+    db = open_db(args)
+    check = review.verify_snapshot(db, _round_id(db, args.round))
+    emit_message(
+        args,
+        check.message(),
+        ok=check.ok,
+        problems=check.problems,
+        content_hash=check.content_hash,
+        audit_head=check.audit_head,
+    )
+    if not check.ok:
+        print(f"错误：{check.message()}", file=sys.stderr)
+    return 0 if check.ok else 1
