@@ -285,3 +285,24 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         p,
         scores.warnings,
     )
+
+
+@dataclass
+class RoundChoice:
+    id: int
+    name: str
+    period: str
+    stage: str
+    has_results: bool
+
+
+def round_choices(db: Database) -> list[RoundChoice]:
+    """Rounds for the results screens, newest period first (those with results first among equals)."""
+    from sqlmodel import select
+
+    from ..models import Round, UnitResult
+
+    with db.read() as s:
+        with_results = set(s.exec(select(UnitResult.round_id).distinct()).all())
+        rounds = s.exec(select(Round).order_by(Round.period.desc(), Round.id.desc())).all()
+    return [RoundChoice(r.id, r.name, r.period, r.stage, r.id in with_results) for r in rounds]
