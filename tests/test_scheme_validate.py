@@ -318,7 +318,7 @@ def test_file_encoding_and_missing_file(tmp_path):
     assert validate_file(bom).scheme.code == "t"
     with pytest.raises(InputErrors, match="文件不存在"):
         read_scheme_source(tmp_path / "nope.toml")
-    with pytest.raises(InputErrors, match="内置方案有：cwgk_qlss_2014"):
+    with pytest.raises(InputErrors, match="内置方案有：004_minzheng_yangguang、cwgk_qlss_2014"):
         read_scheme_source("no-such-scheme")
 
 
