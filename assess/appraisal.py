@@ -696,3 +696,18 @@ def appraisal_blockers(db: Database, round_id: int) -> list[str]:
                     f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）"
                 )
     return out
+
+
+def round_choices(db: Database) -> list[tuple[int, str, str]]:
+    """(id, name, stage) of the rounds that are not published, newest first: where a session can go."""
+    from sqlmodel import select
+
+    from .models import Round
+
+    with db.read() as s:
+        rows = s.exec(
+            select(Round.id, Round.name, Round.stage)
+            .where(Round.stage != "published")
+            .order_by(Round.id.desc())
+        ).all()
+    return [(i, n, st) for i, n, st in rows]

@@ -1,0 +1,147 @@
+"""评议计票: the appraisal sessions (民主评议, 勤廉双述) of every open round; open one to register
+batches, key ballots, compare, certify and see the tally."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from .base import AssessScreen, plain
+from .forms import FieldSpec, FormDialog
+
+
+class AppraisalScreen(AssessScreen):
+    AREA = "ballots"
+    CSS_PATH = "appraisal.tcss"
+    BINDINGS = [
+        Binding("a", "add", "新建会议"),
+        Binding("o", "open", "打开"),
+        Binding("t", "tally", "计票结果"),
+        Binding("r", "refresh", "刷新"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("评议会议（Enter 打开 · a 新建 · t 计票结果）", classes="title")
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="sessions-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.add_columns("编号", "轮次", "会议", "类型", "对象", "应到/实到", "批次 核定/共")
+        self.action_refresh()
+        table.focus()
+
+    def palette_commands(self):
+        from textual.app import SystemCommand
+
+        yield SystemCommand("评议：新建会议", "设立民主评议或勤廉双述会议", self.action_add)
+        yield SystemCommand("评议：打开会议", "登记批次、录入选票、比对核定", self.action_open)
+        yield SystemCommand("评议：计票结果", "查看所选会议的计票结果", self.action_tally)
+
+    def action_refresh(self) -> None:
+        from assess.appraisal import list_sessions
+
+        self.run_core(list_sessions, self.db, on_done=self._show)
+
+    def _show(self, rows) -> None:
+        table = self.query_one("#sessions", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.sessions = {}
+        for r in rows:
+            self.sessions[str(r.id)] = r
+            table.add_row(
+                str(r.id),
+                plain(r.round_name),
+                plain(r.name),
+                r.kind_label,
+                str(r.targets),
+                f"{r.expected}/{r.present}",
+                f"{r.certified}/{r.batches}",
+                key=str(r.id),
+            )
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        self.query_one("#sessions-status", Static).update(plain(f"共 {len(rows)} 个评议会议"))
+
+    def _current(self):
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.sessions.get(key)
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        from .appraisal_session import SessionScreen
+
+        row = self._current()
+        if row is not None:
+            self.app.push_screen(SessionScreen(row.id), lambda _r: self.action_refresh())
+
+    def action_tally(self) -> None:
+        from .tally_view import TallyScreen
+
+        row = self._current()
+        if row is not None:
+            self.app.push_screen(TallyScreen(row.id))
+
+    def action_add(self) -> None:
+        from assess.appraisal import round_choices
+
+        self.run_core(round_choices, self.db, on_done=self._add_dialog)
+
+    def _add_dialog(self, rounds) -> None:
+        from assess import appraisal
+        from assess.errors import AssessError
+
+        if not rounds:
+            self.show_error("没有未公示的考核轮次：请先创建考核轮次。")
+            return
+        hint = "；".join(f"{i} {n}" for i, n, _s in rounds[:4])
+        fields = [
+            FieldSpec("round", f"考核轮次编号（{hint}）", str(rounds[0][0])),
+            FieldSpec("kind", "类型：unit 民主评议 / cadre 勤廉双述", "unit"),
+            FieldSpec("name", "会议名称", placeholder="如 2026 年度机关作风民主评议大会"),
+            FieldSpec("form", "评议表代码（可空：取方案中的评议表）"),
+            FieldSpec("targets", "评议对象编码，按票面顺序，逗号分隔（可空：本轮参评单位或其干部）"),
+            FieldSpec("expected", "应到人数", "0"),
+            FieldSpec("present", "实到人数", "0"),
+        ]
+        db, actor = self.db, self.actor
+
+        def submit(v: dict[str, str]) -> int:
+            try:
+                rid, expected, present = int(v["round"]), int(v["expected"] or 0), int(v["present"] or 0)
+            except ValueError:
+                raise AssessError("轮次编号和人数必须是整数。") from None
+            targets = [c.strip() for c in v["targets"].replace("，", ",").split(",") if c.strip()] or None
+            return appraisal.create_session(
+                db,
+                actor,
+                rid,
+                v["kind"].strip(),
+                v["name"],
+                form_code=v["form"].strip() or None,
+                target_codes=targets,
+                expected=expected,
+                present=present,
+            )
+
+        def done(sid) -> None:
+            if sid:
+                self.show_info(f"已设立评议会议 #{sid}")
+                self.action_refresh()
+
+        self.app.push_screen(FormDialog("新建评议会议", fields, submit), done)

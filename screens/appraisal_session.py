@@ -1,0 +1,327 @@
+"""One appraisal session: its batches of paper ballots and what to do with them — register, key
+(own blind pass), compare and resolve, certify, void, import — plus attendance and, for 勤廉双述,
+the 述职述廉 summaries and 询问质询."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from .base import AssessScreen, plain
+from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+
+
+def _int(value: str, what: str) -> int:
+    from assess.errors import AssessError
+
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise AssessError(f"{what}必须是整数。") from None
+
+
+class SessionScreen(AssessScreen):
+    CSS_PATH = "appraisal.tcss"
+    BINDINGS = [
+        Binding("a", "add_batch", "登记批次"),
+        Binding("e", "enter_ballots", "录入"),
+        Binding("c", "compare", "比对处理"),
+        Binding("k", "certify", "核定"),
+        Binding("v", "void", "作废", show=False),
+        Binding("n", "attendance", "应到实到"),
+        Binding("i", "import_ballots", "导入选票", show=False),
+        Binding("m", "import_tallies", "导入汇总", show=False),
+        Binding("t", "tally", "计票"),
+        Binding("s", "statement", "述职述廉", show=False),
+        Binding("q", "question", "询问质询", show=False),
+        Binding("escape", "leave", "返回"),
+    ]
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.info = None
+        self.batches: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="session-info")
+        yield DataTable(id="batches", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="session-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#batches", DataTable)
+        table.add_columns("编号", "批次", "类别", "来源", "发出/收回", "录入遍次", "状态")
+        self.refresh_all()
+        table.focus()
+
+    def palette_commands(self):
+        from textual.app import SystemCommand
+
+        yield SystemCommand("评议：登记批次", "登记一叠纸质选票", self.action_add_batch)
+        yield SystemCommand(
+            "评议：导入逐票文件", "batch,ballot_no,voter_group,target_code,choice", self.action_import_ballots
+        )
+        yield SystemCommand(
+            "评议：导入计票汇总", "voter_group,target_code,choice,count", self.action_import_tallies
+        )
+        yield SystemCommand("评议：作废批次", "如收回多于发出", self.action_void)
+        yield SystemCommand("评议：述职述廉摘要", "勤廉双述会议", self.action_statement)
+        yield SystemCommand("评议：询问质询", "勤廉双述会议", self.action_question)
+
+    # -- data ---------------------------------------------------------------------------------------
+    def refresh_all(self) -> None:
+        from assess.appraisal import session_info
+        from assess.ballots import list_batches
+
+        def load(db, sid):
+            return session_info(db, sid), list_batches(db, sid)
+
+        self.run_core(load, self.db, self.session_id, on_done=self._show)
+
+    def _show(self, result) -> None:
+        info, batches = result
+        self.info = info
+        kind = "民主评议" if info.kind == "unit" else "勤廉双述"
+        groups = "、".join(f"{g.name}{g.weight:g}" for g in info.groups)
+        self.query_one("#session-info", Static).update(
+            plain(
+                f"{info.name} · {kind} · {info.form.name}（{info.form.code}） · 对象 {len(info.targets)} 个 · {info.round_name}\n"
+                f"{info.quorum_text()} · 类别：{groups}"
+            )
+        )
+        table = self.query_one("#batches", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.batches = {}
+        names = {g.code: g.name for g in info.groups}
+        for b in batches:
+            self.batches[str(b.id)] = b
+            table.add_row(
+                str(b.id),
+                plain(b.label),
+                plain(names.get(b.voter_group, b.voter_group)),
+                b.source_label,
+                f"{b.issued}/{b.returned}",
+                plain(b.pass_text()),
+                b.status_label,
+                key=str(b.id),
+            )
+        if batches:
+            table.move_cursor(row=min(keep, len(batches) - 1))
+        done = sum(1 for b in batches if b.status == "certified")
+        self.query_one("#session-status", Static).update(
+            plain(
+                f"批次 {len(batches)} 个，已核定 {done} 个 · e 录入 · c 比对处理 · k 核定 · i/m 导入 · Ctrl+P 更多"
+            )
+        )
+
+    def _current(self):
+        table = self.query_one("#batches", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.batches.get(key)
+
+    def _after(self, message: str):
+        def done(result) -> None:
+            if result:
+                self.show_info(message)
+            self.refresh_all()
+
+        return done
+
+    # -- actions ------------------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#batches")
+    def _selected(self) -> None:
+        if self.actor.role == "clerk":
+            self.action_enter_ballots()
+        else:
+            self.action_compare()
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+    def action_add_batch(self) -> None:
+        from assess.ballots import create_batch
+
+        if self.info is None:
+            return
+        codes = "/".join(g.code for g in self.info.groups)
+        fields = [
+            FieldSpec(
+                "group", f"投票人类别（{codes}）", self.info.groups[0].code if self.info.groups else ""
+            ),
+            FieldSpec("label", "批次编号", placeholder="如 票箱1"),
+            FieldSpec("issued", "发出张数"),
+            FieldSpec("returned", "收回张数"),
+        ]
+        db, actor, sid = self.db, self.actor, self.session_id
+        self.app.push_screen(
+            FormDialog(
+                "登记选票批次",
+                fields,
+                lambda v: create_batch(
+                    db,
+                    actor,
+                    sid,
+                    v["group"].strip(),
+                    v["label"],
+                    _int(v["issued"], "发出张数"),
+                    _int(v["returned"], "收回张数"),
+                ),
+            ),
+            self._after("已登记批次"),
+        )
+
+    def action_enter_ballots(self) -> None:
+        from assess.ballots import open_pass
+
+        from .ballot_entry import BallotEntryScreen
+
+        row = self._current()
+        if row is None:
+            return
+
+        def opened(ctx) -> None:
+            self.app.push_screen(BallotEntryScreen(ctx), lambda _r: self.refresh_all())
+
+        self.run_core(open_pass, self.db, self.actor, row.id, on_done=opened)
+
+    def action_compare(self) -> None:
+        from .ballot_mismatches import MismatchScreen
+
+        row = self._current()
+        if row is not None:
+            self.app.push_screen(MismatchScreen(row.id), lambda _r: self.refresh_all())
+
+    def action_certify(self) -> None:
+        from assess.ballot_review import certify
+
+        row = self._current()
+        if row is None:
+            return
+
+        def certified(r) -> None:
+            self.show_info(
+                f"已核定批次 {row.label}：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）"
+            )
+            self.refresh_all()
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_core(certify, self.db, self.actor, row.id, on_done=certified)
+
+        self.app.push_screen(
+            ConfirmDialog(f"核定批次 {row.label}？核定后选票与计票永久不可更改。"), confirmed
+        )
+
+    def action_void(self) -> None:
+        from assess.ballots import void_batch
+
+        row = self._current()
+        if row is None:
+            return
+        db, actor = self.db, self.actor
+        self.app.push_screen(
+            FormDialog(
+                f"作废批次 {row.label}",
+                [FieldSpec("reason", "作废理由", placeholder="如 收回多于发出")],
+                lambda v: void_batch(db, actor, row.id, v["reason"]) or True,
+            ),
+            self._after(f"已作废批次 {row.label}"),
+        )
+
+    def action_attendance(self) -> None:
+        from assess.appraisal import set_attendance
+
+        if self.info is None:
+            return
+        db, actor, sid = self.db, self.actor, self.session_id
+        fields = [
+            FieldSpec("expected", "应到人数", str(self.info.expected)),
+            FieldSpec("present", "实到人数", str(self.info.present)),
+        ]
+        self.app.push_screen(
+            FormDialog(
+                "登记应到/实到",
+                fields,
+                lambda v: (
+                    set_attendance(
+                        db,
+                        actor,
+                        sid,
+                        expected=_int(v["expected"], "应到人数"),
+                        present=_int(v["present"], "实到人数"),
+                    )
+                    or True
+                ),
+            ),
+            self._after("已登记出席人数"),
+        )
+
+    def action_import_ballots(self) -> None:
+        from assess.ballot_import import import_ballots
+
+        db, actor, sid = self.db, self.actor, self.session_id
+        dialog = ImportDialog(
+            "导入逐票文件",
+            "CSV/XLSX，表头 batch,ballot_no,voter_group,target_code,choice；有任何错误则全部不导入。",
+            lambda p: import_ballots(db, actor, sid, p),
+        )
+        self.app.push_screen(dialog, lambda r: self._after(r.message() if r else "")(r))
+
+    def action_import_tallies(self) -> None:
+        from assess.ballot_import import import_tallies
+
+        db, actor, sid = self.db, self.actor, self.session_id
+        dialog = ImportDialog(
+            "导入计票汇总",
+            "CSV/XLSX，表头 voter_group,target_code,choice,count；有任何错误则全部不导入。",
+            lambda p: import_tallies(db, actor, sid, p),
+        )
+        self.app.push_screen(dialog, lambda r: self._after(r.message() if r else "")(r))
+
+    def action_tally(self) -> None:
+        from .tally_view import TallyScreen
+
+        self.app.push_screen(TallyScreen(self.session_id))
+
+    def action_statement(self) -> None:
+        from assess.appraisal import set_statement
+
+        if self.info is None or self.info.kind != "cadre":
+            self.show_error("述职述廉只用于勤廉双述会议。")
+            return
+        db, actor, sid = self.db, self.actor, self.session_id
+        fields = [FieldSpec("cadre", "干部编码"), FieldSpec("summary", "述职述廉摘要")]
+        self.app.push_screen(
+            FormDialog(
+                "述职述廉", fields, lambda v: set_statement(db, actor, sid, v["cadre"], v["summary"]) or True
+            ),
+            self._after("已记录述职述廉"),
+        )
+
+    def action_question(self) -> None:
+        from assess.appraisal import add_question
+
+        if self.info is None or self.info.kind != "cadre":
+            self.show_error("询问质询只用于勤廉双述会议。")
+            return
+        db, actor, sid = self.db, self.actor, self.session_id
+        fields = [
+            FieldSpec("cadre", "干部编码"),
+            FieldSpec("question", "问题"),
+            FieldSpec("answer", "答复（可空）"),
+        ]
+        self.app.push_screen(
+            FormDialog(
+                "询问质询",
+                fields,
+                lambda v: add_question(db, actor, sid, v["cadre"], v["question"], v["answer"] or None),
+            ),
+            self._after("已记录询问质询"),
+        )
