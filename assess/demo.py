@@ -51,6 +51,7 @@ GIVEN = ["建国", "志强", "海燕", "卫东", "丽华", "振华", "明辉", "
 class DemoReport:
     path: str
     steps: list[str] = field(default_factory=list)
+    round_ids: list[int] = field(default_factory=list)
 
 
 def demo_actors() -> dict[str, Actor]:
@@ -126,7 +127,277 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
         units.import_cadres(db, admin, cpath)
     say(f"单位 {len(_unit_rows())} 个，干部 {n} 名")
     report.steps.append("units")
+
+    # 3. the 阳光工程 scheme (seed 000) from indicators/
+    from .schemes.catalog import load_scheme
+
+    loaded = load_scheme(db, admin, DEMO_SCHEME)
+    version_id = _version_id(db)
+    say(f"考核方案：{loaded.message()}")
+    report.steps.append("scheme")
+
+    # 4. a finished quarter, published, and a quarter in progress
+    quality = {code: min(0.99, max(0.55, rng.gauss(0.86, 0.07))) for code, _n, _c in _unit_rows()}
+    with tempfile.TemporaryDirectory() as tmp:
+        q3 = _finished_round(db, acts, version_id, quality, rng, Path(tmp), say)
+        _round_in_progress(db, acts, version_id, quality, rng, Path(tmp), say)
+    report.steps.append("rounds")
+    report.round_ids = [q3]
     return report
+
+
+DEMO_SCHEME = "ygg_2014"
+# Public random sources announced before the draw: a lottery's numbers and an index close (×100).
+DRAW_SOURCES = ["3 8 14 21 27 30 11", "333650"]
+
+
+def _version_id(db: Database) -> int:
+    from sqlmodel import select
+
+    from .models import Scheme, SchemeVersion
+
+    with db.read() as s:
+        return s.exec(select(SchemeVersion.id).join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+                      .where(Scheme.code == "ygg").order_by(SchemeVersion.version.desc())).first()
+
+
+def _scheme(db: Database, version_id: int):
+    from .schemes.store import load_definition
+
+    with db.read() as s:
+        return load_definition(s, version_id)
+
+
+def _raw_value(ind, q: float, rng: random.Random) -> float:
+    """A plausible raw value for a unit of quality q (0–1) on one leaf indicator."""
+    noise = rng.gauss(0, 0.06)
+    if ind.method == "points":
+        return round(ind.max * min(1.0, max(0.0, q + noise)), 1)
+    if ind.method == "deduct":
+        return round(ind.max * min(1.0, max(0.0, (1 - q) * 0.8 + noise / 2)), 1)
+    if ind.method == "bonus":
+        return rng.choice([0.0, 0.0, 0.0, ind.max / 2, ind.max])
+    if ind.method == "ratio":
+        target = ind.target or 100.0
+        return round(min(target, max(40.0, target * (q + 0.08) + noise * 20)), 1)
+    return 0.0  # veto: not triggered
+
+
+def _write_scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["unit_code", "indicator_code", "score", "note"])
+        w.writerows(rows)
+    return path
+
+
+def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, inflate: set[str] = frozenset()):
+    rows = []
+    for code, _name, category in unit_rows:
+        for ind in scheme.leaves_for(category):
+            if ind.method == "veto":
+                value = 1.0 if code == veto_unit else 0.0
+            else:
+                q = quality[code] + (0.12 if code in inflate else 0.0)
+                value = _raw_value(ind, q, rng)
+            rows.append((code, ind.code, value, "见佐证材料" if rng.random() < 0.3 else ""))
+    return rows
+
+
+def _ballot_file(path: Path, session_targets: list[str], groups: dict[str, int], labels: list[str],
+                 probs_for, rng: random.Random, prefix: str, limited: tuple[str, int] | None = None) -> Path:
+    """Per-ballot CSV (one row per mark). ``probs_for(target, group)`` gives option probabilities."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["batch", "ballot_no", "voter_group", "target_code", "choice"])
+        for group, count in groups.items():
+            batch = f"{prefix}-{group}"
+            for no in range(1, count + 1):
+                top_left = limited[1] if limited else None
+                for target in session_targets:
+                    choice = rng.choices(labels, weights=probs_for(target, group))[0]
+                    if limited and choice == limited[0]:
+                        if top_left == 0:
+                            choice = labels[1]
+                        else:
+                            top_left -= 1
+                    if rng.random() < 0.01:
+                        choice = ""  # the voter left this target unmarked
+                    w.writerow([batch, no, group, target, choice])
+    return path
+
+
+def _certify_batches(db: Database, acts: dict[str, Actor], session_id: int) -> None:
+    from .ballot_review import certify
+    from .ballots import list_batches
+
+    for b in list_batches(db, session_id):
+        if b.status == "open":
+            certify(db, acts["reviewer1"], b.id)
+
+
+def _keyed_batch(db: Database, acts, session_id: int, group: str, targets: int, rng: random.Random) -> None:
+    """One small batch keyed twice by two clerks (blind double entry) with one keying slip that the
+    reviewer resolves against the paper, then certified."""
+    from .ballot_review import certify, compare, resolve
+    from .ballots import close_pass, create_batch, open_pass, store_ballot
+
+    papers = ["".join(rng.choice("1112223") for _ in range(targets)) for _ in range(12)]
+    batch_id = create_batch(db, acts["clerk1"], session_id, group, f"会场补录-{group}", 12, 12)
+    for clerk, slip in (("clerk1", None), ("clerk2", 5)):
+        ctx = open_pass(db, acts[clerk], batch_id)
+        for no, marks in enumerate(papers, start=1):
+            if no == slip:
+                marks = ("3" if marks[0] != "3" else "1") + marks[1:]
+            store_ballot(db, acts[clerk], ctx.pass_id, no, marks)
+        close_pass(db, acts[clerk], ctx.pass_id)
+    comparison = compare(db, batch_id)
+    # The reviewer reads each disputed mark off the paper ballot.
+    items = [(m.ballot_no, m.position, papers[m.ballot_no - 1][m.position - 1]) for m in comparison.mismatches]
+    if items:
+        resolve(db, acts["reviewer2"], batch_id, items)
+    certify(db, acts["reviewer1"], batch_id)
+
+
+def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, label: str) -> None:
+    from .appraisal import add_question, certify_session, create_session, set_statement
+    from .ballot_import import import_ballots
+
+    clerk = acts["clerk1"]
+    codes = [c for c, _n, _cat in unit_rows]
+    groups = {"ld": 15, "rd": 24, "fw": 40, "zg": 36}
+    sid = create_session(db, clerk, round_id, "unit", f"{label}民主评议大会", form_code="mzpy", target_codes=codes,
+                         expected=130, present=sum(groups.values()) + 12,
+                         group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
+
+    def unit_probs(code, group):
+        q = quality[code] + (0.04 if group == "ld" else 0.0)
+        sat = max(0.05, min(0.95, (q - 0.55) * 2.2))
+        return [sat, (1 - sat) * 0.7, (1 - sat) * 0.2, (1 - sat) * 0.1]
+
+    path = _ballot_file(tmp / f"{label}-mzpy.csv", codes, groups, ["满意", "基本满意", "不满意", "不了解"],
+                        unit_probs, rng, f"{label}民主评议")
+    import_ballots(db, clerk, sid, path)
+    _certify_batches(db, acts, sid)
+    certify_session(db, acts["reviewer1"], sid)
+    say(f"{label}民主评议：{sum(groups.values())} 张选票，已核定")
+
+    # 勤廉双述 of the township leaders
+    from .units import list_cadres
+
+    cadres = [c for c in list_cadres(db) if c.unit_code.startswith("XZ")]
+    cgroups = {"ld": 9, "zg": 30}
+    cid = create_session(db, clerk, round_id, "cadre", f"{label}乡镇（街道）干部勤廉双述", form_code="qlss",
+                         target_codes=[c.code for c in cadres], expected=45, present=sum(cgroups.values()) + 3,
+                         group_expected={"ld": 10, "rd": 6, "zg": 32})
+    for c in cadres:
+        set_statement(db, clerk, cid, c.code, f"{c.name}同志报告了本年度履行“一岗双责”、推进重点工作和廉洁自律情况。")
+    add_question(db, clerk, cid, cadres[0].code, "村级工程项目招投标如何接受群众监督？",
+                 "项目全部进入镇公共资源交易平台，结果在村务公开栏公示七天。")
+    weak = cadres[-1].code
+
+    def cadre_probs(code, group):
+        if code == weak:
+            return [0.05, 0.35, 0.2, 0.4]
+        return [0.25, 0.6, 0.12, 0.03]
+
+    path = _ballot_file(tmp / f"{label}-qlss.csv", [c.code for c in cadres], cgroups, ["优秀", "称职", "基本称职", "不称职"],
+                        cadre_probs, rng, f"{label}勤廉双述", limited=("优秀", 3))
+    import_ballots(db, clerk, cid, path)
+    _certify_batches(db, acts, cid)
+    _keyed_batch(db, acts, cid, "rd", len(cadres), rng)
+    certify_session(db, acts["reviewer1"], cid)
+    say(f"{label}勤廉双述：{len(cadres)} 名干部，{sum(cgroups.values()) + 12} 张选票（含一批双人录入），已核定")
+
+
+def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
+    from datetime import date, timedelta
+
+    from . import findings, review, rounds, selfcheck, spotcheck
+    from .accountability import decide, list_entries
+    from .scoring.service import compute_round
+
+    admin = acts["admin"]
+    scheme = _scheme(db, version_id)
+    unit_rows = _unit_rows()
+    rid = rounds.create_round(db, admin, "2026年第三季度阳光工程考核", "2026-Q3", version_id)
+    rounds.advance(db, admin, rid)  # → 自查中
+    # The draw is public and repeatable: knowing the sources, pick two units that will be drawn to
+    # have over-reported (虚报) in their self-check, so the demo shows the flag and its penalty.
+    from .rfc3797 import key_string
+    from .spotcheck import run_lottery
+
+    pool = [{"n": n, "code": c, "name": nm, "category": cat} for n, (c, nm, cat) in enumerate(sorted(unit_rows), start=1)]
+    picked = run_lottery(pool, 8, key_string(DRAW_SOURCES), scheme.spotcheck.min_per_category, list(scheme.categories))
+    inflated = {picked[1]["code"], picked[4]["code"]}
+    selfcheck.import_scores(db, acts["clerk1"], rid, _write_scores(
+        tmp / "q3-self.csv", _self_rows(scheme, unit_rows, quality, rng, veto_unit="ZX06", inflate=inflated)))
+    for code, _n, _c in unit_rows:
+        selfcheck.submit(db, acts["clerk1"], rid, code)
+    rounds.advance(db, admin, rid)  # → 自查结束
+    say("2026-Q3：40 个单位自查已提交")
+    # Public random sources announced in advance: a lottery draw's numbers and an index close.
+    view = spotcheck.draw(db, acts["inspector"], rid, 8, DRAW_SOURCES)
+    drawn_set = {d["code"] for d in view.selected} | {d["code"] for d in view.focus}
+    verified_rows = []
+    for code, _n, category in unit_rows:
+        if code not in drawn_set:
+            continue
+        for ind in scheme.leaves_for(category):
+            value = 1.0 if (ind.method == "veto" and code == "ZX06") else (
+                0.0 if ind.method == "veto" else _raw_value(ind, quality[code], rng))
+            verified_rows.append((code, ind.code, value, "现场核查"))
+    selfcheck.import_scores(db, acts["inspector"], rid, _write_scores(tmp / "q3-verified.csv", verified_rows), kind="verified")
+    say(f"2026-Q3：按 RFC 3797 抽取 {len(drawn_set)} 个单位核查，核查得分已录入")
+    fid = findings.add_finding(db, acts["inspector"], rid, sorted(drawn_set)[0], "政务公开栏未按季度更新，部分办事指南已过期。",
+                               "一般")
+    rect = findings.issue_rectification(db, acts["inspector"], fid, date(2026, 10, 31), "十五个工作日内完成整改并报送整改报告。",
+                                        today=date(2026, 10, 10))
+    findings.update_rectification(db, acts["clerk1"], rect, "rectified", "已更新公开栏并建立季度更新台账。")
+    findings.close_rectification(db, acts["inspector"], rect, "复查属实，予以销号。")
+    fid2 = findings.add_finding(db, acts["inspector"], rid, sorted(drawn_set)[-1], "工程项目五率监测数据未按月报送。", "严重")
+    findings.issue_rectification(db, acts["inspector"], fid2, date(2026, 11, 15), "按月报送五率监测数据，补报 7—9 月数据。",
+                                 today=date(2026, 10, 10))
+    rounds.advance(db, admin, rid)  # → 核查完成
+    _appraisals(db, acts, rid, unit_rows, quality, rng, tmp, say, "2026年第三季度")
+    rounds.advance(db, admin, rid)  # → 评议票已核定
+    summary = compute_round(db, admin, rid, today=date(2026, 11, 20))
+    say(f"2026-Q3：{summary.message()}")
+    for entry in list_entries(db, rid):
+        if getattr(entry, "status", "proposed") != "proposed":
+            continue
+        waive = getattr(entry, "robust_share", 1.0) is not None and (getattr(entry, "robust_share", 1.0) or 1.0) < 0.8
+        decide(db, acts["reviewer1"], entry.id, "waive" if waive else "confirm",
+               "排名区间跨越阈值，结果不稳健，本期免予问责。" if waive else "经审核，触发条件属实，按规定提出处理意见。")
+    review.review(db, acts["clerk1"], rid, "first", note="数据核对无误")
+    review.review(db, acts["reviewer1"], rid, "audit", note="同意")
+    review.review(db, acts["reviewer2"], rid, "recheck", note="复核无误")
+    review.vote(db, acts["committee"], rid, expected=9, present=8, yes=7, no=0, abstain=1)
+    review.publish(db, admin, rid)
+    say("2026-Q3：初审、审核、复核、审议票决（应到 9 人，赞成 7 票）通过，已公示冻结")
+    _ = timedelta
+    return rid
+
+
+def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
+    from . import rounds, selfcheck
+
+    admin = acts["admin"]
+    scheme = _scheme(db, version_id)
+    unit_rows = _unit_rows()
+    rid = rounds.create_round(db, admin, "2026年第四季度阳光工程考核", "2026-Q4", version_id)
+    rounds.advance(db, admin, rid)  # → 自查中
+    started = unit_rows[:28]
+    q4 = {c: min(0.99, quality[c] + rng.gauss(0.01, 0.03)) for c in quality}
+    selfcheck.import_scores(db, acts["clerk2"], rid, _write_scores(tmp / "q4-self.csv", _self_rows(scheme, started, q4, rng)))
+    for code, _n, _c in started[:22]:
+        selfcheck.submit(db, acts["clerk2"], rid, code)
+    say("2026-Q4：自查中，28 个单位已录入，22 个已提交")
+    return rid
 
 
 def demo_db_path() -> Path:
