@@ -33,6 +33,7 @@ AREAS: list[Area] = [
     # F4 考核方案 · F5 考核轮次 · F6 评议计票 · F7 排名 · F8 问责与审批 · F9 导出报告 (added by their areas)
     Area("rankings", "f7", "k", "排名结果", "综合得分、分类排名、等次与区间", "screens.rankings:RankingsScreen"),
     Area("review", "f8", "a", "问责与审批", "问责名单确认、初审审核复核、票决与公示", "screens.review:ReviewScreen"),
+    Area("export", "f9", "e", "导出报告", "生成公示报告、图表、表格和通知", "screens.export:ExportScreen"),
     Area("audit", "f10", "l", "审计日志", "查看审计记录，校验哈希链", "screens.audit_log:AuditLogScreen"),
 ]
 
