@@ -255,3 +255,40 @@ def test_adjustments_and_discipline_from_database(db, actors):
     res = _results(db, rid)
     assert res[ids["U2"]].composite == 97.0
     assert res[ids["U3"]].grade == "良好" and res[ids["U1"]].grade == "优秀"
+
+
+def test_bootstrap_model_agrees_with_the_session_tally(db, actors):
+    """The bootstrap rescores cells with ``scoring.appraisal``; on the observed counts it must give
+    exactly the tally's scores and 满意率 (else the intervals would be centred elsewhere)."""
+    import numpy as np
+
+    from assess.scoring.appraisal import DenseCells, dense, target_frame
+    from assess.scoring.load import load_round_inputs
+
+    _vid, rid, ids = _setup(db)
+    counts = {
+        "ld": {ids["U1"]: [8, 2, 0, 0], ids["U2"]: [1, 0, 4, 5], ids["U3"]: [0, 3, 3, 3]},
+        "fw": {ids["U1"]: [5, 3, 1, 1], ids["U3"]: [7, 0, 0, 0], ids["T1"]: [2, 2, 2, 2]},
+    }
+    add_session(
+        db, rid, "unit", "mzpy", [ids[c] for c in ("U1", "U2", "U3", "T1")], counts, {"ld": 0.3, "fw": 0.7}
+    )
+    with db.read() as s:
+        inputs = load_round_inputs(s, db, rid)
+    c = inputs.cells
+    groups = sorted(c.weights)
+    targets = sorted(inputs.appraisal["unit_id"])
+    mine = target_frame(
+        DenseCells(
+            dense(c.frame, "unit_id", targets, groups, 4),
+            groups,
+            targets,
+            np.array([c.weights[g] for g in groups]),
+            np.array([np.nan if p is None else p for p in c.points]),
+            np.array(c.satisfied),
+        )
+    )
+    theirs = inputs.appraisal.set_index("unit_id").loc[targets]
+    assert np.allclose(mine["score"].to_numpy(), theirs["score"].to_numpy())
+    assert np.allclose(mine["satisfaction"].to_numpy(), theirs["satisfaction"].to_numpy())
+    assert list(mine["missing_groups"]) == list(theirs["missing_groups"])
