@@ -121,6 +121,7 @@ class RoundRow:
     units: int
     submitted: int
     corrects_round_id: int | None
+    blockers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -269,12 +270,49 @@ def _round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow
     ]
 
 
-def list_rounds(db: Database, include_published: bool = True) -> list[RoundRow]:
+def list_rounds(db: Database, include_published: bool = True, with_blockers: bool = False) -> list[RoundRow]:
+    """Rounds, newest period first; ``with_blockers`` fills in what blocks each one's next stage."""
+    from .models import Round
+
     with db.read() as s:
         rows = _round_rows(s)
-    if not include_published:
-        rows = [r for r in rows if r.stage != "published"]
+        if not include_published:
+            rows = [r for r in rows if r.stage != "published"]
+        if with_blockers:
+            for row in rows:
+                row.blockers = stage_blockers(s, s.get(Round, row.id))
     return rows
+
+
+def scheme_version_id(db: Database, code: str, version: int | None = None) -> int:
+    """The id of a scheme's version (the newest unless ``version`` is given)."""
+    from sqlmodel import select
+
+    from .models import Scheme, SchemeVersion
+
+    code = (code or "").strip()
+    with db.read() as s:
+        q = (
+            select(SchemeVersion.id)
+            .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+            .where(Scheme.code == code)
+            .order_by(SchemeVersion.version.desc())
+        )
+        if version is not None:
+            q = q.where(SchemeVersion.version == version)
+        vid = s.exec(q).first()
+    if vid is None:
+        raise NotFound(f"考核方案“{code}”{f'第 {version} 版' if version else ''}不存在。")
+    return vid
+
+
+def scheme_codes(db: Database) -> list[str]:
+    from sqlmodel import select
+
+    from .models import Scheme
+
+    with db.read() as s:
+        return list(s.exec(select(Scheme.code).order_by(Scheme.code)).all())
 
 
 def round_status(db: Database, round_id: int) -> RoundStatus:
@@ -302,7 +340,7 @@ def stage_blockers(s: Session, r) -> list[str]:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from .models import AppraisalSession, BallotBatch, RoundUnit
+    from .models import AppraisalSession, RoundUnit
 
     if r.stage == "draft":
         n = s.exec(select(func.count()).select_from(RoundUnit).where(RoundUnit.round_id == r.id)).one()
@@ -333,20 +371,10 @@ def stage_blockers(s: Session, r) -> list[str]:
         scheme = round_scheme(s, r)
         if not sessions and scheme.appraisal_form and scheme.weights.get("appraisal", 0) > 0:
             out.append(f"未设立民主评议会议（方案中评议占 {scheme.weights['appraisal']:g}%）")
-        open_sessions = [x for x in sessions if x.status != "certified"]
-        if open_sessions:
-            out.append(f"{len(open_sessions)} 个评议会议未核定")
-        if sessions:
-            n = s.exec(
-                select(func.count())
-                .select_from(BallotBatch)
-                .where(
-                    BallotBatch.session_id.in_([x.id for x in sessions]),
-                    BallotBatch.status.not_in(["certified", "void"]),
-                )
-            ).one()
-            if n:
-                out.append(f"{n} 个评议批次未核定")
+        from .appraisal import session_blockers
+
+        # Every session certified (all batches certified or void, one at least, quorum met).
+        out.extend(session_blockers(s, r.id))
         return out
     return []
 

@@ -463,26 +463,35 @@ def export_template(
 # -- views ----------------------------------------------------------------------------------------
 
 
-def completeness(db: Database, round_id: int) -> list[Completeness]:
-    """Per participant: applicable indicators filled / required, and whether submitted."""
+def completeness(db: Database, round_id: int, kind: str = "self") -> list[Completeness]:
+    """Per participant: applicable indicators filled / required, and whether submitted.
+    ``kind="verified"``: the inspected units only, counting verified values."""
     from sqlmodel import select
 
-    from .models import SelfCheckScore
+    from .models import SelfCheckScore, SpotCheckScore
 
+    if kind not in KINDS:
+        raise Conflict(f"未知的得分类型“{kind}”。")
+    model = SelfCheckScore if kind == "self" else SpotCheckScore
     with db.read() as s:
         r = get_round(s, round_id)
         scheme = round_scheme(s, r)
         have: dict[int, set[str]] = {}
         for unit_id, code in s.exec(
-            select(SelfCheckScore.unit_id, SelfCheckScore.indicator_code).where(
-                SelfCheckScore.round_id == round_id
-            )
+            select(model.unit_id, model.indicator_code).where(model.round_id == round_id)
         ).all():
             have.setdefault(unit_id, set()).add(code)
+        units = participants(s, round_id)
+        if kind == "verified":
+            from .spotcheck import active_draw, inspected_codes
+
+            order = {c: i for i, c in enumerate(inspected_codes(active_draw(s, round_id)))}
+            units = sorted((x for x in units if x[0].code in order), key=lambda x: order[x[0].code])
         required: dict[str, set[str]] = {}
         out = []
-        for u, ru in participants(s, round_id):
+        for u, ru in units:
             req = required.setdefault(u.category, {i.code for i in scheme.leaves_for(u.category)})
+            done = kind == "self" and ru.submitted_at is not None
             out.append(
                 Completeness(
                     u.code,
@@ -490,8 +499,8 @@ def completeness(db: Database, round_id: int) -> list[Completeness]:
                     u.category,
                     len(req & have.get(u.id, set())),
                     len(req),
-                    ru.submitted_at is not None,
-                    ru.submitted_at,
+                    done,
+                    ru.submitted_at if done else None,
                 )
             )
         return out

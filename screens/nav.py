@@ -29,6 +29,7 @@ AREAS: list[Area] = [
     Area("dashboard", "f2", "d", "总览", "各考核轮次的进度与待办", "screens.dashboard:DashboardScreen"),
     Area("units", "f3", "u", "单位与干部", "查询、新增、修改、停用单位和干部；导入名单", "screens.units:UnitsScreen"),
     Area("schemes", "f4", "s", "考核方案", "指标体系、权重、等次、评议表和问责规则；载入、校验、比较版本", "screens.schemes:SchemesScreen"),
+    Area("rounds", "f5", "r", "考核轮次", "创建轮次、推进阶段、自查录入、随机抽查、核查与整改", "screens.rounds:RoundsScreen"),
     Area("ballots", "f6", "b", "评议计票", "评议会议、选票录入、双人比对、核定与计票", "screens.appraisal:AppraisalScreen"),
     # F4 考核方案 · F5 考核轮次 · F6 评议计票 · F7 排名 · F8 问责与审批 · F9 导出报告 (added by their areas)
     Area("rankings", "f7", "k", "排名结果", "综合得分、分类排名、等次与区间", "screens.rankings:RankingsScreen"),

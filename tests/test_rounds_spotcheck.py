@@ -175,6 +175,8 @@ def test_verified_scores_only_for_drawn_units(db, actors, tmp_path):
         assert s.exec(select(SpotCheckScore)).all() == []
     good = write_csv(tmp_path / "v2.csv", f"unit_code,indicator_code,score,note\n{drawn[0]},A1,6,现场核查\n")
     assert selfcheck.import_scores(db, actors["inspector"], rid, good, kind="verified") == 1
+    progress = selfcheck.completeness(db, rid, kind="verified")
+    assert [(c.unit_code, c.filled) for c in progress] == [(drawn[0], 1), (drawn[1], 0)]
     with db.read() as s:
         row = s.exec(select(SpotCheckScore)).one()
     assert (row.value, row.note, row.inspector) == (6.0, "现场核查", "inspector")

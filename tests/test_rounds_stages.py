@@ -107,6 +107,7 @@ def test_full_path_with_blockers(db, actors, tmp_path):
     # 自查中: every unit must submit first.
     fill_and_submit(db, actors, rid, codes=["G01", "G02"])
     assert rounds.blockers(db, rid) == ["4 个单位未提交自查"]
+    assert rounds.list_rounds(db, with_blockers=True)[0].blockers == ["4 个单位未提交自查"]
     with pytest.raises(Conflict, match="4 个单位未提交自查"):
         rounds.advance(db, actors["admin"], rid)
     fill_and_submit(db, actors, rid, codes=["G03", "G04", "X01", "X02"])
@@ -149,13 +150,24 @@ def test_full_path_with_blockers(db, actors, tmp_path):
             )
         )
         sid = sess.id
-    assert rounds.blockers(db, rid) == ["1 个评议会议未核定", "1 个评议批次未核定"]
-    with pytest.raises(Conflict, match="1 个评议批次未核定"):
+    assert rounds.blockers(db, rid) == [
+        "民主评议大会：1 个选票批次未核定",
+        "民主评议大会：没有已核定的选票批次",
+    ]
+    with pytest.raises(Conflict, match="1 个选票批次未核定"):
         rounds.advance(db, actors["admin"], rid)
     with db.write() as s:
-        s.get(AppraisalSession, sid).status = "certified"
         for b in s.exec(select(BallotBatch).where(BallotBatch.label == "箱1")).all():
             b.status = "certified"
+    # Every batch certified, quorum met (45 > 0.5 × 50): the session still needs the reviewer's 核定.
+    assert rounds.blockers(db, rid) == ["民主评议大会：各批次已核定，待审核员核定评议结果"]
+    from assess.appraisal import certify_session
+
+    with pytest.raises(PermissionDenied):
+        certify_session(db, actors["admin"], sid)
+    certify_session(db, actors["reviewer"], sid)
+    with pytest.raises(Conflict, match="已核定"):
+        certify_session(db, actors["reviewer"], sid)
     assert rounds.advance(db, actors["admin"], rid) == "appraisal_certified"
 
     # Later stages belong to computing and review.

@@ -61,33 +61,12 @@ def _register_round(sub) -> None:
     q.set_defaults(func=cmd_round_status)
 
 
-def _scheme_version_id(db, code: str, version: int | None) -> int:
-    from sqlmodel import select
-
-    from ..errors import NotFound
-    from ..models import Scheme, SchemeVersion
-
-    with db.read() as s:
-        q = (
-            select(SchemeVersion.id)
-            .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
-            .where(Scheme.code == code)
-            .order_by(SchemeVersion.version.desc())
-        )
-        if version is not None:
-            q = q.where(SchemeVersion.version == version)
-        vid = s.exec(q).first()
-    if vid is None:
-        raise NotFound(f"考核方案“{code}”{f'第 {version} 版' if version else ''}不存在。")
-    return vid
-
-
 def cmd_round_create(args) -> int:
-    from ..rounds import create_round
+    from ..rounds import create_round, scheme_version_id
 
     db = open_db(args)
     actor = acting_user(args, db)
-    vid = args.scheme_version or _scheme_version_id(db, args.scheme, args.version)
+    vid = args.scheme_version or scheme_version_id(db, args.scheme, args.version)
     rid = create_round(
         db,
         actor,

@@ -1,0 +1,263 @@
+"""抽查核查: the verifiable draw (RFC 3797) — enter the announced sources, draw, see the numbered
+pool, the key string and the result; verify it; void it with a reason; then enter or import the
+verified scores of the drawn units and compare them with the self-check (虚报)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Header, Static
+
+from .base import AssessScreen, plain
+from .forms import FieldSpec, FormDialog, ImportDialog
+from .rounds import cell
+
+SOURCE_SPLIT = re.compile(r"[/;；|]")
+HINT = "d 抽取 · v 复核 · x 作废 · e 录入核查 · i 导入 · t 核查表 · m 对比 · o 排序 · Esc 返回"
+
+
+def split_sources(text: str) -> list[str]:
+    """Sources typed on one line, separated by “/” (as in the key string) or “;”."""
+    return [s.strip() for s in SOURCE_SPLIT.split(text) if s.strip()]
+
+
+def draw_from_form(db, actor, round_id: int, values: dict[str, str]):
+    from assess.errors import Conflict
+    from assess.spotcheck import draw
+
+    def number(name: str, label: str) -> int | None:
+        text = values[name].strip()
+        if not text:
+            return None
+        if not text.isdigit():
+            raise Conflict(f"{label}“{text}”应为整数。")
+        return int(text)
+
+    focus = values["focus"].strip().lower() in ("y", "yes", "是", "1")
+    return draw(
+        db,
+        actor,
+        round_id,
+        number("count", "抽取数量"),
+        split_sources(values["sources"]),
+        min_per_category=number("min", "每类最少"),
+        focus_open_findings=focus,
+    )
+
+
+class SpotCheckScreen(AssessScreen):
+    CSS_PATH = "spotcheck.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回"),
+        Binding("d", "draw", "抽取"),
+        Binding("v", "verify", "复核"),
+        Binding("x", "void", "作废"),
+        Binding("e", "enter_verified", "录入核查"),
+        Binding("i", "import", "导入核查"),
+        Binding("t", "template", "核查表", show=False),
+        Binding("m", "compare", "对比"),
+        Binding("o", "order", "排序", show=False),
+        Binding("g", "refresh", "刷新", show=False),
+    ]
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__()
+        self.round_id = round_id
+        self.view = None
+        self.status = None
+        self.by_selection = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="draw-title", classes="title")
+        yield Static("", id="draw-info")
+        yield DataTable(id="draw-table", cursor_type="row", zebra_stripes=True)
+        yield Static(HINT, id="draw-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#draw-table", DataTable).add_columns("名单号", "编码", "单位", "类别", "抽中", "MD5")
+        self.query_one("#draw-table", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    # -- data ---------------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        from assess.rounds import round_status
+        from assess.spotcheck import current_draw
+
+        def load(db, rid):
+            return round_status(db, rid), current_draw(db, rid)
+
+        self.run_core(load, self.db, self.round_id, on_done=self._show)
+
+    def _show(self, result) -> None:
+        self.status, self.view = result
+        r = self.status.round
+        self.query_one("#draw-title", Static).update(
+            plain(f"随机抽查 · {r.name}（{r.period}） · {r.stage_label}")
+        )
+        info = self.query_one("#draw-info", Static)
+        table = self.query_one("#draw-table", DataTable)
+        table.clear()
+        v = self.view
+        if v is None:
+            todo = "；".join(self.status.blockers)
+            info.update(
+                plain(
+                    f"尚未抽取。{('待办：' + todo) if todo else ''}\n"
+                    "按 d 输入事先公布的随机来源并抽取；名单为本轮全部参加单位，按单位编码排序。"
+                )
+            )
+            return
+        sources = " / ".join(v.sources)
+        text = (
+            f"第 {v.id} 号抽取（{v.created_by}）：从 {len(v.pool)} 个单位中抽取 {v.count} 个"
+            f"{'，每类至少 ' + str(v.min_per_category) + ' 个' if v.min_per_category else ''}\n"
+            f"随机来源：{sources}\n密钥串：{v.key_string}\n"
+            f"抽中顺序：{'、'.join(v.selected_codes) or '—'}"
+            f"{'；重点：' + '、'.join(f['code'] for f in v.focus) if v.focus else ''}"
+        )
+        info.update(plain(text))
+        chosen = {x["code"]: x for x in v.selected}
+        rows = [(p, chosen.get(p["code"])) for p in v.pool]
+        if self.by_selection:
+            rows.sort(key=lambda pc: (pc[1] is None, pc[1]["order"] if pc[1] else pc[0]["n"]))
+        for p, x in rows:
+            mark = cell(f"第 {x['order']} 个", "bold") if x else ""
+            table.add_row(
+                str(p["n"]),
+                cell(p["code"]),
+                cell(p["name"]),
+                cell(p.get("category") or ""),
+                mark,
+                x["digest"][:12] if x else "",
+                key=p["code"],
+            )
+        for f in v.focus:
+            table.add_row(
+                "—",
+                cell(f["code"]),
+                cell(f["name"]),
+                cell(f.get("category") or ""),
+                cell("重点", "bold"),
+                cell(f["reason"]),
+                key=f"focus-{f['code']}",
+            )
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_order(self) -> None:
+        self.by_selection = not self.by_selection
+        if self.status is not None:
+            self._show((self.status, self.view))
+
+    def action_draw(self) -> None:
+        db, actor, rid = self.db, self.actor, self.round_id
+        fields = [
+            FieldSpec("count", "抽取数量（空：取方案设定）"),
+            FieldSpec(
+                "sources",
+                "随机来源（事先公布的整数，多个来源用 / 分隔）",
+                placeholder="如 3 7 12 18 25 31 / 09 / 4471",
+            ),
+            FieldSpec("min", "每类最少抽取（空：取方案设定）"),
+            FieldSpec("focus", "有未销号问题的单位作为重点直接核查？（y/n）", "n"),
+        ]
+
+        def done(view) -> None:
+            if view:
+                self.show_info(f"已抽取：{'、'.join(view.selected_codes)}")
+                self.action_refresh()
+
+        self.app.push_screen(
+            FormDialog("随机抽取核查单位（RFC 3797）", fields, lambda v: draw_from_form(db, actor, rid, v)),
+            done,
+        )
+
+    def action_verify(self) -> None:
+        from assess.spotcheck import verify
+
+        def shown(report) -> None:
+            status = self.query_one("#draw-status", Static)
+            if report.ok:
+                status.update(plain(report.message()))
+                self.show_info(report.message())
+            else:
+                status.update(Content.styled(report.message(), "bold red"))
+                self.show_error(report.message())
+
+        self.run_core(verify, self.db, self.round_id, on_done=shown)
+
+    def action_void(self) -> None:
+        from assess.spotcheck import void
+
+        db, actor, rid = self.db, self.actor, self.round_id
+
+        def done(result) -> None:
+            if result:
+                self.show_info("抽取已作废，可重新抽取")
+                self.action_refresh()
+
+        self.app.push_screen(
+            FormDialog(
+                "作废本轮抽取（记录保留，可重新抽取）",
+                [FieldSpec("reason", "作废理由")],
+                lambda v: void(db, actor, rid, v["reason"]) or True,
+            ),
+            done,
+        )
+
+    def action_enter_verified(self) -> None:
+        from .selfcheck import ScoreEntryScreen
+
+        self.app.push_screen(ScoreEntryScreen(self.round_id, "verified"))
+
+    def action_import(self) -> None:
+        from assess.selfcheck import import_scores
+
+        db, actor, rid = self.db, self.actor, self.round_id
+        dialog = ImportDialog(
+            "导入核查得分",
+            "CSV/XLSX，表头：unit_code,indicator_code,score[,note]，只限本轮抽中单位；"
+            "有任何错误则全部不导入。",
+            lambda p: import_scores(db, actor, rid, p, kind="verified"),
+        )
+
+        def done(n) -> None:
+            if n:
+                self.show_info(f"已导入 {n} 条核查得分")
+                self.action_refresh()
+
+        self.app.push_screen(dialog, done)
+
+    def action_template(self) -> None:
+        from assess.selfcheck import export_template
+
+        db, rid = self.db, self.round_id
+        fields = [FieldSpec("path", "保存到", str(Path.home() / f"核查表_{rid}.xlsx"))]
+
+        def done(path) -> None:
+            if path:
+                self.show_info(f"已导出：{path}")
+
+        self.app.push_screen(
+            FormDialog(
+                "导出核查表（XLSX，含自查得分）",
+                fields,
+                lambda v: export_template(db, rid, None, v["path"].strip(), kind="verified"),
+            ),
+            done,
+        )
+
+    def action_compare(self) -> None:
+        from .spotcheck_compare import ComparisonScreen
+
+        self.app.push_screen(ComparisonScreen(self.round_id))
