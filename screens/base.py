@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import work
-from textual.content import Content
+from rich.text import Text
 from textual.markup import escape
 from textual.screen import Screen
 
@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("assess.ui")
 
 
-def plain(text: object) -> Content:
-    """User text as literal content: brackets in a unit name are never read as markup."""
-    return Content("" if text is None else str(text))
+def plain(text: object) -> Text:
+    """User text as literal text: brackets in a unit name are never read as markup. A Rich
+    ``Text`` (not a markup string) works in Static widgets and in DataTable cells, where it is also
+    measured correctly for column widths."""
+    return Text("" if text is None else str(text))
 
 
 def error_text(exc: BaseException) -> str:
