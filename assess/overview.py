@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,6 +35,14 @@ class RoundSummary:
 
 
 @dataclass
+class OverdueItem:
+    unit: str
+    notice_no: str
+    deadline: str
+    days: int
+
+
+@dataclass
 class Overview:
     units: int
     active_units: int
@@ -41,9 +50,10 @@ class Overview:
     users: int
     schemes: int
     rounds: list[RoundSummary]
+    overdue: list[OverdueItem] = field(default_factory=list)
 
 
-def overview(db: Database, include_published: bool = False) -> Overview:
+def overview(db: Database, include_published: bool = False, today: date | None = None) -> Overview:
     from sqlalchemy import func
     from sqlmodel import select
 
@@ -64,7 +74,11 @@ def overview(db: Database, include_published: bool = False) -> Overview:
     for r in rounds:
         out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
                                 counts.get(r.id, 0), waiting_for(db, r.id)))
-    return Overview(units, active, cadres, users, schemes, out)
+    from .findings import overdue
+
+    late = [OverdueItem(f"{x.unit_code} {x.unit_name}", x.notice_no or "", x.deadline.isoformat() if x.deadline else "",
+                        x.days_overdue) for x in overdue(db, today or date.today())]
+    return Overview(units, active, cadres, users, schemes, out, late)
 
 
 def waiting_for(db: Database, round_id: int) -> list[str]:

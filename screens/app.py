@@ -33,6 +33,7 @@ class AssessApp(App):
         Binding("f1", "help", "帮助"),
         *[Binding(a.fkey, f"open_area('{a.name}')", a.title, show=a.name in ("dashboard", "units")) for a in AREAS if a.fkey],
         Binding("f12", "lock", "锁屏", show=False),
+        Binding("ctrl+p", "command_palette", "命令", show=False, priority=True, tooltip="打开命令面板"),
         Binding("ctrl+q", "quit", "退出"),
     ]
 

@@ -1,7 +1,9 @@
-"""总览: the open rounds, where each stands and what it waits for; a menu of every area."""
+"""总览: the open rounds, where each stands and what it waits for; overdue rectifications; a menu
+of every area."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,25 +21,32 @@ class DashboardScreen(AssessScreen):
         Binding("g", "refresh", "刷新"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: dict[str, object] = {}
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="dash"):
             with Vertical(id="dash-main"):
                 yield Static("进行中的考核轮次", classes="title")
                 yield DataTable(id="rounds", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="dash-detail")
+                yield Static("", id="dash-overdue")
                 yield Static("", id="dash-counts", classes="hint")
             with Vertical(id="dash-menu"):
                 yield Static("功能", classes="title")
                 for a in AREAS:
                     if a.name == "dashboard":
                         continue
-                    yield Static(plain(f"{a.letter} / {a.fkey.upper() or '-':>3}  {a.title}"), classes="menu-item")
-                yield Static(plain("F1 帮助  Ctrl+P 命令"), classes="hint")
+                    key = a.fkey.upper() or "-"
+                    yield Static(plain(f"{a.letter} {key:>3} {a.title}"), classes="menu-item")
+                yield Static(plain("F1 帮助 Ctrl+P 命令"), classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#rounds", DataTable)
-        table.add_columns("轮次", "期间", "阶段", "单位", "待办")
+        table.add_columns("期间", "轮次", "阶段", "待办")
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -48,10 +57,34 @@ class DashboardScreen(AssessScreen):
     def _show(self, ov) -> None:
         table = self.query_one("#rounds", DataTable)
         table.clear()
+        self.summaries = {}
         for r in ov.rounds:
-            waiting = "；".join(r.waiting_for) if r.waiting_for else "可进入下一阶段"
-            table.add_row(plain(r.name), plain(r.period), plain(r.stage_label), str(r.units), plain(waiting), key=str(r.id))
+            self.summaries[str(r.id)] = r
+            waiting = f"{len(r.waiting_for)} 项待办" if r.waiting_for else "可进入下一阶段"
+            name = r.name if len(r.name) <= 12 else r.name[:11] + "…"
+            table.add_row(plain(r.period), plain(name), plain(r.stage_label), plain(waiting), key=str(r.id))
         if not ov.rounds:
-            table.add_row(plain("（暂无进行中的轮次）"), "", "", "", "")
+            self.query_one("#dash-detail", Static).update("（暂无进行中的轮次：按 r 进入考核轮次创建）")
+        if ov.overdue:
+            lines = [f"逾期整改 {len(ov.overdue)} 项："] + [
+                f"  {x.unit} {x.notice_no} 截止 {x.deadline}，逾期 {x.days} 天" for x in ov.overdue[:4]]
+            if len(ov.overdue) > 4:
+                lines.append(f"  ……另有 {len(ov.overdue) - 4} 项（r → 整改台账）")
+            self.query_one("#dash-overdue", Static).update(plain("\n".join(lines)))
+        else:
+            self.query_one("#dash-overdue", Static).update(plain("逾期整改：无"))
         self.query_one("#dash-counts", Static).update(plain(
-            f"单位 {ov.active_units}（共 {ov.units}） · 干部 {ov.cadres} · 用户 {ov.users} · 考核方案 {ov.schemes}"))
+            f"单位 {ov.active_units}（共 {ov.units}）· 干部 {ov.cadres} · 用户 {ov.users} · 方案 {ov.schemes}"))
+        if ov.rounds:
+            self._detail(str(ov.rounds[0].id))
+
+    @on(DataTable.RowHighlighted, "#rounds")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value in self.summaries:
+            self._detail(event.row_key.value)
+
+    def _detail(self, key: str) -> None:
+        r = self.summaries[key]
+        lines = [f"{r.name}（{r.period}，{r.units} 个单位）· {r.stage_label}"]
+        lines += [f"· {w}" for w in r.waiting_for] or ["· 没有阻碍，可进入下一阶段（r → 考核轮次）"]
+        self.query_one("#dash-detail", Static).update(plain("\n".join(lines)))
