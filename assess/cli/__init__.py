@@ -13,7 +13,7 @@ import logging
 import sys
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -93,3 +93,11 @@ def emit_message(args: argparse.Namespace, message: str, **data: Any) -> None:
         sys.stdout.write("\n")
     else:
         print(message)
+
+
+def round_id(db, ref: str) -> int:
+    """A round given on the command line by id, or by its unique name or period."""
+    from ..scoring.service import resolve_round
+
+    with db.read() as s:
+        return resolve_round(s, ref).id
