@@ -94,7 +94,7 @@ async def test_tui_adds_an_adjustment(sqlite_db):
         assert app.screen.AREA == "adjust"
         await pilot.press("a")
         await settle(pilot)
-        for text, last in (("G02", False), ("-2", False), ("未按时报送[整改]情况", False), ("", True)):
+        for text in ("G02", "-2", "未按时报送[整改]情况", ""):
             await type_text(pilot, text)
             await pilot.press("enter")
         await settle(pilot)
