@@ -126,3 +126,31 @@ def list_users(db: Database) -> list[dict]:
 
 
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$1pcsrKfl7E0u4Vx6JxBmhk8PrOs3xbyOQ8ABUojhMhg"
+
+
+def change_password(db: Database, actor: Actor, username: str, new_password: str,
+                    old_password: str | None = None) -> None:
+    """Change a password. Users change their own with the old password; an admin resets others'."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+    from sqlmodel import select
+
+    from .models import User
+
+    if len(new_password) < MIN_PASSWORD:
+        raise Conflict(f"密码至少 {MIN_PASSWORD} 个字符。")
+    own = username == actor.username
+    if not own:
+        authorize(actor, "user.password")
+    new_hash = hash_password(new_password)
+    with db.write() as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"用户“{username}”不存在。")
+        if own:
+            try:
+                _hasher().verify(user.password_hash, old_password or "")
+            except (VerificationError, InvalidHashError):
+                raise AuthError("原密码不正确。") from None
+        user.password_hash = new_hash
+        s.add(user)
+        audit.append(s, actor.username, "user.password", {"username": username, "own": own})

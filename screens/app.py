@@ -123,6 +123,27 @@ class AssessApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_change_password(self) -> None:
+        if self.actor is None or self.locked:
+            return
+        from assess.errors import Conflict
+        from assess.users import change_password
+
+        from .forms import FieldSpec, FormDialog
+
+        db, actor = self.db, self.actor
+
+        def submit(v: dict[str, str]) -> bool:
+            if v["new"] != v["again"]:
+                raise Conflict("两次输入的新密码不一致。")
+            change_password(db, actor, actor.username, v["new"], v["old"])
+            return True
+
+        fields = [FieldSpec("old", "原密码", password=True), FieldSpec("new", "新密码（至少 8 个字符）", password=True),
+                  FieldSpec("again", "再输入一次新密码", password=True)]
+        self.push_screen(FormDialog("修改密码", fields, submit),
+                         lambda ok: self.notify("密码已修改") if ok else None)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if self.actor is None or self.locked:
@@ -132,6 +153,7 @@ class AssessApp(App):
             yield SystemCommand(f"打开：{a.title}", f"{a.help}（{keys}总览中按 {a.letter}）", lambda n=a.name: self.action_open_area(n))
         yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
         yield SystemCommand("锁屏", "离开座位时锁定界面（F12）", self.action_lock)
+        yield SystemCommand("修改密码", "修改当前用户的登录密码", self.action_change_password)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
             yield from extra()

@@ -86,3 +86,25 @@ def test_init_creates_and_reports_revision(tmp_path):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["revision"] and path.exists()
+
+
+def test_password_change_own_and_admin_reset(sqlite_db):
+    from assess.errors import AuthError, PermissionDenied
+    from assess.users import authenticate, change_password
+
+    from .conftest import PASSWORD, make_users
+
+    actors = make_users(sqlite_db)
+    import pytest
+
+    with pytest.raises(AuthError):
+        change_password(sqlite_db, actors["clerk"], "clerk", "new-password-1", "wrong")
+    change_password(sqlite_db, actors["clerk"], "clerk", "new-password-1", PASSWORD)
+    assert authenticate(sqlite_db, "clerk", "new-password-1").username == "clerk"
+    with pytest.raises(PermissionDenied):
+        change_password(sqlite_db, actors["clerk"], "clerk2", "new-password-2")
+    change_password(sqlite_db, actors["admin"], "clerk2", "reset-password-9")
+    assert authenticate(sqlite_db, "clerk2", "reset-password-9").username == "clerk2"
+    r = run(["user", "passwd", "clerk"], sqlite_db, stdin="cli-password-7\n", user="clerk", password="new-password-1")
+    assert r.returncode == 0, r.stderr
+    assert authenticate(sqlite_db, "clerk", "cli-password-7").username == "clerk"

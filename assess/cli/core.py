@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("name")
     add_common(q)
     q.set_defaults(func=cmd_user_deactivate)
+    q = us.add_parser("passwd", help="修改自己的密码或（管理员）重设他人密码；新密码从标准输入读取")
+    q.add_argument("name")
+    add_common(q)
+    q.set_defaults(func=cmd_user_passwd)
 
     # units
     p = sub.add_parser("units", help="单位管理")
@@ -159,6 +163,19 @@ def cmd_user_deactivate(args) -> int:
     db = open_db(args)
     set_active(db, acting_user(args, db), args.name, False)
     emit_message(args, f"已停用用户 {args.name}")
+    return 0
+
+
+def cmd_user_passwd(args) -> int:
+    import os
+
+    from ..users import change_password
+
+    db = open_db(args)
+    actor = acting_user(args, db)
+    new = _read_new_password()
+    change_password(db, actor, args.name, new, os.environ.get("ASSESS_PASSWORD") if args.name == actor.username else None)
+    emit_message(args, f"已修改用户 {args.name} 的密码")
     return 0
 
 
