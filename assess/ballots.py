@@ -231,21 +231,18 @@ def _cached_rules(
     return rules
 
 
-def _pass_counts(s: Session, pass_id: int) -> PassCounts:
-    from sqlalchemy import func, select
-
-    from .models import PassBallot
-
-    rows = s.execute(
-        select(PassBallot.status, func.count())
-        .where(PassBallot.pass_id == pass_id)
-        .group_by(PassBallot.status)
-    ).all()
+def _counts_from_rows(rows) -> PassCounts:
     c = PassCounts()
     for status, n in rows:
         setattr(c, status, int(n))
     c.entered = c.valid + c.void + c.blank
     return c
+
+
+def _pass_counts(s: Session, pass_id: int) -> PassCounts:
+    from sqlalchemy import text
+
+    return _counts_from_rows(s.connection().execute(text(_COUNTS_SQL), {"pass_id": pass_id}).all())
 
 
 def pass_digest(rows: list[tuple[int, str, str]]) -> str:
@@ -279,15 +276,14 @@ def create_batch(
     """Register a stack of paper ballots of one voter group (ballots issued and returned)."""
     from sqlmodel import select
 
-    from .appraisal import get_session
+    from .appraisal import ensure_session_open
     from .models import BallotBatch, SessionVoterGroup
 
     authorize(actor, "batch.create")
     label = _check_label(label)
     _check_issued_returned(issued, returned)
     with db.write() as s:
-        sess = get_session(s, session_id)
-        ensure_round_writable(s, sess.round_id)
+        ensure_session_open(s, session_id)
         groups = s.exec(
             select(SessionVoterGroup.code).where(SessionVoterGroup.session_id == session_id)
         ).all()
@@ -494,36 +490,30 @@ def _context(s: Session, p, b, sess) -> EntryContext:
     )
 
 
+_PASS_CHECK_SQL = """
+SELECT ep.clerk, ep.status, ep.batch_id, bb.status, bb.label, se.id, se.form_code, rd.stage, rd.scheme_version_id,
+       (SELECT COUNT(*) FROM appraisaltarget t WHERE t.session_id = se.id)
+FROM entrypass ep
+JOIN ballotbatch bb ON bb.id = ep.batch_id
+JOIN appraisalsession se ON se.id = bb.session_id
+JOIN round rd ON rd.id = se.round_id
+WHERE ep.id = :pass_id
+"""
+
+_UPSERT_SQL = """
+INSERT INTO passballot (id, pass_id, ballot_no, status, marks) VALUES (:id, :pass_id, :ballot_no, :status, :marks)
+ON CONFLICT (pass_id, ballot_no) DO UPDATE SET status = excluded.status, marks = excluded.marks
+"""
+
+_COUNTS_SQL = "SELECT status, COUNT(*) FROM passballot WHERE pass_id = :pass_id GROUP BY status"
+
+
 def _own_open_pass(s: Session, actor: Actor, pass_id: int):
-    """The pass row joined with what the per-ballot checks need, in one query."""
-    from sqlalchemy import func, select
+    """The pass row joined with what the per-ballot checks need, in one query (plain SQL: this
+    runs once per stored ballot and must stay cheap)."""
+    from sqlalchemy import text
 
-    from .models import AppraisalSession, AppraisalTarget, BallotBatch, EntryPass, Round
-
-    n_targets = (
-        select(func.count())
-        .select_from(AppraisalTarget)
-        .where(AppraisalTarget.session_id == AppraisalSession.id)
-        .scalar_subquery()
-    )
-    row = s.execute(
-        select(
-            EntryPass.clerk,
-            EntryPass.status,
-            EntryPass.batch_id,
-            BallotBatch.status,
-            BallotBatch.label,
-            AppraisalSession.id,
-            AppraisalSession.form_code,
-            Round.stage,
-            Round.scheme_version_id,
-            n_targets,
-        )
-        .join(BallotBatch, BallotBatch.id == EntryPass.batch_id)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
-        .join(Round, Round.id == AppraisalSession.round_id)
-        .where(EntryPass.id == pass_id)
-    ).first()
+    row = s.connection().execute(text(_PASS_CHECK_SQL), {"pass_id": pass_id}).first()
     if row is None:
         raise NotFound(f"录入遍次 #{pass_id} 不存在。")
     clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n = row
@@ -543,9 +533,8 @@ def store_ballot(
 ) -> StoredBallot:
     """Store (or re-key) one ballot of the actor's own pass in one durable transaction. Returns the
     ballot as stored (status derived from its marks) and the pass's running counts."""
-    from sqlalchemy import insert, select, update
+    from sqlalchemy import text
 
-    from .models import PassBallot
     from .models.base import random_id
 
     authorize(actor, "ballot.enter")
@@ -554,18 +543,12 @@ def store_ballot(
     with db.write() as s:
         _batch_id, _session_id, rules = _own_open_pass(s, actor, pass_id)
         status, marks = normalise(rules, marks, kind)
-        existing = s.execute(
-            select(PassBallot.id).where(PassBallot.pass_id == pass_id, PassBallot.ballot_no == ballot_no)
-        ).scalar()
-        if existing is None:
-            s.execute(
-                insert(PassBallot).values(
-                    id=random_id(), pass_id=pass_id, ballot_no=ballot_no, status=status, marks=marks
-                )
-            )
-        else:
-            s.execute(update(PassBallot).where(PassBallot.id == existing).values(status=status, marks=marks))
-        counts = _pass_counts(s, pass_id)
+        conn = s.connection()
+        conn.execute(
+            text(_UPSERT_SQL),
+            {"id": random_id(), "pass_id": pass_id, "ballot_no": ballot_no, "status": status, "marks": marks},
+        )
+        counts = _counts_from_rows(conn.execute(text(_COUNTS_SQL), {"pass_id": pass_id}).all())
     return StoredBallot(ballot_no, status, marks, counts)
 
 

@@ -12,10 +12,13 @@ import threading
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
@@ -41,10 +44,23 @@ def _fit(text: str, width: int) -> str:
 
 
 class BallotGrid(Widget):
-    """The paper ballot: every target with its mark, in columns; the current target highlighted."""
+    """The paper ballot: every target with its mark, in columns; the current target highlighted.
 
+    Rendered line by line (Textual's line API): a key repaints only the row it changed and the
+    row the cursor moved to, so a keystroke costs two short lines, not the whole ballot."""
+
+    COMPONENT_CLASSES = {
+        "ballot-grid--cursor",
+        "ballot-grid--mark",
+        "ballot-grid--voided",
+        "ballot-grid--empty",
+    }
     DEFAULT_CSS = """
     BallotGrid { height: auto; }
+    BallotGrid > .ballot-grid--cursor { text-style: reverse bold; }
+    BallotGrid > .ballot-grid--mark { color: $success; text-style: bold; }
+    BallotGrid > .ballot-grid--voided { color: $error; text-style: bold; }
+    BallotGrid > .ballot-grid--empty { color: $text-muted; }
     """
 
     def __init__(self, ctx: EntryContext, **kw) -> None:
@@ -56,40 +72,81 @@ class BallotGrid(Widget):
         self.rows = max(1, -(-n // self.cols))
         self.labels = [t.name for t in ctx.targets]
         self.styles.height = self.rows
+        self._styles: dict[str, Style] | None = None
 
-    def render(self) -> Content:
-        n = len(self.ctx.targets)
-        width = max(20, self.size.width or 80)
+    def notify_style_update(self) -> None:
+        self._styles = None  # theme or CSS changed: rebuild the cell styles on the next paint
+        super().notify_style_update()
+
+    # -- changes (each repaints only the rows it touches) ------------------------------------------
+    def _row_of(self, i: int) -> int:
+        return i % self.rows
+
+    def _refresh_rows(self, *indices: int) -> None:
+        width = self.size.width or 80
+        rows = {self._row_of(i) for i in indices if 0 <= i < len(self.labels)}
+        if rows:
+            self.refresh(*(Region(0, y, width, 1) for y in rows))
+
+    def push(self, mark: str) -> None:
+        self.marks.append(mark)
+        i = len(self.marks)
+        self._refresh_rows(i - 1, i)
+
+    def pop(self) -> None:
+        if self.marks:
+            self.marks.pop()
+            i = len(self.marks)
+            self._refresh_rows(i, i + 1)
+
+    def reset(self, marks: list[str] | None = None) -> None:
+        self.marks = list(marks or [])
+        self.refresh()
+
+    # -- rendering ----------------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width or 80
+        styles = self._styles
+        if styles is None:
+            base = self.rich_style
+            styles = self._styles = {
+                "base": base,
+                **{
+                    name: base + self.get_component_rich_style(f"ballot-grid--{name}", partial=True)
+                    for name in ("cursor", "mark", "voided", "empty")
+                },
+            }
+        base = styles["base"]
+        if y >= self.rows:
+            return Strip.blank(width, base)
         colw = max(12, width // self.cols)
         namew = colw - 7
         cursor = len(self.marks)
-        lines = []
-        for r in range(self.rows):
-            parts: list[str | tuple[str, str]] = []
-            for c in range(self.cols):
-                i = c * self.rows + r
-                if i >= n:
-                    break
-                pos = i + 1
-                if i < len(self.marks):
-                    m = self.marks[i]
-                    shown = "-" if m == "0" else m
-                    style = (
-                        "bold $success"
-                        if m not in ("0", "X")
-                        else ("bold $error" if m == "X" else "$text-muted")
-                    )
-                else:
-                    shown, style = "·", "$text-muted"
-                cell = f"{pos:>2} {_fit(self.labels[i], namew)} "
-                if i == cursor:
-                    parts.append((cell + f"[{shown}]", "reverse bold"))
-                else:
-                    parts.append(cell)
-                    parts.append((f" {shown} ", style))
-                parts.append(" " * max(0, colw - 2 - 1 - namew - 1 - 3))
-            lines.append(Content.assemble(*parts))
-        return Content("\n").join(lines)
+        n = len(self.labels)
+        segments: list[Segment] = []
+        for c in range(self.cols):
+            i = c * self.rows + y
+            if i >= n:
+                break
+            cell = f"{i + 1:>2} {_fit(self.labels[i], namew)} "
+            if i < cursor:
+                m = self.marks[i]
+                shown, style = (
+                    ("-", styles["empty"]) if m == "0" else (m, styles["voided" if m == "X" else "mark"])
+                )
+            else:
+                shown, style = "·", styles["empty"]
+            if i == cursor:
+                segments.append(Segment(f"{cell}[{shown}]", styles["cursor"]))
+            else:
+                segments.append(Segment(cell, base))
+                segments.append(Segment(f" {shown} ", style))
+            segments.append(Segment(" " * max(0, colw - namew - 7), base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def text(self) -> str:
+        """The grid as plain text (for tests and screen readers)."""
+        return "\n".join(self.render_line(y).text for y in range(self.rows))
 
 
 class BallotEntryScreen(AssessScreen):
@@ -182,9 +239,8 @@ class BallotEntryScreen(AssessScreen):
             mark = "X"
         elif key == "backspace":
             if marks:
-                marks.pop()
+                self.grid.pop()
                 self.confirm_incomplete = False
-                self.grid.refresh()
             event.stop()
             return
         elif key == "enter":
@@ -197,9 +253,8 @@ class BallotEntryScreen(AssessScreen):
         if len(marks) >= n:
             self._message(f"本张 {n} 项已录完：按 Enter 保存，⌫ 更正。", error=True)
             return
-        marks.append(mark)
+        self.grid.push(mark)
         self.confirm_incomplete = False
-        self.grid.refresh()
         if len(marks) == n:
             self._message(f"第 {self.ballot_no} 张已录完 {n} 项：Enter 保存。")
 
@@ -243,9 +298,8 @@ class BallotEntryScreen(AssessScreen):
 
     def _load_ballot(self, no: int) -> None:
         self.ballot_no = no
-        self.grid.marks = []
         self.confirm_incomplete = False
-        self.grid.refresh()
+        self.grid.reset()
         self._show_info()
 
     @work(thread=True, group="ballot-save")
@@ -278,8 +332,7 @@ class BallotEntryScreen(AssessScreen):
         self.failed[no] = (marks, kind)
         if not self.grid.marks and kind == "marks":  # nothing keyed yet: bring the ballot back
             self._load_ballot(no)
-            self.grid.marks = list(marks)
-            self.grid.refresh()
+            self.grid.reset(list(marks))
         self._show_counts()
         self._message(f"第 {no} 张 未保存：{error_text(exc)}（按 g 输入 {no} 重新录入）", error=True)
 

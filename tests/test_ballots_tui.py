@@ -59,7 +59,7 @@ async def test_keying_ten_ballots_of_sixty_targets(sqlite_db):
 
         grid = app.screen.query_one(BallotGrid)
         assert grid.cols == 4 and grid.rows == 15  # 60 targets in 4 columns at 80×24
-        shown = grid.render().plain
+        shown = grid.text()
         assert " 1 第1局" in shown and "60 第60局" in shown
         assert "已录 0 / 收回 10" in screen_text(app)
         # Ballots 1–3: keyed in full, ballot 2 with a typo corrected by backspace.
