@@ -666,36 +666,79 @@ def statements(db: Database, session_id: int) -> list[StatementRow]:
 
 def appraisal_blockers(db: Database, round_id: int) -> list[str]:
     """What stands between the round's sessions and certified appraisal results, in words."""
+    with db.read() as s:
+        return session_blockers(s, round_id)
+
+
+def session_blockers(s: Session, round_id: int) -> list[str]:
+    """``appraisal_blockers`` inside the caller's transaction (the round's stage check uses it):
+    every session of the round must be certified (``certify_session``)."""
+    from sqlmodel import select
+
+    from .models import AppraisalSession
+
+    out: list[str] = []
+    sessions = s.exec(
+        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
+    ).all()
+    for sess in sessions:
+        if sess.status == "certified":
+            continue
+        problems = _session_problems(s, sess)
+        out.extend(problems or [f"{sess.name}：各批次已核定，待审核员核定评议结果"])
+    return out
+
+
+def _session_problems(s: Session, sess) -> list[str]:
+    """What keeps a session from being certified: open batches, no certified batch, no quorum."""
     from sqlalchemy import func
     from sqlmodel import select
 
-    from .models import AppraisalSession, BallotBatch
+    from .models import BallotBatch
 
     out: list[str] = []
-    with db.read() as s:
-        sessions = s.exec(
-            select(AppraisalSession)
-            .where(AppraisalSession.round_id == round_id)
-            .order_by(AppraisalSession.id)
+    rows = dict(
+        s.exec(
+            select(BallotBatch.status, func.count())
+            .where(BallotBatch.session_id == sess.id)
+            .group_by(BallotBatch.status)
         ).all()
-        for sess in sessions:
-            rows = dict(
-                s.exec(
-                    select(BallotBatch.status, func.count())
-                    .where(BallotBatch.session_id == sess.id)
-                    .group_by(BallotBatch.status)
-                ).all()
-            )
-            if rows.get("open"):
-                out.append(f"{sess.name}：{rows['open']} 个选票批次未核定")
-            if not rows.get("certified"):
-                out.append(f"{sess.name}：没有已核定的选票批次")
-            form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
-            if not (sess.expected > 0 and sess.present > form.quorum * sess.expected):
-                out.append(
-                    f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）"
-                )
+    )
+    if rows.get("open"):
+        out.append(f"{sess.name}：{rows['open']} 个选票批次未核定")
+    if not rows.get("certified"):
+        out.append(f"{sess.name}：没有已核定的选票批次")
+    form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
+    if not (sess.expected > 0 and sess.present > form.quorum * sess.expected):
+        out.append(f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）")
     return out
+
+
+def ensure_session_open(s: Session, session_id: int):
+    """The session, or refuse: a certified session (or a published round) takes no more ballots."""
+    sess = get_session(s, session_id)
+    ensure_round_writable(s, sess.round_id)
+    if sess.status == "certified":
+        raise Conflict(f"{sess.name}已核定评议结果，不能再增加或修改选票批次。")
+    return sess
+
+
+def certify_session(db: Database, actor: Actor, session_id: int) -> None:
+    """核定评议结果: a reviewer closes the session once every batch is certified or void, at least one
+    is certified and the quorum is met. A certified session takes no further batches, and only its
+    results count in the round."""
+    authorize(actor, "batch.certify")
+    with db.write() as s:
+        sess = get_session(s, session_id)
+        ensure_round_writable(s, sess.round_id)
+        if sess.status == "certified":
+            raise Conflict(f"{sess.name}已核定。")
+        problems = _session_problems(s, sess)
+        if problems:
+            raise Conflict("不能核定：" + "；".join(problems))
+        sess.status = "certified"
+        s.add(sess)
+        audit.append(s, actor.username, "appraisal.certify", {"session_id": sess.id, "name": sess.name})
 
 
 def round_choices(db: Database) -> list[tuple[int, str, str]]:

@@ -54,12 +54,10 @@ class ImportResult:
 def _session_context(s: Session, session_id: int):
     from sqlmodel import select
 
-    from .appraisal import _session_info, get_session
-    from .guards import ensure_round_writable
+    from .appraisal import _session_info, ensure_session_open
     from .models import BallotBatch
 
-    sess = get_session(s, session_id)
-    ensure_round_writable(s, sess.round_id)
+    ensure_session_open(s, session_id)
     info = _session_info(s, session_id)
     existing = {
         b.label: b for b in s.exec(select(BallotBatch).where(BallotBatch.session_id == session_id)).all()
