@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from . import audit
 from .errors import Conflict, NotFound
-from .guards import ensure_round_writable, get_round
+from .guards import get_round
 from .roles import Actor, authorize
-from .rounds import round_scheme, round_unit
+from .rounds import lock_round, round_scheme, round_unit
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -138,7 +138,7 @@ def add_finding(
     if severity not in SEVERITIES:
         raise Conflict(f"问题等级“{severity}”无效，应为：{'、'.join(SEVERITIES)}。")
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         if r.stage == "draft":
             raise Conflict(f"考核轮次“{r.name}”尚在草稿阶段，不能登记问题。")
         unit, _ru = round_unit(s, round_id, unit_code)
@@ -232,7 +232,7 @@ def issue_rectification(
             f = s.get(Finding, finding_id)
             if f is None:
                 raise NotFound(f"第 {finding_id} 号问题不存在。")
-            ensure_round_writable(s, f.round_id)
+            lock_round(s, f.round_id)
             newer = s.exec(select(Finding.id).where(Finding.corrects_id == finding_id)).first()
             if newer is not None:
                 raise Conflict(f"第 {finding_id} 号问题已被第 {newer} 号更正，请对最新的记录下发通知。")
@@ -268,6 +268,18 @@ def issue_rectification(
         raise Conflict("通知书编号与同时下发的另一份通知冲突，请重试。") from None
 
 
+def _locked_rectification(s: Session, rectification_id: int):
+    """The rectification, locked so that concurrent progress and re-inspection apply in turn."""
+    from sqlmodel import select
+
+    from .models import Rectification
+
+    rect = s.exec(select(Rectification).where(Rectification.id == rectification_id).with_for_update()).first()
+    if rect is None:
+        raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
+    return rect
+
+
 def _status(s: Session, rect_id: int) -> tuple[str, str | None]:
     from sqlmodel import select
 
@@ -299,16 +311,13 @@ def update_rectification(
 ) -> str:
     """Record progress: 整改中 (``rectifying``, also for a progress note) or 已整改 (``rectified``,
     the unit reports the problem fixed; re-inspection follows)."""
-    from .models import Rectification
 
     authorize(actor, "rectification.update")
     if status not in UPDATE_STATUSES:
         raise Conflict(f"整改状态“{status}”无效，应为 rectifying（整改中）或 rectified（已整改）。")
     note = _text(note, "说明", required=status == "rectified")
     with db.write() as s:
-        rect = s.get(Rectification, rectification_id)
-        if rect is None:
-            raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
+        rect = _locked_rectification(s, rectification_id)
         current, _n = _status(s, rect.id)
         if current == "closed":
             raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
@@ -323,14 +332,11 @@ def close_rectification(
 ) -> str:
     """Re-inspection (复查) of a rectification reported as done: passed → 销号 (closed); not
     passed → back to 整改中 with the reason."""
-    from .models import Rectification
 
     authorize(actor, "rectification.close")
     note = _text(note, "复查意见", required=not passed)
     with db.write() as s:
-        rect = s.get(Rectification, rectification_id)
-        if rect is None:
-            raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
+        rect = _locked_rectification(s, rectification_id)
         current, _n = _status(s, rect.id)
         if current == "closed":
             raise Conflict(f"整改通知 {rect.notice_no} 已销号。")

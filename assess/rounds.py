@@ -97,6 +97,20 @@ def participants(session: Session, round_id: int) -> list[tuple[Any, Any]]:
     )
 
 
+def lock_round(session: Session, round_id: int):
+    """The round, locked for the rest of the write transaction (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite's IMMEDIATE transaction already holds the database lock), and refused if
+    published. Every write that checks the round's stage takes this lock first, so a concurrent
+    stage move or draw cannot slip between the check and the write."""
+    from sqlmodel import select
+
+    from .models import Round
+
+    if session.exec(select(Round.id).where(Round.id == round_id).with_for_update()).first() is None:
+        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+    return ensure_round_writable(session, round_id)
+
+
 def require_stage(r, *stages: str, doing: str) -> None:
     if r.stage not in stages:
         wanted = "、".join(f"“{stage_label(s)}”" for s in stages)
@@ -383,10 +397,14 @@ def set_stage(session: Session, actor_name: str, round, new_stage: str, payload:
     """Move ``round`` to ``new_stage`` inside the caller's write transaction and audit it. The
     caller has authorised the action and checked its own preconditions. A published round never
     moves again."""
+    from sqlmodel import select
+
+    from .models import Round
     from .models.rounds import STAGES
 
     if new_stage not in STAGES:
         raise Conflict(f"未知阶段“{new_stage}”。")
+    session.exec(select(Round.id).where(Round.id == round.id).with_for_update()).first()
     if round.stage == "published":
         raise FrozenError(f"考核轮次“{round.name}”已公示冻结，不能再改变阶段；如需更正请新建关联轮次。")
     old = round.stage
@@ -406,7 +424,7 @@ def advance(db: Database, actor: Actor, round_id: int, to_stage: str | None = No
     Refused while ``blockers`` lists anything. Returns the new stage."""
     authorize(actor, "round.advance")
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         nxt = next_stage(r.stage)
         if to_stage is not None and to_stage != nxt:
             raise Conflict(

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import audit
 from .errors import Conflict, InputErrors, InputProblem, NotFound
-from .guards import ensure_round_writable, get_round
+from .guards import get_round
 from .roles import Actor, authorize
-from .rounds import participants, require_stage, round_scheme, round_unit
+from .rounds import lock_round, participants, require_stage, round_scheme, round_unit
 from .tabular import read_table, safe_cell
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def enter_score(
     authorize(actor, "selfcheck.enter")
     note = clean_note(note)
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         require_stage(r, "selfcheck_open", doing="录入自查得分")
         unit, ru = round_unit(s, round_id, unit_code)
         if ru.submitted_at is not None:
@@ -222,7 +222,7 @@ def submit(db: Database, actor: Actor, round_id: int, unit_code: str) -> None:
 
     authorize(actor, "selfcheck.submit")
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         require_stage(r, "selfcheck_open", doing="提交自查")
         unit, ru = round_unit(s, round_id, unit_code)
         if ru.submitted_at is not None:
@@ -245,7 +245,7 @@ def reopen(db: Database, actor: Actor, round_id: int, unit_code: str, reason: st
     if not reason:
         raise Conflict("退回自查需要填写理由。")
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         require_stage(r, "selfcheck_open", doing="退回自查")
         unit, ru = round_unit(s, round_id, unit_code)
         if ru.submitted_at is None:
@@ -275,7 +275,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
     table = read_table(path, ["unit_code", "indicator_code", "score"], ["note", *TEMPLATE_INFO_COLUMNS])
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         if kind == "self":
             require_stage(r, "selfcheck_open", doing="导入自查得分")
         else:

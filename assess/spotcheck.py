@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import audit, rfc3797
 from .errors import AssessError, Conflict, NotFound
-from .guards import ensure_round_writable, get_round
+from .guards import get_round
 from .roles import Actor, authorize
-from .rounds import participants, require_stage, round_scheme, set_stage
+from .rounds import lock_round, participants, require_stage, round_scheme, set_stage
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -216,6 +216,35 @@ def _selected(st: rfc3797.Step, part: str, order: int) -> dict[str, Any]:
     }
 
 
+def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
+    """The published pool (participants sorted by unit code, numbered from 1) and the 重点 units
+    left out of it."""
+    from .findings import open_finding_units
+
+    units = participants(s, round_id)
+    focus: list[dict[str, Any]] = []
+    if focus_open_findings:
+        reasons = open_finding_units(s, [u.id for u, _ru in units])
+        focus = [
+            {"code": u.code, "name": u.name, "category": u.category, "reason": reasons[u.id]}
+            for u, _ru in units
+            if u.id in reasons
+        ]
+    focus_codes = {f["code"] for f in focus}
+    pool = [
+        {"n": n, "code": u.code, "name": u.name, "category": u.category}
+        for n, u in enumerate((u for u, _ru in units if u.code not in focus_codes), start=1)
+    ]
+    return pool, focus
+
+
+def pool_preview(db: Database, round_id: int, focus_open_findings: bool = False):
+    """The pool a draw made now would use, to publish before the draw: (pool, 重点 units)."""
+    with db.read() as s:
+        get_round(s, round_id)
+        return _unit_pool(s, round_id, focus_open_findings)
+
+
 def draw(
     db: Database,
     actor: Actor,
@@ -229,14 +258,13 @@ def draw(
     """Draw the units to inspect (RFC 3797) and move the round to 已抽取核查单位. ``count``
     defaults to the scheme's sample size, ``min_per_category`` to the scheme's setting. Refused
     while an earlier draw of the round stands (void it first, with a reason)."""
-    from .findings import open_finding_units
     from .models import SpotCheckDraw
 
     authorize(actor, "spotcheck.draw")
     sources = _clean_sources(sources)
     key = rfc3797.key_string(sources)
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         old = active_draw(s, round_id)
         if old is not None:
             raise Conflict(
@@ -245,20 +273,7 @@ def draw(
             )
         require_stage(r, "selfcheck_closed", doing="随机抽取核查单位")
         scheme = round_scheme(s, r)
-        units = participants(s, round_id)
-        focus: list[dict[str, Any]] = []
-        if focus_open_findings:
-            reasons = open_finding_units(s, [u.id for u, _ru in units])
-            focus = [
-                {"code": u.code, "name": u.name, "category": u.category, "reason": reasons[u.id]}
-                for u, _ru in units
-                if u.id in reasons
-            ]
-        focus_codes = {f["code"] for f in focus}
-        pool = [
-            {"n": n, "code": u.code, "name": u.name, "category": u.category}
-            for n, u in enumerate((u for u, _ru in units if u.code not in focus_codes), start=1)
-        ]
+        pool, focus = _unit_pool(s, round_id, focus_open_findings)
         if count is None:
             count = scheme.spotcheck.sample_size
         count = int(count)
@@ -327,7 +342,7 @@ def draw_inspectors(
     if missing_reason:
         raise Conflict(f"回避需要写明理由：{'、'.join(missing_reason)}。")
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
         old = active_draw(s, round_id, "inspectors")
         if old is not None:
@@ -393,7 +408,7 @@ def void(db: Database, actor: Actor, round_id: int, reason: str, purpose: str = 
     if not reason:
         raise Conflict("作废抽取必须写明理由。")
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         d = active_draw(s, round_id, purpose)
         if d is None:
             raise NotFound("本轮没有有效的抽取可作废。")
@@ -516,6 +531,7 @@ __all__ = [
     "false_reports",
     "inspected_codes",
     "missing_verified",
+    "pool_preview",
     "run_lottery",
     "verify",
     "void",

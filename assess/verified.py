@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from . import audit
 from .errors import Conflict
-from .guards import ensure_round_writable, get_round
+from .guards import get_round
 from .roles import Actor, authorize
-from .rounds import require_stage, round_scheme, round_unit
+from .rounds import lock_round, require_stage, round_scheme, round_unit
 from .selfcheck import applicable_leaf, clean_note, missing_indicators, parse_value, upsert_scores
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def enter_verified(
     authorize(actor, "spotcheck.enter")
     note = clean_note(note)
     with db.write() as s:
-        r = ensure_round_writable(s, round_id)
+        r = lock_round(s, round_id)
         require_stage(r, "spotcheck_drawn", doing="录入核查得分")
         unit, _ru = round_unit(s, round_id, unit_code)
         if unit.code not in inspected_codes(active_draw(s, round_id)):

@@ -69,6 +69,7 @@ class SpotCheckScreen(AssessScreen):
         self.round_id = round_id
         self.view = None
         self.status = None
+        self.pool: list = []
         self.by_selection = False
 
     def compose(self) -> ComposeResult:
@@ -89,15 +90,16 @@ class SpotCheckScreen(AssessScreen):
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
         from assess.rounds import round_status
-        from assess.spotcheck import current_draw
+        from assess.spotcheck import current_draw, pool_preview
 
         def load(db, rid):
-            return round_status(db, rid), current_draw(db, rid)
+            view = current_draw(db, rid)
+            return round_status(db, rid), view, (pool_preview(db, rid)[0] if view is None else [])
 
         self.run_core(load, self.db, self.round_id, on_done=self._show)
 
     def _show(self, result) -> None:
-        self.status, self.view = result
+        self.status, self.view, self.pool = result
         r = self.status.round
         self.query_one("#draw-title", Static).update(
             plain(f"随机抽查 · {r.name}（{r.period}） · {r.stage_label}")
@@ -111,9 +113,19 @@ class SpotCheckScreen(AssessScreen):
             info.update(
                 plain(
                     f"尚未抽取。{('待办：' + todo) if todo else ''}\n"
-                    "按 d 输入事先公布的随机来源并抽取；名单为本轮全部参加单位，按单位编码排序。"
+                    "下表为抽取名单（本轮参加单位按编码排序、编号），请在抽取前公布；按 d 输入事先公布的随机来源并抽取。"
                 )
             )
+            for p in self.pool:
+                table.add_row(
+                    str(p["n"]),
+                    cell(p["code"]),
+                    cell(p["name"]),
+                    cell(p.get("category") or ""),
+                    "",
+                    "",
+                    key=p["code"],
+                )
             return
         sources = " / ".join(v.sources)
         text = (
@@ -157,7 +169,7 @@ class SpotCheckScreen(AssessScreen):
     def action_order(self) -> None:
         self.by_selection = not self.by_selection
         if self.status is not None:
-            self._show((self.status, self.view))
+            self._show((self.status, self.view, self.pool))
 
     def action_draw(self) -> None:
         db, actor, rid = self.db, self.actor, self.round_id

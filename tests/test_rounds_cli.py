@@ -72,6 +72,13 @@ def test_round_selfcheck_and_draw_through_the_cli(db, actors, cli, tmp_path):
     rc, out, err = cli("round", "status", "--round", str(rid))
     assert "未抽取核查单位" in out
 
+    rc, out, _ = cli("spotcheck", "pool", "--round", str(rid), "--format", "csv")
+    assert out.splitlines()[:3] == [
+        "n,unit_code,unit_name,category,note",
+        "1,U01,单位01,政府部门,",
+        "2,U02,单位02,政府部门,",
+    ]
+    assert len(out.splitlines()) == 26
     sources = [a for s in RFC_SOURCES for a in ("--source", s)]
     rc, out, err = cli(
         "spotcheck",

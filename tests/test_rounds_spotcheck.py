@@ -254,3 +254,34 @@ def test_verified_template_lists_drawn_units_with_self_scores(db, actors, tmp_pa
     assert {r[2]: r[7] for r in rows[1:] if r[0] == drawn[0]}["A1"] == GOOD["A1"]
     with db.read() as s:
         assert s.exec(select(AuditRecord).where(AuditRecord.action == "spotcheck.import")).all() == []
+
+
+def test_concurrent_draws_leave_exactly_one(db, actors):
+    """Two inspectors draw at the same moment: the round lock lets one through; the other sees
+    the first draw and is refused (SQLite: IMMEDIATE transactions; PostgreSQL: FOR UPDATE)."""
+    import threading
+
+    rid = round_at_selfcheck_closed(db, actors)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def attempt(sources):
+        barrier.wait()
+        try:
+            spotcheck.draw(db, actors["inspector"], rid, 2, sources)
+            results.append("ok")
+        except Conflict as e:
+            results.append(str(e))
+
+    threads = [threading.Thread(target=attempt, args=(src,)) for src in (RFC_SOURCES, ["1 2 3"])]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(results)[0] == "ok" and results.count("ok") == 1, results
+    assert "只能有一次有效抽取" in next(r for r in results if r != "ok") or "阶段" in next(
+        r for r in results if r != "ok"
+    )
+    with db.read() as s:
+        assert len(s.exec(select(SpotCheckDraw).where(SpotCheckDraw.status == "active")).all()) == 1
+    assert spotcheck.verify(db, rid).ok

@@ -113,7 +113,9 @@ async def test_inspector_runs_the_draw(sqlite_db):
         await pilot.press("c")
         await settle(pilot)
         assert type(app.screen).__name__ == "SpotCheckScreen"
-        assert "尚未抽取" in screen_text(app)
+        text = screen_text(app)
+        assert "尚未抽取" in text and "请在抽取前公布" in text
+        assert "1 G01 财政局 政府部门" in text and "6 X02 南山镇 乡镇街道" in text
         await pilot.press("d")
         await settle(pilot)
         await type_text(pilot, "2")

@@ -272,6 +272,11 @@ def _register_spotcheck(sub) -> None:
     )
     add_common(q)
     q.set_defaults(func=cmd_spotcheck_draw)
+    q = sp.add_parser("pool", help="列出抽取名单（本轮单位按编码排序并编号），供抽取前公布")
+    _round_arg(q)
+    q.add_argument("--focus-open-findings", action="store_true", help="有未销号问题的单位列为重点，不进名单")
+    add_common(q)
+    q.set_defaults(func=cmd_spotcheck_pool)
     q = sp.add_parser("inspectors", help="按 RFC 3797 从在用检查员中抽取检查人员（可回避）")
     _round_arg(q)
     q.add_argument("--count", type=int, required=True)
@@ -370,6 +375,28 @@ def cmd_spotcheck_draw(args) -> int:
         focus_open_findings=args.focus_open_findings,
     )
     _emit_draw(args, view)
+    return 0
+
+
+def cmd_spotcheck_pool(args) -> int:
+    from ..spotcheck import pool_preview
+
+    pool, focus = pool_preview(open_db(args), args.round, args.focus_open_findings)
+    rows = [
+        {"n": p["n"], "unit_code": p["code"], "unit_name": p["name"], "category": p["category"], "note": ""}
+        for p in pool
+    ]
+    rows += [
+        {
+            "n": None,
+            "unit_code": f["code"],
+            "unit_name": f["name"],
+            "category": f["category"],
+            "note": f"重点：{f['reason']}",
+        }
+        for f in focus
+    ]
+    emit(rows, ["n", "unit_code", "unit_name", "category", "note"], args.format)
     return 0
 
 
