@@ -253,3 +253,25 @@ def test_stored_version_draft_export_unchanged_is_no_new_version(db, actors, tmp
         "权重 指标：60 → 50",
         "权重 民主评议：30 → 40",
     ]
+
+
+def test_weights_at_once_codes_suggested_chinese_methods_and_changes():
+    d = Draft.from_file("zwgk_2014")
+    d.set_weights({"indicators": "50", "appraisal": 40})
+    assert d.weights == {"indicators": 50, "appraisal": 40, "adjustment": 10} and d.problems() == []
+    assert d.undo() == "权重改为 指标 50、民主评议 40" and d.weights["indicators"] == 60
+    with pytest.raises(AssessError, match="加减分权重不能为负数"):
+        d.set_weights({"indicators": 70, "adjustment": -1})
+    assert d.weights == {"indicators": 60, "appraisal": 30, "adjustment": 10}  # all or nothing
+    # Codes: the next number after the last (or given) sibling, the next free letter at the top,
+    # the parent's code with .1 under a leaf.
+    assert (d.suggest_code("A"), d.suggest_code("A2"), d.suggest_code("A", "A2")) == ("A7", "A2.5", "A7")
+    assert (d.suggest_code(None), d.suggest_code(None, "A"), d.suggest_code("A1")) == ("W", "I", "A1.1")
+    d.add_indicator("A", "A7", "新项", "扣分", 2)
+    assert d.indicator("A7").method == "deduct"
+    d.set_method("A7", "比率")
+    assert d.indicator("A7").method == "ratio"
+    d.move("B", "down")  # order alone is no change in the diff
+    # A keeps its budget of 30 (the problem says its children now give 32).
+    assert [c.text() for c in d.changes()] == ["新增 指标 A7：新项"]
+    assert [p.indicator for p in d.problems()] == ["A"]

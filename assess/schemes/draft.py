@@ -28,12 +28,14 @@ from typing import TYPE_CHECKING
 
 from ..errors import AssessError, Conflict, InputErrors, InputProblem, NotFound
 from .definition import COMPONENTS, METHODS, IndicatorDef, SchemeDef
-from .diff import COMPONENT_NAMES
+from .diff import COMPONENT_NAMES, Change, diff_schemes
 from .toml_writer import SchemeText, render_scheme
 
 if TYPE_CHECKING:
     from ..db import Database
 
+# The methods by their Chinese names too (as the schemes screen shows them).
+METHOD_NAMES = {"得分": "points", "扣分": "deduct", "加分": "bonus", "比率": "ratio", "一票否决": "veto"}
 MAX_CODE = 32
 MAX_NAME = 255
 UNDO_DEPTH = 100
@@ -102,6 +104,7 @@ def _children_sum(node: IndicatorDef) -> float:
 class Draft:
     def __init__(self, scheme: SchemeDef, *, base: str | None = None, follow: set[str] | None = None) -> None:
         self._scheme = copy.deepcopy(scheme)
+        self.original = copy.deepcopy(scheme)  # what the draft started from, for ``changes``
         self._follow: set[str] = set(follow or ())
         self.base = base  # where the draft came from, e.g. “zwgk 第 1 版”
         self.revision = 0  # counts changes
@@ -128,6 +131,7 @@ class Draft:
     def copy(self) -> Draft:
         """An independent copy (to try an operation without changing this draft)."""
         other = Draft(self._scheme, base=self.base, follow=self._follow)
+        other.original = self.original
         other.revision = self.revision
         other.exported_revision = self.exported_revision
         return other
@@ -186,6 +190,10 @@ class Draft:
 
     def follows(self, code: str) -> bool:
         return code in self._follow
+
+    def changes(self) -> list[Change]:
+        """What the draft changes compared with what it started from (as between two versions)."""
+        return diff_schemes(self.original, self._scheme)
 
     # -- checking and exporting -----------------------------------------------------------------
     def _render(self) -> SchemeText:
@@ -324,6 +332,7 @@ class Draft:
     @staticmethod
     def _check_method(method: str) -> str:
         method = (method or "").strip()
+        method = METHOD_NAMES.get(method, method)
         if method not in METHODS:
             raise AssessError(f"计分方法“{method}”不可用（可用：{'、'.join(METHODS)}）。")
         return method
@@ -476,15 +485,45 @@ class Draft:
 
     def set_weight(self, component: str, percent: float | str) -> None:
         """A component's share of the composite score, in percent."""
-        if component not in COMPONENTS:
-            names = "、".join(f"{c}（{COMPONENT_NAMES[c]}）" for c in COMPONENTS)
-            raise AssessError(f"综合得分没有“{component}”这一项（可用：{names}）。")
-        value = _number(percent, f"{COMPONENT_NAMES[component]}权重")
-        if value > 100:
-            raise AssessError(f"{COMPONENT_NAMES[component]}权重不能超过 100（{value:g}）。")
-        self._changing(f"{COMPONENT_NAMES[component]}权重改为 {value:g}")
-        self._scheme.weights[component] = value
+        self.set_weights({component: percent})
+
+    def set_weights(self, weights: dict[str, float | str]) -> None:
+        """Several components' shares at once (one change, one undo)."""
+        values: dict[str, float] = {}
+        for component, percent in weights.items():
+            if component not in COMPONENTS:
+                names = "、".join(f"{c}（{COMPONENT_NAMES[c]}）" for c in COMPONENTS)
+                raise AssessError(f"综合得分没有“{component}”这一项（可用：{names}）。")
+            value = _number(percent, f"{COMPONENT_NAMES[component]}权重")
+            if value > 100:
+                raise AssessError(f"{COMPONENT_NAMES[component]}权重不能超过 100（{value:g}）。")
+            values[component] = value
+        if not values:
+            return
+        self._changing("权重改为 " + "、".join(f"{COMPONENT_NAMES[c]} {v:g}" for c, v in values.items()))
+        self._scheme.weights.update(values)
         self._changed()
+
+    def suggest_code(self, parent_code: str | None, after: str | None = None) -> str:
+        """A free code for a new indicator: the sibling's code with its number advanced (A6 → A7,
+        A2.4 → A2.5), else the parent's code with 1 (A → A1)."""
+        import re
+
+        siblings = self._siblings(parent_code)
+        codes = set(self.codes())
+        model = after or (siblings[-1].code if siblings else None)
+        if model is not None and re.fullmatch(r"[A-Z]", model):
+            for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ord(model) - ord("A") + 1 :]:
+                if letter not in codes:
+                    return letter
+        if model is not None and (m := re.match(r"^(.*?)(\d+)$", model)):
+            stem, n = m.group(1), int(m.group(2))
+        else:
+            stem, n = (parent_code or "X") + ("." if parent_code and parent_code[-1].isdigit() else ""), 0
+        while True:
+            n += 1
+            if f"{stem}{n}" not in codes:
+                return f"{stem}{n}"
 
 
 def draft_from_version(db: Database, code: str, version: int | None = None) -> Draft:
