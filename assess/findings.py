@@ -96,6 +96,15 @@ def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def local_date(moment: datetime) -> date:
+    """The server's local calendar date of a stored time (stored in UTC; SQLite returns it naive)."""
+    from datetime import UTC
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().date()
+
+
 PAGE_WIDTH = 72
 
 
@@ -508,7 +517,7 @@ def notice_text(db: Database, rectification_id: int, issuer: str = "考核办公
             except KeyError:
                 ind_text = f"涉及指标：{f.indicator_code}；"
     seq, head = audit.chain_head(db)
-    issued = rect.issued_at.date()
+    issued = local_date(rect.issued_at)
     body = [
         _centre("整改通知书"),
         "",
@@ -519,7 +528,7 @@ def notice_text(db: Database, rectification_id: int, issuer: str = "考核办公
         f"    根据《{scheme.name}》和{r.name}（{r.period}）工作安排，经检查核实，你单位存在以下问题：",
         "",
         f"    {f.description}",
-        f"    （{ind_text}问题等级：{f.severity}；登记日期：{cn_date(f.created_at.date())}）",
+        f"    （{ind_text}问题等级：{f.severity}；登记日期：{cn_date(local_date(f.created_at))}）",
         "",
         "    现就有关事项通知如下：",
         f"    一、整改要求：{rect.requirement}",

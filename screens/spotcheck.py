@@ -17,7 +17,7 @@ from .forms import FieldSpec, FormDialog, ImportDialog
 from .rounds import cell
 
 SOURCE_SPLIT = re.compile(r"[/;；|]")
-HINT = "d 抽取 · v 复核 · x 作废 · e 录入核查 · i 导入 · t 核查表 · m 对比 · o 排序 · Esc 返回"
+HINT = "d 抽取 · r 抽人员 · v 复核 · x 作废 · e 录核查 · i 导入 · t 核查表 · m 对比 · Esc 返回"
 
 
 def split_sources(text: str) -> list[str]:
@@ -49,6 +49,24 @@ def draw_from_form(db, actor, round_id: int, values: dict[str, str]):
     )
 
 
+def inspectors_from_form(db, actor, round_id: int, values: dict[str, str]):
+    from assess.errors import Conflict
+    from assess.spotcheck import draw_inspectors
+
+    count = values["count"].strip()
+    if not count.isdigit():
+        raise Conflict(f"抽取人数“{count}”应为整数。")
+    exclude: dict[str, str] = {}
+    for item in re.split(r"[;；]", values["exclude"]):
+        if not item.strip():
+            continue
+        name, sep, reason = item.replace("＝", "=").partition("=")
+        if not sep:
+            raise Conflict(f"回避“{item.strip()}”应写成 用户名=理由。")
+        exclude[name.strip()] = reason.strip()
+    return draw_inspectors(db, actor, round_id, int(count), split_sources(values["sources"]), exclude)
+
+
 class SpotCheckScreen(AssessScreen):
     CSS_PATH = "spotcheck.tcss"
     BINDINGS = [
@@ -61,6 +79,7 @@ class SpotCheckScreen(AssessScreen):
         Binding("t", "template", "核查表", show=False),
         Binding("m", "compare", "对比"),
         Binding("o", "order", "排序", show=False),
+        Binding("r", "draw_inspectors", "抽取检查人员", show=False),
         Binding("g", "refresh", "刷新", show=False),
     ]
 
@@ -70,6 +89,7 @@ class SpotCheckScreen(AssessScreen):
         self.view = None
         self.status = None
         self.pool: list = []
+        self.inspectors = None
         self.by_selection = False
 
     def compose(self) -> ComposeResult:
@@ -94,12 +114,13 @@ class SpotCheckScreen(AssessScreen):
 
         def load(db, rid):
             view = current_draw(db, rid)
-            return round_status(db, rid), view, (pool_preview(db, rid)[0] if view is None else [])
+            pool = pool_preview(db, rid)[0] if view is None else []
+            return round_status(db, rid), view, pool, current_draw(db, rid, "inspectors")
 
         self.run_core(load, self.db, self.round_id, on_done=self._show)
 
     def _show(self, result) -> None:
-        self.status, self.view, self.pool = result
+        self.status, self.view, self.pool, self.inspectors = result
         r = self.status.round
         self.query_one("#draw-title", Static).update(
             plain(f"随机抽查 · {r.name}（{r.period}） · {r.stage_label}")
@@ -135,6 +156,10 @@ class SpotCheckScreen(AssessScreen):
             f"抽中顺序：{'、'.join(v.selected_codes) or '—'}"
             f"{'；重点：' + '、'.join(f['code'] for f in v.focus) if v.focus else ''}"
         )
+        if self.inspectors is not None:
+            text += (
+                f"\n检查人员（第 {self.inspectors.id} 号抽取）：{'、'.join(self.inspectors.selected_codes)}"
+            )
         info.update(plain(text))
         chosen = {x["code"]: x for x in v.selected}
         rows = [(p, chosen.get(p["code"])) for p in v.pool]
@@ -169,7 +194,7 @@ class SpotCheckScreen(AssessScreen):
     def action_order(self) -> None:
         self.by_selection = not self.by_selection
         if self.status is not None:
-            self._show((self.status, self.view, self.pool))
+            self._show((self.status, self.view, self.pool, self.inspectors))
 
     def action_draw(self) -> None:
         db, actor, rid = self.db, self.actor, self.round_id
@@ -191,6 +216,26 @@ class SpotCheckScreen(AssessScreen):
 
         self.app.push_screen(
             FormDialog("随机抽取核查单位（RFC 3797）", fields, lambda v: draw_from_form(db, actor, rid, v)),
+            done,
+        )
+
+    def action_draw_inspectors(self) -> None:
+        db, actor, rid = self.db, self.actor, self.round_id
+        fields = [
+            FieldSpec("count", "抽取人数"),
+            FieldSpec("sources", "随机来源（事先公布的整数，多个来源用 / 分隔）"),
+            FieldSpec("exclude", "回避（可空）：用户名=理由，多人用 ; 分隔"),
+        ]
+
+        def done(view) -> None:
+            if view:
+                self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
+                self.action_refresh()
+
+        self.app.push_screen(
+            FormDialog(
+                "随机抽取检查人员（RFC 3797）", fields, lambda v: inspectors_from_form(db, actor, rid, v)
+            ),
             done,
         )
 

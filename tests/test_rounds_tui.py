@@ -136,6 +136,17 @@ async def test_inspector_runs_the_draw(sqlite_db):
         await pilot.press("v")
         await settle(pilot)
         assert "结果一致" in screen_text(app)
+        # Inspectors are drawn the same way (one inspector account exists; nobody excused).
+        await pilot.press("r")
+        await settle(pilot)
+        await type_text(pilot, "1")
+        await pilot.press("enter")
+        await type_text(pilot, "5 6")
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert "检查人员（第 2 号抽取）：inspector" in screen_text(app)
         # A second draw is refused with the reason shown in the dialog.
         await pilot.press("d")
         await settle(pilot)
