@@ -99,17 +99,27 @@ class ImportDialog(ModalScreen):
     CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("escape", "cancel", "取消")]
 
-    def __init__(self, title: str, hint: str, run: Callable[[str], Any]):
+    def __init__(
+        self,
+        title: str,
+        hint: str,
+        run: Callable[[str], Any],
+        *,
+        failure: str = "未导入任何数据",
+        placeholder: str = "文件路径（.csv 或 .xlsx）",
+    ):
         super().__init__()
         self.title_text = title
         self.hint_text = hint
         self.run_fn = run
+        self.failure_text = failure  # the headline over the problems (a check-only dialog imports nothing)
+        self.placeholder_text = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text), classes="title")
             yield Static(plain(self.hint_text), classes="hint")
-            yield Input(placeholder="文件路径（.csv 或 .xlsx）", id="import-path")
+            yield Input(placeholder=self.placeholder_text, id="import-path")
             with VerticalScroll(id="import-problems"):
                 yield Static("", id="import-result")
             yield Static("Enter 导入 · Esc 关闭", classes="hint")
@@ -135,13 +145,13 @@ class ImportDialog(ModalScreen):
             result = self.run_fn(str(Path(path).expanduser()))
         except InputErrors as exc:
             lines = exc.lines()
-            text = f"未导入任何数据：发现 {len(lines)} 处问题\n" + "\n".join(lines[:500])
+            text = f"{self.failure_text}：发现 {len(lines)} 处问题\n" + "\n".join(lines[:500])
             if len(lines) > 500:
                 text += f"\n……另有 {len(lines) - 500} 处"
             self.app.call_from_thread(self._show, text)
             return
         except Exception as exc:
-            self.app.call_from_thread(self._show, f"未导入任何数据：{error_text(exc)}")
+            self.app.call_from_thread(self._show, f"{self.failure_text}：{error_text(exc)}")
             return
         self.app.call_from_thread(self.dismiss, result)
 

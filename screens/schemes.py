@@ -3,6 +3,7 @@ from the previous version; loading or checking a scheme file."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,13 +12,22 @@ from textual.widgets import DataTable, Footer, Header, Static
 from .base import AssessScreen, plain
 from .forms import ImportDialog
 
+
+def cell(text: object) -> Text:
+    """User text for a DataTable cell, shown literally (rich ``Text`` reads no markup). A
+    ``Content`` cell measures one column wide in this Textual's DataTable, which squeezes the
+    column to its header's width."""
+    return Text("" if text is None else str(text))
+
+
 LOAD_HINT = "TOML 文件路径，或内置方案名（{names}）；格式见 indicators/README.md。有任何问题则不载入。"
 HINTS = {
-    "schemes": "Enter 查看指标 · l 载入方案文件 · v 只校验文件",
-    "tree": "p/n 上一版/下一版 · s 设置与规则 · d 与上一版比较 · Esc 返回",
-    "settings": "p/n 上一版/下一版 · s 指标 · d 与上一版比较 · Esc 返回",
-    "diff": "p/n 上一版/下一版 · s 指标 · Esc 返回",
+    "schemes": "Enter 查看指标 · e 编辑草稿 · l 载入方案文件 · v 只校验文件",
+    "tree": "p/n 上一版/下一版 · s 设置与规则 · d 与上一版比较 · e 编辑草稿 · Esc 返回",
+    "settings": "p/n 上一版/下一版 · s 指标 · d 与上一版比较 · e 编辑草稿 · Esc 返回",
+    "diff": "p/n 上一版/下一版 · s 指标 · e 编辑草稿 · Esc 返回",
 }
+PATH_PLACEHOLDER = "文件路径（.toml）或内置方案名"
 
 
 class SchemesScreen(AssessScreen):
@@ -28,6 +38,7 @@ class SchemesScreen(AssessScreen):
         Binding("v", "check", "校验"),
         Binding("s", "toggle_settings", "设置/指标"),
         Binding("d", "diff", "比较"),
+        Binding("e", "edit_draft", "编辑草稿"),
         Binding("p", "step(-1)", "上一版"),
         Binding("n", "step(1)", "下一版"),
         Binding("escape", "back", "返回", show=False),
@@ -59,6 +70,11 @@ class SchemesScreen(AssessScreen):
 
         yield SystemCommand("方案：载入方案文件", "把 TOML 方案文件或内置方案载入为新版本", self.action_load)
         yield SystemCommand("方案：校验方案文件", "检查方案文件，列出全部问题，不载入", self.action_check)
+        yield SystemCommand(
+            "方案：编辑草稿",
+            "以所选版本为草稿增删、移动、调整指标和权重，导出为文件（e）",
+            self.action_edit_draft,
+        )
 
     # -- the four views ---------------------------------------------------------------------------
     def _table(self, title: str, mode: str, *columns: str) -> DataTable:
@@ -90,17 +106,17 @@ class SchemesScreen(AssessScreen):
         )
         for r in rows:
             table.add_row(
-                plain(r.code),
-                plain(r.name),
+                cell(r.code),
+                cell(r.name),
                 f"第 {r.latest_version} 版",
                 str(r.versions),
                 str(r.rounds),
-                plain(r.loaded_by),
+                cell(r.loaded_by),
                 key=r.code,
             )
             self.details[r.code] = f"载入于 {r.loaded_at:%Y-%m-%d %H:%M} · 内容哈希 {r.content_hash[:16]}"
         if not rows:
-            table.add_row(plain("（尚无方案：按 l 载入，如内置的 zwgk_2014）"), "", "", "", "", "")
+            table.add_row(cell("（尚无方案：按 l 载入，如内置的 zwgk_2014）"), "", "", "", "", "")
         self._detail_for_cursor()
 
     def open_version(self, code: str, version: int | None) -> None:
@@ -138,11 +154,11 @@ class SchemesScreen(AssessScreen):
         for r in indicator_rows(self.scheme):
             mx = "" if r.method == "veto" else f"{r.max:g}"
             table.add_row(
-                plain(r.code),
-                plain("  " * (r.level - 1) + r.name),
-                plain(r.method_label),
+                cell(r.code),
+                cell("  " * (r.level - 1) + r.name),
+                cell(r.method_label),
                 mx,
-                plain("、".join(r.categories) or "全部"),
+                cell("、".join(r.categories) or "全部"),
                 key=r.code,
             )
             parts = [
@@ -159,7 +175,7 @@ class SchemesScreen(AssessScreen):
 
         table = self._table(self._version_title("设置与规则"), "settings", "项目", "内容")
         for i, (item, value) in enumerate(settings_rows(self.scheme)):
-            table.add_row(plain(item), plain(value), key=str(i))
+            table.add_row(cell(item), cell(value), key=str(i))
             self.details[str(i)] = value
         self._detail_for_cursor()
 
@@ -168,10 +184,10 @@ class SchemesScreen(AssessScreen):
         table = self._table(self._version_title(f"与第 {prev} 版比较"), "diff", "改动", "内容")
         kinds = {"added": "新增", "removed": "删除", "changed": "修改"}
         for i, c in enumerate(changes):
-            table.add_row(kinds[c.kind], plain(c.text()), key=str(i))
+            table.add_row(kinds[c.kind], cell(c.text()), key=str(i))
             self.details[str(i)] = c.text()
         if not changes:
-            table.add_row("", plain("（内容相同）"))
+            table.add_row("", cell("（内容相同）"))
         self._detail_for_cursor()
 
     # -- details of the highlighted row -----------------------------------------------------------
@@ -238,7 +254,10 @@ class SchemesScreen(AssessScreen):
         db, actor = self.db, self.actor
         names = "、".join(b.name for b in builtin_schemes())
         dialog = ImportDialog(
-            "载入考核方案", LOAD_HINT.format(names=names), lambda p: load_scheme(db, actor, p)
+            "载入考核方案",
+            LOAD_HINT.format(names=names),
+            lambda p: load_scheme(db, actor, p),
+            placeholder=PATH_PLACEHOLDER,
         )
 
         def done(result) -> None:
@@ -254,7 +273,11 @@ class SchemesScreen(AssessScreen):
 
         names = "、".join(b.name for b in builtin_schemes())
         dialog = ImportDialog(
-            "校验方案文件", LOAD_HINT.format(names=names).replace("不载入", "列出全部问题"), validate_source
+            "校验方案文件",
+            LOAD_HINT.format(names=names).replace("不载入", "列出全部问题"),
+            validate_source,
+            failure="文件有问题（只校验，未载入）",
+            placeholder=PATH_PLACEHOLDER,
         )
 
         def done(result) -> None:
@@ -270,3 +293,34 @@ class SchemesScreen(AssessScreen):
                 )
 
         self.app.push_screen(dialog, done)
+
+    def action_edit_draft(self) -> None:
+        """Open the draft editor on the version shown (or the highlighted scheme's newest)."""
+        from assess.schemes.draft import draft_from_version
+
+        if self.mode == "schemes":
+            table = self.query_one("#schemes-table", DataTable)
+            if table.row_count == 0:
+                return
+            code = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            if code not in self.details:
+                self.show_info("尚无方案：先按 l 载入一个方案")
+                return
+            version = None
+        else:
+            code, version = self.code, self.version
+
+        def opened(draft) -> None:
+            from .scheme_editor import SchemeEditorScreen
+
+            self.app.push_screen(SchemeEditorScreen(draft), self._draft_closed)
+
+        self.run_core(draft_from_version, self.db, code, version, on_done=opened)
+
+    def _draft_closed(self, result) -> None:
+        """Back from the editor: a version loaded from the exported draft is shown."""
+        if not result:
+            return
+        self.show_info("；".join([result.message(), *result.warnings]))
+        self.mode = "tree"
+        self.open_version(result.code, result.version)

@@ -106,3 +106,34 @@ async def test_clerk_may_browse_but_not_load(sqlite_db):
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.mode == "tree" and "政府信息主动公开范围" in screen_text(app)
+
+
+async def test_check_only_names_the_problems_without_claiming_an_import(sqlite_db, tmp_path):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_schemes(pilot)
+        bad = tmp_path / "bad.toml"
+        bad.write_text(BASE.replace("max = 5", "max = -5"), encoding="utf-8")
+        await pilot.press("v")
+        await settle(pilot)
+        await type_text(pilot, str(bad))
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "文件有问题（只校验，未载入）：发现 1 处问题" in text and "bad.toml:" in text
+        assert "未导入任何数据" not in text
+        # A good file: the dialog closes and says what it holds, loading nothing.
+        good = tmp_path / "good.toml"
+        good.write_text(BASE, encoding="utf-8")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await type_text(pilot, str(good))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SchemesScreen"
+        assert any("文件无误：t 测试方案" in str(n.message) for n in app._notifications)
+    with sqlite_db.read() as s:
+        assert s.exec(select(func.count()).select_from(SchemeVersion)).one() == 0
