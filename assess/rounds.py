@@ -367,6 +367,8 @@ def stage_blockers(s: Session, r) -> list[str]:
         ).one()
         return [f"{pending} 个单位未提交自查"] if pending else []
     if r.stage == "selfcheck_closed":
+        if round_scheme(s, r).spotcheck.sample_size == 0:
+            return []  # the scheme has no spot-check: the next stage needs no draw
         return ["未抽取核查单位"]
     if r.stage == "spotcheck_drawn":
         from .spotcheck import missing_verified
@@ -431,6 +433,9 @@ def advance(db: Database, actor: Actor, round_id: int, to_stage: str | None = No
                 f"只能逐级推进：“{r.name}”当前阶段为“{stage_label(r.stage)}”，下一阶段是“{stage_label(nxt) if nxt else '无'}”，"
                 f"不能直接进入“{stage_label(to_stage)}”。"
             )
+        if nxt == "spotcheck_drawn" and round_scheme(s, r).spotcheck.sample_size == 0:
+            set_stage(s, actor.username, r, nxt, {"by": "advance", "spotcheck": "none in scheme"})
+            return nxt
         if nxt == "spotcheck_drawn":
             raise Conflict(
                 "进入“已抽取核查单位”阶段需要进行随机抽取：请在“抽查核查”中抽取（或 assess spotcheck draw），抽取后自动进入该阶段。"

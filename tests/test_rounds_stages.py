@@ -252,3 +252,18 @@ def test_correction_round_links_a_published_round(db, actors):
         "draft",
         len(UNITS),
     )
+
+
+def test_scheme_without_spotcheck_advances_without_a_draw(db, actors):
+    from .rounds_helpers import SCHEME
+
+    add_units(db, actors)
+    vid = store_scheme(db, {**SCHEME, "code": "no-spot", "spotcheck": {"sample_size": 0}})
+    rid = rounds.create_round(db, actors["admin"], "无抽查", "2026", vid)
+    rounds.advance(db, actors["admin"], rid)
+    fill_and_submit(db, actors, rid)
+    rounds.advance(db, actors["admin"], rid)
+    assert rounds.blockers(db, rid) == []
+    assert rounds.advance(db, actors["admin"], rid) == "spotcheck_drawn"
+    assert rounds.blockers(db, rid) == []
+    assert rounds.advance(db, actors["admin"], rid) == "spotcheck_done"
