@@ -257,3 +257,44 @@ async def test_refusals_are_messages_and_a_clerk_cannot_load(sqlite_db, tmp_path
         await settle(pilot)
         assert "无权限：载入考核方案需要管理员角色。" in _notes(app) and app.screen is editor
     assert [v.version for v in list_versions(sqlite_db, "zwgk")] == [1]
+
+
+async def test_rename_method_and_parent_dialogs(sqlite_db):
+    actors = make_users(sqlite_db)
+    load_scheme(sqlite_db, actors["admin"], "cwgk_qlss_2014")
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_editor(pilot)
+        editor = app.screen
+        await _go_to(pilot, "CW4")
+        # r: rename (the old name is selected, typing replaces it).
+        await pilot.press("r")
+        await settle(pilot)
+        await type_text(pilot, "惠农资金公开")
+        await pilot.press("enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert editor.draft.indicator("CW4").name == "惠农资金公开"
+        # t: the method, by its Chinese name; the live check names the consequence first.
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.screen.values()["method"] == "得分"
+        await type_text(pilot, "一票否决")
+        await settle(pilot)
+        # CW: 10 + 8 + 8 + 7 = 33; as a veto CW4 has no points: 26.
+        assert "指标 CW 的 max 为 33，但子项满分之和为 26" in app.screen.live_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert editor.draft.indicator("CW4").method == "points"
+        # p: move CW4 under JW; both groups' budgets now disagree with their children.
+        await pilot.press("p")
+        await settle(pilot)
+        await type_text(pilot, "JW")
+        await pilot.press("enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert editor.draft.parent_of("CW4") == "JW" and editor._cursor_code() == "CW4"
+        assert {p.indicator for p in editor.check.problems} == {"CW", "JW"}
+        await pilot.press("z")
+        await settle(pilot)
+        assert editor.draft.parent_of("CW4") == "CW" and editor.check.ok
