@@ -4,6 +4,8 @@ ballot order, attendance (应到/实到) per session and per voter group, and fo
 
 The form comes from the round's scheme (``FormDef``). Targets are fixed once any ballot of the
 session has been keyed or imported: every ballot's marks are one character per target position.
+A reviewer certifies the session (``certify_session``) once every batch is certified or void and
+the quorum is met; it then takes no more batches. Reading sessions: ``assess.appraisal_info``.
 """
 
 from __future__ import annotations
@@ -26,75 +28,6 @@ if TYPE_CHECKING:
 KINDS = {"unit": "民主评议", "cadre": "勤廉双述"}
 MAX_TARGETS = 512  # the width of the marks column
 MAX_OPTIONS = 9  # keys 1–9
-
-
-@dataclass
-class TargetRow:
-    position: int
-    code: str
-    name: str
-    unit_id: int | None
-    cadre_id: int | None
-    detail: str = ""  # unit category, or the cadre's unit and position
-
-
-@dataclass
-class GroupRow:
-    code: str
-    name: str
-    weight: float
-    expected: int
-
-
-@dataclass
-class SessionRow:
-    id: int
-    round_id: int
-    round_name: str
-    kind: str
-    form_code: str
-    name: str
-    held_on: date | None
-    expected: int
-    present: int
-    targets: int
-    batches: int
-    certified: int
-    status: str
-
-    @property
-    def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
-
-
-@dataclass
-class SessionInfo:
-    id: int
-    round_id: int
-    round_name: str
-    round_stage: str
-    kind: str
-    name: str
-    held_on: date | None
-    expected: int
-    present: int
-    status: str
-    notes: str | None
-    form: FormDef
-    targets: list[TargetRow] = field(default_factory=list)
-    groups: list[GroupRow] = field(default_factory=list)
-
-    @property
-    def option_labels(self) -> list[str]:
-        return [o.label for o in self.form.options]
-
-    def quorum_ok(self) -> bool:
-        return self.expected > 0 and self.present > self.form.quorum * self.expected
-
-    def quorum_text(self) -> str:
-        need = self.form.quorum * self.expected
-        verdict = "达到" if self.quorum_ok() else "未达到"
-        return f"应到 {self.expected} 人，实到 {self.present} 人，须超过 {need:g} 人：{verdict}法定人数"
 
 
 @dataclass
@@ -326,8 +259,7 @@ def set_targets(db: Database, actor: Actor, session_id: int, codes: list[str]) -
 
     authorize(actor, "appraisal.session")
     with db.write() as s:
-        sess = get_session(s, session_id)
-        ensure_round_writable(s, sess.round_id)
+        sess = ensure_session_open(s, session_id)
         if _session_has_entries(s, session_id):
             raise Conflict("本会议已有选票录入或导入，评议对象（票面顺序）不能再改。")
         targets = _resolve_targets(s, sess.round_id, sess.kind, codes)
@@ -366,8 +298,7 @@ def set_attendance(
 
     authorize(actor, "appraisal.session")
     with db.write() as s:
-        sess = get_session(s, session_id)
-        ensure_round_writable(s, sess.round_id)
+        sess = ensure_session_open(s, session_id)
         changes: dict[str, object] = {}
         if groups:
             rows = {
@@ -398,130 +329,6 @@ def set_attendance(
             return
         s.add(sess)
         audit.append(s, actor.username, "appraisal.attendance", {"session": session_id, **changes})
-
-
-def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]:
-    from sqlalchemy import case, func
-    from sqlmodel import select
-
-    from .models import AppraisalSession, AppraisalTarget, BallotBatch, Round
-
-    n_targets = (
-        select(func.count())
-        .select_from(AppraisalTarget)
-        .where(AppraisalTarget.session_id == AppraisalSession.id)
-        .scalar_subquery()
-    )
-    n_batches = (
-        select(func.count())
-        .select_from(BallotBatch)
-        .where(BallotBatch.session_id == AppraisalSession.id)
-        .scalar_subquery()
-    )
-    n_cert = (
-        select(func.coalesce(func.sum(case((BallotBatch.status == "certified", 1), else_=0)), 0))
-        .where(BallotBatch.session_id == AppraisalSession.id)
-        .scalar_subquery()
-    )
-    q = select(AppraisalSession, Round.name, n_targets, n_batches, n_cert).join(
-        Round, Round.id == AppraisalSession.round_id
-    )
-    if round_id is not None:
-        q = q.where(AppraisalSession.round_id == round_id)
-    q = q.order_by(AppraisalSession.round_id.desc(), AppraisalSession.id)
-    with db.read() as s:
-        return [
-            SessionRow(
-                a.id,
-                a.round_id,
-                rname,
-                a.kind,
-                a.form_code,
-                a.name,
-                a.held_on,
-                a.expected,
-                a.present,
-                nt,
-                nb,
-                int(nc or 0),
-                a.status,
-            )
-            for a, rname, nt, nb, nc in s.exec(q).all()
-        ]
-
-
-def load_targets(session: Session, session_id: int) -> list[TargetRow]:
-    from sqlmodel import select
-
-    from .models import AppraisalTarget, Cadre, Unit
-
-    rows = session.exec(
-        select(AppraisalTarget, Unit, Cadre)
-        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
-        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
-        .where(AppraisalTarget.session_id == session_id)
-        .order_by(AppraisalTarget.position)
-    ).all()
-    out = []
-    cadre_units = {}
-    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
-    if cadre_unit_ids:
-        cadre_units = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
-    for t, u, c in rows:
-        if u is not None:
-            out.append(TargetRow(t.position, u.code, u.name, u.id, None, u.category))
-        else:
-            out.append(
-                TargetRow(
-                    t.position,
-                    c.code,
-                    c.name,
-                    c.unit_id,
-                    c.id,
-                    f"{cadre_units.get(c.unit_id, '')} {c.position}",
-                )
-            )
-    return out
-
-
-def load_groups(session: Session, session_id: int) -> list[GroupRow]:
-    from sqlmodel import select
-
-    from .models import SessionVoterGroup
-
-    rows = session.exec(
-        select(SessionVoterGroup)
-        .where(SessionVoterGroup.session_id == session_id)
-        .order_by(SessionVoterGroup.id)
-    ).all()
-    return [GroupRow(g.code, g.name, g.weight, g.expected) for g in rows]
-
-
-def session_info(db: Database, session_id: int) -> SessionInfo:
-    with db.read() as s:
-        return _session_info(s, session_id)
-
-
-def _session_info(s: Session, session_id: int) -> SessionInfo:
-    sess = get_session(s, session_id)
-    rnd = get_round(s, sess.round_id)
-    form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
-    return SessionInfo(
-        sess.id,
-        rnd.id,
-        rnd.name,
-        rnd.stage,
-        sess.kind,
-        sess.name,
-        sess.held_on,
-        sess.expected,
-        sess.present,
-        sess.status,
-        sess.notes,
-        form,
-        load_targets(s, session_id),
-        load_groups(s, session_id),
-    )
 
 
 # -- 述职述廉 and 询问质询 ----------------------------------------------------------------------------
@@ -643,6 +450,8 @@ def statements(db: Database, session_id: int) -> list[StatementRow]:
 
     with db.read() as s:
         get_session(s, session_id)
+        from .appraisal_info import load_targets
+
         targets = [t for t in load_targets(s, session_id) if t.cadre_id is not None]
         summ = dict(
             s.exec(
@@ -710,7 +519,9 @@ def _session_problems(s: Session, sess) -> list[str]:
         out.append(f"{sess.name}：没有已核定的选票批次")
     form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
     if not (sess.expected > 0 and sess.present > form.quorum * sess.expected):
-        out.append(f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）")
+        out.append(
+            f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）"
+        )
     return out
 
 
@@ -719,7 +530,7 @@ def ensure_session_open(s: Session, session_id: int):
     sess = get_session(s, session_id)
     ensure_round_writable(s, sess.round_id)
     if sess.status == "certified":
-        raise Conflict(f"{sess.name}已核定评议结果，不能再增加或修改选票批次。")
+        raise Conflict(f"{sess.name}已核定评议结果，不能再增加选票批次或修改会议记录。")
     return sess
 
 
@@ -739,18 +550,3 @@ def certify_session(db: Database, actor: Actor, session_id: int) -> None:
         sess.status = "certified"
         s.add(sess)
         audit.append(s, actor.username, "appraisal.certify", {"session_id": sess.id, "name": sess.name})
-
-
-def round_choices(db: Database) -> list[tuple[int, str, str]]:
-    """(id, name, stage) of the rounds that are not published, newest first: where a session can go."""
-    from sqlmodel import select
-
-    from .models import Round
-
-    with db.read() as s:
-        rows = s.exec(
-            select(Round.id, Round.name, Round.stage)
-            .where(Round.stage != "published")
-            .order_by(Round.id.desc())
-        ).all()
-    return [(i, n, st) for i, n, st in rows]

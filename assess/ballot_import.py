@@ -54,7 +54,8 @@ class ImportResult:
 def _session_context(s: Session, session_id: int):
     from sqlmodel import select
 
-    from .appraisal import _session_info, ensure_session_open
+    from .appraisal import ensure_session_open
+    from .appraisal_info import _session_info
     from .models import BallotBatch
 
     ensure_session_open(s, session_id)
@@ -67,7 +68,7 @@ def _session_context(s: Session, session_id: int):
 
 def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
     """Import per-ballot marks into new batches of a session (see the module docstring)."""
-    from .ballots import MarkRules, normalise
+    from .ballot_marks import MarkRules, normalise
 
     authorize(actor, "ballot.import")
     table = read_table(path, BALLOT_COLUMNS)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import audit
-from .ballots import MarkRules, PassRow, _batch, _writable_batch, is_explicit_void, session_rules
+from .ballot_marks import MarkRules, is_explicit_void, session_rules
+from .ballots import PassRow, _batch, _writable_batch
 from .errors import Conflict, NotFound, PermissionDenied
 from .roles import Actor, authorize
 
@@ -286,7 +287,8 @@ def _reconcile(b, statuses: list[str] | None, tally_max: int = 0) -> Reconciliat
 def compare(db: Database, batch_id: int) -> Comparison:
     """Every mismatch between the two passes of a batch (both must be finished), with the
     resolutions recorded so far and the reconciliation of the agreed ballots."""
-    from .appraisal import load_targets, session_form
+    from .appraisal import session_form
+    from .appraisal_info import load_targets
     from .ballots import get_batch
 
     with db.read() as s:

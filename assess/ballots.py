@@ -6,11 +6,7 @@ returned. Each of two different clerks keys the whole batch in an entry pass of 
 durable transaction. A pass is audited when it is opened and closed (with counts and a digest of
 its content); single ballots are never audited, so no record ties a ballot's marks to a time.
 
-Marks are one character per target position: ``0`` no mark, ``1``–``9`` the option, ``X`` a mark
-voided because the voter marked more than one option for that target. The ballot's status is
-derived: no mark at all → ``blank``; more ``limited_option`` marks than ``max_limited`` → ``void``
-(the whole ballot); otherwise ``valid``. A clerk may also store a ballot as void (defaced,
-unreadable) or blank with one key.
+What a ballot may contain and how its status is derived: ``assess.ballot_marks``.
 """
 
 from __future__ import annotations
@@ -20,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import audit
+from .ballot_marks import MarkRules, _cached_rules, normalise
 from .errors import Conflict, FrozenError, NotFound, PermissionDenied
 from .guards import ensure_round_writable
 from .roles import Actor, authorize
@@ -27,66 +24,13 @@ from .roles import Actor, authorize
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from .appraisal import TargetRow
+    from .appraisal_info import TargetRow
     from .db import Database
-    from .schemes.definition import FormDef
 
 STATUS_LABELS = {"valid": "有效", "void": "废票", "blank": "空白"}
 SOURCE_LABELS = {"paper": "纸质录入", "import": "导入选票", "tally": "导入汇总"}
 BATCH_STATUS_LABELS = {"open": "录入中", "certified": "已核定", "void": "已作废"}
 MAX_BALLOT_NO = 1_000_000
-
-
-# -- marks ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MarkRules:
-    """What a ballot of a session may contain."""
-
-    n_targets: int
-    n_options: int
-    limited: int | None = None  # option index a ballot may mark at most max_limited times
-    max_limited: int | None = None
-
-    @classmethod
-    def from_form(cls, form: FormDef, n_targets: int) -> MarkRules:
-        limited = None
-        if form.limited_option and form.max_limited is not None:
-            limited = form.option_index(form.limited_option)
-        return cls(n_targets, len(form.options), limited, form.max_limited if limited else None)
-
-    @property
-    def allowed(self) -> str:
-        return "0" + "".join(str(i) for i in range(1, self.n_options + 1)) + "X"
-
-
-def normalise(rules: MarkRules, marks: str, kind: str = "marks") -> tuple[str, str]:
-    """(status, marks) of a keyed ballot. ``kind`` is ``marks``, or ``void``/``blank`` when the
-    clerk pressed the one key for a void or blank ballot (its marks are then all ``0``)."""
-    n = rules.n_targets
-    if kind in ("void", "blank"):
-        return kind, "0" * n
-    if kind != "marks":
-        raise Conflict(f"选票类型“{kind}”无效。")
-    marks = (marks or "").upper()
-    if len(marks) != n:
-        raise Conflict(f"选票应有 {n} 项标记，收到 {len(marks)} 项。")
-    bad = sorted({c for c in marks if c not in rules.allowed})
-    if bad:
-        raise Conflict(
-            f"标记“{''.join(bad)}”无效：只能是 0（未标记）、1–{rules.n_options}（选项）或 X（该项多选作废）。"
-        )
-    if marks.count("0") == n:
-        return "blank", marks
-    if rules.limited is not None and marks.count(str(rules.limited)) > (rules.max_limited or 0):
-        return "void", marks
-    return "valid", marks
-
-
-def is_explicit_void(status: str, marks: str) -> bool:
-    """A ballot the clerk voided as a whole (no marks kept), as opposed to one void by its marks."""
-    return status == "void" and marks.count("0") == len(marks)
 
 
 # -- rows returned to callers -----------------------------------------------------------------------
@@ -178,10 +122,12 @@ class EntryContext:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _batch(s: Session, batch_id: int):
+def _batch(s: Session, batch_id: int, lock: bool = False):
+    """The batch row; ``lock`` takes a row lock on PostgreSQL (SQLite's IMMEDIATE transaction
+    already serialises writers) so that concurrent passes, resolutions and certification queue."""
     from .models import BallotBatch
 
-    b = s.get(BallotBatch, batch_id)
+    b = s.get(BallotBatch, batch_id, with_for_update=lock)
     if b is None:
         raise NotFound(f"选票批次 #{batch_id} 不存在。")
     return b
@@ -190,7 +136,7 @@ def _batch(s: Session, batch_id: int):
 def _writable_batch(s: Session, batch_id: int):
     from .appraisal import get_session
 
-    b = _batch(s, batch_id)
+    b = _batch(s, batch_id, lock=True)
     sess = get_session(s, b.session_id)
     ensure_round_writable(s, sess.round_id)
     if b.status == "certified":
@@ -198,37 +144,6 @@ def _writable_batch(s: Session, batch_id: int):
     if b.status == "void":
         raise FrozenError(f"选票批次“{b.label}”已作废，不能再修改。")
     return b, sess
-
-
-def session_rules(s: Session, session_id: int) -> MarkRules:
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from .appraisal import session_form
-    from .models import AppraisalTarget
-
-    n = s.exec(
-        select(func.count()).select_from(AppraisalTarget).where(AppraisalTarget.session_id == session_id)
-    ).one()
-    return MarkRules.from_form(session_form(s, session_id), n)
-
-
-_RULES_CACHE: dict[tuple, MarkRules] = {}
-
-
-def _cached_rules(
-    s: Session, session_id: int, scheme_version_id: int, form_code: str, n_targets: int
-) -> MarkRules:
-    """Rules of a session for the per-ballot fast path. Scheme versions never change, and a
-    session's targets are fixed once a ballot exists, so the key fully determines the rules."""
-    key = (str(s.get_bind().url), session_id, scheme_version_id, form_code, n_targets)
-    rules = _RULES_CACHE.get(key)
-    if rules is None:
-        rules = session_rules(s, session_id)
-        if len(_RULES_CACHE) > 256:
-            _RULES_CACHE.clear()
-        _RULES_CACHE[key] = rules
-    return rules
 
 
 def _counts_from_rows(rows) -> PassCounts:
@@ -461,7 +376,8 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
 def _context(s: Session, p, b, sess) -> EntryContext:
     from sqlalchemy import select
 
-    from .appraisal import load_groups, load_targets, session_form
+    from .appraisal import session_form
+    from .appraisal_info import load_groups, load_targets
     from .models import PassBallot
 
     form = session_form(s, sess.id)
@@ -513,7 +429,10 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int):
     runs once per stored ballot and must stay cheap)."""
     from sqlalchemy import text
 
-    row = s.connection().execute(text(_PASS_CHECK_SQL), {"pass_id": pass_id}).first()
+    sql = _PASS_CHECK_SQL
+    if s.get_bind().dialect.name == "postgresql":
+        sql += " FOR UPDATE OF ep"  # a pass takes one write at a time (closing it waits for a store)
+    row = s.connection().execute(text(sql), {"pass_id": pass_id}).first()
     if row is None:
         raise NotFound(f"录入遍次 #{pass_id} 不存在。")
     clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n = row

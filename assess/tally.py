@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlmodel import Session
 
-    from .appraisal import SessionInfo
+    from .appraisal_info import SessionInfo
     from .db import Database
 
 
@@ -150,7 +150,7 @@ def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def session_tally(db: Database, session_id: int) -> SessionTally:
     """The tally of a session from its certified batches (see the module docstring)."""
-    from .appraisal import _session_info
+    from .appraisal_info import _session_info
 
     with db.read() as s:
         info = _session_info(s, session_id)
@@ -349,7 +349,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
     from sqlmodel import select
 
-    from .appraisal import _session_info
+    from .appraisal_info import _session_info
     from .guards import get_round
     from .models import AppraisalSession, AppraisalTarget, CadreResult, Round
     from .schemes.definition import CadreRules
@@ -442,7 +442,7 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
     import pandas as pd
     from sqlalchemy import select
 
-    from .appraisal import _session_info
+    from .appraisal_info import _session_info
     from .models import BallotBatch, TallyCount
 
     with db.read() as s:

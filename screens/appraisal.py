@@ -47,7 +47,7 @@ class AppraisalScreen(AssessScreen):
         yield SystemCommand("评议：计票结果", "查看所选会议的计票结果", self.action_tally)
 
     def action_refresh(self) -> None:
-        from assess.appraisal import list_sessions
+        from assess.appraisal_info import list_sessions
 
         self.run_core(list_sessions, self.db, on_done=self._show)
 
@@ -98,7 +98,7 @@ class AppraisalScreen(AssessScreen):
             self.app.push_screen(TallyScreen(row.id))
 
     def action_add(self) -> None:
-        from assess.appraisal import round_choices
+        from assess.appraisal_info import round_choices
 
         self.run_core(round_choices, self.db, on_done=self._add_dialog)
 

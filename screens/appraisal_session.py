@@ -34,6 +34,7 @@ class SessionScreen(AssessScreen):
         Binding("i", "import_ballots", "导入选票", show=False),
         Binding("m", "import_tallies", "导入汇总", show=False),
         Binding("t", "tally", "计票"),
+        Binding("z", "certify_session", "核定会议", show=False),
         Binding("s", "statement", "述职述廉", show=False),
         Binding("q", "question", "询问质询", show=False),
         Binding("escape", "leave", "返回"),
@@ -69,12 +70,17 @@ class SessionScreen(AssessScreen):
             "评议：导入计票汇总", "voter_group,target_code,choice,count", self.action_import_tallies
         )
         yield SystemCommand("评议：作废批次", "如收回多于发出", self.action_void)
+        yield SystemCommand(
+            "评议：核定评议结果（z）",
+            "各批次已核定或作废、达到法定人数后核定会议",
+            self.action_certify_session,
+        )
         yield SystemCommand("评议：述职述廉摘要", "勤廉双述会议", self.action_statement)
         yield SystemCommand("评议：询问质询", "勤廉双述会议", self.action_question)
 
     # -- data ---------------------------------------------------------------------------------------
     def refresh_all(self) -> None:
-        from assess.appraisal import session_info
+        from assess.appraisal_info import session_info
         from assess.ballots import list_batches
 
         def load(db, sid):
@@ -90,7 +96,7 @@ class SessionScreen(AssessScreen):
         self.query_one("#session-info", Static).update(
             plain(
                 f"{info.name} · {kind} · {info.form.name}（{info.form.code}） · 对象 {len(info.targets)} 个 · {info.round_name}\n"
-                f"{info.quorum_text()} · 类别：{groups}"
+                f"{'已核定评议结果' if info.status == 'certified' else '进行中'} · {info.quorum_text()} · 类别：{groups}"
             )
         )
         table = self.query_one("#batches", DataTable)
@@ -217,6 +223,25 @@ class SessionScreen(AssessScreen):
 
         self.app.push_screen(
             ConfirmDialog(f"核定批次 {row.label}？核定后选票与计票永久不可更改。"), confirmed
+        )
+
+    def action_certify_session(self) -> None:
+        from assess.appraisal import certify_session
+
+        if self.info is None:
+            return
+        name = self.info.name
+
+        def certified(_r) -> None:
+            self.show_info(f"已核定评议结果：{name}")
+            self.refresh_all()
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_core(certify_session, self.db, self.actor, self.session_id, on_done=certified)
+
+        self.app.push_screen(
+            ConfirmDialog(f"核定“{name}”的评议结果？之后本会议不再接受新的选票批次。"), confirmed
         )
 
     def action_void(self) -> None:

@@ -163,6 +163,13 @@ def test_keyed_batch_compare_resolve_void(db, actors, cli):
         )[1]
     )["batch"]
     assert cli("batch", "void", "--batch", str(bid2), "--reason", "收回多于发出", user="reviewer")[0] == 0
+    rc, _out, err = cli("appraisal", "certify", "--session", str(sid), user="reviewer")
+    assert rc == 1 and "法定人数" in err  # 4 present of 10
+    assert cli("appraisal", "attendance", "--session", str(sid), "--present", "6", user="clerk")[0] == 0
+    rc, out, err = cli("appraisal", "certify", "--session", str(sid), user="reviewer")
+    assert rc == 0 and "已核定评议会议" in out, err
+    rc, out, _ = cli("appraisal", "list", "--format", "json")
+    assert json.loads(out)[0]["certified"] == 1
 
 
 def test_cadre_statements_and_tally_import(db, actors, cli, tmp_path):

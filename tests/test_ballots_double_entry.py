@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from assess import appraisal, ballot_review, ballots, tally
+from assess import appraisal, ballot_marks, ballot_review, ballots, tally
 from assess.errors import Conflict, FrozenError, PermissionDenied
 
 from .ballot_helpers import certified_batch, key_pass, make_round, make_units
@@ -25,18 +25,21 @@ def session(db, actors):
 
 def test_marks_normalisation_rules(db, actors, session):
     with db.read() as s:
-        rules = ballots.session_rules(s, session)
+        rules = ballot_marks.session_rules(s, session)
     assert rules.n_targets == 4 and rules.n_options == 4 and rules.limited == 1 and rules.max_limited == 2
-    assert ballots.normalise(rules, "1234") == ("valid", "1234")
-    assert ballots.normalise(rules, "0000") == ("blank", "0000")
-    assert ballots.normalise(rules, "x000") == ("valid", "X000")  # only a voided mark: still a valid ballot
-    assert ballots.normalise(rules, "1110") == ("void", "1110")  # three 满意 > max 2: void as a whole
-    assert ballots.normalise(rules, "1234", "void") == ("void", "0000")
-    assert ballots.normalise(rules, "", "blank") == ("blank", "0000")
+    assert ballot_marks.normalise(rules, "1234") == ("valid", "1234")
+    assert ballot_marks.normalise(rules, "0000") == ("blank", "0000")
+    assert ballot_marks.normalise(rules, "x000") == (
+        "valid",
+        "X000",
+    )  # only a voided mark: still a valid ballot
+    assert ballot_marks.normalise(rules, "1110") == ("void", "1110")  # three 满意 > max 2: void as a whole
+    assert ballot_marks.normalise(rules, "1234", "void") == ("void", "0000")
+    assert ballot_marks.normalise(rules, "", "blank") == ("blank", "0000")
     with pytest.raises(Conflict, match="4 项"):
-        ballots.normalise(rules, "123")
+        ballot_marks.normalise(rules, "123")
     with pytest.raises(Conflict, match="无效"):
-        ballots.normalise(rules, "1235")
+        ballot_marks.normalise(rules, "1235")
 
 
 def test_same_clerk_refused_for_second_pass(db, actors, session):

@@ -73,6 +73,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--group", action="append", metavar="代码=人数")
     add_common(q)
     q.set_defaults(func=cmd_appraisal_attendance)
+    q = ap.add_parser("certify", help="核定评议结果：各批次已核定或作废、达到法定人数后由审核员核定会议")
+    q.add_argument("--session", type=int, required=True)
+    add_common(q)
+    q.set_defaults(func=cmd_appraisal_certify)
     q = ap.add_parser("statement", help="勤廉双述：记录述职述廉摘要、询问质询；只给 --session 时列出")
     q.add_argument("--session", type=int, required=True)
     q.add_argument("--cadre", help="干部编码")
@@ -176,7 +180,7 @@ def cmd_appraisal_create(args) -> int:
 
 
 def cmd_appraisal_list(args) -> int:
-    from ..appraisal import list_sessions
+    from ..appraisal_info import list_sessions
 
     rows = [{**asdict(r), "kind_label": r.kind_label} for r in list_sessions(open_db(args), args.round)]
     emit(
@@ -201,7 +205,8 @@ def cmd_appraisal_list(args) -> int:
 
 
 def cmd_appraisal_targets(args) -> int:
-    from ..appraisal import session_info, set_targets
+    from ..appraisal import set_targets
+    from ..appraisal_info import session_info
 
     db = open_db(args)
     if args.codes is not None:
@@ -214,7 +219,8 @@ def cmd_appraisal_targets(args) -> int:
 
 
 def cmd_appraisal_attendance(args) -> int:
-    from ..appraisal import session_info, set_attendance
+    from ..appraisal import set_attendance
+    from ..appraisal_info import session_info
 
     db = open_db(args)
     set_attendance(
@@ -229,6 +235,15 @@ def cmd_appraisal_attendance(args) -> int:
     emit_message(
         args, info.quorum_text(), expected=info.expected, present=info.present, quorum_ok=info.quorum_ok()
     )
+    return 0
+
+
+def cmd_appraisal_certify(args) -> int:
+    from ..appraisal import certify_session
+
+    db = open_db(args)
+    certify_session(db, acting_user(args, db), args.session)
+    emit_message(args, f"已核定评议会议 #{args.session} 的评议结果", session=args.session)
     return 0
 
 

@@ -1,0 +1,225 @@
+"""Reading appraisal sessions: the list of sessions, a session's targets in ballot order, its voter
+groups, its form and attendance (``SessionInfo``), and the rounds a session can be created in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .appraisal import KINDS, _form_for, get_session
+from .guards import get_round
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from .db import Database
+    from .schemes.definition import FormDef
+
+
+@dataclass
+class TargetRow:
+    position: int
+    code: str
+    name: str
+    unit_id: int | None
+    cadre_id: int | None
+    detail: str = ""  # unit category, or the cadre's unit and position
+
+
+@dataclass
+class GroupRow:
+    code: str
+    name: str
+    weight: float
+    expected: int
+
+
+@dataclass
+class SessionRow:
+    id: int
+    round_id: int
+    round_name: str
+    kind: str
+    form_code: str
+    name: str
+    held_on: date | None
+    expected: int
+    present: int
+    targets: int
+    batches: int
+    certified: int
+    status: str
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+
+@dataclass
+class SessionInfo:
+    id: int
+    round_id: int
+    round_name: str
+    round_stage: str
+    kind: str
+    name: str
+    held_on: date | None
+    expected: int
+    present: int
+    status: str
+    notes: str | None
+    form: FormDef
+    targets: list[TargetRow] = field(default_factory=list)
+    groups: list[GroupRow] = field(default_factory=list)
+
+    @property
+    def option_labels(self) -> list[str]:
+        return [o.label for o in self.form.options]
+
+    def quorum_ok(self) -> bool:
+        return self.expected > 0 and self.present > self.form.quorum * self.expected
+
+    def quorum_text(self) -> str:
+        need = self.form.quorum * self.expected
+        verdict = "达到" if self.quorum_ok() else "未达到"
+        return f"应到 {self.expected} 人，实到 {self.present} 人，须超过 {need:g} 人：{verdict}法定人数"
+
+
+def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]:
+    from sqlalchemy import case, func
+    from sqlmodel import select
+
+    from .models import AppraisalSession, AppraisalTarget, BallotBatch, Round
+
+    n_targets = (
+        select(func.count())
+        .select_from(AppraisalTarget)
+        .where(AppraisalTarget.session_id == AppraisalSession.id)
+        .scalar_subquery()
+    )
+    n_batches = (
+        select(func.count())
+        .select_from(BallotBatch)
+        .where(BallotBatch.session_id == AppraisalSession.id)
+        .scalar_subquery()
+    )
+    n_cert = (
+        select(func.coalesce(func.sum(case((BallotBatch.status == "certified", 1), else_=0)), 0))
+        .where(BallotBatch.session_id == AppraisalSession.id)
+        .scalar_subquery()
+    )
+    q = select(AppraisalSession, Round.name, n_targets, n_batches, n_cert).join(
+        Round, Round.id == AppraisalSession.round_id
+    )
+    if round_id is not None:
+        q = q.where(AppraisalSession.round_id == round_id)
+    q = q.order_by(AppraisalSession.round_id.desc(), AppraisalSession.id)
+    with db.read() as s:
+        return [
+            SessionRow(
+                a.id,
+                a.round_id,
+                rname,
+                a.kind,
+                a.form_code,
+                a.name,
+                a.held_on,
+                a.expected,
+                a.present,
+                nt,
+                nb,
+                int(nc or 0),
+                a.status,
+            )
+            for a, rname, nt, nb, nc in s.exec(q).all()
+        ]
+
+
+def load_targets(session: Session, session_id: int) -> list[TargetRow]:
+    from sqlmodel import select
+
+    from .models import AppraisalTarget, Cadre, Unit
+
+    rows = session.exec(
+        select(AppraisalTarget, Unit, Cadre)
+        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
+        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
+        .where(AppraisalTarget.session_id == session_id)
+        .order_by(AppraisalTarget.position)
+    ).all()
+    out = []
+    cadre_units = {}
+    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
+    if cadre_unit_ids:
+        cadre_units = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
+    for t, u, c in rows:
+        if u is not None:
+            out.append(TargetRow(t.position, u.code, u.name, u.id, None, u.category))
+        else:
+            out.append(
+                TargetRow(
+                    t.position,
+                    c.code,
+                    c.name,
+                    c.unit_id,
+                    c.id,
+                    f"{cadre_units.get(c.unit_id, '')} {c.position}",
+                )
+            )
+    return out
+
+
+def load_groups(session: Session, session_id: int) -> list[GroupRow]:
+    from sqlmodel import select
+
+    from .models import SessionVoterGroup
+
+    rows = session.exec(
+        select(SessionVoterGroup)
+        .where(SessionVoterGroup.session_id == session_id)
+        .order_by(SessionVoterGroup.id)
+    ).all()
+    return [GroupRow(g.code, g.name, g.weight, g.expected) for g in rows]
+
+
+def session_info(db: Database, session_id: int) -> SessionInfo:
+    with db.read() as s:
+        return _session_info(s, session_id)
+
+
+def _session_info(s: Session, session_id: int) -> SessionInfo:
+    sess = get_session(s, session_id)
+    rnd = get_round(s, sess.round_id)
+    form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
+    return SessionInfo(
+        sess.id,
+        rnd.id,
+        rnd.name,
+        rnd.stage,
+        sess.kind,
+        sess.name,
+        sess.held_on,
+        sess.expected,
+        sess.present,
+        sess.status,
+        sess.notes,
+        form,
+        load_targets(s, session_id),
+        load_groups(s, session_id),
+    )
+
+
+def round_choices(db: Database) -> list[tuple[int, str, str]]:
+    """(id, name, stage) of the rounds that are not published, newest first: where a session can go."""
+    from sqlmodel import select
+
+    from .models import Round
+
+    with db.read() as s:
+        rows = s.exec(
+            select(Round.id, Round.name, Round.stage)
+            .where(Round.stage != "published")
+            .order_by(Round.id.desc())
+        ).all()
+    return [(i, n, st) for i, n, st in rows]
