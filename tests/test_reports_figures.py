@@ -140,3 +140,33 @@ def test_plan_charts_covers_the_round(data):
         "unit:G04",
     ]
     assert len(set(keys)) == len(keys) and all("/" not in k for k in keys)
+
+
+def test_trend_figure_highlights_first_and_last_in_a_large_category():
+    import pandas as pd
+
+    # 10 units over 2 rounds; in round 2 unit k ranks k (1..10). Colour goes to ranks 1–3 and 8–10, the other four
+    # share one grey trace per panel (lines separated by gaps).
+    rows = []
+    for rid, period in ((1, "2026-Q1"), (2, "2026-Q2")):
+        for k in range(1, 11):
+            rank = k if rid == 2 else 11 - k
+            rows.append(
+                {
+                    "round_id": rid,
+                    "period": period,
+                    "round_name": period,
+                    "unit_id": k,
+                    "unit_name": f"单位{k}",
+                    "category": "村",
+                    "composite": 100.0 - rank,
+                    "rank": rank,
+                }
+            )
+    fig = figures.trend_figure(pd.DataFrame(rows), "村")
+    assert "彩色为本期前 3 名和后 3 名" in _title(fig)
+    grey = [t for t in fig.data if t.name == "其他单位"]
+    assert len(grey) == 2 and list(grey[0].x).count(None) == 4  # units 4–7, one gap after each
+    coloured = [t.name for t in fig.data if t.showlegend]
+    assert coloured == ["单位1", "单位2", "单位3", "单位8", "单位9", "单位10"]
+    assert len(fig.data) == 2 + 6 * 2

@@ -178,3 +178,12 @@ def test_cli_report(sqlite_db, tmp_path):
     assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1].startswith("错误：未知的导出格式")
     missing = _assess(["report", "--db", sqlite_db.url, "--round", "2030-Q1", "--out", str(out)], env)
     assert missing.returncode == 1 and "没有找到考核轮次“2030-Q1”" in missing.stderr
+
+
+def test_each_chart_is_rendered_once_where_possible():
+    from assess.reports.publication import image_formats
+
+    assert image_formats(["pdf", "html"]) == ["svg"]  # vector charts in the PDF
+    assert image_formats(["pdf", "png"]) == ["png"]  # the PNG files are embedded in the PDF as well
+    assert image_formats(["png", "svg", "pdf"]) == ["png", "svg"]
+    assert image_formats(["html", "xlsx", "notice"]) == []

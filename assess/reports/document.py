@@ -3,7 +3,8 @@
 Two renderings of the same content: ``interactive`` embeds plotly.js once (``include_plotlyjs=True``
 on the first chart, so the file works offline) and draws live charts; the print rendering embeds
 each chart as an SVG image rendered by Chromium and has no script at all, so printing it to PDF is
-deterministic. Every piece of user text is HTML-escaped.
+deterministic (PNG images are embedded instead when only PNG files were asked for, so that each
+chart is rendered once). Every piece of user text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -150,16 +151,17 @@ def _chart_html(chart: Chart, interactive: bool, first: list[bool]) -> str:
             default_width="100%",
         )
         return f'<div class="chart">{div}</div>'
-    svg = chart.images.get("svg")
-    if svg is None:
-        return ""
-    b64 = base64.b64encode(svg).decode("ascii")
-    return f'<div class="chart"><img alt="{_e(chart.title)}" src="data:image/svg+xml;base64,{b64}"></div>'
+    for fmt, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
+        image = chart.images.get(fmt)
+        if image is not None:
+            b64 = base64.b64encode(image).decode("ascii")
+            return f'<div class="chart"><img alt="{_e(chart.title)}" src="data:{mime};base64,{b64}"></div>'
+    return ""
 
 
 def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> str:
     """The whole report. ``interactive``: live plotly charts (plotly.js embedded once); otherwise
-    the charts' SVG images (charts without one are left out)."""
+    the charts' SVG images, or PNG where no SVG was made (charts without an image are left out)."""
     from .notices import report_title
 
     first = [True]

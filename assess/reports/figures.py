@@ -174,8 +174,15 @@ def ranking_figure(
     )
 
 
+TREND_ALL_UNITS = 8  # up to this many units every unit gets its own coloured line
+TREND_HIGHLIGHT = 3  # otherwise the first and last this many of the latest round are coloured
+
+
 def trend_figure(history: pd.DataFrame, category: str, *, precision: int = 2) -> Figure:
-    """Composite (top) and rank (bottom, 1 at the top) of a category's units across rounds.
+    """Composite (top) and rank (bottom, 1 at the top) of a category's units across rounds. Up to
+    ``TREND_ALL_UNITS`` units each get a coloured line; in a larger category every unit is a grey
+    line and the first and last ``TREND_HIGHLIGHT`` of the latest round are coloured (two traces
+    for the grey lines keep the figure quick to render however many units there are).
 
     ``history``: round_id, period, round_name, unit_id, unit_name, category, composite, rank (rows in
     round order)."""
@@ -188,21 +195,74 @@ def trend_figure(history: pd.DataFrame, category: str, *, precision: int = 2) ->
     if len(set(xs)) < len(xs):
         xs = rounds["round_name"].astype(str).tolist()
     xmap = dict(zip(rounds["round_id"], [label(x) for x in xs], strict=True))
+    latest = (
+        df[df["round_id"] == rounds["round_id"].iloc[-1]].sort_values("rank") if len(rounds) else df.iloc[0:0]
+    )
+    order = latest["unit_id"].tolist() + [
+        u for u in df["unit_id"].unique() if u not in set(latest["unit_id"])
+    ]
+    if len(order) <= TREND_ALL_UNITS:
+        coloured, note = order, ""
+    else:
+        coloured = order[:TREND_HIGHLIGHT] + order[-TREND_HIGHLIGHT:]
+        note = f"；彩色为本期前 {TREND_HIGHLIGHT} 名和后 {TREND_HIGHLIGHT} 名"
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, subplot_titles=("综合得分", "名次")
     )
-    for i, (unit_id, part) in enumerate(df.groupby("unit_id", sort=False)):
+    fmt = "." + str(precision) + "f"
+    grey = df[~df["unit_id"].isin(coloured)]
+    if len(grey):
+        xs_g: list = []
+        ys_c: list = []
+        ys_r: list = []
+        names: list = []
+        for _unit_id, part in grey.groupby("unit_id", sort=False):
+            name = label(part["unit_name"].iloc[-1])
+            xs_g += [*part["round_id"].map(xmap), None]
+            ys_c += [*part["composite"], None]
+            ys_r += [*part["rank"], None]
+            names += [name] * len(part) + [""]
+        common = {
+            "x": xs_g,
+            "mode": "lines",
+            "line": {"color": "#bdbdbd", "width": 1},
+            "text": names,
+            "showlegend": False,
+            "connectgaps": False,
+        }
+        fig.add_trace(
+            go.Scatter(
+                y=ys_c,
+                name="其他单位",
+                hovertemplate="%{text}<br>%{x}<br>综合得分 %{y:" + fmt + "}<extra></extra>",
+                **common,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                y=ys_r, name="其他单位", hovertemplate="%{text}<br>%{x}<br>名次 %{y}<extra></extra>", **common
+            ),
+            row=2,
+            col=1,
+        )
+    by_unit = dict(tuple(df.groupby("unit_id", sort=False)))
+    for i, unit_id in enumerate(coloured):
+        part = by_unit[unit_id]
         name = label(part["unit_name"].iloc[-1])
-        color = PALETTE[i % len(PALETTE)] if i < len(PALETTE) else None
-        x = part["round_id"].map(xmap)
-        common = {"x": x, "mode": "lines+markers", "name": name, "legendgroup": str(unit_id)}
-        if color:
-            common["line"] = {"color": color}
+        common = {
+            "x": part["round_id"].map(xmap),
+            "mode": "lines+markers",
+            "name": name,
+            "legendgroup": str(unit_id),
+            "line": {"color": PALETTE[i % len(PALETTE)]},
+        }
         fig.add_trace(
             go.Scatter(
                 y=part["composite"],
                 showlegend=True,
-                hovertemplate=name + "<br>%{x}<br>综合得分 %{y:." + str(precision) + "f}<extra></extra>",
+                hovertemplate=name + "<br>%{x}<br>综合得分 %{y:" + fmt + "}<extra></extra>",
                 **common,
             ),
             row=1,
@@ -227,7 +287,7 @@ def trend_figure(history: pd.DataFrame, category: str, *, precision: int = 2) ->
         row=2,
         col=1,
     )
-    return _layout(fig, f"{category} 综合得分与名次趋势（{len(xmap)} 期）", 620)
+    return _layout(fig, f"{category} 综合得分与名次趋势（{len(xmap)} 期{note}）", 620)
 
 
 def option_shares_figure(shares: pd.DataFrame, title: str, *, options: list[str] | None = None) -> Figure:

@@ -42,7 +42,18 @@ FORMATS: dict[str, str] = {
     "rectification": "整改通知",
 }
 DEFAULT_FORMATS = ("pdf", "html", "xlsx", "png", "notice")
-IMAGE_NEEDS = {"pdf": "svg", "svg": "svg", "png": "png"}
+
+
+def image_formats(formats: Sequence[str]) -> list[str]:
+    """The image formats each chart is rendered in: the PNG/SVG files asked for, and for the PDF
+    the SVG when SVG files are made or no PNG files are, else the PNG (one render per chart where
+    possible: a render costs far more than embedding an image twice)."""
+    needed = [f for f in ("png", "svg") if f in formats]
+    if "pdf" in formats and not needed:
+        needed = ["svg"]
+    return needed
+
+
 MAX_UNIT_PROFILES = 20
 
 Progress = Callable[[int, int, str], None]
@@ -59,7 +70,7 @@ class ReportResult:
     messages: list[str] = field(default_factory=list)
     images: bool = False
     charts: int = 0
-    render_seconds: list[float] = field(default_factory=list)  # per image rendered, in order
+    chart_seconds: list[float] = field(default_factory=list)  # per chart, all its images, in order
     start_seconds: float = 0.0  # Chromium start (0 when it was running already)
     total_seconds: float = 0.0
 
@@ -234,74 +245,108 @@ def _build(
     renderer: ChartRenderer | None,
     notice: NoticeParams | None,
 ) -> None:
+    """Chromium starts in a thread while the charts are drawn, and the HTML, XLSX and CSV are written
+    in another while Chromium renders the images (Python waits on the browser meanwhile)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from . import images as img
+
+    needed = image_formats(formats)
+    wants_browser = bool(needed) or (
+        "pdf" in formats and any(f in formats for f in ("notice", "rectification"))
+    )
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="report")
+    try:
+        r = (renderer or img.shared_renderer()) if wants_browser else None
+        starting = pool.submit(_start_timed, r) if r is not None else None
+        steps.step("绘制图表")
+        charts = plan_charts(data)
+        result.charts = len(charts)
+        writers = {
+            fmt: pool.submit(_write_file, fmt, data, charts, work)
+            for fmt in ("html", "xlsx", "csv")
+            if fmt in formats
+        }
+        others = [f for f in formats if f not in ("png", "svg", *writers)]
+        steps.total = 2 + (1 if r is not None else 0) + len(charts) * len(needed) + len(others) + len(writers)
+        if r is not None:
+            steps.step("启动 Chromium")
+            try:
+                result.start_seconds = starting.result()
+                result.images = True
+            except img.ImagesUnavailable as exc:
+                r = None
+                result.messages.append(str(exc))
+        if r is not None:
+            for chart in charts:
+                t = time.perf_counter()
+                for fmt in needed:
+                    steps.step(f"生成图片 {chart.title}（{fmt.upper()}）")
+                    chart.images[fmt] = r.render(chart.figure, fmt)
+                result.chart_seconds.append(time.perf_counter() - t)
+            for fmt in ("png", "svg"):
+                if fmt in formats:
+                    (work / CHARTS_DIR).mkdir(exist_ok=True)
+                    for chart in charts:
+                        (work / CHARTS_DIR / f"{chart.key}.{fmt}").write_bytes(chart.images[fmt])
+        for fmt in others:
+            steps.step(f"写出{FORMATS[fmt]}")
+            if fmt == "pdf" and r is not None:
+                _write_pdf(r, data, charts, work)
+            elif fmt == "notice":
+                _write_publication_notice(data, work, r, notice, result)
+            elif fmt == "rectification":
+                _write_rectification_notices(db, data, work, r if "pdf" in formats else None, notice, result)
+        for fmt, job in writers.items():
+            steps.step(f"写出{FORMATS[fmt]}")
+            job.result()
+    finally:
+        # Never leave a writer running into a directory that is about to be removed.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+CHARTS_DIR = "图表"
+
+
+def _start_timed(r: ChartRenderer) -> float:
+    """Start Chromium; the seconds it took (0 when it was running already)."""
+    if r.running:
+        return 0.0
+    t = time.perf_counter()
+    r.start()
+    return time.perf_counter() - t
+
+
+def _write_file(fmt: str, data: ReportData, charts: list[Chart], work: Path) -> Path:
     from .notices import report_title
 
-    stem = safe_name(report_title(data.round_name))
-    steps.step("绘制图表")
-    charts = plan_charts(data)
-    result.charts = len(charts)
-    needed = sorted({IMAGE_NEEDS[f] for f in formats if f in IMAGE_NEEDS})
-    wants_pdf_notices = any(f in formats for f in ("notice", "rectification")) and "pdf" in formats
-    files = [f for f in formats if f not in ("png", "svg")]
-    steps.total = 2 + (1 if needed or wants_pdf_notices else 0) + len(charts) * len(needed) + len(files)
-    r = None
-    if needed or wants_pdf_notices:
-        steps.step("启动 Chromium")
-        r = renderer or img.shared_renderer()
-        started = r.running
-        t = time.perf_counter()
-        try:
-            r.start()
-            result.images = True
-            result.start_seconds = 0.0 if started else time.perf_counter() - t
-        except img.ImagesUnavailable as exc:
-            r = None
-            result.messages.append(str(exc))
-    if r is not None:
-        for chart in charts:
-            for fmt in needed:
-                steps.step(f"生成图片 {chart.title}（{fmt.upper()}）")
-                t = time.perf_counter()
-                chart.images[fmt] = r.render(chart.figure, fmt)
-                result.render_seconds.append(time.perf_counter() - t)
-        charts_dir = work / "图表"
-        for fmt in ("png", "svg"):
-            if fmt in formats:
-                charts_dir.mkdir(exist_ok=True)
-                for chart in charts:
-                    (charts_dir / f"{chart.key}.{fmt}").write_bytes(chart.images[fmt])
-    for fmt in files:
-        steps.step(f"写出{FORMATS[fmt]}")
-        if fmt == "html":
-            from .document import report_html
+    if fmt == "html":
+        from .document import report_html
 
-            (work / f"{stem}.html").write_text(report_html(data, charts, interactive=True), encoding="utf-8")
-        elif fmt == "pdf" and r is not None:
-            _write_pdf(r, data, charts, work / f"{stem}.pdf")
-        elif fmt == "xlsx":
-            from .workbook import write_workbook
+        path = work / f"{safe_name(report_title(data.round_name))}.html"
+        path.write_text(report_html(data, charts, interactive=True), encoding="utf-8")
+        return path
+    if fmt == "xlsx":
+        from .workbook import write_workbook
 
-            write_workbook(data, work / f"{stem}.xlsx")
-        elif fmt == "csv":
-            from .workbook import write_ranking_csv
+        return write_workbook(data, work / f"{safe_name(report_title(data.round_name))}.xlsx")
+    from .workbook import write_ranking_csv
 
-            write_ranking_csv(data, work / f"{safe_name(data.round_name)}-排名.csv")
-        elif fmt == "notice":
-            _write_publication_notice(data, work, r, notice, result)
-        elif fmt == "rectification":
-            _write_rectification_notices(db, data, work, r if "pdf" in formats else None, notice, result)
+    return write_ranking_csv(data, work / f"{safe_name(data.round_name)}-排名.csv")
 
 
-def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], path: Path) -> None:
+def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], work: Path) -> Path:
     from .document import report_html
     from .notices import report_title
 
-    page = path.with_suffix(".print.html")
+    stem = safe_name(report_title(data.round_name))
+    page = work / f"{stem}.print.html"
     page.write_text(report_html(data, charts, interactive=False), encoding="utf-8")
     footer = report_title(data.round_name) + (f" · {data.draft_mark}" if data.draft_mark else "")
+    path = work / f"{stem}.pdf"
     path.write_bytes(r.print_pdf(page, footer=footer))
     page.unlink()
+    return path
 
 
 def _write_publication_notice(
