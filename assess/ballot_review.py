@@ -519,3 +519,55 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
             },
         )
         return result
+
+
+def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
+    """Recompute every certified batch (of a session, or all) from its stored ballots and compare
+    with its ``TallyCount`` rows and with the tally digest its certification wrote to the audit
+    log. Returns the problems found, in words (empty: all consistent)."""
+    import json
+
+    import numpy as np
+    from sqlalchemy import select
+
+    from .models import AuditRecord, Ballot, BallotBatch, TallyCount
+
+    problems: list[str] = []
+    with db.read() as s:
+        q = select(BallotBatch).where(BallotBatch.status == "certified")
+        if session_id is not None:
+            q = q.where(BallotBatch.session_id == session_id)
+        batches = s.execute(q.order_by(BallotBatch.id)).scalars().all()
+        digests: dict[int, str] = {}
+        for (payload,) in s.execute(
+            select(AuditRecord.payload).where(AuditRecord.action == "batch.certify")
+        ).all():
+            p = json.loads(payload) if isinstance(payload, str) else payload
+            digests[int(p.get("batch", 0))] = p.get("tally_digest", "")
+        for b in batches:
+            stored = sorted(
+                tuple(r)
+                for r in s.execute(
+                    select(TallyCount.position, TallyCount.choice, TallyCount.count).where(
+                        TallyCount.batch_id == b.id
+                    )
+                )
+            )
+            if digests.get(b.id) != tally_digest(stored):
+                problems.append(f"批次“{b.label}”（#{b.id}）的计票与核定时审计记录的摘要不符")
+            if b.source == "tally":
+                continue
+            rules = session_rules(s, b.session_id)
+            rows = s.execute(select(Ballot.status, Ballot.marks).where(Ballot.batch_id == b.id)).all()
+            if len(rows) != b.returned:
+                problems.append(f"批次“{b.label}”（#{b.id}）存有 {len(rows)} 张选票，收回为 {b.returned} 张")
+            arr = _marks_array([m for st, m in rows if st == "valid"], rules.n_targets)
+            recomputed = []
+            for k in range(1, rules.n_options + 1):
+                per_target = (arr == ord(str(k))).sum(axis=0)
+                recomputed += [
+                    (pos + 1, k, int(per_target[pos])) for pos in np.nonzero(per_target)[0].tolist()
+                ]
+            if sorted(recomputed) != stored:
+                problems.append(f"批次“{b.label}”（#{b.id}）的计票与所存选票重新计数不符")
+    return problems

@@ -16,6 +16,9 @@ the form's unfit_share (不称职 regardless of score); fit_share = votes of sat
 and the cadre's history in earlier rounds (``prior_unfit_streak`` consecutive 不称职 immediately
 before this one; ``consecutive_unfit`` when this one makes ``consecutive_unfit`` in a row).
 
+For a cadre target, ``unit_id`` is the cadre's unit and ``cadre_id`` the cadre; for a unit target
+``cadre_id`` is empty. ``verify_certified`` in ``assess.ballot_review`` recounts certified batches.
+
 The session's quorum (实到 > quorum × 应到) is checked first: ``quorum_ok`` is False, a column of
 ``targets`` says so and a warning leads the list when it fails.
 """

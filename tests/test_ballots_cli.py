@@ -73,6 +73,8 @@ def test_session_import_certify_tally(db, actors, cli, tmp_path):
     )  # the importer may not
     rc, out, err = cli("ballots", "certify", "--batch", str(batch["id"]), user="reviewer")
     assert rc == 0 and "有效 6" in out, err
+    rc, out, err = cli("ballots", "verify", "--format", "json")
+    assert rc == 0 and json.loads(out)["ok"] is True, err
     rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "csv")
     assert rc == 0
     rows = list(csv.DictReader(io.StringIO(out)))

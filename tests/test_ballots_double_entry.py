@@ -274,3 +274,22 @@ def test_published_round_freezes_ballot_entry(db, actors, session):
         ballots.create_batch(db, actors["clerk"], session, "fw", "B2", 3, 3)
     with pytest.raises(FrozenError):
         appraisal.set_attendance(db, actors["clerk"], session, present=19)
+
+
+def test_verify_detects_tampering_behind_the_triggers(db, actors, session):
+    batch = certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "3412", "void"])
+    assert ballot_review.verify_certified(db) == []
+    # Someone with direct access disables the guards and edits a count: the recount catches it.
+    with db.engine.begin() as conn:
+        if db.is_sqlite:
+            conn.execute(text("DROP TRIGGER guard_tallycount_update"))
+        else:
+            conn.execute(text("ALTER TABLE tallycount DISABLE TRIGGER guard_tallycount"))
+        conn.execute(
+            text(
+                f"UPDATE tallycount SET count = count + 1 WHERE batch_id = {batch} AND position = 1 "
+                "AND choice = 1"
+            )
+        )
+    problems = ballot_review.verify_certified(db, session)
+    assert len(problems) == 2 and "摘要不符" in problems[0] and "重新计数不符" in problems[1]

@@ -141,6 +141,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--groups", action="store_true", help="按对象 × 投票人类别列出（低于公示门槛的不显示）")
     add_common(q)
     q.set_defaults(func=cmd_ballots_tally)
+    q = bp.add_parser("verify", help="用所存选票重新计票，并与计票表及核定时的审计摘要核对；不符时以 1 退出")
+    q.add_argument("--session", type=int)
+    add_common(q)
+    q.set_defaults(func=cmd_ballots_verify)
     q = bp.add_parser("certify", help="核定批次（同 batch certify）")
     q.add_argument("--batch", type=int, required=True)
     add_common(q)
@@ -402,6 +406,21 @@ def cmd_batch_resolve(args) -> int:
     return 0
 
 
+def cmd_ballots_verify(args) -> int:
+    from ..ballot_review import verify_certified
+
+    problems = verify_certified(open_db(args), args.session)
+    for p in problems:
+        print(f"错误：{p}", file=sys.stderr)
+    emit_message(
+        args,
+        "已核定批次的计票与选票、审计摘要一致" if not problems else f"发现 {len(problems)} 处不符",
+        ok=not problems,
+        problems=problems,
+    )
+    return 1 if problems else 0
+
+
 def cmd_certify(args) -> int:
     from ..ballot_review import certify
 
@@ -448,9 +467,13 @@ def cmd_tally_import(args) -> int:
 def cmd_ballots_tally(args) -> int:
     import math
 
+    from ..audit import chain_head
+    from ..integrity import anchor_text
     from ..tally import session_tally
 
-    t = session_tally(open_db(args), args.session)
+    db = open_db(args)
+    t = session_tally(db, args.session)
+    seq, head = chain_head(db)
     for w in t.warnings:
         print(f"警告：{w}", file=sys.stderr)
     if args.groups:
@@ -503,5 +526,10 @@ def cmd_ballots_tally(args) -> int:
         return v
 
     rows = [{c: clean(v) for c, v in rec.items()} for rec in frame[cols].to_dict("records")]
-    emit(rows, cols, args.format)
+    if args.format == "table":
+        emit(rows, cols, args.format)
+        print(anchor_text(seq, head))  # the tally sheet's anchor (DESIGN: tamper evidence)
+        return 0
+    cols += ["audit_seq", "audit_head"]
+    emit([{**r, "audit_seq": seq, "audit_head": head} for r in rows], cols, args.format)
     return 0
