@@ -170,3 +170,9 @@ def test_trend_figure_highlights_first_and_last_in_a_large_category():
     coloured = [t.name for t in fig.data if t.showlegend]
     assert coloured == ["单位1", "单位2", "单位3", "单位8", "单位9", "单位10"]
     assert len(fig.data) == 2 + 6 * 2
+
+
+def test_wrap_breaks_long_labels_and_keeps_them_literal():
+    assert figures.wrap("推进政府权力阳光公开", 4) == "推进政府<br>权力阳光<br>公开"
+    assert figures.wrap("<b>一二三四五六七八九十</b>", 5, 2) == "&lt;b&gt;一二<br>三四五六…"
+    assert figures.wrap("", 4) == ""

@@ -50,6 +50,17 @@ def label(text: object) -> str:
     return "" if text is None else str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def wrap(text: object, width: int = 8, lines: int = 3) -> str:
+    """User text made literal and broken into lines of ``width`` characters (at most ``lines``
+    lines, the last one cut with …) for axis labels that would otherwise overlap."""
+    raw = "" if text is None else str(text)
+    parts = [raw[i : i + width] for i in range(0, len(raw), width)] or [""]
+    if len(parts) > lines:
+        parts = parts[:lines]
+        parts[-1] = parts[-1][:-1] + "…"
+    return "<br>".join(label(p) for p in parts)
+
+
 def _color(mapping: dict[str, str], key: str, i: int) -> str:
     return mapping.get(key) or PALETTE[i % len(PALETTE)]
 
@@ -356,7 +367,8 @@ def indicator_heatmap(indicators: pd.DataFrame, category: str) -> Figure:
     grid = pct.pivot_table(index="unit_code", columns="level1_code", values="percent", aggfunc="first")
     grid = grid.reindex(index=units["unit_code"].tolist(), columns=cols["level1_code"].tolist())
     ylabels = _unique_labels(units["unit_name"].astype(str).tolist(), units["unit_code"].astype(str).tolist())
-    xlabels = [label(n) for n in cols["level1_name"]]
+    per_line = max(4, int(60 / max(1, len(cols))))  # characters per line so that the column labels fit
+    xlabels = [wrap(n, per_line) for n in cols["level1_name"]]
     zmin = min(60.0, math.floor(float(pct["percent"].min()) / 10) * 10) if len(pct) else 0.0
     fig = go.Figure(
         go.Heatmap(
@@ -502,7 +514,7 @@ def accountability_summary_figure(accountability: pd.DataFrame) -> Figure | None
     if accountability.empty:
         return None
     df = accountability.copy()
-    df["rule"] = [(t if len(t) <= 18 else t[:17] + "…") for t in df["rule_text"].astype(str)]
+    df["rule"] = [wrap(t, 16, 2) for t in df["rule_text"].astype(str)]
     counts = df.groupby(["rule", "status_label"], sort=False).size().rename("n").reset_index()
     rules = counts.groupby("rule", sort=False)["n"].sum().sort_values(ascending=False).index.tolist()
     fig = go.Figure()
@@ -514,7 +526,7 @@ def accountability_summary_figure(accountability: pd.DataFrame) -> Figure | None
             continue
         fig.add_trace(
             go.Bar(
-                y=[label(r) for r in part["rule"]],
+                y=part["rule"],
                 x=part["n"],
                 orientation="h",
                 name=label(status),
@@ -523,6 +535,12 @@ def accountability_summary_figure(accountability: pd.DataFrame) -> Figure | None
                 textposition="inside",
             )
         )
-    fig.update_yaxes(categoryorder="array", categoryarray=[label(r) for r in rules], autorange="reversed")
-    fig.update_xaxes(title_text="条数", dtick=1 if len(df) <= 12 else None)
-    return _layout(fig, f"问责名单汇总（共 {len(df)} 条）", max(320, 140 + 34 * len(rules)), barmode="stack")
+    fig.update_yaxes(categoryorder="array", categoryarray=rules, autorange="reversed")
+    fig.update_xaxes(dtick=1 if len(df) <= 12 else None)
+    return _layout(
+        fig,
+        f"问责名单汇总（共 {len(df)} 条）",
+        max(320, 140 + 44 * len(rules)),
+        barmode="stack",
+        legend_traceorder="normal",
+    )
