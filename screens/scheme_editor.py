@@ -22,7 +22,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 from .base import AssessScreen, error_text, plain
 from .forms import ConfirmDialog, FieldSpec
 from .live_form import LiveFormDialog
-from .schemes import cell
 
 if TYPE_CHECKING:
     from assess.schemes.draft import Draft, DraftCheck
@@ -139,11 +138,11 @@ class SchemeEditorScreen(AssessScreen):
             elif r.children_sum is not None and abs(r.children_sum - r.max) > 1e-9:
                 notes.append(f"子项合计 {r.children_sum:g}")
             table.add_row(  # the name last: a long name must not push the numbers off screen
-                cell("  " * (r.level - 1) + r.code),
+                plain("  " * (r.level - 1) + r.code),
                 "" if r.method == "veto" else f"{r.max:g}",
-                cell(METHOD_LABELS.get(r.method, r.method or ("" if not r.is_leaf else "（无）"))),
-                cell(" · ".join(notes)),
-                cell(r.name),
+                plain(METHOD_LABELS.get(r.method, r.method or ("" if not r.is_leaf else "（无）"))),
+                plain(" · ".join(notes)),
+                plain(r.name),
                 key=r.code,
             )
             own = [str(p) for p in check.problems if p.indicator == r.code]

@@ -3,7 +3,6 @@ from the previous version; loading or checking a scheme file."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,14 +10,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import ImportDialog
-
-
-def cell(text: object) -> Text:
-    """User text for a DataTable cell, shown literally (rich ``Text`` reads no markup). A
-    ``Content`` cell measures one column wide in this Textual's DataTable, which squeezes the
-    column to its header's width."""
-    return Text("" if text is None else str(text))
-
 
 LOAD_HINT = "TOML 文件路径，或内置方案名（{names}）；格式见 indicators/README.md。有任何问题则不载入。"
 HINTS = {
@@ -106,17 +97,17 @@ class SchemesScreen(AssessScreen):
         )
         for r in rows:
             table.add_row(
-                cell(r.code),
-                cell(r.name),
+                plain(r.code),
+                plain(r.name),
                 f"第 {r.latest_version} 版",
                 str(r.versions),
                 str(r.rounds),
-                cell(r.loaded_by),
+                plain(r.loaded_by),
                 key=r.code,
             )
             self.details[r.code] = f"载入于 {r.loaded_at:%Y-%m-%d %H:%M} · 内容哈希 {r.content_hash[:16]}"
         if not rows:
-            table.add_row(cell("（尚无方案：按 l 载入，如内置的 zwgk_2014）"), "", "", "", "", "")
+            table.add_row(plain("（尚无方案：按 l 载入，如内置的 zwgk_2014）"), "", "", "", "", "")
         self._detail_for_cursor()
 
     def open_version(self, code: str, version: int | None) -> None:
@@ -154,11 +145,11 @@ class SchemesScreen(AssessScreen):
         for r in indicator_rows(self.scheme):
             mx = "" if r.method == "veto" else f"{r.max:g}"
             table.add_row(
-                cell(r.code),
-                cell("  " * (r.level - 1) + r.name),
-                cell(r.method_label),
+                plain(r.code),
+                plain("  " * (r.level - 1) + r.name),
+                plain(r.method_label),
                 mx,
-                cell("、".join(r.categories) or "全部"),
+                plain("、".join(r.categories) or "全部"),
                 key=r.code,
             )
             parts = [
@@ -175,7 +166,7 @@ class SchemesScreen(AssessScreen):
 
         table = self._table(self._version_title("设置与规则"), "settings", "项目", "内容")
         for i, (item, value) in enumerate(settings_rows(self.scheme)):
-            table.add_row(cell(item), cell(value), key=str(i))
+            table.add_row(plain(item), plain(value), key=str(i))
             self.details[str(i)] = value
         self._detail_for_cursor()
 
@@ -184,10 +175,10 @@ class SchemesScreen(AssessScreen):
         table = self._table(self._version_title(f"与第 {prev} 版比较"), "diff", "改动", "内容")
         kinds = {"added": "新增", "removed": "删除", "changed": "修改"}
         for i, c in enumerate(changes):
-            table.add_row(kinds[c.kind], cell(c.text()), key=str(i))
+            table.add_row(kinds[c.kind], plain(c.text()), key=str(i))
             self.details[str(i)] = c.text()
         if not changes:
-            table.add_row("", cell("（内容相同）"))
+            table.add_row("", plain("（内容相同）"))
         self._detail_for_cursor()
 
     # -- details of the highlighted row -----------------------------------------------------------
