@@ -94,7 +94,7 @@ class ExportScreen(AssessScreen):
         parts = [
             f"[{'x' if fmt in self.formats else ' '}]{k} {label}" for k, (fmt, label) in FORMAT_KEYS.items()
         ]
-        self.query_one("#export-formats", Static).update(plain(" ".join(parts) + " · r 生成"))
+        self.query_one("#export-formats", Static).update(plain(" ".join(parts)))
 
     def _warmed(self, message: str | None) -> None:
         self.images_note = message or ""
