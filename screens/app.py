@@ -110,6 +110,21 @@ class AssessApp(App):
         if getattr(self.screen, "AREA", None) == name:
             return
         screen_cls = target.load()
+        # A screen holding unsaved work (e.g. a scheme draft) says so; ask before leaving it.
+        for screen in self.screen_stack[1:]:
+            question = getattr(screen, "unsaved_question", lambda: None)()
+            if question:
+                from .forms import ConfirmDialog
+
+                def leave(ok: bool | None, cls=screen_cls) -> None:
+                    if ok:
+                        self._replace_area(cls)
+
+                self.push_screen(ConfirmDialog(question), leave)
+                return
+        self._replace_area(screen_cls)
+
+    def _replace_area(self, screen_cls) -> None:
         # Leave the current area screen (and any dialog above it) before opening the next one.
         while len(self.screen_stack) > 1:
             self.pop_screen()

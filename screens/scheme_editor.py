@@ -409,6 +409,10 @@ class SchemeEditorScreen(AssessScreen):
             return
         self.run_core(load_scheme, self.db, self.actor, self.exported_path, on_done=self.dismiss)
 
+    def unsaved_question(self) -> str | None:
+        """Asked by the app before another area replaces this screen."""
+        return "草稿有未导出的修改，放弃并离开？" if self.draft.dirty else None
+
     def action_leave(self) -> None:
         if not self.draft.dirty:
             self.dismiss(None)

@@ -298,3 +298,26 @@ async def test_rename_method_and_parent_dialogs(sqlite_db):
         await pilot.press("z")
         await settle(pilot)
         assert editor.draft.parent_of("CW4") == "CW" and editor.check.ok
+
+
+async def test_leaving_a_changed_draft_by_fkey_asks_first(sqlite_db):
+    actors = make_users(sqlite_db)
+    load_scheme(sqlite_db, actors["admin"], "zwgk_2014")
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_editor(pilot)
+        editor = app.screen
+        await _go_to(pilot, "A6")
+        await _set_max(pilot, "5")
+        assert editor.draft.dirty
+        await pilot.press("f3")  # another area: the app asks first
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is editor and editor.draft.dirty
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.AREA == "units"
