@@ -114,6 +114,8 @@ def test_xlsx_holds_the_ranking_and_no_formulas(db, tmp_path):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    info = dict(wb["说明"].iter_rows(min_row=2, values_only=True))
+    assert info["阶段"] == "已公示（冻结）" and info["数据快照哈希"] == SNAPSHOT_HASH and "注意" not in info
     ws = wb["排名"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     got = {r[2]: (r[0], r[1], r[3], r[4], r[5]) for r in rows}

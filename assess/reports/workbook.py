@@ -126,7 +126,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     info = [
         ("考核轮次", data.round_name),
         ("考核期间", data.period),
-        ("阶段", data.stage),
+        ("阶段", _stage_label(data.stage)),
         ("考核方案", f"{data.scheme_name}（{data.scheme_code}，第 {data.scheme_version} 版）"),
         ("方案内容哈希", data.scheme_hash),
         ("数据快照哈希", snap.get("content_hash", "（尚未公示，无快照）")),
@@ -343,6 +343,12 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
         rate = round(100.0 * n_sat / n_counted, 2) if n_counted else None
         rows.append([session_name, unit_code, unit_name, "全部", *vec, sum(vec), rate, *shares])
     return headers, rows
+
+
+def _stage_label(stage: str) -> str:
+    from ..overview import STAGE_LABELS
+
+    return STAGE_LABELS.get(stage, stage)
 
 
 def _col(i: int) -> str:
