@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from . import audit
 from .ballot_marks import MarkRules, is_explicit_void, session_rules
-from .ballots import PassRow, _batch, _writable_batch
+from .ballots import PassRow, _batch, _writable_batch, pass_digest
 from .errors import Conflict, NotFound, PermissionDenied
 from .roles import Actor, authorize
 
@@ -479,6 +479,8 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
                 for no, st, mk in zip(merged.ballot_nos, statuses, merged.marks, strict=True)
             ]
             secrets.SystemRandom().shuffle(ballots)
+            # The certified ballots' digest goes into the audit record (checked by audit verify).
+            ballots_sha = pass_digest([(r["ballot_no"], r["status"], r["marks"]) for r in ballots])
             if ballots:
                 s.execute(insert(Ballot), ballots)
             valid = [m for m, st in zip(merged.marks, statuses, strict=True) if st == "valid"]
@@ -516,6 +518,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
                 "void": result.void,
                 "blank": result.blank,
                 "tally_digest": result.tally_digest,
+                **({} if b.source == "tally" else {"ballots_digest": ballots_sha}),
             },
         )
         return result
