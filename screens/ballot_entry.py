@@ -406,6 +406,16 @@ class BallotEntryScreen(AssessScreen):
             ConfirmDialog(f"完成第 {self.ctx.pass_no} 遍录入？完成后本遍不能再修改。{warn}"), confirmed
         )
 
+    def unsaved_question(self) -> str | None:
+        """Asked by the app before an F-key or menu key leaves this screen."""
+        if self.grid.marks:
+            return f"第 {self.ballot_no} 张尚未保存（已录 {len(self.grid.marks)} 项），放弃并离开？"
+        if self.pending:
+            return f"还有 {len(self.pending)} 张选票正在保存，离开后将看不到保存结果。仍然离开？"
+        if self.failed:
+            return f"第 {'、'.join(str(n) for n in sorted(self.failed))} 张未能保存，离开后需重新录入。仍然离开？"
+        return None
+
     def action_leave(self) -> None:
         if self.pending:
             self._message("还有选票正在保存，请稍候再返回。", error=True)

@@ -177,3 +177,24 @@ async def test_resolve_mismatches_and_certify_on_screen(sqlite_db):
 
     with db.read() as s:
         assert s.get(BallotBatch, bid).status == "certified"
+
+
+async def test_leaving_mid_ballot_asks_first(sqlite_db):
+    db = sqlite_db
+    _setup(db, n_targets=4, returned=2)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await _open_entry(pilot, app)
+        await type_text(pilot, "12")
+        await pilot.press("f2")  # to the dashboard: the half-keyed ballot would be lost
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog" and "尚未保存" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BallotEntryScreen" and app.screen.grid.marks == ["1", "2"]
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.AREA == "dashboard"
