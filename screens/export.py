@@ -7,6 +7,7 @@ is started in a worker when the screen opens, so the first chart does not wait f
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from .base import AssessScreen, error_text, plain
+
+log = logging.getLogger("assess.ui")
 
 # key → (format, label), in the order shown
 FORMAT_KEYS = {
@@ -76,8 +80,8 @@ class ExportScreen(AssessScreen):
         table.add_columns("轮次", "期间", "阶段", "单位")
         self._show_formats()
         self._status("正在读取轮次…")
-        self.run_core(rounds_with_results, self.db, on_done=self._show_rounds)
-        self.run_core(warm_up, on_done=self._warmed)
+        self._background(rounds_with_results, self.db, on_done=self._show_rounds)
+        self._background(warm_up, on_done=self._warmed)
         table.focus()
 
     def palette_commands(self):
@@ -87,8 +91,14 @@ class ExportScreen(AssessScreen):
         yield SystemCommand("导出：取消", "取消正在进行的导出（Esc / c）", self.action_cancel)
 
     # -- display ------------------------------------------------------------------------------
+    @property
+    def shown(self) -> bool:
+        """Still on screen: an export goes on when the user leaves, its updates then have nowhere to go."""
+        return self.is_attached and self.is_mounted
+
     def _status(self, text: str) -> None:
-        self.query_one("#export-status", Static).update(plain(text))
+        if self.shown:
+            self.query_one("#export-status", Static).update(plain(text))
 
     def _show_formats(self) -> None:
         parts = [
@@ -98,6 +108,8 @@ class ExportScreen(AssessScreen):
 
     def _warmed(self, message: str | None) -> None:
         self.images_note = message or ""
+        if not self.shown:
+            return
         if message:
             self.show_info(message)
         self._idle_status()
@@ -113,6 +125,8 @@ class ExportScreen(AssessScreen):
             self._status("r 生成报告 · p/h/x/g/v/b/n/z 选择格式 · o 输出目录")
 
     def _show_rounds(self, rounds) -> None:
+        if not self.shown:
+            return
         table = self.query_one("#export-rounds", DataTable)
         table.clear()
         self.rounds = {}
@@ -141,9 +155,11 @@ class ExportScreen(AssessScreen):
         from assess.reports.preview import ranking_preview
 
         width = max(40, self.size.width - 4)
-        self.run_core(ranking_preview, self.db, int(key), width, on_done=self._show_bars)
+        self._background(ranking_preview, self.db, int(key), width, on_done=self._show_bars)
 
     def _show_bars(self, text: str) -> None:
+        if not self.shown:
+            return
         self.query_one("#export-bars", Static).update(plain(text))
 
     # -- actions ------------------------------------------------------------------------------
@@ -178,22 +194,46 @@ class ExportScreen(AssessScreen):
         self.cancel_event = threading.Event()
         self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)
         self._status(f"正在生成“{rnd.name}”的报告…（Esc / c 取消）")
-        self.run_core(
+        app = self.app
+        self._background(
             build_report,
             self.db,
             rnd.id,
             out,
             formats,
-            progress=self._progress_from_worker,
+            progress=lambda done, total, label: app.call_from_thread(self._progress, done, total, label),
             cancelled=self.cancel_event.is_set,
             on_done=self._done,
             on_error=self._failed,
         )
 
-    def _progress_from_worker(self, done: int, total: int, label: str) -> None:
-        self.app.call_from_thread(self._progress, done, total, label)
+    def _background(self, fn, *args, on_done=None, on_error=None, **kwargs) -> None:
+        """Run a core call in a worker of the app, not of this screen: an export (or Chromium's
+        start) goes on when the user leaves the screen, and its result still arrives (as a
+        notification) instead of failing against a screen that is gone."""
+        app = self.app
+        handle_error = on_error or (
+            lambda exc: app.notify(escape(error_text(exc)), title="错误", severity="error", timeout=8)
+        )
+
+        def job() -> None:
+            from assess.errors import AssessError
+
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                if not isinstance(exc, AssessError):
+                    log.exception("export screen: %s failed", getattr(fn, "__name__", fn))
+                app.call_from_thread(handle_error, exc)
+                return
+            if on_done is not None:
+                app.call_from_thread(on_done, result)
+
+        app.run_worker(job, thread=True, group="export", exit_on_error=False)
 
     def _progress(self, done: int, total: int, label: str) -> None:
+        if not self.shown:
+            return
         self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=done)
         if not self.cancel_event.is_set():
             self._status(f"{label}（{done}/{total}）· Esc / c 取消")
@@ -209,16 +249,17 @@ class ExportScreen(AssessScreen):
         self.running = False
         self.last_result = result
         self._status(result.summary())
-        self.show_info(result.summary())
+        self.app.notify(escape(result.summary()), title="导出报告", timeout=8)
 
     def _failed(self, exc: BaseException) -> None:
         from assess.reports.publication import ReportCancelled
 
         self.running = False
-        self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)
+        if self.shown:
+            self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)
         if isinstance(exc, ReportCancelled):
             self._status(str(exc))
-            self.show_info(str(exc))
+            self.app.notify(escape(str(exc)), title="导出报告", timeout=6)
             return
         self._status(error_text(exc))
-        self.show_error(error_text(exc))
+        self.app.notify(escape(error_text(exc)), title="导出报告失败", severity="error", timeout=10)

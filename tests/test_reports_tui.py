@@ -103,3 +103,28 @@ async def test_export_screen_without_rounds(sqlite_db, no_chromium):
         await pilot.press("r")
         await settle(pilot)
         assert app.screen.AREA == "export" and not app.screen.running
+
+
+async def test_leaving_the_screen_lets_the_export_finish(sqlite_db, tmp_path, no_chromium):
+    make_users(sqlite_db)
+    build_round(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_export(pilot, app)
+        screen = app.screen
+        screen.query_one("#export-out").value = str(tmp_path / "out")
+        await pilot.press("p", "g", "n")
+        shown = screen._progress
+
+        def progress_then_leave(done, total, label):
+            shown(done, total, label)
+            if done == 0:
+                app.action_open_area("dashboard")  # F2 while the worker runs
+
+        screen._progress = progress_then_leave
+        await pilot.press("r")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.screen.AREA == "dashboard" and app.is_running
+        assert screen.last_result is not None
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{REPORT}.html", f"{REPORT}.xlsx"]
