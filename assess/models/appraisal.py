@@ -131,7 +131,8 @@ class PassBallot(SQLModel, table=True):
 class Ballot(SQLModel, table=True):
     """A certified ballot: the truth the tallies are computed from. Immutable once stored."""
 
-    __table_args__ = (sa.UniqueConstraint("batch_id", "ballot_no"),)
+    # (batch_id, status) covers the turnout count per batch (valid / void / blank) in a tally.
+    __table_args__ = (sa.UniqueConstraint("batch_id", "ballot_no"), sa.Index("ix_ballot_batch_status", "batch_id", "status"))
 
     id: int = Field(default_factory=random_id, sa_column=sa.Column(RandomPK, primary_key=True, autoincrement=False))
     batch_id: int = Field(foreign_key="ballotbatch.id", index=True)
