@@ -23,11 +23,16 @@ from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
 from .rounds import cell
 
 METHOD_SHORT = {"points": "得分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "否决"}
-NAME_WIDTH = 12
+NAME_WIDTH = 9
 
 
 def _fmt(v: float | None) -> str:
     return "" if v is None else f"{v:g}"
+
+
+def progress(c) -> str:
+    """Filled / required, and 已交 once the unit's self-check is submitted."""
+    return f"{c.filled}/{c.required}" + (" 已交" if c.submitted else "")
 
 
 def _short(text: str, width: int = NAME_WIDTH) -> str:
@@ -72,7 +77,7 @@ class ScoreEntryScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sc-units", DataTable).add_columns("编码", "单位", "进度", "提交")
+        self.query_one("#sc-units", DataTable).add_columns("编码", "单位", "进度")
         grid = self.query_one("#sc-grid", DataTable)
         if self.kind == "self":
             grid.add_columns("指标", "名称", "方法", "满分", "得分", "说明")
@@ -108,9 +113,8 @@ class ScoreEntryScreen(AssessScreen):
         for c in units:
             table.add_row(
                 cell(c.unit_code),
-                cell(_short(c.unit_name, 8)),
-                f"{c.filled}/{c.required}",
-                "✓" if c.submitted else "",
+                cell(_short(c.unit_name, 5)),
+                progress(c),
                 key=c.unit_code,
             )
         if not units:
@@ -244,7 +248,7 @@ class ScoreEntryScreen(AssessScreen):
             table = self.query_one("#sc-units", DataTable)
             for c in units:
                 if c.unit_code == self.unit_code:
-                    table.update_cell(c.unit_code, table.ordered_columns[2].key, f"{c.filled}/{c.required}")
+                    table.update_cell(c.unit_code, table.ordered_columns[2].key, progress(c))
             grid = self.query_one("#sc-grid", DataTable)
             if next_row < grid.row_count:
                 grid.move_cursor(row=next_row)
