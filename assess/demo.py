@@ -397,6 +397,24 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> in
     for code, _n, _c in started[:22]:
         selfcheck.submit(db, acts["clerk2"], rid, code)
     say("2026-Q4：自查中，28 个单位已录入，22 个已提交")
+    # The Q4 民主评议 meeting has been held: its boxes are registered and clerk1 has begun keying one.
+    from .appraisal import create_session
+    from .ballots import create_batch, open_pass, store_ballot
+
+    codes = [c for c, _n, _cat in unit_rows]
+    sid = create_session(db, acts["clerk1"], rid, "unit", "2026年第四季度民主评议大会", form_code="mzpy",
+                         target_codes=codes, expected=130, present=118,
+                         group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
+    for group, issued, returned in (("ld", 17, 16), ("rd", 28, 25), ("fw", 45, 41), ("zg", 40, 36)):
+        create_batch(db, acts["clerk1"], sid, group, f"第四季度-{group}", issued, returned)
+    from .ballots import list_batches
+
+    first = next(b for b in list_batches(db, sid) if b.voter_group == "fw")
+    ctx = open_pass(db, acts["clerk1"], first.id)
+    for no in range(1, 11):
+        marks = "".join(rng.choices("1234", weights=[6, 3, 1, 0.5])[0] for _ in codes)
+        store_ballot(db, acts["clerk1"], ctx.pass_id, no, marks)
+    say("2026-Q4：民主评议大会已登记 4 个票箱，clerk1 已录入服务对象票箱的前 10 张")
     return rid
 
 
