@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     # audit
     p = sub.add_parser("audit", help="审计链")
     us = p.add_subparsers(dest="audit_cmd", metavar="子命令")
-    q = us.add_parser("verify", help="重新计算审计哈希链；被改动时以 1 退出并指出第一条坏记录")
+    q = us.add_parser("verify", help="重新计算审计哈希链、由选票重新计票、由快照重新计算已公示结果；有不符时以 1 退出并逐条指出")
     q.add_argument("--anchor", help="先前打印的链头哈希：用于发现尾部截断")
     add_common(q)
     q.set_defaults(func=cmd_audit_verify)
@@ -232,18 +232,24 @@ def cmd_cadres_list(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
-    from .. import audit
+    from ..integrity import verify_all
 
-    result = audit.verify(open_db(args), anchor=args.anchor)
+    report = verify_all(open_db(args), anchor=args.anchor)
+    result = report.chain
     if args.format == "table":
-        print(result.message())
+        print("\n".join(report.lines()))
     else:
-        emit([{"ok": result.ok, "count": result.count, "head_seq": result.head_seq, "head_hash": result.head_hash,
-               "first_bad_seq": result.first_bad_seq, "problem": result.problem}],
-             ["ok", "count", "head_seq", "head_hash", "first_bad_seq", "problem"], args.format)
+        emit([{"ok": report.ok, "count": result.count, "head_seq": result.head_seq, "head_hash": result.head_hash,
+               "first_bad_seq": result.first_bad_seq, "problem": result.problem, "batches": report.batches,
+               "rounds": report.rounds,
+               "mismatches": report.problems if args.format == "json" else "；".join(report.problems)}],
+             ["ok", "count", "head_seq", "head_hash", "first_bad_seq", "problem", "batches", "rounds", "mismatches"],
+             args.format)
     if not result.ok:
         print(f"错误：{result.message()}", file=sys.stderr)
-    return 0 if result.ok else 1
+    for problem in report.problems:
+        print(f"错误：{problem}", file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 def cmd_audit_log(args) -> int:
