@@ -14,8 +14,8 @@ from .forms import ConfirmDialog, FieldSpec, FormDialog
 
 
 def cell(text: object, style: str = "") -> Text:
-    """A table cell showing user text literally. (Rich Text: measured for the column width, never
-    read as markup; textual Content cells are not measured and get cut to the header's width.)"""
+    """A table cell showing user text literally (Rich Text: never read as markup, measured for
+    the column width), with an optional style such as the red of 虚报 or 逾期."""
     return Text("" if text is None else str(text), style=style, no_wrap=True)
 
 
