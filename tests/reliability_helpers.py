@@ -1,0 +1,117 @@
+"""Building blocks for the reliability tests: a round taken through the real services from ballot
+entry to publication, and a batch ready for keying by a separate process.
+
+``published_round`` gives a database holding every kind of certified batch — keyed twice with
+mismatches resolved by a reviewer (paper), imported ballots (import), imported counts (tally) — a
+certified session, computed results, the review chain, the vote and the publication snapshot,
+all with their audit records. Hand facts the tests rely on are in the docstring of each helper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from assess import accountability, appraisal, ballot_review, review
+from assess import ballots as svc
+from assess.ballot_import import import_ballots, import_tallies
+from assess.publication import publish
+from assess.scoring.service import compute_round
+
+from .ballot_helpers import key_pass
+from .ballot_helpers import scheme_dict as ballot_scheme
+from .conftest import make_users
+from .results_helpers import add_scores, make_round, store_scheme
+
+UNITS = [("U1", "财政局", "政府部门"), ("U2", "教育局", "政府部门"), ("U3", "民政局", "政府部门")]
+
+# Paper batch "P1" (voter group ld), 8 ballots over targets U1, U2, U3; options 1 满意 (at most 2
+# per ballot) · 2 基本满意 · 3 不满意 · 4 不了解. Pass 2 differs at ballot 3 target 2 ("1" vs "3",
+# the paper says "3") and lacks ballot 8 (the paper has it: take pass 1).
+PAPER_PASS1 = [
+    (1, "123", "marks"),
+    (2, "211", "marks"),
+    (3, "232", "marks"),
+    (4, "444", "marks"),
+    (5, "", "blank"),
+    (6, "", "void"),
+    (7, "111", "marks"),  # three 满意: void by the quota
+    (8, "234", "marks"),
+]
+PAPER_PASS2 = [(3, "212", "marks") if no == 3 else (no, m, k) for no, m, k in PAPER_PASS1 if no != 8]
+
+# Imported ballots "I1" (voter group fw), six ballots.
+IMPORT_CSV = "batch,ballot_no,voter_group,target_code,choice\n" + "".join(
+    f"I1,{i},fw,U1,满意\nI1,{i},fw,U2,{'基本满意' if i % 2 else '不满意'}\nI1,{i},fw,U3,\n"
+    for i in range(1, 7)
+)
+TALLY_CSV = (
+    "voter_group,target_code,choice,count\nrd,U1,满意,5\nrd,U2,基本满意,4\nrd,U2,不满意,1\nrd,U3,不了解,5\n"
+)
+
+
+@dataclass
+class Built:
+    round_id: int
+    session_id: int
+    paper_batch: int
+    import_batch: int
+    tally_batch: int
+    actors: dict
+
+
+def published_round(db, tmp_path: Path) -> Built:
+    """Units U1–U3 in one round, a 民主评议 session with a paper, an import and a tally batch, all
+    certified; results computed, reviewed, voted and published (snapshot frozen)."""
+    actors = make_users(db)
+    vid = store_scheme(db, ballot_scheme())
+    rid, ids = make_round(db, vid, UNITS, period="2026-Q1", stage="appraisal_certified")
+    add_scores(db, rid, ids, [("U1", "A", 95.0), ("U2", "A", 85.0), ("U3", "A", 70.0)])
+    sid = appraisal.create_session(
+        db,
+        actors["clerk"],
+        rid,
+        "unit",
+        "机关作风民主评议",
+        target_codes=["U1", "U2", "U3"],
+        expected=40,
+        present=36,
+    )
+    paper = svc.create_batch(db, actors["clerk"], sid, "ld", "P1", 8, 8)
+    key_pass(db, actors["clerk"], paper, PAPER_PASS1)
+    key_pass(db, actors["clerk2"], paper, PAPER_PASS2)
+    assert ballot_review.resolve(db, actors["reviewer2"], paper, [(3, 2, "3"), (8, 0, "pass1")]) == 0
+    ballot_review.certify(db, actors["reviewer"], paper)
+    f = tmp_path / "ballots.csv"
+    f.write_text(IMPORT_CSV, encoding="utf-8")
+    imported = import_ballots(db, actors["clerk"], sid, f).batches[0].batch_id
+    ballot_review.certify(db, actors["reviewer"], imported)
+    t = tmp_path / "tallies.csv"
+    t.write_text(TALLY_CSV, encoding="utf-8")
+    tallied = import_tallies(db, actors["clerk2"], sid, t).batches[0].batch_id
+    ballot_review.certify(db, actors["reviewer"], tallied)
+    appraisal.certify_session(db, actors["reviewer2"], sid)
+    compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=20)
+    for e in accountability.list_entries(db, rid):
+        accountability.decide(db, actors["reviewer"], e.id, "confirm", "核实无误")
+    review.review(db, actors["clerk"], rid, "first")
+    review.review(db, actors["reviewer"], rid, "audit")
+    review.review(db, actors["reviewer2"], rid, "recheck")
+    review.vote(db, actors["committee"], rid, expected=9, present=8, yes=6, no=1, abstain=1)
+    publish(db, actors["admin"], rid)
+    return Built(rid, sid, paper, imported, tallied, actors)
+
+
+def open_batch(db, n_targets: int = 12, returned: int = 100_000, label: str = "B1", group: str = "fw"):
+    """(actors, session id, batch id): a session of ``n_targets`` units and an open paper batch,
+    for keying by other processes."""
+    from .ballot_helpers import make_round as make_ballot_round
+    from .ballot_helpers import make_units
+
+    actors = make_users(db)
+    rid = make_ballot_round(db)
+    codes = make_units(db, actors["admin"], n_targets)
+    sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "民主评议", target_codes=codes)
+    bid = svc.create_batch(db, actors["clerk"], sid, group, label, returned, returned)
+    return actors, sid, bid
