@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if isinstance(getattr(args, "round", None), str):
+            # --round takes an id, a unique name or a period (e.g. 2026-Q3) in every command.
+            from .common import open_db, round_id
+
+            args.round = round_id(open_db(args), args.round)
         rc = args.func(args)
     except InputErrors as e:
         for line in e.lines():

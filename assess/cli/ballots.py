@@ -8,7 +8,7 @@ import sys
 from dataclasses import asdict
 
 from ..errors import AssessError
-from .common import acting_user, add_common, emit, emit_message, open_db
+from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, int]:
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("appraisal", help="评议会议（民主评议、勤廉双述）")
     ap = p.add_subparsers(dest="appraisal_cmd", metavar="子命令")
     q = ap.add_parser("create", help="设立评议会议：评议表取自轮次的考核方案，对象按票面顺序")
-    q.add_argument("--round", type=int, required=True, help="考核轮次编号")
+    q.add_argument("--round", required=True, help=ROUND_HELP)
     q.add_argument("--kind", choices=["unit", "cadre"], required=True, help="unit 民主评议；cadre 勤廉双述")
     q.add_argument("--name", required=True, help="会议名称")
     q.add_argument("--form", help="评议表代码（默认取方案中该类的评议表）")
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(q)
     q.set_defaults(func=cmd_appraisal_create)
     q = ap.add_parser("list", help="列出评议会议")
-    q.add_argument("--round", type=int)
+    q.add_argument("--round", help=ROUND_HELP)
     add_common(q)
     q.set_defaults(func=cmd_appraisal_list)
     q = ap.add_parser("targets", help="列出评议对象（票面顺序）；--set 在尚未录票时重设")

@@ -95,7 +95,10 @@ def emit_message(args: argparse.Namespace, message: str, **data: Any) -> None:
         print(message)
 
 
-def round_id(db, ref: str) -> int:
+ROUND_HELP = "考核轮次：编号、名称或期间（如 2026-Q3）"
+
+
+def round_id(db, ref: str | int) -> int:
     """A round given on the command line by id, or by its unique name or period."""
     from ..scoring.service import resolve_round
 

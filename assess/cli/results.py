@@ -7,9 +7,7 @@ import argparse
 import sys
 from datetime import date
 
-from .common import acting_user, add_common, emit, emit_message, open_db
-
-ROUND_HELP = "考核轮次：编号、名称或期间（如 2026-Q1）"
+from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def _round(p: argparse.ArgumentParser) -> None:
@@ -95,19 +93,12 @@ def _decide_args(q: argparse.ArgumentParser) -> None:
     add_common(q)
 
 
-def _round_id(db, ref: str) -> int:
-    from ..scoring.service import resolve_round
-
-    with db.read() as s:
-        return resolve_round(s, ref).id
-
-
 def cmd_compute(args) -> int:
     from ..scoring.service import compute_round
 
     db = open_db(args)
     actor = acting_user(args, db)
-    summary = compute_round(db, actor, _round_id(db, args.round), today=args.today, resamples=args.resamples)
+    summary = compute_round(db, actor, args.round, today=args.today, resamples=args.resamples)
     emit_message(
         args,
         summary.message(),
@@ -187,7 +178,7 @@ def cmd_accountability(args) -> int:
         raise AssessError("请用 --round 指定考核轮次（确认或免予问责请用 assess accountability decide）。")
     db = open_db(args)
     rows = []
-    for e in accountability.list_entries(db, _round_id(db, args.round)):
+    for e in accountability.list_entries(db, args.round):
         rows.append(
             {
                 "id": e.id,
@@ -271,7 +262,7 @@ def cmd_review(args) -> int:
     db = open_db(args)
     actor = acting_user(args, db)
     decision = "return" if args.returned else "pass"
-    stage = review.review(db, actor, _round_id(db, args.round), args.step, decision, args.note)
+    stage = review.review(db, actor, args.round, args.step, decision, args.note)
     label = review.STEPS[args.step][1]
     emit_message(
         args,
@@ -288,7 +279,7 @@ def cmd_vote(args) -> int:
     result = review.vote(
         db,
         acting_user(args, db),
-        _round_id(db, args.round),
+        args.round,
         args.expected,
         args.present,
         args.yes,
@@ -303,7 +294,7 @@ def cmd_publish(args) -> int:
     from .. import review
 
     db = open_db(args)
-    result = review.publish(db, acting_user(args, db), _round_id(db, args.round))
+    result = review.publish(db, acting_user(args, db), args.round)
     emit_message(
         args,
         result.message(),
@@ -318,7 +309,7 @@ def cmd_snapshot_verify(args) -> int:
     from .. import review
 
     db = open_db(args)
-    check = review.verify_snapshot(db, _round_id(db, args.round))
+    check = review.verify_snapshot(db, args.round)
     emit_message(
         args,
         check.message(),

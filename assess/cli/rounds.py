@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from .common import acting_user, add_common, emit, emit_message, open_db
+from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _round_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--round", type=int, required=True, help="考核轮次编号（见 round list）")
+    p.add_argument("--round", required=True, help=ROUND_HELP)
 
 
 def _csv_list(text: str | None) -> list[str] | None:

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from datetime import date
 
-from .common import acting_user, add_common, emit, emit_message, open_db
+from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def _date(text: str) -> date:
@@ -18,7 +18,7 @@ def _date(text: str) -> date:
 
 
 def _round_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--round", type=int, required=True, help="考核轮次编号（见 round list）")
+    p.add_argument("--round", required=True, help=ROUND_HELP)
 
 
 # -- findings and rectification -------------------------------------------------------------------
@@ -37,7 +37,7 @@ def register_findings(sub) -> None:
     add_common(q)
     q.set_defaults(func=cmd_finding_add)
     q = sp.add_parser("list", help="问题与整改台账")
-    q.add_argument("--round", type=int)
+    q.add_argument("--round", help=ROUND_HELP)
     q.add_argument("--today", type=_date, help="按这一天判断是否逾期（默认今天）")
     q.add_argument("--all-versions", action="store_true", help="包括已被更正的旧记录")
     add_common(q)
@@ -66,7 +66,7 @@ def register_findings(sub) -> None:
     add_common(q)
     q.set_defaults(func=cmd_rect_close)
     q = sp.add_parser("list", help="整改台账（--overdue 只列逾期）")
-    q.add_argument("--round", type=int)
+    q.add_argument("--round", help=ROUND_HELP)
     q.add_argument("--overdue", action="store_true", dest="overdue_only")
     q.add_argument("--today", type=_date)
     add_common(q)
