@@ -207,20 +207,25 @@ def main() -> list[tuple[str, float, float, str]]:
         db.upgrade(backup=False)
         round_id = build(db)
         renderer = ChartRenderer()  # cold: the report starts Chromium itself
-        t0 = time.perf_counter()
         try:
+            t0 = time.perf_counter()
             result = build_report(
                 db, round_id, Path(tmp) / "out", ["pdf", "html", "xlsx", "png"], renderer=renderer
             )
+            total = time.perf_counter() - t0
+            # Warm, as from the export screen (Chromium started when the screen opened).
+            t0 = time.perf_counter()
+            build_report(db, round_id, Path(tmp) / "out2", ["pdf", "html", "xlsx", "png"], renderer=renderer)
+            warm = time.perf_counter() - t0
         finally:
             renderer.close()
-        total = time.perf_counter() - t0
         db.dispose()
     per_chart = result.chart_seconds
     after_first = per_chart[1:]
     print(f"负载（1 分钟平均）：{os.getloadavg()[0]:.2f}，CPU {os.cpu_count()} 个")
     print(
-        f"报告：{result.charts} 幅图表，{len(result.files)} 个文件，共 {total:.2f} s（Chromium 启动 {result.start_seconds:.2f} s）"
+        f"报告：{result.charts} 幅图表，{len(result.files)} 个文件，共 {total:.2f} s（Chromium 启动 {result.start_seconds:.2f} s，"
+        f"与读取数据和绘图同时进行）；Chromium 已在运行时 {warm:.2f} s"
     )
     print(
         f"每幅图表（一次渲染：PNG 文件，PDF 中嵌入同一张 PNG）：第一幅 {per_chart[0]:.3f} s；其后 中位 {statistics.median(after_first):.3f} s，"
@@ -233,6 +238,7 @@ def main() -> list[tuple[str, float, float, str]]:
             BUDGET_REPORT_S,
             "s",
         ),
+        (f"report with {result.charts} charts (Chromium already running)", warm, BUDGET_REPORT_S, "s"),
         ("chart after the first, median", statistics.median(after_first), BUDGET_CHART_S, "s"),
         ("chart after the first, max", max(after_first), BUDGET_CHART_S, "s"),
     ]

@@ -130,3 +130,19 @@ def test_whole_report_from_one_browser(renderer, sqlite_db, tmp_path):
     assert not list(tmp_path.glob(".assess-report-*")) and not list(tmp_path.rglob("*.print.html"))
     # Progress: counted up to the announced total.
     assert steps[-1][0] == steps[-1][1] and [s[0] for s in steps] == sorted(s[0] for s in steps)
+
+
+def test_renders_stay_identical_across_page_reuse_and_pdf(renderer):
+    """kaleido's page is reused between figures and reloaded every RELOAD_EVERY figures and after a PDF:
+    the same figure gives the same PNG every time, before and after a PDF export."""
+    import plotly.graph_objects as go
+
+    from assess.reports.images import RELOAD_EVERY
+
+    fig = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2]))
+    fig.update_layout(width=300, height=200, title="测试")
+    first = renderer.render(fig, "png")
+    for _ in range(RELOAD_EVERY + 2):
+        assert renderer.render(fig, "png") == first
+    assert pdf_pages(renderer.render(fig, "pdf")) == 1
+    assert renderer.render(fig, "png") == first

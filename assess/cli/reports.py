@@ -12,9 +12,10 @@ from datetime import date
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ..reports.publication import DEFAULT_FORMATS, FORMATS
+    from .common import ROUND_HELP
 
     p = sub.add_parser("report", help="生成考核结果报告：PDF、HTML、XLSX、图表、公示与整改通知")
-    p.add_argument("--round", required=True, help="考核轮次：编号、名称或期间（如 2026-Q2）")
+    p.add_argument("--round", required=True, help=ROUND_HELP)
     p.add_argument("--out", required=True, help="输出目录（不存在时创建）")
     p.add_argument(
         "--format",
@@ -45,36 +46,14 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"“{text}”不是日期（格式 YYYY-MM-DD）") from None
 
 
-def resolve_round_id(db, ref: str) -> int:
-    """A round by id, or by its unique name or period."""
-    from sqlmodel import or_, select
-
-    from ..errors import AssessError, NotFound
-    from ..models import Round
-
-    text = str(ref).strip()
-    with db.read() as s:
-        if text.isdigit() and s.get(Round, int(text)) is not None:
-            return int(text)
-        rows = s.exec(
-            select(Round).where(or_(Round.name == text, Round.period == text)).order_by(Round.id)
-        ).all()
-    if not rows:
-        raise NotFound(f"没有找到考核轮次“{text}”（可用编号、名称或期间）。")
-    if len(rows) > 1:
-        listed = "、".join(f"#{r.id} {r.name}" for r in rows)
-        raise AssessError(f"“{text}”对应多个考核轮次：{listed}；请用编号指定。")
-    return rows[0].id
-
-
 def cmd_report(args) -> int:
     from ..reports.notices import NoticeParams
     from ..reports.publication import build_report, parse_formats
-    from .common import open_db
+    from .common import open_db, round_id
 
     formats = parse_formats(args.format)
     db = open_db(args)
-    round_id = resolve_round_id(db, args.round)
+    rid = args.round if isinstance(args.round, int) else round_id(db, args.round)
     params = NoticeParams(
         issuer=args.issuer,
         start=args.start,
@@ -91,7 +70,7 @@ def cmd_report(args) -> int:
         if not args.quiet:
             print(f"[{done}/{total}] {label}", file=sys.stderr, flush=True)
 
-    result = build_report(db, round_id, args.out, formats, progress=progress, notice=params)
+    result = build_report(db, rid, args.out, formats, progress=progress, notice=params)
     if args.json:
         json.dump(
             {

@@ -38,6 +38,7 @@ CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrom
 IMAGE_FORMATS = ("png", "svg", "pdf")
 START_TIMEOUT_S = 60.0
 RENDER_TIMEOUT_S = 60.0
+RELOAD_EVERY = 25  # figures between reloads of kaleido's page
 ENABLE_HINT = (
     "要导出 PNG/SVG/PDF 图表，请安装 Chromium 和中文字体（sudo apt-get install chromium fonts-wqy-microhei），"
     f"或用环境变量 {CHROMIUM_ENV} 指定浏览器路径。"
@@ -105,14 +106,13 @@ class ChartRenderer:
             path = self.path or chromium_path()
             if path is None or not Path(path).is_file():
                 raise ImagesUnavailable(missing_chromium_message())
+            _quiet_browser_logs()
             loop = asyncio.new_event_loop()
             thread = threading.Thread(target=loop.run_forever, name="chromium-renderer", daemon=True)
             thread.start()
 
             async def open_browser():
-                import kaleido
-
-                k = kaleido.Kaleido(path=path, mathjax=False, timeout=self.timeout)
+                k = _kaleido_class()(path=path, mathjax=False, timeout=self.timeout)
                 await k.open()
                 return k
 
@@ -146,6 +146,8 @@ class ChartRenderer:
         except AssessError:
             raise
         except Exception as exc:
+            if self._kaleido is not None:
+                self._kaleido.reload_now = True  # a failed figure may leave the page in a bad state
             from choreographer.errors import BrowserClosedError, BrowserFailedError
 
             if isinstance(exc, (BrowserClosedError, BrowserFailedError)):
@@ -166,6 +168,9 @@ class ChartRenderer:
         if fmt not in IMAGE_FORMATS:
             raise ValueError(f"unknown image format {fmt!r}")
         opts: dict[str, Any] = {"format": fmt, "scale": scale}
+        self.start()
+        if fmt == "pdf":
+            self._kaleido.reload_now = True  # kaleido draws a PDF into its page: start clean afterwards
         if width:
             opts["width"] = width
         if height:
@@ -238,6 +243,52 @@ class ChartRenderer:
         loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(5)
+
+
+def _kaleido_class():
+    """kaleido's ``Kaleido``, reloading its page only every ``RELOAD_EVERY`` figures.
+
+    Kaleido reloads its page (and plotly.js) after every figure, about half the time of a figure.
+    A PNG or SVG export leaves nothing behind (``Plotly.toImage`` draws in a detached element and
+    purges it), so the page is reloaded every ``RELOAD_EVERY`` figures, after a PDF figure and after
+    a failure. Where kaleido's tab hand-back is not the method this relies on, plain ``Kaleido``
+    is used (slower, same results)."""
+    import inspect
+
+    import kaleido
+
+    base = kaleido.Kaleido
+    hook = getattr(base, "_return_kaleido_tab", None)
+    if (
+        hook is None
+        or not inspect.iscoroutinefunction(hook)
+        or list(inspect.signature(hook).parameters) != ["self", "tab"]
+    ):
+        return base
+
+    class ReusingKaleido(base):
+        reload_now = False
+        since_reload = 0
+
+        async def _return_kaleido_tab(self, tab) -> None:
+            self.since_reload += 1
+            if self.reload_now or self.since_reload >= RELOAD_EVERY or not hasattr(self, "tabs_ready"):
+                self.reload_now = False
+                self.since_reload = 0
+                await super()._return_kaleido_tab(tab)
+            else:
+                await self.tabs_ready.put(tab)
+
+    return ReusingKaleido
+
+
+def _quiet_browser_logs() -> None:
+    """The browser libraries log (and print, under the CLI's basic logging) harmless noise such as a
+    message cut short while Chromium shuts down; failures reach us as exceptions anyway."""
+    import logging
+
+    for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _check(response: dict) -> None:
