@@ -8,8 +8,9 @@ import csv
 import pytest
 
 from assess.errors import AssessError
-from assess.reports.data import largest_remainder_shares, load_report_data, option_shares
+from assess.reports.data import load_report_data
 from assess.reports.figures import level1_percentages
+from assess.reports.tallies import largest_remainder_shares, option_shares
 
 from .reports_fixtures import RESULTS, SNAPSHOT_HASH, build_round
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assess.reports import figures
-from assess.reports.data import load_report_data, option_shares
+from assess.reports.data import load_report_data
 from assess.reports.publication import plan_charts
+from assess.reports.tallies import option_shares
 
 from .reports_fixtures import build_round
 

@@ -2,8 +2,7 @@
 
 Results come from ``UnitResult`` / ``CadreResult`` / ``AccountabilityEntry`` as computed and
 approved; nothing is recomputed here except the per-indicator points shown in the detail sheet and
-the heatmap (through ``assess.schemes.methods.score_values``, the one place the methods' semantics
-live) and the option shares of the appraisal tallies.
+the heatmap (``indicator_points``) and the option shares of the appraisal tallies (``tallies``).
 """
 
 from __future__ import annotations
@@ -141,6 +140,8 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     from ..guards import get_round
     from ..models import ApprovalVote, ReviewStep, Scheme, SchemeVersion, Snapshot
     from ..schemes.definition import from_dict
+    from .indicator_points import indicator_scores
+    from .tallies import unit_tallies
 
     with db.read() as s:
         rnd = get_round(s, round_id)
@@ -150,8 +151,8 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         results = _results(s, round_id)
         if results.empty:
             raise AssessError(f"考核轮次“{rnd.name}”还没有计算结果，无法生成报告。")
-        indicators = _indicator_scores(s, round_id, scheme, results)
-        tallies, options = _tallies(s, round_id, scheme)
+        indicators = indicator_scores(s, round_id, scheme, results)
+        tallies, options = unit_tallies(s, round_id, scheme)
         accountability = _accountability(s, round_id)
         cadres = _cadres(s, round_id)
         history = _history(s, rnd, version.scheme_id)
@@ -290,242 +291,6 @@ def _results(s, round_id: int) -> pd.DataFrame:
     return df.sort_values(["category", "rank", "unit_code"]).reset_index(drop=True)
 
 
-def _indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame) -> pd.DataFrame:
-    """One row per unit × applicable leaf indicator: self-check and verified raw values, their points,
-    and the points that count, with the composite engine's rules: a unit drawn for the spot check
-    counts its verified values where they exist; a missing value of a deduct/bonus/veto leaf means
-    nothing recorded (no deduction, no bonus, no veto), of a points/ratio leaf 0 points (NaN when
-    the unit has no value at all)."""
-    import numpy as np
-    import pandas as pd
-    from sqlmodel import select
-
-    from ..models import SelfCheckScore, SpotCheckScore
-    from ..schemes.methods import score_values
-
-    columns = [
-        "unit_id",
-        "unit_code",
-        "unit_name",
-        "category",
-        "indicator_code",
-        "indicator_name",
-        "level1_code",
-        "level1_name",
-        "method",
-        "max",
-        "self_value",
-        "verified_value",
-        "self_points",
-        "verified_points",
-        "points",
-        "drawn",
-    ]
-    level1 = {}
-    for top in scheme.indicators:
-        for ind, _level, _parent in top.walk():
-            level1[ind.code] = (top.code, top.name)
-    leaves = []
-    units = results[["unit_id", "unit_code", "unit_name", "category"]]
-    for category in units["category"].unique():
-        for order, leaf in enumerate(scheme.leaves_for(category)):
-            top_code, top_name = level1[leaf.code]
-            leaves.append(
-                {
-                    "category": category,
-                    "indicator_code": leaf.code,
-                    "indicator_name": leaf.name,
-                    "order": order,
-                    "level1_code": top_code,
-                    "level1_name": top_name,
-                    "method": leaf.method,
-                    "max": leaf.max,
-                    "target": leaf.target,
-                }
-            )
-    if not leaves:
-        return pd.DataFrame(columns=columns)
-    grid = units.merge(pd.DataFrame(leaves), on="category")
-    own = pd.DataFrame(
-        s.exec(
-            select(SelfCheckScore.unit_id, SelfCheckScore.indicator_code, SelfCheckScore.value).where(
-                SelfCheckScore.round_id == round_id
-            )
-        ).all(),
-        columns=["unit_id", "indicator_code", "self_value"],
-    )
-    verified = pd.DataFrame(
-        s.exec(
-            select(SpotCheckScore.unit_id, SpotCheckScore.indicator_code, SpotCheckScore.value).where(
-                SpotCheckScore.round_id == round_id
-            )
-        ).all(),
-        columns=["unit_id", "indicator_code", "verified_value"],
-    )
-    grid = grid.merge(own, on=["unit_id", "indicator_code"], how="left").merge(
-        verified, on=["unit_id", "indicator_code"], how="left"
-    )
-    grid["self_value"] = grid["self_value"].astype(float)
-    grid["verified_value"] = grid["verified_value"].astype(float)
-    drawn = set(drawn_unit_ids(s, round_id))
-    grid["drawn"] = grid["unit_id"].isin(drawn)
-    use_verified = grid["drawn"] & grid["verified_value"].notna()
-    used = grid["verified_value"].where(use_verified, grid["self_value"])
-    neutral = grid["method"].isin(["deduct", "bonus", "veto"])
-    has_any = used.notna().groupby(grid["unit_id"]).transform("any")
-    earning = grid["method"].isin(["points", "ratio"]) & has_any
-
-    def points(raw: pd.Series) -> np.ndarray:
-        filled = raw.where(~(neutral & raw.isna()), 0.0)
-        out = np.full(len(grid), np.nan)
-        for (method, mx, target), idx in grid.groupby(
-            ["method", "max", "target"], dropna=False
-        ).indices.items():
-            tgt = None if pd.isna(target) else float(target)
-            out[idx] = score_values(method, float(mx), tgt, filled.iloc[idx].to_numpy(dtype=float))
-        return np.where(np.isnan(out) & earning.to_numpy(), 0.0, out)
-
-    grid["points"] = points(used)
-    grid["self_points"] = points(grid["self_value"])
-    grid["verified_points"] = np.where(grid["verified_value"].notna(), points(grid["verified_value"]), np.nan)
-    grid = grid.sort_values(["category", "unit_code", "order"]).reset_index(drop=True)
-    return grid[columns]
-
-
-def drawn_unit_ids(s, round_id: int) -> list[int]:
-    """Units selected by the round's active spot-check draw (``selected`` holds codes, ids or
-    small dicts)."""
-    from sqlmodel import select
-
-    from ..models import SpotCheckDraw, Unit
-
-    draw = s.exec(
-        select(SpotCheckDraw)
-        .where(
-            SpotCheckDraw.round_id == round_id,
-            SpotCheckDraw.purpose == "units",
-            SpotCheckDraw.status == "active",
-        )
-        .order_by(SpotCheckDraw.id.desc())
-    ).first()
-    if draw is None:
-        return []
-    ids: set[int] = set()
-    codes: set[str] = set()
-    for item in draw.selected or []:
-        if isinstance(item, dict):
-            item = item.get("unit_id", item.get("code", item.get("unit_code")))
-        if isinstance(item, bool) or item is None:
-            continue
-        if isinstance(item, int):
-            ids.add(item)
-        else:
-            codes.add(str(item))
-    if codes:
-        ids.update(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
-    return sorted(ids)
-
-
-def _tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
-    import pandas as pd
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from ..models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount, Unit
-
-    columns = [
-        "session_id",
-        "session_name",
-        "form_code",
-        "voter_group",
-        "voter_group_name",
-        "unit_id",
-        "unit_code",
-        "unit_name",
-        "option_index",
-        "option",
-        "count",
-    ]
-    q = (
-        select(
-            AppraisalSession.id,
-            AppraisalSession.name,
-            AppraisalSession.form_code,
-            BallotBatch.voter_group,
-            AppraisalTarget.unit_id,
-            Unit.code,
-            Unit.name,
-            TallyCount.choice,
-            func.sum(TallyCount.count),
-        )
-        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
-        .join(
-            AppraisalTarget,
-            (AppraisalTarget.session_id == AppraisalSession.id)
-            & (AppraisalTarget.position == TallyCount.position),
-        )
-        .join(Unit, Unit.id == AppraisalTarget.unit_id)
-        .where(
-            AppraisalSession.round_id == round_id,
-            AppraisalSession.kind == "unit",
-            BallotBatch.status == "certified",
-        )
-        .group_by(
-            AppraisalSession.id,
-            AppraisalSession.name,
-            AppraisalSession.form_code,
-            BallotBatch.voter_group,
-            AppraisalTarget.unit_id,
-            Unit.code,
-            Unit.name,
-            TallyCount.choice,
-        )
-    )
-    rows = s.exec(q).all()
-    options: dict[str, list[str]] = {f.code: [o.label for o in f.options] for f in scheme.forms}
-    if not rows:
-        return pd.DataFrame(columns=columns), options
-    group_names = {g.code: g.name for f in scheme.forms for g in f.voter_groups}
-    group_names.update(
-        dict(
-            s.exec(
-                select(SessionVoterGroup.code, SessionVoterGroup.name)
-                .join(AppraisalSession, AppraisalSession.id == SessionVoterGroup.session_id)
-                .where(AppraisalSession.round_id == round_id)
-            ).all()
-        )
-    )
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "session_id",
-            "session_name",
-            "form_code",
-            "voter_group",
-            "unit_id",
-            "unit_code",
-            "unit_name",
-            "option_index",
-            "count",
-        ],
-    )
-    df["count"] = df["count"].astype(int)
-    df["voter_group_name"] = df["voter_group"].map(lambda g: group_names.get(g, g))
-
-    def label(row) -> str:
-        labels = options.get(row.form_code, [])
-        return (
-            labels[row.option_index - 1] if 0 < row.option_index <= len(labels) else f"选项{row.option_index}"
-        )
-
-    df["option"] = [label(r) for r in df.itertuples()]
-    return df[columns].sort_values(["session_id", "unit_code", "voter_group", "option_index"]).reset_index(
-        drop=True
-    ), options
-
-
 def _accountability(s, round_id: int) -> pd.DataFrame:
     import pandas as pd
     from sqlmodel import select
@@ -662,63 +427,3 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
     order = {r.id: i for i, r in enumerate(chosen)}
     df["_order"] = df["round_id"].map(order)
     return df.sort_values(["_order", "category", "rank"])[columns].reset_index(drop=True)
-
-
-def largest_remainder_shares(counts, decimals: int = 2):
-    """Row-wise percentages of a 2-D array of counts that sum to exactly 100 at ``decimals``
-    (largest remainder; ties go to the earlier column). Rows with no counts give zeros."""
-    import numpy as np
-
-    c = np.asarray(counts, dtype=float)
-    if c.ndim != 2 or c.size == 0:
-        return np.zeros_like(c)
-    unit = 10**decimals
-    total = 100 * unit
-    sums = c.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        quotas = np.where(sums > 0, c * total / sums, 0.0)
-    base = np.floor(quotas + 1e-9)
-    remainders = quotas - base
-    short = np.where(sums[:, 0] > 0, total - base.sum(axis=1), 0).astype(int)
-    order = np.argsort(-remainders, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    rows = np.arange(c.shape[0])[:, None]
-    ranks[rows, order] = np.arange(c.shape[1])[None, :]
-    base += ranks < short[:, None]
-    return base / unit
-
-
-def option_shares(
-    tallies: pd.DataFrame, options: list[str], *, min_counted: int = 0, counted: set[str] | None = None
-) -> pd.DataFrame:
-    """Per unit: the count of each option over every voter group and the share in percent (all
-    marks, 不了解 included), the shares of a unit summing to exactly 100.00. Units with fewer than
-    ``min_counted`` votes for the ``counted`` options (all options when None) are left out: too few
-    to show without revealing how individuals voted."""
-    import pandas as pd
-
-    empty = pd.DataFrame(columns=["unit_code", "unit_name", "option", "count", "share"])
-    if tallies.empty:
-        return empty
-    pivot = tallies.pivot_table(
-        index=["unit_code", "unit_name"], columns="option", values="count", aggfunc="sum", fill_value=0
-    )
-    counted_cols = [c for c in pivot.columns if counted is None or c in counted]
-    pivot = pivot[(pivot[counted_cols].sum(axis=1) >= min_counted) & (pivot.sum(axis=1) > 0)]
-    if pivot.empty:
-        return empty
-    cols = [o for o in options if o in pivot.columns] + [o for o in pivot.columns if o not in options]
-    pivot = pivot[cols]
-    shares = largest_remainder_shares(pivot.to_numpy())
-    index = pivot.index.to_frame(index=False)
-    n_units, n_opts = shares.shape
-    long = pd.DataFrame(
-        {
-            "unit_code": index["unit_code"].repeat(n_opts).to_numpy(),
-            "unit_name": index["unit_name"].repeat(n_opts).to_numpy(),
-            "option": pd.Categorical(list(cols) * n_units, categories=cols, ordered=True),
-            "count": pivot.to_numpy().reshape(-1).astype(int),
-            "share": shares.reshape(-1),
-        }
-    )
-    return long.sort_values(["unit_code", "option"]).reset_index(drop=True)

@@ -107,8 +107,8 @@ def safe_name(text: str, limit: int = 80) -> str:
 def plan_charts(data: ReportData) -> list[Chart]:
     """Every chart of the report, in report order."""
     from . import figures
-    from .data import option_shares
     from .document import Chart
+    from .tallies import option_shares
 
     charts: list[Chart] = []
 

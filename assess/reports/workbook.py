@@ -264,7 +264,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
 def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     """Counts per session × unit × voter group and option, then the unit's total over every group
     with shares and 满意率. Groups under the publication threshold are folded into the total only."""
-    from .data import largest_remainder_shares
+    from .tallies import largest_remainder_shares
 
     t = data.tallies
     labels: list[str] = []

@@ -1,0 +1,148 @@
+"""Per-indicator points of a round's units for the report's detail sheet and heatmap, with the
+composite engine's rules (``assess.schemes.methods.score_values`` is the one place the methods'
+semantics live)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..schemes.definition import SchemeDef
+
+
+def indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit × applicable leaf indicator: self-check and verified raw values, their points,
+    and the points that count, with the composite engine's rules: a unit drawn for the spot check
+    counts its verified values where they exist; a missing value of a deduct/bonus/veto leaf means
+    nothing recorded (no deduction, no bonus, no veto), of a points/ratio leaf 0 points (NaN when
+    the unit has no value at all)."""
+    import numpy as np
+    import pandas as pd
+    from sqlmodel import select
+
+    from ..models import SelfCheckScore, SpotCheckScore
+    from ..schemes.methods import score_values
+
+    columns = [
+        "unit_id",
+        "unit_code",
+        "unit_name",
+        "category",
+        "indicator_code",
+        "indicator_name",
+        "level1_code",
+        "level1_name",
+        "method",
+        "max",
+        "self_value",
+        "verified_value",
+        "self_points",
+        "verified_points",
+        "points",
+        "drawn",
+    ]
+    level1 = {}
+    for top in scheme.indicators:
+        for ind, _level, _parent in top.walk():
+            level1[ind.code] = (top.code, top.name)
+    leaves = []
+    units = results[["unit_id", "unit_code", "unit_name", "category"]]
+    for category in units["category"].unique():
+        for order, leaf in enumerate(scheme.leaves_for(category)):
+            top_code, top_name = level1[leaf.code]
+            leaves.append(
+                {
+                    "category": category,
+                    "indicator_code": leaf.code,
+                    "indicator_name": leaf.name,
+                    "order": order,
+                    "level1_code": top_code,
+                    "level1_name": top_name,
+                    "method": leaf.method,
+                    "max": leaf.max,
+                    "target": leaf.target,
+                }
+            )
+    if not leaves:
+        return pd.DataFrame(columns=columns)
+    grid = units.merge(pd.DataFrame(leaves), on="category")
+    own = pd.DataFrame(
+        s.exec(
+            select(SelfCheckScore.unit_id, SelfCheckScore.indicator_code, SelfCheckScore.value).where(
+                SelfCheckScore.round_id == round_id
+            )
+        ).all(),
+        columns=["unit_id", "indicator_code", "self_value"],
+    )
+    verified = pd.DataFrame(
+        s.exec(
+            select(SpotCheckScore.unit_id, SpotCheckScore.indicator_code, SpotCheckScore.value).where(
+                SpotCheckScore.round_id == round_id
+            )
+        ).all(),
+        columns=["unit_id", "indicator_code", "verified_value"],
+    )
+    grid = grid.merge(own, on=["unit_id", "indicator_code"], how="left").merge(
+        verified, on=["unit_id", "indicator_code"], how="left"
+    )
+    grid["self_value"] = grid["self_value"].astype(float)
+    grid["verified_value"] = grid["verified_value"].astype(float)
+    drawn = set(drawn_unit_ids(s, round_id))
+    grid["drawn"] = grid["unit_id"].isin(drawn)
+    use_verified = grid["drawn"] & grid["verified_value"].notna()
+    used = grid["verified_value"].where(use_verified, grid["self_value"])
+    neutral = grid["method"].isin(["deduct", "bonus", "veto"])
+    has_any = used.notna().groupby(grid["unit_id"]).transform("any")
+    earning = grid["method"].isin(["points", "ratio"]) & has_any
+
+    def points(raw: pd.Series) -> np.ndarray:
+        filled = raw.where(~(neutral & raw.isna()), 0.0)
+        out = np.full(len(grid), np.nan)
+        for (method, mx, target), idx in grid.groupby(
+            ["method", "max", "target"], dropna=False
+        ).indices.items():
+            tgt = None if pd.isna(target) else float(target)
+            out[idx] = score_values(method, float(mx), tgt, filled.iloc[idx].to_numpy(dtype=float))
+        return np.where(np.isnan(out) & earning.to_numpy(), 0.0, out)
+
+    grid["points"] = points(used)
+    grid["self_points"] = points(grid["self_value"])
+    grid["verified_points"] = np.where(grid["verified_value"].notna(), points(grid["verified_value"]), np.nan)
+    grid = grid.sort_values(["category", "unit_code", "order"]).reset_index(drop=True)
+    return grid[columns]
+
+
+def drawn_unit_ids(s, round_id: int) -> list[int]:
+    """Units selected by the round's active spot-check draw (``selected`` holds codes, ids or
+    small dicts)."""
+    from sqlmodel import select
+
+    from ..models import SpotCheckDraw, Unit
+
+    draw = s.exec(
+        select(SpotCheckDraw)
+        .where(
+            SpotCheckDraw.round_id == round_id,
+            SpotCheckDraw.purpose == "units",
+            SpotCheckDraw.status == "active",
+        )
+        .order_by(SpotCheckDraw.id.desc())
+    ).first()
+    if draw is None:
+        return []
+    ids: set[int] = set()
+    codes: set[str] = set()
+    for item in draw.selected or []:
+        if isinstance(item, dict):
+            item = item.get("unit_id", item.get("code", item.get("unit_code")))
+        if isinstance(item, bool) or item is None:
+            continue
+        if isinstance(item, int):
+            ids.add(item)
+        else:
+            codes.add(str(item))
+    if codes:
+        ids.update(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
+    return sorted(ids)

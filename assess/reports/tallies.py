@@ -1,0 +1,171 @@
+"""民主评议 tallies for the report: counts of certified batches per unit, voter group and option,
+and option shares rounded so that a unit's shares sum to exactly 100.00 (largest remainder)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..schemes.definition import SchemeDef
+
+
+def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
+    import pandas as pd
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from ..models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount, Unit
+
+    columns = [
+        "session_id",
+        "session_name",
+        "form_code",
+        "voter_group",
+        "voter_group_name",
+        "unit_id",
+        "unit_code",
+        "unit_name",
+        "option_index",
+        "option",
+        "count",
+    ]
+    q = (
+        select(
+            AppraisalSession.id,
+            AppraisalSession.name,
+            AppraisalSession.form_code,
+            BallotBatch.voter_group,
+            AppraisalTarget.unit_id,
+            Unit.code,
+            Unit.name,
+            TallyCount.choice,
+            func.sum(TallyCount.count),
+        )
+        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
+        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .join(
+            AppraisalTarget,
+            (AppraisalTarget.session_id == AppraisalSession.id)
+            & (AppraisalTarget.position == TallyCount.position),
+        )
+        .join(Unit, Unit.id == AppraisalTarget.unit_id)
+        .where(
+            AppraisalSession.round_id == round_id,
+            AppraisalSession.kind == "unit",
+            BallotBatch.status == "certified",
+        )
+        .group_by(
+            AppraisalSession.id,
+            AppraisalSession.name,
+            AppraisalSession.form_code,
+            BallotBatch.voter_group,
+            AppraisalTarget.unit_id,
+            Unit.code,
+            Unit.name,
+            TallyCount.choice,
+        )
+    )
+    rows = s.exec(q).all()
+    options: dict[str, list[str]] = {f.code: [o.label for o in f.options] for f in scheme.forms}
+    if not rows:
+        return pd.DataFrame(columns=columns), options
+    group_names = {g.code: g.name for f in scheme.forms for g in f.voter_groups}
+    group_names.update(
+        dict(
+            s.exec(
+                select(SessionVoterGroup.code, SessionVoterGroup.name)
+                .join(AppraisalSession, AppraisalSession.id == SessionVoterGroup.session_id)
+                .where(AppraisalSession.round_id == round_id)
+            ).all()
+        )
+    )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "session_id",
+            "session_name",
+            "form_code",
+            "voter_group",
+            "unit_id",
+            "unit_code",
+            "unit_name",
+            "option_index",
+            "count",
+        ],
+    )
+    df["count"] = df["count"].astype(int)
+    df["voter_group_name"] = df["voter_group"].map(lambda g: group_names.get(g, g))
+
+    def label(row) -> str:
+        labels = options.get(row.form_code, [])
+        return (
+            labels[row.option_index - 1] if 0 < row.option_index <= len(labels) else f"选项{row.option_index}"
+        )
+
+    df["option"] = [label(r) for r in df.itertuples()]
+    return df[columns].sort_values(["session_id", "unit_code", "voter_group", "option_index"]).reset_index(
+        drop=True
+    ), options
+
+
+def largest_remainder_shares(counts, decimals: int = 2):
+    """Row-wise percentages of a 2-D array of counts that sum to exactly 100 at ``decimals``
+    (largest remainder; ties go to the earlier column). Rows with no counts give zeros."""
+    import numpy as np
+
+    c = np.asarray(counts, dtype=float)
+    if c.ndim != 2 or c.size == 0:
+        return np.zeros_like(c)
+    unit = 10**decimals
+    total = 100 * unit
+    sums = c.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quotas = np.where(sums > 0, c * total / sums, 0.0)
+    base = np.floor(quotas + 1e-9)
+    remainders = quotas - base
+    short = np.where(sums[:, 0] > 0, total - base.sum(axis=1), 0).astype(int)
+    order = np.argsort(-remainders, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(c.shape[0])[:, None]
+    ranks[rows, order] = np.arange(c.shape[1])[None, :]
+    base += ranks < short[:, None]
+    return base / unit
+
+
+def option_shares(
+    tallies: pd.DataFrame, options: list[str], *, min_counted: int = 0, counted: set[str] | None = None
+) -> pd.DataFrame:
+    """Per unit: the count of each option over every voter group and the share in percent (all
+    marks, 不了解 included), the shares of a unit summing to exactly 100.00. Units with fewer than
+    ``min_counted`` votes for the ``counted`` options (all options when None) are left out: too few
+    to show without revealing how individuals voted."""
+    import pandas as pd
+
+    empty = pd.DataFrame(columns=["unit_code", "unit_name", "option", "count", "share"])
+    if tallies.empty:
+        return empty
+    pivot = tallies.pivot_table(
+        index=["unit_code", "unit_name"], columns="option", values="count", aggfunc="sum", fill_value=0
+    )
+    counted_cols = [c for c in pivot.columns if counted is None or c in counted]
+    pivot = pivot[(pivot[counted_cols].sum(axis=1) >= min_counted) & (pivot.sum(axis=1) > 0)]
+    if pivot.empty:
+        return empty
+    cols = [o for o in options if o in pivot.columns] + [o for o in pivot.columns if o not in options]
+    pivot = pivot[cols]
+    shares = largest_remainder_shares(pivot.to_numpy())
+    index = pivot.index.to_frame(index=False)
+    n_units, n_opts = shares.shape
+    long = pd.DataFrame(
+        {
+            "unit_code": index["unit_code"].repeat(n_opts).to_numpy(),
+            "unit_name": index["unit_name"].repeat(n_opts).to_numpy(),
+            "option": pd.Categorical(list(cols) * n_units, categories=cols, ordered=True),
+            "count": pivot.to_numpy().reshape(-1).astype(int),
+            "share": shares.reshape(-1),
+        }
+    )
+    return long.sort_values(["unit_code", "option"]).reset_index(drop=True)
