@@ -337,7 +337,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
     """Record the paper's reading for mismatches: (ballot_no, position, value). Position 0 takes
     ``absent``, ``void``, ``pass1`` or ``pass2``; a target position takes a mark (0, 1–9, X).
     Returns the number of mismatches still open."""
-    from sqlalchemy import delete, insert
+    from sqlalchemy import delete, insert, select
 
     from .models.appraisal import BallotResolution
 
@@ -382,6 +382,23 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
         keys = {(r["ballot_no"], r["position"]) for r in rows}
         if len(keys) != len(rows):
             raise Conflict("同一处不一致给出了多个处理结果。")
+        # Another reviewer's reading is never overwritten silently (two reviewers resolving the
+        # same mismatch at once: the first stands, the second is told).
+        for no, pos, value, by in s.execute(
+            select(
+                BallotResolution.ballot_no,
+                BallotResolution.position,
+                BallotResolution.value,
+                BallotResolution.resolved_by,
+            ).where(BallotResolution.batch_id == batch_id)
+        ).all():
+            mine = next((r for r in rows if (r["ballot_no"], r["position"]) == (no, pos)), None)
+            if mine is not None and by != actor.username and value != mine["value"]:
+                where = "整张" if pos == 0 else f"第 {pos} 项"
+                raise Conflict(
+                    f"第 {no} 张选票{where}已由 {by} 按原始选票处理为“{value}”，与你的“{mine['value']}”不同："
+                    f"请两人共同核对原始选票，由 {by} 更正。"
+                )
         for no, pos in keys:
             s.execute(
                 delete(BallotResolution).where(
