@@ -24,7 +24,10 @@ def main(argv: list[str]) -> int:
             rows.append((name, label, value, budget, unit, ok))
     print("\n== summary")
     for name, label, value, budget, unit, ok in rows:
-        print(f"{'OK  ' if ok else 'OVER'} {name}: {label} = {value:.3f} {unit} (budget {budget} {unit}, {value / budget:.0%})")
+        share = f"{value / budget:.0%}" if budget else ("ok" if ok else "over")  # a budget of 0: none allowed
+        print(
+            f"{'OK  ' if ok else 'OVER'} {name}: {label} = {value:.3f} {unit} (budget {budget} {unit}, {share})"
+        )
     return 1 if failures else 0
 
 

@@ -115,3 +115,13 @@ def open_batch(db, n_targets: int = 12, returned: int = 100_000, label: str = "B
     sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "民主评议", target_codes=codes)
     bid = svc.create_batch(db, actors["clerk"], sid, group, label, returned, returned)
     return actors, sid, bid
+
+
+def run_only_when_slow_selected(request) -> None:
+    """Long runs (``@pytest.mark.slow``) are skipped unless asked for with ``pytest -m slow``
+    (``./dev test`` runs everything else; ``./dev bench`` runs the same measurements)."""
+    import pytest
+
+    expr = request.config.getoption("markexpr") or ""
+    if "slow" not in expr.replace("not slow", ""):
+        pytest.skip("长时间运行：用 pytest -m slow 或 ./dev bench 运行")

@@ -27,7 +27,7 @@ from assess.db import Database
 from assess.reports.notices import publication_notice
 
 from .conftest import PASSWORD
-from .reliability_helpers import published_round
+from .reliability_helpers import published_round, run_only_when_slow_selected
 
 MUTATIONS = 200
 SLOW_MUTATIONS = 1000
@@ -502,7 +502,8 @@ def test_random_mutations_all_detected(prepared, tmp_path):
 
 
 @pytest.mark.slow
-def test_many_more_random_mutations_all_detected(prepared, tmp_path):
+def test_many_more_random_mutations_all_detected(prepared, tmp_path, request):
+    run_only_when_slow_selected(request)
     kinds = run_mutations(prepared, tmp_path, SLOW_MUTATIONS, seed=31415)
     print(f"\n{SLOW_MUTATIONS} mutations, all detected: {dict(kinds)}")
 
