@@ -2,7 +2,7 @@
 and again, and after every kill the database must hold every ballot the process had reported as
 stored, exactly, and nothing partial.
 
-The child (``python -m bench.crash_harness child URL BATCH SEED``) enters ballots through the real
+The child (``python -m bench.crash_harness child URL BATCH SEED [CLERK]``) enters ballots through the real
 service: ``assess.ballots.open_pass`` continues the clerk's pass, then for each ballot it prints
 ``T no status marks`` (about to store), calls ``store_ballot`` and prints ``S no status marks``
 right after it returned — that is, after the durable commit (WAL, ``synchronous=FULL``). Now and
@@ -45,7 +45,7 @@ CLERK = "clerk1"
 # -- the child ------------------------------------------------------------------------------------
 
 
-def child(url: str, batch_id: int, seed: int) -> None:
+def child(url: str, batch_id: int, seed: int, clerk: str = CLERK) -> None:
     from assess.ballot_marks import normalise
     from assess.ballots import open_pass, store_ballot
     from assess.db import Database
@@ -55,7 +55,7 @@ def child(url: str, batch_id: int, seed: int) -> None:
 
     out = sys.stdout
     db = Database(url)
-    actor = Actor(CLERK, "clerk")
+    actor = Actor(clerk, "clerk")
     ctx = open_pass(db, actor, batch_id)
     rng = random.Random(seed)
     stored = sorted(ctx.ballots)
@@ -98,15 +98,16 @@ class Figures:
         )
 
 
-def _reader(stream, lines: list[str]) -> None:
+def read_lines(stream, lines: list[str]) -> None:
     for line in iter(stream.readline, ""):
         lines.append(line.rstrip("\n"))
 
 
-def _spawn(url: str, batch_id: int, seed: int) -> subprocess.Popen:
+def spawn(url: str, batch_id: int, seed: int, clerk: str = CLERK) -> subprocess.Popen:
+    """Start a child keying ballots into ``batch_id`` as ``clerk`` until it is killed."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen(
-        [sys.executable, "-m", "bench.crash_harness", "child", url, str(batch_id), str(seed)],
+        [sys.executable, "-m", "bench.crash_harness", "child", url, str(batch_id), str(seed), clerk],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -124,9 +125,9 @@ def trial(
     max_delay: float = 0.4,
 ) -> None:
     """One child run and kill, then every check; updates ``expected`` (ballot → status, marks)."""
-    proc = _spawn(url, batch_id, rng.randrange(2**31))
+    proc = spawn(url, batch_id, rng.randrange(2**31))
     lines: list[str] = []
-    reader = threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True)
+    reader = threading.Thread(target=read_lines, args=(proc.stdout, lines), daemon=True)
     reader.start()
     deadline = time.monotonic() + 60
     while not any(line.startswith("ready") for line in lines):
@@ -255,8 +256,8 @@ def run(path: Path, trials: int, seed: int = 1, max_delay: float = 0.4, progress
 
 
 if __name__ == "__main__":  # pragma: no cover - the child process
-    if len(sys.argv) == 5 and sys.argv[1] == "child":
-        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "child":
+        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:])
     else:
-        print("用法：python -m bench.crash_harness child URL BATCH SEED", file=sys.stderr)
+        print("用法：python -m bench.crash_harness child URL BATCH SEED [CLERK]", file=sys.stderr)
         sys.exit(2)
