@@ -71,14 +71,25 @@ def _layout(fig: Figure, title: str, height: int, **kw) -> Figure:
         "font": {"family": FONT_FAMILY, "size": 12, "color": "#212121"},
         "width": WIDTH,
         "height": height,
-        "template": "plotly_white",
+        # No named template: validating one costs about 30 ms per figure; the look is set here.
+        "template": "none",
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
         "margin": {"l": 20, "r": 20, "t": 70, "b": 40},
         "legend": {"orientation": "h", "y": -0.08, "x": 0},
     }
     layout.update(kw)
     fig.update_layout(**layout)
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(automargin=True)
+    axes = {
+        "automargin": True,
+        "gridcolor": "#e6e6e6",
+        "zerolinecolor": "#bdbdbd",
+        "linecolor": "#bdbdbd",
+        "ticks": "",
+    }
+    fig.update_yaxes(**axes)
+    fig.update_xaxes(**axes)
     return fig
 
 
@@ -123,7 +134,8 @@ def ranking_figure(
             subplot_titles=("综合得分", "名次及区间"),
         )
     else:
-        fig = make_subplots(rows=1, cols=1)
+        fig = go.Figure()
+    first = {"row": 1, "col": 1} if has_interval else {}
     order = list(grades or [])
     order += [g for g in df["grade"].astype(str).unique() if g not in order]
     for i, grade in enumerate(order):
@@ -147,11 +159,10 @@ def ranking_figure(
                 + label(grade)
                 + "</extra>",
             ),
-            row=1,
-            col=1,
+            **first,
         )
     lo, hi = _scale(df["composite"])
-    fig.update_xaxes(range=[lo, hi + (hi - lo) * 0.08], row=1, col=1)
+    fig.update_xaxes(range=[lo, hi + (hi - lo) * 0.08], **first)
     if has_interval:
         low = df["rank_low"].astype("Float64").fillna(df["rank"]).astype(float)
         high = df["rank_high"].astype("Float64").fillna(df["rank"]).astype(float)
