@@ -112,8 +112,17 @@ def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Pa
         members = dict(s.exec(select(Unit.code, Unit.id).join(RoundUnit, RoundUnit.unit_id == Unit.id)
                               .where(RoundUnit.round_id == round_id)).all())
     rows = []
+    seen: dict[tuple[str, str, str], int] = {}
     for row in table.rows:
         code = row.get("unit_code")
+        key = (code, row.get("points"), row.get("reason"))
+        if key in seen:  # the same entry twice is a paste error, not two entries
+            problems.append(InputProblem(table.file, row.line, "unit_code",
+                                         f"与第 {seen[key]} 行重复（同一单位、分值和理由）"))
+            continue
+        seen[key] = row.line
+        if len(row.get("source")) > 255:
+            problems.append(InputProblem(table.file, row.line, "source", "超过 255 个字符"))
         if not code:
             problems.append(InputProblem(table.file, row.line, "unit_code", "不能为空"))
         elif code not in members:

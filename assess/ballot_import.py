@@ -142,7 +142,9 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
         batch_group.setdefault(label, (group, row.line))
         key = (label, int(no), code, choice)
         if key in seen:
-            problems.append(InputProblem(f, row.line, None, f"与第 {seen[key]} 行重复"))
+            problems.append(
+                InputProblem(f, row.line, "choice", f"与第 {seen[key]} 行重复（同一批次、票号、对象和选项）")
+            )
             continue
         seen[key] = row.line
         ballot = marks.setdefault((label, int(no)), ["0"] * rules.n_targets)
@@ -283,7 +285,9 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             continue
         key = (group, code, choice)
         if key in seen:
-            problems.append(InputProblem(f, row.line, None, f"与第 {seen[key]} 行重复"))
+            problems.append(
+                InputProblem(f, row.line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）")
+            )
             continue
         seen[key] = row.line
         counts.setdefault(group, {})[(positions[code], options[choice])] = int(n)
