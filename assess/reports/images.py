@@ -130,11 +130,17 @@ class ChartRenderer:
             return self
 
     def _call(self, coro_fn, timeout: float | None = None):
+        return self._wait(self._submit(coro_fn), timeout)
+
+    def _submit(self, coro_fn):
         import asyncio
-        import concurrent.futures
 
         self.start()
-        future = asyncio.run_coroutine_threadsafe(coro_fn(self._kaleido), self._loop)
+        return asyncio.run_coroutine_threadsafe(coro_fn(self._kaleido), self._loop)
+
+    def _wait(self, future, timeout: float | None = None):
+        import concurrent.futures
+
         try:
             return future.result(timeout or self.timeout)
         except concurrent.futures.TimeoutError:
@@ -155,6 +161,34 @@ class ChartRenderer:
                 raise ImagesUnavailable(f"Chromium 意外退出：{exc}") from exc
             raise
 
+    def submit(
+        self,
+        fig: Figure | dict,
+        fmt: str = "png",
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        scale: float = 1,
+    ):
+        """Start rendering the figure as PNG, SVG or PDF and return at once (a future for ``wait``):
+        the caller can prepare the next figure while Chromium draws this one."""
+        if fmt not in IMAGE_FORMATS:
+            raise ValueError(f"unknown image format {fmt!r}")
+        opts: dict[str, Any] = {"format": fmt, "scale": scale}
+        if width:
+            opts["width"] = width
+        if height:
+            opts["height"] = height
+        self.start()
+        if fmt == "pdf":
+            self._kaleido.reload_now = True  # kaleido draws a PDF into its page: start clean afterwards
+        self.renders += 1
+        return self._submit(lambda k: k.calc_fig(fig, opts=opts))
+
+    def wait(self, future) -> bytes:
+        """The image of a ``submit``; raises ImagesUnavailable when Chromium failed or timed out."""
+        return self._wait(future)
+
     def render(
         self,
         fig: Figure | dict,
@@ -165,19 +199,7 @@ class ChartRenderer:
         scale: float = 1,
     ) -> bytes:
         """The figure as PNG, SVG or PDF bytes (the figure's own size unless width/height given)."""
-        if fmt not in IMAGE_FORMATS:
-            raise ValueError(f"unknown image format {fmt!r}")
-        opts: dict[str, Any] = {"format": fmt, "scale": scale}
-        self.start()
-        if fmt == "pdf":
-            self._kaleido.reload_now = True  # kaleido draws a PDF into its page: start clean afterwards
-        if width:
-            opts["width"] = width
-        if height:
-            opts["height"] = height
-        data = self._call(lambda k: k.calc_fig(fig, opts=opts))
-        self.renders += 1
-        return data
+        return self.wait(self.submit(fig, fmt, width=width, height=height, scale=scale))
 
     def write(self, fig: Figure | dict, path: str | Path, *, scale: float = 1) -> Path:
         """Write the figure to ``path``; the format is the file's suffix (png, svg or pdf)."""

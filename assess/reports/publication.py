@@ -104,18 +104,39 @@ def safe_name(text: str, limit: int = 80) -> str:
     return (name[:limit] or "未命名").rstrip()
 
 
-def plan_charts(data: ReportData) -> list[Chart]:
-    """Every chart of the report, in report order."""
+@dataclass
+class ChartSpec:
+    """A chart of the report before its figure is built (building one takes 30–80 ms, so the
+    report builds each while Chromium draws the one before)."""
+
+    key: str
+    title: str
+    section: str
+    build: Callable[[], object]
+    built: Chart | None = None
+
+    def chart(self) -> Chart:
+        """The chart with its figure (built once)."""
+        from .document import Chart
+
+        if self.built is None:
+            self.built = Chart(self.key, self.title, self.section, self.build())
+        return self.built
+
+
+def chart_specs(data: ReportData) -> list[ChartSpec]:
+    """Every chart of the report, in report order (only the charts that have data)."""
+    from functools import partial
+
     from . import figures
-    from .document import Chart
     from .tallies import option_shares
 
-    charts: list[Chart] = []
+    specs: list[ChartSpec] = []
 
-    def add(title: str, section: str, fig) -> None:
-        if fig is not None:
-            charts.append(Chart(f"{len(charts) + 1:02d}-{safe_name(title, 60)}", title, section, fig))
+    def add(title: str, section: str, build) -> None:
+        specs.append(ChartSpec(f"{len(specs) + 1:02d}-{safe_name(title, 60)}", title, section, build))
 
+    precision = data.scheme.precision
     grades = [b.grade for b in sorted(data.scheme.bands, key=lambda b: -b.min)]
     form = next((f for f in data.scheme.forms if f.code == data.scheme.appraisal_form), None)
     options = data.options.get(form.code, []) if form else []
@@ -125,50 +146,51 @@ def plan_charts(data: ReportData) -> list[Chart]:
         add(
             f"{cat}-排名",
             cat,
-            figures.ranking_figure(data.results, cat, grades=grades, precision=data.scheme.precision),
+            partial(figures.ranking_figure, data.results, cat, grades=grades, precision=precision),
         )
         ind = data.indicators[data.indicators["category"] == cat]
         if ind["points"].notna().any():
-            add(f"{cat}-一级指标得分率", cat, figures.indicator_heatmap(ind, cat))
+            add(f"{cat}-一级指标得分率", cat, partial(figures.indicator_heatmap, ind, cat))
         codes = set(data.category_results(cat)["unit_code"])
         tallies = data.tallies[data.tallies["unit_code"].isin(codes)]
         if form is not None:
             tallies = tallies[tallies["form_code"] == form.code]
         shares = option_shares(tallies, options, min_counted=threshold, counted=counted)
         if not shares.empty:
-            add(
-                f"{cat}-民主评议",
-                cat,
-                figures.option_shares_figure(
-                    shares, f"{cat} 民主评议票选项构成（含不了解）", options=options
-                ),
-            )
+            title = f"{cat} 民主评议票选项构成（含不了解）"
+            add(f"{cat}-民主评议", cat, partial(figures.option_shares_figure, shares, title, options=options))
         hist = data.history[data.history["category"] == cat]
         if hist["round_id"].nunique() >= 2:
-            add(f"{cat}-趋势", cat, figures.trend_figure(hist, cat, precision=data.scheme.precision))
-    add(
-        "自查与核查对比",
-        "spotcheck",
-        figures.selfcheck_vs_verified_figure(data.indicators, tolerance=data.scheme.spotcheck.tolerance),
-    )
-    add("问责名单汇总", "accountability", figures.accountability_summary_figure(data.accountability))
-    listed = [
-        c for c in dict.fromkeys(data.accountability["subject_code"]) if c in set(data.results["unit_code"])
-    ]
+            add(f"{cat}-趋势", cat, partial(figures.trend_figure, hist, cat, precision=precision))
+    ind = data.indicators
+    if (ind["verified_value"].notna() & ind["drawn"].astype(bool) & (ind["method"] != "veto")).any():
+        tolerance = data.scheme.spotcheck.tolerance
+        add(
+            "自查与核查对比",
+            "spotcheck",
+            partial(figures.selfcheck_vs_verified_figure, ind, tolerance=tolerance),
+        )
+    if not data.accountability.empty:
+        add(
+            "问责名单汇总",
+            "accountability",
+            partial(figures.accountability_summary_figure, data.accountability),
+        )
+    units = set(data.results["unit_code"])
+    listed = [c for c in dict.fromkeys(data.accountability["subject_code"]) if c in units]
+    labels = {k: data.component_label(k) for k in data.components}
     for code in listed[:MAX_UNIT_PROFILES]:
         name = data.results.loc[data.results["unit_code"] == code, "unit_name"].iloc[0]
-        add(
-            f"{name}-与类别平均对比",
-            f"unit:{code}",
-            figures.unit_vs_category_figure(
-                data.results,
-                code,
-                data.components,
-                {k: data.component_label(k) for k in data.components},
-                precision=data.scheme.precision,
-            ),
+        build = partial(
+            figures.unit_vs_category_figure, data.results, code, data.components, labels, precision=precision
         )
-    return charts
+        add(f"{name}-与类别平均对比", f"unit:{code}", build)
+    return specs
+
+
+def plan_charts(data: ReportData) -> list[Chart]:
+    """Every chart of the report with its figure, in report order."""
+    return [spec.chart() for spec in chart_specs(data)]
 
 
 def build_report(
@@ -245,8 +267,9 @@ def _build(
     renderer: ChartRenderer | None,
     notice: NoticeParams | None,
 ) -> None:
-    """Chromium starts in a thread while the charts are drawn, and the HTML, XLSX and CSV are written
-    in another while Chromium renders the images (Python waits on the browser meanwhile)."""
+    """Chromium starts in a thread while the data is prepared; the XLSX and CSV are written in
+    other threads while Chromium renders the images (Python mostly waits on the browser), and the
+    HTML while the PDF is printed."""
     from concurrent.futures import ThreadPoolExecutor
 
     from . import images as img
@@ -255,21 +278,22 @@ def _build(
     wants_browser = bool(needed) or (
         "pdf" in formats and any(f in formats for f in ("notice", "rectification"))
     )
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="report")
+    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="report")
     try:
         r = (renderer or img.shared_renderer()) if wants_browser else None
         starting = pool.submit(_start_timed, r) if r is not None else None
         steps.step("绘制图表")
-        charts = plan_charts(data)
-        result.charts = len(charts)
+        specs = chart_specs(data)
+        result.charts = len(specs)
         writers = {
-            fmt: pool.submit(_write_file, fmt, data, charts, work)
-            for fmt in ("html", "xlsx", "csv")
-            if fmt in formats
+            fmt: pool.submit(_write_file, fmt, data, [], work) for fmt in ("xlsx", "csv") if fmt in formats
         }
-        others = [f for f in formats if f not in ("png", "svg", *writers)]
-        steps.total = 2 + (1 if r is not None else 0) + len(charts) * len(needed) + len(others) + len(writers)
+        others = [f for f in formats if f not in ("png", "svg", "xlsx", "csv")]
+        steps.total = 2 + (1 if r is not None else 0) + len(specs) * len(needed) + len(others) + len(writers)
         if r is not None:
+            if not starting.done():
+                for spec in specs:  # Chromium is starting: build the figures meanwhile
+                    spec.chart()
             steps.step("启动 Chromium")
             try:
                 result.start_seconds = starting.result()
@@ -277,13 +301,12 @@ def _build(
             except img.ImagesUnavailable as exc:
                 r = None
                 result.messages.append(str(exc))
+        charts = _draw(specs, r, needed, steps, result)
+        if "html" in others:
+            others.remove("html")
+            writers["html"] = pool.submit(_write_file, "html", data, charts, work)
+            others.append("html")
         if r is not None:
-            for chart in charts:
-                t = time.perf_counter()
-                for fmt in needed:
-                    steps.step(f"生成图片 {chart.title}（{fmt.upper()}）")
-                    chart.images[fmt] = r.render(chart.figure, fmt)
-                result.chart_seconds.append(time.perf_counter() - t)
             for fmt in ("png", "svg"):
                 if fmt in formats:
                     (work / CHARTS_DIR).mkdir(exist_ok=True)
@@ -291,7 +314,9 @@ def _build(
                         (work / CHARTS_DIR / f"{chart.key}.{fmt}").write_bytes(chart.images[fmt])
         for fmt in others:
             steps.step(f"写出{FORMATS[fmt]}")
-            if fmt == "pdf" and r is not None:
+            if fmt == "html":
+                writers.pop("html").result()
+            elif fmt == "pdf" and r is not None:
                 _write_pdf(r, data, charts, work)
             elif fmt == "notice":
                 _write_publication_notice(data, work, r, notice, result)
@@ -306,6 +331,40 @@ def _build(
 
 
 CHARTS_DIR = "图表"
+
+
+def _draw(
+    specs: list[ChartSpec], r: ChartRenderer | None, needed: list[str], steps: _Steps, result: ReportResult
+) -> list[Chart]:
+    """Build every chart's figure and, with a browser, its images: each figure is built while
+    Chromium draws the one before. ``result.chart_seconds`` gets the time each chart added."""
+    from collections import deque
+
+    charts: list[Chart] = []
+    queue: deque = deque()
+    last = time.perf_counter()
+
+    def collect() -> None:
+        nonlocal last
+        chart, futures = queue.popleft()
+        for fmt, future in futures:
+            steps.step(f"生成图片 {chart.title}（{fmt.upper()}）")
+            chart.images[fmt] = r.wait(future)
+        now = time.perf_counter()
+        result.chart_seconds.append(now - last)
+        last = now
+
+    for spec in specs:
+        chart = spec.chart()
+        charts.append(chart)
+        if r is None:
+            continue
+        queue.append((chart, [(fmt, r.submit(chart.figure, fmt)) for fmt in needed]))
+        if len(queue) > 1:
+            collect()
+    while queue:
+        collect()
+    return charts
 
 
 def _start_timed(r: ChartRenderer) -> float:
