@@ -450,7 +450,8 @@ def run_mutations(prepared, tmp_path: Path, n: int, seed: int) -> Counter:
     for i in range(n):
         dest = tmp_path / f"m{i}.db"
         what = mutate_copy(path, dest, rng, ids)
-        kinds[what.split(":")[0]] += 1
+        kind = what.split(":")[0]
+        kinds["batch" if kind.startswith("batch") else kind] += 1
         db = Database(f"sqlite:///{dest}")
         try:
             report = verify_all(db, anchor=anchor)
