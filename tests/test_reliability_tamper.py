@@ -583,7 +583,8 @@ def test_anchor_on_tally_sheet_notice_and_reports(prepared, tmp_path, monkeypatc
 # -- PostgreSQL: the same checks, with the triggers bypassed -------------------------------------
 
 PG_MUTATIONS = {
-    "ballot marks": "UPDATE ballot SET marks = '444' WHERE id = (SELECT min(id) FROM ballot WHERE status = 'valid')",
+    "ballot marks": "UPDATE ballot SET marks = CASE marks WHEN '444' THEN '333' ELSE '444' END "
+    "WHERE id = (SELECT min(id) FROM ballot WHERE status = 'valid')",
     "ballot deleted": "DELETE FROM ballot WHERE id = (SELECT max(id) FROM ballot)",
     "tally count": "UPDATE tallycount SET count = count + 1 WHERE id = (SELECT min(id) FROM tallycount)",
     "tally row deleted": "DELETE FROM tallycount WHERE id = (SELECT max(id) FROM tallycount)",
