@@ -46,9 +46,9 @@ def test_the_checks_catch_a_lost_a_changed_and_a_partial_ballot(tmp_path):
     batch_id = prepare(url, clerks=1)[CLERK]
     expected: dict[int, tuple[str, str]] = {}
     figures = Figures()
-    while figures.reported < 4:  # a kill right after start may catch no ballot: try again
+    while figures.reported < 4 and figures.trials < 20:  # a kill right after start may catch none
         trial(url, batch_id, random.Random(len(expected) + figures.trials), expected, figures, max_delay=0.3)
-    assert figures.failures == []
+    assert figures.failures == [] and figures.reported >= 4
     pass_id = sqlite3.connect(path).execute("SELECT id FROM entrypass").fetchone()[0]
     assert check(url, pass_id, expected, None, Figures()) == []
     nos = sorted(expected)
