@@ -123,14 +123,51 @@ def _tally_digest(rows: list[tuple[int, int, int]]) -> str:
     return tally_digest(rows)
 
 
-def expected_status(rules: MarkRules, marks: str) -> set[str]:
-    """The statuses a ballot with these marks may have: all ``0`` is blank (or void, voided with
-    one key); otherwise void exactly when the limited option is marked too often."""
-    if marks.count("0") == len(marks):
-        return {"blank", "void"}
-    if rules.limited is not None and marks.count(str(rules.limited)) > (rules.max_limited or 0):
-        return {"void"}
-    return {"valid"}
+def check_marks(rules: MarkRules, ballots: list[tuple[int, str, str]]):
+    """(shape_ok, status_ok) boolean arrays over ``ballots`` (ballot_no, status, marks), vectorised:
+    one allowed character per target; and the status the marks give — all ``0`` is blank (or void,
+    voided with one key), otherwise void exactly when the limited option is marked too often, else
+    valid. A ballot of the wrong shape counts as status_ok (it is reported once, by shape)."""
+    import numpy as np
+
+    n, width = len(ballots), rules.n_targets
+    lengths = np.fromiter((len(mk) for _no, _st, mk in ballots), dtype=np.int64, count=n)
+    shape_ok = lengths == width
+    status_ok = np.ones(n, dtype=bool)
+    idx = np.nonzero(shape_ok)[0]
+    if not len(idx) or width == 0:
+        return shape_ok, status_ok
+    marks = "".join(ballots[i][2] for i in idx.tolist())
+    arr = np.frombuffer(marks.encode("utf-8", "replace"), dtype=np.uint8)
+    if arr.size != len(idx) * width:  # a non-ASCII character widened a row: check those rows alone
+        ascii_ok = np.array([ballots[i][2].isascii() for i in idx.tolist()], dtype=bool)
+        shape_ok[idx[~ascii_ok]] = False
+        return _rest(rules, ballots, shape_ok)
+    arr = arr.reshape(len(idx), width)
+    allowed = np.frombuffer(rules.allowed.encode("ascii"), dtype=np.uint8)
+    shape_ok[idx] = np.isin(arr, allowed).all(axis=1)
+    blank = (arr == ord("0")).all(axis=1)
+    over = np.zeros(len(idx), dtype=bool)
+    if rules.limited is not None:
+        over = (arr == ord(str(rules.limited))).sum(axis=1) > (rules.max_limited or 0)
+    status = np.array([ballots[i][1] for i in idx.tolist()], dtype=object)
+    ok = np.where(
+        blank, (status == "blank") | (status == "void"), np.where(over, status == "void", status == "valid")
+    )
+    status_ok[idx] = ok.astype(bool)
+    return shape_ok, status_ok
+
+
+def _rest(rules: MarkRules, ballots: list[tuple[int, str, str]], shape_ok):
+    """``check_marks`` over the ASCII rows only (the others already marked bad)."""
+    import numpy as np
+
+    keep = np.nonzero(shape_ok)[0].tolist()
+    sub_shape, sub_status = check_marks(rules, [ballots[i] for i in keep])
+    status_ok = np.ones(len(ballots), dtype=bool)
+    shape_ok[keep] = sub_shape
+    status_ok[keep] = sub_status
+    return shape_ok, status_ok
 
 
 # -- batches --------------------------------------------------------------------------------------
@@ -295,18 +332,16 @@ def _check_certified(
     if len(set(nos)) != len(nos):
         dup = sorted(no for no, c in Counter(nos).items() if c > 1)
         out.append(f"{b.name}：票号重复：{'、'.join(map(str, dup[:10]))}")
-    bad_shape = [no for no, _st, mk in ballots if len(mk) != rules.n_targets or set(mk) - set(rules.allowed)]
-    if bad_shape:
-        out.append(
-            f"{b.name}：{len(bad_shape)} 张选票的标记不完整或含无效字符（票号 {sorted(bad_shape)[:10]}）"
-        )
-    bad_status = [
-        no for no, st, mk in ballots if len(mk) == rules.n_targets and st not in expected_status(rules, mk)
-    ]
-    if bad_status:
-        out.append(f"{b.name}：{len(bad_status)} 张选票的状态与标记不符（票号 {sorted(bad_status)[:10]}）")
+    shape_ok, status_ok = check_marks(rules, ballots)
+    if not shape_ok.all():
+        bad = sorted(no for no, ok in zip(nos, shape_ok.tolist(), strict=True) if not ok)
+        out.append(f"{b.name}：{len(bad)} 张选票的标记不完整或含无效字符（票号 {bad[:10]}）")
+    if not status_ok.all():
+        bad = sorted(no for no, ok in zip(nos, status_ok.tolist(), strict=True) if not ok)
+        out.append(f"{b.name}：{len(bad)} 张选票的状态与标记不符（票号 {bad[:10]}）")
     counted = recount(
-        [mk for _no, st, mk in ballots if st == "valid" and len(mk) == rules.n_targets], rules.n_targets
+        [mk for (_no, st, mk), ok in zip(ballots, shape_ok.tolist(), strict=True) if ok and st == "valid"],
+        rules.n_targets,
     )
     if counted != tally_rows:
         diff = sorted(set(counted) ^ set(tally_rows))[:5]
