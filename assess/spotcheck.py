@@ -98,6 +98,19 @@ def inspected_codes(draw) -> list[str]:
     return [d["code"] for d in draw.selected] + [d["code"] for d in (draw.extras or {}).get("focus", [])]
 
 
+def inspected_unit_ids(s: Session, round_id: int) -> list[int]:
+    """Ids of the units inspected in the round (drawn by lottery or added as 重点): the units whose
+    verified scores replace their self-check scores."""
+    from sqlmodel import select
+
+    from .models import Unit
+
+    codes = inspected_codes(active_draw(s, round_id))
+    if not codes:
+        return []
+    return sorted(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
+
+
 def _view(d) -> DrawView:
     extras = d.extras or {}
     try:

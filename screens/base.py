@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from rich.text import Text
+from textual import work
 from textual.markup import escape
 from textual.screen import Screen
 

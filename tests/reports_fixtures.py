@@ -237,8 +237,8 @@ def build_round(db, *, published: bool = True) -> Built:
             SpotCheckDraw(
                 round_id=rnd.id,
                 count=2,
-                pool=[c for c, _n, _c in UNITS],
-                selected=["G01", "X04"],
+                pool=[{"n": n, "code": c} for n, (c, _n, _c) in enumerate(UNITS, start=1)],
+                selected=[{"n": 1, "code": "G01"}, {"n": 2, "code": "X04"}],
                 created_by="inspector",
             )
         )

@@ -155,7 +155,8 @@ def full_marks(
     return rows
 
 
-def add_draw(db, round_id: int, codes: list[str]) -> None:
+def add_draw(db, round_id: int, codes: list[str], focus: list[str] = ()) -> None:
+    """An active unit draw shaped like the one ``spotcheck.draw`` stores (``focus``: 重点 units)."""
     from assess.models import SpotCheckDraw
 
     with db.write() as s:
@@ -163,8 +164,9 @@ def add_draw(db, round_id: int, codes: list[str]) -> None:
             SpotCheckDraw(
                 round_id=round_id,
                 count=len(codes),
-                pool=sorted(codes),
-                selected=list(codes),
+                pool=[{"n": n, "code": c} for n, c in enumerate(sorted(codes), start=1)],
+                selected=[{"n": n, "code": c} for n, c in enumerate(codes, start=1)],
+                extras={"focus": [{"code": c, "reason": "有未整改问题"} for c in focus]},
                 created_by="inspector",
             )
         )

@@ -126,6 +126,26 @@ def test_spotcheck_draw_substitutes_verified_scores_in_database(db, actors):
     assert res[ids["U2"]].rank_low is None  # no resampling asked
 
 
+def test_focus_units_outside_the_lottery_use_verified_scores_too(db, actors):
+    _vid, rid, ids = _setup(db, weights={"indicators": 100})
+    add_scores(db, rid, ids, full_marks([c for c, *_ in UNITS]))
+    # U3 inspected as 重点 (open findings), not drawn: its verified I1 36 (self 40) replaces the
+    # self-check score exactly as for a drawn unit → indicators 96, 虚报 penalty 2 → 94.00.
+    add_scores(
+        db,
+        rid,
+        ids,
+        [("U3", "I1", 36), ("U3", "I2", 0), ("U3", "I3", 100), ("U3", "V1", 0)],
+        verified=True,
+    )
+    add_draw(db, rid, ["U2"], focus=["U3"])
+    add_scores(db, rid, ids, [("U2", "I1", 40), ("U2", "I2", 0), ("U2", "I3", 100), ("U2", "V1", 0)], verified=True)
+    compute_round(db, actors["admin"], rid, resamples=0)
+    res = _results(db, rid)
+    assert res[ids["U3"]].composite == 94.0 and "false_report:I1" in res[ids["U3"]].flags
+    assert res[ids["U2"]].composite == 100.0
+
+
 def test_rank_change_against_previous_round(db, actors):
     vid, rid, ids = _setup(db, weights={"indicators": 100})
     add_prior_round(

@@ -89,7 +89,9 @@ def indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame)
     )
     grid["self_value"] = grid["self_value"].astype(float)
     grid["verified_value"] = grid["verified_value"].astype(float)
-    drawn = set(drawn_unit_ids(s, round_id))
+    from ..spotcheck import inspected_unit_ids
+
+    drawn = set(inspected_unit_ids(s, round_id))
     grid["drawn"] = grid["unit_id"].isin(drawn)
     use_verified = grid["drawn"] & grid["verified_value"].notna()
     used = grid["verified_value"].where(use_verified, grid["self_value"])
@@ -114,35 +116,3 @@ def indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame)
     return grid[columns]
 
 
-def drawn_unit_ids(s, round_id: int) -> list[int]:
-    """Units selected by the round's active spot-check draw (``selected`` holds codes, ids or
-    small dicts)."""
-    from sqlmodel import select
-
-    from ..models import SpotCheckDraw, Unit
-
-    draw = s.exec(
-        select(SpotCheckDraw)
-        .where(
-            SpotCheckDraw.round_id == round_id,
-            SpotCheckDraw.purpose == "units",
-            SpotCheckDraw.status == "active",
-        )
-        .order_by(SpotCheckDraw.id.desc())
-    ).first()
-    if draw is None:
-        return []
-    ids: set[int] = set()
-    codes: set[str] = set()
-    for item in draw.selected or []:
-        if isinstance(item, dict):
-            item = item.get("unit_id", item.get("code", item.get("unit_code")))
-        if isinstance(item, bool) or item is None:
-            continue
-        if isinstance(item, int):
-            ids.add(item)
-        else:
-            codes.add(str(item))
-    if codes:
-        ids.update(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
-    return sorted(ids)

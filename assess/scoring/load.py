@@ -36,37 +36,6 @@ def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
-def drawn_unit_ids(session: Session, round_id: int) -> list[int]:
-    """Units selected by the round's active unit draw (selected holds codes, ids or objects)."""
-    from sqlmodel import select
-
-    from ..models import SpotCheckDraw, Unit
-
-    draw = session.exec(
-        select(SpotCheckDraw)
-        .where(
-            SpotCheckDraw.round_id == round_id,
-            SpotCheckDraw.purpose == "units",
-            SpotCheckDraw.status == "active",
-        )
-        .order_by(SpotCheckDraw.id.desc())
-    ).first()
-    if draw is None:
-        return []
-    ids: set[int] = set()
-    codes: set[str] = set()
-    for item in draw.selected or []:
-        if isinstance(item, dict):
-            item = item.get("unit_id", item.get("code", item.get("unit_code")))
-        if isinstance(item, bool) or item is None:
-            continue
-        if isinstance(item, int):
-            ids.add(item)
-        else:
-            codes.add(str(item))
-    if codes:
-        ids.update(session.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
-    return sorted(ids)
 
 
 def session_weights(session: Session, session_id: int, form) -> dict[str, float]:
@@ -268,12 +237,14 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
                     raw[raw["session_id"] == s.id][["voter_group", "cadre_id", "choice", "count"]],
                 )
             )
+    from ..spotcheck import inspected_unit_ids
+
     inputs = RoundInputs(
         scheme=scheme,
         units=units,
         selfcheck=selfcheck,
         spotcheck=spotcheck,
-        drawn=drawn_unit_ids(session, round_id),
+        drawn=inspected_unit_ids(session, round_id),
         appraisal=appraisal.reset_index(drop=True),
         adjustments=adjustments,
         discipline=discipline[discipline["unit_id"].notna()][["unit_id", "kind"]].astype({"unit_id": int}),
