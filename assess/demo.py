@@ -246,13 +246,20 @@ def _keyed_batch(db: Database, acts, session_id: int, group: str, targets: int, 
     from .ballot_review import certify, compare, resolve
     from .ballots import close_pass, create_batch, open_pass, store_ballot
 
-    papers = ["".join(rng.choice("1112223") for _ in range(targets)) for _ in range(12)]
+    def paper() -> str:
+        # Mostly 称职 (2), some 基本称职 (3), at most three 优秀 (1) as the form allows.
+        marks = [rng.choice("22223") for _ in range(targets)]
+        for pos in rng.sample(range(targets), k=min(3, targets, rng.randint(0, 3))):
+            marks[pos] = "1"
+        return "".join(marks)
+
+    papers = [paper() for _ in range(12)]
     batch_id = create_batch(db, acts["clerk1"], session_id, group, f"会场补录-{group}", 12, 12)
     for clerk, slip in (("clerk1", None), ("clerk2", 5)):
         ctx = open_pass(db, acts[clerk], batch_id)
         for no, marks in enumerate(papers, start=1):
-            if no == slip:
-                marks = ("3" if marks[0] != "3" else "1") + marks[1:]
+            if no == slip:  # clerk2 misreads the first mark of ballot 5 (称职 ↔ 基本称职)
+                marks = ("3" if marks[0] != "3" else "2") + marks[1:]
             store_ballot(db, acts[clerk], ctx.pass_id, no, marks)
         close_pass(db, acts[clerk], ctx.pass_id)
     comparison = compare(db, batch_id)
