@@ -137,7 +137,7 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     report.steps.append("scheme")
 
     # 4. a finished quarter, published, and a quarter in progress
-    quality = {code: min(0.99, max(0.55, rng.gauss(0.86, 0.07))) for code, _n, _c in _unit_rows()}
+    quality = {code: min(0.98, max(0.5, rng.gauss(0.8, 0.09))) for code, _n, _c in _unit_rows()}
     with tempfile.TemporaryDirectory() as tmp:
         q3 = _finished_round(db, acts, version_id, quality, rng, Path(tmp), say)
         _round_in_progress(db, acts, version_id, quality, rng, Path(tmp), say)
@@ -309,7 +309,7 @@ def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, lab
 
     def cadre_probs(code, group):
         if code == weak:
-            return [0.05, 0.35, 0.2, 0.4]
+            return [0.02, 0.25, 0.23, 0.5]  # over 1/3 不称职: the override and Q01 show
         return [0.25, 0.6, 0.12, 0.03]
 
     path = _ballot_file(tmp / f"{label}-qlss.csv", [c.code for c in cadres], cgroups, ["优秀", "称职", "基本称职", "不称职"],
@@ -341,8 +341,8 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
     pool = [{"n": n, "code": c, "name": nm, "category": cat} for n, (c, nm, cat) in enumerate(sorted(unit_rows), start=1)]
     picked = run_lottery(pool, 8, key_string(DRAW_SOURCES), scheme.spotcheck.min_per_category, list(scheme.categories))
     inflated = {picked[1]["code"], picked[4]["code"]}
-    selfcheck.import_scores(db, acts["clerk1"], rid, _write_scores(
-        tmp / "q3-self.csv", _self_rows(scheme, unit_rows, quality, rng, veto_unit="ZX06", inflate=inflated)))
+    self_rows = _self_rows(scheme, unit_rows, quality, rng, veto_unit="ZX06", inflate=inflated)
+    selfcheck.import_scores(db, acts["clerk1"], rid, _write_scores(tmp / "q3-self.csv", self_rows))
     for code, _n, _c in unit_rows:
         selfcheck.submit(db, acts["clerk1"], rid, code)
     rounds.advance(db, admin, rid)  # → 自查结束
@@ -350,14 +350,15 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
     # Public random sources announced in advance: a lottery draw's numbers and an index close.
     view = spotcheck.draw(db, acts["inspector"], rid, 8, DRAW_SOURCES)
     drawn_set = {d["code"] for d in view.selected} | {d["code"] for d in view.focus}
+    # Inspectors confirm honest self-checks; the two inflated ones are re-scored at their true level.
     verified_rows = []
-    for code, _n, category in unit_rows:
+    for code, indicator, value, _note in self_rows:
         if code not in drawn_set:
             continue
-        for ind in scheme.leaves_for(category):
-            value = 1.0 if (ind.method == "veto" and code == "ZX06") else (
-                0.0 if ind.method == "veto" else _raw_value(ind, quality[code], rng))
-            verified_rows.append((code, ind.code, value, "现场核查"))
+        if code in inflated:
+            ind = scheme.indicator(indicator)
+            value = 0.0 if ind.method == "veto" else _raw_value(ind, quality[code], rng)
+        verified_rows.append((code, indicator, value, "现场核查"))
     selfcheck.import_scores(db, acts["inspector"], rid, _write_scores(tmp / "q3-verified.csv", verified_rows), kind="verified")
     say(f"2026-Q3：按 RFC 3797 抽取 {len(drawn_set)} 个单位核查，核查得分已录入")
     fid = findings.add_finding(db, acts["inspector"], rid, sorted(drawn_set)[0], "政务公开栏未按季度更新，部分办事指南已过期。",
