@@ -87,7 +87,10 @@ class RankingsScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#rank-table", DataTable)
-        table.add_columns("名次", "单位", "综合", "等次", "得分条", "区间", "变化")
+        # Fixed widths: nothing to measure, so a repaint under load never shows a narrowed column.
+        for label, width in (("名次", 4), ("单位", 16), ("综合", 6), ("等次", 4), ("得分条", BAR_WIDTH),
+                             ("区间", 7), ("变化", 4)):
+            table.add_column(label, width=width)
         table.focus()
         self.load_rounds()
 
