@@ -14,6 +14,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 from .base import AssessScreen, plain
 
 
+def _tally_with_anchor(db, session_id: int):
+    """The session's tally and the audit chain head it was read under (printed as the anchor)."""
+    from assess import audit
+    from assess.tally import session_tally
+
+    return session_tally(db, session_id), audit.chain_head(db)
+
+
 def _num(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
@@ -53,9 +61,11 @@ class TallyScreen(AssessScreen):
         self.query_one("#tally", DataTable).focus()
 
     def action_refresh(self) -> None:
-        from assess.tally import session_tally
+        self.run_core(_tally_with_anchor, self.db, self.session_id, on_done=self._loaded)
 
-        self.run_core(session_tally, self.db, self.session_id, on_done=self._show)
+    def _loaded(self, result) -> None:
+        self.anchor = result[1]
+        self._show(result[0])
 
     def action_toggle_groups(self) -> None:
         self.by_group = not self.by_group
@@ -113,4 +123,6 @@ class TallyScreen(AssessScreen):
                     cells += [_pct(row["unfit_share"]), _pct(row["fit_share"]), verdict]
                 table.add_row(*cells)
         text = "\n".join(f"⚠ {w}" for w in t.warnings) or "无警告。"
+        seq, head = getattr(self, "anchor", (0, ""))
+        text += f"\n审计锚点：链头 #{seq} {head}（核对：assess audit verify --anchor {head}）"
         self.query_one("#tally-warnings-text", Static).update(plain(text))

@@ -61,3 +61,21 @@ async def test_every_area_opens_by_fkey_and_letter(demo_db, area):
         await settle(pilot)
         assert getattr(app.screen, "AREA", None) == area.name
         assert screen_text(app).strip()
+
+
+async def test_tally_view_prints_the_audit_anchor(demo_db):
+    from assess import audit
+
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "reviewer1", DEMO_PASSWORD)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("down", "down")  # the 2026-Q3 勤廉双述 session
+        await pilot.press("t")
+        await settle(pilot)
+        await settle(pilot)
+        seq, head = audit.chain_head(demo_db)
+        text = screen_text(app)
+        assert f"审计锚点：链头 #{seq} {head}" in text
+        assert "唐树林" in text  # a target of that session is listed
