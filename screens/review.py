@@ -132,8 +132,16 @@ class ReviewScreen(AssessScreen):
         key = STEP_KEYS.get(state.next_step or "", "")
         self.query_one("#review-status", Static).update(
             plain(
-                f"问责 {state.entries} 条，待决定 {state.undecided} · c 确认 · w 免予 · "
-                f"{key + ' ' + state.next_label if key else ''} · b 退回 · r 轮次"
+                " · ".join(
+                    part
+                    for part in (
+                        f"问责 {state.entries} 条，待决定 {state.undecided}",
+                        "c 确认 · w 免予",
+                        f"{key} {state.next_label}" if key else "",
+                        "b 退回 · r 轮次",
+                    )
+                    if part
+                )
             )
         )
         self._show_detail()
