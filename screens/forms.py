@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from .base import error_text, plain
 
@@ -77,14 +78,22 @@ class FormDialog(ModalScreen):
         self.query_one("#form-error", Static).update(plain("正在保存…"))
         self._run(self.values())
 
-    @work(thread=True, exclusive=True)
-    def _run(self, values: dict[str, str]) -> None:
+    @work(thread=True, exclusive=True, name="form-submit")
+    def _run(self, values: dict[str, str]) -> tuple[bool, object]:
         try:
             result = self.submit_fn(values)
         except Exception as exc:
-            self.app.call_from_thread(self._failed, error_text(exc))
-            return
-        self.app.call_from_thread(self.dismiss, result if result is not None else True)
+            return False, error_text(exc)
+        return True, result if result is not None else True
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Close only once the worker has finished: dismissing from inside it would cancel it.
+        if event.worker.name == "form-submit" and event.state == WorkerState.SUCCESS:
+            ok, payload = event.worker.result
+            if ok:
+                self.dismiss(payload)
+            else:
+                self._failed(payload)
 
     def _failed(self, message: str) -> None:
         self.query_one("#form-error", Static).update(plain(message))
@@ -135,8 +144,8 @@ class ImportDialog(ModalScreen):
         self.query_one("#import-result", Static).update(plain("正在检查文件…"))
         self._run(path)
 
-    @work(thread=True, exclusive=True)
-    def _run(self, path: str) -> None:
+    @work(thread=True, exclusive=True, name="import-run")
+    def _run(self, path: str) -> tuple[bool, object]:
         from pathlib import Path
 
         from assess.errors import InputErrors
@@ -148,12 +157,18 @@ class ImportDialog(ModalScreen):
             text = f"{self.failure_text}：发现 {len(lines)} 处问题\n" + "\n".join(lines[:500])
             if len(lines) > 500:
                 text += f"\n……另有 {len(lines) - 500} 处"
-            self.app.call_from_thread(self._show, text)
-            return
+            return False, text
         except Exception as exc:
-            self.app.call_from_thread(self._show, f"{self.failure_text}：{error_text(exc)}")
-            return
-        self.app.call_from_thread(self.dismiss, result)
+            return False, f"{self.failure_text}：{error_text(exc)}"
+        return True, result
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "import-run" and event.state == WorkerState.SUCCESS:
+            ok, payload = event.worker.result
+            if ok:
+                self.dismiss(payload)
+            else:
+                self._show(payload)
 
     def _show(self, text: str) -> None:
         self.query_one("#import-result", Static).update(plain(text))

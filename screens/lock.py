@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerState
 
 from .base import error_text, plain
 
@@ -33,16 +34,23 @@ class LockScreen(ModalScreen):
     def _submit(self, event: Input.Submitted) -> None:
         self._unlock(event.value)
 
-    @work(thread=True, exclusive=True)
-    def _unlock(self, password: str) -> None:
+    @work(thread=True, exclusive=True, name="unlock")
+    def _unlock(self, password: str) -> str | None:
         from assess.users import authenticate
 
         try:
             authenticate(self.app.db, self.app.actor.username, password)
         except Exception as exc:
-            self.app.call_from_thread(self._failed, error_text(exc))
-            return
-        self.app.call_from_thread(self._done)
+            return error_text(exc)
+        return None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name == "unlock" and event.state == WorkerState.SUCCESS:
+            problem = event.worker.result
+            if problem is None:
+                self._done()
+            else:
+                self._failed(problem)
 
     def _failed(self, message: str) -> None:
         self.query_one("#unlock-message", Static).update(plain(message))

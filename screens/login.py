@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 
 class LoginScreen(Screen):
@@ -44,18 +45,25 @@ class LoginScreen(Screen):
 
         self.query_one("#login-message", Static).update(plain(text))
 
-    @work(thread=True, exclusive=True)
-    def _login(self, user: str, password: str) -> None:
+    @work(thread=True, exclusive=True, name="login")
+    def _login(self, user: str, password: str) -> tuple[bool, object]:
         from assess.users import authenticate
 
         from .base import error_text
 
         try:
-            actor = authenticate(self.app.db, user, password)
+            return True, authenticate(self.app.db, user, password)
         except Exception as exc:
-            self.app.call_from_thread(self._failed, error_text(exc))
-            return
-        self.app.call_from_thread(self._done, actor)
+            return False, error_text(exc)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Leave the login screen only once the worker has finished (leaving cancels its workers).
+        if event.worker.name == "login" and event.state == WorkerState.SUCCESS:
+            ok, payload = event.worker.result
+            if ok:
+                self._done(payload)
+            else:
+                self._failed(payload)
 
     def _failed(self, message: str) -> None:
         self._message(message)
