@@ -11,6 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.markup import escape
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from assess.db import Database
@@ -53,20 +54,40 @@ class AssessScreen(Screen):
 
     def run_core(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None, **kwargs: Any) -> None:
-        """Call a core function in a worker thread; deliver its result (or error) on the UI thread."""
-        self._core_worker(fn, args, kwargs, on_done, on_error)
+        """Call a core function in a worker thread; deliver its result (or error) on the UI thread
+        once the worker has finished, so a callback may safely close this screen."""
+        worker = self._core_worker(fn, args, kwargs)
+        self._core_callbacks[worker] = (on_done, on_error)
+
+    @property
+    def _core_callbacks(self) -> dict:
+        try:
+            return self.__callbacks
+        except AttributeError:
+            self.__callbacks: dict = {}
+            return self.__callbacks
 
     @work(thread=True, group="core")
-    def _core_worker(self, fn, args, kwargs, on_done, on_error) -> None:
+    def _core_worker(self, fn, args, kwargs) -> tuple[bool, Any]:
         try:
-            result = fn(*args, **kwargs)
+            return True, fn(*args, **kwargs)
         except BaseException as exc:  # every failure becomes a message on screen and a log line
             from assess.errors import AssessError
 
             if not isinstance(exc, AssessError):
                 log.exception("core call %s failed", getattr(fn, "__name__", fn))
-            handler = on_error or (lambda e: self.show_error(error_text(e)))
-            self.app.call_from_thread(handler, exc)
+            return False, exc
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
-        if on_done is not None:
-            self.app.call_from_thread(on_done, result)
+        callbacks = self._core_callbacks.pop(event.worker, None)
+        if callbacks is None or event.state != WorkerState.SUCCESS:
+            return
+        on_done, on_error = callbacks
+        ok, payload = event.worker.result
+        if ok:
+            if on_done is not None:
+                on_done(payload)
+        else:
+            (on_error or (lambda e: self.show_error(error_text(e))))(payload)
