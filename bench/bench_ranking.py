@@ -94,7 +94,7 @@ def scheme_dict() -> dict:
 
 def build(path: Path):
     import numpy as np
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert, select, text
 
     from assess.db import Database
     from assess.models import (
@@ -166,7 +166,9 @@ def build(path: Path):
             ],
         )
         drawn = unit_ids[::20]
-        s.add(SpotCheckDraw(round_id=rid, count=len(drawn), pool=[], selected=drawn, created_by="admin"))
+        codes_by_id = dict(s.exec(select(Unit.id, Unit.code)).all())
+        selected = [{"n": n, "code": codes_by_id[u]} for n, u in enumerate(drawn, start=1)]
+        s.add(SpotCheckDraw(round_id=rid, count=len(drawn), pool=[], selected=selected, created_by="admin"))
         s.exec(
             insert(SpotCheckScore),
             params=[
