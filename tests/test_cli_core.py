@@ -108,3 +108,27 @@ def test_password_change_own_and_admin_reset(sqlite_db):
     r = run(["user", "passwd", "clerk"], sqlite_db, stdin="cli-password-7\n", user="clerk", password="new-password-1")
     assert r.returncode == 0, r.stderr
     assert authenticate(sqlite_db, "clerk", "cli-password-7").username == "clerk"
+
+
+def test_no_arguments_asks_for_the_interface_and_the_core_never_opens_it(tmp_path):
+    from assess.cli import OpenApp, dispatch
+
+    assert dispatch([]) == OpenApp(None)
+    assert dispatch(["--db", "x.db"]) == OpenApp("x.db")
+    # `python -m assess` runs commands only: it never imports the interface.
+    r = subprocess.run([sys.executable, "-m", "assess"], capture_output=True, text=True)
+    assert r.returncode == 2 and "assess 命令" in r.stderr
+    # `assess demo` builds the database, then hands the interface request to the launcher.
+    path = tmp_path / "demo.db"
+    from screens import launcher
+
+    opened = []
+    import screens.app
+
+    original = screens.app.run_app
+    screens.app.run_app = lambda url: opened.append(url) or 0
+    try:
+        assert launcher.main(["demo", "--db", str(path)]) == 0
+    finally:
+        screens.app.run_app = original
+    assert opened and opened[0].endswith("demo.db") and path.exists()

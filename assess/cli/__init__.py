@@ -11,6 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
+from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
 MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments"]
@@ -29,12 +30,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    result = dispatch(argv)
+    if isinstance(result, OpenApp):
+        # The core never imports the interface: the `assess` console script (screens/launcher.py)
+        # opens the app; `python -m assess` only runs commands.
+        print("错误：请用 assess 命令（不带参数）打开界面；python -m assess 只运行命令。", file=sys.stderr)
+        return 2
+    return result
+
+
+@dataclass(frozen=True)
+class OpenApp:
+    """The command asks for the interface to be opened on this database (None: the default)."""
+
+    db_url: str | None
+
+
+def dispatch(argv: list[str] | None = None) -> int | OpenApp:
+    """Run a command; with no arguments (or only --db), ask for the interface instead."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (len(argv) == 2 and argv[0] == "--db"):
-        db = argv[1] if argv else None
-        from screens.app import run_app
-
-        return run_app(db)
+        return OpenApp(argv[1] if argv else None)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -69,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("assess").debug("unexpected", exc_info=True)
         print(f"错误：{type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    if isinstance(rc, OpenApp):
+        return rc
     return int(rc or 0)
 
 

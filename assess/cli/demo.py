@@ -40,6 +40,6 @@ def cmd_demo(args) -> int:
     db.dispose()
     if args.no_tui:
         return 0
-    from screens.app import run_app
+    from . import OpenApp
 
-    return run_app(url)
+    return OpenApp(url)
