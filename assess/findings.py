@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from . import audit
 from .errors import Conflict, NotFound
 from .guards import get_round
+from .reports.textbars import text_width
 from .roles import Actor, authorize
 from .rounds import lock_round, round_scheme, round_unit
 
@@ -108,18 +109,12 @@ def local_date(moment: datetime) -> date:
 PAGE_WIDTH = 72
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _right(text: str) -> str:
-    return " " * max(0, PAGE_WIDTH - 4 - _width(text)) + text
+    return " " * max(0, PAGE_WIDTH - 4 - text_width(text)) + text
 
 
 def _centre(text: str) -> str:
-    return " " * max(0, (PAGE_WIDTH - _width(text)) // 2) + text
+    return " " * max(0, (PAGE_WIDTH - text_width(text)) // 2) + text
 
 
 # -- findings -------------------------------------------------------------------------------------

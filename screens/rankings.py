@@ -10,20 +10,17 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.reports import textbars
+
 from .base import AssessScreen, plain
 
 PAGE = 1000  # rows per page: DataTable measures every cell, keep it well under ~2,000
 BAR_WIDTH = 16
-EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
 def bar(value: float | None, width: int = BAR_WIDTH, top: float = 100.0) -> str:
-    """A horizontal bar of ``width`` cells for 0..top, with eighth-cell resolution."""
-    if value is None or value != value:
-        return ""
-    eighths = round(max(0.0, min(value, top)) / top * width * 8)
-    full, part = divmod(eighths, 8)
-    return "█" * full + (EIGHTHS[part] if part else "")
+    """A horizontal bar of ``width`` cells for 0..top (the shared text bars)."""
+    return textbars.bar(value, 0.0, top, width)
 
 
 def cell(text: object):
@@ -33,29 +30,14 @@ def cell(text: object):
     return Text("" if text is None else str(text))
 
 
-def width_of(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def pad(text: str, width: int) -> str:
-    text = clip(text, width)
-    return text + " " * max(0, width - width_of(text))
+    """``text`` cut (with …) or padded to exactly ``width`` terminal cells."""
+    return textbars.fit(text, width)
 
 
 def clip(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` terminal cells (CJK characters take two)."""
-    import unicodedata
-
-    out, used = "", 0
-    for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if used + w > width - 1 and len(out) < len(text) - 1:
-            return out + "…"
-        out += ch
-        used += w
-    return out
+    """``text`` cut to ``width`` terminal cells, marked with … when cut."""
+    return textbars.fit(text, width).rstrip(" ")
 
 
 class RankingsScreen(AssessScreen):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import AuthError
+from ..reports.textbars import text_width
 from ..roles import Actor
 
 FORMATS = ("table", "csv", "json")
@@ -53,12 +54,6 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def _width(s: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, out=None, headers: Sequence[str] | None = None) -> None:
     """Print rows as an aligned table, CSV (header row first) or JSON (a list of objects)."""
     out = out or sys.stdout
@@ -75,10 +70,10 @@ def emit(rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: str, *, ou
         return
     heads = list(headers or columns)
     cells = [[_text(r.get(c)) for c in columns] for r in rows]
-    widths = [max([_width(h)] + [_width(row[i]) for row in cells]) for i, h in enumerate(heads)]
+    widths = [max([text_width(h)] + [text_width(row[i]) for row in cells]) for i, h in enumerate(heads)]
 
     def line(vals: list[str]) -> str:
-        return "  ".join(v + " " * (widths[i] - _width(v)) for i, v in enumerate(vals)).rstrip()
+        return "  ".join(v + " " * (widths[i] - text_width(v)) for i, v in enumerate(vals)).rstrip()
 
     out.write(line(heads) + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
