@@ -156,7 +156,6 @@ def enter_score(
 ) -> float:
     """Record (or correct) a unit's self-check value for one leaf indicator. Only while the round
     is 自查中 and the unit has not submitted. Returns the stored value."""
-    from sqlmodel import select
 
     from .models import SelfCheckScore
 
@@ -170,41 +169,24 @@ def enter_score(
             raise Conflict(f"单位 {unit.code}（{unit.name}）的自查已提交，不能再修改；如需更正请先退回自查。")
         ind = applicable_leaf(round_scheme(s, r), unit.category, indicator_code)
         number = parse_value(ind, value)
-        old = s.exec(
-            select(SelfCheckScore).where(
-                SelfCheckScore.round_id == round_id,
-                SelfCheckScore.unit_id == unit.id,
-                SelfCheckScore.indicator_code == ind.code,
-            )
-        ).first()
-        upsert_scores(
-            s,
-            SelfCheckScore,
-            [
-                {
-                    "round_id": round_id,
-                    "unit_id": unit.id,
-                    "indicator_code": ind.code,
-                    "value": number,
-                    "note": note,
-                    "updated_at": _now(),
-                }
-            ],
-        )
-        audit.append(
-            s,
-            actor.username,
-            "selfcheck.enter",
-            {
-                "round_id": round_id,
-                "unit": unit.code,
-                "indicator": ind.code,
-                "value": number,
-                "note": note,
-                "previous": None if old is None else old.value,
-            },
-        )
+        store_value(s, actor.username, "selfcheck.enter", SelfCheckScore, round_id, unit, ind.code, number, note)
         return number
+
+
+def store_value(s: Session, actor_name: str, action: str, model, round_id: int, unit, indicator_code: str,
+                number: float, note: str | None, **extra: Any) -> None:
+    """Upsert one raw value (self-check or verified) and audit it with the value it replaced."""
+    from sqlmodel import select
+
+    old = s.exec(
+        select(model.value).where(
+            model.round_id == round_id, model.unit_id == unit.id, model.indicator_code == indicator_code
+        )
+    ).first()
+    upsert_scores(s, model, [{"round_id": round_id, "unit_id": unit.id, "indicator_code": indicator_code,
+                              "value": number, "note": note, "updated_at": _now(), **extra}])
+    audit.append(s, actor_name, action, {"round_id": round_id, "unit": unit.code, "indicator": indicator_code,
+                                         "value": number, "note": note, "previous": old})
 
 
 def missing_indicators(s: Session, r, unit, model) -> list[str]:

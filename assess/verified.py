@@ -7,12 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import audit
 from .errors import Conflict
 from .guards import get_round
 from .roles import Actor, authorize
 from .rounds import lock_round, require_stage, round_scheme, round_unit
-from .selfcheck import applicable_leaf, clean_note, missing_indicators, parse_value, upsert_scores
+from .selfcheck import applicable_leaf, clean_note, missing_indicators, parse_value, store_value
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -66,7 +65,6 @@ def enter_verified(
     note: str | None = None,
 ) -> float:
     """An inspector's verified value for one leaf indicator of a drawn (or 重点) unit."""
-    from sqlmodel import select
 
     from .models import SpotCheckScore
     from .spotcheck import active_draw, inspected_codes
@@ -81,43 +79,8 @@ def enter_verified(
             raise Conflict(f"单位 {unit.code}（{unit.name}）不是本轮抽取的核查单位。")
         ind = applicable_leaf(round_scheme(s, r), unit.category, indicator_code)
         number = parse_value(ind, value)
-        old = s.exec(
-            select(SpotCheckScore).where(
-                SpotCheckScore.round_id == round_id,
-                SpotCheckScore.unit_id == unit.id,
-                SpotCheckScore.indicator_code == ind.code,
-            )
-        ).first()
-        from .models.base import utcnow
-
-        upsert_scores(
-            s,
-            SpotCheckScore,
-            [
-                {
-                    "round_id": round_id,
-                    "unit_id": unit.id,
-                    "indicator_code": ind.code,
-                    "value": number,
-                    "note": note,
-                    "inspector": actor.username,
-                    "updated_at": utcnow(),
-                }
-            ],
-        )
-        audit.append(
-            s,
-            actor.username,
-            "spotcheck.enter",
-            {
-                "round_id": round_id,
-                "unit": unit.code,
-                "indicator": ind.code,
-                "value": number,
-                "note": note,
-                "previous": None if old is None else old.value,
-            },
-        )
+        store_value(s, actor.username, "spotcheck.enter", SpotCheckScore, round_id, unit, ind.code, number, note,
+                    inspector=actor.username)
         return number
 
 
