@@ -44,3 +44,43 @@ class Settings:
         except ValueError:
             idle = 10.0
         return cls(db_url=resolve_db_url(db), idle_lock_minutes=idle)
+
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_ISSUER = "考核工作领导小组办公室"
+
+
+@dataclass(frozen=True)
+class Office:
+    """What an office sets once for every screen, command and document.
+
+    Read from the environment today (``ASSESS_OFFICE``, ``ASSESS_ISSUER``, ``ASSESS_TZ``,
+    ``ASSESS_EXPORT_DIR``); every caller goes through :func:`office` so that a system-wide
+    configuration file can feed the same fields.
+    """
+
+    name: str
+    issuer: str
+    timezone: str
+    export_dir: Path
+
+
+def office() -> Office:
+    return Office(
+        name=os.environ.get("ASSESS_OFFICE", "").strip(),
+        issuer=os.environ.get("ASSESS_ISSUER", "").strip() or DEFAULT_ISSUER,
+        timezone=os.environ.get("ASSESS_TZ", "").strip() or DEFAULT_TIMEZONE,
+        export_dir=Path(os.environ.get("ASSESS_EXPORT_DIR", "").strip() or (Path.home() / "assess-exports")),
+    )
+
+
+def local_time(value):
+    """A stored instant (UTC, aware or naive) in the office's time zone."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(office().timezone))
