@@ -19,6 +19,7 @@ from textual.markup import escape
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from .base import AssessScreen, error_text, plain
+from .text_input import TextInput
 
 log = logging.getLogger("assess.ui")
 
@@ -65,7 +66,7 @@ class ExportScreen(AssessScreen):
         yield Static("导出报告 · 选择轮次（↑↓）", classes="title", id="export-title")
         yield DataTable(id="export-rounds", cursor_type="row", zebra_stripes=True)
         yield Static("", id="export-formats")
-        yield Input(value=default_out_dir(), placeholder="输出目录", id="export-out")
+        yield TextInput(value=default_out_dir(), placeholder="输出目录", id="export-out")
         yield ProgressBar(total=1, show_eta=False, id="export-progress")
         yield Static("", id="export-status", classes="status")
         with VerticalScroll(id="export-preview"):

@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from .base import error_text, plain
+from .text_input import TextInput
 
 
 @dataclass
@@ -49,7 +50,7 @@ class FormDialog(ModalScreen):
             with VerticalScroll(classes="dialog-fields"):
                 for f in self.fields:
                     yield Label(plain(f.label))
-                    yield Input(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.name}",
+                    yield TextInput(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.name}",
                                 disabled=f.disabled)
             yield Static("", id="form-error", classes="error")
             yield Button("保存（F5）", id="ok", variant="primary")
@@ -128,7 +129,7 @@ class ImportDialog(ModalScreen):
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text), classes="title")
             yield Static(plain(self.hint_text), classes="hint")
-            yield Input(placeholder=self.placeholder_text, id="import-path")
+            yield TextInput(placeholder=self.placeholder_text, id="import-path")
             with VerticalScroll(id="import-problems"):
                 yield Static("", id="import-result")
             yield Static("Enter 导入 · Esc 关闭", classes="hint")

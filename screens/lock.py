@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from .base import error_text, plain
+from .text_input import TextInput
 
 
 class LockScreen(ModalScreen):
@@ -24,7 +25,7 @@ class LockScreen(ModalScreen):
         with Vertical(id="login-box"):
             yield Static("已锁屏", classes="title")
             yield Static(plain(f"用户 {actor.username} 离开时间过长，请输入密码解锁。"))
-            yield Input(id="unlock-password", placeholder="密码", password=True)
+            yield TextInput(id="unlock-password", placeholder="密码", password=True)
             yield Static("", id="unlock-message", classes="error")
 
     def action_noop(self) -> None:

@@ -9,6 +9,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
+from .text_input import TextInput
+
 
 class LoginScreen(Screen):
     CSS_PATH = "login.tcss"
@@ -18,9 +20,9 @@ class LoginScreen(Screen):
         with Vertical(id="login-box"):
             yield Static("考核评议系统", classes="title", id="login-title")
             yield Label("用户名")
-            yield Input(id="username", placeholder="用户名")
+            yield TextInput(id="username", placeholder="用户名")
             yield Label("密码")
-            yield Input(id="password", placeholder="密码", password=True)
+            yield TextInput(id="password", placeholder="密码", password=True)
             yield Button("登录", id="login", variant="primary")
             yield Static("", id="login-message", classes="error")
             yield Static("Enter 登录 · Ctrl+Q 退出", classes="hint")

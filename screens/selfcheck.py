@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from .base import AssessScreen, error_text, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
 from .rounds import cell
+from .text_input import TextInput
 
 METHOD_SHORT = {"points": "得分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "否决"}
 NAME_WIDTH = 9
@@ -70,8 +71,8 @@ class ScoreEntryScreen(AssessScreen):
             with Vertical(id="sc-right"):
                 yield DataTable(id="sc-grid", cursor_type="row", zebra_stripes=True)
                 with Horizontal(id="sc-inputs"):
-                    yield Input(placeholder="得分", id="sc-score")
-                    yield Input(placeholder="说明（可空）", id="sc-note")
+                    yield TextInput(placeholder="得分", id="sc-score")
+                    yield TextInput(placeholder="说明（可空）", id="sc-note")
         yield Static("", id="sc-message")
         yield Static("", id="sc-status", classes="status")
         yield Footer()

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+from .text_input import TextInput
 
 
 class UnitsScreen(AssessScreen):
@@ -32,7 +33,7 @@ class UnitsScreen(AssessScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="units-title", classes="title")
-        yield Input(placeholder="搜索编码、名称、类别（/ 聚焦，Esc 返回表格）", id="units-search")
+        yield TextInput(placeholder="搜索编码、名称、类别（/ 聚焦，Esc 返回表格）", id="units-search")
         yield DataTable(id="units-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="units-status", classes="status")
         yield Footer()
