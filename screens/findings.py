@@ -5,11 +5,11 @@ highlighted; record a finding, issue a notice (整改通知书), record progress
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -74,16 +74,15 @@ class NoticeScreen(ModalScreen):
     def action_save(self) -> None:
         text = self.text
 
-        def write(values: dict[str, str]) -> str:
-            path = Path(values["path"].strip()).expanduser()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            return str(path)
+        from assess.exports import export_path, write_private
 
-        default = str(Path.home() / f"整改通知书_{self.rect_id}.txt")
+        def write(values: dict[str, str]) -> str:
+            return str(write_private(values["path"].strip(), text))
+
+        default = str(export_path(f"整改通知书_{self.rect_id}.txt"))
         self.app.push_screen(
             FormDialog("保存整改通知书", [FieldSpec("path", "保存到", default)], write),
-            lambda p: p and self.app.notify(plain(f"已保存：{p}")),
+            lambda p: p and self.app.notify(escape(f"已保存：{p}")),
         )
 
 

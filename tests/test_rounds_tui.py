@@ -177,3 +177,37 @@ async def test_findings_ledger_highlights_overdue(sqlite_db):
         await settle(pilot)
         assert type(app.screen).__name__ == "NoticeScreen"
         assert "整改通知书" in screen_text(app) and "审计锚点" in screen_text(app)
+
+
+async def test_saving_a_rectification_notice_keeps_the_app_open(sqlite_db, tmp_path, monkeypatch):
+    """F5 → f → p → w: the notice is written 0600 into the export folder and the app stays open
+    (it used to write the file and then exit with a traceback)."""
+    import stat
+
+    monkeypatch.setenv("ASSESS_EXPORT_DIR", str(tmp_path / "exports"))
+    actors = make_users(sqlite_db)
+    rid = round_at_selfcheck_closed(sqlite_db, actors)
+    fid = findings.add_finding(sqlite_db, actors["inspector"], rid, "G01", "公开栏未更新")
+    findings.issue_rectification(
+        sqlite_db, actors["inspector"], fid, "2020-02-01", "更新", today=date(2020, 1, 1)
+    )
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "inspector")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FormDialog"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running
+        assert type(app.screen).__name__ == "NoticeScreen"
+        written = list((tmp_path / "exports").glob("整改通知书_*.txt"))
+        assert len(written) == 1, written
+        assert stat.S_IMODE(written[0].stat().st_mode) == 0o600
+        assert "整改通知书" in written[0].read_text(encoding="utf-8")
