@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
 
 from .nav import AREAS, area
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from assess.roles import Actor
 
 log = logging.getLogger("assess.ui")
-LOG_PATH: Path | None = None
 
 
 class AssessApp(App):
@@ -67,14 +67,59 @@ class AssessApp(App):
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)
 
+    # -- errors ---------------------------------------------------------------------------------
+    # Every action (key, palette, button bound to an action) and every dialog callback runs through
+    # the two public hooks below, so an unexpected error there is logged with its traceback, shown as
+    # one Chinese line naming the log file, and the app stays open. Tests leave ``friendly_errors``
+    # off so that such errors fail them.
+    def report_unexpected(self, error: BaseException) -> None:
+        from .base import error_text
+
+        self.notify(escape(error_text(error)), title="错误", severity="error", timeout=10)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:
+            if not self.friendly_errors:
+                raise
+            self.report_unexpected(error)
+            return True
+
+    def push_screen(self, screen, callback=None, wait_for_dismiss=False):
+        if callback is not None and self.friendly_errors:
+            callback = self._guarded(callback)
+        return super().push_screen(screen, callback, wait_for_dismiss)
+
+    def _guarded(self, callback):
+        import inspect
+
+        takes_result = bool(inspect.signature(callback).parameters)
+
+        async def guarded(result=None):
+            try:
+                value = callback(result) if takes_result else callback()
+                if inspect.isawaitable(value):
+                    await value
+            except Exception as error:
+                self.report_unexpected(error)
+
+        return guarded
+
     def _handle_exception(self, error: Exception) -> None:
+        # Last resort, for an error outside actions and dialog callbacks (in a message handler):
+        # Textual stops the failing widget's message loop before calling this (no public hook
+        # exists), so the app cannot safely go on; it closes with one clear line, the traceback
+        # in the log.
         if not self.friendly_errors:
             super()._handle_exception(error)
             return
+        from .base import log_location
+
         log.error("unexpected error in the interface", exc_info=error)
         self.exit(return_code=1, message=(
             f"程序遇到内部错误（{type(error).__name__}）已关闭；已保存的数据不受影响。"
-            f"详情已写入日志：{LOG_PATH or '（未配置日志文件）'}"))
+            f"详情已写入日志：{log_location()}"))
 
     # -- idle lock -----------------------------------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -195,8 +240,9 @@ def _setup_logging() -> Path:
 
 
 def run_app(db_url: str | None = None) -> int:
-    global LOG_PATH
-    LOG_PATH = _setup_logging()
+    from . import base
+
+    base.LOG_PATH = _setup_logging()
     app = AssessApp(db_url)
     app.friendly_errors = True
     app.run()

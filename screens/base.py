@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -27,12 +28,23 @@ def plain(text: object) -> Text:
     return Text("" if text is None else str(text))
 
 
+LOG_PATH: Path | None = None  # set by screens.app.run_app once the log file is open
+
+
+def log_location() -> str:
+    return str(LOG_PATH) if LOG_PATH else "（未配置日志文件）"
+
+
 def error_text(exc: BaseException) -> str:
+    """The one line a person reads for an error. A refusal of the core (``AssessError``) is already
+    that line; anything else is unexpected: it is logged here, with its traceback, and the message
+    names the log file."""
     from assess.errors import AssessError
 
     if isinstance(exc, AssessError):
         return str(exc)
-    return f"操作失败：{type(exc).__name__}（详情已写入日志）"
+    log.error("unexpected error: %s", exc, exc_info=exc)
+    return f"操作失败：{type(exc).__name__}（详情已写入日志 {log_location()}）"
 
 
 class AssessScreen(Screen):

@@ -126,7 +126,50 @@ async def test_help_and_palette_list_areas(sqlite_db):
         assert "打开：单位与干部" in titles and "打开：审计日志" in titles
 
 
-async def test_unexpected_error_closes_with_a_message_not_a_traceback(sqlite_db, caplog, capsys):
+async def test_unexpected_error_is_logged_and_shown_and_the_app_stays_open(sqlite_db, caplog, capsys, monkeypatch):
+    """An exception in an action or a dialog callback never closes the app: one Chinese line on
+    screen naming the log file, the traceback in the log, and the user can carry on."""
+    from screens.units import UnitsScreen
+
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    app.friendly_errors = True
+
+    def boom(self):
+        raise RuntimeError("simulated defect")
+
+    monkeypatch.setattr(UnitsScreen, "action_add", boom)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("a")  # the add action raises
+        await settle(pilot)
+        assert app.is_running and app.return_code is None
+        shown = [str(n.message) for n in app._notifications]
+        assert any("操作失败：RuntimeError" in m and "日志" in m for m in shown), shown
+
+        def failing_callback(_result):
+            raise ValueError("callback defect")
+
+        from screens.forms import ConfirmDialog
+
+        app.push_screen(ConfirmDialog("继续？"), failing_callback)
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.is_running
+        assert any("ValueError" in str(n.message) for n in app._notifications)
+        await pilot.press("escape")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen.AREA == "dashboard"
+    assert "Traceback" not in capsys.readouterr().err
+    assert any("simulated defect" in r.getMessage() and r.exc_info for r in caplog.records)
+    assert any("callback defect" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_error_in_a_message_handler_closes_with_one_line(sqlite_db, caplog, capsys):
     make_users(sqlite_db)
     app = make_app(sqlite_db)
     app.friendly_errors = True
