@@ -155,19 +155,23 @@ class AssessApp(App):
         if getattr(self.screen, "AREA", None) == name:
             return
         screen_cls = target.load()
-        # A screen holding unsaved work (e.g. a scheme draft) says so; ask before leaving it.
+        self._leave_unsaved_then(lambda: self._replace_area(screen_cls))
+
+    def _leave_unsaved_then(self, proceed) -> None:
+        """Run ``proceed`` now, or after the user agrees to leave the unsaved work a screen holds
+        (marks keyed on a ballot, a scheme draft): every way out (F-key, letter, palette, Ctrl+Q)
+        asks the same question first."""
         for screen in self.screen_stack[1:]:
             question = getattr(screen, "unsaved_question", lambda: None)()
             if question:
                 from .forms import ConfirmDialog
 
-                def leave(ok: bool | None, cls=screen_cls) -> None:
-                    if ok:
-                        self._replace_area(cls)
-
-                self.push_screen(ConfirmDialog(question), leave)
+                self.push_screen(ConfirmDialog(question), lambda ok: proceed() if ok else None)
                 return
-        self._replace_area(screen_cls)
+        proceed()
+
+    async def action_quit(self) -> None:
+        self._leave_unsaved_then(self.exit)
 
     def _replace_area(self, screen_cls) -> None:
         # Leave the current area screen (and any dialog above it) before opening the next one.

@@ -198,3 +198,27 @@ async def test_leaving_mid_ballot_asks_first(sqlite_db):
         await pilot.press("y")
         await settle(pilot)
         assert app.screen.AREA == "dashboard"
+
+
+async def test_ctrl_q_mid_ballot_asks_first(sqlite_db):
+    """Ctrl+Q with marks keyed on the current ballot asks like every other way out; 'n' keeps the
+    marks and the app, 'y' quits."""
+    db = sqlite_db
+    _setup(db, n_targets=4, returned=2)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await _open_entry(pilot, app)
+        await type_text(pilot, "12")
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.is_running
+        assert type(app.screen).__name__ == "ConfirmDialog" and "尚未保存" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and app.screen.grid.marks == ["1", "2"]
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0
