@@ -33,6 +33,26 @@ KIND_LABELS = {"absent": "无此票", "void": "整张作废", "marks": "已录�
 WHOLE_CHOICES = {"absent": "无此票", "void": "整张作废", "pass1": "以第1遍为准", "pass2": "以第2遍为准"}
 
 
+def whole_ballot_choices(first: str, second: str) -> list[str]:
+    """The readings a reviewer may record for a whole-ballot mismatch between two passes whose
+    kinds (``absent``/``void``/``marks``) are ``first`` and ``second``."""
+    choices = [k for k in ("absent", "void") if k in (first, second)]
+    return choices + [f"pass{i}" for i, k in ((1, first), (2, second)) if k == "marks"]
+
+
+def whole_ballot_reading(value: str, first: str, second: str) -> str:
+    """``pass1``/``pass2`` mean "as that pass read it": a pass that read the ballot as absent or void
+    gives that reading. Raises Conflict naming the valid choices in Chinese otherwise."""
+    kinds = {"pass1": first, "pass2": second}
+    if value in kinds and kinds[value] != "marks":
+        value = kinds[value]
+    allowed = whole_ballot_choices(first, second)
+    if value not in allowed:
+        named = "、".join(WHOLE_CHOICES[k] for k in allowed)
+        raise Conflict(f"处理结果“{WHOLE_CHOICES.get(value, value)}”不适用于这张选票：可选 {named}。")
+    return value
+
+
 @dataclass
 class Mismatch:
     ballot_no: int
@@ -303,8 +323,7 @@ def compare(db: Database, batch_id: int) -> Comparison:
             mismatches = []
             for no, pos, first, second, res in merged.mismatches:
                 if pos == 0:
-                    choices = [k for k in ("absent", "void") if k in (first, second)]
-                    choices += [f"pass{i}" for i, k in ((1, first), (2, second)) if k == "marks"]
+                    choices = whole_ballot_choices(first, second)
                     mismatches.append(Mismatch(no, 0, "", "整张选票", first, second, res, choices))
                 else:
                     t = targets[pos]
@@ -360,10 +379,10 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
                 raise NotFound(f"第 {no} 张选票{where}没有不一致。")
             if pos == 0:
                 first, second = current[key]
-                allowed = [k for k in ("absent", "void") if k in (first, second)]
-                allowed += [f"pass{i}" for i, k in ((1, first), (2, second)) if k == "marks"]
-                if value not in allowed:
-                    raise Conflict(f"第 {no} 张选票的处理结果“{value}”无效：可为 {'、'.join(allowed)}。")
+                try:
+                    value = whole_ballot_reading(value, first, second)
+                except Conflict as e:
+                    raise Conflict(f"第 {no} 张选票：{e}") from None
             else:
                 value = value.upper()
                 if len(value) != 1 or value not in rules.allowed:

@@ -9,6 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.ballot_review import whole_ballot_reading
+from assess.errors import AssessError
+
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog
 
@@ -123,10 +126,13 @@ class MismatchScreen(AssessScreen):
         value = None
         if m.position == 0:
             value = WHOLE_KEYS.get(key)
-            if value is not None and value not in m.choices:
-                self.show_error(f"第 {m.ballot_no} 张：此处只能选 {'、'.join(m.choices)}。")
-                event.stop()
-                return
+            if value is not None:
+                try:
+                    value = whole_ballot_reading(value, m.first, m.second)
+                except AssessError as e:
+                    self.show_error(f"第 {m.ballot_no} 张：{e}")
+                    event.stop()
+                    return
         elif len(key) == 1 and key.upper() in m.choices:
             value = key.upper()
         if value is None:

@@ -115,11 +115,15 @@ def test_mismatches_listed_resolved_and_certified(db, actors, session):
         ballot_review.certify(db, actors["reviewer"], batch)
     with pytest.raises(PermissionDenied):
         ballot_review.resolve(db, actors["clerk"], batch, [(2, 3, "3")])
-    with pytest.raises(Conflict, match="无效"):
-        ballot_review.resolve(db, actors["reviewer"], batch, [(4, 0, "pass2")])  # pass 2 has no ballot 4
+    with pytest.raises(Conflict, match=r"整张作废.*不适用.*可选 无此票、以第1遍为准"):
+        ballot_review.resolve(db, actors["reviewer"], batch, [(4, 0, "void")])  # neither pass read it void
     left = ballot_review.resolve(db, actors["reviewer"], batch, [(2, 3, "3"), (3, 3, "X"), (4, 0, "pass1")])
     assert left == 2
-    left = ballot_review.resolve(db, actors["reviewer2"], batch, [(5, 0, "void"), (6, 0, "absent")])
+    # "As pass 1 read it" for ballot 5 (pass 1: void) and "as pass 2 read it" for 6 (pass 2: marks)
+    # versus absent: pass i always means that pass's reading, whatever its kind.
+    left = ballot_review.resolve(db, actors["reviewer2"], batch, [(5, 0, "pass1"), (6, 0, "absent")])
+    resolved = {(m.ballot_no, m.position): m.resolution for m in ballot_review.compare(db, batch).mismatches}
+    assert resolved[(5, 0)] == "void" and resolved[(6, 0)] == "absent"
     assert left == 0
     with pytest.raises(PermissionDenied):
         ballot_review.certify(db, actors["admin"], batch)  # an admin cannot certify

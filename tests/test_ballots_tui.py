@@ -222,3 +222,30 @@ async def test_ctrl_q_mid_ballot_asks_first(sqlite_db):
         await pilot.press("y")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_whole_ballot_key_1_takes_pass_one_reading_even_when_void(sqlite_db):
+    """The hint says '1/2 以该遍为准': on a ballot pass 1 read as void and pass 2 as marks, '1' records
+    pass 1's reading (void) instead of refusing with internal codes."""
+    db = sqlite_db
+    actors, _sid, bid = _setup(db, n_targets=4, returned=2)
+    key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "", "void")])
+    key_pass(db, actors["clerk2"], bid, [(1, "1234", "marks"), (2, "3333", "marks")])
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "reviewer")
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "MismatchScreen" and "待处理 1 处" in screen_text(app)
+        await pilot.press("1")
+        await settle(pilot)
+        assert "待处理 0 处" in screen_text(app)
+        assert not [n for n in app._notifications if n.severity == "error"]
+    from assess import ballot_review
+
+    resolved = {(m.ballot_no, m.position): m.resolution for m in ballot_review.compare(db, bid).mismatches}
+    assert resolved == {(2, 0): "void"}
