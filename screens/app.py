@@ -23,12 +23,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("assess.ui")
 
 
+def _palette_provider():
+    from .palette import AssessCommands
+
+    return AssessCommands
+
+
 class AssessApp(App):
     """考核评议终端."""
 
     TITLE = "考核评议"
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere keep it
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {_palette_provider}
     BINDINGS = [
         Binding("f1", "help", "帮助"),
         *[Binding(a.fkey, f"open_area('{a.name}')", a.title, show=a.name in ("dashboard", "units")) for a in AREAS if a.fkey],
@@ -208,8 +215,16 @@ class AssessApp(App):
         self.push_screen(FormDialog("修改密码", fields, submit),
                          lambda ok: self.notify("密码已修改") if ok else None)
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.actor is None or self.locked or CommandPalette.is_open(self):
+            return
+        self.push_screen(CommandPalette(placeholder="搜索功能：名称、说明或拼音首字母…", id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own entries (Keys, Theme, Screenshot, Maximize…) are English and partly broken
+        # over SSH: the palette lists the application's commands only.
         if self.actor is None or self.locked:
             return
         for a in AREAS:
@@ -218,9 +233,46 @@ class AssessApp(App):
         yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
         yield SystemCommand("锁屏", "离开座位时锁定界面（F12）", self.action_lock)
         yield SystemCommand("修改密码", "修改当前用户的登录密码", self.action_change_password)
+        yield SystemCommand("退出", "退出程序（Ctrl+Q；有未保存的内容时先询问）", self.action_quit)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
             yield from extra()
+
+    def palette_catalogue(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Everything the palette offers: the system commands above, then every key each area's
+        screen declares (opening that area and running it there), without repeating a title."""
+        seen: set[str] = set()
+        for command in self.get_system_commands(screen):
+            if command.title not in seen:
+                seen.add(command.title)
+                yield command
+        if self.actor is None or self.locked:
+            return
+        for a in AREAS:
+            for binding in getattr(a.load(), "BINDINGS", []):
+                if not isinstance(binding, Binding) or not binding.description or binding.key == "escape":
+                    continue
+                title = f"{a.title}：{binding.description}"
+                if title in seen:
+                    continue
+                seen.add(title)
+                key = binding.key_display or binding.key.split(",")[0]
+                yield SystemCommand(title, f"在“{a.title}”中按 {key}", lambda n=a.name, act=binding.action: self.open_area_and_run(n, act), discover=False)
+
+    def open_area_and_run(self, name: str, action: str) -> None:
+        """Open an area (asking first if unsaved work would be lost) and run one of its actions."""
+        if self.actor is None or self.locked:
+            return
+        if getattr(self.screen, "AREA", None) == name:
+            self.call_later(self.run_action, action, self.screen)
+            return
+        screen_cls = area(name).load()
+
+        def go() -> None:
+            self._replace_area(screen_cls)
+            self.call_after_refresh(lambda: self.call_later(self.run_action, action, self.screen))
+
+        self._leave_unsaved_then(go)
 
 
 def _role_name(role: str) -> str:
