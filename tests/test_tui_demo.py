@@ -79,3 +79,37 @@ async def test_tally_view_prints_the_audit_anchor(demo_db):
         text = screen_text(app)
         assert f"审计锚点：链头 #{seq} {head}" in text
         assert "唐树林" in text  # a target of that session is listed
+
+
+async def test_audit_log_reads_in_chinese_local_time_and_display_names(demo_db, monkeypatch):
+    """F10 on the demo: every action of the demo's quarter has a Chinese name, times are in the
+    office's zone (UTC+8 by default), people by display name."""
+    from datetime import datetime, timedelta
+
+    from sqlmodel import select
+
+    from assess.models import AuditRecord
+    from assess.roles import action_label
+
+    monkeypatch.delenv("ASSESS_TZ", raising=False)
+    with demo_db.read() as s:
+        records = s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc())).all()
+        actions = {r.action for r in records}
+        newest = records[0]
+    unnamed = sorted(a for a in actions if action_label(a) == a)
+    assert not unnamed, unnamed
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin", DEMO_PASSWORD)
+        await pilot.press("f10")
+        await settle(pilot)
+        text = screen_text(app)
+        from textual.widgets import DataTable
+
+        headers = [str(c.label) for c in app.screen.query_one(DataTable).columns.values()]
+        assert "时间（Asia/Shanghai）" in headers, headers
+        utc = datetime.fromisoformat(newest.at)
+        shown = (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        assert shown in text, (shown, text[:400])
+        assert action_label(newest.action) in text
+        assert "round.stage" not in text and "accountability.decide" not in text
