@@ -113,3 +113,26 @@ async def test_audit_log_reads_in_chinese_local_time_and_display_names(demo_db, 
         assert shown in text, (shown, text[:400])
         assert action_label(newest.action) in text
         assert "round.stage" not in text and "accountability.decide" not in text
+
+
+async def test_spotcheck_comparison_names_methods_in_chinese(demo_db):
+    """F5 → the published quarter → c → m: the detail line names the scoring method in Chinese."""
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin", DEMO_PASSWORD)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("down")  # rounds are listed newest first: 2026-Q4, then 2026-Q3
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ComparisonScreen"
+        await pilot.press("down")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#cmp-detail").render())
+        from assess.vocabulary import METHOD_LABELS
+
+        assert "满分" in detail and any(f"（{m}，" in detail for m in METHOD_LABELS.values() if m), detail
+        for code in ("points", "deduct", "bonus", "ratio", "veto"):
+            assert code not in detail

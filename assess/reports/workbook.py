@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..tabular import safe_cell
+from ..vocabulary import METHOD_LABELS
 
 if TYPE_CHECKING:
     from .data import ReportData
 
-METHOD_LABELS = {"points": "计分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "一票否决"}
 
 
 def _v(value: Any) -> Any:
@@ -171,7 +171,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             r.level1_name,
             r.indicator_code,
             r.indicator_name,
-            METHOD_LABELS.get(r.method, r.method),
+            METHOD_LABELS.get(r.method, r.method or ""),
             r.max,
             r.self_value,
             r.verified_value,

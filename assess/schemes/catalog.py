@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
+from ..vocabulary import METHOD_LABELS
 from .builtin import validate_source
 from .definition import SchemeDef
 from .diff import COMPONENT_NAMES, Change, diff_schemes
@@ -21,16 +22,6 @@ from .store import load_definition, store_version
 
 if TYPE_CHECKING:
     from ..db import Database
-
-METHOD_LABELS = {
-    "points": "得分",
-    "deduct": "扣分",
-    "bonus": "加分",
-    "ratio": "比率",
-    "veto": "一票否决",
-    None: "",
-}
-
 
 @dataclass
 class LoadResult:
