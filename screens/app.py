@@ -138,15 +138,15 @@ class AssessApp(App):
         if self.actor is None or self.locked or self.idle_minutes <= 0:
             return
         if time.monotonic() - self.last_activity >= self.idle_minutes * 60:
-            self.action_lock()
+            self.action_lock(idle=True)
 
-    def action_lock(self) -> None:
+    def action_lock(self, idle: bool = False) -> None:
         if self.actor is None or self.locked:
             return
         from .lock import LockScreen
 
         self.locked = True
-        self.push_screen(LockScreen())
+        self.push_screen(LockScreen(self.idle_minutes if idle else None))
 
     # -- navigation ----------------------------------------------------------------------------
     def logged_in(self, actor: Actor) -> None:
