@@ -10,7 +10,12 @@ from .common import acting_user, add_common, emit, emit_message, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="创建或升级数据库到最新结构")
+    p = sub.add_parser("init", help="创建或升级数据库到最新结构；PostgreSQL 上以所有者角色运行并为应用角色授权")
+    p.add_argument("--print-roles-sql", action="store_true",
+                   help="只打印创建 PostgreSQL 所有者角色、应用角色和数据库的 SQL（由超级用户运行），不连接数据库")
+    p.add_argument("--owner-role", default="assess_owner", help="所有者（迁移）角色名（用于 --print-roles-sql）")
+    p.add_argument("--app-role", help="应用角色名：迁移后授予它读写数据行的权限（默认 assess_app，存在时）")
+    p.add_argument("--database-name", default="assess", help="数据库名（用于 --print-roles-sql）")
     add_common(p)
     p.set_defaults(func=cmd_init)
 
@@ -99,19 +104,41 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args) -> int:
+    from .. import pg_roles
     from ..db import Database
+    from ..errors import AssessError
     from ..settings import resolve_db_url
 
+    if args.print_roles_sql:
+        sys.stdout.write(pg_roles.roles_sql(args.owner_role, args.app_role or pg_roles.DEFAULT_APP,
+                                            args.database_name))
+        return 0
     db = Database(resolve_db_url(args.db))
+    app = None
+    if not db.is_sqlite:
+        app = args.app_role or pg_roles.DEFAULT_APP
+        if args.app_role and not pg_roles.role_exists(db, pg_roles.check_name(app)):
+            raise AssessError(f"PostgreSQL 角色 {app} 不存在：先以超级用户运行 assess init --print-roles-sql 打印的语句。")
     before = db.current_revision()
     backup = db.upgrade()
     after = db.current_revision()
-    msg = f"数据库已就绪：{db.url}（结构版本 {after}）"
+    from sqlalchemy.engine import make_url
+
+    msg = f"数据库已就绪：{make_url(db.url).render_as_string(hide_password=True)}（结构版本 {after}）"
     if before != after and before:
         msg += f"，已从 {before} 升级"
     if backup:
         msg += f"，升级前备份：{backup}"
-    emit_message(args, msg, revision=after, backup=str(backup) if backup else None)
+    granted = None
+    if app is not None:
+        if args.app_role or pg_roles.role_exists(db, app):
+            pg_roles.grant_app_role(db, app)
+            granted = app
+            msg += f"；已授予应用角色 {app} 读写数据行的权限（不能改表结构、不能停用或删除触发器）"
+        else:
+            msg += (f"；提示：应用角色 {app} 不存在，界面请勿使用所有者角色连接"
+                    "（assess init --print-roles-sql 打印创建语句）")
+    emit_message(args, msg, revision=after, backup=str(backup) if backup else None, app_role=granted)
     return 0
 
 

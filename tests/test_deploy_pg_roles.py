@@ -1,0 +1,116 @@
+"""PostgreSQL least privilege: the roles are created from ``assess init --print-roles-sql``, the
+owner migrates and grants with ``assess init``, a round is taken through publication as the
+application role, and the statements that would undo the freeze are refused for that role."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+from assess.cli import dispatch
+from assess.db import Database, open_database
+
+from .conftest import PG_ADMIN_URL, _pg_reachable
+from .reliability_helpers import published_round
+
+pytestmark = pytest.mark.pg
+
+
+def _admin_conn():
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+
+@pytest.fixture
+def roles(tmp_path, capsys):
+    reason = _pg_reachable() or (None if shutil.which("psql") else "没有 psql 客户端")
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI 中必须运行 PostgreSQL 测试：{reason}")
+        pytest.skip(reason)
+    tag = uuid.uuid4().hex[:10]
+    owner, app, name = f"assess_owner_{tag}", f"assess_app_{tag}", f"assess_rt_{tag}"
+    assert dispatch(["init", "--print-roles-sql", "--owner-role", owner, "--app-role", app,
+                     "--database-name", name]) == 0
+    sql = capsys.readouterr().out
+    (tmp_path / "roles.sql").write_text(sql, encoding="utf-8")
+    base = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", base, "-f", str(tmp_path / "roles.sql")],
+                   check=True, capture_output=True, timeout=60)
+    server = PG_ADMIN_URL.rsplit("@", 1)[1].rsplit("/", 1)[0]
+    urls = {"owner": f"postgresql+psycopg://{owner}@{server}/{name}", "app": f"postgresql+psycopg://{app}@{server}/{name}",
+            "owner_role": owner, "app_role": app}
+    yield urls
+    with _admin_conn() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP ROLE IF EXISTS "{app}"')
+        conn.execute(f'DROP ROLE IF EXISTS "{owner}"')
+
+
+REFUSED = [
+    "DROP TRIGGER guard_ballot ON ballot",
+    "ALTER TABLE ballot DISABLE TRIGGER guard_ballot",
+    "ALTER TABLE round DISABLE TRIGGER ALL",
+    "CREATE TABLE notes (id integer)",
+    "TRUNCATE auditrecord",
+    "DROP TABLE auditrecord",
+    "ALTER TABLE auditrecord ADD COLUMN extra text",
+    "CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+]
+
+
+def test_application_role_runs_a_round_but_cannot_change_schema_or_triggers(roles, tmp_path, capsys):
+    assert dispatch(["init", "--db", roles["owner"], "--app-role", roles["app_role"]]) == 0
+    out = capsys.readouterr().out
+    assert f"已授予应用角色 {roles['app_role']}" in out
+
+    from assess import pg_roles
+    from assess.integrity import verify_all
+
+    db = open_database(roles["app"])  # what the app does on start: nothing to migrate, no error
+    try:
+        assert pg_roles.current_role(db) == roles["app_role"] and not pg_roles.owned_tables(db)
+        built = published_round(db, tmp_path)
+        report = verify_all(db)
+        assert report.ok, report.lines()
+        assert report.rounds == 1 and report.batches == 3
+        for stmt in REFUSED:
+            with pytest.raises(Exception) as e, db.engine.begin() as conn:
+                conn.exec_driver_sql(stmt)
+            assert getattr(e.value.orig, "sqlstate", None) == "42501", (stmt, e.value)  # insufficient_privilege
+        # The freeze trigger still answers for the application role.
+        with pytest.raises(Exception, match="已公示冻结"), db.engine.begin() as conn:
+            conn.exec_driver_sql(f"UPDATE round SET name = 'x' WHERE id = {built.round_id}")
+    finally:
+        db.dispose()
+
+    # Control: the same statement works for the owner (so the refusal above is about the role).
+    owner = Database(roles["owner"])
+    try:
+        assert pg_roles.owned_tables(owner)
+        with owner.engine.connect() as conn:
+            trans = conn.begin()
+            conn.exec_driver_sql("DROP TRIGGER guard_ballot ON ballot")
+            trans.rollback()
+    finally:
+        owner.dispose()
+
+
+def test_init_refuses_a_missing_application_role(roles, capsys):
+    assert dispatch(["init", "--db", roles["owner"], "--app-role", "no_such_role_x"]) == 1
+    assert "角色 no_such_role_x 不存在" in capsys.readouterr().err
+    db = Database(roles["owner"])
+    try:
+        assert db.current_revision() is None  # refused before migrating: nothing changed
+    finally:
+        db.dispose()
+
+
+def test_roles_sql_refuses_bad_names(capsys):
+    assert dispatch(["init", "--print-roles-sql", "--app-role", "app; DROP"]) == 1
+    assert "角色名" in capsys.readouterr().err
