@@ -114,3 +114,21 @@ def test_init_refuses_a_missing_application_role(roles, capsys):
 def test_roles_sql_refuses_bad_names(capsys):
     assert dispatch(["init", "--print-roles-sql", "--app-role", "app; DROP"]) == 1
     assert "角色名" in capsys.readouterr().err
+
+
+def test_application_role_does_not_migrate_an_older_schema(roles, capsys):
+    assert dispatch(["init", "--db", roles["owner"], "--app-role", roles["app_role"]]) == 0
+    owner = Database(roles["owner"])
+    try:  # the schema as it was before m001 (its index dropped, the version rows of its parents)
+        with owner.engine.begin() as conn:
+            conn.exec_driver_sql("DROP INDEX ix_ballot_batch_status")
+            conn.exec_driver_sql("DELETE FROM alembic_version")
+            conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('b001'), ('k001'), ('s001')")
+    finally:
+        owner.dispose()
+    capsys.readouterr()
+    assert dispatch(["user", "list", "--db", roles["app"]]) == 1
+    err = capsys.readouterr().err
+    assert "请以所有者角色运行 assess init" in err and "Traceback" not in err
+    assert dispatch(["init", "--db", roles["owner"]]) == 0  # the owner upgrades it
+    assert dispatch(["user", "list", "--db", roles["app"]]) == 0
