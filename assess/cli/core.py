@@ -85,6 +85,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     us = p.add_subparsers(dest="audit_cmd", metavar="子命令")
     q = us.add_parser("verify", help="重新计算审计哈希链、由选票重新计票、由快照重新计算已公示结果；有不符时以 1 退出并逐条指出")
     q.add_argument("--anchor", help="先前打印的链头哈希：用于发现尾部截断")
+    q.add_argument("--anchors", metavar="FILE",
+                   help="锚点文件（每行：日期 序号 链头哈希）：逐个核对审计链仍含各锚点（默认不核对）")
+    q.add_argument("--append-anchor", action="store_true",
+                   help="全部核验通过后，把今天的链头追加到 --anchors 文件（每晚任务使用）")
     add_common(q)
     q.set_defaults(func=cmd_audit_verify)
     q = us.add_parser("log", help="列出最近的审计记录")
@@ -261,8 +265,25 @@ def cmd_cadres_list(args) -> int:
 def cmd_audit_verify(args) -> int:
     from ..integrity import verify_all
 
-    report = verify_all(open_db(args), anchor=args.anchor)
+    if args.append_anchor and not args.anchors:
+        from ..errors import AssessError
+
+        raise AssessError("--append-anchor 需要同时给出 --anchors 文件。")
+    from pathlib import Path
+
+    # The first night there is no anchors file yet: --append-anchor starts it.
+    first_night = args.append_anchor and not Path(args.anchors).exists()
+    report = verify_all(open_db(args), anchor=args.anchor, anchors_file=None if first_night else args.anchors)
     result = report.chain
+    appended = None
+    if args.append_anchor and report.ok:
+        from datetime import UTC, datetime
+
+        from ..anchors import append_anchor
+        from ..settings import local_time
+
+        today = local_time(datetime.now(UTC)).date()
+        appended = append_anchor(args.anchors, today, result.head_seq, result.head_hash)
     if args.format == "table":
         print("\n".join(report.lines()))
     else:
@@ -276,6 +297,8 @@ def cmd_audit_verify(args) -> int:
         print(f"错误：{result.message()}", file=sys.stderr)
     for problem in report.problems:
         print(f"错误：{problem}", file=sys.stderr)
+    if appended is not None:
+        print(f"已追加锚点到 {args.anchors}：{appended.text()}", file=sys.stderr if args.format != "table" else sys.stdout)
     return 0 if report.ok else 1
 
 
