@@ -86,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = us.add_parser("verify", help="重新计算审计哈希链、由选票重新计票、由快照重新计算已公示结果；有不符时以 1 退出并逐条指出")
     q.add_argument("--anchor", help="先前打印的链头哈希：用于发现尾部截断")
     q.add_argument("--anchors", metavar="FILE",
-                   help="锚点文件（每行：日期 序号 链头哈希）：逐个核对审计链仍含各锚点（默认不核对）")
+                   help="锚点文件（每行：日期 序号 链头哈希）：逐个核对审计链仍含各锚点（默认取配置文件的 anchors_file）")
     q.add_argument("--append-anchor", action="store_true",
                    help="全部核验通过后，把今天的链头追加到 --anchors 文件（每晚任务使用）")
     add_common(q)
@@ -263,14 +263,20 @@ def cmd_cadres_list(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
-    from ..integrity import verify_all
+    from pathlib import Path
 
+    from ..integrity import verify_all
+    from ..settings import setting
+
+    if not args.anchors:
+        # The configured anchors file (anchors_file), once the nightly job has started it.
+        configured = setting("anchors_file")
+        if configured and (args.append_anchor or Path(configured).exists()):
+            args.anchors = configured
     if args.append_anchor and not args.anchors:
         from ..errors import AssessError
 
-        raise AssessError("--append-anchor 需要同时给出 --anchors 文件。")
-    from pathlib import Path
-
+        raise AssessError("--append-anchor 需要 --anchors 文件（或配置文件的 anchors_file）。")
     # The first night there is no anchors file yet: --append-anchor starts it.
     first_night = args.append_anchor and not Path(args.anchors).exists()
     report = verify_all(open_db(args), anchor=args.anchor, anchors_file=None if first_night else args.anchors)
@@ -299,6 +305,8 @@ def cmd_audit_verify(args) -> int:
         print(f"错误：{problem}", file=sys.stderr)
     if appended is not None:
         print(f"已追加锚点到 {args.anchors}：{appended.text()}", file=sys.stderr if args.format != "table" else sys.stdout)
+    elif args.anchors and report.ok and args.format == "table":
+        print(f"锚点文件 {args.anchors} 中的锚点均在审计链中")
     return 0 if report.ok else 1
 
 
