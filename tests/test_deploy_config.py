@@ -116,3 +116,20 @@ def test_the_app_refuses_to_start_on_bad_config(conf, capsys):
     assert main([]) == 1
     err = capsys.readouterr().err
     assert f"配置文件 {path} 第 1 行，键 idle_lock_minutes" in err
+
+
+def test_config_command_shows_each_value_and_its_source(conf, tmp_path, monkeypatch, capsys):
+    import json
+
+    conf(f'office = "某县纪委监委"\nbackup_dir = "{tmp_path / "bak"}"\n')
+    monkeypatch.setenv("ASSESS_TZ", "Asia/Urumqi")
+    assert dispatch(["config", "--format", "json"]) == 0
+    rows = {r["key"]: r for r in json.loads(capsys.readouterr().out)["settings"]}
+    assert rows["office"]["value"] == "某县纪委监委" and rows["office"]["source"].startswith("配置文件")
+    assert rows["timezone"]["value"] == "Asia/Urumqi" and rows["timezone"]["source"] == "环境变量 ASSESS_TZ"
+    assert rows["issuer"]["value"] == "考核工作领导小组办公室" and rows["issuer"]["source"] == "默认"
+    assert rows["anchors_file"]["value"] is None
+    assert dispatch(["config", "backup_dir"]) == 0
+    assert capsys.readouterr().out == f"{tmp_path / 'bak'}\n"
+    assert dispatch(["config", "nonsense"]) == 1
+    assert "未知的键 nonsense" in capsys.readouterr().err

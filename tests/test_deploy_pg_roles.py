@@ -4,6 +4,9 @@ application role, and the statements that would undo the freeze are refused for 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 from assess.cli import dispatch
@@ -46,6 +49,12 @@ def test_application_role_runs_a_round_but_cannot_change_schema_or_triggers(role
             with pytest.raises(Exception) as e, db.engine.begin() as conn:
                 conn.exec_driver_sql(stmt)
             assert getattr(e.value.orig, "sqlstate", None) == "42501", (stmt, e.value)  # insufficient_privilege
+        # The nightly job's pg_dump works as the application role (it can read every row).
+        if shutil.which("pg_dump"):
+            dump = tmp_path / "nightly.dump"
+            r = subprocess.run(["pg_dump", "-Fc", "-f", str(dump), roles["app"].replace("postgresql+psycopg:", "postgresql:")],
+                               capture_output=True, text=True, timeout=120)
+            assert r.returncode == 0 and dump.stat().st_size > 0, r.stderr
         # The freeze trigger still answers for the application role.
         with pytest.raises(Exception, match="已公示冻结"), db.engine.begin() as conn:
             conn.exec_driver_sql(f"UPDATE round SET name = 'x' WHERE id = {built.round_id}")
