@@ -225,6 +225,10 @@ def _backup(setup: Setup) -> Finding:
     d = setup.backup_dir
     if not d.is_dir():
         return Finding("最近备份", "error", f"备份目录 {d} 不存在或不可读", "启用 assess-nightly.timer（见 README“服务器部署”）")
+    st = d.stat()
+    if st.st_mode & stat.S_IRWXO:
+        return Finding("最近备份", "error", f"备份目录 {d} 对其他用户开放（{_mode(st)}）：备份是完整的数据库",
+                       f"chmod 700 {d}")
     files = [f for f in d.glob("assess-*") if f.is_file()]
     if not files:
         return Finding("最近备份", "error", f"{d} 中没有备份", "运行一次 assess-nightly，并启用 assess-nightly.timer")
@@ -259,6 +263,11 @@ def _audit(db: Database | None, setup: Setup) -> list[Finding]:
         return out
     if not anchors:
         out.append(Finding("最近核验", "error", f"{setup.anchors_file} 中还没有锚点", "运行一次 assess-nightly"))
+        return out
+    ast = setup.anchors_file.stat()
+    if ast.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        out.append(Finding("最近核验", "error", f"锚点文件 {setup.anchors_file} 可被他人修改（{_mode(ast)}）",
+                           f"chmod 640 {setup.anchors_file} && chattr +a {setup.anchors_file}"))
         return out
     last = anchors[-1]
     today = local_time(setup.now).date()

@@ -37,7 +37,7 @@ def server(sqlite_db, tmp_path, monkeypatch):
     os.chmod(data, 0o700)
     make_users(sqlite_db)
     backups = tmp_path / "backups"
-    backups.mkdir()
+    backups.mkdir(mode=0o700)
     (backups / "assess-2026-12-01.db").write_bytes(b"x")
     anchors = tmp_path / "anchors.txt"
     head = audit.verify(sqlite_db)
@@ -67,6 +67,8 @@ def test_a_server_set_up_as_documented_passes(server, capsys):
     ("config_writable", "配置文件", ["可被他人修改", "chmod 644"]),
     ("old_backup", "最近备份", ["3.0 天前", "assess-nightly"]),
     ("no_backup", "最近备份", ["没有备份"]),
+    ("backup_dir_open", "最近备份", ["对其他用户开放", "chmod 700"]),
+    ("anchors_writable", "最近核验", ["可被他人修改", "chattr +a"]),
     ("old_anchor", "最近核验", ["3 天前"]),
     ("forged_anchor", "锚点", ["不符", "从锚点之前的备份恢复"]),
     ("missing_db", "数据库", ["数据库文件不存在", "assess init"]),
@@ -83,6 +85,10 @@ def test_each_problem_is_reported_with_its_fix(server, capsys, breakage, check, 
     elif breakage == "old_backup":
         old = time.time() - 3 * 86400
         os.utime(server["backups"] / "assess-2026-12-01.db", (old, old))
+    elif breakage == "backup_dir_open":
+        os.chmod(server["backups"], 0o755)
+    elif breakage == "anchors_writable":
+        os.chmod(server["anchors"], 0o666)
     elif breakage == "no_backup":
         (server["backups"] / "assess-2026-12-01.db").unlink()
     elif breakage == "old_anchor":
