@@ -61,6 +61,11 @@ def test_environment_and_db_flag_override_the_file(conf, tmp_path, monkeypatch):
     assert resolve_db_url(str(tmp_path / "c.db")) == f"sqlite:///{tmp_path / 'c.db'}"
 
 
+def test_zero_idle_minutes_in_the_file_turns_the_lock_off(conf):
+    conf("idle_lock_minutes = 0\n")
+    assert Settings.from_env().idle_lock_minutes == 0.0
+
+
 def test_missing_file_means_defaults(conf):
     assert load_config() == {}
     assert office().issuer == "考核工作领导小组办公室" and office().timezone == "Asia/Shanghai"
