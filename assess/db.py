@@ -175,8 +175,18 @@ class Database:
             backup_path = self.path.with_name(f"{self.path.name}.pre-{rev}-{stamp}.bak")
             self.backup(backup_path)
             log.info("backup before migration: %s", backup_path)
-        with self.engine.begin() as conn:
-            command.upgrade(self._alembic_config(conn), "heads")
+        from sqlalchemy.exc import ProgrammingError
+
+        try:
+            with self.engine.begin() as conn:
+                command.upgrade(self._alembic_config(conn), "heads")
+        except ProgrammingError as e:
+            if getattr(e.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+                raise
+            from .errors import AssessError
+
+            raise AssessError("数据库结构需要升级，但当前角色无权修改结构（应用角色）：请以所有者角色运行 "
+                              "assess init（见 README“多人共用：PostgreSQL”）。") from None
         return backup_path
 
     # -- backup ---------------------------------------------------------------------------------

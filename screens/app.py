@@ -194,6 +194,14 @@ class AssessApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_doctor(self) -> None:
+        if self.actor is None or self.locked or self.actor.role != "admin":
+            return
+        from .doctor import DoctorScreen
+
+        if not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen())
+
     def action_change_password(self) -> None:
         if self.actor is None or self.locked:
             return
@@ -233,6 +241,8 @@ class AssessApp(App):
         yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
         yield SystemCommand("锁屏", "离开座位时锁定界面（F12）", self.action_lock)
         yield SystemCommand("修改密码", "修改当前用户的登录密码", self.action_change_password)
+        if self.actor.role == "admin":
+            yield SystemCommand("检查服务器设置", "数据库、权限、备份、审计核验等（同 assess doctor）", self.action_doctor)
         yield SystemCommand("退出", "退出程序（Ctrl+Q；有未保存的内容时先询问）", self.action_quit)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):

@@ -17,6 +17,7 @@ from assess.db import Database
 from assess.roles import Actor
 
 os.environ.setdefault("ASSESS_ARGON2_FAST", "1")  # cheap hashes in tests; production uses the defaults
+os.environ.setdefault("ASSESS_CONFIG", os.devnull)  # a machine's /etc/assess/config.toml never leaks into tests
 
 PG_ADMIN_URL = os.environ.get("ASSESS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct-horse-1"

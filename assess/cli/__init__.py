@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments", "deploy"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="assess",
         description="考核评议终端。不带参数运行时打开界面。",
     )
-    parser.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB）")
+    parser.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB 或配置文件的 database）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)

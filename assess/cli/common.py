@@ -19,7 +19,7 @@ FORMATS = ("table", "csv", "json")
 
 
 def add_common(p: argparse.ArgumentParser, *, formats: Sequence[str] = FORMATS) -> None:
-    p.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB 或用户数据目录）")
+    p.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB、配置文件的 database 或用户数据目录）")
     p.add_argument("--format", choices=list(formats), default=formats[0], help="输出格式")
     p.add_argument("--user", help="操作用户（默认 $ASSESS_USER）；密码取自 $ASSESS_PASSWORD 或终端提示")
 
