@@ -69,7 +69,9 @@ class Proposal:
     robust_share: float | None = 1.0
 
 
-def rule_text(rule: RuleDef) -> str:
+def rule_text(rule: RuleDef, unfit_option: str = "不称职") -> str:
+    """The rule in words: its published text, or one made from its kind (``unfit_option``: the cadre
+    form's label for an unfit verdict, e.g. 不合格 for 村干部)."""
     if rule.text:
         return rule.text
     if rule.kind == "threshold":
@@ -79,8 +81,8 @@ def rule_text(rule: RuleDef) -> str:
         "bottom_share": f"类别内排名后 {100 * (rule.share or 0):g}%",
         "false_report": "自查虚报",
         "overdue_rectification": f"整改逾期 {rule.days or 0} 天以上",
-        "cadre_unfit": "不称职票超过规定比例",
-        "cadre_consecutive_unfit": f"连续 {rule.times} 次评为不称职",
+        "cadre_unfit": f"{unfit_option}票超过规定比例",
+        "cadre_consecutive_unfit": f"连续 {rule.times} 次评为{unfit_option}",
     }.get(rule.kind, rule.kind)
     if rule.window > 1 and rule.kind != "cadre_consecutive_unfit":
         base = f"最近 {rule.window} 个考核周期内 {rule.times} 次{base}"
@@ -320,6 +322,7 @@ def evaluate_cadres(
                         r.cadre_id,
                         {
                             "unfit_share": _num(r.unfit_share),
+                            "unfit_option": r.unfit_option,
                             "limit": _num(limit),
                             "score": _num(r.score),
                             "grade": r.grade,
@@ -347,6 +350,7 @@ def evaluate_cadres(
                             {
                                 "grade": r.grade,
                                 "times": rule.times,
+                                "unfit_option": r.unfit_option,
                                 "earlier_periods": streak,
                                 "score": _num(r.score),
                             },
@@ -413,7 +417,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
                 "unit_id": p.unit_id,
                 "cadre_id": p.cadre_id,
                 "rule_code": p.rule.code,
-                "rule_text": rule_text(p.rule),
+                "rule_text": rule_text(p.rule, (p.figures or {}).get("unfit_option") or "不称职"),
                 "figures": p.figures,
                 "proposed_action": p.rule.action[:128],
                 "robust_share": p.robust_share,
@@ -469,10 +473,11 @@ def describe_figures(figures: dict[str, Any]) -> str:
         parts.append("；".join(f"{n['notice_no']} 逾期 {n['days_overdue']} 天" for n in figures["notices"]))
     if "unfit_share" in figures:
         parts.append(
-            f"不称职票 {100 * float(figures['unfit_share']):.1f}%（> {100 * float(figures['limit']):.1f}%）"
+            f"{figures.get('unfit_option', '不称职')}票 {100 * float(figures['unfit_share']):.1f}%"
+            f"（> {100 * float(figures['limit']):.1f}%）"
         )
     if "earlier_periods" in figures:
-        parts.append("此前不称职：" + "、".join(figures["earlier_periods"]))
+        parts.append(f"此前{figures.get('unfit_option', '不称职')}：" + "、".join(figures["earlier_periods"]))
     if "count" in figures:
         hist = "、".join(h["period"] for h in figures.get("history", []))
         parts.append(f"最近 {figures['window']} 期 {figures['count']} 次（含本期；此前 {hist or '无'}）")

@@ -117,7 +117,7 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
         may_be_excellent = float(fit[t]) >= cr.excellent_min_fit_share * n - 1e-9
         if float(unfit[t]) > cr.unfit_share * n + 1e-9:
             grade = cr.unfit_option
-            flags.append("unfit_votes")
+            flags.append(f"unfit_votes:{cr.unfit_option}")  # worded with the form's own label
         if grade == cr.excellent_option:
             lower = next((bands[i + 1].grade for i, b in enumerate(bands[:-1]) if b.grade == grade), grade)
             if not may_be_excellent:

@@ -33,6 +33,7 @@ FLAG_LABELS = {
     "missing_groups": "评议缺少投票人类别：{}",
     "unverified": "核查未完成：{}",
     "missing": "缺少{}，按其余部分折算",
+    "unfit_votes": "“{}”票超过规定比例",
 }
 FLAG_WORDS = {
     "spotchecked": "抽查核查单位",

@@ -1,0 +1,241 @@
+"""Schemes true to their sources: every number and rule has a ``source`` (a section of its seed,
+checked against the seed's section table shipped in tests/data/seed_sections.toml) or is marked
+``basis = "example"`` with a reason; no figure cited to a seed differs from the seed's; the seeds'
+terms (不合格, 居民代表, 市) are kept; examples are shown as such."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from assess.errors import InputErrors
+from assess.schemes.builtin import builtin_schemes, validate_source
+from assess.schemes.definition import EXAMPLE_LABEL
+from assess.schemes.provenance import composite_provenance, effective, example_notes, indicator_provenance
+from assess.schemes.toml_writer import scheme_to_toml
+from assess.schemes.validate import validate_text
+
+from .seed_helpers import citation_problems, figures, load_table
+from .test_scheme_validate import BASE
+
+BUILTINS = [b.name for b in builtin_schemes()]
+
+
+def _scheme(name: str):
+    return validate_source(name).scheme
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_citation_is_a_seed_section_and_cited_figures_are_the_seeds(name):
+    assert citation_problems(_scheme(name), load_table()) == []
+
+
+def test_the_section_table_is_the_seeds_headings():
+    table = load_table()
+    assert {code: t["seed"] for code, t in table.items()} == {
+        "ygg": "000", "zwgk": "001", "xlygg": "002", "cwgk": "003", "mzyg": "004"
+    }
+    zwgk, cwgk, mzyg = table["zwgk"]["sections"], table["cwgk"]["sections"], table["mzyg"]["sections"]
+    # 定期通报 is 九（三）; 严格追究责任 is 九（五）; there is no 九（六）.
+    assert "九（三）" in zwgk and "九（五）" in zwgk and "九（六）" not in zwgk
+    assert {3.0, 31.0} <= zwgk["五（五）"]  # 每年3月31日前
+    assert 1.0 in zwgk["九（二）"]  # 每年至少举办1次
+    assert cwgk["附件15 二（三）3"] == {2.0}  # 连续两年
+    assert "三（二）二是" in mzyg and mzyg["五（四）"] <= {1.0}
+    assert figures("超过有效票三分之一，连续两年，65%以上") >= {round(1 / 3, 6), 2.0, 65.0}
+
+
+def test_the_check_catches_a_missing_section_and_a_changed_figure():
+    table = load_table()
+    s = _scheme("cwgk_qlss_2014")
+    q02 = next(r for r in s.rules if r.code == "Q02")
+    wrong = dataclasses.replace(
+        s, rules=[dataclasses.replace(q02, times=3)] + [r for r in s.rules if r.code != "Q02"]
+    )
+    assert citation_problems(wrong, table) == ["问责规则 Q02：times = 3 不是 附件15 二（三）3 中的数字"]
+    moved = dataclasses.replace(s, rules=[dataclasses.replace(q02, source="推进村务公开民主管理实施方案（三）3")])
+    assert citation_problems(moved, table) == [
+        "问责规则 Q02：种子文件 003 中没有“推进村务公开民主管理实施方案（三）3”这一节"
+    ]
+    # zwgk R07 without its example mark: 30 days is not in 九（三）.
+    z = _scheme("zwgk_2014")
+    r07 = next(r for r in z.rules if r.code == "R07")
+    bare = dataclasses.replace(z, rules=[dataclasses.replace(r07, basis=None, reason=None)])
+    assert citation_problems(bare, table) == [
+        "问责规则 R07：days = 30 不是 九（三） 中的数字",
+        "问责规则 R07：text = 30 不是 九（三） 中的数字",
+    ]
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_the_offices_figures_are_marked_as_examples(name):
+    s = _scheme(name)
+    assert s.basis is None  # no scheme-wide default: each example is marked where it is
+    assert composite_provenance(s).example
+    assert all(effective([b], s).example for b in s.bands)
+    assert all(effective([q], s).example for q in s.quotas)
+    assert effective([s.spotcheck], s).example
+    for f in s.forms:
+        assert effective([f], s).example, f.code
+        if f.cadre_rules is not None:
+            assert effective([f.cadre_rules, f], s).example, f.code
+    provs = indicator_provenance(s)
+    scored = [i for i in s.leaves() if i.method != "veto"]
+    assert all(provs[i.code].example for i in scored)  # no seed gives points
+    assert all(effective([r], s).known for r in s.rules)
+
+
+def test_seed_rules_keep_their_wording():
+    # 追究责任 is not 一票否决: none of the seeds has a veto.
+    for name in BUILTINS:
+        assert [i.code for i in _scheme(name).leaves() if i.method == "veto"] == [], name
+    cwgk = {r.code: r for r in _scheme("cwgk_qlss_2014").rules}
+    assert cwgk["Q02"].text == (
+        "对连续两年评议为不合格的村干部,是村支部成员的,按党内有关规定处理;是村民委员会班子成员的,"
+        "应责令其辞职,不辞职的应启动罢免程序。"
+    )
+    assert (cwgk["Q02"].source, cwgk["Q02"].basis, cwgk["Q02"].times) == ("附件15 二（三）3", None, 2)
+    # 附件2 四（三）: the whole ladder, not only its lowest rung.
+    c03 = cwgk["C03"]
+    assert c03.source == "附件2 四（三）"
+    assert "较轻" in c03.action and "较重" in c03.action and "严重的组织处理或党政纪处分" in c03.action
+    zwgk = {r.code: r for r in _scheme("zwgk_2014").rules}
+    assert zwgk["R07"].source == "九（三）" and zwgk["R05"].source != "考核办法：虚报瞒报"
+    # The 2013 figure 提速率65%以上 is an achievement, not a target.
+    sp1 = _scheme("xlygg_wulv_2013").indicator("SP1")
+    assert sp1.method == "points" and sp1.target is None
+
+
+def test_dropped_seed_items_are_back():
+    ygg = {i.code: i for i, _l, _p in _scheme("ygg_2014").walk()}
+    assert ygg["QL7"].source == "二（一）5" and "专项检查" in ygg["QL7"].name
+    assert ygg["QL8"].source == "二（一）6" and "国有企事业" in ygg["QL8"].name
+    assert ygg["MS5"].source == "二（二）4" and "渔业柴油补贴" in ygg["MS5"].name
+    assert ygg["JC4"].source == "二（三）3" and "公益慈善" in ygg["JC4"].name
+    assert ygg["ZT2"].evidence.count("公开") == 5  # all five 公开时效 of 三（二）
+    assert "DC1" in ygg and "整改通知书" not in (ygg["DC1"].evidence or "")  # that was seed 002's
+    zwgk = {i.code: i for i, _l, _p in _scheme("zwgk_2014").walk()}
+    assert "培训" in zwgk["J1"].name and "保密审查" in zwgk["J2"].name
+    assert "查阅" in zwgk["J3"].name and "行政申诉" in zwgk["J4"].name
+
+
+def test_terms_follow_each_seed():
+    from assess.appraisal import session_groups
+
+    cwgk = _scheme("cwgk_qlss_2014")
+    qlss = cwgk.form("qlss")
+    assert qlss.cadre_rules.unfit_option == "不合格" and "不称职" not in [o.label for o in qlss.options]
+    for form in (cwgk.form("bzpy"), qlss):
+        assert [g.name for g in session_groups(form, {"社区"})] == ["居民代表"]
+        assert [g.name for g in session_groups(form, {"村"})] == ["农民党员", "村民代表"]
+    # 舟山 is a 市: no 县 wording in the scheme based on it.
+    ygg = _scheme("ygg_2014")
+    words = [ygg.name, *(g.name for f in ygg.forms for g in f.voter_groups), *(r.text or "" for r in ygg.rules)]
+    assert not [w for w in words if "县" in w]
+    assert "市领导" in [g.name for g in ygg.form("mzpy").voter_groups]
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_provenance_survives_export_and_load(name):
+    s = _scheme(name)
+    again = validate_text(scheme_to_toml(s), "again.toml").scheme
+    assert again == s and again.content_hash() == s.content_hash()
+
+
+# -- the validator ------------------------------------------------------------------------------
+
+
+def _problems(text: str) -> list[tuple[int | None, str | None, str]]:
+    with pytest.raises(InputErrors) as e:
+        validate_text(text, "t.toml")
+    return [(p.line, p.field, p.message) for p in e.value.problems]
+
+
+def _line(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if fragment in line)
+
+
+BARE = BASE.replace('basis = "example"\nreason = "测试用方案，各项数值均为示例"\n', "")
+
+
+def test_a_number_without_source_or_example_is_refused():
+    problems = _problems(BARE)
+    fields = {(line, field) for line, field, _m in problems}
+    assert (_line(BARE, "weights ="), "weights") in fields
+    assert (_line(BARE, 'grade = "好"') - 1, "bands") in fields
+    assert (_line(BARE, 'code = "B"') - 1, "indicators") in fields
+    msg = next(m for _l, f, m in problems if f == "indicators" and "指标 B" in m)
+    assert msg == (
+        "指标 B 的分值和计分规则没有出处：写 source（依据文件的章节，如“四（一）1”），"
+        '或 basis = "example" 和 reason（示例，由考核办确定）'
+    )
+    # weights, two bands, the group A and its children A1 and A2 (nothing to inherit), B, the form.
+    assert len(problems) == 1 + 2 + 3 + 1 + 1
+
+
+def test_children_inherit_and_the_basis_must_be_explained():
+    text = BASE.replace('name = "一"\n', 'name = "一"\nsource = "四（一）"\n', 1)
+    s = validate_text(text, "t.toml").scheme
+    assert indicator_provenance(s)["A1"].text() == "依据 四（一）；数值示例，由考核办确定（测试用方案，各项数值均为示例）"
+    wrong = BASE.replace('basis = "example"\n', 'basis = "seed"\n', 1)
+    assert _problems(wrong) == [
+        (_line(wrong, "basis ="), "basis", '方案 的 basis 只能是 "example"（示例，由考核办确定），而不是“seed”')
+    ]
+    unexplained = BASE.replace('name = "二"\n', 'name = "二"\nbasis = "example"\n', 1)
+    assert _problems(unexplained) == [
+        (
+            _line(unexplained, 'name = "二"') + 1,
+            "indicators.basis",
+            '指标 B 写了 basis = "example"，还要写 reason（为什么取这个数，如“种子文件未规定”）',
+        )
+    ]
+
+
+# -- shown as examples ---------------------------------------------------------------------------
+
+
+def test_report_note_and_explanation_show_examples():
+    from assess.reports.document import _scheme_note
+
+    s = _scheme("cwgk_qlss_2014")
+    notes = example_notes(s)
+    assert notes[0] == "综合得分构成：依据 附件15 三（二）；数值示例，由考核办确定（附件15 要求建立“3+1”工作检查考评制度，未规定综合得分的构成和权重）"
+    assert not any("问责规则 Q02" in n for n in notes)  # quoted from the seed, not an example
+    assert notes[-1] == f"指标 CW、JC、SZ、JW、JF 的分值：{EXAMPLE_LABEL}"
+
+    class Data:
+        scheme = s
+
+    html = _scheme_note(Data())
+    assert "方案说明" in html and EXAMPLE_LABEL in html and "问责规则 C01" in html
+
+
+def test_explanation_lists_each_indicators_provenance():
+    from assess.scoring.views import ComponentLine, Explanation, IndicatorLine
+    from screens.rankings import explanation_text
+
+    ex = Explanation(
+        "U1", "某村", "村", 3, 1, 91.0, "优秀", None, None,
+        [ComponentLine("indicators", "指标", 100.0, 91.0, 91.0)], 0.0,
+        [IndicatorLine("SZ4", "私设“小金库”或坐收坐支", "扣分", 5.0, 0.0, 0.0, 5.0, False,
+                       "依据 附件15 二（二）2；数值示例，由考核办确定（依据文件未规定分值和扣分）")],
+        [], None, None, None, False, 2,
+    )
+    text = explanation_text(ex)
+    assert text.splitlines()[-2:] == [
+        "出处：",
+        "  SZ4 依据 附件15 二（二）2；数值示例，由考核办确定（依据文件未规定分值和扣分）",
+    ]
+
+
+def test_cadre_labels_come_from_the_form():
+    from assess.accountability import describe_figures, rule_text
+    from assess.scoring.service import flag_text
+
+    q = next(r for r in _scheme("cwgk_qlss_2014").rules if r.code == "Q01")
+    assert rule_text(dataclasses.replace(q, text=None), "不合格") == "不合格票超过规定比例"
+    assert flag_text("unfit_votes:不合格") == "“不合格”票超过规定比例"
+    assert flag_text("unfit_votes") == "不称职票超过规定比例"  # results stored before the label was kept
+    words = describe_figures({"unfit_share": 0.5, "limit": 1 / 3, "unfit_option": "不合格"})
+    assert words == "不合格票 50.0%（> 33.3%）"
