@@ -239,3 +239,37 @@ def test_cadre_labels_come_from_the_form():
     assert flag_text("unfit_votes") == "不称职票超过规定比例"  # results stored before the label was kept
     words = describe_figures({"unfit_share": 0.5, "limit": 1 / 3, "unfit_option": "不合格"})
     assert words == "不合格票 50.0%（> 33.3%）"
+
+
+def test_a_session_polls_the_voter_groups_of_its_units_category(db, actors):
+    from assess.appraisal import create_session
+    from assess.appraisal_info import session_info
+    from assess.errors import Conflict
+    from assess.schemes.catalog import load_scheme
+    from assess.units import add_cadre
+
+    from .results_helpers import make_round
+
+    version_id = load_scheme(db, actors["admin"], "cwgk_qlss_2014").version_id
+    rid, _ids = make_round(db, version_id, [("C1", "甲村", "村"), ("S1", "乙社区", "社区")], stage="draft")
+    clerk = actors["clerk"]
+    village = create_session(db, clerk, rid, "unit", "甲村评议", form_code="bzpy", target_codes=["C1"])
+    community = create_session(db, clerk, rid, "unit", "乙社区评议", form_code="bzpy", target_codes=["S1"])
+    assert [g.name for g in session_info(db, village).groups] == ["农民党员", "村民代表"]
+    assert [g.name for g in session_info(db, community).groups] == ["居民代表"]
+    add_cadre(db, actors["admin"], "S1-01", "社区干部", "S1", "社区主任")
+    cadres = create_session(db, clerk, rid, "cadre", "乙社区勤廉双述", form_code="qlss", target_codes=["S1-01"])
+    assert [g.code for g in session_info(db, cadres).groups] == ["jmdb"]
+    with pytest.raises(Conflict, match="投票人类别 cmdb 不评议本次对象所在类别的单位"):
+        create_session(db, clerk, rid, "unit", "错", form_code="bzpy", target_codes=["S1"],
+                       group_expected={"cmdb": 10})
+
+
+def test_an_indicator_added_in_the_editor_is_an_example():
+    from assess.schemes.draft import ADDED_REASON, Draft
+
+    d = Draft.from_file("zwgk_2014")
+    d.add_indicator(None, "I", "考核办新增项", "points", 2)
+    assert d.problems() == []
+    s = validate_text(d.to_toml(), "draft.toml").scheme
+    assert indicator_provenance(s)["I"].text() == f"{EXAMPLE_LABEL}（{ADDED_REASON}）"
