@@ -105,9 +105,10 @@ def _check_provenance(c: FieldChecker, t: dict, path: tuple, what: str, *, inher
     if source or basis or inherited:
         return True
     if "source" not in t and "basis" not in t:
+        sep = "" if what.endswith(("”", "]")) else " "
         c.err(
             path,
-            f"{what} 的{numbers}没有出处：写 source（依据文件的章节，如“四（一）1”），"
+            f"{what}{sep}的{numbers}没有出处：写 source（依据文件的章节，如“四（一）1”），"
             f'或 basis = "example" 和 reason（示例，由考核办确定）',
         )
     return False
