@@ -273,3 +273,32 @@ def test_an_indicator_added_in_the_editor_is_an_example():
     assert d.problems() == []
     s = validate_text(d.to_toml(), "draft.toml").scheme
     assert indicator_provenance(s)["I"].text() == f"{EXAMPLE_LABEL}（{ADDED_REASON}）"
+
+
+def test_village_cadres_are_graded_with_the_seeds_words(db, actors):
+    """cwgk (seed 003): a 村干部 with more than a third 不合格 votes is graded 不合格 and the flags say
+    so; one short of 合格及以上 votes for 优秀 is told in the form's words too."""
+    from sqlmodel import select
+
+    from assess.models import CadreResult
+    from assess.schemes.catalog import load_scheme
+    from assess.scoring.service import compute_round, flag_text
+
+    from .results_helpers import add_cadres, add_scores, add_session, make_round
+
+    version_id = load_scheme(db, actors["admin"], "cwgk_qlss_2014").version_id
+    rid, ids = make_round(db, version_id, [("V1", "甲村", "村")])
+    add_scores(db, rid, ids, [("V1", "CW2", 8.0)])  # one self-check value so the village can be ranked
+    cid = add_cadres(db, ids["V1"], ["K1", "K2"])
+    # Options 优秀 100 / 合格 80 / 基本合格 60 / 不合格 0; bands 优秀 ≥ 90, 合格 [70, 90) …
+    # K1 [6, 0, 0, 4]: 600 / 10 = 60 → 基本合格 by score, but 不合格 4/10 > 1/3 → 不合格.
+    # K2 [17, 0, 2, 1]: (1700 + 120) / 20 = 91 → 优秀 band, 合格及以上 17/20 = 85% < 90% → 合格.
+    counts = {"cmdb": {cid["K1"]: [6, 0, 0, 4], cid["K2"]: [17, 0, 2, 1]}}
+    add_session(db, rid, "cadre", "qlss", list(cid.values()), counts, {"cmdb": 1.0}, expected=20, present=20)
+    compute_round(db, actors["admin"], rid, resamples=0)
+    with db.read() as s:
+        rows = {r.cadre_id: r for r in s.exec(select(CadreResult).where(CadreResult.round_id == rid)).all()}
+    k1, k2 = rows[cid["K1"]], rows[cid["K2"]]
+    assert (k1.score, k1.grade) == (60.0, "不合格") and "unfit_votes:不合格" in k1.flags
+    assert (k2.score, k2.grade) == (91.0, "合格") and "not_eligible_excellent:合格及以上" in k2.flags
+    assert flag_text("not_eligible_excellent:合格及以上") == "合格及以上票不足，不能评优秀"

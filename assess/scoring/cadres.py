@@ -87,6 +87,8 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
     ui = unfit_index(form)
     unfit = per_option[:, ui] if ui is not None else np.zeros(len(cs.cadre_ids))
     bands = sorted(cr.bands, key=lambda b: b.min, reverse=True)
+    fit_labels = [o.label for o in form.options if o.satisfied]  # worded as the form words them
+    fit_label = f"{fit_labels[-1]}及以上" if fit_labels else ""
     p = scheme.precision
     rounded = round_half_up(score, p)
     xi = scaled(score, p)
@@ -122,7 +124,7 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
             lower = next((bands[i + 1].grade for i, b in enumerate(bands[:-1]) if b.grade == grade), grade)
             if not may_be_excellent:
                 grade = lower
-                flags.append("not_eligible_excellent")
+                flags.append(f"not_eligible_excellent:{fit_label}" if fit_label else "not_eligible_excellent")
             elif cadre_id in barred:
                 grade = lower
         if cadre_id in barred:

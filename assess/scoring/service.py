@@ -34,6 +34,7 @@ FLAG_LABELS = {
     "unverified": "核查未完成：{}",
     "missing": "缺少{}，按其余部分折算",
     "unfit_votes": "“{}”票超过规定比例",
+    "not_eligible_excellent": "{}票不足，不能评优秀",
 }
 FLAG_WORDS = {
     "spotchecked": "抽查核查单位",
