@@ -302,3 +302,32 @@ def test_village_cadres_are_graded_with_the_seeds_words(db, actors):
     assert (k1.score, k1.grade) == (60.0, "不合格") and "unfit_votes:不合格" in k1.flags
     assert (k2.score, k2.grade) == (91.0, "合格") and "not_eligible_excellent:合格及以上" in k2.flags
     assert flag_text("not_eligible_excellent:合格及以上") == "合格及以上票不足，不能评优秀"
+
+
+async def test_scheme_view_shows_examples_as_such(sqlite_db):
+    from assess.schemes.catalog import load_scheme
+
+    from .conftest import make_users
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    actors = make_users(sqlite_db)
+    load_scheme(sqlite_db, actors["admin"], "cwgk_qlss_2014")
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.mode == "tree"
+        # The highlighted first row (CW) shows where it comes from and that its points are an example.
+        assert screen.details["CW"] == (
+            "依据 附件13；附件14 二（三）；附件15 二（五）；数值示例，由考核办确定（依据文件未规定分值和公开率的计分）"
+        )
+        assert "数值示例，由考核办确定" in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        shown = {app.screen.details[k] for k in app.screen.details}
+        assert "依据 附件15 二（三）3" in shown  # Q02, quoted from the seed
+        assert "示例，由考核办确定（依据文件未规定满意率的问责线）" in shown  # C02
