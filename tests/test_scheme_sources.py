@@ -331,3 +331,20 @@ async def test_scheme_view_shows_examples_as_such(sqlite_db):
         shown = {app.screen.details[k] for k in app.screen.details}
         assert "依据 附件15 二（三）3" in shown  # Q02, quoted from the seed
         assert "示例，由考核办确定（依据文件未规定满意率的问责线）" in shown  # C02
+
+
+def test_a_changed_provenance_is_a_change_between_versions():
+    from assess.schemes.diff import diff_schemes
+
+    s = _scheme("zwgk_2014")
+    r07 = next(r for r in s.rules if r.code == "R07")
+    t = dataclasses.replace(
+        s,
+        rules=[dataclasses.replace(r07, reason="考核办规定逾期 30 天通报") if r is r07 else r for r in s.rules],
+        composite_reason="考核办确定",
+    )
+    assert t.content_hash() != s.content_hash()
+    assert [c.text() for c in diff_schemes(s, t)] == [
+        f"问责规则 R07 示例理由：{r07.reason} → 考核办规定逾期 30 天通报",
+        f"综合得分设置 示例理由：{s.composite_reason} → 考核办确定",
+    ]
