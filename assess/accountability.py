@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from . import audit
 from .errors import Conflict, NotFound
 from .roles import Actor, authorize
+from .schemes.definition import UNFIT_LABEL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,7 +70,7 @@ class Proposal:
     robust_share: float | None = 1.0
 
 
-def rule_text(rule: RuleDef, unfit_option: str = "不称职") -> str:
+def rule_text(rule: RuleDef, unfit_option: str = UNFIT_LABEL) -> str:
     """The rule in words: its published text, or one made from its kind (``unfit_option``: the cadre
     form's label for an unfit verdict, e.g. 不合格 for 村干部)."""
     if rule.text:
@@ -417,7 +418,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
                 "unit_id": p.unit_id,
                 "cadre_id": p.cadre_id,
                 "rule_code": p.rule.code,
-                "rule_text": rule_text(p.rule, (p.figures or {}).get("unfit_option") or "不称职"),
+                "rule_text": rule_text(p.rule, (p.figures or {}).get("unfit_option") or UNFIT_LABEL),
                 "figures": p.figures,
                 "proposed_action": p.rule.action[:128],
                 "robust_share": p.robust_share,
@@ -473,11 +474,11 @@ def describe_figures(figures: dict[str, Any]) -> str:
         parts.append("；".join(f"{n['notice_no']} 逾期 {n['days_overdue']} 天" for n in figures["notices"]))
     if "unfit_share" in figures:
         parts.append(
-            f"{figures.get('unfit_option', '不称职')}票 {100 * float(figures['unfit_share']):.1f}%"
+            f"{figures.get('unfit_option', UNFIT_LABEL)}票 {100 * float(figures['unfit_share']):.1f}%"
             f"（> {100 * float(figures['limit']):.1f}%）"
         )
     if "earlier_periods" in figures:
-        parts.append(f"此前{figures.get('unfit_option', '不称职')}：" + "、".join(figures["earlier_periods"]))
+        parts.append(f"此前{figures.get('unfit_option', UNFIT_LABEL)}：" + "、".join(figures["earlier_periods"]))
     if "count" in figures:
         hist = "、".join(h["period"] for h in figures.get("history", []))
         parts.append(f"最近 {figures['window']} 期 {figures['count']} 次（含本期；此前 {hist or '无'}）")

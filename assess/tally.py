@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .schemes.definition import UNFIT_LABEL
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -51,7 +53,7 @@ class SessionTally:
     expected: int = 0
     present: int = 0
     publication_threshold: int = 5
-    unfit_option: str = "不称职"  # the cadre form's labels (不合格 for 村干部 in some schemes)
+    unfit_option: str = UNFIT_LABEL  # the cadre form's labels (不合格 for 村干部 in some schemes)
     fit_options: list[str] = field(default_factory=list)  # the options counted as fit (satisfied)
 
     def cadre_labels(self) -> tuple[str, str]:
@@ -272,7 +274,7 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
         info.expected,
         info.present,
         form.publication_threshold,
-        form.cadre_rules.unfit_option if form.cadre_rules else "不称职",
+        form.cadre_rules.unfit_option if form.cadre_rules else UNFIT_LABEL,
         [o.label for o in form.options if o.satisfied],
     )
 

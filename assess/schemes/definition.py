@@ -47,6 +47,7 @@ ROUNDING = ("floor", "round", "ceil")
 # form's, and every table the scheme-wide ``basis``/``reason``.
 BASES = ("example",)
 EXAMPLE_LABEL = "示例，由考核办确定"
+UNFIT_LABEL = "不称职"  # a cadre form's unfit option unless it names its own (不合格 for 村干部)
 
 
 @dataclass
