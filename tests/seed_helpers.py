@@ -155,8 +155,8 @@ def _numbers(t, names: tuple[str, ...]) -> list[tuple[str, float]]:
     return out
 
 
-def _quoted(*texts: str | None) -> list[tuple[str, float]]:
-    return [("text", f) for t in texts if t for f in sorted(figures(t))]
+def _quoted(*texts: str | None, name: str = "text") -> list[tuple[str, float]]:
+    return [(name, f) for t in texts if t for f in sorted(figures(t))]
 
 
 def cited_tables(scheme) -> list[tuple[str, object, list[tuple[str, float]]]]:
@@ -179,7 +179,9 @@ def cited_tables(scheme) -> list[tuple[str, object, list[tuple[str, float]]]]:
     provs = indicator_provenance(scheme)
     for ind, _level, _parent in scheme.walk():
         nums = [] if ind.children or ind.method == "veto" else _numbers(ind, ("max",))
-        nums += _numbers(ind, ("target", "per_item")) + _quoted(ind.evidence)
+        nums += _numbers(ind, ("target", "per_item"))
+        if ind.evidence and "示例" not in ind.evidence:  # a quote from the seed, even in an example
+            nums += _quoted(ind.evidence, name="evidence")
         out.append((f"指标 {ind.code}", provs[ind.code], nums))
     for f in scheme.forms:
         nums = [("points", o.points) for o in f.options if o.points is not None]
@@ -203,7 +205,9 @@ def cited_tables(scheme) -> list[tuple[str, object, list[tuple[str, float]]]]:
 
 def citation_problems(scheme, table: dict[str, dict]) -> list[str]:
     """Every citation of a scheme that is not a section of its seed, and every figure of a table
-    cited to the seed (not marked as an example) that the cited sections do not contain."""
+    cited to the seed (not marked as an example) that the cited sections do not contain. An
+    indicator's ``evidence`` quotes its seed even when its points are an example, unless it says
+    itself that it is one (示例)."""
     seed = table.get(scheme.code)
     if seed is None:
         return [f"方案 {scheme.code} 不在 seed_sections.toml 中"]
@@ -217,10 +221,12 @@ def citation_problems(scheme, table: dict[str, dict]) -> list[str]:
         missing = [ref for ref in cited if ref not in secs]
         for ref in missing:
             problems.append(f"{what}：种子文件 {seed['seed']} 中没有“{ref}”这一节")
-        if prov.example or not cited or missing:
+        if not cited or missing:
             continue
         figs = set().union(*(secs.get(ref, set()) for ref in cited))
         for name, x in nums:
+            if prov.example and name != "evidence":
+                continue
             if not matches(x, figs):
                 problems.append(f"{what}：{name} = {x:g} 不是 {prov.source} 中的数字")
     return problems

@@ -58,6 +58,13 @@ def test_the_check_catches_a_missing_section_and_a_changed_figure():
     assert citation_problems(moved, table) == [
         "问责规则 Q02：种子文件 003 中没有“推进村务公开民主管理实施方案（三）3”这一节"
     ]
+    # A quote in an indicator's evidence is checked even though its points are an example.
+    z = _scheme("zwgk_2014")
+    g2 = z.indicator("G2")
+    misquoted = dataclasses.replace(
+        z, indicators=[dataclasses.replace(g2, evidence=g2.evidence.replace("3月31日", "3月30日"))]
+    )
+    assert citation_problems(misquoted, table) == ["指标 G2：evidence = 30 不是 五（五） 中的数字"]
     # zwgk R07 without its example mark: 30 days is not in 九（三）.
     z = _scheme("zwgk_2014")
     r07 = next(r for r in z.rules if r.code == "R07")
