@@ -48,7 +48,9 @@ def _names(cls: type, *extra: str) -> set[str]:
     return {f.name for f in fields(cls)} | set(extra)
 
 
-TOP_KEYS = _names(SchemeDef, "composite")
+# composite_source/basis/reason are how a stored definition keeps [composite]'s source, basis and
+# reason; a file writes them in [composite].
+TOP_KEYS = _names(SchemeDef, "composite") - {"composite_source", "composite_basis", "composite_reason"}
 COMPOSITE_KEYS = {
     "weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision",
     "source", "basis", "reason",
@@ -437,16 +439,12 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
             if k in d and k not in ("source", "basis", "reason"):  # those three mean the scheme's own
                 c.err(("composite", k), f"{k} 同时写在顶层和 [composite] 中：只写一处")
         _check_provenance(c, comp, cpath, "[composite]", inherited=default, numbers="综合得分权重等设置")
-    else:
-        top = {k.removeprefix("composite_"): d[k] for k in ("composite_source", "composite_basis", "composite_reason") if k in d}
-        if not top and not default:
-            c.err(
-                ("weights",),
-                "综合得分权重等设置没有出处：在 [composite] 中写 source，"
-                '或 basis = "example" 和 reason（示例，由考核办确定）',
-            )
-        elif top:
-            _check_provenance(c, top, (), "方案", inherited=default, numbers="综合得分权重等设置")
+    elif not default:
+        c.err(
+            ("weights",),
+            "综合得分权重等设置没有出处：在 [composite] 中写 source，"
+            '或 basis = "example" 和 reason（示例，由考核办确定）',
+        )
 
     def where(key: str) -> tuple[dict, tuple]:
         if comp is not None and key in comp:
