@@ -121,7 +121,7 @@ class VoterGroupDef:
 
 @dataclass
 class CadreRules:
-    unfit_option: str = "不称职"
+    unfit_option: str = UNFIT_LABEL
     unfit_share: float = 1 / 3  # 不称职票 > this share of counted votes → 不称职
     excellent_option: str = "优秀"
     excellent_min_fit_share: float = 0.9  # 称职及以上 ≥ this share → eligible for 优秀
@@ -329,7 +329,7 @@ def _form(d: dict[str, Any]) -> FormDef:
     if cr is not None or d.get("kind") == "cadre":
         cr = cr or {}
         cadre_rules = CadreRules(
-            unfit_option=cr.get("unfit_option", "不称职"),
+            unfit_option=cr.get("unfit_option", UNFIT_LABEL),
             unfit_share=float(cr.get("unfit_share", 1 / 3)),
             excellent_option=cr.get("excellent_option", "优秀"),
             excellent_min_fit_share=float(cr.get("excellent_min_fit_share", 0.9)),
