@@ -389,6 +389,16 @@ def evaluate_cadres(
 # -- storing and deciding ---------------------------------------------------------------------------
 
 
+def within_categories(proposals: list[Proposal], unit_category: dict[int, str]) -> list[Proposal]:
+    """Drop the proposals of a rule limited to some unit categories (``categories``) for units —
+    or cadres of units — of other categories (e.g. 责令辞职 of 村干部 only, not 社区干部)."""
+    return [
+        p
+        for p in proposals
+        if not p.rule.categories or unit_category.get(int(p.unit_id or 0)) in p.rule.categories
+    ]
+
+
 def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
     """Replace the round's proposed entries; a decided entry whose rule, subject and figures are
     unchanged keeps its decision, any other decided entry is dropped and counted as reopened."""

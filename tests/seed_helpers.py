@@ -15,7 +15,7 @@ import re
 import sys
 from pathlib import Path
 
-SEEDS = {  # seed file prefix → (scheme codes, the document's title as the schemes' top-level source)
+SEEDS = {  # seed file prefix → the codes of the schemes based on it
     "000": ["ygg"],
     "001": ["zwgk"],
     "002": ["xlygg"],

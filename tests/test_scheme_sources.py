@@ -355,3 +355,22 @@ def test_a_changed_provenance_is_a_change_between_versions():
         f"问责规则 R07 示例理由：{r07.reason} → 考核办规定逾期 30 天通报",
         f"综合得分设置 示例理由：{s.composite_reason} → 考核办确定",
     ]
+
+
+def test_a_rule_limited_to_villages_spares_community_cadres():
+    from assess.accountability import Proposal, within_categories
+
+    s = _scheme("cwgk_qlss_2014")
+    rules = {r.code: r for r in s.rules}
+    assert rules["Q02"].categories == ["村"] and rules["Q01"].categories == []
+    proposals = [
+        Proposal(rules["Q02"], 1, 11, {}),  # a 村 cadre: 责令辞职 applies
+        Proposal(rules["Q02"], 2, 21, {}),  # a 社区 cadre: it does not (附件14 has no such rule)
+        Proposal(rules["Q01"], 2, 21, {}),  # Q01 applies to both
+    ]
+    kept = within_categories(proposals, {1: "村", 2: "社区"})
+    assert [(p.rule.code, p.cadre_id) for p in kept] == [("Q02", 11), ("Q01", 21)]
+    wrong = BASE + '\n[[rules]]\ncode = "X"\nkind = "false_report"\naction = "通报"\ncategories = ["丙"]\n'
+    assert _problems(wrong) == [
+        (_line(wrong, 'categories = ["丙"]'), "rules.categories", "问责规则 X 的 categories 中“丙”不可用（可用：甲、乙）")
+    ]

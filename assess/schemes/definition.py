@@ -183,6 +183,7 @@ class RuleDef:
     times: int = 1  # triggered at least this many times within the window
     source: str | None = None
     text: str | None = None  # the rule as published, for the list and the notice
+    categories: list[str] = field(default_factory=list)  # unit categories it applies to; empty: all
     basis: str | None = None
     reason: str | None = None
 
@@ -385,7 +386,8 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
             metric=r.get("metric"), op=r.get("op"), value=_f(r.get("value")), share=_f(r.get("share")),
             days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
-            source=r.get("source"), text=r.get("text"), basis=r.get("basis"), reason=r.get("reason"),
+            source=r.get("source"), text=r.get("text"), categories=list(r.get("categories", [])),
+            basis=r.get("basis"), reason=r.get("reason"),
         ) for r in d.get("rules", [])],
         no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),
         tie_break=list(d.get("tie_break", comp.get("tie_break", []))),

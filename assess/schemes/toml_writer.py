@@ -234,6 +234,8 @@ def _rule(w: _Writer, r: RuleDef) -> None:
         w.kv("times", toml_number(r.times))
     w.kv("action", toml_string(r.action))
     w.kv("text", _opt_str(r.text))
+    if r.categories:
+        w.kv("categories", _list(r.categories))
     w.provenance(r)
 
 

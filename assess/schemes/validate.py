@@ -333,7 +333,7 @@ def _check_forms(c: FieldChecker, d: dict, default: bool, categories: list[str])
     return forms
 
 
-def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool) -> None:
+def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool, categories: list[str]) -> None:
     codes: list[str] = []
     for p, r in c.tables(d, "rules", (), "方案"):
         c.keys(r, RULE_KEYS, p, "问责规则")
@@ -346,6 +346,7 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool)
         kind = c.text(r, "kind", p, what, limit=32)
         c.text(r, "action", p, what, limit=128)
         c.text(r, "text", p, what, required=False, limit=2000)
+        c.str_list(r, "categories", p, what, choices=categories)
         _check_provenance(c, r, p, what, inherited=default, numbers="规则和数值")
         if kind is None:
             continue
@@ -539,7 +540,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         c.warnings.append(
             f"写了 appraisal_form“{appraisal_form}”，但 weights.appraisal 为 0：民主评议不计入综合得分"
         )
-    _check_rules(c, d, forms, default)
+    _check_rules(c, d, forms, default, categories)
 
 
 def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:

@@ -359,6 +359,9 @@ def compute_round(
         proposals = acc.evaluate_units(scheme, table, history, rs)
         proposals += acc.evaluate_overdue(scheme, overdue_frame(s, r), today)
         proposals += acc.evaluate_cadres(scheme, cadres, cadre_history(s, earlier), rs)
+        proposals = acc.within_categories(
+            proposals, {int(u): c for u, c in zip(table["unit_id"], table["category"], strict=True)}
+        )
 
         s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
         s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))
