@@ -182,9 +182,9 @@ def cmd_show(args) -> int:
         rows.append(row)
     emit(
         rows,
-        ["code", "level", "name", "method", "max", "target", "categories"],
+        ["code", "level", "name", "method", "max", "target", "categories", "provenance"],
         args.format,
-        headers=["编码", "层级", "名称", "方法", "满分", "目标值", "适用类别"],
+        headers=["编码", "层级", "名称", "方法", "满分", "目标值", "适用类别", "出处"],
     )
     return 0
 

@@ -136,6 +136,11 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     ]
     if data.draft_mark:
         info.insert(0, ("注意", data.draft_mark))
+    from ..schemes.provenance import example_notes
+
+    if data.scheme.source:
+        info.append(("方案依据", data.scheme.source))
+    info += [("方案说明", note) for note in example_notes(data.scheme)]  # 示例，由考核办确定
     sheet("说明", ["项目", "内容"], info, [18, 90])
 
     # 排名
