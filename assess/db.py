@@ -114,9 +114,12 @@ class Database:
         rolled back on any exception."""
         from sqlmodel import Session
 
+        from .accounts import write_scope
+
         with Session(self._write_engine, expire_on_commit=False) as s:
             try:
-                yield s
+                with write_scope(s):  # the acting user is re-checked in this transaction
+                    yield s
                 s.commit()
             except BaseException:
                 s.rollback()
