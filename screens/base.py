@@ -28,11 +28,12 @@ def plain(text: object) -> Text:
 
 
 def error_text(exc: BaseException) -> str:
-    from assess.errors import AssessError
+    """One line in Chinese, the same text the command line prints (assess.errors.user_message)."""
+    from assess.errors import AssessError, user_message
 
-    if isinstance(exc, AssessError):
-        return str(exc)
-    return f"操作失败：{type(exc).__name__}（详情已写入日志）"
+    if not isinstance(exc, AssessError):
+        log.warning("operation failed", exc_info=exc)
+    return user_message(exc)
 
 
 class AssessScreen(Screen):

@@ -76,14 +76,11 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
     except KeyboardInterrupt:
         print("已中断，未作更改。", file=sys.stderr)
         return 130
-    except Exception as e:  # an unexpected failure still gets one line, and the log the details
-        from sqlalchemy.exc import OperationalError
+    except Exception as e:  # any other failure (a database error too) still gets one line in Chinese
+        from assess.errors import user_message
 
-        if isinstance(e, OperationalError):
-            print(f"错误：数据库不可用：{str(e.orig).strip().splitlines()[0]}", file=sys.stderr)
-            return 1
         logging.getLogger("assess").debug("unexpected", exc_info=True)
-        print(f"错误：{type(e).__name__}: {e}", file=sys.stderr)
+        print(f"错误：{user_message(e)}", file=sys.stderr)
         return 1
     if isinstance(rc, OpenApp):
         return rc
