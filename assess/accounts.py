@@ -277,7 +277,10 @@ def clear_failures(db: Database, username: str) -> None:
 
 def wait_text(seconds: float) -> str:
     s = int(seconds + 0.999)
-    return f"{s // 60} 分 {s % 60} 秒" if s >= 60 else f"{s} 秒"
+    if s < 60:
+        return f"{s} 秒"
+    m, r = divmod(s, 60)
+    return f"{m} 分钟" if r == 0 else f"{m} 分 {r} 秒"
 
 
 def discard_pending() -> None:
