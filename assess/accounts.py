@@ -283,6 +283,14 @@ def wait_text(seconds: float) -> str:
     return f"{m} 分钟" if r == 0 else f"{m} 分 {r} 秒"
 
 
+def confirm_now(db: Database, actor: Actor) -> None:
+    """Check ``actor`` at once in a transaction of its own, for a service whose later writes go to
+    a different database state (a restore replaces the whole file)."""
+    with db.write() as s:
+        _pending.set(None)
+        confirm_actor(s, actor)
+
+
 def discard_pending() -> None:
     """Forget an actor authorised earlier in this context (a login starts afresh)."""
     _pending.set(None)

@@ -133,6 +133,12 @@ def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
             raise Conflict("不能停用自己。")
         user.active = active
         s.add(user)
+        if active:  # activating also ends a run of failed logins (docs/reliability.md)
+            from sqlalchemy import delete
+
+            from .models import LoginFailure
+
+            s.exec(delete(LoginFailure).where(LoginFailure.username == username))
         audit.append(s, actor.username, "user.deactivate" if not active else "user.activate", {"username": username})
 
 

@@ -182,6 +182,32 @@ def test_failed_logins_are_recorded_audited_and_throttled(db, monkeypatch):
         users.authenticate(db, "nobody", "x" * 8)
 
 
+def test_admin_activation_ends_a_lock_and_restore_checks_the_actor_first(sqlite_db, monkeypatch, tmp_path):
+    from assess import maintenance
+    from assess.cli import main
+
+    actors = make_users(sqlite_db)
+    clock = Clock()
+    monkeypatch.setattr(accounts, "_now", clock)
+    for _ in range(accounts.LOCK_AFTER):
+        with pytest.raises(AuthError):
+            users.authenticate(sqlite_db, "clerk", "wrong-pass")
+    with pytest.raises(AuthError, match="暂停登录"):
+        users.authenticate(sqlite_db, "clerk", PASSWORD)
+    monkeypatch.setenv("ASSESS_USER", "admin")
+    monkeypatch.setenv("ASSESS_PASSWORD", PASSWORD)
+    assert main(["user", "activate", "clerk", "--db", str(sqlite_db.path)]) == 0
+    assert users.authenticate(sqlite_db, "clerk", PASSWORD).username == "clerk"
+    # A restore by an admin deactivated meanwhile is refused before the file is touched.
+    backup, _head = maintenance.backup(sqlite_db, actors["admin"], tmp_path / "b.db")
+    users.add_user(sqlite_db, actors["admin"], "admin2", "admin", PASSWORD)
+    users.set_active(sqlite_db, Actor("admin2", "admin"), "admin", False)
+    head = audit.chain_head(sqlite_db)
+    with pytest.raises(AuthError, match="已被停用"):
+        maintenance.restore(sqlite_db, actors["admin"], backup)
+    assert audit.chain_head(sqlite_db) == head
+
+
 def test_delays_grow_to_the_cap():
     assert [accounts.delay_after(n) for n in range(1, 14)] == [
         0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600]

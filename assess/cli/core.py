@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("name")
     add_common(q)
     q.set_defaults(func=cmd_user_deactivate)
+    q = us.add_parser("activate", help="重新启用用户，并解除连续登录失败造成的暂停")
+    q.add_argument("name")
+    add_common(q)
+    q.set_defaults(func=cmd_user_activate)
     q = us.add_parser("passwd", help="修改自己的密码或（管理员）重设他人密码；新密码从标准输入读取")
     q.add_argument("name")
     add_common(q)
@@ -163,6 +167,15 @@ def cmd_user_deactivate(args) -> int:
     db = open_db(args)
     set_active(db, acting_user(args, db), args.name, False)
     emit_message(args, f"已停用用户 {args.name}")
+    return 0
+
+
+def cmd_user_activate(args) -> int:
+    from ..users import set_active
+
+    db = open_db(args)
+    set_active(db, acting_user(args, db), args.name, True)
+    emit_message(args, f"已启用用户 {args.name}（连续登录失败计数已清零）")
     return 0
 
 
