@@ -239,3 +239,18 @@ def test_tui_login_and_lock_screens_use_the_same_check():
     for name in ("login.py", "lock.py"):
         src = (root / name).read_text(encoding="utf-8")
         assert "authenticate(" in src and "verify(" not in src and "argon2" not in src, name
+
+
+def test_audit_verify_lists_the_first_problems_then_a_count(sqlite_db, capsys):
+    from assess.cli import main
+    from assess.errors import MAX_LISTED
+
+    make_users(sqlite_db)
+    for i in range(60):
+        insert_account(sqlite_db, f"forged{i}", "reviewer")
+    assert main(["audit", "verify", "--db", str(sqlite_db.path)]) == 1
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == MAX_LISTED + 1 and lines[-1] == "错误：另有 10 处不符", lines[-3:]
+    assert all("没有任何审计记录" in line for line in lines[:-1])
+    assert out.strip().splitlines()[-1] == "另有 10 处不符"

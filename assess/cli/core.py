@@ -245,12 +245,16 @@ def cmd_cadres_list(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
+    from ..errors import MAX_LISTED
     from ..integrity import verify_all
 
     report = verify_all(open_db(args), anchor=args.anchor)
     result = report.chain
     if args.format == "table":
-        print("\n".join(report.lines()))
+        lines = report.lines()
+        # The summary lines, then the first problems and a count of the rest (assess/errors.py).
+        shown = 2 + MAX_LISTED
+        print("\n".join(lines[:shown] + ([f"另有 {len(lines) - shown} 处不符"] if len(lines) > shown else [])))
     else:
         emit([{"ok": report.ok, "count": result.count, "head_seq": result.head_seq, "head_hash": result.head_hash,
                "first_bad_seq": result.first_bad_seq, "problem": result.problem, "batches": report.batches,
@@ -260,8 +264,10 @@ def cmd_audit_verify(args) -> int:
              args.format)
     if not result.ok:
         print(f"错误：{result.message()}", file=sys.stderr)
-    for problem in report.problems:
+    for problem in report.problems[:MAX_LISTED]:
         print(f"错误：{problem}", file=sys.stderr)
+    if len(report.problems) > MAX_LISTED:
+        print(f"错误：另有 {len(report.problems) - MAX_LISTED} 处不符", file=sys.stderr)
     return 0 if report.ok else 1
 
 
