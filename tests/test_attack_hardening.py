@@ -112,8 +112,13 @@ def test_commands_refuse_a_database_file_that_does_not_exist(tmp_path):
         assert r.returncode == 1, (args, r.stdout, r.stderr)
         assert "数据库文件不存在" in r.stderr and r.stderr.count("\n") == 1, r.stderr
         assert not typo.exists() and not Path(f"{typo}-wal").exists()
+    # Opening the interface on a mistyped file is refused the same way.
+    from assess.cli import OpenApp, dispatch
+
+    assert dispatch(["--db", str(typo)]) == 1 and not typo.exists()
     assert cli("init", "--db", str(typo)).returncode == 0 and typo.exists()
     assert cli("audit", "verify", "--db", str(typo)).returncode == 0
+    assert dispatch(["--db", str(typo)]) == OpenApp(str(typo))
 
 
 # -- database errors reach the user as one Chinese line -----------------------------------------------
