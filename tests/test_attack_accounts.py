@@ -254,3 +254,17 @@ def test_audit_verify_lists_the_first_problems_then_a_count(sqlite_db, capsys):
     assert len(lines) == MAX_LISTED + 1 and lines[-1] == "错误：另有 10 处不符", lines[-3:]
     assert all("没有任何审计记录" in line for line in lines[:-1])
     assert out.strip().splitlines()[-1] == "另有 10 处不符"
+
+
+def test_account_record_forged_in_a_non_admins_name_is_reported(db):
+    """Someone with the file and this library appends a well-formed user.add record (the chain
+    itself stays intact) as a clerk, then inserts the account: the replay names the record."""
+    make_users(db)
+    insert_account(db, "mallory", "reviewer")
+    with db.write() as s:
+        seq, _h = audit.append(s, "clerk", "user.add", {"username": "mallory", "role": "reviewer"})
+    report = verify_all(db)
+    assert report.chain.ok
+    assert any(f"#{seq}" in p and "不是在任的管理员" in p for p in report.problems), report.problems
+    with pytest.raises(AuthError, match="不是在任的管理员"):
+        users.authenticate(db, "mallory", PASSWORD)
