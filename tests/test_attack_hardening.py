@@ -152,20 +152,18 @@ def test_deadlock_is_one_chinese_line(pg_db):
     a.execute(text("UPDATE dl SET v = 1 WHERE id = 1"))
     b.execute(text("UPDATE dl SET v = 2 WHERE id = 2"))
 
-    def second(conn, row):
+    def second(conn, tx, row):
         try:
             conn.execute(text(f"UPDATE dl SET v = 3 WHERE id = {row}"))
         except Exception as e:
             errors.append(e)
+            tx.rollback()  # the victim lets the other one finish
 
-    t = threading.Thread(target=second, args=(a, 2))
-    t.start()
-    second(b, 1)
-    if not errors:  # b went through: a was the victim
-        t.join(30)
-    else:
-        tb.rollback()
-        t.join(30)
+    threads = [threading.Thread(target=second, args=(a, ta, 2)), threading.Thread(target=second, args=(b, tb, 1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
     for tx in (ta, tb):
         if tx.is_active:
             tx.rollback()
