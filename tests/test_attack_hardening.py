@@ -201,7 +201,7 @@ def test_sqlite_locked_and_unreachable_server_are_one_chinese_line(sqlite_db):
     assert msg == "数据库不可用：无法连接数据库服务器，未作更改。"
 
 
-def test_cli_and_tui_show_the_same_single_line(sqlite_db, monkeypatch, capsys):
+def test_cli_and_tui_show_the_same_single_line(monkeypatch, capsys):
     """The CLI's last resort and the TUI's error_text both go through user_message."""
     from sqlalchemy.exc import IntegrityError
 
@@ -223,7 +223,6 @@ def test_cli_and_tui_show_the_same_single_line(sqlite_db, monkeypatch, capsys):
     one_chinese_line(err)
     assert err == "错误：" + error_text(exc) == "错误：" + user_message(exc)
     assert "unit.code" in err
-    del sqlite_db
 
 
 # -- capped error lists and bounded memory ----------------------------------------------------------
