@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import audit
+from .accounts import verify_accounts
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -81,7 +82,9 @@ def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None
     report = IntegrityReport(audit.verify(db, anchor=anchor))
     report.batches, batch_problems = check_batches(db)
     report.rounds, round_problems = check_published_rounds(db)
-    report.problems = batch_problems + round_problems + check_anchors_file(db, anchors_file)
+    report.problems = (
+        batch_problems + round_problems + check_anchors_file(db, anchors_file) + verify_accounts(db)
+    )
     return report
 
 

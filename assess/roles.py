@@ -134,6 +134,11 @@ def authorize(actor: Actor, action: str) -> None:
         roles, desc = ACTIONS[action]
         names = "、".join(ROLES[r] for r in sorted(roles))
         raise PermissionDenied(f"无权限：{desc}需要{names}角色，当前用户“{actor.username}”是{ROLES.get(actor.role, actor.role)}。")
+    # The role table allows it; the account must still be active with that role, checked inside the
+    # write transaction (assess/accounts.py), not trusted from the Actor object.
+    from .accounts import require_current
+
+    require_current(actor)
 
 
 def roles_table_markdown() -> str:

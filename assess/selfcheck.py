@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import audit
-from .errors import Conflict, InputErrors, InputProblem, NotFound
+from .errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from .guards import get_round
 from .roles import Actor, authorize
 from .rounds import lock_round, participants, require_stage, round_scheme, round_unit
@@ -271,7 +271,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
 
             drawn = set(inspected_codes(active_draw(s, round_id)))
         leaves: dict[str, dict[str, IndicatorDef]] = {}
-        problems: list[InputProblem] = []
+        problems: list[InputProblem] = ProblemList()
         seen: dict[tuple[str, str], int] = {}
         rows: list[dict[str, Any]] = []
         now = _now()

@@ -121,11 +121,14 @@ class AssessApp(App):
         if not self.friendly_errors:
             super()._handle_exception(error)
             return
+        from assess.errors import database_error_text
+
         from .base import log_location
 
         log.error("unexpected error in the interface", exc_info=error)
+        what = database_error_text(error) or type(error).__name__  # one line, never SQL
         self.exit(return_code=1, message=(
-            f"程序遇到内部错误（{type(error).__name__}）已关闭；已保存的数据不受影响。"
+            f"程序遇到内部错误（{what}）已关闭；已保存的数据不受影响。"
             f"详情已写入日志：{log_location()}"))
 
     # -- idle lock -----------------------------------------------------------------------------

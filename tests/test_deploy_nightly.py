@@ -25,7 +25,7 @@ def _nightly(tmp_path, config) -> subprocess.CompletedProcess:
     launcher.write_text(f"#!/bin/sh\nexec {sys.executable} -m assess \"$@\"\n")
     launcher.chmod(0o755)
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "ASSESS_CONFIG": str(config),
-           "ASSESS_BIN": str(launcher), "ASSESS_USER": "admin", "ASSESS_PASSWORD": PASSWORD, "ASSESS_ARGON2_FAST": "1"}
+           "ASSESS_BIN": str(launcher), "ASSESS_USER": "admin", "ASSESS_PASSWORD": PASSWORD}
     return subprocess.run([str(ROOT / "deploy" / "assess-nightly")], env=env, capture_output=True, text=True,
                           timeout=300, cwd=tmp_path)
 

@@ -61,7 +61,7 @@ def server(tmp_path_factory):
     config.write_text(f'database = "{db_path}"\noffice = "测试办公室"\nidle_lock_minutes = 0\n', encoding="utf-8")
     app = tmp / "assess"
     app.write_text(f"""#!/bin/sh
-export PYTHONPATH={ROOT} ASSESS_CONFIG={config} ASSESS_ARGON2_FAST=1 HOME={tmp}
+export PYTHONPATH={ROOT} ASSESS_CONFIG={config} HOME={tmp}
 cd {ROOT}
 exec {sys.executable} -m screens.launcher
 """)

@@ -28,7 +28,8 @@ def open_db(args: argparse.Namespace):
     from ..db import open_database
     from ..settings import resolve_db_url
 
-    return open_database(resolve_db_url(getattr(args, "db", None)))
+    # Commands never create a database: a mistyped --db is refused (init and demo create one).
+    return open_database(resolve_db_url(getattr(args, "db", None)), create=False)
 
 
 def acting_user(args: argparse.Namespace, db) -> Actor:

@@ -39,6 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("name")
     add_common(q)
     q.set_defaults(func=cmd_user_deactivate)
+    q = us.add_parser("activate", help="重新启用用户，并解除连续登录失败造成的暂停")
+    q.add_argument("name")
+    add_common(q)
+    q.set_defaults(func=cmd_user_activate)
     q = us.add_parser("passwd", help="修改自己的密码或（管理员）重设他人密码；新密码从标准输入读取")
     q.add_argument("name")
     add_common(q)
@@ -197,6 +201,15 @@ def cmd_user_deactivate(args) -> int:
     return 0
 
 
+def cmd_user_activate(args) -> int:
+    from ..users import set_active
+
+    db = open_db(args)
+    set_active(db, acting_user(args, db), args.name, True)
+    emit_message(args, f"已启用用户 {args.name}（连续登录失败计数已清零）")
+    return 0
+
+
 def cmd_user_passwd(args) -> int:
     import os
 
@@ -265,6 +278,7 @@ def cmd_cadres_list(args) -> int:
 def cmd_audit_verify(args) -> int:
     from pathlib import Path
 
+    from ..errors import MAX_LISTED
     from ..integrity import verify_all
     from ..settings import setting
 
@@ -291,7 +305,10 @@ def cmd_audit_verify(args) -> int:
         today = local_time(datetime.now(UTC)).date()
         appended = append_anchor(args.anchors, today, result.head_seq, result.head_hash)
     if args.format == "table":
-        print("\n".join(report.lines()))
+        lines = report.lines()
+        # The summary lines, then the first problems and a count of the rest (assess/errors.py).
+        shown = 2 + MAX_LISTED
+        print("\n".join(lines[:shown] + ([f"另有 {len(lines) - shown} 处不符"] if len(lines) > shown else [])))
     else:
         emit([{"ok": report.ok, "count": result.count, "head_seq": result.head_seq, "head_hash": result.head_hash,
                "first_bad_seq": result.first_bad_seq, "problem": result.problem, "batches": report.batches,
@@ -301,12 +318,14 @@ def cmd_audit_verify(args) -> int:
              args.format)
     if not result.ok:
         print(f"错误：{result.message()}", file=sys.stderr)
-    for problem in report.problems:
+    for problem in report.problems[:MAX_LISTED]:
         print(f"错误：{problem}", file=sys.stderr)
     if appended is not None:
         print(f"已追加锚点到 {args.anchors}：{appended.text()}", file=sys.stderr if args.format != "table" else sys.stdout)
     elif args.anchors and report.ok and args.format == "table":
         print(f"锚点文件 {args.anchors} 中的锚点均在审计链中")
+    if len(report.problems) > MAX_LISTED:
+        print(f"错误：另有 {len(report.problems) - MAX_LISTED} 处不符", file=sys.stderr)
     return 0 if report.ok else 1
 
 

@@ -75,15 +75,16 @@ def _summary(result) -> dict:
 
 
 def cmd_validate(args) -> int:
-    from ..errors import InputErrors
+    from ..errors import InputErrors, ProblemList
     from ..schemes.builtin import validate_source
 
-    rows, problems, warnings = [], [], []
+    rows, problems, warnings = [], ProblemList(), []
     for f in args.files:
         try:
             result = validate_source(f)
         except InputErrors as e:
             problems.extend(e.problems)
+            problems.total += e.total - len(e.problems)  # those beyond the ones kept
             continue
         rows.append(_summary(result))
         warnings.extend(f"{result.source_name}: {w}" for w in result.warnings)

@@ -585,11 +585,22 @@ def parse_toml(text: str, source_name: str) -> dict:
 
 def _raise_if_problems(c: FieldChecker) -> None:
     if c.problems:
-        raise InputErrors(sorted(c.problems, key=lambda p: (p.line is None, p.line or 0)))
+        raise InputErrors(sorted(c.problems, key=lambda p: (p.line is None, p.line or 0)), total=c.problems.total)
 
 
 def validate_text(text: str, source_name: str) -> ValidationResult:
-    """Parse and check a scheme's TOML text. Raises ``InputErrors`` listing every problem."""
+    """Parse and check a scheme's TOML text. Raises ``InputErrors`` listing every problem; input
+    nested too deeply to parse or walk (e.g. 5,000 nested arrays) is one problem naming the file."""
+    try:
+        return _validate_text(text, source_name)
+    except RecursionError:
+        raise InputErrors([InputProblem(
+            source_name, None, None,
+            "嵌套层次过深（数组、内联表或指标层级嵌套了上千层），无法读取；考核方案的指标层级通常不超过 4 层",
+        )]) from None
+
+
+def _validate_text(text: str, source_name: str) -> ValidationResult:
     text = text.removeprefix("\ufeff")
     raw = parse_toml(text, source_name)
     c = FieldChecker(source_name, text)
