@@ -309,7 +309,7 @@ def build_round(db, *, published: bool = True) -> Built:
                 unit_id=units["X04"],
                 rule_code="R-LOW",
                 rule_text="综合得分低于 60 分：不合格",
-                figures={"composite": 55.0, "threshold": 60},
+                figures={"metric": "composite", "value": 55.0, "op": "<", "threshold": 60},
                 proposed_action="通报批评、诫勉谈话",
                 status="confirmed",
                 decided_by="reviewer",
@@ -322,7 +322,7 @@ def build_round(db, *, published: bool = True) -> Built:
                 unit_id=units["X04"],
                 rule_code="R-FALSE",
                 rule_text="虚报自查得分",
-                figures={"false_reports": 1},
+                figures={"indicators": ["A1"]},
                 proposed_action="通报批评、书面检查",
                 status="proposed",
             )

@@ -46,7 +46,7 @@ def test_load_report_data(db):
         )
         assert row.c_indicators == comps[0] and row.c_satisfaction == comps[4]
     x04 = d.results.set_index("unit_code").loc["X04"]
-    assert "A1" in x04["flags"]
+    assert x04["flags"] == "抽查核查单位；“公开目录”自查虚报"  # A1 by its name, not its code
 
     ind = d.indicators.set_index(["unit_code", "indicator_code"])
     # X04 was drawn: verified A1 = 12 counts; its self-check said 18.
@@ -77,7 +77,11 @@ def test_load_report_data(db):
     acc = d.accountability
     assert acc["status_label"].tolist() == ["已确认", "拟问责", "免予问责"]
     assert acc["subject"].tolist() == ["@foo街道", "@foo街道", "<b>审计局</b>"]
-    assert "综合得分 55.00" in acc["figures"].iloc[0]
+    assert acc["figures"].tolist() == [
+        "综合得分55分，低于60分",
+        "自查虚报1项指标（“公开目录”）",
+        "在政府部门类别4个单位中排名末位（第4名）",
+    ]
     assert [s["step"] for s in d.review_steps] == ["初审", "审核", "复核"]
     assert d.approvals[0]["passed"] and d.approvals[0]["yes"] == 7
     assert d.snapshot["content_hash"] == SNAPSHOT_HASH

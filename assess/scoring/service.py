@@ -45,13 +45,12 @@ FLAG_WORDS = {
 COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
 
 
-def flag_text(flag: str) -> str:
-    if flag in FLAG_WORDS:
-        return FLAG_WORDS[flag]
-    key, _, arg = flag.partition(":")
-    if key in FLAG_LABELS:
-        return FLAG_LABELS[key].format(COMPONENT_WORDS.get(arg, arg))
-    return flag
+def flag_text(flag: str, names=None) -> str:
+    """A result flag in words (``assess.reasons.flag_reason``; ``names`` from the round's scheme
+    turns codes into indicator and voter-group names)."""
+    from ..reasons import flag_reason
+
+    return flag_reason(flag, names)
 
 
 # -- rounds of the same scheme ----------------------------------------------------------------------
