@@ -84,3 +84,10 @@ def local_time(value):
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(ZoneInfo(office().timezone))
+
+
+def local_today():
+    """Today's date in the office's time zone (the date a document is dated)."""
+    from datetime import UTC, datetime
+
+    return local_time(datetime.now(UTC)).date()

@@ -188,17 +188,23 @@ def test_publication_notice(db):
             address="县行政中心 305 室",
         ),
     )
-    assert text.startswith("关于2026年第二季度考核结果的公示")
+    assert "关于2026年第二季度考核结果的公示" in text.splitlines()[0]
     assert "公示期：2026年7月1日至2026年7月7日" in text
-    assert "第 2 名  =SUM(A1)  综合得分 88.25  等次：良好" in text
+    assert "2  =SUM(A1)  88.25  良好" in text
     assert text.index("财政局") < text.index("城关镇")
     assert "0571-12345678" in text and "县行政中心 305 室" in text
     assert "异议受理截止时间：2026年7月7日" in text  # defaults to the last day
     assert "电子邮箱：________________" in text  # not given: a blank to fill in
-    assert SNAPSHOT_HASH in text and d.snapshot["audit_head"] in text
-    assert "赞成 7 票" in text and "张建国" in text
+    body, _, appendix = text.partition("内部附页")
+    # The posted body has no hash and no command; the footer has the short 校验码 only.
+    assert SNAPSHOT_HASH not in body and d.snapshot["audit_head"] not in body and "assess" not in body
+    assert f"校验码 {SNAPSHOT_HASH[:4].upper()}-{SNAPSHOT_HASH[4:8].upper()}-{SNAPSHOT_HASH[8:12].upper()}" in body
+    assert SNAPSHOT_HASH in appendix and d.snapshot["audit_head"] in appendix
+    assert "2026年第二季度" in body and "2026-Q2" not in body and "第 1 版" not in body
+    assert "县考核办" in body
+    assert "赞成7票" in text and "张建国" in text
     blank = publication_notice(d)
-    assert "____年__月__日至____年__月__日（5 个工作日）" in blank
+    assert "____年__月__日至____年__月__日（5个工作日）" in blank
 
 
 def test_unpublished_round_is_a_draft_without_notice(db):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import audit
 from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
+from ..settings import local_today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -329,7 +330,7 @@ def compute_round(
     from .serial import content_hash, inputs_to_json
 
     authorize(actor, "results.compute")
-    today = today or date.today()
+    today = today or local_today()
     n = RESAMPLES if resamples is None else int(resamples)
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
