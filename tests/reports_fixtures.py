@@ -128,7 +128,7 @@ class Built:
     scheme_version_id: int
 
 
-def build_round(db, *, published: bool = True) -> Built:
+def build_round(db, *, published: bool = True, before_publish=None) -> Built:
     """Insert the round (and an earlier published one). Hand-computed facts the tests use:
 
     - ranking 政府部门: 财政局 1 (95.50), 教育局 2 and =SUM(A1) 2 (88.25, tie), <b>审计局</b> 4;
@@ -410,6 +410,9 @@ def build_round(db, *, published: bool = True) -> Built:
             )
         )
         ids = Built(rnd.id, prev.id, units, version.id)
+    if before_publish is not None:  # more rows of the round, written while it may still change
+        with db.write() as s:
+            before_publish(s, ids)
     _seq, head = chain_head(db)
     with db.write() as s:
         s.get(Round, ids.previous_round_id).stage = "published"

@@ -114,7 +114,11 @@ def test_xlsx_holds_the_ranking_and_no_formulas(db, tmp_path):
     d = load_report_data(db, build_round(db).round_id)
     path = write_workbook(d, tmp_path / "r.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["说明", "排名", "指标明细", "计票汇总", "问责名单", "干部测评"]
+    assert wb.sheetnames == ["说明", "排名", "指标明细", "计票汇总", "问责名单", "干部测评", "图表"]
+    # Native charts: one ranking per category and the 满意率, over the data on the same sheet.
+    charts = wb["图表"]._charts
+    assert len(charts) == 3
+    assert [r[1] for r in wb["图表"].iter_rows(min_row=2, max_row=5, values_only=True)] == [95.5, 88.25, 88.25, 72]
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -163,8 +167,10 @@ def test_csv_ranking_escapes_formula_names(db, tmp_path):
     path = write_ranking_csv(d, tmp_path / "r.csv")
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0][:6] == ["category", "rank", "unit_code", "unit_name", "composite", "grade"]
-    assert rows[0][6:11] == ["indicators", "appraisal", "adjustment", "penalty", "satisfaction"]
+    # A file for people: Chinese headers (the machine CSV is ``assess rank --format csv``).
+    assert rows[0][:6] == ["类别", "名次", "单位编码", "单位名称", "综合得分", "等次"]
+    assert rows[0][6:11] == ["指标得分", "民主评议", "日常/加减分", "虚报扣分", "满意率"]
+    assert rows[0][11:] == ["名次区间下限", "名次区间上限", "标注"]
     by_code = {r[2]: r for r in rows[1:]}
     assert by_code["G03"][3] == "'=SUM(A1)" and by_code["X02"][3] == "'+1 镇"
     assert by_code["X03"][3] == "'-x乡" and by_code["X04"][3] == "'@foo街道"

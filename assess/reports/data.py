@@ -118,6 +118,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     from ..models import ApprovalVote, ReviewStep, Scheme, SchemeVersion, Snapshot
     from ..reasons import ReasonNames
     from ..schemes.definition import from_dict
+    from ..users import display_names
     from .indicator_points import indicator_scores
     from .tallies import unit_tallies
 
@@ -127,18 +128,20 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         scheme_row = s.get(Scheme, version.scheme_id)
         scheme = from_dict(version.definition)
         names = ReasonNames.of(scheme, rnd.period)
+        people = display_names(s)
         results = _results(s, round_id, names)
         if results.empty:
             raise AssessError(f"考核轮次“{rnd.name}”还没有计算结果，无法生成报告。")
         indicators = indicator_scores(s, round_id, scheme, results)
         tallies, options = unit_tallies(s, round_id, scheme)
         accountability = _accountability(s, round_id, names)
+        accountability["decided_by"] = [people.get(u, u) for u in accountability["decided_by"]]
         cadres = _cadres(s, round_id, names)
         history = _history(s, rnd, version.scheme_id)
         steps = [
             {
                 "step": REVIEW_STEP_LABELS.get(r.step, r.step),
-                "by": r.by_user,
+                "by": people.get(r.by_user, r.by_user),
                 "decision": DECISION_LABELS.get(r.decision, r.decision),
                 "note": r.note or "",
                 "at": r.at,
@@ -157,7 +160,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
                 "no": v.no,
                 "abstain": v.abstain,
                 "passed": v.passed,
-                "by": v.recorded_by,
+                "by": people.get(v.recorded_by, v.recorded_by),
                 "at": v.at,
             }
             for v in s.exec(
@@ -174,7 +177,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
                 "content_hash": snap.content_hash,
                 "audit_head": snap.audit_head,
                 "published_at": snap.published_at,
-                "published_by": snap.published_by,
+                "published_by": people.get(snap.published_by, snap.published_by),
             }
         )
         round_fields = (rnd.name, rnd.period, rnd.stage)

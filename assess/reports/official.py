@@ -34,6 +34,7 @@ class Table:
     rows: list[list[str]]
     nowrap: set[int] = field(default_factory=set)  # columns that must stay on one line (names, grades)
     numeric: set[int] = field(default_factory=set)  # right-aligned columns
+    small: bool = False  # a wide list: printed in a smaller size (五号 instead of 小四)
 
 
 @dataclass
@@ -131,12 +132,14 @@ def grade_counts(data: ReportData, category: str | None = None) -> str:
 
 
 def accountability_rows(data: ReportData) -> list[list[str]]:
-    """序号, 对象, 所在单位, 问责事由, 依据, 建议处理, 状态 — the reason from the figures."""
+    """序号, 对象, 问责事由, 依据, 建议处理, 状态 — the reason from the figures; a cadre is named
+    with the unit: 张建国（镇长，城关镇）."""
     rows = []
     for i, r in enumerate(data.accountability.itertuples(), start=1):
-        rows.append(
-            [str(i), str(r.subject), str(r.unit_name), str(r.figures), str(r.rule_text), str(r.proposed_action), str(r.status_label)]
-        )
+        subject = str(r.subject)
+        if r.unit_name and r.unit_name != r.subject:
+            subject = f"{subject[:-1]}，{r.unit_name}）" if subject.endswith("）") else f"{subject}（{r.unit_name}）"
+        rows.append([str(i), subject, str(r.figures), str(r.rule_text), str(r.proposed_action), str(r.status_label)])
     return rows
 
 
@@ -407,8 +410,8 @@ def accountability_doc(data: ReportData, params: NoticeParams | None = None) -> 
         )
     ]
     if rows:
-        headers = ["序号", "对象", "所在单位", "问责事由", "依据", "建议处理", "状态"]
-        blocks.append(Block("table", table=Table(headers, rows, nowrap={0, 6}, numeric={0})))
+        headers = ["序号", "对象", "问责事由", "依据", "建议处理", "状态"]
+        blocks.append(Block("table", table=Table(headers, rows, nowrap={0, 1, 5}, numeric={0}, small=True)))
     return OfficialDoc(
         kind="accountability",
         issuer=issuer,
