@@ -3,7 +3,7 @@ the stored figures.
 
 One function per kind: the terminal screens, the PDF/HTML report, the XLSX workbook, the DOCX
 documents and the command line all call :func:`accountability_reason` and :func:`flag_reason`, so a
-reason reads the same everywhere (docs/reports.md). Stored figures keep their codes (indicator
+reason reads the same everywhere (docs/documents.md). Stored figures keep their codes (indicator
 codes, voter-group codes, period keys); the names come from the round's scheme through
 :class:`ReasonNames`.
 """
