@@ -142,3 +142,25 @@ def test_cli_ballots_print(unit_session, tmp_path, capsys):
         "第三季度民主评议大会-领导-计票单.pdf",
     ]
     assert "批次：A1" in _text(out / "第三季度民主评议大会-领导-测评表.pdf")
+
+
+async def test_appraisal_screen_prints_the_selected_meeting(unit_session, tmp_path, monkeypatch):
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    db, _actors, _sid = unit_session
+    monkeypatch.setenv("ASSESS_EXPORT_DIR", str(tmp_path / "exports"))
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await pilot.press("f6")
+        await settle(pilot)
+        assert app.screen.AREA == "ballots"
+        await pilot.press("p")
+        for _ in range(50):
+            await settle(pilot)
+            if "已生成" in screen_text(app):
+                break
+        assert "已生成 8 个文件" in screen_text(app)
+    folder = tmp_path / "exports" / "第三季度民主评议大会-测评表"
+    assert (folder / "第三季度民主评议大会-领导-测评表.pdf").exists()
+    assert (folder / "第三季度民主评议大会-领导-计票单.pdf").exists()
