@@ -206,7 +206,9 @@ def issue_rectification(
     today: date | None = None,
 ) -> int:
     """Issue the rectification notice (整改通知书) for a finding, with a deadline not before
-    ``today``. The notice number is 整改〔year〕NNN号 unless given."""
+    ``today``. The notice number is 整改〔year〕NNN号 unless given. The notice is dated ``today``
+    (the office's date when not given): a notice registered after the fact keeps its issue date,
+    so its date never falls after its deadline."""
     from sqlalchemy.exc import IntegrityError
     from sqlmodel import select
 
@@ -241,6 +243,7 @@ def issue_rectification(
                 notice_no=number,
                 requirement=requirement,
                 deadline=deadline,
+                issued_at=_dated(today),
                 issued_by=actor.username,
             )
             s.add(rect)
@@ -260,6 +263,19 @@ def issue_rectification(
             return rect.id
     except IntegrityError:
         raise Conflict("通知书编号与同时下发的另一份通知冲突，请重试。") from None
+
+
+def _dated(day: date) -> datetime:
+    """Now, moved to ``day`` in the office's time zone (unchanged when ``day`` is today)."""
+    from datetime import UTC
+
+    from .models.base import utcnow
+    from .settings import local_time
+
+    now = local_time(utcnow())
+    if now.date() == day:
+        return utcnow()
+    return now.replace(year=day.year, month=day.month, day=day.day).astimezone(UTC)
 
 
 def _locked_rectification(s: Session, rectification_id: int):
