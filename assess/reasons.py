@@ -179,7 +179,10 @@ class ReasonNames:
 
     def indicator(self, code: str) -> str:
         name = self.indicators.get(code)
-        return f"“{name}”" if name else f"指标{code}"
+        if not name:
+            return f"指标{code}"
+        # A name that has quotes of its own (“三公”经费) is not quoted again.
+        return name if "“" in name or "”" in name else f"“{name}”"
 
     def group(self, code: str) -> str:
         return self.groups.get(code, code)

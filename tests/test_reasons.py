@@ -109,3 +109,8 @@ def test_flags():
     assert flag_reason("false_report:QL9", NAMES) == "指标QL9自查虚报"
     assert flag_reason("quota:优秀") == "超出“优秀”等次名额，降一档"
     assert flag_reason("spotchecked") == "抽查核查单位"
+
+
+def test_names_with_their_own_quotes_are_not_quoted_again():
+    names = ReasonNames(indicators={"F1": "财政预算决算和“三公”经费公开"})
+    assert accountability_reason({"indicators": ["F1"]}, names=names) == "自查虚报1项指标（财政预算决算和“三公”经费公开）"

@@ -203,7 +203,7 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
     today = p.issued_on or local_today()
     findings = ledger(db, data.round_id, today)
     blocks.append(Block("heading", "二、发现的主要问题"))
-    problems = [f"{x.unit_name}：{x.description}（{x.severity}）。" for x in findings]
+    problems = [f"{x.unit_name}：{x.description.rstrip('。；; ')}（{x.severity}）。" for x in findings]
     problems += [f"{r.subject}：{r.figures}。" for r in data.accountability.itertuples()]
     if problems:
         blocks += [Block("para", f"{i}. {t}") for i, t in enumerate(problems, start=1)]
