@@ -407,10 +407,20 @@ def test_report_pdf_ranking_names_on_one_line(sqlite_db, tmp_path):
     built = _round(sqlite_db, long_name=True)
     r = ChartRenderer()
     try:
-        result = build_report(sqlite_db, built.round_id, tmp_path / "out", ["pdf"], renderer=r)
+        result = build_report(sqlite_db, built.round_id, tmp_path / "out", ["pdf", "notice"], renderer=r)
     finally:
         r.close()
-    pdf = next(f for f in result.files if f.suffix == ".pdf")
+    # The 公示 PDF: no hash or command on the pages to post, the 校验码 in their footer, the
+    # anchors on the last (internal) page.
+    notice = next(f for f in result.files if f.name.endswith("公示.pdf"))
+    pages = subprocess.run(["pdftotext", str(notice), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [p for p in pages.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    code = f"{SNAPSHOT_HASH[:4].upper()}-{SNAPSHOT_HASH[4:8].upper()}-{SNAPSHOT_HASH[8:12].upper()}"
+    for page in pages[:-1]:
+        assert SNAPSHOT_HASH not in page and "assess" not in page and code in page
+    assert "内部附页" in pages[-1] and SNAPSHOT_HASH[:20] in pages[-1].replace("\n", "")
+    pdf = next(f for f in result.files if f.name == "2026年第二季度考核结果报告.pdf")
     lines = _lines(pdf)
     assert any(LONG_NAME in line for line in lines), [line for line in lines if "县委" in line]
     for name in ("教育局", "城关镇", "<b>审计局</b>", "@foo街道"):

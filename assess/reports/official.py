@@ -433,8 +433,9 @@ def _params(params: NoticeParams | None) -> NoticeParams:
 # -- plain text --------------------------------------------------------------------------------------
 
 
-def doc_text(doc: OfficialDoc) -> str:
-    """The document as plain text (the .txt beside the DOCX/PDF), the same words."""
+def doc_text(doc: OfficialDoc, appendix: bool = True) -> str:
+    """The document as plain text (the .txt beside the DOCX/PDF), the same words; with
+    ``appendix`` the internal appendix follows a dividing line."""
     from .textbars import text_width
 
     width = 72
@@ -459,10 +460,14 @@ def doc_text(doc: OfficialDoc) -> str:
     out += ["", right(doc.issuer), right(cn_date(doc.signed_on))]
     if doc.footer:
         out += ["", doc.footer]
-    if doc.appendix:
-        out += ["", "—" * 30, "", centre(doc.appendix_title), ""]
-        out += _blocks_text(doc.appendix)
+    if doc.appendix and appendix:
+        out += ["", "—" * 30, "", appendix_text(doc)]
     return "\n".join(out) + "\n"
+
+
+def appendix_text(doc: OfficialDoc) -> str:
+    """The internal appendix page alone (title first)."""
+    return "\n".join([doc.appendix_title, "", *_blocks_text(doc.appendix)])
 
 
 def _blocks_text(blocks: list[Block]) -> list[str]:

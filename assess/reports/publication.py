@@ -419,13 +419,17 @@ def _write_publication_notice(
     if not data.published:
         result.messages.append("本轮次尚未公示冻结，未生成公示通知")
         return
+    from .official import appendix_text, doc_text, publicity_doc
+
+    doc = publicity_doc(data, params)
     text = publication_notice(data, params)
     name = safe_name(f"{results_title(data.round_name)}公示")
     (work / f"{name}.txt").write_text(text, encoding="utf-8")
     if r is not None:
+        # The notice to post, then the internal appendix on a page of its own; 校验码 in the footer.
         page = work / f"{name}.print.html"
-        page.write_text(notice_html(name, [text]), encoding="utf-8")
-        (work / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=name))
+        page.write_text(notice_html(name, [doc_text(doc, appendix=False), appendix_text(doc)]), encoding="utf-8")
+        (work / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=doc.footer or name))
         page.unlink()
 
 
