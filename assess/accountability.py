@@ -449,6 +449,7 @@ class EntryRow:
     status_label: str
     decided_by: str | None
     reason: str | None
+    decided_by_name: str | None = None  # display name of decided_by
 
 
 def describe_figures(
@@ -465,6 +466,7 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
     from sqlmodel import select
 
     from .models import AccountabilityEntry, Cadre, Unit
+    from .users import display_names
 
     with db.read() as s:
         rows = s.exec(
@@ -475,6 +477,7 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
             .order_by(Unit.category, Unit.code, AccountabilityEntry.rule_code, AccountabilityEntry.id)
         ).all()
         names = _reason_names(s, round_id)
+        people = display_names(s)
     out = []
     for e, u, c in rows:
         robust = e.robust_share is None or e.robust_share >= ROBUST_SHARE
@@ -499,6 +502,7 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
                 STATUS_LABELS.get(e.status, e.status),
                 e.decided_by,
                 e.reason,
+                people.get(e.decided_by, e.decided_by) if e.decided_by else None,
             )
         )
     return out

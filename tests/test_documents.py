@@ -427,3 +427,26 @@ def test_report_pdf_ranking_names_on_one_line(sqlite_db, tmp_path):
         assert any(name in line for line in lines), name
     for grade in ("优秀", "良好"):
         assert grade[0] not in lines and grade[1] not in lines, grade
+
+
+def test_people_by_display_name_and_times_in_the_office_zone(sqlite_db, monkeypatch):
+    from datetime import UTC, datetime
+
+    from assess.reports.document import report_html
+    from assess.users import add_user
+
+    built = _round(sqlite_db)
+    add_user(sqlite_db, None, "admin", "admin", "pw-123456789", "系统管理员")
+    from assess.roles import Actor
+
+    admin = Actor("admin", "admin", "系统管理员")
+    add_user(sqlite_db, admin, "clerk", "clerk", "pw-123456789", "录入员 王静")
+    add_user(sqlite_db, admin, "reviewer", "reviewer", "pw-123456789", "审核员 陈明")
+    data = load_report_data(sqlite_db, built.round_id)
+    assert [s["by"] for s in data.review_steps][:2] == ["录入员 王静", "审核员 陈明"]
+    assert data.accountability["decided_by"].iloc[0] == "审核员 陈明"
+    monkeypatch.setenv("ASSESS_TZ", "Asia/Shanghai")
+    data.generated_at = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
+    html = report_html(data, [], interactive=False)
+    assert "2026年12月01日 10:30" in html and "UTC" not in html
+    assert "clerk<" not in html and "录入员 王静" in html
