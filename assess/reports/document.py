@@ -130,6 +130,7 @@ def _when(dt) -> str:
 # The ranking table's printable width in ems of its 11.5 px font: A4 portrait less the PDF's
 # margins (7.27 in at 96 px) — see images.ChartRenderer.print_pdf.
 RANKING_EM = 60.0
+TABLE_EM = 55.0  # the same width in ems of the other tables' 12.5 px font
 
 
 def ranking_rows(data: ReportData, category: str) -> tuple[list[str], list[list[str]], set[int], set[int]]:
@@ -350,13 +351,8 @@ def _accountability_section(data: ReportData, charts_of, unit_sections: list[str
             ]
             for i, r in enumerate(acc.itertuples(), start=1)
         ]
-        parts.append(
-            _table(
-                ["序号", "对象", "所在单位", "触发规则", "触发数据", "拟处理", "状态", "决定人", "理由"],
-                rows,
-                {0},
-            )
-        )
+        headers = ["序号", "对象", "所在单位", "触发规则", "问责事由", "拟处理", "状态", "决定人", "理由"]
+        parts.append(_table(headers, rows, {0}, "", {1, 2, 6, 7}, TABLE_EM))
         parts.append(charts_of("accountability"))
         for section in unit_sections:
             parts.append(charts_of(section))

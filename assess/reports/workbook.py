@@ -245,7 +245,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             "类别",
             "规则编码",
             "触发规则",
-            "触发数据",
+            "问责事由",
             "拟处理",
             "状态",
             "决定人",
