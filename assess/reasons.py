@@ -255,7 +255,12 @@ def accountability_reason(
         if f.get("today"):
             text = f"截至{cn_date(f['today'])}，{text}"
     elif kind == "cadre_unfit":
-        text = f"不称职票占有效票{100 * float(f.get('unfit_share') or 0):.1f}%，超过{share_text(f.get('limit') or 0)}"
+        share = f"{100 * float(f.get('unfit_share') or 0):.1f}%"
+        if f.get("unfit_votes") is not None and f.get("counted"):
+            text = f"不称职票{_number(f['unfit_votes'])}张，占有效票{share}"
+        else:
+            text = f"不称职票占有效票{share}"
+        text += f"，超过{share_text(f.get('limit') or 0)}"
         if f.get("grade"):
             text += f"，测评等次为{f['grade']}"
     elif kind == "cadre_consecutive_unfit":

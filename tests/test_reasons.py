@@ -114,3 +114,8 @@ def test_flags():
 def test_names_with_their_own_quotes_are_not_quoted_again():
     names = ReasonNames(indicators={"F1": "财政预算决算和“三公”经费公开"})
     assert accountability_reason({"indicators": ["F1"]}, names=names) == "自查虚报1项指标（财政预算决算和“三公”经费公开）"
+
+
+def test_unfit_votes_when_the_counts_are_stored():
+    figures = {"unfit_share": 0.5, "limit": 1 / 3, "unfit_votes": 15, "counted": 30}
+    assert accountability_reason(figures) == "不称职票15张，占有效票50.0%，超过三分之一"
