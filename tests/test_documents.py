@@ -450,3 +450,29 @@ def test_people_by_display_name_and_times_in_the_office_zone(sqlite_db, monkeypa
     html = report_html(data, [], interactive=False)
     assert "2026年12月01日 10:30" in html and "UTC" not in html
     assert "clerk<" not in html and "录入员 王静" in html
+
+
+async def test_export_screen_writes_the_documents(sqlite_db, tmp_path, monkeypatch):
+    from .conftest import make_users
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    monkeypatch.setenv("ASSESS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    make_users(sqlite_db)
+    _round(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("p", "h", "x", "g", "n", "d")  # only the DOCX documents
+        assert screen.formats == {"docx"}
+        screen.query_one("#export-out").value = str(tmp_path / "out")
+        await pilot.press("r")
+        for _ in range(40):
+            await settle(pilot)
+            if not screen.running and screen.last_result is not None:
+                break
+        assert "已生成 5 个文件" in screen_text(app)
+    names = sorted(p.name for p in (tmp_path / "out" / "公文").iterdir())
+    assert "2026年第二季度考核结果通报.docx" in names and len(names) == 5
