@@ -204,7 +204,8 @@ class StepRow:
     by_user: str
     decision: str
     note: str | None
-    at: str
+    at: str  # in the office's time zone
+    by_name: str = ""  # the reviewer's display name
 
 
 @dataclass
@@ -231,6 +232,8 @@ def status(db: Database, round_id: int) -> ReviewStatus:
     from .accountability import undecided_count
     from .guards import get_round
     from .models import AccountabilityEntry, ApprovalVote, Snapshot
+    from .settings import local_time
+    from .users import display_names
 
     with db.read() as s:
         r = get_round(s, round_id)
@@ -245,6 +248,7 @@ def status(db: Database, round_id: int) -> ReviewStatus:
             select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id.desc())
         ).first()
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
+        people = display_names(s)
     passed = {st.step for st in chain if st.decision == "pass"}
     if r.stage == "computed":
         nxt = "first"
@@ -268,7 +272,8 @@ def status(db: Database, round_id: int) -> ReviewStatus:
             st.by_user,
             DECISION_LABELS.get(st.decision, st.decision),
             st.note,
-            st.at.strftime("%Y-%m-%d %H:%M"),
+            local_time(st.at).strftime("%Y-%m-%d %H:%M"),
+            people.get(st.by_user, st.by_user),
         )
         for st in chain
     ]

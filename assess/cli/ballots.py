@@ -149,6 +149,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--batch", type=int, required=True)
     add_common(q)
     q.set_defaults(func=cmd_certify)
+    q = bp.add_parser("print", help="打印测评表（PDF，对象按票面顺序，含批次与票号）和计票单")
+    q.add_argument("--session", type=int, required=True)
+    q.add_argument("--group", help="投票人类别编码（默认每个类别各一份）")
+    q.add_argument("--copies", type=int, help="每个类别的张数（默认为该类别应到人数）")
+    q.add_argument("--start-no", type=int, default=1, help="起始票号（默认 1）")
+    q.add_argument("--batch-label", help="印在每张票上的批次编号（不填则留空待填）")
+    q.add_argument("--per-page", type=int, choices=(1, 2), default=1, help="每页印几张（2：沿虚线裁开）")
+    q.add_argument("--out", required=True, help="输出目录")
+    add_common(q)
+    q.set_defaults(func=cmd_ballots_print)
 
     p = sub.add_parser("tally", help="计票汇总")
     tp = p.add_subparsers(dest="tally_cmd", metavar="子命令")
@@ -532,4 +542,22 @@ def cmd_ballots_tally(args) -> int:
         return 0
     cols += ["audit_seq", "audit_head"]
     emit([{**r, "audit_seq": seq, "audit_head": head} for r in rows], cols, args.format)
+    return 0
+
+
+def cmd_ballots_print(args) -> int:
+    from ..ballot_print import print_session
+
+    files = print_session(
+        open_db(args),
+        args.session,
+        args.out,
+        copies=args.copies,
+        group_code=args.group,
+        batch_label=args.batch_label,
+        start_no=args.start_no,
+        per_page=args.per_page,
+    )
+    for f in files:
+        print(f)
     return 0

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..db import Database
+    from ..reasons import ReasonNames
     from ..schemes.definition import SchemeDef
 
 COMPONENT_LABELS = {
@@ -38,23 +39,6 @@ REVIEW_STEP_LABELS = {
 }
 DECISION_LABELS = {"pass": "通过", "return": "退回"}
 STATUS_LABELS = {"proposed": "拟问责", "confirmed": "已确认", "waived": "免予问责"}
-FIGURE_LABELS = {
-    "composite": "综合得分",
-    "rank": "名次",
-    "category_size": "类别单位数",
-    "satisfaction": "满意率",
-    "indicators": "指标得分",
-    "appraisal": "民主评议",
-    "threshold": "阈值",
-    "value": "数值",
-    "unfit_share": "不称职票比例",
-    "unfit_votes": "不称职票",
-    "counted": "有效票",
-    "days_overdue": "逾期天数",
-    "false_reports": "虚报指标数",
-    "times": "次数",
-    "window": "期数",
-}
 HISTORY_ROUNDS = 8
 
 
@@ -101,39 +85,26 @@ class ReportData:
         return COMPONENT_LABELS.get(key, key)
 
 
-def flag_text(flag: Any) -> str:
-    """A result flag as words: flags are strings (``false_report:C1``) or small dicts written by the
-    scoring engine, worded as the scoring engine words them."""
-    if isinstance(flag, str):
-        try:
-            from ..scoring.service import flag_text as scoring_words
-        except ImportError:
-            return flag
-        return scoring_words(flag)
-    if isinstance(flag, dict):
-        for key in ("text", "label", "message", "code", "kind"):
-            if flag.get(key):
-                return str(flag[key])
-        return "，".join(f"{k}={v}" for k, v in flag.items())
-    return str(flag)
+def flag_text(flag: Any, names: ReasonNames | None = None) -> str:
+    """A result flag as words (``assess.reasons.flag_reason``)."""
+    from ..reasons import flag_reason
+
+    return flag_reason(flag, names)
 
 
-def figures_text(figures: dict[str, Any] | None) -> str:
-    """The figures that triggered an accountability rule, in words."""
+def figures_text(
+    figures: dict[str, Any] | None,
+    kind: str | None = None,
+    category: str | None = None,
+    names: ReasonNames | None = None,
+) -> str:
+    """The figures that triggered an accountability rule, as one sentence
+    (``assess.reasons.accountability_reason``)."""
     if not figures:
         return ""
-    parts = []
-    unfit = figures.get("unfit_option")  # the cadre form's own word, e.g. 不合格 for 村干部
-    for k, v in figures.items():
-        if k == "unfit_option":
-            continue
-        if isinstance(v, float):
-            v = f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}"
-        label = FIGURE_LABELS.get(k, k)
-        if unfit and k in ("unfit_share", "unfit_votes"):
-            label = label.replace("不称职", unfit)
-        parts.append(f"{label} {v}")
-    return "；".join(parts)
+    from ..reasons import accountability_reason
+
+    return accountability_reason(figures, kind=kind, category=category, names=names)
 
 
 def load_report_data(db: Database, round_id: int) -> ReportData:
@@ -145,7 +116,9 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     from ..errors import AssessError
     from ..guards import get_round
     from ..models import ApprovalVote, ReviewStep, Scheme, SchemeVersion, Snapshot
+    from ..reasons import ReasonNames
     from ..schemes.definition import from_dict
+    from ..users import display_names
     from .indicator_points import indicator_scores
     from .tallies import unit_tallies
 
@@ -154,18 +127,21 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         version = s.get(SchemeVersion, rnd.scheme_version_id)
         scheme_row = s.get(Scheme, version.scheme_id)
         scheme = from_dict(version.definition)
-        results = _results(s, round_id)
+        names = ReasonNames.of(scheme, rnd.period)
+        people = display_names(s)
+        results = _results(s, round_id, names)
         if results.empty:
             raise AssessError(f"考核轮次“{rnd.name}”还没有计算结果，无法生成报告。")
         indicators = indicator_scores(s, round_id, scheme, results)
         tallies, options = unit_tallies(s, round_id, scheme)
-        accountability = _accountability(s, round_id)
-        cadres = _cadres(s, round_id)
+        accountability = _accountability(s, round_id, names)
+        accountability["decided_by"] = [people.get(u, u) for u in accountability["decided_by"]]
+        cadres = _cadres(s, round_id, names)
         history = _history(s, rnd, version.scheme_id)
         steps = [
             {
                 "step": REVIEW_STEP_LABELS.get(r.step, r.step),
-                "by": r.by_user,
+                "by": people.get(r.by_user, r.by_user),
                 "decision": DECISION_LABELS.get(r.decision, r.decision),
                 "note": r.note or "",
                 "at": r.at,
@@ -184,7 +160,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
                 "no": v.no,
                 "abstain": v.abstain,
                 "passed": v.passed,
-                "by": v.recorded_by,
+                "by": people.get(v.recorded_by, v.recorded_by),
                 "at": v.at,
             }
             for v in s.exec(
@@ -201,7 +177,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
                 "content_hash": snap.content_hash,
                 "audit_head": snap.audit_head,
                 "published_at": snap.published_at,
-                "published_by": snap.published_by,
+                "published_by": people.get(snap.published_by, snap.published_by),
             }
         )
         round_fields = (rnd.name, rnd.period, rnd.stage)
@@ -247,7 +223,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     )
 
 
-def _results(s, round_id: int) -> pd.DataFrame:
+def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
     from sqlmodel import select
 
@@ -270,7 +246,7 @@ def _results(s, round_id: int) -> pd.DataFrame:
             "rank_low": r.rank_low,
             "rank_high": r.rank_high,
             "grade": r.grade,
-            "flags": "；".join(flag_text(f) for f in (r.flags or [])),
+            "flags": "；".join(flag_text(f, names) for f in (r.flags or [])),
         }
         for key, value in (r.components or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -297,7 +273,7 @@ def _results(s, round_id: int) -> pd.DataFrame:
     return df.sort_values(["category", "rank", "unit_code"]).reset_index(drop=True)
 
 
-def _accountability(s, round_id: int) -> pd.DataFrame:
+def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
     from sqlmodel import select
 
@@ -347,7 +323,9 @@ def _accountability(s, round_id: int) -> pd.DataFrame:
                 "category": unit.category if unit else "",
                 "rule_code": e.rule_code,
                 "rule_text": e.rule_text or e.rule_code,
-                "figures": figures_text(e.figures),
+                "figures": figures_text(
+                    e.figures, names.rule_kinds.get(e.rule_code) if names else None, unit.category if unit else None, names
+                ),
                 "proposed_action": e.proposed_action,
                 "status": e.status,
                 "status_label": STATUS_LABELS.get(e.status, e.status),
@@ -359,7 +337,7 @@ def _accountability(s, round_id: int) -> pd.DataFrame:
     return pd.DataFrame.from_records(recs, columns=columns)
 
 
-def _cadres(s, round_id: int) -> pd.DataFrame:
+def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
     from sqlmodel import select
 
@@ -380,7 +358,7 @@ def _cadres(s, round_id: int) -> pd.DataFrame:
             "unit_name": uname,
             "score": r.score,
             "grade": r.grade,
-            "flags": "；".join(flag_text(f) for f in (r.flags or [])),
+            "flags": "；".join(flag_text(f, names) for f in (r.flags or [])),
         }
         for r, c, uname in rows
     ]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import audit
 from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
+from ..settings import local_today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,13 +48,12 @@ FLAG_WORDS = {
 COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
 
 
-def flag_text(flag: str) -> str:
-    if flag in FLAG_WORDS:
-        return FLAG_WORDS[flag]
-    key, _, arg = flag.partition(":")
-    if key in FLAG_LABELS:
-        return FLAG_LABELS[key].format(COMPONENT_WORDS.get(arg, arg))
-    return flag
+def flag_text(flag: str, names=None) -> str:
+    """A result flag in words (``assess.reasons.flag_reason``; ``names`` from the round's scheme
+    turns codes into indicator and voter-group names)."""
+    from ..reasons import flag_reason
+
+    return flag_reason(flag, names)
 
 
 # -- rounds of the same scheme ----------------------------------------------------------------------
@@ -332,7 +332,7 @@ def compute_round(
     from .serial import content_hash, inputs_to_json
 
     authorize(actor, "results.compute")
-    today = today or date.today()
+    today = today or local_today()
     n = RESAMPLES if resamples is None else int(resamples)
     with db.write() as s:
         r = ensure_round_writable(s, round_id)

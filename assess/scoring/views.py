@@ -192,6 +192,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     indicator's self-check, verified value and points, the flags, and its neighbours in rank."""
     import numpy as np
 
+    from ..reasons import ReasonNames
     from .engine import COMPONENT_NAMES, compute_units, scaled
     from .load import load_round_inputs
     from .service import flag_text, resolve_round, stored_table
@@ -281,7 +282,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         comps,
         float(fresh["penalty"]),
         lines,
-        [flag_text(f) for f in flags],
+        [flag_text(f, ReasonNames.of(inputs.scheme, r.period)) for f in flags],
         neighbour(above),
         neighbour(below),
         float(fresh["composite"]),
