@@ -326,7 +326,7 @@ def flag_reason(flag: Any, names: ReasonNames | None = None) -> str:
     if key == "unfit_votes":  # the cadre form's own word for the lowest grade (不称职, 不合格)
         return f"{arg}票超过规定比例" if arg else FLAG_WORDS["unfit_votes"]
     if key == "not_eligible_excellent":
-        return f"{arg}票不足，不能评为最高等次" if arg else FLAG_WORDS["not_eligible_excellent"]
+        return f"{arg}票不足，不能评优秀" if arg else FLAG_WORDS["not_eligible_excellent"]
     return flag
 
 
