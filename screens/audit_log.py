@@ -61,7 +61,7 @@ class AuditLogScreen(AssessScreen):
         table = self.query_one(DataTable)
         table.clear()
         for seq, at, actor, action, h in rows:
-            table.add_row(str(seq), _local(at), plain(actor), plain(action), h)
+            table.add_row(str(seq), at, plain(actor), plain(action), h)
 
     def action_verify(self) -> None:
         # The same checks as ``assess audit verify``: the chain, every certified batch recounted
@@ -70,15 +70,3 @@ class AuditLogScreen(AssessScreen):
 
         self.query_one("#audit-status", Static).update("正在校验…")
         self.run_core(verify_all, self.db, on_done=lambda r: self.query_one("#audit-status", Static).update(plain(r.message())))
-
-
-def _local(at: str) -> str:
-    """A record's stored UTC time (ISO 8601, part of its hash) shown in the office's time zone."""
-    from datetime import datetime
-
-    from assess.settings import local_time
-
-    try:
-        return local_time(datetime.fromisoformat(at)).strftime("%Y-%m-%d %H:%M:%S")
-    except (TypeError, ValueError):
-        return str(at)
