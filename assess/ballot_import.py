@@ -182,6 +182,7 @@ def _write_ballot_batches(
 ) -> None:
     from sqlalchemy import insert
 
+    from .appraisal import ballot_bounds
     from .ballots import pass_digest
     from .errors import Conflict
     from .models import BallotBatch, EntryPass, PassBallot
@@ -233,12 +234,14 @@ def _write_ballot_batches(
                     "digest": pass_digest(rows_out[b.label]),
                 },
             )
+        ballot_bounds(s, session_id).check()  # the meeting's record bounds the imported ballots
 
 
 def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
     """Import counts per voter group, target and option into a session (one batch per group)."""
     from sqlalchemy import insert
 
+    from .appraisal import ballot_bounds
     from .errors import Conflict
     from .models import BallotBatch, EntryPass, TallyCount
     from .models.base import utcnow
@@ -311,12 +314,13 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             for (pos, _c), n in counts[g].items():
                 per_target[pos] = per_target.get(pos, 0) + n
             most = max(per_target.values(), default=0)
+            papers = ballot_bounds(s, session_id).tally_papers(g, most)  # issued: the meeting's record
             row = BallotBatch(
                 session_id=session_id,
                 voter_group=g,
                 label=labels[g],
                 source="tally",
-                issued=most,
+                issued=papers,
                 returned=most,
             )
             s.add(row)

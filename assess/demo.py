@@ -299,8 +299,8 @@ def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, lab
     cadres = [c for c in list_cadres(db) if c.unit_code.startswith("XZ")]
     cgroups = {"ld": 9, "zg": 30}
     cid = create_session(db, clerk, round_id, "cadre", f"{label}乡镇（街道）干部勤廉双述", form_code="qlss",
-                         target_codes=[c.code for c in cadres], expected=45, present=sum(cgroups.values()) + 3,
-                         group_expected={"ld": 10, "rd": 6, "zg": 32})
+                         target_codes=[c.code for c in cadres], expected=55, present=sum(cgroups.values()) + 12,
+                         group_expected={"ld": 10, "rd": 13, "zg": 32})
     for c in cadres:
         set_statement(db, clerk, cid, c.code, f"{c.name}同志报告了本年度履行“一岗双责”、推进重点工作和廉洁自律情况。")
     add_question(db, clerk, cid, cadres[0].code, "村级工程项目招投标如何接受群众监督？",
@@ -413,7 +413,7 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> in
     sid = create_session(db, acts["clerk1"], rid, "unit", "2026年第四季度民主评议大会", form_code="mzpy",
                          target_codes=codes, expected=130, present=118,
                          group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
-    for group, issued, returned in (("ld", 17, 16), ("rd", 28, 25), ("fw", 45, 41), ("zg", 40, 36)):
+    for group, issued, returned in (("ld", 16, 16), ("rd", 25, 25), ("fw", 41, 41), ("zg", 36, 36)):
         create_batch(db, acts["clerk1"], sid, group, f"第四季度-{group}", issued, returned)
     from .ballots import list_batches
 

@@ -70,7 +70,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--session", type=int, required=True)
     q.add_argument("--expected", type=int)
     q.add_argument("--present", type=int)
-    q.add_argument("--group", action="append", metavar="代码=人数")
+    q.add_argument("--group", action="append", metavar="代码=人数", help="各投票人类别应到人数，可重复")
+    q.add_argument(
+        "--group-present", action="append", metavar="代码=人数", help="各投票人类别实到人数，可重复"
+    )
     add_common(q)
     q.set_defaults(func=cmd_appraisal_attendance)
     q = ap.add_parser("certify", help="核定评议结果：各批次已核定或作废、达到法定人数后由审核员核定会议")
@@ -234,6 +237,7 @@ def cmd_appraisal_attendance(args) -> int:
         expected=args.expected,
         present=args.present,
         groups=_pairs(args.group, "投票人类别") or None,
+        groups_present=_pairs(args.group_present, "投票人类别") or None,
     )
     info = session_info(db, args.session)
     emit_message(
