@@ -246,6 +246,20 @@ def test_cadre_statements_and_tally_import(db, actors, cli, tmp_path):
         encoding="utf-8",
     )
     rc, out, err = cli("tally", "import", str(f), "--session", str(sid), user="clerk")
+    assert rc == 1 and "党员组未登记应到、实到人数" in err  # papers come from the meeting's record
+    rc, _out, err = cli(
+        "appraisal",
+        "attendance",
+        "--session",
+        str(sid),
+        "--group",
+        "dy=10",
+        "--group-present",
+        "dy=9",
+        user="clerk",
+    )
+    assert rc == 0, err
+    rc, out, err = cli("tally", "import", str(f), "--session", str(sid), user="clerk")
     assert rc == 0 and "汇总-dy" in out, err
     bad = tmp_path / "bad.csv"
     bad.write_text("voter_group,target_code,choice,count\ndy,C01,优秀,x\n", encoding="utf-8")

@@ -495,9 +495,10 @@ def cmd_ballots_tally(args) -> int:
             "score",
             "satisfaction",
             "shown",
+            "note",
         ]
     else:
-        frame = t.targets
+        frame = t.public_targets()
         cols = [
             "target_position",
             "target_code",
@@ -508,6 +509,7 @@ def cmd_ballots_tally(args) -> int:
             "score",
             "satisfaction",
             "missing_groups",
+            "note",
         ]
         if t.kind == "cadre":
             cols += [
