@@ -246,6 +246,23 @@ def create_session(
         return row.id
 
 
+def group_counts(values: list[str] | str | None, what: str = "投票人类别") -> dict[str, int]:
+    """Counts per voter group written as ``代码=人数`` items (a list, or one text separated by
+    commas), as the command line and the attendance form take them."""
+    if isinstance(values, str):
+        values = [v for v in values.replace("，", ",").split(",") if v.strip()]
+    out: dict[str, int] = {}
+    for item in values or []:
+        code, sep, n = item.partition("=")
+        if not sep or not code.strip():
+            raise Conflict(f"{what}“{item}”格式应为 代码=人数，例如 ld=12。")
+        try:
+            out[code.strip()] = int(n)
+        except ValueError:
+            raise Conflict(f"{what}“{item}”中的人数不是整数。") from None
+    return out
+
+
 def _check_counts(expected: int, present: int, what: str = "人数") -> None:
     for v in (expected, present):
         if not isinstance(v, int) or v < 0:

@@ -193,6 +193,40 @@ def test_attendance_and_batches_bounded_by_the_record(db, actors, meeting):
         )
 
 
+async def test_group_attendance_from_the_session_screen(db, actors, meeting):
+    """The attendance form records 实到 per group (the papers a tally import stands for) and shows
+    the refusal with its numbers."""
+    from textual.widgets import Input, Static
+
+    from screens.appraisal_session import SessionScreen
+
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        app.push_screen(SessionScreen(meeting))
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert dialog.query_one("#f-groups", Input).value == "ld=17,rd=5,fw=10,zg=8"
+        dialog.query_one("#f-groups_present", Input).value = "ld=18"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "领导组应到 17 人，实到 18 人，超过应到人数" in str(
+            dialog.query_one("#form-error", Static).render()
+        )
+        dialog.query_one("#f-groups_present", Input).value = "ld=15，fw=9"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SessionScreen", screen_text(app)
+    with db.read() as s:
+        from assess.appraisal_info import load_groups
+
+        assert {g.code: g.present for g in load_groups(s, meeting)} == {"ld": 15, "rd": 0, "fw": 9, "zg": 0}
+
+
 # -- secrecy by subtraction ----------------------------------------------------------------------
 
 LD_BALLOT = "132"  # the one 领导 ballot: U01 满意, U02 不满意, U03 基本满意

@@ -12,16 +12,9 @@ from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, ope
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for item in values or []:
-        code, sep, n = item.partition("=")
-        if not sep or not code.strip():
-            raise AssessError(f"{what}“{item}”格式应为 代码=人数，例如 ld=12。")
-        try:
-            out[code.strip()] = int(n)
-        except ValueError:
-            raise AssessError(f"{what}“{item}”中的人数不是整数。") from None
-    return out
+    from ..appraisal import group_counts
+
+    return group_counts(values, what)
 
 
 def _codes(text: str | None) -> list[str] | None:
