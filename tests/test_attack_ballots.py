@@ -341,21 +341,19 @@ def _parse_table(textout: str) -> list[dict[str, str]]:
     dashes = lines[1].split("  ")
     widths = [len(d) for d in dashes]
 
+    bounds, pos = [], 0
+    for w in widths:
+        bounds.append((pos, pos + w))
+        pos += w + 2
+
     def cut(line: str) -> list[str]:
-        cells, cur, col, i = [], "", 0, 0
-        bounds = []
-        pos = 0
-        for w in widths:
-            bounds.append((pos, pos + w))
-            pos += w + 2
-        out = ["" for _ in widths]
+        out, col = ["" for _ in widths], 0
         for ch in line:
             for k, (a, b) in enumerate(bounds):
                 if a <= col < b:
                     out[k] += ch
                     break
             col += text_width(ch)
-        del cells, cur, i
         return [c.strip() for c in out]
 
     heads = cut(lines[0])
