@@ -99,8 +99,11 @@ class Disclosure:
     merged: np.ndarray  # [t] a group with marks is under the threshold: folded into the pool
     small: np.ndarray  # [t, g] the groups with marks under the threshold
     threshold: int
+    final: bool = True
 
     def target_note(self, i: int) -> str:
+        if not self.final:
+            return "会议尚未核定，计票结果核定后公布"
         if not self.pooled_shown[i]:
             return f"计分票不足 {self.threshold} 张，不公布"
         if self.merged[i]:
@@ -113,9 +116,13 @@ class Disclosure:
         return self.target_note(i) or f"计分票不足 {self.threshold} 张，不单独公布"
 
 
-def disclosure(counted, total, threshold: int) -> Disclosure:
+def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure:
     """The one publication rule for tallies, used by every output (CLI, TUI, XLSX, PDF charts):
-    ``counted`` and ``total`` are the counted votes and all marks per target × voter group.
+    ``counted`` and ``total`` are the counted votes and all marks per target × voter group;
+    ``final``: the session is certified (no batch can be added or changed any more).
+
+    Nothing is published before the session is certified: an interim figure subtracted from the
+    final one gives the batches certified in between (one small group's batch, say).
 
     A group's figures for a target are published only with at least ``threshold`` counted votes.
     A hidden group with any mark would be recovered exactly as the pooled total minus the other
@@ -129,8 +136,10 @@ def disclosure(counted, total, threshold: int) -> Disclosure:
     small = (total > 0) & (counted < threshold)
     merged = small.any(axis=1)
     pooled_shown = counted.sum(axis=1) >= threshold
+    if not final:
+        pooled_shown = np.zeros_like(pooled_shown)
     group_shown = (counted >= threshold) & ~merged[:, None] & pooled_shown[:, None]
-    return Disclosure(group_shown, pooled_shown, merged, small, threshold)
+    return Disclosure(group_shown, pooled_shown, merged, small, threshold, final)
 
 
 # -- arithmetic -------------------------------------------------------------------------------------
@@ -241,6 +250,10 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
             warnings.append("未登记应到人数，无法核对法定人数：结果不能作为评议结论。")
         else:
             warnings.append(f"未达到法定人数：{info.quorum_text()}；结果不能作为评议结论。")
+    if info.status != "certified":
+        warnings.append(
+            "会议尚未核定评议结果：计票结果核定后公布（此前公布的数字与最终结果相减可得出后核定的批次）。"
+        )
     if not batches.empty:
         pending = batches[batches["status"] == "open"]
         if len(pending):
@@ -249,7 +262,7 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     counted, score, satisfaction = _score(c.counts, c)  # [t, g]
     total = c.counts.sum(axis=-1)
     shares = largest_remainder(c.counts)  # [t, g, o]
-    rule = disclosure(counted, total, form.publication_threshold)
+    rule = disclosure(counted, total, form.publication_threshold, final=info.status == "certified")
     shown = counted >= form.publication_threshold  # for the warnings: groups under the threshold
 
     # groups frame: one row per target × group, target-major.

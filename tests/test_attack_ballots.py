@@ -471,6 +471,7 @@ def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
     )
     certified_batch(db, actors, sid, "ld", "L1", ["1"])
     certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
+    appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_targets().iloc[0]
     assert t.targets.iloc[0]["counted"] == 3 and pub["counted"] is None and pub["score"] is None
@@ -479,6 +480,36 @@ def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
     out = _cli(db, "ballots", "tally", "--session", str(sid), "--format", "json")
     row = json.loads(out)[0]
     assert all(row[o] is None for o in OPTIONS) and row["score"] is None
+
+
+def test_interim_figures_are_not_published_before_the_session_is_certified(db, actors):
+    """Differencing over time: a tally printed before the 领导 batch is certified, subtracted from
+    the final one, would give that batch. Nothing is published until the session is certified."""
+    from assess.reports.tallies import unit_tallies
+    from assess.schemes.definition import from_dict
+
+    rid = make_round(db)
+    make_units(db, actors["admin"], 1)
+    sid = appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01"], expected=13, present=13
+    )
+    certified_batch(db, actors, sid, "fw", "F1", ["1", "2", "2", "1", "3", "2"])
+    certified_batch(db, actors, sid, "zg", "Z1", ["2", "2", "1", "2", "2", "1"])
+    scheme = from_dict(ballot_scheme())
+    for fmt_groups in ((), ("--groups",)):
+        rows = json.loads(
+            _cli(db, "ballots", "tally", "--session", str(sid), *fmt_groups, "--format", "json")
+        )
+        assert rows and all(r[o] is None for r in rows for o in OPTIONS)
+        assert all(r["note"] == "会议尚未核定，计票结果核定后公布" for r in rows)
+    with db.read() as s:
+        assert unit_tallies(s, rid, scheme)[0].empty  # the report leaves the session out
+    certified_batch(db, actors, sid, "ld", "L1", ["3"])
+    appraisal.certify_session(db, actors["reviewer"], sid)
+    final = json.loads(_cli(db, "ballots", "tally", "--session", str(sid), "--format", "json"))[0]
+    assert [final[o] for o in OPTIONS] == [4, 7, 2, 0]  # 满意 2 + 2, 基本满意 3 + 4, 不满意 1 + 1 (领导)
+    with db.read() as s:
+        assert unit_tallies(s, rid, scheme)[0]["count"].sum() == 12 + 1
 
 
 def test_disclosure_rule_by_hand():

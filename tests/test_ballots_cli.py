@@ -75,6 +75,12 @@ def test_session_import_certify_tally(db, actors, cli, tmp_path):
     assert rc == 0 and "有效 6" in out, err
     rc, out, err = cli("ballots", "verify", "--format", "json")
     assert rc == 0 and json.loads(out)["ok"] is True, err
+    # Nothing is published before the session is certified (an interim figure minus the final one
+    # would give the batches certified in between).
+    rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "csv")
+    assert rc == 0 and "会议尚未核定" in err
+    assert all(r["score"] == "" and r["满意"] == "" for r in csv.DictReader(io.StringIO(out)))
+    assert cli("appraisal", "certify", "--session", str(sid), user="reviewer")[0] == 0
     rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "csv")
     assert rc == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -267,6 +273,7 @@ def test_cadre_statements_and_tally_import(db, actors, cli, tmp_path):
     assert rc == 1 and f"{bad}:2 [count]" in err
     bid = json.loads(cli("batch", "list", "--session", str(sid), "--format", "json")[1])[0]["id"]
     assert cli("batch", "certify", "--batch", str(bid), user="reviewer")[0] == 0
+    assert cli("appraisal", "certify", "--session", str(sid), user="reviewer")[0] == 0
     rc, out, _ = cli("ballots", "tally", "--session", str(sid), "--format", "json")
     by = {r["target_code"]: r for r in json.loads(out)}
     # C01: 8 优秀 + 1 称职 → fit 9/9, may be 优秀; C02: 4 不称职 of 9 = 44% > 1/3 → 不称职.

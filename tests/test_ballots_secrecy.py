@@ -108,6 +108,7 @@ def test_below_threshold_groups_hidden_in_output(db, actors):
 
     certified_batch(db, actors, sid, "ld", "L1", ["12", "13", "32"])  # 3 counted votes < 5
     certified_batch(db, actors, sid, "fw", "F1", ["12", "12", "21", "22", "33", "44"])
+    appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_groups().set_index(["target_code", "group"])
     for code in codes:

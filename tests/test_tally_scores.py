@@ -113,12 +113,18 @@ def test_unit_tally_by_hand(db, actors, unit_session):
     # fw + zg by subtraction: every group is merged into the total, which is shown (≥ 5 counted).
     assert not t.groups["shown"].any()
     assert t.groups.set_index(["target_code", "group"]).loc[("U01", "ld"), "counted"] == 5
+    # Nothing at all is published until the session is certified; then the pooled totals are.
+    assert not t.targets["shown"].any() and t.public_targets()["counted"].isna().all()
+    assert t.public_targets()["note"].eq("会议尚未核定，计票结果核定后公布").all()
+    appraisal.certify_session(db, actors["reviewer"], unit_session)
+    t = tally.session_tally(db, unit_session)
     pub = t.public_groups().set_index(["target_code", "group"])
     assert pub.loc[("U01", "fw"), "score"] is None and pub.loc[("U01", "fw"), "满意"] is None
     assert pub.loc[("U01", "ld"), "score"] is None and "并入合计" in pub.loc[("U01", "ld"), "note"]
     assert (
         t.targets["shown"].all() and t.public_targets()["counted"].tolist() == t.targets["counted"].tolist()
     )
+    assert not t.groups["shown"].any()
     # Turnout per batch: blank and void ballots counted in turnout, not in scores.
     b = t.batches.set_index("label")
     assert b.loc["F1", ["valid", "void", "blank"]].tolist() == [4, 1, 1]

@@ -55,6 +55,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
         .where(
             AppraisalSession.round_id == round_id,
             AppraisalSession.kind == "unit",
+            AppraisalSession.status == "certified",  # published once final (assess.tally.disclosure)
             BallotBatch.status == "certified",
         )
         .group_by(
