@@ -16,6 +16,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from assess import appraisal, ballot_import, ballot_review, ballots, tally
@@ -528,6 +530,37 @@ def test_disclosure_rule_by_hand():
     assert (
         r.target_note(1).startswith("有类别计分票不足 5 张") and r.target_note(3) == "计分票不足 5 张，不公布"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cells=st.lists(
+        st.lists(st.tuples(st.integers(0, 12), st.integers(0, 3)), min_size=1, max_size=5),
+        min_size=1,
+        max_size=6,
+    ).filter(lambda rows: len({len(r) for r in rows}) == 1),
+    threshold=st.integers(1, 8),
+    final=st.booleans(),
+)
+def test_disclosure_never_leaves_one_group_to_subtract(cells, threshold, final):
+    """For any counts: whenever a target's pooled figures are published, every group with marks is
+    either published too or none is, so "pooled minus the others" never isolates a hidden group;
+    nothing under the threshold is published; nothing at all before the session is final."""
+    import numpy as np
+
+    counted = np.array([[c for c, _u in row] for row in cells])
+    total = counted + np.array([[u for _c, u in row] for row in cells])  # 不了解 marks on top
+    r = tally.disclosure(counted, total, threshold, final=final)
+    with_marks = total > 0
+    assert not (r.group_shown & (counted < threshold)).any()
+    for i in range(len(cells)):
+        if not r.pooled_shown[i]:
+            assert not r.group_shown[i].any()
+            assert not final or counted[i].sum() < threshold
+            continue
+        assert counted[i].sum() >= threshold and final
+        hidden_with_marks = with_marks[i] & ~r.group_shown[i]
+        assert not r.group_shown[i].any() or not hidden_with_marks.any()
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,9 @@
 ranking as CSV. Every text cell goes through ``assess.tabular.safe_cell`` so that no spreadsheet
 reads a unit name such as ``=SUM(A1)`` as a formula.
 
-Tallies respect ballot secrecy: a voter group with fewer counted votes than the form's
-publication threshold is not shown on its own (only in the unit's total).
+Tallies respect ballot secrecy (``assess.tally.disclosure``): when a voter group has fewer counted
+votes than the form's publication threshold, no group of that unit is shown on its own (only the
+unit's total), and a total under the threshold is not shown either.
 """
 
 from __future__ import annotations
