@@ -20,6 +20,8 @@ from .guards import ensure_round_writable, get_round
 from .roles import Actor, authorize
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlmodel import Session
 
     from .db import Database
@@ -394,14 +396,15 @@ class BallotBounds:
         return left
 
 
-def ballot_bounds(s: Session, session_id: int) -> BallotBounds:
+def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]] = ()) -> BallotBounds:
     """Ballot counts bounded by the meeting: 实到 ≤ 应到 for the session and each voter group (a
     group's 实到 in total not above the session's); the papers issued to a group's batches (void
     ones excepted) not above the group's 实到 (its 应到 while 实到 is not recorded), and of all
     groups not above the session's 实到 (应到). A batch's returned ≤ issued and entered = returned
     are checked by its reconciliation (``assess.ballot_review``), so no certified batch holds more
     ballots than its group was issued. Called by batch creation and correction, attendance entry,
-    batch and session certification and both imports; 0 means "not recorded"."""
+    batch and session certification and both imports; 0 means "not recorded". ``pending``: (voter
+    group, papers) of batches about to be added (an import checks before it writes anything)."""
     from sqlalchemy import func
     from sqlmodel import select
 
@@ -420,6 +423,8 @@ def ballot_bounds(s: Session, session_id: int) -> BallotBounds:
             .group_by(BallotBatch.voter_group)
         ).all()
     )
+    for code, n in pending:
+        issued[code] = int(issued.get(code) or 0) + n
     out = BallotBounds(group_names={g.code: g.name for g in groups})
     if sess.present > sess.expected:
         out.problems.append(f"会议应到 {sess.expected} 人，实到 {sess.present} 人，超过应到人数")

@@ -193,6 +193,8 @@ def _write_ballot_batches(
         clash = [b.label for b in result.batches if b.label in existing]
         if clash:
             raise Conflict(f"批次已存在：{'、'.join(clash)}（在检查之后被他人创建），未导入任何数据。")
+        # The meeting's record bounds the imported ballots, checked before anything is written.
+        ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
         for b in result.batches:
             row = BallotBatch(
                 session_id=session_id,
@@ -234,7 +236,6 @@ def _write_ballot_batches(
                     "digest": pass_digest(rows_out[b.label]),
                 },
             )
-        ballot_bounds(s, session_id).check()  # the meeting's record bounds the imported ballots
 
 
 def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
