@@ -33,6 +33,7 @@ class GroupRow:
     name: str
     weight: float
     expected: int
+    present: int = 0
 
 
 @dataclass
@@ -180,7 +181,7 @@ def load_groups(session: Session, session_id: int) -> list[GroupRow]:
         .where(SessionVoterGroup.session_id == session_id)
         .order_by(SessionVoterGroup.id)
     ).all()
-    return [GroupRow(g.code, g.name, g.weight, g.expected) for g in rows]
+    return [GroupRow(g.code, g.name, g.weight, g.expected, g.present) for g in rows]
 
 
 def session_info(db: Database, session_id: int) -> SessionInfo:

@@ -323,8 +323,8 @@ def _annual_statements(db, acts, round_id, rng, tmp: Path, say, year: int) -> No
     cadres = [c for c in list_cadres(db) if c.unit_code.startswith("XZ")]
     cgroups = {"ld": 9, "zg": 30}
     cid = create_session(db, clerk, round_id, "cadre", f"{label}乡镇（街道）党政正职勤廉双述", form_code="qlss",
-                         target_codes=[c.code for c in cadres], expected=45, present=sum(cgroups.values()) + 3,
-                         held_on=date(year, 12, 1), group_expected={"ld": 10, "rd": 6, "zg": 32})
+                         target_codes=[c.code for c in cadres], expected=55, present=sum(cgroups.values()) + 12,
+                         held_on=date(year, 12, 1), group_expected={"ld": 10, "rd": 13, "zg": 32})
     for c in cadres:
         set_statement(db, clerk, cid, c.code, f"{c.name}同志报告了{year}年度履行“一岗双责”、推进重点工作和廉洁自律情况。")
     add_question(db, clerk, cid, cadres[0].code, "村级工程项目招投标如何接受群众监督？",
@@ -438,7 +438,7 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> in
     sid = create_session(db, acts["clerk1"], rid, "unit", "2026年第四季度民主评议大会", form_code="mzpy",
                          target_codes=codes, expected=130, present=118, held_on=date(2026, 11, 27),
                          group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
-    for group, issued, returned in (("ld", 17, 16), ("rd", 28, 25), ("fw", 45, 41), ("zg", 40, 36)):
+    for group, issued, returned in (("ld", 16, 16), ("rd", 25, 25), ("fw", 41, 41), ("zg", 36, 36)):
         create_batch(db, acts["clerk1"], sid, group, f"第四季度-{group}", issued, returned)
     from .ballots import list_batches
 

@@ -12,16 +12,9 @@ from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, ope
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for item in values or []:
-        code, sep, n = item.partition("=")
-        if not sep or not code.strip():
-            raise AssessError(f"{what}“{item}”格式应为 代码=人数，例如 ld=12。")
-        try:
-            out[code.strip()] = int(n)
-        except ValueError:
-            raise AssessError(f"{what}“{item}”中的人数不是整数。") from None
-    return out
+    from ..appraisal import group_counts
+
+    return group_counts(values, what)
 
 
 def _codes(text: str | None) -> list[str] | None:
@@ -70,7 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--session", type=int, required=True)
     q.add_argument("--expected", type=int)
     q.add_argument("--present", type=int)
-    q.add_argument("--group", action="append", metavar="代码=人数")
+    q.add_argument("--group", action="append", metavar="代码=人数", help="各投票人类别应到人数，可重复")
+    q.add_argument(
+        "--group-present", action="append", metavar="代码=人数", help="各投票人类别实到人数，可重复"
+    )
     add_common(q)
     q.set_defaults(func=cmd_appraisal_attendance)
     q = ap.add_parser("certify", help="核定评议结果：各批次已核定或作废、达到法定人数后由审核员核定会议")
@@ -244,6 +240,7 @@ def cmd_appraisal_attendance(args) -> int:
         expected=args.expected,
         present=args.present,
         groups=_pairs(args.group, "投票人类别") or None,
+        groups_present=_pairs(args.group_present, "投票人类别") or None,
     )
     info = session_info(db, args.session)
     emit_message(
@@ -501,9 +498,10 @@ def cmd_ballots_tally(args) -> int:
             "score",
             "satisfaction",
             "shown",
+            "note",
         ]
     else:
-        frame = t.targets
+        frame = t.public_targets()
         cols = [
             "target_position",
             "target_code",
@@ -514,6 +512,7 @@ def cmd_ballots_tally(args) -> int:
             "score",
             "satisfaction",
             "missing_groups",
+            "note",
         ]
         if t.kind == "cadre":
             cols += [

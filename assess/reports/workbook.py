@@ -2,8 +2,9 @@
 ranking as CSV. Every text cell goes through ``assess.tabular.safe_cell`` so that no spreadsheet
 reads a unit name such as ``=SUM(A1)`` as a formula.
 
-Tallies respect ballot secrecy: a voter group with fewer counted votes than the form's
-publication threshold is not shown on its own (only in the unit's total).
+Tallies respect ballot secrecy (``assess.tally.disclosure``): when a voter group has fewer counted
+votes than the form's publication threshold, no group of that unit is shown on its own (only the
+unit's total), and a total under the threshold is not shown either.
 """
 
 from __future__ import annotations
@@ -331,6 +332,7 @@ def _chart_sheet(wb, data: ReportData) -> None:
 def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     """Counts per session × unit × voter group and option, then the unit's total over every group
     with shares and 满意率. Groups under the publication threshold are folded into the total only."""
+    from ..tally import disclosure
     from .tallies import largest_remainder_shares
 
     t = data.tallies
@@ -367,21 +369,22 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
             (name, g.groupby("option")["count"].sum())
             for name, g in part.groupby("voter_group_name", sort=False)
         ]
-        small = [
-            name
-            for name, counts in groups
-            if sum(int(v) for o, v in counts.items() if o in counted) < threshold
-        ]
+        rule = disclosure(
+            [[sum(int(v) for o, v in c.items() if o in counted) for _n, c in groups]],
+            [[int(c.sum()) for _n, c in groups]],
+            threshold,
+        )
+        small = [name for (name, _c), s in zip(groups, rule.small[0], strict=True) if s]
         counts = part.groupby("option")["count"].sum()
         vec = [int(counts.get(o, 0)) for o in labels]
         n_counted = sum(v for o, v in zip(labels, vec, strict=True) if o in counted)
-        if n_counted < threshold:
+        if not rule.pooled_shown[0]:
             # Too few votes to show anything without revealing how individuals voted.
             rows.append(
                 [session_name, unit_code, unit_name, f"全部（有效票不足 {threshold} 票，不公布）", *blank]
             )
             continue
-        if small:
+        if rule.merged[0]:
             # One small group shown as "total minus the others" would reveal it: fold every group.
             rows.append(
                 [
