@@ -68,12 +68,16 @@ def _published(table: str, ref: str) -> str:
 def _sqlite_upgrade() -> None:
     for t in ROUND_OF:
         raise_ = f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: {t}'); END"
-        op.execute(f"CREATE TRIGGER p_frozen_{t}_insert BEFORE INSERT ON {t} WHEN {_published(t, 'NEW')} {raise_}")
+        op.execute(
+            f"CREATE TRIGGER p_frozen_{t}_insert BEFORE INSERT ON {t} WHEN {_published(t, 'NEW')} {raise_}"
+        )
         op.execute(
             f"CREATE TRIGGER p_frozen_{t}_update BEFORE UPDATE ON {t} "
             f"WHEN {_published(t, 'OLD')} OR {_published(t, 'NEW')} {raise_}"
         )
-        op.execute(f"CREATE TRIGGER p_frozen_{t}_delete BEFORE DELETE ON {t} WHEN {_published(t, 'OLD')} {raise_}")
+        op.execute(
+            f"CREATE TRIGGER p_frozen_{t}_delete BEFORE DELETE ON {t} WHEN {_published(t, 'OLD')} {raise_}"
+        )
 
 
 def _pg_upgrade() -> None:
