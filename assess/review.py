@@ -12,6 +12,7 @@ are re-exported here).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from . import audit
@@ -225,25 +226,22 @@ class ReviewStatus:
 
 
 def status(db: Database, round_id: int) -> ReviewStatus:
-    from sqlalchemy import func
+    """The review state of a round (a published round's steps and vote from its snapshot:
+    ``assess.round_view``)."""
     from sqlmodel import select
 
-    from .accountability import undecided_count
+    from . import round_view
     from .guards import get_round
-    from .models import AccountabilityEntry, ApprovalVote, Snapshot
+    from .models import Snapshot
 
     with db.read() as s:
         r = get_round(s, round_id)
-        chain = current_chain(s, round_id)
-        undecided = undecided_count(s, round_id)
-        entries = s.exec(
-            select(func.count())
-            .select_from(AccountabilityEntry)
-            .where(AccountabilityEntry.round_id == round_id)
-        ).one()
-        v = s.exec(
-            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id.desc())
-        ).first()
+        chain = [SimpleNamespace(**st) for st in round_view.current_chain(s, round_id)]
+        listed = round_view.accountability(s, round_id)
+        undecided = sum(1 for e in listed if e["status"] == "proposed")
+        entries = len(listed)
+        votes = round_view.votes(s, round_id)
+        v = SimpleNamespace(**votes[-1]) if votes else None
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
     passed = {st.step for st in chain if st.decision == "pass"}
     if r.stage == "computed":
@@ -275,7 +273,7 @@ def status(db: Database, round_id: int) -> ReviewStatus:
     last_vote = None
     if v is not None:
         last_vote = {
-            "expected": v.expected_members,
+            "expected": v.expected,
             "present": v.present,
             "yes": v.yes,
             "no": v.no,
