@@ -347,6 +347,33 @@ def round_inputs(s: Session, db: Database, round_id: int):
     return inputs_from_json(content["inputs"])
 
 
+def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
+    """(self-check values, verified values, units drawn for the spot check) of a round — each frame
+    unit_id, indicator_code, value — frozen ones for a published round."""
+    import pandas as pd
+    from sqlmodel import select
+
+    from .models import SelfCheckScore, SpotCheckScore
+    from .spotcheck import inspected_unit_ids
+
+    cols = ["unit_id", "indicator_code", "value"]
+    content = published_content(s, round_id)
+    if content is not None:
+        inputs = content["inputs"]
+        return (
+            pd.DataFrame(inputs.get("selfcheck") or [], columns=cols),
+            pd.DataFrame(inputs.get("spotcheck") or [], columns=cols),
+            [int(x) for x in inputs.get("drawn") or []],
+        )
+    frames = []
+    for model in (SelfCheckScore, SpotCheckScore):
+        rows = s.exec(
+            select(model.unit_id, model.indicator_code, model.value).where(model.round_id == round_id)
+        )
+        frames.append(pd.DataFrame([tuple(r) for r in rows.all()], columns=cols))
+    return frames[0], frames[1], list(inspected_unit_ids(s, round_id))
+
+
 def results_table(s: Session, round_id: int) -> pd.DataFrame:
     """Unit results as a table (unit_id, code, name, category, composite, the five components,
     rank, rank_low, rank_high, grade, flags), ordered by category, rank and code."""

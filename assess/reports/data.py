@@ -152,8 +152,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         results = _results(s, round_id)
         if results.empty:
             raise AssessError(f"考核轮次“{rnd.name}”还没有计算结果，无法生成报告。")
-        inputs = round_view.round_inputs(s, db, round_id)
-        indicators = indicator_points(inputs, scheme, results)
+        indicators = indicator_points(round_view.indicator_values(s, round_id), scheme, results)
         tallies = round_view.tallies(s, round_id, scheme)
         options = {f.code: [o.label for o in f.options] for f in scheme.forms}
         accountability = _accountability(s, round_id)

@@ -10,16 +10,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..schemes.definition import SchemeDef
-    from ..scoring.engine import RoundInputs
 
 
-def indicator_points(inputs: RoundInputs, scheme: SchemeDef, results: pd.DataFrame) -> pd.DataFrame:
+def indicator_points(
+    values: tuple[pd.DataFrame, pd.DataFrame, list[int]], scheme: SchemeDef, results: pd.DataFrame
+) -> pd.DataFrame:
     """One row per unit × applicable leaf indicator: self-check and verified raw values, their points,
     and the points that count, with the composite engine's rules: a unit drawn for the spot check
     counts its verified values where they exist; a missing value of a deduct/bonus/veto leaf means
     nothing recorded (no deduction, no bonus, no veto), of a points/ratio leaf 0 points (NaN when
-    the unit has no value at all). The values come from the round's scoring inputs
-    (``round_view.round_inputs``: the frozen ones for a published round)."""
+    the unit has no value at all). ``values`` is (self-check, verified, drawn unit ids) as
+    ``round_view.indicator_values`` gives them (the frozen ones for a published round)."""
     import numpy as np
     import pandas as pd
 
@@ -68,10 +69,9 @@ def indicator_points(inputs: RoundInputs, scheme: SchemeDef, results: pd.DataFra
     if not leaves:
         return pd.DataFrame(columns=columns)
     grid = units.merge(pd.DataFrame(leaves), on="category")
-    own = inputs.selfcheck.rename(columns={"value": "self_value"})[
-        ["unit_id", "indicator_code", "self_value"]
-    ]
-    verified = inputs.spotcheck.rename(columns={"value": "verified_value"})[
+    selfcheck, spotcheck, drawn_ids = values
+    own = selfcheck.rename(columns={"value": "self_value"})[["unit_id", "indicator_code", "self_value"]]
+    verified = spotcheck.rename(columns={"value": "verified_value"})[
         ["unit_id", "indicator_code", "verified_value"]
     ]
     grid = grid.merge(own, on=["unit_id", "indicator_code"], how="left").merge(
@@ -79,7 +79,7 @@ def indicator_points(inputs: RoundInputs, scheme: SchemeDef, results: pd.DataFra
     )
     grid["self_value"] = grid["self_value"].astype(float)
     grid["verified_value"] = grid["verified_value"].astype(float)
-    drawn = {int(x) for x in inputs.drawn}
+    drawn = {int(x) for x in drawn_ids}
     grid["drawn"] = grid["unit_id"].isin(drawn)
     use_verified = grid["drawn"] & grid["verified_value"].notna()
     used = grid["verified_value"].where(use_verified, grid["self_value"])
