@@ -38,6 +38,7 @@ MASTER_FIELDS = {
     "cadre_results": ("name", "position", "unit_id", "unit_code", "unit_name"),
     "accountability": ("unit_name", "category", "cadre_name", "position", "cadre_unit_name"),
     "tallies": ("unit_name",),
+    "targets": ("name", "cadre_unit_id", "detail"),
 }
 
 
@@ -236,6 +237,65 @@ def live_tallies(s: Session, round_id: int, scheme: SchemeDef) -> list[dict[str,
     return [{k: _num(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
+def live_targets(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    """The appraisal targets of the round's sessions (or of one session), by session and ballot
+    position: code, name and the line shown under it (a unit's category; a cadre's unit and
+    position)."""
+    from sqlmodel import select
+
+    from .models import AppraisalSession, AppraisalTarget, Cadre, Unit
+
+    q = (
+        select(AppraisalTarget, Unit, Cadre)
+        .join(AppraisalSession, AppraisalSession.id == AppraisalTarget.session_id)
+        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
+        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(AppraisalTarget.session_id, AppraisalTarget.position)
+    )
+    if session_id is not None:
+        q = q.where(AppraisalTarget.session_id == session_id)
+    rows = s.exec(q).all()
+    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
+    unit_names = (
+        dict(s.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
+        if cadre_unit_ids
+        else {}
+    )
+    out = []
+    for t, u, c in rows:
+        row = {
+            "session_id": t.session_id,
+            "position": t.position,
+            "unit_id": t.unit_id,
+            "cadre_id": t.cadre_id,
+        }
+        if u is not None:
+            row.update(code=u.code, name=u.name, cadre_unit_id=None, detail=u.category)
+        else:
+            row.update(
+                code=c.code,
+                name=c.name,
+                cadre_unit_id=c.unit_id,
+                detail=f"{unit_names.get(c.unit_id, '')} {c.position}",
+            )
+        out.append(row)
+    return out
+
+
+def session_targets(s: Session, session_id: int) -> list[dict[str, Any]]:
+    """``live_targets`` of one session, from the snapshot when its round is published."""
+    from sqlmodel import select
+
+    from .models import AppraisalSession
+
+    round_id = s.exec(select(AppraisalSession.round_id).where(AppraisalSession.id == session_id)).first()
+    content = published_content(s, round_id) if round_id is not None else None
+    if content is None or "targets" not in content:
+        return [] if round_id is None else live_targets(s, round_id, session_id)
+    return [t for t in content["targets"] if t["session_id"] == session_id]
+
+
 def live_content(s: Session, db: Database, r) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
@@ -270,6 +330,7 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
         "votes": votes,
         "vote": ({k: v for k, v in votes[-1].items() if k not in ("id", "at")} if votes else None),
         "tallies": live_tallies(s, r.id, from_dict(version.definition)),
+        "targets": live_targets(s, r.id),
         "compute": last_compute(s, r.id),
     }
     return json_loads(audit.canonical_json(content))

@@ -156,12 +156,28 @@ def notice(db: Database, round_id: int) -> str:
 def outputs(db: Database, round_id: int) -> dict:
     """What a published round shows: the notice, the ranking rows, the accountability list, the
     review status."""
+    from sqlmodel import select
+
     from assess import accountability, review
+    from assess.appraisal_info import session_info
+    from assess.models import AppraisalSession
     from assess.scoring.views import ranking
 
     rk = ranking(db, round_id)
     st = review.status(db, round_id)
+    with db.read() as s:
+        sids = list(
+            s.exec(
+                select(AppraisalSession.id)
+                .where(AppraisalSession.round_id == round_id)
+                .order_by(AppraisalSession.id)
+            )
+        )
     return {
+        "targets": [
+            (sid, [(t.position, t.code, t.name, t.detail) for t in session_info(db, sid).targets])
+            for sid in sids
+        ],
         "notice": notice(db, round_id),
         "ranking": [(r.unit_code, r.unit_name, r.category, r.rank, r.grade, r.composite) for r in rk.rows],
         "accountability": [
@@ -335,6 +351,7 @@ def test_renaming_a_unit_or_cadre_leaves_the_published_outputs_as_published(demo
     db = Database(f"sqlite:///{copy}")
     try:
         before = outputs(db, rid)
+        before_rename = {sid: tally_text(copy, sid) for sid, _t in before["targets"]}
         unit_code, unit_name = before["ranking"][0][0], before["ranking"][0][1]
         cadre = next(e for e in before["accountability"] if e[3])
         admin = demo_actors()["admin"]
@@ -342,12 +359,22 @@ def test_renaming_a_unit_or_cadre_leaves_the_published_outputs_as_published(demo
         units.edit_cadre(db, admin, cadre[3], name="改名后的干部", position="新职务")
         after = outputs(db, rid)
         assert after == before
+        for sid, _targets in before["targets"]:
+            assert tally_text(copy, sid) == before_rename[sid]
         assert unit_name in after["notice"] and "改名后的单位" not in after["notice"]
         assert "改名后" not in str(after)
         # an ordinary edit of the master data is not tampering
         assert run(["audit", "verify", "--db", str(copy)])[0] == 0
     finally:
         db.dispose()
+
+
+def tally_text(path: Path, session_id: int) -> str:
+    """``assess ballots tally`` of a session without its last line (the audit anchor moves with
+    every audited edit)."""
+    rc, out, err = run(["ballots", "tally", "--session", str(session_id), "--db", str(path)])
+    assert rc == 0, err
+    return "\n".join(out.strip().splitlines()[:-1])
 
 
 # -- the mutation test over the snapshot's fields -----------------------------------------------------
