@@ -42,7 +42,12 @@ def current_chain(session: Session, round_id: int) -> list:
     steps = session.exec(
         select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(ReviewStep.id)
     ).all()
-    last_return = max((i for i, s in enumerate(steps) if s.decision == "return"), default=-1)
+    return current_cycle(steps, [s.decision for s in steps])
+
+
+def current_cycle(steps: list, decisions: list[str]) -> list:
+    """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
+    last_return = max((i for i, d in enumerate(decisions) if d == "return"), default=-1)
     return list(steps[last_return + 1 :])
 
 

@@ -76,7 +76,10 @@ def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
     stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
     if stage != "published":
         return None
-    content = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).first()
+    cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
+    if round_id not in cache:
+        cache[round_id] = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).first()
+    content = cache[round_id]
     if not content or int(content.get("format") or 1) < SNAPSHOT_FORMAT:
         return None
     return content
@@ -371,9 +374,10 @@ def review_steps(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 def current_chain(s: Session, round_id: int) -> list[dict[str, Any]]:
     """The review steps of the current cycle (after the last 退回), oldest first."""
+    from .review import current_cycle
+
     steps = review_steps(s, round_id)
-    last_return = max((i for i, st in enumerate(steps) if st["decision"] == "return"), default=-1)
-    return steps[last_return + 1 :]
+    return current_cycle(steps, [st["decision"] for st in steps])
 
 
 def votes(s: Session, round_id: int) -> list[dict[str, Any]]:
