@@ -608,3 +608,63 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
         assert outputs(db, rid) == before
     finally:
         db.dispose()
+
+
+def test_format_1_snapshots_stay_verifiable(demo_file):
+    """A snapshot written before format 2 (no ``format``; results, cadre results, accountability
+    statuses, review and vote) is still checked as it was: recomputed from its inputs and compared
+    with the stored results and the accountability statuses; a published round whose snapshot is
+    format 1 is shown from the live tables."""
+    import copy
+
+    from sqlmodel import select
+
+    from assess.models import Snapshot
+    from assess.publication import snapshot_problems
+    from assess.round_view import live_accountability, live_results, published_content
+
+    path, rid = demo_file
+    db = Database(f"sqlite:///{path}")
+    try:
+        with db.read() as s:
+            content = s.exec(select(Snapshot.content).where(Snapshot.round_id == rid)).one()
+            live = {"results": live_results(s, rid), "accountability": live_accountability(s, rid)}
+            assert published_content(s, rid) == content
+    finally:
+        db.dispose()
+    v1 = {
+        k: copy.deepcopy(v) for k, v in content.items() if k not in ("format", "votes", "tallies", "targets")
+    }
+    for r in v1["results"]:
+        r["components"] = {
+            k: r["components"].get(k)
+            for k in ("indicators", "appraisal", "adjustment", "penalty", "satisfaction")
+        }
+    v1["accountability"] = [
+        {
+            k: e[k]
+            for k in (
+                "id",
+                "unit_id",
+                "cadre_id",
+                "rule_code",
+                "rule_text",
+                "figures",
+                "proposed_action",
+                "robust_share",
+                "status",
+                "decided_by",
+                "reason",
+            )
+        }
+        for e in v1["accountability"]
+    ]
+    assert snapshot_problems(v1, live) == []
+    tampered = copy.deepcopy(live)
+    tampered["results"][0]["grade"] = "优秀" if tampered["results"][0]["grade"] != "优秀" else "良好"
+    tampered["accountability"][0]["status"] = "proposed"
+    found = snapshot_problems(v1, tampered)
+    assert any("grade" in p for p in found) and any("问责条目" in p for p in found)
+    bad_inputs = copy.deepcopy(v1)
+    bad_inputs["inputs"]["selfcheck"][0][2] += 1
+    assert any("输入" in p for p in snapshot_problems(bad_inputs, live))
