@@ -288,15 +288,102 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
 
 def session_targets(s: Session, session_id: int) -> list[dict[str, Any]]:
     """``live_targets`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "targets", live_targets)
+
+
+def live_session_counts(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    """Counts of the certified batches of the round's sessions (or of one session), summed per
+    session × voter group × target position × option: what a tally sheet counts."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import AppraisalSession, BallotBatch, TallyCount
+
+    q = (
+        select(
+            BallotBatch.session_id,
+            BallotBatch.voter_group,
+            TallyCount.position,
+            TallyCount.choice,
+            func.sum(TallyCount.count),
+        )
+        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
+        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .where(AppraisalSession.round_id == round_id, BallotBatch.status == "certified")
+        .group_by(BallotBatch.session_id, BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
+        .order_by(BallotBatch.session_id, BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
+    )
+    if session_id is not None:
+        q = q.where(BallotBatch.session_id == session_id)
+    return [
+        {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
+        for sid, g, p, c, n in s.exec(q).all()
+    ]
+
+
+def live_batches(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    """The ballot batches of the round's sessions (or of one session) with their valid, void and
+    blank ballot counts."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import AppraisalSession, Ballot, BallotBatch
+
+    q = (
+        select(BallotBatch)
+        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(BallotBatch.session_id, BallotBatch.id)
+    )
+    if session_id is not None:
+        q = q.where(BallotBatch.session_id == session_id)
+    batches = s.exec(q).all()
+    stat: dict[int, dict[str, int]] = {}
+    if batches:
+        for bid, status, n in s.exec(
+            select(Ballot.batch_id, Ballot.status, func.count())
+            .where(Ballot.batch_id.in_([b.id for b in batches]))
+            .group_by(Ballot.batch_id, Ballot.status)
+        ).all():
+            stat.setdefault(bid, {})[status] = int(n)
+    return [
+        {
+            "session_id": b.session_id,
+            "batch_id": b.id,
+            "label": b.label,
+            "group": b.voter_group,
+            "source": b.source,
+            "status": b.status,
+            "issued": b.issued,
+            "returned": b.returned,
+            **{k: stat.get(b.id, {}).get(k, 0) for k in ("valid", "void", "blank")},
+        }
+        for b in batches
+    ]
+
+
+def _session_rows(s: Session, session_id: int, key: str, live) -> list[dict[str, Any]]:
     from sqlmodel import select
 
     from .models import AppraisalSession
 
     round_id = s.exec(select(AppraisalSession.round_id).where(AppraisalSession.id == session_id)).first()
-    content = published_content(s, round_id) if round_id is not None else None
-    if content is None or "targets" not in content:
-        return [] if round_id is None else live_targets(s, round_id, session_id)
-    return [t for t in content["targets"] if t["session_id"] == session_id]
+    if round_id is None:
+        return []
+    content = published_content(s, round_id)
+    if content is None or key not in content:
+        return live(s, round_id, session_id)
+    return [r for r in content[key] if r["session_id"] == session_id]
+
+
+def session_counts(s: Session, session_id: int) -> list[dict[str, Any]]:
+    """``live_session_counts`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "session_counts", live_session_counts)
+
+
+def session_batches(s: Session, session_id: int) -> list[dict[str, Any]]:
+    """``live_batches`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "batches", live_batches)
 
 
 def live_content(s: Session, db: Database, r) -> dict[str, Any]:
@@ -334,6 +421,8 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
         "vote": ({k: v for k, v in votes[-1].items() if k not in ("id", "at")} if votes else None),
         "tallies": live_tallies(s, r.id, from_dict(version.definition)),
         "targets": live_targets(s, r.id),
+        "session_counts": live_session_counts(s, r.id),
+        "batches": live_batches(s, r.id),
         "compute": last_compute(s, r.id),
     }
     return json_loads(audit.canonical_json(content))
