@@ -300,6 +300,8 @@ def test_post_publication_edit_is_detected_and_outputs_stay_published(demo_file,
         assert outputs(tampered, rid) == before, what
     finally:
         tampered.dispose()
+    for sid, _targets in before["targets"]:
+        assert tally_text(copy, sid) == tally_text(path, sid), (what, sid)
 
 
 def test_plain_update_of_a_published_round_row_is_refused_on_every_round_table(demo_file, tmp_path):
