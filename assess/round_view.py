@@ -16,6 +16,7 @@ the live tables (the freeze triggers still protect them) and verification checks
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -425,13 +426,7 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
         "batches": live_batches(s, r.id),
         "compute": last_compute(s, r.id),
     }
-    return json_loads(audit.canonical_json(content))
-
-
-def json_loads(text: str) -> Any:
-    import json
-
-    return json.loads(text)
+    return json.loads(audit.canonical_json(content))
 
 
 # -- the readers every output uses ------------------------------------------------------------------
