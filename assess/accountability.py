@@ -478,46 +478,39 @@ def describe_figures(
 
 
 def list_entries(db: Database, round_id: int) -> list[EntryRow]:
-    from sqlmodel import select
-
-    from .models import AccountabilityEntry, Cadre, Unit
+    """The accountability list of a round (a published round's from its snapshot, names as
+    published: ``assess.round_view``)."""
+    from .round_view import accountability
     from .users import display_names
 
     with db.read() as s:
-        rows = s.exec(
-            select(AccountabilityEntry, Unit, Cadre)
-            .join(Unit, Unit.id == AccountabilityEntry.unit_id, isouter=True)
-            .join(Cadre, Cadre.id == AccountabilityEntry.cadre_id, isouter=True)
-            .where(AccountabilityEntry.round_id == round_id)
-            .order_by(Unit.category, Unit.code, AccountabilityEntry.rule_code, AccountabilityEntry.id)
-        ).all()
+        entries = accountability(s, round_id)
         names = _reason_names(s, round_id)
         people = display_names(s)
+    entries.sort(key=lambda e: (e["category"] or "", e["unit_code"] or "", e["rule_code"], e["id"]))
     out = []
-    for e, u, c in rows:
-        robust = e.robust_share is None or e.robust_share >= ROBUST_SHARE
+    for e in entries:
+        robust = e["robust_share"] is None or e["robust_share"] >= ROBUST_SHARE
         out.append(
             EntryRow(
-                e.id,
-                u.code if u else None,
-                u.name if u else None,
-                c.code if c else None,
-                c.name if c else None,
-                u.category if u else None,
-                e.rule_code,
-                e.rule_text,
-                e.figures,
-                describe_figures(
-                    e.figures, names.rule_kinds.get(e.rule_code), u.category if u else None, names
-                ),
-                e.proposed_action,
-                e.robust_share,
+                e["id"],
+                e["unit_code"],
+                e["unit_name"],
+                e["cadre_code"],
+                e["cadre_name"],
+                e["category"],
+                e["rule_code"],
+                e["rule_text"],
+                e["figures"],
+                describe_figures(e["figures"], names.rule_kinds.get(e["rule_code"]), e["category"], names),
+                e["proposed_action"],
+                e["robust_share"],
                 robust,
-                e.status,
-                STATUS_LABELS.get(e.status, e.status),
-                e.decided_by,
-                e.reason,
-                people.get(e.decided_by, e.decided_by) if e.decided_by else None,
+                e["status"],
+                STATUS_LABELS.get(e["status"], e["status"]),
+                e["decided_by"],
+                e["reason"],
+                people.get(e["decided_by"], e["decided_by"]) if e["decided_by"] else None,
             )
         )
     return out

@@ -193,18 +193,12 @@ class _Cube:
 
 def _cube(s: Session, info: SessionInfo) -> _Cube:
     import numpy as np
-    from sqlalchemy import func, select
 
-    from .models import BallotBatch, TallyCount
+    from .round_view import session_counts
 
     n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
     cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
-    rows = s.execute(
-        select(BallotBatch.voter_group, TallyCount.position, TallyCount.choice, func.sum(TallyCount.count))
-        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
-        .where(BallotBatch.session_id == info.id, BallotBatch.status == "certified")
-        .group_by(BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
-    ).all()
+    rows = [(r["voter_group"], r["position"], r["choice"], r["count"]) for r in session_counts(s, info.id)]
     if rows:
         gidx = {g.code: i for i, g in enumerate(info.groups)}
         arr = np.array([(gidx.get(g, -1), p, c, n) for g, p, c, n in rows], dtype=np.int64)
@@ -494,39 +488,14 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
 
 
 def _batches_frame(s: Session, session_id: int) -> pd.DataFrame:
+    """The session's batches with their valid, void and blank counts (a published round's from its
+    snapshot: ``assess.round_view``)."""
     import pandas as pd
-    from sqlalchemy import func, select
 
-    from .models import Ballot, BallotBatch
+    from .round_view import session_batches
 
-    batches = s.execute(
-        select(
-            BallotBatch.id,
-            BallotBatch.label,
-            BallotBatch.voter_group,
-            BallotBatch.source,
-            BallotBatch.status,
-            BallotBatch.issued,
-            BallotBatch.returned,
-        )
-        .where(BallotBatch.session_id == session_id)
-        .order_by(BallotBatch.id)
-    ).all()
-    df = pd.DataFrame(
-        batches, columns=["batch_id", "label", "group", "source", "status", "issued", "returned"]
-    )
-    stat = s.execute(
-        select(Ballot.batch_id, Ballot.status, func.count())
-        .where(Ballot.batch_id.in_(select(BallotBatch.id).where(BallotBatch.session_id == session_id)))
-        .group_by(Ballot.batch_id, Ballot.status)
-    ).all()
-    counts = pd.DataFrame(stat, columns=["batch_id", "status", "n"])
-    if counts.empty:
-        wide = pd.DataFrame(columns=["batch_id", "valid", "void", "blank"])
-    else:
-        wide = counts.pivot_table(index="batch_id", columns="status", values="n", aggfunc="sum", fill_value=0)
-        wide = wide.reindex(columns=["valid", "void", "blank"], fill_value=0).reset_index()
-    df = df.merge(wide, on="batch_id", how="left")
+    columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
+    df = pd.DataFrame.from_records(session_batches(s, session_id), columns=columns)
     for col in ("valid", "void", "blank"):
         df[col] = df[col].fillna(0).astype(int)
     return df

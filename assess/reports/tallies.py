@@ -11,6 +11,21 @@ if TYPE_CHECKING:
     from ..schemes.definition import SchemeDef
 
 
+TALLY_COLUMNS = [
+    "session_id",
+    "session_name",
+    "form_code",
+    "voter_group",
+    "voter_group_name",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "option_index",
+    "option",
+    "count",
+]
+
+
 def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
     import pandas as pd
@@ -19,19 +34,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
 
     from ..models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount, Unit
 
-    columns = [
-        "session_id",
-        "session_name",
-        "form_code",
-        "voter_group",
-        "voter_group_name",
-        "unit_id",
-        "unit_code",
-        "unit_name",
-        "option_index",
-        "option",
-        "count",
-    ]
+    columns = TALLY_COLUMNS
     q = (
         select(
             AppraisalSession.id,
