@@ -93,8 +93,11 @@ def _leader_title(name: str) -> tuple[str, str]:
     return "主任", "副主任"
 
 
-def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed: int = 2026) -> DemoReport:
-    """Fill an empty, migrated database with the demo data."""
+def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed: int = 2026,
+               annual_published: bool = False) -> DemoReport:
+    """Fill an empty, migrated database with the demo data. The year's 勤廉双述 belongs to the
+    year-end round (in progress in the demo); ``annual_published`` holds it in the published round
+    instead, for a demo of published cadre results (the tamper tests use it)."""
     from . import units, users
 
     say = progress or (lambda _m: None)
@@ -154,8 +157,8 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     # 4. a finished quarter, published, and a quarter in progress
     quality = {code: min(0.98, max(0.5, rng.gauss(0.8, 0.09))) for code, _n, _c in _unit_rows()}
     with tempfile.TemporaryDirectory() as tmp:
-        q3 = _finished_round(db, acts, version_id, quality, rng, Path(tmp), say)
-        _round_in_progress(db, acts, version_id, quality, rng, Path(tmp), say)
+        q3 = _finished_round(db, acts, version_id, quality, rng, Path(tmp), say, annual=annual_published)
+        _round_in_progress(db, acts, version_id, quality, rng, Path(tmp), say, annual=not annual_published)
     report.steps.append("rounds")
     report.round_ids = [q3]
     return report
@@ -345,7 +348,7 @@ def _annual_statements(db, acts, round_id, rng, tmp: Path, say, year: int) -> No
     say(f"{label}勤廉双述：{len(cadres)} 名干部，{sum(cgroups.values()) + 12} 张选票（含一批双人录入），已核定")
 
 
-def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
+def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = False) -> int:
     from datetime import date
 
     from . import findings, review, rounds, selfcheck, spotcheck
@@ -396,6 +399,8 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
                                  today=date(2026, 10, 10))
     rounds.advance(db, admin, rid)  # → 核查完成
     _appraisals(db, acts, rid, unit_rows, quality, rng, tmp, say, "2026年第三季度", held_on=date(2026, 10, 16))
+    if annual:
+        _annual_statements(db, acts, rid, rng, tmp, say, 2026)
     rounds.advance(db, admin, rid)  # → 评议票已核定
     summary = compute_round(db, admin, rid, today=date(2026, 11, 20))
     say(f"2026-Q3：{summary.message()}")
@@ -414,7 +419,7 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
     return rid
 
 
-def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
+def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = True) -> int:
     from datetime import date
 
     from . import rounds, selfcheck
@@ -448,7 +453,8 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> in
         marks = "".join(rng.choices("1234", weights=[6, 3, 1, 0.5])[0] for _ in codes)
         store_ballot(db, acts["clerk1"], ctx.pass_id, no, marks)
     say("2026-Q4：民主评议大会已登记 4 个票箱，clerk1 已录入服务对象票箱的前 10 张")
-    _annual_statements(db, acts, rid, rng, tmp, say, 2026)
+    if annual:
+        _annual_statements(db, acts, rid, rng, tmp, say, 2026)
     return rid
 
 

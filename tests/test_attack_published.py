@@ -129,7 +129,7 @@ def demo_file(tmp_path_factory) -> tuple[Path, int]:
     path = tmp_path_factory.mktemp("attack") / "demo.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade(backup=False)
-    rid = build_demo(db).round_ids[0]
+    rid = build_demo(db, annual_published=True).round_ids[0]
     db.dispose()
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -553,7 +553,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
 
     from .conftest import PG_ADMIN_URL
 
-    rid = build_demo(pg_db).round_ids[0]
+    rid = build_demo(pg_db, annual_published=True).round_ids[0]
     url = pg_db.url
     before = outputs(pg_db, rid)
     assert run(["audit", "verify", "--db", url])[0] == 0
