@@ -108,9 +108,36 @@ def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[
     return out[:limit] if limit is not None else out
 
 
-def stored_table(session: Session, round_id: int) -> pd.DataFrame:
-    """The stored unit results of a round as a results table (for history and comparisons)."""
-    import pandas as pd
+STORED_COLUMNS = [
+    "unit_id",
+    "code",
+    "name",
+    "category",
+    "composite",
+    "indicators",
+    "appraisal",
+    "adjustment",
+    "penalty",
+    "satisfaction",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "grade",
+    "flags",
+]
+
+
+def _number(v) -> float:
+    """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def stored_rows(session: Session, round_id: int) -> list[dict]:
+    """The stored unit results of a round, one dict per unit (keys ``STORED_COLUMNS``), ordered by
+    category, rank and code. Plain rows: readers that only list results need no data frame."""
     from sqlmodel import select
 
     from ..models import Unit, UnitResult
@@ -120,49 +147,37 @@ def stored_table(session: Session, round_id: int) -> pd.DataFrame:
         .join(Unit, Unit.id == UnitResult.unit_id)
         .where(UnitResult.round_id == round_id)
     ).all()
-    cols = [
-        "unit_id",
-        "code",
-        "name",
-        "category",
-        "composite",
-        "indicators",
-        "appraisal",
-        "adjustment",
-        "penalty",
-        "satisfaction",
-        "rank",
-        "rank_low",
-        "rank_high",
-        "grade",
-        "flags",
-    ]
-    data = []
+    out = []
     for ur, code, name in rows:
         c = ur.components or {}
-        data.append(
-            [
-                ur.unit_id,
-                code,
-                name,
-                ur.category,
-                ur.composite,
-                c.get("indicators"),
-                c.get("appraisal"),
-                c.get("adjustment"),
-                c.get("penalty"),
-                c.get("satisfaction"),
-                ur.rank,
-                ur.rank_low,
-                ur.rank_high,
-                ur.grade,
-                list(ur.flags or []),
-            ]
+        out.append(
+            {
+                "unit_id": ur.unit_id,
+                "code": code,
+                "name": name,
+                "category": ur.category,
+                "composite": _number(ur.composite),
+                "indicators": _number(c.get("indicators")),
+                "appraisal": _number(c.get("appraisal")),
+                "adjustment": _number(c.get("adjustment")),
+                "penalty": _number(c.get("penalty")),
+                "satisfaction": _number(c.get("satisfaction")),
+                "rank": ur.rank,
+                "rank_low": ur.rank_low,
+                "rank_high": ur.rank_high,
+                "grade": ur.grade,
+                "flags": list(ur.flags or []),
+            }
         )
-    frame = pd.DataFrame(data, columns=cols)
-    for col in ("composite", "indicators", "appraisal", "adjustment", "penalty", "satisfaction"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-    return frame.sort_values(["category", "rank", "code"]).reset_index(drop=True)
+    out.sort(key=lambda r: (r["category"], r["rank"], r["code"]))
+    return out
+
+
+def stored_table(session: Session, round_id: int) -> pd.DataFrame:
+    """The stored unit results of a round as a results table (for history and comparisons)."""
+    import pandas as pd
+
+    return pd.DataFrame(stored_rows(session, round_id), columns=STORED_COLUMNS)
 
 
 def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:
