@@ -205,7 +205,14 @@ def _write_ballot_batches(
             s.flush()
             b.batch_id = row.id
             p = EntryPass(
-                batch_id=row.id, pass_no=1, clerk=actor.username, status="closed", closed_at=utcnow()
+                batch_id=row.id,
+                pass_no=1,
+                clerk=actor.username,
+                status="closed",
+                closed_at=utcnow(),
+                valid=b.valid,
+                void=b.void,
+                blank=b.blank,
             )
             s.add(p)
             s.flush()

@@ -293,3 +293,35 @@ def test_verify_detects_tampering_behind_the_triggers(db, actors, session):
         )
     problems = ballot_review.verify_certified(db, session)
     assert len(problems) == 2 and "摘要不符" in problems[0] and "重新计数不符" in problems[1]
+
+
+def test_running_counts_equal_a_recount_after_random_saves_and_corrections(db, actors, session):
+    """The pass keeps its counts as ballots are stored, re-keyed and removed; after every step
+    they equal a GROUP BY recount of the pass's ballots, and the batch list shows the same."""
+    import random
+
+    rng = random.Random(17)
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 40, 40)
+    ctx = ballots.open_pass(db, actors["clerk"], batch)
+    kinds = ["marks", "marks", "void", "blank"]
+    keyed: set[int] = set()
+    for step in range(120):
+        no = rng.randint(1, 25)
+        if keyed and rng.random() < 0.2:
+            victim = rng.choice(sorted(keyed))
+            counts = ballots.delete_ballot(db, actors["clerk"], ctx.pass_id, victim)
+            keyed.discard(victim)
+        else:
+            kind = rng.choice(kinds)
+            marks = "".join(rng.choice("1234") for _ in range(4)) if kind == "marks" else ""
+            counts = ballots.store_ballot(db, actors["clerk"], ctx.pass_id, no, marks, kind).counts
+            keyed.add(no)
+        with db.read() as s:
+            recount = ballots.count_pass_ballots(s, ctx.pass_id)
+        assert counts == recount, step
+        assert ballots.pass_counts(db, ctx.pass_id) == recount, step
+    assert recount.entered == len(keyed) and recount.valid and recount.void and recount.blank
+    [row] = ballots.list_batches(db, session)
+    assert row.passes[0].entered == len(keyed)
+    closed = ballots.close_pass(db, actors["clerk"], ctx.pass_id)
+    assert closed == recount

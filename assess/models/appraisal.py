@@ -114,6 +114,11 @@ class EntryPass(SQLModel, table=True):
     clerk: str = Field(max_length=64)
     status: str = Field(default="open", max_length=16)  # open | closed
     closed_at: datetime | None = ts_field(nullable=True)
+    # Running counts of the pass's ballots by status, kept in the transaction that stores or
+    # removes a ballot (``assess.ballots``): a save costs the same whatever the pass size.
+    valid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    void: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    blank: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PassBallot(SQLModel, table=True):
