@@ -30,7 +30,7 @@ KEY_INTERVAL_S = 0.05
 PASSWORD = "bench-password-1"
 
 
-def _setup(path: Path):
+def _setup(path: Path, targets: int = TARGETS, voters: int = 500):
     import os
 
     os.environ.setdefault("ASSESS_ARGON2_FAST", "1")
@@ -79,12 +79,12 @@ def _setup(path: Path):
         s.add(r)
         s.flush()
         rid = r.id
-    codes = [f"U{i:02d}" for i in range(1, TARGETS + 1)]
+    codes = [f"U{i:02d}" for i in range(1, targets + 1)]
     for i, code in enumerate(codes, start=1):
         add_unit(db, admin, code, f"第{i}局", "政府部门")
     clerk = Actor("clerk", "clerk")
     sid = appraisal.create_session(
-        db, clerk, rid, "unit", "基准评议会", target_codes=codes, expected=500, present=400
+        db, clerk, rid, "unit", "基准评议会", target_codes=codes, expected=voters, present=voters * 4 // 5
     )
     return db, clerk, sid, ballots
 
