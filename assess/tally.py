@@ -1,5 +1,5 @@
-"""Tallies of an appraisal session, computed with pandas/numpy over ``TallyCount`` (certified
-batches only; never a loop over ballots).
+"""Tallies of an appraisal session, computed with pandas/numpy over ``TallySum`` (the sums of the
+session's certified batches' ``TallyCount`` rows, kept at certification; never a loop over ballots).
 
 Per target and voter group: the votes per option, the counted votes (options with points; 不了解
 is not counted), score = Σ points × votes / counted, 满意率 = votes of ``satisfied`` options /
@@ -111,17 +111,17 @@ class _Cube:
 
 def _cube(s: Session, info: SessionInfo) -> _Cube:
     import numpy as np
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
-    from .models import BallotBatch, TallyCount
+    from .models import TallySum
 
     n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
     cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
+    # The session's sums over its certified batches, kept at certification (``TallySum``).
     rows = s.execute(
-        select(BallotBatch.voter_group, TallyCount.position, TallyCount.choice, func.sum(TallyCount.count))
-        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
-        .where(BallotBatch.session_id == info.id, BallotBatch.status == "certified")
-        .group_by(BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
+        select(TallySum.voter_group, TallySum.position, TallySum.choice, TallySum.count).where(
+            TallySum.session_id == info.id
+        )
     ).all()
     if rows:
         gidx = {g.code: i for i, g in enumerate(info.groups)}

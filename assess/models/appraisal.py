@@ -159,6 +159,22 @@ class TallyCount(SQLModel, table=True):
     count: int
 
 
+class TallySum(SQLModel, table=True):
+    """Counts per session × voter group × target × choice summed over the session's certified
+    batches, added to in the transaction that certifies a batch (``assess.ballot_review``), so
+    that tallies and scores read one row per cell instead of summing every batch. ``audit
+    verify`` checks them against the batches recounted from their ballots."""
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "voter_group", "position", "choice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="appraisalsession.id", index=True)
+    voter_group: str = Field(max_length=32)
+    position: int
+    choice: int
+    count: int
+
+
 
 class BallotResolution(SQLModel, table=True):
     """A reviewer's reading of the paper where the two entry passes of a batch disagree.
