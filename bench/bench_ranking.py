@@ -3,7 +3,8 @@ the database in under 1 s; the 1,000-resample robustness pass in under 5 s.
 
 Builds a fresh SQLite file through SQLAlchemy Core (selfcheck scores, a spot-check draw with
 verified scores, one 民主评议 session of four voter groups, 100 batches of 1,000 ballots each
-marking all 200 units, and the per-batch tally counts kept with them), then times:
+marking all 200 units, the per-batch tally counts kept with them and the session sums that
+certification adds them to), then times:
 
 - ``rank_round``: reading every input and computing composites, ranks and grades (median of 3);
 - ``resample``: 1,000 bootstrap resamples of the ballots with perturbed weights (median of 3);
@@ -96,6 +97,7 @@ def build(path: Path):
     import numpy as np
     from sqlalchemy import insert, select, text
 
+    from assess.ballot_review import add_session_sums
     from assess.db import Database
     from assess.models import (
         AppraisalSession,
@@ -237,15 +239,12 @@ def build(path: Path):
                 ],
             )
             counts = np.stack([(choice == k).sum(axis=0) for k in range(1, 5)], axis=1)
+            cells = [(p + 1, k + 1, int(counts[p, k])) for p in range(UNITS) for k in range(4) if counts[p, k]]
             s.exec(
                 insert(TallyCount),
-                params=[
-                    {"batch_id": batch.id, "position": p + 1, "choice": k + 1, "count": int(counts[p, k])}
-                    for p in range(UNITS)
-                    for k in range(4)
-                    if counts[p, k]
-                ],
+                params=[{"batch_id": batch.id, "position": p, "choice": c, "count": n} for p, c, n in cells],
             )
+            add_session_sums(s, sess.id, batch.voter_group, cells)  # as certification does
         s.connection().execute(
             text("UPDATE ballotbatch SET status = 'certified' WHERE session_id = :s"), {"s": sess.id}
         )
