@@ -219,6 +219,7 @@ def build(path: Path, units: int = UNITS, ballots: int = BALLOTS, store_ballots:
         # the same choice distribution as the drawn ballots: 1 ≤ q, 2 in (q, q+.08], 3 beyond, 4 above .97
         q = quality
         probs = np.stack([q, np.clip(q + 0.08, None, 0.97) - q, 0.97 - np.clip(q + 0.08, None, 0.97), np.full_like(q, 0.03)], axis=1)
+        totals: dict[str, np.ndarray] = {}
         for b in range(batches):
             batch = BallotBatch(
                 session_id=sess.id,
@@ -255,7 +256,9 @@ def build(path: Path, units: int = UNITS, ballots: int = BALLOTS, store_ballots:
                 insert(TallyCount),
                 params=[{"batch_id": batch.id, "position": p, "choice": c, "count": n} for p, c, n in cells],
             )
-            add_session_sums(s, sess.id, batch.voter_group, cells)  # as certification does
+            totals[batch.voter_group] = totals.get(batch.voter_group, 0) + counts
+        for g, sums in totals.items():  # what certifying every batch adds up to, added at once
+            add_session_sums(s, sess.id, g, [(p + 1, k + 1, int(sums[p, k])) for p in range(units) for k in range(4) if sums[p, k]])
         s.connection().execute(
             text("UPDATE ballotbatch SET status = 'certified' WHERE session_id = :s"), {"s": sess.id}
         )
