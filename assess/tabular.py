@@ -53,16 +53,28 @@ class TableStream:
         return self.header.index(name)
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, problems: list[InputProblem]) -> Iterator[tuple[int, list[str]]]:
+    """The header record, then each non-blank record with as many values as the header (the
+    ``_checked_records`` rule, done here in the one loop a large file goes through); records with
+    another number of values go to ``problems``."""
+    name = str(path)
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh, strict=True)
-        start = 1
         try:
+            header = next(reader, None)
+            if header is None:
+                return
+            yield 1, header
+            width = len(header)
+            start = reader.line_num + 1
             for record in reader:
-                yield start, record
+                if len(record) == width and "".join(record).strip():
+                    yield start, record
+                elif "".join(record).strip():
+                    problems.append(InputProblem(name, start, None, f"列数为 {len(record)}，表头为 {width} 列"))
                 start = reader.line_num + 1
         except csv.Error as e:
-            raise InputErrors([InputProblem(str(path), None, None, f"CSV 格式错误：{e}")]) from None
+            raise InputErrors([InputProblem(name, None, None, f"CSV 格式错误：{e}")]) from None
 
 
 def _guess_csv_problem(header_line: str) -> str | None:
@@ -96,10 +108,12 @@ def open_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputErrors([InputProblem(name, None, None, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）")])
+    checked: list[InputProblem] | None = None  # CSV: records come checked, problems land here
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         header, raw = _read_xlsx(path)
     else:
-        header, raw = _read_csv(path)
+        checked = []
+        header, raw = _read_csv(path, checked)
     header = [h.strip().lstrip("\ufeff") for h in header]
     problems: list[InputProblem] = []
     missing = [c for c in required if c not in header]
@@ -117,7 +131,10 @@ def open_table(path: str | Path, required: Iterable[str], optional: Iterable[str
             close()
         raise InputErrors(problems)
     stream = TableStream(name, header, iter(()))
-    stream.records = _checked_records(stream, raw)
+    if checked is None:
+        stream.records = _checked_records(stream, raw)
+    else:
+        stream.records, stream.problems = raw, checked
     return stream
 
 
@@ -161,10 +178,10 @@ def _check_csv_text(path: Path) -> str:
     return first_line or ""
 
 
-def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     name = str(path)
     first_line = _check_csv_text(path)
-    rows = _csv_rows(path)
+    rows = _csv_rows(path, problems)
     first = next(rows, None)
     if first is None:
         raise InputErrors([InputProblem(name, 1, None, "文件为空：需要表头行")])
