@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from . import audit
 from .errors import InputErrors, InputProblem, ProblemList
 from .roles import Actor, authorize
-from .tabular import parse_number, read_table
+from .tabular import open_table, parse_number, parse_text, read_table
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .db import Database
 
 BALLOT_COLUMNS = ["batch", "ballot_no", "voter_group", "target_code", "choice"]
+INSERT_CHUNK = 20_000
 TALLY_COLUMNS = ["voter_group", "target_code", "choice", "count"]
 
 
@@ -66,12 +67,94 @@ def _session_context(s: Session, session_id: int):
     return info, existing
 
 
+# option index (0: no mark) → its mark character, for bytes.translate
+_MARK_CHARS = bytes(ord(str(i)) if i < 10 else 0 for i in range(256))
+
+
+def _checked_row(f, line, values, columns, existing, groups, positions, options, batch_group, problems, good):
+    """The checks of one ballot-file row, with every problem recorded (file, line, field); the
+    row's (label, ballot_no, group, position, option) when it passes, else None. Values that pass
+    are remembered in ``good`` (cell as read → value) so later rows with the same cells skip this."""
+    i_batch, i_no, i_group, i_code, i_choice = columns
+    label, group, code, choice = (
+        values[i_batch].strip(),
+        values[i_group].strip(),
+        values[i_code].strip(),
+        values[i_choice].strip(),
+    )
+    ok = True
+    if not label:
+        problems.append(InputProblem(f, line, "batch", "不能为空"))
+        ok = False
+    elif len(label) > 32:
+        problems.append(InputProblem(f, line, "batch", "批次编号超过 32 个字符"))
+        ok = False
+    elif label in existing:
+        problems.append(InputProblem(f, line, "batch", f"批次“{label}”在本会议中已存在"))
+        ok = False
+    raw_no = values[i_no].strip()
+    if raw_no.isascii() and raw_no.isdigit():
+        no = int(raw_no)  # the common case; anything else gets parse_text's message
+    else:
+        no = parse_text(problems, f, line, "ballot_no", raw_no, integer=True)
+    if no is None:
+        ok = False
+    elif not 1 <= no <= 1_000_000:
+        problems.append(InputProblem(f, line, "ballot_no", f"票号 {no} 应在 1 到 1000000 之间"))
+        ok = False
+    if group not in groups:
+        problems.append(
+            InputProblem(
+                f,
+                line,
+                "voter_group",
+                f"投票人类别“{group}”不在本会议中（可用：{'、'.join(sorted(groups))}）",
+            )
+        )
+        ok = False
+    elif label and label in batch_group and batch_group[label][0] != group:
+        first_group, first_at = batch_group[label]
+        problems.append(
+            InputProblem(
+                f,
+                line,
+                "voter_group",
+                f"批次“{label}”在第 {first_at} 行为“{first_group}”，一个批次只能有一个投票人类别",
+            )
+        )
+        ok = False
+    if code not in positions:
+        problems.append(InputProblem(f, line, "target_code", f"“{code}”不是本会议的评议对象"))
+        ok = False
+    if choice and choice not in options:
+        problems.append(
+            InputProblem(
+                f, line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}，空白表示未标记）"
+            )
+        )
+        ok = False
+    if not ok:
+        return None
+    good_labels, good_nos, good_groups, good_positions, good_options = good
+    good_labels[values[i_batch]] = label
+    good_nos[values[i_no]] = no
+    good_groups[values[i_group]] = group
+    good_positions[values[i_code]] = positions[code]
+    good_options[values[i_choice]] = options[choice] if choice else 0
+    return label, no, group, positions[code], options[choice] if choice else 0
+
+
 def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
-    """Import per-ballot marks into new batches of a session (see the module docstring)."""
+    """Import per-ballot marks into new batches of a session (see the module docstring).
+
+    The file is read record by record; per (ballot, target) only the line and option of its first
+    row are kept (compact arrays), so a million-line file fits in a few tens of MiB."""
+    from array import array
+
     from .ballot_marks import MarkRules, normalise
 
     authorize(actor, "ballot.import")
-    table = read_table(path, BALLOT_COLUMNS)
+    table = open_table(path, BALLOT_COLUMNS)
     f = table.file
     with db.read() as s:
         info, existing = _session_context(s, session_id)
@@ -79,95 +162,94 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
     groups = {g.code for g in info.groups}
     rules = MarkRules.from_form(info.form, len(info.targets))
+    n_targets = rules.n_targets
     problems: list[InputProblem] = ProblemList()
     batch_group: dict[str, tuple[str, int]] = {}  # label → (group, first line)
-    marks: dict[tuple[str, int], list[str]] = {}  # (label, ballot_no) → marks as a list
-    seen: dict[tuple[str, int, str, str], int] = {}
-    for row in table.rows:
-        label, group, code, choice = (
-            row.get("batch"),
-            row.get("voter_group"),
-            row.get("target_code"),
-            row.get("choice"),
-        )
-        ok = True
-        if not label:
-            problems.append(InputProblem(f, row.line, "batch", "不能为空"))
-            ok = False
-        elif len(label) > 32:
-            problems.append(InputProblem(f, row.line, "batch", "批次编号超过 32 个字符"))
-            ok = False
-        elif label in existing:
-            problems.append(InputProblem(f, row.line, "batch", f"批次“{label}”在本会议中已存在"))
-            ok = False
-        no = parse_number(problems, table, row, "ballot_no", integer=True)
-        if no is None:
-            ok = False
-        elif not 1 <= no <= 1_000_000:
-            problems.append(InputProblem(f, row.line, "ballot_no", f"票号 {no} 应在 1 到 1000000 之间"))
-            ok = False
-        if group not in groups:
-            problems.append(
-                InputProblem(
-                    f,
-                    row.line,
-                    "voter_group",
-                    f"投票人类别“{group}”不在本会议中（可用：{'、'.join(sorted(groups))}）",
-                )
+    ballot_index: dict[tuple[str, int], int] = {}  # (label, ballot_no) → ballot index in the arrays below
+    # per slot (ballot index × targets + position − 1): the line and option (0: empty choice) of
+    # its first row; later rows of the slot with other choices: slot → {option: line}
+    first_line = array("i")
+    first_choice = bytearray()
+    more_choices: dict[int, dict[int, int]] = {}
+    empty_lines = array("i", [0]) * n_targets
+    empty_choices = bytes(n_targets)
+    i_batch, i_no, i_group, i_code, i_choice = (table.column(c) for c in BALLOT_COLUMNS)
+    # Cells as read → their checked value, filled by ``_checked_row`` as values pass its checks:
+    # a row whose cells are all known good skips the checks (most rows of a large file).
+    good: tuple[dict, dict, dict, dict, dict] = ({}, {}, {}, {}, {})
+    good_labels, good_nos, good_groups, good_positions, good_options = good
+    for line, values in table.records:
+        label = good_labels.get(values[i_batch])
+        no = good_nos.get(values[i_no])
+        group = good_groups.get(values[i_group])
+        position = good_positions.get(values[i_code])
+        option = good_options.get(values[i_choice])
+        known = batch_group.get(label)
+        if (
+            label is None
+            or no is None
+            or group is None
+            or position is None
+            or option is None
+            or (known is not None and known[0] != group)
+        ):
+            checked = _checked_row(
+                f, line, values, (i_batch, i_no, i_group, i_code, i_choice), existing, groups, positions,
+                options, batch_group, problems, good,
             )
-            ok = False
-        elif label and label in batch_group and batch_group[label][0] != group:
-            first_group, first_line = batch_group[label]
-            problems.append(
-                InputProblem(
-                    f,
-                    row.line,
-                    "voter_group",
-                    f"批次“{label}”在第 {first_line} 行为“{first_group}”，一个批次只能有一个投票人类别",
-                )
-            )
-            ok = False
-        if code not in positions:
-            problems.append(InputProblem(f, row.line, "target_code", f"“{code}”不是本会议的评议对象"))
-            ok = False
-        if choice and choice not in options:
-            problems.append(
-                InputProblem(
-                    f, row.line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}，空白表示未标记）"
-                )
-            )
-            ok = False
-        if not ok:
+            if checked is None:
+                continue
+            label, no, group, position, option = checked
+        if label not in batch_group:
+            batch_group[label] = (group, line)
+        ballot = ballot_index.get((label, no))
+        if ballot is None:
+            ballot = ballot_index[(label, no)] = len(ballot_index)
+            first_line.extend(empty_lines)
+            first_choice.extend(empty_choices)
+        slot = ballot * n_targets + position - 1
+        if not first_line[slot]:
+            first_line[slot] = line
+            first_choice[slot] = option
             continue
-        batch_group.setdefault(label, (group, row.line))
-        key = (label, int(no), code, choice)
-        if key in seen:
+        earlier = first_line[slot] if first_choice[slot] == option else more_choices.get(slot, {}).get(option)
+        if earlier is not None:
             problems.append(
-                InputProblem(f, row.line, "choice", f"与第 {seen[key]} 行重复（同一批次、票号、对象和选项）")
+                InputProblem(f, line, "choice", f"与第 {earlier} 行重复（同一批次、票号、对象和选项）")
             )
             continue
-        seen[key] = row.line
-        ballot = marks.setdefault((label, int(no)), ["0"] * rules.n_targets)
-        if choice:
-            pos = positions[code] - 1
-            mark = str(options[choice])
-            ballot[pos] = mark if ballot[pos] == "0" else "X"  # a second, different choice voids the mark
+        more_choices.setdefault(slot, {})[option] = line
+    if table.problems:
+        raise InputErrors(table.problems)
     if problems:
         raise InputErrors(problems)
-    if not marks:
+    if not ballot_index:
         raise InputErrors([InputProblem(f, None, None, "没有数据行")])
+    del first_line
+    # The marks: each slot's option; a second, different choice voids the mark (X), as on paper.
+    all_marks = bytearray(first_choice.translate(_MARK_CHARS))
+    for slot, later in more_choices.items():
+        chosen = {c for c in (first_choice[slot], *later) if c}
+        if len(chosen) > 1:
+            all_marks[slot] = ord("X")
+        elif chosen:
+            all_marks[slot] = ord(str(chosen.pop()))
+    del first_choice, more_choices
     result = ImportResult()
     by_label: dict[str, ImportedBatch] = {}
     rows_out: dict[str, list[tuple[int, str, str]]] = {}
-    for (label, no), m in sorted(marks.items()):
-        status, text = normalise(rules, "".join(m))
+    for (label, no), ballot in sorted(ballot_index.items()):
+        start = ballot * n_targets
+        status, text = normalise(rules, all_marks[start : start + n_targets].decode("ascii"))
         b = by_label.get(label)
         if b is None:
             b = by_label[label] = ImportedBatch(label, batch_group[label][0])
             result.batches.append(b)
+            rows_out[label] = []
         b.ballots += 1
         setattr(b, status, getattr(b, status) + 1)
-        rows_out.setdefault(label, []).append((no, status, text))
+        rows_out[label].append((no, status, text))
+    del ballot_index, all_marks
     _write_ballot_batches(db, actor, session_id, Path(path).name, result, rows_out)
     return result
 
@@ -188,7 +270,9 @@ def _write_ballot_batches(
     from .models import BallotBatch, EntryPass, PassBallot
     from .models.base import random_id, utcnow
 
+    insert_rows = insert(PassBallot.__table__)
     with db.write() as s:
+        conn = s.connection()
         _info, existing = _session_context(s, session_id)
         clash = [b.label for b in result.batches if b.label in existing]
         if clash:
@@ -208,17 +292,26 @@ def _write_ballot_batches(
             s.flush()
             b.batch_id = row.id
             p = EntryPass(
-                batch_id=row.id, pass_no=1, clerk=actor.username, status="closed", closed_at=utcnow()
+                batch_id=row.id,
+                pass_no=1,
+                clerk=actor.username,
+                status="closed",
+                closed_at=utcnow(),
+                valid=b.valid,
+                void=b.void,
+                blank=b.blank,
             )
             s.add(p)
             s.flush()
-            s.execute(
-                insert(PassBallot),
-                [
-                    {"id": random_id(), "pass_id": p.id, "ballot_no": no, "status": st, "marks": mk}
-                    for no, st, mk in rows_out[b.label]
-                ],
-            )
+            rows = rows_out[b.label]
+            for at in range(0, len(rows), INSERT_CHUNK):  # Core executemany, in chunks
+                conn.execute(
+                    insert_rows,
+                    [
+                        {"id": random_id(), "pass_id": p.id, "ballot_no": no, "status": st, "marks": mk}
+                        for no, st, mk in rows[at : at + INSERT_CHUNK]
+                    ],
+                )
             audit.append(
                 s,
                 actor.username,

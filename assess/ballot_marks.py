@@ -10,6 +10,7 @@ blank with one key; its marks are then all ``0``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .errors import Conflict
@@ -36,9 +37,14 @@ class MarkRules:
             limited = form.option_index(form.limited_option)
         return cls(n_targets, len(form.options), limited, form.max_limited if limited else None)
 
-    @property
+    @cached_property
     def allowed(self) -> str:
+        """The characters a mark may be (built once per rules, not per character checked)."""
         return "0" + "".join(str(i) for i in range(1, self.n_options + 1)) + "X"
+
+    @cached_property
+    def allowed_set(self) -> frozenset[str]:
+        return frozenset(self.allowed)
 
 
 def normalise(rules: MarkRules, marks: str, kind: str = "marks") -> tuple[str, str]:
@@ -52,7 +58,7 @@ def normalise(rules: MarkRules, marks: str, kind: str = "marks") -> tuple[str, s
     marks = (marks or "").upper()
     if len(marks) != n:
         raise Conflict(f"选票应有 {n} 项标记，收到 {len(marks)} 项。")
-    bad = sorted({c for c in marks if c not in rules.allowed})
+    bad = sorted(set(marks) - rules.allowed_set)
     if bad:
         raise Conflict(
             f"标记“{''.join(bad)}”无效：只能是 0（未标记）、1–{rules.n_options}（选项）或 X（该项多选作废）。"

@@ -472,6 +472,28 @@ def reconciliation(db: Database, batch_id: int) -> Reconciliation:
         return _reconcile(b, _statuses(rules, merged.marks, merged.explicit_void))
 
 
+_ADD_SUM_SQL = """
+INSERT INTO tallysum (session_id, voter_group, position, choice, count)
+VALUES (:session_id, :voter_group, :position, :choice, :count)
+ON CONFLICT (session_id, voter_group, position, choice) DO UPDATE SET count = tallysum.count + excluded.count
+"""
+
+
+def add_session_sums(s: Session, session_id: int, voter_group: str, counts: list[tuple[int, int, int]]) -> None:
+    """Add a certified batch's counts [(position, choice, count)] to its session's sums
+    (``TallySum``), in the certifying transaction."""
+    from sqlalchemy import text
+
+    if counts:
+        s.connection().execute(
+            text(_ADD_SUM_SQL),
+            [
+                {"session_id": session_id, "voter_group": voter_group, "position": p, "choice": c, "count": n}
+                for p, c, n in counts
+            ],
+        )
+
+
 def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
     """Certify a batch: zero open mismatches, reconciled counts, by a reviewer who keyed neither
     pass. Writes the agreed ballots (random order, random ids) and the tally counts."""
@@ -536,6 +558,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
                 batch_id, len(ballots), rec.valid, rec.void, rec.blank, len(counts), tally_digest(counts)
             )
         ballot_bounds(s, b.session_id).check()
+        add_session_sums(s, b.session_id, b.voter_group, counts)
         b.status = "certified"
         b.certified_by = actor.username
         b.certified_at = utcnow()

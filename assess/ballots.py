@@ -155,9 +155,31 @@ def _counts_from_rows(rows) -> PassCounts:
 
 
 def _pass_counts(s: Session, pass_id: int) -> PassCounts:
+    """The pass's running counts as stored on its row (kept by every store and removal)."""
+    from sqlalchemy import text
+
+    row = s.connection().execute(text(_STORED_COUNTS_SQL), {"pass_id": pass_id}).first()
+    return _counts_from_rows([] if row is None else zip(("valid", "void", "blank"), row, strict=True))
+
+
+def count_pass_ballots(s: Session, pass_id: int) -> PassCounts:
+    """The pass's counts recounted from its ballots (``GROUP BY status``, a scan of the pass)."""
     from sqlalchemy import text
 
     return _counts_from_rows(s.connection().execute(text(_COUNTS_SQL), {"pass_id": pass_id}).all())
+
+
+def recount_pass(s: Session, pass_id: int) -> PassCounts:
+    """Set the pass's running counts from a recount of its ballots (after rows were written in
+    bulk, as an import does) and return them."""
+    from sqlalchemy import text
+
+    c = count_pass_ballots(s, pass_id)
+    s.connection().execute(
+        text("UPDATE entrypass SET valid = :valid, void = :void, blank = :blank WHERE id = :pass_id"),
+        {"valid": c.valid, "void": c.void, "blank": c.blank, "pass_id": pass_id},
+    )
+    return c
 
 
 def pass_digest(rows: list[tuple[int, str, str]]) -> str:
@@ -287,10 +309,9 @@ def void_batch(db: Database, actor: Actor, batch_id: int, reason: str) -> None:
 
 
 def list_batches(db: Database, session_id: int) -> list[BatchRow]:
-    from sqlalchemy import func
     from sqlmodel import select
 
-    from .models import BallotBatch, EntryPass, PassBallot
+    from .models import BallotBatch, EntryPass
 
     with db.read() as s:
         batches = s.exec(
@@ -299,18 +320,11 @@ def list_batches(db: Database, session_id: int) -> list[BatchRow]:
         ids = [b.id for b in batches]
         passes: dict[int, list[PassRow]] = {}
         if ids:
-            entered = (
-                select(func.count())
-                .select_from(PassBallot)
-                .where(PassBallot.pass_id == EntryPass.id)
-                .scalar_subquery()
-            )
-            for p, n in s.exec(
-                select(EntryPass, entered)
-                .where(EntryPass.batch_id.in_(ids))
-                .order_by(EntryPass.batch_id, EntryPass.pass_no)
+            for p in s.exec(
+                select(EntryPass).where(EntryPass.batch_id.in_(ids)).order_by(EntryPass.batch_id, EntryPass.pass_no)
             ).all():
-                passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, int(n)))
+                entered = p.valid + p.void + p.blank
+                passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered))
     return [
         BatchRow(
             b.id,
@@ -413,7 +427,7 @@ def _context(s: Session, p, b, sess) -> EntryContext:
 
 _PASS_CHECK_SQL = """
 SELECT ep.clerk, ep.status, ep.batch_id, bb.status, bb.label, se.id, se.form_code, rd.stage, rd.scheme_version_id,
-       (SELECT COUNT(*) FROM appraisaltarget t WHERE t.session_id = se.id)
+       (SELECT COUNT(*) FROM appraisaltarget t WHERE t.session_id = se.id), ep.valid, ep.void, ep.blank
 FROM entrypass ep
 JOIN ballotbatch bb ON bb.id = ep.batch_id
 JOIN appraisalsession se ON se.id = bb.session_id
@@ -427,11 +441,34 @@ ON CONFLICT (pass_id, ballot_no) DO UPDATE SET status = excluded.status, marks =
 """
 
 _COUNTS_SQL = "SELECT status, COUNT(*) FROM passballot WHERE pass_id = :pass_id GROUP BY status"
+_STORED_COUNTS_SQL = "SELECT valid, void, blank FROM entrypass WHERE id = :pass_id"
+_OLD_STATUS_SQL = "SELECT status FROM passballot WHERE pass_id = :pass_id AND ballot_no = :ballot_no"
+_SET_COUNTS_SQL = "UPDATE entrypass SET valid = :valid, void = :void, blank = :blank WHERE id = :pass_id"
+
+
+def _shift_counts(conn, pass_id: int, counts: PassCounts, old: str | None, new: str | None) -> PassCounts:
+    """Move one ballot between statuses in the pass's running counts (``None``: absent) and store
+    them in the caller's transaction; returns the counts after the change."""
+    from sqlalchemy import text
+
+    if old == new:
+        return counts
+    if old is not None:
+        setattr(counts, old, getattr(counts, old) - 1)
+    if new is not None:
+        setattr(counts, new, getattr(counts, new) + 1)
+    counts.entered = counts.valid + counts.void + counts.blank
+    conn.execute(
+        text(_SET_COUNTS_SQL),
+        {"valid": counts.valid, "void": counts.void, "blank": counts.blank, "pass_id": pass_id},
+    )
+    return counts
 
 
 def _own_open_pass(s: Session, actor: Actor, pass_id: int):
     """The pass row joined with what the per-ballot checks need, in one query (plain SQL: this
-    runs once per stored ballot and must stay cheap)."""
+    runs once per stored ballot and must stay cheap): batch id, session id, mark rules and the
+    pass's running counts."""
     from sqlalchemy import text
 
     sql = _PASS_CHECK_SQL
@@ -440,7 +477,7 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int):
     row = s.connection().execute(text(sql), {"pass_id": pass_id}).first()
     if row is None:
         raise NotFound(f"录入遍次 #{pass_id} 不存在。")
-    clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n = row
+    clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n, *stored = row
     if clerk != actor.username:
         raise PermissionDenied("只能录入、查看自己的录入遍次（双人背靠背录入）。")
     if stage == "published":
@@ -449,7 +486,8 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int):
         raise FrozenError(f"选票批次“{label}”已{BATCH_STATUS_LABELS.get(bstatus, bstatus)}，不能再修改。")
     if pstatus != "open":
         raise Conflict("本遍录入已完成，不能再修改。")
-    return batch_id, session_id, _cached_rules(s, session_id, version_id, form_code, n)
+    counts = _counts_from_rows(zip(("valid", "void", "blank"), stored, strict=True))
+    return batch_id, session_id, _cached_rules(s, session_id, version_id, form_code, n), counts
 
 
 def store_ballot(
@@ -465,38 +503,39 @@ def store_ballot(
     if not isinstance(ballot_no, int) or not 1 <= ballot_no <= MAX_BALLOT_NO:
         raise Conflict(f"票号必须是 1 到 {MAX_BALLOT_NO} 之间的整数。")
     with db.write() as s:
-        _batch_id, _session_id, rules = _own_open_pass(s, actor, pass_id)
+        _batch_id, _session_id, rules, counts = _own_open_pass(s, actor, pass_id)
         status, marks = normalise(rules, marks, kind)
         conn = s.connection()
+        old = conn.execute(text(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
         conn.execute(
             text(_UPSERT_SQL),
             {"id": random_id(), "pass_id": pass_id, "ballot_no": ballot_no, "status": status, "marks": marks},
         )
-        counts = _counts_from_rows(conn.execute(text(_COUNTS_SQL), {"pass_id": pass_id}).all())
+        counts = _shift_counts(conn, pass_id, counts, old, status)
     return StoredBallot(ballot_no, status, marks, counts)
 
 
 def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> PassCounts:
     """Remove a ballot keyed under a wrong number from the actor's own open pass."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, text
 
     from .models import PassBallot
 
     authorize(actor, "ballot.enter")
     with db.write() as s:
-        batch_id, _session_id, _rules = _own_open_pass(s, actor, pass_id)
-        n = s.execute(
-            delete(PassBallot).where(PassBallot.pass_id == pass_id, PassBallot.ballot_no == ballot_no)
-        ).rowcount
-        if not n:
+        batch_id, _session_id, _rules, counts = _own_open_pass(s, actor, pass_id)
+        conn = s.connection()
+        old = conn.execute(text(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
+        if old is None:
             raise NotFound(f"本遍没有第 {ballot_no} 张选票。")
+        s.execute(delete(PassBallot).where(PassBallot.pass_id == pass_id, PassBallot.ballot_no == ballot_no))
         audit.append(
             s,
             actor.username,
             "ballot.pass.delete",
             {"batch": batch_id, "pass": pass_id, "ballot_no": ballot_no},
         )
-        return _pass_counts(s, pass_id)
+        return _shift_counts(conn, pass_id, counts, old, None)
 
 
 def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
@@ -508,8 +547,7 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
 
     authorize(actor, "ballot.enter")
     with db.write() as s:
-        batch_id, _session_id, _rules = _own_open_pass(s, actor, pass_id)
-        counts = _pass_counts(s, pass_id)
+        batch_id, _session_id, _rules, counts = _own_open_pass(s, actor, pass_id)
         if counts.entered == 0:
             raise Conflict("本遍还没有录入任何选票。")
         rows = s.execute(

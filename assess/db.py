@@ -166,12 +166,13 @@ class Database:
 
     def upgrade(self, *, backup: bool = True) -> Path | None:
         """Bring the schema to the newest migration. An existing SQLite database at an older
-        revision is first copied with the online backup API; the copy's path is returned."""
-        from alembic import command
-
+        revision is first copied with the online backup API; the copy's path is returned.
+        Alembic is imported only when the revision check says a migration is due."""
         backup_path = None
         if not self.needs_upgrade():
             return None
+        from alembic import command
+
         if backup and self.is_sqlite and self.path is not None and self.has_user_tables():
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             rev = (self.current_revision() or "base").replace(",", "+")

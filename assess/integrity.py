@@ -19,6 +19,8 @@ What is checked, and against what:
   against the certification and the import records;
 - ballots or counts where there should be none (in an open or void batch, or in a batch that does
   not exist);
+- each session's stored tally sums (``tallysum``, which tallies and scores read) against the sums
+  of its certified batches' counts, recounted above from the ballots;
 - every published round: ``assess.publication.verify_snapshot`` (results recomputed from the
   frozen inputs; every field of the snapshot compared with the live rows that back it, names as
   published excepted — docs/reliability.md, "已公示轮次") and the ``round.publish`` record's
@@ -277,7 +279,33 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
             problems += _check_certified(
                 s, b, certs, records, ballots.get(b.id, []), sorted(tallies.get(b.id, [])), rules_cache
             )
+        sums = conn.execute(text("SELECT session_id, voter_group, position, choice, count FROM tallysum")).all()
+        problems += check_session_sums(batches.values(), tallies, sums)
     return checked, problems
+
+
+def check_session_sums(batches, tallies: dict[int, list[tuple[int, int, int]]], sums) -> list[str]:
+    """The stored session sums (``tallysum`` rows: session, voter group, position, choice, count)
+    against the sums of the certified batches' counts, which ``_check_certified`` recounts from
+    the ballots: every cell that differs, is missing or has no batch behind it."""
+    expected: Counter = Counter()
+    for b in batches:
+        if b.status == "certified":
+            for pos, choice, n in tallies.get(b.id, []):
+                expected[(b.session_id, b.voter_group, pos, choice)] += n
+    stored = {(sid, g, pos, choice): n for sid, g, pos, choice, n in sums}
+    problems = []
+    for key in sorted(set(expected) | set(stored), key=lambda k: (k[0], k[1], k[2], k[3])):
+        want, have = expected.get(key, 0), stored.get(key)
+        if have is None and not want:
+            continue
+        if have != want:
+            sid, g, pos, choice = key
+            problems.append(
+                f"评议会议 #{sid} 的计票汇总（类别 {g}、第 {pos} 个对象、选项 {choice}）为 "
+                f"{0 if have is None else have}，各已核定批次之和为 {want}"
+            )
+    return problems
 
 
 def _session_rules(s: Session, session_id: int, cache: dict[int, Any]):

@@ -294,28 +294,21 @@ def session_targets(s: Session, session_id: int) -> list[dict[str, Any]]:
 
 def live_session_counts(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
     """Counts of the certified batches of the round's sessions (or of one session), summed per
-    session × voter group × target position × option: what a tally sheet counts."""
-    from sqlalchemy import func
+    session × voter group × target position × option: what a tally sheet counts. Read from the
+    session sums kept at certification (``TallySum``), which ``audit verify`` checks against the
+    batches recounted from their ballots."""
     from sqlmodel import select
 
-    from .models import AppraisalSession, BallotBatch, TallyCount
+    from .models import AppraisalSession, TallySum
 
     q = (
-        select(
-            BallotBatch.session_id,
-            BallotBatch.voter_group,
-            TallyCount.position,
-            TallyCount.choice,
-            func.sum(TallyCount.count),
-        )
-        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
-        .where(AppraisalSession.round_id == round_id, BallotBatch.status == "certified")
-        .group_by(BallotBatch.session_id, BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
-        .order_by(BallotBatch.session_id, BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
+        select(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice, TallySum.count)
+        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice)
     )
     if session_id is not None:
-        q = q.where(BallotBatch.session_id == session_id)
+        q = q.where(TallySum.session_id == session_id)
     return [
         {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
         for sid, g, p, c, n in s.exec(q).all()
@@ -523,51 +516,3 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
     return frames[0], frames[1], list(inspected_unit_ids(s, round_id))
 
 
-def results_table(s: Session, round_id: int) -> pd.DataFrame:
-    """Unit results as a table (unit_id, code, name, category, composite, the five components,
-    rank, rank_low, rank_high, grade, flags), ordered by category, rank and code."""
-    import pandas as pd
-
-    cols = [
-        "unit_id",
-        "code",
-        "name",
-        "category",
-        "composite",
-        "indicators",
-        "appraisal",
-        "adjustment",
-        "penalty",
-        "satisfaction",
-        "rank",
-        "rank_low",
-        "rank_high",
-        "grade",
-        "flags",
-    ]
-    data = []
-    for r in results(s, round_id):
-        c = r.get("components") or {}
-        data.append(
-            [
-                r["unit_id"],
-                r["code"],
-                r["name"],
-                r["category"],
-                r["composite"],
-                c.get("indicators"),
-                c.get("appraisal"),
-                c.get("adjustment"),
-                c.get("penalty"),
-                c.get("satisfaction"),
-                r["rank"],
-                r["rank_low"],
-                r["rank_high"],
-                r["grade"],
-                list(r.get("flags") or []),
-            ]
-        )
-    frame = pd.DataFrame(data, columns=cols)
-    for col in ("composite", "indicators", "appraisal", "adjustment", "penalty", "satisfaction"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-    return frame.sort_values(["category", "rank", "code"]).reset_index(drop=True)

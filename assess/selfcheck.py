@@ -200,24 +200,36 @@ def missing_indicators(s: Session, r, unit, model) -> list[str]:
 
 def submit(db: Database, actor: Actor, round_id: int, unit_code: str) -> None:
     """Mark a unit's self-check as submitted; refused while any applicable indicator is empty."""
+    submit_units(db, actor, round_id, [unit_code])
+
+
+def submit_units(db: Database, actor: Actor, round_id: int, unit_codes: list[str] | None) -> list[str]:
+    """Submit several units' self-checks in one transaction, all or none (``None``: every unit
+    of the round not yet submitted). Returns the codes submitted, each audited on its own."""
     from .models import SelfCheckScore
 
     authorize(actor, "selfcheck.submit")
+    done: list[str] = []
     with db.write() as s:
         r = lock_round(s, round_id)
         require_stage(r, "selfcheck_open", doing="提交自查")
-        unit, ru = round_unit(s, round_id, unit_code)
-        if ru.submitted_at is not None:
-            raise Conflict(
-                f"单位 {unit.code}（{unit.name}）的自查已于 {ru.submitted_at:%Y-%m-%d %H:%M} 提交。"
-            )
-        missing = missing_indicators(s, r, unit, SelfCheckScore)
-        if missing:
-            shown = "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")
-            raise Conflict(f"单位 {unit.code}（{unit.name}）尚有 {len(missing)} 项指标未填：{shown}。")
-        ru.submitted_at = _now()
-        s.add(ru)
-        audit.append(s, actor.username, "selfcheck.submit", {"round_id": round_id, "unit": unit.code})
+        if unit_codes is None:
+            unit_codes = [u.code for u, ru in participants(s, round_id) if ru.submitted_at is None]
+        for unit_code in unit_codes:
+            unit, ru = round_unit(s, round_id, unit_code)
+            if ru.submitted_at is not None:
+                raise Conflict(
+                    f"单位 {unit.code}（{unit.name}）的自查已于 {ru.submitted_at:%Y-%m-%d %H:%M} 提交。"
+                )
+            missing = missing_indicators(s, r, unit, SelfCheckScore)
+            if missing:
+                shown = "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")
+                raise Conflict(f"单位 {unit.code}（{unit.name}）尚有 {len(missing)} 项指标未填：{shown}。")
+            ru.submitted_at = _now()
+            s.add(ru)
+            audit.append(s, actor.username, "selfcheck.submit", {"round_id": round_id, "unit": unit.code})
+            done.append(unit.code)
+    return done
 
 
 def reopen(db: Database, actor: Actor, round_id: int, unit_code: str, reason: str) -> None:

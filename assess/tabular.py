@@ -8,8 +8,8 @@ writing anything.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +17,6 @@ from pathlib import Path
 from .errors import InputErrors, InputProblem, ProblemList
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-MAX_ROWS = 200_000  # data rows per file; a larger file is refused before it is held in memory
-
-
-def _too_many_rows(name: str) -> InputErrors:
-    return InputErrors([InputProblem(name, MAX_ROWS + 2, None,
-                                     f"数据行超过 {MAX_ROWS} 行（上限），未读取；请拆分为多个文件")])
 
 
 @dataclass(slots=True)
@@ -47,12 +41,46 @@ class Table:
     rows: list[Row] = field(default_factory=list)
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    start = 1
-    for record in reader:
-        yield start, record
-        start = reader.line_num + 1
+@dataclass
+class TableStream:
+    """A tabular file read one record at a time (imports of any size in constant memory).
+
+    ``records`` yields ``(line, values)`` for each non-blank record with as many values as the
+    header (values as read, not stripped); records with another number of values are collected in
+    ``problems`` instead, which the importer raises before its own findings, as ``read_table``
+    does. A CSV format error met while reading raises ``InputErrors``."""
+
+    file: str
+    header: list[str]
+    records: Iterator[tuple[int, list[str]]]
+    problems: list[InputProblem] = field(default_factory=ProblemList)  # the first ones, and a count
+
+    def column(self, name: str) -> int:
+        return self.header.index(name)
+
+
+def _csv_rows(path: Path, problems: list[InputProblem]) -> Iterator[tuple[int, list[str]]]:
+    """The header record, then each non-blank record with as many values as the header (the
+    ``_checked_records`` rule, done here in the one loop a large file goes through); records with
+    another number of values go to ``problems``."""
+    name = str(path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            yield 1, header
+            width = len(header)
+            start = reader.line_num + 1
+            for record in reader:
+                if len(record) == width and "".join(record).strip():
+                    yield start, record
+                elif "".join(record).strip():
+                    problems.append(InputProblem(name, start, None, f"列数为 {len(record)}，表头为 {width} 列"))
+                start = reader.line_num + 1
+        except csv.Error as e:
+            raise InputErrors([InputProblem(name, None, None, f"CSV 格式错误：{e}")]) from None
 
 
 def _guess_csv_problem(header_line: str) -> str | None:
@@ -65,6 +93,19 @@ def _guess_csv_problem(header_line: str) -> str | None:
 
 def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str] = ()) -> Table:
     """Read a CSV or XLSX file; check the header. Raises InputErrors on file-level problems."""
+    stream = open_table(path, required, optional)
+    table = Table(stream.file, stream.header)
+    header = stream.header
+    columns = {h: i for i, h in enumerate(header)}
+    table.rows = [Row(line, values, columns) for line, values in stream.records]
+    if stream.problems:
+        raise InputErrors(stream.problems)
+    return table
+
+
+def open_table(path: str | Path, required: Iterable[str], optional: Iterable[str] = ()) -> TableStream:
+    """Open a CSV or XLSX file for reading record by record; the file-level checks and the header
+    are done here (raising InputErrors), the records are read as ``records`` is iterated."""
     path = Path(path)
     name = str(path)
     required = list(required)
@@ -74,10 +115,12 @@ def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputErrors([InputProblem(name, None, None, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）")])
+    checked: list[InputProblem] | None = None  # CSV: records come checked, problems land here
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         header, raw = _read_xlsx(path)
     else:
-        header, raw = _read_csv(path)
+        checked = ProblemList()
+        header, raw = _read_csv(path, checked)
     header = [h.strip().lstrip("\ufeff") for h in header]
     problems: list[InputProblem] = ProblemList()
     missing = [c for c in required if c not in header]
@@ -90,47 +133,70 @@ def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     if dupes:
         problems.append(InputProblem(name, 1, ",".join(dupes), "列名重复"))
     if problems:
+        close = getattr(raw, "close", None)
+        if close is not None:
+            close()
         raise InputErrors(problems)
-    table = Table(name, header)
-    columns = {h: i for i, h in enumerate(header)}
+    stream = TableStream(name, header, iter(()))
+    if checked is None:
+        stream.records = _checked_records(stream, raw)
+    else:
+        stream.records, stream.problems = raw, checked
+    return stream
+
+
+def _checked_records(stream: TableStream, raw: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    width = len(stream.header)
     for line, values in raw:
-        if not any((v or "").strip() for v in values):
+        if not "".join(values).strip():
             continue  # blank line
-        if len(values) != len(header):
-            problems.append(InputProblem(name, line, None, f"列数为 {len(values)}，表头为 {len(header)} 列"))
+        if len(values) != width:
+            stream.problems.append(InputProblem(stream.file, line, None, f"列数为 {len(values)}，表头为 {width} 列"))
             continue
-        table.rows.append(Row(line, values, columns))
-    if problems:
-        raise InputErrors(problems)
-    return table
+        yield line, values
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _check_csv_text(path: Path) -> str:
+    """Check that the file is UTF-8 text without NUL bytes, reading it in chunks (not held in
+    memory); returns its first line."""
     name = str(path)
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise InputErrors([InputProblem(name, line, None, "不是 UTF-8 编码（请以 UTF-8 另存，例如 Excel 的“CSV UTF-8”）")]) from None
-    if "\x00" in text:
-        raise InputErrors([InputProblem(name, None, None, "含有二进制内容，不是文本 CSV")])
-    del data
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for record in _csv_rows(text):
-            rows.append(record)
-            if len(rows) > MAX_ROWS + 1:
-                raise _too_many_rows(name)
-    except csv.Error as e:
-        raise InputErrors([InputProblem(name, None, None, f"CSV 格式错误：{e}")]) from None
-    if not rows:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    first_line: str | None = None
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError:
+                data = path.read_bytes()  # the error path only: find the line exactly
+                try:
+                    data.decode("utf-8-sig")
+                except UnicodeDecodeError as e:
+                    line = data[: e.start].count(b"\n") + 1
+                else:  # pragma: no cover - the incremental and whole decoders agree
+                    line = None
+                raise InputErrors([InputProblem(name, line, None, "不是 UTF-8 编码（请以 UTF-8 另存，例如 Excel 的“CSV UTF-8”）")]) from None
+            if "\x00" in text:
+                raise InputErrors([InputProblem(name, None, None, "含有二进制内容，不是文本 CSV")])
+            if first_line is None and text:
+                first_line = text.splitlines()[0]
+            if not chunk:
+                break
+    return first_line or ""
+
+
+def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    name = str(path)
+    first_line = _check_csv_text(path)
+    rows = _csv_rows(path, problems)
+    first = next(rows, None)
+    if first is None:
         raise InputErrors([InputProblem(name, 1, None, "文件为空：需要表头行")])
-    first_line = text.splitlines()[0] if text else ""
     hint = _guess_csv_problem(first_line)
     if hint:
+        rows.close()
         raise InputErrors([InputProblem(name, 1, None, hint)])
-    return rows[0][1], rows[1:]
+    return first[1], rows
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -163,8 +229,6 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             if len(cells) < len(header):
                 cells += [""] * (len(header) - len(cells))
             out.append((idx, cells))
-            if len(out) > MAX_ROWS:
-                raise _too_many_rows(name)
     finally:
         wb.close()
     if header is None:
@@ -193,19 +257,24 @@ def _cell_text(v: object) -> str:
 
 def parse_number(problems: list[InputProblem], table: Table, row: Row, name: str, *, integer: bool = False,
                  required: bool = True) -> float | None:
-    raw = row.get(name)
+    return parse_text(problems, table.file, row.line, name, row.get(name), integer=integer, required=required)
+
+
+def parse_text(problems: list[InputProblem], file: str, line: int, name: str, raw: str, *, integer: bool = False,
+               required: bool = True) -> float | None:
+    """A number from a stripped cell, or None with the problem (file, line, field) recorded."""
     if raw == "":
         if required:
-            problems.append(InputProblem(table.file, row.line, name, "不能为空"))
+            problems.append(InputProblem(file, line, name, "不能为空"))
         return None
     try:
         value = int(raw) if integer else float(raw)
     except ValueError:
         kind = "整数" if integer else "数字"
-        problems.append(InputProblem(table.file, row.line, name, f"“{raw}”不是{kind}"))
+        problems.append(InputProblem(file, line, name, f"“{raw}”不是{kind}"))
         return None
     if not integer and (value != value or value in (float("inf"), float("-inf"))):
-        problems.append(InputProblem(table.file, row.line, name, f"“{raw}”不是有限数字"))
+        problems.append(InputProblem(file, line, name, f"“{raw}”不是有限数字"))
         return None
     return value
 

@@ -1,5 +1,5 @@
-"""Tallies of an appraisal session, computed with pandas/numpy over ``TallyCount`` (certified
-batches only; never a loop over ballots).
+"""Tallies of an appraisal session, computed with pandas/numpy over ``TallySum`` (the sums of the
+session's certified batches' ``TallyCount`` rows, kept at certification; never a loop over ballots).
 
 Per target and voter group: the votes per option, the counted votes (options with points; 不了解
 is not counted), score = Σ points × votes / counted, 满意率 = votes of ``satisfied`` options /

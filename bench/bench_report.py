@@ -80,6 +80,7 @@ def build(db) -> int:
     """Insert the round; returns its id."""
     from sqlalchemy import insert, update
 
+    from assess.ballot_review import add_session_sums
     from assess.models import (
         AppraisalSession,
         AppraisalTarget,
@@ -184,6 +185,7 @@ def build(db) -> int:
                 left -= n
             counts.append({"batch_id": batch.id, "position": p, "choice": 4, "count": left})
         s.execute(insert(TallyCount), counts)
+        add_session_sums(s, sess.id, "FW", [(c["position"], c["choice"], c["count"]) for c in counts if c["count"]])
         s.execute(update(BallotBatch).where(BallotBatch.id == batch.id).values(status="certified"))
         s.execute(update(Round).where(Round.id.in_(rounds)).values(stage="published"))
         s.add(

@@ -8,6 +8,7 @@ the ballot as void, b as blank. Targets are shown in columns, the current one hi
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING
 
@@ -186,6 +187,14 @@ class BallotEntryScreen(AssessScreen):
         self._show_info()
         self._show_counts()
         self._message(f"第 {self.ballot_no} 张：请按票面顺序逐项录入。")
+        # No pause a clerk can feel while keying: everything alive now (the app, the screens, the
+        # pass's ballots) is moved out of the collector's reach, so a full collection only walks
+        # what is created while keying. Undone when the screen closes.
+        gc.collect()
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     # -- display ------------------------------------------------------------------------------------
     @property

@@ -145,6 +145,7 @@ def build_round(db, *, published: bool = True, before_publish=None) -> Built:
       not shown on its own. A void batch (满意 50) and an open batch (不满意 40) are not counted.
     """
     from assess.audit import chain_head
+    from assess.ballot_review import add_session_sums
     from assess.models import (
         AccountabilityEntry,
         AppraisalSession,
@@ -282,6 +283,15 @@ def build_round(db, *, published: bool = True, before_publish=None) -> Built:
             s.add(TallyCount(batch_id=batches["FW-void"].id, position=pos, choice=1, count=50))
             s.add(TallyCount(batch_id=batches["FW-open"].id, position=pos, choice=3, count=40))
         s.flush()
+        n_units = len(UNITS)
+        # the session sums certification keeps: the certified batches only
+        add_session_sums(s, sess.id, "LD", [(pos, 1, 3) for pos in range(1, n_units + 1)])
+        add_session_sums(
+            s,
+            sess.id,
+            "FW",
+            [(pos, c, n) for pos in range(1, n_units + 1) for c, n in ((1, 12), (2, 5), (3, 2), (4, 1))],
+        )
         for label, status in (("LD-1", "certified"), ("FW-1", "certified"), ("FW-void", "void")):
             batches[label].status = status  # counts first: a certified batch is immutable
             s.add(batches[label])

@@ -208,6 +208,7 @@ def add_session(
 ) -> int:
     """A session with one certified batch per voter group; ``counts[group][target_id]`` = votes
     per option (form order)."""
+    from assess.ballot_review import add_session_sums
     from assess.models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount
 
     with db.write() as s:
@@ -247,11 +248,16 @@ def add_session(
             )
             s.add(batch)
             s.flush()
-            for t, votes in per_target.items():
-                for choice, n in enumerate(votes, start=1):
-                    if n:
-                        s.add(TallyCount(batch_id=batch.id, position=pos[t], choice=choice, count=n))
+            cells = [
+                (pos[t], choice, n)
+                for t, votes in per_target.items()
+                for choice, n in enumerate(votes, start=1)
+                if n
+            ]
+            for p, choice, n in cells:
+                s.add(TallyCount(batch_id=batch.id, position=p, choice=choice, count=n))
             s.flush()
+            add_session_sums(s, sess.id, g, cells)  # as certification does
             batch.status = "certified"
             s.add(batch)
         return sess.id

@@ -297,3 +297,107 @@ def test_verify_detects_tampering_behind_the_triggers(db, actors, session):
         )
     problems = ballot_review.verify_certified(db, session)
     assert len(problems) == 2 and "摘要不符" in problems[0] and "重新计数不符" in problems[1]
+
+
+def test_running_counts_equal_a_recount_after_random_saves_and_corrections(db, actors, session):
+    """The pass keeps its counts as ballots are stored, re-keyed and removed; after every step
+    they equal a GROUP BY recount of the pass's ballots, and the batch list shows the same."""
+    import random
+
+    rng = random.Random(17)
+    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 40, 40)
+    ctx = ballots.open_pass(db, actors["clerk"], batch)
+    kinds = ["marks", "marks", "void", "blank"]
+    keyed: set[int] = set()
+    for step in range(120):
+        no = rng.randint(1, 25)
+        if keyed and rng.random() < 0.2:
+            victim = rng.choice(sorted(keyed))
+            counts = ballots.delete_ballot(db, actors["clerk"], ctx.pass_id, victim)
+            keyed.discard(victim)
+        else:
+            kind = rng.choice(kinds)
+            marks = "".join(rng.choice("1234") for _ in range(4)) if kind == "marks" else ""
+            counts = ballots.store_ballot(db, actors["clerk"], ctx.pass_id, no, marks, kind).counts
+            keyed.add(no)
+        with db.read() as s:
+            recount = ballots.count_pass_ballots(s, ctx.pass_id)
+        assert counts == recount, step
+        assert ballots.pass_counts(db, ctx.pass_id) == recount, step
+    assert recount.entered == len(keyed) and recount.valid and recount.void and recount.blank
+    [row] = ballots.list_batches(db, session)
+    assert row.passes[0].entered == len(keyed)
+    closed = ballots.close_pass(db, actors["clerk"], ctx.pass_id)
+    assert closed == recount
+
+
+def _sums(db, session_id):
+    with db.read() as s:
+        rows = s.connection().execute(
+            text("SELECT voter_group, position, choice, count FROM tallysum WHERE session_id = :s"), {"s": session_id}
+        )
+        return {(g, p, c): n for g, p, c, n in rows}
+
+
+def test_session_sums_equal_a_recount_from_ballots_and_verify_checks_them(db, actors, session, tmp_path):
+    """Certification adds each batch's counts to the session sums; the sums equal a recount of
+    the certified ballots (plus an imported tally), the tally reads them, and ``audit verify``
+    reports a changed sum."""
+    from assess import ballot_import, integrity
+
+    certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "1111", "void"])
+    certified_batch(db, actors, session, "fw", "F2", ["1244", "blank"])
+    certified_batch(db, actors, session, "ld", "L1", ["3333"])
+    path = tmp_path / "t.csv"
+    path.write_text("voter_group,target_code,choice,count\nzg,U01,满意,4\nzg,U02,不满意,2\n", encoding="utf-8")
+    [imported] = ballot_import.import_tallies(db, actors["clerk"], session, path).batches
+    ballot_review.certify(db, actors["reviewer"], imported.batch_id)
+    ballots.create_batch(db, actors["clerk"], session, "fw", "OPEN", 1, 1)  # not certified: not summed
+    # By hand: fw valid ballots 1234, 2341, 1244 ("1111" marks 满意 four times > 2: void).
+    expected = {
+        ("fw", 1, 1): 2, ("fw", 1, 2): 1,
+        ("fw", 2, 2): 2, ("fw", 2, 3): 1,
+        ("fw", 3, 3): 1, ("fw", 3, 4): 2,
+        ("fw", 4, 4): 2, ("fw", 4, 1): 1,
+        ("ld", 1, 3): 1, ("ld", 2, 3): 1, ("ld", 3, 3): 1, ("ld", 4, 3): 1,
+        ("zg", 1, 1): 4, ("zg", 2, 3): 2,
+    }
+    assert _sums(db, session) == expected
+    t = tally.session_tally(db, session).groups.set_index(["target_code", "group"])
+    assert t.loc[("U01", "fw"), ["满意", "基本满意", "counted"]].tolist() == [2, 1, 3]
+    assert t.loc[("U02", "zg"), "不满意"] == 2
+    report = integrity.verify_all(db)
+    assert report.ok, report.lines()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE tallysum SET count = count + 1 "
+                f"WHERE session_id = {session} AND voter_group = 'fw' AND position = 1 AND choice = 1"
+            )
+        )
+    report = integrity.verify_all(db)
+    assert not report.ok
+    assert report.problems == [f"评议会议 #{session} 的计票汇总（类别 fw、第 1 个对象、选项 1）为 3，各已核定批次之和为 2"]
+
+
+def test_session_sums_are_frozen_with_their_published_round(db, actors, session):
+    from sqlalchemy.exc import DBAPIError
+
+    from assess.models import AppraisalSession, Round
+
+    certified_batch(db, actors, session, "fw", "F1", ["1234"])
+    with db.engine.begin() as conn:  # before publication the rows can be written
+        conn.execute(text(f"UPDATE tallysum SET count = count WHERE session_id = {session}"))
+    with db.write() as s:
+        r = s.get(Round, s.get(AppraisalSession, session).round_id)
+        r.stage = "published"
+        s.add(r)
+    for sql in (
+        "UPDATE tallysum SET count = count + 1",
+        "DELETE FROM tallysum",
+        f"INSERT INTO tallysum (session_id, voter_group, position, choice, count) VALUES ({session}, 'ld', 1, 1, 5)",
+    ):
+        with pytest.raises(DBAPIError, match="冻结"):
+            with db.engine.begin() as conn:
+                conn.execute(text(sql))
+    assert _sums(db, session) == {("fw", 1, 1): 1, ("fw", 2, 2): 1, ("fw", 3, 3): 1, ("fw", 4, 4): 1}

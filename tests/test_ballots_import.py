@@ -184,3 +184,60 @@ ld,U03,不满意,1
     missing = write(tmp_path, "m.csv", "voter_group,target_code,count\nld,U01,1\n")
     with pytest.raises(InputErrors, match=r"m\.csv:1 \[choice\]"):
         ballot_import.import_tallies(db, actors["clerk"], session, missing)
+
+
+def test_import_ballots_reports_every_problem_of_a_large_file(db, actors, session, tmp_path):
+    """Rows whose cells were already seen good skip the per-cell checks; the problems of a long
+    file are still reported one by one with line and field, exactly once each, and duplicates
+    are found whether the earlier row was the first choice of its target or a later one."""
+    rows = ["batch,ballot_no,voter_group,target_code,choice"]
+    for no in range(1, 301):
+        for code, choice in (("U01", "满意"), ("U02", "不满意"), ("U03", "")):
+            rows.append(f"F1,{no},fw,{code},{choice}")
+    rows += [
+        "F1,7,fw,U01,不满意",  # 902: a second choice: the mark becomes X (not an error)
+        "F1,7,fw,U01,不满意",  # 903: duplicate of 902 (a later choice)
+        "F1,7,fw,U01,满意",  # 904: duplicate of the first row of ballot 7, U01
+        "F1,8,fw,U03,",  # 905: duplicate of an empty choice
+        " F1 ,9,fw,U01,满意",  # 906: padded cells are stripped: duplicate of ballot 9's first row
+        "F1,301,ld,U01,满意",  # 907: batch F1 is fw
+        "F1,302,fw,U01,满意,extra",  # 908: six columns
+        "F1,0,fw,U02,满意",  # 909: ballot number out of range
+    ]
+    path = write(tmp_path, "big.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputErrors) as e:
+        ballot_import.import_ballots(db, actors["clerk"], session, path)
+    # A wrong number of columns is reported alone first, as for every tabular import.
+    [only] = e.value.lines()
+    assert only.endswith("big.csv:908: 列数为 6，表头为 5 列"), only
+    del rows[-2]
+    path = write(tmp_path, "big.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputErrors) as e:
+        ballot_import.import_ballots(db, actors["clerk"], session, path)
+    lines = e.value.lines()
+    assert len(lines) == 6, lines
+    expect = [
+        (903, "choice", "与第 902 行重复"),
+        (904, "choice", f"与第 {1 + 3 * 6 + 1} 行重复"),
+        (905, "choice", f"与第 {1 + 3 * 7 + 3} 行重复"),
+        (906, "choice", f"与第 {1 + 3 * 8 + 1} 行重复"),
+        (907, "voter_group", "在第 2 行为“fw”"),
+        (908, "ballot_no", "票号 0 应在 1 到 1000000 之间"),
+    ]
+    for (line, fld, words), msg in zip(expect, lines, strict=True):
+        assert f"big.csv:{line} [{fld}]" in msg and words in msg, (line, msg)
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(BallotBatch)).scalar() == 0
+    # Without the bad rows the file imports; ballot 7's U01 holds two choices: voided (X).
+    ok = [r for i, r in enumerate(rows, start=1) if i not in (903, 904, 905, 906, 907, 908)]
+    path = write(tmp_path, "good.csv", "\n".join(ok) + "\n")
+    res = ballot_import.import_ballots(db, actors["clerk"], session, path)
+    [f1] = res.batches
+    assert (f1.ballots, f1.valid, f1.void, f1.blank) == (300, 300, 0, 0)
+    with db.read() as s:
+        marks = dict(
+            s.execute(
+                select(PassBallot.ballot_no, PassBallot.marks).where(PassBallot.pass_id.in_(select_pass(f1.batch_id)))
+            ).all()
+        )
+    assert marks[7] == "X30" and marks[6] == "130" and len(marks) == 300

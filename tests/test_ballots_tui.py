@@ -249,3 +249,24 @@ async def test_whole_ballot_key_1_takes_pass_one_reading_even_when_void(sqlite_d
 
     resolved = {(m.ballot_no, m.position): m.resolution for m in ballot_review.compare(db, bid).mismatches}
     assert resolved == {(2, 0): "void"}
+
+
+async def test_entry_screen_keeps_the_collector_off_what_exists_while_keying(sqlite_db):
+    """While the entry screen is open everything alive when it mounted is frozen out of the
+    garbage collector (no full collection walks it between two keys); leaving the screen
+    gives it back."""
+    import gc
+
+    db = sqlite_db
+    _setup(db, n_targets=4, returned=2)
+    gc.unfreeze()
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        assert gc.get_freeze_count() == 0
+        await _open_entry(pilot, app)
+        assert gc.get_freeze_count() > 10_000
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ != "BallotEntryScreen"
+        assert gc.get_freeze_count() == 0

@@ -239,3 +239,68 @@ def test_findings_and_notices_through_the_cli(db, actors, cli, tmp_path):
     )
     assert rc == 0 and (tmp_path / "t.xlsx").exists()
     assert len(TOWN_LEAVES) == 6
+
+
+def test_bulk_submit_and_a_command_file_under_one_password_check(db, actors, cli, tmp_path, monkeypatch):
+    """Several units in one submit (all or none), ``--all``, and ``assess run``: a command file
+    whose commands act as the user authenticated once, parsed before anything runs."""
+    import assess.users as users
+
+    units = RFC_UNITS[:5]
+    add_units(db, actors, units)
+    store_scheme(db)
+    rc, out, err = cli(
+        "round", "create", "--name", "批量", "--period", "2026", "--scheme", "test-scheme", "--format", "json"
+    )
+    rid = json.loads(out)["round_id"]
+    assert cli("round", "advance", "--round", str(rid), "--to", "selfcheck_open")[0] == 0
+    csv = tmp_path / "self.csv"
+    csv.write_text(  # U05 lacks its last indicator
+        "unit_code,indicator_code,score\n"
+        + "".join(
+            f"{u},{i},{GOOD[i]}\n" for u, _n, _c in units for i in GOV_LEAVES if (u, i) != ("U05", GOV_LEAVES[-1])
+        ),
+        encoding="utf-8",
+    )
+    assert cli("selfcheck", "import", str(csv), "--round", str(rid), user="clerk")[0] == 0
+
+    def submitted():
+        _rc, out, _ = cli("selfcheck", "status", "--round", str(rid), "--format", "json")
+        return [r["unit_code"] for r in json.loads(out) if r["submitted"]]
+
+    rc, out, err = cli("selfcheck", "submit", "--round", str(rid), "--unit", "U01", "--unit", "U99", user="clerk")
+    assert rc == 1 and "U99" in err and submitted() == []  # all or none
+    rc, out, err = cli("selfcheck", "submit", "--round", str(rid), "--all", user="clerk")
+    assert rc == 1 and "U05" in err and "1 项指标未填" in err and submitted() == []
+    rc, out, err = cli("selfcheck", "submit", "--round", str(rid), "--unit", "U01", "--unit", "U02", user="clerk")
+    assert rc == 0 and "已提交 2 个单位的自查：U01、U02" in out and submitted() == ["U01", "U02"]
+
+    checks = []
+    real = users.authenticate
+    monkeypatch.setattr(users, "authenticate", lambda *a: checks.append(a[1]) or real(*a))
+    script = tmp_path / "cmds.txt"
+    script.write_text(
+        "# 补录并提交其余单位\n"
+        f"selfcheck enter --round {rid} --unit U05 --indicator {GOV_LEAVES[-1]} --score {GOOD[GOV_LEAVES[-1]]}\n"
+        "\n"
+        f"assess selfcheck submit --round {rid} --all\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.txt"
+    bad.write_text(
+        f"selfcheck submit --round {rid} --all\nselfcheck submitt --round {rid}\n"
+        f"selfcheck submit --round {rid} --unit U03 --user admin\n",
+        encoding="utf-8",
+    )
+    rc, out, err = cli("run", str(bad), user="clerk")
+    assert rc == 1 and "bad.txt:2" in err and "bad.txt:3 [--user]" in err
+    assert checks == [] and submitted() == ["U01", "U02"]  # nothing ran, no password asked
+    rc, out, err = cli("run", str(script), user="clerk")
+    assert rc == 0, err
+    assert "已提交 3 个单位的自查：U03、U04、U05" in out and "已执行 2 条命令（用户 clerk）" in out
+    assert checks == ["clerk"]  # one password check for the whole file
+    assert submitted() == ["U01", "U02", "U03", "U04", "U05"]
+    # A failing line stops the run; the password rules are those of every command.
+    monkeypatch.setenv("ASSESS_PASSWORD", "wrong-password")
+    rc, out, err = cli("run", str(script), user="clerk")
+    assert rc == 1 and "用户名或密码错误" in err

@@ -8,7 +8,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from ..errors import AuthError
@@ -32,10 +33,31 @@ def open_db(args: argparse.Namespace):
     return open_database(resolve_db_url(getattr(args, "db", None)), create=False)
 
 
+# The user a command file (``assess run``) authenticated once, for the commands it runs.
+_run_actor: list[Actor] = []
+
+
+@contextmanager
+def authenticated_as(actor: Actor) -> Iterator[None]:
+    """Run the commands of a command file as ``actor``, authenticated once by ``acting_user``."""
+    _run_actor.append(actor)
+    try:
+        yield
+    finally:
+        _run_actor.pop()
+
+
 def acting_user(args: argparse.Namespace, db) -> Actor:
-    """Authenticate the user a write is attributed to."""
+    """Authenticate the user a write is attributed to (inside ``assess run``: the user the
+    command file was authenticated as, once)."""
     from ..users import authenticate
 
+    if _run_actor:
+        actor = _run_actor[-1]
+        named = getattr(args, "user", None)
+        if named and named != actor.username:
+            raise AuthError(f"命令文件以用户 {actor.username} 运行，其中的命令不能改用 {named}。")
+        return actor
     username = getattr(args, "user", None) or os.environ.get("ASSESS_USER")
     if not username:
         raise AuthError("此命令会修改数据：请用 --user 或 ASSESS_USER 指明操作用户。")

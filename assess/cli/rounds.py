@@ -158,9 +158,13 @@ def _register_selfcheck(sub) -> None:
     q = sp.add_parser("enter", help="录入一项自查得分")
     _score_args(q)
     q.set_defaults(func=cmd_selfcheck_enter)
-    q = sp.add_parser("submit", help="确认单位自查已提交（所有适用指标都已填写）")
+    q = sp.add_parser(
+        "submit", help="确认单位自查已提交（所有适用指标都已填写）；可一次提交多个单位，全部成功或全部不提交"
+    )
     _round_arg(q)
-    q.add_argument("--unit", required=True)
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", action="append", help="单位编码（可重复，一次提交多个单位）")
+    which.add_argument("--all", action="store_true", help="本轮全部尚未提交的单位")
     add_common(q)
     q.set_defaults(func=cmd_selfcheck_submit)
     q = sp.add_parser("reopen", help="退回单位的自查以便更正")
@@ -211,11 +215,14 @@ def cmd_selfcheck_enter(args) -> int:
 
 
 def cmd_selfcheck_submit(args) -> int:
-    from ..selfcheck import submit
+    from ..selfcheck import submit_units
 
     db = open_db(args)
-    submit(db, acting_user(args, db), args.round, args.unit)
-    emit_message(args, f"单位 {args.unit} 的自查已提交")
+    done = submit_units(db, acting_user(args, db), args.round, None if args.all else args.unit)
+    if len(done) == 1:
+        emit_message(args, f"单位 {done[0]} 的自查已提交", units=done)
+    else:
+        emit_message(args, f"已提交 {len(done)} 个单位的自查：{'、'.join(done) or '无'}", units=done)
     return 0
 
 

@@ -23,6 +23,7 @@ from .appraisal import (  # noqa: E402
     PassBallot,
     SessionVoterGroup,
     TallyCount,
+    TallySum,
 )
 from .audit import AuditHead, AuditRecord  # noqa: E402
 from .org import Cadre, LoginFailure, Unit, User  # noqa: E402
@@ -83,6 +84,7 @@ __all__ = [
     "SpotCheckDraw",
     "SpotCheckScore",
     "TallyCount",
+    "TallySum",
     "Unit",
     "UnitResult",
     "User",

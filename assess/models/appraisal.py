@@ -116,6 +116,11 @@ class EntryPass(SQLModel, table=True):
     clerk: str = Field(max_length=64)
     status: str = Field(default="open", max_length=16)  # open | closed
     closed_at: datetime | None = ts_field(nullable=True)
+    # Running counts of the pass's ballots by status, kept in the transaction that stores or
+    # removes a ballot (``assess.ballots``): a save costs the same whatever the pass size.
+    valid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    void: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    blank: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PassBallot(SQLModel, table=True):
@@ -151,6 +156,22 @@ class TallyCount(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     batch_id: int = Field(foreign_key="ballotbatch.id", index=True)
+    position: int
+    choice: int
+    count: int
+
+
+class TallySum(SQLModel, table=True):
+    """Counts per session × voter group × target × choice summed over the session's certified
+    batches, added to in the transaction that certifies a batch (``assess.ballot_review``), so
+    that tallies and scores read one row per cell instead of summing every batch. ``audit
+    verify`` checks them against the batches recounted from their ballots."""
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "voter_group", "position", "choice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="appraisalsession.id", index=True)
+    voter_group: str = Field(max_length=32)
     position: int
     choice: int
     count: int

@@ -32,44 +32,42 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
     from sqlalchemy import func
     from sqlmodel import select
 
-    from ..models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount, Unit
+    from ..models import AppraisalSession, AppraisalTarget, SessionVoterGroup, TallySum, Unit
 
     columns = TALLY_COLUMNS
+    # The session sums kept at certification (``TallySum``): one row per cell, not per batch.
     q = (
         select(
             AppraisalSession.id,
             AppraisalSession.name,
             AppraisalSession.form_code,
-            BallotBatch.voter_group,
+            TallySum.voter_group,
             AppraisalTarget.unit_id,
             Unit.code,
             Unit.name,
-            TallyCount.choice,
-            func.sum(TallyCount.count),
+            TallySum.choice,
+            func.sum(TallySum.count),
         )
-        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
         .join(
             AppraisalTarget,
-            (AppraisalTarget.session_id == AppraisalSession.id)
-            & (AppraisalTarget.position == TallyCount.position),
+            (AppraisalTarget.session_id == AppraisalSession.id) & (AppraisalTarget.position == TallySum.position),
         )
         .join(Unit, Unit.id == AppraisalTarget.unit_id)
         .where(
             AppraisalSession.round_id == round_id,
             AppraisalSession.kind == "unit",
             AppraisalSession.status == "certified",  # published once final (assess.tally.disclosure)
-            BallotBatch.status == "certified",
         )
         .group_by(
             AppraisalSession.id,
             AppraisalSession.name,
             AppraisalSession.form_code,
-            BallotBatch.voter_group,
+            TallySum.voter_group,
             AppraisalTarget.unit_id,
             Unit.code,
             Unit.name,
-            TallyCount.choice,
+            TallySum.choice,
         )
     )
     rows = s.exec(q).all()

@@ -58,14 +58,14 @@ def cell_counts(session: Session, session_ids: list[int], target_col: str) -> pd
     if not session_ids:
         return pd.DataFrame(columns=columns)
 
+    # The session sums kept at certification (``TallySum``): one row per cell, not per batch.
     sql = text(f"""
-        SELECT b.session_id, b.voter_group, t.{target_col}, c.choice, SUM(c.count)
-        FROM tallycount c
-        JOIN ballotbatch b ON b.id = c.batch_id
-        JOIN appraisaltarget t ON t.session_id = b.session_id AND t.position = c.position
-        WHERE b.session_id IN :sids AND b.status = 'certified' AND t.{target_col} IS NOT NULL
-        GROUP BY b.session_id, b.voter_group, t.{target_col}, c.choice
-        ORDER BY b.session_id, b.voter_group, t.{target_col}, c.choice
+        SELECT c.session_id, c.voter_group, t.{target_col}, c.choice, SUM(c.count)
+        FROM tallysum c
+        JOIN appraisaltarget t ON t.session_id = c.session_id AND t.position = c.position
+        WHERE c.session_id IN :sids AND t.{target_col} IS NOT NULL
+        GROUP BY c.session_id, c.voter_group, t.{target_col}, c.choice
+        ORDER BY c.session_id, c.voter_group, t.{target_col}, c.choice
     """).bindparams(bindparam("sids", expanding=True))
     rows = session.connection().execute(sql, {"sids": list(session_ids)}).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)

@@ -47,6 +47,9 @@ class Resamples:
     )  # session → (cadres, (R, T))
 
 
+RESAMPLE_CHUNK = 50
+
+
 def redraw(rng, counts, n: int):
     """``n`` multinomial redraws of every cell of a (…, K) count array: (n, …, K)."""
     import numpy as np
@@ -84,11 +87,16 @@ def resample(
         groups = sorted(cells.weights)
         unit_ids = t["unit_id"].tolist()
         counts = ap.dense(cells.frame, "unit_id", unit_ids, groups, len(cells.points))
-        drawn = redraw(rng, counts, n)
         points = np.array([np.nan if p is None else p for p in cells.points], dtype=float)
-        score, sat, _counted = ap.scores(
-            drawn, np.array([cells.weights[g] for g in groups]), points, np.array(cells.satisfied, dtype=bool)
-        )
+        group_w = np.array([cells.weights[g] for g in groups])
+        satisfied = np.array(cells.satisfied, dtype=bool)
+        # Redrawn in chunks of resamples, each reduced to scores before the next is drawn: the
+        # draws are the same numbers in the same order as one (n, …) draw, in a fraction of the memory.
+        score = np.empty((n, u))
+        sat = np.empty((n, u))
+        for lo in range(0, n, RESAMPLE_CHUNK):
+            hi = min(n, lo + RESAMPLE_CHUNK)
+            score[lo:hi], sat[lo:hi], _counted = ap.scores(redraw(rng, counts, hi - lo), group_w, points, satisfied)
         has = ~np.isnan(base[:, 1])
         appraisal_r = np.where(has[None, :] & ~np.isnan(score), score, appraisal_r)
         satisfaction_r = np.where(~np.isnan(sat), sat, satisfaction_r)

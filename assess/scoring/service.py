@@ -110,12 +110,71 @@ def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[
     return out[:limit] if limit is not None else out
 
 
-def stored_table(session: Session, round_id: int) -> pd.DataFrame:
-    """The unit results of a round as a results table (for rankings, history and comparisons):
-    a published round's from its snapshot (``assess.round_view``)."""
-    from ..round_view import results_table
+STORED_COLUMNS = [
+    "unit_id",
+    "code",
+    "name",
+    "category",
+    "composite",
+    "indicators",
+    "appraisal",
+    "adjustment",
+    "penalty",
+    "satisfaction",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "grade",
+    "flags",
+]
 
-    return results_table(session, round_id)
+
+def _number(v) -> float:
+    """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def stored_rows(session: Session, round_id: int) -> list[dict]:
+    """The unit results of a round, one dict per unit (keys ``STORED_COLUMNS``), ordered by
+    category, rank and code: a published round's from its snapshot (``assess.round_view``). Plain
+    rows: readers that only list results need no data frame (and no pandas)."""
+    from ..round_view import results
+
+    out = []
+    for r in results(session, round_id):
+        c = r.get("components") or {}
+        out.append(
+            {
+                "unit_id": r["unit_id"],
+                "code": r["code"],
+                "name": r["name"],
+                "category": r["category"],
+                "composite": _number(r["composite"]),
+                "indicators": _number(c.get("indicators")),
+                "appraisal": _number(c.get("appraisal")),
+                "adjustment": _number(c.get("adjustment")),
+                "penalty": _number(c.get("penalty")),
+                "satisfaction": _number(c.get("satisfaction")),
+                "rank": r["rank"],
+                "rank_low": r["rank_low"],
+                "rank_high": r["rank_high"],
+                "grade": r["grade"],
+                "flags": list(r.get("flags") or []),
+            }
+        )
+    out.sort(key=lambda r: (r["category"], r["rank"], r["code"]))
+    return out
+
+
+def stored_table(session: Session, round_id: int) -> pd.DataFrame:
+    """The unit results of a round as a results table (for history and comparisons): the rows of
+    ``stored_rows`` in a data frame."""
+    import pandas as pd
+
+    return pd.DataFrame(stored_rows(session, round_id), columns=STORED_COLUMNS)
 
 
 def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:

@@ -90,48 +90,42 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
 
     from ..models import Snapshot
     from ..schemes.store import load_definition
-    from .service import earlier_rounds, resolve_round, stored_table
+    from .service import earlier_rounds, resolve_round, stored_rows
 
     with db.read() as s:
         r = resolve_round(s, round_id)
         scheme = load_definition(s, r.scheme_version_id)
-        table = stored_table(s, r.id)
+        table = stored_rows(s, r.id)
         prev = earlier_rounds(s, r, limit=1)
-        prev_table = stored_table(s, prev[0][1]) if prev else None
+        prev_table = stored_rows(s, prev[0][1]) if prev else []
         snap = s.exec(select(Snapshot.content_hash).where(Snapshot.round_id == r.id)).first()
     order = {c: i for i, c in enumerate(scheme.categories)}
-    table["cat_order"] = table["category"].map(lambda c: (order.get(c, len(order)), c))
-    table = table.sort_values(["cat_order", "rank", "code"], kind="stable")
-    prev_by_unit = {}
-    if prev_table is not None:
-        prev_by_unit = {
-            int(u): (int(rk), g, c)
-            for u, rk, g, c in prev_table[["unit_id", "rank", "grade", "category"]].itertuples(index=False)
-        }
+    table.sort(key=lambda t: ((order.get(t["category"], len(order)), t["category"]), t["rank"], t["code"]))
+    prev_by_unit = {int(t["unit_id"]): (int(t["rank"]), t["grade"], t["category"]) for t in prev_table}
     rows = []
-    for t in table.itertuples():
-        p = prev_by_unit.get(int(t.unit_id))
-        same_cat = p is not None and p[2] == t.category
+    for t in table:
+        p = prev_by_unit.get(int(t["unit_id"]))
+        same_cat = p is not None and p[2] == t["category"]
         rows.append(
             RankRow(
-                int(t.unit_id),
-                t.category,
-                int(t.rank),
-                t.code,
-                t.name,
-                float(t.composite),
-                t.grade,
-                _f(t.indicators),
-                _f(t.appraisal),
-                _f(t.adjustment),
-                _f(t.penalty),
-                _f(t.satisfaction),
-                None if t.rank_low is None or t.rank_low != t.rank_low else int(t.rank_low),
-                None if t.rank_high is None or t.rank_high != t.rank_high else int(t.rank_high),
-                (p[0] - int(t.rank)) if same_cat else None,
+                int(t["unit_id"]),
+                t["category"],
+                int(t["rank"]),
+                t["code"],
+                t["name"],
+                float(t["composite"]),
+                t["grade"],
+                _f(t["indicators"]),
+                _f(t["appraisal"]),
+                _f(t["adjustment"]),
+                _f(t["penalty"]),
+                _f(t["satisfaction"]),
+                None if t["rank_low"] is None else int(t["rank_low"]),
+                None if t["rank_high"] is None else int(t["rank_high"]),
+                (p[0] - int(t["rank"])) if same_cat else None,
                 p[0] if same_cat else None,
                 p[1] if p else None,
-                list(t.flags),
+                list(t["flags"]),
             )
         )
     cats = sorted({r.category for r in rows}, key=lambda c: (order.get(c, len(order)), c))

@@ -14,7 +14,7 @@ stored in its snapshot). ``schemeversion`` and ``indicator`` are immutable for e
 These are plain CREATE TRIGGER statements: no table is rebuilt, so no earlier trigger is dropped.
 
 Revision ID: p001
-Revises: c001
+Revises: t001
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "p001"
-down_revision = "c001"
+down_revision = "t001"
 branch_labels = None
 depends_on = None
 
