@@ -17,6 +17,14 @@ from pathlib import Path
 from .errors import InputErrors, InputProblem, ProblemList
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# Data rows of a file read whole (``read_table``: units, cadres, adjustments…); streamed imports
+# (``open_table``: ballots, tallies, scores) are bounded by the file size alone.
+MAX_ROWS = 200_000
+
+
+def _too_many_rows(name: str) -> InputErrors:
+    return InputErrors([InputProblem(name, MAX_ROWS + 2, None,
+                                     f"数据行超过 {MAX_ROWS} 行（上限），未读取；请拆分为多个文件")])
 
 
 @dataclass(slots=True)
@@ -97,7 +105,10 @@ def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     table = Table(stream.file, stream.header)
     header = stream.header
     columns = {h: i for i, h in enumerate(header)}
-    table.rows = [Row(line, values, columns) for line, values in stream.records]
+    for line, values in stream.records:
+        if len(table.rows) >= MAX_ROWS:
+            raise _too_many_rows(stream.file)
+        table.rows.append(Row(line, values, columns))
     if stream.problems:
         raise InputErrors(stream.problems)
     return table

@@ -255,11 +255,13 @@ def measured(*args: str, db_path: Path):
 
 
 def test_a_million_bad_rows_print_one_line_in_bounded_memory(sqlite_db, tmp_path):
+    """A file read whole (units) stops at its row limit; problems are kept to the first ones plus
+    a count (it used ~1 GB and printed a million lines)."""
     make_users(sqlite_db)
     big = bad_units_csv(tmp_path / "million.csv", 1_000_000)
     rc, lines, mb = measured("units", "import", str(big), db_path=sqlite_db.path)
     assert rc == 1 and len(lines) == 1 and "超过 200000 行" in lines[0], lines
-    assert mb < 400, mb  # it used ~1 GB
+    assert mb < 400, mb
     # Under the row limit, every row bad: the first 50 problems, then the count.
     many = bad_units_csv(tmp_path / "many.csv", 150_000)
     rc, lines, mb = measured("units", "import", str(many), db_path=sqlite_db.path)

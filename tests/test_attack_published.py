@@ -78,7 +78,7 @@ def freeze_triggers(db: Database) -> dict[str, set[str]]:
                 head = sql.upper().split(" ON ")[0]
                 rows += [(table, ev, name) for ev in ("INSERT", "UPDATE", "DELETE") if f"BEFORE {ev}" in head]
     for table, event, name in rows:
-        if name.startswith(("k_frozen_", "p_frozen_")):
+        if "_frozen_" in name:  # k_frozen_*, p_frozen_*, t_frozen_*: one naming rule for freeze triggers
             out.setdefault(table, set()).add(event.upper())
     return out
 
