@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.vocabulary import SATISFACTION_LABEL
+
 from .base import AssessScreen, plain
 
 
@@ -89,7 +91,7 @@ class TallyScreen(AssessScreen):
         table = self.query_one("#tally", DataTable)
         table.clear(columns=True)
         if self.by_group:
-            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "满意率")
+            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "本类别满意率")
             for row in t.public_groups().to_dict("records"):
                 counts = ["—" if row[o] is None else str(row[o]) for o in t.options]
                 table.add_row(
@@ -104,7 +106,7 @@ class TallyScreen(AssessScreen):
                 )
         else:
             extra = ("不称职票", "称职以上", "判定") if t.kind == "cadre" else ()
-            table.add_columns("序", "编码", "名称", "得分", "满意率", "计分票", *t.options, "缺类别", *extra)
+            table.add_columns("序", "编码", "名称", "得分", SATISFACTION_LABEL, "计分票", *t.options, "缺类别", *extra)
             for row in t.targets.to_dict("records"):
                 cells = [
                     str(row["target_position"]),

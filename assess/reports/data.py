@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import SATISFACTION_LABEL
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -22,7 +24,7 @@ COMPONENT_LABELS = {
     "appraisal": "民主评议",
     "adjustment": "日常/加减分",
     "penalty": "虚报扣分",
-    "satisfaction": "满意率",
+    "satisfaction": SATISFACTION_LABEL,
 }
 COMPONENT_ORDER = ("indicators", "appraisal", "adjustment", "penalty", "satisfaction")
 
@@ -42,7 +44,7 @@ FIGURE_LABELS = {
     "composite": "综合得分",
     "rank": "名次",
     "category_size": "类别单位数",
-    "satisfaction": "满意率",
+    "satisfaction": SATISFACTION_LABEL,
     "indicators": "指标得分",
     "appraisal": "民主评议",
     "threshold": "阈值",

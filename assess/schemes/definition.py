@@ -37,8 +37,10 @@ RULE_KINDS = (
     "false_report",  # at least one 虚报 indicator
     "overdue_rectification",  # a rectification past its deadline by at least `days`
     "cadre_unfit",  # cadre: 不称职 votes > unfit_share of counted votes
-    "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds (e.g. two years)
+    "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds or calendar years
 )
+WINDOW_UNITS = ("round", "quarter", "year")
+SEVERITIES = ("minor", "serious", "severe")  # 较轻 < 较重 < 严重 (seed 003 附件2 四（三）)
 ROUNDING = ("floor", "round", "ceil")
 
 
@@ -121,7 +123,8 @@ class FormDef:
     voter_groups: list[VoterGroupDef]
     limited_option: str | None = None  # the option a ballot may mark at most `max_limited` times
     max_limited: int | None = None  # e.g. most 优秀 marks per ballot
-    quorum: float = 0.5  # 实到 must exceed this share of 应到
+    quorum: float = 0.5  # share of 应到 that 实到 must reach (see quorum_op)
+    quorum_op: str | None = None  # ">=" (以上) or ">" (超过); None: assess.thresholds.default_quorum_op
     publication_threshold: int = 5  # fewer counted votes in a group → group result not shown
     cadre_rules: CadreRules | None = None
 
@@ -153,8 +156,10 @@ class RuleDef:
     value: float | None = None
     share: float | None = None
     days: int | None = None
-    window: int = 1  # over the last `window` rounds of this scheme, including this one
+    window: int = 1  # over the last `window` periods (see window_unit), including this one
     times: int = 1  # triggered at least this many times within the window
+    window_unit: str | None = None  # None/"round": rounds of the scheme; "quarter" | "year": calendar
+    severity: str | None = None  # ladder rung: minor 较轻 | serious 较重 | severe 严重 (hits merge per subject)
     source: str | None = None
     text: str | None = None  # the rule as published, for the list and the notice
 
@@ -307,6 +312,7 @@ def _form(d: dict[str, Any]) -> FormDef:
         limited_option=d.get("limited_option"),
         max_limited=d.get("max_limited"),
         quorum=float(d.get("quorum", 0.5)),
+        quorum_op=d.get("quorum_op"),
         publication_threshold=int(d.get("publication_threshold", 5)),
         cadre_rules=cadre_rules,
     )
@@ -340,6 +346,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
             metric=r.get("metric"), op=r.get("op"), value=_f(r.get("value")), share=_f(r.get("share")),
             days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
+            window_unit=r.get("window_unit"), severity=r.get("severity"),
             source=r.get("source"), text=r.get("text"),
         ) for r in d.get("rules", [])],
         no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),

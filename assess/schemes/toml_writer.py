@@ -192,6 +192,7 @@ def _form(w: _Writer, f: FormDef) -> None:
     w.kv("limited_option", _opt_str(f.limited_option))
     w.kv("max_limited", _opt_num(f.max_limited))
     w.kv("quorum", _share(f.quorum))
+    w.kv("quorum_op", _opt_str(f.quorum_op))
     w.kv("publication_threshold", toml_number(f.publication_threshold))
     cr = f.cadre_rules
     if cr is not None:
@@ -220,6 +221,8 @@ def _rule(w: _Writer, r: RuleDef) -> None:
         w.kv("window", toml_number(r.window))
     if r.times != 1 or r.kind == "cadre_consecutive_unfit":
         w.kv("times", toml_number(r.times))
+    w.kv("window_unit", _opt_str(r.window_unit))
+    w.kv("severity", _opt_str(r.severity))
     w.kv("action", toml_string(r.action))
     w.kv("text", _opt_str(r.text))
     w.kv("source", _opt_str(r.source))

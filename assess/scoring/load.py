@@ -260,9 +260,9 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
 
 def _check_quorum(s, form) -> None:
     from ..errors import Conflict
+    from ..thresholds import quorum_met, quorum_text
 
-    if s.expected and s.present <= form.quorum * s.expected:
+    if not quorum_met(s.present, s.expected, form.quorum, form.quorum_op):
         raise Conflict(
-            f"评议会议“{s.name}”实到 {s.present} 人，未超过应到 {s.expected} 人的 {form.quorum:g}，"
-            "不足法定人数，不能计分。"
+            f"评议会议“{s.name}”{quorum_text(s.present, s.expected, form.quorum, form.quorum_op)}，不能计分。"
         )
