@@ -47,6 +47,7 @@ from .rounds import (  # noqa: E402
     SpotCheckScore,
 )
 from .scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
+from .year import BlacklistEntry, CadrePledge, StageDeadline  # noqa: E402
 
 metadata = SQLModel.metadata
 
@@ -60,7 +61,9 @@ __all__ = [
     "AuditRecord",
     "Ballot",
     "BallotBatch",
+    "BlacklistEntry",
     "Cadre",
+    "CadrePledge",
     "CadreQuestion",
     "CadreResult",
     "CadreStatement",
@@ -81,6 +84,7 @@ __all__ = [
     "Snapshot",
     "SpotCheckDraw",
     "SpotCheckScore",
+    "StageDeadline",
     "TallyCount",
     "Unit",
     "UnitResult",
