@@ -328,6 +328,20 @@ def pledge_text(db: Database, cadre_code: str, year: int) -> str | None:
         return None if c is None else pledges(s, [c.id], year).get(c.id)
 
 
+def session_pledges(db: Database, session_id: int) -> list[tuple[str, str, str | None]]:
+    """(cadre code, name, 年初承诺 or None) for the cadres of a 勤廉双述 session, in ballot order,
+    for the year of the session's round: shown when the 述职述廉 is recorded."""
+    from .appraisal_info import session_info
+    from .models import Round
+
+    info = session_info(db, session_id)
+    with db.read() as s:
+        period = s.get(Round, info.round_id).period
+        ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
+        texts = pledges(s, ids, int(period[:4]))
+    return [(t.code, t.name, texts.get(t.cadre_id)) for t in info.targets if t.cadre_id is not None]
+
+
 # -- 红黄牌 ------------------------------------------------------------------------------------------
 
 

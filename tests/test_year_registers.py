@@ -195,3 +195,34 @@ def test_commands(sqlite_db, capsys, monkeypatch):
     assert rc != 0 and "没有 2015 年度的年初承诺" in err
     rc, out, _ = _run(capsys, monkeypatch, db, "", "cards", "--round", str(rid), "--format", "json")
     assert rc == 0 and json.loads(out) == []
+
+
+def test_risk_level_a_units_are_inspected_as_focus(db, actors):
+    # The scheme says spotcheck.risk_focus = ["A"] (seed 003 附件9: A 类风险最高): X01 has an A-level
+    # cadre → 重点, outside the lottery; G01's cadre is B → stays in the pool; an inactive A cadre
+    # (G02) does not count.
+    from assess import rfc3797, rounds, spotcheck
+    from assess.units import add_cadre, set_cadre_active
+
+    from .rounds_helpers import RFC_SOURCES, SCHEME, UNITS, add_units, fill_and_submit
+    from .rounds_helpers import store_scheme as store_round_scheme
+
+    add_units(db, actors)
+    vid = store_round_scheme(db, {**SCHEME, "spotcheck": {**SCHEME["spotcheck"], "risk_focus": ["A"]}})
+    rid = rounds.create_round(db, actors["admin"], "2026年第三季度考核", "2026-Q3", vid)
+    add_cadre(db, actors["admin"], "K1", "张三", "X01", "镇长", risk_level="A")
+    add_cadre(db, actors["admin"], "K2", "李四", "G01", "科长", risk_level="B")
+    add_cadre(db, actors["admin"], "K3", "王五", "G02", "局长", risk_level="A")
+    set_cadre_active(db, actors["admin"], "K3", False)
+    rounds.advance(db, actors["admin"], rid)
+    fill_and_submit(db, actors, rid)
+    rounds.advance(db, actors["admin"], rid)
+    pool, focus = spotcheck.pool_preview(db, rid)
+    assert [f["code"] for f in focus] == ["X01"] and focus[0]["reason"] == "廉政风险 A 类：K1 张三（镇长）"
+    view = spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
+    codes = [u for u, _n, _c in UNITS if u != "X01"]
+    assert [p["code"] for p in view.pool] == codes == [p["code"] for p in pool]
+    key = rfc3797.key_string(RFC_SOURCES)
+    assert view.selected_codes == [x.item for x in rfc3797.select(codes, 2, key)]
+    assert rounds.round_status(db, rid).drawn == [*view.selected_codes, "X01"]
+    assert spotcheck.verify(db, rid).ok

@@ -143,6 +143,9 @@ class SpotCheckDef:
     tolerance: float = 0.0  # self − verified > tolerance on an indicator → 虚报
     penalty: float = 0.0  # composite points deducted per 虚报 indicator
     penalty_cap: float | None = None
+    # 廉政风险等级 (seed 003 附件9: A/B/C) whose units are inspected as 重点: a unit with an active
+    # cadre at one of these levels is taken outside the lottery (mandatory inclusion)
+    risk_focus: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -341,6 +344,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             tolerance=float(sc.get("tolerance", 0.0)),
             penalty=float(sc.get("penalty", 0.0)),
             penalty_cap=_f(sc.get("penalty_cap")),
+            risk_focus=list(sc.get("risk_focus", [])),
         ),
         rules=[RuleDef(
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),

@@ -288,6 +288,7 @@ def render_scheme(
     w.kv("tolerance", toml_number(sc.tolerance))
     w.kv("penalty", toml_number(sc.penalty))
     w.kv("penalty_cap", _opt_num(sc.penalty_cap))
+    w.kv("risk_focus", _list(sc.risk_focus) if sc.risk_focus else None)
 
     lines: dict[str, int] = {}
     w.put()

@@ -478,6 +478,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         cap = c.number(sc, "penalty_cap", sp, "[spotcheck]", low=0, high=100)
         if penalty is not None and cap is not None and cap < penalty:
             c.err((*sp, "penalty_cap"), f"penalty_cap {cap:g} 小于每项扣分 penalty {penalty:g}")
+        c.str_list(sc, "risk_focus", sp, "[spotcheck]", choices=("A", "B", "C"))
 
     _check_indicators(c, d, categories)
     forms = _check_forms(c, d)
