@@ -176,6 +176,28 @@ def _all(s: Session) -> list[ListingRow]:
     return [_row(e) for e in rows]
 
 
+BLACKLIST_KIND = "黑名单"  # as a discipline kind in a scheme's no_excellent_if
+
+
+def period_span(period: str) -> tuple[date, date]:
+    """First and last day of a round's period: 2026-Q3 → 2026-07-01, 2026-09-30; 2026 → the year."""
+    import calendar
+
+    from .accountability import period_position
+
+    year, last, annual = period_position(period)
+    p = period.strip().upper()
+    months = 12 if annual else 3 if "Q" in p else 6 if "H" in p else 1
+    first = last - months + 1
+    return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
+
+
+def listings_in_period(s: Session, period: str) -> list[ListingRow]:
+    """Listings in force at any time within the period (for rules such as no_excellent_if)."""
+    start, end = period_span(period)
+    return [r for r in _all(s) if r.entered_on <= end and (r.exit_on is None or r.exit_on > start)]
+
+
 def active_listings(s: Session, on: date) -> list[ListingRow]:
     """The listings in force on ``on`` (entered on or before, not yet lifted): the one reader that
     rules and reports use."""

@@ -226,3 +226,27 @@ def test_risk_level_a_units_are_inspected_as_focus(db, actors):
     assert view.selected_codes == [x.item for x in rfc3797.select(codes, 2, key)]
     assert rounds.round_status(db, rid).drawn == [*view.selected_codes, "X01"]
     assert spotcheck.verify(db, rid).ok
+
+
+def test_blacklist_bars_excellent_when_the_scheme_says_so(db, actors):
+    # no_excellent_if = ["黑名单"]: U1 (100 points) listed within 2026-Q2 → not 优秀; U2 (100) was
+    # listed but lifted before the quarter began → 优秀; U3's listing starts after the quarter.
+    from assess.models import UnitResult
+
+    vid = store_scheme(db, scheme_dict(weights={"indicators": 100}, no_excellent_if=["黑名单"]))
+    units = [("U1", "U1", "甲类"), ("U2", "U2", "甲类"), ("U3", "U3", "甲类")]
+    rid, ids = make_round(db, vid, units, period="2026-Q2")
+    add_scores(db, rid, ids, full_marks(["U1", "U2", "U3"]))
+    year.enter_listing(db, actors["admin"], "unit", "U1", "围标", date(2026, 6, 30))
+    lifted = year.enter_listing(db, actors["admin"], "unit", "U2", "围标", date(2026, 1, 5))
+    year.exit_listing(db, actors["admin"], lifted, date(2026, 4, 1), "期满")  # in force until 3-31
+    year.enter_listing(db, actors["admin"], "unit", "U3", "围标", date(2026, 7, 1))
+    assert year.period_span("2026-Q2") == (date(2026, 4, 1), date(2026, 6, 30))
+    assert year.period_span("2026") == (date(2026, 1, 1), date(2026, 12, 31))
+    assert year.period_span("2026-H1") == (date(2026, 1, 1), date(2026, 6, 30))
+    assert year.period_span("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
+    compute_round(db, actors["admin"], rid, today=date(2026, 7, 10), resamples=0)
+    with db.read() as s:
+        got = {r.unit_id: (r.grade, r.flags) for r in s.exec(select(UnitResult).where(UnitResult.round_id == rid))}
+    assert got[ids["U1"]] == ("良好", ["no_excellent:黑名单"])  # the next band down
+    assert got[ids["U2"]][0] == "优秀" and got[ids["U3"]][0] == "优秀"
