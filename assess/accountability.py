@@ -42,6 +42,7 @@ from . import audit
 from .errors import Conflict, NotFound
 from .roles import Actor, authorize
 from .schemes.definition import SEVERITIES
+from .thresholds import threshold_text
 from .vocabulary import SATISFACTION_LABEL, SEVERITY_LABELS
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def rule_text(rule: RuleDef) -> str:
     if rule.text:
         return rule.text
     if rule.kind == "threshold":
-        return f"{METRIC_LABELS.get(rule.metric or '', rule.metric)} {rule.op} {rule.value:g}"
+        return threshold_text(METRIC_LABELS.get(rule.metric or "", rule.metric), rule.op, rule.value)
     base = {
         "last_in_category": "类别内排名末位",
         "bottom_share": f"类别内排名后 {100 * (rule.share or 0):g}%",

@@ -77,3 +77,13 @@ def quorum_text(present: int, expected: int, share: float, op: str | None = None
     verdict = "达到" if quorum_met(present, expected, share, op) else "未达到"
     rule = f"须达到 {need_text} 人{COMPARISON_WORDS['>=']}" if op == ">=" else f"须超过 {need_text} 人"
     return f"应到 {expected} 人，实到 {present} 人，{rule}：{verdict}法定人数"
+
+
+def threshold_text(label: str, op: str, value: float) -> str:
+    """A rule threshold in Chinese with its comparison: “综合得分低于 60”, “满意率 90 以上（含本数）”."""
+    v = f"{value:g}"
+    if op == "<":
+        return f"{label}低于 {v}"
+    if op == ">":
+        return f"{label}超过 {v}"
+    return f"{label} {v} {COMPARISON_WORDS.get(op, op)}"

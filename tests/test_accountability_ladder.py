@@ -34,7 +34,7 @@ def test_merge_hits_takes_the_highest_rung_and_lists_every_reason():
     assert merged.figures["severity"] == "serious" and merged.figures["value"] == 55
     assert [r["rule"] for r in merged.figures["reasons"]] == ["R2", "R1"]
     assert merged.figures["reasons"][1]["figures"] == {"rank": 3, "category_size": 3, "composite": 55}
-    assert merged.text == "综合得分 < 60；类别内排名末位"
+    assert merged.text == "综合得分低于 60；类别内排名末位"
     text = accountability.describe_figures(merged.figures)
     assert text.startswith("按情节较重处理；合并 2 项：R2（情节较重）")
     assert "R1（情节较轻）名次 3/3" in text
@@ -81,6 +81,6 @@ def test_compute_round_stores_one_entry_per_unit(db, actors):
     e = next(e for e in entries if e.rule_code == "L2")
     assert e.proposed_action == "组织处理" and e.figures["severity"] == "severe"
     assert [r["rule"] for r in e.figures["reasons"]] == ["L2", "L1"]
-    assert e.rule_text == "综合得分 < 65；类别内排名末位"
+    assert e.rule_text == "综合得分低于 65；类别内排名末位"
     rows = accountability.list_entries(db, rid)
     assert any(r.figures_text.startswith("按情节严重处理；合并 2 项") for r in rows)

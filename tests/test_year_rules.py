@@ -242,3 +242,12 @@ def test_window_unit_and_quorum_op_are_validated_and_written_back():
         validate_text(bad, "bad.toml")
     fields = {p.field for p in e.value.problems}
     assert any(f.endswith("window_unit") for f in fields) and any(f.endswith("quorum_op") for f in fields)
+
+
+def test_thresholds_read_in_chinese():
+    assert thresholds.threshold_text("综合得分", "<", 60) == "综合得分低于 60"
+    assert thresholds.threshold_text("综合得分", "<=", 60) == "综合得分 60 以下（含本数）"
+    assert thresholds.threshold_text("满意率", ">=", 90) == "满意率 90 以上（含本数）"
+    assert thresholds.threshold_text("名次", ">", 10) == "名次超过 10"
+    rule = RuleDef("R", "threshold", "约谈", metric="satisfaction", op="<", value=50)
+    assert accountability.rule_text(rule) == "满意率（各类投票人合计）低于 50"
