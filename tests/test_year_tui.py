@@ -118,3 +118,29 @@ async def test_pledge_on_cadre_list_and_at_statement(sqlite_db):
         await settle(pilot)
         text = screen_text(app)
         assert "述职述廉" in text and "C01 干部1：lianjie" in text and "C02 干部2：（未登记）" in text
+
+
+async def test_rounds_screen_sets_a_stage_deadline(sqlite_db):
+    db = sqlite_db
+    make_users(db)
+    vid = store_scheme(db, scheme_dict(weights={"indicators": 100}))
+    rid, _ids = make_round(db, vid, [("U1", "财政局", "甲类")], period="2014", stage="selfcheck_open")
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "（尚未设定）" in screen_text(app)
+        await pilot.press("enter")  # selfcheck
+        await type_text(pilot, "2014-05-25")
+        await pilot.press("enter")
+        await type_text(pilot, "2014-05-30")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "自查（2014-05-25 至 2014-05-30）" in screen_text(app)
+    (d,) = year.round_deadlines(db, rid, date(2014, 6, 2))
+    assert d.stage == "selfcheck" and d.days_overdue == 3
