@@ -112,7 +112,7 @@ def merge_hits(proposals: list[Proposal]) -> list[Proposal]:
             }
             for p in hits
         ]
-        text = "；".join(rule_text(p.rule) for p in hits)
+        text = "；".join(rule_text(p.rule).rstrip("。；") for p in hits)
         out.append(Proposal(top.rule, top.unit_id, top.cadre_id, figures, top.robust_share, text))
     return out
 
