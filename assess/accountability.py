@@ -16,9 +16,15 @@ Rule kinds (``schemes.definition.RULE_KINDS``; all thresholds are data):
   scheme before it (two consecutive years: times 2).
 
 Windows: a rule with ``window`` w and ``times`` k triggers in this round when its condition holds
-now and in at least k − 1 of the w − 1 previous rounds of the same scheme (by period), i.e. at
-least k times within the last w periods, this one included ("last twice within the last 3
-periods"). History comes from the stored results of those rounds.
+now AND in at least k − 1 of the w − 1 previous periods, i.e. at least k times within the last w
+periods, this one included ("last twice within the last 3 periods"); a unit last in Q1 and Q2 but
+not in Q3 gets no entry in Q3. ``window_unit`` says what a period is: ``round`` (default) — the
+previous rounds of the scheme, one per period; ``quarter`` or ``year`` — calendar quarters or years
+(``window_history``): the previous w − 1 calendar periods, each judged by its latest round (the
+year-end round for a year), earlier rounds of the current calendar period not counted. So
+``cadre_consecutive_unfit`` with ``times = 2, window_unit = "year"`` fires for 不称职 in 2025-Q4 and
+2026-Q4 with quarterly rounds between, and not for 2026-Q3 and 2026-Q4. History comes from the
+stored results of those rounds. See indicators/README.md (问责规则).
 
 Each entry carries the figures that triggered it and ``robust_share``: the share of bootstrap
 resamples (``scoring.robustness``) in which the trigger still holds; below 0.8 the list marks it
@@ -35,7 +41,9 @@ from typing import TYPE_CHECKING, Any
 from . import audit
 from .errors import Conflict, NotFound
 from .roles import Actor, authorize
-from .schemes.definition import UNFIT_LABEL
+from .schemes.definition import SEVERITIES, UNFIT_LABEL
+from .thresholds import threshold_text
+from .vocabulary import SATISFACTION_LABEL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +58,7 @@ METRIC_LABELS = {
     "composite": "综合得分",
     "indicators": "指标得分",
     "appraisal": "民主评议得分",
-    "satisfaction": "满意率",
+    "satisfaction": SATISFACTION_LABEL,
     "rank": "名次",
     "score": "测评得分",
     "unfit_share": "不称职票比例",
@@ -68,6 +76,88 @@ class Proposal:
     cadre_id: int | None
     figures: dict[str, Any]
     robust_share: float | None = 1.0
+    text: str | None = None  # the entry's rule text when several hits were merged
+
+
+def merge_hits(proposals: list[Proposal]) -> list[Proposal]:
+    """The ladder (seed 003 附件2 四（三）: 情节较轻/较重/严重): hits of rules that name a
+    ``severity`` for the same unit, or the same cadre, in a round become one entry at the highest
+    rung — the top rule's code and action, its figures at the top level — with every hit listed in
+    ``figures["reasons"]`` (rule, rung, text, action and figures, top rung first). Rules without a
+    severity are not merged. A single hit keeps its figures plus ``severity``."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out: list[Proposal] = []
+    groups: dict[tuple, list[Proposal]] = {}
+    for p in proposals:
+        if p.rule.severity is None:
+            out.append(p)
+        else:
+            groups.setdefault((p.unit_id, p.cadre_id), []).append(p)
+    for hits in groups.values():
+        # highest rung first; equal rungs keep the scheme's rule order (proposals come in it)
+        hits = sorted(hits, key=lambda p: -rank[p.rule.severity])
+        top = hits[0]
+        figures = {**top.figures, "severity": top.rule.severity}
+        if len(hits) == 1:
+            out.append(Proposal(top.rule, top.unit_id, top.cadre_id, figures, top.robust_share))
+            continue
+        figures["reasons"] = [
+            {
+                "rule": p.rule.code,
+                "kind": p.rule.kind,
+                "severity": p.rule.severity,
+                "text": rule_text(p.rule),
+                "action": p.rule.action,
+                "figures": p.figures,
+            }
+            for p in hits
+        ]
+        text = "；".join(rule_text(p.rule).rstrip("。；") for p in hits)
+        out.append(Proposal(top.rule, top.unit_id, top.cadre_id, figures, top.robust_share, text))
+    return out
+
+
+WINDOW_UNIT_LABELS = {"round": "个考核周期", "quarter": "个季度", "year": "年"}
+
+
+def period_position(period: str) -> tuple[int, int, int]:
+    """(year, last month, 1 for a whole-year round) of a round's period — its place in calendar
+    time: 2026-Q3 → (2026, 9, 0), 2026-H1 → (2026, 6, 0), 2026-07 → (2026, 7, 0), 2026 → (2026, 12, 1)."""
+    p = period.strip().upper()
+    year = int(p[:4])
+    rest = p[5:] if len(p) > 4 else ""
+    if not rest:
+        return year, 12, 1
+    if rest.startswith("Q"):
+        return year, 3 * int(rest[1:]), 0
+    if rest.startswith("H"):
+        return year, 6 * int(rest[1:]), 0
+    return year, int(rest), 0
+
+
+def period_index(period: str, unit: str) -> int:
+    """Consecutive integers for consecutive calendar years (``year``) or quarters (``quarter``)."""
+    year, month, _annual = period_position(period)
+    return year if unit == "year" else 4 * year + (month - 1) // 3
+
+
+def window_history(rule: RuleDef, period: str | None, history: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The earlier results a window rule looks at, newest first: the w − 1 previous rounds, or for a
+    calendar ``window_unit`` the latest round of each of the w − 1 previous quarters/years (a
+    calendar period without a round is simply absent)."""
+    unit = rule.window_unit or "round"
+    span = max(rule.window, rule.times if rule.kind == "cadre_consecutive_unfit" else 1)
+    if unit == "round":
+        return history[: max(span - 1, 0)]
+    if period is None:
+        raise ValueError("calendar windows need the current round's period")
+    cur = period_index(period, unit)
+    latest: dict[int, tuple[str, Any]] = {}
+    for p, frame in history:
+        i = period_index(p, unit)
+        if cur - span < i < cur and (i not in latest or period_position(p) > period_position(latest[i][0])):
+            latest[i] = (p, frame)
+    return [latest[i] for i in sorted(latest, reverse=True)]
 
 
 def rule_text(rule: RuleDef, unfit_option: str = UNFIT_LABEL) -> str:
@@ -76,17 +166,23 @@ def rule_text(rule: RuleDef, unfit_option: str = UNFIT_LABEL) -> str:
     if rule.text:
         return rule.text
     if rule.kind == "threshold":
-        return f"{METRIC_LABELS.get(rule.metric or '', rule.metric)} {rule.op} {rule.value:g}"
+        return threshold_text(METRIC_LABELS.get(rule.metric or "", rule.metric), rule.op, rule.value)
     base = {
         "last_in_category": "类别内排名末位",
         "bottom_share": f"类别内排名后 {100 * (rule.share or 0):g}%",
         "false_report": "自查虚报",
         "overdue_rectification": f"整改逾期 {rule.days or 0} 天以上",
         "cadre_unfit": f"{unfit_option}票超过规定比例",
-        "cadre_consecutive_unfit": f"连续 {rule.times} 次评为{unfit_option}",
+        "cadre_consecutive_unfit": (
+            f"连续 {rule.times} 年评为{unfit_option}"
+            if rule.window_unit == "year"
+            else f"连续 {rule.times} 个季度评为{unfit_option}"
+            if rule.window_unit == "quarter"
+            else f"连续 {rule.times} 次评为{unfit_option}"
+        ),
     }.get(rule.kind, rule.kind)
     if rule.window > 1 and rule.kind != "cadre_consecutive_unfit":
-        base = f"最近 {rule.window} 个考核周期内 {rule.times} 次{base}"
+        base = f"最近 {rule.window} {WINDOW_UNIT_LABELS[rule.window_unit or 'round']}内 {rule.times} 次{base}"
     return base
 
 
@@ -198,13 +294,14 @@ def evaluate_units(
     table: pd.DataFrame,
     history: list[tuple[str, pd.DataFrame]],
     resamples: Resamples | None = None,
+    period: str | None = None,
 ) -> list[Proposal]:
     """Unit rules over this round's results; ``history`` = [(period, results table)] of earlier
-    rounds of the scheme, newest first."""
+    rounds of the scheme, newest first; ``period``: this round's (needed by calendar windows)."""
     import numpy as np
 
     now = unit_metrics(table)
-    hist = [(period, unit_metrics(t)) for period, t in history]
+    metrics: dict[str, pd.DataFrame] = {}
     sampled = _resample_frame(now, resamples) if resamples is not None else None
     out: list[Proposal] = []
     for rule in scheme.rules:
@@ -218,14 +315,15 @@ def evaluate_units(
         cond = condition(rule, now)
         counts = np.zeros(len(now), dtype=int)
         trail: list[list[dict[str, Any]]] = [[] for _ in range(len(now))]
-        for period, h in hist[: max(rule.window - 1, 0)]:
+        for past, t in window_history(rule, period, history):
+            h = metrics[past] if past in metrics else metrics.setdefault(past, unit_metrics(t))
             hc = condition(rule, h)
             hit = set(h["unit_id"][hc].tolist())
             mask = now["unit_id"].isin(hit).to_numpy()
             counts += mask
             for i in np.flatnonzero(mask):
                 row = h[h["unit_id"] == now["unit_id"].iat[i]].iloc[0]
-                trail[i].append({"period": period, **_figures(rule, row)})
+                trail[i].append({"period": past, **_figures(rule, row)})
         need = max(rule.times, 1) - 1
         trigger = cond & (counts >= need)
         share = None
@@ -243,6 +341,8 @@ def evaluate_units(
                         "history": trail[i],
                     }
                 )
+                if rule.window_unit and rule.window_unit != "round":
+                    fig["window_unit"] = rule.window_unit
             out.append(
                 Proposal(
                     rule,
@@ -293,6 +393,7 @@ def evaluate_cadres(
     cadres: pd.DataFrame,
     history: list[tuple[str, pd.DataFrame]],
     resamples: Resamples | None = None,
+    period: str | None = None,
 ) -> list[Proposal]:
     """``cadres``: session_id, cadre_id, unit_id, score, grade, unfit_share, fit_share, unfit_option,
     form_unfit_share; ``history``: [(period, frame with cadre_id, grade, unfit_option)], newest first."""
@@ -333,15 +434,26 @@ def evaluate_cadres(
                 )
         elif rule.kind == "cadre_consecutive_unfit":
             need = max(rule.times, 2) - 1
+            unit = rule.window_unit or "round"
+            earlier = window_history(rule, period, history)
+            if unit != "round":
+                # Consecutive calendar periods only: a year without a round breaks the streak.
+                cur = period_index(period, unit)
+                at = {period_index(p, unit): (p, h) for p, h in earlier}
+                earlier = []
+                for k in range(1, need + 1):
+                    if cur - k not in at:
+                        break
+                    earlier.append(at[cur - k])
             for r in cadres.itertuples():
                 if r.grade != r.unfit_option:
                     continue
                 streak = []
-                for period, h in history[:need]:
+                for past, h in earlier[:need]:
                     g = h[(h["cadre_id"] == r.cadre_id) & (h["grade"] == r.unfit_option)]
                     if not len(g):
                         break
-                    streak.append(period)
+                    streak.append(past)
                 if len(streak) >= need:
                     out.append(
                         Proposal(
@@ -354,6 +466,7 @@ def evaluate_cadres(
                                 "unfit_option": r.unfit_option,
                                 "earlier_periods": streak,
                                 "score": _num(r.score),
+                                **({"window_unit": unit} if unit != "round" else {}),
                             },
                             1.0,
                         )
@@ -428,7 +541,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
                 "unit_id": p.unit_id,
                 "cadre_id": p.cadre_id,
                 "rule_code": p.rule.code,
-                "rule_text": rule_text(p.rule, (p.figures or {}).get("unfit_option") or UNFIT_LABEL),
+                "rule_text": p.text or rule_text(p.rule, (p.figures or {}).get("unfit_option") or UNFIT_LABEL),
                 "figures": p.figures,
                 "proposed_action": p.rule.action[:128],
                 "robust_share": p.robust_share,

@@ -18,6 +18,7 @@ from . import audit
 from .errors import Conflict, NotFound
 from .guards import ensure_round_writable, get_round
 from .roles import Actor, authorize
+from .thresholds import quorum_met, quorum_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -666,10 +667,8 @@ def _session_problems(s: Session, sess) -> list[str]:
     if not rows.get("certified"):
         out.append(f"{sess.name}：没有已核定的选票批次")
     form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
-    if not (sess.expected > 0 and sess.present > form.quorum * sess.expected):
-        out.append(
-            f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）"
-        )
+    if not quorum_met(sess.present, sess.expected, form.quorum, form.quorum_op):
+        out.append(f"{sess.name}：{quorum_text(sess.present, sess.expected, form.quorum, form.quorum_op)}")
     out.extend(f"{sess.name}：{p}" for p in ballot_bounds(s, sess.id).problems)
     return out
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from . import thresholds
 from .appraisal import KINDS, _form_for, get_session
 from .guards import get_round
 
@@ -79,12 +80,10 @@ class SessionInfo:
         return [o.label for o in self.form.options]
 
     def quorum_ok(self) -> bool:
-        return self.expected > 0 and self.present > self.form.quorum * self.expected
+        return thresholds.quorum_met(self.present, self.expected, self.form.quorum, self.form.quorum_op)
 
     def quorum_text(self) -> str:
-        need = self.form.quorum * self.expected
-        verdict = "达到" if self.quorum_ok() else "未达到"
-        return f"应到 {self.expected} 人，实到 {self.present} 人，须超过 {need:g} 人：{verdict}法定人数"
+        return thresholds.quorum_text(self.present, self.expected, self.form.quorum, self.form.quorum_op)
 
 
 def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]:

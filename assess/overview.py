@@ -51,6 +51,8 @@ class Overview:
     schemes: int
     rounds: list[RoundSummary]
     overdue: list[OverdueItem] = field(default_factory=list)
+    late_stages: list = field(default_factory=list)  # year.DeadlineRow past due and not done
+    cards: list = field(default_factory=list)  # year.Card: 红黄牌 of the computed open rounds
 
 
 def overview(db: Database, include_published: bool = False, today: date | None = None) -> Overview:
@@ -79,7 +81,16 @@ def overview(db: Database, include_published: bool = False, today: date | None =
 
     late = [OverdueItem(f"{x.unit_code} {x.unit_name}", x.notice_no or "", x.deadline.isoformat() if x.deadline else "",
                         x.days_overdue) for x in overdue(db, today or local_today())]
-    return Overview(units, active, cadres, users, schemes, out, late)
+    from .year import cards, overdue_stages
+
+    day = today or local_today()
+    shown = {r.id for r in rounds}
+    late_stages = [d for d in overdue_stages(db, day) if d.round_id in shown]
+    warn = []
+    for r in rounds:
+        if r.stage in ("computed", "under_review", "approved"):
+            warn += cards(db, r.id, day)
+    return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 
 
 def waiting_for(db: Database, round_id: int) -> list[str]:

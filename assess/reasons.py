@@ -221,6 +221,15 @@ def accountability_reason(
     when not given), ``category`` the unit's category."""
     f = dict(figures or {})
     n = names or ReasonNames()
+    if f.get("reasons"):  # hits of several rules merged into one entry at the highest rung
+        from .vocabulary import SEVERITY_LABELS
+
+        each = [
+            f"{r.get('text') or r.get('rule')}：{accountability_reason(r.get('figures'), kind=n.rule_kinds.get(r.get('rule')), category=category, names=n)}"
+            for r in f["reasons"]
+        ]
+        rung = SEVERITY_LABELS.get(f.get("severity"), "")
+        return (f"按{rung}情形处理，" if rung else "") + f"合并{count_words(len(each))}项：" + "；".join(each)
     kind = _kind_of(f, kind)
     where = f"在{category}类别" if category else "在本类别"
     text = ""
@@ -275,7 +284,9 @@ def accountability_reason(
         earlier = [h.get("period") for h in f.get("history") or []]
         periods = sorted([p for p in earlier if p] + ([n.period] if n.period else []))
         count, window = int(f["count"]), int(f["window"])
-        unit = period_unit(n.period or (periods[-1] if periods else None))
+        unit = {"year": "年", "quarter": "个季度"}.get(f.get("window_unit")) or period_unit(
+            n.period or (periods[-1] if periods else None)
+        )
         lead = (
             f"连续{count_words(count)}{unit}"
             if count == window

@@ -67,6 +67,10 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     # results, review, publication
     "results.compute": (frozenset({A, R}), "计算综合得分与排名"),
     "accountability.decide": (frozenset({R}), "确认或免予问责"),
+    "blacklist.enter": (frozenset({A, R}), "列入黑名单"),
+    "blacklist.exit": (frozenset({A, R}), "移出黑名单"),
+    "round.deadline": (frozenset({A}), "设定阶段期限"),
+    "cadre.pledge": (frozenset({A, C}), "登记年初承诺"),
     "review.first": (frozenset({C}), "初审"),
     "review.audit": (frozenset({R}), "审核"),
     "review.recheck": (frozenset({R}), "复核"),

@@ -229,20 +229,46 @@ def _selected(st: rfc3797.Step, part: str, order: int) -> dict[str, Any]:
     }
 
 
+def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict[int, str]:
+    """unit_id → why it is 重点 by 廉政风险: its active cadres at one of ``levels`` (the scheme's
+    ``spotcheck.risk_focus``), e.g. “廉政风险 A 类：C01 张三（村支书）”."""
+    from sqlmodel import select
+
+    from .models import Cadre
+
+    if not levels or not unit_ids:
+        return {}
+    rows = s.exec(
+        select(Cadre)
+        .where(Cadre.unit_id.in_(unit_ids), Cadre.active, Cadre.risk_level.in_(list(levels)))
+        .order_by(Cadre.risk_level, Cadre.code)
+    ).all()
+    out: dict[int, list[str]] = {}
+    for c in rows:
+        out.setdefault(c.unit_id, []).append(f"廉政风险 {c.risk_level} 类：{c.code} {c.name}（{c.position}）")
+    return {uid: "；".join(v) for uid, v in out.items()}
+
+
 def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
     """The published pool (participants sorted by unit code, numbered from 1) and the 重点 units
-    left out of it."""
+    left out of it: units with open findings (when asked) and units with a cadre at a risk level
+    the scheme's ``spotcheck.risk_focus`` names."""
     from .findings import open_finding_units
 
     units = participants(s, round_id)
-    focus: list[dict[str, Any]] = []
+    ids = [u.id for u, _ru in units]
+    reasons: dict[int, list[str]] = {}
     if focus_open_findings:
-        reasons = open_finding_units(s, [u.id for u, _ru in units])
-        focus = [
-            {"code": u.code, "name": u.name, "category": u.category, "reason": reasons[u.id]}
-            for u, _ru in units
-            if u.id in reasons
-        ]
+        for uid, why in open_finding_units(s, ids).items():
+            reasons.setdefault(uid, []).append(why)
+    levels = round_scheme(s, get_round(s, round_id)).spotcheck.risk_focus
+    for uid, why in risk_focus_units(s, ids, levels).items():
+        reasons.setdefault(uid, []).append(why)
+    focus: list[dict[str, Any]] = [
+        {"code": u.code, "name": u.name, "category": u.category, "reason": "；".join(reasons[u.id])}
+        for u, _ru in units
+        if u.id in reasons
+    ]
     focus_codes = {f["code"] for f in focus}
     pool = [
         {"n": n, "code": u.code, "name": u.name, "category": u.category}

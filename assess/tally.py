@@ -215,12 +215,14 @@ def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """(counted, score, satisfaction) over the last axis of ``cube``."""
     import numpy as np
 
+    from .scoring.appraisal import satisfaction_share
+
     counted = cube[..., c.counted_mask].sum(axis=-1)
     pts = (cube[..., c.counted_mask] * c.points[c.counted_mask]).sum(axis=-1)
     sat = cube[..., c.satisfied_mask].sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(counted > 0, pts / np.where(counted > 0, counted, 1), np.nan)
-        satisfaction = np.where(counted > 0, sat / np.where(counted > 0, counted, 1), np.nan)
+    satisfaction = satisfaction_share(sat, counted)
     return counted, score, satisfaction
 
 

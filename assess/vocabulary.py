@@ -15,3 +15,11 @@ METHOD_LABELS: dict[str | None, str] = {
     "veto": "一票否决",
     None: "",
 }
+
+
+# 满意率 has one definition (assess.scoring.appraisal.satisfaction_share): the votes for options marked
+# ``satisfied`` over the counted votes, pooled across voter groups (not weighted like the score).
+SATISFACTION_LABEL = "满意率（各类投票人合计）"
+
+# Accountability ladder rungs (schemes' rule ``severity``; seed 003 附件2 四（三）), lowest first.
+SEVERITY_LABELS: dict[str, str] = {"minor": "情节较轻", "serious": "情节较重", "severe": "情节严重"}

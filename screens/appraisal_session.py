@@ -330,18 +330,24 @@ class SessionScreen(AssessScreen):
 
     def action_statement(self) -> None:
         from assess.appraisal import set_statement
+        from assess.year import session_pledges
 
         if self.info is None or self.info.kind != "cadre":
             self.show_error("述职述廉只用于勤廉双述会议。")
             return
         db, actor, sid = self.db, self.actor, self.session_id
         fields = [FieldSpec("cadre", "干部编码"), FieldSpec("summary", "述职述廉摘要")]
-        self.app.push_screen(
-            FormDialog(
-                "述职述廉", fields, lambda v: set_statement(db, actor, sid, v["cadre"], v["summary"]) or True
-            ),
-            self._after("已记录述职述廉"),
-        )
+
+        def ask(pledges) -> None:
+            title = "述职述廉\n" + pledge_lines(pledges)
+            self.app.push_screen(
+                FormDialog(
+                    title, fields, lambda v: set_statement(db, actor, sid, v["cadre"], v["summary"]) or True
+                ),
+                self._after("已记录述职述廉"),
+            )
+
+        self.run_core(session_pledges, db, sid, on_done=ask)
 
     def action_question(self) -> None:
         from assess.appraisal import add_question
@@ -363,3 +369,14 @@ class SessionScreen(AssessScreen):
             ),
             self._after("已记录询问质询"),
         )
+
+
+def pledge_lines(pledges, width: int = 34, most: int = 6) -> str:
+    """The cadres' 年初承诺 above the 述职述廉 form, one short line each."""
+    lines = ["年初承诺："]
+    for code, name, text in pledges[:most]:
+        t = (text or "（未登记）").replace("\n", " ")
+        lines.append(f"{code} {name}：{t if len(t) <= width else t[: width - 1] + '…'}")
+    if len(pledges) > most:
+        lines.append(f"……另有 {len(pledges) - most} 人")
+    return "\n".join(lines)

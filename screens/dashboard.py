@@ -33,6 +33,7 @@ class DashboardScreen(AssessScreen):
                 yield DataTable(id="rounds", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="dash-detail")
                 yield Static("", id="dash-overdue")
+                yield Static("", id="dash-warnings")
                 yield Static("", id="dash-counts", classes="hint")
             with Vertical(id="dash-menu"):
                 yield Static("功能", classes="title")
@@ -73,6 +74,7 @@ class DashboardScreen(AssessScreen):
             self.query_one("#dash-overdue", Static).update(plain("\n".join(lines)))
         else:
             self.query_one("#dash-overdue", Static).update(plain("逾期整改：无"))
+        self.query_one("#dash-warnings", Static).update(plain("\n".join(warning_lines(ov))))
         self.query_one("#dash-counts", Static).update(plain(
             f"单位 {ov.active_units}（共 {ov.units}）· 干部 {ov.cadres} · 用户 {ov.users} · 方案 {ov.schemes}"))
         if ov.rounds:
@@ -88,3 +90,15 @@ class DashboardScreen(AssessScreen):
         lines = [f"{r.name}（{r.period}，{r.units} 个单位）· {r.stage_label}"]
         lines += [f"· {w}" for w in r.waiting_for] or ["· 没有阻碍，可进入下一阶段（r → 考核轮次）"]
         self.query_one("#dash-detail", Static).update(plain("\n".join(lines)))
+
+
+def warning_lines(ov) -> list[str]:
+    """Overdue stages and 红黄牌, at most a few lines each."""
+    lines = [f"阶段逾期：{d.round_name} {d.label} 截止 {d.due_on.isoformat()}，逾期 {d.days_overdue} 天"
+             for d in ov.late_stages[:3]]
+    red = [c for c in ov.cards if c.colour == "red"]
+    yellow = [c for c in ov.cards if c.colour == "yellow"]
+    if red or yellow:
+        lines.append(f"红牌 {len(red)} · 黄牌 {len(yellow)}：")
+        lines += [f"  {c.label} {c.unit}：{c.text}" for c in (red[:2] + yellow[:3])]
+    return lines

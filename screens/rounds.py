@@ -45,6 +45,7 @@ class RoundsScreen(AssessScreen):
         Binding("s", "selfcheck", "自查"),
         Binding("c", "spotcheck", "抽查"),
         Binding("f", "findings", "整改"),
+        Binding("l", "deadline", "期限", show=False),
         Binding("g", "refresh", "刷新"),
     ]
 
@@ -77,6 +78,7 @@ class RoundsScreen(AssessScreen):
             "轮次：随机抽查与核查", "RFC 3797 抽取、复核、核查得分、虚报对比", self.action_spotcheck
         )
         yield SystemCommand("轮次：问题与整改", "问题登记、整改通知书、进展、复查销号", self.action_findings)
+        yield SystemCommand("轮次：阶段期限", "设定自查、核查、评议、审核的起止日期（l）", self.action_deadline)
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -190,6 +192,37 @@ class RoundsScreen(AssessScreen):
             ConfirmDialog(f"把“{r.name}”从“{r.stage_label}”推进到“{stage_label(nxt)}”？"), confirmed
         )
 
+    def action_deadline(self) -> None:
+        """Set a stage window of the selected round; the dialog lists the windows set so far."""
+        from assess.year import DEADLINE_STAGES, round_deadlines, set_deadline
+
+        r = self.current()
+        if r is None:
+            return
+        db, actor = self.db, self.actor
+
+        def ask(rows) -> None:
+            have = [d.text for d in rows] or ["（尚未设定）"]
+            stages = " / ".join(f"{k} {v[0]}" for k, v in DEADLINE_STAGES.items())
+            fields = [
+                FieldSpec("stage", f"阶段（{stages}）", "selfcheck"),
+                FieldSpec("starts_on", "开始日期（可空）", placeholder="YYYY-MM-DD"),
+                FieldSpec("due_on", "截止日期（含当天）", placeholder="YYYY-MM-DD"),
+            ]
+            self.app.push_screen(
+                FormDialog(
+                    "阶段期限\n" + "\n".join(have),
+                    fields,
+                    lambda v: set_deadline(
+                        db, actor, r.id, v["stage"].strip(), _day(v["due_on"]),
+                        _day(v["starts_on"]) if v["starts_on"].strip() else None,
+                    ) or True,
+                ),
+                lambda ok: ok and self.show_info("已设定阶段期限"),
+            )
+
+        self.run_core(round_deadlines, db, r.id, on_done=ask)
+
     def action_selfcheck(self) -> None:
         from .selfcheck import ScoreEntryScreen
 
@@ -210,3 +243,14 @@ class RoundsScreen(AssessScreen):
         r = self.current()
         if r is not None:
             self.app.push_screen(FindingsScreen(r.id))
+
+
+def _day(text: str):
+    from datetime import date
+
+    from assess.errors import Conflict
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Conflict(f"日期“{text}”无效，应为 YYYY-MM-DD。") from None

@@ -13,6 +13,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.vocabulary import SATISFACTION_LABEL
+
 from .base import AssessScreen, plain
 
 
@@ -95,7 +97,7 @@ class TallyScreen(AssessScreen):
         table = self.query_one("#tally", DataTable)
         table.clear(columns=True)
         if self.by_group:
-            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "满意率", "说明")
+            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "本类别满意率", "说明")
             for row in t.public_groups().to_dict("records"):
                 table.add_row(
                     str(row["target_position"]),
@@ -112,7 +114,7 @@ class TallyScreen(AssessScreen):
             unfit_label, fit_label = t.cadre_labels()
             extra = (f"{unfit_label}票", fit_label, "判定") if t.kind == "cadre" else ()
             table.add_columns(
-                "序", "编码", "名称", "得分", "满意率", "计分票", *t.options, "缺类别", *extra, "说明"
+                "序", "编码", "名称", "得分", SATISFACTION_LABEL, "计分票", *t.options, "缺类别", *extra, "说明"
             )
             for row in t.public_targets().to_dict("records"):
                 cells = [

@@ -21,6 +21,7 @@ class UnitsScreen(AssessScreen):
         Binding("x", "toggle_active", "停用/启用"),
         Binding("i", "import", "导入"),
         Binding("t", "switch", "单位/干部"),
+        Binding("p", "pledge", "年初承诺", show=False),
         Binding("slash", "search", "搜索"),
         Binding("escape", "leave_search", "返回表格", show=False),
     ]
@@ -48,6 +49,7 @@ class UnitsScreen(AssessScreen):
         yield SystemCommand("单位：新增", "新增一个单位或干部", self.action_add)
         yield SystemCommand("单位：导入名单", "从 CSV/XLSX 导入", self.action_import)
         yield SystemCommand("单位：切换单位/干部", "在单位与干部列表之间切换", self.action_switch)
+        yield SystemCommand("单位：干部年初承诺", "登记所选干部的年初承诺（干部列表中按 p）", self.action_pledge)
 
     # -- data ---------------------------------------------------------------------------------
     def refresh_rows(self) -> None:
@@ -148,6 +150,25 @@ class UnitsScreen(AssessScreen):
                 db, actor, row.code, name=v["name"], unit_code=v["unit_code"], position=v["position"],
                 risk_level=v["risk_level"]) or True), self._after("已保存"))
 
+    def action_pledge(self) -> None:
+        """年初承诺 of the selected cadre (this year unless another is typed)."""
+        from datetime import date
+
+        from assess.year import pledge_text, record_pledge
+
+        row = self._current()
+        if self.mode != "cadres" or row is None:
+            self.show_error("年初承诺：请先按 t 切换到干部列表并选中一名干部。")
+            return
+        db, actor, code, year = self.db, self.actor, row.code, date.today().year
+
+        def ask(current) -> None:
+            fields = [FieldSpec("year", "年度", str(year)), FieldSpec("text", "承诺内容", current or "")]
+            self.app.push_screen(FormDialog(f"年初承诺 {code} {row.name}", fields, lambda v: record_pledge(
+                db, actor, code, _year(v["year"]), v["text"])), self._after("已登记年初承诺"))
+
+        self.run_core(pledge_text, db, code, year, on_done=ask)
+
     def action_toggle_active(self) -> None:
         from assess import units
 
@@ -181,3 +202,12 @@ class UnitsScreen(AssessScreen):
                 self.refresh_rows()
 
         self.app.push_screen(dialog, done)
+
+
+def _year(text: str) -> int:
+    from assess.errors import Conflict
+
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise Conflict(f"年度“{text}”无效，应为如 2026 的四位数字。") from None

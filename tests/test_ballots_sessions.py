@@ -142,7 +142,7 @@ def test_session_certification_and_round_blockers(db, actors):
     )
     assert appraisal.appraisal_blockers(db, rid) == [
         "评议会：没有已核定的选票批次",
-        "评议会：实到 5 人未超过应到 10 人的 50%（法定人数）",
+        "评议会：应到 10 人，实到 5 人，须超过 5 人：未达到法定人数",
     ]
     certified_batch(db, actors, sid, "fw", "F1", ["12", "21", "33"])
     open_batch = ballots.create_batch(db, actors["clerk"], sid, "ld", "L1", 2, 2)

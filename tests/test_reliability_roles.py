@@ -30,6 +30,7 @@ from assess import (
     units,
     users,
     verified,
+    year,
 )
 from assess.errors import PermissionDenied
 from assess.roles import ACTIONS, ROLES, Actor, roles_table_markdown
@@ -147,6 +148,12 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "accountability.decide": [
             ("decide", lambda a: accountability.decide(db, a, 10**6, "confirm", "核实"))
         ],
+        "blacklist.enter": [
+            ("enter_listing", lambda a: year.enter_listing(db, a, "enterprise", f"某公司{a.username}", "围标", date(2027, 1, 1)))
+        ],
+        "blacklist.exit": [("exit_listing", lambda a: year.exit_listing(db, a, 10**6, date(2027, 2, 1), "期满"))],
+        "round.deadline": [("set_deadline", lambda a: year.set_deadline(db, a, rid, "selfcheck", date(2027, 1, 31)))],
+        "cadre.pledge": [("record_pledge", lambda a: year.record_pledge(db, a, "G0", 2027, "廉洁自律"))],
         "review.first": [("review(first)", lambda a: review.review(db, a, rid, "first"))],
         "review.audit": [("review(audit)", lambda a: review.review(db, a, rid, "audit"))],
         "review.recheck": [("review(recheck)", lambda a: review.review(db, a, rid, "recheck"))],

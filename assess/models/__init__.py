@@ -48,6 +48,7 @@ from .rounds import (  # noqa: E402
     SpotCheckScore,
 )
 from .scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
+from .year import BlacklistEntry, CadrePledge, StageDeadline  # noqa: E402
 
 metadata = SQLModel.metadata
 
@@ -61,7 +62,9 @@ __all__ = [
     "AuditRecord",
     "Ballot",
     "BallotBatch",
+    "BlacklistEntry",
     "Cadre",
+    "CadrePledge",
     "CadreQuestion",
     "CadreResult",
     "CadreStatement",
@@ -83,6 +86,7 @@ __all__ = [
     "Snapshot",
     "SpotCheckDraw",
     "SpotCheckScore",
+    "StageDeadline",
     "TallyCount",
     "TallySum",
     "Unit",

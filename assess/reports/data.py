@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import SATISFACTION_LABEL
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -25,7 +27,7 @@ COMPONENT_LABELS = {
     "appraisal": "民主评议",
     "adjustment": "日常/加减分",
     "penalty": "虚报扣分",
-    "satisfaction": "满意率",
+    "satisfaction": SATISFACTION_LABEL,
 }
 COMPONENT_ORDER = ("indicators", "appraisal", "adjustment", "penalty", "satisfaction")
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
+from ..thresholds import quorum_rule_text
 from ..vocabulary import METHOD_LABELS
 from .builtin import validate_source
 from .definition import SchemeDef
@@ -318,7 +319,7 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
         rows.append(
             (
                 f"评议表 {f.code}",
-                f"{f.name}（{kind}）：{opts}；投票人 {groups}；到会须超过应到的 {f.quorum:.0%}",
+                f"{f.name}（{kind}）：{opts}；投票人 {groups}；{quorum_rule_text(f.quorum, f.quorum_op)}",
             )
         )
         if f.limited_option and f.max_limited:

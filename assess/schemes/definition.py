@@ -37,8 +37,10 @@ RULE_KINDS = (
     "false_report",  # at least one 虚报 indicator
     "overdue_rectification",  # a rectification past its deadline by at least `days`
     "cadre_unfit",  # cadre: 不称职 votes > unfit_share of counted votes
-    "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds (e.g. two years)
+    "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds or calendar years
 )
+WINDOW_UNITS = ("round", "quarter", "year")
+SEVERITIES = ("minor", "serious", "severe")  # 较轻 < 较重 < 严重 (seed 003 附件2 四（三）)
 ROUNDING = ("floor", "round", "ceil")
 # Provenance of the numbers and rules of a table (docs in indicators/README.md, 出处): ``source`` cites
 # the section of the basis document an item comes from; ``basis = "example"`` with a ``reason`` marks
@@ -141,7 +143,8 @@ class FormDef:
     voter_groups: list[VoterGroupDef]
     limited_option: str | None = None  # the option a ballot may mark at most `max_limited` times
     max_limited: int | None = None  # e.g. most 优秀 marks per ballot
-    quorum: float = 0.5  # 实到 must exceed this share of 应到
+    quorum: float = 0.5  # share of 应到 that 实到 must reach (see quorum_op)
+    quorum_op: str | None = None  # ">=" (以上) or ">" (超过); None: assess.thresholds.default_quorum_op
     publication_threshold: int = 5  # fewer counted votes in a group → group result not shown
     cadre_rules: CadreRules | None = None
     source: str | None = None
@@ -166,6 +169,9 @@ class SpotCheckDef:
     source: str | None = None
     basis: str | None = None
     reason: str | None = None
+    # 廉政风险等级 (seed 003 附件9: A/B/C) whose units are inspected as 重点: a unit with an active
+    # cadre at one of these levels is taken outside the lottery (mandatory inclusion)
+    risk_focus: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -179,8 +185,10 @@ class RuleDef:
     value: float | None = None
     share: float | None = None
     days: int | None = None
-    window: int = 1  # over the last `window` rounds of this scheme, including this one
+    window: int = 1  # over the last `window` periods (see window_unit), including this one
     times: int = 1  # triggered at least this many times within the window
+    window_unit: str | None = None  # None/"round": rounds of the scheme; "quarter" | "year": calendar
+    severity: str | None = None  # ladder rung: minor 较轻 | serious 较重 | severe 严重 (hits merge per subject)
     source: str | None = None
     text: str | None = None  # the rule as published, for the list and the notice
     categories: list[str] = field(default_factory=list)  # unit categories it applies to; empty: all
@@ -356,6 +364,7 @@ def _form(d: dict[str, Any]) -> FormDef:
         limited_option=d.get("limited_option"),
         max_limited=d.get("max_limited"),
         quorum=float(d.get("quorum", 0.5)),
+        quorum_op=d.get("quorum_op"),
         publication_threshold=int(d.get("publication_threshold", 5)),
         cadre_rules=cadre_rules,
         **_prov(d),
@@ -387,6 +396,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             penalty=float(sc.get("penalty", 0.0)),
             penalty_cap=_f(sc.get("penalty_cap")),
             **_prov(sc),
+            risk_focus=list(sc.get("risk_focus", [])),
         ),
         rules=[RuleDef(
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
@@ -394,6 +404,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
             source=r.get("source"), text=r.get("text"), categories=list(r.get("categories", [])),
             basis=r.get("basis"), reason=r.get("reason"),
+            window_unit=r.get("window_unit"), severity=r.get("severity"),
         ) for r in d.get("rules", [])],
         no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),
         tie_break=list(d.get("tie_break", comp.get("tie_break", []))),

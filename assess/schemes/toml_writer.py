@@ -202,6 +202,7 @@ def _form(w: _Writer, f: FormDef) -> None:
     w.kv("limited_option", _opt_str(f.limited_option))
     w.kv("max_limited", _opt_num(f.max_limited))
     w.kv("quorum", _share(f.quorum))
+    w.kv("quorum_op", _opt_str(f.quorum_op))
     w.kv("publication_threshold", toml_number(f.publication_threshold))
     w.provenance(f)
     cr = f.cadre_rules
@@ -232,6 +233,8 @@ def _rule(w: _Writer, r: RuleDef) -> None:
         w.kv("window", toml_number(r.window))
     if r.times != 1 or r.kind == "cadre_consecutive_unfit":
         w.kv("times", toml_number(r.times))
+    w.kv("window_unit", _opt_str(r.window_unit))
+    w.kv("severity", _opt_str(r.severity))
     w.kv("action", toml_string(r.action))
     w.kv("text", _opt_str(r.text))
     if r.categories:
@@ -308,6 +311,7 @@ def render_scheme(
     w.kv("tolerance", toml_number(sc.tolerance))
     w.kv("penalty", toml_number(sc.penalty))
     w.kv("penalty_cap", _opt_num(sc.penalty_cap))
+    w.kv("risk_focus", _list(sc.risk_focus) if sc.risk_focus else None)
     w.provenance(sc)
 
     lines: dict[str, int] = {}

@@ -25,6 +25,8 @@ from .definition import (
     ROUNDING,
     RULE_KINDS,
     SCHEMA_VERSION,
+    SEVERITIES,
+    WINDOW_UNITS,
     Band,
     CadreRules,
     FormDef,
@@ -71,13 +73,13 @@ OPS = ("<", "<=", ">", ">=")
 CADRE_RULE_KINDS = ("cadre_unfit", "cadre_consecutive_unfit")
 # The parameters each rule kind uses (besides code, kind, action, subject, source, text).
 RULE_PARAMS = {
-    "threshold": {"metric", "op", "value", "window", "times"},
-    "last_in_category": {"window", "times"},
-    "bottom_share": {"share", "window", "times"},
-    "false_report": {"window", "times"},
+    "threshold": {"metric", "op", "value", "window", "times", "window_unit"},
+    "last_in_category": {"window", "times", "window_unit"},
+    "bottom_share": {"share", "window", "times", "window_unit"},
+    "false_report": {"window", "times", "window_unit"},
     "overdue_rectification": {"days"},
     "cadre_unfit": {"share"},
-    "cadre_consecutive_unfit": {"times"},
+    "cadre_consecutive_unfit": {"times", "window_unit"},
 }
 
 
@@ -304,6 +306,12 @@ def _check_forms(c: FieldChecker, d: dict, default: bool, categories: list[str])
                 f"{what}：limited_option 与 max_limited 要一起填（如 优秀 最多 3 票）",
             )
         c.number(f, "quorum", p, what, low=0, high=1, high_open=True, fraction=True)
+        qop = c.text(f, "quorum_op", p, what, required=False, limit=2)
+        if qop is not None and qop not in (">=", ">"):
+            c.err(
+                (*p, "quorum_op"),
+                f"{what} 的 quorum_op 应为“>=”（以上，含本数）或“>”（超过），而不是“{qop}”",
+            )
         c.integer(f, "publication_threshold", p, what, low=0)
         cr = c.table(f, "cadre_rules", p)
         if cr is not None and kind == "unit":
@@ -365,7 +373,7 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
         if subject == "cadre" and "cadre" not in forms.values():
             c.err((*p, "kind"), f'{what} 针对干部，但方案没有 kind = "cadre" 的评议表')
         allowed = RULE_PARAMS[kind]
-        for k in ("metric", "op", "value", "share", "days", "window", "times"):
+        for k in ("metric", "op", "value", "share", "days", "window", "times", "window_unit"):
             if k in r and k not in allowed:
                 c.err((*p, k), f"{what}（{kind}）不用 {k}")
         if kind == "threshold":
@@ -404,6 +412,19 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
             c.integer(r, "days", p, what, low=0)
         window = c.integer(r, "window", p, what, low=1, high=20)
         times = c.integer(r, "times", p, what, low=2 if kind == "cadre_consecutive_unfit" else 1, high=20)
+        severity = c.text(r, "severity", p, what, required=False, limit=8)
+        if severity is not None and severity not in SEVERITIES:
+            c.err(
+                (*p, "severity"),
+                f"{what} 的 severity 应为 minor（情节较轻）、serious（情节较重）或 severe（情节严重），"
+                f"而不是“{severity}”",
+            )
+        unit = c.text(r, "window_unit", p, what, required=False, limit=8)
+        if unit is not None and unit not in WINDOW_UNITS:
+            c.err(
+                (*p, "window_unit"),
+                f"{what} 的 window_unit 应为 round（考核轮次）、quarter（季度）或 year（年度），而不是“{unit}”",
+            )
         if kind == "cadre_consecutive_unfit" and "times" not in r:
             c.err((*p, "times"), f"{what} 要写 times（连续几次评为不称职，如 2）")
         if kind != "cadre_consecutive_unfit" and (times or 1) > (window or 1):
@@ -529,6 +550,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         cap = c.number(sc, "penalty_cap", sp, "[spotcheck]", low=0, high=100)
         if penalty is not None and cap is not None and cap < penalty:
             c.err((*sp, "penalty_cap"), f"penalty_cap {cap:g} 小于每项扣分 penalty {penalty:g}")
+        c.str_list(sc, "risk_focus", sp, "[spotcheck]", choices=("A", "B", "C"))
 
     _check_indicators(c, d, categories, default)
     forms = _check_forms(c, d, default, categories)

@@ -50,6 +50,18 @@ def dense(
     return out
 
 
+def satisfaction_share(satisfied_votes, counted_votes):
+    """满意率 as a share (0–1; NaN without counted votes): votes for ``satisfied`` options over
+    counted votes. The one definition: callers pool the votes of all voter groups first, so it is
+    not weighted like the score (``vocabulary.SATISFACTION_LABEL`` says so wherever it is shown)."""
+    import numpy as np
+
+    sat = np.asarray(satisfied_votes, dtype=float)
+    cnt = np.asarray(counted_votes, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, sat / np.where(cnt > 0, cnt, 1.0), np.nan)
+
+
 def scores(counts, weights, points, satisfied):
     """(score, satisfaction percent, counted per group) for counts (…, G, T, K)."""
     import numpy as np
@@ -69,9 +81,7 @@ def scores(counts, weights, points, satisfied):
         )
         total_counted = counted.sum(axis=-2)
         sat = (counts * (np.asarray(satisfied, dtype=bool) & counted_mask)).sum(axis=-1).sum(axis=-2)
-        satisfaction = np.where(
-            total_counted > 0, 100.0 * sat / np.where(total_counted > 0, total_counted, 1.0), np.nan
-        )
+        satisfaction = 100.0 * satisfaction_share(sat, total_counted)
     return score, satisfaction, counted
 
 

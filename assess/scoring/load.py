@@ -165,6 +165,19 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         p,
         ["unit_id", "cadre_id", "kind"],
     )
+    from ..year import BLACKLIST_KIND, listings_in_period
+
+    if BLACKLIST_KIND in scheme.no_excellent_if:
+        # A 黑名单 listing in force at any time in the round's period bars 优秀 like a discipline
+        # record of kind 黑名单 (the scheme names it in no_excellent_if).
+        listed = [
+            (None, x.cadre_id, BLACKLIST_KIND) if x.cadre_id is not None else (x.unit_id, None, BLACKLIST_KIND)
+            for x in listings_in_period(session, r.period)
+            if x.unit_id is not None or x.cadre_id is not None
+        ]
+        if listed:
+            extra = pd.DataFrame(listed, columns=["unit_id", "cadre_id", "kind"])
+            discipline = pd.concat([discipline, extra], ignore_index=True) if len(discipline) else extra
     warnings: list[str] = []
 
     sessions = session.exec(
@@ -260,9 +273,9 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
 
 def _check_quorum(s, form) -> None:
     from ..errors import Conflict
+    from ..thresholds import quorum_met, quorum_text
 
-    if s.expected and s.present <= form.quorum * s.expected:
+    if not quorum_met(s.present, s.expected, form.quorum, form.quorum_op):
         raise Conflict(
-            f"评议会议“{s.name}”实到 {s.present} 人，未超过应到 {s.expected} 人的 {form.quorum:g}，"
-            "不足法定人数，不能计分。"
+            f"评议会议“{s.name}”{quorum_text(s.present, s.expected, form.quorum, form.quorum_op)}，不能计分。"
         )

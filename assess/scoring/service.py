@@ -129,6 +129,31 @@ STORED_COLUMNS = [
 ]
 
 
+def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
+    """The earlier rounds the scheme's window rules can look at (``accountability.window_history``
+    picks per rule): the last N rounds for round windows, and every round of the calendar span for
+    quarter/year windows."""
+    from ..accountability import period_position
+
+    by_round, years = 1, 0
+    for rule in scheme.rules:
+        span = max(rule.window, rule.times)
+        if rule.window_unit == "year":
+            years = max(years, span)
+        elif rule.window_unit == "quarter":
+            years = max(years, (span + 3) // 4 + 1)
+        else:
+            by_round = max(by_round, span)
+    if not years:
+        return earlier_rounds(session, r, limit=by_round)
+    every = earlier_rounds(session, r)
+    first_year = period_position(r.period)[0] - years
+    calendar = sum(1 for x in every if period_position(x[0])[0] >= first_year)  # newest first
+    return every[: max(by_round, calendar)]
+
+
+
+
 def _number(v) -> float:
     """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
     try:
@@ -364,16 +389,16 @@ def compute_round(
         rs = resample(inputs, scores, n=n, seed=seed) if n > 0 else None
         table = scores.table
         scheme = inputs.scheme
-        max_window = max([rule.window for rule in scheme.rules] + [rule.times for rule in scheme.rules] + [1])
-        earlier = earlier_rounds(s, r, limit=max_window)
+        earlier = history_rounds(s, r, scheme)
         history = [(period, stored_table(s, rid)) for period, rid in earlier]
         cadres = cadre_frame(s, inputs, cadre_rows)
-        proposals = acc.evaluate_units(scheme, table, history, rs)
+        proposals = acc.evaluate_units(scheme, table, history, rs, period=r.period)
         proposals += acc.evaluate_overdue(scheme, overdue_frame(s, r), today)
-        proposals += acc.evaluate_cadres(scheme, cadres, cadre_history(s, earlier), rs)
+        proposals += acc.evaluate_cadres(scheme, cadres, cadre_history(s, earlier), rs, period=r.period)
         proposals = acc.within_categories(
             proposals, {int(u): c for u, c in zip(table["unit_id"], table["category"], strict=True)}
         )
+        proposals = acc.merge_hits(proposals)
 
         s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
         s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))
