@@ -224,10 +224,13 @@ def accountability_reason(
     if f.get("reasons"):  # hits of several rules merged into one entry at the highest rung
         from .vocabulary import SEVERITY_LABELS
 
-        each = [
-            f"{r.get('text') or r.get('rule')}：{accountability_reason(r.get('figures'), kind=n.rule_kinds.get(r.get('rule')), category=category, names=n)}"
-            for r in f["reasons"]
-        ]
+        each = []
+        for r in f["reasons"]:
+            rung_of = SEVERITY_LABELS.get(r.get("severity"), "")
+            sentence = accountability_reason(
+                r.get("figures"), kind=n.rule_kinds.get(r.get("rule")), category=category, names=n
+            )
+            each.append(f"{r.get('text') or r.get('rule')}" + (f"（{rung_of}）" if rung_of else "") + f"：{sentence}")
         rung = SEVERITY_LABELS.get(f.get("severity"), "")
         return (f"按{rung}情形处理，" if rung else "") + f"合并{count_words(len(each))}项：" + "；".join(each)
     kind = _kind_of(f, kind)

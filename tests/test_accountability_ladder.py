@@ -36,8 +36,8 @@ def test_merge_hits_takes_the_highest_rung_and_lists_every_reason():
     assert merged.figures["reasons"][1]["figures"] == {"rank": 3, "category_size": 3, "composite": 55}
     assert merged.text == "综合得分低于 60；类别内排名末位"
     text = accountability.describe_figures(merged.figures)
-    assert text.startswith("按情节较重处理；合并 2 项：R2（情节较重）")
-    assert "R1（情节较轻）名次 3/3" in text
+    assert text.startswith("按情节较重情形处理，合并两项：")
+    assert "类别内排名末位（情节较轻）：在本类别3个单位中排名末位（第3名" in text
     single = next(p for p in out if p.unit_id == 8)
     assert single.figures == {"rank": 2, "category_size": 2, "composite": 70, "severity": "minor"}
     assert "reasons" not in single.figures
@@ -83,4 +83,4 @@ def test_compute_round_stores_one_entry_per_unit(db, actors):
     assert [r["rule"] for r in e.figures["reasons"]] == ["L2", "L1"]
     assert e.rule_text == "综合得分低于 65；类别内排名末位"
     rows = accountability.list_entries(db, rid)
-    assert any(r.figures_text.startswith("按情节严重处理；合并 2 项") for r in rows)
+    assert any(r.figures_text.startswith("按情节严重情形处理，合并两项：") for r in rows)

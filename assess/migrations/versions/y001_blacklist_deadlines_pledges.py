@@ -70,9 +70,53 @@ def upgrade() -> None:
         sa.UniqueConstraint("cadre_id", "year", name=op.f("uq_cadrepledge_cadre_id_year")),
     )
     op.create_index(op.f("ix_cadrepledge_cadre_id"), "cadrepledge", ["cadre_id"], unique=False)
+    _freeze_deadlines()
+
+
+FROZEN = "考核轮次已公示冻结，不能修改: stagedeadline"
+
+
+def _freeze_deadlines() -> None:
+    """A round's stage deadlines belong to it: frozen with it once published (as migration p001
+    does for every round-owned table)."""
+    if op.get_bind().dialect.name == "sqlite":
+        def published(ref: str) -> str:
+            return f"(SELECT stage FROM round WHERE id = {ref}) = 'published'"
+
+        op.execute(f"""CREATE TRIGGER y_frozen_stagedeadline_insert BEFORE INSERT ON stagedeadline
+            WHEN {published("NEW.round_id")} BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END""")
+        op.execute(f"""CREATE TRIGGER y_frozen_stagedeadline_update BEFORE UPDATE ON stagedeadline
+            WHEN {published("OLD.round_id")} OR {published("NEW.round_id")}
+            BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END""")
+        op.execute(f"""CREATE TRIGGER y_frozen_stagedeadline_delete BEFORE DELETE ON stagedeadline
+            WHEN {published("OLD.round_id")} BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END""")
+        return
+    published = "EXISTS (SELECT 1 FROM round r WHERE r.id = {}.round_id AND r.stage = 'published')"
+    op.execute(f"""
+        CREATE FUNCTION y_refuse_frozen_stagedeadline() RETURNS trigger AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') AND {published.format("OLD")} THEN
+                RAISE EXCEPTION '{FROZEN}';
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') AND {published.format("NEW")} THEN
+                RAISE EXCEPTION '{FROZEN}';
+            END IF;
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END $$ LANGUAGE plpgsql""")
+    op.execute(
+        "CREATE TRIGGER y_frozen_stagedeadline BEFORE INSERT OR UPDATE OR DELETE ON stagedeadline "
+        "FOR EACH ROW EXECUTE FUNCTION y_refuse_frozen_stagedeadline()"
+    )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS y_frozen_stagedeadline ON stagedeadline")
+        op.execute("DROP FUNCTION IF EXISTS y_refuse_frozen_stagedeadline()")
+    else:
+        for what in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS y_frozen_stagedeadline_{what}")
     op.drop_index(op.f("ix_cadrepledge_cadre_id"), table_name="cadrepledge")
     op.drop_table("cadrepledge")
     op.drop_index(op.f("ix_stagedeadline_round_id"), table_name="stagedeadline")
