@@ -428,6 +428,11 @@ def evaluate_cadres(
                             "limit": _num(limit),
                             "score": _num(r.score),
                             "grade": r.grade,
+                            **(
+                                {"unfit_votes": int(r.unfit_votes), "counted": int(r.counted)}
+                                if getattr(r, "counted", None) is not None and r.counted == r.counted
+                                else {}
+                            ),
                         },
                         share,
                     )

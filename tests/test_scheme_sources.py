@@ -309,6 +309,11 @@ def test_village_cadres_are_graded_with_the_seeds_words(db, actors):
     assert (k1.score, k1.grade) == (60.0, "不合格") and "unfit_votes:不合格" in k1.flags
     assert (k2.score, k2.grade) == (91.0, "合格") and "not_eligible_excellent:合格及以上" in k2.flags
     assert flag_text("not_eligible_excellent:合格及以上") == "合格及以上票不足，不能评优秀"
+    # The accountability reason counts the votes (10 counted ≥ the publication threshold).
+    from assess.accountability import list_entries
+
+    texts = [e.figures_text for e in list_entries(db, rid) if e.cadre_code == "K1" and e.rule_code == "Q01"]
+    assert texts and texts[0].startswith("不合格票4张，占有效票40.0%，超过三分之一"), texts
 
 
 async def test_scheme_view_shows_examples_as_such(sqlite_db):

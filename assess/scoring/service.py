@@ -295,7 +295,13 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
     forms = {cs.session_id: cs.form for cs in inputs.cadre_sessions}
     data = []
     for r in rows:
-        cr = forms[r["session_id"]].cadre_rules
+        form = forms[r["session_id"]]
+        cr = form.cadre_rules
+        counts = r["counts"] or {}
+        counted = int(counts.get("counted") or 0)
+        # The vote counts go into an accountability reason only where the tally itself may show
+        # them (assess.tally.disclosure: a total under the publication threshold is withheld).
+        shown = counted >= form.publication_threshold
         data.append(
             {
                 "session_id": r["session_id"],
@@ -304,9 +310,11 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
                 "score": r["score"],
                 "grade": r["grade"],
                 "unfit_share": r.get("unfit_share"),
-                "fit_share": (r["counts"] or {}).get("fit_share"),
+                "fit_share": counts.get("fit_share"),
                 "unfit_option": cr.unfit_option,
                 "form_unfit_share": cr.unfit_share,
+                "unfit_votes": int((counts.get("options") or {}).get(cr.unfit_option, 0)) if shown else None,
+                "counted": counted if shown else None,
             }
         )
     return pd.DataFrame(
@@ -321,6 +329,8 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
             "fit_share",
             "unfit_option",
             "form_unfit_share",
+            "unfit_votes",
+            "counted",
         ],
     )
 
