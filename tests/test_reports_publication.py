@@ -145,6 +145,8 @@ def test_cli_report(sqlite_db, tmp_path):
         [f"{REPORT}.html", f"{REPORT}.xlsx", "2026年第二季度考核结果公示.txt"]
     )
     assert all(Path(p).exists() for p in paths)
+    # Files written for people are the office's alone, like the database (0600).
+    assert all(Path(p).stat().st_mode & 0o777 == 0o600 for p in paths), [oct(Path(p).stat().st_mode) for p in paths]
     assert "[0/" in done.stderr and "读取考核结果" in done.stderr  # progress on stderr
     assert "apt-get install chromium" in done.stderr
     assert "0571-12345678" in (out / "2026年第二季度考核结果公示.txt").read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ writes HTML, XLSX, CSV and the notices' text, and says how to enable images.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -227,8 +228,10 @@ def build_report(
         stem = safe_name(report_title(data.round_name))
         for path in sorted(work.rglob("*")):
             if path.is_file():
+                # Files for people are the office's alone (0600, folders 0700), like the database.
+                os.chmod(path, 0o600)
                 target = out / path.relative_to(work)
-                target.parent.mkdir(parents=True, exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 path.replace(target)
                 result.files.append(target)
         steps.done(f"完成：{stem}")
