@@ -179,17 +179,28 @@ class ImportDialog(ModalScreen):
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    """A question answered once with y or n. ``detail`` (what exactly will happen: the pool and key
+    of a draw, the counts of a certification) is shown above it in a scrolling pane."""
+
     CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("y", "yes", "是"), Binding("n,escape", "no", "否")]
 
-    def __init__(self, question: str):
+    def __init__(self, question: str, detail: str = ""):
         super().__init__()
         self.question = question
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(plain(self.question))
-            yield Static("y 确认 · n / Esc 取消", classes="hint")
+            if self.detail:
+                with VerticalScroll(id="confirm-detail"):
+                    yield Static(plain(self.detail))
+            yield Static(plain(self.question), id="confirm-question")
+            yield Static("y 确认 · n / Esc 取消" + (" · ↑↓ 翻看" if self.detail else ""), classes="hint")
+
+    def on_mount(self) -> None:
+        if self.detail:
+            self.query_one("#confirm-detail", VerticalScroll).focus()
 
     def action_yes(self) -> None:
         self.dismiss(True)
