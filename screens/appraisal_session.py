@@ -39,6 +39,10 @@ class SessionScreen(AssessScreen):
         Binding("q", "question", "询问质询", show=False),
         Binding("escape", "leave", "返回"),
     ]
+    ACTION_RIGHTS = {"add_batch": "batch.create", "enter_ballots": "ballot.enter", "certify": "batch.certify",
+                     "void": "batch.void", "attendance": "appraisal.session", "import_ballots": "ballot.import",
+                     "import_tallies": "tally.import", "certify_session": "batch.certify",
+                     "statement": "appraisal.statement", "question": "appraisal.statement"}
 
     def __init__(self, session_id: int) -> None:
         super().__init__()
@@ -205,16 +209,33 @@ class SessionScreen(AssessScreen):
             self.app.push_screen(MismatchScreen(row.id), lambda _r: self.refresh_all())
 
     def action_certify(self) -> None:
-        from assess.ballot_review import certify
+        """Certify the selected batch after showing what it certifies (the reconciled counts)."""
+        from assess.ballot_review import reconciliation
 
         row = self._current()
         if row is None:
             return
+        self.run_core(reconciliation, self.db, row.id, on_done=lambda rec: self._confirm_certify(row, rec))
+
+    def _confirm_certify(self, row, rec) -> None:
+        from assess.ballot_review import certify
+
+        if not rec.ok:
+            self.show_error(f"批次 {row.label} 不能核定：{'；'.join(rec.problems)}。")
+            return
+        if row.source == "tally":
+            detail = f"批次 {row.label}（{row.voter_group}，计票汇总）：发出 {rec.issued} 张，收回 {rec.returned} 张。"
+        else:
+            detail = (f"批次 {row.label}（{row.voter_group}）：发出 {rec.issued} 张，收回 {rec.returned} 张，"
+                      f"录入 {rec.entered} 张 = 有效 {rec.valid} + 废票 {rec.void} + 空白 {rec.blank}。")
 
         def certified(r) -> None:
-            self.show_info(
-                f"已核定批次 {row.label}：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）"
-            )
+            if row.source == "tally":
+                self.show_info(f"已核定批次 {row.label}：计票汇总 {r.tally_rows} 项")
+            else:
+                self.show_info(
+                    f"已核定批次 {row.label}：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）"
+                )
             self.refresh_all()
 
         def confirmed(ok: bool | None) -> None:
@@ -222,7 +243,7 @@ class SessionScreen(AssessScreen):
                 self.run_core(certify, self.db, self.actor, row.id, on_done=certified)
 
         self.app.push_screen(
-            ConfirmDialog(f"核定批次 {row.label}？核定后选票与计票永久不可更改。"), confirmed
+            ConfirmDialog(f"核定批次 {row.label}？核定后选票与计票永久不可更改。", detail), confirmed
         )
 
     def action_certify_session(self) -> None:
@@ -240,8 +261,13 @@ class SessionScreen(AssessScreen):
             if ok:
                 self.run_core(certify_session, self.db, self.actor, self.session_id, on_done=certified)
 
+        info = self.info
+        certified_n = sum(1 for b in self.batches.values() if b.status == "certified")
+        voided = sum(1 for b in self.batches.values() if b.status == "void")
+        detail = (f"{info.quorum_text()}\n选票批次：已核定 {certified_n} 个，作废 {voided} 个，"
+                  f"共 {len(self.batches)} 个；评议对象 {len(info.targets)} 个。")
         self.app.push_screen(
-            ConfirmDialog(f"核定“{name}”的评议结果？之后本会议不再接受新的选票批次。"), confirmed
+            ConfirmDialog(f"核定“{name}”的评议结果？之后本会议不再接受新的选票批次。", detail), confirmed
         )
 
     def action_void(self) -> None:

@@ -72,6 +72,9 @@ class AssessScreen(Screen):
         return role_may(self.actor, self.ACTION_RIGHTS.get(screen_action))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An action taking a parameter may be mapped per value: "step:first" for step('first').
+        if parameters and f"{action}:{parameters[0]}" in self.ACTION_RIGHTS:
+            return role_may(self.actor, self.ACTION_RIGHTS[f"{action}:{parameters[0]}"])
         return self.may(action)
 
     @property

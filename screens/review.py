@@ -29,6 +29,9 @@ class ReviewScreen(AssessScreen):
         Binding("v", "vote", "票决"),
         Binding("p", "publish", "公示"),
     ]
+    ACTION_RIGHTS = {"decide": "accountability.decide", "step:first": "review.first", "step:audit": "review.audit",
+                     "step:recheck": "review.recheck", "return_round": ("review.first", "review.audit", "review.recheck"),
+                     "vote": "review.vote", "publish": "round.publish"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -47,6 +47,7 @@ class RoundsScreen(AssessScreen):
         Binding("f", "findings", "整改"),
         Binding("g", "refresh", "刷新"),
     ]
+    ACTION_RIGHTS = {"create": "round.create", "advance": "round.advance"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -66,3 +66,40 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
     assert info.kind == "cadre" and info.held_on == date(2026, 12, 15)
     assert {g.code: g.expected for g in info.groups} == {"dy": 12, "cm": 9}
     assert (info.expected, info.present) == (21, 17)
+
+
+def _palette(app) -> list[str]:
+    return [c.title for c in app.get_system_commands(app.screen)]
+
+
+async def test_screens_offer_only_what_the_role_may_do(sqlite_db):
+    db = sqlite_db
+    make_users(db)
+    make_round(db)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "inspector")
+        text = screen_text(app)
+        assert "用户与角色" not in text and "备份与恢复" not in text and "单位与干部" in text
+        assert "打开：用户与角色" not in _palette(app) and "打开：考核轮次" in _palette(app)
+        await pilot.press("p")  # the users area's letter: not for an inspector
+        await settle(pilot)
+        assert app.screen.AREA == "dashboard"
+        await pilot.press("f6")
+        await settle(pilot)
+        # An inspector cannot set up a meeting: no key, no palette entry, no form to fill in vain.
+        assert "a" not in app.screen.active_bindings and "t" in app.screen.active_bindings
+        assert "评议：新建会议" not in _palette(app) and "评议：计票结果" in _palette(app)
+        await pilot.press("a")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AppraisalScreen"
+        await pilot.press("f3")
+        await settle(pilot)
+        assert not {"a", "x", "i"} & set(app.screen.active_bindings)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin")
+        assert "用户与角色" in screen_text(app) and "打开：备份与恢复" in _palette(app)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "a" in app.screen.active_bindings and "评议：新建会议" in _palette(app)
