@@ -103,3 +103,64 @@ async def test_screens_offer_only_what_the_role_may_do(sqlite_db):
         await pilot.press("f6")
         await settle(pilot)
         assert "a" in app.screen.active_bindings and "评议：新建会议" in _palette(app)
+
+
+def _round_at_vote(db) -> int:
+    """A computed round whose accountability entry is decided and whose three reviews passed."""
+    from datetime import date as _date
+
+    from sqlmodel import select
+
+    from assess import accountability, review
+    from assess.models import AccountabilityEntry
+    from assess.scoring.service import compute_round
+
+    from .results_helpers import add_scores, full_marks, scheme_dict, store_scheme
+    from .results_helpers import make_round as make_results_round
+
+    actors = make_users(db)
+    vid = store_scheme(db, scheme_dict(weights={"indicators": 100},
+                                       rules=[{"code": "R02", "kind": "last_in_category", "action": "提醒谈话"}]))
+    rid, ids = make_results_round(db, vid, [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")])
+    add_scores(db, rid, ids, full_marks(["U1"]) + full_marks(["U2"], i1=25))
+    compute_round(db, actors["admin"], rid, today=_date(2026, 4, 10), resamples=100)
+    with db.read() as s:
+        entry = s.exec(select(AccountabilityEntry).where(AccountabilityEntry.round_id == rid)).one()
+    accountability.decide(db, actors["reviewer"], entry.id, "confirm", "末位属实")
+    review.review(db, actors["clerk"], rid, "first")
+    review.review(db, actors["reviewer"], rid, "audit")
+    review.review(db, actors["reviewer2"], rid, "recheck")
+    return rid
+
+
+async def test_committee_vote_shows_what_is_recorded_then_asks(sqlite_db):
+    from sqlmodel import select
+
+    from assess.models import ApprovalVote, Round
+
+    db = sqlite_db
+    rid = _round_at_vote(db)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "committee")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "p" not in app.screen.active_bindings  # publishing is the admin's
+        await pilot.press("v")
+        await settle(pilot)
+        for n in ("9", "8", "5", "2", "1"):
+            await type_text(pilot, n)
+            await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        text = screen_text(app)
+        assert "应到会 9 人，实到 8 人；赞成 5，反对 2，弃权 1" in text
+        assert "通过需赞成至少 5 票" in text and "结果：通过" in text
+        with db.read() as s:
+            assert s.exec(select(ApprovalVote)).first() is None
+        await pilot.press("y")
+        await settle(pilot)
+    with db.read() as s:
+        vote = s.exec(select(ApprovalVote)).one()
+        assert (vote.expected_members, vote.yes, vote.passed) == (9, 5, True)
+        assert s.get(Round, rid).stage == "approved"
