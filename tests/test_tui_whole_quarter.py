@@ -15,9 +15,8 @@ from .tui_helpers import SIZE, login, make_app, screen_text, settle, type_text
 
 
 async def _replace(pilot, text: str) -> None:
-    """Clear the focused field (its value is short) and type ``text``."""
-    for _ in range(6):
-        await pilot.press("backspace")
+    """Clear the focused field (End, then Ctrl+U deletes to its start) and type ``text``."""
+    await pilot.press("end", "ctrl+u")
     await type_text(pilot, text)
 
 
@@ -164,3 +163,94 @@ async def test_committee_vote_shows_what_is_recorded_then_asks(sqlite_db):
         vote = s.exec(select(ApprovalVote)).one()
         assert (vote.expected_members, vote.yes, vote.passed) == (9, 5, True)
         assert s.get(Round, rid).stage == "approved"
+
+
+async def test_admin_adds_resets_and_deactivates_users(sqlite_db):
+    from assess.users import authenticate, list_users
+
+    from .conftest import PASSWORD
+
+    db = sqlite_db
+    make_users(db)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin")
+        await pilot.press("p")  # 用户与角色 from the dashboard
+        await settle(pilot)
+        assert app.screen.AREA == "users" and "committee" in screen_text(app)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "wang")
+        await pilot.press("enter")
+        await type_text(pilot, "王芳")
+        await pilot.press("enter")
+        await _replace(pilot, "录入员")  # the role by its Chinese name
+        await pilot.press("enter")
+        await type_text(pilot, "first-pass-1")
+        await pilot.press("enter")
+        await type_text(pilot, "first-pass-2")  # typed differently: refused, the dialog stays
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FormDialog" and "两次输入的密码不一致" in screen_text(app)
+        await _replace(pilot, "first-pass-1")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen.AREA == "users" and "王芳" in screen_text(app)
+        # The new user is selected by moving to its row (users are listed by name).
+        names = [u["username"] for u in list_users(db)]
+        for _ in range(names.index("wang")):
+            await pilot.press("down")
+        await pilot.press("p")
+        await settle(pilot)
+        await type_text(pilot, "second-pass-1")
+        await pilot.press("enter")
+        await type_text(pilot, "second-pass-1")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert "已停用" in screen_text(app)
+    users = {u["username"]: u for u in list_users(db)}
+    assert (users["wang"]["role"], users["wang"]["display_name"], users["wang"]["active"]) == ("clerk", "王芳", False)
+    # The reset password is the one stored (checked once the user is active again).
+    from assess.roles import Actor
+    from assess.users import set_active
+
+    set_active(db, Actor("admin", "admin"), "wang", True)
+    assert authenticate(db, "wang", "second-pass-1").role == "clerk"
+    assert authenticate(db, "admin", PASSWORD).role == "admin"
+
+
+async def test_admin_backs_up_and_restores(sqlite_db, tmp_path):
+    from assess.units import add_unit, list_units
+
+    db = sqlite_db
+    actors = make_users(db)
+    add_unit(db, actors["admin"], "U01", "财政局", "政府部门")
+    target = tmp_path / "copy.db"
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin")
+        await pilot.press("y")  # 备份与恢复 from the dashboard
+        await settle(pilot)
+        assert app.screen.AREA == "backup" and "在线备份" in screen_text(app)
+        await pilot.press("b")
+        await settle(pilot)
+        app.screen.query_one("#f-path").value = str(target)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert target.exists() and "已备份到" in screen_text(app) and "审计链" in screen_text(app)
+        add_unit(db, actors["admin"], "U02", "教育局", "政府部门")  # after the backup
+        await pilot.press("o")
+        await settle(pilot)
+        await type_text(pilot, str(target))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog" and "替换当前数据库" in screen_text(app)
+        assert [u.code for u in list_units(db)] == ["U01", "U02"]  # nothing yet
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.locked  # the restored database's user record is asked for
+    assert [u.code for u in list_units(db)] == ["U01"]
+    assert list(db.path.parent.glob(f"{db.path.name}.pre-restore-*"))  # the replaced data kept
