@@ -57,10 +57,18 @@ class FormDialog(ModalScreen):
             yield Static("Enter 下一项 · F5 保存 · Esc 取消", classes="hint")
 
     def on_mount(self) -> None:
+        self.initial_values = self.values()
         for f in self.fields:
             if not f.disabled:
                 self.query_one(f"#f-{f.name}", Input).focus()
                 break
+
+    def unsaved_question(self) -> str | None:
+        """Asked before anything (Esc, an F-key, a menu key, the palette, Ctrl+Q) drops what was typed."""
+        initial = getattr(self, "initial_values", None)
+        if initial is not None and self.values() != initial:
+            return f"“{self.title_text}”中填写的内容尚未保存，放弃？"
+        return None
 
     def values(self) -> dict[str, str]:
         return {f.name: self.query_one(f"#f-{f.name}", Input).value for f in self.fields}
@@ -100,7 +108,11 @@ class FormDialog(ModalScreen):
         self.query_one("#form-error", Static).update(plain(message))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        question = self.unsaved_question()
+        if question is None:
+            self.dismiss(None)
+        else:
+            self.app.push_screen(ConfirmDialog(question), lambda ok: self.dismiss(None) if ok else None)
 
 
 class ImportDialog(ModalScreen):

@@ -55,6 +55,11 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await _replace(pilot, "9")  # 村民代表 应到
         await pilot.press("tab")
         await _replace(pilot, "17")  # 实到
+        await pilot.press("f2")  # leaving by an F-key asks first; n stays with everything chosen
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog" and "新建评议会议尚未保存" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
         assert type(app.screen).__name__ == "AppraisalScreen", screen_text(app)
@@ -254,3 +259,37 @@ async def test_admin_backs_up_and_restores(sqlite_db, tmp_path):
         assert app.locked  # the restored database's user record is asked for
     assert [u.code for u in list_units(db)] == ["U01"]
     assert list(db.path.parent.glob(f"{db.path.name}.pre-restore-*"))  # the replaced data kept
+
+
+async def test_typed_form_asks_before_any_way_out(sqlite_db):
+    from assess.units import list_units
+
+    db = sqlite_db
+    make_users(db)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin")
+        await pilot.press("f3", "a")
+        await settle(pilot)
+        await type_text(pilot, "U09")
+        # Keys that would leave (an F-key, Ctrl+Q) never drop the dialog silently.
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert app.is_running
+        if type(app.screen).__name__ == "ConfirmDialog":
+            await pilot.press("n")
+            await settle(pilot)
+        assert type(app.screen).__name__ == "FormDialog" and app.screen.values()["code"] == "U09"
+        # Esc asks; n keeps what was typed, y drops it and nothing is written.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog" and "尚未保存" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FormDialog" and app.screen.values()["code"] == "U09"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert app.screen.AREA == "units"
+    assert list_units(db) == []
