@@ -378,6 +378,51 @@ def draw(
         return _view(d)
 
 
+def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
+    """The pool of inspectors a draw would use (active inspectors by user name, less those
+    excused: ``focus`` lists them with their reason), checked as ``draw_inspectors`` checks it."""
+    from sqlmodel import select
+
+    from .models import User
+
+    require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
+    old = active_draw(s, r.id, "inspectors")
+    if old is not None:
+        raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
+    people = s.exec(select(User).where(User.role == "inspector", User.active).order_by(User.username)).all()
+    names = {u.username for u in people}
+    unknown = [k for k in exclude if k not in names]
+    if unknown:
+        raise NotFound(f"不是在用的检查员：{'、'.join(unknown)}。")
+    pool = [
+        {"n": n, "code": u.username, "name": u.display_name, "category": "检查员"}
+        for n, u in enumerate((u for u in people if u.username not in exclude), start=1)
+    ]
+    count = int(count)
+    if not 1 <= count <= len(pool):
+        raise Conflict(f"抽取人数 {count} 无效：可抽取的检查员共 {len(pool)} 名。")
+    excused = [{"code": k, "name": k, "reason": v} for k, v in sorted(exclude.items())]
+    return DrawPlan(pool, excused, count, 0, sources, rfc3797.key_string(sources),
+                    rfc3797.source_entropy_bits(sources), rfc3797.entropy_bits(count, len(pool)))
+
+
+def _clean_exclude(exclude: dict[str, str] | None) -> dict[str, str]:
+    exclude = {k.strip(): (v or "").strip() for k, v in (exclude or {}).items() if k and k.strip()}
+    missing_reason = [k for k, v in exclude.items() if not v]
+    if missing_reason:
+        raise Conflict(f"回避需要写明理由：{'、'.join(missing_reason)}。")
+    return exclude
+
+
+def inspector_draw_plan(db: Database, round_id: int, count: int, sources: list[str],
+                        exclude: dict[str, str] | None = None) -> DrawPlan:
+    """The preview of ``draw_inspectors`` with the same arguments and checks; writes nothing."""
+    sources = _clean_sources(sources)
+    exclude = _clean_exclude(exclude)
+    with db.read() as s:
+        return _inspector_plan(s, get_round(s, round_id), count, sources, exclude)
+
+
 def draw_inspectors(
     db: Database,
     actor: Actor,
@@ -388,39 +433,19 @@ def draw_inspectors(
 ) -> DrawView:
     """Draw inspectors (the second 随机 of 双随机) from the active inspector accounts, sorted by
     user name, leaving out those with a declared conflict of interest (回避: name → reason)."""
-    from sqlmodel import select
 
-    from .models import SpotCheckDraw, User
+    from .models import SpotCheckDraw
 
     authorize(actor, "spotcheck.draw")
     sources = _clean_sources(sources)
     key = rfc3797.key_string(sources)
-    exclude = {k.strip(): (v or "").strip() for k, v in (exclude or {}).items() if k and k.strip()}
-    missing_reason = [k for k, v in exclude.items() if not v]
-    if missing_reason:
-        raise Conflict(f"回避需要写明理由：{'、'.join(missing_reason)}。")
+    exclude = _clean_exclude(exclude)
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
-        old = active_draw(s, round_id, "inspectors")
-        if old is not None:
-            raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
-        people = s.exec(
-            select(User).where(User.role == "inspector", User.active).order_by(User.username)
-        ).all()
-        names = {u.username for u in people}
-        unknown = [k for k in exclude if k not in names]
-        if unknown:
-            raise NotFound(f"不是在用的检查员：{'、'.join(unknown)}。")
-        pool = [
-            {"n": n, "code": u.username, "name": u.display_name, "category": "检查员"}
-            for n, u in enumerate((u for u in people if u.username not in exclude), start=1)
-        ]
-        count = int(count)
-        if not 1 <= count <= len(pool):
-            raise Conflict(f"抽取人数 {count} 无效：可抽取的检查员共 {len(pool)} 名。")
+        plan = _inspector_plan(s, r, count, sources, exclude)
+        pool, count = plan.pool, plan.count
         selected = run_lottery(pool, count, key)
-        excluded = [{"code": k, "reason": v} for k, v in sorted(exclude.items())]
+        excluded = [{"code": f["code"], "reason": f["reason"]} for f in plan.focus]
         d = SpotCheckDraw(
             round_id=round_id,
             purpose="inspectors",

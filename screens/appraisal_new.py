@@ -58,36 +58,48 @@ class NewSessionScreen(AssessScreen):
         Binding("f5", "save", "保存"),
         Binding("escape", "leave", "取消"),
     ]
-    ACTION_RIGHTS = {"save": "appraisal.session"}
+    ACTION_RIGHTS = {"save": "appraisal.session"}  # create_session and set_targets alike
 
-    def __init__(self, plan, name: str = "") -> None:
+    def __init__(self, plan, name: str = "", *, session_id: int | None = None, current: list[str] | None = None) -> None:
+        """A new session of ``plan``; or, with ``session_id``, only the targets of that session,
+        ``current`` in their ballot order (``appraisal.set_targets``, before any ballot is keyed)."""
         super().__init__()
         self.plan = plan
         self.initial_name = name
+        self.session_id = session_id
         # [code, name, detail, chosen]: the list order is the ballot order of the chosen ones.
-        # Chosen at first: the round's units of a 民主评议 (what the command line takes by default);
-        # the cadres of a 勤廉双述 are chosen one by one.
-        self.rows: list[list] = [[c, n, d, plan.kind == "unit" and mine] for c, n, d, mine in plan.candidates]
+        if session_id is None:
+            # Chosen at first: the round's units of a 民主评议 (what the command line takes by
+            # default); the cadres of a 勤廉双述 are chosen one by one.
+            self.rows: list[list] = [[c, n, d, plan.kind == "unit" and mine] for c, n, d, mine in plan.candidates]
+        else:
+            by_code = {c: (c, n, d) for c, n, d, _m in plan.candidates}
+            chosen = [c for c in current or [] if c in by_code]
+            self.rows = [[*by_code[c], True] for c in chosen]
+            self.rows += [[c, n, d, False] for c, n, d, _m in plan.candidates if c not in set(chosen)]
         self.initial = self._state()
 
     def compose(self) -> ComposeResult:
         p = self.plan
         yield Header()
-        yield Static(plain(f"新建{p.kind_label}会议：{p.round_name} · 评议表 {p.form_name}"), classes="title")
+        title = (f"新建{p.kind_label}会议：{p.round_name} · 评议表 {p.form_name}" if self.session_id is None
+                 else f"评议对象与票面顺序：第 {self.session_id} 号会议（{p.kind_label}）· F5 保存")
+        yield Static(plain(title), classes="title")
         with Horizontal(id="new-session"):
             with Vertical(id="new-targets"):
                 yield Static("", id="new-targets-head")
                 yield TargetTable(id="new-target-table", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="new-fields", can_focus=False):
-                yield Label("会议名称")
-                yield TextInput(value=self.initial_name, id="new-name")
-                yield Label("会议日期（YYYY-MM-DD）")
-                yield TextInput(placeholder="可空", id="new-held-on")
-                for code, name in p.groups:
-                    yield Label(plain(f"{name} 应到人数"))
-                    yield TextInput(value="0", id=f"new-group-{code}", classes="new-group")
-                yield Label("实到人数（全体）")
-                yield TextInput(value="0", id="new-present")
+            if self.session_id is None:  # a new session: its fields beside the targets
+                with VerticalScroll(id="new-fields", can_focus=False):
+                    yield Label("会议名称")
+                    yield TextInput(value=self.initial_name, id="new-name")
+                    yield Label("会议日期（YYYY-MM-DD）")
+                    yield TextInput(placeholder="可空", id="new-held-on")
+                    for code, name in p.groups:
+                        yield Label(plain(f"{name} 应到人数"))
+                        yield TextInput(value="0", id=f"new-group-{code}", classes="new-group")
+                    yield Label("实到人数（全体）")
+                    yield TextInput(value="0", id="new-present")
         yield Static("", id="new-status", classes="status")
         yield Footer()
 
@@ -161,6 +173,9 @@ class NewSessionScreen(AssessScreen):
         }
 
     def action_save(self) -> None:
+        if self.session_id is not None:
+            self._save_targets()
+            return
         try:
             v = self.values()
         except Exception as exc:
@@ -179,6 +194,17 @@ class NewSessionScreen(AssessScreen):
                                                group_expected=v["group_expected"]),
                         thread=True, exclusive=True, name="new-session-save", exit_on_error=False)
 
+    def _save_targets(self) -> None:
+        from assess.appraisal import set_targets
+
+        codes = self.chosen_codes()
+        if not codes:
+            self._status("请至少选入一个评议对象（空格选入）。")
+            return
+        self._status("正在保存…")
+        self.run_worker(lambda: set_targets(self.db, self.actor, self.session_id, codes),
+                        thread=True, exclusive=True, name="new-session-save", exit_on_error=False)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "new-session-save":
             super().on_worker_state_changed(event)
@@ -195,7 +221,11 @@ class NewSessionScreen(AssessScreen):
     # -- leaving ----------------------------------------------------------------------------------
     def unsaved_question(self) -> str | None:
         """Asked by the app before any way out (F-key, menu key, palette, Ctrl+Q) leaves this screen."""
-        return "新建评议会议尚未保存，放弃已选的对象和已填的内容？" if self._state() != self.initial else None
+        if self._state() == self.initial:
+            return None
+        if self.session_id is not None:
+            return "评议对象的改动尚未保存，放弃？"
+        return "新建评议会议尚未保存，放弃已选的对象和已填的内容？"
 
     def action_leave(self) -> None:
         from .forms import ConfirmDialog

@@ -44,13 +44,14 @@ def draw_args(values: dict[str, str]) -> dict:
     }
 
 
-def plan_text(plan) -> str:
+def plan_text(plan, inspectors: bool = False) -> str:
     """What the draw will do, to read before confirming: the numbered pool, the key string."""
-    lines = [f"从下列 {len(plan.pool)} 个单位中抽取 {plan.count} 个"
+    what = "名检查员" if inspectors else "个单位"
+    lines = [f"从下列 {len(plan.pool)} {what}中抽取 {plan.count} {what[0]}"
              + (f"，每类至少 {plan.min_per_category} 个" if plan.min_per_category else "") + "："]
     lines += [f"{p['n']:>3}. {p['code']} {p['name']}（{p.get('category') or ''}）" for p in plan.pool]
     if plan.focus:
-        lines.append("重点单位（有未销号问题，不参加抽取，直接核查）：")
+        lines.append("回避（不参加抽取）：" if inspectors else "重点单位（有未销号问题，不参加抽取，直接核查）：")
         lines += [f"  {f['code']} {f['name']}：{f['reason']}" for f in plan.focus]
     lines.append(f"随机来源：{' / '.join(plan.sources)}")
     lines.append(f"密钥串（RFC 3797）：{plan.key_string}")
@@ -59,9 +60,9 @@ def plan_text(plan) -> str:
     return "\n".join(lines)
 
 
-def inspectors_from_form(db, actor, round_id: int, values: dict[str, str]):
+def inspector_args(values: dict[str, str]) -> dict:
+    """The inspector draw form's values as ``assess.spotcheck.draw_inspectors`` arguments."""
     from assess.errors import Conflict
-    from assess.spotcheck import draw_inspectors
 
     count = values["count"].strip()
     if not count.isdigit():
@@ -74,7 +75,7 @@ def inspectors_from_form(db, actor, round_id: int, values: dict[str, str]):
         if not sep:
             raise Conflict(f"回避“{item.strip()}”应写成 用户名=理由。")
         exclude[name.strip()] = reason.strip()
-    return draw_inspectors(db, actor, round_id, int(count), split_sources(values["sources"]), exclude)
+    return {"count": int(count), "sources": split_sources(values["sources"]), "exclude": exclude}
 
 
 class SpotCheckScreen(AssessScreen):
@@ -248,24 +249,38 @@ class SpotCheckScreen(AssessScreen):
                       on_done=done)
 
     def action_draw_inspectors(self) -> None:
-        db, actor, rid = self.db, self.actor, self.round_id
+        db, rid = self.db, self.round_id
         fields = [
             FieldSpec("count", "抽取人数"),
             FieldSpec("sources", "随机来源（事先公布的整数，多个来源用 / 分隔）"),
             FieldSpec("exclude", "回避（可空）：用户名=理由，多人用 ; 分隔"),
         ]
 
-        def done(view) -> None:
-            if view:
-                self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
-                self.action_refresh()
+        def preview(v: dict[str, str]):
+            from assess.spotcheck import inspector_draw_plan
 
-        self.app.push_screen(
-            FormDialog(
-                "随机抽取检查人员（RFC 3797）", fields, lambda v: inspectors_from_form(db, actor, rid, v)
-            ),
-            done,
-        )
+            args = inspector_args(v)
+            return args, inspector_draw_plan(db, rid, **args)
+
+        def confirm(result) -> None:
+            if not result:
+                return
+            args, plan = result
+            question = "抽取一经确认即记入审计日志、不可撤回（只能作废并说明理由）。现在抽取检查人员？"
+            self.app.push_screen(ConfirmDialog(question, plan_text(plan, inspectors=True)),
+                                 lambda ok: self._draw_inspectors(args) if ok else None)
+
+        self.app.push_screen(FormDialog("随机抽取检查人员（RFC 3797）", fields, preview), confirm)
+
+    def _draw_inspectors(self, args: dict) -> None:
+        from assess.spotcheck import draw_inspectors
+
+        def done(view) -> None:
+            self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
+            self.action_refresh()
+
+        self.run_core(draw_inspectors, self.db, self.actor, self.round_id, args["count"], args["sources"],
+                      args["exclude"], on_done=done)
 
     def action_verify(self) -> None:
         from assess.spotcheck import verify

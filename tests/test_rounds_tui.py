@@ -154,6 +154,9 @@ async def test_inspector_runs_the_draw(sqlite_db):
         await pilot.press("enter")
         await pilot.press("enter")
         await settle(pilot)
+        assert "从下列 1 名检查员中抽取 1 名" in screen_text(app) and "密钥串（RFC 3797）：5.6./" in screen_text(app)
+        await pilot.press("y")
+        await settle(pilot)
         await settle(pilot)
         assert "检查人员（第 2 号抽取）：inspector" in screen_text(app)
         # A second draw is refused with the reason shown in the dialog.

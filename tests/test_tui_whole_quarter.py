@@ -64,9 +64,19 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await settle(pilot)
         assert type(app.screen).__name__ == "AppraisalScreen", screen_text(app)
         assert "村干部勤廉双述" in screen_text(app)
-    [row] = appraisal_info.list_sessions(db, rid)
+        [row] = appraisal_info.list_sessions(db, rid)
+        assert [t.code for t in appraisal_info.session_info(db, row.id).targets] == ["C01", "C03", "C02"]
+        # Before any ballot is keyed the order can still change: o in the session, C02 up, F5.
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert "评议对象与票面顺序" in screen_text(app) and app.screen.chosen_codes() == ["C01", "C03", "C02"]
+        await pilot.press("down", "down", "minus", "f5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SessionScreen"
     info = appraisal_info.session_info(db, row.id)
-    assert [t.code for t in info.targets] == ["C01", "C03", "C02"]
+    assert [t.code for t in info.targets] == ["C01", "C02", "C03"]
     assert info.kind == "cadre" and info.held_on == date(2026, 12, 15)
     assert {g.code: g.expected for g in info.groups} == {"dy": 12, "cm": 9}
     assert (info.expected, info.present) == (21, 17)
