@@ -37,12 +37,15 @@ class SessionScreen(AssessScreen):
         Binding("z", "certify_session", "核定会议", show=False),
         Binding("s", "statement", "述职述廉", show=False),
         Binding("q", "question", "询问质询", show=False),
+        Binding("o", "targets", "票面顺序", show=False),
+        Binding("u", "counts", "更正张数", show=False),
         Binding("escape", "leave", "返回"),
     ]
     ACTION_RIGHTS = {"add_batch": "batch.create", "enter_ballots": "ballot.enter", "certify": "batch.certify",
                      "void": "batch.void", "attendance": "appraisal.session", "import_ballots": "ballot.import",
                      "import_tallies": "tally.import", "certify_session": "batch.certify",
-                     "statement": "appraisal.statement", "question": "appraisal.statement"}
+                     "statement": "appraisal.statement", "question": "appraisal.statement",
+                     "targets": "appraisal.session", "counts": "batch.create"}
 
     def __init__(self, session_id: int) -> None:
         super().__init__()
@@ -79,6 +82,8 @@ class SessionScreen(AssessScreen):
             "各批次已核定或作废、达到法定人数后核定会议",
             self.action_certify_session,
         )
+        yield SystemCommand("评议：评议对象与票面顺序（o）", "尚未录票时选定对象、调整顺序", self.action_targets)
+        yield SystemCommand("评议：更正发出收回张数（u）", "所选批次尚未核定时", self.action_counts)
         yield SystemCommand("评议：述职述廉摘要", "勤廉双述会议", self.action_statement)
         yield SystemCommand("评议：询问质询", "勤廉双述会议", self.action_question)
 
@@ -355,6 +360,39 @@ class SessionScreen(AssessScreen):
             ),
             self._after("已记录述职述廉"),
         )
+
+    def action_targets(self) -> None:
+        from assess.appraisal_info import session_plan
+
+        info = self.info
+        if info is None:
+            return
+        current = [t.code for t in info.targets]
+
+        def show(plan) -> None:
+            from .appraisal_new import NewSessionScreen
+
+            self.app.push_screen(NewSessionScreen(plan, session_id=self.session_id, current=current),
+                                 lambda n: (self.show_info(f"已设定 {n} 个评议对象"), self.refresh_all()) if n else None)
+
+        self.run_core(session_plan, self.db, info.round_id, info.kind, info.form.code, on_done=show)
+
+    def action_counts(self) -> None:
+        from assess.ballots import set_batch_counts
+
+        row = self._current()
+        if row is None:
+            return
+        db, actor = self.db, self.actor
+        fields = [FieldSpec("issued", "发出张数", str(row.issued)), FieldSpec("returned", "收回张数", str(row.returned))]
+
+        def submit(v: dict[str, str]) -> bool:
+            set_batch_counts(db, actor, row.id, issued=_int(v["issued"], "发出张数"),
+                             returned=_int(v["returned"], "收回张数"))
+            return True
+
+        self.app.push_screen(FormDialog(f"更正批次 {row.label} 的张数", fields, submit),
+                             self._after(f"已更正批次 {row.label} 的张数"))
 
     def action_question(self) -> None:
         from assess.appraisal import add_question

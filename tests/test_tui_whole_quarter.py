@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from assess import appraisal_info
+from assess import appraisal_info, ballots
 
 from .ballot_helpers import make_cadres, make_round, make_units
 from .conftest import make_users
@@ -71,10 +71,24 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await settle(pilot)
         await pilot.press("o")
         await settle(pilot)
-        assert "评议对象与票面顺序" in screen_text(app) and app.screen.chosen_codes() == ["C01", "C03", "C02"]
+        assert "评议对象与票面顺序" in screen_text(app), [str(n.message) for n in app._notifications]
+        assert app.screen.chosen_codes() == ["C01", "C03", "C02"]
         await pilot.press("down", "down", "minus", "f5")
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen"
+        # A batch's issued/returned can be corrected before certification (u).
+        bid = ballots.create_batch(db, actors["clerk"], row.id, "dy", "B1", 10, 9)
+        app.screen.refresh_all()
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        await _replace(pilot, "12")
+        await pilot.press("enter")
+        await _replace(pilot, "11")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SessionScreen"
+    assert [(b.issued, b.returned) for b in ballots.list_batches(db, row.id) if b.id == bid] == [(12, 11)]
     info = appraisal_info.session_info(db, row.id)
     assert [t.code for t in info.targets] == ["C01", "C02", "C03"]
     assert info.kind == "cadre" and info.held_on == date(2026, 12, 15)
