@@ -281,6 +281,18 @@ class ScoreEntryScreen(AssessScreen):
         self.query_one("#sc-score", Input).focus()
 
     # -- actions ------------------------------------------------------------------------------
+    def unsaved_question(self) -> str | None:
+        """Asked before an F-key, a menu key, the palette or Ctrl+Q leaves a score typed but not saved."""
+        row = self._row() if self.sheet else None
+        if row is None or not isinstance(self.focused, Input):
+            return None
+        value = row.self_value if self.kind == "self" else row.verified_value
+        note = row.self_note if self.kind == "self" else row.verified_note
+        typed = (self.query_one("#sc-score", Input).value.strip(), self.query_one("#sc-note", Input).value.strip())
+        if typed == (_fmt(value).strip(), (note or "").strip()):
+            return None
+        return f"{self.unit_code} 的指标 {row.code} 已输入但未保存（Enter 保存），放弃并离开？"
+
     def action_back(self) -> None:
         focused = self.focused
         if isinstance(focused, Input):

@@ -317,3 +317,44 @@ async def test_typed_form_asks_before_any_way_out(sqlite_db):
         await settle(pilot)
         assert app.screen.AREA == "units"
     assert list_units(db) == []
+
+
+async def test_submit_every_complete_selfcheck_at_once(sqlite_db):
+    from assess import rounds, selfcheck
+
+    from .rounds_helpers import GOOD
+    from .rounds_helpers import make_round as make_selfcheck_round
+
+    db = sqlite_db
+    actors = make_users(db)
+    rid = make_selfcheck_round(db, actors)
+    rounds.advance(db, actors["admin"], rid)
+    for unit in ("G01", "G02"):
+        for ind in ("A1", "A2", "B1", "B2", "B3"):
+            selfcheck.enter_score(db, actors["clerk"], rid, unit, ind, GOOD[ind])
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ScoreEntryScreen" and "a 全部提交" in screen_text(app)
+        # A score typed but not saved: leaving by an F-key asks first.
+        await pilot.press("enter", "enter")
+        await _replace(pilot, "5")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog" and "已输入但未保存" in screen_text(app)
+        await pilot.press("n", "escape")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "提交 2 个已填完单位的自查" in text and "不提交的 4 个：G03（0/5）" in text
+        await pilot.press("y")
+        await settle(pilot)
+        await settle(pilot)
+    done = {c.unit_code: c.submitted for c in selfcheck.completeness(db, rid)}
+    assert [c for c, ok in done.items() if ok] == ["G01", "G02"]
