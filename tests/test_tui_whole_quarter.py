@@ -124,6 +124,10 @@ async def test_screens_offer_only_what_the_role_may_do(sqlite_db):
         await pilot.press("f3")
         await settle(pilot)
         assert not {"a", "x", "i"} & set(app.screen.active_bindings)
+        await pilot.press("f1")  # help lists neither the admin areas nor this screen's hidden keys
+        await settle(pilot)
+        text = screen_text(app)
+        assert "本屏：搜索" in text and "本屏：新增" not in text and "用户与角色" not in text
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "admin")
