@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from . import audit
 from .errors import Conflict, NotFound
 from .roles import Actor, authorize
+from .schemes.definition import UNFIT_LABEL
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,7 +70,9 @@ class Proposal:
     robust_share: float | None = 1.0
 
 
-def rule_text(rule: RuleDef) -> str:
+def rule_text(rule: RuleDef, unfit_option: str = UNFIT_LABEL) -> str:
+    """The rule in words: its published text, or one made from its kind (``unfit_option``: the cadre
+    form's label for an unfit verdict, e.g. 不合格 for 村干部)."""
     if rule.text:
         return rule.text
     if rule.kind == "threshold":
@@ -79,8 +82,8 @@ def rule_text(rule: RuleDef) -> str:
         "bottom_share": f"类别内排名后 {100 * (rule.share or 0):g}%",
         "false_report": "自查虚报",
         "overdue_rectification": f"整改逾期 {rule.days or 0} 天以上",
-        "cadre_unfit": "不称职票超过规定比例",
-        "cadre_consecutive_unfit": f"连续 {rule.times} 次评为不称职",
+        "cadre_unfit": f"{unfit_option}票超过规定比例",
+        "cadre_consecutive_unfit": f"连续 {rule.times} 次评为{unfit_option}",
     }.get(rule.kind, rule.kind)
     if rule.window > 1 and rule.kind != "cadre_consecutive_unfit":
         base = f"最近 {rule.window} 个考核周期内 {rule.times} 次{base}"
@@ -320,6 +323,7 @@ def evaluate_cadres(
                         r.cadre_id,
                         {
                             "unfit_share": _num(r.unfit_share),
+                            "unfit_option": r.unfit_option,
                             "limit": _num(limit),
                             "score": _num(r.score),
                             "grade": r.grade,
@@ -347,6 +351,7 @@ def evaluate_cadres(
                             {
                                 "grade": r.grade,
                                 "times": rule.times,
+                                "unfit_option": r.unfit_option,
                                 "earlier_periods": streak,
                                 "score": _num(r.score),
                             },
@@ -384,6 +389,16 @@ def evaluate_cadres(
 # -- storing and deciding ---------------------------------------------------------------------------
 
 
+def within_categories(proposals: list[Proposal], unit_category: dict[int, str]) -> list[Proposal]:
+    """Drop the proposals of a rule limited to some unit categories (``categories``) for units —
+    or cadres of units — of other categories (e.g. 责令辞职 of 村干部 only, not 社区干部)."""
+    return [
+        p
+        for p in proposals
+        if not p.rule.categories or unit_category.get(int(p.unit_id or 0)) in p.rule.categories
+    ]
+
+
 def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
     """Replace the round's proposed entries; a decided entry whose rule, subject and figures are
     unchanged keeps its decision, any other decided entry is dropped and counted as reopened."""
@@ -413,7 +428,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
                 "unit_id": p.unit_id,
                 "cadre_id": p.cadre_id,
                 "rule_code": p.rule.code,
-                "rule_text": rule_text(p.rule),
+                "rule_text": rule_text(p.rule, (p.figures or {}).get("unfit_option") or UNFIT_LABEL),
                 "figures": p.figures,
                 "proposed_action": p.rule.action[:128],
                 "robust_share": p.robust_share,
@@ -469,10 +484,11 @@ def describe_figures(figures: dict[str, Any]) -> str:
         parts.append("；".join(f"{n['notice_no']} 逾期 {n['days_overdue']} 天" for n in figures["notices"]))
     if "unfit_share" in figures:
         parts.append(
-            f"不称职票 {100 * float(figures['unfit_share']):.1f}%（> {100 * float(figures['limit']):.1f}%）"
+            f"{figures.get('unfit_option', UNFIT_LABEL)}票 {100 * float(figures['unfit_share']):.1f}%"
+            f"（> {100 * float(figures['limit']):.1f}%）"
         )
     if "earlier_periods" in figures:
-        parts.append("此前不称职：" + "、".join(figures["earlier_periods"]))
+        parts.append(f"此前{figures.get('unfit_option', UNFIT_LABEL)}：" + "、".join(figures["earlier_periods"]))
     if "count" in figures:
         hist = "、".join(h["period"] for h in figures.get("history", []))
         parts.append(f"最近 {figures['window']} 期 {figures['count']} 次（含本期；此前 {hist or '无'}）")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import audit
-from .errors import Conflict, InputErrors, InputProblem, NotFound
+from .errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from .guards import ensure_round_writable
 from .roles import Actor, authorize
 from .tabular import parse_number, read_table
@@ -106,7 +106,7 @@ def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Pa
 
     authorize(actor, "adjustment.add")
     table = read_table(path, ["unit_code", "points", "reason"], ["source"])
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = ProblemList()
     with db.read() as s:
         ensure_round_writable(s, round_id)
         members = dict(s.exec(select(Unit.code, Unit.id).join(RoundUnit, RoundUnit.unit_id == Unit.id)

@@ -83,6 +83,27 @@ def get_session(session: Session, session_id: int):
     return s
 
 
+def session_groups(form, target_categories: set[str]) -> list:
+    """The form's voter groups that vote for units of these categories (a group without
+    ``categories`` votes for all; e.g. 居民代表 for 社区, 村民代表 for 村)."""
+    return [g for g in form.voter_groups if not g.categories or set(g.categories) & target_categories]
+
+
+def _target_categories(session: Session, targets: list[tuple[int | None, int | None, str]]) -> set[str]:
+    """The unit categories of a session's targets (a cadre's: its unit's)."""
+    from sqlmodel import select
+
+    from .models import Cadre, Unit
+
+    unit_ids = {u for u, _c, _code in targets if u is not None}
+    cadre_ids = [c for _u, c, _code in targets if c is not None]
+    if cadre_ids:
+        unit_ids |= set(session.exec(select(Cadre.unit_id).where(Cadre.id.in_(cadre_ids))).all())
+    if not unit_ids:
+        return set()
+    return set(session.exec(select(Unit.category).where(Unit.id.in_(unit_ids))).all())
+
+
 def _resolve_targets(
     session: Session, round_id: int, kind: str, codes: list[str] | None
 ) -> list[tuple[int | None, int | None, str]]:
@@ -187,10 +208,14 @@ def create_session(
         targets = _resolve_targets(s, round_id, kind, target_codes)
         if len(targets) > MAX_TARGETS:
             raise Conflict(f"一张选票最多 {MAX_TARGETS} 个评议对象，现有 {len(targets)} 个。")
+        groups = session_groups(form, _target_categories(s, targets))
         group_expected = dict(group_expected or {})
         unknown = sorted(set(group_expected) - {g.code for g in form.voter_groups})
         if unknown:
             raise NotFound(f"评议表“{form.code}”没有投票人类别：{'、'.join(unknown)}。")
+        elsewhere = sorted(set(group_expected) - {g.code for g in groups})
+        if elsewhere:
+            raise Conflict(f"投票人类别 {'、'.join(elsewhere)} 不评议本次对象所在类别的单位。")
         for code, n in group_expected.items():
             _check_counts(n, 0, what=f"类别 {code} 应到人数")
         if not expected and group_expected:
@@ -224,7 +249,7 @@ def create_session(
                     "weight": g.weight,
                     "expected": int(group_expected.get(g.code, 0)),
                 }
-                for g in form.voter_groups
+                for g in groups
             ],
         )
         audit.append(

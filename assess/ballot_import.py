@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import audit
-from .errors import InputErrors, InputProblem
+from .errors import InputErrors, InputProblem, ProblemList
 from .roles import Actor, authorize
 from .tabular import parse_number, read_table
 
@@ -79,7 +79,7 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
     groups = {g.code for g in info.groups}
     rules = MarkRules.from_form(info.form, len(info.targets))
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = ProblemList()
     batch_group: dict[str, tuple[str, int]] = {}  # label → (group, first line)
     marks: dict[tuple[str, int], list[str]] = {}  # (label, ballot_no) → marks as a list
     seen: dict[tuple[str, int, str, str], int] = {}
@@ -251,7 +251,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     positions = {t.code: t.position for t in info.targets}
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
     groups = {g.code for g in info.groups}
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = ProblemList()
     counts: dict[str, dict[tuple[int, int], int]] = {}
     seen: dict[tuple[str, str, str], int] = {}
     for row in table.rows:

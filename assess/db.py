@@ -114,9 +114,12 @@ class Database:
         rolled back on any exception."""
         from sqlmodel import Session
 
+        from .accounts import write_scope
+
         with Session(self._write_engine, expire_on_commit=False) as s:
             try:
-                yield s
+                with write_scope(s):  # the acting user is re-checked in this transaction
+                    yield s
                 s.commit()
             except BaseException:
                 s.rollback()
@@ -175,31 +178,61 @@ class Database:
             backup_path = self.path.with_name(f"{self.path.name}.pre-{rev}-{stamp}.bak")
             self.backup(backup_path)
             log.info("backup before migration: %s", backup_path)
-        with self.engine.begin() as conn:
-            command.upgrade(self._alembic_config(conn), "heads")
+        from sqlalchemy.exc import ProgrammingError
+
+        try:
+            with self.engine.begin() as conn:
+                command.upgrade(self._alembic_config(conn), "heads")
+        except ProgrammingError as e:
+            if getattr(e.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+                raise
+            from .errors import AssessError
+
+            raise AssessError("数据库结构需要升级，但当前角色无权修改结构（应用角色）：请以所有者角色运行 "
+                              "assess init（见 README“多人共用：PostgreSQL”）。") from None
         return backup_path
 
     # -- backup ---------------------------------------------------------------------------------
     def backup(self, dest: Path) -> Path:
-        """Copy a SQLite database with the online backup API (consistent while others write)."""
-        if not self.is_sqlite or self.path is None:
-            from .errors import AssessError
+        """Copy a SQLite database with the online backup API (consistent while others write).
 
+        The copy is written to a new file beside ``dest`` and renamed over it only once complete,
+        so nothing is deleted before the copy exists; ``dest`` may not be this database itself
+        (same file by path, inode or symlink), nor its -wal or -shm file."""
+        from .errors import AssessError
+
+        if not self.is_sqlite or self.path is None:
             raise AssessError("在线备份仅适用于 SQLite；PostgreSQL 请使用 pg_dump（见 README）。")
         dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists():
-            dest.unlink()
-        fd = os.open(dest, os.O_CREAT | os.O_WRONLY, 0o600)
+        if dest.is_dir():
+            raise AssessError(f"备份目标 {dest} 是一个目录：请给出备份文件名。")
+        live = [Path(str(self.path) + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+        target = dest.resolve()
+        for p in live:
+            same = p.resolve() == target
+            if not same and p.exists() and dest.exists():
+                same = os.path.samefile(p, dest)
+            if same:
+                raise AssessError(f"备份目标 {dest} 就是正在使用的数据库文件 {p.name}：请选择另一个文件，未作任何更改。")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         os.close(fd)
-        src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        dst = sqlite3.connect(dest)
         try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-        return dest
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+                src.close()
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)  # atomic: the old backup (if any) stays until the copy is whole
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return target
 
 
 def script_heads() -> set[str]:
@@ -225,8 +258,15 @@ def script_heads() -> set[str]:
     return set(revisions) - referenced
 
 
-def open_database(url: str, *, upgrade: bool = True) -> Database:
-    """Open (and, unless told otherwise, migrate) the database at ``url``."""
+def open_database(url: str, *, upgrade: bool = True, create: bool = True) -> Database:
+    """Open (and, unless told otherwise, migrate) the database at ``url``. With ``create=False`` a
+    SQLite file that does not exist is refused instead of being created empty (a mistyped
+    ``--db``); only ``assess init`` and ``assess demo`` create databases."""
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        from .errors import AssessError
+
+        raise AssessError(f"数据库文件不存在：{path}（请检查 --db 或 ASSESS_DB；新建数据库请运行 assess init）")
     db = Database(url)
     if upgrade:
         db.upgrade()

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import audit
+from .accounts import verify_accounts
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -75,14 +76,25 @@ class IntegrityReport:
         return first + (f"（另有 {more} 处不符）" if more > 0 else "")
 
 
-def verify_all(db: Database, anchor: str | None = None) -> IntegrityReport:
+def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None = None) -> IntegrityReport:
     """The audit chain, every certified batch and every published round (see the module
-    docstring)."""
+    docstring); with ``anchors_file``, every nightly anchor too (``assess.anchors``)."""
     report = IntegrityReport(audit.verify(db, anchor=anchor))
     report.batches, batch_problems = check_batches(db)
     report.rounds, round_problems = check_published_rounds(db)
-    report.problems = batch_problems + round_problems
+    report.problems = (
+        batch_problems + round_problems + check_anchors_file(db, anchors_file) + verify_accounts(db)
+    )
     return report
+
+
+def check_anchors_file(db: Database, anchors_file: str | None) -> list[str]:
+    """Problems of the chain against every anchor in the file (none when no file is given)."""
+    if anchors_file is None:
+        return []
+    from .anchors import check_anchors, read_anchors
+
+    return [f"锚点文件 {anchors_file}：{p}" for p in check_anchors(db, read_anchors(anchors_file))]
 
 
 # -- digests and recounts -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import audit
+from . import accounts, audit
 from .errors import AssessError
 from .roles import Actor, authorize
 
@@ -67,6 +67,9 @@ def restore(db: Database, actor: Actor, source: str | Path) -> tuple[CheckResult
     authorize(actor, "db.restore")
     if not db.is_sqlite or db.path is None:
         raise AssessError("恢复仅适用于 SQLite 文件；PostgreSQL 请使用 pg_restore（见 README）。")
+    # The actor is checked against the database being replaced; the restored file may not know
+    # this account, and the record of the restore is written there all the same.
+    accounts.confirm_now(db, actor)
     source = Path(source)
     if not source.exists():
         raise AssessError(f"备份文件不存在：{source}")

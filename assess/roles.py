@@ -78,6 +78,34 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
+# Audit record actions that are not role-checked actions of their own (they are recorded by one).
+RECORD_LABELS: dict[str, str] = {
+    "round.stage": "轮次阶段变更",
+    "selfcheck.reopen": "退回单位自查",
+    "appraisal.targets": "设定评议对象",
+    "appraisal.question": "记录询问质询",
+    "appraisal.answer": "记录答复",
+    "appraisal.attendance": "登记应到实到人数",
+    "appraisal.certify": "核定评议会议",
+    "rectification.recheck_failed": "复查不合格，退回整改",
+    "unit.activate": "启用单位",
+    "cadre.activate": "启用干部",
+    "user.activate": "启用用户",
+    "ballot.pass.open": "开始一遍选票录入",
+    "ballot.pass.close": "完成一遍选票录入",
+    "ballot.pass.delete": "删除一遍选票录入",
+    "adjustment.import": "导入加减分",
+    "batch.counts": "登记批次发出与收回张数",
+}
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an action or audit record action (the code itself if unknown)."""
+    if action in ACTIONS:
+        return ACTIONS[action][1]
+    return RECORD_LABELS.get(action, action)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting. ``username`` goes into every audit record."""
@@ -106,6 +134,11 @@ def authorize(actor: Actor, action: str) -> None:
         roles, desc = ACTIONS[action]
         names = "、".join(ROLES[r] for r in sorted(roles))
         raise PermissionDenied(f"无权限：{desc}需要{names}角色，当前用户“{actor.username}”是{ROLES.get(actor.role, actor.role)}。")
+    # The role table allows it; the account must still be active with that role, checked inside the
+    # write transaction (assess/accounts.py), not trusted from the Actor object.
+    from .accounts import require_current
+
+    require_current(actor)
 
 
 def roles_table_markdown() -> str:

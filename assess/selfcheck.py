@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import audit
-from .errors import Conflict, InputErrors, InputProblem, NotFound
+from .errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from .guards import get_round
 from .roles import Actor, authorize
 from .rounds import lock_round, participants, require_stage, round_scheme, round_unit
@@ -314,7 +314,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
         stored = {(sc.unit_id, sc.indicator_code): (sc.value, sc.note)
                   for sc in s.exec(select(SelfCheckScore).where(SelfCheckScore.round_id == round_id)).all()}
         leaves: dict[str, dict[str, IndicatorDef]] = {}
-        problems: list[InputProblem] = []
+        problems: list[InputProblem] = ProblemList()
         seen: dict[tuple[str, str], int] = {}
         rows: list[dict[str, Any]] = []
         now = _now()

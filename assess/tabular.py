@@ -14,18 +14,30 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputErrors, InputProblem
+from .errors import InputErrors, InputProblem, ProblemList
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 200_000  # data rows per file; a larger file is refused before it is held in memory
 
 
-@dataclass
+def _too_many_rows(name: str) -> InputErrors:
+    return InputErrors([InputProblem(name, MAX_ROWS + 2, None,
+                                     f"数据行超过 {MAX_ROWS} 行（上限），未读取；请拆分为多个文件")])
+
+
+@dataclass(slots=True)
 class Row:
     line: int  # 1-based line (CSV: physical line where the record starts; XLSX: sheet row)
-    values: dict[str, str]
+    cells: list[str]
+    columns: dict[str, int]  # column name → position, shared by every row of the table
 
     def get(self, name: str) -> str:
-        return (self.values.get(name) or "").strip()
+        i = self.columns.get(name)
+        return "" if i is None else (self.cells[i] or "").strip()
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {name: self.cells[i] for name, i in self.columns.items()}
 
 
 @dataclass
@@ -67,7 +79,7 @@ def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     else:
         header, raw = _read_csv(path)
     header = [h.strip().lstrip("\ufeff") for h in header]
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = ProblemList()
     missing = [c for c in required if c not in header]
     if missing:
         problems.append(InputProblem(name, 1, ",".join(missing), f"表头缺少列：{', '.join(missing)}（需要 {','.join(required)}）"))
@@ -80,13 +92,14 @@ def read_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     if problems:
         raise InputErrors(problems)
     table = Table(name, header)
+    columns = {h: i for i, h in enumerate(header)}
     for line, values in raw:
         if not any((v or "").strip() for v in values):
             continue  # blank line
         if len(values) != len(header):
             problems.append(InputProblem(name, line, None, f"列数为 {len(values)}，表头为 {len(header)} 列"))
             continue
-        table.rows.append(Row(line, dict(zip(header, values, strict=True))))
+        table.rows.append(Row(line, values, columns))
     if problems:
         raise InputErrors(problems)
     return table
@@ -102,8 +115,13 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise InputErrors([InputProblem(name, line, None, "不是 UTF-8 编码（请以 UTF-8 另存，例如 Excel 的“CSV UTF-8”）")]) from None
     if "\x00" in text:
         raise InputErrors([InputProblem(name, None, None, "含有二进制内容，不是文本 CSV")])
+    del data
+    rows: list[tuple[int, list[str]]] = []
     try:
-        rows = list(_csv_rows(text))
+        for record in _csv_rows(text):
+            rows.append(record)
+            if len(rows) > MAX_ROWS + 1:
+                raise _too_many_rows(name)
     except csv.Error as e:
         raise InputErrors([InputProblem(name, None, None, f"CSV 格式错误：{e}")]) from None
     if not rows:
@@ -145,6 +163,8 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             if len(cells) < len(header):
                 cells += [""] * (len(header) - len(cells))
             out.append((idx, cells))
+            if len(out) > MAX_ROWS:
+                raise _too_many_rows(name)
     finally:
         wb.close()
     if header is None:

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .schemes.definition import UNFIT_LABEL
+
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
@@ -51,6 +53,13 @@ class SessionTally:
     expected: int = 0
     present: int = 0
     publication_threshold: int = 5
+    unfit_option: str = UNFIT_LABEL  # the cadre form's labels (不合格 for 村干部 in some schemes)
+    fit_options: list[str] = field(default_factory=list)  # the options counted as fit (satisfied)
+
+    def cadre_labels(self) -> tuple[str, str]:
+        """(unfit label, fit-share label) for a cadre tally's column headings, e.g. (不称职, 称职及以上)."""
+        fit = f"{self.fit_options[-1]}及以上" if self.fit_options else "称职及以上"
+        return self.unfit_option, fit
 
     def public_groups(self) -> pd.DataFrame:
         """``groups`` with every per-group figure blanked where the group is under the
@@ -265,6 +274,8 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
         info.expected,
         info.present,
         form.publication_threshold,
+        form.cadre_rules.unfit_option if form.cadre_rules else UNFIT_LABEL,
+        [o.label for o in form.options if o.satisfied],
     )
 
 
@@ -319,7 +330,7 @@ def _cadre_columns(
             unfit_votes = pooled[:, labels.index(rules.unfit_option)]
             unfit_share = np.where(p_counted > 0, unfit_votes / denom, np.nan)
         else:
-            warnings.append(f"评议表没有“{rules.unfit_option}”选项，无法按不称职票比例判定。")
+            warnings.append(f"评议表没有“{rules.unfit_option}”选项，无法按“{rules.unfit_option}”票比例判定。")
             unfit_share = np.full(len(tt), np.nan)
         fit_share = np.where(p_counted > 0, pooled[:, c.satisfied_mask].sum(axis=1) / denom, np.nan)
     unfit = np.nan_to_num(unfit_share, nan=0.0) > rules.unfit_share
@@ -336,13 +347,16 @@ def _cadre_columns(
                 break
             streak += 1
         streaks.append(streak)
-        texts.append("；".join(f"{p}:{'不称职' if u else '非不称职'}" for p, u in past))
+        u_label = rules.unfit_option
+        texts.append("；".join(f"{p}:{u_label if u else '非' + u_label}" for p, u in past))
     tt["prior_unfit_streak"] = streaks
     tt["consecutive_unfit"] = unfit & (np.array(streaks, dtype=int) + 1 >= rules.consecutive_unfit)
     tt["history"] = texts
     for code, flag in zip(tt["target_code"], tt["consecutive_unfit"], strict=True):
         if flag:
-            warnings.append(f"干部 {code} 连续 {rules.consecutive_unfit} 次（含本次）不称职票超过比例。")
+            warnings.append(
+                f"干部 {code} 连续 {rules.consecutive_unfit} 次（含本次）“{rules.unfit_option}”票超过比例。"
+            )
     return warnings
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import audit
-from .errors import Conflict, InputErrors, InputProblem, NotFound
+from .errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from .roles import Actor, authorize
 from .tabular import read_table
 
@@ -175,7 +175,7 @@ def import_units(db: Database, actor: Actor, path: str | Path) -> int:
 
     authorize(actor, "unit.import")
     table = read_table(path, ["code", "name", "category"], ["parent_code"])
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = ProblemList()
     with db.read() as s:
         existing = {c for c in s.exec(select(Unit.code)).all()}
     seen: dict[str, int] = {}
@@ -343,7 +343,7 @@ def import_cadres(db: Database, actor: Actor, path: str | Path) -> int:
 
     authorize(actor, "cadre.import")
     table = read_table(path, ["code", "name", "unit_code", "position"], ["risk_level"])
-    problems: list[InputProblem] = []
+    problems: list[InputProblem] = ProblemList()
     with db.read() as s:
         existing = set(s.exec(select(Cadre.code)).all())
         units = dict(s.exec(select(Unit.code, Unit.id)).all())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import audit
+from . import accounts, audit
+from .accounts import credential_digest
 from .errors import AuthError, Conflict, NotFound
 from .roles import ROLES, Actor, authorize
 
@@ -14,16 +15,16 @@ if TYPE_CHECKING:
 MIN_PASSWORD = 8
 
 
-def _hasher():
-    """Argon2id with the library's recommended parameters. ``ASSESS_ARGON2_FAST=1`` (tests only)
-    selects cheap parameters; verification always uses the parameters stored in the hash."""
-    import os
+# Argon2id parameters passed to the library; empty means its recommended defaults. There is no
+# switch for weaker hashes here: only the test suite lowers them (tests/conftest.py).
+ARGON2_PARAMS: dict[str, int] = {}
 
+
+def _hasher():
+    """Argon2id; verification always uses the parameters stored in the hash."""
     from argon2 import PasswordHasher, Type
 
-    if os.environ.get("ASSESS_ARGON2_FAST") == "1":
-        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
-    return PasswordHasher(type=Type.ID)
+    return PasswordHasher(type=Type.ID, **ARGON2_PARAMS)
 
 
 def hash_password(password: str) -> str:
@@ -72,29 +73,49 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
         user = User(username=username, display_name=display_name or username, role=role, password_hash=pw_hash)
         s.add(user)
         s.flush()
-        audit.append(s, acting, "user.add", {"username": username, "role": role})
+        audit.append(s, acting, "user.add",
+                     {"username": username, "role": role, "credential": credential_digest(pw_hash)})
         return user.id
 
 
 def authenticate(db: Database, username: str, password: str) -> Actor:
+    """Check a password: the one login check of the TUI (login and lock screens) and the CLI.
+    Failed attempts are recorded and throttled, and an account that differs from the audit chain
+    is refused (assess/accounts.py)."""
     from argon2.exceptions import InvalidHashError, VerificationError
     from sqlmodel import select
 
     from .models import User
 
+    accounts.discard_pending()
+    name = username.strip()[:64]
+    wait = accounts.login_wait(db, name)
+    if wait > 0:
+        raise AuthError(f"登录失败次数过多：用户“{name}”暂停登录，请 {accounts.wait_text(wait)}后再试。")
     with db.read() as s:
-        user = s.exec(select(User).where(User.username == username.strip())).first()
+        user = s.exec(select(User).where(User.username == name)).first()
+    ok = False
     if user is None or not user.active:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         try:
             _hasher().verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
-        raise AuthError("用户名或密码错误。")
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        raise AuthError("用户名或密码错误。") from None
+    else:
+        try:
+            ok = _hasher().verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    if not ok:
+        n = accounts.record_failure(db, name)
+        wait = accounts.delay_after(n)
+        later = f"（已连续失败 {n} 次，须等 {accounts.wait_text(wait)}后再试）" if wait else ""
+        raise AuthError(f"用户名或密码错误。{later}")
+    with db.read() as s:
+        problem = accounts.account_problem(s, user)
+    if problem:
+        raise AuthError(f"账户与审计记录不符，拒绝登录：{problem}。")
+    accounts.clear_failures(db, name)
     return Actor(user.username, user.role, user.display_name)
 
 
@@ -112,6 +133,12 @@ def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
             raise Conflict("不能停用自己。")
         user.active = active
         s.add(user)
+        if active:  # activating also ends a run of failed logins (docs/reliability.md)
+            from sqlalchemy import delete
+
+            from .models import LoginFailure
+
+            s.exec(delete(LoginFailure).where(LoginFailure.username == username))
         audit.append(s, actor.username, "user.deactivate" if not active else "user.activate", {"username": username})
 
 
@@ -153,4 +180,5 @@ def change_password(db: Database, actor: Actor, username: str, new_password: str
                 raise AuthError("原密码不正确。") from None
         user.password_hash = new_hash
         s.add(user)
-        audit.append(s, actor.username, "user.password", {"username": username, "own": own})
+        audit.append(s, actor.username, "user.password",
+                     {"username": username, "own": own, "credential": credential_digest(new_hash)})

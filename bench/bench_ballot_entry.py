@@ -31,9 +31,6 @@ PASSWORD = "bench-password-1"
 
 
 def _setup(path: Path):
-    import os
-
-    os.environ.setdefault("ASSESS_ARGON2_FAST", "1")
     from assess import appraisal, ballots
     from assess.db import Database
     from assess.models import Round

@@ -10,8 +10,6 @@ never refused by the counts). Everything goes through the services, audit record
 
 from __future__ import annotations
 
-import os
-
 TARGETS = 12
 RETURNED = 100_000
 PASSWORD = "reliability-pass-1"
@@ -49,7 +47,6 @@ def clerk_names(clerks: int) -> list[str]:
 def prepare(url: str, clerks: int = 1, targets: int = TARGETS) -> dict[str, int]:
     """Migrate the database at ``url`` and fill it (see the module docstring). Returns
     {clerk name: batch id}."""
-    os.environ.setdefault("ASSESS_ARGON2_FAST", "1")
     from assess import appraisal, ballots
     from assess.db import Database
     from assess.models import Round

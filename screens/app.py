@@ -23,12 +23,19 @@ if TYPE_CHECKING:
 log = logging.getLogger("assess.ui")
 
 
+def _palette_provider():
+    from .palette import AssessCommands
+
+    return AssessCommands
+
+
 class AssessApp(App):
     """考核评议终端."""
 
     TITLE = "考核评议"
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses elsewhere keep it
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {_palette_provider}
     BINDINGS = [
         Binding("f1", "help", "帮助"),
         *[Binding(a.fkey, f"open_area('{a.name}')", a.title, show=a.name in ("dashboard", "units")) for a in AREAS if a.fkey],
@@ -114,11 +121,14 @@ class AssessApp(App):
         if not self.friendly_errors:
             super()._handle_exception(error)
             return
+        from assess.errors import database_error_text
+
         from .base import log_location
 
         log.error("unexpected error in the interface", exc_info=error)
+        what = database_error_text(error) or type(error).__name__  # one line, never SQL
         self.exit(return_code=1, message=(
-            f"程序遇到内部错误（{type(error).__name__}）已关闭；已保存的数据不受影响。"
+            f"程序遇到内部错误（{what}）已关闭；已保存的数据不受影响。"
             f"详情已写入日志：{log_location()}"))
 
     # -- idle lock -----------------------------------------------------------------------------
@@ -131,15 +141,15 @@ class AssessApp(App):
         if self.actor is None or self.locked or self.idle_minutes <= 0:
             return
         if time.monotonic() - self.last_activity >= self.idle_minutes * 60:
-            self.action_lock()
+            self.action_lock(idle=True)
 
-    def action_lock(self) -> None:
+    def action_lock(self, idle: bool = False) -> None:
         if self.actor is None or self.locked:
             return
         from .lock import LockScreen
 
         self.locked = True
-        self.push_screen(LockScreen())
+        self.push_screen(LockScreen(self.idle_minutes if idle else None))
 
     # -- navigation ----------------------------------------------------------------------------
     def logged_in(self, actor: Actor) -> None:
@@ -187,6 +197,14 @@ class AssessApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_doctor(self) -> None:
+        if self.actor is None or self.locked or self.actor.role != "admin":
+            return
+        from .doctor import DoctorScreen
+
+        if not isinstance(self.screen, DoctorScreen):
+            self.push_screen(DoctorScreen())
+
     def action_change_password(self) -> None:
         if self.actor is None or self.locked:
             return
@@ -208,8 +226,16 @@ class AssessApp(App):
         self.push_screen(FormDialog("修改密码", fields, submit),
                          lambda ok: self.notify("密码已修改") if ok else None)
 
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.actor is None or self.locked or CommandPalette.is_open(self):
+            return
+        self.push_screen(CommandPalette(placeholder="搜索功能：名称、说明或拼音首字母…", id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own entries (Keys, Theme, Screenshot, Maximize…) are English and partly broken
+        # over SSH: the palette lists the application's commands only.
         if self.actor is None or self.locked:
             return
         for a in AREAS:
@@ -220,6 +246,9 @@ class AssessApp(App):
         yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
         yield SystemCommand("锁屏", "离开座位时锁定界面（F12）", self.action_lock)
         yield SystemCommand("修改密码", "修改当前用户的登录密码", self.action_change_password)
+        if self.actor.role == "admin":
+            yield SystemCommand("检查服务器设置", "数据库、权限、备份、审计核验等（同 assess doctor）", self.action_doctor)
+        yield SystemCommand("退出", "退出程序（Ctrl+Q；有未保存的内容时先询问）", self.action_quit)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
             may = getattr(screen, "may", lambda _name: True)
@@ -236,6 +265,42 @@ class AssessApp(App):
             except KeyError:
                 return True
         return True
+
+    def palette_catalogue(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Everything the palette offers: the system commands above, then every key each area's
+        screen declares (opening that area and running it there), without repeating a title."""
+        seen: set[str] = set()
+        for command in self.get_system_commands(screen):
+            if command.title not in seen:
+                seen.add(command.title)
+                yield command
+        if self.actor is None or self.locked:
+            return
+        for a in AREAS:
+            for binding in getattr(a.load(), "BINDINGS", []):
+                if not isinstance(binding, Binding) or not binding.description or binding.key == "escape":
+                    continue
+                title = f"{a.title}：{binding.description}"
+                if title in seen:
+                    continue
+                seen.add(title)
+                key = binding.key_display or binding.key.split(",")[0]
+                yield SystemCommand(title, f"在“{a.title}”中按 {key}", lambda n=a.name, act=binding.action: self.open_area_and_run(n, act), discover=False)
+
+    def open_area_and_run(self, name: str, action: str) -> None:
+        """Open an area (asking first if unsaved work would be lost) and run one of its actions."""
+        if self.actor is None or self.locked:
+            return
+        if getattr(self.screen, "AREA", None) == name:
+            self.call_later(self.run_action, action, self.screen)
+            return
+        screen_cls = area(name).load()
+
+        def go() -> None:
+            self._replace_area(screen_cls)
+            self.call_after_refresh(lambda: self.call_later(self.run_action, action, self.screen))
+
+        self._leave_unsaved_then(go)
 
 
 def _role_name(role: str) -> str:

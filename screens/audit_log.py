@@ -13,13 +13,28 @@ PAGE = 500
 
 
 def _recent(db, limit: int = PAGE):
+    """The newest records as people read them: time in the office's zone, who by display name
+    (login name in brackets), what by its Chinese name."""
+    from datetime import datetime
+
     from sqlmodel import select
 
-    from assess.models import AuditRecord
+    from assess.models import AuditRecord, User
+    from assess.roles import action_label
+    from assess.settings import local_time
 
     with db.read() as s:
-        return [(r.seq, r.at[:19].replace("T", " "), r.actor, r.action, r.hash[:12])
-                for r in s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)).all()]
+        names = {u.username: u.display_name for u in s.exec(select(User)).all()}
+        rows = []
+        for r in s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)).all():
+            try:
+                at = local_time(datetime.fromisoformat(r.at)).strftime("%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                at = r.at
+            who = names.get(r.actor)
+            who = f"{who}（{r.actor}）" if who and who != r.actor else r.actor
+            rows.append((r.seq, at, who, action_label(r.action), r.hash[:12]))
+        return rows
 
 
 class AuditLogScreen(AssessScreen):
@@ -34,7 +49,9 @@ class AuditLogScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("序号", "时间（UTC）", "操作人", "操作", "哈希")
+        from assess.settings import office
+
+        self.query_one(DataTable).add_columns("序号", f"时间（{office().timezone}）", "操作人", "操作", "哈希")
         self.action_refresh()
 
     def action_refresh(self) -> None:

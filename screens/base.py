@@ -36,15 +36,14 @@ def log_location() -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    """The one line a person reads for an error. A refusal of the core (``AssessError``) is already
-    that line; anything else is unexpected: it is logged here, with its traceback, and the message
-    names the log file."""
-    from assess.errors import AssessError
+    """The one line a person reads for an error, the same text the command line prints
+    (``assess.errors.user_message``: a refusal of the core, a database error without SQL…). Anything
+    not a refusal of the core is logged here with its traceback, and the line names the log file."""
+    from assess.errors import AssessError, user_message
 
-    if isinstance(exc, AssessError):
-        return str(exc)
-    log.error("unexpected error: %s", exc, exc_info=exc)
-    return f"操作失败：{type(exc).__name__}（详情已写入日志 {log_location()}）"
+    if not isinstance(exc, AssessError):
+        log.error("operation failed: %s", exc, exc_info=exc)
+    return user_message(exc, log_path=log_location())
 
 
 def role_may(actor: Actor | None, need: str | tuple[str, ...] | None) -> bool:

@@ -166,11 +166,8 @@ class ImportDialog(ModalScreen):
         try:
             result = self.run_fn(str(Path(path).expanduser()))
         except InputErrors as exc:
-            lines = exc.lines()
-            text = f"{self.failure_text}：发现 {len(lines)} 处问题\n" + "\n".join(lines[:500])
-            if len(lines) > 500:
-                text += f"\n……另有 {len(lines) - 500} 处"
-            return False, text
+            # exc.lines() lists the first problems, then a count of the rest (assess/errors.py).
+            return False, f"{self.failure_text}：发现 {exc.total} 处问题\n" + "\n".join(exc.lines())
         except Exception as exc:
             return False, f"{self.failure_text}：{error_text(exc)}"
         return True, result

@@ -12,9 +12,15 @@ def main(argv: list[str] | None = None) -> int:
 
     result = dispatch(argv)
     if isinstance(result, OpenApp):
+        from assess.errors import AssessError
+
         from .app import run_app
 
-        return run_app(result.db_url)
+        try:
+            return run_app(result.db_url)
+        except AssessError as e:  # e.g. a bad configuration file: one line naming file, line and key
+            print(f"错误：{e}", file=sys.stderr)
+            return 1
     return result
 
 

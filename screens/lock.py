@@ -20,11 +20,21 @@ class LockScreen(ModalScreen):
     # Swallow navigation keys while locked.
     BINDINGS = [Binding(k, "noop", show=False, priority=True) for k in ("f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "ctrl+p")]
 
+    def __init__(self, idle_minutes: float | None = None) -> None:
+        """``idle_minutes``: locked automatically after that long without a key; None: locked by
+        the user (F12 or the palette)."""
+        super().__init__()
+        self.idle_minutes = idle_minutes
+
     def compose(self) -> ComposeResult:
         actor = self.app.actor
+        if self.idle_minutes is None:
+            why = f"{actor.label} 锁定了界面。请输入密码解锁。"
+        else:
+            why = f"{actor.label} 已 {self.idle_minutes:g} 分钟没有操作，界面已自动锁定。请输入密码解锁。"
         with Vertical(id="login-box"):
             yield Static("已锁屏", classes="title")
-            yield Static(plain(f"用户 {actor.username} 离开时间过长，请输入密码解锁。"))
+            yield Static(plain(why), id="lock-reason")
             yield TextInput(id="unlock-password", placeholder="密码", password=True)
             yield Static("", id="unlock-message", classes="error")
 

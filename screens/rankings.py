@@ -256,6 +256,10 @@ def explanation_text(ex) -> str:
             f"{pad(ln.code + ' ' + ln.name, 14)}{pad(ln.method, 6)}{ln.max:>5g}{f(ln.self_value):>8}"
             f"{f(ln.verified_value):>8}{'' if ln.points is None else format(ln.points, '.2f'):>8}{mark}"
         )
+    if any(ln.provenance for ln in ex.indicators):
+        lines.append("")
+        lines.append("出处：")
+        lines.extend(f"  {ln.code} {ln.provenance}" for ln in ex.indicators if ln.provenance)
     return "\n".join(lines)
 
 

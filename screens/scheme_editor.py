@@ -117,7 +117,7 @@ class SchemeEditorScreen(AssessScreen):
         self.run_core(compute, on_done=self._show)
 
     def _show(self, result) -> None:
-        from assess.schemes.catalog import METHOD_LABELS
+        from assess.vocabulary import METHOD_LABELS
 
         trial, rows, check, changes = result
         if trial.revision != self.draft.revision:
@@ -323,7 +323,7 @@ class SchemeEditorScreen(AssessScreen):
     def action_method(self) -> None:
         code = self._selected()
         if code is not None:
-            from assess.schemes.catalog import METHOD_LABELS
+            from assess.vocabulary import METHOD_LABELS
 
             method = METHOD_LABELS.get(self.draft.indicator(code).method, "")
             self._dialog(

@@ -157,7 +157,7 @@ class SchemesScreen(AssessScreen):
                 f"目标 {r.target:g}{r.unit_of_measure or ''}" if r.target else "",
                 f"单位 {r.unit_of_measure}" if r.unit_of_measure and not r.target else "",
                 r.evidence or "",
-                f"依据 {r.source}" if r.source else "",
+                r.provenance,
             ]
             self.details[r.code] = " · ".join(p for p in parts if p)
         self._detail_for_cursor()

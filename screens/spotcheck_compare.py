@@ -81,8 +81,11 @@ class ComparisonScreen(AssessScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         shown = getattr(self, "_shown", [])
         if event.cursor_row < len(shown):
+            from assess.vocabulary import METHOD_LABELS
+
             r = shown[event.cursor_row]
-            text = f"{r.unit_code} {r.unit_name} · {r.indicator_code} {r.indicator_name}（{r.method}，满分 {r.max:g}）"
+            method = METHOD_LABELS.get(r.method, r.method)
+            text = f"{r.unit_code} {r.unit_name} · {r.indicator_code} {r.indicator_name}（{method}，满分 {r.max:g}）"
             if r.verified_note:
                 text += f"\n核查说明：{r.verified_note}"
             self.query_one("#cmp-detail", Static).update(plain(text))

@@ -103,7 +103,8 @@ class TallyScreen(AssessScreen):
                     _pct(row["satisfaction"]),
                 )
         else:
-            extra = ("不称职票", "称职以上", "判定") if t.kind == "cadre" else ()
+            unfit_label, fit_label = t.cadre_labels()
+            extra = (f"{unfit_label}票", fit_label, "判定") if t.kind == "cadre" else ()
             table.add_columns("序", "编码", "名称", "得分", "满意率", "计分票", *t.options, "缺类别", *extra)
             for row in t.targets.to_dict("records"):
                 cells = [
@@ -117,9 +118,9 @@ class TallyScreen(AssessScreen):
                     plain(row["missing_groups"] or "—"),
                 ]
                 if t.kind == "cadre":
-                    verdict = "不称职" if row["unfit"] else ("可评优秀" if row["may_be_excellent"] else "")
+                    verdict = unfit_label if row["unfit"] else ("可评优秀" if row["may_be_excellent"] else "")
                     if row["consecutive_unfit"]:
-                        verdict += "·连续不称职"
+                        verdict += f"·连续{unfit_label}"
                     cells += [_pct(row["unfit_share"]), _pct(row["fit_share"]), verdict]
                 table.add_row(*cells)
         text = "\n".join(f"⚠ {w}" for w in t.warnings) or "无警告。"

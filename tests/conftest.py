@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from assess import users
 from assess.db import Database
 from assess.roles import Actor
 
-os.environ.setdefault("ASSESS_ARGON2_FAST", "1")  # cheap hashes in tests; production uses the defaults
+# Cheap Argon2 parameters for the test suite only; production code has no switch for them.
+users.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
+os.environ.setdefault("ASSESS_CONFIG", os.devnull)  # a machine's /etc/assess/config.toml never leaks into tests
 
 PG_ADMIN_URL = os.environ.get("ASSESS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct-horse-1"

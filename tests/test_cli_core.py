@@ -114,7 +114,10 @@ def test_no_arguments_asks_for_the_interface_and_the_core_never_opens_it(tmp_pat
     from assess.cli import OpenApp, dispatch
 
     assert dispatch([]) == OpenApp(None)
-    assert dispatch(["--db", "x.db"]) == OpenApp("x.db")
+    existing = tmp_path / "x.db"
+    existing.touch()
+    assert dispatch(["--db", str(existing)]) == OpenApp(str(existing))
+    assert dispatch(["--db", str(tmp_path / "typo.db")]) == 1  # never creates a database
     # `python -m assess` runs commands only: it never imports the interface.
     r = subprocess.run([sys.executable, "-m", "assess"], capture_output=True, text=True)
     assert r.returncode == 2 and "assess 命令" in r.stderr

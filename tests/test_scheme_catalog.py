@@ -37,9 +37,9 @@ def _counts(db) -> tuple[int, int, int]:
 def test_load_builtin_then_same_content_again(db, actors, tmp_path):
     r = load_scheme(db, actors["admin"], "zwgk_2014")
     assert (r.code, r.version, r.created) == ("zwgk", 1, True)
-    # zwgk has 9 top-level indicators, A has 6 children of which A2 has 4, B 3, C 3, D 3, E 2, F 2, G 3:
-    # 9 + 6 + 4 + 3 + 3 + 3 + 2 + 2 + 3 = 35 nodes, each one Indicator row.
-    assert _counts(db) == (1, 1, 35)
+    # zwgk has 9 top-level indicators, A has 6 children of which A2 has 4, B 3, C 3, D 3, E 2, F 2, G 3,
+    # J 4: 9 + 6 + 4 + 3 + 3 + 3 + 2 + 2 + 3 + 4 = 39 nodes, each one Indicator row.
+    assert _counts(db) == (1, 1, 39)
     with db.read() as s:
         a21 = s.exec(select(Indicator).where(Indicator.code == "A2.1")).one()
         assert (a21.parent_code, a21.level, a21.method, a21.max_points) == ("A2", 3, "points", 2.0)
@@ -55,7 +55,7 @@ def test_load_builtin_then_same_content_again(db, actors, tmp_path):
     assert (again.version, again.created) == (1, False)
     assert "未新建版本" in again.message()
     assert audit.chain_head(db) == head
-    assert _counts(db) == (1, 1, 35)
+    assert _counts(db) == (1, 1, 39)
     assert audit.verify(db).ok
 
 
@@ -137,10 +137,14 @@ def test_tree_and_settings_for_people(db, actors):
         ("CW1", 2, "CW"),
         ("CW2", 2, "CW"),
     ]
+    # The seed forbids a 小金库 (附件15 二（二）2) without making it a veto: a deduction, marked as example.
     sz4 = next(r for r in rows if r.code == "SZ4")
-    assert (sz4.method_label, sz4.max, sz4.is_leaf) == ("一票否决", 0.0, True)
+    assert (sz4.method_label, sz4.max, sz4.is_leaf) == ("扣分", 5.0, True)
+    assert sz4.example and sz4.provenance.startswith("依据 附件15 二（二）2；数值示例，由考核办确定")
     settings = dict(settings_rows(scheme))
     assert settings["综合得分"] == "指标 70% + 民主评议 30%"
-    # 村: CW1 10 + CW2 8 + CW4 7 + JC 20 + SZ1..3 26 + JW 11 = 82 (CW3 is 社区 only; JF bonus, SZ4 veto).
-    assert settings["指标满分"] == "村 82 分；社区 82 分"
+    # 村: CW1 10 + CW2 8 + CW4 7 + JC 20 + SZ 31 + JW 11 = 87 (CW3 is 社区 only; JF bonus).
+    assert settings["指标满分"] == "村 87 分；社区 87 分"
+    assert settings["出处：问责规则 Q02"] == "依据 附件15 二（三）3"
+    assert settings["出处：等次“优秀”"] == "示例，由考核办确定（依据文件未规定村（社区）考核的等次和分数线）"
     assert settings["等次"] == "优秀 [90, 100]；良好 [80, 90)；合格 [60, 80)；不合格 [0, 60)"

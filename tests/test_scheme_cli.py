@@ -28,14 +28,14 @@ def test_validate_reports_every_problem_and_exits_1(capsys, tmp_path):
     assert rc == 1 and out == ""
     assert err.splitlines() == [
         "错误：bad.toml:1 [code]: 方案的 code“t t”不能含空白",
-        "错误：bad.toml:30 [indicators.max]: 指标 B 的 max 为 -5，应 > 0",
+        "错误：bad.toml:32 [indicators.max]: 指标 B 的 max 为 -5，应 > 0",
     ]
     rc, out, _err = _run(capsys, "indicators", "validate", str(good), "zwgk_2014", "--format", "json")
     assert rc == 0
     rows = json.loads(out)
     assert [(r["file"], r["code"], r["leaves"]) for r in rows] == [
         ("good.toml", "t", 3),
-        ("zwgk_2014.toml", "zwgk", 27),
+        ("zwgk_2014.toml", "zwgk", 30),
     ]
 
 
@@ -58,11 +58,11 @@ def test_load_list_show_diff_export(capsys, tmp_path, sqlite_db, monkeypatch):
 
     rc, out, _ = _run(capsys, "indicators", "show", "t", "--version", "1", "--db", url, "--format", "csv")
     assert out.splitlines() == [
-        "code,level,name,method,max,target,categories",
-        "A,1,一,,10.0,,",
-        "A1,2,甲项,points,6.0,,",
-        "A2,2,乙项,ratio,4.0,,乙",
-        "B,1,二,deduct,5.0,,",
+        "code,level,name,method,max,target,categories,provenance",
+        "A,1,一,,10.0,,,示例，由考核办确定（测试用方案，各项数值均为示例）",
+        "A1,2,甲项,points,6.0,,,示例，由考核办确定（测试用方案，各项数值均为示例）",
+        "A2,2,乙项,ratio,4.0,,乙,示例，由考核办确定（测试用方案，各项数值均为示例）",
+        "B,1,二,deduct,5.0,,,示例，由考核办确定（测试用方案，各项数值均为示例）",
     ]
 
     rc, out, _ = _run(capsys, "indicators", "diff", "t", "1", "2", "--db", url)

@@ -266,7 +266,8 @@ def test_weights_at_once_codes_suggested_chinese_methods_and_changes():
     # Codes: the next number after the last (or given) sibling, the next free letter at the top,
     # the parent's code with .1 under a leaf.
     assert (d.suggest_code("A"), d.suggest_code("A2"), d.suggest_code("A", "A2")) == ("A7", "A2.5", "A7")
-    assert (d.suggest_code(None), d.suggest_code(None, "A"), d.suggest_code("A1")) == ("W", "I", "A1.1")
+    # zwgk's top level ends with H (after G, J): the next free letter after it is I.
+    assert (d.suggest_code(None), d.suggest_code(None, "A"), d.suggest_code("A1")) == ("I", "I", "A1.1")
     d.add_indicator("A", "A7", "新项", "扣分", 2)
     assert d.indicator("A7").method == "deduct"
     d.set_method("A7", "比率")

@@ -1,5 +1,6 @@
 """The shipped 民政阳光政务 scheme (seed 004): the four business types, the 四级决策监督 chain, every
-indicator citing its seed section, points per category computed by hand; it loads as a version."""
+indicator citing its seed section or marked as an example, points per category computed by hand;
+it loads as a version."""
 
 from __future__ import annotations
 
@@ -34,16 +35,21 @@ def test_four_business_types_and_the_review_chain():
     assert "初审" in chain.children[0].name and "审核" in chain.children[2].name
     assert "复核" in chain.children[2].name and "审议" in chain.children[2].name
     assert (chain.children[3].method, chain.children[3].max, chain.children[3].per_item) == ("deduct", 8, 4)
-    assert s.indicator("FJ").method == "veto" and s.indicator("JF").method == "bonus"
+    # The seed has no veto (监督问责 is 依纪依法进行追责) and no bonus: JF is the office's example.
+    assert all(i.method != "veto" for i in s.leaves())
+    jf = s.indicator("JF")
+    assert (jf.method, jf.source, jf.basis) == ("bonus", None, "example")
 
 
 def test_every_indicator_cites_a_seed_section():
     s = validate_source("004_minzheng_yangguang").scheme
     section = re.compile(r"^[二三四五](（[一二三四]）)?([一二三四]是)?$")
     for ind, _level, _parent in s.walk():
-        assert ind.source, ind.code
-        for part in ind.source.split("；"):
+        assert ind.source or ind.basis == "example", ind.code
+        for part in (ind.source or "").split("；") if ind.source else []:
             assert section.match(part), (ind.code, part)
+    # 五（四） has no numbers: every rule citing it marks its figures as an example.
+    assert all(r.source == "五（四）" and r.basis == "example" and r.reason for r in s.rules)
 
 
 def test_points_per_category_by_hand():
@@ -52,9 +58,9 @@ def test_points_per_category_by_hand():
     #   JC 5+5+6+8 = 24; PT 4+3+3 = 10 (PH is not theirs) → 108.
     # 机关其他处室: GK1..3 14; JC4 8 (applies to all); PH 6+6 = 12; PT 10 → 44.
     # 直属单位: GK1..3 14; ZJ 14; XM 12; FX 8; JC 24; PH 12; PT 10 → 94.
-    # The bonus JF and the veto FJ never count.
+    # The bonus JF never counts.
     assert category_totals(s) == {"业务处室局": 108, "机关其他处室": 44, "直属单位": 94}
-    assert len(s.leaves()) == 26
+    assert len(s.leaves()) == 25
 
 
 def test_loads_as_a_version(db, actors):

@@ -17,6 +17,8 @@ name = "测试方案"
 categories = ["甲", "乙"]
 weights = { indicators = 70, appraisal = 30 }
 appraisal_form = "f"
+basis = "example"
+reason = "测试用方案，各项数值均为示例"
 
 [[bands]]
 grade = "好"
@@ -91,11 +93,13 @@ def test_shipped_schemes_are_valid_and_round_trip(b):
 def test_zwgk_points_per_category_by_hand():
     s = validate_source("zwgk_2014").scheme
     # 党群部门: A1 4 + A2 (2+2+1+1) 6 + A4 8 + A5 3 + A6 4 = 25; B none (政府/苏木 only); C1 4;
-    # D1 5 + D2 5 = 10; E none; F 4 + 4 = 8; G 4 + 3 + 3 = 10 → 57. Bonus H and veto V never count.
-    # 政府部门: A 30 (with A3 5) + B 13 + C1 4 + C3 3 + D 15 + F 8 + G 10 = 83.
+    # D1 5 + D2 5 = 10; E none; F 4 + 4 = 8; G 4 + 3 + 3 = 10; J1 3 + J2 3 = 6 → 63. Bonus H never counts.
+    # 政府部门: A 30 (with A3 5) + B 13 + C1 4 + C3 3 + D 15 + F 8 + G 10 + J 10 (J3 2, J4 2) = 93.
+    # 苏木镇街道: A 30 + B 13 + C1 4 + C2 3 + D1 5 + D2 5 + E2 6 + F 8 + G 10 + J1..J3 8 = 92.
+    # 企事业单位: 党群部门's 63 − nothing + E1 6 = 69.
     from assess.schemes.catalog import category_totals
 
-    assert category_totals(s) == {"党群部门": 57, "政府部门": 83, "苏木镇街道": 84, "企事业单位": 63}
+    assert category_totals(s) == {"党群部门": 63, "政府部门": 93, "苏木镇街道": 92, "企事业单位": 69}
     assert s.weights == {"indicators": 60, "appraisal": 30, "adjustment": 10}
     assert s.grade_for(90) == "优秀" and s.grade_for(89.99) == "良好" and s.grade_for(100) == "优秀"
 
@@ -104,11 +108,11 @@ def test_ygg_points_per_category_by_hand():
     from assess.schemes.catalog import category_totals
 
     s = validate_source("ygg_2014").scheme
-    # 党群部门: QL4 6 + DW (8 + 8 + 6) 22 + ZT1 8 + ZT2 6 + DC (10 + 6) 16 = 58.
-    # 政府部门: QL1..4 + QL6 (6+4+4+6+4) 24 + MS 16 + JC3 4 + ZT 18 + DC 16 = 78.
-    # 执法部门: QL1 6 + QL3 4 + QL4 6 + QL5 8 + JC3 4 + ZT 18 + DC 16 = 62.
-    # 乡镇街道: QL4 6 + QL6 4 + MS4 6 + JC1 10 + JC2 6 + ZT 18 + DC 16 = 66.
-    assert category_totals(s) == {"党群部门": 58, "政府部门": 78, "执法部门": 62, "乡镇街道": 66}
+    # 党群部门: QL4 6 + DW (8 + 8 + 6) 22 + ZT1 8 + ZT2 6 + DC1 6 = 48.
+    # 政府部门: QL1..4 + QL6..8 (6+4+4+6+4+2+4) 30 + MS 19 + JC3 4 + JC4 3 + ZT 18 + DC1 6 = 80.
+    # 执法部门: QL1 6 + QL3 4 + QL4 6 + QL5 8 + JC3 4 + ZT 18 + DC1 6 = 52.
+    # 乡镇街道: QL4 6 + QL6 4 + MS4 6 + MS5 3 + JC1 10 + JC2 6 + ZT 18 + DC1 6 = 59.
+    assert category_totals(s) == {"党群部门": 48, "政府部门": 80, "执法部门": 52, "乡镇街道": 59}
     assert [f.code for f in s.forms] == ["mzpy", "qlss"] and s.form("qlss").max_limited == 3
 
 
@@ -117,7 +121,9 @@ def test_village_scheme_cadre_form_and_fractions():
     form = s.form("qlss")
     assert form.kind == "cadre" and form.quorum == pytest.approx(2 / 3)
     assert form.cadre_rules.unfit_share == pytest.approx(1 / 3)
-    assert [b.grade for b in form.cadre_rules.bands] == ["优秀", "称职", "基本称职", "不称职"]
+    # Seed 003 附件15 二（三）3 grades 村干部 不合格, not 不称职.
+    assert form.cadre_rules.unfit_option == "不合格" and [o.label for o in form.options][-1] == "不合格"
+    assert [b.grade for b in form.cadre_rules.bands] == ["优秀", "合格", "基本合格", "不合格"]
     rules = {r.code: r for r in s.rules}
     assert rules["Q01"].subject == "cadre" and rules["Q02"].subject == "cadre" and rules["Q02"].times == 2
     assert rules["C01"].subject == "unit"
@@ -177,7 +183,7 @@ def test_every_problem_is_reported_with_line_and_field():
             'code = "A1"',
             '"A1", name = "乙项"',
             "indicators.children.code",
-            "指标编码 A1 重复（第 22 行已有）",
+            "指标编码 A1 重复（第 24 行已有）",
         ),
         (
             'categories = ["乙"]',

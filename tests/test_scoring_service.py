@@ -237,7 +237,7 @@ def test_cadre_results_unfit_override_and_excellent_eligibility(db, actors):
     with db.read() as s:
         rows = {r.cadre_id: r for r in s.exec(select(CadreResult).where(CadreResult.round_id == rid)).all()}
     assert (rows[cid["C1"]].score, rows[cid["C1"]].grade) == (98.0, "优秀")
-    assert (rows[cid["C2"]].score, rows[cid["C2"]].grade) == (60.0, "不称职") and "unfit_votes" in rows[
+    assert (rows[cid["C2"]].score, rows[cid["C2"]].grade) == (60.0, "不称职") and "unfit_votes:不称职" in rows[
         cid["C2"]
     ].flags
     assert rows[cid["C3"]].grade == "称职" and "no_excellent:诫勉" in rows[cid["C3"]].flags

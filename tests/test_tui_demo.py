@@ -79,3 +79,60 @@ async def test_tally_view_prints_the_audit_anchor(demo_db):
         text = screen_text(app)
         assert f"审计锚点：链头 #{seq} {head}" in text
         assert "唐树林" in text  # a target of that session is listed
+
+
+async def test_audit_log_reads_in_chinese_local_time_and_display_names(demo_db, monkeypatch):
+    """F10 on the demo: every action of the demo's quarter has a Chinese name, times are in the
+    office's zone (UTC+8 by default), people by display name."""
+    from datetime import datetime, timedelta
+
+    from sqlmodel import select
+
+    from assess.models import AuditRecord
+    from assess.roles import action_label
+
+    monkeypatch.delenv("ASSESS_TZ", raising=False)
+    with demo_db.read() as s:
+        records = s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc())).all()
+        actions = {r.action for r in records}
+        newest = records[0]
+    unnamed = sorted(a for a in actions if action_label(a) == a)
+    assert not unnamed, unnamed
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin", DEMO_PASSWORD)
+        await pilot.press("f10")
+        await settle(pilot)
+        text = screen_text(app)
+        from textual.widgets import DataTable
+
+        headers = [str(c.label) for c in app.screen.query_one(DataTable).columns.values()]
+        assert "时间（Asia/Shanghai）" in headers, headers
+        utc = datetime.fromisoformat(newest.at)
+        shown = (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        assert shown in text, (shown, text[:400])
+        assert action_label(newest.action) in text
+        assert "round.stage" not in text and "accountability.decide" not in text
+
+
+async def test_spotcheck_comparison_names_methods_in_chinese(demo_db):
+    """F5 → the published quarter → c → m: the detail line names the scoring method in Chinese."""
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin", DEMO_PASSWORD)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("down")  # rounds are listed newest first: 2026-Q4, then 2026-Q3
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ComparisonScreen"
+        await pilot.press("down")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#cmp-detail").render())
+        from assess.vocabulary import METHOD_LABELS
+
+        assert "满分" in detail and any(f"（{m}，" in detail for m in METHOD_LABELS.values() if m), detail
+        for code in ("points", "deduct", "bonus", "ratio", "veto"):
+            assert code not in detail

@@ -96,6 +96,7 @@ async def test_idle_lock_requires_password(sqlite_db):
         app._check_idle()
         await settle(pilot)
         assert app.locked and type(app.screen).__name__ == "LockScreen"
+        assert "分钟没有操作，界面已自动锁定" in screen_text(app)
         await pilot.press("f3")  # navigation is swallowed while locked
         await settle(pilot)
         assert type(app.screen).__name__ == "LockScreen"
@@ -190,3 +191,16 @@ async def test_error_in_a_message_handler_closes_with_one_line(sqlite_db, caplog
     text = capsys.readouterr().err
     assert "内部错误" in text and "RuntimeError" in text and "Traceback" not in text
     assert any("unexpected error" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_manual_lock_says_so(sqlite_db):
+    """F12 locks at once and says the user locked it (not that they were away too long)."""
+    make_users(sqlite_db)
+    app = make_app(sqlite_db, idle_minutes=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        assert app.locked and type(app.screen).__name__ == "LockScreen"
+        text = screen_text(app)
+        assert "锁定了界面" in text and "没有操作" not in text

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments", "deploy"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="assess",
         description="考核评议终端。不带参数运行时打开界面。",
     )
-    parser.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB）")
+    parser.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB 或配置文件的 database）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -50,6 +50,14 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
     """Run a command; with no arguments (or only --db), ask for the interface instead."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (len(argv) == 2 and argv[0] == "--db"):
+        if argv:  # an explicit --db must name an existing database: a typo must not create one
+            from assess.db import sqlite_path
+            from assess.settings import resolve_db_url
+
+            path = sqlite_path(resolve_db_url(argv[1]))
+            if path is not None and not path.exists():
+                print(f"错误：数据库文件不存在：{path}（请检查 --db；新建数据库请运行 assess init）", file=sys.stderr)
+                return 1
         return OpenApp(argv[1] if argv else None)
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -76,14 +84,11 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
     except KeyboardInterrupt:
         print("已中断，未作更改。", file=sys.stderr)
         return 130
-    except Exception as e:  # an unexpected failure still gets one line, and the log the details
-        from sqlalchemy.exc import OperationalError
+    except Exception as e:  # any other failure (a database error too) still gets one line in Chinese
+        from assess.errors import user_message
 
-        if isinstance(e, OperationalError):
-            print(f"错误：数据库不可用：{str(e.orig).strip().splitlines()[0]}", file=sys.stderr)
-            return 1
         logging.getLogger("assess").debug("unexpected", exc_info=True)
-        print(f"错误：{type(e).__name__}: {e}", file=sys.stderr)
+        print(f"错误：{user_message(e)}", file=sys.stderr)
         return 1
     if isinstance(rc, OpenApp):
         return rc

@@ -19,7 +19,7 @@ FORMATS = ("table", "csv", "json")
 
 
 def add_common(p: argparse.ArgumentParser, *, formats: Sequence[str] = FORMATS) -> None:
-    p.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB 或用户数据目录）")
+    p.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB、配置文件的 database 或用户数据目录）")
     p.add_argument("--format", choices=list(formats), default=formats[0], help="输出格式")
     p.add_argument("--user", help="操作用户（默认 $ASSESS_USER）；密码取自 $ASSESS_PASSWORD 或终端提示")
 
@@ -28,7 +28,8 @@ def open_db(args: argparse.Namespace):
     from ..db import open_database
     from ..settings import resolve_db_url
 
-    return open_database(resolve_db_url(getattr(args, "db", None)))
+    # Commands never create a database: a mistyped --db is refused (init and demo create one).
+    return open_database(resolve_db_url(getattr(args, "db", None)), create=False)
 
 
 def acting_user(args: argparse.Namespace, db) -> Actor:

@@ -10,7 +10,12 @@ from .common import acting_user, add_common, emit, emit_message, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="创建或升级数据库到最新结构")
+    p = sub.add_parser("init", help="创建或升级数据库到最新结构；PostgreSQL 上以所有者角色运行并为应用角色授权")
+    p.add_argument("--print-roles-sql", action="store_true",
+                   help="只打印创建 PostgreSQL 所有者角色、应用角色和数据库的 SQL（由超级用户运行），不连接数据库")
+    p.add_argument("--owner-role", default="assess_owner", help="所有者（迁移）角色名（用于 --print-roles-sql）")
+    p.add_argument("--app-role", help="应用角色名：迁移后授予它读写数据行的权限（默认 assess_app，存在时）")
+    p.add_argument("--database-name", default="assess", help="数据库名（用于 --print-roles-sql）")
     add_common(p)
     p.set_defaults(func=cmd_init)
 
@@ -34,6 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("name")
     add_common(q)
     q.set_defaults(func=cmd_user_deactivate)
+    q = us.add_parser("activate", help="重新启用用户，并解除连续登录失败造成的暂停")
+    q.add_argument("name")
+    add_common(q)
+    q.set_defaults(func=cmd_user_activate)
     q = us.add_parser("passwd", help="修改自己的密码或（管理员）重设他人密码；新密码从标准输入读取")
     q.add_argument("name")
     add_common(q)
@@ -80,6 +89,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     us = p.add_subparsers(dest="audit_cmd", metavar="子命令")
     q = us.add_parser("verify", help="重新计算审计哈希链、由选票重新计票、由快照重新计算已公示结果；有不符时以 1 退出并逐条指出")
     q.add_argument("--anchor", help="先前打印的链头哈希：用于发现尾部截断")
+    q.add_argument("--anchors", metavar="FILE",
+                   help="锚点文件（每行：日期 序号 链头哈希）：逐个核对审计链仍含各锚点（默认取配置文件的 anchors_file）")
+    q.add_argument("--append-anchor", action="store_true",
+                   help="全部核验通过后，把今天的链头追加到 --anchors 文件（每晚任务使用）")
     add_common(q)
     q.set_defaults(func=cmd_audit_verify)
     q = us.add_parser("log", help="列出最近的审计记录")
@@ -99,19 +112,41 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args) -> int:
+    from .. import pg_roles
     from ..db import Database
+    from ..errors import AssessError
     from ..settings import resolve_db_url
 
+    if args.print_roles_sql:
+        sys.stdout.write(pg_roles.roles_sql(args.owner_role, args.app_role or pg_roles.DEFAULT_APP,
+                                            args.database_name))
+        return 0
     db = Database(resolve_db_url(args.db))
+    app = None
+    if not db.is_sqlite:
+        app = args.app_role or pg_roles.DEFAULT_APP
+        if args.app_role and not pg_roles.role_exists(db, pg_roles.check_name(app)):
+            raise AssessError(f"PostgreSQL 角色 {app} 不存在：先以超级用户运行 assess init --print-roles-sql 打印的语句。")
     before = db.current_revision()
     backup = db.upgrade()
     after = db.current_revision()
-    msg = f"数据库已就绪：{db.url}（结构版本 {after}）"
+    from sqlalchemy.engine import make_url
+
+    msg = f"数据库已就绪：{make_url(db.url).render_as_string(hide_password=True)}（结构版本 {after}）"
     if before != after and before:
         msg += f"，已从 {before} 升级"
     if backup:
         msg += f"，升级前备份：{backup}"
-    emit_message(args, msg, revision=after, backup=str(backup) if backup else None)
+    granted = None
+    if app is not None:
+        if args.app_role or pg_roles.role_exists(db, app):
+            pg_roles.grant_app_role(db, app)
+            granted = app
+            msg += f"；已授予应用角色 {app} 读写数据行的权限（不能改表结构、不能停用或删除触发器）"
+        else:
+            msg += (f"；提示：应用角色 {app} 不存在，界面请勿使用所有者角色连接"
+                    "（assess init --print-roles-sql 打印创建语句）")
+    emit_message(args, msg, revision=after, backup=str(backup) if backup else None, app_role=granted)
     return 0
 
 
@@ -163,6 +198,15 @@ def cmd_user_deactivate(args) -> int:
     db = open_db(args)
     set_active(db, acting_user(args, db), args.name, False)
     emit_message(args, f"已停用用户 {args.name}")
+    return 0
+
+
+def cmd_user_activate(args) -> int:
+    from ..users import set_active
+
+    db = open_db(args)
+    set_active(db, acting_user(args, db), args.name, True)
+    emit_message(args, f"已启用用户 {args.name}（连续登录失败计数已清零）")
     return 0
 
 
@@ -232,12 +276,39 @@ def cmd_cadres_list(args) -> int:
 
 
 def cmd_audit_verify(args) -> int:
-    from ..integrity import verify_all
+    from pathlib import Path
 
-    report = verify_all(open_db(args), anchor=args.anchor)
+    from ..errors import MAX_LISTED
+    from ..integrity import verify_all
+    from ..settings import setting
+
+    if not args.anchors:
+        # The configured anchors file (anchors_file), once the nightly job has started it.
+        configured = setting("anchors_file")
+        if configured and (args.append_anchor or Path(configured).exists()):
+            args.anchors = configured
+    if args.append_anchor and not args.anchors:
+        from ..errors import AssessError
+
+        raise AssessError("--append-anchor 需要 --anchors 文件（或配置文件的 anchors_file）。")
+    # The first night there is no anchors file yet: --append-anchor starts it.
+    first_night = args.append_anchor and not Path(args.anchors).exists()
+    report = verify_all(open_db(args), anchor=args.anchor, anchors_file=None if first_night else args.anchors)
     result = report.chain
+    appended = None
+    if args.append_anchor and report.ok:
+        from datetime import UTC, datetime
+
+        from ..anchors import append_anchor
+        from ..settings import local_time
+
+        today = local_time(datetime.now(UTC)).date()
+        appended = append_anchor(args.anchors, today, result.head_seq, result.head_hash)
     if args.format == "table":
-        print("\n".join(report.lines()))
+        lines = report.lines()
+        # The summary lines, then the first problems and a count of the rest (assess/errors.py).
+        shown = 2 + MAX_LISTED
+        print("\n".join(lines[:shown] + ([f"另有 {len(lines) - shown} 处不符"] if len(lines) > shown else [])))
     else:
         emit([{"ok": report.ok, "count": result.count, "head_seq": result.head_seq, "head_hash": result.head_hash,
                "first_bad_seq": result.first_bad_seq, "problem": result.problem, "batches": report.batches,
@@ -247,8 +318,14 @@ def cmd_audit_verify(args) -> int:
              args.format)
     if not result.ok:
         print(f"错误：{result.message()}", file=sys.stderr)
-    for problem in report.problems:
+    for problem in report.problems[:MAX_LISTED]:
         print(f"错误：{problem}", file=sys.stderr)
+    if appended is not None:
+        print(f"已追加锚点到 {args.anchors}：{appended.text()}", file=sys.stderr if args.format != "table" else sys.stdout)
+    elif args.anchors and report.ok and args.format == "table":
+        print(f"锚点文件 {args.anchors} 中的锚点均在审计链中")
+    if len(report.problems) > MAX_LISTED:
+        print(f"错误：另有 {len(report.problems) - MAX_LISTED} 处不符", file=sys.stderr)
     return 0 if report.ok else 1
 
 

@@ -75,15 +75,16 @@ def _summary(result) -> dict:
 
 
 def cmd_validate(args) -> int:
-    from ..errors import InputErrors
+    from ..errors import InputErrors, ProblemList
     from ..schemes.builtin import validate_source
 
-    rows, problems, warnings = [], [], []
+    rows, problems, warnings = [], ProblemList(), []
     for f in args.files:
         try:
             result = validate_source(f)
         except InputErrors as e:
             problems.extend(e.problems)
+            problems.total += e.total - len(e.problems)  # those beyond the ones kept
             continue
         rows.append(_summary(result))
         warnings.extend(f"{result.source_name}: {w}" for w in result.warnings)
@@ -182,9 +183,9 @@ def cmd_show(args) -> int:
         rows.append(row)
     emit(
         rows,
-        ["code", "level", "name", "method", "max", "target", "categories"],
+        ["code", "level", "name", "method", "max", "target", "categories", "provenance"],
         args.format,
-        headers=["编码", "层级", "名称", "方法", "满分", "目标值", "适用类别"],
+        headers=["编码", "层级", "名称", "方法", "满分", "目标值", "适用类别", "出处"],
     )
     return 0
 

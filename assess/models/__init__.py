@@ -25,7 +25,7 @@ from .appraisal import (  # noqa: E402
     TallyCount,
 )
 from .audit import AuditHead, AuditRecord  # noqa: E402
-from .org import Cadre, Unit, User  # noqa: E402
+from .org import Cadre, LoginFailure, Unit, User  # noqa: E402
 from .results import (  # noqa: E402
     AccountabilityEntry,
     ApprovalVote,
@@ -68,6 +68,7 @@ __all__ = [
     "EntryPass",
     "Finding",
     "Indicator",
+    "LoginFailure",
     "PassBallot",
     "Rectification",
     "RectificationEvent",

@@ -48,3 +48,15 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
     created_at: datetime = ts_field()
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login, kept until the next successful login of that user name; the current run of
+    failures decides the waiting time (``assess.accounts``, docs/reliability.md). Each failure is
+    also an audit record (``user.login.failed``)."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    at: datetime = ts_field()

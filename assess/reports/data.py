@@ -123,10 +123,16 @@ def figures_text(figures: dict[str, Any] | None) -> str:
     if not figures:
         return ""
     parts = []
+    unfit = figures.get("unfit_option")  # the cadre form's own word, e.g. 不合格 for 村干部
     for k, v in figures.items():
+        if k == "unfit_option":
+            continue
         if isinstance(v, float):
             v = f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}"
-        parts.append(f"{FIGURE_LABELS.get(k, k)} {v}")
+        label = FIGURE_LABELS.get(k, k)
+        if unfit and k in ("unfit_share", "unfit_votes"):
+            label = label.replace("不称职", unfit)
+        parts.append(f"{label} {v}")
     return "；".join(parts)
 
 

@@ -179,6 +179,7 @@ def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> 
     if data.draft_mark:
         parts.append(f'<div class="draft">{_e(data.draft_mark)}</div>')
     parts.append(_meta_section(data))
+    parts.append(_scheme_note(data))
     parts.append(_approval_section(data))
     parts.append("<h2>三、考核结果排名</h2>")
     counts = "，".join(f"{c} {int((data.results['category'] == c).sum())} 个" for c in data.categories)
@@ -246,6 +247,19 @@ def _meta_section(data: ReportData) -> str:
     ]
     trs = "".join(f"<tr><th>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<h2>一、基本情况</h2><table class="meta"><tbody>{trs}</tbody></table>'
+
+
+def _scheme_note(data: ReportData) -> str:
+    """方案说明: the basis document, and which figures are the office's examples rather than quoted
+    from it (``assess.schemes.provenance``)."""
+    from ..schemes.provenance import example_notes
+
+    notes = example_notes(data.scheme)
+    basis = f"依据：{_e(data.scheme.source)}。" if data.scheme.source else ""
+    if not notes:
+        return f'<p class="note">方案说明：{basis}各项数值均出自依据文件。</p>'
+    items = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    return f'<p class="note">方案说明：{basis}以下数值不是依据文件规定的，为示例，由考核办确定：</p><ul class="note">{items}</ul>'
 
 
 def _stage_label(stage: str) -> str:

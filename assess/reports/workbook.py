@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..tabular import safe_cell
+from ..vocabulary import METHOD_LABELS
 
 if TYPE_CHECKING:
     from .data import ReportData
 
-METHOD_LABELS = {"points": "计分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "一票否决"}
 
 
 def _v(value: Any) -> Any:
@@ -136,6 +136,11 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     ]
     if data.draft_mark:
         info.insert(0, ("注意", data.draft_mark))
+    from ..schemes.provenance import example_notes
+
+    if data.scheme.source:
+        info.append(("方案依据", data.scheme.source))
+    info += [("方案说明", note) for note in example_notes(data.scheme)]  # 示例，由考核办确定
     sheet("说明", ["项目", "内容"], info, [18, 90])
 
     # 排名
@@ -171,7 +176,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             r.level1_name,
             r.indicator_code,
             r.indicator_name,
-            METHOD_LABELS.get(r.method, r.method),
+            METHOD_LABELS.get(r.method, r.method or ""),
             r.max,
             r.self_value,
             r.verified_value,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
+from ..vocabulary import METHOD_LABELS
 from .builtin import validate_source
 from .definition import SchemeDef
 from .diff import COMPONENT_NAMES, Change, diff_schemes
@@ -21,16 +22,6 @@ from .store import load_definition, store_version
 
 if TYPE_CHECKING:
     from ..db import Database
-
-METHOD_LABELS = {
-    "points": "得分",
-    "deduct": "扣分",
-    "bonus": "加分",
-    "ratio": "比率",
-    "veto": "一票否决",
-    None: "",
-}
-
 
 @dataclass
 class LoadResult:
@@ -90,6 +81,9 @@ class IndicatorRow:
     unit_of_measure: str | None
     evidence: str | None
     source: str | None
+    provenance: str = ""  # 依据 … / 示例，由考核办确定（…）, inherited along the tree
+    example: bool = False  # its figures are the office's example
+
 
 
 def _category_warnings(db: Database, scheme: SchemeDef) -> list[str]:
@@ -248,6 +242,9 @@ def version_source(db: Database, code: str, version: int | None = None) -> tuple
 
 def indicator_rows(scheme: SchemeDef) -> list[IndicatorRow]:
     """The indicator tree, depth first in file order."""
+    from .provenance import indicator_provenance
+
+    provs = indicator_provenance(scheme)
     return [
         IndicatorRow(
             i.code,
@@ -263,6 +260,8 @@ def indicator_rows(scheme: SchemeDef) -> list[IndicatorRow]:
             i.unit_of_measure,
             i.evidence,
             i.source,
+            provs[i.code].text(),
+            provs[i.code].example,
         )
         for i, level, parent in scheme.walk()
     ]
@@ -312,7 +311,10 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
         opts = "、".join(
             o.label + (f" {o.points:g}" if o.points is not None else "（不计）") for o in f.options
         )
-        groups = "、".join(f"{g.name} {g.weight:g}" for g in f.voter_groups)
+        groups = "、".join(
+            f"{g.name} {g.weight:g}" + (f"（{'、'.join(g.categories)}）" if g.categories else "")
+            for g in f.voter_groups
+        )
         rows.append(
             (
                 f"评议表 {f.code}",
@@ -325,16 +327,23 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
             )
         if f.cadre_rules:
             cr = f.cadre_rules
+            fit = "、".join(o.label for o in f.options if o.satisfied)
             rows.append(
                 (
                     f"评议表 {f.code}",
                     f"“{cr.unfit_option}”票超过 {cr.unfit_share:.1%} 定为{cr.unfit_option}；"
-                    f"称职及以上达 {cr.excellent_min_fit_share:.0%} 方可评{cr.excellent_option}；"
+                    f"“{fit}”票合计达 {cr.excellent_min_fit_share:.0%} 方可评{cr.excellent_option}；"
                     f"连续 {cr.consecutive_unfit} 次{cr.unfit_option}提出责令辞职",
                 )
             )
     for r in scheme.rules:
         rows.append((f"问责 {r.code}", f"{r.text or r.kind} → {r.action}"))
+    from .provenance import settings_provenance
+
+    if scheme.source:
+        rows.append(("依据文件", scheme.source))
+    for item, p in settings_provenance(scheme):
+        rows.append((f"出处：{item}", p.text()))
     return rows
 
 

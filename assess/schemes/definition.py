@@ -40,6 +40,14 @@ RULE_KINDS = (
     "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds (e.g. two years)
 )
 ROUNDING = ("floor", "round", "ceil")
+# Provenance of the numbers and rules of a table (docs in indicators/README.md, 出处): ``source`` cites
+# the section of the basis document an item comes from; ``basis = "example"`` with a ``reason`` marks
+# its figures as the office's own example (示例，由考核办确定). A table without either takes its
+# parent's: an indicator its parent indicator's, cadre bands their cadre rules', cadre rules their
+# form's, and every table the scheme-wide ``basis``/``reason``.
+BASES = ("example",)
+EXAMPLE_LABEL = "示例，由考核办确定"
+UNFIT_LABEL = "不称职"  # a cadre form's unfit option unless it names its own (不合格 for 村干部)
 
 
 @dataclass
@@ -54,6 +62,8 @@ class IndicatorDef:
     categories: list[str] = field(default_factory=list)  # empty: applies to all categories
     source: str | None = None  # the seed section it comes from
     per_item: float | None = None  # deduct: points per occurrence (documentation for templates)
+    basis: str | None = None  # "example": its figures are the office's (see BASES)
+    reason: str | None = None
     children: list[IndicatorDef] = field(default_factory=list)
 
     @property
@@ -72,6 +82,9 @@ class Band:
     min: float
     max: float
     include_max: bool = False  # the top band is usually closed: [90, 100]
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
 
     def contains(self, x: float) -> bool:
         return self.min <= x < self.max or (self.include_max and x == self.max)
@@ -82,6 +95,9 @@ class Quota:
     grade: str
     max_share: float  # e.g. 0.20 for 优秀 ≤ 20% of a category
     rounding: str = "floor"  # how the share of a category's size becomes a count
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -100,16 +116,20 @@ class VoterGroupDef:
     code: str
     name: str
     weight: float
+    categories: list[str] = field(default_factory=list)  # unit categories it votes for; empty: all
 
 
 @dataclass
 class CadreRules:
-    unfit_option: str = "不称职"
+    unfit_option: str = UNFIT_LABEL
     unfit_share: float = 1 / 3  # 不称职票 > this share of counted votes → 不称职
     excellent_option: str = "优秀"
     excellent_min_fit_share: float = 0.9  # 称职及以上 ≥ this share → eligible for 优秀
     consecutive_unfit: int = 2  # this many consecutive 不称职 → 责令辞职 proposal
     bands: list[Band] = field(default_factory=list)  # score → 优秀/称职/基本称职/不称职
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -124,6 +144,9 @@ class FormDef:
     quorum: float = 0.5  # 实到 must exceed this share of 应到
     publication_threshold: int = 5  # fewer counted votes in a group → group result not shown
     cadre_rules: CadreRules | None = None
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
 
     def option_index(self, label: str) -> int:
         """1-based index of an option label (the key a clerk presses)."""
@@ -140,6 +163,9 @@ class SpotCheckDef:
     tolerance: float = 0.0  # self − verified > tolerance on an indicator → 虚报
     penalty: float = 0.0  # composite points deducted per 虚报 indicator
     penalty_cap: float | None = None
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -157,6 +183,9 @@ class RuleDef:
     times: int = 1  # triggered at least this many times within the window
     source: str | None = None
     text: str | None = None  # the rule as published, for the list and the notice
+    categories: list[str] = field(default_factory=list)  # unit categories it applies to; empty: all
+    basis: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -179,6 +208,11 @@ class SchemeDef:
     description: str | None = None
     source: str | None = None
     schema_version: int = SCHEMA_VERSION
+    basis: str | None = None  # scheme-wide default provenance for tables without their own
+    reason: str | None = None
+    composite_source: str | None = None  # provenance of [composite] (weights, base, precision …)
+    composite_basis: str | None = None
+    composite_reason: str | None = None
 
     # -- navigation ---------------------------------------------------------------------------
     def walk(self):
@@ -275,12 +309,19 @@ def _indicator(d: dict[str, Any]) -> IndicatorDef:
         categories=list(d.get("categories", [])),
         source=d.get("source"),
         per_item=_f(d.get("per_item")),
+        basis=d.get("basis"),
+        reason=d.get("reason"),
         children=children,
     )
 
 
+def _prov(d: dict[str, Any]) -> dict[str, Any]:
+    return {"source": d.get("source"), "basis": d.get("basis"), "reason": d.get("reason")}
+
+
 def _band(d: dict[str, Any]) -> Band:
-    return Band(grade=str(d["grade"]), min=float(d["min"]), max=float(d["max"]), include_max=bool(d.get("include_max", False)))
+    return Band(grade=str(d["grade"]), min=float(d["min"]), max=float(d["max"]),
+                include_max=bool(d.get("include_max", False)), **_prov(d))
 
 
 def _form(d: dict[str, Any]) -> FormDef:
@@ -289,12 +330,13 @@ def _form(d: dict[str, Any]) -> FormDef:
     if cr is not None or d.get("kind") == "cadre":
         cr = cr or {}
         cadre_rules = CadreRules(
-            unfit_option=cr.get("unfit_option", "不称职"),
+            unfit_option=cr.get("unfit_option", UNFIT_LABEL),
             unfit_share=float(cr.get("unfit_share", 1 / 3)),
             excellent_option=cr.get("excellent_option", "优秀"),
             excellent_min_fit_share=float(cr.get("excellent_min_fit_share", 0.9)),
             consecutive_unfit=int(cr.get("consecutive_unfit", 2)),
             bands=[_band(b) for b in cr.get("bands", [])],
+            **_prov(cr),
         )
     return FormDef(
         code=str(d["code"]),
@@ -302,13 +344,15 @@ def _form(d: dict[str, Any]) -> FormDef:
         name=str(d["name"]),
         options=[OptionDef(label=str(o["label"]), points=_f(o.get("points")), satisfied=bool(o.get("satisfied", False)))
                  for o in d["options"]],
-        voter_groups=[VoterGroupDef(code=str(g["code"]), name=str(g["name"]), weight=float(g["weight"]))
+        voter_groups=[VoterGroupDef(code=str(g["code"]), name=str(g["name"]), weight=float(g["weight"]),
+                                    categories=list(g.get("categories", [])))
                       for g in d["voter_groups"]],
         limited_option=d.get("limited_option"),
         max_limited=d.get("max_limited"),
         quorum=float(d.get("quorum", 0.5)),
         publication_threshold=int(d.get("publication_threshold", 5)),
         cadre_rules=cadre_rules,
+        **_prov(d),
     )
 
 
@@ -324,7 +368,8 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
         indicators=[_indicator(i) for i in d.get("indicators", [])],
         weights={k: float(v) for k, v in weights.items()},
         bands=[_band(b) for b in d.get("bands", [])],
-        quotas=[Quota(grade=q["grade"], max_share=float(q["max_share"]), rounding=q.get("rounding", "floor"))
+        quotas=[Quota(grade=q["grade"], max_share=float(q["max_share"]), rounding=q.get("rounding", "floor"),
+                      **_prov(q))
                 for q in d.get("quotas", [])],
         forms=[_form(f) for f in d.get("forms", [])],
         appraisal_form=d.get("appraisal_form", comp.get("appraisal_form")),
@@ -335,12 +380,14 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             tolerance=float(sc.get("tolerance", 0.0)),
             penalty=float(sc.get("penalty", 0.0)),
             penalty_cap=_f(sc.get("penalty_cap")),
+            **_prov(sc),
         ),
         rules=[RuleDef(
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
             metric=r.get("metric"), op=r.get("op"), value=_f(r.get("value")), share=_f(r.get("share")),
             days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
-            source=r.get("source"), text=r.get("text"),
+            source=r.get("source"), text=r.get("text"), categories=list(r.get("categories", [])),
+            basis=r.get("basis"), reason=r.get("reason"),
         ) for r in d.get("rules", [])],
         no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),
         tie_break=list(d.get("tie_break", comp.get("tie_break", []))),
@@ -348,4 +395,9 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
         description=d.get("description"),
         source=d.get("source"),
         schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
+        basis=d.get("basis"),
+        reason=d.get("reason"),
+        composite_source=d.get("composite_source", comp.get("source")),
+        composite_basis=d.get("composite_basis", comp.get("basis")),
+        composite_reason=d.get("composite_reason", comp.get("reason")),
     )

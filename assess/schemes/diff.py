@@ -35,6 +35,12 @@ THINGS = {
     "weights": "权重",
     "spotcheck": "抽查核查",
     "cadre_rules": "干部评议规则",
+    # provenance (assess.schemes.provenance)
+    "basis": "示例标记",
+    "reason": "示例理由",
+    "composite_source": "综合得分设置 出处",
+    "composite_basis": "综合得分设置 示例标记",
+    "composite_reason": "综合得分设置 示例理由",
 }
 
 COMPONENT_NAMES = {"indicators": "指标", "appraisal": "民主评议", "adjustment": "加减分"}

@@ -39,6 +39,7 @@ METHOD_NAMES = {"得分": "points", "扣分": "deduct", "加分": "bonus", "比�
 MAX_CODE = 32
 MAX_NAME = 255
 UNDO_DEPTH = 100
+ADDED_REASON = "编辑草稿时新增，分值由考核办确定"  # the reason of an added indicator's example basis
 
 
 @dataclass(frozen=True)
@@ -388,6 +389,10 @@ class Draft:
             evidence=(evidence or "").strip() or None,
             categories=list(categories or []),
             source=(source or "").strip() or None,
+            # An indicator added here is the office's own: its points are an example (see
+            # assess.schemes.provenance), so the exported file passes the provenance check.
+            basis="example",
+            reason=ADDED_REASON,
         )
         self._make_leaf(node, method)
         self._changing(f"新增指标 {code}")

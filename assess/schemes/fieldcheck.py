@@ -11,7 +11,7 @@ import math
 import re
 from typing import Any
 
-from ..errors import InputProblem
+from ..errors import InputProblem, ProblemList
 from .source_lines import SourceLines
 
 _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
@@ -38,7 +38,7 @@ class FieldChecker:
     def __init__(self, source_name: str, text: str):
         self.file = source_name
         self.where = SourceLines(text)
-        self.problems: list[InputProblem] = []
+        self.problems: list[InputProblem] = ProblemList()
         self.warnings: list[str] = []
 
     def err(self, path: tuple, message: str) -> None:

@@ -95,11 +95,16 @@ def _inline(pairs: list[tuple[str, str]]) -> str:
     return "{ " + ", ".join(f"{k} = {v}" for k, v in pairs) + " }"
 
 
+def _prov_pairs(t) -> list[tuple[str, str]]:
+    """source, basis and reason of a table that has them (see ``assess.schemes.provenance``)."""
+    return [(k, toml_string(getattr(t, k))) for k in ("source", "basis", "reason") if getattr(t, k, None) is not None]
+
+
 def _band(b: Band) -> str:
     pairs = [("grade", toml_string(b.grade)), ("min", toml_number(b.min)), ("max", toml_number(b.max))]
     if b.include_max:
         pairs.append(("include_max", "true"))
-    return _inline(pairs)
+    return _inline(pairs + _prov_pairs(b))
 
 
 # -- the file -----------------------------------------------------------------------------------
@@ -120,6 +125,10 @@ class _Writer:
     def kv(self, key: str, value: str | None) -> None:
         if value is not None:
             self.put(f"{key} = {value}")
+
+    def provenance(self, t) -> None:
+        for k, v in _prov_pairs(t):
+            self.kv(k, v)
 
     def array(self, key: str, items: list[str]) -> None:
         """A multi-line array, one element per line (the style ``source_lines`` locates)."""
@@ -156,7 +165,7 @@ def _indicator(w: _Writer, ind: IndicatorDef, table: str, follow: set[str], line
     if ind.categories:
         w.kv("categories", _list(ind.categories))
     w.kv("evidence", _opt_str(ind.evidence))
-    w.kv("source", _opt_str(ind.source))
+    w.provenance(ind)
     for child in ind.children:
         _indicator(w, child, f"{table}.children", follow, lines)
 
@@ -185,6 +194,7 @@ def _form(w: _Writer, f: FormDef) -> None:
                     ("name", toml_string(g.name)),
                     ("weight", toml_number(g.weight)),
                 ]
+                + ([("categories", _list(g.categories))] if g.categories else [])
             )
             for g in f.voter_groups
         ],
@@ -193,6 +203,7 @@ def _form(w: _Writer, f: FormDef) -> None:
     w.kv("max_limited", _opt_num(f.max_limited))
     w.kv("quorum", _share(f.quorum))
     w.kv("publication_threshold", toml_number(f.publication_threshold))
+    w.provenance(f)
     cr = f.cadre_rules
     if cr is not None:
         w.put()
@@ -202,6 +213,7 @@ def _form(w: _Writer, f: FormDef) -> None:
         w.kv("excellent_option", toml_string(cr.excellent_option))
         w.kv("excellent_min_fit_share", _share(cr.excellent_min_fit_share))
         w.kv("consecutive_unfit", toml_number(cr.consecutive_unfit))
+        w.provenance(cr)
         if cr.bands:
             w.array("bands", [_band(b) for b in cr.bands])
 
@@ -222,7 +234,9 @@ def _rule(w: _Writer, r: RuleDef) -> None:
         w.kv("times", toml_number(r.times))
     w.kv("action", toml_string(r.action))
     w.kv("text", _opt_str(r.text))
-    w.kv("source", _opt_str(r.source))
+    if r.categories:
+        w.kv("categories", _list(r.categories))
+    w.provenance(r)
 
 
 def render_scheme(
@@ -247,6 +261,8 @@ def render_scheme(
         )
     w.kv("source", _opt_str(scheme.source))
     w.kv("categories", _list(scheme.categories))
+    w.kv("basis", _opt_str(scheme.basis))
+    w.kv("reason", _opt_str(scheme.reason))
 
     w.put()
     w.put("[composite]")
@@ -261,6 +277,9 @@ def render_scheme(
     if scheme.no_excellent_if:
         w.kv("no_excellent_if", _list(scheme.no_excellent_if))
     w.kv("precision", toml_number(scheme.precision))
+    w.kv("source", _opt_str(scheme.composite_source))
+    w.kv("basis", _opt_str(scheme.composite_basis))
+    w.kv("reason", _opt_str(scheme.composite_reason))
 
     for b in scheme.bands:
         w.put()
@@ -270,12 +289,14 @@ def render_scheme(
         w.kv("max", toml_number(b.max))
         if b.include_max:
             w.kv("include_max", "true")
+        w.provenance(b)
     for q in scheme.quotas:
         w.put()
         w.put("[[quotas]]")
         w.kv("grade", toml_string(q.grade))
         w.kv("max_share", _share(q.max_share))
         w.kv("rounding", toml_string(q.rounding))
+        w.provenance(q)
 
     sc = scheme.spotcheck
     w.put()
@@ -285,6 +306,7 @@ def render_scheme(
     w.kv("tolerance", toml_number(sc.tolerance))
     w.kv("penalty", toml_number(sc.penalty))
     w.kv("penalty_cap", _opt_num(sc.penalty_cap))
+    w.provenance(sc)
 
     lines: dict[str, int] = {}
     w.put()

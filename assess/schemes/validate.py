@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import InputErrors, InputProblem
 from .definition import (
+    BASES,
     COMPONENTS,
     FORM_KINDS,
     METHODS,
@@ -47,8 +48,13 @@ def _names(cls: type, *extra: str) -> set[str]:
     return {f.name for f in fields(cls)} | set(extra)
 
 
-TOP_KEYS = _names(SchemeDef, "composite")
-COMPOSITE_KEYS = {"weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision"}
+# composite_source/basis/reason are how a stored definition keeps [composite]'s source, basis and
+# reason; a file writes them in [composite].
+TOP_KEYS = _names(SchemeDef, "composite") - {"composite_source", "composite_basis", "composite_reason"}
+COMPOSITE_KEYS = {
+    "weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision",
+    "source", "basis", "reason",
+}
 INDICATOR_KEYS = _names(IndicatorDef)
 BAND_KEYS = _names(Band)
 QUOTA_KEYS = _names(Quota)
@@ -85,7 +91,34 @@ class ValidationResult:
 # -- the parts of a scheme ---------------------------------------------------------------------
 
 
-def _check_bands(c: FieldChecker, d: dict, key: str, path: tuple, what: str, *, required: bool) -> list[str]:
+def _check_provenance(c: FieldChecker, t: dict, path: tuple, what: str, *, inherited: bool, numbers: str) -> bool:
+    """``source`` or ``basis = "example"`` with a ``reason`` (see ``assess.schemes.provenance``);
+    ``inherited``: a parent table or the scheme-wide basis already gives one. Returns whether the
+    table's figures have a provenance. ``numbers`` names them in the message."""
+    source = c.text(t, "source", path, what, required=False, limit=255)
+    basis = c.text(t, "basis", path, what, required=False, limit=16)
+    reason = c.text(t, "reason", path, what, required=False, limit=255)
+    if basis is not None and basis not in BASES:
+        c.err((*path, "basis"), f'{what} 的 basis 只能是 "example"（示例，由考核办确定），而不是“{basis}”')
+    if basis is not None and not reason:
+        c.err((*path, "basis"), f'{what} 写了 basis = "example"，还要写 reason（为什么取这个数，如“种子文件未规定”）')
+    if "reason" in t and "basis" not in t:
+        c.err((*path, "reason"), f'{what} 写了 reason 但没有 basis = "example"')
+    if source or basis or inherited:
+        return True
+    if "source" not in t and "basis" not in t:
+        sep = "" if what.endswith(("”", "]")) else " "
+        c.err(
+            path,
+            f"{what}{sep}的{numbers}没有出处：写 source（依据文件的章节，如“四（一）1”），"
+            f'或 basis = "example" 和 reason（示例，由考核办确定）',
+        )
+    return False
+
+
+def _check_bands(
+    c: FieldChecker, d: dict, key: str, path: tuple, what: str, *, required: bool, inherited: bool
+) -> list[str]:
     """Bands must cover [0, 100] exactly: sorted by min, each max is the next min, the last band
     ends at 100 and includes it. Returns the grades."""
     items = c.tables(d, key, path, what, required=required)
@@ -97,6 +130,7 @@ def _check_bands(c: FieldChecker, d: dict, key: str, path: tuple, what: str, *, 
         lo = c.number(b, "min", p, f"等次“{g}”", required=True, low=0, high=100)
         hi = c.number(b, "max", p, f"等次“{g}”", required=True, low=0, high=100)
         c.boolean(b, "include_max", p, f"等次“{g}”")
+        _check_provenance(c, b, p, f"等次“{g}”", inherited=inherited, numbers="分数线")
         if g is not None:
             if g in grades:
                 c.err((*p, "grade"), f"等次“{g}”重复")
@@ -128,10 +162,10 @@ def _check_bands(c: FieldChecker, d: dict, key: str, path: tuple, what: str, *, 
     return grades
 
 
-def _check_indicators(c: FieldChecker, d: dict, categories: list[str]) -> None:
+def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: bool) -> None:
     seen: dict[str, tuple] = {}
 
-    def node(p: tuple, ind: dict, level: int, parent_cats: list[str]) -> float | None:
+    def node(p: tuple, ind: dict, level: int, parent_cats: list[str], inherited: bool) -> float | None:
         """Check one node; return its max (for the parent's sum) or None when unknown."""
         c.keys(ind, INDICATOR_KEYS, p, "指标")
         code = c.text(ind, "code", p, "指标", limit=32, code=True)
@@ -144,7 +178,7 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str]) -> None:
         c.text(ind, "name", p, what, limit=255)
         c.text(ind, "unit_of_measure", p, what, required=False, limit=32)
         c.text(ind, "evidence", p, what, required=False, limit=10_000)
-        c.text(ind, "source", p, what, required=False, limit=255)
+        has = _check_provenance(c, ind, p, what, inherited=inherited, numbers="分值和计分规则")
         cats = c.str_list(ind, "categories", p, what, choices=categories)
         if cats and parent_cats:
             outside = [x for x in cats if x not in parent_cats]
@@ -164,7 +198,7 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str]) -> None:
             for k in ("method", "target", "per_item"):
                 if k in ind:
                     c.err((*p, k), f"{what} 有子项，不填 {k}（计分方法写在末级指标上）")
-            sums = [node(kp, kid, level + 1, effective) for kp, kid in kids]
+            sums = [node(kp, kid, level + 1, effective, has) for kp, kid in kids]
             total = (
                 None
                 if any(s is None for s in sums)
@@ -203,10 +237,10 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str]) -> None:
 
     items = c.tables(d, "indicators", (), "方案", required=True)
     for p, ind in items:
-        node(p, ind, 1, [])
+        node(p, ind, 1, [], default)
 
 
-def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
+def _check_forms(c: FieldChecker, d: dict, default: bool, categories: list[str]) -> dict[str, str]:
     """Returns form code → kind."""
     forms: dict[str, str] = {}
     for p, f in c.tables(d, "forms", (), "方案"):
@@ -225,6 +259,9 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
                 c.err((*p, "code"), f"评议表编码 {code} 重复")
             forms[code] = kind or ""
         c.text(f, "name", p, what, limit=128)
+        form_has = _check_provenance(
+            c, f, p, what, inherited=default, numbers="选项分值、投票人权重和到会比例"
+        )
         labels: list[str] = []
         counted = 0
         options = c.tables(f, "options", p, what, required=True)
@@ -255,6 +292,7 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
                 groups.append(gc)
             c.text(g, "name", gp, f"投票人类别 {gc}", limit=64)
             c.number(g, "weight", gp, f"投票人类别 {gc}", required=True, low=0, low_open=True)
+            c.str_list(g, "categories", gp, f"投票人类别 {gc}", choices=categories)
         limited = c.text(f, "limited_option", p, what, required=False, limit=16)
         c.integer(f, "max_limited", p, what, low=1)
         if limited is not None and labels and limited not in labels:
@@ -273,6 +311,9 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
             cr = cr if cr is not None else {}
             cp = (*p, "cadre_rules")
             c.keys(cr, CADRE_KEYS, cp, "干部评议规则")
+            cadre_has = _check_provenance(
+                c, cr, cp, f"{what} 的干部评定规则", inherited=form_has, numbers="比例和次数"
+            )
             for key, default in (("unfit_option", "不称职"), ("excellent_option", "优秀")):
                 name = c.text(cr, key, cp, what, required=False, limit=16) or default
                 if labels and name not in labels:
@@ -284,7 +325,7 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
             c.number(cr, "excellent_min_fit_share", cp, what, low=0, high=1, low_open=True, fraction=True)
             c.integer(cr, "consecutive_unfit", cp, what, low=1)
             if "bands" in cr:
-                _check_bands(c, cr, "bands", cp, f"{what} 的等次", required=False)
+                _check_bands(c, cr, "bands", cp, f"{what} 的等次", required=False, inherited=cadre_has)
             if not any(isinstance(o, dict) and o.get("satisfied") for o in f.get("options") or []):
                 c.warnings.append(
                     f"{what} 没有标 satisfied 的选项：无法计算“称职及以上”比例，没有干部能评为优秀"
@@ -292,7 +333,7 @@ def _check_forms(c: FieldChecker, d: dict) -> dict[str, str]:
     return forms
 
 
-def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str]) -> None:
+def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool, categories: list[str]) -> None:
     codes: list[str] = []
     for p, r in c.tables(d, "rules", (), "方案"):
         c.keys(r, RULE_KEYS, p, "问责规则")
@@ -304,8 +345,9 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str]) -> None:
             codes.append(code)
         kind = c.text(r, "kind", p, what, limit=32)
         c.text(r, "action", p, what, limit=128)
-        c.text(r, "source", p, what, required=False, limit=255)
         c.text(r, "text", p, what, required=False, limit=2000)
+        c.str_list(r, "categories", p, what, choices=categories)
+        _check_provenance(c, r, p, what, inherited=default, numbers="规则和数值")
         if kind is None:
             continue
         if kind not in RULE_KINDS:
@@ -381,6 +423,10 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     c.text(d, "name", (), "方案", limit=200)
     c.text(d, "description", (), "方案", required=False, limit=10_000)
     c.text(d, "source", (), "方案", required=False, limit=2000)
+    default = bool(d.get("basis"))  # the scheme-wide provenance, checked like a table's
+    if "basis" in d or "reason" in d:
+        top = {k: d[k] for k in ("basis", "reason") if k in d}
+        _check_provenance(c, top, (), "方案", inherited=True, numbers="")
     categories = c.str_list(d, "categories", (), "方案", required=True)
     for cat in categories:
         if len(cat) > 64:
@@ -391,8 +437,15 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     if comp is not None:
         c.keys(comp, COMPOSITE_KEYS, cpath, "[composite]")
         for k in comp:
-            if k in d:
+            if k in d and k not in ("source", "basis", "reason"):  # those three mean the scheme's own
                 c.err(("composite", k), f"{k} 同时写在顶层和 [composite] 中：只写一处")
+        _check_provenance(c, comp, cpath, "[composite]", inherited=default, numbers="综合得分权重等设置")
+    elif not default:
+        c.err(
+            ("weights",),
+            "综合得分权重等设置没有出处：在 [composite] 中写 source，"
+            '或 basis = "example" 和 reason（示例，由考核办确定）',
+        )
 
     def where(key: str) -> tuple[dict, tuple]:
         if comp is not None and key in comp:
@@ -433,7 +486,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     nd, np_ = where("no_excellent_if")
     c.str_list(nd, "no_excellent_if", np_, "方案")
 
-    grades = _check_bands(c, d, "bands", (), "方案", required=True)
+    grades = _check_bands(c, d, "bands", (), "方案", required=True, inherited=default)
     for p, q in c.tables(d, "quotas", (), "方案"):
         c.keys(q, QUOTA_KEYS, p, "名额限制")
         g = c.text(q, "grade", p, "名额限制", limit=16)
@@ -442,6 +495,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         c.number(
             q, "max_share", p, f"等次“{g}”的名额", required=True, low=0, high=1, low_open=True, fraction=True
         )
+        _check_provenance(c, q, p, f"等次“{g}”的名额", inherited=default, numbers="比例")
         rounding = c.text(q, "rounding", p, "名额限制", required=False, limit=8)
         if rounding is not None and rounding not in ROUNDING:
             c.err((*p, "rounding"), f"rounding 应为 {'、'.join(ROUNDING)} 之一，而不是“{rounding}”")
@@ -450,6 +504,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     if sc is not None:
         sp = ("spotcheck",)
         c.keys(sc, SPOTCHECK_KEYS, sp, "[spotcheck]")
+        _check_provenance(c, sc, sp, "[spotcheck]", inherited=default, numbers="抽查数、容差和扣分")
         c.integer(sc, "sample_size", sp, "[spotcheck]", low=0)
         c.integer(sc, "min_per_category", sp, "[spotcheck]", low=0)
         c.number(sc, "tolerance", sp, "[spotcheck]", low=0)
@@ -458,8 +513,8 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         if penalty is not None and cap is not None and cap < penalty:
             c.err((*sp, "penalty_cap"), f"penalty_cap {cap:g} 小于每项扣分 penalty {penalty:g}")
 
-    _check_indicators(c, d, categories)
-    forms = _check_forms(c, d)
+    _check_indicators(c, d, categories, default)
+    forms = _check_forms(c, d, default, categories)
     if appraisal_form is not None:
         if appraisal_form not in forms:
             c.err(
@@ -485,7 +540,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         c.warnings.append(
             f"写了 appraisal_form“{appraisal_form}”，但 weights.appraisal 为 0：民主评议不计入综合得分"
         )
-    _check_rules(c, d, forms)
+    _check_rules(c, d, forms, default, categories)
 
 
 def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:
@@ -499,11 +554,19 @@ def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:
                 f"单位类别“{cat}”没有适用的计分指标（points、deduct 或 ratio）：无法计算指标得分",
             )
     for f in scheme.forms:
-        total = sum(g.weight for g in f.voter_groups)
-        if f.voter_groups and not (abs(total - 1) < 1e-6 or abs(total - 100) < 1e-6):
-            c.warnings.append(
-                f"评议表 {f.code} 的投票人类别权重之和为 {total:g}（计分时按出席的类别重新归一）"
-            )
+        # Weights are compared within each unit category: a group with categories votes only there.
+        totals: dict[float, list[str]] = {}
+        for cat in scheme.categories:
+            groups = [g for g in f.voter_groups if not g.categories or cat in g.categories]
+            totals.setdefault(round(sum(g.weight for g in groups), 9), []).append(cat)
+        for total, cats in totals.items():
+            if f.voter_groups and not (abs(total - 1) < 1e-6 or abs(total - 100) < 1e-6):
+                where = "" if len(totals) == 1 else f"（{'、'.join(cats)}）"
+                c.warnings.append(
+                    f"评议表 {f.code} 的投票人类别权重之和{where}为 {total:g}（计分时按出席的类别重新归一）"
+                )
+            if f.voter_groups and total == 0:
+                c.err(("forms",), f"评议表 {f.code} 没有为类别“{'、'.join(cats)}”投票的投票人类别")
 
 
 def parse_toml(text: str, source_name: str) -> dict:
@@ -522,11 +585,22 @@ def parse_toml(text: str, source_name: str) -> dict:
 
 def _raise_if_problems(c: FieldChecker) -> None:
     if c.problems:
-        raise InputErrors(sorted(c.problems, key=lambda p: (p.line is None, p.line or 0)))
+        raise InputErrors(sorted(c.problems, key=lambda p: (p.line is None, p.line or 0)), total=c.problems.total)
 
 
 def validate_text(text: str, source_name: str) -> ValidationResult:
-    """Parse and check a scheme's TOML text. Raises ``InputErrors`` listing every problem."""
+    """Parse and check a scheme's TOML text. Raises ``InputErrors`` listing every problem; input
+    nested too deeply to parse or walk (e.g. 5,000 nested arrays) is one problem naming the file."""
+    try:
+        return _validate_text(text, source_name)
+    except RecursionError:
+        raise InputErrors([InputProblem(
+            source_name, None, None,
+            "嵌套层次过深（数组、内联表或指标层级嵌套了上千层），无法读取；考核方案的指标层级通常不超过 4 层",
+        )]) from None
+
+
+def _validate_text(text: str, source_name: str) -> ValidationResult:
     text = text.removeprefix("\ufeff")
     raw = parse_toml(text, source_name)
     c = FieldChecker(source_name, text)

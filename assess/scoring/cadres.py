@@ -87,6 +87,8 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
     ui = unfit_index(form)
     unfit = per_option[:, ui] if ui is not None else np.zeros(len(cs.cadre_ids))
     bands = sorted(cr.bands, key=lambda b: b.min, reverse=True)
+    fit_labels = [o.label for o in form.options if o.satisfied]  # worded as the form words them
+    fit_label = f"{fit_labels[-1]}及以上" if fit_labels else ""
     p = scheme.precision
     rounded = round_half_up(score, p)
     xi = scaled(score, p)
@@ -117,12 +119,12 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
         may_be_excellent = float(fit[t]) >= cr.excellent_min_fit_share * n - 1e-9
         if float(unfit[t]) > cr.unfit_share * n + 1e-9:
             grade = cr.unfit_option
-            flags.append("unfit_votes")
+            flags.append(f"unfit_votes:{cr.unfit_option}")  # worded with the form's own label
         if grade == cr.excellent_option:
             lower = next((bands[i + 1].grade for i, b in enumerate(bands[:-1]) if b.grade == grade), grade)
             if not may_be_excellent:
                 grade = lower
-                flags.append("not_eligible_excellent")
+                flags.append(f"not_eligible_excellent:{fit_label}" if fit_label else "not_eligible_excellent")
             elif cadre_id in barred:
                 grade = lower
         if cadre_id in barred:

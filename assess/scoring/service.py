@@ -33,6 +33,8 @@ FLAG_LABELS = {
     "missing_groups": "评议缺少投票人类别：{}",
     "unverified": "核查未完成：{}",
     "missing": "缺少{}，按其余部分折算",
+    "unfit_votes": "“{}”票超过规定比例",
+    "not_eligible_excellent": "{}票不足，不能评优秀",
 }
 FLAG_WORDS = {
     "spotchecked": "抽查核查单位",
@@ -357,6 +359,9 @@ def compute_round(
         proposals = acc.evaluate_units(scheme, table, history, rs)
         proposals += acc.evaluate_overdue(scheme, overdue_frame(s, r), today)
         proposals += acc.evaluate_cadres(scheme, cadres, cadre_history(s, earlier), rs)
+        proposals = acc.within_categories(
+            proposals, {int(u): c for u, c in zip(table["unit_id"], table["category"], strict=True)}
+        )
 
         s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
         s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
+from ..schemes.provenance import indicator_provenance
 
 if TYPE_CHECKING:
     from ..db import Database
@@ -148,6 +149,7 @@ class IndicatorLine:
     verified_value: float | None
     points: float | None
     false_report: bool
+    provenance: str = ""  # 依据 … / 示例，由考核办确定 (assess.schemes.provenance)
 
 
 @dataclass
@@ -232,6 +234,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     m = scores.matrices
     lines = []
     leaves = inputs.scheme.leaves()
+    provs = indicator_provenance(inputs.scheme)
     for j in np.flatnonzero(m.applicable[i]):
         leaf = leaves[j]
 
@@ -249,6 +252,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
                 val(m.verified_values),
                 val(m.points),
                 bool(m.false_report[i, j]),
+                provs[leaf.code].text(),
             )
         )
     p = inputs.scheme.precision
