@@ -276,10 +276,18 @@ class AssessApp(App):
                 yield command
         if self.actor is None or self.locked:
             return
+        from .base import action_allowed
+
         for a in AREAS:
-            for binding in getattr(a.load(), "BINDINGS", []):
+            if not a.open_to(self.actor):
+                continue
+            screen_cls = a.load()
+            rights = getattr(screen_cls, "ACTION_RIGHTS", {})
+            for binding in getattr(screen_cls, "BINDINGS", []):
                 if not isinstance(binding, Binding) or not binding.description or binding.key == "escape":
                     continue
+                if not action_allowed(self.actor, rights, binding.action):
+                    continue  # the role may not do it: not offered (see AssessScreen.ACTION_RIGHTS)
                 title = f"{a.title}：{binding.description}"
                 if title in seen:
                     continue

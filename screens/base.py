@@ -57,6 +57,23 @@ def role_may(actor: Actor | None, need: str | tuple[str, ...] | None) -> bool:
     return any(allowed(actor.role, a) for a in needs)
 
 
+def action_allowed(actor: Actor | None, rights: dict, action: str) -> bool:
+    """Whether a binding's ``action`` string (``add``, ``step('first')``, ``app.open_area('users')``)
+    is one ``actor``'s role may perform, by a screen's ``ACTION_RIGHTS`` and the areas' needs."""
+    name, _, rest = action.partition("(")
+    param = rest.rstrip(")").strip("'\"") if rest else ""
+    if name == "app.open_area":
+        from .nav import area
+
+        try:
+            return area(param).open_to(actor)
+        except KeyError:
+            return True
+    if param and f"{name}:{param}" in rights:
+        return role_may(actor, rights[f"{name}:{param}"])
+    return role_may(actor, rights.get(name))
+
+
 class AssessScreen(Screen):
     """Base of the application's screens.
 

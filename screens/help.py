@@ -44,7 +44,9 @@ class HelpScreen(ModalScreen):
         for key, what in GENERAL_KEYS:
             table.add_row(plain(key), plain(what))
         screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
-        may = getattr(screen, "may", lambda _action: True)  # only what the role may do
+        from .base import action_allowed
+
+        rights = getattr(screen, "ACTION_RIGHTS", {})  # only what the role may do
         for b in getattr(screen, "BINDINGS", []) if screen is not None else []:
-            if isinstance(b, Binding) and b.description and may(b.action.split("(")[0]):
+            if isinstance(b, Binding) and b.description and action_allowed(self.app.actor, rights, b.action):
                 table.add_row(plain(b.key), plain(f"本屏：{b.description}"))

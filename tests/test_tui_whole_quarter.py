@@ -362,3 +362,15 @@ async def test_submit_every_complete_selfcheck_at_once(sqlite_db):
         await settle(pilot)
     done = {c.unit_code: c.submitted for c in selfcheck.completeness(db, rid)}
     assert [c for c, ok in done.items() if ok] == ["G01", "G02"]
+
+
+async def test_palette_catalogue_follows_the_role(sqlite_db):
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "inspector")
+        titles = [c.title for c in app.palette_catalogue(app.screen)]
+        assert "考核轮次：抽查" in titles and "单位与干部：搜索" in titles
+        for hidden in ("考核轮次：新建", "单位与干部：新增", "评议计票：新建会议", "问责与审批：公示",
+                       "打开：用户与角色", "总览：用户与角色", "用户与角色：新增用户"):
+            assert hidden not in titles, hidden
