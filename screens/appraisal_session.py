@@ -37,6 +37,7 @@ class SessionScreen(AssessScreen):
         Binding("z", "certify_session", "核定会议", show=False),
         Binding("s", "statement", "述职述廉", show=False),
         Binding("q", "question", "询问质询", show=False),
+        Binding("l", "statements", "查看述职述廉", show=False),
         Binding("o", "targets", "票面顺序", show=False),
         Binding("u", "counts", "更正张数", show=False),
         Binding("escape", "leave", "返回"),
@@ -85,6 +86,7 @@ class SessionScreen(AssessScreen):
         yield SystemCommand("评议：评议对象与票面顺序（o）", "尚未录票时选定对象、调整顺序", self.action_targets)
         yield SystemCommand("评议：更正发出收回张数（u）", "所选批次尚未核定时", self.action_counts)
         yield SystemCommand("评议：述职述廉摘要", "勤廉双述会议", self.action_statement)
+        yield SystemCommand("评议：查看述职述廉与询问质询（l）", "勤廉双述会议已记录的内容", self.action_statements)
         yield SystemCommand("评议：询问质询", "勤廉双述会议", self.action_question)
 
     # -- data ---------------------------------------------------------------------------------------
@@ -360,6 +362,26 @@ class SessionScreen(AssessScreen):
             ),
             self._after("已记录述职述廉"),
         )
+
+    def action_statements(self) -> None:
+        """What was recorded of 述职述廉 and 询问质询, as ``assess appraisal statement --session`` lists it."""
+        from assess.appraisal import statements
+
+        if self.info is None or self.info.kind != "cadre":
+            self.show_error("述职述廉只用于勤廉双述会议。")
+            return
+
+        def show(rows) -> None:
+            from .forms import TextDialog
+
+            lines = []
+            for st in rows:
+                lines.append(f"{st.cadre_code} {st.cadre_name}：{st.summary or '（未记录摘要）'}")
+                lines += [f"  问：{q}\n  答：{a or '（未答复）'}" for _i, q, a in st.questions]
+            self.app.push_screen(TextDialog(f"述职述廉与询问质询：{self.info.name}",
+                                            "\n".join(lines) or "尚未记录。"))
+
+        self.run_core(statements, self.db, self.session_id, on_done=show)
 
     def action_targets(self) -> None:
         from assess.appraisal_info import session_plan

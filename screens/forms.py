@@ -216,3 +216,28 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class TextDialog(ModalScreen[None]):
+    """Read-only text in a scrolling pane (a list of records to read); Esc or q closes it."""
+
+    CSS_PATH = "forms.tcss"
+    BINDINGS = [Binding("escape,q", "close", "关闭")]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.title_text), classes="title")
+            with VerticalScroll(id="text-body"):
+                yield Static(plain(self.text))
+            yield Static("↑↓ 翻看 · Esc 关闭", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#text-body", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

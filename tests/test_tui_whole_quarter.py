@@ -88,6 +88,18 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen"
+        # Statements recorded (s / q, or the CLI) are read back with l.
+        from assess.appraisal import add_question, set_statement
+
+        set_statement(db, actors["clerk"], row.id, "C02", "抓村务公开")
+        add_question(db, actors["clerk"], row.id, "C02", "低保如何公示？", "每季度张榜")
+        await pilot.press("l")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TextDialog"
+        text = screen_text(app)
+        assert "C02 干部2：抓村务公开" in text and "问：低保如何公示？" in text and "答：每季度张榜" in text
+        await pilot.press("escape")
+        await settle(pilot)
     assert [(b.issued, b.returned) for b in ballots.list_batches(db, row.id) if b.id == bid] == [(12, 11)]
     info = appraisal_info.session_info(db, row.id)
     assert [t.code for t in info.targets] == ["C01", "C02", "C03"]
