@@ -464,75 +464,67 @@ class EntryRow:
     status_label: str
     decided_by: str | None
     reason: str | None
+    decided_by_name: str | None = None  # display name of decided_by
 
 
-def describe_figures(figures: dict[str, Any]) -> str:
-    """The triggering figures in words, for the list and the notice."""
-    parts = []
-    if "metric" in figures:
-        parts.append(
-            f"{METRIC_LABELS.get(figures['metric'], figures['metric'])} {figures.get('value')}"
-            f"（{figures.get('op')} {figures.get('threshold')}）"
-        )
-    if "rank" in figures:
-        parts.append(f"名次 {figures['rank']}/{figures.get('category_size')}")
-    if "composite" in figures and "metric" not in figures:
-        parts.append(f"综合得分 {figures['composite']}")
-    if figures.get("indicators"):
-        parts.append("虚报指标 " + "、".join(figures["indicators"]))
-    if "notices" in figures:
-        parts.append("；".join(f"{n['notice_no']} 逾期 {n['days_overdue']} 天" for n in figures["notices"]))
-    if "unfit_share" in figures:
-        parts.append(
-            f"{figures.get('unfit_option', UNFIT_LABEL)}票 {100 * float(figures['unfit_share']):.1f}%"
-            f"（> {100 * float(figures['limit']):.1f}%）"
-        )
-    if "earlier_periods" in figures:
-        parts.append(f"此前{figures.get('unfit_option', UNFIT_LABEL)}：" + "、".join(figures["earlier_periods"]))
-    if "count" in figures:
-        hist = "、".join(h["period"] for h in figures.get("history", []))
-        parts.append(f"最近 {figures['window']} 期 {figures['count']} 次（含本期；此前 {hist or '无'}）")
-    return "；".join(parts)
+def describe_figures(
+    figures: dict[str, Any], kind: str | None = None, category: str | None = None, names=None
+) -> str:
+    """The triggering figures as one sentence (``assess.reasons.accountability_reason``), the same
+    in the list, the report and the notices."""
+    from .reasons import accountability_reason
+
+    return accountability_reason(figures, kind=kind, category=category, names=names)
 
 
 def list_entries(db: Database, round_id: int) -> list[EntryRow]:
-    from sqlmodel import select
-
-    from .models import AccountabilityEntry, Cadre, Unit
+    """The accountability list of a round (a published round's from its snapshot, names as
+    published: ``assess.round_view``)."""
+    from .round_view import accountability
+    from .users import display_names
 
     with db.read() as s:
-        rows = s.exec(
-            select(AccountabilityEntry, Unit, Cadre)
-            .join(Unit, Unit.id == AccountabilityEntry.unit_id, isouter=True)
-            .join(Cadre, Cadre.id == AccountabilityEntry.cadre_id, isouter=True)
-            .where(AccountabilityEntry.round_id == round_id)
-            .order_by(Unit.category, Unit.code, AccountabilityEntry.rule_code, AccountabilityEntry.id)
-        ).all()
+        entries = accountability(s, round_id)
+        names = _reason_names(s, round_id)
+        people = display_names(s)
+    entries.sort(key=lambda e: (e["category"] or "", e["unit_code"] or "", e["rule_code"], e["id"]))
     out = []
-    for e, u, c in rows:
-        robust = e.robust_share is None or e.robust_share >= ROBUST_SHARE
+    for e in entries:
+        robust = e["robust_share"] is None or e["robust_share"] >= ROBUST_SHARE
         out.append(
             EntryRow(
-                e.id,
-                u.code if u else None,
-                u.name if u else None,
-                c.code if c else None,
-                c.name if c else None,
-                u.category if u else None,
-                e.rule_code,
-                e.rule_text,
-                e.figures,
-                describe_figures(e.figures),
-                e.proposed_action,
-                e.robust_share,
+                e["id"],
+                e["unit_code"],
+                e["unit_name"],
+                e["cadre_code"],
+                e["cadre_name"],
+                e["category"],
+                e["rule_code"],
+                e["rule_text"],
+                e["figures"],
+                describe_figures(e["figures"], names.rule_kinds.get(e["rule_code"]), e["category"], names),
+                e["proposed_action"],
+                e["robust_share"],
                 robust,
-                e.status,
-                STATUS_LABELS.get(e.status, e.status),
-                e.decided_by,
-                e.reason,
+                e["status"],
+                STATUS_LABELS.get(e["status"], e["status"]),
+                e["decided_by"],
+                e["reason"],
+                people.get(e["decided_by"], e["decided_by"]) if e["decided_by"] else None,
             )
         )
     return out
+
+
+def _reason_names(session, round_id: int):
+    from .models import Round
+    from .reasons import ReasonNames
+    from .rounds import round_scheme
+
+    r = session.get(Round, round_id)
+    if r is None:
+        return ReasonNames()
+    return ReasonNames.of(round_scheme(session, r), r.period)
 
 
 def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str) -> str:

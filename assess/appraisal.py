@@ -20,6 +20,8 @@ from .guards import ensure_round_writable, get_round
 from .roles import Actor, authorize
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlmodel import Session
 
     from .db import Database
@@ -252,6 +254,7 @@ def create_session(
                 for g in groups
             ],
         )
+        ballot_bounds(s, row.id).check()
         audit.append(
             s,
             actor.username,
@@ -268,6 +271,23 @@ def create_session(
             },
         )
         return row.id
+
+
+def group_counts(values: list[str] | str | None, what: str = "投票人类别") -> dict[str, int]:
+    """Counts per voter group written as ``代码=人数`` items (a list, or one text separated by
+    commas), as the command line and the attendance form take them."""
+    if isinstance(values, str):
+        values = [v for v in values.replace("，", ",").split(",") if v.strip()]
+    out: dict[str, int] = {}
+    for item in values or []:
+        code, sep, n = item.partition("=")
+        if not sep or not code.strip():
+            raise Conflict(f"{what}“{item}”格式应为 代码=人数，例如 ld=12。")
+        try:
+            out[code.strip()] = int(n)
+        except ValueError:
+            raise Conflict(f"{what}“{item}”中的人数不是整数。") from None
+    return out
 
 
 def _check_counts(expected: int, present: int, what: str = "人数") -> None:
@@ -315,8 +335,10 @@ def set_attendance(
     expected: int | None = None,
     present: int | None = None,
     groups: dict[str, int] | None = None,
+    groups_present: dict[str, int] | None = None,
 ) -> None:
-    """Record 应到/实到 of the session and 应到 per voter group."""
+    """Record 应到/实到 of the session and 应到 (``groups``) and 实到 (``groups_present``) per voter
+    group; refused when a count exceeds what bounds it (``ballot_bounds``)."""
     from sqlmodel import select
 
     from .models import SessionVoterGroup
@@ -325,14 +347,14 @@ def set_attendance(
     with db.write() as s:
         sess = ensure_session_open(s, session_id)
         changes: dict[str, object] = {}
+        rows = {
+            g.code: g
+            for g in s.exec(select(SessionVoterGroup).where(SessionVoterGroup.session_id == session_id))
+        }
+        unknown = sorted((set(groups or {}) | set(groups_present or {})) - set(rows))
+        if unknown:
+            raise NotFound(f"本会议没有投票人类别：{'、'.join(unknown)}。")
         if groups:
-            rows = {
-                g.code: g
-                for g in s.exec(select(SessionVoterGroup).where(SessionVoterGroup.session_id == session_id))
-            }
-            unknown = sorted(set(groups) - set(rows))
-            if unknown:
-                raise NotFound(f"本会议没有投票人类别：{'、'.join(unknown)}。")
             for code, n in groups.items():
                 _check_counts(n, 0, what=f"类别 {code} 应到人数")
                 rows[code].expected = n
@@ -340,6 +362,12 @@ def set_attendance(
             changes["groups"] = dict(groups)
             if expected is None and not sess.expected:
                 expected = sum(g.expected for g in rows.values())
+        if groups_present:
+            for code, n in groups_present.items():
+                _check_counts(n, 0, what=f"类别 {code} 实到人数")
+                rows[code].present = n
+                s.add(rows[code])
+            changes["groups_present"] = dict(groups_present)
         if expected is not None:
             _check_counts(expected, 0, what="应到人数")
             sess.expected = expected
@@ -348,12 +376,107 @@ def set_attendance(
             _check_counts(present, 0, what="实到人数")
             sess.present = present
             changes["present"] = present
-        if sess.present > sess.expected:
-            raise Conflict(f"实到 {sess.present} 人多于应到 {sess.expected} 人。")
         if not changes:
             return
         s.add(sess)
+        ballot_bounds(s, session_id).check()
         audit.append(s, actor.username, "appraisal.attendance", {"session": session_id, **changes})
+
+
+# -- ballots bounded by the meeting (docs/reliability.md, 选票数以会议记录为界) -------------------------
+
+
+@dataclass
+class BallotBounds:
+    """The meeting's record against the ballots of a session: ``problems`` (each names the numbers)
+    and, per voter group, the papers not yet accounted for by a batch (None: nothing recorded)."""
+
+    problems: list[str] = field(default_factory=list)
+    papers_left: dict[str, int | None] = field(default_factory=dict)
+    group_names: dict[str, str] = field(default_factory=dict)
+    group_record: dict[str, str] = field(default_factory=dict)  # "应到 17 人，已入批 16 张"
+
+    def check(self) -> BallotBounds:
+        """Refuse (Conflict) when any count exceeds the meeting's record."""
+        if self.problems:
+            raise Conflict("；".join(self.problems) + "。")
+        return self
+
+    def tally_papers(self, group: str, most: int) -> int:
+        """The papers a tallies-only batch of ``group`` stands for, from the meeting's record (never
+        from the file): the group's papers not yet in a batch. Refuses when nothing is recorded for
+        the group or when one target has more votes (``most``) than those papers."""
+        self.check()
+        name = self.group_names.get(group, group)
+        left = self.papers_left.get(group)
+        if left is None:
+            raise Conflict(
+                f"{name}组未登记应到、实到人数：汇总的发出张数取自会议记录，请先登记出席人数（appraisal attendance）。"
+            )
+        if most > left:
+            raise Conflict(
+                f"{name}组{self.group_record[group]}，尚未入批的选票 {left} 张；本批汇总中单个对象有 {most} 票，"
+                "超过会议记录，未导入任何数据。"
+            )
+        return left
+
+
+def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]] = ()) -> BallotBounds:
+    """Ballot counts bounded by the meeting: 实到 ≤ 应到 for the session and each voter group (a
+    group's 实到 in total not above the session's); the papers issued to a group's batches (void
+    ones excepted) not above the group's 实到 (its 应到 while 实到 is not recorded), and of all
+    groups not above the session's 实到 (应到). A batch's returned ≤ issued and entered = returned
+    are checked by its reconciliation (``assess.ballot_review``), so no certified batch holds more
+    ballots than its group was issued. Called by batch creation and correction, attendance entry,
+    batch and session certification and both imports; 0 means "not recorded". ``pending``: (voter
+    group, papers) of batches about to be added (an import checks before it writes anything)."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import BallotBatch, SessionVoterGroup
+
+    sess = get_session(s, session_id)
+    groups = s.exec(
+        select(SessionVoterGroup)
+        .where(SessionVoterGroup.session_id == session_id)
+        .order_by(SessionVoterGroup.id)
+    ).all()
+    issued = dict(
+        s.exec(
+            select(BallotBatch.voter_group, func.sum(BallotBatch.issued))
+            .where(BallotBatch.session_id == session_id, BallotBatch.status != "void")
+            .group_by(BallotBatch.voter_group)
+        ).all()
+    )
+    for code, n in pending:
+        issued[code] = int(issued.get(code) or 0) + n
+    out = BallotBounds(group_names={g.code: g.name for g in groups})
+    if sess.present > sess.expected:
+        out.problems.append(f"会议应到 {sess.expected} 人，实到 {sess.present} 人，超过应到人数")
+    group_present = sum(g.present for g in groups)
+    if sess.present and group_present > sess.present:
+        out.problems.append(
+            f"会议实到 {sess.present} 人，各类别实到合计 {group_present} 人，超过会议实到人数"
+        )
+    total = sum(int(v or 0) for v in issued.values())
+    session_bound = sess.present or sess.expected
+    session_what = "实到" if sess.present else "应到"
+    if session_bound and total > session_bound:
+        out.problems.append(
+            f"会议{session_what} {session_bound} 人，各批次发出选票合计 {total} 张，超过{session_what}人数"
+        )
+    for g in groups:
+        n = int(issued.get(g.code) or 0)
+        if g.present > g.expected:
+            out.problems.append(f"{g.name}组应到 {g.expected} 人，实到 {g.present} 人，超过应到人数")
+        bound = g.present or g.expected
+        what = "实到" if g.present else "应到"
+        if bound and n > bound:
+            out.problems.append(f"{g.name}组{what} {bound} 人，本组选票 {n} 张，超过{what}人数")
+        left = [b - used for b, used in ((bound, n), (session_bound, total)) if b]
+        out.papers_left[g.code] = max(0, min(left)) if bound else None
+        out.group_record[g.code] = f"{what} {bound} 人，已入批 {n} 张"
+    return out
 
 
 # -- 述职述廉 and 询问质询 ----------------------------------------------------------------------------
@@ -547,6 +670,7 @@ def _session_problems(s: Session, sess) -> list[str]:
         out.append(
             f"{sess.name}：实到 {sess.present} 人未超过应到 {sess.expected} 人的 {form.quorum:.0%}（法定人数）"
         )
+    out.extend(f"{sess.name}：{p}" for p in ballot_bounds(s, sess.id).problems)
     return out
 
 

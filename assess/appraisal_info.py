@@ -33,6 +33,7 @@ class GroupRow:
     name: str
     weight: float
     expected: int
+    present: int = 0
 
 
 @dataclass
@@ -137,37 +138,21 @@ def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]
 
 
 def load_targets(session: Session, session_id: int) -> list[TargetRow]:
-    from sqlmodel import select
+    """The targets of a session in ballot order: for a published round, as its snapshot holds them
+    (names as published: ``assess.round_view``)."""
+    from .round_view import session_targets
 
-    from .models import AppraisalTarget, Cadre, Unit
-
-    rows = session.exec(
-        select(AppraisalTarget, Unit, Cadre)
-        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
-        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
-        .where(AppraisalTarget.session_id == session_id)
-        .order_by(AppraisalTarget.position)
-    ).all()
-    out = []
-    cadre_units = {}
-    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
-    if cadre_unit_ids:
-        cadre_units = dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
-    for t, u, c in rows:
-        if u is not None:
-            out.append(TargetRow(t.position, u.code, u.name, u.id, None, u.category))
-        else:
-            out.append(
-                TargetRow(
-                    t.position,
-                    c.code,
-                    c.name,
-                    c.unit_id,
-                    c.id,
-                    f"{cadre_units.get(c.unit_id, '')} {c.position}",
-                )
-            )
-    return out
+    return [
+        TargetRow(
+            t["position"],
+            t["code"],
+            t["name"],
+            t["unit_id"] if t["cadre_id"] is None else t["cadre_unit_id"],
+            t["cadre_id"],
+            t["detail"],
+        )
+        for t in session_targets(session, session_id)
+    ]
 
 
 def load_groups(session: Session, session_id: int) -> list[GroupRow]:
@@ -180,7 +165,7 @@ def load_groups(session: Session, session_id: int) -> list[GroupRow]:
         .where(SessionVoterGroup.session_id == session_id)
         .order_by(SessionVoterGroup.id)
     ).all()
-    return [GroupRow(g.code, g.name, g.weight, g.expected) for g in rows]
+    return [GroupRow(g.code, g.name, g.weight, g.expected, g.present) for g in rows]
 
 
 def session_info(db: Database, session_id: int) -> SessionInfo:

@@ -182,6 +182,7 @@ def _write_ballot_batches(
 ) -> None:
     from sqlalchemy import insert
 
+    from .appraisal import ballot_bounds
     from .ballots import pass_digest
     from .errors import Conflict
     from .models import BallotBatch, EntryPass, PassBallot
@@ -192,6 +193,8 @@ def _write_ballot_batches(
         clash = [b.label for b in result.batches if b.label in existing]
         if clash:
             raise Conflict(f"批次已存在：{'、'.join(clash)}（在检查之后被他人创建），未导入任何数据。")
+        # The meeting's record bounds the imported ballots, checked before anything is written.
+        ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
         for b in result.batches:
             row = BallotBatch(
                 session_id=session_id,
@@ -239,6 +242,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     """Import counts per voter group, target and option into a session (one batch per group)."""
     from sqlalchemy import insert
 
+    from .appraisal import ballot_bounds
     from .errors import Conflict
     from .models import BallotBatch, EntryPass, TallyCount
     from .models.base import utcnow
@@ -311,12 +315,13 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             for (pos, _c), n in counts[g].items():
                 per_target[pos] = per_target.get(pos, 0) + n
             most = max(per_target.values(), default=0)
+            papers = ballot_bounds(s, session_id).tally_papers(g, most)  # issued: the meeting's record
             row = BallotBatch(
                 session_id=session_id,
                 voter_group=g,
                 label=labels[g],
                 source="tally",
-                issued=most,
+                issued=papers,
                 returned=most,
             )
             s.add(row)

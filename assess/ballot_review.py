@@ -478,6 +478,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
     import numpy as np
     from sqlalchemy import insert, select
 
+    from .appraisal import ballot_bounds
     from .models import Ballot, TallyCount
     from .models.base import random_id, utcnow
 
@@ -534,6 +535,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
             result = CertifyResult(
                 batch_id, len(ballots), rec.valid, rec.void, rec.blank, len(counts), tally_digest(counts)
             )
+        ballot_bounds(s, b.session_id).check()
         b.status = "certified"
         b.certified_by = actor.username
         b.certified_at = utcnow()

@@ -191,7 +191,7 @@ def create_batch(
     """Register a stack of paper ballots of one voter group (ballots issued and returned)."""
     from sqlmodel import select
 
-    from .appraisal import ensure_session_open
+    from .appraisal import ballot_bounds, ensure_session_open
     from .models import BallotBatch, SessionVoterGroup
 
     authorize(actor, "batch.create")
@@ -218,6 +218,7 @@ def create_batch(
         )
         s.add(b)
         s.flush()
+        ballot_bounds(s, session_id).check()
         audit.append(
             s,
             actor.username,
@@ -238,6 +239,8 @@ def set_batch_counts(
     db: Database, actor: Actor, batch_id: int, *, issued: int | None = None, returned: int | None = None
 ) -> None:
     """Correct the ballots issued/returned of a batch that is not yet certified."""
+    from .appraisal import ballot_bounds
+
     authorize(actor, "batch.create")
     with db.write() as s:
         b, _sess = _writable_batch(s, batch_id)
@@ -248,6 +251,8 @@ def set_batch_counts(
             return
         b.issued, b.returned = new_issued, new_returned
         s.add(b)
+        s.flush()
+        ballot_bounds(s, b.session_id).check()
         audit.append(
             s,
             actor.username,

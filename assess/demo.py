@@ -66,20 +66,38 @@ def _unit_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
+LEADER_TITLES = {
+    "县委办公室": ("主任", "副主任"),
+    "县委政法委": ("书记", "副书记"),
+    "团县委": ("书记", "副书记"),
+    "县总工会": ("主席", "副主席"),
+    "县妇联": ("主席", "副主席"),
+    "县档案馆": ("馆长", "副馆长"),
+}
+
+
 def _leader_title(name: str) -> tuple[str, str]:
-    if name.endswith(("街道", "镇", "乡")):
-        return "党（工）委书记", "镇（乡、街道）长"
-    if name.endswith("局") or name.endswith("分局"):
+    """The two leaders of a unit by the title each really holds (镇: 党委书记 and 镇长)."""
+    if name in LEADER_TITLES:
+        return LEADER_TITLES[name]
+    if name.endswith("街道"):
+        return "党工委书记", "办事处主任"
+    if name.endswith("镇"):
+        return "党委书记", "镇长"
+    if name.endswith("乡"):
+        return "党委书记", "乡长"
+    if name.endswith("局"):
         return "局长", "副局长"
-    if name.endswith("委员会"):
-        return "主任", "副主任"
-    if name.startswith("县委") or name in ("团县委",):
-        return "部长（主任、书记）", "副部长（副主任、副书记）"
+    if name.endswith("部"):
+        return "部长", "副部长"
     return "主任", "副主任"
 
 
-def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed: int = 2026) -> DemoReport:
-    """Fill an empty, migrated database with the demo data."""
+def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed: int = 2026,
+               annual_published: bool = False) -> DemoReport:
+    """Fill an empty, migrated database with the demo data. The year's 勤廉双述 belongs to the
+    year-end round (in progress in the demo); ``annual_published`` holds it in the published round
+    instead, for a demo of published cadre results (the tamper tests use it)."""
     from . import units, users
 
     say = progress or (lambda _m: None)
@@ -139,8 +157,8 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     # 4. a finished quarter, published, and a quarter in progress
     quality = {code: min(0.98, max(0.5, rng.gauss(0.8, 0.09))) for code, _n, _c in _unit_rows()}
     with tempfile.TemporaryDirectory() as tmp:
-        q3 = _finished_round(db, acts, version_id, quality, rng, Path(tmp), say)
-        _round_in_progress(db, acts, version_id, quality, rng, Path(tmp), say)
+        q3 = _finished_round(db, acts, version_id, quality, rng, Path(tmp), say, annual=annual_published)
+        _round_in_progress(db, acts, version_id, quality, rng, Path(tmp), say, annual=not annual_published)
     report.steps.append("rounds")
     report.round_ids = [q3]
     return report
@@ -270,15 +288,15 @@ def _keyed_batch(db: Database, acts, session_id: int, group: str, targets: int, 
     certify(db, acts["reviewer1"], batch_id)
 
 
-def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, label: str) -> None:
-    from .appraisal import add_question, certify_session, create_session, set_statement
+def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, label: str, held_on=None) -> None:
+    from .appraisal import certify_session, create_session
     from .ballot_import import import_ballots
 
     clerk = acts["clerk1"]
     codes = [c for c, _n, _cat in unit_rows]
     groups = {"ld": 15, "rd": 24, "fw": 40, "zg": 36}
     sid = create_session(db, clerk, round_id, "unit", f"{label}民主评议大会", form_code="mzpy", target_codes=codes,
-                         expected=130, present=sum(groups.values()) + 12,
+                         expected=130, present=sum(groups.values()) + 12, held_on=held_on,
                          group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
 
     def unit_probs(code, group):
@@ -293,16 +311,25 @@ def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, lab
     certify_session(db, acts["reviewer1"], sid)
     say(f"{label}民主评议：{sum(groups.values())} 张选票，已核定")
 
-    # 勤廉双述 of the township leaders
+
+def _annual_statements(db, acts, round_id, rng, tmp: Path, say, year: int) -> None:
+    """The annual 勤廉双述 of the township leaders, held at the year end with the fourth quarter."""
+    from datetime import date
+
+    from .appraisal import add_question, certify_session, create_session, set_statement
+    from .ballot_import import import_ballots
     from .units import list_cadres
+
+    clerk = acts["clerk1"]
+    label = f"{year}年度"
 
     cadres = [c for c in list_cadres(db) if c.unit_code.startswith("XZ")]
     cgroups = {"ld": 9, "zg": 30}
-    cid = create_session(db, clerk, round_id, "cadre", f"{label}乡镇（街道）干部勤廉双述", form_code="qlss",
-                         target_codes=[c.code for c in cadres], expected=45, present=sum(cgroups.values()) + 3,
-                         group_expected={"ld": 10, "rd": 6, "zg": 32})
+    cid = create_session(db, clerk, round_id, "cadre", f"{label}乡镇（街道）党政正职勤廉双述", form_code="qlss",
+                         target_codes=[c.code for c in cadres], expected=55, present=sum(cgroups.values()) + 12,
+                         held_on=date(year, 12, 1), group_expected={"ld": 10, "rd": 13, "zg": 32})
     for c in cadres:
-        set_statement(db, clerk, cid, c.code, f"{c.name}同志报告了本年度履行“一岗双责”、推进重点工作和廉洁自律情况。")
+        set_statement(db, clerk, cid, c.code, f"{c.name}同志报告了{year}年度履行“一岗双责”、推进重点工作和廉洁自律情况。")
     add_question(db, clerk, cid, cadres[0].code, "村级工程项目招投标如何接受群众监督？",
                  "项目全部进入镇公共资源交易平台，结果在村务公开栏公示七天。")
     weak = cadres[-1].code
@@ -321,8 +348,8 @@ def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, lab
     say(f"{label}勤廉双述：{len(cadres)} 名干部，{sum(cgroups.values()) + 12} 张选票（含一批双人录入），已核定")
 
 
-def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
-    from datetime import date, timedelta
+def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = False) -> int:
+    from datetime import date
 
     from . import findings, review, rounds, selfcheck, spotcheck
     from .accountability import decide, list_entries
@@ -371,7 +398,9 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
     findings.issue_rectification(db, acts["inspector"], fid2, date(2026, 11, 15), "按月报送五率监测数据，补报 7—9 月数据。",
                                  today=date(2026, 10, 10))
     rounds.advance(db, admin, rid)  # → 核查完成
-    _appraisals(db, acts, rid, unit_rows, quality, rng, tmp, say, "2026年第三季度")
+    _appraisals(db, acts, rid, unit_rows, quality, rng, tmp, say, "2026年第三季度", held_on=date(2026, 10, 16))
+    if annual:
+        _annual_statements(db, acts, rid, rng, tmp, say, 2026)
     rounds.advance(db, admin, rid)  # → 评议票已核定
     summary = compute_round(db, admin, rid, today=date(2026, 11, 20))
     say(f"2026-Q3：{summary.message()}")
@@ -387,11 +416,12 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
     review.vote(db, acts["committee"], rid, expected=9, present=8, yes=7, no=0, abstain=1)
     review.publish(db, admin, rid)
     say("2026-Q3：初审、审核、复核、审议票决（应到 9 人，赞成 7 票）通过，已公示冻结")
-    _ = timedelta
     return rid
 
 
-def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> int:
+def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = True) -> int:
+    from datetime import date
+
     from . import rounds, selfcheck
 
     admin = acts["admin"]
@@ -411,9 +441,9 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> in
 
     codes = [c for c, _n, _cat in unit_rows]
     sid = create_session(db, acts["clerk1"], rid, "unit", "2026年第四季度民主评议大会", form_code="mzpy",
-                         target_codes=codes, expected=130, present=118,
+                         target_codes=codes, expected=130, present=118, held_on=date(2026, 11, 27),
                          group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
-    for group, issued, returned in (("ld", 17, 16), ("rd", 28, 25), ("fw", 45, 41), ("zg", 40, 36)):
+    for group, issued, returned in (("ld", 16, 16), ("rd", 25, 25), ("fw", 41, 41), ("zg", 36, 36)):
         create_batch(db, acts["clerk1"], sid, group, f"第四季度-{group}", issued, returned)
     from .ballots import list_batches
 
@@ -423,6 +453,8 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say) -> in
         marks = "".join(rng.choices("1234", weights=[6, 3, 1, 0.5])[0] for _ in codes)
         store_ballot(db, acts["clerk1"], ctx.pass_id, no, marks)
     say("2026-Q4：民主评议大会已登记 4 个票箱，clerk1 已录入服务对象票箱的前 10 张")
+    if annual:
+        _annual_statements(db, acts, rid, rng, tmp, say, 2026)
     return rid
 
 

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from . import audit
 from .errors import Conflict, NotFound
 from .guards import get_round
-from .reports.textbars import text_width
 from .roles import Actor, authorize
 from .rounds import lock_round, round_scheme, round_unit
+from .settings import local_today
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -98,23 +98,13 @@ def cn_date(d: date) -> str:
 
 
 def local_date(moment: datetime) -> date:
-    """The server's local calendar date of a stored time (stored in UTC; SQLite returns it naive)."""
-    from datetime import UTC
+    """The office's calendar date of a stored time (stored in UTC; SQLite returns it naive)."""
+    from .settings import local_time
 
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().date()
+    return local_time(moment).date()
 
 
 PAGE_WIDTH = 72
-
-
-def _right(text: str) -> str:
-    return " " * max(0, PAGE_WIDTH - 4 - text_width(text)) + text
-
-
-def _centre(text: str) -> str:
-    return " " * max(0, (PAGE_WIDTH - text_width(text)) // 2) + text
 
 
 # -- findings -------------------------------------------------------------------------------------
@@ -216,14 +206,16 @@ def issue_rectification(
     today: date | None = None,
 ) -> int:
     """Issue the rectification notice (整改通知书) for a finding, with a deadline not before
-    ``today``. The notice number is 整改〔year〕NNN号 unless given."""
+    ``today``. The notice number is 整改〔year〕NNN号 unless given. The notice is dated ``today``
+    (the office's date when not given): a notice registered after the fact keeps its issue date,
+    so its date never falls after its deadline."""
     from sqlalchemy.exc import IntegrityError
     from sqlmodel import select
 
     from .models import Finding, Rectification
 
     authorize(actor, "rectification.issue")
-    today = today or date.today()
+    today = today or local_today()
     deadline = _as_date(deadline, "整改期限")
     if deadline < today:
         raise Conflict(f"整改期限 {deadline.isoformat()} 早于今天（{today.isoformat()}）。")
@@ -251,6 +243,7 @@ def issue_rectification(
                 notice_no=number,
                 requirement=requirement,
                 deadline=deadline,
+                issued_at=_dated(today),
                 issued_by=actor.username,
             )
             s.add(rect)
@@ -270,6 +263,19 @@ def issue_rectification(
             return rect.id
     except IntegrityError:
         raise Conflict("通知书编号与同时下发的另一份通知冲突，请重试。") from None
+
+
+def _dated(day: date) -> datetime:
+    """Now, moved to ``day`` in the office's time zone (unchanged when ``day`` is today)."""
+    from datetime import UTC
+
+    from .models.base import utcnow
+    from .settings import local_time
+
+    now = local_time(utcnow())
+    if now.date() == day:
+        return utcnow()
+    return now.replace(year=day.year, month=day.month, day=day.day).astimezone(UTC)
 
 
 def _locked_rectification(s: Session, rectification_id: int):
@@ -366,7 +372,7 @@ def ledger(
 
     from .models import Finding, Rectification, RectificationEvent, Round, Unit
 
-    today = today or date.today()
+    today = today or local_today()
     with db.read() as s:
         if round_id is not None:
             get_round(s, round_id)
@@ -488,54 +494,26 @@ def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
 # -- the notice -----------------------------------------------------------------------------------
 
 
-def notice_text(db: Database, rectification_id: int, issuer: str = "考核办公室") -> str:
-    """The rectification notice (整改通知书) as text, ending with the audit chain head as an
-    anchor: anyone holding the notice can later check with ``assess audit verify --anchor``
-    that no record up to it has been changed or removed."""
-    from sqlmodel import select
-
-    from .models import Finding, Rectification, Round, Unit
+def notice_text(db: Database, rectification_id: int, issuer: str | None = None) -> str:
+    """The rectification notice (整改通知书) as text (``reports.official.rectification_docs``, the
+    words of the DOCX too), ending with the audit chain head as an anchor: anyone holding the
+    notice can later check with ``assess audit verify --anchor`` that no record up to it has been
+    changed or removed."""
+    from .models import Finding, Rectification
+    from .reports.official import doc_text, rectification_docs
 
     with db.read() as s:
         rect = s.get(Rectification, rectification_id)
         if rect is None:
             raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
-        f = s.get(Finding, rect.finding_id)
-        r = s.get(Round, f.round_id)
-        unit = s.exec(select(Unit).where(Unit.id == f.unit_id)).one()
-        scheme = round_scheme(s, r)
-        ind_text = ""
-        if f.indicator_code:
-            try:
-                ind = scheme.indicator(f.indicator_code)
-                ind_text = f"涉及指标：{ind.code} {ind.name}；"
-            except KeyError:
-                ind_text = f"涉及指标：{f.indicator_code}；"
+        round_id = s.get(Finding, rect.finding_id).round_id
+    docs = rectification_docs(db, round_id, issuer, rectification_id=rectification_id)
+    if not docs:
+        raise NotFound(f"第 {rectification_id} 号整改通知所针对的问题已被更正，请查看更正后的问题的整改通知。")
     seq, head = audit.chain_head(db)
-    issued = local_date(rect.issued_at)
-    body = [
-        _centre("整改通知书"),
-        "",
-        _right(rect.notice_no),
-        "",
-        f"{unit.name}：",
-        "",
-        f"    根据《{scheme.name}》和{r.name}（{r.period}）工作安排，经检查核实，你单位存在以下问题：",
-        "",
-        f"    {f.description}",
-        f"    （{ind_text}问题等级：{f.severity}；登记日期：{cn_date(local_date(f.created_at))}）",
-        "",
-        "    现就有关事项通知如下：",
-        f"    一、整改要求：{rect.requirement}",
-        f"    二、整改期限：请于{cn_date(rect.deadline)}前整改到位。",
-        f"    三、请在整改期限内将整改落实情况书面报送{issuer}，并附相关佐证材料；经复查验收合格后予以销号。",
-        "    四、逾期未整改或整改不到位的，将按照考核办法予以通报，并依规依纪追究相关责任。",
-        "",
-        _right(issuer),
-        _right(cn_date(issued)),
-        "",
-        "-" * PAGE_WIDTH,
-        f"审计锚点：审计链头 #{seq} {head}",
-        f"（核对方法：assess audit verify --anchor {head}）",
-    ]
-    return "\n".join(body) + "\n"
+    return (
+        doc_text(docs[0])
+        + "\n"
+        + "-" * PAGE_WIDTH
+        + f"\n审计锚点：审计链头 #{seq} {head}\n（核对方法：assess audit verify --anchor {head}）\n"
+    )

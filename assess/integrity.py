@@ -20,8 +20,9 @@ What is checked, and against what:
 - ballots or counts where there should be none (in an open or void batch, or in a batch that does
   not exist);
 - every published round: ``assess.publication.verify_snapshot`` (results recomputed from the
-  frozen inputs and compared with the snapshot and the stored results) and the ``round.publish``
-  record's content hash.
+  frozen inputs; every field of the snapshot compared with the live rows that back it, names as
+  published excepted — docs/reliability.md, "已公示轮次") and the ``round.publish`` record's
+  content hash.
 
 Each problem is one line naming the batch, round or audit record that differs.
 """

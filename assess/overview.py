@@ -75,9 +75,10 @@ def overview(db: Database, include_published: bool = False, today: date | None =
         out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
                                 counts.get(r.id, 0), waiting_for(db, r.id)))
     from .findings import overdue
+    from .settings import local_today
 
     late = [OverdueItem(f"{x.unit_code} {x.unit_name}", x.notice_no or "", x.deadline.isoformat() if x.deadline else "",
-                        x.days_overdue) for x in overdue(db, today or date.today())]
+                        x.days_overdue) for x in overdue(db, today or local_today())]
     return Overview(units, active, cadres, users, schemes, out, late)
 
 

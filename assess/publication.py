@@ -2,12 +2,15 @@
 
 Publishing (admin) needs approval, every accountability entry decided, and the inputs unchanged
 since the results were computed (the ``inputs_hash`` of the last ``results.compute`` record). It
-stores a Snapshot — the inputs, the rules (the scheme), the results, the accountability list, the
-review and the vote — whose content hash and the audit chain head (after the publication record)
-are printed on everything exported, then moves the round to ``published``: from then on the
-services (``guards.ensure_round_writable``) and the database triggers (migration k001) refuse any
-change to the round's data. ``verify_snapshot`` recomputes the results from the snapshot's inputs
-and compares them with the snapshot, the stored results and the audit chain.
+stores a Snapshot (format 2, ``assess.round_view.live_content``) — the round, the inputs and the
+rules (the scheme), the unit and cadre results, the accountability list, the review steps and the
+votes, the appraisal tallies, every field the outputs print, names as they were — whose content
+hash and the audit chain head (after the publication record) are printed on everything exported,
+then moves the round to ``published``: from then on every output reads the snapshot
+(``assess.round_view``), and the services (``guards.ensure_round_writable``) and the database
+triggers (migrations k001, p001) refuse any change to the round's data. ``verify_snapshot``
+recomputes the results from the snapshot's inputs, compares every field of the snapshot with the
+live rows that back it, and checks the hash and the audit chain (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import audit
-from .errors import Conflict, NotFound
+from .errors import AssessError, Conflict, NotFound
 from .roles import Actor, authorize
 
 if TYPE_CHECKING:
@@ -40,118 +43,11 @@ def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
 
 
 def snapshot_content(session: Session, db: Database, r) -> dict[str, Any]:
-    import json
+    """What publication freezes: everything the round's outputs show (``round_view.live_content``,
+    snapshot format 2)."""
+    from .round_view import live_content
 
-    from sqlmodel import select
-
-    from .models import AccountabilityEntry, ApprovalVote, Cadre, CadreResult, SchemeVersion
-    from .review import current_chain
-    from .scoring.load import load_round_inputs
-    from .scoring.serial import inputs_to_json
-    from .scoring.service import stored_table
-
-    inputs = load_round_inputs(session, db, r.id)
-    version = session.get(SchemeVersion, r.scheme_version_id)
-    table = stored_table(session, r.id)
-    results = [
-        {
-            "unit_id": int(t.unit_id),
-            "code": t.code,
-            "name": t.name,
-            "category": t.category,
-            "composite": float(t.composite),
-            "components": {
-                k: (None if v != v else v)
-                for k, v in {
-                    "indicators": t.indicators,
-                    "appraisal": t.appraisal,
-                    "adjustment": t.adjustment,
-                    "penalty": t.penalty,
-                    "satisfaction": t.satisfaction,
-                }.items()
-            },
-            "rank": int(t.rank),
-            "rank_low": None if t.rank_low != t.rank_low or t.rank_low is None else int(t.rank_low),
-            "rank_high": None if t.rank_high != t.rank_high or t.rank_high is None else int(t.rank_high),
-            "grade": t.grade,
-            "flags": list(t.flags),
-        }
-        for t in table.itertuples()
-    ]
-    cadres = session.exec(
-        select(CadreResult, Cadre.code, Cadre.name)
-        .join(Cadre, Cadre.id == CadreResult.cadre_id)
-        .where(CadreResult.round_id == r.id)
-        .order_by(CadreResult.session_id, Cadre.code)
-    ).all()
-    entries = session.exec(
-        select(AccountabilityEntry)
-        .where(AccountabilityEntry.round_id == r.id)
-        .order_by(AccountabilityEntry.id)
-    ).all()
-    votes = session.exec(
-        select(ApprovalVote).where(ApprovalVote.round_id == r.id).order_by(ApprovalVote.id)
-    ).all()
-    content = {
-        "round": {
-            "id": r.id,
-            "name": r.name,
-            "period": r.period,
-            "scheme_version_id": r.scheme_version_id,
-            "scheme_hash": version.content_hash,
-            "corrects_round_id": r.corrects_round_id,
-        },
-        "inputs": inputs_to_json(inputs),
-        "results": results,
-        "cadre_results": [
-            {
-                "session_id": c.session_id,
-                "cadre_id": c.cadre_id,
-                "code": code,
-                "name": name,
-                "score": c.score,
-                "grade": c.grade,
-                "counts": c.counts,
-                "flags": c.flags,
-            }
-            for c, code, name in cadres
-        ],
-        "accountability": [
-            {
-                "id": e.id,
-                "unit_id": e.unit_id,
-                "cadre_id": e.cadre_id,
-                "rule_code": e.rule_code,
-                "rule_text": e.rule_text,
-                "figures": e.figures,
-                "proposed_action": e.proposed_action,
-                "robust_share": e.robust_share,
-                "status": e.status,
-                "decided_by": e.decided_by,
-                "reason": e.reason,
-            }
-            for e in entries
-        ],
-        "review": [
-            {"step": st.step, "by_user": st.by_user, "decision": st.decision, "note": st.note}
-            for st in current_chain(session, r.id)
-        ],
-        "vote": (
-            {
-                "expected": votes[-1].expected_members,
-                "present": votes[-1].present,
-                "yes": votes[-1].yes,
-                "no": votes[-1].no,
-                "abstain": votes[-1].abstain,
-                "passed": votes[-1].passed,
-                "recorded_by": votes[-1].recorded_by,
-            }
-            if votes
-            else None
-        ),
-        "compute": last_compute(session, r.id),
-    }
-    return json.loads(audit.canonical_json(content))
+    return live_content(session, db, r)
 
 
 @dataclass
@@ -241,46 +137,89 @@ def _diff_results(expected: list[dict], got: dict[str, dict], where: str, keys: 
 
 
 def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
-    """Recompute a published round from its snapshot's inputs and compare with the snapshot, the
-    stored results and the audit chain."""
+    """Recompute a published round from its snapshot's inputs and compare with the snapshot; compare
+    every field of the snapshot with the live rows that back it (format 2; a format-1 snapshot:
+    the stored results and the accountability statuses); check the hash and the audit chain."""
     from sqlalchemy import text
     from sqlmodel import select
 
-    from .models import AccountabilityEntry, Snapshot
-    from .scoring.cadres import compute_cadres
-    from .scoring.engine import compute_units
-    from .scoring.robustness import resample
-    from .scoring.serial import content_hash, inputs_from_json
-    from .scoring.service import stored_table
+    from .guards import get_round
+    from .models import Snapshot
+    from .round_view import SNAPSHOT_FORMAT, live_accountability, live_content, live_results
+    from .scoring.serial import content_hash
 
     with db.read() as s:
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
         if snap is None:
             raise NotFound(f"考核轮次 #{round_id} 尚未公示，没有快照。")
-        live = stored_table(s, round_id)
-        entries = {
-            e.id: e.status
-            for e in s.exec(select(AccountabilityEntry).where(AccountabilityEntry.round_id == round_id))
-        }
+        content = snap.content
+        if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
+            try:
+                live = live_content(s, db, get_round(s, round_id))
+            except AssessError as e:  # live rows the services cannot even read back
+                live = {"unreadable": str(e)}
+        else:
+            live = {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}
         anchored = (
             s.connection()
             .execute(text("SELECT 1 FROM auditrecord WHERE hash = :h"), {"h": snap.audit_head})
             .first()
         )
-    content = snap.content
     problems: list[str] = []
     if content_hash(content) != snap.content_hash:
         problems.append("快照内容与其哈希不符（被改动）")
+    if "unreadable" in live:
+        problems.append(f"数据库中：该轮次的数据无法按快照读出：{live['unreadable']}")
+        problems += recompute_problems(content)
+    else:
+        problems += snapshot_problems(content, live)
+    if anchored is None:
+        problems.append("审计链中找不到快照记录的链头")
+    chain = audit.verify(db)
+    if not chain.ok:
+        problems.append(chain.message())
+    return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
+
+
+def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """The findings about one snapshot's content, without its hash: the results recomputed from
+    the frozen inputs, the inputs against the ``results.compute`` record, and the snapshot against
+    ``live`` (``round_view.live_content`` for format 2)."""
+    from .round_view import SNAPSHOT_FORMAT
+
+    problems = recompute_problems(content)
+    if int(content.get("format") or 1) < SNAPSHOT_FORMAT:
+        return problems + _v1_live_problems(content, live)
+    return problems + compare_with_live(content, live)
+
+
+def recompute_problems(content: dict[str, Any]) -> list[str]:
+    """The unit results, rank intervals and cadre results recomputed from the snapshot's inputs,
+    and the inputs' hash against the one the ``results.compute`` record held."""
+    from .scoring.cadres import compute_cadres
+    from .scoring.engine import compute_units
+    from .scoring.robustness import resample
+    from .scoring.serial import content_hash, inputs_from_json
+    from .scoring.service import stored_component
+
+    problems: list[str] = []
+    compute = content.get("compute") or {}
+    if compute.get("inputs_hash") != content_hash(content["inputs"]):
+        problems.append("快照中的输入数据与计算记录的输入哈希不符")
     inputs = inputs_from_json(content["inputs"])
     scores = compute_units(inputs)
     t = scores.table
     expected = content["results"]
     fresh = {
-        r.code: {"composite": float(r.composite), "rank": int(r.rank), "grade": r.grade}
+        r.code: {
+            "composite": float(r.composite),
+            "rank": int(r.rank),
+            "grade": r.grade,
+            "category": r.category,
+        }
         for r in t.itertuples()
     }
-    problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade"))
-    compute = content.get("compute") or {}
+    problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade", "category"))
     if compute.get("resamples"):
         rs = resample(inputs, scores, n=int(compute["resamples"]), seed=int(compute["seed"]))
         intervals = {
@@ -288,6 +227,15 @@ def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
             for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
         }
         problems += _diff_results(expected, intervals, "重新计算区间：", ("rank_low", "rank_high"))
+    fresh_components = {r["code"]: r for r in t.to_dict("records")}
+    for e in expected:
+        f = fresh_components.get(e["code"])
+        for k, v in (e.get("components") or {}).items():
+            if f is None or k not in f:
+                continue
+            got = stored_component(f[k])
+            if got != v:
+                problems.append(f"重新计算：单位 {e['code']} 的 {k} 为 {got}，快照为 {v}")
     cadre_fresh = {(c["session_id"], c["cadre_id"]): (c["score"], c["grade"]) for c in compute_cadres(inputs)}
     for c in content.get("cadre_results", []):
         got = cadre_fresh.get((c["session_id"], c["cadre_id"]))
@@ -298,27 +246,83 @@ def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
             or (got[0] is not None and abs(got[0] - c["score"]) > 1e-6)
         ):
             problems.append(f"重新计算：干部 {c['code']} 的结果与快照不符")
-    stored = {
-        r.code: {
-            "composite": float(r.composite),
-            "rank": int(r.rank),
-            "grade": r.grade,
-            "rank_low": None if r.rank_low != r.rank_low or r.rank_low is None else int(r.rank_low),
-            "rank_high": None if r.rank_high != r.rank_high or r.rank_high is None else int(r.rank_high),
-        }
-        for r in live.itertuples()
-    }
-    problems += _diff_results(
-        expected, stored, "数据库中：", ("composite", "rank", "grade", "rank_low", "rank_high")
+    if len(content.get("cadre_results", [])) != len(cadre_fresh):
+        problems.append("重新计算：干部结果条数与快照不符")
+    return problems
+
+
+def _v1_live_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """A format-1 snapshot (before every printed field was frozen) against the live results and
+    accountability statuses, as it was verified when written."""
+    stored = {r["code"]: r for r in live["results"]}
+    problems = _diff_results(
+        content["results"], stored, "数据库中：", ("composite", "rank", "grade", "rank_low", "rank_high")
     )
+    entries = {e["id"]: e["status"] for e in live["accountability"]}
     for e in content.get("accountability", []):
         if entries.get(e["id"]) != e["status"]:
             problems.append(f"数据库中：问责条目 #{e['id']} 的状态与快照不符")
     if len(entries) != len(content.get("accountability", [])):
         problems.append("数据库中：问责名单条目数与快照不符")
-    if anchored is None:
-        problems.append("审计链中找不到快照记录的链头")
-    chain = audit.verify(db)
-    if not chain.ok:
-        problems.append(chain.message())
-    return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
+    return problems
+
+
+DIFF_LIMIT = 20
+
+
+def compare_with_live(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """Every field of a format-2 snapshot against the same field read from the live rows, except
+    the master-data fields shown as they were at publication (``round_view.MASTER_FIELDS``)."""
+    diffs: list[str] = []
+    _walk_diff(content, live, (), diffs)
+    if len(diffs) > DIFF_LIMIT:
+        diffs = [*diffs[:DIFF_LIMIT], f"数据库中：另有 {len(diffs) - DIFF_LIMIT} 处与快照不符"]
+    return diffs
+
+
+def _path_text(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def is_master_field(path: tuple) -> bool:
+    """Whether a snapshot field (a path of keys and list indexes) holds master data shown as it was
+    at publication (``round_view.MASTER_FIELDS``)."""
+    from .round_view import MASTER_FIELDS
+    from .scoring.serial import FRAMES
+
+    if len(path) >= 4 and path[:2] == ("inputs", "units") and isinstance(path[3], int):
+        return FRAMES["units"][path[3]] in MASTER_FIELDS["inputs.units"]
+    return len(path) >= 3 and path[0] in MASTER_FIELDS and path[2] in MASTER_FIELDS[path[0]]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (a == b and type(a) is type(b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    return a == b
+
+
+def _walk_diff(snap: Any, live: Any, path: tuple, out: list[str]) -> None:
+    if is_master_field(path):
+        return
+    if isinstance(snap, dict) and isinstance(live, dict):
+        for k in sorted(set(snap) | set(live), key=str):
+            if k not in live:
+                out.append(f"数据库中：缺少快照中的 {_path_text((*path, k))}")
+            elif k not in snap:
+                out.append(f"数据库中：多出快照中没有的 {_path_text((*path, k))}")
+            else:
+                _walk_diff(snap[k], live[k], (*path, k), out)
+        return
+    if isinstance(snap, list) and isinstance(live, list):
+        if len(snap) != len(live):
+            out.append(f"数据库中：{_path_text(path)} 有 {len(live)} 项，快照为 {len(snap)} 项")
+        for i, (a, b) in enumerate(zip(snap, live, strict=False)):
+            _walk_diff(a, b, (*path, i), out)
+        return
+    if not _same(snap, live):
+        out.append(f"数据库中：{_path_text(path)} 为 {live!r}，快照为 {snap!r}")

@@ -12,6 +12,7 @@ are re-exported here).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from . import audit
@@ -41,7 +42,12 @@ def current_chain(session: Session, round_id: int) -> list:
     steps = session.exec(
         select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(ReviewStep.id)
     ).all()
-    last_return = max((i for i, s in enumerate(steps) if s.decision == "return"), default=-1)
+    return current_cycle(steps, [s.decision for s in steps])
+
+
+def current_cycle(steps: list, decisions: list[str]) -> list:
+    """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
+    last_return = max((i for i, d in enumerate(decisions) if d == "return"), default=-1)
     return list(steps[last_return + 1 :])
 
 
@@ -204,7 +210,8 @@ class StepRow:
     by_user: str
     decision: str
     note: str | None
-    at: str
+    at: str  # in the office's time zone
+    by_name: str = ""  # the reviewer's display name
 
 
 @dataclass
@@ -225,26 +232,26 @@ class ReviewStatus:
 
 
 def status(db: Database, round_id: int) -> ReviewStatus:
-    from sqlalchemy import func
+    """The review state of a round (a published round's steps and vote from its snapshot:
+    ``assess.round_view``)."""
     from sqlmodel import select
 
-    from .accountability import undecided_count
+    from . import round_view
     from .guards import get_round
-    from .models import AccountabilityEntry, ApprovalVote, Snapshot
+    from .models import Snapshot
+    from .settings import local_time
+    from .users import display_names
 
     with db.read() as s:
         r = get_round(s, round_id)
-        chain = current_chain(s, round_id)
-        undecided = undecided_count(s, round_id)
-        entries = s.exec(
-            select(func.count())
-            .select_from(AccountabilityEntry)
-            .where(AccountabilityEntry.round_id == round_id)
-        ).one()
-        v = s.exec(
-            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id.desc())
-        ).first()
+        chain = [SimpleNamespace(**st) for st in round_view.current_chain(s, round_id)]
+        listed = round_view.accountability(s, round_id)
+        undecided = sum(1 for e in listed if e["status"] == "proposed")
+        entries = len(listed)
+        votes = round_view.votes(s, round_id)
+        v = SimpleNamespace(**votes[-1]) if votes else None
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
+        people = display_names(s)
     passed = {st.step for st in chain if st.decision == "pass"}
     if r.stage == "computed":
         nxt = "first"
@@ -268,14 +275,15 @@ def status(db: Database, round_id: int) -> ReviewStatus:
             st.by_user,
             DECISION_LABELS.get(st.decision, st.decision),
             st.note,
-            st.at.strftime("%Y-%m-%d %H:%M"),
+            local_time(st.at).strftime("%Y-%m-%d %H:%M"),
+            people.get(st.by_user, st.by_user),
         )
         for st in chain
     ]
     last_vote = None
     if v is not None:
         last_vote = {
-            "expected": v.expected_members,
+            "expected": v.expected,
             "present": v.present,
             "yes": v.yes,
             "no": v.no,

@@ -187,4 +187,11 @@ def local_time(value):
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(setting("timezone") or DEFAULT_TIMEZONE))
+    return value.astimezone(ZoneInfo(office().timezone))
+
+
+def local_today():
+    """Today's date in the office's time zone (the date a document is dated)."""
+    from datetime import UTC, datetime
+
+    return local_time(datetime.now(UTC)).date()

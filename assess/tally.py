@@ -62,20 +62,93 @@ class SessionTally:
         return self.unfit_option, fit
 
     def public_groups(self) -> pd.DataFrame:
-        """``groups`` with every per-group figure blanked where the group is under the
-        publication threshold (what may be printed or exported)."""
-        out = self.groups.copy()
-        hidden = ~out["shown"].astype(bool)
-        figures = [
-            c
-            for c in out.columns
-            if c in self.options
-            or c.startswith("share_")
-            or c in ("total", "counted", "score", "satisfaction")
-        ]
-        out[figures] = out[figures].astype(object)
-        out.loc[hidden, figures] = None
-        return out
+        """``groups`` as it may be printed or exported: every figure blanked where ``shown`` is
+        False (``disclosure``: the group is under the publication threshold, or another group of
+        the same target is, or the target's pooled votes are), with the reason in ``note``."""
+        return _blank(self.groups, self.options, self.groups["shown"], self.groups["note"])
+
+    def public_targets(self) -> pd.DataFrame:
+        """``targets`` as it may be printed or exported: the pooled figures blanked where the
+        target's counted votes are under the publication threshold (``disclosure``), the reason
+        in ``note``. The weighted score and verdicts are withheld there too."""
+        return _blank(self.targets, self.options, self.targets["shown"], self.targets["note"])
+
+
+_FIGURES = (
+    "total",
+    "counted",
+    "score",
+    "satisfaction",
+    "unfit_share",
+    "fit_share",
+    "unfit",
+    "may_be_excellent",
+    "consecutive_unfit",
+)
+
+
+def _blank(frame: pd.DataFrame, options: list[str], shown, note) -> pd.DataFrame:
+    out = frame.copy()
+    hidden = ~shown.astype(bool)
+    figures = [c for c in out.columns if c in options or c.startswith("share_") or c in _FIGURES]
+    out[figures] = out[figures].astype(object)
+    out.loc[hidden, figures] = None
+    return out
+
+
+# -- what may be published (docs/reliability.md, 小类别不能由减法还原) ----------------------------------
+
+
+@dataclass
+class Disclosure:
+    """Which tally figures may be published, per target (rows) and voter group (columns)."""
+
+    group_shown: np.ndarray  # [t, g] the group's own figures for the target
+    pooled_shown: np.ndarray  # [t] the target's figures pooled over every group
+    merged: np.ndarray  # [t] a group with marks is under the threshold: folded into the pool
+    small: np.ndarray  # [t, g] the groups with marks under the threshold
+    threshold: int
+    final: bool = True
+
+    def target_note(self, i: int) -> str:
+        if not self.final:
+            return "会议尚未核定，计票结果核定后公布"
+        if not self.pooled_shown[i]:
+            return f"计分票不足 {self.threshold} 张，不公布"
+        if self.merged[i]:
+            return f"有类别计分票不足 {self.threshold} 张，各类别并入合计，不分列"
+        return ""
+
+    def group_note(self, i: int, j: int) -> str:
+        if self.group_shown[i, j]:
+            return ""
+        return self.target_note(i) or f"计分票不足 {self.threshold} 张，不单独公布"
+
+
+def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure:
+    """The one publication rule for tallies, used by every output (CLI, TUI, XLSX, PDF charts):
+    ``counted`` and ``total`` are the counted votes and all marks per target × voter group;
+    ``final``: the session is certified (no batch can be added or changed any more).
+
+    Nothing is published before the session is certified: an interim figure subtracted from the
+    final one gives the batches certified in between (one small group's batch, say).
+
+    A group's figures for a target are published only with at least ``threshold`` counted votes.
+    A hidden group with any mark would be recovered exactly as the pooled total minus the other
+    groups, so when a target has one, none of its groups is published on its own: they are merged
+    into the pooled total. The pooled figures are published only with at least ``threshold``
+    counted votes in all; otherwise nothing of the target's votes is."""
+    import numpy as np
+
+    counted = np.asarray(counted, dtype=np.int64)
+    total = np.asarray(total, dtype=np.int64)
+    small = (total > 0) & (counted < threshold)
+    merged = small.any(axis=1)
+    pooled_shown = counted.sum(axis=1) >= threshold
+    if not final:
+        pooled_shown = np.zeros_like(pooled_shown)
+    group_shown = (counted >= threshold) & ~merged[:, None] & pooled_shown[:, None]
+    return Disclosure(group_shown, pooled_shown, merged, small, threshold, final)
 
 
 # -- arithmetic -------------------------------------------------------------------------------------
@@ -120,18 +193,12 @@ class _Cube:
 
 def _cube(s: Session, info: SessionInfo) -> _Cube:
     import numpy as np
-    from sqlalchemy import func, select
 
-    from .models import BallotBatch, TallyCount
+    from .round_view import session_counts
 
     n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
     cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
-    rows = s.execute(
-        select(BallotBatch.voter_group, TallyCount.position, TallyCount.choice, func.sum(TallyCount.count))
-        .join(BallotBatch, BallotBatch.id == TallyCount.batch_id)
-        .where(BallotBatch.session_id == info.id, BallotBatch.status == "certified")
-        .group_by(BallotBatch.voter_group, TallyCount.position, TallyCount.choice)
-    ).all()
+    rows = [(r["voter_group"], r["position"], r["choice"], r["count"]) for r in session_counts(s, info.id)]
     if rows:
         gidx = {g.code: i for i, g in enumerate(info.groups)}
         arr = np.array([(gidx.get(g, -1), p, c, n) for g, p, c, n in rows], dtype=np.int64)
@@ -186,6 +253,10 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
             warnings.append("未登记应到人数，无法核对法定人数：结果不能作为评议结论。")
         else:
             warnings.append(f"未达到法定人数：{info.quorum_text()}；结果不能作为评议结论。")
+    if info.status != "certified":
+        warnings.append(
+            "会议尚未核定评议结果：计票结果核定后公布（此前公布的数字与最终结果相减可得出后核定的批次）。"
+        )
     if not batches.empty:
         pending = batches[batches["status"] == "open"]
         if len(pending):
@@ -194,7 +265,8 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     counted, score, satisfaction = _score(c.counts, c)  # [t, g]
     total = c.counts.sum(axis=-1)
     shares = largest_remainder(c.counts)  # [t, g, o]
-    shown = counted >= form.publication_threshold
+    rule = disclosure(counted, total, form.publication_threshold, final=info.status == "certified")
+    shown = counted >= form.publication_threshold  # for the warnings: groups under the threshold
 
     # groups frame: one row per target × group, target-major.
     t_idx = np.repeat(np.arange(n_t), n_g)
@@ -221,7 +293,8 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     flat_shares = shares.reshape(n_t * n_g, -1)
     for k, label in enumerate(labels):
         tg[f"share_{label}"] = flat_shares[:, k]
-    tg["shown"] = shown.reshape(-1)
+    tg["shown"] = rule.group_shown.reshape(-1)
+    tg["note"] = [rule.group_note(i, j) for i, j in zip(t_idx, g_idx, strict=True)]
 
     # weighted target score, weights renormalised over groups with counted votes.
     weights = np.array([g.weight for g in info.groups], dtype=float)
@@ -257,6 +330,8 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
         tt[f"share_{label}"] = pooled_shares[:, k]
     tt["missing_groups"] = missing
     tt["quorum_ok"] = quorum_ok
+    tt["shown"] = rule.pooled_shown
+    tt["note"] = [rule.target_note(i) for i in range(n_t)]
 
     warnings += _group_warnings(info, counted, shown)
     if info.kind == "cadre":
@@ -299,7 +374,7 @@ def _group_warnings(info: SessionInfo, counted: np.ndarray, shown: np.ndarray) -
         if few:
             out.append(
                 f"投票人类别“{g.name}”有 {few} 个对象的计分票少于 {info.form.publication_threshold} 张："
-                "该类别的分类结果不单独显示。"
+                "这些对象的各类别结果都不单独显示，只公布合计（否则可由合计减出该类别）。"
             )
     nothing = [info.targets[i].code for i in range(n_t) if not counted[i].any()]
     if nothing:
@@ -413,39 +488,14 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
 
 
 def _batches_frame(s: Session, session_id: int) -> pd.DataFrame:
+    """The session's batches with their valid, void and blank counts (a published round's from its
+    snapshot: ``assess.round_view``)."""
     import pandas as pd
-    from sqlalchemy import func, select
 
-    from .models import Ballot, BallotBatch
+    from .round_view import session_batches
 
-    batches = s.execute(
-        select(
-            BallotBatch.id,
-            BallotBatch.label,
-            BallotBatch.voter_group,
-            BallotBatch.source,
-            BallotBatch.status,
-            BallotBatch.issued,
-            BallotBatch.returned,
-        )
-        .where(BallotBatch.session_id == session_id)
-        .order_by(BallotBatch.id)
-    ).all()
-    df = pd.DataFrame(
-        batches, columns=["batch_id", "label", "group", "source", "status", "issued", "returned"]
-    )
-    stat = s.execute(
-        select(Ballot.batch_id, Ballot.status, func.count())
-        .where(Ballot.batch_id.in_(select(BallotBatch.id).where(BallotBatch.session_id == session_id)))
-        .group_by(Ballot.batch_id, Ballot.status)
-    ).all()
-    counts = pd.DataFrame(stat, columns=["batch_id", "status", "n"])
-    if counts.empty:
-        wide = pd.DataFrame(columns=["batch_id", "valid", "void", "blank"])
-    else:
-        wide = counts.pivot_table(index="batch_id", columns="status", values="n", aggfunc="sum", fill_value=0)
-        wide = wide.reindex(columns=["valid", "void", "blank"], fill_value=0).reset_index()
-    df = df.merge(wide, on="batch_id", how="left")
+    columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
+    df = pd.DataFrame.from_records(session_batches(s, session_id), columns=columns)
     for col in ("valid", "void", "blank"):
         df[col] = df[col].fillna(0).astype(int)
     return df

@@ -78,6 +78,15 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
         return user.id
 
 
+def display_names(session) -> dict[str, str]:
+    """Login name → the name people read (display name), for every user."""
+    from sqlmodel import select
+
+    from .models import User
+
+    return {u.username: u.display_name or u.username for u in session.exec(select(User))}
+
+
 def authenticate(db: Database, username: str, password: str) -> Actor:
     """Check a password: the one login check of the TUI (login and lock screens) and the CLI.
     Failed attempts are recorded and throttled, and an account that differs from the audit chain

@@ -81,7 +81,7 @@ def _setup(path: Path):
         add_unit(db, admin, code, f"第{i}局", "政府部门")
     clerk = Actor("clerk", "clerk")
     sid = appraisal.create_session(
-        db, clerk, rid, "unit", "基准评议会", target_codes=codes, expected=500, present=400
+        db, clerk, rid, "unit", "基准评议会", target_codes=codes, expected=600, present=500
     )
     return db, clerk, sid, ballots
 

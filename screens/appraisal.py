@@ -19,6 +19,7 @@ class AppraisalScreen(AssessScreen):
         Binding("a", "add", "新建会议"),
         Binding("o", "open", "打开"),
         Binding("t", "tally", "计票结果"),
+        Binding("p", "print_ballots", "打印测评表"),
         Binding("r", "refresh", "刷新"),
     ]
     ACTION_RIGHTS = {"add": "appraisal.session"}
@@ -29,7 +30,7 @@ class AppraisalScreen(AssessScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("评议会议（Enter 打开 · a 新建 · t 计票结果）", classes="title")
+        yield Static("评议会议（Enter 打开 · a 新建 · t 计票结果 · p 打印测评表和计票单）", classes="title")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static("", id="sessions-status", classes="status")
         yield Footer()
@@ -46,6 +47,7 @@ class AppraisalScreen(AssessScreen):
         yield SystemCommand("评议：新建会议", "设立民主评议或勤廉双述会议", self.action_add)
         yield SystemCommand("评议：打开会议", "登记批次、录入选票、比对核定", self.action_open)
         yield SystemCommand("评议：计票结果", "查看所选会议的计票结果", self.action_tally)
+        yield SystemCommand("评议：打印测评表", "所选会议各投票人类别的测评表和计票单（PDF）", self.action_print_ballots)
 
     def action_refresh(self) -> None:
         from assess.appraisal_info import list_sessions
@@ -97,6 +99,25 @@ class AppraisalScreen(AssessScreen):
         row = self._current()
         if row is not None:
             self.app.push_screen(TallyScreen(row.id))
+
+    def action_print_ballots(self) -> None:
+        """测评表 and 计票单 of the selected meeting into the office's export folder."""
+        from assess.ballot_print import print_session
+        from assess.reports.publication import safe_name
+        from assess.settings import office
+
+        row = self._current()
+        if row is None:
+            return
+        out = office().export_dir / safe_name(f"{row.name}-测评表")
+        self.query_one("#sessions-status", Static).update(plain(f"正在生成测评表到 {out} …"))
+        self.run_core(print_session, self.db, row.id, out, on_done=self._printed)
+
+    def _printed(self, files) -> None:
+        folder = files[0].parent if files else ""
+        self.query_one("#sessions-status", Static).update(
+            plain(f"已生成 {len(files)} 个文件（测评表和计票单）到 {folder}")
+        )
 
     def action_add(self) -> None:
         from assess.appraisal_info import round_choices

@@ -294,14 +294,25 @@ class SessionScreen(AssessScreen):
         )
 
     def action_attendance(self) -> None:
-        from assess.appraisal import set_attendance
+        from assess.appraisal import group_counts, set_attendance
 
         if self.info is None:
             return
         db, actor, sid = self.db, self.actor, self.session_id
+        groups = self.info.groups
         fields = [
             FieldSpec("expected", "应到人数", str(self.info.expected)),
             FieldSpec("present", "实到人数", str(self.info.present)),
+            FieldSpec(
+                "groups",
+                "各类别应到（代码=人数，逗号分隔）",
+                ",".join(f"{g.code}={g.expected}" for g in groups),
+            ),
+            FieldSpec(
+                "groups_present",
+                "各类别实到（代码=人数，逗号分隔；汇总导入的发出张数取自这里）",
+                ",".join(f"{g.code}={g.present}" for g in groups),
+            ),
         ]
         self.app.push_screen(
             FormDialog(
@@ -314,6 +325,8 @@ class SessionScreen(AssessScreen):
                         sid,
                         expected=_int(v["expected"], "应到人数"),
                         present=_int(v["present"], "实到人数"),
+                        groups=group_counts(v["groups"]) or None,
+                        groups_present=group_counts(v["groups_present"]) or None,
                     )
                     or True
                 ),

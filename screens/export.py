@@ -33,12 +33,15 @@ FORMAT_KEYS = {
     "b": ("csv", "CSV"),
     "n": ("notice", "公示"),
     "z": ("rectification", "整改"),
+    "d": ("docx", "DOCX公文"),
 }
 IMAGE_FORMATS = {"pdf", "png", "svg"}
 
 
 def default_out_dir() -> str:
-    return str(Path("~") / "考核报告")
+    from assess.settings import office
+
+    return str(office().export_dir)
 
 
 class ExportScreen(AssessScreen):

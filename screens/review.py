@@ -123,7 +123,7 @@ class ReviewScreen(AssessScreen):
         )
         marks = []
         for st in state.chain:
-            marks.append(f"{st.label}{'✓' if st.decision == '通过' else '✗'}{st.by_user}")
+            marks.append(f"{st.label}{'✓' if st.decision == '通过' else '✗'}{st.by_name or st.by_user}")
         vote = state.last_vote
         if vote:
             marks.append(
@@ -167,7 +167,7 @@ class ReviewScreen(AssessScreen):
         share = "" if e.robust_share is None else f"；重抽样中成立比例 {e.robust_share:.0%}"
         text = f"{who}：{e.rule_text}（{e.figures_text}{share}）→ {e.proposed_action}"
         if e.reason:
-            text += f"\n{e.status_label}（{e.decided_by}）：{e.reason}"
+            text += f"\n{e.status_label}（{e.decided_by_name or e.decided_by}）：{e.reason}"
         detail.update(plain(text))
 
     # -- actions ------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """计票结果 of a session: per target the weighted score, 满意率, counted votes and missing voter
 groups (and for 勤廉双述 the 不称职/称职及以上 shares and flags); g switches to the per-group view,
-where groups under the publication threshold are not shown. Warnings stay in view below."""
+where groups under the publication threshold are not shown. What is printed is what
+``assess.tally.disclosure`` lets be published (``public_targets``/``public_groups``): no hidden group
+can be recovered by subtraction. Warnings stay in view below."""
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ def _num(v, digits: int = 2) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     return f"{v:.{digits}f}"
+
+
+def _count(v) -> str:
+    return "—" if v is None else str(v)
 
 
 def _pct(v) -> str:
@@ -89,32 +95,34 @@ class TallyScreen(AssessScreen):
         table = self.query_one("#tally", DataTable)
         table.clear(columns=True)
         if self.by_group:
-            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "满意率")
+            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "满意率", "说明")
             for row in t.public_groups().to_dict("records"):
-                counts = ["—" if row[o] is None else str(row[o]) for o in t.options]
                 table.add_row(
                     str(row["target_position"]),
                     plain(row["target_code"]),
                     plain(row["target_name"]),
                     plain(row["group_name"]),
-                    *counts,
-                    "—" if row["counted"] is None else str(row["counted"]),
+                    *[_count(row[o]) for o in t.options],
+                    _count(row["counted"]),
                     _num(row["score"]),
                     _pct(row["satisfaction"]),
+                    plain(row["note"]),
                 )
         else:
             unfit_label, fit_label = t.cadre_labels()
             extra = (f"{unfit_label}票", fit_label, "判定") if t.kind == "cadre" else ()
-            table.add_columns("序", "编码", "名称", "得分", "满意率", "计分票", *t.options, "缺类别", *extra)
-            for row in t.targets.to_dict("records"):
+            table.add_columns(
+                "序", "编码", "名称", "得分", "满意率", "计分票", *t.options, "缺类别", *extra, "说明"
+            )
+            for row in t.public_targets().to_dict("records"):
                 cells = [
                     str(row["target_position"]),
                     plain(row["target_code"]),
                     plain(row["target_name"]),
                     _num(row["score"]),
                     _pct(row["satisfaction"]),
-                    str(row["counted"]),
-                    *[str(row[o]) for o in t.options],
+                    _count(row["counted"]),
+                    *[_count(row[o]) for o in t.options],
                     plain(row["missing_groups"] or "—"),
                 ]
                 if t.kind == "cadre":
@@ -122,7 +130,7 @@ class TallyScreen(AssessScreen):
                     if row["consecutive_unfit"]:
                         verdict += f"·连续{unfit_label}"
                     cells += [_pct(row["unfit_share"]), _pct(row["fit_share"]), verdict]
-                table.add_row(*cells)
+                table.add_row(*cells, plain(row["note"]))
         text = "\n".join(f"⚠ {w}" for w in t.warnings) or "无警告。"
         seq, head = getattr(self, "anchor", (0, ""))
         text += f"\n审计锚点：链头 #{seq} {head}（核对：assess audit verify --anchor {head}）"

@@ -87,6 +87,8 @@ def published_round(db, tmp_path: Path) -> Built:
     f.write_text(IMPORT_CSV, encoding="utf-8")
     imported = import_ballots(db, actors["clerk"], sid, f).batches[0].batch_id
     ballot_review.certify(db, actors["reviewer"], imported)
+    # The tally batch's papers come from the meeting's record of its group.
+    appraisal.set_attendance(db, actors["clerk"], sid, groups={"rd": 6}, groups_present={"rd": 5})
     t = tmp_path / "tallies.csv"
     t.write_text(TALLY_CSV, encoding="utf-8")
     tallied = import_tallies(db, actors["clerk2"], sid, t).batches[0].batch_id

@@ -128,7 +128,7 @@ class Built:
     scheme_version_id: int
 
 
-def build_round(db, *, published: bool = True) -> Built:
+def build_round(db, *, published: bool = True, before_publish=None) -> Built:
     """Insert the round (and an earlier published one). Hand-computed facts the tests use:
 
     - ranking 政府部门: 财政局 1 (95.50), 教育局 2 and =SUM(A1) 2 (88.25, tie), <b>审计局</b> 4;
@@ -309,7 +309,7 @@ def build_round(db, *, published: bool = True) -> Built:
                 unit_id=units["X04"],
                 rule_code="R-LOW",
                 rule_text="综合得分低于 60 分：不合格",
-                figures={"composite": 55.0, "threshold": 60},
+                figures={"metric": "composite", "value": 55.0, "op": "<", "threshold": 60},
                 proposed_action="通报批评、诫勉谈话",
                 status="confirmed",
                 decided_by="reviewer",
@@ -322,7 +322,7 @@ def build_round(db, *, published: bool = True) -> Built:
                 unit_id=units["X04"],
                 rule_code="R-FALSE",
                 rule_text="虚报自查得分",
-                figures={"false_reports": 1},
+                figures={"indicators": ["A1"]},
                 proposed_action="通报批评、书面检查",
                 status="proposed",
             )
@@ -410,6 +410,9 @@ def build_round(db, *, published: bool = True) -> Built:
             )
         )
         ids = Built(rnd.id, prev.id, units, version.id)
+    if before_publish is not None:  # more rows of the round, written while it may still change
+        with db.write() as s:
+            before_publish(s, ids)
     _seq, head = chain_head(db)
     with db.write() as s:
         s.get(Round, ids.previous_round_id).stage = "published"

@@ -135,7 +135,7 @@ def test_last_twice_within_last_three_periods(db, actors):
     e = _entries(db, rid)[0]
     assert e.figures["count"] == 2 and e.figures["window"] == 3
     assert [h["period"] for h in e.figures["history"]] == ["2025-Q3"]
-    assert "2025-Q3" in accountability.describe_figures(e.figures)
+    assert "2025年第三季度" in accountability.describe_figures(e.figures, "last_in_category", "甲类")
 
 
 def test_two_consecutive_years_below_threshold(db, actors):

@@ -75,6 +75,12 @@ def test_session_import_certify_tally(db, actors, cli, tmp_path):
     assert rc == 0 and "有效 6" in out, err
     rc, out, err = cli("ballots", "verify", "--format", "json")
     assert rc == 0 and json.loads(out)["ok"] is True, err
+    # Nothing is published before the session is certified (an interim figure minus the final one
+    # would give the batches certified in between).
+    rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "csv")
+    assert rc == 0 and "会议尚未核定" in err
+    assert all(r["score"] == "" and r["满意"] == "" for r in csv.DictReader(io.StringIO(out)))
+    assert cli("appraisal", "certify", "--session", str(sid), user="reviewer")[0] == 0
     rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "csv")
     assert rc == 0
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -246,6 +252,20 @@ def test_cadre_statements_and_tally_import(db, actors, cli, tmp_path):
         encoding="utf-8",
     )
     rc, out, err = cli("tally", "import", str(f), "--session", str(sid), user="clerk")
+    assert rc == 1 and "党员组未登记应到、实到人数" in err  # papers come from the meeting's record
+    rc, _out, err = cli(
+        "appraisal",
+        "attendance",
+        "--session",
+        str(sid),
+        "--group",
+        "dy=10",
+        "--group-present",
+        "dy=9",
+        user="clerk",
+    )
+    assert rc == 0, err
+    rc, out, err = cli("tally", "import", str(f), "--session", str(sid), user="clerk")
     assert rc == 0 and "汇总-dy" in out, err
     bad = tmp_path / "bad.csv"
     bad.write_text("voter_group,target_code,choice,count\ndy,C01,优秀,x\n", encoding="utf-8")
@@ -253,6 +273,7 @@ def test_cadre_statements_and_tally_import(db, actors, cli, tmp_path):
     assert rc == 1 and f"{bad}:2 [count]" in err
     bid = json.loads(cli("batch", "list", "--session", str(sid), "--format", "json")[1])[0]["id"]
     assert cli("batch", "certify", "--batch", str(bid), user="reviewer")[0] == 0
+    assert cli("appraisal", "certify", "--session", str(sid), user="reviewer")[0] == 0
     rc, out, _ = cli("ballots", "tally", "--session", str(sid), "--format", "json")
     by = {r["target_code"]: r for r in json.loads(out)}
     # C01: 8 优秀 + 1 称职 → fit 9/9, may be 优秀; C02: 4 不称职 of 9 = 44% > 1/3 → 不称职.

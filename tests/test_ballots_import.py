@@ -132,6 +132,10 @@ fw,U01,不满意,3
 
 
 def test_import_tallies_then_certify(db, actors, session, tmp_path):
+    # A tally batch's papers come from the meeting's record of each group.
+    appraisal.set_attendance(
+        db, actors["clerk"], session, groups={"ld": 10, "fw": 8}, groups_present={"ld": 9, "fw": 6}
+    )
     path = write(tmp_path, "tallies.csv", TALLIES)
     res = ballot_import.import_tallies(db, actors["clerk"], session, path)
     by = {b.voter_group: b for b in res.batches}

@@ -108,9 +108,14 @@ def test_below_threshold_groups_hidden_in_output(db, actors):
 
     certified_batch(db, actors, sid, "ld", "L1", ["12", "13", "32"])  # 3 counted votes < 5
     certified_batch(db, actors, sid, "fw", "F1", ["12", "12", "21", "22", "33", "44"])
+    appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_groups().set_index(["target_code", "group"])
     for code in codes:
         assert all(pub.loc[(code, "ld"), c] is None for c in ("满意", "counted", "score", "satisfaction"))
-    assert pub.loc[("U01", "fw"), "counted"] == 5  # 1,1,2,2,3 counted; 4 is 不了解
+    # fw has 5 counted votes for U01 (1,1,2,2,3; 4 is 不了解) but is merged into the total too:
+    # shown next to the total (3 + 5 = 8) it would give ld's 3 votes by subtraction.
+    assert t.groups.set_index(["target_code", "group"]).loc[("U01", "fw"), "counted"] == 5
+    assert pub.loc[("U01", "fw"), "counted"] is None and "并入合计" in pub.loc[("U01", "fw"), "note"]
+    assert t.public_targets().set_index("target_code").loc["U01", "counted"] == 8
     assert any("少于 5 张" in w for w in t.warnings)

@@ -99,7 +99,7 @@ def test_attendance(db, actors):
     appraisal.set_attendance(db, actors["clerk"], sid, groups={"ld": 4, "fw": 6})
     info = appraisal_info.session_info(db, sid)
     assert info.expected == 10 and {g.code: g.expected for g in info.groups}["fw"] == 6
-    with pytest.raises(Conflict, match="多于应到"):
+    with pytest.raises(Conflict, match="实到 11 人，超过应到人数"):
         appraisal.set_attendance(db, actors["clerk"], sid, present=11)
     appraisal.set_attendance(db, actors["clerk"], sid, present=5)
     assert not appraisal_info.session_info(db, sid).quorum_ok()  # 5 is not more than 1/2 of 10
@@ -138,11 +138,11 @@ def test_session_certification_and_round_blockers(db, actors):
     rid = make_round(db)
     make_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
-        db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01", "U02"], expected=10, present=4
+        db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01", "U02"], expected=10, present=5
     )
     assert appraisal.appraisal_blockers(db, rid) == [
         "评议会：没有已核定的选票批次",
-        "评议会：实到 4 人未超过应到 10 人的 50%（法定人数）",
+        "评议会：实到 5 人未超过应到 10 人的 50%（法定人数）",
     ]
     certified_batch(db, actors, sid, "fw", "F1", ["12", "21", "33"])
     open_batch = ballots.create_batch(db, actors["clerk"], sid, "ld", "L1", 2, 2)

@@ -46,7 +46,15 @@ def world(db):
     rid = rounds.create_round(db, actors["admin"], "2026年第四季度考核", "2026-Q4", store_scheme(db))
     rounds.advance(db, actors["admin"], rid)
     sid = appraisal.create_session(
-        db, actors["clerk"], rid, "unit", "民主评议会", target_codes=["G01", "G02"]
+        db,
+        actors["clerk"],
+        rid,
+        "unit",
+        "民主评议会",
+        target_codes=["G01", "G02"],
+        expected=40,
+        present=40,
+        group_expected={"cadre": 10},  # a tally batch's papers come from the meeting's record
     )
     clerk, inspector, reviewer = actors["clerk"], actors["inspector"], actors["reviewer"]
     return {

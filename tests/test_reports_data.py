@@ -46,7 +46,7 @@ def test_load_report_data(db):
         )
         assert row.c_indicators == comps[0] and row.c_satisfaction == comps[4]
     x04 = d.results.set_index("unit_code").loc["X04"]
-    assert "A1" in x04["flags"]
+    assert x04["flags"] == "抽查核查单位；“公开目录”自查虚报"  # A1 by its name, not its code
 
     ind = d.indicators.set_index(["unit_code", "indicator_code"])
     # X04 was drawn: verified A1 = 12 counts; its self-check said 18.
@@ -77,7 +77,11 @@ def test_load_report_data(db):
     acc = d.accountability
     assert acc["status_label"].tolist() == ["已确认", "拟问责", "免予问责"]
     assert acc["subject"].tolist() == ["@foo街道", "@foo街道", "<b>审计局</b>"]
-    assert "综合得分 55.00" in acc["figures"].iloc[0]
+    assert acc["figures"].tolist() == [
+        "综合得分55分，低于60分",
+        "自查虚报1项指标（“公开目录”）",
+        "在政府部门类别4个单位中排名末位（第4名）",
+    ]
     assert [s["step"] for s in d.review_steps] == ["初审", "审核", "复核"]
     assert d.approvals[0]["passed"] and d.approvals[0]["yes"] == 7
     assert d.snapshot["content_hash"] == SNAPSHOT_HASH
@@ -110,7 +114,11 @@ def test_xlsx_holds_the_ranking_and_no_formulas(db, tmp_path):
     d = load_report_data(db, build_round(db).round_id)
     path = write_workbook(d, tmp_path / "r.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["说明", "排名", "指标明细", "计票汇总", "问责名单", "干部测评"]
+    assert wb.sheetnames == ["说明", "排名", "指标明细", "计票汇总", "问责名单", "干部测评", "图表"]
+    # Native charts: one ranking per category and the 满意率, over the data on the same sheet.
+    charts = wb["图表"]._charts
+    assert len(charts) == 3
+    assert [r[1] for r in wb["图表"].iter_rows(min_row=2, max_row=5, values_only=True)] == [95.5, 88.25, 88.25, 72]
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -159,8 +167,10 @@ def test_csv_ranking_escapes_formula_names(db, tmp_path):
     path = write_ranking_csv(d, tmp_path / "r.csv")
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0][:6] == ["category", "rank", "unit_code", "unit_name", "composite", "grade"]
-    assert rows[0][6:11] == ["indicators", "appraisal", "adjustment", "penalty", "satisfaction"]
+    # A file for people: Chinese headers (the machine CSV is ``assess rank --format csv``).
+    assert rows[0][:6] == ["类别", "名次", "单位编码", "单位名称", "综合得分", "等次"]
+    assert rows[0][6:11] == ["指标得分", "民主评议", "日常/加减分", "虚报扣分", "满意率"]
+    assert rows[0][11:] == ["名次区间下限", "名次区间上限", "标注"]
     by_code = {r[2]: r for r in rows[1:]}
     assert by_code["G03"][3] == "'=SUM(A1)" and by_code["X02"][3] == "'+1 镇"
     assert by_code["X03"][3] == "'-x乡" and by_code["X04"][3] == "'@foo街道"
@@ -184,17 +194,23 @@ def test_publication_notice(db):
             address="县行政中心 305 室",
         ),
     )
-    assert text.startswith("关于2026年第二季度考核结果的公示")
+    assert "关于2026年第二季度考核结果的公示" in text.splitlines()[0]
     assert "公示期：2026年7月1日至2026年7月7日" in text
-    assert "第 2 名  =SUM(A1)  综合得分 88.25  等次：良好" in text
+    assert "2  =SUM(A1)  88.25  良好" in text
     assert text.index("财政局") < text.index("城关镇")
     assert "0571-12345678" in text and "县行政中心 305 室" in text
     assert "异议受理截止时间：2026年7月7日" in text  # defaults to the last day
     assert "电子邮箱：________________" in text  # not given: a blank to fill in
-    assert SNAPSHOT_HASH in text and d.snapshot["audit_head"] in text
-    assert "赞成 7 票" in text and "张建国" in text
+    body, _, appendix = text.partition("内部附页")
+    # The posted body has no hash and no command; the footer has the short 校验码 only.
+    assert SNAPSHOT_HASH not in body and d.snapshot["audit_head"] not in body and "assess" not in body
+    assert f"校验码 {SNAPSHOT_HASH[:4].upper()}-{SNAPSHOT_HASH[4:8].upper()}-{SNAPSHOT_HASH[8:12].upper()}" in body
+    assert SNAPSHOT_HASH in appendix and d.snapshot["audit_head"] in appendix
+    assert "2026年第二季度" in body and "2026-Q2" not in body and "第 1 版" not in body
+    assert "县考核办" in body
+    assert "赞成7票" in text and "张建国" in text
     blank = publication_notice(d)
-    assert "____年__月__日至____年__月__日（5 个工作日）" in blank
+    assert "____年__月__日至____年__月__日（5个工作日）" in blank
 
 
 def test_unpublished_round_is_a_draft_without_notice(db):

@@ -99,8 +99,8 @@ def test_cancel_leaves_nothing(sqlite_db, tmp_path, no_chromium):
 
 def test_format_names_and_file_names():
     assert parse_formats("PDF, html,,xlsx,pdf") == ["pdf", "html", "xlsx"]
-    with pytest.raises(AssessError, match="未知的导出格式“docx”"):
-        parse_formats("pdf,docx")
+    with pytest.raises(AssessError, match="未知的导出格式“odt”"):
+        parse_formats("pdf,odt")
     with pytest.raises(AssessError, match="至少选择一种"):
         parse_formats(" , ")
     assert safe_name("../a/b:c*?") == "_a_b_c_"
@@ -172,7 +172,7 @@ def test_cli_report(sqlite_db, tmp_path):
     ] == 12
 
     bad = _assess(
-        ["report", "--db", sqlite_db.url, "--round", "2026-Q2", "--out", str(out), "--format", "pdf,docx"],
+        ["report", "--db", sqlite_db.url, "--round", "2026-Q2", "--out", str(out), "--format", "pdf,odt"],
         env,
     )
     assert bad.returncode == 1 and bad.stderr.strip().splitlines()[-1].startswith("错误：未知的导出格式")

@@ -149,6 +149,8 @@ def test_corrections_are_new_records(db, actors, rid):
 
 
 def test_notice_text_is_a_proper_notice_with_anchor(db, actors, rid):
+    from assess.settings import office
+
     fid = findings.add_finding(db, actors["inspector"], rid, "G01", "政务公开栏三个月未更新", "一般", "B1")
     rect = findings.issue_rectification(
         db, actors["inspector"], fid, DEADLINE, "立即更新公开栏并建立更新制度", today=ISSUED
@@ -160,13 +162,13 @@ def test_notice_text_is_a_proper_notice_with_anchor(db, actors, rid):
         "整改〔2026〕001号",
         "财政局：",
         "测试考核方案",
-        "2026年第三季度考核（2026-Q3）",
+        "2026年第三季度考核工作安排",
         "政务公开栏三个月未更新",
-        "涉及指标：B1 按时公开率",
+        "涉及指标：按时公开率",
         "问题等级：一般",
         "立即更新公开栏并建立更新制度",
         "请于2026年7月31日前整改到位",
-        "考核办公室",
+        office().issuer,
         f"审计锚点：审计链头 #{seq} {head}",
     ):
         assert part in text, part

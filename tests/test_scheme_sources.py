@@ -242,10 +242,10 @@ def test_cadre_labels_come_from_the_form():
 
     q = next(r for r in _scheme("cwgk_qlss_2014").rules if r.code == "Q01")
     assert rule_text(dataclasses.replace(q, text=None), "不合格") == "不合格票超过规定比例"
-    assert flag_text("unfit_votes:不合格") == "“不合格”票超过规定比例"
+    assert flag_text("unfit_votes:不合格") == "不合格票超过规定比例"
     assert flag_text("unfit_votes") == "不称职票超过规定比例"  # results stored before the label was kept
     words = describe_figures({"unfit_share": 0.5, "limit": 1 / 3, "unfit_option": "不合格"})
-    assert words == "不合格票 50.0%（> 33.3%）"
+    assert words == "不合格票占有效票50.0%，超过三分之一"
 
 
 def test_a_session_polls_the_voter_groups_of_its_units_category(db, actors):

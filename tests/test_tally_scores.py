@@ -108,14 +108,23 @@ def test_unit_tally_by_hand(db, actors, unit_session):
     # floors 2500 + 4166 + 2500 + 833 = 9999; the hundredth left goes to 41.666… (largest remainder).
     shares = tt.loc["U02", ["share_满意", "share_基本满意", "share_不满意", "share_不了解"]].tolist()
     assert shares == [25.0, 41.67, 25.0, 8.33]
-    # Publication threshold 5 counted votes: only ld's U01 and U02 are shown per group.
-    shown = sorted(
-        t.groups.loc[t.groups["shown"], ["target_code", "group"]].itertuples(index=False, name=None)
-    )
-    assert shown == [("U01", "ld"), ("U02", "ld")]
+    # Publication threshold 5 counted votes: only ld reaches it (U01, U02), but fw (4) and zg (3 or
+    # fewer) have votes under it for every target, so ld shown next to the pooled total would give
+    # fw + zg by subtraction: every group is merged into the total, which is shown (≥ 5 counted).
+    assert not t.groups["shown"].any()
+    assert t.groups.set_index(["target_code", "group"]).loc[("U01", "ld"), "counted"] == 5
+    # Nothing at all is published until the session is certified; then the pooled totals are.
+    assert not t.targets["shown"].any() and t.public_targets()["counted"].isna().all()
+    assert t.public_targets()["note"].eq("会议尚未核定，计票结果核定后公布").all()
+    appraisal.certify_session(db, actors["reviewer"], unit_session)
+    t = tally.session_tally(db, unit_session)
     pub = t.public_groups().set_index(["target_code", "group"])
     assert pub.loc[("U01", "fw"), "score"] is None and pub.loc[("U01", "fw"), "满意"] is None
-    assert pub.loc[("U01", "ld"), "score"] == pytest.approx(94.0)
+    assert pub.loc[("U01", "ld"), "score"] is None and "并入合计" in pub.loc[("U01", "ld"), "note"]
+    assert (
+        t.targets["shown"].all() and t.public_targets()["counted"].tolist() == t.targets["counted"].tolist()
+    )
+    assert not t.groups["shown"].any()
     # Turnout per batch: blank and void ballots counted in turnout, not in scores.
     b = t.batches.set_index("label")
     assert b.loc["F1", ["valid", "void", "blank"]].tolist() == [4, 1, 1]
@@ -158,7 +167,7 @@ def test_cadre_tally_thresholds_and_history(db, actors):
     certified_batch(db, actors, s0, "dy", "P1", ["124", "124", "224", "124", "123"])
     r1 = make_round(db, period="2026")
     sid = appraisal.create_session(
-        db, actors["clerk"], r1, "cadre", "2026 勤廉双述", target_codes=cadres, expected=15, present=11
+        db, actors["clerk"], r1, "cadre", "2026 勤廉双述", target_codes=cadres, expected=15, present=12
     )
     # Options 1 优秀 95 · 2 称职 80 · 3 基本称职 60 · 4 不称职 30; 称职及以上 = 优秀 + 称职.
     certified_batch(db, actors, sid, "dy", "D1", ["124", "114", "234", "144", "124", "214"])

@@ -71,7 +71,7 @@ async def test_tally_view_prints_the_audit_anchor(demo_db):
         await login(pilot, "reviewer1", DEMO_PASSWORD)
         await pilot.press("b")
         await settle(pilot)
-        await pilot.press("down", "down")  # the 2026-Q3 勤廉双述 session
+        await pilot.press("down")  # the annual 勤廉双述, held with the fourth quarter
         await pilot.press("t")
         await settle(pilot)
         await settle(pilot)

@@ -12,16 +12,9 @@ from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, ope
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for item in values or []:
-        code, sep, n = item.partition("=")
-        if not sep or not code.strip():
-            raise AssessError(f"{what}“{item}”格式应为 代码=人数，例如 ld=12。")
-        try:
-            out[code.strip()] = int(n)
-        except ValueError:
-            raise AssessError(f"{what}“{item}”中的人数不是整数。") from None
-    return out
+    from ..appraisal import group_counts
+
+    return group_counts(values, what)
 
 
 def _codes(text: str | None) -> list[str] | None:
@@ -70,7 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--session", type=int, required=True)
     q.add_argument("--expected", type=int)
     q.add_argument("--present", type=int)
-    q.add_argument("--group", action="append", metavar="代码=人数")
+    q.add_argument("--group", action="append", metavar="代码=人数", help="各投票人类别应到人数，可重复")
+    q.add_argument(
+        "--group-present", action="append", metavar="代码=人数", help="各投票人类别实到人数，可重复"
+    )
     add_common(q)
     q.set_defaults(func=cmd_appraisal_attendance)
     q = ap.add_parser("certify", help="核定评议结果：各批次已核定或作废、达到法定人数后由审核员核定会议")
@@ -149,6 +145,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--batch", type=int, required=True)
     add_common(q)
     q.set_defaults(func=cmd_certify)
+    q = bp.add_parser("print", help="打印测评表（PDF，对象按票面顺序，含批次与票号）和计票单")
+    q.add_argument("--session", type=int, required=True)
+    q.add_argument("--group", help="投票人类别编码（默认每个类别各一份）")
+    q.add_argument("--copies", type=int, help="每个类别的张数（默认为该类别应到人数）")
+    q.add_argument("--start-no", type=int, default=1, help="起始票号（默认 1）")
+    q.add_argument("--batch-label", help="印在每张票上的批次编号（不填则留空待填）")
+    q.add_argument("--per-page", type=int, choices=(1, 2), default=1, help="每页印几张（2：沿虚线裁开）")
+    q.add_argument("--out", required=True, help="输出目录")
+    add_common(q)
+    q.set_defaults(func=cmd_ballots_print)
 
     p = sub.add_parser("tally", help="计票汇总")
     tp = p.add_subparsers(dest="tally_cmd", metavar="子命令")
@@ -234,6 +240,7 @@ def cmd_appraisal_attendance(args) -> int:
         expected=args.expected,
         present=args.present,
         groups=_pairs(args.group, "投票人类别") or None,
+        groups_present=_pairs(args.group_present, "投票人类别") or None,
     )
     info = session_info(db, args.session)
     emit_message(
@@ -491,9 +498,10 @@ def cmd_ballots_tally(args) -> int:
             "score",
             "satisfaction",
             "shown",
+            "note",
         ]
     else:
-        frame = t.targets
+        frame = t.public_targets()
         cols = [
             "target_position",
             "target_code",
@@ -504,6 +512,7 @@ def cmd_ballots_tally(args) -> int:
             "score",
             "satisfaction",
             "missing_groups",
+            "note",
         ]
         if t.kind == "cadre":
             cols += [
@@ -532,4 +541,22 @@ def cmd_ballots_tally(args) -> int:
         return 0
     cols += ["audit_seq", "audit_head"]
     emit([{**r, "audit_seq": seq, "audit_head": head} for r in rows], cols, args.format)
+    return 0
+
+
+def cmd_ballots_print(args) -> int:
+    from ..ballot_print import print_session
+
+    files = print_session(
+        open_db(args),
+        args.session,
+        args.out,
+        copies=args.copies,
+        group_code=args.group,
+        batch_label=args.batch_label,
+        start_no=args.start_no,
+        per_page=args.per_page,
+    )
+    for f in files:
+        print(f)
     return 0

@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果（文件列表与提示）")
     p.add_argument("--quiet", action="store_true", help="不在标准错误输出进度")
     g = p.add_argument_group("公示通知")
-    g.add_argument("--issuer", default="考核工作领导小组办公室", help="发布单位")
+    g.add_argument(
+        "--issuer", help="发文单位（公示、通报、整改通知书、问责建议名单的落款；默认为方案或办公室设置的发文单位）"
+    )
+    g.add_argument("--doc-no", help="发文字号中的序号（按方案的发文字号格式填入；不填则留空待填）")
     g.add_argument("--start", type=_date, help="公示开始日期 YYYY-MM-DD（不填则留空待填）")
     g.add_argument("--end", type=_date, help="公示结束日期 YYYY-MM-DD")
     g.add_argument("--days", type=int, default=5, help="公示期工作日数（未给日期时显示）")
@@ -64,6 +67,7 @@ def cmd_report(args) -> int:
         address=args.address,
         email=args.email,
         issued_on=args.issued_on,
+        doc_no=args.doc_no,
     )
 
     def progress(done: int, total: int, label: str) -> None:

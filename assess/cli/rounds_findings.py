@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 from datetime import date
 
+from ..settings import local_today
 from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
@@ -74,7 +75,7 @@ def register_findings(sub) -> None:
     q = sp.add_parser("notice", help="输出整改通知书全文（带审计锚点）")
     q.add_argument("id", type=int)
     q.add_argument("--out", help="写入文件（UTF-8 文本）")
-    q.add_argument("--issuer", default="考核办公室")
+    q.add_argument("--issuer", help="落款单位（默认为办公室设置的发文单位）")
     add_common(q)
     q.set_defaults(func=cmd_rect_notice)
 
@@ -119,7 +120,7 @@ def cmd_finding_list(args) -> int:
     from ..findings import ledger, overdue
 
     db = open_db(args)
-    today = args.today or date.today()
+    today = args.today or local_today()
     if args.overdue_only:
         rows = overdue(db, today, args.round)
     else:

@@ -70,7 +70,8 @@ class CadreQuestion(SQLModel, table=True):
 
 
 class SessionVoterGroup(SQLModel, table=True):
-    """A voter group present at a session (from the form), with its weight and 应到 count."""
+    """A voter group present at a session (from the form), with its weight and its 应到 and 实到
+    counts (0: not recorded)."""
 
     __table_args__ = (sa.UniqueConstraint("session_id", "code"),)
 
@@ -80,6 +81,7 @@ class SessionVoterGroup(SQLModel, table=True):
     name: str = Field(max_length=64)
     weight: float
     expected: int = Field(default=0)
+    present: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class BallotBatch(SQLModel, table=True):

@@ -1,8 +1,10 @@
 """Everything a report shows about one round, read from the database into pandas DataFrames.
 
-Results come from ``UnitResult`` / ``CadreResult`` / ``AccountabilityEntry`` as computed and
-approved; nothing is recomputed here except the per-indicator points shown in the detail sheet and
-the heatmap (``indicator_points``) and the option shares of the appraisal tallies (``tallies``).
+Every row comes through ``assess.round_view``: a published round's from its publication snapshot
+(names as they were at publication), another round's from the live tables. Nothing is recomputed
+here except the per-indicator points shown in the detail sheet and the heatmap
+(``indicator_points``, from the round's scoring inputs) and the option shares of the appraisal
+tallies (``tallies``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..db import Database
+    from ..reasons import ReasonNames
     from ..schemes.definition import SchemeDef
 
 COMPONENT_LABELS = {
@@ -38,23 +41,6 @@ REVIEW_STEP_LABELS = {
 }
 DECISION_LABELS = {"pass": "通过", "return": "退回"}
 STATUS_LABELS = {"proposed": "拟问责", "confirmed": "已确认", "waived": "免予问责"}
-FIGURE_LABELS = {
-    "composite": "综合得分",
-    "rank": "名次",
-    "category_size": "类别单位数",
-    "satisfaction": "满意率",
-    "indicators": "指标得分",
-    "appraisal": "民主评议",
-    "threshold": "阈值",
-    "value": "数值",
-    "unfit_share": "不称职票比例",
-    "unfit_votes": "不称职票",
-    "counted": "有效票",
-    "days_overdue": "逾期天数",
-    "false_reports": "虚报指标数",
-    "times": "次数",
-    "window": "期数",
-}
 HISTORY_ROUNDS = 8
 
 
@@ -101,39 +87,26 @@ class ReportData:
         return COMPONENT_LABELS.get(key, key)
 
 
-def flag_text(flag: Any) -> str:
-    """A result flag as words: flags are strings (``false_report:C1``) or small dicts written by the
-    scoring engine, worded as the scoring engine words them."""
-    if isinstance(flag, str):
-        try:
-            from ..scoring.service import flag_text as scoring_words
-        except ImportError:
-            return flag
-        return scoring_words(flag)
-    if isinstance(flag, dict):
-        for key in ("text", "label", "message", "code", "kind"):
-            if flag.get(key):
-                return str(flag[key])
-        return "，".join(f"{k}={v}" for k, v in flag.items())
-    return str(flag)
+def flag_text(flag: Any, names: ReasonNames | None = None) -> str:
+    """A result flag as words (``assess.reasons.flag_reason``)."""
+    from ..reasons import flag_reason
+
+    return flag_reason(flag, names)
 
 
-def figures_text(figures: dict[str, Any] | None) -> str:
-    """The figures that triggered an accountability rule, in words."""
+def figures_text(
+    figures: dict[str, Any] | None,
+    kind: str | None = None,
+    category: str | None = None,
+    names: ReasonNames | None = None,
+) -> str:
+    """The figures that triggered an accountability rule, as one sentence
+    (``assess.reasons.accountability_reason``)."""
     if not figures:
         return ""
-    parts = []
-    unfit = figures.get("unfit_option")  # the cadre form's own word, e.g. 不合格 for 村干部
-    for k, v in figures.items():
-        if k == "unfit_option":
-            continue
-        if isinstance(v, float):
-            v = f"{v:.4g}" if abs(v) < 1 else f"{v:.2f}"
-        label = FIGURE_LABELS.get(k, k)
-        if unfit and k in ("unfit_share", "unfit_votes"):
-            label = label.replace("不称职", unfit)
-        parts.append(f"{label} {v}")
-    return "；".join(parts)
+    from ..reasons import accountability_reason
+
+    return accountability_reason(figures, kind=kind, category=category, names=names)
 
 
 def load_report_data(db: Database, round_id: int) -> ReportData:
@@ -141,57 +114,54 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     round has no computed results yet."""
     from sqlmodel import select
 
-    from .. import audit
+    from .. import audit, round_view
     from ..errors import AssessError
     from ..guards import get_round
-    from ..models import ApprovalVote, ReviewStep, Scheme, SchemeVersion, Snapshot
+    from ..models import Scheme, SchemeVersion, Snapshot
+    from ..reasons import ReasonNames
     from ..schemes.definition import from_dict
-    from .indicator_points import indicator_scores
-    from .tallies import unit_tallies
+    from ..users import display_names
+    from .indicator_points import indicator_points
 
     with db.read() as s:
         rnd = get_round(s, round_id)
         version = s.get(SchemeVersion, rnd.scheme_version_id)
         scheme_row = s.get(Scheme, version.scheme_id)
         scheme = from_dict(version.definition)
-        results = _results(s, round_id)
+        names = ReasonNames.of(scheme, rnd.period)
+        people = display_names(s)
+        results = _results(s, round_id, names)
         if results.empty:
             raise AssessError(f"考核轮次“{rnd.name}”还没有计算结果，无法生成报告。")
-        indicators = indicator_scores(s, round_id, scheme, results)
-        tallies, options = unit_tallies(s, round_id, scheme)
-        accountability = _accountability(s, round_id)
-        cadres = _cadres(s, round_id)
+        indicators = indicator_points(round_view.indicator_values(s, round_id), scheme, results)
+        tallies = round_view.tallies(s, round_id, scheme)
+        options = {f.code: [o.label for o in f.options] for f in scheme.forms}
+        accountability = _accountability(s, round_id, names)
+        accountability["decided_by"] = [people.get(u, u) for u in accountability["decided_by"]]
+        cadres = _cadres(s, round_id, names)
         history = _history(s, rnd, version.scheme_id)
         steps = [
             {
-                "step": REVIEW_STEP_LABELS.get(r.step, r.step),
-                "by": r.by_user,
-                "decision": DECISION_LABELS.get(r.decision, r.decision),
-                "note": r.note or "",
-                "at": r.at,
+                "step": REVIEW_STEP_LABELS.get(r["step"], r["step"]),
+                "by": people.get(r["by_user"], r["by_user"]),
+                "decision": DECISION_LABELS.get(r["decision"], r["decision"]),
+                "note": r["note"] or "",
+                "at": r["at"],
             }
-            for r in s.exec(
-                select(ReviewStep)
-                .where(ReviewStep.round_id == round_id)
-                .order_by(ReviewStep.at, ReviewStep.id)
-            )
+            for r in sorted(round_view.review_steps(s, round_id), key=lambda r: (r["at"], r["id"]))
         ]
         votes = [
             {
-                "expected": v.expected_members,
-                "present": v.present,
-                "yes": v.yes,
-                "no": v.no,
-                "abstain": v.abstain,
-                "passed": v.passed,
-                "by": v.recorded_by,
-                "at": v.at,
+                "expected": v["expected"],
+                "present": v["present"],
+                "yes": v["yes"],
+                "no": v["no"],
+                "abstain": v["abstain"],
+                "passed": v["passed"],
+                "by": people.get(v["recorded_by"], v["recorded_by"]),
+                "at": v["at"],
             }
-            for v in s.exec(
-                select(ApprovalVote)
-                .where(ApprovalVote.round_id == round_id)
-                .order_by(ApprovalVote.at, ApprovalVote.id)
-            )
+            for v in sorted(round_view.votes(s, round_id), key=lambda v: (v["at"], v["id"]))
         ]
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
         snapshot = (
@@ -201,10 +171,22 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
                 "content_hash": snap.content_hash,
                 "audit_head": snap.audit_head,
                 "published_at": snap.published_at,
-                "published_by": snap.published_by,
+                "published_by": people.get(snap.published_by, snap.published_by),
             }
         )
-        round_fields = (rnd.name, rnd.period, rnd.stage)
+        frozen = round_view.published_content(s, round_id)
+        if frozen is not None:
+            fr = frozen["round"]
+            scheme_code, scheme_name, scheme_version = (
+                fr["scheme_code"],
+                fr["scheme_name"],
+                fr["scheme_version"],
+            )
+            rnd_name, rnd_period = fr["name"], fr["period"]
+        else:
+            scheme_code, scheme_name, scheme_version = scheme_row.code, scheme_row.name, version.version
+            rnd_name, rnd_period = rnd.name, rnd.period
+        round_fields = (rnd_name, rnd_period, rnd.stage)
     seq, head = audit.chain_head(db)
     categories = list(scheme.categories)
     for c in results["category"]:
@@ -225,9 +207,9 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         round_name=round_fields[0],
         period=round_fields[1],
         stage=round_fields[2],
-        scheme_code=scheme_row.code,
-        scheme_name=scheme_row.name,
-        scheme_version=version.version,
+        scheme_code=scheme_code,
+        scheme_name=scheme_name,
+        scheme_version=scheme_version,
         scheme_hash=version.content_hash,
         scheme=scheme,
         categories=categories,
@@ -247,32 +229,26 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     )
 
 
-def _results(s, round_id: int) -> pd.DataFrame:
+def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
-    from sqlmodel import select
 
-    from ..models import Unit, UnitResult
+    from ..round_view import results
 
-    rows = s.exec(
-        select(UnitResult, Unit.code, Unit.name)
-        .join(Unit, Unit.id == UnitResult.unit_id)
-        .where(UnitResult.round_id == round_id)
-    ).all()
     records = []
-    for r, code, name in rows:
+    for r in results(s, round_id):
         rec = {
-            "unit_id": r.unit_id,
-            "unit_code": code,
-            "unit_name": name,
-            "category": r.category,
-            "composite": float(r.composite),
-            "rank": int(r.rank),
-            "rank_low": r.rank_low,
-            "rank_high": r.rank_high,
-            "grade": r.grade,
-            "flags": "；".join(flag_text(f) for f in (r.flags or [])),
+            "unit_id": r["unit_id"],
+            "unit_code": r["code"],
+            "unit_name": r["name"],
+            "category": r["category"],
+            "composite": float(r["composite"]),
+            "rank": int(r["rank"]),
+            "rank_low": r["rank_low"],
+            "rank_high": r["rank_high"],
+            "grade": r["grade"],
+            "flags": "；".join(flag_text(f, names) for f in (r["flags"] or [])),
         }
-        for key, value in (r.components or {}).items():
+        for key, value in (r["components"] or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 rec[f"c_{key}"] = float(value)
         records.append(rec)
@@ -297,11 +273,10 @@ def _results(s, round_id: int) -> pd.DataFrame:
     return df.sort_values(["category", "rank", "unit_code"]).reset_index(drop=True)
 
 
-def _accountability(s, round_id: int) -> pd.DataFrame:
+def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
-    from sqlmodel import select
 
-    from ..models import AccountabilityEntry, Cadre, Unit
+    from ..round_view import accountability
 
     columns = [
         "entry_id",
@@ -319,70 +294,54 @@ def _accountability(s, round_id: int) -> pd.DataFrame:
         "reason",
         "robust_share",
     ]
-    entries = s.exec(
-        select(AccountabilityEntry)
-        .where(AccountabilityEntry.round_id == round_id)
-        .order_by(AccountabilityEntry.id)
-    ).all()
-    if not entries:
-        return pd.DataFrame(columns=columns)
-    units = {u.id: u for u in s.exec(select(Unit))}
-    cadre_ids = {e.cadre_id for e in entries if e.cadre_id}
-    cadres = {c.id: c for c in s.exec(select(Cadre).where(Cadre.id.in_(cadre_ids)))} if cadre_ids else {}
     recs = []
-    for e in entries:
-        if e.cadre_id and e.cadre_id in cadres:
-            c = cadres[e.cadre_id]
-            unit = units.get(c.unit_id)
-            subject, code = f"{c.name}（{c.position}）", c.code
+    for e in accountability(s, round_id):
+        if e["cadre_id"] and e["cadre_code"]:
+            subject, code = f"{e['cadre_name']}（{e['position']}）", e["cadre_code"]
+            unit_name = e["cadre_unit_name"] or ""
         else:
-            unit = units.get(e.unit_id)
-            subject, code = (unit.name, unit.code) if unit else ("", "")
+            subject, code = e["unit_name"] or "", e["unit_code"] or ""
+            unit_name = e["unit_name"] or ""
         recs.append(
             {
-                "entry_id": e.id,
+                "entry_id": e["id"],
                 "subject": subject,
                 "subject_code": code,
-                "unit_name": unit.name if unit else "",
-                "category": unit.category if unit else "",
-                "rule_code": e.rule_code,
-                "rule_text": e.rule_text or e.rule_code,
-                "figures": figures_text(e.figures),
-                "proposed_action": e.proposed_action,
-                "status": e.status,
-                "status_label": STATUS_LABELS.get(e.status, e.status),
-                "decided_by": e.decided_by or "",
-                "reason": e.reason or "",
-                "robust_share": e.robust_share,
+                "unit_name": unit_name,
+                "category": e["category"] or "",
+                "rule_code": e["rule_code"],
+                "rule_text": e["rule_text"] or e["rule_code"],
+                "figures": figures_text(
+                    e["figures"], names.rule_kinds.get(e["rule_code"]) if names else None, e["category"], names
+                ),
+                "proposed_action": e["proposed_action"],
+                "status": e["status"],
+                "status_label": STATUS_LABELS.get(e["status"], e["status"]),
+                "decided_by": e["decided_by"] or "",
+                "reason": e["reason"] or "",
+                "robust_share": e["robust_share"],
             }
         )
     return pd.DataFrame.from_records(recs, columns=columns)
 
 
-def _cadres(s, round_id: int) -> pd.DataFrame:
+def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
-    from sqlmodel import select
 
-    from ..models import Cadre, CadreResult, Unit
+    from ..round_view import cadre_results
 
     columns = ["cadre_code", "cadre_name", "position", "unit_name", "score", "grade", "flags"]
-    rows = s.exec(
-        select(CadreResult, Cadre, Unit.name)
-        .join(Cadre, Cadre.id == CadreResult.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id)
-        .where(CadreResult.round_id == round_id)
-    ).all()
     recs = [
         {
-            "cadre_code": c.code,
-            "cadre_name": c.name,
-            "position": c.position,
-            "unit_name": uname,
-            "score": r.score,
-            "grade": r.grade,
-            "flags": "；".join(flag_text(f) for f in (r.flags or [])),
+            "cadre_code": c["code"],
+            "cadre_name": c["name"],
+            "position": c["position"],
+            "unit_name": c["unit_name"],
+            "score": c["score"],
+            "grade": c["grade"],
+            "flags": "；".join(flag_text(f, names) for f in (c["flags"] or [])),
         }
-        for r, c, uname in rows
+        for c in cadre_results(s, round_id)
     ]
     df = pd.DataFrame.from_records(recs, columns=columns)
     return df.sort_values(["unit_name", "cadre_code"]).reset_index(drop=True) if not df.empty else df
@@ -394,7 +353,8 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
     import pandas as pd
     from sqlmodel import select
 
-    from ..models import Round, SchemeVersion, Unit, UnitResult
+    from ..models import Round, SchemeVersion
+    from ..round_view import results as round_results
 
     columns = ["round_id", "period", "round_name", "unit_id", "unit_name", "category", "composite", "rank"]
     rounds = s.exec(
@@ -415,18 +375,11 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
     if not chosen:
         return pd.DataFrame(columns=columns)
     meta = {r.id: (r.period, r.name) for r in chosen}
-    rows = s.exec(
-        select(
-            UnitResult.round_id,
-            UnitResult.unit_id,
-            Unit.name,
-            UnitResult.category,
-            UnitResult.composite,
-            UnitResult.rank,
-        )
-        .join(Unit, Unit.id == UnitResult.unit_id)
-        .where(UnitResult.round_id.in_(list(meta)))
-    ).all()
+    rows = [
+        (rid, x["unit_id"], x["name"], x["category"], x["composite"], x["rank"])
+        for rid in meta
+        for x in round_results(s, rid)
+    ]
     df = pd.DataFrame(rows, columns=["round_id", "unit_id", "unit_name", "category", "composite", "rank"])
     df["period"] = df["round_id"].map(lambda i: meta[i][0])
     df["round_name"] = df["round_id"].map(lambda i: meta[i][1])

@@ -34,6 +34,9 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 1
 th, td { border: 1px solid #9e9e9e; padding: 3px 6px; vertical-align: top; }
 th { background: #eeeeee; font-weight: bold; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.nw { white-space: nowrap; }
+table.sized { table-layout: fixed; }
+table.ranking { font-size: 11.5px; }
 td.hash, span.hash { font-family: "DejaVu Sans Mono", monospace; font-size: 11px; word-break: break-all; }
 table.meta th { width: 24%; text-align: left; }
 thead { display: table-header-group; }
@@ -77,36 +80,65 @@ def _num(v: Any, decimals: int = 2) -> str:
     return f"{float(v):.{decimals}f}"
 
 
-def _table(headers: list[str], rows: list[list[str]], num_cols: set[int] = frozenset(), cls: str = "") -> str:
+def _table(
+    headers: list[str],
+    rows: list[list[str]],
+    num_cols: set[int] = frozenset(),
+    cls: str = "",
+    nowrap: set[int] = frozenset(),
+    total_em: float | None = None,
+) -> str:
+    """An HTML table; with ``total_em`` (the printable width in ems of the table's font) the
+    columns get widths from their content (``columns.column_widths``) and the ``nowrap`` columns
+    stay on one line."""
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for row in rows:
         cells = "".join(
-            f'<td class="num">{c}</td>' if i in num_cols else f"<td>{c}</td>" for i, c in enumerate(row)
+            f'<td class="num">{c}</td>'
+            if i in num_cols
+            else (f'<td class="nw">{c}</td>' if i in nowrap else f"<td>{c}</td>")
+            for i, c in enumerate(row)
         )
         body.append(f"<tr>{cells}</tr>")
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    cols = ""
+    if total_em:
+        from html import unescape
+
+        from .columns import column_widths
+
+        widths = column_widths(headers, [[unescape(c) for c in r] for r in rows], total_em, set(nowrap) | set(num_cols))
+        total = sum(widths) or 1.0
+        cols = "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in widths) + "</colgroup>"
+        cls = f"{cls} sized".strip()
+    return (
+        f'<table class="{cls}">{cols}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    )
 
 
 def _when(dt) -> str:
     if dt is None:
         return ""
-    try:
-        from datetime import UTC
+    from ..settings import local_time
 
-        return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        return local_time(dt).strftime("%Y年%m月%d日 %H:%M")
     except (AttributeError, ValueError):
         return str(dt)
 
 
-def ranking_rows(data: ReportData, category: str) -> tuple[list[str], list[list[str]], set[int]]:
-    """Headers, escaped cells and numeric columns of a category's ranking table."""
+# The ranking table's printable width in ems of its 11.5 px font: A4 portrait less the PDF's
+# margins (7.27 in at 96 px) — see images.ChartRenderer.print_pdf.
+RANKING_EM = 60.0
+TABLE_EM = 55.0  # the same width in ems of the other tables' 12.5 px font
+
+
+def ranking_rows(data: ReportData, category: str) -> tuple[list[str], list[list[str]], set[int], set[int]]:
+    """Headers, escaped cells, numeric columns and one-line columns (names, grades) of a
+    category's ranking table. The 名次区间 column is shown only when some unit has one; unit codes
+    are in the XLSX, not in the printed table."""
     precision = data.scheme.precision
-    headers = (
-        ["名次", "名次区间", "单位编码", "单位名称", "综合得分"]
-        + [data.component_label(k) for k in data.components]
-        + ["等次", "标注"]
-    )
+    headers = ["名次", "名次区间", "单位名称", "综合得分"] + [data.component_label(k) for k in data.components] + ["等次", "标注"]
     rows = []
     for r in data.category_results(category).itertuples():
         interval = ""
@@ -118,7 +150,6 @@ def ranking_rows(data: ReportData, category: str) -> tuple[list[str], list[list[
             [
                 _num(r.rank, 0),
                 interval,
-                _e(r.unit_code),
                 _e(r.unit_name),
                 _num(r.composite, precision),
                 *comps,
@@ -126,8 +157,15 @@ def ranking_rows(data: ReportData, category: str) -> tuple[list[str], list[list[
                 _e(r.flags),
             ]
         )
-    nums = {0, 1, 4, *range(5, 5 + len(data.components))}
-    return headers, rows, nums
+    nums = {0, 1, 3, *range(4, 4 + len(data.components))}
+    grade = 4 + len(data.components)
+    nowrap = {2, grade}
+    if not any(row[1] for row in rows):
+        headers = [h for i, h in enumerate(headers) if i != 1]
+        rows = [[c for i, c in enumerate(row) if i != 1] for row in rows]
+        nums = {i - 1 if i > 1 else i for i in nums if i != 1}
+        nowrap = {i - 1 for i in nowrap}
+    return headers, rows, nums, nowrap
 
 
 def _isna(v: Any) -> bool:
@@ -162,6 +200,8 @@ def _chart_html(chart: Chart, interactive: bool, first: list[bool]) -> str:
 def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> str:
     """The whole report. ``interactive``: live plotly charts (plotly.js embedded once); otherwise
     the charts' SVG images, or PNG where no SVG was made (charts without an image are left out)."""
+    from ..reasons import period_text
+    from ..schemes.definition import document_title
     from .notices import report_title
 
     first = [True]
@@ -174,7 +214,7 @@ def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> 
 
     parts = [
         f"<h1>{_e(report_title(data.round_name))}</h1>",
-        f'<div class="subtitle">考核期间 {_e(data.period)} · {_e(data.scheme_name)}（第 {data.scheme_version} 版）</div>',
+        f'<div class="subtitle">{_e(period_text(data.period))} · 《{_e(document_title(data.scheme))}》</div>',
     ]
     if data.draft_mark:
         parts.append(f'<div class="draft">{_e(data.draft_mark)}</div>')
@@ -188,11 +228,10 @@ def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> 
         f"等次按{_e(_bands_text(data))}划分。</p>"
     )
     for i, cat in enumerate(data.categories, start=1):
-        headers, rows, nums = ranking_rows(data, cat)
+        headers, rows, nums, nowrap = ranking_rows(data, cat)
         cls = ' class="category"' if i > 1 else ""
-        parts.append(
-            f"<section{cls}><h3>（{i}）{_e(cat)}</h3>{_table(headers, rows, nums)}{charts_of(cat)}</section>"
-        )
+        table = _table(headers, rows, nums, "ranking", nowrap, RANKING_EM)
+        parts.append(f"<section{cls}><h3>（{i}）{_e(cat)}</h3>{table}{charts_of(cat)}</section>")
     if by_section.get("spotcheck"):
         parts.append('<section class="category"><h2>四、自查与核查对比</h2>')
         parts.append(
@@ -227,11 +266,13 @@ def _bands_text(data: ReportData) -> str:
 
 
 def _meta_section(data: ReportData) -> str:
+    from ..reasons import period_text
+
     snap = data.snapshot or {}
     weights = "、".join(f"{data.component_label(k)} {v:g}%" for k, v in data.scheme.weights.items())
     rows = [
         ("考核轮次", _e(data.round_name)),
-        ("考核期间", _e(data.period)),
+        ("考核期间", _e(period_text(data.period))),
         ("当前阶段", _e(_stage_label(data.stage))),
         ("考核方案", f"{_e(data.scheme_name)}（{_e(data.scheme_code)}，第 {data.scheme_version} 版）"),
         ("方案内容哈希", f'<span class="hash">{_e(data.scheme_hash)}</span>'),
@@ -324,13 +365,8 @@ def _accountability_section(data: ReportData, charts_of, unit_sections: list[str
             ]
             for i, r in enumerate(acc.itertuples(), start=1)
         ]
-        parts.append(
-            _table(
-                ["序号", "对象", "所在单位", "触发规则", "触发数据", "拟处理", "状态", "决定人", "理由"],
-                rows,
-                {0},
-            )
-        )
+        headers = ["序号", "对象", "所在单位", "触发规则", "问责事由", "拟处理", "状态", "决定人", "理由"]
+        parts.append(_table(headers, rows, {0}, "", {1, 2, 6, 7}, TABLE_EM))
         parts.append(charts_of("accountability"))
         for section in unit_sections:
             parts.append(charts_of(section))

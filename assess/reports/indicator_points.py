@@ -12,17 +12,18 @@ if TYPE_CHECKING:
     from ..schemes.definition import SchemeDef
 
 
-def indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame) -> pd.DataFrame:
+def indicator_points(
+    values: tuple[pd.DataFrame, pd.DataFrame, list[int]], scheme: SchemeDef, results: pd.DataFrame
+) -> pd.DataFrame:
     """One row per unit × applicable leaf indicator: self-check and verified raw values, their points,
     and the points that count, with the composite engine's rules: a unit drawn for the spot check
     counts its verified values where they exist; a missing value of a deduct/bonus/veto leaf means
     nothing recorded (no deduction, no bonus, no veto), of a points/ratio leaf 0 points (NaN when
-    the unit has no value at all)."""
+    the unit has no value at all). ``values`` is (self-check, verified, drawn unit ids) as
+    ``round_view.indicator_values`` gives them (the frozen ones for a published round)."""
     import numpy as np
     import pandas as pd
-    from sqlmodel import select
 
-    from ..models import SelfCheckScore, SpotCheckScore
     from ..schemes.methods import score_values
 
     columns = [
@@ -68,30 +69,17 @@ def indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame)
     if not leaves:
         return pd.DataFrame(columns=columns)
     grid = units.merge(pd.DataFrame(leaves), on="category")
-    own = pd.DataFrame(
-        s.exec(
-            select(SelfCheckScore.unit_id, SelfCheckScore.indicator_code, SelfCheckScore.value).where(
-                SelfCheckScore.round_id == round_id
-            )
-        ).all(),
-        columns=["unit_id", "indicator_code", "self_value"],
-    )
-    verified = pd.DataFrame(
-        s.exec(
-            select(SpotCheckScore.unit_id, SpotCheckScore.indicator_code, SpotCheckScore.value).where(
-                SpotCheckScore.round_id == round_id
-            )
-        ).all(),
-        columns=["unit_id", "indicator_code", "verified_value"],
-    )
+    selfcheck, spotcheck, drawn_ids = values
+    own = selfcheck.rename(columns={"value": "self_value"})[["unit_id", "indicator_code", "self_value"]]
+    verified = spotcheck.rename(columns={"value": "verified_value"})[
+        ["unit_id", "indicator_code", "verified_value"]
+    ]
     grid = grid.merge(own, on=["unit_id", "indicator_code"], how="left").merge(
         verified, on=["unit_id", "indicator_code"], how="left"
     )
     grid["self_value"] = grid["self_value"].astype(float)
     grid["verified_value"] = grid["verified_value"].astype(float)
-    from ..spotcheck import inspected_unit_ids
-
-    drawn = set(inspected_unit_ids(s, round_id))
+    drawn = {int(x) for x in drawn_ids}
     grid["drawn"] = grid["unit_id"].isin(drawn)
     use_verified = grid["drawn"] & grid["verified_value"].notna()
     used = grid["verified_value"].where(use_verified, grid["self_value"])
@@ -114,5 +102,3 @@ def indicator_scores(s, round_id: int, scheme: SchemeDef, results: pd.DataFrame)
     grid["verified_points"] = np.where(grid["verified_value"].notna(), points(grid["verified_value"]), np.nan)
     grid = grid.sort_values(["category", "unit_code", "order"]).reset_index(drop=True)
     return grid[columns]
-
-

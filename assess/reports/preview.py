@@ -46,36 +46,24 @@ def rounds_with_results(db: Database) -> list[ReportRound]:
 
 def ranking_rows(db: Database, round_id: int) -> tuple[list[dict], list[str]]:
     """(rows with category, rank, unit_code, unit_name, composite, grade; the scheme's category order)."""
-    from sqlmodel import select
-
     from ..guards import get_round
-    from ..models import SchemeVersion, Unit, UnitResult
+    from ..models import SchemeVersion
+    from ..round_view import results as round_results
 
     with db.read() as s:
         rnd = get_round(s, round_id)
         definition = s.get(SchemeVersion, rnd.scheme_version_id).definition
-        rows = s.exec(
-            select(
-                UnitResult.category,
-                UnitResult.rank,
-                Unit.code,
-                Unit.name,
-                UnitResult.composite,
-                UnitResult.grade,
-            )
-            .join(Unit, Unit.id == UnitResult.unit_id)
-            .where(UnitResult.round_id == round_id)
-        ).all()
+        rows = round_results(s, round_id)
     results = [
         {
-            "category": c,
-            "rank": rank,
-            "unit_code": code,
-            "unit_name": name,
-            "composite": composite,
-            "grade": grade,
+            "category": r["category"],
+            "rank": r["rank"],
+            "unit_code": r["code"],
+            "unit_name": r["name"],
+            "composite": r["composite"],
+            "grade": r["grade"],
         }
-        for c, rank, code, name, composite, grade in rows
+        for r in rows
     ]
     return results, list(definition.get("categories", []))
 

@@ -40,6 +40,7 @@ FORMATS: dict[str, str] = {
     "csv": "CSV 排名",
     "notice": "公示通知",
     "rectification": "整改通知",
+    "docx": "DOCX 公文（考核通报、公示、整改通知书、问责建议名单）",
 }
 DEFAULT_FORMATS = ("pdf", "html", "xlsx", "png", "notice")
 
@@ -322,6 +323,8 @@ def _build(
                 _write_publication_notice(data, work, r, notice, result)
             elif fmt == "rectification":
                 _write_rectification_notices(db, data, work, r if "pdf" in formats else None, notice, result)
+            elif fmt == "docx":
+                _write_documents(db, data, work, notice, result)
         for fmt, job in writers.items():
             steps.step(f"写出{FORMATS[fmt]}")
             job.result()
@@ -416,13 +419,17 @@ def _write_publication_notice(
     if not data.published:
         result.messages.append("本轮次尚未公示冻结，未生成公示通知")
         return
+    from .official import appendix_text, doc_text, publicity_doc
+
+    doc = publicity_doc(data, params)
     text = publication_notice(data, params)
     name = safe_name(f"{results_title(data.round_name)}公示")
     (work / f"{name}.txt").write_text(text, encoding="utf-8")
     if r is not None:
+        # The notice to post, then the internal appendix on a page of its own; 校验码 in the footer.
         page = work / f"{name}.print.html"
-        page.write_text(notice_html(name, [text]), encoding="utf-8")
-        (work / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=name))
+        page.write_text(notice_html(name, [doc_text(doc, appendix=False), appendix_text(doc)]), encoding="utf-8")
+        (work / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=doc.footer or name))
         page.unlink()
 
 
@@ -436,8 +443,7 @@ def _write_rectification_notices(
 ) -> None:
     from .notices import notice_html, rectification_notices
 
-    issuer = params.issuer if params else "考核工作领导小组办公室"
-    notices = rectification_notices(db, data.round_id, issuer=issuer)
+    notices = rectification_notices(db, data.round_id, issuer=params.issuer if params else None)
     if not notices:
         result.messages.append("本轮次没有整改通知")
         return
@@ -451,3 +457,31 @@ def _write_rectification_notices(
             page.write_text(notice_html(name, n.texts), encoding="utf-8")
             (folder / f"{name}.pdf").write_bytes(r.print_pdf(page, footer=f"{n.unit_name} 整改通知书"))
             page.unlink()
+
+
+DOCUMENTS_DIR = "公文"
+
+
+def _write_documents(
+    db: Database, data: ReportData, work: Path, params: NoticeParams | None, result: ReportResult
+) -> None:
+    """The office's documents as DOCX (``official``, laid out by ``wordfile``): the 考核通报, the
+    问责建议名单, the 公示 of a published round and one 整改通知书 file per unit."""
+    from ..reasons import period_text
+    from .official import accountability_doc, bulletin_doc, publicity_doc, rectification_docs
+    from .wordfile import write_docx, write_docx_many
+
+    folder = work / DOCUMENTS_DIR
+    folder.mkdir()
+    period = period_text(data.period)
+    write_docx(bulletin_doc(db, data, params), folder / safe_name(f"{period}考核结果通报.docx"))
+    write_docx(accountability_doc(data, params), folder / safe_name(f"{period}考核问责建议名单.docx"))
+    if data.published:
+        write_docx(publicity_doc(data, params), folder / safe_name(f"{period}考核结果公示.docx"))
+    else:
+        result.messages.append("本轮次尚未公示冻结，未生成公示 DOCX")
+    by_unit: dict[str, list] = {}
+    for doc in rectification_docs(db, data.round_id, params.issuer if params else None):
+        by_unit.setdefault(f"{doc.subject_code}-{doc.recipients}", []).append(doc)
+    for name, docs in by_unit.items():
+        write_docx_many(docs, folder / safe_name(f"{name}-整改通知书.docx"))

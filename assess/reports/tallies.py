@@ -11,6 +11,21 @@ if TYPE_CHECKING:
     from ..schemes.definition import SchemeDef
 
 
+TALLY_COLUMNS = [
+    "session_id",
+    "session_name",
+    "form_code",
+    "voter_group",
+    "voter_group_name",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "option_index",
+    "option",
+    "count",
+]
+
+
 def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
     import pandas as pd
@@ -19,19 +34,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
 
     from ..models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount, Unit
 
-    columns = [
-        "session_id",
-        "session_name",
-        "form_code",
-        "voter_group",
-        "voter_group_name",
-        "unit_id",
-        "unit_code",
-        "unit_name",
-        "option_index",
-        "option",
-        "count",
-    ]
+    columns = TALLY_COLUMNS
     q = (
         select(
             AppraisalSession.id,
@@ -55,6 +58,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
         .where(
             AppraisalSession.round_id == round_id,
             AppraisalSession.kind == "unit",
+            AppraisalSession.status == "certified",  # published once final (assess.tally.disclosure)
             BallotBatch.status == "certified",
         )
         .group_by(
@@ -139,19 +143,34 @@ def option_shares(
     tallies: pd.DataFrame, options: list[str], *, min_counted: int = 0, counted: set[str] | None = None
 ) -> pd.DataFrame:
     """Per unit: the count of each option over every voter group and the share in percent (all
-    marks, 不了解 included), the shares of a unit summing to exactly 100.00. Units with fewer than
-    ``min_counted`` votes for the ``counted`` options (all options when None) are left out: too few
-    to show without revealing how individuals voted."""
+    marks, 不了解 included), the shares of a unit summing to exactly 100.00. A unit is left out
+    when, in any of its sessions, its pooled votes may not be published (``assess.tally.disclosure``
+    with ``min_counted`` as the threshold; ``counted`` options, all when None): too few to show
+    without revealing how individuals voted."""
     import pandas as pd
+
+    from ..tally import disclosure
 
     empty = pd.DataFrame(columns=["unit_code", "unit_name", "option", "count", "share"])
     if tallies.empty:
         return empty
+    marks = tallies.assign(
+        counted=tallies["count"].where(tallies["option"].isin(counted), 0)
+        if counted is not None
+        else tallies["count"]
+    )
+    withheld: set[str] = set()
+    for _sid, part in marks.groupby("session_id", sort=False):
+        cells = part.pivot_table(
+            index="unit_code", columns="voter_group", values=["counted", "count"], aggfunc="sum", fill_value=0
+        )
+        rule = disclosure(cells["counted"].to_numpy(), cells["count"].to_numpy(), min_counted)
+        withheld.update(cells.index[~rule.pooled_shown])
     pivot = tallies.pivot_table(
         index=["unit_code", "unit_name"], columns="option", values="count", aggfunc="sum", fill_value=0
     )
-    counted_cols = [c for c in pivot.columns if counted is None or c in counted]
-    pivot = pivot[(pivot[counted_cols].sum(axis=1) >= min_counted) & (pivot.sum(axis=1) > 0)]
+    keep = ~pivot.index.get_level_values("unit_code").isin(sorted(withheld))
+    pivot = pivot[keep & (pivot.sum(axis=1) > 0)]
     if pivot.empty:
         return empty
     cols = [o for o in options if o in pivot.columns] + [o for o in pivot.columns if o not in options]

@@ -2,8 +2,9 @@
 ranking as CSV. Every text cell goes through ``assess.tabular.safe_cell`` so that no spreadsheet
 reads a unit name such as ``=SUM(A1)`` as a formula.
 
-Tallies respect ballot secrecy: a voter group with fewer counted votes than the form's
-publication threshold is not shown on its own (only in the unit's total).
+Tallies respect ballot secrecy (``assess.tally.disclosure``): when a voter group has fewer counted
+votes than the form's publication threshold, no group of that unit is shown on its own (only the
+unit's total), and a total under the threshold is not shown either.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ from ..vocabulary import METHOD_LABELS
 if TYPE_CHECKING:
     from .data import ReportData
 
+RANKING_LABELS = {
+    "category": "类别",
+    "rank": "名次",
+    "unit_code": "单位编码",
+    "unit_name": "单位名称",
+    "composite": "综合得分",
+    "grade": "等次",
+    "rank_low": "名次区间下限",
+    "rank_high": "名次区间上限",
+    "flags": "标注",
+}
 
 
 def _v(value: Any) -> Any:
@@ -75,11 +87,18 @@ def ranking_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
+def ranking_headers(data: ReportData, headers: list[str]) -> list[str]:
+    """The ranking's column names in Chinese, for files people open (XLSX, the report's CSV)."""
+    return [RANKING_LABELS.get(h, data.component_label(h)) for h in headers]
+
+
 def write_ranking_csv(data: ReportData, path: Path) -> Path:
+    """The ranking for people (WPS, Excel): Chinese headers, UTF-8 with BOM, text cells made
+    formula-safe. The machine CSV is ``assess rank --format csv``."""
     headers, rows = ranking_table(data)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(headers)
+        w.writerow(ranking_headers(data, headers))
         for row in rows:
             w.writerow(["" if _v(v) is None else _v(v) for v in row])
     return path
@@ -122,17 +141,20 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         return ws
 
     # 说明
+    from ..reasons import period_text
+    from ..settings import local_time
+
     snap = data.snapshot or {}
     info = [
         ("考核轮次", data.round_name),
-        ("考核期间", data.period),
+        ("考核期间", period_text(data.period)),
         ("阶段", _stage_label(data.stage)),
         ("考核方案", f"{data.scheme_name}（{data.scheme_code}，第 {data.scheme_version} 版）"),
         ("方案内容哈希", data.scheme_hash),
         ("数据快照哈希", snap.get("content_hash", "（尚未公示，无快照）")),
         ("快照时审计链头", snap.get("audit_head", "")),
         ("生成时审计链头", f"#{data.chain_seq} {data.chain_head}"),
-        ("生成时间", data.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")),
+        ("生成时间", local_time(data.generated_at).strftime("%Y年%m月%d日 %H:%M:%S")),
     ]
     if data.draft_mark:
         info.insert(0, ("注意", data.draft_mark))
@@ -146,18 +168,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     # 排名
     prec = "0." + "0" * data.scheme.precision if data.scheme.precision else "0"
     headers, rows = ranking_table(data)
-    labels = {
-        "category": "类别",
-        "rank": "名次",
-        "unit_code": "单位编码",
-        "unit_name": "单位名称",
-        "composite": "综合得分",
-        "grade": "等次",
-        "rank_low": "名次区间下限",
-        "rank_high": "名次区间上限",
-        "flags": "标注",
-    }
-    head = [labels.get(h, data.component_label(h)) for h in headers]
+    head = ranking_headers(data, headers)
     sheet(
         "排名",
         head,
@@ -240,7 +251,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             "类别",
             "规则编码",
             "触发规则",
-            "触发数据",
+            "问责事由",
             "拟处理",
             "状态",
             "决定人",
@@ -262,13 +273,66 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             [22, 10, 10, 20, 10, 10, 30],
             {4: prec},
         )
+    _chart_sheet(wb, data)
     wb.save(path)
     return path
+
+
+def _chart_sheet(wb, data: ReportData) -> None:
+    """图表: native Excel/WPS bar charts of each category's ranking (综合得分) and of the units'
+    满意率, over data blocks on the same sheet (the charts stay live when the figures are edited)."""
+    from openpyxl.chart import BarChart, Reference
+
+    ws = wb.create_sheet("图表")
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 12
+    row = 1
+    anchors = []
+    for cat in data.categories:
+        part = data.category_results(cat)
+        ws.append([safe_cell(f"{cat}排名"), "综合得分"])
+        first = row + 1
+        for r in part.itertuples():
+            ws.append([_v(r.unit_name), round(float(r.composite), data.scheme.precision)])
+        last = row + len(part)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = f"{cat} 综合得分排名"
+        chart.y_axis.title = "综合得分"
+        chart.legend = None
+        chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.x_axis.scaling.orientation = "maxMin"  # first place at the top
+        chart.height, chart.width = max(6.0, 0.7 * len(part) + 3), 16.0
+        anchors.append((chart, row))
+        ws.append([])
+        row = last + 2
+    headers, rows = tally_table(data)
+    at = headers.index("满意率%")
+    rate = [(r[2], r[at]) for r in rows if r[3] == "全部" and r[at] is not None]
+    if rate:
+        ws.append(["单位", "满意率%"])
+        start = row
+        for name, value in rate:
+            ws.append([_v(name), value])
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = "满意率（%）"
+        chart.legend = None
+        chart.add_data(Reference(ws, min_col=2, min_row=start, max_row=start + len(rate)), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(rate)))
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 100
+        chart.height, chart.width = max(6.0, 0.6 * len(rate) + 3), 16.0
+        anchors.append((chart, start))
+    for chart, at in anchors:
+        ws.add_chart(chart, f"D{at}")
 
 
 def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     """Counts per session × unit × voter group and option, then the unit's total over every group
     with shares and 满意率. Groups under the publication threshold are folded into the total only."""
+    from ..tally import disclosure
     from .tallies import largest_remainder_shares
 
     t = data.tallies
@@ -305,21 +369,22 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
             (name, g.groupby("option")["count"].sum())
             for name, g in part.groupby("voter_group_name", sort=False)
         ]
-        small = [
-            name
-            for name, counts in groups
-            if sum(int(v) for o, v in counts.items() if o in counted) < threshold
-        ]
+        rule = disclosure(
+            [[sum(int(v) for o, v in c.items() if o in counted) for _n, c in groups]],
+            [[int(c.sum()) for _n, c in groups]],
+            threshold,
+        )
+        small = [name for (name, _c), s in zip(groups, rule.small[0], strict=True) if s]
         counts = part.groupby("option")["count"].sum()
         vec = [int(counts.get(o, 0)) for o in labels]
         n_counted = sum(v for o, v in zip(labels, vec, strict=True) if o in counted)
-        if n_counted < threshold:
+        if not rule.pooled_shown[0]:
             # Too few votes to show anything without revealing how individuals voted.
             rows.append(
                 [session_name, unit_code, unit_name, f"全部（有效票不足 {threshold} 票，不公布）", *blank]
             )
             continue
-        if small:
+        if rule.merged[0]:
             # One small group shown as "total minus the others" would reveal it: fold every group.
             rows.append(
                 [

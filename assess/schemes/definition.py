@@ -213,6 +213,12 @@ class SchemeDef:
     composite_source: str | None = None  # provenance of [composite] (weights, base, precision …)
     composite_basis: str | None = None
     composite_reason: str | None = None
+    # The office's documents (docs/documents.md): the title the scheme is cited by (《…》), the
+    # issuing office and the 发文字号 pattern ({year}, {no}); unset fields take the defaults.
+    document_title: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    recipients: str | None = None  # 主送 of the 考核通报, e.g. 各乡镇（街道）党（工）委，县直各单位
 
     # -- navigation ---------------------------------------------------------------------------
     def walk(self):
@@ -400,4 +406,30 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
         composite_source=d.get("composite_source", comp.get("source")),
         composite_basis=d.get("composite_basis", comp.get("basis")),
         composite_reason=d.get("composite_reason", comp.get("reason")),
+        document_title=d.get("document_title"),
+        issuer=d.get("issuer"),
+        doc_number=d.get("doc_number"),
+        recipients=d.get("recipients"),
     )
+
+
+DOCUMENT_SUFFIXES = ("办法", "细则", "方案", "规定", "制度", "意见", "标准")
+DOC_NUMBER_FIELDS = ("year", "no")
+DEFAULT_DOC_NUMBER = "考核办〔{year}〕{no}号"
+
+
+def document_title(scheme: SchemeDef) -> str:
+    """The title the scheme is cited by in a document (without 《》): ``document_title`` when the
+    office set it, else the scheme's name, with 实施办法 added when the name is not already the
+    name of a document (党风廉政建设考核 → 党风廉政建设考核实施办法)."""
+    if scheme.document_title:
+        return scheme.document_title.strip("《》 ")
+    name = scheme.name.strip("《》 ")
+    return name if name.endswith(DOCUMENT_SUFFIXES) else f"{name}实施办法"
+
+
+def doc_number(scheme: SchemeDef | None, year: int, no: int | str | None = None) -> str:
+    """The 发文字号 from the scheme's pattern: ``{year}`` and ``{no}`` filled; a number not yet
+    given is left as a blank to fill in by hand."""
+    pattern = (scheme.doc_number if scheme is not None else None) or DEFAULT_DOC_NUMBER
+    return pattern.replace("{year}", str(year)).replace("{no}", str(no) if no not in (None, "") else "____")

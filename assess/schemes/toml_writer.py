@@ -263,6 +263,8 @@ def render_scheme(
     w.kv("categories", _list(scheme.categories))
     w.kv("basis", _opt_str(scheme.basis))
     w.kv("reason", _opt_str(scheme.reason))
+    for key in ("document_title", "issuer", "doc_number", "recipients"):
+        w.kv(key, _opt_str(getattr(scheme, key)))
 
     w.put()
     w.put("[composite]")

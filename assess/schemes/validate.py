@@ -19,6 +19,7 @@ from ..errors import InputErrors, InputProblem
 from .definition import (
     BASES,
     COMPONENTS,
+    DOC_NUMBER_FIELDS,
     FORM_KINDS,
     METHODS,
     ROUNDING,
@@ -412,6 +413,17 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
             )
 
 
+def _check_doc_number(c: FieldChecker, pattern: str) -> None:
+    """The 发文字号 pattern may use {year} and {no} and no other braces."""
+    import re
+
+    for name in re.findall(r"\{([^{}]*)\}", pattern):
+        if name not in DOC_NUMBER_FIELDS:
+            c.err(("doc_number",), f"发文字号格式中的“{{{name}}}”无法识别：只能用 {{year}}（年份）和 {{no}}（序号）")
+    if re.sub(r"\{(year|no)\}", "", pattern).count("{") or re.sub(r"\{(year|no)\}", "", pattern).count("}"):
+        c.err(("doc_number",), "发文字号格式中有不成对的花括号：只能用 {year}（年份）和 {no}（序号）")
+
+
 def _check_scheme(c: FieldChecker, d: dict) -> None:
     c.keys(d, TOP_KEYS, (), "方案")
     version = d.get("schema_version", SCHEMA_VERSION)
@@ -427,6 +439,11 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     if "basis" in d or "reason" in d:
         top = {k: d[k] for k in ("basis", "reason") if k in d}
         _check_provenance(c, top, (), "方案", inherited=True, numbers="")
+    c.text(d, "document_title", (), "方案", required=False, limit=200)
+    c.text(d, "issuer", (), "方案", required=False, limit=100)
+    c.text(d, "recipients", (), "方案", required=False, limit=300)
+    if c.text(d, "doc_number", (), "方案", required=False, limit=100):
+        _check_doc_number(c, d["doc_number"])
     categories = c.str_list(d, "categories", (), "方案", required=True)
     for cat in categories:
         if len(cat) > 64:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import audit
 from ..errors import Conflict, NotFound
 from ..roles import Actor, authorize
+from ..settings import local_today
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,13 +48,12 @@ FLAG_WORDS = {
 COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
 
 
-def flag_text(flag: str) -> str:
-    if flag in FLAG_WORDS:
-        return FLAG_WORDS[flag]
-    key, _, arg = flag.partition(":")
-    if key in FLAG_LABELS:
-        return FLAG_LABELS[key].format(COMPONENT_WORDS.get(arg, arg))
-    return flag
+def flag_text(flag: str, names=None) -> str:
+    """A result flag in words (``assess.reasons.flag_reason``; ``names`` from the round's scheme
+    turns codes into indicator and voter-group names)."""
+    from ..reasons import flag_reason
+
+    return flag_reason(flag, names)
 
 
 # -- rounds of the same scheme ----------------------------------------------------------------------
@@ -111,74 +111,23 @@ def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[
 
 
 def stored_table(session: Session, round_id: int) -> pd.DataFrame:
-    """The stored unit results of a round as a results table (for history and comparisons)."""
-    import pandas as pd
-    from sqlmodel import select
+    """The unit results of a round as a results table (for rankings, history and comparisons):
+    a published round's from its snapshot (``assess.round_view``)."""
+    from ..round_view import results_table
 
-    from ..models import Unit, UnitResult
-
-    rows = session.exec(
-        select(UnitResult, Unit.code, Unit.name)
-        .join(Unit, Unit.id == UnitResult.unit_id)
-        .where(UnitResult.round_id == round_id)
-    ).all()
-    cols = [
-        "unit_id",
-        "code",
-        "name",
-        "category",
-        "composite",
-        "indicators",
-        "appraisal",
-        "adjustment",
-        "penalty",
-        "satisfaction",
-        "rank",
-        "rank_low",
-        "rank_high",
-        "grade",
-        "flags",
-    ]
-    data = []
-    for ur, code, name in rows:
-        c = ur.components or {}
-        data.append(
-            [
-                ur.unit_id,
-                code,
-                name,
-                ur.category,
-                ur.composite,
-                c.get("indicators"),
-                c.get("appraisal"),
-                c.get("adjustment"),
-                c.get("penalty"),
-                c.get("satisfaction"),
-                ur.rank,
-                ur.rank_low,
-                ur.rank_high,
-                ur.grade,
-                list(ur.flags or []),
-            ]
-        )
-    frame = pd.DataFrame(data, columns=cols)
-    for col in ("composite", "indicators", "appraisal", "adjustment", "penalty", "satisfaction"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-    return frame.sort_values(["category", "rank", "code"]).reset_index(drop=True)
+    return results_table(session, round_id)
 
 
 def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:
+    """(period, cadre_id/grade table) of earlier rounds, published ones from their snapshots."""
     import pandas as pd
-    from sqlmodel import select
 
-    from ..models import CadreResult
+    from ..round_view import cadre_results
 
     out = []
     for period, rid in rounds:
-        rows = session.exec(
-            select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.round_id == rid)
-        ).all()
-        out.append((period, pd.DataFrame([tuple(x) for x in rows], columns=["cadre_id", "grade"])))
+        rows = [(c["cadre_id"], c["grade"]) for c in cadre_results(session, rid)]
+        out.append((period, pd.DataFrame(rows, columns=["cadre_id", "grade"])))
     return out
 
 
@@ -292,9 +241,13 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
     )
 
 
+def stored_component(v) -> float | None:
+    """A component value as ``unitresult.components`` stores it (4 decimals; NaN as None)."""
+    return None if v is None or v != v else round(float(v), 4)
+
+
 def _components(row) -> dict[str, Any]:
-    def num(v):
-        return None if v is None or v != v else round(float(v), 4)
+    num = stored_component
 
     comp = {
         "indicators": num(row.indicators),
@@ -332,7 +285,7 @@ def compute_round(
     from .serial import content_hash, inputs_to_json
 
     authorize(actor, "results.compute")
-    today = today or date.today()
+    today = today or local_today()
     n = RESAMPLES if resamples is None else int(resamples)
     with db.write() as s:
         r = ensure_round_writable(s, round_id)

@@ -1,5 +1,6 @@
 """Reading stored results: the ranking per category with change against the previous round, and
-the explanation of one unit's composite, indicator by indicator ("why is it ranked here")."""
+the explanation of one unit's composite, indicator by indicator ("why is it ranked here"). A
+published round is read from its snapshot (``assess.round_view``)."""
 
 from __future__ import annotations
 
@@ -192,13 +193,14 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     indicator's self-check, verified value and points, the flags, and its neighbours in rank."""
     import numpy as np
 
+    from ..reasons import ReasonNames
+    from ..round_view import round_inputs
     from .engine import COMPONENT_NAMES, compute_units, scaled
-    from .load import load_round_inputs
     from .service import flag_text, resolve_round, stored_table
 
     with db.read() as s:
         r = resolve_round(s, round_id)
-        inputs = load_round_inputs(s, db, r.id)
+        inputs = round_inputs(s, db, r.id)
         stored = stored_table(s, r.id)
     scores = compute_units(inputs)
     t = scores.table
@@ -281,7 +283,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         comps,
         float(fresh["penalty"]),
         lines,
-        [flag_text(f) for f in flags],
+        [flag_text(f, ReasonNames.of(inputs.scheme, r.period)) for f in flags],
         neighbour(above),
         neighbour(below),
         float(fresh["composite"]),
