@@ -1,5 +1,5 @@
 """新建评议会议, second step: the targets in ballot order (choose units or cadres, reorder), the
-meeting's date, 实到 and the 应到 of each voter group of the form — what ``assess appraisal create
+meeting's date, 实到 and the 应到/实到 of each voter group of the form — what ``assess appraisal create
 --targets --group --held-on --present`` takes. Saved through ``assess.appraisal.create_session``."""
 
 from __future__ import annotations
@@ -98,7 +98,9 @@ class NewSessionScreen(AssessScreen):
                     for code, name in p.groups:
                         yield Label(plain(f"{name} 应到人数"))
                         yield TextInput(value="0", id=f"new-group-{code}", classes="new-group")
-                    yield Label("实到人数（全体）")
+                        yield Label(plain(f"{name} 实到人数"))
+                        yield TextInput(value="0", id=f"new-present-{code}", classes="new-group")
+                    yield Label("实到人数（全体；0：各类别实到之和）")
                     yield TextInput(value="0", id="new-present")
         yield Static("", id="new-status", classes="status")
         yield Footer()
@@ -164,11 +166,13 @@ class NewSessionScreen(AssessScreen):
         if not codes:
             raise Conflict("请至少选入一个评议对象（空格选入）。")
         groups = {code: parse_count(self._value(f"new-group-{code}"), f"{name}应到人数") for code, name in self.plan.groups}
+        came = {code: parse_count(self._value(f"new-present-{code}"), f"{name}实到人数") for code, name in self.plan.groups}
         return {
             "name": self._value("new-name"),
             "held_on": parse_date(self._value("new-held-on")),
             "present": parse_count(self._value("new-present"), "实到人数"),
             "group_expected": {c: n for c, n in groups.items() if n},
+            "group_present": {c: n for c, n in came.items() if n},
             "target_codes": codes,
         }
 
@@ -191,7 +195,8 @@ class NewSessionScreen(AssessScreen):
         self.run_worker(lambda: create_session(self.db, self.actor, p.round_id, p.kind, v["name"],
                                                form_code=p.form_code, target_codes=v["target_codes"],
                                                held_on=v["held_on"], present=v["present"],
-                                               group_expected=v["group_expected"]),
+                                               group_expected=v["group_expected"],
+                                               group_present=v["group_present"]),
                         thread=True, exclusive=True, name="new-session-save", exit_on_error=False)
 
     def _save_targets(self) -> None:

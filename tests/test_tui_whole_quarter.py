@@ -52,9 +52,12 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await pilot.press("tab")
         await _replace(pilot, "12")  # 党员 应到
         await pilot.press("tab")
+        await _replace(pilot, "10")  # 党员 实到
+        await pilot.press("tab")
         await _replace(pilot, "9")  # 村民代表 应到
         await pilot.press("tab")
-        await _replace(pilot, "17")  # 实到
+        await _replace(pilot, "7")  # 村民代表 实到
+        await pilot.press("tab")  # 实到 (全体) left 0: the sum of the groups
         await pilot.press("f2")  # leaving by an F-key asks first; n stays with everything chosen
         await settle(pilot)
         assert type(app.screen).__name__ == "ConfirmDialog" and "新建评议会议尚未保存" in screen_text(app)
@@ -77,17 +80,22 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen"
         # A batch's issued/returned can be corrected before certification (u).
-        bid = ballots.create_batch(db, actors["clerk"], row.id, "dy", "B1", 10, 9)
+        bid = ballots.create_batch(db, actors["clerk"], row.id, "dy", "B1", 8, 7)
         app.screen.refresh_all()
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        await _replace(pilot, "12")
+        await _replace(pilot, "11")  # more ballots than the 10 党员 present: refused, the dialog stays
         await pilot.press("enter")
-        await _replace(pilot, "11")
+        await _replace(pilot, "9")
         await pilot.press("enter")
         await settle(pilot)
-        assert type(app.screen).__name__ == "SessionScreen"
+        assert type(app.screen).__name__ == "FormDialog" and "超过实到人数" in screen_text(app)
+        await pilot.press("shift+tab")
+        await _replace(pilot, "10")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SessionScreen", screen_text(app)
         # Statements recorded (s / q, or the CLI) are read back with l.
         from assess.appraisal import add_question, set_statement
 
@@ -100,11 +108,11 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         assert "C02 干部2：抓村务公开" in text and "问：低保如何公示？" in text and "答：每季度张榜" in text
         await pilot.press("escape")
         await settle(pilot)
-    assert [(b.issued, b.returned) for b in ballots.list_batches(db, row.id) if b.id == bid] == [(12, 11)]
+    assert [(b.issued, b.returned) for b in ballots.list_batches(db, row.id) if b.id == bid] == [(10, 9)]
     info = appraisal_info.session_info(db, row.id)
     assert [t.code for t in info.targets] == ["C01", "C02", "C03"]
     assert info.kind == "cadre" and info.held_on == date(2026, 12, 15)
-    assert {g.code: g.expected for g in info.groups} == {"dy": 12, "cm": 9}
+    assert {g.code: (g.expected, g.present) for g in info.groups} == {"dy": (12, 10), "cm": (9, 7)}
     assert (info.expected, info.present) == (21, 17)
 
 
