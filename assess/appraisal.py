@@ -188,8 +188,10 @@ def create_session(
     present: int = 0,
     group_expected: dict[str, int] | None = None,
     notes: str | None = None,
+    group_present: dict[str, int] | None = None,
 ) -> int:
-    """Create a session with its targets (in ballot order) and the form's voter groups."""
+    """Create a session with its targets (in ballot order) and the form's voter groups, with each
+    group's 应到 (``group_expected``) and 实到 (``group_present``) as ``set_attendance`` records them."""
     from sqlalchemy import insert
 
     from .models import AppraisalSession, AppraisalTarget, SessionVoterGroup
@@ -213,16 +215,22 @@ def create_session(
             raise Conflict(f"一张选票最多 {MAX_TARGETS} 个评议对象，现有 {len(targets)} 个。")
         groups = session_groups(form, _target_categories(s, targets))
         group_expected = dict(group_expected or {})
-        unknown = sorted(set(group_expected) - {g.code for g in form.voter_groups})
+        group_present = dict(group_present or {})
+        named = set(group_expected) | set(group_present)
+        unknown = sorted(named - {g.code for g in form.voter_groups})
         if unknown:
             raise NotFound(f"评议表“{form.code}”没有投票人类别：{'、'.join(unknown)}。")
-        elsewhere = sorted(set(group_expected) - {g.code for g in groups})
+        elsewhere = sorted(named - {g.code for g in groups})
         if elsewhere:
             raise Conflict(f"投票人类别 {'、'.join(elsewhere)} 不评议本次对象所在类别的单位。")
         for code, n in group_expected.items():
             _check_counts(n, 0, what=f"类别 {code} 应到人数")
+        for code, n in group_present.items():
+            _check_counts(n, 0, what=f"类别 {code} 实到人数")
         if not expected and group_expected:
             expected = sum(group_expected.values())
+        if not present and group_present:
+            present = sum(group_present.values())
         row = AppraisalSession(
             round_id=round_id,
             kind=kind,
@@ -251,6 +259,7 @@ def create_session(
                     "name": g.name,
                     "weight": g.weight,
                     "expected": int(group_expected.get(g.code, 0)),
+                    "present": int(group_present.get(g.code, 0)),
                 }
                 for g in groups
             ],
@@ -269,6 +278,7 @@ def create_session(
                 "targets": [c for _u, _c, c in targets],
                 "expected": expected,
                 "present": present,
+                **({"groups_present": group_present} if group_present else {}),
             },
         )
         return row.id

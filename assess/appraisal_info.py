@@ -207,3 +207,47 @@ def round_choices(db: Database) -> list[tuple[int, str, str]]:
             .order_by(Round.id.desc())
         ).all()
     return [(i, n, st) for i, n, st in rows]
+
+
+@dataclass
+class SessionPlan:
+    """What a new session of ``kind`` in a round would hold, for the screen that sets it up: the
+    form (from the round's scheme), its voter groups, and every active unit or cadre that may be a
+    target: those of the round's units first, in the default ballot order of
+    ``appraisal.create_session`` without codes (by code), then the others by code."""
+
+    round_id: int
+    round_name: str
+    kind: str
+    form_code: str
+    form_name: str
+    groups: list[tuple[str, str]]  # (code, name)
+    candidates: list[tuple[str, str, str, bool]]  # (code, name, detail, of a unit in the round)
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
+
+def session_plan(db: Database, round_id: int, kind: str, form_code: str | None = None) -> SessionPlan:
+    from sqlmodel import select
+
+    from .errors import Conflict
+    from .models import Cadre, RoundUnit, Unit
+
+    if kind not in KINDS:
+        raise Conflict(f"评议类型“{kind}”无效：应为 民主评议 或 勤廉双述。")
+    with db.read() as s:
+        rnd = get_round(s, round_id)
+        form = _form_for(s, round_id, kind, form_code)
+        in_round = set(s.exec(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id)).all())
+        if kind == "unit":
+            rows = s.exec(select(Unit.id, Unit.code, Unit.name, Unit.category).where(Unit.active)).all()
+            candidates = [(c, n, cat, uid in in_round) for uid, c, n, cat in rows]
+        else:
+            rows = s.exec(select(Cadre.unit_id, Cadre.code, Cadre.name, Unit.name, Cadre.position)
+                          .join(Unit, Unit.id == Cadre.unit_id).where(Cadre.active)).all()
+            candidates = [(c, n, f"{un} {pos}", uid in in_round) for uid, c, n, un, pos in rows]
+        candidates.sort(key=lambda r: (not r[3], r[0]))
+        return SessionPlan(round_id, rnd.name, kind, form.code, form.name,
+                           [(g.code, g.name) for g in form.voter_groups], candidates)

@@ -225,11 +225,46 @@ def submit_units(db: Database, actor: Actor, round_id: int, unit_codes: list[str
             if missing:
                 shown = "、".join(missing[:20]) + ("……" if len(missing) > 20 else "")
                 raise Conflict(f"单位 {unit.code}（{unit.name}）尚有 {len(missing)} 项指标未填：{shown}。")
-            ru.submitted_at = _now()
-            s.add(ru)
-            audit.append(s, actor.username, "selfcheck.submit", {"round_id": round_id, "unit": unit.code})
+            _mark_submitted(s, actor, round_id, unit, ru)
             done.append(unit.code)
     return done
+
+
+def _mark_submitted(s: Session, actor: Actor, round_id: int, unit, ru) -> None:
+    ru.submitted_at = _now()
+    s.add(ru)
+    audit.append(s, actor.username, "selfcheck.submit", {"round_id": round_id, "unit": unit.code})
+
+
+@dataclass
+class BulkSubmit:
+    submitted: list[str]  # unit codes submitted now
+    incomplete: list[tuple[str, str, int]]  # (code, name, indicators still empty), not submitted
+    already: int  # units submitted before
+
+
+def submit_complete(db: Database, actor: Actor, round_id: int) -> BulkSubmit:
+    """Submit, in one transaction, the self-check of every participant whose applicable indicators
+    are all filled and that is not yet submitted (one ``selfcheck.submit`` audit record each, as
+    ``submit``); the incomplete ones are listed, not submitted."""
+    from .models import SelfCheckScore
+
+    authorize(actor, "selfcheck.submit")
+    with db.write() as s:
+        r = lock_round(s, round_id)
+        require_stage(r, "selfcheck_open", doing="提交自查")
+        result = BulkSubmit([], [], 0)
+        for unit, ru in participants(s, round_id):
+            if ru.submitted_at is not None:
+                result.already += 1
+                continue
+            missing = missing_indicators(s, r, unit, SelfCheckScore)
+            if missing:
+                result.incomplete.append((unit.code, unit.name, len(missing)))
+                continue
+            _mark_submitted(s, actor, round_id, unit, ru)
+            result.submitted.append(unit.code)
+        return result
 
 
 def reopen(db: Database, actor: Actor, round_id: int, unit_code: str, reason: str) -> None:
@@ -258,7 +293,13 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
     """Import ``unit_code,indicator_code,score[,note]`` rows (CSV or XLSX; the columns of our
     template are accepted and ignored). Every problem is reported with line and field and nothing
     is written; otherwise all rows are stored (replacing earlier values) in one transaction.
-    ``kind="verified"``: inspectors' verified scores for drawn units. Returns the row count."""
+    ``kind="verified"``: inspectors' verified scores for drawn units. Returns the count of values
+    stored.
+
+    So that the all-units template (``export_template``, which carries what is already entered)
+    imports back as it is: a row whose score and note are both empty is left out (the indicator
+    stays as it is); a row of a unit whose self-check is submitted is left out when it equals the
+    stored value and note, and refused when it differs (take the submission back first)."""
     from sqlmodel import select
 
     from .models import SelfCheckScore, SpotCheckScore, Unit
@@ -282,6 +323,8 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
             from .spotcheck import active_draw, inspected_codes
 
             drawn = set(inspected_codes(active_draw(s, round_id)))
+        stored = {(sc.unit_id, sc.indicator_code): (sc.value, sc.note)
+                  for sc in s.exec(select(SelfCheckScore).where(SelfCheckScore.round_id == round_id)).all()}
         leaves: dict[str, dict[str, IndicatorDef]] = {}
         problems: list[InputProblem] = ProblemList()
         seen: dict[tuple[str, str], int] = {}
@@ -304,10 +347,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
                 )
             else:
                 unit, ru = units[code]
-                if kind == "self" and ru.submitted_at is not None:
-                    bad(row, "unit_code", f"单位“{code}”的自查已提交，不能再导入")
-                    unit = None
-                elif kind == "verified" and code not in drawn:
+                if kind == "verified" and code not in drawn:
                     bad(row, "unit_code", f"单位“{code}”不是本轮抽取的核查单位")
                     unit = None
             ind = None
@@ -322,6 +362,9 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
                     except (Conflict, NotFound) as e:
                         bad(row, "indicator_code", str(e).rstrip("。"))
             raw = row.get("score")
+            note = row.get("note") or None
+            if not raw and not note:
+                continue  # left blank: nothing to store for this indicator
             value = None
             if not raw:
                 bad(row, "score", "不能为空")
@@ -330,9 +373,13 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
                     value = parse_value(ind, raw)
                 except Conflict as e:
                     bad(row, "score", str(e).rstrip("。"))
-            note = row.get("note") or None
             if note and len(note) > NOTE_MAX:
                 bad(row, "note", f"超过 {NOTE_MAX} 个字符")
+                value = None
+            if kind == "self" and unit is not None and ru.submitted_at is not None and value is not None:
+                if stored.get((unit.id, ind.code)) == (value, clean_note(note)):
+                    continue  # a submitted unit's value as it stands: nothing to do
+                bad(row, "score", f"单位“{code}”的自查已提交，不能修改（请先退回自查）")
                 value = None
             if unit is not None and ind is not None:
                 key = (code, icode)
@@ -354,8 +401,10 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
                 rows.append(item)
         if problems:
             raise InputErrors(problems)
-        if not rows:
+        if not table.rows:
             raise InputErrors([InputProblem(table.file, None, None, "没有数据行")])
+        if not rows:
+            return 0  # every row blank or as already stored: nothing changes
         model = SelfCheckScore if kind == "self" else SpotCheckScore
         upsert_scores(s, model, rows)
         per_unit: dict[str, int] = {}
@@ -398,11 +447,17 @@ def export_template(
             units = [round_unit(s, round_id, unit_code)[0]]
         else:
             units = [u for u, _ru in participants(s, round_id)]
-        self_values: dict[tuple[int, str], float] = {}
-        if kind == "verified":
-            from sqlmodel import select
+        from sqlmodel import select
 
-            from .models import SelfCheckScore
+        from .models import SelfCheckScore, SpotCheckScore
+
+        self_values: dict[tuple[int, str], float] = {}
+        # What is already entered goes into score and note, so the file imports back as it is.
+        model = SelfCheckScore if kind == "self" else SpotCheckScore
+        entered = {(sc.unit_id, sc.indicator_code): (sc.value, sc.note)
+                   for sc in s.exec(select(model).where(model.round_id == round_id)).all()}
+        submitted = {u.code for u, ru in participants(s, round_id) if ru.submitted_at is not None}
+        if kind == "verified":
             from .spotcheck import active_draw, inspected_codes
 
             drawn = set(inspected_codes(active_draw(s, round_id)))
@@ -431,7 +486,7 @@ def export_template(
             values: list[Any] = [u.code, u.name, ind.code, ind.name, method, ind.max, ind.evidence or ""]
             if kind == "verified":
                 values.append(self_values.get((u.id, ind.code)))
-            values += [None, None]
+            values += list(entered.get((u.id, ind.code), (None, None)))
             ws.append([safe_cell(v) for v in values])
     for col, width in zip("ABCDEFGHIJ", (10, 18, 10, 36, 26, 6, 30, 10, 10, 30), strict=False):
         ws.column_dimensions[col].width = width
@@ -441,6 +496,9 @@ def export_template(
         f"考核轮次：{r.name}（{r.period}）",
         f"考核方案：{scheme.name}",
         "请只填写 score（得分）和 note（说明）两列，其余列不要改动；保存为 .xlsx 后交回导入。",
+        "导出时已录入的得分和说明已填在表中；score 和 note 都空的行导入时跳过（该指标保持原样）。",
+        *([f"以下单位的自查已提交，其行导入时与系统中一致则跳过，改动则整份文件不导入（须先退回自查）："
+           f"{'、'.join(sorted(submitted))}"] if kind == "self" and submitted else []),
         "method 列说明各指标的填写方法：得分项填得分，扣分项填扣除的分数，加分项填加分，比率项填百分比，一票否决项填 0 或 1。",
         "max 列为该指标的满分（扣分项为起始分，加分项为上限）；evidence 列为需要提供的佐证材料。",
         "导入时任何一行有错都不会导入，系统会列出每处错误的行号和列名。",

@@ -284,6 +284,66 @@ def pool_preview(db: Database, round_id: int, focus_open_findings: bool = False)
         return _unit_pool(s, round_id, focus_open_findings)
 
 
+@dataclass
+class DrawPlan:
+    """What a draw made now would do, shown before the irreversible act: the numbered pool, the
+    重点 units left out of it, the count, the minimum per category and the key string built from
+    the sources (``rfc3797.key_string``). The selection itself is made only by ``draw``."""
+
+    pool: list[dict[str, Any]]
+    focus: list[dict[str, Any]]
+    count: int
+    min_per_category: int
+    sources: list[str]
+    key_string: str
+    entropy_bits: float  # of the sources (rfc3797.source_entropy_bits)
+    needed_bits: float  # to choose ``count`` of the pool (rfc3797.entropy_bits)
+
+
+def _refuse_second_draw(old) -> None:
+    if old is not None:
+        raise Conflict(
+            f"本轮已于 {old.created_at:%Y-%m-%d %H:%M} 抽取（第 {old.id} 号抽取，{old.created_by}）："
+            "同一轮只能有一次有效抽取；确需重抽，请先作废原抽取并说明理由。"
+        )
+
+
+def _draw_plan(s: Session, r, count: int | None, min_per_category: int | None, focus_open_findings: bool,
+               sources: list[str]) -> DrawPlan:
+    require_stage(r, "selfcheck_closed", doing="随机抽取核查单位")
+    scheme = round_scheme(s, r)
+    pool, focus = _unit_pool(s, r.id, focus_open_findings)
+    if count is None:
+        count = scheme.spotcheck.sample_size
+    count = int(count)
+    if count < 1 and not focus:
+        raise Conflict("抽取数量至少为 1。")
+    if count > len(pool):
+        raise Conflict(f"抽取数量 {count} 超过可抽取单位数 {len(pool)}。")
+    mpc = scheme.spotcheck.min_per_category if min_per_category is None else int(min_per_category)
+    if mpc < 0:
+        raise Conflict("每类最少抽取数不能为负。")
+    return DrawPlan(pool, focus, count, mpc, sources, rfc3797.key_string(sources),
+                    rfc3797.source_entropy_bits(sources), rfc3797.entropy_bits(count, len(pool)))
+
+
+def draw_plan(
+    db: Database,
+    round_id: int,
+    count: int | None,
+    sources: list[str],
+    *,
+    min_per_category: int | None = None,
+    focus_open_findings: bool = False,
+) -> DrawPlan:
+    """The preview of ``draw`` with the same arguments and the same checks; writes nothing."""
+    sources = _clean_sources(sources)
+    with db.read() as s:
+        r = get_round(s, round_id)
+        _refuse_second_draw(active_draw(s, round_id))
+        return _draw_plan(s, r, count, min_per_category, focus_open_findings, sources)
+
+
 def draw(
     db: Database,
     actor: Actor,
@@ -304,25 +364,10 @@ def draw(
     key = rfc3797.key_string(sources)
     with db.write() as s:
         r = lock_round(s, round_id)
-        old = active_draw(s, round_id)
-        if old is not None:
-            raise Conflict(
-                f"本轮已于 {old.created_at:%Y-%m-%d %H:%M} 抽取（第 {old.id} 号抽取，{old.created_by}）："
-                "同一轮只能有一次有效抽取；确需重抽，请先作废原抽取并说明理由。"
-            )
-        require_stage(r, "selfcheck_closed", doing="随机抽取核查单位")
+        _refuse_second_draw(active_draw(s, round_id))
+        plan = _draw_plan(s, r, count, min_per_category, focus_open_findings, sources)
+        pool, focus, count, mpc = plan.pool, plan.focus, plan.count, plan.min_per_category
         scheme = round_scheme(s, r)
-        pool, focus = _unit_pool(s, round_id, focus_open_findings)
-        if count is None:
-            count = scheme.spotcheck.sample_size
-        count = int(count)
-        if count < 1 and not focus:
-            raise Conflict("抽取数量至少为 1。")
-        if count > len(pool):
-            raise Conflict(f"抽取数量 {count} 超过可抽取单位数 {len(pool)}。")
-        mpc = scheme.spotcheck.min_per_category if min_per_category is None else int(min_per_category)
-        if mpc < 0:
-            raise Conflict("每类最少抽取数不能为负。")
         selected = run_lottery(pool, count, key, mpc, list(scheme.categories))
         extras = {"min_per_category": mpc, "category_order": list(scheme.categories), "focus": focus}
         d = SpotCheckDraw(
@@ -359,6 +404,51 @@ def draw(
         return _view(d)
 
 
+def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
+    """The pool of inspectors a draw would use (active inspectors by user name, less those
+    excused: ``focus`` lists them with their reason), checked as ``draw_inspectors`` checks it."""
+    from sqlmodel import select
+
+    from .models import User
+
+    require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
+    old = active_draw(s, r.id, "inspectors")
+    if old is not None:
+        raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
+    people = s.exec(select(User).where(User.role == "inspector", User.active).order_by(User.username)).all()
+    names = {u.username for u in people}
+    unknown = [k for k in exclude if k not in names]
+    if unknown:
+        raise NotFound(f"不是在用的检查员：{'、'.join(unknown)}。")
+    pool = [
+        {"n": n, "code": u.username, "name": u.display_name, "category": "检查员"}
+        for n, u in enumerate((u for u in people if u.username not in exclude), start=1)
+    ]
+    count = int(count)
+    if not 1 <= count <= len(pool):
+        raise Conflict(f"抽取人数 {count} 无效：可抽取的检查员共 {len(pool)} 名。")
+    excused = [{"code": k, "name": k, "reason": v} for k, v in sorted(exclude.items())]
+    return DrawPlan(pool, excused, count, 0, sources, rfc3797.key_string(sources),
+                    rfc3797.source_entropy_bits(sources), rfc3797.entropy_bits(count, len(pool)))
+
+
+def _clean_exclude(exclude: dict[str, str] | None) -> dict[str, str]:
+    exclude = {k.strip(): (v or "").strip() for k, v in (exclude or {}).items() if k and k.strip()}
+    missing_reason = [k for k, v in exclude.items() if not v]
+    if missing_reason:
+        raise Conflict(f"回避需要写明理由：{'、'.join(missing_reason)}。")
+    return exclude
+
+
+def inspector_draw_plan(db: Database, round_id: int, count: int, sources: list[str],
+                        exclude: dict[str, str] | None = None) -> DrawPlan:
+    """The preview of ``draw_inspectors`` with the same arguments and checks; writes nothing."""
+    sources = _clean_sources(sources)
+    exclude = _clean_exclude(exclude)
+    with db.read() as s:
+        return _inspector_plan(s, get_round(s, round_id), count, sources, exclude)
+
+
 def draw_inspectors(
     db: Database,
     actor: Actor,
@@ -369,39 +459,19 @@ def draw_inspectors(
 ) -> DrawView:
     """Draw inspectors (the second 随机 of 双随机) from the active inspector accounts, sorted by
     user name, leaving out those with a declared conflict of interest (回避: name → reason)."""
-    from sqlmodel import select
 
-    from .models import SpotCheckDraw, User
+    from .models import SpotCheckDraw
 
     authorize(actor, "spotcheck.draw")
     sources = _clean_sources(sources)
     key = rfc3797.key_string(sources)
-    exclude = {k.strip(): (v or "").strip() for k, v in (exclude or {}).items() if k and k.strip()}
-    missing_reason = [k for k, v in exclude.items() if not v]
-    if missing_reason:
-        raise Conflict(f"回避需要写明理由：{'、'.join(missing_reason)}。")
+    exclude = _clean_exclude(exclude)
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
-        old = active_draw(s, round_id, "inspectors")
-        if old is not None:
-            raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
-        people = s.exec(
-            select(User).where(User.role == "inspector", User.active).order_by(User.username)
-        ).all()
-        names = {u.username for u in people}
-        unknown = [k for k in exclude if k not in names]
-        if unknown:
-            raise NotFound(f"不是在用的检查员：{'、'.join(unknown)}。")
-        pool = [
-            {"n": n, "code": u.username, "name": u.display_name, "category": "检查员"}
-            for n, u in enumerate((u for u in people if u.username not in exclude), start=1)
-        ]
-        count = int(count)
-        if not 1 <= count <= len(pool):
-            raise Conflict(f"抽取人数 {count} 无效：可抽取的检查员共 {len(pool)} 名。")
+        plan = _inspector_plan(s, r, count, sources, exclude)
+        pool, count = plan.pool, plan.count
         selected = run_lottery(pool, count, key)
-        excluded = [{"code": k, "reason": v} for k, v in sorted(exclude.items())]
+        excluded = [{"code": f["code"], "reason": f["reason"]} for f in plan.focus]
         d = SpotCheckDraw(
             round_id=round_id,
             purpose="inspectors",

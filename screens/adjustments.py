@@ -19,6 +19,7 @@ class AdjustmentsScreen(AssessScreen):
         Binding("i", "import", "导入"),
         Binding("g", "refresh", "刷新", show=False),
     ]
+    ACTION_RIGHTS = {"add": ("adjustment.add", "discipline.add"), "import": "adjustment.add"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -162,7 +162,7 @@ class AssessApp(App):
         if self.actor is None or self.locked:
             return
         target = area(name)
-        if getattr(self.screen, "AREA", None) == name:
+        if getattr(self.screen, "AREA", None) == name or not target.open_to(self.actor):
             return
         screen_cls = target.load()
         self._leave_unsaved_then(lambda: self._replace_area(screen_cls))
@@ -239,6 +239,8 @@ class AssessApp(App):
         if self.actor is None or self.locked:
             return
         for a in AREAS:
+            if not a.open_to(self.actor):
+                continue
             keys = f"{a.fkey.upper()} / " if a.fkey else ""
             yield SystemCommand(f"打开：{a.title}", f"{a.help}（{keys}总览中按 {a.letter}）", lambda n=a.name: self.action_open_area(n))
         yield SystemCommand("帮助：按键一览", "列出所有按键（F1）", self.action_help)
@@ -249,7 +251,20 @@ class AssessApp(App):
         yield SystemCommand("退出", "退出程序（Ctrl+Q；有未保存的内容时先询问）", self.action_quit)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
-            yield from extra()
+            may = getattr(screen, "may", lambda _name: True)
+            for command in extra():
+                # An entry that runs ``action_x`` is offered only if the role may perform x.
+                name = getattr(command.callback, "__name__", "")
+                if not name.startswith("action_") or may(name.removeprefix("action_")):
+                    yield command
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_area" and parameters and self.actor is not None:
+            try:
+                return area(str(parameters[0])).open_to(self.actor)
+            except KeyError:
+                return True
+        return True
 
     def palette_catalogue(self, screen: Screen) -> Iterable[SystemCommand]:
         """Everything the palette offers: the system commands above, then every key each area's
@@ -261,10 +276,18 @@ class AssessApp(App):
                 yield command
         if self.actor is None or self.locked:
             return
+        from .base import action_allowed
+
         for a in AREAS:
-            for binding in getattr(a.load(), "BINDINGS", []):
+            if not a.open_to(self.actor):
+                continue
+            screen_cls = a.load()
+            rights = getattr(screen_cls, "ACTION_RIGHTS", {})
+            for binding in getattr(screen_cls, "BINDINGS", []):
                 if not isinstance(binding, Binding) or not binding.description or binding.key == "escape":
                     continue
+                if not action_allowed(self.actor, rights, binding.action):
+                    continue  # the role may not do it: not offered (see AssessScreen.ACTION_RIGHTS)
                 title = f"{a.title}：{binding.description}"
                 if title in seen:
                     continue

@@ -22,6 +22,7 @@ class AppraisalScreen(AssessScreen):
         Binding("p", "print_ballots", "打印测评表"),
         Binding("r", "refresh", "刷新"),
     ]
+    ACTION_RIGHTS = {"add": "appraisal.session"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -124,7 +125,8 @@ class AppraisalScreen(AssessScreen):
         self.run_core(round_choices, self.db, on_done=self._add_dialog)
 
     def _add_dialog(self, rounds) -> None:
-        from assess import appraisal
+        from assess.appraisal import KINDS
+        from assess.appraisal_info import session_plan
         from assess.errors import AssessError
 
         if not rounds:
@@ -133,36 +135,35 @@ class AppraisalScreen(AssessScreen):
         hint = "；".join(f"{i} {n}" for i, n, _s in rounds[:4])
         fields = [
             FieldSpec("round", f"考核轮次编号（{hint}）", str(rounds[0][0])),
-            FieldSpec("kind", "类型：unit 民主评议 / cadre 勤廉双述", "unit"),
+            FieldSpec("kind", "类型：1 民主评议（评单位）/ 2 勤廉双述（评干部）", "1"),
             FieldSpec("name", "会议名称", placeholder="如 2026 年度机关作风民主评议大会"),
             FieldSpec("form", "评议表代码（可空：取方案中的评议表）"),
-            FieldSpec("targets", "评议对象编码，按票面顺序，逗号分隔（可空：本轮参评单位或其干部）"),
-            FieldSpec("expected", "应到人数", "0"),
-            FieldSpec("present", "实到人数", "0"),
         ]
-        db, actor = self.db, self.actor
+        db = self.db
+        by_text = {"1": "unit", "2": "cadre", **{k: k for k in KINDS}, **{v: k for k, v in KINDS.items()}}
 
-        def submit(v: dict[str, str]) -> int:
+        def submit(v: dict[str, str]):
             try:
-                rid, expected, present = int(v["round"]), int(v["expected"] or 0), int(v["present"] or 0)
+                rid = int(v["round"])
             except ValueError:
-                raise AssessError("轮次编号和人数必须是整数。") from None
-            targets = [c.strip() for c in v["targets"].replace("，", ",").split(",") if c.strip()] or None
-            return appraisal.create_session(
-                db,
-                actor,
-                rid,
-                v["kind"].strip(),
-                v["name"],
-                form_code=v["form"].strip() or None,
-                target_codes=targets,
-                expected=expected,
-                present=present,
-            )
+                raise AssessError("考核轮次编号必须是整数。") from None
+            kind = by_text.get(v["kind"].strip())
+            if kind is None:
+                raise AssessError(f"类型“{v['kind'].strip()}”无效：输入 1（民主评议）或 2（勤廉双述）。")
+            if not v["name"].strip():
+                raise AssessError("会议名称不能为空。")
+            return session_plan(db, rid, kind, v["form"].strip() or None), v["name"].strip()
+
+        def chosen(result) -> None:
+            if result:
+                from .appraisal_new import NewSessionScreen
+
+                plan, name = result
+                self.app.push_screen(NewSessionScreen(plan, name), done)
 
         def done(sid) -> None:
             if sid:
                 self.show_info(f"已设立评议会议 #{sid}")
                 self.action_refresh()
 
-        self.app.push_screen(FormDialog("新建评议会议", fields, submit), done)
+        self.app.push_screen(FormDialog("新建评议会议（第 1 步，共 2 步）", fields, submit), chosen)

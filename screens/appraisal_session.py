@@ -37,8 +37,16 @@ class SessionScreen(AssessScreen):
         Binding("z", "certify_session", "核定会议", show=False),
         Binding("s", "statement", "述职述廉", show=False),
         Binding("q", "question", "询问质询", show=False),
+        Binding("l", "statements", "查看述职述廉", show=False),
+        Binding("o", "targets", "票面顺序", show=False),
+        Binding("u", "counts", "更正张数", show=False),
         Binding("escape", "leave", "返回"),
     ]
+    ACTION_RIGHTS = {"add_batch": "batch.create", "enter_ballots": "ballot.enter", "certify": "batch.certify",
+                     "void": "batch.void", "attendance": "appraisal.session", "import_ballots": "ballot.import",
+                     "import_tallies": "tally.import", "certify_session": "batch.certify",
+                     "statement": "appraisal.statement", "question": "appraisal.statement",
+                     "targets": "appraisal.session", "counts": "batch.create"}
 
     def __init__(self, session_id: int) -> None:
         super().__init__()
@@ -75,7 +83,10 @@ class SessionScreen(AssessScreen):
             "各批次已核定或作废、达到法定人数后核定会议",
             self.action_certify_session,
         )
+        yield SystemCommand("评议：评议对象与票面顺序（o）", "尚未录票时选定对象、调整顺序", self.action_targets)
+        yield SystemCommand("评议：更正发出收回张数（u）", "所选批次尚未核定时", self.action_counts)
         yield SystemCommand("评议：述职述廉摘要", "勤廉双述会议", self.action_statement)
+        yield SystemCommand("评议：查看述职述廉与询问质询（l）", "勤廉双述会议已记录的内容", self.action_statements)
         yield SystemCommand("评议：询问质询", "勤廉双述会议", self.action_question)
 
     # -- data ---------------------------------------------------------------------------------------
@@ -205,16 +216,33 @@ class SessionScreen(AssessScreen):
             self.app.push_screen(MismatchScreen(row.id), lambda _r: self.refresh_all())
 
     def action_certify(self) -> None:
-        from assess.ballot_review import certify
+        """Certify the selected batch after showing what it certifies (the reconciled counts)."""
+        from assess.ballot_review import reconciliation
 
         row = self._current()
         if row is None:
             return
+        self.run_core(reconciliation, self.db, row.id, on_done=lambda rec: self._confirm_certify(row, rec))
+
+    def _confirm_certify(self, row, rec) -> None:
+        from assess.ballot_review import certify
+
+        if not rec.ok:
+            self.show_error(f"批次 {row.label} 不能核定：{'；'.join(rec.problems)}。")
+            return
+        if row.source == "tally":
+            detail = f"批次 {row.label}（{row.voter_group}，计票汇总）：发出 {rec.issued} 张，收回 {rec.returned} 张。"
+        else:
+            detail = (f"批次 {row.label}（{row.voter_group}）：发出 {rec.issued} 张，收回 {rec.returned} 张，"
+                      f"录入 {rec.entered} 张 = 有效 {rec.valid} + 废票 {rec.void} + 空白 {rec.blank}。")
 
         def certified(r) -> None:
-            self.show_info(
-                f"已核定批次 {row.label}：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）"
-            )
+            if row.source == "tally":
+                self.show_info(f"已核定批次 {row.label}：计票汇总 {r.tally_rows} 项")
+            else:
+                self.show_info(
+                    f"已核定批次 {row.label}：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）"
+                )
             self.refresh_all()
 
         def confirmed(ok: bool | None) -> None:
@@ -222,7 +250,7 @@ class SessionScreen(AssessScreen):
                 self.run_core(certify, self.db, self.actor, row.id, on_done=certified)
 
         self.app.push_screen(
-            ConfirmDialog(f"核定批次 {row.label}？核定后选票与计票永久不可更改。"), confirmed
+            ConfirmDialog(f"核定批次 {row.label}？核定后选票与计票永久不可更改。", detail), confirmed
         )
 
     def action_certify_session(self) -> None:
@@ -240,8 +268,13 @@ class SessionScreen(AssessScreen):
             if ok:
                 self.run_core(certify_session, self.db, self.actor, self.session_id, on_done=certified)
 
+        info = self.info
+        certified_n = sum(1 for b in self.batches.values() if b.status == "certified")
+        voided = sum(1 for b in self.batches.values() if b.status == "void")
+        detail = (f"{info.quorum_text()}\n选票批次：已核定 {certified_n} 个，作废 {voided} 个，"
+                  f"共 {len(self.batches)} 个；评议对象 {len(info.targets)} 个。")
         self.app.push_screen(
-            ConfirmDialog(f"核定“{name}”的评议结果？之后本会议不再接受新的选票批次。"), confirmed
+            ConfirmDialog(f"核定“{name}”的评议结果？之后本会议不再接受新的选票批次。", detail), confirmed
         )
 
     def action_void(self) -> None:
@@ -348,6 +381,59 @@ class SessionScreen(AssessScreen):
             )
 
         self.run_core(session_pledges, db, sid, on_done=ask)
+
+    def action_statements(self) -> None:
+        """What was recorded of 述职述廉 and 询问质询, as ``assess appraisal statement --session`` lists it."""
+        from assess.appraisal import statements
+
+        if self.info is None or self.info.kind != "cadre":
+            self.show_error("述职述廉只用于勤廉双述会议。")
+            return
+
+        def show(rows) -> None:
+            from .forms import TextDialog
+
+            lines = []
+            for st in rows:
+                lines.append(f"{st.cadre_code} {st.cadre_name}：{st.summary or '（未记录摘要）'}")
+                lines += [f"  问：{q}\n  答：{a or '（未答复）'}" for _i, q, a in st.questions]
+            self.app.push_screen(TextDialog(f"述职述廉与询问质询：{self.info.name}",
+                                            "\n".join(lines) or "尚未记录。"))
+
+        self.run_core(statements, self.db, self.session_id, on_done=show)
+
+    def action_targets(self) -> None:
+        from assess.appraisal_info import session_plan
+
+        info = self.info
+        if info is None:
+            return
+        current = [t.code for t in info.targets]
+
+        def show(plan) -> None:
+            from .appraisal_new import NewSessionScreen
+
+            self.app.push_screen(NewSessionScreen(plan, session_id=self.session_id, current=current),
+                                 lambda n: (self.show_info(f"已设定 {n} 个评议对象"), self.refresh_all()) if n else None)
+
+        self.run_core(session_plan, self.db, info.round_id, info.kind, info.form.code, on_done=show)
+
+    def action_counts(self) -> None:
+        from assess.ballots import set_batch_counts
+
+        row = self._current()
+        if row is None:
+            return
+        db, actor = self.db, self.actor
+        fields = [FieldSpec("issued", "发出张数", str(row.issued)), FieldSpec("returned", "收回张数", str(row.returned))]
+
+        def submit(v: dict[str, str]) -> bool:
+            set_batch_counts(db, actor, row.id, issued=_int(v["issued"], "发出张数"),
+                             returned=_int(v["returned"], "收回张数"))
+            return True
+
+        self.app.push_screen(FormDialog(f"更正批次 {row.label} 的张数", fields, submit),
+                             self._after(f"已更正批次 {row.label} 的张数"))
 
     def action_question(self) -> None:
         from assess.appraisal import add_question

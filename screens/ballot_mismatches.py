@@ -25,6 +25,7 @@ class MismatchScreen(AssessScreen):
         Binding("r", "refresh", "刷新"),
         Binding("escape", "leave", "返回"),
     ]
+    ACTION_RIGHTS = {"certify": "batch.certify"}
 
     def __init__(self, batch_id: int) -> None:
         super().__init__()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -46,8 +46,52 @@ def error_text(exc: BaseException) -> str:
     return user_message(exc, log_path=log_location())
 
 
+def role_may(actor: Actor | None, need: str | tuple[str, ...] | None) -> bool:
+    """Whether ``actor``'s role may perform the core action ``need`` (or any of several), by the
+    one role table in ``assess.roles`` (see docs/roles.md)."""
+    from assess.roles import allowed
+
+    if need is None or actor is None:
+        return True
+    needs = (need,) if isinstance(need, str) else need
+    return any(allowed(actor.role, a) for a in needs)
+
+
+def action_allowed(actor: Actor | None, rights: dict, action: str) -> bool:
+    """Whether a binding's ``action`` string (``add``, ``step('first')``, ``app.open_area('users')``)
+    is one ``actor``'s role may perform, by a screen's ``ACTION_RIGHTS`` and the areas' needs."""
+    name, _, rest = action.partition("(")
+    param = rest.rstrip(")").strip("'\"") if rest else ""
+    if name == "app.open_area":
+        from .nav import area
+
+        try:
+            return area(param).open_to(actor)
+        except KeyError:
+            return True
+    if param and f"{name}:{param}" in rights:
+        return role_may(actor, rights[f"{name}:{param}"])
+    return role_may(actor, rights.get(name))
+
+
 class AssessScreen(Screen):
-    """Base of the application's screens."""
+    """Base of the application's screens.
+
+    ``ACTION_RIGHTS`` maps a screen action (``add`` for ``action_add``) to the core action it ends in
+    (``assess.roles.ACTIONS``): a binding or palette entry whose core action the user's role may not
+    perform is hidden and does nothing, so no one fills a form only to be refused when saving. The
+    core still checks every write itself."""
+
+    ACTION_RIGHTS: ClassVar[dict[str, str | tuple[str, ...]]] = {}
+
+    def may(self, screen_action: str) -> bool:
+        return role_may(self.actor, self.ACTION_RIGHTS.get(screen_action))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An action taking a parameter may be mapped per value: "step:first" for step('first').
+        if parameters and f"{action}:{parameters[0]}" in self.ACTION_RIGHTS:
+            return role_may(self.actor, self.ACTION_RIGHTS[f"{action}:{parameters[0]}"])
+        return self.may(action)
 
     @property
     def db(self) -> Database:

@@ -20,6 +20,7 @@ class BlacklistScreen(AssessScreen):
         Binding("t", "switch", "在册/全部"),
         Binding("g", "refresh", "刷新", show=False),
     ]
+    ACTION_RIGHTS = {"add": "blacklist.enter", "remove": "blacklist.exit"}
 
     def __init__(self) -> None:
         super().__init__()

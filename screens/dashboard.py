@@ -38,7 +38,7 @@ class DashboardScreen(AssessScreen):
             with Vertical(id="dash-menu"):
                 yield Static("功能", classes="title")
                 for a in AREAS:
-                    if a.name == "dashboard":
+                    if a.name == "dashboard" or not a.open_to(self.actor):
                         continue
                     key = a.fkey.upper() or "-"
                     yield Static(plain(f"{a.letter} {key:>3} {a.title}"), classes="menu-item")

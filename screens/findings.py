@@ -98,6 +98,8 @@ class FindingsScreen(AssessScreen):
         Binding("o", "toggle_overdue", "只看逾期"),
         Binding("g", "refresh", "刷新", show=False),
     ]
+    ACTION_RIGHTS = {"add": "finding.add", "issue": "rectification.issue", "progress": "rectification.update",
+                     "recheck": "rectification.close"}
 
     def __init__(self, round_id: int | None = None) -> None:
         super().__init__()

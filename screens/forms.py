@@ -57,10 +57,18 @@ class FormDialog(ModalScreen):
             yield Static("Enter 下一项 · F5 保存 · Esc 取消", classes="hint")
 
     def on_mount(self) -> None:
+        self.initial_values = self.values()
         for f in self.fields:
             if not f.disabled:
                 self.query_one(f"#f-{f.name}", Input).focus()
                 break
+
+    def unsaved_question(self) -> str | None:
+        """Asked before anything (Esc, an F-key, a menu key, the palette, Ctrl+Q) drops what was typed."""
+        initial = getattr(self, "initial_values", None)
+        if initial is not None and self.values() != initial:
+            return f"“{self.title_text}”中填写的内容尚未保存，放弃？"
+        return None
 
     def values(self) -> dict[str, str]:
         return {f.name: self.query_one(f"#f-{f.name}", Input).value for f in self.fields}
@@ -100,7 +108,11 @@ class FormDialog(ModalScreen):
         self.query_one("#form-error", Static).update(plain(message))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        question = self.unsaved_question()
+        if question is None:
+            self.dismiss(None)
+        else:
+            self.app.push_screen(ConfirmDialog(question), lambda ok: self.dismiss(None) if ok else None)
 
 
 class ImportDialog(ModalScreen):
@@ -176,20 +188,56 @@ class ImportDialog(ModalScreen):
 
 
 class ConfirmDialog(ModalScreen[bool]):
+    """A question answered once with y or n. ``detail`` (what exactly will happen: the pool and key
+    of a draw, the counts of a certification) is shown above it in a scrolling pane."""
+
     CSS_PATH = "forms.tcss"
     BINDINGS = [Binding("y", "yes", "是"), Binding("n,escape", "no", "否")]
 
-    def __init__(self, question: str):
+    def __init__(self, question: str, detail: str = ""):
         super().__init__()
         self.question = question
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(plain(self.question))
-            yield Static("y 确认 · n / Esc 取消", classes="hint")
+            if self.detail:
+                with VerticalScroll(id="confirm-detail"):
+                    yield Static(plain(self.detail))
+            yield Static(plain(self.question), id="confirm-question")
+            yield Static("y 确认 · n / Esc 取消" + (" · ↑↓ 翻看" if self.detail else ""), classes="hint")
+
+    def on_mount(self) -> None:
+        if self.detail:
+            self.query_one("#confirm-detail", VerticalScroll).focus()
 
     def action_yes(self) -> None:
         self.dismiss(True)
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class TextDialog(ModalScreen[None]):
+    """Read-only text in a scrolling pane (a list of records to read); Esc or q closes it."""
+
+    CSS_PATH = "forms.tcss"
+    BINDINGS = [Binding("escape,q", "close", "关闭")]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.title_text), classes="title")
+            with VerticalScroll(id="text-body"):
+                yield Static(plain(self.text))
+            yield Static("↑↓ 翻看 · Esc 关闭", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#text-body", VerticalScroll).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -37,11 +37,16 @@ class HelpScreen(ModalScreen):
         table = self.query_one(DataTable)
         table.add_columns("按键", "作用")
         for a in AREAS:
+            if not a.open_to(self.app.actor):
+                continue
             keys = f"{a.fkey.upper()} / " if a.fkey else ""
             table.add_row(plain(f"{keys}总览中按 {a.letter}"), plain(f"{a.title}：{a.help}"))
         for key, what in GENERAL_KEYS:
             table.add_row(plain(key), plain(what))
         screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        from .base import action_allowed
+
+        rights = getattr(screen, "ACTION_RIGHTS", {})  # only what the role may do
         for b in getattr(screen, "BINDINGS", []) if screen is not None else []:
-            if isinstance(b, Binding) and b.description:
+            if isinstance(b, Binding) and b.description and action_allowed(self.app.actor, rights, b.action):
                 table.add_row(plain(b.key), plain(f"本屏：{b.description}"))

@@ -19,6 +19,12 @@ class Area:
     title: str
     help: str
     target: str  # "module:Class"
+    needs: str | None = None  # core action (assess.roles) the role must be allowed; None: every role
+
+    def open_to(self, actor) -> bool:
+        from .base import role_may
+
+        return role_may(actor, self.needs)
 
     def load(self):
         module, cls = self.target.split(":")
@@ -36,6 +42,8 @@ AREAS: list[Area] = [
     Area("review", "f8", "a", "问责与审批", "问责名单确认、初审审核复核、票决与公示", "screens.review:ReviewScreen"),
     Area("export", "f9", "e", "导出报告", "生成公示报告、图表、表格和通知", "screens.export:ExportScreen"),
     Area("adjust", "", "j", "加减分与处理", "登记加减分、处分与组织处理记录", "screens.adjustments:AdjustmentsScreen"),
+    Area("users", "", "p", "用户与角色", "列出、新增、停用用户，重设密码（管理员）", "screens.users:UsersScreen", "user.add"),
+    Area("backup", "", "y", "备份与恢复", "在线备份数据库、从备份恢复（管理员）", "screens.maintenance:MaintenanceScreen", "db.backup"),
     Area("blacklist", "", "h", "黑名单", "列入、移出黑名单，列入与移出日期和理由", "screens.blacklist:BlacklistScreen"),
     Area("audit", "f10", "l", "审计日志", "查看审计记录，校验哈希链", "screens.audit_log:AuditLogScreen"),
 ]

@@ -51,6 +51,7 @@ class RankingsScreen(AssessScreen):
         Binding("n", "page(1)", "下页", show=False),
         Binding("p", "page(-1)", "上页", show=False),
     ]
+    ACTION_RIGHTS = {"compute": "results.compute"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -29,6 +29,9 @@ class ReviewScreen(AssessScreen):
         Binding("v", "vote", "票决"),
         Binding("p", "publish", "公示"),
     ]
+    ACTION_RIGHTS = {"decide": "accountability.decide", "step:first": "review.first", "step:audit": "review.audit",
+                     "step:recheck": "review.recheck", "return_round": ("review.first", "review.audit", "review.recheck"),
+                     "vote": "review.vote", "publish": "round.publish"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -264,21 +267,34 @@ class ReviewScreen(AssessScreen):
             from assess.errors import AssessError
 
             try:
-                nums = {k: int(v[k].strip()) for k in ("expected", "present", "yes", "no", "abstain")}
+                return {k: int(v[k].strip()) for k in ("expected", "present", "yes", "no", "abstain")}
             except ValueError:
                 raise AssessError("请填写整数。") from None
-            return review.vote(db, actor, r.id, **nums)
 
         def done(result) -> None:
-            if result:
-                if result.passed:
-                    self.show_info(result.message())
-                else:
-                    self.show_error(result.message())
-                self.refresh_view()
+            if result.passed:
+                self.show_info(result.message())
+            else:
+                self.show_error(result.message())
+            self.refresh_view()
+
+        def confirm(nums) -> None:
+            # The vote is recorded for good: show what will be recorded and its outcome, ask once.
+            if not nums:
+                return
+            need = review.votes_needed(max(nums["expected"], 1))
+            outcome = ("通过：轮次进入“已批准”，可公示" if nums["yes"] >= need
+                       else "不通过：轮次仍为“审核中”，票决记录保留")
+            detail = (f"考核轮次：{r.name}\n应到会 {nums['expected']} 人，实到 {nums['present']} 人；"
+                      f"赞成 {nums['yes']}，反对 {nums['no']}，弃权 {nums['abstain']}。\n"
+                      f"通过需赞成至少 {need} 票（超过应到会人数的半数）。结果：{outcome}。")
+            self.app.push_screen(
+                ConfirmDialog("记录本次票决？记录后不能修改或删除。", detail),
+                lambda ok: self.run_core(review.vote, db, actor, r.id, **nums, on_done=done) if ok else None,
+            )
 
         self.app.push_screen(
-            FormDialog(f"审议票决：{r.name}（赞成票须超过应到会人数的半数）", fields, submit), done
+            FormDialog(f"审议票决：{r.name}（赞成票须超过应到会人数的半数）", fields, submit), confirm
         )
 
     def action_publish(self) -> None:
@@ -299,6 +315,11 @@ class ReviewScreen(AssessScreen):
                     on_done=lambda res: (self.show_info(res.message()), self.load_rounds()),
                 )
 
+        st = self.state
+        detail = (f"考核轮次：{r.name}\n"
+                  "将冻结：各单位自查与核查得分、评议计票、加减分、综合得分与排名、等次，"
+                  f"问责名单（{st.entries if st else 0} 条），生成快照并把其哈希写入审计链；"
+                  "此后的报告与查询都取自快照。")
         self.app.push_screen(
-            ConfirmDialog(f"公示并冻结“{r.name}”？公示后本轮任何数据都不能再修改。"), confirmed
+            ConfirmDialog(f"公示并冻结“{r.name}”？公示后本轮任何数据都不能再修改。", detail), confirmed
         )

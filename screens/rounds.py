@@ -48,6 +48,7 @@ class RoundsScreen(AssessScreen):
         Binding("l", "deadline", "期限", show=False),
         Binding("g", "refresh", "刷新"),
     ]
+    ACTION_RIGHTS = {"create": "round.create", "advance": "round.advance", "deadline": "round.deadline"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -62,6 +62,7 @@ class SchemeEditorScreen(AssessScreen):
         Binding("l", "load", "载入"),
         Binding("escape", "leave", "返回"),
     ]
+    ACTION_RIGHTS = {"load": "scheme.load"}
 
     def __init__(self, draft: Draft) -> None:
         super().__init__()

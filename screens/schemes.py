@@ -34,6 +34,7 @@ class SchemesScreen(AssessScreen):
         Binding("n", "step(1)", "下一版"),
         Binding("escape", "back", "返回", show=False),
     ]
+    ACTION_RIGHTS = {"load": "scheme.load"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -9,8 +9,6 @@ for the drawn units, with the self-check value alongside.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,6 +43,7 @@ class ScoreEntryScreen(AssessScreen):
     BINDINGS = [
         Binding("escape", "back", "返回"),
         Binding("u", "submit_unit", "提交自查"),
+        Binding("a", "submit_all", "全部提交", show=False),
         Binding("r", "reopen_unit", "退回自查", show=False),
         Binding("i", "import", "导入"),
         Binding("t", "template", "导出模板"),
@@ -58,6 +57,12 @@ class ScoreEntryScreen(AssessScreen):
         self.unit_code: str | None = None
         self.sheet: list = []
         self.units: list = []
+        # What each action ends in (assess.roles): hidden from a role that may not do it.
+        self.ACTION_RIGHTS = {
+            "submit_unit": "selfcheck.submit", "reopen_unit": "selfcheck.submit", "submit_all": "selfcheck.submit",
+            "import": "selfcheck.import" if kind == "self" else "spotcheck.import",
+            "enter_score": "selfcheck.enter" if kind == "self" else "spotcheck.enter",
+        }
 
     @property
     def what(self) -> str:
@@ -86,7 +91,12 @@ class ScoreEntryScreen(AssessScreen):
             grid.add_columns("指标", "名称", "方法", "满分", "自查", "核查", "说明")
         keys = "Enter 录入 · Tab 切换 · i 导入 · t 模板 · Esc 返回"
         if self.kind == "self":
-            keys = "Enter 录入 · u 提交 · i 导入 · t 模板 · Esc 返回"
+            keys = "Enter 录入 · u 提交 · a 全部提交 · i 导入 · t 模板 · Esc 返回"
+        if not self.may("enter_score"):
+            # A role that may not store these scores reads them only: no field to fill in vain.
+            for wid in ("#sc-score", "#sc-note"):
+                self.query_one(wid, Input).disabled = True
+            keys = f"只读：当前角色不能录入{self.what}得分 · t 模板 · Esc 返回"
         self.query_one("#sc-status", Static).update(keys)
         self.query_one("#sc-units", DataTable).focus()
         self.action_refresh()
@@ -271,6 +281,18 @@ class ScoreEntryScreen(AssessScreen):
         self.query_one("#sc-score", Input).focus()
 
     # -- actions ------------------------------------------------------------------------------
+    def unsaved_question(self) -> str | None:
+        """Asked before an F-key, a menu key, the palette or Ctrl+Q leaves a score typed but not saved."""
+        row = self._row() if self.sheet else None
+        if row is None or not isinstance(self.focused, Input):
+            return None
+        value = row.self_value if self.kind == "self" else row.verified_value
+        note = row.self_note if self.kind == "self" else row.verified_note
+        typed = (self.query_one("#sc-score", Input).value.strip(), self.query_one("#sc-note", Input).value.strip())
+        if typed == (_fmt(value).strip(), (note or "").strip()):
+            return None
+        return f"{self.unit_code} 的指标 {row.code} 已输入但未保存（Enter 保存），放弃并离开？"
+
     def action_back(self) -> None:
         focused = self.focused
         if isinstance(focused, Input):
@@ -300,6 +322,36 @@ class ScoreEntryScreen(AssessScreen):
             ConfirmDialog(f"确认单位 {unit} 的自查已提交？提交后不能再修改（可退回）。"), confirmed
         )
 
+    def action_submit_all(self) -> None:
+        """Submit every complete, unsubmitted unit at once, after saying which ones are left out."""
+        from assess.selfcheck import submit_complete
+
+        if self.kind != "self":
+            return
+        ready = [c for c in self.units if not c.submitted and c.complete]
+        waiting = [c for c in self.units if not c.submitted and not c.complete]
+        if not ready:
+            self.show_error(f"没有可提交的单位：{len(waiting)} 个单位尚未填完，"
+                            f"{len(self.units) - len(waiting)} 个已提交。")
+            return
+        lines = [f"提交 {len(ready)} 个已填完单位的自查？提交后不能再修改（可逐个退回）。"]
+        if waiting:
+            shown = "、".join(f"{c.unit_code}（{c.filled}/{c.required}）" for c in waiting[:8])
+            lines.append(f"尚未填完、不提交的 {len(waiting)} 个：{shown}{'……' if len(waiting) > 8 else ''}")
+
+        def done(result) -> None:
+            text = f"已提交 {len(result.submitted)} 个单位的自查"
+            if result.incomplete:
+                text += f"；未填完未提交 {len(result.incomplete)} 个：" + "、".join(c for c, _n, _m in result.incomplete[:8])
+            self.show_info(text)
+            self.action_refresh()
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_core(submit_complete, self.db, self.actor, self.round_id, on_done=done)
+
+        self.app.push_screen(ConfirmDialog("\n".join(lines)), confirmed)
+
     def action_reopen_unit(self) -> None:
         from assess.selfcheck import reopen
 
@@ -327,14 +379,15 @@ class ScoreEntryScreen(AssessScreen):
         db, actor, rid, kind = self.db, self.actor, self.round_id, self.kind
         dialog = ImportDialog(
             f"导入{self.what}得分",
-            "CSV/XLSX，表头：unit_code,indicator_code,score[,note]（导出的模板可直接导入）；"
+            "CSV/XLSX，表头：unit_code,indicator_code,score[,note]。导出的模板带已录入的得分，可改后原样导入："
+            "score 和 note 都空的行跳过；已提交单位的行与系统中一致则跳过，改动则报错（须先退回）。"
             "有任何错误则全部不导入。",
             lambda p: import_scores(db, actor, rid, p, kind=kind),
         )
 
         def done(n) -> None:
-            if n:
-                self.show_info(f"已导入 {n} 条{self.what}得分")
+            if n is not None:
+                self.show_info(f"已导入 {n} 条{self.what}得分" if n else "文件中的得分与系统中一致，没有需要导入的改动")
                 self.action_refresh()
 
         self.app.push_screen(dialog, done)
@@ -344,7 +397,9 @@ class ScoreEntryScreen(AssessScreen):
 
         db, rid, kind = self.db, self.round_id, self.kind
         unit = self.unit_code or ""
-        default = str(Path.home() / f"{self.what}表_{rid}_{unit or '全部'}.xlsx")
+        from assess.exports import export_path
+
+        default = str(export_path(f"{self.what}表_{rid}_{unit or '全部'}.xlsx"))
         fields = [FieldSpec("unit", "单位编码（空：全部单位）", unit), FieldSpec("path", "保存到", default)]
 
         def done(path) -> None:

@@ -5,7 +5,6 @@ verified scores of the drawn units and compare them with the self-check (虚报)
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +12,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
-from .forms import FieldSpec, FormDialog, ImportDialog
+from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
 from .rounds import cell
 
 SOURCE_SPLIT = re.compile(r"[/;；|]")
@@ -25,9 +24,9 @@ def split_sources(text: str) -> list[str]:
     return [s.strip() for s in SOURCE_SPLIT.split(text) if s.strip()]
 
 
-def draw_from_form(db, actor, round_id: int, values: dict[str, str]):
+def draw_args(values: dict[str, str]) -> dict:
+    """The draw form's values as ``assess.spotcheck.draw`` arguments."""
     from assess.errors import Conflict
-    from assess.spotcheck import draw
 
     def number(name: str, label: str) -> int | None:
         text = values[name].strip()
@@ -37,21 +36,33 @@ def draw_from_form(db, actor, round_id: int, values: dict[str, str]):
             raise Conflict(f"{label}“{text}”应为整数。")
         return int(text)
 
-    focus = values["focus"].strip().lower() in ("y", "yes", "是", "1")
-    return draw(
-        db,
-        actor,
-        round_id,
-        number("count", "抽取数量"),
-        split_sources(values["sources"]),
-        min_per_category=number("min", "每类最少"),
-        focus_open_findings=focus,
-    )
+    return {
+        "count": number("count", "抽取数量"),
+        "sources": split_sources(values["sources"]),
+        "min_per_category": number("min", "每类最少"),
+        "focus_open_findings": values["focus"].strip().lower() in ("y", "yes", "是", "1"),
+    }
 
 
-def inspectors_from_form(db, actor, round_id: int, values: dict[str, str]):
+def plan_text(plan, inspectors: bool = False) -> str:
+    """What the draw will do, to read before confirming: the numbered pool, the key string."""
+    what = "名检查员" if inspectors else "个单位"
+    lines = [f"从下列 {len(plan.pool)} {what}中抽取 {plan.count} {what[0]}"
+             + (f"，每类至少 {plan.min_per_category} 个" if plan.min_per_category else "") + "："]
+    lines += [f"{p['n']:>3}. {p['code']} {p['name']}（{p.get('category') or ''}）" for p in plan.pool]
+    if plan.focus:
+        lines.append("回避（不参加抽取）：" if inspectors else "重点单位（有未销号问题，不参加抽取，直接核查）：")
+        lines += [f"  {f['code']} {f['name']}：{f['reason']}" for f in plan.focus]
+    lines.append(f"随机来源：{' / '.join(plan.sources)}")
+    lines.append(f"密钥串（RFC 3797）：{plan.key_string}")
+    lines.append(f"来源约含 {plan.entropy_bits:.0f} 位随机性，本次抽取需要 {plan.needed_bits:.0f} 位"
+                 + ("" if plan.entropy_bits >= plan.needed_bits else "：来源不足，建议增加来源后再抽") + "。")
+    return "\n".join(lines)
+
+
+def inspector_args(values: dict[str, str]) -> dict:
+    """The inspector draw form's values as ``assess.spotcheck.draw_inspectors`` arguments."""
     from assess.errors import Conflict
-    from assess.spotcheck import draw_inspectors
 
     count = values["count"].strip()
     if not count.isdigit():
@@ -64,7 +75,7 @@ def inspectors_from_form(db, actor, round_id: int, values: dict[str, str]):
         if not sep:
             raise Conflict(f"回避“{item.strip()}”应写成 用户名=理由。")
         exclude[name.strip()] = reason.strip()
-    return draw_inspectors(db, actor, round_id, int(count), split_sources(values["sources"]), exclude)
+    return {"count": int(count), "sources": split_sources(values["sources"]), "exclude": exclude}
 
 
 class SpotCheckScreen(AssessScreen):
@@ -82,6 +93,8 @@ class SpotCheckScreen(AssessScreen):
         Binding("r", "draw_inspectors", "抽取检查人员", show=False),
         Binding("g", "refresh", "刷新", show=False),
     ]
+    ACTION_RIGHTS = {"draw": "spotcheck.draw", "void": "spotcheck.void", "enter_verified": "spotcheck.enter",
+                     "import": "spotcheck.import", "draw_inspectors": "spotcheck.draw"}
 
     def __init__(self, round_id: int) -> None:
         super().__init__()
@@ -197,7 +210,7 @@ class SpotCheckScreen(AssessScreen):
             self._show((self.status, self.view, self.pool, self.inspectors))
 
     def action_draw(self) -> None:
-        db, actor, rid = self.db, self.actor, self.round_id
+        db, rid = self.db, self.round_id
         fields = [
             FieldSpec("count", "抽取数量（空：取方案设定）"),
             FieldSpec(
@@ -209,35 +222,65 @@ class SpotCheckScreen(AssessScreen):
             FieldSpec("focus", "有未销号问题的单位作为重点直接核查？（y/n）", "n"),
         ]
 
-        def done(view) -> None:
-            if view:
-                self.show_info(f"已抽取：{'、'.join(view.selected_codes)}")
-                self.action_refresh()
+        def preview(v: dict[str, str]):
+            from assess.spotcheck import draw_plan
 
-        self.app.push_screen(
-            FormDialog("随机抽取核查单位（RFC 3797）", fields, lambda v: draw_from_form(db, actor, rid, v)),
-            done,
-        )
+            args = draw_args(v)
+            return args, draw_plan(db, rid, **args)
+
+        def confirm(result) -> None:
+            if not result:
+                return
+            args, plan = result
+            question = "抽取一经确认即记入审计日志、不可撤回（只能作废并说明理由）。现在抽取？"
+            self.app.push_screen(ConfirmDialog(question, plan_text(plan)),
+                                 lambda ok: self._draw(args) if ok else None)
+
+        self.app.push_screen(FormDialog("随机抽取核查单位（RFC 3797）", fields, preview), confirm)
+
+    def _draw(self, args: dict) -> None:
+        from assess.spotcheck import draw
+
+        def done(view) -> None:
+            self.show_info(f"已抽取：{'、'.join(view.selected_codes)}")
+            self.action_refresh()
+
+        self.run_core(draw, self.db, self.actor, self.round_id, args.pop("count"), args.pop("sources"), **args,
+                      on_done=done)
 
     def action_draw_inspectors(self) -> None:
-        db, actor, rid = self.db, self.actor, self.round_id
+        db, rid = self.db, self.round_id
         fields = [
             FieldSpec("count", "抽取人数"),
             FieldSpec("sources", "随机来源（事先公布的整数，多个来源用 / 分隔）"),
             FieldSpec("exclude", "回避（可空）：用户名=理由，多人用 ; 分隔"),
         ]
 
-        def done(view) -> None:
-            if view:
-                self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
-                self.action_refresh()
+        def preview(v: dict[str, str]):
+            from assess.spotcheck import inspector_draw_plan
 
-        self.app.push_screen(
-            FormDialog(
-                "随机抽取检查人员（RFC 3797）", fields, lambda v: inspectors_from_form(db, actor, rid, v)
-            ),
-            done,
-        )
+            args = inspector_args(v)
+            return args, inspector_draw_plan(db, rid, **args)
+
+        def confirm(result) -> None:
+            if not result:
+                return
+            args, plan = result
+            question = "抽取一经确认即记入审计日志、不可撤回（只能作废并说明理由）。现在抽取检查人员？"
+            self.app.push_screen(ConfirmDialog(question, plan_text(plan, inspectors=True)),
+                                 lambda ok: self._draw_inspectors(args) if ok else None)
+
+        self.app.push_screen(FormDialog("随机抽取检查人员（RFC 3797）", fields, preview), confirm)
+
+    def _draw_inspectors(self, args: dict) -> None:
+        from assess.spotcheck import draw_inspectors
+
+        def done(view) -> None:
+            self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
+            self.action_refresh()
+
+        self.run_core(draw_inspectors, self.db, self.actor, self.round_id, args["count"], args["sources"],
+                      args["exclude"], on_done=done)
 
     def action_verify(self) -> None:
         from assess.spotcheck import verify
@@ -299,7 +342,9 @@ class SpotCheckScreen(AssessScreen):
         from assess.selfcheck import export_template
 
         db, rid = self.db, self.round_id
-        fields = [FieldSpec("path", "保存到", str(Path.home() / f"核查表_{rid}.xlsx"))]
+        from assess.exports import export_path
+
+        fields = [FieldSpec("path", "保存到", str(export_path(f"核查表_{rid}.xlsx")))]
 
         def done(path) -> None:
             if path:

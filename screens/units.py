@@ -25,6 +25,9 @@ class UnitsScreen(AssessScreen):
         Binding("slash", "search", "搜索"),
         Binding("escape", "leave_search", "返回表格", show=False),
     ]
+    ACTION_RIGHTS = {"add": ("unit.add", "cadre.add"), "edit": ("unit.edit", "cadre.edit"),
+                     "toggle_active": ("unit.deactivate", "cadre.deactivate"), "import": ("unit.import", "cadre.import"),
+                     "pledge": "cadre.pledge"}
 
     def __init__(self) -> None:
         super().__init__()

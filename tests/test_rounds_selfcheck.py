@@ -195,3 +195,55 @@ def test_template_is_safe_and_imports_back(db, actors, open_round, tmp_path):
     whole = load_workbook(selfcheck.export_template(db, rid, None, tmp_path / "all.xlsx"))["自查表"]
     # 4 units of 政府部门 × 5 leaves + 2 towns × 6 leaves.
     assert whole.max_row - 1 == 4 * 5 + 2 * 6
+
+
+def test_all_units_template_round_trips_what_is_entered(db, actors, open_round, tmp_path):
+    rid, clerk = open_round, actors["clerk"]
+    gov = ["A1", "A2", "B1", "B2", "B3"]
+    for unit in ("G01", "G02"):
+        for ind in gov:
+            selfcheck.enter_score(db, clerk, rid, unit, ind, GOOD[ind])
+    selfcheck.enter_score(db, clerk, rid, "G03", "A1", 7, "部分材料")
+    selfcheck.submit(db, clerk, rid, "G01")
+    before = _scores(db, rid)
+    path = selfcheck.export_template(db, rid, None, tmp_path / "all.xlsx")
+    wb = load_workbook(path)
+    ws = wb["自查表"]
+    rows = {(r[0], r[2]): r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows[("G01", "A1")][7:9] == (GOOD["A1"], None)
+    assert rows[("G03", "A1")][7:9] == (7, "部分材料")
+    assert rows[("G03", "A2")][7:9] == (None, None)
+    assert any("G01" in (c or "") and "已提交" in (c or "") for (c,) in wb["填写说明"].iter_rows(values_only=True))
+    # Imported back as it is: blank rows left out, the submitted unit's unchanged rows skipped,
+    # the rest stored again unchanged (G02's five and G03's one).
+    assert selfcheck.import_scores(db, clerk, rid, path) == 6
+    assert _scores(db, rid) == before
+    # A changed value of the submitted unit refuses the whole file, naming line and field.
+    line = 2 + [k for k in rows].index(("G01", "A1"))
+    ws.cell(row=line, column=8, value=GOOD["A1"] - 1)
+    ws.cell(row=line + 1 + 5, column=8, value=1)  # G02 A2 changed too: not stored either
+    wb.save(path)
+    with pytest.raises(InputErrors) as err:
+        selfcheck.import_scores(db, clerk, rid, path)
+    assert [(p.line, p.field) for p in err.value.problems] == [(line, "score")]
+    assert "已提交" in err.value.lines()[0]
+    assert _scores(db, rid) == before
+
+
+def test_submit_complete_units_at_once(db, actors, open_round):
+    rid, clerk = open_round, actors["clerk"]
+    for unit in ("G01", "G02", "G04"):
+        for ind in ["A1", "A2", "B1", "B2", "B3"]:
+            selfcheck.enter_score(db, clerk, rid, unit, ind, GOOD[ind])
+    selfcheck.enter_score(db, clerk, rid, "G03", "A1", 7)
+    selfcheck.submit(db, clerk, rid, "G04")
+    with pytest.raises(PermissionDenied):
+        selfcheck.submit_complete(db, actors["inspector"], rid)
+    result = selfcheck.submit_complete(db, clerk, rid)
+    assert result.submitted == ["G01", "G02"] and result.already == 1
+    assert [(c, n) for c, _name, n in result.incomplete] == [("G03", 4), ("X01", 6), ("X02", 6)]
+    done = {c.unit_code: c.submitted for c in selfcheck.completeness(db, rid)}
+    assert done == {"G01": True, "G02": True, "G03": False, "G04": True, "X01": False, "X02": False}
+    with db.read() as s:
+        recs = s.exec(select(AuditRecord).where(AuditRecord.action == "selfcheck.submit")).all()
+    assert sorted(r.payload["unit"] for r in recs) == ["G01", "G02", "G04"]

@@ -125,6 +125,15 @@ async def test_inspector_runs_the_draw(sqlite_db):
         await pilot.press("enter")  # scheme's minimum per category
         await pilot.press("enter")  # focus: n
         await settle(pilot)
+        # Nothing is drawn yet: the numbered pool and the key string are shown, then one question.
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        text = screen_text(app)
+        assert "从下列 6 个单位中抽取 2 个" in text and "  1. G01 财政局（政府部门）" in text
+        assert "密钥串（RFC 3797）：9319./2.5.8.10.12./9.18.26.34.41.45./" in text and "现在抽取？" in text
+        with sqlite_db.read() as s:
+            assert s.exec(select(SpotCheckDraw)).first() is None
+        await pilot.press("y")
+        await settle(pilot)
         await settle(pilot)
         with sqlite_db.read() as s:
             d = s.exec(select(SpotCheckDraw)).one()
@@ -144,6 +153,9 @@ async def test_inspector_runs_the_draw(sqlite_db):
         await type_text(pilot, "5 6")
         await pilot.press("enter")
         await pilot.press("enter")
+        await settle(pilot)
+        assert "从下列 1 名检查员中抽取 1 名" in screen_text(app) and "密钥串（RFC 3797）：5.6./" in screen_text(app)
+        await pilot.press("y")
         await settle(pilot)
         await settle(pilot)
         assert "检查人员（第 2 号抽取）：inspector" in screen_text(app)
