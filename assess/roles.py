@@ -100,6 +100,7 @@ RECORD_LABELS: dict[str, str] = {
     "ballot.pass.delete": "删除一遍选票录入",
     "adjustment.import": "导入加减分",
     "batch.counts": "登记批次发出与收回张数",
+    "user.login.failed": "登录失败",
 }
 
 

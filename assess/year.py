@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from . import audit
 from .errors import Conflict, NotFound
 from .roles import Actor, authorize
+from .settings import local_today
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -280,13 +281,13 @@ def deadlines(s: Session, today: date, round_id: int | None = None) -> list[Dead
 
 def round_deadlines(db: Database, round_id: int, today: date | None = None) -> list[DeadlineRow]:
     with db.read() as s:
-        return deadlines(s, today or date.today(), round_id)
+        return deadlines(s, today or local_today(), round_id)
 
 
 def overdue_stages(db: Database, today: date | None = None, round_id: int | None = None) -> list[DeadlineRow]:
     """Stages past their last day and not done: for the dashboard and the 通报."""
     with db.read() as s:
-        return [d for d in deadlines(s, today or date.today(), round_id) if d.days_overdue > 0]
+        return [d for d in deadlines(s, today or local_today(), round_id) if d.days_overdue > 0]
 
 
 # -- 年初承诺 ------------------------------------------------------------------------------------------
@@ -418,7 +419,7 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
     from .schemes.definition import from_dict
     from .scoring.service import history_rounds, stored_table
 
-    today = today or date.today()
+    today = today or local_today()
     with db.read() as s:
         r = s.get(Round, round_id)
         if r is None:

@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.settings import local_today
+
 from .base import AssessScreen, plain
 from .forms import FieldSpec, FormDialog
 
@@ -53,7 +55,7 @@ class BlacklistScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.year import list_listings
 
-        self.run_core(list_listings, self.db, date.today() if self.only_active else None, on_done=self._show)
+        self.run_core(list_listings, self.db, local_today() if self.only_active else None, on_done=self._show)
 
     def _show(self, rows) -> None:
         what = "今日在册" if self.only_active else "全部（含已移出）"
@@ -97,7 +99,7 @@ class BlacklistScreen(AssessScreen):
             FieldSpec("subject", "单位或干部编码；企业或个人名称"),
             FieldSpec("reason", "理由"),
             FieldSpec("basis", "依据（可空，如通报文号）"),
-            FieldSpec("on", "列入日期", date.today().isoformat()),
+            FieldSpec("on", "列入日期", local_today().isoformat()),
         ]
         self.app.push_screen(FormDialog("列入黑名单", fields, lambda v: enter_listing(
             db, actor, v["kind"].strip(), v["subject"], v["reason"], _date(v["on"]), v["basis"] or None)),
@@ -110,7 +112,7 @@ class BlacklistScreen(AssessScreen):
         if row is None:
             return
         db, actor = self.db, self.actor
-        fields = [FieldSpec("on", "移出日期", date.today().isoformat()), FieldSpec("reason", "移出理由")]
+        fields = [FieldSpec("on", "移出日期", local_today().isoformat()), FieldSpec("reason", "移出理由")]
         self.app.push_screen(FormDialog(f"移出黑名单 #{row.id} {row.name}", fields, lambda v: exit_listing(
             db, actor, row.id, _date(v["on"]), v["reason"]) or True), self._after("已移出黑名单"))
 

@@ -4,7 +4,7 @@ highlighted; record a finding, issue a notice (整改通知书), record progress
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
+
+from assess.settings import local_today
 
 from .base import AssessScreen, plain
 from .forms import FieldSpec, FormDialog
@@ -125,7 +127,7 @@ class FindingsScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.findings import ledger
 
-        self.run_core(ledger, self.db, self.round_id, date.today(), on_done=self._show)
+        self.run_core(ledger, self.db, self.round_id, local_today(), on_done=self._show)
 
     def _show(self, rows) -> None:
         table = self.query_one(DataTable)
@@ -223,7 +225,7 @@ class FindingsScreen(AssessScreen):
             return
         db, actor = self.db, self.actor
         fields = [
-            FieldSpec("deadline", "整改期限（YYYY-MM-DD）", (date.today() + timedelta(days=30)).isoformat()),
+            FieldSpec("deadline", "整改期限（YYYY-MM-DD）", (local_today() + timedelta(days=30)).isoformat()),
             FieldSpec("requirement", "整改要求"),
             FieldSpec("notice_no", "通知书编号（空：自动编号）"),
         ]

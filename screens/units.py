@@ -7,6 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from assess.settings import local_today
+
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
 from .text_input import TextInput
@@ -155,7 +157,6 @@ class UnitsScreen(AssessScreen):
 
     def action_pledge(self) -> None:
         """年初承诺 of the selected cadre (this year unless another is typed)."""
-        from datetime import date
 
         from assess.year import pledge_text, record_pledge
 
@@ -163,7 +164,7 @@ class UnitsScreen(AssessScreen):
         if self.mode != "cadres" or row is None:
             self.show_error("年初承诺：请先按 t 切换到干部列表并选中一名干部。")
             return
-        db, actor, code, year = self.db, self.actor, row.code, date.today().year
+        db, actor, code, year = self.db, self.actor, row.code, local_today().year
 
         def ask(current) -> None:
             fields = [FieldSpec("year", "年度", str(year)), FieldSpec("text", "承诺内容", current or "")]

@@ -21,6 +21,16 @@ def session(db, actors):
     )
 
 
+@pytest.fixture
+def big_session(db, actors):
+    """A meeting large enough for 300 ballots in one group (bounded by its record: 实到 350)."""
+    rid = make_round(db)
+    codes = make_units(db, actors["admin"], 3)
+    return appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=400, present=350
+    )
+
+
 def write(tmp_path, name, text):
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
@@ -186,7 +196,7 @@ ld,U03,不满意,1
         ballot_import.import_tallies(db, actors["clerk"], session, missing)
 
 
-def test_import_ballots_reports_every_problem_of_a_large_file(db, actors, session, tmp_path):
+def test_import_ballots_reports_every_problem_of_a_large_file(db, actors, big_session, tmp_path):
     """Rows whose cells were already seen good skip the per-cell checks; the problems of a long
     file are still reported one by one with line and field, exactly once each, and duplicates
     are found whether the earlier row was the first choice of its target or a later one."""
@@ -206,14 +216,14 @@ def test_import_ballots_reports_every_problem_of_a_large_file(db, actors, sessio
     ]
     path = write(tmp_path, "big.csv", "\n".join(rows) + "\n")
     with pytest.raises(InputErrors) as e:
-        ballot_import.import_ballots(db, actors["clerk"], session, path)
+        ballot_import.import_ballots(db, actors["clerk"], big_session, path)
     # A wrong number of columns is reported alone first, as for every tabular import.
     [only] = e.value.lines()
     assert only.endswith("big.csv:908: 列数为 6，表头为 5 列"), only
     del rows[-2]
     path = write(tmp_path, "big.csv", "\n".join(rows) + "\n")
     with pytest.raises(InputErrors) as e:
-        ballot_import.import_ballots(db, actors["clerk"], session, path)
+        ballot_import.import_ballots(db, actors["clerk"], big_session, path)
     lines = e.value.lines()
     assert len(lines) == 6, lines
     expect = [
@@ -231,7 +241,7 @@ def test_import_ballots_reports_every_problem_of_a_large_file(db, actors, sessio
     # Without the bad rows the file imports; ballot 7's U01 holds two choices: voided (X).
     ok = [r for i, r in enumerate(rows, start=1) if i not in (903, 904, 905, 906, 907, 908)]
     path = write(tmp_path, "good.csv", "\n".join(ok) + "\n")
-    res = ballot_import.import_ballots(db, actors["clerk"], session, path)
+    res = ballot_import.import_ballots(db, actors["clerk"], big_session, path)
     [f1] = res.batches
     assert (f1.ballots, f1.valid, f1.void, f1.blank) == (300, 300, 0, 0)
     with db.read() as s:

@@ -14,9 +14,8 @@ from assess import audit
 from assess.anchors import append_anchor, read_anchors
 from assess.cli import dispatch
 from assess.errors import InputErrors
-from assess.users import add_user
 
-from .conftest import PASSWORD, make_users
+from .conftest import make_users
 
 
 def _verify(url, anchors, *extra):
@@ -24,8 +23,12 @@ def _verify(url, anchors, *extra):
 
 
 def _grow(db, admin, names):
+    """One audit record per name (a unit added). Not account records: cutting those would also be
+    caught by the account check (assess/accounts.py); this test is about what only anchors catch."""
+    from assess.units import add_unit
+
     for n in names:
-        add_user(db, admin, n, "clerk", PASSWORD, n)
+        add_unit(db, admin, n.upper(), f"单位{n}", "政府部门")
 
 
 def test_nightly_anchors_catch_later_truncation_and_rewriting(sqlite_db, tmp_path, capsys):
@@ -59,7 +62,8 @@ def test_nightly_anchors_catch_later_truncation_and_rewriting(sqlite_db, tmp_pat
     err = capsys.readouterr().err
     assert "已没有第 9 条记录" in err and "第 2 行" in err and "第 1 行" not in err
 
-    # Copy 2: record 3 rewritten and the whole chain re-hashed from there: both anchors differ.
+    # Copy 2: record 3's time rewritten (backdated a minute; the accounts it replays are unchanged)
+    # and the whole chain re-hashed from there: both anchors differ.
     forged = tmp_path / "forged.db"
     db.backup(forged)
     con = sqlite3.connect(forged)
@@ -68,9 +72,11 @@ def test_nightly_anchors_catch_later_truncation_and_rewriting(sqlite_db, tmp_pat
     for seq, at, actor, action, payload in rows:
         payload = json.loads(payload)
         if seq == 3:
-            actor = "someone-else"
+            from datetime import datetime, timedelta
+
+            at = (datetime.fromisoformat(at) - timedelta(minutes=1)).isoformat(timespec="microseconds")
         h = audit.record_hash(prev, seq, at, actor, action, payload)
-        con.execute("UPDATE auditrecord SET prev_hash = ?, hash = ?, actor = ? WHERE seq = ?", (prev, h, actor, seq))
+        con.execute("UPDATE auditrecord SET prev_hash = ?, hash = ?, at = ? WHERE seq = ?", (prev, h, at, seq))
         prev = h
     con.execute("UPDATE audithead SET hash = ? WHERE id = 1", (prev,))
     con.commit()

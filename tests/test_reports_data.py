@@ -169,7 +169,7 @@ def test_csv_ranking_escapes_formula_names(db, tmp_path):
         rows = list(csv.reader(f))
     # A file for people: Chinese headers (the machine CSV is ``assess rank --format csv``).
     assert rows[0][:6] == ["类别", "名次", "单位编码", "单位名称", "综合得分", "等次"]
-    assert rows[0][6:11] == ["指标得分", "民主评议", "日常/加减分", "虚报扣分", "满意率"]
+    assert rows[0][6:11] == ["指标得分", "民主评议", "日常/加减分", "虚报扣分", "满意率（各类投票人合计）"]
     assert rows[0][11:] == ["名次区间下限", "名次区间上限", "标注"]
     by_code = {r[2]: r for r in rows[1:]}
     assert by_code["G03"][3] == "'=SUM(A1)" and by_code["X02"][3] == "'+1 镇"

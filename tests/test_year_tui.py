@@ -10,6 +10,7 @@ from sqlmodel import select
 from assess import appraisal, year
 from assess.models import BlacklistEntry, CadrePledge
 from assess.scoring.service import compute_round
+from assess.settings import local_today
 
 from .conftest import make_users
 from .results_helpers import add_scores, full_marks, make_round, scheme_dict, store_scheme
@@ -30,10 +31,10 @@ async def test_dashboard_shows_overdue_stage_and_cards(sqlite_db):
     rid, ids = make_round(db, vid, [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")], period="2026-Q2")
     add_scores(db, rid, ids, full_marks(["U1"]) + full_marks(["U2"], i1=20))
     compute_round(db, actors["admin"], rid, today=date(2026, 7, 1), resamples=0)
-    year.enter_listing(db, actors["admin"], "unit", "U1", "围标串标", date.today() - timedelta(days=10))
+    year.enter_listing(db, actors["admin"], "unit", "U1", "围标串标", local_today() - timedelta(days=10))
     # Another round still in 自查, its window closed 3 days ago.
     late, _ids = make_round(db, vid, [("U1", "财政局", "甲类")], period="2026-Q3", stage="selfcheck_open")
-    year.set_deadline(db, actors["admin"], late, "selfcheck", date.today() - timedelta(days=3))
+    year.set_deadline(db, actors["admin"], late, "selfcheck", local_today() - timedelta(days=3))
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "admin")
@@ -62,7 +63,7 @@ async def test_blacklist_screen_enter_and_lift(sqlite_db):
         await settle(pilot)
         with db.read() as s:
             (e,) = s.exec(select(BlacklistEntry)).all()
-        assert e.name == "ABC" and e.reason == "weibiao" and e.entered_on == date.today()
+        assert e.name == "ABC" and e.reason == "weibiao" and e.entered_on == local_today()
         assert "ABC" in screen_text(app) and "今日在册 1 条" in screen_text(app)
         await pilot.press("x")
         await settle(pilot)
@@ -84,7 +85,7 @@ async def test_pledge_on_cadre_list_and_at_statement(sqlite_db):
     from .ballot_helpers import make_cadres, make_units
     from .ballot_helpers import make_round as make_ballot_round
 
-    rid = make_ballot_round(db, period=str(date.today().year))
+    rid = make_ballot_round(db, period=str(local_today().year))
     make_units(db, actors["admin"], 1)
     make_cadres(db, actors["admin"], 2)
     sid = appraisal.create_session(db, actors["clerk"], rid, "cadre", "述职会", target_codes=["C01", "C02"])
@@ -104,7 +105,7 @@ async def test_pledge_on_cadre_list_and_at_statement(sqlite_db):
         await settle(pilot)
     with db.read() as s:
         (p,) = s.exec(select(CadrePledge)).all()
-    assert p.text == "lianjie" and p.year == date.today().year
+    assert p.text == "lianjie" and p.year == local_today().year
     assert year.session_pledges(db, sid) == [("C01", "干部1", "lianjie"), ("C02", "干部2", None)]
     from screens.appraisal_session import SessionScreen, pledge_lines
 

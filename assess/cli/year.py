@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from ..settings import local_today
 from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db, round_id
 
 
@@ -105,7 +106,7 @@ def cmd_blacklist_add(args) -> int:
 
     db = open_db(args)
     entry = year.enter_listing(
-        db, acting_user(args, db), args.kind, args.subject, args.reason, args.entered_on or date.today(), args.basis
+        db, acting_user(args, db), args.kind, args.subject, args.reason, args.entered_on or local_today(), args.basis
     )
     emit_message(args, f"已列入黑名单：#{entry} {args.subject}", entry=entry)
     return 0
@@ -115,7 +116,7 @@ def cmd_blacklist_remove(args) -> int:
     from .. import year
 
     db = open_db(args)
-    on = args.exit_on or date.today()
+    on = args.exit_on or local_today()
     year.exit_listing(db, acting_user(args, db), args.entry, on, args.reason)
     emit_message(args, f"黑名单条目 #{args.entry} 已于 {on.isoformat()} 移出", entry=args.entry)
     return 0
