@@ -537,7 +537,7 @@ def cmd_ballots_tally(args) -> int:
     rows = [{c: clean(v) for c, v in rec.items()} for rec in frame[cols].to_dict("records")]
     if args.format == "table":
         emit(rows, cols, args.format)
-        print(anchor_text(seq, head))  # the tally sheet's anchor (DESIGN: tamper evidence)
+        print(anchor_text(seq, head))  # the tally sheet's anchor (docs/architecture.md: the audit chain)
         return 0
     cols += ["audit_seq", "audit_head"]
     emit([{**r, "audit_seq": seq, "audit_head": head} for r in rows], cols, args.format)
