@@ -244,6 +244,10 @@ UNITS = [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")]
 
 @pytest.fixture
 def cadre_round(db, actors):
+    return build_cadre_round(db, actors)
+
+
+def build_cadre_round(db, actors):
     """Options 优秀 100 / 称职 80 / 基本称职 60 / 不称职 0; bands 优秀 ≥ 90, 称职 [70, 90),
     基本称职 [50, 70), 不称职 < 50; publication threshold 5 counted votes.
 
@@ -374,3 +378,33 @@ def test_read_only_commands_run_with_user(db, cli, cadre_round, tmp_path, capsys
         capsys.readouterr()
         assert main(argv) == 0
         assert capsys.readouterr().out
+
+
+# -- the same results in the interface --------------------------------------------------------------
+
+
+async def test_rankings_screen_opens_cadre_results(sqlite_db):
+    from .conftest import make_users
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    build_cadre_round(sqlite_db, make_users(sqlite_db))
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "reviewer")
+        await pilot.press("k")
+        await settle(pilot)
+        assert app.screen.AREA == "rankings"
+        await pilot.press("d")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CadreResultsScreen"
+        text = screen_text(app)
+        assert "干部测评结果" in text and "5 人" in text
+        assert "98.00" in text and "93.33" in text and "不称职票超过规定比例" in text
+        # The detail line shows the first row whole: C1, 10 counted votes, shares.
+        assert "C1 干部C1（财政局 局长）" in text and "计分票 10" in text and "称职及以上占比 100.00%" in text
+        await pilot.press("down")
+        await settle(pilot)
+        assert "不称职票占比 40.00%" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.AREA == "rankings"
