@@ -76,13 +76,15 @@ class SessionTally:
     def public_groups(self) -> pd.DataFrame:
         """``groups`` as it may be printed or exported: every figure blanked where ``shown`` is
         False (``disclosure``: the group is under the publication threshold, or another group of
-        the same target is, or the target's pooled votes are), with the reason in ``note``."""
+        the same target is, or the target's pooled votes are), with the reason in ``note``; scores
+        rounded to the scheme's precision."""
         return _blank(self._printed(self.groups), self.options, self.groups["shown"], self.groups["note"])
 
     def public_targets(self) -> pd.DataFrame:
         """``targets`` as it may be printed or exported: the pooled figures blanked where the
         target's counted votes are under the publication threshold (``disclosure``), the reason
-        in ``note``. The weighted score and verdicts are withheld there too."""
+        in ``note``. The weighted score and verdicts are withheld there too; scores are rounded to
+        the scheme's precision (``targets`` keeps the exact values the results step rounds)."""
         return _blank(self._printed(self.targets), self.options, self.targets["shown"], self.targets["note"])
 
 
