@@ -7,7 +7,8 @@ behind an editing key are inserted before that key takes effect: ``abc`` then Le
 burst gives ``abcX`` instead of ``abXc``. (Reported upstream as Textual issue 6605.)
 
 ``TextInput`` runs the field's own, non-priority bindings directly in its key handler, so each
-key takes effect before the next one is read. Priority bindings (the app's) were already
+key takes effect before the next one is read; Tab and Shift+Tab move focus at once, and a key that
+arrives after focus has moved on is handed to the field that now has it. Priority bindings (the app's) were already
 checked by the app before the key reached the field, so nothing else changes. Every text field
 of the interface uses this class; tests/test_tui_key_bursts.py feeds bursts through a real pty.
 """
@@ -35,6 +36,24 @@ class TextInput(Input):
     _field_bindings: dict[type, BindingsMap] = {}
 
     async def on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            # Focus moved on earlier in this burst (Tab): the key was typed for the field that has
+            # focus now, so it goes there, after the keys before it.
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        if event.key in ("tab", "shift+tab"):
+            # Move focus now, not after the key has bubbled up to the app: the keys behind it in
+            # the same burst then find the next field focused.
+            event.stop()
+            event.prevent_default()
+            if event.key == "tab":
+                self.screen.focus_next()
+            else:
+                self.screen.focus_previous()
+            return
         if event.is_printable:
             return  # Input inserts it in order
         bindings = self._field_bindings.get(type(self))

@@ -122,3 +122,12 @@ def test_a_whole_login_typed_in_bursts_succeeds(terminal):
     terminal.burst(b"admn" + LEFT + b"i" + END + b"\r")
     terminal.burst(PASSWORD.encode() + b"x" + BACKSPACE + b"\r")
     terminal.wait_for("总览")
+
+
+def test_tab_between_fields_inside_one_burst(terminal):
+    """User name, Tab, password, Enter: all in one write. The password's characters arrive after the
+    Tab, so they must land in the password field (they used to go on into the user name)."""
+    from .conftest import PASSWORD
+
+    terminal.burst(b"admin\t" + PASSWORD.encode() + b"\r")
+    terminal.wait_for("总览")
