@@ -67,14 +67,30 @@ def _session_context(s: Session, session_id: int):
     return info, existing
 
 
+def group_keys(groups) -> dict[str, str]:
+    """What a file may write in ``voter_group`` → the group's code: its code or its name
+    (``ld`` or ``县领导``). A code wins over another group's identical name."""
+    keys = {g.name: g.code for g in groups}
+    keys.update({g.code: g.code for g in groups})
+    return keys
+
+
+def unknown_group(value, groups) -> str:
+    """The message for a ``voter_group`` cell naming no group of the session."""
+    valid = "、".join(f"{g.name}（{g.code}）" for g in groups) or "（无）"
+    return f"投票人类别“{value or ''}”不在本会议中（可用名称或代码：{valid}）"
+
+
 # option index (0: no mark) → its mark character, for bytes.translate
 _MARK_CHARS = bytes(ord(str(i)) if i < 10 else 0 for i in range(256))
 
 
-def _checked_row(f, line, values, columns, existing, groups, positions, options, batch_group, problems, good):
+def _checked_row(f, line, values, columns, existing, groups, positions, options, batch_group, problems, good, group_list):
     """The checks of one ballot-file row, with every problem recorded (file, line, field); the
-    row's (label, ballot_no, group, position, option) when it passes, else None. Values that pass
-    are remembered in ``good`` (cell as read → value) so later rows with the same cells skip this."""
+    row's (label, ballot_no, group code, position, option) when it passes, else None. Values that
+    pass are remembered in ``good`` (cell as read → value) so later rows with the same cells skip
+    this. The voter group is given by its code or its name (``groups``: ``group_keys`` of the
+    session's ``group_list``)."""
     i_batch, i_no, i_group, i_code, i_choice = columns
     label, group, code, choice = (
         values[i_batch].strip(),
@@ -103,16 +119,9 @@ def _checked_row(f, line, values, columns, existing, groups, positions, options,
         problems.append(InputProblem(f, line, "ballot_no", f"票号 {no} 应在 1 到 1000000 之间"))
         ok = False
     if group not in groups:
-        problems.append(
-            InputProblem(
-                f,
-                line,
-                "voter_group",
-                f"投票人类别“{group}”不在本会议中（可用：{'、'.join(sorted(groups))}）",
-            )
-        )
+        problems.append(InputProblem(f, line, "voter_group", unknown_group(group, group_list)))
         ok = False
-    elif label and label in batch_group and batch_group[label][0] != group:
+    elif label and label in batch_group and batch_group[label][0] != groups[group]:
         first_group, first_at = batch_group[label]
         problems.append(
             InputProblem(
@@ -138,10 +147,10 @@ def _checked_row(f, line, values, columns, existing, groups, positions, options,
     good_labels, good_nos, good_groups, good_positions, good_options = good
     good_labels[values[i_batch]] = label
     good_nos[values[i_no]] = no
-    good_groups[values[i_group]] = group
+    good_groups[values[i_group]] = groups[group]
     good_positions[values[i_code]] = positions[code]
     good_options[values[i_choice]] = options[choice] if choice else 0
-    return label, no, group, positions[code], options[choice] if choice else 0
+    return label, no, groups[group], positions[code], options[choice] if choice else 0
 
 
 def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
@@ -160,7 +169,7 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
         info, existing = _session_context(s, session_id)
     positions = {t.code: t.position for t in info.targets}
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
-    groups = {g.code for g in info.groups}
+    groups = group_keys(info.groups)
     rules = MarkRules.from_form(info.form, len(info.targets))
     n_targets = rules.n_targets
     problems: list[InputProblem] = ProblemList()
@@ -195,7 +204,7 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
         ):
             checked = _checked_row(
                 f, line, values, (i_batch, i_no, i_group, i_code, i_choice), existing, groups, positions,
-                options, batch_group, problems, good,
+                options, batch_group, problems, good, info.groups,
             )
             if checked is None:
                 continue
@@ -347,7 +356,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
         info, existing = _session_context(s, session_id)
     positions = {t.code: t.position for t in info.targets}
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
-    groups = {g.code for g in info.groups}
+    groups = group_keys(info.groups)
     problems: list[InputProblem] = ProblemList()
     counts: dict[str, dict[tuple[int, int], int]] = {}
     seen: dict[tuple[str, str, str], int] = {}
@@ -355,15 +364,10 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
         group, code, choice = row.get("voter_group"), row.get("target_code"), row.get("choice")
         ok = True
         if group not in groups:
-            problems.append(
-                InputProblem(
-                    f,
-                    row.line,
-                    "voter_group",
-                    f"投票人类别“{group}”不在本会议中（可用：{'、'.join(sorted(groups))}）",
-                )
-            )
+            problems.append(InputProblem(f, row.line, "voter_group", unknown_group(group, info.groups)))
             ok = False
+        else:
+            group = groups[group]  # 县领导 and ld name the same group
         if code not in positions:
             problems.append(InputProblem(f, row.line, "target_code", f"“{code}”不是本会议的评议对象"))
             ok = False

@@ -55,6 +55,18 @@ class SessionTally:
     publication_threshold: int = 5
     unfit_option: str = UNFIT_LABEL  # the cadre form's labels (不合格 for 村干部 in some schemes)
     fit_options: list[str] = field(default_factory=list)  # the options counted as fit (satisfied)
+    precision: int = 2  # the round's scheme precision: printed scores are rounded to it
+
+    def _printed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Scores rounded half up to the scheme's precision (``scoring.engine.round_half_up``),
+        as the stored results are: a tally never prints 89.99999999999999 for a stored 90."""
+        from .scoring.engine import round_half_up
+
+        out = frame.copy()
+        score = out["score"].astype(float)
+        out["score"] = [None if v != v else float(v) for v in round_half_up(score.to_numpy(), self.precision)]
+        out["score"] = out["score"].astype(object)
+        return out
 
     def cadre_labels(self) -> tuple[str, str]:
         """(unfit label, fit-share label) for a cadre tally's column headings, e.g. (不称职, 称职及以上)."""
@@ -64,14 +76,16 @@ class SessionTally:
     def public_groups(self) -> pd.DataFrame:
         """``groups`` as it may be printed or exported: every figure blanked where ``shown`` is
         False (``disclosure``: the group is under the publication threshold, or another group of
-        the same target is, or the target's pooled votes are), with the reason in ``note``."""
-        return _blank(self.groups, self.options, self.groups["shown"], self.groups["note"])
+        the same target is, or the target's pooled votes are), with the reason in ``note``; scores
+        rounded to the scheme's precision."""
+        return _blank(self._printed(self.groups), self.options, self.groups["shown"], self.groups["note"])
 
     def public_targets(self) -> pd.DataFrame:
         """``targets`` as it may be printed or exported: the pooled figures blanked where the
         target's counted votes are under the publication threshold (``disclosure``), the reason
-        in ``note``. The weighted score and verdicts are withheld there too."""
-        return _blank(self.targets, self.options, self.targets["shown"], self.targets["note"])
+        in ``note``. The weighted score and verdicts are withheld there too; scores are rounded to
+        the scheme's precision (``targets`` keeps the exact values the results step rounds)."""
+        return _blank(self._printed(self.targets), self.options, self.targets["shown"], self.targets["note"])
 
 
 _FIGURES = (
@@ -238,7 +252,18 @@ def session_tally(db: Database, session_id: int) -> SessionTally:
         cube = _cube(s, info)
         batches = _batches_frame(s, session_id)
         history = _cadre_history(s, info) if info.kind == "cadre" else None
-    return _assemble(info, cube, batches, history)
+        precision = _scheme_precision(s, info.round_id)
+    tally = _assemble(info, cube, batches, history)
+    tally.precision = precision
+    return tally
+
+
+def _scheme_precision(s: Session, round_id: int) -> int:
+    """The precision of the round's scheme (decimals of every printed score)."""
+    from .models import Round
+    from .schemes.store import load_definition
+
+    return int(load_definition(s, s.get(Round, round_id).scheme_version_id).precision)
 
 
 def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict | None) -> SessionTally:

@@ -8,7 +8,7 @@ write lock included). Afterwards: every ballot stored (clerks × ballots rows, e
 its own), the passes' counts equal to the rows, the audit chain intact, and no error of any kind
 reached a clerk (a "database is locked" would be one). Reported: p50, p99 and max commit time and
 ballots per second. Budgets: no error, every ballot stored; p99 within six times the single-clerk
-commit budget (20 ms in DESIGN.md): with six writers a commit may queue behind five others.
+commit budget (20 ms, docs/architecture.md): with six writers a commit may queue behind five others.
 
 PostgreSQL runs when reachable at ``ASSESS_BENCH_PG`` (default: ``ASSESS_TEST_PG`` or the test
 server at 127.0.0.1:5432); a temporary database is created and dropped.

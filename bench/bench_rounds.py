@@ -5,7 +5,7 @@
 - the RFC 3797 draw of 20 units from the pool of 200, and repeating it (verify);
 - the self-check / verified comparison (虚报) for the 20 drawn units (2,000 indicator rows).
 
-Budgets are ours (DESIGN.md sets none for these): an import a clerk waits for, views that open
+Budgets are ours (docs/architecture.md sets none for these): an import a clerk waits for, views that open
 at once.
 """
 

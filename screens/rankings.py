@@ -49,6 +49,7 @@ class RankingsScreen(AssessScreen):
         Binding("r", "next_round", "轮次"),
         Binding("c", "next_category", "类别"),
         Binding("x", "explain", "得分说明"),
+        Binding("d", "cadres", "干部测评"),
         Binding("g", "compute", "计算"),
         Binding("n", "page(1)", "下页", show=False),
         Binding("p", "page(-1)", "上页", show=False),
@@ -81,6 +82,7 @@ class RankingsScreen(AssessScreen):
         yield SystemCommand("排名：切换轮次", "下一个考核轮次（r）", self.action_next_round)
         yield SystemCommand("排名：切换类别", "下一个单位类别（c）", self.action_next_category)
         yield SystemCommand("排名：计算综合得分", "计算或重新计算本轮结果（g）", self.action_compute)
+        yield SystemCommand("排名：干部测评结果", "本轮勤廉双述干部的得分、等次与说明（d）", self.action_cadres)
 
     # -- data ---------------------------------------------------------------------------------
     def load_rounds(self) -> None:
@@ -196,6 +198,13 @@ class RankingsScreen(AssessScreen):
     @on(DataTable.RowSelected, "#rank-table")
     def _row_selected(self) -> None:
         self.action_explain()
+
+    def action_cadres(self) -> None:
+        from .cadre_results import CadreResultsScreen
+
+        r = self.current_round
+        if r is not None:
+            self.app.push_screen(CadreResultsScreen(r.id))
 
     def action_explain(self) -> None:
         from assess.scoring.views import explain

@@ -23,6 +23,16 @@ def session(db, actors):
     return sid
 
 
+@pytest.fixture
+def big_session(db, actors):
+    """A meeting whose record allows a 40-paper batch (实到 50)."""
+    rid = make_round(db)
+    codes = make_units(db, actors["admin"], 4)
+    return appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=60, present=50
+    )
+
+
 def test_marks_normalisation_rules(db, actors, session):
     with db.read() as s:
         rules = ballot_marks.session_rules(s, session)
@@ -299,13 +309,13 @@ def test_verify_detects_tampering_behind_the_triggers(db, actors, session):
     assert len(problems) == 2 and "摘要不符" in problems[0] and "重新计数不符" in problems[1]
 
 
-def test_running_counts_equal_a_recount_after_random_saves_and_corrections(db, actors, session):
+def test_running_counts_equal_a_recount_after_random_saves_and_corrections(db, actors, big_session):
     """The pass keeps its counts as ballots are stored, re-keyed and removed; after every step
     they equal a GROUP BY recount of the pass's ballots, and the batch list shows the same."""
     import random
 
     rng = random.Random(17)
-    batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 40, 40)
+    batch = ballots.create_batch(db, actors["clerk"], big_session, "fw", "B1", 40, 40)
     ctx = ballots.open_pass(db, actors["clerk"], batch)
     kinds = ["marks", "marks", "void", "blank"]
     keyed: set[int] = set()
@@ -325,7 +335,7 @@ def test_running_counts_equal_a_recount_after_random_saves_and_corrections(db, a
         assert counts == recount, step
         assert ballots.pass_counts(db, ctx.pass_id) == recount, step
     assert recount.entered == len(keyed) and recount.valid and recount.void and recount.blank
-    [row] = ballots.list_batches(db, session)
+    [row] = ballots.list_batches(db, big_session)
     assert row.passes[0].entered == len(keyed)
     closed = ballots.close_pass(db, actors["clerk"], ctx.pass_id)
     assert closed == recount
@@ -348,6 +358,8 @@ def test_session_sums_equal_a_recount_from_ballots_and_verify_checks_them(db, ac
     certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "1111", "void"])
     certified_batch(db, actors, session, "fw", "F2", ["1244", "blank"])
     certified_batch(db, actors, session, "ld", "L1", ["3333"])
+    # A tally's papers come from the meeting's record (assess.appraisal.ballot_bounds): 干部职工 实到 4.
+    appraisal.set_attendance(db, actors["clerk"], session, groups={"zg": 5}, groups_present={"zg": 4})
     path = tmp_path / "t.csv"
     path.write_text("voter_group,target_code,choice,count\nzg,U01,满意,4\nzg,U02,不满意,2\n", encoding="utf-8")
     [imported] = ballot_import.import_tallies(db, actors["clerk"], session, path).batches

@@ -1,7 +1,7 @@
 """Formula injection: every file meant to be opened in a spreadsheet escapes text cells starting
 with ``= + - @`` (a leading apostrophe), in every sheet and column — the report's XLSX and ranking
 CSV, the self-check and verified-score templates. The command line's ``--format csv`` is machine
-output (the contract in DESIGN.md, re-imported by scripts) and keeps values as they are; the README
+output (the command-line contract in the README, re-imported by scripts) and keeps values as they are; the README
 says so and points to the report's CSV for spreadsheets. Both decisions are pinned here.
 """
 

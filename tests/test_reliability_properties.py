@@ -5,7 +5,7 @@ option or two different options (a voided mark), rows in any order — the store
 the marks a paper reading gives: ``0`` for no mark, the option's index, ``X`` for two options;
 status blank when nothing is marked, void when 满意 is marked more than twice, else valid.
 
-Reconciliation (DESIGN.md): returned ≤ issued; returned = valid + void + blank; entered =
+Reconciliation (docs/architecture.md): returned ≤ issued; returned = valid + void + blank; entered =
 returned; a batch with more returned than issued is void. For random issued/returned counts
 against a random number of entered ballots, certification succeeds exactly when the rules hold,
 and then stores exactly ``returned`` ballots whose statuses add up to it.

@@ -1,4 +1,4 @@
-"""Session tallies against hand computations (DESIGN.md: appraisal scoring, cadre appraisal), on
+"""Session tallies against hand computations (docs/architecture.md: 民主评议得分、干部测评), on
 SQLite and PostgreSQL."""
 
 from __future__ import annotations

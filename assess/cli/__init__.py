@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
+    from .common import add_user_everywhere
+
+    add_user_everywhere(parser)
     return parser
 
 

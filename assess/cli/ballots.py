@@ -251,10 +251,25 @@ def cmd_appraisal_attendance(args) -> int:
 
 def cmd_appraisal_certify(args) -> int:
     from ..appraisal import certify_session
+    from ..appraisal_info import session_info
+    from ..ballots import list_batches
 
     db = open_db(args)
     certify_session(db, acting_user(args, db), args.session)
-    emit_message(args, f"已核定评议会议 #{args.session} 的评议结果", session=args.session)
+    info = session_info(db, args.session)
+    batches = list_batches(db, args.session)
+    certified = [b for b in batches if b.status == "certified"]
+    voided = sum(1 for b in batches if b.status == "void")
+    ballots = sum(b.returned for b in certified)
+    emit_message(
+        args,
+        f"已核定评议会议 #{args.session}（{info.name}）的评议结果：计入已核定批次 {len(certified)} 个、"
+        f"选票 {ballots} 张，作废批次 {voided} 个；{info.quorum_text()}",
+        session=args.session,
+        batches=len(certified),
+        ballots=ballots,
+        voided=voided,
+    )
     return 0
 
 
@@ -430,15 +445,25 @@ def cmd_ballots_verify(args) -> int:
 
 def cmd_certify(args) -> int:
     from ..ballot_review import certify
+    from ..ballots import get_batch
 
     db = open_db(args)
     r = certify(db, acting_user(args, db), args.batch)
-    emit_message(
-        args,
-        f"已核定批次 #{r.batch_id}：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）",
-        **asdict(r),
-    )
+    b = get_batch(db, r.batch_id)
+    emit_message(args, certify_message(r, b), **asdict(r), source=b.source, returned=b.returned)
     return 0
+
+
+def certify_message(r, b) -> str:
+    """What a certified batch holds: ballots (valid, void, blank) for keyed or imported ballots;
+    for a tallies batch, which has no ballots, the counts of the tally — its rows and the ballots
+    it accounts for (the largest number of marks for one target, recorded as 收回)."""
+    if b.source == "tally":
+        return (
+            f"已核定计票汇总批次 #{r.batch_id}（{b.label}）：计票汇总 {r.tally_rows} 项，"
+            f"至少 {b.returned} 张选票（发出 {b.issued} 张）"
+        )
+    return f"已核定批次 #{r.batch_id}（{b.label}）：{r.ballots} 张（有效 {r.valid}，废票 {r.void}，空白 {r.blank}）"
 
 
 def cmd_batch_void(args) -> int:
@@ -537,7 +562,7 @@ def cmd_ballots_tally(args) -> int:
     rows = [{c: clean(v) for c, v in rec.items()} for rec in frame[cols].to_dict("records")]
     if args.format == "table":
         emit(rows, cols, args.format)
-        print(anchor_text(seq, head))  # the tally sheet's anchor (DESIGN: tamper evidence)
+        print(anchor_text(seq, head))  # the tally sheet's anchor (docs/architecture.md: the audit chain)
         return 0
     cols += ["audit_seq", "audit_head"]
     emit([{**r, "audit_seq": seq, "audit_head": head} for r in rows], cols, args.format)

@@ -17,12 +17,26 @@ from ..reports.textbars import text_width
 from ..roles import Actor
 
 FORMATS = ("table", "csv", "json")
+USER_HELP = "操作用户（默认 $ASSESS_USER）；密码取自 $ASSESS_PASSWORD 或终端提示；只读命令不使用"
 
 
 def add_common(p: argparse.ArgumentParser, *, formats: Sequence[str] = FORMATS) -> None:
     p.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB、配置文件的 database 或用户数据目录）")
     p.add_argument("--format", choices=list(formats), default=formats[0], help="输出格式")
-    p.add_argument("--user", help="操作用户（默认 $ASSESS_USER）；密码取自 $ASSESS_PASSWORD 或终端提示")
+    p.add_argument("--user", help=USER_HELP)
+
+
+def add_user_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give ``--user`` to every command that runs (a parser with a ``func``) and lacks it, so that
+    one invocation style — ``--user`` on every command, as in a command file — works for all of
+    them; read-only commands accept it and ignore it."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in action.choices.values():
+            if sub.get_default("func") is not None and "--user" not in sub._option_string_actions:
+                sub.add_argument("--user", help=USER_HELP)
+            add_user_everywhere(sub)
 
 
 def open_db(args: argparse.Namespace):

@@ -6,7 +6,8 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from .common import acting_user, add_common, emit, emit_message, open_db
+from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from .results import cmd_cadre_results
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,6 +84,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--unit")
     add_common(q)
     q.set_defaults(func=cmd_cadres_list)
+    q = us.add_parser("results", help="勤廉双述干部测评结果：得分、等次、说明（已公示轮次按公示内容）")
+    q.add_argument("--round", required=True, help=ROUND_HELP)
+    q.add_argument("--session", type=int, help="只列出一个评议会议")
+    add_common(q)
+    q.set_defaults(func=cmd_cadre_results)
 
     # audit
     p = sub.add_parser("audit", help="审计链")

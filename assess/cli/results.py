@@ -321,3 +321,24 @@ def cmd_snapshot_verify(args) -> int:
     if not check.ok:
         print(f"错误：{check.message()}", file=sys.stderr)
     return 0 if check.ok else 1
+
+
+# -- cadre results (勤廉双述) -------------------------------------------------------------------------
+
+
+def cmd_cadre_results(args) -> int:
+    from ..cadre_results import CADRE_COLUMNS, cadre_result_rows
+
+    res = cadre_result_rows(open_db(args), args.round, args.session)
+    if args.format != "table":
+        emit(res.rows, CADRE_COLUMNS, args.format)
+        return 0
+    for row in res.rows:
+        for key in ("unfit_share", "fit_share"):
+            row[key] = "—" if row[key] is None else f"{row[key] * 100:.2f}%"
+        row["score"] = res.score_text(row["score"])
+        for key in ("counted", "grade"):
+            row[key] = "—" if row[key] is None else row[key]
+    print(res.title)
+    emit(res.rows, CADRE_COLUMNS, "table", headers=res.headers)
+    return 0

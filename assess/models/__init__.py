@@ -1,4 +1,4 @@
-"""The data model of the whole domain (see the glossary in DESIGN.md).
+"""The data model of the whole domain (see docs/architecture.md).
 
 Importing this package registers every table on ``SQLModel.metadata``; migrations under
 ``assess/migrations`` are the only way the schema changes.

@@ -1,4 +1,4 @@
-"""Appraisal scores from per-cell vote counts (DESIGN.md, "Appraisal scoring"), vectorised.
+"""Appraisal scores from per-cell vote counts (docs/architecture.md, 规则与公式), vectorised.
 
 Counts are a dense array (…, groups, targets, options); a leading resample axis is allowed, which
 is how the bootstrap scores 1,000 resamples at once. Score of a target within a voter group =

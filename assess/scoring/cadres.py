@@ -1,4 +1,4 @@
-"""勤廉双述: cadre results from certified per-cell vote counts (DESIGN.md, "Cadre appraisal").
+"""勤廉双述: cadre results from certified per-cell vote counts (docs/architecture.md, 干部测评).
 
 Score = the appraisal score of the form's options (group scores weighted, renormalised over the
 groups with votes); grade by the form's ``cadre_rules.bands``; 不称职票 > ``unfit_share`` of

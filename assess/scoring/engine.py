@@ -3,7 +3,7 @@
 Everything is vectorised over units × indicators (numpy matrices); Python loops run only over
 scheme elements (methods, bands, quotas) and over the few flagged cells.
 
-Rules (DESIGN.md, "Rules and formulas"; semantics of methods in ``schemes/definition.py``):
+Rules (docs/architecture.md, 规则与公式; semantics of methods in ``schemes/definition.py``):
 
 - indicator points by method (``schemes.methods.score_values``), for the leaves that apply to the
   unit's category. A spot-checked unit (drawn in the active draw) uses its verified values; where

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str]) -> pd.DataFrame:
     """Rows of ``sql`` (named ``:params``) through the raw DBAPI cursor of the session's
-    connection, in its transaction (about 2× faster than through the engine, DESIGN.md)."""
+    connection, in its transaction (about 2× faster than through the engine)."""
     import re
 
     import pandas as pd

@@ -3,7 +3,7 @@ and on the exact weights?
 
 Each resample redraws every voter-group × target cell of the certified appraisal counts as a
 multinomial with the cell's own total and observed shares (the same distribution as redrawing
-ballots within the voter group, about 60× faster, DESIGN.md) and multiplies every component weight
+ballots within the voter group, about 60× faster) and multiplies every component weight
 by an independent factor uniform in [1 − jitter, 1 + jitter] (±10%). Composites are recomputed and
 rounded exactly as in the engine, ranks within category likewise (tie-break included). A unit's
 rank interval is the 5th–95th percentile of its resampled ranks. The RNG is seeded (by default
