@@ -131,6 +131,12 @@ async def test_key_screens_at_80x24_cut_only_with_an_ellipsis_and_show_the_whole
             await pilot.press(key)
             await settle(pilot)
             problems += cut_without_ellipsis(app)
+            if key == "k":  # and the cadres' results from the rankings
+                await pilot.press("d")
+                await settle(pilot)
+                problems += cut_without_ellipsis(app)
+                await pilot.press("escape")
+                await settle(pilot)
         # The units list: the long name is cut, and its row's detail line shows it whole.
         await pilot.press("f2")
         await settle(pilot)
@@ -180,6 +186,12 @@ async def test_demo_screens_show_no_codes_and_no_login_names(demo_db):  # noqa: 
             if hits:
                 found[area.name] = hits
             # the batches of the first meeting, and the rounds' sub-screens
+            if area.name == "rankings":
+                await pilot.press("d")
+                await settle(pilot)
+                hits = sorted(set(WORD.findall(screen_text(app))))
+                if hits:
+                    found["rankings/cadres"] = hits
             if area.name == "ballots":
                 await pilot.press("enter")
                 await settle(pilot)
