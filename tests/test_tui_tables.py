@@ -120,23 +120,22 @@ async def test_key_screens_at_80x24_cut_only_with_an_ellipsis_and_show_the_whole
     units.edit_unit(demo_db, admin, code, name=LONG_UNIT)
     app = make_app(demo_db)
     problems = []
+    visited: set[str] = set()
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "admin", DEMO_PASSWORD)
-        for key in ("u", "r", "f", "s", "a", "k", "h", "l"):
+        # Each path from the dashboard: the areas, the rounds' sub-screens (自查, 抽查, 整改), a scheme's
+        # indicator tree (适用类别), a meeting's batches (its status line), the cadres' results.
+        for path in (["u"], ["r"], ["r", "s"], ["r", "c"], ["r", "f"], ["s"], ["s", "enter"], ["b"],
+                     ["b", "enter"], ["k"], ["k", "d"], ["a"], ["e"], ["j"], ["h"], ["p"], ["y"], ["l"]):
             await pilot.press("f2")
             await settle(pilot)
-            if key == "f":  # the findings ledger opens from the rounds list
-                await pilot.press("r")
+            for key in path:
+                await pilot.press(key)
                 await settle(pilot)
-            await pilot.press(key)
-            await settle(pilot)
-            problems += cut_without_ellipsis(app)
-            if key == "k":  # and the cadres' results from the rankings
-                await pilot.press("d")
-                await settle(pilot)
-                problems += cut_without_ellipsis(app)
-                await pilot.press("escape")
-                await settle(pilot)
+            visited.add(type(app.screen).__name__)
+            problems += [(path, type(app.screen).__name__, *p) for p in cut_without_ellipsis(app)]
+        assert {"ScoreEntryScreen", "SpotCheckScreen", "FindingsScreen", "SessionScreen",
+                "CadreResultsScreen"} <= visited, visited
         # The units list: the long name is cut, and its row's detail line shows it whole.
         await pilot.press("f2")
         await settle(pilot)
