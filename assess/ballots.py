@@ -20,6 +20,7 @@ from .ballot_marks import MarkRules, _cached_rules, normalise
 from .errors import Conflict, FrozenError, NotFound, PermissionDenied
 from .guards import ensure_round_writable
 from .roles import Actor, authorize
+from .users import display_names
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -43,6 +44,7 @@ class PassRow:
     clerk: str
     status: str
     entered: int
+    clerk_name: str = ""  # the name people read (assess.users.display_names)
 
 
 @dataclass
@@ -71,7 +73,7 @@ class BatchRow:
         if not self.passes:
             return "—"
         return " ".join(
-            f"{p.pass_no}:{p.clerk}{'✓' if p.status == 'closed' else '…'}{p.entered}" for p in self.passes
+            f"{p.pass_no}:{p.clerk_name or p.clerk}{'✓' if p.status == 'closed' else '…'}{p.entered}" for p in self.passes
         )
 
 
@@ -111,6 +113,7 @@ class EntryContext:
     rules: MarkRules
     ballots: dict[int, tuple[str, str]]  # own pass only: ballot_no → (status, marks)
     counts: PassCounts
+    clerk_name: str = ""  # the name people read (assess.users.display_names)
 
     def next_ballot_no(self) -> int:
         n = 1
@@ -319,12 +322,14 @@ def list_batches(db: Database, session_id: int) -> list[BatchRow]:
         ).all()
         ids = [b.id for b in batches]
         passes: dict[int, list[PassRow]] = {}
+        names = display_names(s)
         if ids:
             for p in s.exec(
                 select(EntryPass).where(EntryPass.batch_id.in_(ids)).order_by(EntryPass.batch_id, EntryPass.pass_no)
             ).all():
                 entered = p.valid + p.void + p.blank
-                passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered))
+                passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered,
+                                                                   names.get(p.clerk, p.clerk)))
     return [
         BatchRow(
             b.id,
@@ -377,9 +382,9 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
             )
         if mine is None:
             if len(passes) >= 2:
-                raise Conflict(
-                    f"批次“{b.label}”已由 {passes[0].clerk} 和 {passes[1].clerk} 两人录入，不能再开第三遍。"
-                )
+                names = display_names(s)
+                first, second = (names.get(p.clerk, p.clerk) for p in passes[:2])
+                raise Conflict(f"批次“{b.label}”已由 {first} 和 {second} 两人录入，不能再开第三遍。")
             mine = EntryPass(batch_id=batch_id, pass_no=len(passes) + 1, clerk=actor.username)
             s.add(mine)
             s.flush()
@@ -422,6 +427,7 @@ def _context(s: Session, p, b, sess) -> EntryContext:
         rules=MarkRules.from_form(form, len(targets)),
         ballots={no: (st, mk) for no, st, mk in rows},
         counts=_pass_counts(s, p.id),
+        clerk_name=display_names(s).get(p.clerk, p.clerk),
     )
 
 

@@ -300,10 +300,14 @@ class DrawPlan:
     needed_bits: float  # to choose ``count`` of the pool (rfc3797.entropy_bits)
 
 
-def _refuse_second_draw(old) -> None:
+def _refuse_second_draw(s, old) -> None:
+    from .settings import local_time
+    from .users import display_names
+
     if old is not None:
+        who = display_names(s).get(old.created_by, old.created_by)
         raise Conflict(
-            f"本轮已于 {old.created_at:%Y-%m-%d %H:%M} 抽取（第 {old.id} 号抽取，{old.created_by}）："
+            f"本轮已于 {local_time(old.created_at):%Y-%m-%d %H:%M} 抽取（第 {old.id} 号抽取，{who}）："
             "同一轮只能有一次有效抽取；确需重抽，请先作废原抽取并说明理由。"
         )
 
@@ -340,7 +344,7 @@ def draw_plan(
     sources = _clean_sources(sources)
     with db.read() as s:
         r = get_round(s, round_id)
-        _refuse_second_draw(active_draw(s, round_id))
+        _refuse_second_draw(s, active_draw(s, round_id))
         return _draw_plan(s, r, count, min_per_category, focus_open_findings, sources)
 
 
@@ -364,7 +368,7 @@ def draw(
     key = rfc3797.key_string(sources)
     with db.write() as s:
         r = lock_round(s, round_id)
-        _refuse_second_draw(active_draw(s, round_id))
+        _refuse_second_draw(s, active_draw(s, round_id))
         plan = _draw_plan(s, r, count, min_per_category, focus_open_findings, sources)
         pool, focus, count, mpc = plan.pool, plan.focus, plan.count, plan.min_per_category
         scheme = round_scheme(s, r)

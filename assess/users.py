@@ -87,6 +87,12 @@ def display_names(session) -> dict[str, str]:
     return {u.username: u.display_name or u.username for u in session.exec(select(User))}
 
 
+def names_of(db: Database) -> dict[str, str]:
+    """``display_names`` read in a session of its own, for a screen that lists records by login name."""
+    with db.read() as s:
+        return display_names(s)
+
+
 def authenticate(db: Database, username: str, password: str) -> Actor:
     """Check a password: the one login check of the TUI (login and lock screens) and the CLI.
     Failed attempts are recorded and throttled, and an account that differs from the audit chain

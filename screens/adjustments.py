@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import FieldSpec, FormDialog, ImportDialog
+from .tables import TableFill
 
 
 class AdjustmentsScreen(AssessScreen):
@@ -74,23 +75,31 @@ class AdjustmentsScreen(AssessScreen):
         frozen = "（已公示冻结，只读）" if r.stage == "published" else ""
         self.query_one("#adj-title", Static).update(plain(f"{what} · {r.period} {r.name}{frozen}"))
         fn = list_adjustments if self.mode == "adjust" else list_discipline
-        self.run_core(fn, self.db, r.id, on_done=self._show)
 
-    def _show(self, rows) -> None:
-        table = self.query_one("#adj-table", DataTable)
-        table.clear(columns=True)
+        def load(db, rid):
+            from assess.users import names_of
+
+            return fn(db, rid), names_of(db)
+
+        self.run_core(load, self.db, r.id, on_done=self._show)
+
+    def _show(self, result) -> None:
+        rows, names = result
+        grid = self.query_one("#adj-table", DataTable)
         if self.mode == "adjust":
-            table.add_columns("单位", "分值", "理由", "依据", "登记人")
+            table = TableFill(grid, "单位", "分值", "理由", "依据", "登记人")
             for a in rows:
                 table.add_row(plain(f"{a.unit_code} {a.unit_name}"), f"{a.points:+g}", plain(a.reason),
-                              plain(a.source or ""), plain(a.created_by))
+                              plain(a.source or ""), plain(names.get(a.created_by, a.created_by)))
             total = sum(a.points for a in rows)
             status = f"{len(rows)} 条，合计 {total:+g} 分 · a 登记 · i 导入 · t 处理记录 · r 换轮次"
         else:
-            table.add_columns("对象", "类别", "说明", "登记人")
+            table = TableFill(grid, "对象", "类别", "说明", "登记人")
             for d in rows:
-                table.add_row(plain(d.subject), plain(d.kind), plain(d.note or ""), plain(d.created_by))
+                table.add_row(plain(d.subject), plain(d.kind), plain(d.note or ""),
+                              plain(names.get(d.created_by, d.created_by)))
             status = f"{len(rows)} 条 · a 登记 · t 加减分 · r 换轮次"
+        table.done()
         self.query_one("#adj-status", Static).update(plain(status))
 
     def _done(self, message: str):

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import FieldSpec, FormDialog
+from .tables import TableFill
 
 
 class AppraisalScreen(AssessScreen):
@@ -37,7 +38,6 @@ class AppraisalScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
-        table.add_columns("编号", "轮次", "会议", "类型", "对象", "应到/实到", "批次 核定/共")
         self.action_refresh()
         table.focus()
 
@@ -57,11 +57,11 @@ class AppraisalScreen(AssessScreen):
     def _show(self, rows) -> None:
         table = self.query_one("#sessions", DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "编号", "轮次", "会议", "类型", "对象", "应到/实到", "批次 核定/共")
         self.sessions = {}
         for r in rows:
             self.sessions[str(r.id)] = r
-            table.add_row(
+            fill.add_row(
                 str(r.id),
                 plain(r.round_name),
                 plain(r.name),
@@ -71,6 +71,7 @@ class AppraisalScreen(AssessScreen):
                 f"{r.certified}/{r.batches}",
                 key=str(r.id),
             )
+        fill.done()
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         self.query_one("#sessions-status", Static).update(plain(f"共 {len(rows)} 个评议会议"))

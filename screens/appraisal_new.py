@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from .base import AssessScreen, error_text, plain
+from .tables import TableFill
 from .text_input import TextInput
 
 
@@ -107,7 +108,6 @@ class NewSessionScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(TargetTable)
-        table.add_columns("票序", "编码", "名称", "单位与职务" if self.plan.kind == "cadre" else "类别")
         self._render_rows()
         table.focus()
         self.initial = self._state()
@@ -115,11 +115,12 @@ class NewSessionScreen(AssessScreen):
     def _render_rows(self, cursor: int | None = None) -> None:
         table = self.query_one(TargetTable)
         keep = table.cursor_row if cursor is None else cursor
-        table.clear()
+        fill = TableFill(table, "票序", "编码", "名称", "单位与职务" if self.plan.kind == "cadre" else "类别")
         position = 0
         for code, name, detail, chosen in self.rows:
             position += chosen
-            table.add_row(str(position) if chosen else "", plain(code), plain(name), plain(detail), key=code)
+            fill.add_row(str(position) if chosen else "", plain(code), plain(name), plain(detail), key=code)
+        fill.done()
         if self.rows:
             table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
         n = sum(1 for r in self.rows if r[3])

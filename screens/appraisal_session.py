@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+from .tables import TableFill
 
 
 def _int(value: str, what: str) -> int:
@@ -63,7 +64,6 @@ class SessionScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#batches", DataTable)
-        table.add_columns("编号", "批次", "类别", "来源", "发出/收回", "录入遍次", "状态")
         self.refresh_all()
         table.focus()
 
@@ -112,12 +112,12 @@ class SessionScreen(AssessScreen):
         )
         table = self.query_one("#batches", DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "编号", "批次", "类别", "来源", "发出/收回", "录入遍次", "状态")
         self.batches = {}
         names = {g.code: g.name for g in info.groups}
         for b in batches:
             self.batches[str(b.id)] = b
-            table.add_row(
+            fill.add_row(
                 str(b.id),
                 plain(b.label),
                 plain(names.get(b.voter_group, b.voter_group)),
@@ -127,6 +127,7 @@ class SessionScreen(AssessScreen):
                 b.status_label,
                 key=str(b.id),
             )
+        fill.done()
         if batches:
             table.move_cursor(row=min(keep, len(batches) - 1))
         done = sum(1 for b in batches if b.status == "certified")
@@ -162,15 +163,31 @@ class SessionScreen(AssessScreen):
     def action_leave(self) -> None:
         self.dismiss(None)
 
+    def group_name(self, code: str) -> str:
+        groups = self.info.groups if self.info is not None else []
+        return next((g.name for g in groups if g.code == code), code)
+
+    def group_code(self, text: str) -> str:
+        """A voter group as the form reads it: its name (from the scheme's form) or its code."""
+        text = text.strip()
+        groups = self.info.groups if self.info is not None else []
+        return next((g.code for g in groups if text in (g.name, g.code)), text)
+
+    def group_counts_by_name(self, text: str) -> dict[str, int]:
+        """``名称=人数`` items (a code in place of a name works too) → counts by voter-group code."""
+        from assess.appraisal import group_counts
+
+        return {self.group_code(k): n for k, n in group_counts(text).items()}
+
     def action_add_batch(self) -> None:
         from assess.ballots import create_batch
 
         if self.info is None:
             return
-        codes = "/".join(g.code for g in self.info.groups)
+        names = "/".join(g.name for g in self.info.groups)
         fields = [
             FieldSpec(
-                "group", f"投票人类别（{codes}）", self.info.groups[0].code if self.info.groups else ""
+                "group", f"投票人类别（{names}）", self.info.groups[0].name if self.info.groups else ""
             ),
             FieldSpec("label", "批次编号", placeholder="如 票箱1"),
             FieldSpec("issued", "发出张数"),
@@ -185,7 +202,7 @@ class SessionScreen(AssessScreen):
                     db,
                     actor,
                     sid,
-                    v["group"].strip(),
+                    self.group_code(v["group"]),
                     v["label"],
                     _int(v["issued"], "发出张数"),
                     _int(v["returned"], "收回张数"),
@@ -231,9 +248,9 @@ class SessionScreen(AssessScreen):
             self.show_error(f"批次 {row.label} 不能核定：{'；'.join(rec.problems)}。")
             return
         if row.source == "tally":
-            detail = f"批次 {row.label}（{row.voter_group}，计票汇总）：发出 {rec.issued} 张，收回 {rec.returned} 张。"
+            detail = f"批次 {row.label}（{self.group_name(row.voter_group)}，计票汇总）：发出 {rec.issued} 张，收回 {rec.returned} 张。"
         else:
-            detail = (f"批次 {row.label}（{row.voter_group}）：发出 {rec.issued} 张，收回 {rec.returned} 张，"
+            detail = (f"批次 {row.label}（{self.group_name(row.voter_group)}）：发出 {rec.issued} 张，收回 {rec.returned} 张，"
                       f"录入 {rec.entered} 张 = 有效 {rec.valid} + 废票 {rec.void} + 空白 {rec.blank}。")
 
         def certified(r) -> None:
@@ -294,7 +311,7 @@ class SessionScreen(AssessScreen):
         )
 
     def action_attendance(self) -> None:
-        from assess.appraisal import group_counts, set_attendance
+        from assess.appraisal import set_attendance
 
         if self.info is None:
             return
@@ -305,13 +322,13 @@ class SessionScreen(AssessScreen):
             FieldSpec("present", "实到人数", str(self.info.present)),
             FieldSpec(
                 "groups",
-                "各类别应到（代码=人数，逗号分隔）",
-                ",".join(f"{g.code}={g.expected}" for g in groups),
+                "各类别应到（类别=人数，逗号分隔）",
+                ",".join(f"{g.name}={g.expected}" for g in groups),
             ),
             FieldSpec(
                 "groups_present",
-                "各类别实到（代码=人数，逗号分隔；汇总导入的发出张数取自这里）",
-                ",".join(f"{g.code}={g.present}" for g in groups),
+                "各类别实到（类别=人数，逗号分隔；汇总导入的发出张数取自这里）",
+                ",".join(f"{g.name}={g.present}" for g in groups),
             ),
         ]
         self.app.push_screen(
@@ -325,8 +342,8 @@ class SessionScreen(AssessScreen):
                         sid,
                         expected=_int(v["expected"], "应到人数"),
                         present=_int(v["present"], "实到人数"),
-                        groups=group_counts(v["groups"]) or None,
-                        groups_present=group_counts(v["groups_present"]) or None,
+                        groups=self.group_counts_by_name(v["groups"]) or None,
+                        groups_present=self.group_counts_by_name(v["groups_present"]) or None,
                     )
                     or True
                 ),

@@ -8,32 +8,32 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
+from .tables import TableFill
 
 PAGE = 500
 
 
 def _recent(db, limit: int = PAGE):
     """The newest records as people read them: time in the office's zone, who by display name
-    (login name in brackets), what by its Chinese name."""
+    (``assess.users.display_names``), what by its Chinese name."""
     from datetime import datetime
 
     from sqlmodel import select
 
-    from assess.models import AuditRecord, User
+    from assess.models import AuditRecord
     from assess.roles import action_label
     from assess.settings import local_time
+    from assess.users import display_names
 
     with db.read() as s:
-        names = {u.username: u.display_name for u in s.exec(select(User)).all()}
+        names = display_names(s)
         rows = []
         for r in s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)).all():
             try:
                 at = local_time(datetime.fromisoformat(r.at)).strftime("%Y-%m-%d %H:%M:%S")
             except ValueError:
                 at = r.at
-            who = names.get(r.actor)
-            who = f"{who}（{r.actor}）" if who and who != r.actor else r.actor
-            rows.append((r.seq, at, who, action_label(r.action), r.hash[:12]))
+            rows.append((r.seq, at, names.get(r.actor, r.actor), action_label(r.action), r.hash[:12]))
         return rows
 
 
@@ -51,17 +51,17 @@ class AuditLogScreen(AssessScreen):
     def on_mount(self) -> None:
         from assess.settings import office
 
-        self.query_one(DataTable).add_columns("序号", f"时间（{office().timezone}）", "操作人", "操作", "哈希")
+        self.zone = office().timezone
         self.action_refresh()
 
     def action_refresh(self) -> None:
         self.run_core(_recent, self.db, on_done=self._show)
 
     def _show(self, rows) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
+        table = TableFill(self.query_one(DataTable), "序号", f"时间（{self.zone}）", "操作人", "操作", "哈希")
         for seq, at, actor, action, h in rows:
             table.add_row(str(seq), at, plain(actor), plain(action), h)
+        table.done()
 
     def action_verify(self) -> None:
         # The same checks as ``assess audit verify``: the chain, every certified batch recounted

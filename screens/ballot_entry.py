@@ -207,7 +207,7 @@ class BallotEntryScreen(AssessScreen):
         again = f"（重录；已存为{_status_label(old[0])}）" if old else ""
         self.query_one("#entry-info", Static).update(
             plain(
-                f"批次 {ctx.batch_label} · {ctx.group_name} · 第 {ctx.pass_no} 遍（{ctx.clerk}） · 第 {self.ballot_no} 张{again}"
+                f"批次 {ctx.batch_label} · {ctx.group_name} · 第 {ctx.pass_no} 遍（{ctx.clerk_name or ctx.clerk}） · 第 {self.ballot_no} 张{again}"
             ),
             layout=False,
         )

@@ -14,6 +14,7 @@ from assess.errors import AssessError
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog
+from .tables import TableFill
 
 WHOLE_KEYS = {"a": "absent", "v": "void", "1": "pass1", "2": "pass2"}
 
@@ -42,7 +43,6 @@ class MismatchScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#mismatches", DataTable)
-        table.add_columns("票号", "项", "对象", "第1遍", "第2遍", "处理结果")
         self.action_refresh()
         table.focus()
 
@@ -56,7 +56,7 @@ class MismatchScreen(AssessScreen):
 
         self.comparison = cmp
         passes = " · ".join(
-            f"第{p.pass_no}遍 {p.clerk} {'已完成' if p.status == 'closed' else '录入中'} {p.entered} 张"
+            f"第{p.pass_no}遍 {p.clerk_name or p.clerk} {'已完成' if p.status == 'closed' else '录入中'} {p.entered} 张"
             for p in cmp.passes
         )
         rec = cmp.reconciliation
@@ -69,7 +69,7 @@ class MismatchScreen(AssessScreen):
         )
         table = self.query_one("#mismatches", DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "票号", "项", "对象", "第1遍", "第2遍", "处理结果")
 
         def show(v: str, pos: int) -> str:
             if pos == 0:
@@ -87,7 +87,7 @@ class MismatchScreen(AssessScreen):
                 res = WHOLE_CHOICES.get(m.resolution, m.resolution)
             else:
                 res = show(m.resolution, m.position)
-            table.add_row(
+            fill.add_row(
                 str(m.ballot_no),
                 "整张" if m.position == 0 else str(m.position),
                 plain(f"{m.target_code} {m.target_name}".strip()),
@@ -96,6 +96,7 @@ class MismatchScreen(AssessScreen):
                 plain(res),
                 key=str(i),
             )
+        fill.done()
         if cmp.mismatches:
             table.move_cursor(row=min(keep, len(cmp.mismatches) - 1))
         opts = " ".join(f"{i}={o}" for i, o in enumerate(cmp.options, start=1))

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.markup import escape
 from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
+
+from .tables import show_detail
 
 if TYPE_CHECKING:
     from assess.db import Database
@@ -100,6 +103,11 @@ class AssessScreen(Screen):
     @property
     def actor(self) -> Actor:
         return self.app.actor  # type: ignore[attr-defined]
+
+    @on(DataTable.RowHighlighted)
+    def _table_detail(self, event: DataTable.RowHighlighted) -> None:
+        # The whole text of the highlighted row's cells cut with … (screens/tables.py).
+        show_detail(event.data_table, event.row_key)
 
     def show_error(self, message: str) -> None:
         self.app.notify(escape(message), title="错误", severity="error", timeout=8)

@@ -12,6 +12,7 @@ from assess.settings import local_today
 
 from .base import AssessScreen, plain
 from .forms import FieldSpec, FormDialog
+from .tables import TableFill
 
 
 class BlacklistScreen(AssessScreen):
@@ -38,7 +39,6 @@ class BlacklistScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#bl-table", DataTable)
-        table.add_columns("编号", "类别", "名称", "列入日期", "移出日期", "理由")
         self.action_refresh()
         table.focus()
 
@@ -60,14 +60,13 @@ class BlacklistScreen(AssessScreen):
     def _show(self, rows) -> None:
         what = "今日在册" if self.only_active else "全部（含已移出）"
         self.query_one("#bl-title", Static).update(plain(f"黑名单 · {what} {len(rows)} 条 · t 切换"))
-        table = self.query_one("#bl-table", DataTable)
-        table.clear()
+        table = TableFill(self.query_one("#bl-table", DataTable), "编号", "类别", "名称", "列入日期", "移出日期", "理由")
         self.rows = {}
         for r in rows:
             self.rows[str(r.id)] = r
-            reason = r.reason if len(r.reason) <= 20 else r.reason[:19] + "…"
             table.add_row(str(r.id), r.kind_label, plain(r.name), r.entered_on.isoformat(),
-                          r.exit_on.isoformat() if r.exit_on else "", plain(reason), key=str(r.id))
+                          r.exit_on.isoformat() if r.exit_on else "", plain(r.reason), key=str(r.id))
+        table.done()
         current = self._current()
         self.query_one("#bl-detail", Static).update(plain(_detail(current) if current else "a 列入 · x 移出"))
 
@@ -91,18 +90,25 @@ class BlacklistScreen(AssessScreen):
         return done
 
     def action_add(self) -> None:
-        from assess.year import enter_listing
+        from assess.year import SUBJECT_KINDS, enter_listing
 
         db, actor = self.db, self.actor
+        by_name = {label: code for code, label in SUBJECT_KINDS.items()}
+
+        def kind(text: str) -> str:
+            # The form reads the Chinese name (单位…); a code typed from the command line works too.
+            text = text.strip()
+            return by_name.get(text, text)
+
         fields = [
-            FieldSpec("kind", "类别（unit 单位 / cadre 干部 / enterprise 企业 / person 个人）", "enterprise"),
+            FieldSpec("kind", f"类别（{' / '.join(SUBJECT_KINDS.values())}）", SUBJECT_KINDS["enterprise"]),
             FieldSpec("subject", "单位或干部编码；企业或个人名称"),
             FieldSpec("reason", "理由"),
             FieldSpec("basis", "依据（可空，如通报文号）"),
             FieldSpec("on", "列入日期", local_today().isoformat()),
         ]
         self.app.push_screen(FormDialog("列入黑名单", fields, lambda v: enter_listing(
-            db, actor, v["kind"].strip(), v["subject"], v["reason"], _date(v["on"]), v["basis"] or None)),
+            db, actor, kind(v["kind"]), v["subject"], v["reason"], _date(v["on"]), v["basis"] or None)),
             self._after("已列入黑名单"))
 
     def action_remove(self) -> None:

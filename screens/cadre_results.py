@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, error_text, plain
+from .tables import TableFill
 
 
 def _cell(value) -> str:
@@ -59,9 +60,9 @@ class CadreResultsScreen(AssessScreen):
         self.query_one("#cadre-title", Static).update(
             plain(f"干部测评结果 · {results.title} · {len(results.rows)} 人")
         )
-        table = self.query_one("#cadre-table", DataTable)
-        table.clear(columns=True)
-        table.add_columns("编码", "干部", "单位", "得分", "等次", "说明")
+        # The detail line under the table (_detail) shows the highlighted row whole.
+        table = TableFill(self.query_one("#cadre-table", DataTable), "编码", "干部", "单位", "得分", "等次", "说明",
+                          detail=False)
         for i, r in enumerate(results.rows):
             table.add_row(
                 plain(r["cadre_code"]),
@@ -72,6 +73,7 @@ class CadreResultsScreen(AssessScreen):
                 plain(r["flags"] or r["note"] or ""),
                 key=str(i),
             )
+        table.done()
         self._detail(0)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

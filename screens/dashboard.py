@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .nav import AREAS
+from .tables import TableFill
 
 
 class DashboardScreen(AssessScreen):
@@ -46,8 +47,6 @@ class DashboardScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#rounds", DataTable)
-        table.add_columns("期间", "轮次", "阶段", "待办")
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -56,14 +55,13 @@ class DashboardScreen(AssessScreen):
         self.run_core(overview, self.db, on_done=self._show)
 
     def _show(self, ov) -> None:
-        table = self.query_one("#rounds", DataTable)
-        table.clear()
+        table = TableFill(self.query_one("#rounds", DataTable), "期间", "轮次", "阶段", "待办")
         self.summaries = {}
         for r in ov.rounds:
             self.summaries[str(r.id)] = r
             waiting = f"{len(r.waiting_for)} 项待办" if r.waiting_for else "可进入下一阶段"
-            name = r.name if len(r.name) <= 12 else r.name[:11] + "…"
-            table.add_row(plain(r.period), plain(name), plain(r.stage_label), plain(waiting), key=str(r.id))
+            table.add_row(plain(r.period), plain(r.name), plain(r.stage_label), plain(waiting), key=str(r.id))
+        table.done()
         if not ov.rounds:
             self.query_one("#dash-detail", Static).update("（暂无进行中的轮次：按 r 进入考核轮次创建）")
         if ov.overdue:

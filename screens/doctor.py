@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from .base import plain
+from .tables import TableFill
 
 
 class DoctorScreen(ModalScreen):
@@ -36,7 +37,6 @@ class DoctorScreen(ModalScreen):
             yield Static("↑↓ 选择 · g 重新检查 · Esc 关闭", classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("结果", "项目", "情况")
         self.action_run()
 
     def action_run(self) -> None:
@@ -54,10 +54,10 @@ class DoctorScreen(ModalScreen):
         from assess.doctor import LEVELS, failed
 
         self.findings = findings
-        table = self.query_one(DataTable)
-        table.clear()
+        table = TableFill(self.query_one(DataTable), "结果", "项目", "情况")
         for f in findings:
             table.add_row(plain(LEVELS[f.level]), plain(f.check), plain(f.message))
+        table.done()
         errors = sum(f.level == "error" for f in findings)
         summary = f"共 {len(findings)} 项，{errors} 项问题。" if failed(findings) else f"共 {len(findings)} 项，没有问题。"
         self.query_one("#doctor-detail", Static).update(plain(summary + " 选中一项查看处理办法。"))

@@ -19,6 +19,7 @@ from textual.markup import escape
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
 from .base import AssessScreen, error_text, plain
+from .tables import TableFill
 from .text_input import TextInput
 
 log = logging.getLogger("assess.ui")
@@ -80,13 +81,11 @@ class ExportScreen(AssessScreen):
         from assess.reports.images import warm_up
         from assess.reports.preview import rounds_with_results
 
-        table = self.query_one("#export-rounds", DataTable)
-        table.add_columns("轮次", "期间", "阶段", "单位")
         self._show_formats()
         self._status("正在读取轮次…")
         self._background(rounds_with_results, self.db, on_done=self._show_rounds)
         self._background(warm_up, on_done=self._warmed)
-        table.focus()
+        self.query_one("#export-rounds", DataTable).focus()
 
     def palette_commands(self):
         from textual.app import SystemCommand
@@ -131,12 +130,12 @@ class ExportScreen(AssessScreen):
     def _show_rounds(self, rounds) -> None:
         if not self.shown:
             return
-        table = self.query_one("#export-rounds", DataTable)
-        table.clear()
+        table = TableFill(self.query_one("#export-rounds", DataTable), "轮次", "期间", "阶段", "单位")
         self.rounds = {}
         for r in rounds:
             self.rounds[str(r.id)] = r
             table.add_row(plain(r.name), plain(r.period), plain(r.stage_label), str(r.units), key=str(r.id))
+        table.done()
         self._idle_status()
         if not rounds:
             self.query_one("#export-bars", Static).update(plain("（暂无可导出的轮次）"))

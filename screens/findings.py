@@ -18,6 +18,7 @@ from assess.settings import local_today
 from .base import AssessScreen, plain
 from .forms import FieldSpec, FormDialog
 from .rounds import cell
+from .tables import TableFill
 
 HINT = "a 登记问题 · n 下发通知 · u 整改进展 · c 复查销号 · p 通知书 · o 只看逾期 · Esc 返回"
 PROGRESS = {
@@ -28,10 +29,6 @@ PROGRESS = {
     "rectifying": "rectifying",
     "rectified": "rectified",
 }
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def progress_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
@@ -118,7 +115,6 @@ class FindingsScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("号", "单位", "状态", "期限", "问题", "等级", "通知书")
         self.query_one(DataTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -132,7 +128,7 @@ class FindingsScreen(AssessScreen):
     def _show(self, rows) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "号", "单位", "状态", "期限", "问题", "等级", "通知书")
         self.rows = {}
         shown = [r for r in rows if r.overdue] if self.only_overdue else rows
         for r in shown:
@@ -141,16 +137,17 @@ class FindingsScreen(AssessScreen):
                 status = cell(f"逾期 {r.days_overdue} 天·{r.status_label}", "bold red")
             else:
                 status = cell(r.status_label)
-            table.add_row(
+            fill.add_row(
                 str(r.finding_id),
-                cell(_short(r.unit_name, 6)),
+                cell(r.unit_name),
                 status,
                 r.deadline.isoformat() if r.deadline else "",
-                cell(_short(r.description, 10)),
+                cell(r.description),
                 cell(r.severity),
                 cell(r.notice_no or ""),
                 key=str(r.finding_id),
             )
+        fill.done()
         if shown:
             table.move_cursor(row=min(keep, len(shown) - 1))
         late = sum(1 for r in rows if r.overdue)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
@@ -9,6 +10,7 @@ from textual.widgets import DataTable, Static
 
 from .base import plain
 from .nav import AREAS
+from .tables import TableFill, show_detail
 
 GENERAL_KEYS = [
     ("F1", "本帮助"),
@@ -23,9 +25,12 @@ GENERAL_KEYS = [
 
 
 class HelpScreen(ModalScreen):
+    """Every key; a line cut at the table's width is shown whole under the table."""
+
     CSS = """
     HelpScreen { align: center middle; }
     #help-table { width: 76; height: 20; border: round $accent; }
+    HelpScreen .table-detail { width: 76; }
     """
     BINDINGS = [Binding("escape,f1,q", "dismiss", "关闭")]
 
@@ -34,8 +39,7 @@ class HelpScreen(ModalScreen):
         yield Static("Esc 关闭", classes="hint")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("按键", "作用")
+        table = TableFill(self.query_one(DataTable), "按键", "作用")
         for a in AREAS:
             if not a.open_to(self.app.actor):
                 continue
@@ -50,3 +54,8 @@ class HelpScreen(ModalScreen):
         for b in getattr(screen, "BINDINGS", []) if screen is not None else []:
             if isinstance(b, Binding) and b.description and action_allowed(self.app.actor, rights, b.action):
                 table.add_row(plain(b.key), plain(f"本屏：{b.description}"))
+        table.done()
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self, event: DataTable.RowHighlighted) -> None:
+        show_detail(event.data_table, event.row_key)

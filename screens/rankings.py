@@ -13,7 +13,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assess.reports import textbars
 
 from .base import AssessScreen, plain
+from .tables import TableFill
 
+HEADERS = ("名次", "单位", "综合", "等次", "得分条", "区间", "变化")
 PAGE = 1000  # rows per page: DataTable measures every cell, keep it well under ~2,000
 BAR_WIDTH = 16
 
@@ -71,10 +73,6 @@ class RankingsScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#rank-table", DataTable)
-        # Fixed widths: nothing to measure, so a repaint under load never shows a narrowed column.
-        for label, width in (("名次", 4), ("单位", 16), ("综合", 6), ("等次", 4), ("得分条", BAR_WIDTH),
-                             ("区间", 7), ("变化", 4)):
-            table.add_column(label, width=width)
         table.focus()
         self.load_rounds()
 
@@ -125,13 +123,14 @@ class RankingsScreen(AssessScreen):
 
     def render_rows(self) -> None:
         view = self.view
-        table = self.query_one("#rank-table", DataTable)
-        table.clear()
+        table = TableFill(self.query_one("#rank-table", DataTable), *HEADERS)
         title = self.query_one("#rank-title", Static)
         status = self.query_one("#rank-status", Static)
         if view is None:
+            table.done()
             return
         if not view.rows:
+            table.done()
             title.update(plain(f"{view.round_name}（{view.period}）尚未计算 · g 计算 · r 切换轮次"))
             status.update(plain("没有结果"))
             return
@@ -144,7 +143,7 @@ class RankingsScreen(AssessScreen):
             interval = f"{r.rank_low}–{r.rank_high}" if r.rank_low is not None else ""
             table.add_row(
                 str(r.rank),
-                cell(clip(r.unit_name, 16)),
+                cell(r.unit_name),
                 f"{r.composite:.{p}f}",
                 cell(r.grade),
                 bar(r.composite),
@@ -152,6 +151,7 @@ class RankingsScreen(AssessScreen):
                 r.change_text,
                 key=r.unit_code,
             )
+        table.done()
         compare = f" · 与{view.previous_period}比" if view.previous_period else ""
         title.update(
             plain(

@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog
-from .rankings import cell, clip
+from .rankings import cell
+from .tables import TableFill
 
 STEP_KEYS = {"first": "1", "audit": "2", "recheck": "3", "vote": "v", "publish": "p"}
 
@@ -51,7 +52,6 @@ class ReviewScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#review-table", DataTable)
-        table.add_columns("编号", "单位/干部", "规则", "触发数据", "建议处理", "稳健", "状态")
         table.focus()
         self.load_rounds()
 
@@ -101,21 +101,23 @@ class ReviewScreen(AssessScreen):
         self.state = state
         table = self.query_one("#review-table", DataTable)
         keep = table.cursor_row
-        table.clear()
+        # The detail pane (_show_detail) shows the highlighted entry whole.
+        fill = TableFill(table, "编号", "单位/干部", "规则", "触发数据", "建议处理", "稳健", "状态", detail=False)
         self.entries = {}
         for e in entries:
             who = e.cadre_name or e.unit_name or ""
             self.entries[str(e.id)] = e
-            table.add_row(
+            fill.add_row(
                 str(e.id),
-                cell(clip(who, 12)),
+                cell(who),
                 cell(e.rule_code),
-                cell(clip(e.figures_text, 18)),
-                cell(clip(e.proposed_action, 12)),
+                cell(e.figures_text),
+                cell(e.proposed_action),
                 "" if e.robust else "不稳健",
                 cell(e.status_label),
                 key=str(e.id),
             )
+        fill.done()
         if entries:
             table.move_cursor(row=min(keep, len(entries) - 1))
         self.query_one("#review-title", Static).update(

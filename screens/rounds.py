@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog
+from .tables import TableFill
 
 
 def cell(text: object, style: str = "") -> Text:
@@ -63,7 +64,6 @@ class RoundsScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#rounds-table", DataTable).add_columns("编号", "轮次", "期间", "阶段", "单位", "待办")
         self.query_one("#rounds-table", DataTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -90,14 +90,14 @@ class RoundsScreen(AssessScreen):
     def _show(self, rows) -> None:
         table = self.query_one("#rounds-table", DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "编号", "轮次", "期间", "阶段", "单位", "待办")
         self.rows = {}
         for r in rows:
             self.rows[str(r.id)] = r
             waiting = (
                 "；".join(r.blockers) if r.blockers else ("—" if r.stage == "published" else "可进入下一阶段")
             )
-            table.add_row(
+            fill.add_row(
                 str(r.id),
                 cell(r.name),
                 cell(r.period),
@@ -106,6 +106,7 @@ class RoundsScreen(AssessScreen):
                 cell(waiting),
                 key=str(r.id),
             )
+        fill.done()
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         else:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from .base import AssessScreen, error_text, plain
 from .forms import ConfirmDialog, FieldSpec
 from .live_form import LiveFormDialog
+from .tables import TableFill
 
 if TYPE_CHECKING:
     from assess.schemes.draft import Draft, DraftCheck
@@ -127,8 +128,7 @@ class SchemeEditorScreen(AssessScreen):
         table = self.query_one("#editor-table", DataTable)
         keep = self.focus_code or self._cursor_code()
         index = table.cursor_row
-        table.clear(columns=True)  # columns again: their widths follow the new content
-        table.add_columns("编码", "满分", "方法", "说明", "名称")
+        fill = TableFill(table, "编码", "满分", "方法", "说明", "名称")
         self.details = {}
         for r in rows:
             notes = []
@@ -138,7 +138,7 @@ class SchemeEditorScreen(AssessScreen):
                 notes.append("随子项")
             elif r.children_sum is not None and abs(r.children_sum - r.max) > 1e-9:
                 notes.append(f"子项合计 {r.children_sum:g}")
-            table.add_row(  # the name last: a long name must not push the numbers off screen
+            fill.add_row(  # the name last: a long name must not push the numbers off screen
                 plain("  " * (r.level - 1) + r.code),
                 "" if r.method == "veto" else f"{r.max:g}",
                 plain(METHOD_LABELS.get(r.method, r.method or ("" if not r.is_leaf else "（无）"))),
@@ -149,6 +149,7 @@ class SchemeEditorScreen(AssessScreen):
             own = [str(p) for p in check.problems if p.indicator == r.code]
             cats = "、".join(r.categories) or "全部类别"
             self.details[r.code] = "；".join(own) if own else f"{r.code} {r.name} · 适用 {cats}"
+        fill.done()
         if rows:
             codes = [r.code for r in rows]
             target = codes.index(keep) if keep in codes else min(index, len(codes) - 1)

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import ImportDialog
+from .tables import TableFill
 
 LOAD_HINT = "TOML 文件路径，或内置方案名（{names}）；格式见 indicators/README.md。有任何问题则不载入。"
 HINTS = {
@@ -69,23 +70,28 @@ class SchemesScreen(AssessScreen):
         )
 
     # -- the four views ---------------------------------------------------------------------------
-    def _table(self, title: str, mode: str, *columns: str) -> DataTable:
+    def _table(self, title: str, mode: str, *columns: str) -> TableFill:
         self.mode = mode
         self.details = {}
         self.query_one("#schemes-title", Static).update(plain(title))
         self.query_one("#schemes-detail", Static).update("")
         self.query_one("#schemes-status", Static).update(plain(HINTS[mode]))
-        table = self.query_one("#schemes-table", DataTable)
-        table.clear(columns=True)
-        table.add_columns(*columns)
-        return table
+        return TableFill(self.query_one("#schemes-table", DataTable), *columns)
 
     def show_schemes(self) -> None:
         from assess.schemes.catalog import list_schemes
 
-        self.run_core(list_schemes, self.db, on_done=self._show_schemes)
+        def load(db):
+            from assess.users import names_of
 
-    def _show_schemes(self, rows) -> None:
+            return list_schemes(db), names_of(db)
+
+        self.run_core(load, self.db, on_done=self._show_schemes)
+
+    def _show_schemes(self, result) -> None:
+        from assess.settings import local_time
+
+        rows, names = result
         table = self._table(
             f"考核方案（共 {len(rows)} 个）",
             "schemes",
@@ -103,12 +109,13 @@ class SchemesScreen(AssessScreen):
                 f"第 {r.latest_version} 版",
                 str(r.versions),
                 str(r.rounds),
-                plain(r.loaded_by),
+                plain(names.get(r.loaded_by, r.loaded_by)),
                 key=r.code,
             )
-            self.details[r.code] = f"载入于 {r.loaded_at:%Y-%m-%d %H:%M} · 内容哈希 {r.content_hash[:16]}"
+            self.details[r.code] = f"载入于 {local_time(r.loaded_at):%Y-%m-%d %H:%M} · 内容哈希 {r.content_hash[:16]}"
         if not rows:
             table.add_row(plain("（尚无方案：按 l 载入，如内置的 zwgk_2014）"), "", "", "", "", "")
+        table.done()
         self._detail_for_cursor()
 
     def open_version(self, code: str, version: int | None) -> None:
@@ -160,6 +167,7 @@ class SchemesScreen(AssessScreen):
                 r.provenance,
             ]
             self.details[r.code] = " · ".join(p for p in parts if p)
+        table.done()
         self._detail_for_cursor()
 
     def _show_settings(self) -> None:
@@ -169,6 +177,7 @@ class SchemesScreen(AssessScreen):
         for i, (item, value) in enumerate(settings_rows(self.scheme)):
             table.add_row(plain(item), plain(value), key=str(i))
             self.details[str(i)] = value
+        table.done()
         self._detail_for_cursor()
 
     def _show_diff(self, changes) -> None:
@@ -180,6 +189,7 @@ class SchemesScreen(AssessScreen):
             self.details[str(i)] = c.text()
         if not changes:
             table.add_row("", plain("（内容相同）"))
+        table.done()
         self._detail_for_cursor()
 
     # -- details of the highlighted row -----------------------------------------------------------

@@ -16,13 +16,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from assess.vocabulary import METHOD_LABELS
+
 from .base import AssessScreen, error_text, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
 from .rounds import cell
+from .tables import TableFill
 from .text_input import TextInput
-
-METHOD_SHORT = {"points": "得分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "否决"}
-NAME_WIDTH = 9
 
 
 def _fmt(v: float | None) -> str:
@@ -31,11 +31,9 @@ def _fmt(v: float | None) -> str:
 
 def progress(c) -> str:
     """Filled / required, and 已交 once the unit's self-check is submitted."""
-    return f"{c.filled}/{c.required}" + (" 已交" if c.submitted else "")
-
-
-def _short(text: str, width: int = NAME_WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    # The filled count padded to the required count's width: the text keeps its width as scores are
+    # entered, so the column's width (screens/tables.py) still fits it.
+    return f"{c.filled:>{len(str(c.required))}}/{c.required}" + (" 已交" if c.submitted else "")
 
 
 class ScoreEntryScreen(AssessScreen):
@@ -83,12 +81,6 @@ class ScoreEntryScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#sc-units", DataTable).add_columns("编码", "单位", "进度")
-        grid = self.query_one("#sc-grid", DataTable)
-        if self.kind == "self":
-            grid.add_columns("指标", "名称", "方法", "满分", "得分", "说明")
-        else:
-            grid.add_columns("指标", "名称", "方法", "满分", "自查", "核查", "说明")
         keys = "Enter 录入 · Tab 切换 · i 导入 · t 模板 · Esc 返回"
         if self.kind == "self":
             keys = "Enter 录入 · u 提交 · a 全部提交 · i 导入 · t 模板 · Esc 返回"
@@ -119,15 +111,16 @@ class ScoreEntryScreen(AssessScreen):
         )
         table = self.query_one("#sc-units", DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "编码", "单位", "进度")
         self.units = units
         for c in units:
-            table.add_row(
+            fill.add_row(
                 cell(c.unit_code),
-                cell(_short(c.unit_name, 5)),
+                cell(c.unit_name),
                 progress(c),
                 key=c.unit_code,
             )
+        fill.done()
         if not units:
             empty = "本轮尚未抽取核查单位。" if self.kind == "verified" else "本轮没有参加单位。"
             self.query_one("#sc-message", Static).update(plain(empty))
@@ -154,24 +147,28 @@ class ScoreEntryScreen(AssessScreen):
     def _show_sheet(self, rows) -> None:
         grid = self.query_one("#sc-grid", DataTable)
         keep = grid.cursor_row
-        grid.clear()
+        if self.kind == "self":
+            fill = TableFill(grid, "指标", "名称", "方法", "满分", "得分", "说明")
+        else:
+            fill = TableFill(grid, "指标", "名称", "方法", "满分", "自查", "核查", "说明")
         self.sheet = rows
         for row in rows:
             cells = [
                 cell(row.code),
-                cell(_short(row.name)),
-                METHOD_SHORT.get(row.method, row.method),
+                cell(row.name),
+                METHOD_LABELS.get(row.method, row.method),
                 "" if row.method == "veto" else f"{row.max:g}",
             ]
             if self.kind == "self":
-                cells += [_fmt(row.self_value), cell(_short(row.self_note or "", 10))]
+                cells += [_fmt(row.self_value), cell(row.self_note or "")]
             else:
                 cells += [
                     _fmt(row.self_value),
                     _fmt(row.verified_value),
-                    cell(_short(row.verified_note or "", 8)),
+                    cell(row.verified_note or ""),
                 ]
-            grid.add_row(*cells, key=row.code)
+            fill.add_row(*cells, key=row.code)
+        fill.done()
         if rows:
             grid.move_cursor(row=min(keep, len(rows) - 1))
 

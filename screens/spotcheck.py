@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
 from .rounds import cell
+from .tables import TableFill
 
 SOURCE_SPLIT = re.compile(r"[/;；|]")
 HINT = "d 抽取 · r 抽人员 · v 复核 · x 作废 · e 录核查 · i 导入 · t 核查表 · m 对比 · Esc 返回"
@@ -103,6 +104,7 @@ class SpotCheckScreen(AssessScreen):
         self.status = None
         self.pool: list = []
         self.inspectors = None
+        self.names: dict[str, str] = {}
         self.by_selection = False
 
     def compose(self) -> ComposeResult:
@@ -114,7 +116,6 @@ class SpotCheckScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#draw-table", DataTable).add_columns("名单号", "编码", "单位", "类别", "抽中", "MD5")
         self.query_one("#draw-table", DataTable).focus()
 
     def on_screen_resume(self) -> None:
@@ -128,19 +129,20 @@ class SpotCheckScreen(AssessScreen):
         def load(db, rid):
             view = current_draw(db, rid)
             pool = pool_preview(db, rid)[0] if view is None else []
-            return round_status(db, rid), view, pool, current_draw(db, rid, "inspectors")
+            from assess.users import names_of
+
+            return round_status(db, rid), view, pool, current_draw(db, rid, "inspectors"), names_of(db)
 
         self.run_core(load, self.db, self.round_id, on_done=self._show)
 
     def _show(self, result) -> None:
-        self.status, self.view, self.pool, self.inspectors = result
+        self.status, self.view, self.pool, self.inspectors, self.names = result
         r = self.status.round
         self.query_one("#draw-title", Static).update(
             plain(f"随机抽查 · {r.name}（{r.period}） · {r.stage_label}")
         )
         info = self.query_one("#draw-info", Static)
-        table = self.query_one("#draw-table", DataTable)
-        table.clear()
+        table = TableFill(self.query_one("#draw-table", DataTable), "名单号", "编码", "单位", "类别", "抽中", "MD5")
         v = self.view
         if v is None:
             todo = "；".join(self.status.blockers)
@@ -160,10 +162,11 @@ class SpotCheckScreen(AssessScreen):
                     "",
                     key=p["code"],
                 )
+            table.done()
             return
         sources = " / ".join(v.sources)
         text = (
-            f"第 {v.id} 号抽取（{v.created_by}）：从 {len(v.pool)} 个单位中抽取 {v.count} 个"
+            f"第 {v.id} 号抽取（{self.names.get(v.created_by, v.created_by)}）：从 {len(v.pool)} 个单位中抽取 {v.count} 个"
             f"{'，每类至少 ' + str(v.min_per_category) + ' 个' if v.min_per_category else ''}\n"
             f"随机来源：{sources}\n密钥串：{v.key_string}\n"
             f"抽中顺序：{'、'.join(v.selected_codes) or '—'}"
@@ -199,6 +202,7 @@ class SpotCheckScreen(AssessScreen):
                 cell(f["reason"]),
                 key=f"focus-{f['code']}",
             )
+        table.done()
 
     # -- actions ------------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -207,7 +211,7 @@ class SpotCheckScreen(AssessScreen):
     def action_order(self) -> None:
         self.by_selection = not self.by_selection
         if self.status is not None:
-            self._show((self.status, self.view, self.pool, self.inspectors))
+            self._show((self.status, self.view, self.pool, self.inspectors, self.names))
 
     def action_draw(self) -> None:
         db, rid = self.db, self.round_id

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .rounds import cell
+from .tables import TableFill
 
 
 def _fmt(v: float | None) -> str:
@@ -41,9 +42,6 @@ class ComparisonScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "单位", "指标", "自查", "核查", "自查分", "核查分", "差", "标记"
-        )
         self.query_one(DataTable).focus()
         self.action_refresh()
 
@@ -54,8 +52,7 @@ class ComparisonScreen(AssessScreen):
 
     def _show(self, rows) -> None:
         self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear()
+        table = TableFill(self.query_one(DataTable), "单位", "指标", "自查", "核查", "自查分", "核查分", "差", "标记")
         shown = [r for r in rows if r.false_report] if self.only_flagged else rows
         for i, r in enumerate(shown):
             flag = cell("虚报", "bold red") if r.false_report else ""
@@ -70,6 +67,7 @@ class ComparisonScreen(AssessScreen):
                 flag,
                 key=str(i),
             )
+        table.done()
         flagged = sum(1 for r in rows if r.false_report)
         units = len({r.unit_code for r in rows})
         text = f"核查单位 {units} 个，指标 {len(rows)} 项，虚报 {flagged} 项"

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assess.vocabulary import SATISFACTION_LABEL
 
 from .base import AssessScreen, plain
+from .tables import TableFill
 
 
 def _tally_with_anchor(db, session_id: int):
@@ -94,10 +95,9 @@ class TallyScreen(AssessScreen):
                 f"应到 {t.expected} · 实到 {t.present} · {quorum} · 已核定批次 {certified}/{len(b)} · {view}（g 切换）"
             )
         )
-        table = self.query_one("#tally", DataTable)
-        table.clear(columns=True)
+        grid = self.query_one("#tally", DataTable)
         if self.by_group:
-            table.add_columns("序", "编码", "名称", "类别", *t.options, "计分票", "得分", "本类别满意率", "说明")
+            table = TableFill(grid, "序", "编码", "名称", "类别", *t.options, "计分票", "得分", "本类别满意率", "说明")
             for row in t.public_groups().to_dict("records"):
                 table.add_row(
                     str(row["target_position"]),
@@ -113,8 +113,8 @@ class TallyScreen(AssessScreen):
         else:
             unfit_label, fit_label = t.cadre_labels()
             extra = (f"{unfit_label}票", fit_label, "判定") if t.kind == "cadre" else ()
-            table.add_columns(
-                "序", "编码", "名称", "得分", SATISFACTION_LABEL, "计分票", *t.options, "缺类别", *extra, "说明"
+            table = TableFill(
+                grid, "序", "编码", "名称", "得分", SATISFACTION_LABEL, "计分票", *t.options, "缺类别", *extra, "说明"
             )
             for row in t.public_targets().to_dict("records"):
                 cells = [
@@ -133,6 +133,7 @@ class TallyScreen(AssessScreen):
                         verdict += f"·连续{unfit_label}"
                     cells += [_pct(row["unfit_share"]), _pct(row["fit_share"]), verdict]
                 table.add_row(*cells, plain(row["note"]))
+        table.done()
         text = "\n".join(f"⚠ {w}" for w in t.warnings) or "无警告。"
         seq, head = getattr(self, "anchor", (0, ""))
         text += f"\n审计锚点：链头 #{seq} {head}（核对：assess audit verify --anchor {head}）"

@@ -11,6 +11,7 @@ from assess.settings import local_today
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+from .tables import TableFill
 from .text_input import TextInput
 
 
@@ -67,22 +68,22 @@ class UnitsScreen(AssessScreen):
     def _show(self, rows) -> None:
         table = self.query_one("#units-table", DataTable)
         keep = table.cursor_row
-        table.clear(columns=True)
         self.rows = {}
         if self.mode == "units":
             self.query_one("#units-title", Static).update("单位（t 切换到干部）")
-            table.add_columns("编码", "名称", "类别", "上级", "状态")
+            fill = TableFill(table, "编码", "名称", "类别", "上级", "状态")
             for u in rows:
                 self.rows[u.code] = u
-                table.add_row(plain(u.code), plain(u.name), plain(u.category), plain(u.parent_code or ""),
+                fill.add_row(plain(u.code), plain(u.name), plain(u.category), plain(u.parent_code or ""),
                               "在用" if u.active else "已停用", key=u.code)
         else:
             self.query_one("#units-title", Static).update("干部（t 切换到单位）")
-            table.add_columns("编码", "姓名", "单位", "职务", "风险", "状态")
+            fill = TableFill(table, "编码", "姓名", "单位", "职务", "风险", "状态")
             for c in rows:
                 self.rows[c.code] = c
-                table.add_row(plain(c.code), plain(c.name), plain(c.unit_name), plain(c.position),
+                fill.add_row(plain(c.code), plain(c.name), plain(c.unit_name), plain(c.position),
                               plain(c.risk_level or ""), "在用" if c.active else "已停用", key=c.code)
+        fill.done()
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         what = "单位" if self.mode == "units" else "干部"

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
 from .forms import ConfirmDialog, FieldSpec, FormDialog
+from .tables import TableFill
 
 
 def role_hint() -> str:
@@ -61,7 +62,6 @@ class UsersScreen(AssessScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#users-table", DataTable)
-        table.add_columns("用户名", "姓名", "角色", "状态")
         self.action_refresh()
         table.focus()
 
@@ -82,12 +82,13 @@ class UsersScreen(AssessScreen):
 
         table = self.query_one("#users-table", DataTable)
         keep = table.cursor_row
-        table.clear()
+        fill = TableFill(table, "用户名", "姓名", "角色", "状态")
         self.users = {}
         for u in rows:
             self.users[u["username"]] = u
-            table.add_row(plain(u["username"]), plain(u["display_name"]), ROLES.get(u["role"], u["role"]),
+            fill.add_row(plain(u["username"]), plain(u["display_name"]), ROLES.get(u["role"], u["role"]),
                           "启用" if u["active"] else "已停用", key=u["username"])
+        fill.done()
         if rows:
             table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
         active = sum(1 for u in rows if u["active"])
