@@ -36,7 +36,7 @@ async def test_export_screen_previews_and_writes_report(sqlite_db, tmp_path, no_
         assert "2026年第二季度考核" in text and "已公示（冻结）" in text
         assert "【政府部门】共 4 个单位" in text and "财政局" in text and "█" in text
         assert "<b>审计局</b>" in text  # user text shown literally
-        for _ in range(100):  # the warm-up runs in the background and tells us images are off
+        for _ in range(400):  # the warm-up runs in the background and tells us images are off
             if "未找到 Chromium" in screen_text(app):
                 break
             await pilot.pause(0.05)
