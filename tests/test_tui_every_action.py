@@ -36,6 +36,8 @@ ROLES = ["admin", "clerk1", "inspector", "reviewer1", "committee"]
 SKIP_ACTIONS = {"quit", "lock", "help", "command_palette", "leave_search"}
 DIALOGS = (FormDialog, ConfirmDialog, ImportDialog)  # answered with Esc, never filled
 MAX_DEPTH = 3
+CLOSING = {"dismiss", "close", "leave", "back", "cancel"}
+ROWS = 3  # rows of a table on which the row-dependent keys are pressed
 
 
 class _Errors(logging.Handler):
@@ -72,19 +74,24 @@ def _own_keys(screen) -> list[tuple[str, str]]:
             continue
         seen.add((id(node), action))
         keys.append((key, action))
-    return keys
+    # Keys that close the screen last, so the others are pressed first.
+    return sorted(keys, key=lambda k: k[1].removeprefix("screen.") in CLOSING)
 
 
-async def _leave_to(pilot, app, home, visited, trail, depth) -> None:
-    """Come back to ``home`` by Esc, first exercising any screen not seen yet on the way."""
+async def _leave_to(pilot, app, home, visited, trail, depth) -> bool:
+    """Come back to ``home`` by Esc, first exercising any screen not seen yet on the way; whether a
+    screen other than a dialog was opened."""
+    opened = False
     for _ in range(10):
         top = app.screen
         if top is home or home not in app.screen_stack:
-            return
-        if not isinstance(top, DIALOGS) and type(top) not in visited and depth < MAX_DEPTH:
-            visited.add(type(top))
-            await _exercise(pilot, app, top, visited, trail, depth + 1)
-            continue
+            return opened
+        if not isinstance(top, DIALOGS):
+            opened = True
+            if type(top) not in visited and depth < MAX_DEPTH:
+                visited.add(type(top))
+                await _exercise(pilot, app, top, visited, trail, depth + 1)
+                continue
         if isinstance(top, ConfirmDialog) and len(app.screen_stack) >= 2 and app.screen_stack[-2] is not home \
                 and getattr(app.screen_stack[-2], "_asked_to_leave", False):
             await pilot.press("y")  # "leave unsaved work?" asked by a sub-screen we are leaving
@@ -96,17 +103,49 @@ async def _leave_to(pilot, app, home, visited, trail, depth) -> None:
     raise AssertionError(f"Esc 无法离开 {type(app.screen).__name__}（{' → '.join(trail)}）")
 
 
+def _error_count(app) -> int:
+    return sum(1 for n in app._notifications if n.severity == "error")
+
+
 async def _exercise(pilot, app, screen, visited, trail, depth) -> None:
+    """Press every key of ``screen`` on the first row of its table; then, on the next rows (up to
+    ROWS in all), the keys whose outcome depended on the row: those that opened a screen or were
+    refused (a notice exists only for some findings, a meeting's screens differ by its kind)."""
+    from textual.widgets import DataTable
+
     trail = [*trail, type(screen).__name__]
+    row_keys = []
     for key, action in _own_keys(screen):
         if app.screen is not screen:
             return
-        trail_key = [*trail, f"{key}:{action}"]
-        await pilot.press(key)
-        await settle(pilot)
-        await _leave_to(pilot, app, screen, visited, trail_key, depth)
+        before = _error_count(app)
+        opened = await _press(pilot, app, screen, key, visited, [*trail, f"{key}:{action}"], depth)
         if screen not in app.screen_stack:
             return  # the key closed this screen (it may do so): the caller goes on
+        if opened or _error_count(app) > before:
+            row_keys.append((key, action))
+    table = app.focused
+    if not row_keys or not isinstance(table, DataTable) or table.screen is not screen:
+        return
+    for row in range(1, min(table.row_count, ROWS)):
+        table.move_cursor(row=row)
+        await settle(pilot)
+        # From the area's own table a sub-screen is exercised again for each row (another round,
+        # another meeting); deeper, each screen once.
+        seen_here = {type(s) for s in app.screen_stack} if depth == 0 else visited
+        for key, action in row_keys:
+            if app.screen is not screen:
+                return
+            await _press(pilot, app, screen, key, seen_here, [*trail, f"row {row}", f"{key}:{action}"], depth)
+            if screen not in app.screen_stack:
+                return
+        visited |= seen_here
+
+
+async def _press(pilot, app, screen, key, visited, trail, depth) -> bool:
+    await pilot.press(key)
+    await settle(pilot)
+    return await _leave_to(pilot, app, screen, visited, trail, depth)
 
 
 async def _drive(db, area, role, monkeypatch, tmp_path):
