@@ -37,7 +37,7 @@ SKIP_ACTIONS = {"quit", "lock", "help", "command_palette", "leave_search"}
 DIALOGS = (FormDialog, ConfirmDialog, ImportDialog)  # answered with Esc, never filled
 MAX_DEPTH = 3
 CLOSING = {"dismiss", "close", "leave", "back", "cancel"}
-ROWS = 3  # rows of a table on which the row-dependent keys are pressed
+ROWS = 2  # rows of a table on which the row-dependent keys are pressed
 
 
 class _Errors(logging.Handler):
