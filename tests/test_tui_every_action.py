@@ -153,6 +153,9 @@ async def _drive(db, area, role, monkeypatch, tmp_path):
     the ERROR log records and the error messages on screen."""
     monkeypatch.setenv("ASSESS_EXPORT_DIR", str(tmp_path / "exports"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)  # files for people go to the export folder, never the working directory
     seen: list[tuple[BaseException, str]] = []
     monkeypatch.setattr(base, "ERROR_OBSERVERS", [lambda exc, text: seen.append((exc, text))])
     errors = _Errors()
@@ -173,6 +176,7 @@ async def _drive(db, area, role, monkeypatch, tmp_path):
             toasts = [n.message for n in app._notifications if n.severity == "error"]
     finally:
         logger.removeHandler(errors)
+    assert not list(cwd.iterdir()), list(cwd.iterdir())
     return seen, errors.records, toasts
 
 
