@@ -38,6 +38,11 @@ def log_location() -> str:
     return str(LOG_PATH) if LOG_PATH else "（未配置日志文件）"
 
 
+# Called with (exception, line shown) for every error that becomes a message through error_text:
+# tests/test_tui_every_action.py tells a refusal of the core from an unexpected error by it.
+ERROR_OBSERVERS: list[Callable[[BaseException, str], None]] = []
+
+
 def error_text(exc: BaseException) -> str:
     """The one line a person reads for an error, the same text the command line prints
     (``assess.errors.user_message``: a refusal of the core, a database error without SQL…). Anything
@@ -46,7 +51,10 @@ def error_text(exc: BaseException) -> str:
 
     if not isinstance(exc, AssessError):
         log.error("operation failed: %s", exc, exc_info=exc)
-    return user_message(exc, log_path=log_location())
+    text = user_message(exc, log_path=log_location())
+    for observer in ERROR_OBSERVERS:
+        observer(exc, text)
+    return text
 
 
 def role_may(actor: Actor | None, need: str | tuple[str, ...] | None) -> bool:

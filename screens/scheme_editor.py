@@ -361,7 +361,11 @@ class SchemeEditorScreen(AssessScreen):
 
     # -- export and load ------------------------------------------------------------------------
     def action_export(self) -> None:
-        default = str(self.exported_path or Path.cwd() / f"{self.draft.code}-草稿.toml")
+        from assess.exports import export_dir, export_path
+        from assess.reports.publication import safe_name
+
+        # By default in the office's export folder (assess.exports), never the working directory.
+        default = str(self.exported_path or export_path(safe_name(f"{self.draft.code}-草稿") + ".toml"))
 
         def preview(values) -> str:
             path = Path(values["path"].strip()).expanduser()
@@ -377,6 +381,9 @@ class SchemeEditorScreen(AssessScreen):
             return f"将覆盖已有文件 {path.name}" if path.exists() else f"将写入新文件 {path.name}"
 
         def submit(values):
+            target = Path(values["path"].strip()).expanduser()
+            if target.parent == export_dir():
+                target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self.lock:
                 return self.draft.export(values["path"].strip())
 

@@ -221,7 +221,7 @@ async def test_add_delete_move_undo_and_weights(sqlite_db):
 
 
 async def test_refusals_are_messages_and_a_clerk_cannot_load(sqlite_db, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSESS_EXPORT_DIR", str(tmp_path))  # the suggested file lies there
     actors = make_users(sqlite_db)
     load_scheme(sqlite_db, actors["admin"], "zwgk_2014")
     app = make_app(sqlite_db)
@@ -325,3 +325,27 @@ async def test_leaving_a_changed_draft_by_fkey_asks_first(sqlite_db):
         await pilot.press("y")
         await settle(pilot)
         assert app.screen.AREA == "units"
+
+
+async def test_export_defaults_to_the_export_folder_and_writes_0600(sqlite_db, tmp_path, monkeypatch):
+    """The draft's default file lies in the office's export folder (created 0700), not in the
+    working directory, and is written 0600."""
+    folder = tmp_path / "exports"
+    monkeypatch.setenv("ASSESS_EXPORT_DIR", str(folder))
+    monkeypatch.chdir(tmp_path)
+    actors = make_users(sqlite_db)
+    load_scheme(sqlite_db, actors["admin"], "zwgk_2014")
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_editor(pilot)
+        editor = app.screen
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen.live_text == "将写入新文件 zwgk-草稿.toml"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is editor
+    out = folder / "zwgk-草稿.toml"
+    assert out.exists() and not (tmp_path / "zwgk-草稿.toml").exists()
+    assert (out.stat().st_mode & 0o777, folder.stat().st_mode & 0o777) == (0o600, 0o700)
+    assert validate_file(out).scheme.code == "zwgk"

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AssessError, Conflict, InputErrors, InputProblem, NotFound
+from ..exports import write_private
 from .definition import COMPONENTS, METHODS, IndicatorDef, SchemeDef
 from .diff import COMPONENT_NAMES, Change, diff_schemes
 from .toml_writer import SchemeText, render_scheme
@@ -250,7 +251,7 @@ class Draft:
         if not p.parent.is_dir():
             raise AssessError(f"目录不存在：{p.parent}")
         try:
-            p.write_text(self.to_toml(), encoding="utf-8")
+            write_private(p, self.to_toml())  # 0600, like every file written for people
         except OSError as e:
             raise AssessError(f"无法写入 {p}：{e.strerror or e}") from None
         self.exported_revision = self.revision
