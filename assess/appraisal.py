@@ -293,7 +293,7 @@ def group_counts(values: list[str] | str | None, what: str = "投票人类别") 
     for item in values or []:
         code, sep, n = item.partition("=")
         if not sep or not code.strip():
-            raise Conflict(f"{what}“{item}”格式应为 代码=人数，例如 ld=12。")
+            raise Conflict(f"{what}“{item}”格式应为 类别名称（或代码）=人数，例如 领导=12。")
         try:
             out[code.strip()] = int(n)
         except ValueError:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import AssessError, NotFound
+from .exports import make_private
 
 if TYPE_CHECKING:
     from .appraisal_info import SessionInfo
@@ -144,7 +145,7 @@ def print_ballots(db: Database, job: PrintJob, path: str | Path) -> Path:
             c.setDash()
     c.showPage()
     c.save()
-    return path
+    return make_private(path)
 
 
 def _fit(c, text: str, size: float, max_width: float) -> float:
@@ -302,7 +303,7 @@ def print_tally_sheet(db: Database, session_id: int, group_code: str | None, pat
             c.drawString(left, y, "计票人（签名）：______________    监票人（签名）：______________    日期：______年____月____日")
         c.showPage()
     c.save()
-    return path
+    return make_private(path)
 
 
 def print_session(

@@ -34,3 +34,11 @@ def write_private(path: str | Path, data: str | bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def make_private(path: str | Path) -> Path:
+    """For a file a library wrote by path (openpyxl, reportlab): readable by the office's account
+    only, like everything else written for people."""
+    path = Path(path)
+    os.chmod(path, 0o600)
+    return path

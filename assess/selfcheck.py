@@ -506,10 +506,12 @@ def export_template(
     for line in lines:
         info.append([safe_cell(line)])
     info.column_dimensions["A"].width = 100
+    from .exports import make_private
+
     path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     wb.save(path)
-    return path
+    return make_private(path)
 
 
 # -- views ----------------------------------------------------------------------------------------

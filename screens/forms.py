@@ -183,8 +183,18 @@ class ImportDialog(ModalScreen):
     def _show(self, text: str) -> None:
         self.query_one("#import-result", Static).update(plain(text))
 
+    def unsaved_question(self) -> str | None:
+        """A typed path is work too: asked before Esc, an F-key, the palette or Ctrl+Q drops it."""
+        if self.query_one("#import-path", Input).value.strip():
+            return f"“{self.title_text}”中填写的文件路径尚未导入，放弃？"
+        return None
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        question = self.unsaved_question()
+        if question is None:
+            self.dismiss(None)
+        else:
+            self.app.push_screen(ConfirmDialog(question), lambda ok: self.dismiss(None) if ok else None)
 
 
 class ConfirmDialog(ModalScreen[bool]):

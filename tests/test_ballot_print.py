@@ -52,6 +52,7 @@ def test_ballots_follow_the_entry_order_with_numbers_and_rules(unit_session, tmp
     pdf = print_ballots(db, PrintJob(sid, "ld", copies=3, start_no=11, batch_label="LD-01"), tmp_path / "b.pdf")
     pages = _pages(pdf)
     assert len(pages) == 3  # a page per ballot
+    assert pdf.stat().st_mode & 0o777 == 0o600  # written for people: the office's alone
     # The entry screen keys the targets in the order of the pass context: the same as printed.
     batch = ballots.create_batch(db, actors["clerk"], sid, "ld", "LD-01", 3, 3)
     ctx = ballots.open_pass(db, actors["clerk"], batch)

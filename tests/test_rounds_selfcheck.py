@@ -162,6 +162,7 @@ def test_import_refuses_submitted_unit(db, actors, open_round, tmp_path):
 def test_template_is_safe_and_imports_back(db, actors, open_round, tmp_path):
     rid = open_round
     path = selfcheck.export_template(db, rid, "G01", tmp_path / "G01.xlsx")
+    assert path.stat().st_mode & 0o777 == 0o600  # written for people: the office's alone
     wb = load_workbook(path)
     ws = wb["自查表"]
     rows = list(ws.iter_rows(values_only=True))

@@ -394,3 +394,32 @@ async def test_palette_catalogue_follows_the_role(sqlite_db):
         for hidden in ("考核轮次：新建", "单位与干部：新增", "评议计票：新建会议", "问责与审批：公示",
                        "打开：用户与角色", "总览：用户与角色", "用户与角色：新增用户"):
             assert hidden not in titles, hidden
+
+
+async def test_typed_import_path_asks_before_it_is_dropped(sqlite_db):
+    """F3 → i: a path typed into the import dialog is work too; Esc asks, 'n' keeps it, 'y' leaves."""
+    from .conftest import make_users
+    from .tui_helpers import SIZE, login, make_app, settle, type_text
+
+    make_users(sqlite_db)
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ImportDialog"
+        await type_text(pilot, "units.csv")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmDialog"
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ImportDialog"
+        assert app.screen.query_one("#import-path").value == "units.csv"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.AREA == "units"

@@ -209,13 +209,14 @@ def cmd_diff(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from pathlib import Path
 
     from ..schemes.catalog import version_source
 
     name, text = version_source(open_db(args), args.code, args.version)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        from ..exports import write_private
+
+        write_private(args.output, text)
         print(f"已导出 {name} 到 {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

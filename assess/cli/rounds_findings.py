@@ -172,14 +172,14 @@ def cmd_rect_close(args) -> int:
 
 
 def cmd_rect_notice(args) -> int:
-    from pathlib import Path
 
     from ..findings import notice_text
 
     text = notice_text(open_db(args), args.id, args.issuer)
     if args.out:
-        path = Path(args.out).expanduser()
-        path.write_text(text, encoding="utf-8")
+        from ..exports import write_private
+
+        path = write_private(args.out, text)
         emit_message(args, f"已写入 {path}", path=str(path))
     else:
         sys.stdout.write(text)
