@@ -48,10 +48,11 @@ class FormDialog(ModalScreen):
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text), classes="title")
             with VerticalScroll(classes="dialog-fields"):
+                last = [f for f in self.fields if not f.disabled][-1:] or [None]
                 for f in self.fields:
                     yield Label(plain(f.label))
                     yield TextInput(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.name}",
-                                disabled=f.disabled)
+                                    disabled=f.disabled, next_on_enter=f is not last[0])
             yield Static("", id="form-error", classes="error")
             yield Button("保存（F5）", id="ok", variant="primary")
             yield Static("Enter 下一项 · F5 保存 · Esc 取消", classes="hint")

@@ -20,7 +20,7 @@ class LoginScreen(Screen):
         with Vertical(id="login-box"):
             yield Static("考核评议系统", classes="title", id="login-title")
             yield Label("用户名")
-            yield TextInput(id="username", placeholder="用户名")
+            yield TextInput(id="username", placeholder="用户名", next_on_enter=True)
             yield Label("密码")
             yield TextInput(id="password", placeholder="密码", password=True)
             yield Button("登录", id="login", variant="primary")

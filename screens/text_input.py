@@ -31,9 +31,16 @@ def _own_bindings(cls: type) -> BindingsMap:
 
 
 class TextInput(Input):
-    """``Input`` whose editing keys keep their place among the characters typed around them."""
+    """``Input`` whose editing keys keep their place among the characters typed around them.
+
+    ``next_on_enter``: Enter also moves focus to the next field at once (the form's Submitted handler
+    moving it later would leave the keys typed behind Enter in this field)."""
 
     _field_bindings: dict[type, BindingsMap] = {}
+
+    def __init__(self, *args, next_on_enter: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.next_on_enter = next_on_enter
 
     async def on_key(self, event: events.Key) -> None:
         focused = self.screen.focused
@@ -56,6 +63,12 @@ class TextInput(Input):
             return
         if event.is_printable:
             return  # Input inserts it in order
+        if event.key == "enter" and self.next_on_enter:
+            event.stop()
+            event.prevent_default()
+            await self.app.run_action("submit", self)  # Submitted, as Enter always posts it
+            self.screen.focus_next()
+            return
         bindings = self._field_bindings.get(type(self))
         if bindings is None:
             bindings = self._field_bindings[type(self)] = _own_bindings(type(self))

@@ -131,3 +131,12 @@ def test_tab_between_fields_inside_one_burst(terminal):
 
     terminal.burst(b"admin\t" + PASSWORD.encode() + b"\r")
     terminal.wait_for("总览")
+
+
+def test_enter_to_the_next_field_inside_one_burst(terminal):
+    """User name, Enter, password, Enter: one write. Enter moves to the password field at once, so the
+    characters behind it land there."""
+    from .conftest import PASSWORD
+
+    terminal.burst(b"admin\r" + PASSWORD.encode() + b"\r")
+    terminal.wait_for("总览")
