@@ -81,7 +81,7 @@ class AdjustmentsScreen(AssessScreen):
 
             return fn(db, rid), names_of(db)
 
-        self.run_core(load, self.db, r.id, on_done=self._show)
+        self.run_core(load, self.db, r.id, on_done=self._show, latest="load")
 
     def _show(self, result) -> None:
         rows, names = result

@@ -52,7 +52,7 @@ class AppraisalScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.appraisal_info import list_sessions
 
-        self.run_core(list_sessions, self.db, on_done=self._show)
+        self.run_core(list_sessions, self.db, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         table = self.query_one("#sessions", DataTable)

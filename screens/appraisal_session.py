@@ -97,7 +97,7 @@ class SessionScreen(AssessScreen):
         def load(db, sid):
             return session_info(db, sid), list_batches(db, sid)
 
-        self.run_core(load, self.db, self.session_id, on_done=self._show)
+        self.run_core(load, self.db, self.session_id, on_done=self._show, latest="load")
 
     def _show(self, result) -> None:
         info, batches = result

@@ -55,7 +55,7 @@ class AuditLogScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self.run_core(_recent, self.db, on_done=self._show)
+        self.run_core(_recent, self.db, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         table = TableFill(self.query_one(DataTable), "序号", f"时间（{self.zone}）", "操作人", "操作", "哈希")

@@ -49,7 +49,7 @@ class MismatchScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.ballot_review import compare
 
-        self.run_core(compare, self.db, self.batch_id, on_done=self._show)
+        self.run_core(compare, self.db, self.batch_id, on_done=self._show, latest="load")
 
     def _show(self, cmp) -> None:
         from assess.ballot_review import KIND_LABELS, WHOLE_CHOICES

@@ -124,11 +124,28 @@ class AssessScreen(Screen):
         self.app.notify(escape(message), timeout=4)
 
     def run_core(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-                 on_error: Callable[[BaseException], None] | None = None, **kwargs: Any) -> None:
+                 on_error: Callable[[BaseException], None] | None = None, latest: str | None = None,
+                 **kwargs: Any) -> None:
         """Call a core function in a worker thread; deliver its result (or error) on the UI thread
-        once the worker has finished, so a callback may safely close this screen."""
+        once the worker has finished, so a callback may safely close this screen.
+
+        ``latest``: a name for reads that replace each other (a screen's reload). Only the newest
+        call of that name delivers its result: a reload started before a write and finishing after
+        a later one would otherwise paint the screen with what was there before the write."""
+        generation = None
+        if latest is not None:
+            generation = self._core_generations.get(latest, 0) + 1
+            self._core_generations[latest] = generation
         worker = self._core_worker(fn, args, kwargs)
-        self._core_callbacks[worker] = (on_done, on_error)
+        self._core_callbacks[worker] = (on_done, on_error, latest, generation)
+
+    @property
+    def _core_generations(self) -> dict:
+        try:
+            return self.__generations
+        except AttributeError:
+            self.__generations: dict = {}
+            return self.__generations
 
     @property
     def _core_callbacks(self) -> dict:
@@ -155,7 +172,9 @@ class AssessScreen(Screen):
         callbacks = self._core_callbacks.pop(event.worker, None)
         if callbacks is None or event.state != WorkerState.SUCCESS:
             return
-        on_done, on_error = callbacks
+        on_done, on_error, latest, generation = callbacks
+        if latest is not None and self._core_generations.get(latest) != generation:
+            return  # a newer read of the same thing was started: its result is the one to show
         ok, payload = event.worker.result
         if ok:
             if on_done is not None:

@@ -55,7 +55,7 @@ class BlacklistScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.year import list_listings
 
-        self.run_core(list_listings, self.db, local_today() if self.only_active else None, on_done=self._show)
+        self.run_core(list_listings, self.db, local_today() if self.only_active else None, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         what = "今日在册" if self.only_active else "全部（含已移出）"

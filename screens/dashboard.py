@@ -52,7 +52,7 @@ class DashboardScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.overview import overview
 
-        self.run_core(overview, self.db, on_done=self._show)
+        self.run_core(overview, self.db, on_done=self._show, latest="load")
 
     def _show(self, ov) -> None:
         table = TableFill(self.query_one("#rounds", DataTable), "期间", "轮次", "阶段", "待办")

@@ -61,7 +61,7 @@ class DoctorScreen(ModalScreen):
         errors = sum(f.level == "error" for f in findings)
         summary = f"共 {len(findings)} 项，{errors} 项问题。" if failed(findings) else f"共 {len(findings)} 项，没有问题。"
         self.query_one("#doctor-detail", Static).update(plain(summary + " 选中一项查看处理办法。"))
-        table.focus()
+        self.query_one(DataTable).focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.findings):

@@ -123,7 +123,7 @@ class FindingsScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.findings import ledger
 
-        self.run_core(ledger, self.db, self.round_id, local_today(), on_done=self._show)
+        self.run_core(ledger, self.db, self.round_id, local_today(), on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         table = self.query_one(DataTable)

@@ -107,7 +107,7 @@ class RankingsScreen(AssessScreen):
         if r is None:
             self.query_one("#rank-title", Static).update("排名结果：还没有考核轮次")
             return
-        self.run_core(ranking, self.db, r.id, on_done=self._show)
+        self.run_core(ranking, self.db, r.id, on_done=self._show, latest="load")
 
     def _show(self, view) -> None:
         self.view = view

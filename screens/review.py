@@ -94,7 +94,7 @@ class ReviewScreen(AssessScreen):
 
             return review.status(db, round_id), accountability.list_entries(db, round_id)
 
-        self.run_core(load, self.db, r.id, on_done=self._show)
+        self.run_core(load, self.db, r.id, on_done=self._show, latest="load")
 
     def _show(self, result) -> None:
         state, entries = result

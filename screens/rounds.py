@@ -85,7 +85,7 @@ class RoundsScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.rounds import list_rounds
 
-        self.run_core(list_rounds, self.db, True, True, on_done=self._show)
+        self.run_core(list_rounds, self.db, True, True, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         table = self.query_one("#rounds-table", DataTable)

@@ -133,7 +133,7 @@ class SpotCheckScreen(AssessScreen):
 
             return round_status(db, rid), view, pool, current_draw(db, rid, "inspectors"), names_of(db)
 
-        self.run_core(load, self.db, self.round_id, on_done=self._show)
+        self.run_core(load, self.db, self.round_id, on_done=self._show, latest="load")
 
     def _show(self, result) -> None:
         self.status, self.view, self.pool, self.inspectors, self.names = result

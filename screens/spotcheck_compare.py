@@ -48,7 +48,7 @@ class ComparisonScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.spotcheck import compare
 
-        self.run_core(compare, self.db, self.round_id, on_done=self._show)
+        self.run_core(compare, self.db, self.round_id, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         self.rows = rows

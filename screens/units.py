@@ -63,7 +63,7 @@ class UnitsScreen(AssessScreen):
 
         term = self.query_one("#units-search", Input).value
         fn = list_units if self.mode == "units" else list_cadres
-        self.run_core(fn, self.db, term, on_done=self._show)
+        self.run_core(fn, self.db, term, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         table = self.query_one("#units-table", DataTable)

@@ -75,7 +75,7 @@ class UsersScreen(AssessScreen):
     def action_refresh(self) -> None:
         from assess.users import list_users
 
-        self.run_core(list_users, self.db, on_done=self._show)
+        self.run_core(list_users, self.db, on_done=self._show, latest="load")
 
     def _show(self, rows: list[dict]) -> None:
         from assess.roles import ROLES

@@ -212,7 +212,8 @@ async def test_group_attendance_from_the_session_screen(db, actors, meeting):
         await pilot.press("n")
         await settle(pilot)
         dialog = app.screen
-        assert dialog.query_one("#f-groups", Input).value == "ld=17,rd=5,fw=10,zg=8"
+        # Voter groups are typed by their names (codes are accepted too).
+        assert dialog.query_one("#f-groups", Input).value == "领导=17,人大代表政协委员=5,服务对象=10,干部职工=8"
         dialog.query_one("#f-groups_present", Input).value = "ld=18"
         await pilot.press("f5")
         await settle(pilot)
@@ -413,7 +414,15 @@ async def test_subtraction_fails_on_the_tui_tally_view(db, actors, hidden):
         await pilot.press("g")
         await settle(pilot)
         by_group = rows()
-    names = {"领导": "ld", "人大代表政协委员": "rd", "服务对象": "fw", "干部职工": "zg"}
+    # Long names may be shortened with "…" to fit 80 columns: match them by their start.
+    full = {"领导": "ld", "人大代表政协委员": "rd", "服务对象": "fw", "干部职工": "zg"}
+
+    class Names(dict):
+        def __missing__(self, shown: str) -> str:
+            stem = shown.rstrip("…")
+            return next(code for name, code in full.items() if name.startswith(stem))
+
+    names = Names(full)
     pooled = {r["编码"]: [_num(r[o]) for o in OPTIONS] for r in by_target}
     groups: dict[str, dict[str, list]] = {}
     for r in by_group:
@@ -437,7 +446,15 @@ def test_subtraction_fails_on_the_xlsx_and_the_report_charts(db, actors, hidden,
     heads = sheet[0]
     sheet = [r + [None] * (len(heads) - len(r)) for r in sheet]  # empty trailing cells are not stored
     idx = {o: heads.index(o) for o in OPTIONS}
-    names = {"领导": "ld", "人大代表政协委员": "rd", "服务对象": "fw", "干部职工": "zg"}
+    # Long names may be shortened with "…" to fit 80 columns: match them by their start.
+    full = {"领导": "ld", "人大代表政协委员": "rd", "服务对象": "fw", "干部职工": "zg"}
+
+    class Names(dict):
+        def __missing__(self, shown: str) -> str:
+            stem = shown.rstrip("…")
+            return next(code for name, code in full.items() if name.startswith(stem))
+
+    names = Names(full)
     pooled: dict[str, list] = {}
     groups: dict[str, dict[str, list]] = {}
     for row in sheet[1:]:

@@ -16,6 +16,11 @@ REPORT = "2026年第二季度考核结果报告"
 def no_chromium(monkeypatch, tmp_path):
     # Keeps these tests fast and independent of Chromium; the images have their own tests.
     monkeypatch.setenv("ASSESS_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    # A renderer started by an earlier test in this process would still be running Chromium: start
+    # from none, so the warm-up looks for the (missing) browser again.
+    from assess.reports import images
+
+    monkeypatch.setattr(images, "_shared", None)
 
 
 async def _open_export(pilot, app):

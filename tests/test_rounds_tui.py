@@ -139,6 +139,10 @@ async def test_inspector_runs_the_draw(sqlite_db):
             d = s.exec(select(SpotCheckDraw)).one()
             assert s.get(Round, rid).stage == "spotcheck_drawn"
         assert d.key_string == "9319./2.5.8.10.12./9.18.26.34.41.45./"
+        for _ in range(200):  # the screen reloads the draw in the background after storing it
+            if "密钥串：" in screen_text(app):
+                break
+            await pilot.pause(0.05)
         text = screen_text(app)
         assert "密钥串：9319./2.5.8.10.12./9.18.26.34.41.45./" in text
         assert f"抽中顺序：{'、'.join(x['code'] for x in d.selected)}" in text
