@@ -155,6 +155,7 @@ class ImportDialog(ModalScreen):
         path = event.value.strip()
         if not path:
             return
+        self.last_run_path = path
         self.query_one("#import-result", Static).update(plain("正在检查文件…"))
         self._run(path)
 
@@ -185,8 +186,10 @@ class ImportDialog(ModalScreen):
         self.query_one("#import-result", Static).update(plain(text))
 
     def unsaved_question(self) -> str | None:
-        """A typed path is work too: asked before Esc, an F-key, the palette or Ctrl+Q drops it."""
-        if self.query_one("#import-path", Input).value.strip():
+        """A typed path not yet run is work too: asked before Esc, an F-key, the palette or Ctrl+Q
+        drops it (once it has been run, its result is on screen and leaving loses nothing)."""
+        typed = self.query_one("#import-path", Input).value.strip()
+        if typed and typed != getattr(self, "last_run_path", None):
             return f"“{self.title_text}”中填写的文件路径尚未导入，放弃？"
         return None
 
