@@ -183,11 +183,22 @@ class ChartRenderer:
         if fmt == "pdf":
             self._kaleido.reload_now = True  # kaleido draws a PDF into its page: start clean afterwards
         self.renders += 1
-        return self._submit(lambda k: k.calc_fig(fig, opts=opts))
+        future = self._submit(lambda k: k.calc_fig(fig, opts=opts))
+        future.again = lambda: self._submit(lambda k: k.calc_fig(fig, opts=opts))
+        return future
 
     def wait(self, future) -> bytes:
-        """The image of a ``submit``; raises ImagesUnavailable when Chromium failed or timed out."""
-        return self._wait(future)
+        """The image of a ``submit``; raises ImagesUnavailable when Chromium failed or timed out.
+
+        A figure that reached kaleido's page while the page was being reloaded (its script not yet
+        defined, seen under load) is drawn once more on the fresh page."""
+        try:
+            return self._wait(future)
+        except Exception as exc:
+            again = getattr(future, "again", None)
+            if again is None or "is not defined" not in str(exc):
+                raise
+            return self._wait(again())
 
     def render(
         self,
