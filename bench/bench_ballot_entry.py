@@ -1,6 +1,6 @@
 """Ballot entry: keystroke to screen (budget 16 ms) and a ballot's durable commit (budget 20 ms).
 
-Commit: ``assess.ballots.store_ballot`` on a SQLite file (WAL, ``synchronous=FULL``), one write
+Commit: ``assess.appraisal.entry.store_ballot`` on a SQLite file (WAL, ``synchronous=FULL``), one write
 transaction per ballot of 60 targets, as the entry screen does; median and 95th percentile.
 
 Keystroke to screen: the real application, headless at 80×24, logged in as a clerk on the entry
@@ -33,13 +33,14 @@ full_gc: list[float] = []  # durations (ms) of the full collections during the l
 
 
 def _setup(path: Path, targets: int = TARGETS, voters: int = 500):
-    from assess import appraisal, ballots
-    from assess.db import Database
+    from assess.appraisal import entry as ballots
+    from assess.appraisal import sessions as appraisal
+    from assess.foundation.db import Database
+    from assess.foundation.roles import Actor
+    from assess.foundation.users import add_user
     from assess.models import Round
-    from assess.roles import Actor
+    from assess.org.units import add_unit
     from assess.schemes import definition, store
-    from assess.units import add_unit
-    from assess.users import add_user
 
     db = Database(f"sqlite:///{path}")
     db.upgrade(backup=False)
@@ -109,7 +110,7 @@ async def _keystrokes(tmp: Path, interval: float = KEY_INTERVAL_S) -> tuple[list
     from textual import events
     from textual._compositor import CompositorUpdate
 
-    from screens.app import AssessApp
+    from tui.app import AssessApp
 
     tmp.mkdir(parents=True, exist_ok=True)
     db, clerk, sid, ballots = _setup(tmp / "keys.db")

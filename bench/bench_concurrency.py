@@ -1,6 +1,6 @@
 """Concurrent clerks: six processes each key 300 ballots (each clerk their own batch and pass)
 into the same database at once — a SQLite file, then PostgreSQL — through the real service
-(``assess.ballots.store_ballot``, one durable transaction per ballot).
+(``assess.appraisal.entry.store_ballot``, one durable transaction per ballot).
 
 Each worker process opens its pass, says it is ready and waits until every worker is ready; then
 all start together. Every ``store_ballot`` call is timed as the clerk feels it (waiting for the
@@ -37,9 +37,9 @@ REPO = Path(__file__).resolve().parent.parent
 def worker(url: str, clerk: str, batch_id: int, n: int, seed: int) -> None:
     import random
 
-    from assess.ballots import open_pass, store_ballot
-    from assess.db import Database
-    from assess.roles import Actor
+    from assess.appraisal.entry import open_pass, store_ballot
+    from assess.foundation.db import Database
+    from assess.foundation.roles import Actor
 
     from .reliability_setup import marks_for
 
@@ -165,9 +165,9 @@ def _check(url: str, passes: list[int], n: int, result: Result) -> None:
 
     from sqlalchemy import text
 
-    from assess import audit
-    from assess.ballots import pass_counts
-    from assess.db import Database
+    from assess.appraisal.entry import pass_counts
+    from assess.foundation import audit
+    from assess.foundation.db import Database
 
     db = Database(url)
     try:

@@ -1,4 +1,4 @@
-"""Ballot import at bulk-insert speed: ``assess.ballot_import.import_ballots`` of a per-ballot CSV
+"""Ballot import at bulk-insert speed: ``assess.appraisal.ballot_import.import_ballots`` of a per-ballot CSV
 (N ballots × 10 targets, one line per mark) against a SQLAlchemy Core executemany of the same
 pass rows into the same table, measured in the same run; and the import's peak memory (max RSS
 of a process that only imports). Budgets: ≤ 1.5× the Core insert, ≤ 300 MiB."""
@@ -45,7 +45,7 @@ def run_import(tmp: Path, ballots: int) -> dict:
     executemany into a second pass of the same size (the baseline)."""
     import sqlalchemy as sa
 
-    from assess.ballot_import import import_ballots
+    from assess.appraisal.ballot_import import import_ballots
     from assess.models import PassBallot
     from assess.models.base import random_id
 

@@ -2,7 +2,7 @@
 10,000 and 100,000 ballots already in the pass, next to a SQLAlchemy Core insert + commit of the
 same row on the same disk (the baseline, measured in the same run). A save costs the same
 whatever the pass size: the pass keeps running counts in the same transaction
-(``assess.ballots.store_ballot``)."""
+(``assess.appraisal.entry.store_ballot``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _prefill(db, pass_id: int, start: int, stop: int) -> None:
     """Key ballots start..stop-1 into the pass in bulk (the running counts follow)."""
     from sqlalchemy import text
 
-    from assess.ballots import recount_pass
+    from assess.appraisal.entry import recount_pass
     from assess.models.base import random_id
 
     from .bench_ballot_entry import _marks

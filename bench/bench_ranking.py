@@ -101,8 +101,10 @@ def build(path: Path, units: int = UNITS, ballots: int = BALLOTS, store_ballots:
     import numpy as np
     from sqlalchemy import insert, select, text
 
-    from assess.ballot_review import add_session_sums
-    from assess.db import Database
+    from assess.appraisal.reconcile import add_session_sums
+    from assess.foundation.db import Database
+    from assess.foundation.roles import Actor
+    from assess.foundation.users import add_user
     from assess.models import (
         AppraisalSession,
         AppraisalTarget,
@@ -118,10 +120,8 @@ def build(path: Path, units: int = UNITS, ballots: int = BALLOTS, store_ballots:
         Unit,
     )
     from assess.models.base import random_id, utcnow
-    from assess.roles import Actor
     from assess.schemes.definition import from_dict
     from assess.schemes.store import store_version
-    from assess.users import add_user
 
     rng = np.random.default_rng(7)
     db = Database(f"sqlite:///{path}")
@@ -281,10 +281,10 @@ SCALES = [(UNITS, BALLOTS, True, (1.0, 5.0, 8.0)), (2_000, 1_000_000, False, (1.
 def run_scale(tmp: Path, units: int, ballots: int, store_ballots: bool, budgets) -> list[tuple[str, float, float, str]]:
     from sqlalchemy import text
 
-    from assess.scoring.load import load_round_inputs
+    from assess.appraisal.tally import session_tally
+    from assess.results.compute import compute_round, rank_round
+    from assess.results.inputs import load_round_inputs
     from assess.scoring.robustness import resample
-    from assess.scoring.service import compute_round, rank_round
-    from assess.tally import session_tally
 
     t0 = time.perf_counter()
     db, rid, admin = build(tmp / f"bench{units}.db", units, ballots, store_ballots)
@@ -317,7 +317,7 @@ def run_scale(tmp: Path, units: int, ballots: int, store_ballots: bool, budgets)
     rank_b, boot_b, full_b = budgets
     return [
         (f"rank {units:,} units, {ballots:,} ballots, from the database", rank_s, rank_b, "s"),
-        (f"  of which assess.tally.session_tally ({units:,} units)", tally_s, rank_b, "s"),
+        (f"  of which assess.appraisal.tally.session_tally ({units:,} units)", tally_s, rank_b, "s"),
         (f"robustness pass, 1,000 resamples ({units:,} units)", boot_s, boot_b, "s"),
         (f"compute_round ({units:,} units: results, intervals, accountability, stored)", full_s, full_b, "s"),
     ]

@@ -80,7 +80,7 @@ def build(db) -> int:
     """Insert the round; returns its id."""
     from sqlalchemy import insert, update
 
-    from assess.ballot_review import add_session_sums
+    from assess.appraisal.reconcile import add_session_sums
     from assess.models import (
         AppraisalSession,
         AppraisalTarget,
@@ -206,9 +206,9 @@ def _cpu_seconds() -> float:
 
 
 def main() -> list[tuple[str, float, float, str]]:
-    from assess.db import Database
+    from assess.foundation.db import Database
+    from assess.reports.bundle import build_report
     from assess.reports.images import ChartRenderer, chromium_path
-    from assess.reports.publication import build_report
 
     if chromium_path() is None:
         print("没有 Chromium：跳过报告基准（apt-get install chromium fonts-wqy-microhei）")

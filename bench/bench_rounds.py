@@ -55,11 +55,12 @@ def _scheme() -> dict:
 def main() -> list[tuple[str, float, float, str]]:
     from sqlalchemy import insert
 
-    from assess import rounds, selfcheck, spotcheck
-    from assess.db import Database
+    from assess.foundation.db import Database
+    from assess.foundation.roles import Actor
     from assess.models import RoundUnit, Unit
     from assess.models.base import utcnow
-    from assess.roles import Actor
+    from assess.rounds import lifecycle as rounds
+    from assess.rounds import selfcheck, spotcheck
     from assess.schemes import definition
     from assess.schemes.store import store_version
 

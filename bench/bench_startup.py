@@ -22,7 +22,7 @@ RUNS = 5
 PROBE = r"""
 import sys, time
 from assess.cli import main as _cli_entry  # the console script's module, as `assess` loads it
-from screens.app import AssessApp
+from tui.app import AssessApp
 
 class Probe(AssessApp):
     def on_mount(self):
@@ -89,7 +89,7 @@ def commands() -> list[tuple[str, float, float, str]]:
 
 
 def main() -> list[tuple[str, float, float, str]]:
-    from assess.db import Database
+    from assess.foundation.db import Database
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"

@@ -3,7 +3,7 @@ and again, and after every kill the database must hold every ballot the process 
 stored, exactly, and nothing partial.
 
 The child (``python -m bench.crash_harness child URL BATCH SEED [CLERK]``) enters ballots through the real
-service: ``assess.ballots.open_pass`` continues the clerk's pass, then for each ballot it prints
+service: ``assess.appraisal.entry.open_pass`` continues the clerk's pass, then for each ballot it prints
 ``T no status marks`` (about to store), calls ``store_ballot`` and prints ``S no status marks``
 right after it returned — that is, after the durable commit (WAL, ``synchronous=FULL``). Now and
 then it re-keys a ballot it stored before with other marks, as a clerk correcting a ballot does.
@@ -17,7 +17,7 @@ time goes) and checks, with the child dead:
   never anything else);
 - no other ballot exists, none is partial: every ballot has one mark per target and the status
   its marks give;
-- the pass's running counts (``assess.ballots.pass_counts``, what the entry screen shows) equal
+- the pass's running counts (``assess.appraisal.entry.pass_counts``, what the entry screen shows) equal
   the stored rows per status.
 
 ``run(trials, …)`` runs the whole series on one SQLite file (each trial continues the same pass,
@@ -46,10 +46,10 @@ CLERK = "clerk1"
 
 
 def child(url: str, batch_id: int, seed: int, clerk: str = CLERK) -> None:
-    from assess.ballot_marks import normalise
-    from assess.ballots import open_pass, store_ballot
-    from assess.db import Database
-    from assess.roles import Actor
+    from assess.appraisal.entry import open_pass, store_ballot
+    from assess.appraisal.marks import normalise
+    from assess.foundation.db import Database
+    from assess.foundation.roles import Actor
 
     from .reliability_setup import marks_for
 
@@ -166,10 +166,10 @@ def check(
     """Every check of the module docstring, on the database as the kill left it."""
     import sqlite3
 
-    from assess import audit
-    from assess.ballot_marks import normalise, session_rules
-    from assess.ballots import pass_counts
-    from assess.db import Database
+    from assess.appraisal.entry import pass_counts
+    from assess.appraisal.marks import normalise, session_rules
+    from assess.foundation import audit
+    from assess.foundation.db import Database
 
     problems: list[str] = []
     db = Database(url)

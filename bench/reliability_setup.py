@@ -47,13 +47,14 @@ def clerk_names(clerks: int) -> list[str]:
 def prepare(url: str, clerks: int = 1, targets: int = TARGETS) -> dict[str, int]:
     """Migrate the database at ``url`` and fill it (see the module docstring). Returns
     {clerk name: batch id}."""
-    from assess import appraisal, ballots
-    from assess.db import Database
+    from assess.appraisal import entry as ballots
+    from assess.appraisal import sessions as appraisal
+    from assess.foundation.db import Database
+    from assess.foundation.roles import Actor
+    from assess.foundation.users import add_user
     from assess.models import Round
-    from assess.roles import Actor
+    from assess.org.units import add_unit
     from assess.schemes import definition, store
-    from assess.units import add_unit
-    from assess.users import add_user
 
     db = Database(url)
     try:

@@ -91,7 +91,7 @@ def make_round(
 
 
 def make_units(db, admin, n: int, prefix: str = "U") -> list[str]:
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     codes = [f"{prefix}{i:02d}" for i in range(1, n + 1)]
     for i, code in enumerate(codes, start=1):
@@ -100,7 +100,7 @@ def make_units(db, admin, n: int, prefix: str = "U") -> list[str]:
 
 
 def make_cadres(db, admin, n: int, unit_code: str = "U01") -> list[str]:
-    from assess.units import add_cadre
+    from assess.org.units import add_cadre
 
     codes = [f"C{i:02d}" for i in range(1, n + 1)]
     for i, code in enumerate(codes, start=1):
@@ -110,7 +110,7 @@ def make_cadres(db, admin, n: int, unit_code: str = "U01") -> list[str]:
 
 def key_pass(db, clerk, batch_id: int, ballots: list[tuple[int, str, str]], close: bool = True) -> int:
     """Key ballots [(ballot_no, marks, kind)] in the clerk's pass; returns the pass id."""
-    from assess import ballots as svc
+    from assess.appraisal import entry as svc
 
     ctx = svc.open_pass(db, clerk, batch_id)
     for no, marks, kind in ballots:
@@ -125,8 +125,8 @@ def certified_batch(
 ) -> int:
     """A batch keyed identically by clerk and clerk2 and certified by reviewer. ``ballots`` are
     marks strings, or ``void``/``blank`` for a ballot voided/blanked with one key."""
-    from assess import ballot_review
-    from assess import ballots as svc
+    from assess.appraisal import entry as svc
+    from assess.appraisal import reconcile as ballot_review
 
     n = len(ballots)
     batch = svc.create_batch(

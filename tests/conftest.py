@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from assess import users
-from assess.db import Database
-from assess.roles import Actor
+from assess.foundation import users
+from assess.foundation.db import Database
+from assess.foundation.roles import Actor
 
 # Cheap Argon2 parameters for the test suite only; production code has no switch for them.
 users.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
@@ -69,7 +69,7 @@ def pg_template():
 
 
 def _sqlite_db(tmp_path: Path, template: Path) -> Database:
-    path = tmp_path / "assess.db"
+    path = tmp_path / "assess.foundation.db"
     shutil.copyfile(template, path)
     os.chmod(path, 0o600)
     return Database(f"sqlite:///{path}")
@@ -126,7 +126,7 @@ def pg_db(pg_template):
 
 def make_users(db: Database) -> dict[str, Actor]:
     """One user per role (two clerks and two reviewers), all with PASSWORD."""
-    from assess.users import add_user
+    from assess.foundation.users import add_user
 
     admin = Actor("admin", "admin")
     add_user(db, None, "admin", "admin", PASSWORD, "管理员")

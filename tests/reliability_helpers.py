@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from assess import accountability, appraisal, ballot_review, review
-from assess import ballots as svc
-from assess.ballot_import import import_ballots, import_tallies
-from assess.publication import publish
-from assess.scoring.service import compute_round
+from assess.appraisal import entry as svc
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
+from assess.appraisal.ballot_import import import_ballots, import_tallies
+from assess.results import accountability
+from assess.results import approval as review
+from assess.results.compute import compute_round
+from assess.results.publication import publish
 
 from .ballot_helpers import key_pass
 from .ballot_helpers import scheme_dict as ballot_scheme

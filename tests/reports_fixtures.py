@@ -144,8 +144,8 @@ def build_round(db, *, published: bool = True, before_publish=None) -> Built:
       65.22 + 21.74 + 8.69 + 4.35 = 100.00. 满意率 = (15 + 5) / 22 counted = 90.91 %. The 领导 group has 3 counted votes (< 5):
       not shown on its own. A void batch (满意 50) and an open batch (不满意 40) are not counted.
     """
-    from assess.audit import chain_head
-    from assess.ballot_review import add_session_sums
+    from assess.appraisal.reconcile import add_session_sums
+    from assess.foundation.audit import chain_head
     from assess.models import (
         AccountabilityEntry,
         AppraisalSession,

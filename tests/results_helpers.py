@@ -208,7 +208,7 @@ def add_session(
 ) -> int:
     """A session with one certified batch per voter group; ``counts[group][target_id]`` = votes
     per option (form order)."""
-    from assess.ballot_review import add_session_sums
+    from assess.appraisal.reconcile import add_session_sums
     from assess.models import AppraisalSession, AppraisalTarget, BallotBatch, SessionVoterGroup, TallyCount
 
     with db.write() as s:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assess import rounds, selfcheck
+from assess.rounds import lifecycle as rounds
+from assess.rounds import selfcheck
 from assess.schemes import definition
 from assess.schemes.store import store_version
 
@@ -88,7 +89,7 @@ def store_scheme(db, scheme: dict | None = None, actor_name: str = "admin") -> i
 
 
 def add_units(db, actors, units=UNITS) -> None:
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     for code, name, cat in units:
         add_unit(db, actors["admin"], code, name, cat)
@@ -105,7 +106,7 @@ def fill_and_submit(db, actors, round_id: int, codes=None, values=GOOD) -> None:
     import tempfile
     from pathlib import Path
 
-    from assess.units import list_units
+    from assess.org.units import list_units
 
     cats = {u.code: u.category for u in list_units(db)}
     codes = codes or [c for c, _n, _k in UNITS]

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import select
 
-from assess import accountability
 from assess.models import AccountabilityEntry
+from assess.results import accountability
+from assess.results.compute import compute_round
 from assess.schemes.definition import RuleDef
-from assess.scoring.service import compute_round
 
 from .results_helpers import add_scores, full_marks, make_round, scheme_dict, store_scheme
 

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from assess import accountability
-from assess.errors import Conflict, PermissionDenied
+from assess.foundation.errors import Conflict, PermissionDenied
 from assess.models import AccountabilityEntry, AuditRecord, Round, UnitResult
-from assess.scoring.service import compute_round
+from assess.results import accountability
+from assess.results.compute import compute_round
 
 from .results_helpers import (
     add_cadres,

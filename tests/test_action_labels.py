@@ -1,4 +1,4 @@
-"""Every audit record action the core writes has a Chinese name (``assess.roles.action_label``):
+"""Every audit record action the core writes has a Chinese name (``assess.foundation.roles.action_label``):
 the audit log, the reports and the notes show it instead of the code."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 import assess
-from assess.roles import action_label
+from assess.foundation.roles import action_label
 
 
 def written_actions() -> set[str]:

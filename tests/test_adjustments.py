@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from assess.adjustments import (
+from assess.foundation.errors import Conflict, FrozenError, InputErrors, NotFound, PermissionDenied
+from assess.org.adjustments import (
     add_adjustment,
     add_discipline,
     import_adjustments,
     list_adjustments,
     list_discipline,
 )
-from assess.errors import Conflict, FrozenError, InputErrors, NotFound, PermissionDenied
 
 from .rounds_helpers import make_round, publish_directly, write_csv
 
@@ -25,7 +25,7 @@ def test_add_and_list_adjustments(db, actors):
     assert [(r.unit_code, r.points) for r in rows] == [("G01", 2.0), ("G01", -1.5)]
     assert rows[0].source == "市政务办〔2026〕5号"
     with db.read() as s:
-        from assess.scoring.load import load_round_inputs
+        from assess.results.inputs import load_round_inputs
 
         inputs = load_round_inputs(s, db, rid)
     assert inputs.adjustments["points"].sum() == pytest.approx(0.5)
@@ -74,7 +74,7 @@ def test_discipline_records(db, actors):
     rows = list_discipline(db, rid)
     assert len(rows) == 1 and rows[0].kind == "诫勉" and rows[0].subject.startswith("G01")
     with db.read() as s:
-        from assess.scoring.load import load_round_inputs
+        from assess.results.inputs import load_round_inputs
 
         inputs = load_round_inputs(s, db, rid)
     assert list(inputs.discipline["kind"]) == ["诫勉"]

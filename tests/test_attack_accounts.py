@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from assess import accounts, audit, ballot_review, ballots, users
-from assess.errors import AuthError
-from assess.integrity import verify_all
-from assess.roles import Actor
+from assess.appraisal import entry as ballots
+from assess.appraisal import reconcile as ballot_review
+from assess.foundation import accounts, audit, users
+from assess.foundation.errors import AuthError
+from assess.foundation.roles import Actor
+from assess.integrity.verify import verify_all
 
 from .ballot_helpers import key_pass
 from .conftest import PASSWORD, make_users
@@ -183,8 +185,8 @@ def test_failed_logins_are_recorded_audited_and_throttled(db, monkeypatch):
 
 
 def test_admin_activation_ends_a_lock_and_restore_checks_the_actor_first(sqlite_db, monkeypatch, tmp_path):
-    from assess import maintenance
     from assess.cli import main
+    from assess.integrity import backup as maintenance
 
     actors = make_users(sqlite_db)
     clock = Clock()
@@ -235,7 +237,7 @@ def test_tui_login_and_lock_screens_use_the_same_check():
     """The TUI has no password check of its own: both screens call users.authenticate."""
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent / "screens"
+    root = Path(__file__).resolve().parent.parent / "tui"
     for name in ("login.py", "lock.py"):
         src = (root / name).read_text(encoding="utf-8")
         assert "authenticate(" in src and "verify(" not in src and "argon2" not in src, name
@@ -243,7 +245,7 @@ def test_tui_login_and_lock_screens_use_the_same_check():
 
 def test_audit_verify_lists_the_first_problems_then_a_count(sqlite_db, capsys):
     from assess.cli import main
-    from assess.errors import MAX_LISTED
+    from assess.foundation.errors import MAX_LISTED
 
     make_users(sqlite_db)
     for i in range(60):

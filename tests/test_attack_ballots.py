@@ -20,9 +20,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from assess import appraisal, ballot_import, ballot_review, ballots, tally
+from assess.appraisal import (
+    ballot_import,
+    tally,
+)
+from assess.appraisal import (
+    entry as ballots,
+)
+from assess.appraisal import (
+    reconcile as ballot_review,
+)
+from assess.appraisal import (
+    sessions as appraisal,
+)
 from assess.cli import main
-from assess.errors import Conflict
+from assess.foundation.errors import Conflict
 from assess.models import AuditRecord, BallotBatch, TallyCount
 
 from .ballot_helpers import certified_batch, make_round, make_units
@@ -200,7 +212,7 @@ async def test_group_attendance_from_the_session_screen(db, actors, meeting):
     the refusal with its numbers."""
     from textual.widgets import Input, Static
 
-    from screens.appraisal_session import SessionScreen
+    from tui.appraisal_session import SessionScreen
 
     from .tui_helpers import SIZE, login, make_app, screen_text, settle
 
@@ -225,7 +237,7 @@ async def test_group_attendance_from_the_session_screen(db, actors, meeting):
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen", screen_text(app)
     with db.read() as s:
-        from assess.appraisal_info import load_groups
+        from assess.appraisal.session_info import load_groups
 
         assert {g.code: g.present for g in load_groups(s, meeting)} == {"ld": 15, "rd": 0, "fw": 9, "zg": 0}
 
@@ -242,7 +254,7 @@ ZG = ["221", "122", "212", "231", "214", "123"]
 def hidden(db, actors):
     """A certified session of U1–U3 with one 领导 ballot and six 服务对象 and six 干部职工 ballots,
     in a round with computed results (for the report)."""
-    from assess.scoring.service import compute_round
+    from assess.results.compute import compute_round
 
     from .reliability_helpers import UNITS
     from .results_helpers import add_scores, store_scheme
@@ -391,7 +403,7 @@ def test_subtraction_fails_on_the_cli_tally(db, actors, hidden, fmt):
 async def test_subtraction_fails_on_the_tui_tally_view(db, actors, hidden):
     from textual.widgets import DataTable
 
-    from screens.tally_view import TallyScreen
+    from tui.tally_view import TallyScreen
 
     from .tui_helpers import SIZE, login, make_app, settle
 
@@ -434,8 +446,8 @@ async def test_subtraction_fails_on_the_tui_tally_view(db, actors, hidden):
 def test_subtraction_fails_on_the_xlsx_and_the_report_charts(db, actors, hidden, tmp_path):
     from openpyxl import load_workbook
 
+    from assess.reports.bundle import chart_specs
     from assess.reports.data import load_report_data
-    from assess.reports.publication import chart_specs
     from assess.reports.workbook import write_workbook
 
     rid, _sid = hidden
@@ -504,7 +516,7 @@ def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
 def test_interim_figures_are_not_published_before_the_session_is_certified(db, actors):
     """Differencing over time: a tally printed before the 领导 batch is certified, subtracted from
     the final one, would give that batch. Nothing is published until the session is certified."""
-    from assess.reports.tallies import unit_tallies
+    from assess.appraisal.unit_tallies import unit_tallies
     from assess.schemes.definition import from_dict
 
     rid = make_round(db)

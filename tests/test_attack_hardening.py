@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from assess import audit, maintenance
-from assess.errors import MAX_LISTED, AssessError, InputErrors, user_message
-from assess.integrity import verify_all
+from assess.foundation import audit
+from assess.foundation.errors import MAX_LISTED, AssessError, InputErrors, user_message
+from assess.integrity import backup as maintenance
+from assess.integrity.verify import verify_all
 
 from .conftest import PASSWORD, make_users
 
@@ -70,10 +71,10 @@ def test_interrupted_backup_leaves_the_previous_backup_and_no_partial_file(sqlit
     maintenance.backup(sqlite_db, actors["admin"], dest)
     before = dest.read_bytes()
     users_before = 7
-    from assess.users import add_user
+    from assess.foundation.users import add_user
 
     add_user(sqlite_db, actors["admin"], "late", "clerk", PASSWORD)
-    import assess.db as dbmod
+    import assess.foundation.db as dbmod
 
     real_connect = dbmod.sqlite3.connect
 
@@ -95,7 +96,7 @@ def test_interrupted_backup_leaves_the_previous_backup_and_no_partial_file(sqlit
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
     # A complete backup replaces it, and holds the new user.
     maintenance.backup(sqlite_db, actors["admin"], dest)
-    from assess.db import Database
+    from assess.foundation.db import Database
 
     copy = Database(f"sqlite:///{dest}")
     with copy.read() as s:
@@ -127,7 +128,7 @@ def test_integrity_error_is_one_chinese_line(db):
     from sqlalchemy.exc import IntegrityError
 
     actors = make_users(db)
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     add_unit(db, actors["admin"], "U1", "一单位", "政府部门")
     with pytest.raises(IntegrityError) as ei:
@@ -190,7 +191,7 @@ def test_sqlite_locked_and_unreachable_server_are_one_chinese_line(sqlite_db):
     msg = user_message(ei.value)
     one_chinese_line(msg)
     assert "已锁定" in msg
-    from assess.db import Database
+    from assess.foundation.db import Database
 
     down = Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(Exception) as ei:
@@ -206,7 +207,7 @@ def test_cli_and_tui_show_the_same_single_line(monkeypatch, capsys):
     from sqlalchemy.exc import IntegrityError
 
     from assess.cli import core, main
-    from screens.base import error_text
+    from tui.base import error_text
 
     class Orig(Exception):
         pass
@@ -275,7 +276,7 @@ def test_a_million_bad_rows_print_one_line_in_bounded_memory(sqlite_db, tmp_path
 @pytest.mark.parametrize("kind", ["units", "cadres", "selfcheck", "ballots"])
 def test_every_importer_caps_its_list(db, tmp_path, kind):
     """Each importer keeps the first problems and counts the rest."""
-    from assess import units
+    from assess.org import units
 
     actors = make_users(db)
     admin = actors["admin"]
@@ -289,7 +290,8 @@ def test_every_importer_caps_its_list(db, tmp_path, kind):
                      encoding="utf-8")
         call = lambda: units.import_cadres(db, admin, p)  # noqa: E731
     elif kind == "selfcheck":
-        from assess import rounds, selfcheck
+        from assess.rounds import lifecycle as rounds
+        from assess.rounds import selfcheck
 
         from .rounds_helpers import make_round
 
@@ -299,7 +301,8 @@ def test_every_importer_caps_its_list(db, tmp_path, kind):
                      encoding="utf-8")
         call = lambda: selfcheck.import_scores(db, admin, rid, p)  # noqa: E731
     else:
-        from assess import appraisal, ballot_import
+        from assess.appraisal import ballot_import
+        from assess.appraisal import sessions as appraisal
 
         from .ballot_helpers import make_round, make_units
 
@@ -342,12 +345,12 @@ def test_deep_toml_gets_a_message_naming_the_file(tmp_path, shape):
 # -- no weak-hash switch in production code ---------------------------------------------------------
 
 def test_production_code_has_no_weak_hash_switch(tmp_path):
-    for folder in ("assess", "screens"):
+    for folder in ("assess", "tui"):
         for f in (ROOT / folder).rglob("*.py"):
             assert "ARGON2_FAST" not in f.read_text(encoding="utf-8"), f
     # Setting the old variable changes nothing: a new hash uses the library's parameters.
     env = dict(os.environ, PYTHONPATH=str(ROOT), ASSESS_ARGON2_FAST="1")
-    r = subprocess.run([sys.executable, "-c", "from assess.users import hash_password; print(hash_password('x' * 8))"],
+    r = subprocess.run([sys.executable, "-c", "from assess.foundation.users import hash_password; print(hash_password('x' * 8))"],
                        capture_output=True, text=True, env=env, timeout=60)
     from argon2 import PasswordHasher
 

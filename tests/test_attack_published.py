@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from assess import audit
 from assess.cli import main
-from assess.db import Database
+from assess.foundation import audit
+from assess.foundation.db import Database
 
 # Tables that belong to a round but stay writable after publication (docs/reliability.md): the
 # follow-up of a finding's rectification notice outlives the round.
@@ -124,7 +124,7 @@ def test_every_round_owned_table_has_its_freeze_trigger(db):
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory) -> tuple[Path, int]:
     """(checkpointed SQLite file holding the demo data, id of the published round)."""
-    from assess.demo import build_demo
+    from assess.demo.office import build_demo
 
     path = tmp_path_factory.mktemp("attack") / "demo.db"
     db = Database(f"sqlite:///{path}")
@@ -158,10 +158,11 @@ def outputs(db: Database, round_id: int) -> dict:
     review status."""
     from sqlmodel import select
 
-    from assess import accountability, review
-    from assess.appraisal_info import session_info
+    from assess.appraisal.session_info import session_info
     from assess.models import AppraisalSession
-    from assess.scoring.views import ranking
+    from assess.results import accountability
+    from assess.results import approval as review
+    from assess.results.views import ranking
 
     rk = ranking(db, round_id)
     st = review.status(db, round_id)
@@ -279,7 +280,7 @@ def test_demo_round_verifies_clean_before_any_attack(demo_file):
 
 @pytest.mark.parametrize("what", sorted(ATTACKS))
 def test_post_publication_edit_is_detected_and_outputs_stay_published(demo_file, tmp_path, what, monkeypatch):
-    from assess.demo import DEMO_PASSWORD
+    from assess.demo.office import DEMO_PASSWORD
 
     path, rid = demo_file
     db = Database(f"sqlite:///{path}")
@@ -344,8 +345,8 @@ def test_plain_update_of_a_published_round_row_is_refused_on_every_round_table(d
 
 
 def test_renaming_a_unit_or_cadre_leaves_the_published_outputs_as_published(demo_file, tmp_path):
-    from assess import units
-    from assess.demo import demo_actors
+    from assess.demo.office import demo_actors
+    from assess.org import units
 
     path, rid = demo_file
     copy = tmp_path / "rename.db"
@@ -423,10 +424,10 @@ def mutation_figures(db: Database, round_id: int, seed: int = 11) -> dict:
 
     from sqlmodel import select
 
-    from assess.guards import get_round
+    from assess.foundation.write_guards import get_round
     from assess.models import Snapshot
-    from assess.publication import compare_with_live, is_master_field, recompute_problems
-    from assess.round_view import live_content
+    from assess.results.publication import compare_with_live, is_master_field, recompute_problems
+    from assess.results.round_view import live_content
 
     with db.read() as s:
         content = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).one()
@@ -502,8 +503,8 @@ def test_every_snapshot_field_mutation_is_detected(demo_file, tmp_path):
     """Each field of the demo round's snapshot, mutated, is found by the comparison with the live
     rows or by the recomputation from the frozen inputs; the master-data fields (names as
     published) are the only ones neither sees, and the content hash covers them."""
-    from assess.publication import verify_snapshot
-    from assess.round_view import MASTER_FIELDS
+    from assess.results.publication import verify_snapshot
+    from assess.results.round_view import MASTER_FIELDS
 
     path, rid = demo_file
     db = Database(f"sqlite:///{path}")
@@ -548,8 +549,8 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
 
     import psycopg
 
-    from assess import units
-    from assess.demo import build_demo, demo_actors
+    from assess.demo.office import build_demo, demo_actors
+    from assess.org import units
 
     from .conftest import PG_ADMIN_URL
 
@@ -622,8 +623,8 @@ def test_format_1_snapshots_stay_verifiable(demo_file):
     from sqlmodel import select
 
     from assess.models import Snapshot
-    from assess.publication import snapshot_problems
-    from assess.round_view import live_accountability, live_results, published_content
+    from assess.results.publication import snapshot_problems
+    from assess.results.round_view import live_accountability, live_results, published_content
 
     path, rid = demo_file
     db = Database(f"sqlite:///{path}")

@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy import text
 
-from assess import audit
+from assess.foundation import audit
 
 
 def _fill(db, n=5):

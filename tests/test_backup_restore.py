@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from assess import audit
-from assess.errors import AssessError, PermissionDenied
-from assess.maintenance import backup, check_database, restore
-from assess.units import add_unit, list_units
+from assess.foundation import audit
+from assess.foundation.errors import AssessError, PermissionDenied
+from assess.integrity.backup import backup, check_database, restore
+from assess.org.units import add_unit, list_units
 
 from .conftest import make_users
 
@@ -38,7 +38,7 @@ def test_backup_during_entry_then_restore(sqlite_db, tmp_path):
     t.join()
     assert path.exists()
     # The backup is consistent: its own checks pass and it holds a prefix of what was written.
-    from assess.db import Database
+    from assess.foundation.db import Database
 
     copy = Database(f"sqlite:///{path}")
     res = check_database(copy)

@@ -10,9 +10,10 @@ import subprocess
 
 import pytest
 
-from assess import appraisal, ballots
-from assess.ballot_print import PrintJob, print_ballots, print_session, rules_text
-from assess.errors import AssessError, NotFound
+from assess.appraisal import entry as ballots
+from assess.appraisal import sessions as appraisal
+from assess.foundation.errors import AssessError, NotFound
+from assess.reports.ballot_forms import PrintJob, print_ballots, print_session, rules_text
 
 from .ballot_helpers import make_cadres, make_round, make_units
 
@@ -70,7 +71,7 @@ def test_ballots_follow_the_entry_order_with_numbers_and_rules(unit_session, tmp
 
 
 def appraisal_info_of(db, sid):
-    from assess.appraisal_info import session_info
+    from assess.appraisal.session_info import session_info
 
     return session_info(db, sid)
 

@@ -7,8 +7,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from assess import appraisal, ballot_marks, ballot_review, ballots, tally
-from assess.errors import Conflict, FrozenError, PermissionDenied
+from assess.appraisal import (
+    entry as ballots,
+)
+from assess.appraisal import (
+    marks as ballot_marks,
+)
+from assess.appraisal import (
+    reconcile as ballot_review,
+)
+from assess.appraisal import (
+    sessions as appraisal,
+)
+from assess.appraisal import (
+    tally,
+)
+from assess.foundation.errors import Conflict, FrozenError, PermissionDenied
 
 from .ballot_helpers import certified_batch, key_pass, make_round, make_units
 
@@ -62,10 +76,10 @@ def test_same_clerk_refused_for_second_pass(db, actors, session):
     # Still only one pass per clerk, and never a third one.
     with pytest.raises(PermissionDenied):
         ballots.open_pass(db, actors["admin"], batch)  # admins do not key ballots
-    from assess.users import add_user
+    from assess.foundation.users import add_user
 
     add_user(db, actors["admin"], "clerk3", "clerk", "correct-horse-1", "clerk3")
-    from assess.roles import Actor
+    from assess.foundation.roles import Actor
 
     with pytest.raises(Conflict, match="第三遍"):
         ballots.open_pass(db, Actor("clerk3", "clerk"), batch)
@@ -353,12 +367,13 @@ def test_session_sums_equal_a_recount_from_ballots_and_verify_checks_them(db, ac
     """Certification adds each batch's counts to the session sums; the sums equal a recount of
     the certified ballots (plus an imported tally), the tally reads them, and ``audit verify``
     reports a changed sum."""
-    from assess import ballot_import, integrity
+    from assess.appraisal import ballot_import
+    from assess.integrity import verify as integrity
 
     certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "1111", "void"])
     certified_batch(db, actors, session, "fw", "F2", ["1244", "blank"])
     certified_batch(db, actors, session, "ld", "L1", ["3333"])
-    # A tally's papers come from the meeting's record (assess.appraisal.ballot_bounds): 干部职工 实到 4.
+    # A tally's papers come from the meeting's record (assess.appraisal.sessions.ballot_bounds): 干部职工 实到 4.
     appraisal.set_attendance(db, actors["clerk"], session, groups={"zg": 5}, groups_present={"zg": 4})
     path = tmp_path / "t.csv"
     path.write_text("voter_group,target_code,choice,count\nzg,U01,满意,4\nzg,U02,不满意,2\n", encoding="utf-8")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from assess import appraisal, ballot_import, ballot_review, tally
-from assess.errors import InputErrors, PermissionDenied
+from assess.appraisal import ballot_import, tally
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
+from assess.foundation.errors import InputErrors, PermissionDenied
 from assess.models import BallotBatch, PassBallot, TallyCount
 
 from .ballot_helpers import make_round, make_units

@@ -10,7 +10,10 @@ import random
 import pytest
 from sqlalchemy import inspect, text
 
-from assess import appraisal, ballot_review, ballots, tally
+from assess.appraisal import entry as ballots
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
+from assess.appraisal import tally
 
 from .ballot_helpers import key_pass, make_round, make_units
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from assess import appraisal, appraisal_info, ballots
-from assess.errors import Conflict, NotFound, PermissionDenied
+from assess.appraisal import entry as ballots
+from assess.appraisal import session_info as appraisal_info
+from assess.appraisal import sessions as appraisal
+from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.models import RoundUnit, Unit
 
 from .ballot_helpers import certified_batch, make_cadres, make_round, make_units
@@ -56,7 +58,7 @@ def test_create_session_refusals(db, actors):
         appraisal.create_session(db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01", "U01"])
     with pytest.raises(NotFound, match="U09"):
         appraisal.create_session(db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01", "U09"])
-    from assess.units import set_unit_active
+    from assess.org.units import set_unit_active
 
     set_unit_active(db, actors["admin"], "U02", False)
     with pytest.raises(Conflict, match="已停用"):

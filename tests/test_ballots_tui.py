@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from assess import appraisal, ballots
+from assess.appraisal import entry as ballots
+from assess.appraisal import sessions as appraisal
 from assess.models import EntryPass, PassBallot
 
 from .ballot_helpers import key_pass, make_round, make_units
@@ -55,7 +56,7 @@ async def test_keying_ten_ballots_of_sixty_targets(sqlite_db):
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "clerk")
         await _open_entry(pilot, app)
-        from screens.ballot_entry import BallotGrid
+        from tui.ballot_entry import BallotGrid
 
         grid = app.screen.query_one(BallotGrid)
         assert grid.cols == 4 and grid.rows == 15  # 60 targets in 4 columns at 80×24
@@ -245,7 +246,7 @@ async def test_whole_ballot_key_1_takes_pass_one_reading_even_when_void(sqlite_d
         await settle(pilot)
         assert "待处理 0 处" in screen_text(app)
         assert not [n for n in app._notifications if n.severity == "error"]
-    from assess import ballot_review
+    from assess.appraisal import reconcile as ballot_review
 
     resolved = {(m.ballot_no, m.position): m.resolution for m in ballot_review.compare(db, bid).mismatches}
     assert resolved == {(2, 0): "void"}

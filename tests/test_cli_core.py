@@ -89,8 +89,8 @@ def test_init_creates_and_reports_revision(tmp_path):
 
 
 def test_password_change_own_and_admin_reset(sqlite_db):
-    from assess.errors import AuthError, PermissionDenied
-    from assess.users import authenticate, change_password
+    from assess.foundation.errors import AuthError, PermissionDenied
+    from assess.foundation.users import authenticate, change_password
 
     from .conftest import PASSWORD, make_users
 
@@ -123,15 +123,15 @@ def test_no_arguments_asks_for_the_interface_and_the_core_never_opens_it(tmp_pat
     assert r.returncode == 2 and "assess 命令" in r.stderr
     # `assess demo` builds the database, then hands the interface request to the launcher.
     path = tmp_path / "demo.db"
-    from screens import launcher
+    from tui import launcher
 
     opened = []
-    import screens.app
+    import tui.app
 
-    original = screens.app.run_app
-    screens.app.run_app = lambda url: opened.append(url) or 0
+    original = tui.app.run_app
+    tui.app.run_app = lambda url: opened.append(url) or 0
     try:
         assert launcher.main(["demo", "--db", str(path)]) == 0
     finally:
-        screens.app.run_app = original
+        tui.app.run_app = original
     assert opened and opened[0].endswith("demo.db") and path.exists()

@@ -13,10 +13,13 @@ from datetime import date
 
 import pytest
 
-from assess import accountability, appraisal, review, tally
+from assess.appraisal import sessions as appraisal
+from assess.appraisal import tally
 from assess.cli import build_parser, main
-from assess.publication import publish
-from assess.scoring.service import compute_round
+from assess.results import accountability
+from assess.results import approval as review
+from assess.results.compute import compute_round
+from assess.results.publication import publish
 
 from .ballot_helpers import certified_batch, make_round, make_units
 from .conftest import PASSWORD

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from assess.db import Database
-from assess.demo import build_demo
+from assess.demo.office import build_demo
+from assess.foundation.db import Database
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,9 @@ def demo(tmp_path_factory):
 
 
 def test_dates_titles_and_the_annual_statements(demo):
-    from assess.appraisal import statements
-    from assess.findings import local_date
+    from assess.appraisal.sessions import statements
     from assess.models import AppraisalSession, Cadre, Rectification, Round
+    from assess.rounds.findings import local_date
 
     with demo.read() as s:
         rects = s.exec(select(Rectification)).all()

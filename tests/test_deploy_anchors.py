@@ -10,10 +10,10 @@ from datetime import date
 
 import pytest
 
-from assess import audit
-from assess.anchors import append_anchor, read_anchors
 from assess.cli import dispatch
-from assess.errors import InputErrors
+from assess.foundation import audit
+from assess.foundation.errors import InputErrors
+from assess.integrity.anchors import append_anchor, read_anchors
 
 from .conftest import make_users
 
@@ -25,7 +25,7 @@ def _verify(url, anchors, *extra):
 def _grow(db, admin, names):
     """One audit record per name (a unit added). Not account records: cutting those would also be
     caught by the account check (assess/accounts.py); this test is about what only anchors catch."""
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     for n in names:
         add_unit(db, admin, n.upper(), f"单位{n}", "政府部门")
@@ -90,7 +90,7 @@ def test_nightly_anchors_catch_later_truncation_and_rewriting(sqlite_db, tmp_pat
 
 
 def test_anchors_checked_on_postgresql_too(db, tmp_path):
-    from assess.integrity import verify_all
+    from assess.integrity.verify import verify_all
 
     actors = make_users(db)
     head = audit.verify(db)

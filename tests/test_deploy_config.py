@@ -1,5 +1,5 @@
 """The system-wide configuration file: every key, environment and --db overrides, and errors that
-name the file, the line and the key (assess.settings)."""
+name the file, the line and the key (assess.foundation.settings)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from assess.cli import dispatch
-from assess.settings import ConfigError, Settings, load_config, local_time, office, resolve_db_url
+from assess.foundation.settings import (
+    ConfigError,
+    Settings,
+    load_config,
+    local_time,
+    office,
+    resolve_db_url,
+)
 
 ENV = ["ASSESS_DB", "ASSESS_OFFICE", "ASSESS_ISSUER", "ASSESS_TZ", "ASSESS_IDLE_MINUTES", "ASSESS_EXPORT_DIR",
        "ASSESS_BACKUP_DIR", "ASSESS_ANCHORS"]
@@ -107,7 +114,7 @@ def test_commands_read_the_file_and_report_bad_config(conf, tmp_path, capsys):
 
 
 def test_the_app_reads_idle_lock_and_database_from_the_file(conf, tmp_path):
-    from screens.app import AssessApp
+    from tui.app import AssessApp
 
     conf(f'database = "{tmp_path / "app.db"}"\nidle_lock_minutes = 7\n')
     app = AssessApp(None)
@@ -115,7 +122,7 @@ def test_the_app_reads_idle_lock_and_database_from_the_file(conf, tmp_path):
 
 
 def test_the_app_refuses_to_start_on_bad_config(conf, capsys):
-    from screens.launcher import main
+    from tui.launcher import main
 
     path = conf('idle_lock_minutes = "x"\n')
     assert main([]) == 1

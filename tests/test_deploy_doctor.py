@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assess import audit
-from assess.anchors import append_anchor
 from assess.cli import dispatch
-from assess.settings import local_time
+from assess.foundation import audit
+from assess.foundation.settings import local_time
+from assess.integrity.anchors import append_anchor
 
 from .conftest import make_users
 from .deploy_helpers import roles_fixture  # noqa: F401  (the roles fixture)
@@ -127,8 +127,8 @@ def test_postgresql_roles(roles, pg_db, capsys, monkeypatch):
 
 
 async def test_the_interface_lists_the_same_findings_for_admins(server):
-    from assess.doctor import run_checks
-    from screens.doctor import DoctorScreen
+    from assess.integrity.doctor import run_checks
+    from tui.doctor import DoctorScreen
 
     from .tui_helpers import SIZE, login, make_app, settle
 

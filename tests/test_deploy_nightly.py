@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from assess import audit
-from assess.anchors import read_anchors
-from assess.users import add_user
+from assess.foundation import audit
+from assess.foundation.users import add_user
+from assess.integrity.anchors import read_anchors
 
 from .conftest import PASSWORD, make_users
 

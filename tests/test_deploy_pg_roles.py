@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from assess.cli import dispatch
-from assess.db import Database, open_database
+from assess.foundation.db import Database, open_database
 
 from .deploy_helpers import roles_fixture  # noqa: F401  (the roles fixture)
 from .reliability_helpers import published_round
@@ -35,8 +35,8 @@ def test_application_role_runs_a_round_but_cannot_change_schema_or_triggers(role
     out = capsys.readouterr().out
     assert f"已授予应用角色 {roles['app_role']}" in out
 
-    from assess import pg_roles
-    from assess.integrity import verify_all
+    from assess.integrity import pg_roles
+    from assess.integrity.verify import verify_all
 
     db = open_database(roles["app"])  # what the app does on start: nothing to migrate, no error
     try:

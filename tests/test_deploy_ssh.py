@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from assess.db import Database
-from assess.users import add_user
+from assess.foundation.db import Database
+from assess.foundation.users import add_user
 
 from .conftest import PASSWORD
 
@@ -52,7 +52,7 @@ def server(tmp_path_factory):
     keys.write_text((tmp / "client.pub").read_text())
 
     # The app's database and configuration, as /etc/assess/config.toml would give them.
-    db_path = tmp / "assess.db"
+    db_path = tmp / "assess.foundation.db"
     db = Database(f"sqlite:///{db_path}")
     db.upgrade(backup=False)
     add_user(db, None, "admin", "admin", PASSWORD, "管理员")
@@ -63,7 +63,7 @@ def server(tmp_path_factory):
     app.write_text(f"""#!/bin/sh
 export PYTHONPATH={ROOT} ASSESS_CONFIG={config} HOME={tmp}
 cd {ROOT}
-exec {sys.executable} -m screens.launcher
+exec {sys.executable} -m tui.launcher
 """)
     app.chmod(0o755)
     wrapper = tmp / "assess-ssh"
@@ -213,7 +213,7 @@ def test_sftp_and_scp_are_refused(server, tmp_path):
     opts = ["-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR"]
     batch = tmp_path / "batch"
-    batch.write_text(f"get {tmp / 'assess.db'} {tmp_path / 'stolen.db'}\n")
+    batch.write_text(f"get {tmp / 'assess.foundation.db'} {tmp_path / 'stolen.db'}\n")
     r = _run(["sftp", *opts, "-P", port, "-b", str(batch), "root@127.0.0.1"])
     assert r.returncode != 0 and not (tmp_path / "stolen.db").exists()
     src = tmp_path / "payload.txt"
@@ -222,5 +222,5 @@ def test_sftp_and_scp_are_refused(server, tmp_path):
         target = tmp_path / f"dropped{len(legacy)}.txt"
         r = _run(["scp", *legacy, *opts, "-P", port, str(src), f"root@127.0.0.1:{target}"])
         assert r.returncode != 0 and not target.exists()
-        r = _run(["scp", *legacy, *opts, "-P", port, f"root@127.0.0.1:{tmp / 'assess.db'}", str(tmp_path / "copy.db")])
+        r = _run(["scp", *legacy, *opts, "-P", port, f"root@127.0.0.1:{tmp / 'assess.foundation.db'}", str(tmp_path / "copy.db")])
         assert r.returncode != 0 and not (tmp_path / "copy.db").exists()

@@ -136,10 +136,10 @@ def _clean(text: str, where: str) -> None:
 def test_reasons_are_sentences_and_the_same_everywhere(sqlite_db, tmp_path):
     from openpyxl import load_workbook
 
-    from assess import accountability
     from assess.reports.document import report_html
     from assess.reports.official import accountability_doc, bulletin_doc, publicity_doc, rectification_docs
     from assess.reports.workbook import write_workbook
+    from assess.results import accountability
 
     built = _round(sqlite_db)
     data = load_report_data(sqlite_db, built.round_id)
@@ -238,7 +238,7 @@ def test_scheme_sets_title_issuer_and_doc_number(sqlite_db, monkeypatch):
 
 
 def test_scheme_document_fields_are_checked():
-    from assess.errors import InputErrors
+    from assess.foundation.errors import InputErrors
     from assess.schemes.validate import validate_text
 
     from .test_scheme_validate import BASE
@@ -286,7 +286,7 @@ def test_public_notice_has_no_hash_in_its_body(sqlite_db):
 
 
 def _write_all(db, tmp_path, round_id) -> list[Path]:
-    from assess.reports.publication import build_report
+    from assess.reports.bundle import build_report
 
     result = build_report(db, round_id, tmp_path / "out", ["docx"])
     return sorted(f for f in result.files if f.suffix == ".docx")
@@ -396,8 +396,8 @@ def test_docx_pages_render_with_chinese_and_one_line_names(sqlite_db, tmp_path):
 def test_report_pdf_ranking_names_on_one_line(sqlite_db, tmp_path):
     """The PDF report (Chromium): unit names of up to 12 characters on one line in the ranking
     table, grades not wrapped, a category of four units on one page."""
+    from assess.reports.bundle import build_report
     from assess.reports.images import ChartRenderer, chromium_path
-    from assess.reports.publication import build_report
 
     if chromium_path() is None:
         if os.environ.get("CI"):
@@ -432,12 +432,12 @@ def test_report_pdf_ranking_names_on_one_line(sqlite_db, tmp_path):
 def test_people_by_display_name_and_times_in_the_office_zone(sqlite_db, monkeypatch):
     from datetime import UTC, datetime
 
+    from assess.foundation.users import add_user
     from assess.reports.document import report_html
-    from assess.users import add_user
 
     built = _round(sqlite_db)
     add_user(sqlite_db, None, "admin", "admin", "pw-123456789", "系统管理员")
-    from assess.roles import Actor
+    from assess.foundation.roles import Actor
 
     admin = Actor("admin", "admin", "系统管理员")
     add_user(sqlite_db, admin, "clerk", "clerk", "pw-123456789", "录入员 王静")

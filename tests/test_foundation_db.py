@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from assess.db import Database
+from assess.foundation.db import Database
 
 
 def test_sqlite_pragmas(sqlite_db):
@@ -35,7 +35,7 @@ def test_new_sqlite_file_is_private(tmp_path):
 def test_write_transactions_begin_immediate(sqlite_db):
     """While one writer holds a write transaction, a second writer waits instead of failing at
     commit: with IMMEDIATE the lock is taken at BEGIN."""
-    from assess import audit
+    from assess.foundation import audit
 
     started = threading.Event()
     release = threading.Event()
@@ -120,14 +120,14 @@ def test_upgrade_of_older_database_takes_backup_first(tmp_path):
 
 def test_import_assess_does_not_import_textual():
     code = (
-        "import sys, assess, assess.cli, assess.cli.common, assess.db, assess.models, assess.audit, assess.units, "
-        "assess.users, assess.roles, assess.tabular\n"
+        "import sys, assess, assess.cli, assess.cli.common, assess.foundation.db, assess.models, assess.foundation.audit, assess.org.units, "
+        "assess.foundation.users, assess.foundation.roles, assess.foundation.input_tables\n"
         "import pkgutil, importlib\n"
         "for m in pkgutil.walk_packages(assess.__path__, 'assess.'):\n"
         "    if '.migrations.versions' in m.name or m.name.endswith(('.env', '__main__')):\n"
         "        continue\n"
         "    importlib.import_module(m.name)\n"
-        "bad = sorted(k for k in sys.modules if k == 'textual' or k.startswith(('textual.', 'screens')))\n"
+        "bad = sorted(k for k in sys.modules if k == 'textual' or k.startswith(('textual.', 'tui')))\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -144,7 +144,7 @@ def test_script_heads_match_alembic():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from assess.db import MIGRATIONS_DIR, script_heads
+    from assess.foundation.db import MIGRATIONS_DIR, script_heads
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from assess.errors import InputErrors
-from assess.units import import_cadres, import_units
+from assess.foundation.errors import InputErrors
+from assess.org.units import import_cadres, import_units
 
 from .conftest import make_users
 
@@ -97,7 +97,7 @@ def test_cadre_unknown_unit_and_bad_risk(db, admin, tmp_path):
 
 
 def test_huge_file_is_refused_without_reading_it(db, admin, tmp_path, monkeypatch):
-    import assess.tabular as tabular
+    import assess.foundation.input_tables as tabular
 
     monkeypatch.setattr(tabular, "MAX_FILE_BYTES", 1000)
     p = _write(tmp_path, "big.csv", "code,name,category\n" + "U1,a,b\n" * 500)
@@ -165,7 +165,7 @@ def test_property_import_is_all_or_nothing(sqlite_db, tmp_path_factory, rows):
     a line and a field (or the file)."""
     import csv
 
-    from assess.units import list_units
+    from assess.org.units import list_units
 
     from .conftest import make_users as mk
 
@@ -174,7 +174,7 @@ def test_property_import_is_all_or_nothing(sqlite_db, tmp_path_factory, rows):
         has_users = s.connection().execute(text("SELECT count(*) FROM app_user")).scalar()
     if not has_users:
         mk(db)
-    from assess.roles import Actor
+    from assess.foundation.roles import Actor
 
     admin = Actor("admin", "admin")
     before = {u.code for u in list_units(db)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assess.reasons import (
+from assess.results.reasons import (
     ReasonNames,
     accountability_reason,
     flag_reason,

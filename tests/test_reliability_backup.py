@@ -1,6 +1,6 @@
 """Backups taken while another process keys ballots restore to a database where every check
 passes: ``PRAGMA integrity_check``, the audit chain, every certified batch recounted from its
-ballots and every published round from its snapshot (``assess.integrity.verify_all``), and each
+ballots and every published round from its snapshot (``assess.integrity.verify.verify_all``), and each
 open pass's counts equal to its stored rows."""
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from collections import Counter
 
 from sqlalchemy import text
 
-from assess import appraisal, audit
-from assess import ballots as svc
-from assess.ballots import pass_counts
-from assess.db import Database
-from assess.integrity import verify_all
-from assess.maintenance import backup, check_database, restore
+from assess.appraisal import entry as svc
+from assess.appraisal import sessions as appraisal
+from assess.appraisal.entry import pass_counts
+from assess.foundation import audit
+from assess.foundation.db import Database
+from assess.integrity.backup import backup, check_database, restore
+from assess.integrity.verify import verify_all
 from bench.crash_harness import read_lines, spawn
 
 from .ballot_helpers import make_round, make_units

@@ -13,10 +13,10 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from assess import ballot_review
-from assess import ballots as svc
-from assess.errors import Conflict, FrozenError
-from assess.integrity import verify_all
+from assess.appraisal import entry as svc
+from assess.appraisal import reconcile as ballot_review
+from assess.foundation.errors import Conflict, FrozenError
+from assess.integrity.verify import verify_all
 from bench.bench_concurrency import measure
 from bench.reliability_setup import prepare
 

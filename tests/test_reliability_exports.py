@@ -13,9 +13,10 @@ import io
 
 from openpyxl import load_workbook
 
-from assess import rounds, selfcheck, spotcheck
 from assess.cli import main
-from assess.reports.publication import build_report
+from assess.reports.bundle import build_report
+from assess.rounds import lifecycle as rounds
+from assess.rounds import selfcheck, spotcheck
 
 from .conftest import make_users
 from .reports_fixtures import build_round
@@ -56,7 +57,7 @@ def test_report_xlsx_and_csv_escape_every_text_cell(db, tmp_path):
 
 def test_templates_escape_unit_and_indicator_names(db, tmp_path):
     actors = make_users(db)
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     units = [
         ("G01", '=HYPERLINK("http://e.x")', "政府部门"),

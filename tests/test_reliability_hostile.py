@@ -18,8 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from assess import adjustments, appraisal, audit, ballot_import, rounds, selfcheck, spotcheck
-from assess.errors import InputErrors
+from assess.appraisal import ballot_import
+from assess.appraisal import sessions as appraisal
+from assess.foundation import audit
+from assess.foundation.errors import InputErrors
+from assess.org import adjustments
+from assess.rounds import lifecycle as rounds
+from assess.rounds import selfcheck, spotcheck
 
 from .conftest import make_users
 from .rounds_helpers import RFC_SOURCES, round_at_selfcheck_closed, store_scheme
@@ -205,7 +210,7 @@ def test_hostile_files_refused_with_line_and_field(db, world, tmp_path, which, m
             path.write_text(content, encoding="utf-8")
         check_refused(db, imp, path, line, field, words)
     # Too big: refused before reading.
-    import assess.tabular as tabular
+    import assess.foundation.input_tables as tabular
 
     big = tmp_path / f"{which}-big.csv"
     big.write_text(csv_text([imp.header, *imp.good * 200]), encoding="utf-8")

@@ -1,10 +1,10 @@
-"""The pieces of ``assess.integrity`` on hand-made ballots (the whole check runs in
+"""The pieces of ``assess.integrity.verify`` on hand-made ballots (the whole check runs in
 ``test_reliability_tamper.py``)."""
 
 from __future__ import annotations
 
-from assess.ballot_marks import MarkRules
-from assess.integrity import ballots_digest, check_marks, recount
+from assess.appraisal.marks import MarkRules
+from assess.integrity.verify import ballots_digest, check_marks, recount
 
 
 def test_recount_counts_valid_marks_per_target_and_option():

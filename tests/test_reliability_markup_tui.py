@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from assess import appraisal
-from assess import ballots as svc
-from assess.scoring.service import compute_round
-from assess.units import add_unit
+from assess.appraisal import entry as svc
+from assess.appraisal import sessions as appraisal
+from assess.org.units import add_unit
+from assess.results.compute import compute_round
 
 from .ballot_helpers import make_round as make_ballot_round
 from .conftest import make_users

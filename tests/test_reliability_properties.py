@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from assess import appraisal, ballot_review
-from assess import ballots as svc
-from assess.ballot_import import import_ballots
-from assess.errors import Conflict
+from assess.appraisal import entry as svc
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
+from assess.appraisal.ballot_import import import_ballots
+from assess.foundation.errors import Conflict
 
 from .ballot_helpers import make_round, make_units
 from .conftest import make_users

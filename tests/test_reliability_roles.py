@@ -1,4 +1,4 @@
-"""No one acts beyond their role: every action of ``assess.roles.ACTIONS`` is exercised through
+"""No one acts beyond their role: every action of ``assess.foundation.roles.ACTIONS`` is exercised through
 the real service functions that perform it. Each role outside the action's allowed set is refused
 with ``PermissionDenied`` and nothing is written (the audit chain head does not move); each allowed
 role gets past authorization (the call succeeds or fails for another reason: a frozen round, a
@@ -12,30 +12,30 @@ from pathlib import Path
 
 import pytest
 
-from assess import (
-    accountability,
-    adjustments,
-    appraisal,
-    audit,
+from assess.appraisal import (
     ballot_import,
-    ballot_review,
-    ballots,
-    findings,
-    maintenance,
-    publication,
-    review,
-    rounds,
-    selfcheck,
-    spotcheck,
-    units,
-    users,
-    verified,
-    year,
 )
-from assess.errors import PermissionDenied
-from assess.roles import ACTIONS, ROLES, Actor, roles_table_markdown
+from assess.appraisal import (
+    entry as ballots,
+)
+from assess.appraisal import (
+    reconcile as ballot_review,
+)
+from assess.appraisal import (
+    sessions as appraisal,
+)
+from assess.foundation import audit, users
+from assess.foundation.errors import PermissionDenied
+from assess.foundation.roles import ACTIONS, ROLES, Actor, roles_table_markdown
+from assess.integrity import backup as maintenance
+from assess.org import adjustments, units
+from assess.org import blacklist as year
+from assess.results import accountability, publication
+from assess.results import approval as review
+from assess.results.compute import compute_round
+from assess.rounds import findings, selfcheck, spotcheck, verified
+from assess.rounds import lifecycle as rounds
 from assess.schemes.catalog import load_scheme
-from assess.scoring.service import compute_round
 
 from .reliability_helpers import published_round
 

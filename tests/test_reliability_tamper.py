@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from assess import audit
 from assess.cli import main
-from assess.db import Database
+from assess.foundation import audit
+from assess.foundation.db import Database
 from assess.reports.notices import publication_notice
 
 from .conftest import PASSWORD
@@ -441,7 +441,7 @@ def run_mutations(prepared, tmp_path: Path, n: int, seed: int) -> Counter:
     kind of mutation in ``test_each_kind_of_mutation_is_detected``; here its argument parsing and
     start-up would triple the time). Audit mutations must break the chain (with the anchor); data
     mutations must be found by the recount or the snapshot check, with the chain intact."""
-    from assess.integrity import verify_all
+    from assess.integrity.verify import verify_all
 
     path, anchor, ids = prepared
     rng = random.Random(seed)

@@ -7,10 +7,10 @@ import csv
 
 import pytest
 
-from assess.errors import AssessError
+from assess.appraisal.unit_tallies import largest_remainder_shares, option_shares
+from assess.foundation.errors import AssessError
 from assess.reports.data import load_report_data
 from assess.reports.figures import level1_percentages
-from assess.reports.tallies import largest_remainder_shares, option_shares
 
 from .reports_fixtures import RESULTS, SNAPSHOT_HASH, build_round
 
@@ -89,7 +89,7 @@ def test_load_report_data(db):
 
 
 def test_unknown_round_and_round_without_results(db):
-    from assess.errors import NotFound
+    from assess.foundation.errors import NotFound
     from assess.models import Round
 
     built = build_round(db)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from assess.appraisal.unit_tallies import option_shares
 from assess.reports import figures
+from assess.reports.bundle import plan_charts
 from assess.reports.data import load_report_data
-from assess.reports.publication import plan_charts
-from assess.reports.tallies import option_shares
 
 from .reports_fixtures import build_round
 

@@ -90,7 +90,7 @@ def test_figure_as_png_svg_pdf(renderer, sqlite_db, tmp_path):
 
 
 def test_whole_report_from_one_browser(renderer, sqlite_db, tmp_path):
-    from assess.reports.publication import build_report
+    from assess.reports.bundle import build_report
 
     built = build_round(sqlite_db)
     before = renderer.renders

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assess.errors import AssessError
+from assess.foundation.errors import AssessError
+from assess.reports.bundle import ReportCancelled, build_report, parse_formats, safe_name
 from assess.reports.images import ChartRenderer, chromium_path
-from assess.reports.publication import ReportCancelled, build_report, parse_formats, safe_name
 
 from .reports_fixtures import build_round
 
@@ -183,7 +183,7 @@ def test_cli_report(sqlite_db, tmp_path):
 
 
 def test_each_chart_is_rendered_once_where_possible():
-    from assess.reports.publication import image_formats
+    from assess.reports.bundle import image_formats
 
     assert image_formats(["pdf", "html"]) == ["svg"]  # vector charts in the PDF
     assert image_formats(["pdf", "png"]) == ["png"]  # the PNG files are embedded in the PDF as well

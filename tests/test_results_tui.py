@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import select
 
 from assess.models import AccountabilityEntry, Round
-from assess.scoring.service import compute_round
+from assess.results.compute import compute_round
 
 from .conftest import make_users
 from .results_helpers import add_scores, full_marks, make_round, scheme_dict, store_scheme

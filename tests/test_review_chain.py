@@ -9,10 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from assess import accountability, review
-from assess.errors import Conflict, FrozenError, PermissionDenied
+from assess.foundation.errors import Conflict, FrozenError, PermissionDenied
 from assess.models import AccountabilityEntry, AuditRecord, Round, SelfCheckScore, Snapshot, UnitResult
-from assess.scoring.service import compute_round
+from assess.results import accountability
+from assess.results import approval as review
+from assess.results.compute import compute_round
 
 from .results_helpers import add_scores, add_session, full_marks, make_round, scheme_dict, store_scheme
 

@@ -244,7 +244,7 @@ def test_findings_and_notices_through_the_cli(db, actors, cli, tmp_path):
 def test_bulk_submit_and_a_command_file_under_one_password_check(db, actors, cli, tmp_path, monkeypatch):
     """Several units in one submit (all or none), ``--all``, and ``assess run``: a command file
     whose commands act as the user authenticated once, parsed before anything runs."""
-    import assess.users as users
+    import assess.foundation.users as users
 
     units = RFC_UNITS[:5]
     add_units(db, actors, units)

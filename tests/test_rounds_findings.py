@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from assess import audit, findings
-from assess.errors import Conflict, NotFound, PermissionDenied
+from assess.foundation import audit
+from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.models import Finding, RectificationEvent
+from assess.rounds import findings
 
 from .rounds_helpers import make_round, round_at_selfcheck_closed
 
@@ -149,7 +150,7 @@ def test_corrections_are_new_records(db, actors, rid):
 
 
 def test_notice_text_is_a_proper_notice_with_anchor(db, actors, rid):
-    from assess.settings import office
+    from assess.foundation.settings import office
 
     fid = findings.add_finding(db, actors["inspector"], rid, "G01", "政务公开栏三个月未更新", "一般", "B1")
     rect = findings.issue_rectification(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assess import rfc3797
-from assess.errors import AssessError
+from assess.foundation.errors import AssessError
+from assess.rounds import rfc3797
 
 # RFC 3797 section 6: three sources, a pool of 25 numbered 1..25, ten selections. The digests and
 # the selected numbers below are copied from the RFC's table ("index / hex value of MD5 / div /

@@ -6,9 +6,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from assess import rounds, selfcheck
-from assess.errors import Conflict, InputErrors, NotFound, PermissionDenied
+from assess.foundation.errors import Conflict, InputErrors, NotFound, PermissionDenied
 from assess.models import AuditRecord, RoundUnit, SelfCheckScore
+from assess.rounds import lifecycle as rounds
+from assess.rounds import selfcheck
 
 from .rounds_helpers import GOOD, make_round, write_csv
 

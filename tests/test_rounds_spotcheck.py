@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from assess import findings, rfc3797, rounds, selfcheck, spotcheck
-from assess.errors import Conflict, InputErrors, NotFound, PermissionDenied
+from assess.foundation.errors import Conflict, InputErrors, NotFound, PermissionDenied
 from assess.models import AuditRecord, Round, SpotCheckDraw, SpotCheckScore
+from assess.rounds import findings, rfc3797, selfcheck, spotcheck
+from assess.rounds import lifecycle as rounds
 
 from .rounds_helpers import GOOD, RFC_SOURCES, UNITS, round_at_selfcheck_closed, write_csv
 
@@ -129,7 +130,7 @@ def test_minimum_per_category_needs_enough_count(db, actors):
 
 
 def test_inspectors_draw_excludes_conflicts(db, actors):
-    from assess.users import add_user
+    from assess.foundation.users import add_user
 
     from .conftest import PASSWORD
 

@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from assess import findings, rounds, selfcheck, spotcheck
-from assess.errors import Conflict, FrozenError, NotFound, PermissionDenied
+from assess.foundation.errors import Conflict, FrozenError, NotFound, PermissionDenied
 from assess.models import AppraisalSession, AuditRecord, BallotBatch, Round, RoundUnit, Unit
+from assess.rounds import findings, selfcheck, spotcheck
+from assess.rounds import lifecycle as rounds
 
 from .rounds_helpers import (
     GOV_LEAVES,
@@ -37,7 +38,7 @@ def _unit_codes(db, rid):
 
 
 def test_participants_default_to_active_units_in_scheme_categories(db, actors):
-    from assess.units import add_unit, set_unit_active
+    from assess.org.units import add_unit, set_unit_active
 
     add_units(db, actors)
     add_unit(db, actors["admin"], "Z01", "某协会", "社会组织")  # category not in the scheme
@@ -72,7 +73,7 @@ def test_participants_default_to_active_units_in_scheme_categories(db, actors):
     ],
 )
 def test_create_round_refusals(db, actors, kw, message):
-    from assess.units import add_unit, set_unit_active
+    from assess.org.units import add_unit, set_unit_active
 
     add_units(db, actors)
     add_unit(db, actors["admin"], "Z01", "某协会", "社会组织")
@@ -161,7 +162,7 @@ def test_full_path_with_blockers(db, actors, tmp_path):
             b.status = "certified"
     # Every batch certified, quorum met (45 > 0.5 × 50): the session still needs the reviewer's 核定.
     assert rounds.blockers(db, rid) == ["民主评议大会：各批次已核定，待审核员核定评议结果"]
-    from assess.appraisal import certify_session
+    from assess.appraisal.sessions import certify_session
 
     with pytest.raises(PermissionDenied):
         certify_session(db, actors["admin"], sid)

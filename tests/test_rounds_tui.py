@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlmodel import select
 
-from assess import findings, rounds
 from assess.models import Round, RoundUnit, SelfCheckScore, SpotCheckDraw
+from assess.rounds import findings
+from assess.rounds import lifecycle as rounds
 
 from .conftest import make_users
 from .rounds_helpers import add_units, make_round, round_at_selfcheck_closed, store_scheme

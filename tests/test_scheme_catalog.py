@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from assess import audit
-from assess.errors import InputErrors, PermissionDenied
+from assess.foundation import audit
+from assess.foundation.errors import InputErrors, PermissionDenied
 from assess.models import AuditRecord, Indicator, Round, Scheme, SchemeVersion
 from assess.schemes.builtin import read_scheme_source
 from assess.schemes.catalog import (
@@ -120,7 +120,7 @@ def test_bad_file_or_wrong_role_changes_nothing(db, actors, tmp_path):
 
 
 def test_unit_categories_outside_the_scheme_are_warned(db, actors):
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     add_unit(db, actors["admin"], "U1", "财政局", "政府部门")
     add_unit(db, actors["admin"], "U2", "某某中学", "学校")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assess import audit
-from assess.errors import AssessError, Conflict, InputErrors, NotFound
+from assess.foundation import audit
+from assess.foundation.errors import AssessError, Conflict, InputErrors, NotFound
 from assess.schemes.builtin import builtin_schemes
 from assess.schemes.catalog import diff_versions, get_definition, list_versions, load_scheme
 from assess.schemes.draft import Draft, draft_from_version

@@ -9,12 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
-from assess import selfcheck
-from assess.errors import AssessError
+from assess.foundation.errors import AssessError
 from assess.models import Indicator, Round, SchemeVersion
-from assess.rounds import advance
+from assess.results.inputs import load_round_inputs
+from assess.rounds import selfcheck
+from assess.rounds.lifecycle import advance
 from assess.schemes.catalog import list_versions, load_scheme
-from assess.scoring.load import load_round_inputs
 
 from . import rounds_helpers as rh
 from .test_scheme_validate import BASE

@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from assess.errors import InputErrors
+from assess.foundation.errors import InputErrors
 from assess.schemes.builtin import builtin_schemes, validate_source
 from assess.schemes.definition import EXAMPLE_LABEL
 from assess.schemes.provenance import composite_provenance, effective, example_notes, indicator_provenance
@@ -128,7 +128,7 @@ def test_dropped_seed_items_are_back():
 
 
 def test_terms_follow_each_seed():
-    from assess.appraisal import session_groups
+    from assess.appraisal.sessions import session_groups
 
     cwgk = _scheme("cwgk_qlss_2014")
     qlss = cwgk.form("qlss")
@@ -219,8 +219,8 @@ def test_report_note_and_explanation_show_examples():
 
 
 def test_explanation_lists_each_indicators_provenance():
-    from assess.scoring.views import ComponentLine, Explanation, IndicatorLine
-    from screens.rankings import explanation_text
+    from assess.results.views import ComponentLine, Explanation, IndicatorLine
+    from tui.rankings import explanation_text
 
     ex = Explanation(
         "U1", "某村", "村", 3, 1, 91.0, "优秀", None, None,
@@ -237,8 +237,8 @@ def test_explanation_lists_each_indicators_provenance():
 
 
 def test_cadre_labels_come_from_the_form():
-    from assess.accountability import describe_figures, rule_text
-    from assess.scoring.service import flag_text
+    from assess.results.accountability import describe_figures, rule_text
+    from assess.results.compute import flag_text
 
     q = next(r for r in _scheme("cwgk_qlss_2014").rules if r.code == "Q01")
     assert rule_text(dataclasses.replace(q, text=None), "不合格") == "不合格票超过规定比例"
@@ -249,11 +249,11 @@ def test_cadre_labels_come_from_the_form():
 
 
 def test_a_session_polls_the_voter_groups_of_its_units_category(db, actors):
-    from assess.appraisal import create_session
-    from assess.appraisal_info import session_info
-    from assess.errors import Conflict
+    from assess.appraisal.session_info import session_info
+    from assess.appraisal.sessions import create_session
+    from assess.foundation.errors import Conflict
+    from assess.org.units import add_cadre
     from assess.schemes.catalog import load_scheme
-    from assess.units import add_cadre
 
     from .results_helpers import make_round
 
@@ -288,8 +288,8 @@ def test_village_cadres_are_graded_with_the_seeds_words(db, actors):
     from sqlmodel import select
 
     from assess.models import CadreResult
+    from assess.results.compute import compute_round, flag_text
     from assess.schemes.catalog import load_scheme
-    from assess.scoring.service import compute_round, flag_text
 
     from .results_helpers import add_cadres, add_scores, add_session, make_round
 
@@ -310,7 +310,7 @@ def test_village_cadres_are_graded_with_the_seeds_words(db, actors):
     assert (k2.score, k2.grade) == (91.0, "合格") and "not_eligible_excellent:合格及以上" in k2.flags
     assert flag_text("not_eligible_excellent:合格及以上") == "合格及以上票不足，不能评优秀"
     # The accountability reason counts the votes (10 counted ≥ the publication threshold).
-    from assess.accountability import list_entries
+    from assess.results.accountability import list_entries
 
     texts = [e.figures_text for e in list_entries(db, rid) if e.cadre_code == "K1" and e.rule_code == "Q01"]
     assert texts and texts[0].startswith("不合格票4张，占有效票40.0%，超过三分之一"), texts
@@ -363,7 +363,7 @@ def test_a_changed_provenance_is_a_change_between_versions():
 
 
 def test_a_rule_limited_to_villages_spares_community_cadres():
-    from assess.accountability import Proposal, within_categories
+    from assess.results.accountability import Proposal, within_categories
 
     s = _scheme("cwgk_qlss_2014")
     rules = {r.code: r for r in s.rules}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assess.errors import InputErrors
+from assess.foundation.errors import InputErrors
 from assess.schemes.builtin import builtin_schemes, read_scheme_source, validate_source
 from assess.schemes.definition import from_dict
 from assess.schemes.source_lines import SourceLines

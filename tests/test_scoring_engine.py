@@ -6,16 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assess.errors import Conflict
+from assess.foundation.errors import Conflict
 from assess.schemes.definition import from_dict
-from assess.scoring.engine import (
-    RoundInputs,
-    combine,
-    compute_units,
-    quota_count,
-    rank_min,
-    round_half_up,
-)
+from assess.scoring.engine import RoundInputs, combine, compute_units, quota_count, rank_min, round_half_up
 
 from .results_helpers import scheme_dict
 

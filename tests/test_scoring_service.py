@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from assess.errors import Conflict, PermissionDenied
+from assess.foundation.errors import Conflict, PermissionDenied
 from assess.models import AuditRecord, CadreResult, Round, UnitResult
-from assess.scoring.service import compute_round, rank_round
-from assess.scoring.views import explain, ranking
+from assess.results.compute import compute_round, rank_round
+from assess.results.views import explain, ranking
 
 from .results_helpers import (
     add_adjustment,
@@ -282,8 +282,8 @@ def test_bootstrap_model_agrees_with_the_session_tally(db, actors):
     exactly the tally's scores and 满意率 (else the intervals would be centred elsewhere)."""
     import numpy as np
 
+    from assess.results.inputs import load_round_inputs
     from assess.scoring.appraisal import DenseCells, dense, target_frame
-    from assess.scoring.load import load_round_inputs
 
     _vid, rid, ids = _setup(db)
     counts = {

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from assess import appraisal, tally
+from assess.appraisal import sessions as appraisal
+from assess.appraisal import tally
 
 from .ballot_helpers import certified_batch, make_cadres, make_round, make_units
 

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from assess.db import Database
-from assess.demo import DEMO_PASSWORD, build_demo
-from screens.nav import AREAS
+from assess.demo.office import DEMO_PASSWORD, build_demo
+from assess.foundation.db import Database
+from tui.nav import AREAS
 
 from .tui_helpers import SIZE, login, make_app, screen_text, settle
 
@@ -64,7 +64,7 @@ async def test_every_area_opens_by_fkey_and_letter(demo_db, area):
 
 
 async def test_tally_view_prints_the_audit_anchor(demo_db):
-    from assess import audit
+    from assess.foundation import audit
 
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:
@@ -88,8 +88,8 @@ async def test_audit_log_reads_in_chinese_local_time_and_display_names(demo_db, 
 
     from sqlmodel import select
 
+    from assess.foundation.roles import action_label
     from assess.models import AuditRecord
-    from assess.roles import action_label
 
     monkeypatch.delenv("ASSESS_TZ", raising=False)
     with demo_db.read() as s:
@@ -131,7 +131,7 @@ async def test_spotcheck_comparison_names_methods_in_chinese(demo_db):
         await pilot.press("down")
         await settle(pilot)
         detail = str(app.screen.query_one("#cmp-detail").render())
-        from assess.vocabulary import METHOD_LABELS
+        from assess.foundation.vocabulary import METHOD_LABELS
 
         assert "满分" in detail and any(f"（{m}，" in detail for m in METHOD_LABELS.values() if m), detail
         for code in ("points", "deduct", "bonus", "ratio", "veto"):

@@ -9,7 +9,7 @@ pressed the same way before Esc leads back. ``friendly_errors`` stays off, so an
 action, a callback or a handler fails the test.
 
 An error message passes only if it is a refusal: the text of an ``AssessError`` (the core's
-refusals, seen through ``screens.base.ERROR_OBSERVERS``) or a screen's own guidance shown without an
+refusals, seen through ``tui.base.ERROR_OBSERVERS``) or a screen's own guidance shown without an
 exception (``show_error`` with a fixed sentence). Any other exception turned into a message (a
 database error, a ``TypeError``…) or logged at ERROR level fails the test.
 """
@@ -21,12 +21,12 @@ import logging
 import pytest
 from textual.markup import escape
 
-from assess.demo import DEMO_PASSWORD
-from assess.errors import AssessError
-from screens import base
-from screens.forms import ConfirmDialog, FormDialog, ImportDialog
-from screens.nav import AREAS
-from screens.nav import area as area_named
+from assess.demo.office import DEMO_PASSWORD
+from assess.foundation.errors import AssessError
+from tui import base
+from tui.forms import ConfirmDialog, FormDialog, ImportDialog
+from tui.nav import AREAS
+from tui.nav import area as area_named
 
 from .test_tui_demo import demo_db, demo_template  # noqa: F401  (module fixtures: the demo, built once)
 from .tui_helpers import SIZE, login, make_app, settle
@@ -53,7 +53,7 @@ def _declared(node) -> set[str]:
     """Actions bound in the BINDINGS of the application's own classes behind ``node`` (not the ones
     Textual's DataTable, Input or Screen bring, such as cursor keys and copy)."""
     return {b.action if hasattr(b, "action") else b[1]
-            for cls in type(node).__mro__ if cls.__module__.startswith("screens.")
+            for cls in type(node).__mro__ if cls.__module__.startswith("tui.")
             for b in cls.__dict__.get("BINDINGS", [])}
 
 
@@ -198,7 +198,7 @@ async def test_every_key_of_every_screen(demo_db, area, role, monkeypatch, tmp_p
 
 
 async def test_harness_fails_on_an_error_in_an_action(demo_db, monkeypatch, tmp_path):  # noqa: F811
-    from screens.audit_log import AuditLogScreen
+    from tui.audit_log import AuditLogScreen
 
     def broken(self):
         raise RuntimeError("injected")
@@ -209,7 +209,7 @@ async def test_harness_fails_on_an_error_in_an_action(demo_db, monkeypatch, tmp_
 
 
 async def test_harness_fails_on_an_unexpected_error_shown_as_a_message(demo_db, monkeypatch, tmp_path):  # noqa: F811
-    from screens.audit_log import AuditLogScreen
+    from tui.audit_log import AuditLogScreen
 
     def lookup():
         return {}["missing"]
@@ -225,8 +225,8 @@ async def test_harness_fails_on_an_unexpected_error_shown_as_a_message(demo_db, 
 
 
 async def test_harness_accepts_a_refusal_of_the_core(demo_db, monkeypatch, tmp_path):  # noqa: F811
-    from assess.errors import Conflict
-    from screens.audit_log import AuditLogScreen
+    from assess.foundation.errors import Conflict
+    from tui.audit_log import AuditLogScreen
 
     def refuse():
         raise Conflict("该记录已核定，不能修改。")

@@ -2,7 +2,7 @@
 
 The real ``assess`` program runs in a pseudo-terminal at 80×24; each burst is written to the
 terminal in ONE write, and the screen is read back through a terminal emulator (pyte). Before
-``screens.text_input.TextInput``, ``abc`` then Left+X in one burst gave ``abcX`` and
+``tui.text_input.TextInput``, ``abc`` then Left+X in one burst gave ``abcX`` and
 End+Backspace+8 lost the 8 (Textual ran the field's editing bindings only after the key had bubbled
 up to the app, so the characters behind it were inserted first).
 """
@@ -37,7 +37,7 @@ class Terminal:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
         env.update(TERM="xterm-256color", COLUMNS="80", LINES="24", ASSESS_DB=db_path, ASSESS_IDLE_MINUTES="0")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from screens.launcher import main; sys.exit(main([]))"],
+            [sys.executable, "-c", "import sys; from tui.launcher import main; sys.exit(main([]))"],
             stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
         )
         os.close(slave)
@@ -83,7 +83,7 @@ class Terminal:
 
 @pytest.fixture
 def terminal(sqlite_db):
-    from assess.users import add_user
+    from assess.foundation.users import add_user
 
     from .conftest import PASSWORD
 

@@ -71,7 +71,7 @@ async def test_add_unit_error_keeps_dialog_open(sqlite_db):
 
 async def test_clerk_cannot_deactivate_unit(sqlite_db):
     actors = make_users(sqlite_db)
-    from assess.units import add_unit
+    from assess.org.units import add_unit
 
     add_unit(sqlite_db, actors["admin"], "U01", "财政局", "政府部门")
     app = make_app(sqlite_db)
@@ -130,7 +130,7 @@ async def test_help_and_palette_list_areas(sqlite_db):
 async def test_unexpected_error_is_logged_and_shown_and_the_app_stays_open(sqlite_db, caplog, capsys, monkeypatch):
     """An exception in an action or a dialog callback never closes the app: one Chinese line on
     screen naming the log file, the traceback in the log, and the user can carry on."""
-    from screens.units import UnitsScreen
+    from tui.units import UnitsScreen
 
     make_users(sqlite_db)
     app = make_app(sqlite_db)
@@ -153,7 +153,7 @@ async def test_unexpected_error_is_logged_and_shown_and_the_app_stays_open(sqlit
         def failing_callback(_result):
             raise ValueError("callback defect")
 
-        from screens.forms import ConfirmDialog
+        from tui.forms import ConfirmDialog
 
         app.push_screen(ConfirmDialog("继续？"), failing_callback)
         await settle(pilot)

@@ -11,9 +11,9 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Static
 
-from assess.demo import DEMO_PASSWORD, DEMO_USERS, demo_actors
-from screens.nav import AREAS
-from screens.tables import TableFill, column_widths, show_detail
+from assess.demo.office import DEMO_PASSWORD, DEMO_USERS, demo_actors
+from tui.nav import AREAS
+from tui.tables import TableFill, column_widths, show_detail
 
 from .test_tui_demo import demo_db, demo_template  # noqa: F401 (fixtures)
 from .tui_helpers import SIZE, login, make_app, screen_text, settle
@@ -42,7 +42,7 @@ class OneTable(App):
         self.widths_when_filled = [c.width for c in self.query_one(DataTable).columns.values()]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        show_detail(event.data_table, event.row_key)  # as every screen does (screens/base.py)
+        show_detail(event.data_table, event.row_key)  # as every screen does (tui/base.py)
 
 
 def test_widths_follow_content_and_the_widest_column_takes_the_rest():
@@ -113,7 +113,7 @@ def cut_without_ellipsis(app, cut: list[str] | None = None) -> list:
 
 
 async def test_key_screens_at_80x24_cut_only_with_an_ellipsis_and_show_the_whole(demo_db):  # noqa: F811
-    from assess import units
+    from assess.org import units
 
     admin = demo_actors()["admin"]
     code = units.list_units(demo_db, "县人力资源和社会保障局")[0].code

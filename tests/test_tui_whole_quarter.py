@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from assess import appraisal_info, ballots
+from assess.appraisal import entry as ballots
+from assess.appraisal import session_info as appraisal_info
 
 from .ballot_helpers import make_cadres, make_round, make_units
 from .conftest import make_users
@@ -97,7 +98,7 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen", screen_text(app)
         # Statements recorded (s / q, or the CLI) are read back with l.
-        from assess.appraisal import add_question, set_statement
+        from assess.appraisal.sessions import add_question, set_statement
 
         set_statement(db, actors["clerk"], row.id, "C02", "抓村务公开")
         add_question(db, actors["clerk"], row.id, "C02", "低保如何公示？", "每季度张榜")
@@ -163,9 +164,10 @@ def _round_at_vote(db) -> int:
 
     from sqlmodel import select
 
-    from assess import accountability, review
     from assess.models import AccountabilityEntry
-    from assess.scoring.service import compute_round
+    from assess.results import accountability
+    from assess.results import approval as review
+    from assess.results.compute import compute_round
 
     from .results_helpers import add_scores, full_marks, scheme_dict, store_scheme
     from .results_helpers import make_round as make_results_round
@@ -219,7 +221,7 @@ async def test_committee_vote_shows_what_is_recorded_then_asks(sqlite_db):
 
 
 async def test_admin_adds_resets_and_deactivates_users(sqlite_db):
-    from assess.users import authenticate, list_users
+    from assess.foundation.users import authenticate, list_users
 
     from .conftest import PASSWORD
 
@@ -266,8 +268,8 @@ async def test_admin_adds_resets_and_deactivates_users(sqlite_db):
     users = {u["username"]: u for u in list_users(db)}
     assert (users["wang"]["role"], users["wang"]["display_name"], users["wang"]["active"]) == ("clerk", "王芳", False)
     # The reset password is the one stored (checked once the user is active again).
-    from assess.roles import Actor
-    from assess.users import set_active
+    from assess.foundation.roles import Actor
+    from assess.foundation.users import set_active
 
     set_active(db, Actor("admin", "admin"), "wang", True)
     assert authenticate(db, "wang", "second-pass-1").role == "clerk"
@@ -275,7 +277,7 @@ async def test_admin_adds_resets_and_deactivates_users(sqlite_db):
 
 
 async def test_admin_backs_up_and_restores(sqlite_db, tmp_path):
-    from assess.units import add_unit, list_units
+    from assess.org.units import add_unit, list_units
 
     db = sqlite_db
     actors = make_users(db)
@@ -310,7 +312,7 @@ async def test_admin_backs_up_and_restores(sqlite_db, tmp_path):
 
 
 async def test_typed_form_asks_before_any_way_out(sqlite_db):
-    from assess.units import list_units
+    from assess.org.units import list_units
 
     db = sqlite_db
     make_users(db)
@@ -344,7 +346,8 @@ async def test_typed_form_asks_before_any_way_out(sqlite_db):
 
 
 async def test_submit_every_complete_selfcheck_at_once(sqlite_db):
-    from assess import rounds, selfcheck
+    from assess.rounds import lifecycle as rounds
+    from assess.rounds import selfcheck
 
     from .rounds_helpers import GOOD
     from .rounds_helpers import make_round as make_selfcheck_round

@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from assess import year
 from assess.cli import main
-from assess.errors import Conflict, NotFound, PermissionDenied
+from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.models import AuditRecord, BlacklistEntry, Round
-from assess.overview import overview
-from assess.scoring.service import compute_round
+from assess.org import blacklist as year
+from assess.results.compute import compute_round
+from assess.workflow.overview import overview
 
 from .conftest import PASSWORD, make_users
 from .results_helpers import (
@@ -201,8 +201,9 @@ def test_risk_level_a_units_are_inspected_as_focus(db, actors):
     # The scheme says spotcheck.risk_focus = ["A"] (seed 003 附件9: A 类风险最高): X01 has an A-level
     # cadre → 重点, outside the lottery; G01's cadre is B → stays in the pool; an inactive A cadre
     # (G02) does not count.
-    from assess import rfc3797, rounds, spotcheck
-    from assess.units import add_cadre, set_cadre_active
+    from assess.org.units import add_cadre, set_cadre_active
+    from assess.rounds import lifecycle as rounds
+    from assess.rounds import rfc3797, spotcheck
 
     from .rounds_helpers import RFC_SOURCES, SCHEME, UNITS, add_units, fill_and_submit
     from .rounds_helpers import store_scheme as store_round_scheme

@@ -9,10 +9,13 @@ from fractions import Fraction
 import pytest
 from sqlmodel import select
 
-from assess import accountability, appraisal, appraisal_info, thresholds
+from assess.appraisal import session_info as appraisal_info
+from assess.appraisal import sessions as appraisal
+from assess.foundation import thresholds
 from assess.models import AccountabilityEntry, CadreResult, Round
+from assess.results import accountability
+from assess.results.compute import compute_round
 from assess.schemes.definition import RuleDef
-from assess.scoring.service import compute_round
 
 from .ballot_helpers import make_round as make_ballot_round
 from .ballot_helpers import make_units
@@ -224,7 +227,7 @@ def test_last_in_q1_and_q2_but_not_q3_gives_no_entry(db, actors):
 
 
 def test_window_unit_and_quorum_op_are_validated_and_written_back():
-    from assess.errors import InputErrors
+    from assess.foundation.errors import InputErrors
     from assess.schemes.builtin import validate_source
     from assess.schemes.toml_writer import scheme_to_toml
     from assess.schemes.validate import validate_text

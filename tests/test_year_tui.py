@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from assess import appraisal, year
+from assess.appraisal import sessions as appraisal
+from assess.foundation.settings import local_today
 from assess.models import BlacklistEntry, CadrePledge
-from assess.scoring.service import compute_round
-from assess.settings import local_today
+from assess.org import blacklist as year
+from assess.results.compute import compute_round
 
 from .conftest import make_users
 from .results_helpers import add_scores, full_marks, make_round, scheme_dict, store_scheme
@@ -107,7 +108,7 @@ async def test_pledge_on_cadre_list_and_at_statement(sqlite_db):
         (p,) = s.exec(select(CadrePledge)).all()
     assert p.text == "lianjie" and p.year == local_today().year
     assert year.session_pledges(db, sid) == [("C01", "干部1", "lianjie"), ("C02", "干部2", None)]
-    from screens.appraisal_session import SessionScreen, pledge_lines
+    from tui.appraisal_session import SessionScreen, pledge_lines
 
     assert pledge_lines(year.session_pledges(db, sid)) == "年初承诺：\nC01 干部1：lianjie\nC02 干部2：（未登记）"
     app = make_app(db)

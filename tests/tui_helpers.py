@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from screens.app import AssessApp
+from tui.app import AssessApp
 
 from .conftest import PASSWORD
 

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
-    from .common import add_user_everywhere
+    from assess.cli.common import add_user_everywhere
 
     add_user_everywhere(parser)
     return parser
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     result = dispatch(argv)
     if isinstance(result, OpenApp):
-        # The core never imports the interface: the `assess` console script (screens/launcher.py)
+        # The core never imports the interface: the `assess` console script (tui/launcher.py)
         # opens the app; `python -m assess` only runs commands.
         print("错误：请用 assess 命令（不带参数）打开界面；python -m assess 只运行命令。", file=sys.stderr)
         return 2
@@ -54,8 +54,8 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (len(argv) == 2 and argv[0] == "--db"):
         if argv:  # an explicit --db must name an existing database: a typo must not create one
-            from assess.db import sqlite_path
-            from assess.settings import resolve_db_url
+            from assess.foundation.db import sqlite_path
+            from assess.foundation.settings import resolve_db_url
 
             path = sqlite_path(resolve_db_url(argv[1]))
             if path is not None and not path.exists():
@@ -67,13 +67,13 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from assess.errors import AssessError, InputErrors
+    from assess.foundation.errors import AssessError, InputErrors
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if isinstance(getattr(args, "round", None), str):
             # --round takes an id, a unique name or a period (e.g. 2026-Q3) in every command.
-            from .common import open_db, round_id
+            from assess.cli.common import open_db, round_id
 
             args.round = round_id(open_db(args), args.round)
         rc = args.func(args)
@@ -88,7 +88,7 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
         print("已中断，未作更改。", file=sys.stderr)
         return 130
     except Exception as e:  # any other failure (a database error too) still gets one line in Chinese
-        from assess.errors import user_message
+        from assess.foundation.errors import user_message
 
         logging.getLogger("assess").debug("unexpected", exc_info=True)
         print(f"错误：{user_message(e)}", file=sys.stderr)

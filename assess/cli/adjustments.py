@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_add(args) -> int:
-    from ..adjustments import add_adjustment
+    from assess.org.adjustments import add_adjustment
 
     db = open_db(args)
     add_adjustment(db, acting_user(args, db), args.round, args.unit, args.points, args.reason, args.source)
@@ -56,7 +56,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from ..adjustments import import_adjustments
+    from assess.org.adjustments import import_adjustments
 
     db = open_db(args)
     n = import_adjustments(db, acting_user(args, db), args.round, args.file)
@@ -65,7 +65,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from ..adjustments import list_adjustments
+    from assess.org.adjustments import list_adjustments
 
     db = open_db(args)
     rows = [asdict(r) for r in list_adjustments(db, args.round)]
@@ -74,7 +74,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_discipline_add(args) -> int:
-    from ..adjustments import add_discipline
+    from assess.org.adjustments import add_discipline
 
     db = open_db(args)
     add_discipline(db, acting_user(args, db), args.round, args.kind, unit_code=args.unit,
@@ -84,7 +84,7 @@ def cmd_discipline_add(args) -> int:
 
 
 def cmd_discipline_list(args) -> int:
-    from ..adjustments import list_discipline
+    from assess.org.adjustments import list_discipline
 
     db = open_db(args)
     rows = [asdict(r) for r in list_discipline(db, args.round)]

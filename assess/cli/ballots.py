@@ -7,12 +7,12 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from ..errors import AssessError
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.foundation.errors import AssessError
 
 
 def _pairs(values: list[str] | None, what: str) -> dict[str, int]:
-    from ..appraisal import group_counts
+    from assess.appraisal.sessions import group_counts
 
     return group_counts(values, what)
 
@@ -169,7 +169,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_appraisal_create(args) -> int:
-    from ..appraisal import create_session
+    from assess.appraisal.sessions import create_session
 
     db = open_db(args)
     sid = create_session(
@@ -190,7 +190,7 @@ def cmd_appraisal_create(args) -> int:
 
 
 def cmd_appraisal_list(args) -> int:
-    from ..appraisal_info import list_sessions
+    from assess.appraisal.session_info import list_sessions
 
     rows = [{**asdict(r), "kind_label": r.kind_label} for r in list_sessions(open_db(args), args.round)]
     emit(
@@ -215,8 +215,8 @@ def cmd_appraisal_list(args) -> int:
 
 
 def cmd_appraisal_targets(args) -> int:
-    from ..appraisal import set_targets
-    from ..appraisal_info import session_info
+    from assess.appraisal.session_info import session_info
+    from assess.appraisal.sessions import set_targets
 
     db = open_db(args)
     if args.codes is not None:
@@ -229,8 +229,8 @@ def cmd_appraisal_targets(args) -> int:
 
 
 def cmd_appraisal_attendance(args) -> int:
-    from ..appraisal import set_attendance
-    from ..appraisal_info import session_info
+    from assess.appraisal.session_info import session_info
+    from assess.appraisal.sessions import set_attendance
 
     db = open_db(args)
     set_attendance(
@@ -250,9 +250,9 @@ def cmd_appraisal_attendance(args) -> int:
 
 
 def cmd_appraisal_certify(args) -> int:
-    from ..appraisal import certify_session
-    from ..appraisal_info import session_info
-    from ..ballots import list_batches
+    from assess.appraisal.entry import list_batches
+    from assess.appraisal.session_info import session_info
+    from assess.appraisal.sessions import certify_session
 
     db = open_db(args)
     certify_session(db, acting_user(args, db), args.session)
@@ -274,7 +274,7 @@ def cmd_appraisal_certify(args) -> int:
 
 
 def cmd_appraisal_statement(args) -> int:
-    from ..appraisal import add_question, set_statement, statements
+    from assess.appraisal.sessions import add_question, set_statement, statements
 
     db = open_db(args)
     if args.summary is None and args.question is None:
@@ -316,7 +316,7 @@ def cmd_appraisal_statement(args) -> int:
 
 
 def cmd_batch_create(args) -> int:
-    from ..ballots import create_batch
+    from assess.appraisal.entry import create_batch
 
     db = open_db(args)
     bid = create_batch(
@@ -327,7 +327,7 @@ def cmd_batch_create(args) -> int:
 
 
 def cmd_batch_counts(args) -> int:
-    from ..ballots import set_batch_counts
+    from assess.appraisal.entry import set_batch_counts
 
     db = open_db(args)
     set_batch_counts(db, acting_user(args, db), args.batch, issued=args.issued, returned=args.returned)
@@ -336,7 +336,7 @@ def cmd_batch_counts(args) -> int:
 
 
 def cmd_batch_list(args) -> int:
-    from ..ballots import list_batches
+    from assess.appraisal.entry import list_batches
 
     rows = [
         {
@@ -373,7 +373,7 @@ def cmd_batch_list(args) -> int:
 
 
 def cmd_batch_compare(args) -> int:
-    from ..ballot_review import KIND_LABELS, compare
+    from assess.appraisal.reconcile import KIND_LABELS, compare
 
     cmp = compare(open_db(args), args.batch)
 
@@ -410,7 +410,7 @@ def cmd_batch_compare(args) -> int:
 
 
 def cmd_batch_resolve(args) -> int:
-    from ..ballot_review import resolve
+    from assess.appraisal.reconcile import resolve
 
     items = []
     for item in args.items:
@@ -429,7 +429,7 @@ def cmd_batch_resolve(args) -> int:
 
 
 def cmd_ballots_verify(args) -> int:
-    from ..ballot_review import verify_certified
+    from assess.appraisal.reconcile import verify_certified
 
     problems = verify_certified(open_db(args), args.session)
     for p in problems:
@@ -444,8 +444,8 @@ def cmd_ballots_verify(args) -> int:
 
 
 def cmd_certify(args) -> int:
-    from ..ballot_review import certify
-    from ..ballots import get_batch
+    from assess.appraisal.entry import get_batch
+    from assess.appraisal.reconcile import certify
 
     db = open_db(args)
     r = certify(db, acting_user(args, db), args.batch)
@@ -467,7 +467,7 @@ def certify_message(r, b) -> str:
 
 
 def cmd_batch_void(args) -> int:
-    from ..ballots import void_batch
+    from assess.appraisal.entry import void_batch
 
     db = open_db(args)
     void_batch(db, acting_user(args, db), args.batch, args.reason)
@@ -479,7 +479,7 @@ def cmd_batch_void(args) -> int:
 
 
 def cmd_ballots_import(args) -> int:
-    from ..ballot_import import import_ballots
+    from assess.appraisal.ballot_import import import_ballots
 
     db = open_db(args)
     r = import_ballots(db, acting_user(args, db), args.session, args.file)
@@ -488,7 +488,7 @@ def cmd_ballots_import(args) -> int:
 
 
 def cmd_tally_import(args) -> int:
-    from ..ballot_import import import_tallies
+    from assess.appraisal.ballot_import import import_tallies
 
     db = open_db(args)
     r = import_tallies(db, acting_user(args, db), args.session, args.file)
@@ -499,9 +499,9 @@ def cmd_tally_import(args) -> int:
 def cmd_ballots_tally(args) -> int:
     import math
 
-    from ..audit import chain_head
-    from ..integrity import anchor_text
-    from ..tally import session_tally
+    from assess.appraisal.tally import session_tally
+    from assess.foundation.audit import chain_head
+    from assess.integrity.verify import anchor_text
 
     db = open_db(args)
     t = session_tally(db, args.session)
@@ -570,7 +570,7 @@ def cmd_ballots_tally(args) -> int:
 
 
 def cmd_ballots_print(args) -> int:
-    from ..ballot_print import print_session
+    from assess.reports.ballot_forms import print_session
 
     files = print_session(
         open_db(args),

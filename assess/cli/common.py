@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import AuthError
-from ..reports.textbars import text_width
-from ..roles import Actor
+from assess.foundation.errors import AuthError
+from assess.foundation.roles import Actor
+from assess.reports.textbars import text_width
 
 FORMATS = ("table", "csv", "json")
 USER_HELP = "操作用户（默认 $ASSESS_USER）；密码取自 $ASSESS_PASSWORD 或终端提示；只读命令不使用"
@@ -40,8 +40,8 @@ def add_user_everywhere(parser: argparse.ArgumentParser) -> None:
 
 
 def open_db(args: argparse.Namespace):
-    from ..db import open_database
-    from ..settings import resolve_db_url
+    from assess.foundation.db import open_database
+    from assess.foundation.settings import resolve_db_url
 
     # Commands never create a database: a mistyped --db is refused (init and demo create one).
     return open_database(resolve_db_url(getattr(args, "db", None)), create=False)
@@ -64,7 +64,7 @@ def authenticated_as(actor: Actor) -> Iterator[None]:
 def acting_user(args: argparse.Namespace, db) -> Actor:
     """Authenticate the user a write is attributed to (inside ``assess run``: the user the
     command file was authenticated as, once)."""
-    from ..users import authenticate
+    from assess.foundation.users import authenticate
 
     if _run_actor:
         actor = _run_actor[-1]
@@ -132,7 +132,7 @@ ROUND_HELP = "考核轮次：编号、名称或期间（如 2026-Q3）"
 
 def round_id(db, ref: str | int) -> int:
     """A round given on the command line by id, or by its unique name or period."""
-    from ..scoring.service import resolve_round
+    from assess.results.compute import resolve_round
 
     with db.read() as s:
         return resolve_round(s, ref).id

@@ -6,8 +6,8 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
-from .results import cmd_cadre_results
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.cli.results import cmd_cadre_results
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -118,10 +118,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_init(args) -> int:
-    from .. import pg_roles
-    from ..db import Database
-    from ..errors import AssessError
-    from ..settings import resolve_db_url
+    from assess.foundation.db import Database
+    from assess.foundation.errors import AssessError
+    from assess.foundation.settings import resolve_db_url
+    from assess.integrity import pg_roles
 
     if args.print_roles_sql:
         sys.stdout.write(pg_roles.roles_sql(args.owner_role, args.app_role or pg_roles.DEFAULT_APP,
@@ -157,7 +157,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_roles(args) -> int:
-    from ..roles import ACTIONS, ROLES, roles_table_markdown
+    from assess.foundation.roles import ACTIONS, ROLES, roles_table_markdown
 
     if args.format == "markdown":
         sys.stdout.write(roles_table_markdown())
@@ -173,7 +173,7 @@ def _read_new_password() -> str:
 
         pw = getpass.getpass("新用户密码：")
         if getpass.getpass("再输入一次：") != pw:
-            from ..errors import AssessError
+            from assess.foundation.errors import AssessError
 
             raise AssessError("两次输入的密码不一致。")
         return pw
@@ -181,7 +181,7 @@ def _read_new_password() -> str:
 
 
 def cmd_user_add(args) -> int:
-    from ..users import add_user, user_count
+    from assess.foundation.users import add_user, user_count
 
     db = open_db(args)
     actor = acting_user(args, db) if user_count(db) > 0 else None
@@ -192,14 +192,14 @@ def cmd_user_add(args) -> int:
 
 
 def cmd_user_list(args) -> int:
-    from ..users import list_users
+    from assess.foundation.users import list_users
 
     emit(list_users(open_db(args)), ["username", "display_name", "role", "active"], args.format)
     return 0
 
 
 def cmd_user_deactivate(args) -> int:
-    from ..users import set_active
+    from assess.foundation.users import set_active
 
     db = open_db(args)
     set_active(db, acting_user(args, db), args.name, False)
@@ -208,7 +208,7 @@ def cmd_user_deactivate(args) -> int:
 
 
 def cmd_user_activate(args) -> int:
-    from ..users import set_active
+    from assess.foundation.users import set_active
 
     db = open_db(args)
     set_active(db, acting_user(args, db), args.name, True)
@@ -219,7 +219,7 @@ def cmd_user_activate(args) -> int:
 def cmd_user_passwd(args) -> int:
     import os
 
-    from ..users import change_password
+    from assess.foundation.users import change_password
 
     db = open_db(args)
     actor = acting_user(args, db)
@@ -230,7 +230,7 @@ def cmd_user_passwd(args) -> int:
 
 
 def cmd_units_import(args) -> int:
-    from ..units import import_units
+    from assess.org.units import import_units
 
     db = open_db(args)
     n = import_units(db, acting_user(args, db), args.file)
@@ -239,7 +239,7 @@ def cmd_units_import(args) -> int:
 
 
 def cmd_units_list(args) -> int:
-    from ..units import list_units
+    from assess.org.units import list_units
 
     rows = [asdict(u) for u in list_units(open_db(args), args.search)]
     emit(rows, ["code", "name", "category", "parent_code", "active"], args.format)
@@ -247,7 +247,7 @@ def cmd_units_list(args) -> int:
 
 
 def cmd_units_add(args) -> int:
-    from ..units import add_unit
+    from assess.org.units import add_unit
 
     db = open_db(args)
     add_unit(db, acting_user(args, db), args.code, args.name, args.category, args.parent)
@@ -256,7 +256,7 @@ def cmd_units_add(args) -> int:
 
 
 def cmd_units_deactivate(args) -> int:
-    from ..units import set_unit_active
+    from assess.org.units import set_unit_active
 
     db = open_db(args)
     set_unit_active(db, acting_user(args, db), args.code, False)
@@ -265,7 +265,7 @@ def cmd_units_deactivate(args) -> int:
 
 
 def cmd_cadres_import(args) -> int:
-    from ..units import import_cadres
+    from assess.org.units import import_cadres
 
     db = open_db(args)
     n = import_cadres(db, acting_user(args, db), args.file)
@@ -274,7 +274,7 @@ def cmd_cadres_import(args) -> int:
 
 
 def cmd_cadres_list(args) -> int:
-    from ..units import list_cadres
+    from assess.org.units import list_cadres
 
     rows = [asdict(c) for c in list_cadres(open_db(args), args.search, args.unit)]
     emit(rows, ["code", "name", "unit_code", "unit_name", "position", "risk_level", "active"], args.format)
@@ -284,9 +284,9 @@ def cmd_cadres_list(args) -> int:
 def cmd_audit_verify(args) -> int:
     from pathlib import Path
 
-    from ..errors import MAX_LISTED
-    from ..integrity import verify_all
-    from ..settings import setting
+    from assess.foundation.errors import MAX_LISTED
+    from assess.foundation.settings import setting
+    from assess.integrity.verify import verify_all
 
     if not args.anchors:
         # The configured anchors file (anchors_file), once the nightly job has started it.
@@ -294,7 +294,7 @@ def cmd_audit_verify(args) -> int:
         if configured and (args.append_anchor or Path(configured).exists()):
             args.anchors = configured
     if args.append_anchor and not args.anchors:
-        from ..errors import AssessError
+        from assess.foundation.errors import AssessError
 
         raise AssessError("--append-anchor 需要 --anchors 文件（或配置文件的 anchors_file）。")
     # The first night there is no anchors file yet: --append-anchor starts it.
@@ -305,8 +305,8 @@ def cmd_audit_verify(args) -> int:
     if args.append_anchor and report.ok:
         from datetime import UTC, datetime
 
-        from ..anchors import append_anchor
-        from ..settings import local_time
+        from assess.foundation.settings import local_time
+        from assess.integrity.anchors import append_anchor
 
         today = local_time(datetime.now(UTC)).date()
         appended = append_anchor(args.anchors, today, result.head_seq, result.head_hash)
@@ -338,7 +338,7 @@ def cmd_audit_verify(args) -> int:
 def cmd_audit_log(args) -> int:
     from sqlmodel import select
 
-    from ..models import AuditRecord
+    from assess.models import AuditRecord
 
     db = open_db(args)
     with db.read() as s:
@@ -349,7 +349,7 @@ def cmd_audit_log(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from ..maintenance import backup
+    from assess.integrity.backup import backup
 
     db = open_db(args)
     path, head = backup(db, acting_user(args, db), args.path)
@@ -358,7 +358,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from ..maintenance import restore
+    from assess.integrity.backup import restore
 
     db = open_db(args)
     result, safety = restore(db, acting_user(args, db), args.path)

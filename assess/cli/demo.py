@@ -16,10 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args) -> int:
-    from ..db import Database, sqlite_path
-    from ..demo import DEMO_PASSWORD, build_demo, demo_db_path
-    from ..settings import resolve_db_url
-    from ..users import user_count
+    from assess.demo.office import DEMO_PASSWORD, build_demo, demo_db_path
+    from assess.foundation.db import Database, sqlite_path
+    from assess.foundation.settings import resolve_db_url
+    from assess.foundation.users import user_count
 
     url = resolve_db_url(args.db) if args.db else f"sqlite:///{demo_db_path()}"
     path = sqlite_path(url)
@@ -40,6 +40,6 @@ def cmd_demo(args) -> int:
     db.dispose()
     if args.no_tui:
         return 0
-    from . import OpenApp
+    from assess.cli import OpenApp
 
     return OpenApp(url)

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args) -> int:
-    from ..doctor import failed, run_checks
+    from assess.integrity.doctor import failed, run_checks
 
     findings = run_checks(args.db)
     if args.format == "json":
@@ -39,8 +39,8 @@ def cmd_doctor(args) -> int:
 def cmd_config(args) -> int:
     import os
 
-    from ..errors import AssessError
-    from ..settings import CONFIG_KEYS, Settings, config_path, load_config, office, setting
+    from assess.foundation.errors import AssessError
+    from assess.foundation.settings import CONFIG_KEYS, Settings, config_path, load_config, office, setting
 
     path = config_path()
     from_file = load_config(path)

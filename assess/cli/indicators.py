@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import acting_user, add_common, emit, emit_message, open_db
+from assess.cli.common import acting_user, add_common, emit, emit_message, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _summary(result) -> dict:
-    from ..schemes.catalog import category_totals
+    from assess.schemes.catalog import category_totals
 
     s = result.scheme
     return {
@@ -75,8 +75,8 @@ def _summary(result) -> dict:
 
 
 def cmd_validate(args) -> int:
-    from ..errors import InputErrors, ProblemList
-    from ..schemes.builtin import validate_source
+    from assess.foundation.errors import InputErrors, ProblemList
+    from assess.schemes.builtin import validate_source
 
     rows, problems, warnings = [], ProblemList(), []
     for f in args.files:
@@ -102,7 +102,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from ..schemes.catalog import load_scheme
+    from assess.schemes.catalog import load_scheme
 
     db = open_db(args)
     result = load_scheme(db, acting_user(args, db), args.file)
@@ -121,9 +121,9 @@ def cmd_load(args) -> int:
 
 
 def cmd_builtin(args) -> int:
-    from ..errors import InputErrors
-    from ..schemes.builtin import builtin_schemes
-    from ..schemes.validate import validate_text
+    from assess.foundation.errors import InputErrors
+    from assess.schemes.builtin import builtin_schemes
+    from assess.schemes.validate import validate_text
 
     rows = []
     for b in builtin_schemes():
@@ -137,7 +137,7 @@ def cmd_builtin(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from ..schemes.catalog import list_schemes
+    from assess.schemes.catalog import list_schemes
 
     rows = [vars(r) for r in list_schemes(open_db(args))]
     emit(
@@ -150,7 +150,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_versions(args) -> int:
-    from ..schemes.catalog import list_versions
+    from assess.schemes.catalog import list_versions
 
     rows = [vars(r) for r in list_versions(open_db(args), args.code)]
     emit(
@@ -163,7 +163,7 @@ def cmd_versions(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from ..schemes.catalog import get_definition, indicator_rows, settings_rows
+    from assess.schemes.catalog import get_definition, indicator_rows, settings_rows
 
     scheme = get_definition(open_db(args), args.code, args.version)
     if args.settings:
@@ -191,7 +191,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from ..schemes.catalog import diff_versions
+    from assess.schemes.catalog import diff_versions
 
     changes = diff_versions(open_db(args), args.code, args.old, args.new)
     if args.format == "table":
@@ -210,11 +210,11 @@ def cmd_diff(args) -> int:
 
 def cmd_export(args) -> int:
 
-    from ..schemes.catalog import version_source
+    from assess.schemes.catalog import version_source
 
     name, text = version_source(open_db(args), args.code, args.version)
     if args.output:
-        from ..exports import write_private
+        from assess.foundation.private_files import write_private
 
         write_private(args.output, text)
         print(f"已导出 {name} 到 {args.output}", file=sys.stderr)

@@ -11,8 +11,8 @@ from datetime import date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..reports.publication import DEFAULT_FORMATS, FORMATS
-    from .common import ROUND_HELP
+    from assess.cli.common import ROUND_HELP
+    from assess.reports.bundle import DEFAULT_FORMATS, FORMATS
 
     p = sub.add_parser("report", help="生成考核结果报告：PDF、HTML、XLSX、图表、公示与整改通知")
     p.add_argument("--round", required=True, help=ROUND_HELP)
@@ -50,9 +50,9 @@ def _date(text: str) -> date:
 
 
 def cmd_report(args) -> int:
-    from ..reports.notices import NoticeParams
-    from ..reports.publication import build_report, parse_formats
-    from .common import open_db, round_id
+    from assess.cli.common import open_db, round_id
+    from assess.reports.bundle import build_report, parse_formats
+    from assess.reports.notices import NoticeParams
 
     formats = parse_formats(args.format)
     db = open_db(args)

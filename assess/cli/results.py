@@ -7,7 +7,7 @@ import argparse
 import sys
 from datetime import date
 
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def _round(p: argparse.ArgumentParser) -> None:
@@ -94,7 +94,7 @@ def _decide_args(q: argparse.ArgumentParser) -> None:
 
 
 def cmd_compute(args) -> int:
-    from ..scoring.service import compute_round
+    from assess.results.compute import compute_round
 
     db = open_db(args)
     actor = acting_user(args, db)
@@ -115,8 +115,8 @@ def cmd_compute(args) -> int:
 
 
 def cmd_rank(args) -> int:
-    from ..errors import AssessError
-    from ..scoring.views import RANK_COLUMNS, ranking
+    from assess.foundation.errors import AssessError
+    from assess.results.views import RANK_COLUMNS, ranking
 
     db = open_db(args)
     view = ranking(db, args.round)
@@ -171,8 +171,8 @@ def cmd_rank(args) -> int:
 
 
 def cmd_accountability(args) -> int:
-    from .. import accountability
-    from ..errors import AssessError
+    from assess.foundation.errors import AssessError
+    from assess.results import accountability
 
     if not args.round:
         raise AssessError("请用 --round 指定考核轮次（确认或免予问责请用 assess accountability decide）。")
@@ -243,7 +243,7 @@ def cmd_accountability(args) -> int:
 
 
 def cmd_decide(args) -> int:
-    from .. import accountability
+    from assess.results import accountability
 
     db = open_db(args)
     status = accountability.decide(db, acting_user(args, db), args.entry, args.decision, args.reason)
@@ -257,7 +257,7 @@ def cmd_decide(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from .. import review
+    from assess.results import approval as review
 
     db = open_db(args)
     actor = acting_user(args, db)
@@ -273,7 +273,7 @@ def cmd_review(args) -> int:
 
 
 def cmd_vote(args) -> int:
-    from .. import review
+    from assess.results import approval as review
 
     db = open_db(args)
     result = review.vote(
@@ -291,7 +291,7 @@ def cmd_vote(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from .. import review
+    from assess.results import approval as review
 
     db = open_db(args)
     result = review.publish(db, acting_user(args, db), args.round)
@@ -306,7 +306,7 @@ def cmd_publish(args) -> int:
 
 
 def cmd_snapshot_verify(args) -> int:
-    from .. import review
+    from assess.results import approval as review
 
     db = open_db(args)
     check = review.verify_snapshot(db, args.round)
@@ -327,7 +327,7 @@ def cmd_snapshot_verify(args) -> int:
 
 
 def cmd_cadre_results(args) -> int:
-    from ..cadre_results import CADRE_COLUMNS, cadre_result_rows
+    from assess.results.cadre_results import CADRE_COLUMNS, cadre_result_rows
 
     res = cadre_result_rows(open_db(args), args.round, args.session)
     if args.format != "table":

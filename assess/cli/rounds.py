@@ -6,14 +6,14 @@ import argparse
 import sys
 from dataclasses import asdict
 
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     _register_round(sub)
     _register_selfcheck(sub)
     _register_spotcheck(sub)
-    from .rounds_findings import register_findings
+    from assess.cli.rounds_findings import register_findings
 
     register_findings(sub)
 
@@ -62,7 +62,7 @@ def _register_round(sub) -> None:
 
 
 def cmd_round_create(args) -> int:
-    from ..rounds import create_round, scheme_version_id
+    from assess.rounds.lifecycle import create_round, scheme_version_id
 
     db = open_db(args)
     actor = acting_user(args, db)
@@ -82,7 +82,7 @@ def cmd_round_create(args) -> int:
 
 
 def cmd_round_list(args) -> int:
-    from ..rounds import list_rounds
+    from assess.rounds.lifecycle import list_rounds
 
     rows = [asdict(r) for r in list_rounds(open_db(args), include_published=not args.open)]
     emit(
@@ -105,7 +105,7 @@ def cmd_round_list(args) -> int:
 
 
 def cmd_round_advance(args) -> int:
-    from ..rounds import advance, stage_label
+    from assess.rounds.lifecycle import advance, stage_label
 
     db = open_db(args)
     stage = advance(db, acting_user(args, db), args.round, args.to)
@@ -114,7 +114,7 @@ def cmd_round_advance(args) -> int:
 
 
 def cmd_round_status(args) -> int:
-    from ..rounds import round_status
+    from assess.rounds.lifecycle import round_status
 
     st = round_status(open_db(args), args.round)
     if args.format == "table":
@@ -196,7 +196,7 @@ def _score_args(q) -> None:
 
 
 def cmd_scores_import(args) -> int:
-    from ..selfcheck import import_scores
+    from assess.rounds.selfcheck import import_scores
 
     db = open_db(args)
     n = import_scores(db, acting_user(args, db), args.round, args.file, kind=args.kind)
@@ -206,7 +206,7 @@ def cmd_scores_import(args) -> int:
 
 
 def cmd_selfcheck_enter(args) -> int:
-    from ..selfcheck import enter_score
+    from assess.rounds.selfcheck import enter_score
 
     db = open_db(args)
     v = enter_score(db, acting_user(args, db), args.round, args.unit, args.indicator, args.score, args.note)
@@ -215,7 +215,7 @@ def cmd_selfcheck_enter(args) -> int:
 
 
 def cmd_selfcheck_submit(args) -> int:
-    from ..selfcheck import submit_units
+    from assess.rounds.selfcheck import submit_units
 
     db = open_db(args)
     done = submit_units(db, acting_user(args, db), args.round, None if args.all else args.unit)
@@ -227,7 +227,7 @@ def cmd_selfcheck_submit(args) -> int:
 
 
 def cmd_selfcheck_reopen(args) -> int:
-    from ..selfcheck import reopen
+    from assess.rounds.selfcheck import reopen
 
     db = open_db(args)
     reopen(db, acting_user(args, db), args.round, args.unit, args.reason)
@@ -236,7 +236,7 @@ def cmd_selfcheck_reopen(args) -> int:
 
 
 def cmd_selfcheck_template(args) -> int:
-    from ..selfcheck import export_template
+    from assess.rounds.selfcheck import export_template
 
     path = export_template(
         open_db(args), args.round, args.unit, args.out, kind="verified" if args.verified else "self"
@@ -246,7 +246,7 @@ def cmd_selfcheck_template(args) -> int:
 
 
 def cmd_selfcheck_status(args) -> int:
-    from ..selfcheck import completeness
+    from assess.rounds.selfcheck import completeness
 
     rows = [
         {**asdict(c), "submitted_at": c.submitted_at.isoformat() if c.submitted_at else None}
@@ -369,7 +369,7 @@ def _emit_draw(args, view) -> None:
 
 
 def cmd_spotcheck_draw(args) -> int:
-    from ..spotcheck import draw
+    from assess.rounds.spotcheck import draw
 
     db = open_db(args)
     view = draw(
@@ -386,7 +386,7 @@ def cmd_spotcheck_draw(args) -> int:
 
 
 def cmd_spotcheck_pool(args) -> int:
-    from ..spotcheck import pool_preview
+    from assess.rounds.spotcheck import pool_preview
 
     pool, focus = pool_preview(open_db(args), args.round, args.focus_open_findings)
     rows = [
@@ -408,8 +408,8 @@ def cmd_spotcheck_pool(args) -> int:
 
 
 def cmd_spotcheck_inspectors(args) -> int:
-    from ..errors import AssessError
-    from ..spotcheck import draw_inspectors
+    from assess.foundation.errors import AssessError
+    from assess.rounds.spotcheck import draw_inspectors
 
     exclude = {}
     for item in args.exclude:
@@ -427,7 +427,7 @@ def cmd_spotcheck_inspectors(args) -> int:
 
 
 def cmd_spotcheck_void(args) -> int:
-    from ..spotcheck import void
+    from assess.rounds.spotcheck import void
 
     db = open_db(args)
     void(db, acting_user(args, db), args.round, args.reason, "inspectors" if args.inspectors else "units")
@@ -436,7 +436,7 @@ def cmd_spotcheck_void(args) -> int:
 
 
 def cmd_spotcheck_verify(args) -> int:
-    from ..spotcheck import verify
+    from assess.rounds.spotcheck import verify
 
     report = verify(open_db(args), args.round)
     if args.format == "table":
@@ -459,8 +459,8 @@ def cmd_spotcheck_verify(args) -> int:
 
 
 def cmd_spotcheck_show(args) -> int:
-    from ..errors import NotFound
-    from ..spotcheck import current_draw
+    from assess.foundation.errors import NotFound
+    from assess.rounds.spotcheck import current_draw
 
     view = current_draw(open_db(args), args.round, "inspectors" if args.inspectors else "units")
     if view is None:
@@ -470,7 +470,7 @@ def cmd_spotcheck_show(args) -> int:
 
 
 def cmd_spotcheck_enter(args) -> int:
-    from ..spotcheck import enter_verified
+    from assess.rounds.spotcheck import enter_verified
 
     db = open_db(args)
     v = enter_verified(
@@ -481,7 +481,7 @@ def cmd_spotcheck_enter(args) -> int:
 
 
 def cmd_spotcheck_compare(args) -> int:
-    from ..spotcheck import compare
+    from assess.rounds.spotcheck import compare
 
     rows = [asdict(r) for r in compare(open_db(args), args.round, args.unit)]
     if args.false_only:

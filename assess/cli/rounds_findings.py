@@ -7,8 +7,8 @@ import sys
 from dataclasses import asdict
 from datetime import date
 
-from ..settings import local_today
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.foundation.settings import local_today
 
 
 def _date(text: str) -> date:
@@ -99,7 +99,7 @@ LEDGER_COLUMNS = [
 
 
 def cmd_finding_add(args) -> int:
-    from ..findings import add_finding
+    from assess.rounds.findings import add_finding
 
     db = open_db(args)
     fid = add_finding(
@@ -117,7 +117,7 @@ def cmd_finding_add(args) -> int:
 
 
 def cmd_finding_list(args) -> int:
-    from ..findings import ledger, overdue
+    from assess.rounds.findings import ledger, overdue
 
     db = open_db(args)
     today = args.today or local_today()
@@ -133,7 +133,7 @@ def cmd_finding_list(args) -> int:
 
 
 def cmd_rect_issue(args) -> int:
-    from ..findings import issue_rectification
+    from assess.rounds.findings import issue_rectification
 
     db = open_db(args)
     rid = issue_rectification(
@@ -154,7 +154,7 @@ def cmd_rect_issue(args) -> int:
 
 
 def cmd_rect_update(args) -> int:
-    from ..findings import STATUS_LABELS, update_rectification
+    from assess.rounds.findings import STATUS_LABELS, update_rectification
 
     db = open_db(args)
     status = update_rectification(db, acting_user(args, db), args.id, args.status, args.note)
@@ -163,7 +163,7 @@ def cmd_rect_update(args) -> int:
 
 
 def cmd_rect_close(args) -> int:
-    from ..findings import STATUS_LABELS, close_rectification
+    from assess.rounds.findings import STATUS_LABELS, close_rectification
 
     db = open_db(args)
     status = close_rectification(db, acting_user(args, db), args.id, args.note, passed=not args.failed)
@@ -173,11 +173,11 @@ def cmd_rect_close(args) -> int:
 
 def cmd_rect_notice(args) -> int:
 
-    from ..findings import notice_text
+    from assess.rounds.findings import notice_text
 
     text = notice_text(open_db(args), args.id, args.issuer)
     if args.out:
-        from ..exports import write_private
+        from assess.foundation.private_files import write_private
 
         path = write_private(args.out, text)
         emit_message(args, f"已写入 {path}", path=str(path))

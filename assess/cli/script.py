@@ -15,8 +15,8 @@ import argparse
 import shlex
 import sys
 
-from ..errors import AssessError, InputErrors, InputProblem
-from .common import acting_user, add_common, authenticated_as, emit_message, open_db
+from assess.cli.common import acting_user, add_common, authenticated_as, emit_message, open_db
+from assess.foundation.errors import AssessError, InputErrors, InputProblem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,7 +56,7 @@ def read_commands(name: str, text: str) -> list[tuple[int, list[str]]]:
 
 def _parse_all(name: str, commands: list[tuple[int, list[str]]], db_arg: str | None, user: str | None):
     """Parse every line before running any; a line's own --db or --user must match the run's."""
-    from . import build_parser
+    from assess.cli import build_parser
 
     parser = build_parser()
     problems: list[InputProblem] = []
@@ -83,7 +83,7 @@ def _parse_all(name: str, commands: list[tuple[int, list[str]]], db_arg: str | N
 
 
 def cmd_run(args) -> int:
-    from . import dispatch
+    from assess.cli import dispatch
 
     name = "标准输入" if args.file == "-" else args.file
     if args.file == "-":

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from ..settings import local_today
-from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db, round_id
+from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db, round_id
+from assess.foundation.settings import local_today
 
 
 def _date(text: str) -> date:
@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_blacklist(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     cols = ["id", "kind", "name", "reason", "basis", "entered_on", "exit_on", "exit_reason", "created_by"]
@@ -102,7 +102,7 @@ def cmd_blacklist(args) -> int:
 
 
 def cmd_blacklist_add(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     entry = year.enter_listing(
@@ -113,7 +113,7 @@ def cmd_blacklist_add(args) -> int:
 
 
 def cmd_blacklist_remove(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     on = args.exit_on or local_today()
@@ -141,8 +141,8 @@ DEADLINE_HEADERS = ["轮次", "阶段", "开始", "截止", "状态", "逾期天
 
 
 def cmd_deadline(args) -> int:
-    from .. import year
-    from ..errors import AssessError
+    from assess.foundation.errors import AssessError
+    from assess.org import blacklist as year
 
     if not args.round:
         raise AssessError("请用 --round 指定考核轮次（所有逾期阶段请用 assess deadline overdue）。")
@@ -154,7 +154,7 @@ def cmd_deadline(args) -> int:
 
 
 def cmd_deadline_set(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     rid = round_id(db, args.round)
@@ -165,7 +165,7 @@ def cmd_deadline_set(args) -> int:
 
 
 def cmd_deadline_overdue(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     items = year.overdue_stages(db, args.today)
@@ -175,7 +175,7 @@ def cmd_deadline_overdue(args) -> int:
 
 
 def cmd_pledge_set(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     year.record_pledge(db, acting_user(args, db), args.cadre, args.year, args.text)
@@ -184,8 +184,8 @@ def cmd_pledge_set(args) -> int:
 
 
 def cmd_pledge_show(args) -> int:
-    from .. import year
-    from ..errors import NotFound
+    from assess.foundation.errors import NotFound
+    from assess.org import blacklist as year
 
     db = open_db(args)
     text = year.pledge_text(db, args.cadre, args.year)
@@ -196,7 +196,7 @@ def cmd_pledge_show(args) -> int:
 
 
 def cmd_cards(args) -> int:
-    from .. import year
+    from assess.org import blacklist as year
 
     db = open_db(args)
     rows = [

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from .base import NAMING_CONVENTION
+from assess.models.base import NAMING_CONVENTION
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
-from .appraisal import (  # noqa: E402
+from assess.models.appraisal import (
     AppraisalSession,
     AppraisalTarget,
     Ballot,
@@ -25,9 +25,9 @@ from .appraisal import (  # noqa: E402
     TallyCount,
     TallySum,
 )
-from .audit import AuditHead, AuditRecord  # noqa: E402
-from .org import Cadre, LoginFailure, Unit, User  # noqa: E402
-from .results import (  # noqa: E402
+from assess.models.audit import AuditHead, AuditRecord
+from assess.models.org import Cadre, LoginFailure, Unit, User
+from assess.models.results import (
     AccountabilityEntry,
     ApprovalVote,
     CadreResult,
@@ -35,7 +35,7 @@ from .results import (  # noqa: E402
     Snapshot,
     UnitResult,
 )
-from .rounds import (  # noqa: E402
+from assess.models.rounds import (
     Adjustment,
     DisciplineAction,
     Finding,
@@ -47,8 +47,8 @@ from .rounds import (  # noqa: E402
     SpotCheckDraw,
     SpotCheckScore,
 )
-from .scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
-from .year import BlacklistEntry, CadrePledge, StageDeadline  # noqa: E402
+from assess.models.scheme import Indicator, Scheme, SchemeVersion
+from assess.models.year import BlacklistEntry, CadrePledge, StageDeadline
 
 metadata = SQLModel.metadata
 

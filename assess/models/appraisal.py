@@ -15,7 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import random_id, text_field, ts_field
+from assess.models.base import random_id, text_field, ts_field
 
 RandomPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -117,7 +117,7 @@ class EntryPass(SQLModel, table=True):
     status: str = Field(default="open", max_length=16)  # open | closed
     closed_at: datetime | None = ts_field(nullable=True)
     # Running counts of the pass's ballots by status, kept in the transaction that stores or
-    # removes a ballot (``assess.ballots``): a save costs the same whatever the pass size.
+    # removes a ballot (``assess.appraisal.entry``): a save costs the same whatever the pass size.
     valid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     void: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     blank: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -163,7 +163,7 @@ class TallyCount(SQLModel, table=True):
 
 class TallySum(SQLModel, table=True):
     """Counts per session × voter group × target × choice summed over the session's certified
-    batches, added to in the transaction that certifies a batch (``assess.ballot_review``), so
+    batches, added to in the transaction that certifies a batch (``assess.appraisal.reconcile``), so
     that tallies and scores read one row per cell instead of summing every batch. ``audit
     verify`` checks them against the batches recounted from their ballots."""
 

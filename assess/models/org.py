@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from .base import ts_field
+from assess.models.base import ts_field
 
 ROLES = ("admin", "clerk", "inspector", "reviewer", "committee")
 
@@ -52,7 +52,7 @@ class User(SQLModel, table=True):
 
 class LoginFailure(SQLModel, table=True):
     """One failed login, kept until the next successful login of that user name; the current run of
-    failures decides the waiting time (``assess.accounts``, docs/reliability.md). Each failure is
+    failures decides the waiting time (``assess.foundation.accounts``, docs/reliability.md). Each failure is
     also an audit record (``user.login.failed``)."""
 
     __tablename__ = "login_failure"

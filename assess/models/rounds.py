@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import json_field, text_field, ts_field
+from assess.models.base import json_field, text_field, ts_field
 
 STAGES = (
     "draft",

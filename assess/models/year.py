@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from .base import text_field, ts_field
+from assess.models.base import text_field, ts_field
 
 
 class BlacklistEntry(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """Everything a report shows about one round, read from the database into pandas DataFrames.
 
-Every row comes through ``assess.round_view``: a published round's from its publication snapshot
+Every row comes through ``assess.results.round_view``: a published round's from its publication snapshot
 (names as they were at publication), another round's from the live tables. Nothing is recomputed
 here except the per-indicator points shown in the detail sheet and the heatmap
 (``indicator_points``, from the round's scoring inputs) and the option shares of the appraisal
@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..vocabulary import SATISFACTION_LABEL
+from assess.foundation.vocabulary import SATISFACTION_LABEL
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..db import Database
-    from ..reasons import ReasonNames
-    from ..schemes.definition import SchemeDef
+    from assess.foundation.db import Database
+    from assess.results.reasons import ReasonNames
+    from assess.schemes.definition import SchemeDef
 
 COMPONENT_LABELS = {
     "indicators": "指标得分",
@@ -90,8 +90,8 @@ class ReportData:
 
 
 def flag_text(flag: Any, names: ReasonNames | None = None) -> str:
-    """A result flag as words (``assess.reasons.flag_reason``)."""
-    from ..reasons import flag_reason
+    """A result flag as words (``assess.results.reasons.flag_reason``)."""
+    from assess.results.reasons import flag_reason
 
     return flag_reason(flag, names)
 
@@ -103,10 +103,10 @@ def figures_text(
     names: ReasonNames | None = None,
 ) -> str:
     """The figures that triggered an accountability rule, as one sentence
-    (``assess.reasons.accountability_reason``)."""
+    (``assess.results.reasons.accountability_reason``)."""
     if not figures:
         return ""
-    from ..reasons import accountability_reason
+    from assess.results.reasons import accountability_reason
 
     return accountability_reason(figures, kind=kind, category=category, names=names)
 
@@ -116,14 +116,15 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     round has no computed results yet."""
     from sqlmodel import select
 
-    from .. import audit, round_view
-    from ..errors import AssessError
-    from ..guards import get_round
-    from ..models import Scheme, SchemeVersion, Snapshot
-    from ..reasons import ReasonNames
-    from ..schemes.definition import from_dict
-    from ..users import display_names
-    from .indicator_points import indicator_points
+    from assess.foundation import audit
+    from assess.foundation.errors import AssessError
+    from assess.foundation.users import display_names
+    from assess.foundation.write_guards import get_round
+    from assess.models import Scheme, SchemeVersion, Snapshot
+    from assess.reports.indicator_points import indicator_points
+    from assess.results import round_view
+    from assess.results.reasons import ReasonNames
+    from assess.schemes.definition import from_dict
 
     with db.read() as s:
         rnd = get_round(s, round_id)
@@ -234,7 +235,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
 def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from ..round_view import results
+    from assess.results.round_view import results
 
     records = []
     for r in results(s, round_id):
@@ -278,7 +279,7 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
 def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from ..round_view import accountability
+    from assess.results.round_view import accountability
 
     columns = [
         "entry_id",
@@ -330,7 +331,7 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
 def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from ..round_view import cadre_results
+    from assess.results.round_view import cadre_results
 
     columns = ["cadre_code", "cadre_name", "position", "unit_name", "score", "grade", "flags"]
     recs = [
@@ -355,8 +356,8 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
     import pandas as pd
     from sqlmodel import select
 
-    from ..models import Round, SchemeVersion
-    from ..round_view import results as round_results
+    from assess.models import Round, SchemeVersion
+    from assess.results.round_view import results as round_results
 
     columns = ["round_id", "period", "round_name", "unit_id", "unit_name", "category", "composite", "rank"]
     rounds = s.exec(

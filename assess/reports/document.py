@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
 
-    from .data import ReportData
+    from assess.reports.data import ReportData
 
 CSS = """
 * { box-sizing: border-box; }
@@ -105,7 +105,7 @@ def _table(
     if total_em:
         from html import unescape
 
-        from .columns import column_widths
+        from assess.reports.columns import column_widths
 
         widths = column_widths(headers, [[unescape(c) for c in r] for r in rows], total_em, set(nowrap) | set(num_cols))
         total = sum(widths) or 1.0
@@ -119,7 +119,7 @@ def _table(
 def _when(dt) -> str:
     if dt is None:
         return ""
-    from ..settings import local_time
+    from assess.foundation.settings import local_time
 
     try:
         return local_time(dt).strftime("%Y年%m月%d日 %H:%M")
@@ -200,9 +200,9 @@ def _chart_html(chart: Chart, interactive: bool, first: list[bool]) -> str:
 def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> str:
     """The whole report. ``interactive``: live plotly charts (plotly.js embedded once); otherwise
     the charts' SVG images, or PNG where no SVG was made (charts without an image are left out)."""
-    from ..reasons import period_text
-    from ..schemes.definition import document_title
-    from .notices import report_title
+    from assess.reports.notices import report_title
+    from assess.results.reasons import period_text
+    from assess.schemes.definition import document_title
 
     first = [True]
     by_section: dict[str, list[Chart]] = {}
@@ -266,7 +266,7 @@ def _bands_text(data: ReportData) -> str:
 
 
 def _meta_section(data: ReportData) -> str:
-    from ..reasons import period_text
+    from assess.results.reasons import period_text
 
     snap = data.snapshot or {}
     weights = "、".join(f"{data.component_label(k)} {v:g}%" for k, v in data.scheme.weights.items())
@@ -293,7 +293,7 @@ def _meta_section(data: ReportData) -> str:
 def _scheme_note(data: ReportData) -> str:
     """方案说明: the basis document, and which figures are the office's examples rather than quoted
     from it (``assess.schemes.provenance``)."""
-    from ..schemes.provenance import example_notes
+    from assess.schemes.provenance import example_notes
 
     notes = example_notes(data.scheme)
     basis = f"依据：{_e(data.scheme.source)}。" if data.scheme.source else ""
@@ -305,7 +305,7 @@ def _scheme_note(data: ReportData) -> str:
 
 def _stage_label(stage: str) -> str:
     try:
-        from ..overview import STAGE_LABELS
+        from assess.workflow.overview import STAGE_LABELS
 
         return STAGE_LABELS.get(stage, stage)
     except ImportError:  # pragma: no cover

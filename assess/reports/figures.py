@@ -106,7 +106,7 @@ def _unique_labels(names: list[str], codes: list[str]) -> list[str]:
 
 
 def _scale(values) -> tuple[float, float]:
-    from .textbars import nice_scale
+    from assess.reports.textbars import nice_scale
 
     return nice_scale(
         float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))

@@ -26,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AssessError
+from assess.foundation.errors import AssessError
 
 if TYPE_CHECKING:
     import asyncio

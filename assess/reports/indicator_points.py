@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..schemes.definition import SchemeDef
+    from assess.schemes.definition import SchemeDef
 
 
 def indicator_points(
@@ -24,7 +24,7 @@ def indicator_points(
     import numpy as np
     import pandas as pd
 
-    from ..schemes.methods import score_values
+    from assess.schemes.methods import score_values
 
     columns = [
         "unit_id",

@@ -13,11 +13,11 @@ from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..errors import NotFound
+from assess.foundation.errors import NotFound
 
 if TYPE_CHECKING:
-    from ..db import Database
-    from .data import ReportData
+    from assess.foundation.db import Database
+    from assess.reports.data import ReportData
 
 BLANK_DATE = "____年__月__日"
 
@@ -39,7 +39,7 @@ class NoticeParams:
 
 
 def cn_date(d: date | None) -> str:
-    from ..reasons import cn_date as words
+    from assess.results.reasons import cn_date as words
 
     return words(d, BLANK_DATE)
 
@@ -55,7 +55,7 @@ def report_title(round_name: str) -> str:
 
 def publication_notice(data: ReportData, params: NoticeParams | None = None) -> str:
     """The 公示 text of a published round (``official.publicity_doc`` as plain text)."""
-    from .official import doc_text, publicity_doc
+    from assess.reports.official import doc_text, publicity_doc
 
     return doc_text(publicity_doc(data, params))
 
@@ -78,8 +78,8 @@ def rectification_notices(db: Database, round_id: int, issuer: str | None = None
     by the correction."""
     from sqlmodel import select
 
-    from ..models import Unit
-    from .official import doc_text, rectification_docs
+    from assess.models import Unit
+    from assess.reports.official import doc_text, rectification_docs
 
     docs = rectification_docs(db, round_id, issuer)
     with db.read() as s:

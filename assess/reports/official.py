@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AssessError
-from ..reasons import cn_date, period_text
+from assess.foundation.errors import AssessError
+from assess.results.reasons import cn_date, period_text
 
 if TYPE_CHECKING:
-    from ..db import Database
-    from ..schemes.definition import SchemeDef
-    from .data import ReportData
-    from .notices import NoticeParams
+    from assess.foundation.db import Database
+    from assess.reports.data import ReportData
+    from assess.reports.notices import NoticeParams
+    from assess.schemes.definition import SchemeDef
 
 CN_ORDINALS = "一二三四五六七八九十"
 BLANK = "________________"
@@ -87,8 +87,8 @@ def check_code(content_hash: str) -> str:
 
 def issuer_of(scheme: SchemeDef | None, explicit: str | None = None) -> str:
     """The issuing office: the one given for this document (``--issuer``), else the scheme's
-    ``issuer``, else the office setting (``assess.settings.office().issuer``)."""
-    from ..settings import office
+    ``issuer``, else the office setting (``assess.foundation.settings.office().issuer``)."""
+    from assess.foundation.settings import office
 
     for value in (explicit, scheme.issuer if scheme is not None else None):
         if value and value.strip():
@@ -100,7 +100,7 @@ def _year(period: str) -> int:
     try:
         return int(str(period)[:4])
     except ValueError:
-        from ..settings import local_today
+        from assess.foundation.settings import local_today
 
         return local_today().year
 
@@ -173,8 +173,8 @@ def rectification_summary(findings: list) -> tuple[list[str], list[list[str]]]:
 def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = None) -> OfficialDoc:
     """考核通报: the quarter's summary (一季一小结) — rankings by category, grades, the main
     problems and the 整改 status."""
-    from ..schemes.definition import doc_number, document_title
-    from ..settings import local_today
+    from assess.foundation.settings import local_today
+    from assess.schemes.definition import doc_number, document_title
 
     p = _params(params)
     scheme = data.scheme
@@ -198,7 +198,7 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
     for i, cat in enumerate(data.categories, start=1):
         blocks.append(Block("subheading", f"（{cn_ordinal(i)}）{cat}（{grade_counts(data, cat)}）"))
         blocks.append(Block("table", table=ranking_table(data, cat)))
-    from ..findings import ledger
+    from assess.rounds.findings import ledger
 
     today = p.issued_on or local_today()
     findings = ledger(db, data.round_id, today)
@@ -242,7 +242,7 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
 def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> OfficialDoc:
     """The 公示 of a published round: results by category, the period and the objection channels;
     the 校验码 in the footer and the anchors on the internal appendix."""
-    from ..schemes.definition import document_title
+    from assess.schemes.definition import document_title
 
     p = _params(params)
     if not data.published:
@@ -336,11 +336,11 @@ def rectification_docs(
     only the one asked for with ``rectification_id``."""
     from sqlmodel import select
 
-    from ..findings import STATUS_LABELS, ledger, local_date
-    from ..guards import get_round
-    from ..models import Rectification
-    from ..rounds import round_scheme
-    from ..schemes.definition import document_title
+    from assess.foundation.write_guards import get_round
+    from assess.models import Rectification
+    from assess.rounds.findings import STATUS_LABELS, ledger, local_date
+    from assess.rounds.lifecycle import round_scheme
+    from assess.schemes.definition import document_title
 
     with db.read() as s:
         rnd = get_round(s, round_id)
@@ -396,7 +396,7 @@ def rectification_docs(
 def accountability_doc(data: ReportData, params: NoticeParams | None = None) -> OfficialDoc:
     """The accountability 建议名单 for the leading group: each entry with its reason sentence, the
     rule it falls under and the proposed action."""
-    from ..schemes.definition import doc_number, document_title
+    from assess.schemes.definition import doc_number, document_title
 
     p = _params(params)
     period = period_text(data.period)
@@ -425,7 +425,7 @@ def accountability_doc(data: ReportData, params: NoticeParams | None = None) -> 
 
 
 def _params(params: NoticeParams | None) -> NoticeParams:
-    from .notices import NoticeParams
+    from assess.reports.notices import NoticeParams
 
     return params or NoticeParams()
 
@@ -436,7 +436,7 @@ def _params(params: NoticeParams | None) -> NoticeParams:
 def doc_text(doc: OfficialDoc, appendix: bool = True) -> str:
     """The document as plain text (the .txt beside the DOCX/PDF), the same words; with
     ``appendix`` the internal appendix follows a dividing line."""
-    from .textbars import text_width
+    from assess.reports.textbars import text_width
 
     width = 72
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .columns import column_widths, text_em
+from assess.reports.columns import column_widths, text_em
 
 if TYPE_CHECKING:
-    from .official import Block, OfficialDoc, Table
+    from assess.reports.official import Block, OfficialDoc, Table
 
 FANGSONG = "仿宋"
 HEITI = "黑体"
@@ -200,7 +200,7 @@ def _document(word, doc: OfficialDoc) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Pt
 
-    from ..reasons import cn_date
+    from assess.results.reasons import cn_date
 
     centre = WD_ALIGN_PARAGRAPH.CENTER
     if doc.mark:

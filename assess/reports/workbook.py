@@ -1,8 +1,8 @@
 """The report as a spreadsheet (XLSX: rankings, indicator details, tallies, accountability) and the
-ranking as CSV. Every text cell goes through ``assess.tabular.safe_cell`` so that no spreadsheet
+ranking as CSV. Every text cell goes through ``assess.foundation.input_tables.safe_cell`` so that no spreadsheet
 reads a unit name such as ``=SUM(A1)`` as a formula.
 
-Tallies respect ballot secrecy (``assess.tally.disclosure``): when a voter group has fewer counted
+Tallies respect ballot secrecy (``assess.appraisal.tally.disclosure``): when a voter group has fewer counted
 votes than the form's publication threshold, no group of that unit is shown on its own (only the
 unit's total), and a total under the threshold is not shown either.
 """
@@ -14,11 +14,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..tabular import safe_cell
-from ..vocabulary import METHOD_LABELS
+from assess.foundation.input_tables import safe_cell
+from assess.foundation.vocabulary import METHOD_LABELS
 
 if TYPE_CHECKING:
-    from .data import ReportData
+    from assess.reports.data import ReportData
 
 RANKING_LABELS = {
     "category": "类别",
@@ -141,8 +141,8 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         return ws
 
     # 说明
-    from ..reasons import period_text
-    from ..settings import local_time
+    from assess.foundation.settings import local_time
+    from assess.results.reasons import period_text
 
     snap = data.snapshot or {}
     info = [
@@ -158,7 +158,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     ]
     if data.draft_mark:
         info.insert(0, ("注意", data.draft_mark))
-    from ..schemes.provenance import example_notes
+    from assess.schemes.provenance import example_notes
 
     if data.scheme.source:
         info.append(("方案依据", data.scheme.source))
@@ -332,8 +332,8 @@ def _chart_sheet(wb, data: ReportData) -> None:
 def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     """Counts per session × unit × voter group and option, then the unit's total over every group
     with shares and 满意率. Groups under the publication threshold are folded into the total only."""
-    from ..tally import disclosure
-    from .tallies import largest_remainder_shares
+    from assess.appraisal.tally import disclosure
+    from assess.appraisal.unit_tallies import largest_remainder_shares
 
     t = data.tallies
     labels: list[str] = []
@@ -416,7 +416,7 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
 
 
 def _stage_label(stage: str) -> str:
-    from ..overview import STAGE_LABELS
+    from assess.workflow.overview import STAGE_LABELS
 
     return STAGE_LABELS.get(stage, stage)
 

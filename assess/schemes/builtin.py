@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputErrors, InputProblem
-from .validate import ValidationResult, read_source, validate_text
+from assess.foundation.errors import InputErrors, InputProblem
+from assess.schemes.validate import ValidationResult, read_source, validate_text
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import Conflict, NotFound
-from ..roles import Actor, authorize
-from ..thresholds import quorum_rule_text
-from ..vocabulary import METHOD_LABELS
-from .builtin import validate_source
-from .definition import SchemeDef
-from .diff import COMPONENT_NAMES, Change, diff_schemes
-from .store import load_definition, store_version
+from assess.foundation.errors import Conflict, NotFound
+from assess.foundation.roles import Actor, authorize
+from assess.foundation.thresholds import quorum_rule_text
+from assess.foundation.vocabulary import METHOD_LABELS
+from assess.schemes.builtin import validate_source
+from assess.schemes.definition import SchemeDef
+from assess.schemes.diff import COMPONENT_NAMES, Change, diff_schemes
+from assess.schemes.store import load_definition, store_version
 
 if TYPE_CHECKING:
-    from ..db import Database
+    from assess.foundation.db import Database
 
 @dataclass
 class LoadResult:
@@ -88,7 +88,7 @@ class IndicatorRow:
 
 
 def _category_warnings(db: Database, scheme: SchemeDef) -> list[str]:
-    from ..units import categories
+    from assess.org.units import categories
 
     missing = [c for c in categories(db) if c not in scheme.categories]
     if not missing:
@@ -129,7 +129,7 @@ def _round_counts(s) -> dict[int, int]:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from ..models import Round
+    from assess.models import Round
 
     return dict(s.exec(select(Round.scheme_version_id, func.count()).group_by(Round.scheme_version_id)).all())
 
@@ -138,7 +138,7 @@ def list_schemes(db: Database) -> list[SchemeRow]:
     """Every scheme with its newest version, in code order."""
     from sqlmodel import select
 
-    from ..models import Scheme, SchemeVersion
+    from assess.models import Scheme, SchemeVersion
 
     with db.read() as s:
         rounds = _round_counts(s)
@@ -182,7 +182,7 @@ def list_versions(db: Database, code: str) -> list[VersionRow]:
     """The versions of one scheme, oldest first."""
     from sqlmodel import select
 
-    from ..models import Scheme, SchemeVersion
+    from assess.models import Scheme, SchemeVersion
 
     with db.read() as s:
         scheme = s.exec(select(Scheme).where(Scheme.code == code)).first()
@@ -211,7 +211,7 @@ def list_versions(db: Database, code: str) -> list[VersionRow]:
 def _version_id(s, code: str, version: int | None) -> int:
     from sqlmodel import select
 
-    from ..models import Scheme, SchemeVersion
+    from assess.models import Scheme, SchemeVersion
 
     q = (
         select(SchemeVersion.id, SchemeVersion.version)
@@ -234,7 +234,7 @@ def get_definition(db: Database, code: str, version: int | None = None) -> Schem
 
 def version_source(db: Database, code: str, version: int | None = None) -> tuple[str, str]:
     """(source name, text) of the file a version was loaded from, exactly as loaded."""
-    from ..models import SchemeVersion
+    from assess.models import SchemeVersion
 
     with db.read() as s:
         v = s.get(SchemeVersion, _version_id(s, code, version))
@@ -243,7 +243,7 @@ def version_source(db: Database, code: str, version: int | None = None) -> tuple
 
 def indicator_rows(scheme: SchemeDef) -> list[IndicatorRow]:
     """The indicator tree, depth first in file order."""
-    from .provenance import indicator_provenance
+    from assess.schemes.provenance import indicator_provenance
 
     provs = indicator_provenance(scheme)
     return [
@@ -339,7 +339,7 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
             )
     for r in scheme.rules:
         rows.append((f"问责 {r.code}", f"{r.text or r.kind} → {r.action}"))
-    from .provenance import settings_provenance
+    from assess.schemes.provenance import settings_provenance
 
     if scheme.source:
         rows.append(("依据文件", scheme.source))

@@ -144,7 +144,7 @@ class FormDef:
     limited_option: str | None = None  # the option a ballot may mark at most `max_limited` times
     max_limited: int | None = None  # e.g. most 优秀 marks per ballot
     quorum: float = 0.5  # share of 应到 that 实到 must reach (see quorum_op)
-    quorum_op: str | None = None  # ">=" (以上) or ">" (超过); None: assess.thresholds.default_quorum_op
+    quorum_op: str | None = None  # ">=" (以上) or ">" (超过); None: assess.foundation.thresholds.default_quorum_op
     publication_threshold: int = 5  # fewer counted votes in a group → group result not shown
     cadre_rules: CadreRules | None = None
     source: str | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .definition import SchemeDef
+from assess.schemes.definition import SchemeDef
 
 # list name → the field that identifies an element
 KEYED = {

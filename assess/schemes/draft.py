@@ -26,14 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import AssessError, Conflict, InputErrors, InputProblem, NotFound
-from ..exports import write_private
-from .definition import COMPONENTS, METHODS, IndicatorDef, SchemeDef
-from .diff import COMPONENT_NAMES, Change, diff_schemes
-from .toml_writer import SchemeText, render_scheme
+from assess.foundation.errors import AssessError, Conflict, InputErrors, InputProblem, NotFound
+from assess.foundation.private_files import write_private
+from assess.schemes.definition import COMPONENTS, METHODS, IndicatorDef, SchemeDef
+from assess.schemes.diff import COMPONENT_NAMES, Change, diff_schemes
+from assess.schemes.toml_writer import SchemeText, render_scheme
 
 if TYPE_CHECKING:
-    from ..db import Database
+    from assess.foundation.db import Database
 
 # The methods by their Chinese names too (as the schemes screen shows them).
 METHOD_NAMES = {"得分": "points", "扣分": "deduct", "加分": "bonus", "比率": "ratio", "一票否决": "veto"}
@@ -118,14 +118,14 @@ class Draft:
     @classmethod
     def from_text(cls, text: str, source_name: str) -> Draft:
         """A draft of a valid scheme file (``InputErrors`` otherwise)."""
-        from .validate import validate_text
+        from assess.schemes.validate import validate_text
 
         return cls(validate_text(text, source_name).scheme, base=source_name)
 
     @classmethod
     def from_file(cls, source: str | Path) -> Draft:
         """A draft of a scheme file, or of a shipped scheme by name."""
-        from .builtin import read_scheme_source
+        from assess.schemes.builtin import read_scheme_source
 
         name, text = read_scheme_source(source)
         return cls.from_text(text, name)
@@ -205,7 +205,7 @@ class Draft:
         return render_scheme(self._scheme, follow=self._follow, header=header)
 
     def _check(self) -> tuple[SchemeText, DraftCheck]:
-        from .validate import validate_text
+        from assess.schemes.validate import validate_text
 
         if self._checked is not None and self._checked[0] == self.revision:
             return self._checked[1], self._checked[2]
@@ -534,12 +534,12 @@ class Draft:
 
 def draft_from_version(db: Database, code: str, version: int | None = None) -> Draft:
     """A draft of a stored version (the newest when ``version`` is None)."""
-    from .catalog import _version_id
-    from .store import load_definition
+    from assess.schemes.catalog import _version_id
+    from assess.schemes.store import load_definition
 
     with db.read() as s:
         vid = _version_id(s, code, version)
-        from ..models import SchemeVersion
+        from assess.models import SchemeVersion
 
         number = s.get(SchemeVersion, vid).version
         scheme = load_definition(s, vid)

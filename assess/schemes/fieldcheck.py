@@ -11,8 +11,8 @@ import math
 import re
 from typing import Any
 
-from ..errors import InputProblem, ProblemList
-from .source_lines import SourceLines
+from assess.foundation.errors import InputProblem, ProblemList
+from assess.schemes.source_lines import SourceLines
 
 _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

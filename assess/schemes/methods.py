@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from .definition import IndicatorDef
+    from assess.schemes.definition import IndicatorDef
 
 
 def score_values(method: str, max_points: float, target: float | None, values: np.ndarray) -> np.ndarray:

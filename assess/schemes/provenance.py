@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .definition import EXAMPLE_LABEL, SchemeDef
+from assess.schemes.definition import EXAMPLE_LABEL, SchemeDef
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import audit
-from ..errors import NotFound
-from .definition import SchemeDef, from_dict
+from assess.foundation import audit
+from assess.foundation.errors import NotFound
+from assess.schemes.definition import SchemeDef, from_dict
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -22,7 +22,7 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
     from sqlalchemy import func
     from sqlmodel import select
 
-    from ..models import Indicator, Scheme, SchemeVersion
+    from assess.models import Indicator, Scheme, SchemeVersion
 
     digest = scheme.content_hash()
     row = session.exec(select(Scheme).where(Scheme.code == scheme.code)).first()
@@ -59,7 +59,7 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
 
 
 def load_definition(session: Session, scheme_version_id: int) -> SchemeDef:
-    from ..models import SchemeVersion
+    from assess.models import SchemeVersion
 
     v = session.get(SchemeVersion, scheme_version_id)
     if v is None:

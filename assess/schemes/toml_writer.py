@@ -17,7 +17,15 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .definition import COMPONENTS, SCHEMA_VERSION, Band, FormDef, IndicatorDef, RuleDef, SchemeDef
+from assess.schemes.definition import (
+    COMPONENTS,
+    SCHEMA_VERSION,
+    Band,
+    FormDef,
+    IndicatorDef,
+    RuleDef,
+    SchemeDef,
+)
 
 
 @dataclass

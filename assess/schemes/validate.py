@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from ..errors import InputErrors, InputProblem
-from .definition import (
+from assess.foundation.errors import InputErrors, InputProblem
+from assess.schemes.definition import (
     BASES,
     COMPONENTS,
     DOC_NUMBER_FIELDS,
@@ -39,7 +39,7 @@ from .definition import (
     VoterGroupDef,
     from_dict,
 )
-from .fieldcheck import FieldChecker, is_num
+from assess.schemes.fieldcheck import FieldChecker, is_num
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 6

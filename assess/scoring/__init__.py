@@ -1,8 +1,10 @@
-"""Composite scores, rankings, grades and rank intervals.
+"""计分 (scoring): the formulas, as pure functions over a round's inputs — no database, no services.
 
-- ``engine``: the pure, vectorised computation from a round's inputs (DataFrames) to unit results;
+- ``engine``: indicator points, appraisal scores, composite, rounding, ranks, grades and quotas;
+- ``appraisal``: the appraisal score and 满意率 formulas;
 - ``cadres``: 勤廉双述 cadre results from per-cell vote counts;
 - ``robustness``: rank intervals and trigger shares over bootstrap resamples and perturbed weights;
-- ``load``: reading a round's inputs from the database;
-- ``service``: computing and storing a round's results, reading rankings and explanations.
+- ``serial``: a round's inputs to and from JSON (the snapshot's inputs).
+
+Reading the inputs from the database and storing results live in ``assess.results``.
 """

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..schemes.definition import FormDef, SchemeDef
+    from assess.schemes.definition import FormDef, SchemeDef
 
 
 @dataclass
@@ -41,7 +41,7 @@ def session_arrays(cs: CadreSession):
     """(dense counts G×T×K, groups, weights, points, satisfied)."""
     import numpy as np
 
-    from .appraisal import dense
+    from assess.scoring.appraisal import dense
 
     groups = sorted(set(cs.weights) | set(cs.cells["voter_group"].unique() if len(cs.cells) else []))
     counts = dense(cs.cells, "cadre_id", cs.cadre_ids, groups, len(cs.form.options))
@@ -68,9 +68,9 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
     """One row per cadre of the session: cadre_id, score, grade, counts, flags, unfit_share."""
     import numpy as np
 
-    from ..errors import Conflict
-    from .appraisal import scores
-    from .engine import round_half_up, scaled
+    from assess.foundation.errors import Conflict
+    from assess.scoring.appraisal import scores
+    from assess.scoring.engine import round_half_up, scaled
 
     form = cs.form
     cr = form.cadre_rules

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from ..schemes.definition import SchemeDef
-    from .cadres import CadreSession
+    from assess.schemes.definition import SchemeDef
+    from assess.scoring.cadres import CadreSession
 
 COMPONENT_NAMES = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
 ROUND_EPS = 1e-7  # absorbs binary representation error: 89.995 is stored as 89.99499999…
@@ -192,7 +192,7 @@ def leaf_points(scheme: SchemeDef, values):
     """Points for a units × leaves matrix of raw values, by method (``score_values``)."""
     import numpy as np
 
-    from ..schemes.methods import score_values
+    from assess.schemes.methods import score_values
 
     leaves = scheme.leaves()
     out = np.full(values.shape, np.nan)
@@ -416,7 +416,7 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
     import numpy as np
     import pandas as pd
 
-    from ..errors import Conflict
+    from assess.foundation.errors import Conflict
 
     scheme = inputs.scheme
     units = inputs.units.reset_index(drop=True)

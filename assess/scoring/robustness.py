@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from .engine import RoundInputs, UnitScores
+    from assess.scoring.engine import RoundInputs, UnitScores
 
 RESAMPLES = 1000
 WEIGHT_JITTER = 0.10
@@ -71,9 +71,9 @@ def resample(
     import numpy as np
     import pandas as pd
 
-    from . import appraisal as ap
-    from . import cadres as cd
-    from .engine import combine, rank_min, scaled, tie_break_keys, weight_vector
+    from assess.scoring import appraisal as ap
+    from assess.scoring import cadres as cd
+    from assess.scoring.engine import combine, rank_min, scaled, tie_break_keys, weight_vector
 
     scheme = inputs.scheme
     rng = np.random.default_rng(seed)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .engine import RoundInputs
+    from assess.scoring.engine import RoundInputs
 
 
 def _records(frame: pd.DataFrame | None, columns: list[str]) -> list[list[Any]]:
@@ -75,9 +75,9 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
 
 
 def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
-    from ..schemes.definition import from_dict
-    from .cadres import CadreSession
-    from .engine import AppraisalCells, RoundInputs
+    from assess.schemes.definition import from_dict
+    from assess.scoring.cadres import CadreSession
+    from assess.scoring.engine import AppraisalCells, RoundInputs
 
     scheme = from_dict(data["scheme"])
     frames = {name: _frame(data.get(name, []), cols) for name, cols in FRAMES.items()}
@@ -118,6 +118,6 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
 
 
 def content_hash(obj: Any) -> str:
-    from ..audit import canonical_json
+    from assess.foundation.audit import canonical_json
 
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()

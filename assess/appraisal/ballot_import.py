@@ -1,0 +1,455 @@
+"""Importing ballots and tallies into a session, all or nothing, with file, line and field in
+every error.
+
+Per-ballot file (``batch,ballot_no,voter_group,target_code,choice``): one row per mark, the
+choice being the option label; an empty choice is no mark (a ballot listed only with empty
+choices is blank). Two different choices for the same target of the same ballot are a voided
+mark (``X``), as on paper. Each batch becomes a batch of source ``import`` holding one closed
+pass (the importing clerk's); certification by a reviewer who did not import it.
+
+Tallies file (``voter_group,target_code,choice,count``): counts only. Each voter group becomes a
+batch of source ``tally`` with its ``TallyCount`` rows; certification as above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assess.foundation import audit
+from assess.foundation.errors import InputErrors, InputProblem, ProblemList
+from assess.foundation.input_tables import open_table, parse_number, parse_text, read_table
+from assess.foundation.roles import Actor, authorize
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assess.foundation.db import Database
+
+BALLOT_COLUMNS = ["batch", "ballot_no", "voter_group", "target_code", "choice"]
+INSERT_CHUNK = 20_000
+TALLY_COLUMNS = ["voter_group", "target_code", "choice", "count"]
+
+
+@dataclass
+class ImportedBatch:
+    label: str
+    voter_group: str
+    ballots: int = 0
+    valid: int = 0
+    void: int = 0
+    blank: int = 0
+    batch_id: int | None = None
+
+
+@dataclass
+class ImportResult:
+    batches: list[ImportedBatch] = field(default_factory=list)
+
+    def message(self) -> str:
+        parts = [f"{b.label}（{b.voter_group}）{b.ballots} 张" for b in self.batches]
+        return f"已导入 {len(self.batches)} 个批次：" + "；".join(parts)
+
+
+def _session_context(s: Session, session_id: int):
+    from sqlmodel import select
+
+    from assess.appraisal.session_info import _session_info
+    from assess.appraisal.sessions import ensure_session_open
+    from assess.models import BallotBatch
+
+    ensure_session_open(s, session_id)
+    info = _session_info(s, session_id)
+    existing = {
+        b.label: b for b in s.exec(select(BallotBatch).where(BallotBatch.session_id == session_id)).all()
+    }
+    return info, existing
+
+
+def group_keys(groups) -> dict[str, str]:
+    """What a file may write in ``voter_group`` → the group's code: its code or its name
+    (``ld`` or ``县领导``). A code wins over another group's identical name."""
+    keys = {g.name: g.code for g in groups}
+    keys.update({g.code: g.code for g in groups})
+    return keys
+
+
+def unknown_group(value, groups) -> str:
+    """The message for a ``voter_group`` cell naming no group of the session."""
+    valid = "、".join(f"{g.name}（{g.code}）" for g in groups) or "（无）"
+    return f"投票人类别“{value or ''}”不在本会议中（可用名称或代码：{valid}）"
+
+
+# option index (0: no mark) → its mark character, for bytes.translate
+_MARK_CHARS = bytes(ord(str(i)) if i < 10 else 0 for i in range(256))
+
+
+def _checked_row(f, line, values, columns, existing, groups, positions, options, batch_group, problems, good, group_list):
+    """The checks of one ballot-file row, with every problem recorded (file, line, field); the
+    row's (label, ballot_no, group code, position, option) when it passes, else None. Values that
+    pass are remembered in ``good`` (cell as read → value) so later rows with the same cells skip
+    this. The voter group is given by its code or its name (``groups``: ``group_keys`` of the
+    session's ``group_list``)."""
+    i_batch, i_no, i_group, i_code, i_choice = columns
+    label, group, code, choice = (
+        values[i_batch].strip(),
+        values[i_group].strip(),
+        values[i_code].strip(),
+        values[i_choice].strip(),
+    )
+    ok = True
+    if not label:
+        problems.append(InputProblem(f, line, "batch", "不能为空"))
+        ok = False
+    elif len(label) > 32:
+        problems.append(InputProblem(f, line, "batch", "批次编号超过 32 个字符"))
+        ok = False
+    elif label in existing:
+        problems.append(InputProblem(f, line, "batch", f"批次“{label}”在本会议中已存在"))
+        ok = False
+    raw_no = values[i_no].strip()
+    if raw_no.isascii() and raw_no.isdigit():
+        no = int(raw_no)  # the common case; anything else gets parse_text's message
+    else:
+        no = parse_text(problems, f, line, "ballot_no", raw_no, integer=True)
+    if no is None:
+        ok = False
+    elif not 1 <= no <= 1_000_000:
+        problems.append(InputProblem(f, line, "ballot_no", f"票号 {no} 应在 1 到 1000000 之间"))
+        ok = False
+    if group not in groups:
+        problems.append(InputProblem(f, line, "voter_group", unknown_group(group, group_list)))
+        ok = False
+    elif label and label in batch_group and batch_group[label][0] != groups[group]:
+        first_group, first_at = batch_group[label]
+        problems.append(
+            InputProblem(
+                f,
+                line,
+                "voter_group",
+                f"批次“{label}”在第 {first_at} 行为“{first_group}”，一个批次只能有一个投票人类别",
+            )
+        )
+        ok = False
+    if code not in positions:
+        problems.append(InputProblem(f, line, "target_code", f"“{code}”不是本会议的评议对象"))
+        ok = False
+    if choice and choice not in options:
+        problems.append(
+            InputProblem(
+                f, line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}，空白表示未标记）"
+            )
+        )
+        ok = False
+    if not ok:
+        return None
+    good_labels, good_nos, good_groups, good_positions, good_options = good
+    good_labels[values[i_batch]] = label
+    good_nos[values[i_no]] = no
+    good_groups[values[i_group]] = groups[group]
+    good_positions[values[i_code]] = positions[code]
+    good_options[values[i_choice]] = options[choice] if choice else 0
+    return label, no, groups[group], positions[code], options[choice] if choice else 0
+
+
+def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
+    """Import per-ballot marks into new batches of a session (see the module docstring).
+
+    The file is read record by record; per (ballot, target) only the line and option of its first
+    row are kept (compact arrays), so a million-line file fits in a few tens of MiB."""
+    from array import array
+
+    from assess.appraisal.marks import MarkRules, normalise
+
+    authorize(actor, "ballot.import")
+    table = open_table(path, BALLOT_COLUMNS)
+    f = table.file
+    with db.read() as s:
+        info, existing = _session_context(s, session_id)
+    positions = {t.code: t.position for t in info.targets}
+    options = {label: i for i, label in enumerate(info.option_labels, start=1)}
+    groups = group_keys(info.groups)
+    rules = MarkRules.from_form(info.form, len(info.targets))
+    n_targets = rules.n_targets
+    problems: list[InputProblem] = ProblemList()
+    batch_group: dict[str, tuple[str, int]] = {}  # label → (group, first line)
+    ballot_index: dict[tuple[str, int], int] = {}  # (label, ballot_no) → ballot index in the arrays below
+    # per slot (ballot index × targets + position − 1): the line and option (0: empty choice) of
+    # its first row; later rows of the slot with other choices: slot → {option: line}
+    first_line = array("i")
+    first_choice = bytearray()
+    more_choices: dict[int, dict[int, int]] = {}
+    empty_lines = array("i", [0]) * n_targets
+    empty_choices = bytes(n_targets)
+    i_batch, i_no, i_group, i_code, i_choice = (table.column(c) for c in BALLOT_COLUMNS)
+    # Cells as read → their checked value, filled by ``_checked_row`` as values pass its checks:
+    # a row whose cells are all known good skips the checks (most rows of a large file).
+    good: tuple[dict, dict, dict, dict, dict] = ({}, {}, {}, {}, {})
+    good_labels, good_nos, good_groups, good_positions, good_options = good
+    for line, values in table.records:
+        label = good_labels.get(values[i_batch])
+        no = good_nos.get(values[i_no])
+        group = good_groups.get(values[i_group])
+        position = good_positions.get(values[i_code])
+        option = good_options.get(values[i_choice])
+        known = batch_group.get(label)
+        if (
+            label is None
+            or no is None
+            or group is None
+            or position is None
+            or option is None
+            or (known is not None and known[0] != group)
+        ):
+            checked = _checked_row(
+                f, line, values, (i_batch, i_no, i_group, i_code, i_choice), existing, groups, positions,
+                options, batch_group, problems, good, info.groups,
+            )
+            if checked is None:
+                continue
+            label, no, group, position, option = checked
+        if label not in batch_group:
+            batch_group[label] = (group, line)
+        ballot = ballot_index.get((label, no))
+        if ballot is None:
+            ballot = ballot_index[(label, no)] = len(ballot_index)
+            first_line.extend(empty_lines)
+            first_choice.extend(empty_choices)
+        slot = ballot * n_targets + position - 1
+        if not first_line[slot]:
+            first_line[slot] = line
+            first_choice[slot] = option
+            continue
+        earlier = first_line[slot] if first_choice[slot] == option else more_choices.get(slot, {}).get(option)
+        if earlier is not None:
+            problems.append(
+                InputProblem(f, line, "choice", f"与第 {earlier} 行重复（同一批次、票号、对象和选项）")
+            )
+            continue
+        more_choices.setdefault(slot, {})[option] = line
+    if table.problems:
+        raise InputErrors(table.problems)
+    if problems:
+        raise InputErrors(problems)
+    if not ballot_index:
+        raise InputErrors([InputProblem(f, None, None, "没有数据行")])
+    del first_line
+    # The marks: each slot's option; a second, different choice voids the mark (X), as on paper.
+    all_marks = bytearray(first_choice.translate(_MARK_CHARS))
+    for slot, later in more_choices.items():
+        chosen = {c for c in (first_choice[slot], *later) if c}
+        if len(chosen) > 1:
+            all_marks[slot] = ord("X")
+        elif chosen:
+            all_marks[slot] = ord(str(chosen.pop()))
+    del first_choice, more_choices
+    result = ImportResult()
+    by_label: dict[str, ImportedBatch] = {}
+    rows_out: dict[str, list[tuple[int, str, str]]] = {}
+    for (label, no), ballot in sorted(ballot_index.items()):
+        start = ballot * n_targets
+        status, text = normalise(rules, all_marks[start : start + n_targets].decode("ascii"))
+        b = by_label.get(label)
+        if b is None:
+            b = by_label[label] = ImportedBatch(label, batch_group[label][0])
+            result.batches.append(b)
+            rows_out[label] = []
+        b.ballots += 1
+        setattr(b, status, getattr(b, status) + 1)
+        rows_out[label].append((no, status, text))
+    del ballot_index, all_marks
+    _write_ballot_batches(db, actor, session_id, Path(path).name, result, rows_out)
+    return result
+
+
+def _write_ballot_batches(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    file_name: str,
+    result: ImportResult,
+    rows_out: dict[str, list[tuple[int, str, str]]],
+) -> None:
+    from sqlalchemy import insert
+
+    from assess.appraisal.entry import pass_digest
+    from assess.appraisal.sessions import ballot_bounds
+    from assess.foundation.errors import Conflict
+    from assess.models import BallotBatch, EntryPass, PassBallot
+    from assess.models.base import random_id, utcnow
+
+    insert_rows = insert(PassBallot.__table__)
+    with db.write() as s:
+        conn = s.connection()
+        _info, existing = _session_context(s, session_id)
+        clash = [b.label for b in result.batches if b.label in existing]
+        if clash:
+            raise Conflict(f"批次已存在：{'、'.join(clash)}（在检查之后被他人创建），未导入任何数据。")
+        # The meeting's record bounds the imported ballots, checked before anything is written.
+        ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
+        for b in result.batches:
+            row = BallotBatch(
+                session_id=session_id,
+                voter_group=b.voter_group,
+                label=b.label,
+                source="import",
+                issued=b.ballots,
+                returned=b.ballots,
+            )
+            s.add(row)
+            s.flush()
+            b.batch_id = row.id
+            p = EntryPass(
+                batch_id=row.id,
+                pass_no=1,
+                clerk=actor.username,
+                status="closed",
+                closed_at=utcnow(),
+                valid=b.valid,
+                void=b.void,
+                blank=b.blank,
+            )
+            s.add(p)
+            s.flush()
+            rows = rows_out[b.label]
+            for at in range(0, len(rows), INSERT_CHUNK):  # Core executemany, in chunks
+                conn.execute(
+                    insert_rows,
+                    [
+                        {"id": random_id(), "pass_id": p.id, "ballot_no": no, "status": st, "marks": mk}
+                        for no, st, mk in rows[at : at + INSERT_CHUNK]
+                    ],
+                )
+            audit.append(
+                s,
+                actor.username,
+                "ballot.import",
+                {
+                    "file": file_name,
+                    "session": session_id,
+                    "batch": row.id,
+                    "label": b.label,
+                    "voter_group": b.voter_group,
+                    "ballots": b.ballots,
+                    "valid": b.valid,
+                    "void": b.void,
+                    "blank": b.blank,
+                    "digest": pass_digest(rows_out[b.label]),
+                },
+            )
+
+
+def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
+    """Import counts per voter group, target and option into a session (one batch per group)."""
+    from sqlalchemy import insert
+
+    from assess.appraisal.sessions import ballot_bounds
+    from assess.foundation.errors import Conflict
+    from assess.models import BallotBatch, EntryPass, TallyCount
+    from assess.models.base import utcnow
+
+    authorize(actor, "tally.import")
+    table = read_table(path, TALLY_COLUMNS)
+    f = table.file
+    with db.read() as s:
+        info, existing = _session_context(s, session_id)
+    positions = {t.code: t.position for t in info.targets}
+    options = {label: i for i, label in enumerate(info.option_labels, start=1)}
+    groups = group_keys(info.groups)
+    problems: list[InputProblem] = ProblemList()
+    counts: dict[str, dict[tuple[int, int], int]] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in table.rows:
+        group, code, choice = row.get("voter_group"), row.get("target_code"), row.get("choice")
+        ok = True
+        if group not in groups:
+            problems.append(InputProblem(f, row.line, "voter_group", unknown_group(group, info.groups)))
+            ok = False
+        else:
+            group = groups[group]  # 县领导 and ld name the same group
+        if code not in positions:
+            problems.append(InputProblem(f, row.line, "target_code", f"“{code}”不是本会议的评议对象"))
+            ok = False
+        if choice not in options:
+            problems.append(
+                InputProblem(f, row.line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}）")
+            )
+            ok = False
+        n = parse_number(problems, table, row, "count", integer=True)
+        if n is None:
+            ok = False
+        elif n < 0:
+            problems.append(InputProblem(f, row.line, "count", f"票数 {n} 不能为负"))
+            ok = False
+        if not ok:
+            continue
+        key = (group, code, choice)
+        if key in seen:
+            problems.append(
+                InputProblem(f, row.line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）")
+            )
+            continue
+        seen[key] = row.line
+        counts.setdefault(group, {})[(positions[code], options[choice])] = int(n)
+    labels = {g: f"汇总-{g}" for g in counts}
+    for g, label in labels.items():
+        if label in existing:
+            problems.append(
+                InputProblem(f, None, "voter_group", f"类别“{g}”的汇总批次“{label}”已存在，不能重复导入")
+            )
+    if problems:
+        raise InputErrors(problems)
+    if not counts:
+        raise InputErrors([InputProblem(f, None, None, "没有数据行")])
+    result = ImportResult()
+    with db.write() as s:
+        _info, existing = _session_context(s, session_id)
+        if any(label in existing for label in labels.values()):
+            raise Conflict("汇总批次已存在（在检查之后被他人创建），未导入任何数据。")
+        for g in sorted(counts):
+            per_target: dict[int, int] = {}
+            for (pos, _c), n in counts[g].items():
+                per_target[pos] = per_target.get(pos, 0) + n
+            most = max(per_target.values(), default=0)
+            papers = ballot_bounds(s, session_id).tally_papers(g, most)  # issued: the meeting's record
+            row = BallotBatch(
+                session_id=session_id,
+                voter_group=g,
+                label=labels[g],
+                source="tally",
+                issued=papers,
+                returned=most,
+            )
+            s.add(row)
+            s.flush()
+            s.add(
+                EntryPass(
+                    batch_id=row.id, pass_no=1, clerk=actor.username, status="closed", closed_at=utcnow()
+                )
+            )
+            rows = [
+                {"batch_id": row.id, "position": p, "choice": c, "count": n}
+                for (p, c), n in sorted(counts[g].items())
+                if n > 0
+            ]
+            if rows:
+                s.execute(insert(TallyCount), rows)
+            from assess.appraisal.reconcile import tally_digest
+
+            audit.append(
+                s,
+                actor.username,
+                "tally.import",
+                {
+                    "file": Path(path).name,
+                    "session": session_id,
+                    "batch": row.id,
+                    "label": labels[g],
+                    "voter_group": g,
+                    "ballots_at_least": most,
+                    "tally_digest": tally_digest([(r["position"], r["choice"], r["count"]) for r in rows]),
+                },
+            )
+            result.batches.append(ImportedBatch(labels[g], g, most, batch_id=row.id))
+    return result

@@ -1,0 +1,106 @@
+"""What a ballot may contain and what its status is.
+
+Marks are one character per target position: ``0`` no mark, ``1``–``9`` the option, ``X`` a mark
+voided because the voter marked more than one option for that target. The status is derived: no
+mark at all → ``blank``; more ``limited_option`` marks than ``max_limited`` → ``void`` (the whole
+ballot); otherwise ``valid``. A clerk may also store a ballot as void (defaced, unreadable) or
+blank with one key; its marks are then all ``0``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from assess.foundation.errors import Conflict
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assess.schemes.definition import FormDef
+
+
+@dataclass(frozen=True)
+class MarkRules:
+    """What a ballot of a session may contain."""
+
+    n_targets: int
+    n_options: int
+    limited: int | None = None  # option index a ballot may mark at most max_limited times
+    max_limited: int | None = None
+
+    @classmethod
+    def from_form(cls, form: FormDef, n_targets: int) -> MarkRules:
+        limited = None
+        if form.limited_option and form.max_limited is not None:
+            limited = form.option_index(form.limited_option)
+        return cls(n_targets, len(form.options), limited, form.max_limited if limited else None)
+
+    @cached_property
+    def allowed(self) -> str:
+        """The characters a mark may be (built once per rules, not per character checked)."""
+        return "0" + "".join(str(i) for i in range(1, self.n_options + 1)) + "X"
+
+    @cached_property
+    def allowed_set(self) -> frozenset[str]:
+        return frozenset(self.allowed)
+
+
+def normalise(rules: MarkRules, marks: str, kind: str = "marks") -> tuple[str, str]:
+    """(status, marks) of a keyed ballot. ``kind`` is ``marks``, or ``void``/``blank`` when the
+    clerk pressed the one key for a void or blank ballot (its marks are then all ``0``)."""
+    n = rules.n_targets
+    if kind in ("void", "blank"):
+        return kind, "0" * n
+    if kind != "marks":
+        raise Conflict(f"选票类型“{kind}”无效。")
+    marks = (marks or "").upper()
+    if len(marks) != n:
+        raise Conflict(f"选票应有 {n} 项标记，收到 {len(marks)} 项。")
+    bad = sorted(set(marks) - rules.allowed_set)
+    if bad:
+        raise Conflict(
+            f"标记“{''.join(bad)}”无效：只能是 0（未标记）、1–{rules.n_options}（选项）或 X（该项多选作废）。"
+        )
+    if marks.count("0") == n:
+        return "blank", marks
+    if rules.limited is not None and marks.count(str(rules.limited)) > (rules.max_limited or 0):
+        return "void", marks
+    return "valid", marks
+
+
+def is_explicit_void(status: str, marks: str) -> bool:
+    """A ballot the clerk voided as a whole (no marks kept), as opposed to one void by its marks."""
+    return status == "void" and marks.count("0") == len(marks)
+
+
+def session_rules(s: Session, session_id: int) -> MarkRules:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from assess.appraisal.sessions import session_form
+    from assess.models import AppraisalTarget
+
+    n = s.exec(
+        select(func.count()).select_from(AppraisalTarget).where(AppraisalTarget.session_id == session_id)
+    ).one()
+    return MarkRules.from_form(session_form(s, session_id), n)
+
+
+_RULES_CACHE: dict[tuple, MarkRules] = {}
+
+
+def _cached_rules(
+    s: Session, session_id: int, scheme_version_id: int, form_code: str, n_targets: int
+) -> MarkRules:
+    """Rules of a session for the per-ballot fast path. Scheme versions never change, and a
+    session's targets are fixed once a ballot exists, so the key fully determines the rules."""
+    key = (str(s.get_bind().url), session_id, scheme_version_id, form_code, n_targets)
+    rules = _RULES_CACHE.get(key)
+    if rules is None:
+        rules = session_rules(s, session_id)
+        if len(_RULES_CACHE) > 256:
+            _RULES_CACHE.clear()
+        _RULES_CACHE[key] = rules
+    return rules

@@ -1,0 +1,582 @@
+"""Tallies of an appraisal session, computed with pandas/numpy over ``TallySum`` (the sums of the
+session's certified batches' ``TallyCount`` rows, kept at certification; never a loop over ballots).
+
+Per target and voter group: the votes per option, the counted votes (options with points; 不了解
+is not counted), score = Σ points × votes / counted, 满意率 = votes of ``satisfied`` options /
+counted, and each option's share of all marks, rounded by largest remainder so that the shares of
+a row sum to exactly 100.00. A group's figures are ``shown`` only with at least the form's
+publication threshold of counted votes.
+
+Per target: the score is Σ weight × group score over the groups with counted votes for it, the
+weights renormalised over those groups; every missing group is named in ``missing_groups`` and in
+a warning (never a silent zero). 满意率, counts and shares per target pool the votes of all groups.
+Cadre sessions add: unfit_share = 不称职 votes / counted votes (pooled), ``unfit`` when it exceeds
+the form's unfit_share (不称职 regardless of score); fit_share = votes of satisfied options
+(称职及以上) / counted; ``may_be_excellent`` when fit_share ≥ excellent_min_fit_share and not unfit;
+and the cadre's history in earlier rounds (``prior_unfit_streak`` consecutive 不称职 immediately
+before this one; ``consecutive_unfit`` when this one makes ``consecutive_unfit`` in a row).
+
+For a cadre target, ``unit_id`` is the cadre's unit and ``cadre_id`` the cadre; for a unit target
+``cadre_id`` is empty. ``verify_certified`` in ``assess.appraisal.reconcile`` recounts certified batches.
+
+The session's quorum (实到 > quorum × 应到) is checked first: ``quorum_ok`` is False, a column of
+``targets`` says so and a warning leads the list when it fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from assess.schemes.definition import UNFIT_LABEL
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from sqlmodel import Session
+
+    from assess.appraisal.session_info import SessionInfo
+    from assess.foundation.db import Database
+
+
+@dataclass
+class SessionTally:
+    session_id: int
+    kind: str
+    form_code: str
+    options: list[str]
+    groups: pd.DataFrame
+    targets: pd.DataFrame
+    batches: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    quorum_ok: bool = False
+    expected: int = 0
+    present: int = 0
+    publication_threshold: int = 5
+    unfit_option: str = UNFIT_LABEL  # the cadre form's labels (不合格 for 村干部 in some schemes)
+    fit_options: list[str] = field(default_factory=list)  # the options counted as fit (satisfied)
+    precision: int = 2  # the round's scheme precision: printed scores are rounded to it
+
+    def _printed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Scores rounded half up to the scheme's precision (``scoring.engine.round_half_up``),
+        as the stored results are: a tally never prints 89.99999999999999 for a stored 90."""
+        from assess.scoring.engine import round_half_up
+
+        out = frame.copy()
+        score = out["score"].astype(float)
+        out["score"] = [None if v != v else float(v) for v in round_half_up(score.to_numpy(), self.precision)]
+        out["score"] = out["score"].astype(object)
+        return out
+
+    def cadre_labels(self) -> tuple[str, str]:
+        """(unfit label, fit-share label) for a cadre tally's column headings, e.g. (不称职, 称职及以上)."""
+        fit = f"{self.fit_options[-1]}及以上" if self.fit_options else "称职及以上"
+        return self.unfit_option, fit
+
+    def public_groups(self) -> pd.DataFrame:
+        """``groups`` as it may be printed or exported: every figure blanked where ``shown`` is
+        False (``disclosure``: the group is under the publication threshold, or another group of
+        the same target is, or the target's pooled votes are), with the reason in ``note``; scores
+        rounded to the scheme's precision."""
+        return _blank(self._printed(self.groups), self.options, self.groups["shown"], self.groups["note"])
+
+    def public_targets(self) -> pd.DataFrame:
+        """``targets`` as it may be printed or exported: the pooled figures blanked where the
+        target's counted votes are under the publication threshold (``disclosure``), the reason
+        in ``note``. The weighted score and verdicts are withheld there too; scores are rounded to
+        the scheme's precision (``targets`` keeps the exact values the results step rounds)."""
+        return _blank(self._printed(self.targets), self.options, self.targets["shown"], self.targets["note"])
+
+
+_FIGURES = (
+    "total",
+    "counted",
+    "score",
+    "satisfaction",
+    "unfit_share",
+    "fit_share",
+    "unfit",
+    "may_be_excellent",
+    "consecutive_unfit",
+)
+
+
+def _blank(frame: pd.DataFrame, options: list[str], shown, note) -> pd.DataFrame:
+    out = frame.copy()
+    hidden = ~shown.astype(bool)
+    figures = [c for c in out.columns if c in options or c.startswith("share_") or c in _FIGURES]
+    out[figures] = out[figures].astype(object)
+    out.loc[hidden, figures] = None
+    return out
+
+
+# -- what may be published (docs/reliability.md, 小类别不能由减法还原) ----------------------------------
+
+
+@dataclass
+class Disclosure:
+    """Which tally figures may be published, per target (rows) and voter group (columns)."""
+
+    group_shown: np.ndarray  # [t, g] the group's own figures for the target
+    pooled_shown: np.ndarray  # [t] the target's figures pooled over every group
+    merged: np.ndarray  # [t] a group with marks is under the threshold: folded into the pool
+    small: np.ndarray  # [t, g] the groups with marks under the threshold
+    threshold: int
+    final: bool = True
+
+    def target_note(self, i: int) -> str:
+        if not self.final:
+            return "会议尚未核定，计票结果核定后公布"
+        if not self.pooled_shown[i]:
+            return f"计分票不足 {self.threshold} 张，不公布"
+        if self.merged[i]:
+            return f"有类别计分票不足 {self.threshold} 张，各类别并入合计，不分列"
+        return ""
+
+    def group_note(self, i: int, j: int) -> str:
+        if self.group_shown[i, j]:
+            return ""
+        return self.target_note(i) or f"计分票不足 {self.threshold} 张，不单独公布"
+
+
+def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure:
+    """The one publication rule for tallies, used by every output (CLI, TUI, XLSX, PDF charts):
+    ``counted`` and ``total`` are the counted votes and all marks per target × voter group;
+    ``final``: the session is certified (no batch can be added or changed any more).
+
+    Nothing is published before the session is certified: an interim figure subtracted from the
+    final one gives the batches certified in between (one small group's batch, say).
+
+    A group's figures for a target are published only with at least ``threshold`` counted votes.
+    A hidden group with any mark would be recovered exactly as the pooled total minus the other
+    groups, so when a target has one, none of its groups is published on its own: they are merged
+    into the pooled total. The pooled figures are published only with at least ``threshold``
+    counted votes in all; otherwise nothing of the target's votes is."""
+    import numpy as np
+
+    counted = np.asarray(counted, dtype=np.int64)
+    total = np.asarray(total, dtype=np.int64)
+    small = (total > 0) & (counted < threshold)
+    merged = small.any(axis=1)
+    pooled_shown = counted.sum(axis=1) >= threshold
+    if not final:
+        pooled_shown = np.zeros_like(pooled_shown)
+    group_shown = (counted >= threshold) & ~merged[:, None] & pooled_shown[:, None]
+    return Disclosure(group_shown, pooled_shown, merged, small, threshold, final)
+
+
+# -- arithmetic -------------------------------------------------------------------------------------
+
+
+def largest_remainder(counts: np.ndarray, total: int = 100, decimals: int = 2) -> np.ndarray:
+    """Shares of each row of ``counts`` (last axis) rounded to ``decimals`` so that every row sums
+    to exactly ``total`` (Hare–Niemeyer, exact integer arithmetic). Ties go to the earlier column.
+    Rows without any count give NaN."""
+    import numpy as np
+
+    counts = np.asarray(counts, dtype=np.int64)
+    shape = counts.shape
+    k = shape[-1]
+    c = counts.reshape(-1, k)
+    unit = 10**decimals
+    scale = total * unit
+    s = c.sum(axis=1)
+    safe = np.where(s == 0, 1, s)[:, None]
+    num = c * scale
+    floor = num // safe
+    rem = num % safe
+    deficit = scale - floor.sum(axis=1)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(k), order.shape).copy(), axis=1)
+    units = floor + (ranks < deficit[:, None])
+    out = units.astype(float) / unit
+    out[s == 0] = np.nan
+    return out.reshape(shape)
+
+
+@dataclass
+class _Cube:
+    """Counts as an array [target, group, option] plus what the options mean."""
+
+    counts: np.ndarray
+    points: np.ndarray  # per option, NaN when not counted
+    counted_mask: np.ndarray
+    satisfied_mask: np.ndarray
+
+
+def _cube(s: Session, info: SessionInfo) -> _Cube:
+    import numpy as np
+
+    from assess.results.round_view import session_counts
+
+    n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
+    cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
+    rows = [(r["voter_group"], r["position"], r["choice"], r["count"]) for r in session_counts(s, info.id)]
+    if rows:
+        gidx = {g.code: i for i, g in enumerate(info.groups)}
+        arr = np.array([(gidx.get(g, -1), p, c, n) for g, p, c, n in rows], dtype=np.int64)
+        ok = (arr[:, 0] >= 0) & (arr[:, 1] >= 1) & (arr[:, 1] <= n_t) & (arr[:, 2] >= 1) & (arr[:, 2] <= n_o)
+        arr = arr[ok]
+        cube[arr[:, 1] - 1, arr[:, 0], arr[:, 2] - 1] = arr[:, 3]
+    points = np.array([np.nan if o.points is None else o.points for o in info.form.options], dtype=float)
+    counted = ~np.isnan(points)
+    satisfied = np.array([o.satisfied for o in info.form.options], dtype=bool) & counted
+    return _Cube(cube, points, counted, satisfied)
+
+
+def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(counted, score, satisfaction) over the last axis of ``cube``."""
+    import numpy as np
+
+    from assess.scoring.appraisal import satisfaction_share
+
+    counted = cube[..., c.counted_mask].sum(axis=-1)
+    pts = (cube[..., c.counted_mask] * c.points[c.counted_mask]).sum(axis=-1)
+    sat = cube[..., c.satisfied_mask].sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(counted > 0, pts / np.where(counted > 0, counted, 1), np.nan)
+    satisfaction = satisfaction_share(sat, counted)
+    return counted, score, satisfaction
+
+
+# -- the session tally ------------------------------------------------------------------------------
+
+
+def session_tally(db: Database, session_id: int) -> SessionTally:
+    """The tally of a session from its certified batches (see the module docstring)."""
+    from assess.appraisal.session_info import _session_info
+
+    with db.read() as s:
+        info = _session_info(s, session_id)
+        cube = _cube(s, info)
+        batches = _batches_frame(s, session_id)
+        history = _cadre_history(s, info) if info.kind == "cadre" else None
+        precision = _scheme_precision(s, info.round_id)
+    tally = _assemble(info, cube, batches, history)
+    tally.precision = precision
+    return tally
+
+
+def _scheme_precision(s: Session, round_id: int) -> int:
+    """The precision of the round's scheme (decimals of every printed score)."""
+    from assess.models import Round
+    from assess.schemes.store import load_definition
+
+    return int(load_definition(s, s.get(Round, round_id).scheme_version_id).precision)
+
+
+def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict | None) -> SessionTally:
+    import numpy as np
+    import pandas as pd
+
+    form = info.form
+    labels = [o.label for o in form.options]
+    n_t, n_g = len(info.targets), len(info.groups)
+    warnings: list[str] = []
+    quorum_ok = info.quorum_ok()
+    if not quorum_ok:
+        if info.expected <= 0:
+            warnings.append("未登记应到人数，无法核对法定人数：结果不能作为评议结论。")
+        else:
+            warnings.append(f"未达到法定人数：{info.quorum_text()}；结果不能作为评议结论。")
+    if info.status != "certified":
+        warnings.append(
+            "会议尚未核定评议结果：计票结果核定后公布（此前公布的数字与最终结果相减可得出后核定的批次）。"
+        )
+    if not batches.empty:
+        pending = batches[batches["status"] == "open"]
+        if len(pending):
+            warnings.append(f"{len(pending)} 个选票批次尚未核定，未计入：{'、'.join(pending['label'])}。")
+
+    counted, score, satisfaction = _score(c.counts, c)  # [t, g]
+    total = c.counts.sum(axis=-1)
+    shares = largest_remainder(c.counts)  # [t, g, o]
+    rule = disclosure(counted, total, form.publication_threshold, final=info.status == "certified")
+    shown = counted >= form.publication_threshold  # for the warnings: groups under the threshold
+
+    # groups frame: one row per target × group, target-major.
+    t_idx = np.repeat(np.arange(n_t), n_g)
+    g_idx = np.tile(np.arange(n_g), n_t)
+    tg = pd.DataFrame(
+        {
+            "target_position": [info.targets[i].position for i in t_idx],
+            "target_code": [info.targets[i].code for i in t_idx],
+            "target_name": [info.targets[i].name for i in t_idx],
+            "unit_id": pd.array([info.targets[i].unit_id for i in t_idx], dtype="Int64"),
+            "cadre_id": pd.array([info.targets[i].cadre_id for i in t_idx], dtype="Int64"),
+            "group": [info.groups[j].code for j in g_idx],
+            "group_name": [info.groups[j].name for j in g_idx],
+            "weight": [info.groups[j].weight for j in g_idx],
+        }
+    )
+    flat = c.counts.reshape(n_t * n_g, -1)
+    for k, label in enumerate(labels):
+        tg[label] = flat[:, k]
+    tg["total"] = total.reshape(-1)
+    tg["counted"] = counted.reshape(-1)
+    tg["score"] = score.reshape(-1)
+    tg["satisfaction"] = satisfaction.reshape(-1)
+    flat_shares = shares.reshape(n_t * n_g, -1)
+    for k, label in enumerate(labels):
+        tg[f"share_{label}"] = flat_shares[:, k]
+    tg["shown"] = rule.group_shown.reshape(-1)
+    tg["note"] = [rule.group_note(i, j) for i, j in zip(t_idx, g_idx, strict=True)]
+
+    # weighted target score, weights renormalised over groups with counted votes.
+    weights = np.array([g.weight for g in info.groups], dtype=float)
+    present = counted > 0
+    w = np.where(present, weights[None, :], 0.0)
+    wsum = w.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_score = np.where(
+            wsum > 0, np.nansum(w * np.nan_to_num(score), axis=1) / np.where(wsum > 0, wsum, 1), np.nan
+        )
+    pooled = c.counts.sum(axis=1)  # [t, o]
+    p_counted, _unused, p_sat = _score(pooled, c)
+    codes = np.array([g.code for g in info.groups], dtype=object)
+    missing = ["、".join(codes[~present[i]]) for i in range(n_t)]
+
+    tt = pd.DataFrame(
+        {
+            "target_position": [t.position for t in info.targets],
+            "target_code": [t.code for t in info.targets],
+            "target_name": [t.name for t in info.targets],
+            "unit_id": pd.array([t.unit_id for t in info.targets], dtype="Int64"),
+            "cadre_id": pd.array([t.cadre_id for t in info.targets], dtype="Int64"),
+        }
+    )
+    for k, label in enumerate(labels):
+        tt[label] = pooled[:, k]
+    tt["total"] = pooled.sum(axis=1)
+    tt["counted"] = p_counted
+    tt["score"] = t_score
+    tt["satisfaction"] = p_sat
+    pooled_shares = largest_remainder(pooled)
+    for k, label in enumerate(labels):
+        tt[f"share_{label}"] = pooled_shares[:, k]
+    tt["missing_groups"] = missing
+    tt["quorum_ok"] = quorum_ok
+    tt["shown"] = rule.pooled_shown
+    tt["note"] = [rule.target_note(i) for i in range(n_t)]
+
+    warnings += _group_warnings(info, counted, shown)
+    if info.kind == "cadre":
+        warnings += _cadre_columns(info, c, tt, pooled, p_counted, history or {})
+    return SessionTally(
+        info.id,
+        info.kind,
+        form.code,
+        labels,
+        tg,
+        tt,
+        batches,
+        warnings,
+        quorum_ok,
+        info.expected,
+        info.present,
+        form.publication_threshold,
+        form.cadre_rules.unfit_option if form.cadre_rules else UNFIT_LABEL,
+        [o.label for o in form.options if o.satisfied],
+    )
+
+
+def _group_warnings(info: SessionInfo, counted: np.ndarray, shown: np.ndarray) -> list[str]:
+    out: list[str] = []
+    n_t = len(info.targets)
+    for j, g in enumerate(info.groups):
+        col = counted[:, j]
+        if n_t and not col.any():
+            out.append(
+                f"投票人类别“{g.name}”（{g.code}，权重 {g.weight:g}）没有计分票：其权重在其余类别间按比例重新分配。"
+            )
+            continue
+        none = [info.targets[i].code for i in range(n_t) if col[i] == 0]
+        if none:
+            out.append(
+                f"投票人类别“{g.name}”对 {len(none)} 个对象没有计分票（{'、'.join(none[:10])}"
+                f"{'…' if len(none) > 10 else ''}）：这些对象的权重在其余类别间重新分配。"
+            )
+        few = int(((col > 0) & ~shown[:, j]).sum())
+        if few:
+            out.append(
+                f"投票人类别“{g.name}”有 {few} 个对象的计分票少于 {info.form.publication_threshold} 张："
+                "这些对象的各类别结果都不单独显示，只公布合计（否则可由合计减出该类别）。"
+            )
+    nothing = [info.targets[i].code for i in range(n_t) if not counted[i].any()]
+    if nothing:
+        out.append(
+            f"{len(nothing)} 个对象没有任何计分票，无法得分：{'、'.join(nothing[:10])}{'…' if len(nothing) > 10 else ''}。"
+        )
+    return out
+
+
+def _cadre_columns(
+    info: SessionInfo,
+    c: _Cube,
+    tt: pd.DataFrame,
+    pooled: np.ndarray,
+    p_counted: np.ndarray,
+    history: dict[int, list[tuple[str, bool]]],
+) -> list[str]:
+    import numpy as np
+
+    from assess.schemes.definition import CadreRules
+
+    rules = info.form.cadre_rules or CadreRules()
+    labels = [o.label for o in info.form.options]
+    warnings: list[str] = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = np.where(p_counted > 0, p_counted, 1)
+        if rules.unfit_option in labels:
+            unfit_votes = pooled[:, labels.index(rules.unfit_option)]
+            unfit_share = np.where(p_counted > 0, unfit_votes / denom, np.nan)
+        else:
+            warnings.append(f"评议表没有“{rules.unfit_option}”选项，无法按“{rules.unfit_option}”票比例判定。")
+            unfit_share = np.full(len(tt), np.nan)
+        fit_share = np.where(p_counted > 0, pooled[:, c.satisfied_mask].sum(axis=1) / denom, np.nan)
+    unfit = np.nan_to_num(unfit_share, nan=0.0) > rules.unfit_share
+    tt["unfit_share"] = unfit_share
+    tt["fit_share"] = fit_share
+    tt["unfit"] = unfit
+    tt["may_be_excellent"] = (np.nan_to_num(fit_share, nan=0.0) >= rules.excellent_min_fit_share) & ~unfit
+    streaks, texts = [], []
+    for cid in tt["cadre_id"].tolist():
+        past = history.get(int(cid), []) if cid is not None else []
+        streak = 0
+        for _period, was_unfit in reversed(past):
+            if not was_unfit:
+                break
+            streak += 1
+        streaks.append(streak)
+        u_label = rules.unfit_option
+        texts.append("；".join(f"{p}:{u_label if u else '非' + u_label}" for p, u in past))
+    tt["prior_unfit_streak"] = streaks
+    tt["consecutive_unfit"] = unfit & (np.array(streaks, dtype=int) + 1 >= rules.consecutive_unfit)
+    tt["history"] = texts
+    for code, flag in zip(tt["target_code"], tt["consecutive_unfit"], strict=True):
+        if flag:
+            warnings.append(
+                f"干部 {code} 连续 {rules.consecutive_unfit} 次（含本次）“{rules.unfit_option}”票超过比例。"
+            )
+    return warnings
+
+
+def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, bool]]]:
+    """For each cadre of the session: [(period, was 不称职)] of earlier rounds' cadre sessions,
+    oldest first. An earlier result recorded by the results step (``CadreResult.grade``) is used
+    when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
+    from sqlmodel import select
+
+    from assess.appraisal.session_info import _session_info
+    from assess.foundation.write_guards import get_round
+    from assess.models import AppraisalSession, AppraisalTarget, CadreResult, Round
+    from assess.schemes.definition import CadreRules
+
+    cadre_ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
+    if not cadre_ids:
+        return {}
+    this_round = get_round(s, info.round_id)
+    earlier = s.exec(
+        select(AppraisalSession.id, Round.period, Round.id)
+        .join(Round, Round.id == AppraisalSession.round_id)
+        .where(
+            AppraisalSession.kind == "cadre",
+            AppraisalSession.round_id != info.round_id,
+            AppraisalSession.id.in_(
+                select(AppraisalTarget.session_id).where(AppraisalTarget.cadre_id.in_(cadre_ids))
+            ),
+        )
+    ).all()
+    earlier = [e for e in earlier if (e[1], e[2]) < (this_round.period, this_round.id)]
+    earlier.sort(key=lambda e: (e[1], e[2], e[0]))
+    out: dict[int, list[tuple[str, bool]]] = {}
+    for sid, period, _rid in earlier:
+        past = _session_info(s, sid)
+        rules = past.form.cadre_rules or CadreRules()
+        grades = dict(
+            s.exec(select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.session_id == sid)).all()
+        )
+        c = _cube(s, past)
+        pooled = c.counts.sum(axis=1)
+        p_counted = pooled[:, c.counted_mask].sum(axis=1)
+        labels = [o.label for o in past.form.options]
+        for i, t in enumerate(past.targets):
+            if t.cadre_id not in cadre_ids:
+                continue
+            if t.cadre_id in grades:
+                was = grades[t.cadre_id] == rules.unfit_option
+            elif rules.unfit_option in labels and p_counted[i] > 0:
+                was = pooled[i, labels.index(rules.unfit_option)] / p_counted[i] > rules.unfit_share
+            else:
+                was = False
+            out.setdefault(t.cadre_id, []).append((period, bool(was)))
+    return out
+
+
+def _batches_frame(s: Session, session_id: int) -> pd.DataFrame:
+    """The session's batches with their valid, void and blank counts (a published round's from its
+    snapshot: ``assess.results.round_view``)."""
+    import pandas as pd
+
+    from assess.results.round_view import session_batches
+
+    columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
+    df = pd.DataFrame.from_records(session_batches(s, session_id), columns=columns)
+    for col in ("valid", "void", "blank"):
+        df[col] = df[col].fillna(0).astype(int)
+    return df
+
+
+def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
+    """Raw counts of the certified batches: one row per batch × target × option (zeros included),
+    columns batch_id, batch_label, group, target_position, target_code, unit_id, cadre_id, choice
+    (1-based option index), option, points (NaN: not counted), count."""
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy import select
+
+    from assess.appraisal.session_info import _session_info
+    from assess.models import BallotBatch, TallyCount
+
+    with db.read() as s:
+        info = _session_info(s, session_id)
+        batches = s.execute(
+            select(BallotBatch.id, BallotBatch.label, BallotBatch.voter_group)
+            .where(BallotBatch.session_id == session_id, BallotBatch.status == "certified")
+            .order_by(BallotBatch.id)
+        ).all()
+        rows = (
+            s.execute(
+                select(TallyCount.batch_id, TallyCount.position, TallyCount.choice, TallyCount.count).where(
+                    TallyCount.batch_id.in_([b[0] for b in batches])
+                )
+            ).all()
+            if batches
+            else []
+        )
+    n_b, n_t, n_o = len(batches), len(info.targets), len(info.form.options)
+    cube = np.zeros((n_b, n_t, n_o), dtype=np.int64)
+    if rows:
+        bidx = {b[0]: i for i, b in enumerate(batches)}
+        arr = np.array([(bidx[b], p, c, n) for b, p, c, n in rows], dtype=np.int64)
+        cube[arr[:, 0], arr[:, 1] - 1, arr[:, 2] - 1] = arr[:, 3]
+    bi, ti, oi = (
+        a.reshape(-1) for a in np.meshgrid(np.arange(n_b), np.arange(n_t), np.arange(n_o), indexing="ij")
+    )
+    points = [o.points for o in info.form.options]
+    return pd.DataFrame(
+        {
+            "batch_id": [batches[i][0] for i in bi],
+            "batch_label": [batches[i][1] for i in bi],
+            "group": [batches[i][2] for i in bi],
+            "target_position": [info.targets[i].position for i in ti],
+            "target_code": [info.targets[i].code for i in ti],
+            "unit_id": pd.array([info.targets[i].unit_id for i in ti], dtype="Int64"),
+            "cadre_id": pd.array([info.targets[i].cadre_id for i in ti], dtype="Int64"),
+            "choice": oi + 1,
+            "option": [info.form.options[i].label for i in oi],
+            "points": np.array([np.nan if points[i] is None else points[i] for i in oi], dtype=float),
+            "count": cube.reshape(-1),
+        }
+    )

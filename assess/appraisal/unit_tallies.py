@@ -1,0 +1,188 @@
+"""民主评议 tallies for the report: counts of certified batches per unit, voter group and option,
+and option shares rounded so that a unit's shares sum to exactly 100.00 (largest remainder)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from assess.schemes.definition import SchemeDef
+
+
+TALLY_COLUMNS = [
+    "session_id",
+    "session_name",
+    "form_code",
+    "voter_group",
+    "voter_group_name",
+    "unit_id",
+    "unit_code",
+    "unit_name",
+    "option_index",
+    "option",
+    "count",
+]
+
+
+def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
+    import pandas as pd
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from assess.models import AppraisalSession, AppraisalTarget, SessionVoterGroup, TallySum, Unit
+
+    columns = TALLY_COLUMNS
+    # The session sums kept at certification (``TallySum``): one row per cell, not per batch.
+    q = (
+        select(
+            AppraisalSession.id,
+            AppraisalSession.name,
+            AppraisalSession.form_code,
+            TallySum.voter_group,
+            AppraisalTarget.unit_id,
+            Unit.code,
+            Unit.name,
+            TallySum.choice,
+            func.sum(TallySum.count),
+        )
+        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
+        .join(
+            AppraisalTarget,
+            (AppraisalTarget.session_id == AppraisalSession.id) & (AppraisalTarget.position == TallySum.position),
+        )
+        .join(Unit, Unit.id == AppraisalTarget.unit_id)
+        .where(
+            AppraisalSession.round_id == round_id,
+            AppraisalSession.kind == "unit",
+            AppraisalSession.status == "certified",  # published once final (assess.appraisal.tally.disclosure)
+        )
+        .group_by(
+            AppraisalSession.id,
+            AppraisalSession.name,
+            AppraisalSession.form_code,
+            TallySum.voter_group,
+            AppraisalTarget.unit_id,
+            Unit.code,
+            Unit.name,
+            TallySum.choice,
+        )
+    )
+    rows = s.exec(q).all()
+    options: dict[str, list[str]] = {f.code: [o.label for o in f.options] for f in scheme.forms}
+    if not rows:
+        return pd.DataFrame(columns=columns), options
+    group_names = {g.code: g.name for f in scheme.forms for g in f.voter_groups}
+    group_names.update(
+        dict(
+            s.exec(
+                select(SessionVoterGroup.code, SessionVoterGroup.name)
+                .join(AppraisalSession, AppraisalSession.id == SessionVoterGroup.session_id)
+                .where(AppraisalSession.round_id == round_id)
+            ).all()
+        )
+    )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "session_id",
+            "session_name",
+            "form_code",
+            "voter_group",
+            "unit_id",
+            "unit_code",
+            "unit_name",
+            "option_index",
+            "count",
+        ],
+    )
+    df["count"] = df["count"].astype(int)
+    df["voter_group_name"] = df["voter_group"].map(lambda g: group_names.get(g, g))
+
+    def label(row) -> str:
+        labels = options.get(row.form_code, [])
+        return (
+            labels[row.option_index - 1] if 0 < row.option_index <= len(labels) else f"选项{row.option_index}"
+        )
+
+    df["option"] = [label(r) for r in df.itertuples()]
+    return df[columns].sort_values(["session_id", "unit_code", "voter_group", "option_index"]).reset_index(
+        drop=True
+    ), options
+
+
+def largest_remainder_shares(counts, decimals: int = 2):
+    """Row-wise percentages of a 2-D array of counts that sum to exactly 100 at ``decimals``
+    (largest remainder; ties go to the earlier column). Rows with no counts give zeros."""
+    import numpy as np
+
+    c = np.asarray(counts, dtype=float)
+    if c.ndim != 2 or c.size == 0:
+        return np.zeros_like(c)
+    unit = 10**decimals
+    total = 100 * unit
+    sums = c.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quotas = np.where(sums > 0, c * total / sums, 0.0)
+    base = np.floor(quotas + 1e-9)
+    remainders = quotas - base
+    short = np.where(sums[:, 0] > 0, total - base.sum(axis=1), 0).astype(int)
+    order = np.argsort(-remainders, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    rows = np.arange(c.shape[0])[:, None]
+    ranks[rows, order] = np.arange(c.shape[1])[None, :]
+    base += ranks < short[:, None]
+    return base / unit
+
+
+def option_shares(
+    tallies: pd.DataFrame, options: list[str], *, min_counted: int = 0, counted: set[str] | None = None
+) -> pd.DataFrame:
+    """Per unit: the count of each option over every voter group and the share in percent (all
+    marks, 不了解 included), the shares of a unit summing to exactly 100.00. A unit is left out
+    when, in any of its sessions, its pooled votes may not be published (``assess.appraisal.tally.disclosure``
+    with ``min_counted`` as the threshold; ``counted`` options, all when None): too few to show
+    without revealing how individuals voted."""
+    import pandas as pd
+
+    from assess.appraisal.tally import disclosure
+
+    empty = pd.DataFrame(columns=["unit_code", "unit_name", "option", "count", "share"])
+    if tallies.empty:
+        return empty
+    marks = tallies.assign(
+        counted=tallies["count"].where(tallies["option"].isin(counted), 0)
+        if counted is not None
+        else tallies["count"]
+    )
+    withheld: set[str] = set()
+    for _sid, part in marks.groupby("session_id", sort=False):
+        cells = part.pivot_table(
+            index="unit_code", columns="voter_group", values=["counted", "count"], aggfunc="sum", fill_value=0
+        )
+        rule = disclosure(cells["counted"].to_numpy(), cells["count"].to_numpy(), min_counted)
+        withheld.update(cells.index[~rule.pooled_shown])
+    pivot = tallies.pivot_table(
+        index=["unit_code", "unit_name"], columns="option", values="count", aggfunc="sum", fill_value=0
+    )
+    keep = ~pivot.index.get_level_values("unit_code").isin(sorted(withheld))
+    pivot = pivot[keep & (pivot.sum(axis=1) > 0)]
+    if pivot.empty:
+        return empty
+    cols = [o for o in options if o in pivot.columns] + [o for o in pivot.columns if o not in options]
+    pivot = pivot[cols]
+    shares = largest_remainder_shares(pivot.to_numpy())
+    index = pivot.index.to_frame(index=False)
+    n_units, n_opts = shares.shape
+    long = pd.DataFrame(
+        {
+            "unit_code": index["unit_code"].repeat(n_opts).to_numpy(),
+            "unit_name": index["unit_name"].repeat(n_opts).to_numpy(),
+            "option": pd.Categorical(list(cols) * n_units, categories=cols, ordered=True),
+            "count": pivot.to_numpy().reshape(-1).astype(int),
+            "share": shares.reshape(-1),
+        }
+    )
+    return long.sort_values(["unit_code", "option"]).reset_index(drop=True)

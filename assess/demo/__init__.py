@@ -1,0 +1,1 @@
+"""演示 (demo): the demonstration office, built entirely through the services."""

@@ -1,0 +1,1 @@
+"""基础 (foundation): the database, settings, errors, the audit chain, roles and accounts, periods, the shared vocabulary, input tables and private files. Imports nothing else of assess except models."""

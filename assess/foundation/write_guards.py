@@ -1,0 +1,28 @@
+"""Checks shared by services: a published round is frozen, a certified batch is immutable."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assess.foundation.errors import FrozenError, NotFound
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+def get_round(session: Session, round_id: int):
+    from assess.models import Round
+
+    r = session.get(Round, round_id)
+    if r is None:
+        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+    return r
+
+
+def ensure_round_writable(session: Session, round_id: int):
+    """Return the round, or refuse: a published round never changes (corrections go to a new,
+    linked round)."""
+    r = get_round(session, round_id)
+    if r.stage == "published":
+        raise FrozenError(f"考核轮次“{r.name}”已公示冻结，不能再修改；如需更正请新建关联轮次。")
+    return r

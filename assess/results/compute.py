@@ -1,0 +1,489 @@
+"""Computing and storing a round's results; reading rankings and explanations.
+
+``compute_round`` (action ``results.compute``) runs in one write transaction: it reads the inputs,
+computes unit and cadre results, the rank intervals and the accountability list, replaces the
+round's stored results and moves the round to ``computed``. Reading functions never write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from assess.foundation import audit
+from assess.foundation.errors import Conflict, NotFound
+from assess.foundation.roles import Actor, authorize
+from assess.foundation.settings import local_today
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sqlmodel import Session
+
+    from assess.foundation.db import Database
+    from assess.scoring.engine import RoundInputs, UnitScores
+
+COMPUTE_STAGES = ("appraisal_certified", "computed")
+RESULT_STAGES = ("computed", "under_review", "approved", "published")
+FLAG_LABELS = {
+    "veto": "一票否决（{}）",
+    "false_report": "虚报（{}）",
+    "missing_value": "指标 {} 未填，按 0 分",
+    "no_excellent": "{}，不得评为最高等次",
+    "quota": "超出“{}”名额，降一档",
+    "missing_groups": "评议缺少投票人类别：{}",
+    "unverified": "核查未完成：{}",
+    "missing": "缺少{}，按其余部分折算",
+    "unfit_votes": "“{}”票超过规定比例",
+    "not_eligible_excellent": "{}票不足，不能评优秀",
+}
+FLAG_WORDS = {
+    "spotchecked": "抽查核查单位",
+    "quota_tie": "名额边界并列，一并降档",
+    "out_of_bands": "不在任何分档内",
+    "unfit_votes": "不称职票超过规定比例",
+    "not_eligible_excellent": "称职及以上票不足，不能评优秀",
+    "no_votes": "没有有效票",
+}
+COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
+
+
+def flag_text(flag: str, names=None) -> str:
+    """A result flag in words (``assess.results.reasons.flag_reason``; ``names`` from the round's scheme
+    turns codes into indicator and voter-group names)."""
+    from assess.results.reasons import flag_reason
+
+    return flag_reason(flag, names)
+
+
+# -- rounds of the same scheme ----------------------------------------------------------------------
+
+
+def resolve_round(session: Session, ref: str | int):
+    """A round by id, or by a unique name or period."""
+    from sqlmodel import or_, select
+
+    from assess.models import Round
+
+    text = str(ref).strip()
+    if text.isdigit():
+        r = session.get(Round, int(text))
+        if r is not None:
+            return r
+    rows = session.exec(
+        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(Round.id)
+    ).all()
+    if not rows:
+        raise NotFound(f"考核轮次“{text}”不存在（可用编号、名称或期间指定）。")
+    if len(rows) > 1:
+        raise Conflict(
+            f"“{text}”对应多个考核轮次（编号 {'、'.join(str(r.id) for r in rows)}），请用编号指定。"
+        )
+    return rows[0]
+
+
+def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[str, int]]:
+    """(period, round id) of earlier periods of the same scheme that have results, newest first;
+    one round per period (the published one, else the newest)."""
+    from sqlmodel import select
+
+    from assess.models import Round, SchemeVersion, UnitResult
+
+    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    rows = session.exec(
+        select(Round.id, Round.period, Round.stage)
+        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .where(
+            SchemeVersion.scheme_id == scheme_id,
+            Round.period < r.period,
+            Round.id != r.id,
+            Round.stage.in_(RESULT_STAGES),
+            Round.id.in_(select(UnitResult.round_id).distinct()),
+        )
+    ).all()
+    best: dict[str, tuple[int, int]] = {}
+    for rid, period, stage in rows:
+        score = (1 if stage == "published" else 0, rid)
+        if period not in best or score > best[period]:
+            best[period] = score
+    out = [(p, best[p][1]) for p in sorted(best, reverse=True)]
+    return out[:limit] if limit is not None else out
+
+
+STORED_COLUMNS = [
+    "unit_id",
+    "code",
+    "name",
+    "category",
+    "composite",
+    "indicators",
+    "appraisal",
+    "adjustment",
+    "penalty",
+    "satisfaction",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "grade",
+    "flags",
+]
+
+
+def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
+    """The earlier rounds the scheme's window rules can look at (``accountability.window_history``
+    picks per rule): the last N rounds for round windows, and every round of the calendar span for
+    quarter/year windows."""
+    from assess.results.accountability import period_position
+
+    by_round, years = 1, 0
+    for rule in scheme.rules:
+        span = max(rule.window, rule.times)
+        if rule.window_unit == "year":
+            years = max(years, span)
+        elif rule.window_unit == "quarter":
+            years = max(years, (span + 3) // 4 + 1)
+        else:
+            by_round = max(by_round, span)
+    if not years:
+        return earlier_rounds(session, r, limit=by_round)
+    every = earlier_rounds(session, r)
+    first_year = period_position(r.period)[0] - years
+    calendar = sum(1 for x in every if period_position(x[0])[0] >= first_year)  # newest first
+    return every[: max(by_round, calendar)]
+
+
+
+
+def _number(v) -> float:
+    """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def stored_rows(session: Session, round_id: int) -> list[dict]:
+    """The unit results of a round, one dict per unit (keys ``STORED_COLUMNS``), ordered by
+    category, rank and code: a published round's from its snapshot (``assess.results.round_view``). Plain
+    rows: readers that only list results need no data frame (and no pandas)."""
+    from assess.results.round_view import results
+
+    out = []
+    for r in results(session, round_id):
+        c = r.get("components") or {}
+        out.append(
+            {
+                "unit_id": r["unit_id"],
+                "code": r["code"],
+                "name": r["name"],
+                "category": r["category"],
+                "composite": _number(r["composite"]),
+                "indicators": _number(c.get("indicators")),
+                "appraisal": _number(c.get("appraisal")),
+                "adjustment": _number(c.get("adjustment")),
+                "penalty": _number(c.get("penalty")),
+                "satisfaction": _number(c.get("satisfaction")),
+                "rank": r["rank"],
+                "rank_low": r["rank_low"],
+                "rank_high": r["rank_high"],
+                "grade": r["grade"],
+                "flags": list(r.get("flags") or []),
+            }
+        )
+    out.sort(key=lambda r: (r["category"], r["rank"], r["code"]))
+    return out
+
+
+def stored_table(session: Session, round_id: int) -> pd.DataFrame:
+    """The unit results of a round as a results table (for history and comparisons): the rows of
+    ``stored_rows`` in a data frame."""
+    import pandas as pd
+
+    return pd.DataFrame(stored_rows(session, round_id), columns=STORED_COLUMNS)
+
+
+def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:
+    """(period, cadre_id/grade table) of earlier rounds, published ones from their snapshots."""
+    import pandas as pd
+
+    from assess.results.round_view import cadre_results
+
+    out = []
+    for period, rid in rounds:
+        rows = [(c["cadre_id"], c["grade"]) for c in cadre_results(session, rid)]
+        out.append((period, pd.DataFrame(rows, columns=["cadre_id", "grade"])))
+    return out
+
+
+def overdue_frame(session: Session, r) -> pd.DataFrame:
+    """Rectification notices of this round's units from this round and earlier rounds of the
+    scheme: unit_id, notice_no, deadline, status (latest event)."""
+    import pandas as pd
+    from sqlmodel import select
+
+    from assess.models import Finding, Rectification, RectificationEvent, Round, RoundUnit, SchemeVersion
+
+    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    round_ids = (
+        select(Round.id)
+        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .where(SchemeVersion.scheme_id == scheme_id, Round.period <= r.period)
+    )
+    units = select(RoundUnit.unit_id).where(RoundUnit.round_id == r.id)
+    rows = session.exec(
+        select(Rectification.id, Finding.unit_id, Rectification.notice_no, Rectification.deadline)
+        .join(Finding, Finding.id == Rectification.finding_id)
+        .where(Finding.round_id.in_(round_ids), Finding.unit_id.in_(units))
+    ).all()
+    frame = pd.DataFrame([tuple(x) for x in rows], columns=["rect_id", "unit_id", "notice_no", "deadline"])
+    if not len(frame):
+        frame["status"] = []
+        return frame
+    events = session.exec(
+        select(
+            RectificationEvent.rectification_id,
+            RectificationEvent.status,
+            RectificationEvent.at,
+            RectificationEvent.id,
+        ).where(RectificationEvent.rectification_id.in_(frame["rect_id"].tolist()))
+    ).all()
+    ev = pd.DataFrame([tuple(x) for x in events], columns=["rect_id", "status", "at", "id"])
+    latest = (
+        ev.sort_values(["at", "id"]).groupby("rect_id")["status"].last()
+        if len(ev)
+        else pd.Series(dtype=object)
+    )
+    frame["status"] = frame["rect_id"].map(latest)
+    frame["status"] = frame["status"].astype(object).where(frame["status"].notna(), None)
+    return frame
+
+
+# -- computing ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ComputeSummary:
+    round_id: int
+    units: int
+    cadres: int
+    entries: int
+    not_robust: int
+    kept_decisions: int
+    reopened: int
+    warnings: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        msg = (
+            f"已计算：{self.units} 个单位、{self.cadres} 名干部；问责名单 {self.entries} 条"
+            f"（其中 {self.not_robust} 条不稳健）"
+        )
+        if self.kept_decisions:
+            msg += f"，保留已作决定 {self.kept_decisions} 条"
+        if self.reopened:
+            msg += f"，{self.reopened} 条因数据变化需重新确认"
+        return msg
+
+
+def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.DataFrame:
+    import pandas as pd
+    from sqlmodel import select
+
+    from assess.models import Cadre
+
+    ids = [r["cadre_id"] for r in rows]
+    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(Cadre.id.in_(ids))).all()) if ids else {}
+    forms = {cs.session_id: cs.form for cs in inputs.cadre_sessions}
+    data = []
+    for r in rows:
+        form = forms[r["session_id"]]
+        cr = form.cadre_rules
+        counts = r["counts"] or {}
+        counted = int(counts.get("counted") or 0)
+        # The vote counts go into an accountability reason only where the tally itself may show
+        # them (assess.appraisal.tally.disclosure: a total under the publication threshold is withheld).
+        shown = counted >= form.publication_threshold
+        data.append(
+            {
+                "session_id": r["session_id"],
+                "cadre_id": r["cadre_id"],
+                "unit_id": units.get(r["cadre_id"]),
+                "score": r["score"],
+                "grade": r["grade"],
+                "unfit_share": r.get("unfit_share"),
+                "fit_share": counts.get("fit_share"),
+                "unfit_option": cr.unfit_option,
+                "form_unfit_share": cr.unfit_share,
+                "unfit_votes": int((counts.get("options") or {}).get(cr.unfit_option, 0)) if shown else None,
+                "counted": counted if shown else None,
+            }
+        )
+    return pd.DataFrame(
+        data,
+        columns=[
+            "session_id",
+            "cadre_id",
+            "unit_id",
+            "score",
+            "grade",
+            "unfit_share",
+            "fit_share",
+            "unfit_option",
+            "form_unfit_share",
+            "unfit_votes",
+            "counted",
+        ],
+    )
+
+
+def stored_component(v) -> float | None:
+    """A component value as ``unitresult.components`` stores it (4 decimals; NaN as None)."""
+    return None if v is None or v != v else round(float(v), 4)
+
+
+def _components(row) -> dict[str, Any]:
+    num = stored_component
+
+    comp = {
+        "indicators": num(row.indicators),
+        "appraisal": num(row.appraisal),
+        "adjustment": num(row.adjustment),
+        "penalty": num(row.penalty),
+    }
+    if row.satisfaction == row.satisfaction and row.satisfaction is not None:
+        comp["satisfaction"] = num(row.satisfaction)
+    return comp
+
+
+def compute_round(
+    db: Database,
+    actor: Actor,
+    round_id: int,
+    *,
+    today: date | None = None,
+    resamples: int | None = None,
+    seed: int | None = None,
+) -> ComputeSummary:
+    """Compute and store the round's unit and cadre results, rank intervals and the
+    accountability list; the round moves to ``computed``."""
+    from sqlalchemy import delete, insert
+
+    from assess.foundation.write_guards import ensure_round_writable
+    from assess.models import CadreResult, UnitResult
+    from assess.models.base import utcnow
+    from assess.results import accountability as acc
+    from assess.results.inputs import load_round_inputs
+    from assess.rounds.lifecycle import set_stage
+    from assess.scoring.cadres import compute_cadres
+    from assess.scoring.engine import compute_units
+    from assess.scoring.robustness import RESAMPLES, default_seed, resample
+    from assess.scoring.serial import content_hash, inputs_to_json
+
+    authorize(actor, "results.compute")
+    today = today or local_today()
+    n = RESAMPLES if resamples is None else int(resamples)
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        if r.stage not in COMPUTE_STAGES:
+            from assess.rounds.lifecycle import stage_label
+
+            raise Conflict(
+                f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
+                "（已进入审核的请先退回）。"
+            )
+        inputs = load_round_inputs(s, db, round_id)
+        if not len(inputs.units):
+            raise Conflict(f"考核轮次“{r.name}”没有参加单位。")
+        scores = compute_units(inputs)
+        cadre_rows = compute_cadres(inputs)
+        seed = default_seed(round_id) if seed is None else int(seed)
+        rs = resample(inputs, scores, n=n, seed=seed) if n > 0 else None
+        table = scores.table
+        scheme = inputs.scheme
+        earlier = history_rounds(s, r, scheme)
+        history = [(period, stored_table(s, rid)) for period, rid in earlier]
+        cadres = cadre_frame(s, inputs, cadre_rows)
+        proposals = acc.evaluate_units(scheme, table, history, rs, period=r.period)
+        proposals += acc.evaluate_overdue(scheme, overdue_frame(s, r), today)
+        proposals += acc.evaluate_cadres(scheme, cadres, cadre_history(s, earlier), rs, period=r.period)
+        proposals = acc.within_categories(
+            proposals, {int(u): c for u, c in zip(table["unit_id"], table["category"], strict=True)}
+        )
+        proposals = acc.merge_hits(proposals)
+
+        s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
+        s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))
+        now = utcnow()
+        unit_rows = []
+        for i, row in enumerate(table.itertuples()):
+            unit_rows.append(
+                {
+                    "round_id": round_id,
+                    "unit_id": int(row.unit_id),
+                    "category": row.category,
+                    "composite": float(row.composite),
+                    "components": _components(row),
+                    "rank": int(row.rank),
+                    "rank_low": int(rs.rank_low[i]) if rs is not None else None,
+                    "rank_high": int(rs.rank_high[i]) if rs is not None else None,
+                    "grade": row.grade,
+                    "flags": list(row.flags),
+                    "computed_at": now,
+                }
+            )
+        if unit_rows:
+            s.exec(insert(UnitResult), params=unit_rows)
+        if cadre_rows:
+            s.exec(
+                insert(CadreResult),
+                params=[
+                    {
+                        "round_id": round_id,
+                        "session_id": c["session_id"],
+                        "cadre_id": int(c["cadre_id"]),
+                        "score": c["score"],
+                        "grade": c["grade"],
+                        "counts": c["counts"],
+                        "flags": c["flags"],
+                        "computed_at": now,
+                    }
+                    for c in cadre_rows
+                ],
+            )
+        stored = acc.store_entries(s, round_id, proposals)
+        payload = {
+            "round_id": round_id,
+            "units": len(unit_rows),
+            "cadres": len(cadre_rows),
+            "entries": len(proposals),
+            "resamples": n,
+            "seed": seed,
+            "today": today.isoformat(),
+            "inputs_hash": content_hash(inputs_to_json(inputs)),
+            "warnings": scores.warnings[:50],
+        }
+        if r.stage != "computed":
+            set_stage(s, actor.username, r, "computed", {"by": "results.compute"})
+        audit.append(s, actor.username, "results.compute", payload)
+        not_robust = sum(
+            1 for p in proposals if p.robust_share is not None and p.robust_share < acc.ROBUST_SHARE
+        )
+        return ComputeSummary(
+            round_id,
+            len(unit_rows),
+            len(cadre_rows),
+            len(proposals),
+            not_robust,
+            stored["kept_decisions"],
+            stored["reopened"],
+            scores.warnings,
+        )
+
+
+def rank_round(db: Database, round_id: int) -> UnitScores:
+    """The round's ranking computed from the database now, without storing anything."""
+    from assess.results.inputs import load_round_inputs
+    from assess.scoring.engine import compute_units
+
+    with db.read() as s:
+        inputs = load_round_inputs(s, db, round_id)
+    return compute_units(inputs)

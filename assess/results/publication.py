@@ -1,0 +1,328 @@
+"""Publication (公示): the frozen snapshot of a round and its verification.
+
+Publishing (admin) needs approval, every accountability entry decided, and the inputs unchanged
+since the results were computed (the ``inputs_hash`` of the last ``results.compute`` record). It
+stores a Snapshot (format 2, ``assess.results.round_view.live_content``) — the round, the inputs and the
+rules (the scheme), the unit and cadre results, the accountability list, the review steps and the
+votes, the appraisal tallies, every field the outputs print, names as they were — whose content
+hash and the audit chain head (after the publication record) are printed on everything exported,
+then moves the round to ``published``: from then on every output reads the snapshot
+(``assess.results.round_view``), and the services (``guards.ensure_round_writable``) and the database
+triggers (migrations k001, p001) refuse any change to the round's data. ``verify_snapshot``
+recomputes the results from the snapshot's inputs, compares every field of the snapshot with the
+live rows that back it, and checks the hash and the audit chain (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assess.foundation import audit
+from assess.foundation.errors import AssessError, Conflict, NotFound
+from assess.foundation.roles import Actor, authorize
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assess.foundation.db import Database
+
+
+def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
+    """The payload of the latest ``results.compute`` audit record of the round."""
+    from sqlmodel import select
+
+    from assess.models import AuditRecord
+
+    for rec in session.exec(
+        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(AuditRecord.seq.desc())
+    ).all():
+        if (rec.payload or {}).get("round_id") == round_id:
+            return dict(rec.payload)
+    return None
+
+
+def snapshot_content(session: Session, db: Database, r) -> dict[str, Any]:
+    """What publication freezes: everything the round's outputs show (``round_view.live_content``,
+    snapshot format 2)."""
+    from assess.results.round_view import live_content
+
+    return live_content(session, db, r)
+
+
+@dataclass
+class PublishResult:
+    round_id: int
+    content_hash: str
+    audit_seq: int
+    audit_head: str
+
+    def message(self) -> str:
+        return f"已公示并冻结。快照哈希 {self.content_hash}；审计链头 #{self.audit_seq} {self.audit_head}"
+
+
+def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
+    from assess.foundation.write_guards import ensure_round_writable
+    from assess.models import Snapshot
+    from assess.results.accountability import undecided_count
+    from assess.results.approval import _stage_label
+    from assess.rounds.lifecycle import set_stage
+    from assess.scoring.serial import content_hash
+
+    authorize(actor, "round.publish")
+    with db.write() as s:
+        r = ensure_round_writable(s, round_id)
+        if r.stage != "approved":
+            raise Conflict(
+                f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
+            )
+        pending = undecided_count(s, round_id)
+        if pending:
+            raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能公示。")
+        content = snapshot_content(s, db, r)
+        computed = content.get("compute") or {}
+        if computed.get("inputs_hash") != content_hash(content["inputs"]):
+            raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
+        digest = content_hash(content)
+        seq, head = audit.append(
+            s, actor.username, "round.publish", {"round_id": round_id, "content_hash": digest}
+        )
+        s.add(
+            Snapshot(
+                round_id=round_id,
+                content_hash=digest,
+                audit_head=head,
+                content=content,
+                published_by=actor.username,
+            )
+        )
+        s.flush()
+        set_stage(s, actor.username, r, "published", {"by": "round.publish", "content_hash": digest})
+        return PublishResult(round_id, digest, seq, head)
+
+
+@dataclass
+class SnapshotCheck:
+    ok: bool
+    content_hash: str
+    audit_head: str
+    problems: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        if self.ok:
+            return f"快照核验通过：结果可由冻结的输入重新算出。快照哈希 {self.content_hash}；审计链头 {self.audit_head}"
+        return "快照核验失败：" + "；".join(self.problems[:10])
+
+
+def _diff_results(expected: list[dict], got: dict[str, dict], where: str, keys: tuple[str, ...]) -> list[str]:
+    problems = []
+    seen = set()
+    for e in expected:
+        g = got.get(e["code"])
+        seen.add(e["code"])
+        if g is None:
+            problems.append(f"{where}缺少单位 {e['code']}")
+            continue
+        for k in keys:
+            a, b = e.get(k), g.get(k)
+            if isinstance(a, float) or isinstance(b, float):
+                same = a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+                same = same or (a is None and b is None)
+            else:
+                same = a == b
+            if not same:
+                problems.append(f"{where}单位 {e['code']} 的 {k} 为 {b}，快照为 {a}")
+    problems += [f"{where}多出单位 {c}" for c in got if c not in seen]
+    return problems
+
+
+def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
+    """Recompute a published round from its snapshot's inputs and compare with the snapshot; compare
+    every field of the snapshot with the live rows that back it (format 2; a format-1 snapshot:
+    the stored results and the accountability statuses); check the hash and the audit chain."""
+    from sqlalchemy import text
+    from sqlmodel import select
+
+    from assess.foundation.write_guards import get_round
+    from assess.models import Snapshot
+    from assess.results.round_view import SNAPSHOT_FORMAT, live_accountability, live_content, live_results
+    from assess.scoring.serial import content_hash
+
+    with db.read() as s:
+        snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
+        if snap is None:
+            raise NotFound(f"考核轮次 #{round_id} 尚未公示，没有快照。")
+        content = snap.content
+        if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
+            try:
+                live = live_content(s, db, get_round(s, round_id))
+            except AssessError as e:  # live rows the services cannot even read back
+                live = {"unreadable": str(e)}
+        else:
+            live = {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}
+        anchored = (
+            s.connection()
+            .execute(text("SELECT 1 FROM auditrecord WHERE hash = :h"), {"h": snap.audit_head})
+            .first()
+        )
+    problems: list[str] = []
+    if content_hash(content) != snap.content_hash:
+        problems.append("快照内容与其哈希不符（被改动）")
+    if "unreadable" in live:
+        problems.append(f"数据库中：该轮次的数据无法按快照读出：{live['unreadable']}")
+        problems += recompute_problems(content)
+    else:
+        problems += snapshot_problems(content, live)
+    if anchored is None:
+        problems.append("审计链中找不到快照记录的链头")
+    chain = audit.verify(db)
+    if not chain.ok:
+        problems.append(chain.message())
+    return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
+
+
+def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """The findings about one snapshot's content, without its hash: the results recomputed from
+    the frozen inputs, the inputs against the ``results.compute`` record, and the snapshot against
+    ``live`` (``round_view.live_content`` for format 2)."""
+    from assess.results.round_view import SNAPSHOT_FORMAT
+
+    problems = recompute_problems(content)
+    if int(content.get("format") or 1) < SNAPSHOT_FORMAT:
+        return problems + _v1_live_problems(content, live)
+    return problems + compare_with_live(content, live)
+
+
+def recompute_problems(content: dict[str, Any]) -> list[str]:
+    """The unit results, rank intervals and cadre results recomputed from the snapshot's inputs,
+    and the inputs' hash against the one the ``results.compute`` record held."""
+    from assess.results.compute import stored_component
+    from assess.scoring.cadres import compute_cadres
+    from assess.scoring.engine import compute_units
+    from assess.scoring.robustness import resample
+    from assess.scoring.serial import content_hash, inputs_from_json
+
+    problems: list[str] = []
+    compute = content.get("compute") or {}
+    if compute.get("inputs_hash") != content_hash(content["inputs"]):
+        problems.append("快照中的输入数据与计算记录的输入哈希不符")
+    inputs = inputs_from_json(content["inputs"])
+    scores = compute_units(inputs)
+    t = scores.table
+    expected = content["results"]
+    fresh = {
+        r.code: {
+            "composite": float(r.composite),
+            "rank": int(r.rank),
+            "grade": r.grade,
+            "category": r.category,
+        }
+        for r in t.itertuples()
+    }
+    problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade", "category"))
+    if compute.get("resamples"):
+        rs = resample(inputs, scores, n=int(compute["resamples"]), seed=int(compute["seed"]))
+        intervals = {
+            code: {"rank_low": int(lo), "rank_high": int(hi)}
+            for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
+        }
+        problems += _diff_results(expected, intervals, "重新计算区间：", ("rank_low", "rank_high"))
+    fresh_components = {r["code"]: r for r in t.to_dict("records")}
+    for e in expected:
+        f = fresh_components.get(e["code"])
+        for k, v in (e.get("components") or {}).items():
+            if f is None or k not in f:
+                continue
+            got = stored_component(f[k])
+            if got != v:
+                problems.append(f"重新计算：单位 {e['code']} 的 {k} 为 {got}，快照为 {v}")
+    cadre_fresh = {(c["session_id"], c["cadre_id"]): (c["score"], c["grade"]) for c in compute_cadres(inputs)}
+    for c in content.get("cadre_results", []):
+        got = cadre_fresh.get((c["session_id"], c["cadre_id"]))
+        if (
+            got is None
+            or got[1] != c["grade"]
+            or (got[0] is None) != (c["score"] is None)
+            or (got[0] is not None and abs(got[0] - c["score"]) > 1e-6)
+        ):
+            problems.append(f"重新计算：干部 {c['code']} 的结果与快照不符")
+    if len(content.get("cadre_results", [])) != len(cadre_fresh):
+        problems.append("重新计算：干部结果条数与快照不符")
+    return problems
+
+
+def _v1_live_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """A format-1 snapshot (before every printed field was frozen) against the live results and
+    accountability statuses, as it was verified when written."""
+    stored = {r["code"]: r for r in live["results"]}
+    problems = _diff_results(
+        content["results"], stored, "数据库中：", ("composite", "rank", "grade", "rank_low", "rank_high")
+    )
+    entries = {e["id"]: e["status"] for e in live["accountability"]}
+    for e in content.get("accountability", []):
+        if entries.get(e["id"]) != e["status"]:
+            problems.append(f"数据库中：问责条目 #{e['id']} 的状态与快照不符")
+    if len(entries) != len(content.get("accountability", [])):
+        problems.append("数据库中：问责名单条目数与快照不符")
+    return problems
+
+
+DIFF_LIMIT = 20
+
+
+def compare_with_live(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+    """Every field of a format-2 snapshot against the same field read from the live rows, except
+    the master-data fields shown as they were at publication (``round_view.MASTER_FIELDS``)."""
+    diffs: list[str] = []
+    _walk_diff(content, live, (), diffs)
+    if len(diffs) > DIFF_LIMIT:
+        diffs = [*diffs[:DIFF_LIMIT], f"数据库中：另有 {len(diffs) - DIFF_LIMIT} 处与快照不符"]
+    return diffs
+
+
+def _path_text(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def is_master_field(path: tuple) -> bool:
+    """Whether a snapshot field (a path of keys and list indexes) holds master data shown as it was
+    at publication (``round_view.MASTER_FIELDS``)."""
+    from assess.results.round_view import MASTER_FIELDS
+    from assess.scoring.serial import FRAMES
+
+    if len(path) >= 4 and path[:2] == ("inputs", "units") and isinstance(path[3], int):
+        return FRAMES["units"][path[3]] in MASTER_FIELDS["inputs.units"]
+    return len(path) >= 3 and path[0] in MASTER_FIELDS and path[2] in MASTER_FIELDS[path[0]]
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (a == b and type(a) is type(b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    return a == b
+
+
+def _walk_diff(snap: Any, live: Any, path: tuple, out: list[str]) -> None:
+    if is_master_field(path):
+        return
+    if isinstance(snap, dict) and isinstance(live, dict):
+        for k in sorted(set(snap) | set(live), key=str):
+            if k not in live:
+                out.append(f"数据库中：缺少快照中的 {_path_text((*path, k))}")
+            elif k not in snap:
+                out.append(f"数据库中：多出快照中没有的 {_path_text((*path, k))}")
+            else:
+                _walk_diff(snap[k], live[k], (*path, k), out)
+        return
+    if isinstance(snap, list) and isinstance(live, list):
+        if len(snap) != len(live):
+            out.append(f"数据库中：{_path_text(path)} 有 {len(live)} 项，快照为 {len(snap)} 项")
+        for i, (a, b) in enumerate(zip(snap, live, strict=False)):
+            _walk_diff(a, b, (*path, i), out)
+        return
+    if not _same(snap, live):
+        out.append(f"数据库中：{_path_text(path)} 为 {live!r}，快照为 {snap!r}")

@@ -1,0 +1,308 @@
+"""Reading stored results: the ranking per category with change against the previous round, and
+the explanation of one unit's composite, indicator by indicator ("why is it ranked here"). A
+published round is read from its snapshot (``assess.results.round_view``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assess.foundation.errors import NotFound
+from assess.schemes.provenance import indicator_provenance
+
+if TYPE_CHECKING:
+    from assess.foundation.db import Database
+
+RANK_COLUMNS = [
+    "category",
+    "rank",
+    "unit_code",
+    "unit_name",
+    "composite",
+    "grade",
+    "indicators",
+    "appraisal",
+    "adjustment",
+    "penalty",
+    "satisfaction",
+    "rank_low",
+    "rank_high",
+    "change",
+]
+
+
+@dataclass
+class RankRow:
+    unit_id: int
+    category: str
+    rank: int
+    unit_code: str
+    unit_name: str
+    composite: float
+    grade: str
+    indicators: float | None
+    appraisal: float | None
+    adjustment: float | None
+    penalty: float | None
+    satisfaction: float | None
+    rank_low: int | None
+    rank_high: int | None
+    change: int | None  # previous rank − rank (positive: moved up); None: not ranked before
+    prev_rank: int | None
+    prev_grade: str | None
+    flags: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @property
+    def change_text(self) -> str:
+        if self.prev_rank is None:
+            return "新"
+        if self.change == 0:
+            return "—"
+        return f"↑{self.change}" if self.change > 0 else f"↓{-self.change}"
+
+
+@dataclass
+class Ranking:
+    round_id: int
+    round_name: str
+    period: str
+    stage: str
+    categories: list[str]
+    rows: list[RankRow]
+    previous_period: str | None
+    precision: int
+    content_hash: str | None = None
+
+    def in_category(self, category: str | None) -> list[RankRow]:
+        return [r for r in self.rows if category is None or r.category == category]
+
+
+def _f(v: Any) -> float | None:
+    return None if v is None or v != v else float(v)
+
+
+def ranking(db: Database, round_id: int | str) -> Ranking:
+    """The stored ranking of a round (empty rows when not computed yet)."""
+    from sqlmodel import select
+
+    from assess.models import Snapshot
+    from assess.results.compute import earlier_rounds, resolve_round, stored_rows
+    from assess.schemes.store import load_definition
+
+    with db.read() as s:
+        r = resolve_round(s, round_id)
+        scheme = load_definition(s, r.scheme_version_id)
+        table = stored_rows(s, r.id)
+        prev = earlier_rounds(s, r, limit=1)
+        prev_table = stored_rows(s, prev[0][1]) if prev else []
+        snap = s.exec(select(Snapshot.content_hash).where(Snapshot.round_id == r.id)).first()
+    order = {c: i for i, c in enumerate(scheme.categories)}
+    table.sort(key=lambda t: ((order.get(t["category"], len(order)), t["category"]), t["rank"], t["code"]))
+    prev_by_unit = {int(t["unit_id"]): (int(t["rank"]), t["grade"], t["category"]) for t in prev_table}
+    rows = []
+    for t in table:
+        p = prev_by_unit.get(int(t["unit_id"]))
+        same_cat = p is not None and p[2] == t["category"]
+        rows.append(
+            RankRow(
+                int(t["unit_id"]),
+                t["category"],
+                int(t["rank"]),
+                t["code"],
+                t["name"],
+                float(t["composite"]),
+                t["grade"],
+                _f(t["indicators"]),
+                _f(t["appraisal"]),
+                _f(t["adjustment"]),
+                _f(t["penalty"]),
+                _f(t["satisfaction"]),
+                None if t["rank_low"] is None else int(t["rank_low"]),
+                None if t["rank_high"] is None else int(t["rank_high"]),
+                (p[0] - int(t["rank"])) if same_cat else None,
+                p[0] if same_cat else None,
+                p[1] if p else None,
+                list(t["flags"]),
+            )
+        )
+    cats = sorted({r.category for r in rows}, key=lambda c: (order.get(c, len(order)), c))
+    return Ranking(
+        r.id, r.name, r.period, r.stage, cats, rows, prev[0][0] if prev else None, scheme.precision, snap
+    )
+
+
+@dataclass
+class IndicatorLine:
+    code: str
+    name: str
+    method: str
+    max: float
+    self_value: float | None
+    verified_value: float | None
+    points: float | None
+    false_report: bool
+    provenance: str = ""  # 依据 … / 示例，由考核办确定 (assess.schemes.provenance)
+
+
+@dataclass
+class ComponentLine:
+    name: str
+    label: str
+    weight: float  # effective share of the composite, percent (renormalised)
+    value: float | None
+    contribution: float | None
+
+
+@dataclass
+class Explanation:
+    unit_code: str
+    unit_name: str
+    category: str
+    category_size: int
+    rank: int | None
+    composite: float | None
+    grade: str | None
+    rank_low: int | None
+    rank_high: int | None
+    components: list[ComponentLine]
+    penalty: float
+    indicators: list[IndicatorLine]
+    flags: list[str]
+    above: tuple[int, str, str, float] | None
+    below: tuple[int, str, str, float] | None
+    recomputed: float | None
+    stale: bool
+    precision: int
+    warnings: list[str] = field(default_factory=list)
+
+
+METHOD_WORDS = {"points": "得分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "否决"}
+
+
+def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
+    """Why a unit has its composite and rank: each component's weight and contribution, each
+    indicator's self-check, verified value and points, the flags, and its neighbours in rank."""
+    import numpy as np
+
+    from assess.results.compute import flag_text, resolve_round, stored_table
+    from assess.results.reasons import ReasonNames
+    from assess.results.round_view import round_inputs
+    from assess.scoring.engine import COMPONENT_NAMES, compute_units, scaled
+
+    with db.read() as s:
+        r = resolve_round(s, round_id)
+        inputs = round_inputs(s, db, r.id)
+        stored = stored_table(s, r.id)
+    scores = compute_units(inputs)
+    t = scores.table
+    idx = np.flatnonzero(t["code"].to_numpy() == unit_code)
+    if not len(idx):
+        raise NotFound(f"单位“{unit_code}”不在考核轮次“{r.name}”中。")
+    i = int(idx[0])
+    fresh = t.iloc[i]
+    srow = stored[stored["code"] == unit_code]
+    row = srow.iloc[0] if len(srow) else fresh
+    cat = row["category"]
+    peers = stored if len(srow) else t
+    peers = peers[peers["category"] == cat].sort_values(["rank", "code"])
+    pos = list(peers["code"]).index(unit_code)
+    above = peers.iloc[pos - 1] if pos > 0 else None
+    below = peers.iloc[pos + 1] if pos + 1 < len(peers) else None
+
+    def neighbour(x):
+        return None if x is None else (int(x["rank"]), x["code"], x["name"], float(x["composite"]))
+
+    w = scores.weights
+    present = {
+        c: fresh[c] for c in ("indicators", "appraisal", "adjustment") if c in w and fresh[c] == fresh[c]
+    }
+    total_w = sum(w[c] for c in present) or 1.0
+    comps = []
+    for c in ("indicators", "appraisal", "adjustment"):
+        if c not in w:
+            continue
+        v = fresh[c] if fresh[c] == fresh[c] else None
+        share = 100.0 * w[c] / total_w if c in present else 0.0
+        comps.append(ComponentLine(c, COMPONENT_NAMES[c], share, v, None if v is None else v * share / 100.0))
+    m = scores.matrices
+    lines = []
+    leaves = inputs.scheme.leaves()
+    provs = indicator_provenance(inputs.scheme)
+    for j in np.flatnonzero(m.applicable[i]):
+        leaf = leaves[j]
+
+        def val(a, j=j):
+            x = a[i, j]
+            return None if x != x else float(x)
+
+        lines.append(
+            IndicatorLine(
+                leaf.code,
+                leaf.name,
+                METHOD_WORDS.get(leaf.method, leaf.method),
+                float(leaf.max),
+                val(m.self_values),
+                val(m.verified_values),
+                val(m.points),
+                bool(m.false_report[i, j]),
+                provs[leaf.code].text(),
+            )
+        )
+    p = inputs.scheme.precision
+    stale = bool(len(srow)) and scaled(float(srow.iloc[0]["composite"]), p) != scaled(
+        float(fresh["composite"]), p
+    )
+    flags = list(row["flags"]) if isinstance(row["flags"], list) else list(fresh["flags"])
+    return Explanation(
+        unit_code,
+        str(row["name"]),
+        cat,
+        len(peers),
+        int(row["rank"]) if len(srow) else int(fresh["rank"]),
+        float(row["composite"]),
+        str(row["grade"]),
+        int(srow.iloc[0]["rank_low"])
+        if len(srow)
+        and srow.iloc[0]["rank_low"] == srow.iloc[0]["rank_low"]
+        and srow.iloc[0]["rank_low"] is not None
+        else None,
+        int(srow.iloc[0]["rank_high"])
+        if len(srow)
+        and srow.iloc[0]["rank_high"] == srow.iloc[0]["rank_high"]
+        and srow.iloc[0]["rank_high"] is not None
+        else None,
+        comps,
+        float(fresh["penalty"]),
+        lines,
+        [flag_text(f, ReasonNames.of(inputs.scheme, r.period)) for f in flags],
+        neighbour(above),
+        neighbour(below),
+        float(fresh["composite"]),
+        stale,
+        p,
+        scores.warnings,
+    )
+
+
+@dataclass
+class RoundChoice:
+    id: int
+    name: str
+    period: str
+    stage: str
+    has_results: bool
+
+
+def round_choices(db: Database) -> list[RoundChoice]:
+    """Rounds for the results screens, newest period first (those with results first among equals)."""
+    from sqlmodel import select
+
+    from assess.models import Round, UnitResult
+
+    with db.read() as s:
+        with_results = set(s.exec(select(UnitResult.round_id).distinct()).all())
+        rounds = s.exec(select(Round).order_by(Round.period.desc(), Round.id.desc())).all()
+    return [RoundChoice(r.id, r.name, r.period, r.stage, r.id in with_results) for r in rounds]

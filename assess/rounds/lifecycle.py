@@ -1,0 +1,452 @@
+"""Assessment rounds (考核轮次): creation, participants, stages and what blocks the next one.
+
+A round moves through ``STAGES`` one step at a time. This module's ``advance`` covers the steps up
+to 评议票已核定 (``appraisal_certified``); the draw (``assess.rounds.spotcheck.draw``) is the step into
+``spotcheck_drawn``; computing, review, approval and publication are the results area's service
+functions, which move the stage through ``set_stage``. Every move is authorised and audited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assess.foundation import audit
+from assess.foundation.errors import Conflict, FrozenError, NotFound
+from assess.foundation.roles import Actor, authorize
+from assess.foundation.write_guards import ensure_round_writable, get_round
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assess.foundation.db import Database
+    from assess.schemes.definition import SchemeDef
+
+PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|H[12]|(?:0[1-9]|1[0-2])))?$")
+# The stages ``advance`` may move into; later ones belong to computing, review and publication.
+ADVANCE_STAGES = ("selfcheck_open", "selfcheck_closed", "spotcheck_done", "appraisal_certified")
+
+
+def stage_label(stage: str) -> str:
+    from assess.workflow.overview import STAGE_LABELS
+
+    return STAGE_LABELS.get(stage, stage)
+
+
+def next_stage(stage: str) -> str | None:
+    from assess.models.rounds import STAGES
+
+    i = STAGES.index(stage)
+    return STAGES[i + 1] if i + 1 < len(STAGES) else None
+
+
+def check_period(period: str) -> str:
+    """``2026`` (year), ``2026-Q3`` (quarter), ``2026-H1`` (half year) or ``2026-07`` (month)."""
+    p = (period or "").strip().upper()
+    m = PERIOD_RE.match(p)
+    if not m or not 2000 <= int(m.group("year")) <= 2100:
+        raise Conflict(
+            f"考核期间“{period}”无效：应为年度（如 2026）、季度（如 2026-Q3）、半年（如 2026-H1）或月份（如 2026-07）。"
+        )
+    return p
+
+
+# -- lookups shared by the round services ---------------------------------------------------------
+
+
+def round_scheme(session: Session, r) -> SchemeDef:
+    from assess.schemes.store import load_definition
+
+    return load_definition(session, r.scheme_version_id)
+
+
+def round_unit(session: Session, round_id: int, unit_code: str):
+    """(Unit, RoundUnit) of a participant, or NotFound naming the unit."""
+    from sqlmodel import select
+
+    from assess.models import RoundUnit, Unit
+
+    code = (unit_code or "").strip()
+    row = session.exec(
+        select(Unit, RoundUnit)
+        .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        .where(RoundUnit.round_id == round_id, Unit.code == code)
+    ).first()
+    if row is None:
+        exists = session.exec(select(Unit.id).where(Unit.code == code)).first()
+        if exists is None:
+            raise NotFound(f"单位“{code}”不存在。")
+        raise NotFound(f"单位“{code}”不在本考核轮次中。")
+    return row
+
+
+def participants(session: Session, round_id: int) -> list[tuple[Any, Any]]:
+    """(Unit, RoundUnit) of every participant, sorted by unit code."""
+    from sqlmodel import select
+
+    from assess.models import RoundUnit, Unit
+
+    return list(
+        session.exec(
+            select(Unit, RoundUnit)
+            .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+            .where(RoundUnit.round_id == round_id)
+            .order_by(Unit.code)
+        ).all()
+    )
+
+
+def lock_round(session: Session, round_id: int):
+    """The round, locked for the rest of the write transaction (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite's IMMEDIATE transaction already holds the database lock), and refused if
+    published. Every write that checks the round's stage takes this lock first, so a concurrent
+    stage move or draw cannot slip between the check and the write."""
+    from sqlmodel import select
+
+    from assess.models import Round
+
+    if session.exec(select(Round.id).where(Round.id == round_id).with_for_update()).first() is None:
+        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+    return ensure_round_writable(session, round_id)
+
+
+def require_stage(r, *stages: str, doing: str) -> None:
+    if r.stage not in stages:
+        wanted = "、".join(f"“{stage_label(s)}”" for s in stages)
+        raise Conflict(
+            f"{doing}只能在{wanted}阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
+        )
+
+
+# -- rounds ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class RoundRow:
+    id: int
+    name: str
+    period: str
+    stage: str
+    stage_label: str
+    scheme_code: str
+    scheme_version: int
+    scheme_version_id: int
+    units: int
+    submitted: int
+    corrects_round_id: int | None
+    blockers: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RoundStatus:
+    round: RoundRow
+    next_stage: str | None
+    next_label: str | None
+    blockers: list[str] = field(default_factory=list)
+    drawn: list[str] = field(default_factory=list)
+
+
+def create_round(
+    db: Database,
+    actor: Actor,
+    name: str,
+    period: str,
+    scheme_version_id: int,
+    unit_codes: list[str] | None = None,
+    categories: list[str] | None = None,
+    corrects_round_id: int | None = None,
+) -> int:
+    """Create a round in stage ``draft`` with its participants: the active units of
+    ``unit_codes``, or of ``categories``, or else every active unit in the scheme's categories."""
+    from sqlalchemy import insert
+    from sqlmodel import select
+
+    from assess.models import Round, RoundUnit, SchemeVersion, Unit
+    from assess.schemes.store import load_definition
+
+    authorize(actor, "round.create")
+    name = (name or "").strip()
+    if not name:
+        raise Conflict("轮次名称不能为空。")
+    if len(name) > 128:
+        raise Conflict("轮次名称不能超过 128 个字符。")
+    period = check_period(period)
+    codes = [c.strip() for c in (unit_codes or []) if c and c.strip()]
+    cats = [c.strip() for c in (categories or []) if c and c.strip()]
+    with db.write() as s:
+        version = s.get(SchemeVersion, scheme_version_id)
+        if version is None:
+            raise NotFound(f"考核方案版本 #{scheme_version_id} 不存在。")
+        scheme = load_definition(s, scheme_version_id)
+        allowed = set(scheme.categories)
+        if corrects_round_id is not None:
+            old = get_round(s, corrects_round_id)
+            if old.stage != "published":
+                raise Conflict(
+                    f"只能为已公示的轮次新建更正轮次；“{old.name}”当前阶段为“{stage_label(old.stage)}”。"
+                )
+        if codes:
+            found = {u.code: u for u in s.exec(select(Unit).where(Unit.code.in_(codes))).all()}
+            missing = [c for c in codes if c not in found]
+            if missing:
+                raise NotFound(f"单位不存在：{'、'.join(missing)}。")
+            inactive = [c for c in codes if not found[c].active]
+            if inactive:
+                raise Conflict(f"单位已停用，不能参加考核：{'、'.join(inactive)}。")
+            outside = [c for c in codes if allowed and found[c].category not in allowed]
+            if outside:
+                raise Conflict(
+                    f"单位的类别不在考核方案“{scheme.name}”的类别（{'、'.join(scheme.categories)}）中：{'、'.join(outside)}。"
+                )
+            units = [found[c] for c in dict.fromkeys(codes)]
+        else:
+            if cats:
+                unknown = [c for c in cats if allowed and c not in allowed]
+                if unknown:
+                    raise Conflict(
+                        f"类别不在考核方案“{scheme.name}”中：{'、'.join(unknown)}（方案类别：{'、'.join(scheme.categories)}）。"
+                    )
+                wanted = cats
+            else:
+                wanted = list(allowed)
+            q = select(Unit).where(Unit.active)
+            if wanted:
+                q = q.where(Unit.category.in_(wanted))
+            units = list(s.exec(q.order_by(Unit.code)).all())
+        if not units:
+            raise Conflict("没有符合条件的在用单位：轮次至少需要一个参加单位。")
+        r = Round(
+            name=name,
+            period=period,
+            scheme_version_id=scheme_version_id,
+            stage="draft",
+            corrects_round_id=corrects_round_id,
+            created_by=actor.username,
+        )
+        s.add(r)
+        s.flush()
+        s.execute(insert(RoundUnit), [{"round_id": r.id, "unit_id": u.id} for u in units])
+        audit.append(
+            s,
+            actor.username,
+            "round.create",
+            {
+                "round_id": r.id,
+                "name": name,
+                "period": period,
+                "scheme_version_id": scheme_version_id,
+                "scheme": scheme.code,
+                "units": sorted(u.code for u in units),
+                "corrects_round_id": corrects_round_id,
+            },
+        )
+        return r.id
+
+
+def _round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from assess.models import Round, RoundUnit, Scheme, SchemeVersion
+
+    q = (
+        select(Round, SchemeVersion.version, Scheme.code)
+        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+        .order_by(Round.period.desc(), Round.id.desc())
+    )
+    if round_ids is not None:
+        q = q.where(Round.id.in_(round_ids))
+    counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+    submitted = dict(
+        s.exec(
+            select(RoundUnit.round_id, func.count())
+            .where(RoundUnit.submitted_at.is_not(None))
+            .group_by(RoundUnit.round_id)
+        ).all()
+    )
+    return [
+        RoundRow(
+            r.id,
+            r.name,
+            r.period,
+            r.stage,
+            stage_label(r.stage),
+            code,
+            version,
+            r.scheme_version_id,
+            counts.get(r.id, 0),
+            submitted.get(r.id, 0),
+            r.corrects_round_id,
+        )
+        for r, version, code in s.exec(q).all()
+    ]
+
+
+def list_rounds(db: Database, include_published: bool = True, with_blockers: bool = False) -> list[RoundRow]:
+    """Rounds, newest period first; ``with_blockers`` fills in what blocks each one's next stage."""
+    from assess.models import Round
+
+    with db.read() as s:
+        rows = _round_rows(s)
+        if not include_published:
+            rows = [r for r in rows if r.stage != "published"]
+        if with_blockers:
+            for row in rows:
+                row.blockers = stage_blockers(s, s.get(Round, row.id))
+    return rows
+
+
+def scheme_version_id(db: Database, code: str, version: int | None = None) -> int:
+    """The id of a scheme's version (the newest unless ``version`` is given)."""
+    from sqlmodel import select
+
+    from assess.models import Scheme, SchemeVersion
+
+    code = (code or "").strip()
+    with db.read() as s:
+        q = (
+            select(SchemeVersion.id)
+            .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+            .where(Scheme.code == code)
+            .order_by(SchemeVersion.version.desc())
+        )
+        if version is not None:
+            q = q.where(SchemeVersion.version == version)
+        vid = s.exec(q).first()
+    if vid is None:
+        raise NotFound(f"考核方案“{code}”{f'第 {version} 版' if version else ''}不存在。")
+    return vid
+
+
+def scheme_codes(db: Database) -> list[str]:
+    from sqlmodel import select
+
+    from assess.models import Scheme
+
+    with db.read() as s:
+        return list(s.exec(select(Scheme.code).order_by(Scheme.code)).all())
+
+
+def round_status(db: Database, round_id: int) -> RoundStatus:
+    from assess.rounds.spotcheck import active_draw, inspected_codes
+
+    with db.read() as s:
+        r = get_round(s, round_id)
+        row = _round_rows(s, [round_id])[0]
+        nxt = next_stage(r.stage)
+        drawn = inspected_codes(active_draw(s, round_id))
+        return RoundStatus(row, nxt, stage_label(nxt) if nxt else None, stage_blockers(s, r), drawn)
+
+
+# -- stages ---------------------------------------------------------------------------------------
+
+
+def blockers(db: Database, round_id: int) -> list[str]:
+    """What must happen before the round can move to its next stage, in words."""
+    with db.read() as s:
+        return stage_blockers(s, get_round(s, round_id))
+
+
+def stage_blockers(s: Session, r) -> list[str]:
+    """``blockers`` inside the caller's transaction (``advance`` checks them under its write lock)."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from assess.models import AppraisalSession, RoundUnit
+
+    if r.stage == "draft":
+        n = s.exec(select(func.count()).select_from(RoundUnit).where(RoundUnit.round_id == r.id)).one()
+        return [] if n else ["轮次没有参加单位"]
+    if r.stage == "selfcheck_open":
+        pending = s.exec(
+            select(func.count())
+            .select_from(RoundUnit)
+            .where(RoundUnit.round_id == r.id, RoundUnit.submitted_at.is_(None))
+        ).one()
+        return [f"{pending} 个单位未提交自查"] if pending else []
+    if r.stage == "selfcheck_closed":
+        if round_scheme(s, r).spotcheck.sample_size == 0:
+            return []  # the scheme has no spot-check: the next stage needs no draw
+        return ["未抽取核查单位"]
+    if r.stage == "spotcheck_drawn":
+        from assess.rounds.spotcheck import missing_verified
+
+        missing = missing_verified(s, r)
+        return (
+            [
+                f"{len(missing)} 个核查单位缺核查得分（{'、'.join(missing[:5])}{'…' if len(missing) > 5 else ''}）"
+            ]
+            if missing
+            else []
+        )
+    if r.stage == "spotcheck_done":
+        out = []
+        sessions = s.exec(select(AppraisalSession).where(AppraisalSession.round_id == r.id)).all()
+        scheme = round_scheme(s, r)
+        if not sessions and scheme.appraisal_form and scheme.weights.get("appraisal", 0) > 0:
+            out.append(f"未设立民主评议会议（方案中评议占 {scheme.weights['appraisal']:g}%）")
+        from assess.appraisal.sessions import session_blockers
+
+        # Every session certified (all batches certified or void, one at least, quorum met).
+        out.extend(session_blockers(s, r.id))
+        return out
+    return []
+
+
+def set_stage(session: Session, actor_name: str, round, new_stage: str, payload: dict | None = None) -> None:
+    """Move ``round`` to ``new_stage`` inside the caller's write transaction and audit it. The
+    caller has authorised the action and checked its own preconditions. A published round never
+    moves again."""
+    from sqlmodel import select
+
+    from assess.models import Round
+    from assess.models.rounds import STAGES
+
+    if new_stage not in STAGES:
+        raise Conflict(f"未知阶段“{new_stage}”。")
+    session.exec(select(Round.id).where(Round.id == round.id).with_for_update()).first()
+    if round.stage == "published":
+        raise FrozenError(f"考核轮次“{round.name}”已公示冻结，不能再改变阶段；如需更正请新建关联轮次。")
+    old = round.stage
+    round.stage = new_stage
+    session.add(round)
+    session.flush()
+    audit.append(
+        session,
+        actor_name,
+        "round.stage",
+        {"round_id": round.id, "from": old, "to": new_stage, **(payload or {})},
+    )
+
+
+def advance(db: Database, actor: Actor, round_id: int, to_stage: str | None = None) -> str:
+    """Move the round one stage forward (draft → 自查中 → 自查结束; 核查完成; 评议票已核定).
+    Refused while ``blockers`` lists anything. Returns the new stage."""
+    authorize(actor, "round.advance")
+    with db.write() as s:
+        r = lock_round(s, round_id)
+        nxt = next_stage(r.stage)
+        if to_stage is not None and to_stage != nxt:
+            raise Conflict(
+                f"只能逐级推进：“{r.name}”当前阶段为“{stage_label(r.stage)}”，下一阶段是“{stage_label(nxt) if nxt else '无'}”，"
+                f"不能直接进入“{stage_label(to_stage)}”。"
+            )
+        if nxt == "spotcheck_drawn" and round_scheme(s, r).spotcheck.sample_size == 0:
+            set_stage(s, actor.username, r, nxt, {"by": "advance", "spotcheck": "none in scheme"})
+            return nxt
+        if nxt == "spotcheck_drawn":
+            raise Conflict(
+                "进入“已抽取核查单位”阶段需要进行随机抽取：请在“抽查核查”中抽取（或 assess spotcheck draw），抽取后自动进入该阶段。"
+            )
+        if nxt not in ADVANCE_STAGES:
+            raise Conflict(
+                f"“{r.name}”已到“{stage_label(r.stage)}”：计算综合得分、初审、审核、复核、审议票决和公示"
+                "请在“排名与审核”中按审核流程进行，不能在此直接推进。"
+            )
+        problems = stage_blockers(s, r)
+        if problems:
+            raise Conflict(f"不能进入“{stage_label(nxt)}”：{'；'.join(problems)}。")
+        set_stage(s, actor.username, r, nxt, {"by": "advance"})
+        return nxt

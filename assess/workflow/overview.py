@@ -1,0 +1,100 @@
+"""What the dashboard shows: the open rounds, where each stands and what it waits for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assess.foundation.db import Database
+
+STAGE_LABELS = {
+    "draft": "草稿",
+    "selfcheck_open": "自查中",
+    "selfcheck_closed": "自查结束",
+    "spotcheck_drawn": "已抽取核查单位",
+    "spotcheck_done": "核查完成",
+    "appraisal_certified": "评议票已核定",
+    "computed": "已计算",
+    "under_review": "审核中",
+    "approved": "已审批",
+    "published": "已公示（冻结）",
+}
+
+
+@dataclass
+class RoundSummary:
+    id: int
+    name: str
+    period: str
+    stage: str
+    stage_label: str
+    units: int
+    waiting_for: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OverdueItem:
+    unit: str
+    notice_no: str
+    deadline: str
+    days: int
+
+
+@dataclass
+class Overview:
+    units: int
+    active_units: int
+    cadres: int
+    users: int
+    schemes: int
+    rounds: list[RoundSummary]
+    overdue: list[OverdueItem] = field(default_factory=list)
+    late_stages: list = field(default_factory=list)  # year.DeadlineRow past due and not done
+    cards: list = field(default_factory=list)  # year.Card: 红黄牌 of the computed open rounds
+
+
+def overview(db: Database, include_published: bool = False, today: date | None = None) -> Overview:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from assess.models import Cadre, Round, RoundUnit, Scheme, Unit, User
+
+    with db.read() as s:
+        units = s.exec(select(func.count()).select_from(Unit)).one()
+        active = s.exec(select(func.count()).select_from(Unit).where(Unit.active)).one()
+        cadres = s.exec(select(func.count()).select_from(Cadre).where(Cadre.active)).one()
+        users = s.exec(select(func.count()).select_from(User).where(User.active)).one()
+        schemes = s.exec(select(func.count()).select_from(Scheme)).one()
+        q = select(Round).order_by(Round.period.desc(), Round.id.desc())
+        if not include_published:
+            q = q.where(Round.stage != "published")
+        rounds = s.exec(q).all()
+        counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+    out = []
+    for r in rounds:
+        out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
+                                counts.get(r.id, 0), waiting_for(db, r.id)))
+    from assess.foundation.settings import local_today
+    from assess.rounds.findings import overdue
+
+    late = [OverdueItem(f"{x.unit_code} {x.unit_name}", x.notice_no or "", x.deadline.isoformat() if x.deadline else "",
+                        x.days_overdue) for x in overdue(db, today or local_today())]
+    from assess.org.blacklist import cards, overdue_stages
+
+    day = today or local_today()
+    shown = {r.id for r in rounds}
+    late_stages = [d for d in overdue_stages(db, day) if d.round_id in shown]
+    warn = []
+    for r in rounds:
+        if r.stage in ("computed", "under_review", "approved"):
+            warn += cards(db, r.id, day)
+    return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
+
+
+def waiting_for(db: Database, round_id: int) -> list[str]:
+    """What blocks the round's next stage, in words for the dashboard."""
+    from assess.rounds.lifecycle import blockers
+
+    return blockers(db, round_id)

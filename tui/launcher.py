@@ -1,0 +1,28 @@
+"""The ``assess`` console script: runs a command through the core's command line, and opens the
+interface when asked (no arguments, or ``assess demo``). It lives here, not in ``assess/``, because
+the core never imports the interface."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assess.cli import OpenApp, dispatch
+
+    result = dispatch(argv)
+    if isinstance(result, OpenApp):
+        from assess.foundation.errors import AssessError
+
+        from .app import run_app
+
+        try:
+            return run_app(result.db_url)
+        except AssessError as e:  # e.g. a bad configuration file: one line naming file, line and key
+            print(f"错误：{e}", file=sys.stderr)
+            return 1
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

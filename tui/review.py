@@ -1,0 +1,328 @@
+"""问责与审批: the accountability list (confirm or waive with a reason), the review chain
+(初审 → 审核 → 复核), the committee vote and publication."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from .base import AssessScreen, plain
+from .forms import ConfirmDialog, FieldSpec, FormDialog
+from .rankings import cell
+from .tables import TableFill
+
+STEP_KEYS = {"first": "1", "audit": "2", "recheck": "3", "vote": "v", "publish": "p"}
+
+
+class ReviewScreen(AssessScreen):
+    AREA = "review"
+    CSS_PATH = "review.tcss"
+    BINDINGS = [
+        Binding("r", "next_round", "轮次"),
+        Binding("c", "decide('confirm')", "确认问责"),
+        Binding("w", "decide('waive')", "免予问责"),
+        Binding("1", "step('first')", "初审", show=False),
+        Binding("2", "step('audit')", "审核", show=False),
+        Binding("3", "step('recheck')", "复核", show=False),
+        Binding("b", "return_round", "退回", show=False),
+        Binding("v", "vote", "票决"),
+        Binding("p", "publish", "公示"),
+    ]
+    ACTION_RIGHTS = {"decide": "accountability.decide", "step:first": "review.first", "step:audit": "review.audit",
+                     "step:recheck": "review.recheck", "return_round": ("review.first", "review.audit", "review.recheck"),
+                     "vote": "review.vote", "publish": "round.publish"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rounds: list = []
+        self.round_index = 0
+        self.entries: dict[str, object] = {}
+        self.state = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="review-title", classes="title")
+        yield Static("", id="review-chain", classes="hint")
+        yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="review-detail")
+        yield Static("", id="review-status", classes="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#review-table", DataTable)
+        table.focus()
+        self.load_rounds()
+
+    def palette_commands(self):
+        from textual.app import SystemCommand
+
+        yield SystemCommand(
+            "问责：确认当前条目", "写明理由后确认问责（c）", lambda: self.action_decide("confirm")
+        )
+        yield SystemCommand("问责：免予问责", "写明理由后免予问责（w）", lambda: self.action_decide("waive"))
+        yield SystemCommand("审批：初审/审核/复核", "按流程通过当前步骤（1/2/3）", self.action_next_step)
+        yield SystemCommand("审批：审议票决", "录入应到、实到、赞成、反对、弃权（v）", self.action_vote)
+        yield SystemCommand("审批：公示并冻结", "管理员公示已批准的结果（p）", self.action_publish)
+
+    # -- data ---------------------------------------------------------------------------------
+    def load_rounds(self) -> None:
+        from assess.results.views import round_choices
+
+        self.run_core(round_choices, self.db, on_done=self._rounds_loaded)
+
+    def _rounds_loaded(self, rounds) -> None:
+        self.rounds = rounds
+        active = [i for i, r in enumerate(rounds) if r.stage in ("computed", "under_review", "approved")]
+        done = [i for i, r in enumerate(rounds) if r.has_results]
+        self.round_index = (active or done or [0])[0]
+        self.refresh_view()
+
+    @property
+    def current_round(self):
+        return self.rounds[self.round_index] if self.rounds else None
+
+    def refresh_view(self) -> None:
+        r = self.current_round
+        if r is None:
+            self.query_one("#review-title", Static).update("问责与审批：还没有考核轮次")
+            return
+
+        def load(db, round_id):
+            from assess.results import accountability
+            from assess.results import approval as review
+
+            return review.status(db, round_id), accountability.list_entries(db, round_id)
+
+        self.run_core(load, self.db, r.id, on_done=self._show, latest="load")
+
+    def _show(self, result) -> None:
+        state, entries = result
+        self.state = state
+        table = self.query_one("#review-table", DataTable)
+        keep = table.cursor_row
+        # The detail pane (_show_detail) shows the highlighted entry whole.
+        fill = TableFill(table, "编号", "单位/干部", "规则", "触发数据", "建议处理", "稳健", "状态", detail=False)
+        self.entries = {}
+        for e in entries:
+            who = e.cadre_name or e.unit_name or ""
+            self.entries[str(e.id)] = e
+            fill.add_row(
+                str(e.id),
+                cell(who),
+                cell(e.rule_code),
+                cell(e.figures_text),
+                cell(e.proposed_action),
+                "" if e.robust else "不稳健",
+                cell(e.status_label),
+                key=str(e.id),
+            )
+        fill.done()
+        if entries:
+            table.move_cursor(row=min(keep, len(entries) - 1))
+        self.query_one("#review-title", Static).update(
+            plain(f"{state.round_name}（{state.period}） · {state.stage_label} · 下一步：{state.next_label}")
+        )
+        marks = []
+        for st in state.chain:
+            marks.append(f"{st.label}{'✓' if st.decision == '通过' else '✗'}{st.by_name or st.by_user}")
+        vote = state.last_vote
+        if vote:
+            marks.append(
+                f"票决 赞成{vote['yes']}/应到{vote['expected']} {'通过' if vote['passed'] else '未通过'}"
+            )
+        if state.content_hash:
+            marks.append(f"快照 {state.content_hash[:16]}… 链头 {state.audit_head[:12]}…")
+        self.query_one("#review-chain", Static).update(plain(" → ".join(marks) if marks else "尚未开始审核"))
+        key = STEP_KEYS.get(state.next_step or "", "")
+        self.query_one("#review-status", Static).update(
+            plain(
+                " · ".join(
+                    part
+                    for part in (
+                        f"问责 {state.entries} 条，待决定 {state.undecided}",
+                        "c 确认 · w 免予",
+                        f"{key} {state.next_label}" if key else "",
+                        "b 退回 · r 轮次",
+                    )
+                    if part
+                )
+            )
+        )
+        self._show_detail()
+
+    def _current(self):
+        table = self.query_one("#review-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.entries.get(key)
+
+    @on(DataTable.RowHighlighted, "#review-table")
+    def _show_detail(self) -> None:
+        e = self._current()
+        detail = self.query_one("#review-detail", Static)
+        if e is None:
+            detail.update("")
+            return
+        who = " ".join(x for x in (e.unit_code, e.unit_name, e.cadre_name) if x)
+        share = "" if e.robust_share is None else f"；重抽样中成立比例 {e.robust_share:.0%}"
+        text = f"{who}：{e.rule_text}（{e.figures_text}{share}）→ {e.proposed_action}"
+        if e.reason:
+            text += f"\n{e.status_label}（{e.decided_by_name or e.decided_by}）：{e.reason}"
+        detail.update(plain(text))
+
+    # -- actions ------------------------------------------------------------------------------
+    def _after(self, message: str):
+        def done(result) -> None:
+            if result:
+                self.show_info(
+                    message if isinstance(result, bool) else getattr(result, "message", lambda: message)()
+                )
+                self.refresh_view()
+
+        return done
+
+    def action_next_round(self) -> None:
+        if self.rounds:
+            self.round_index = (self.round_index + 1) % len(self.rounds)
+            self.refresh_view()
+
+    def action_decide(self, decision: str) -> None:
+        from assess.results import accountability
+
+        e = self._current()
+        if e is None:
+            return
+        db, actor = self.db, self.actor
+        verb = "确认问责" if decision == "confirm" else "免予问责"
+        who = e.cadre_name or e.unit_name or ""
+        self.app.push_screen(
+            FormDialog(
+                f"{verb}：{who} · {e.rule_code}",
+                [FieldSpec("reason", "理由（必填）")],
+                lambda v: accountability.decide(db, actor, e.id, decision, v["reason"]),
+            ),
+            self._after(f"已{verb}"),
+        )
+
+    def action_step(self, step: str) -> None:
+        from assess.results import approval as review
+
+        r = self.current_round
+        if r is None:
+            return
+        db, actor = self.db, self.actor
+        label = review.STEPS[step][1]
+        self.app.push_screen(
+            FormDialog(
+                f"{label}通过：{r.name}",
+                [FieldSpec("note", "意见（可空）")],
+                lambda v: review.review(db, actor, r.id, step, "pass", v["note"]) or True,
+            ),
+            self._after(f"{label}已通过"),
+        )
+
+    def action_next_step(self) -> None:
+        if self.state and self.state.next_step in ("first", "audit", "recheck"):
+            self.action_step(self.state.next_step)
+        elif self.state and self.state.next_step == "vote":
+            self.action_vote()
+        elif self.state and self.state.next_step == "publish":
+            self.action_publish()
+
+    def action_return_round(self) -> None:
+        from assess.results import approval as review
+
+        r = self.current_round
+        step = self.state.next_step if self.state else None
+        if r is None or step not in ("first", "audit", "recheck"):
+            self.show_error("当前没有可退回的审核步骤。")
+            return
+        db, actor = self.db, self.actor
+        label = review.STEPS[step][1]
+        self.app.push_screen(
+            FormDialog(
+                f"{label}退回：{r.name}",
+                [FieldSpec("note", "退回理由（必填）")],
+                lambda v: review.review(db, actor, r.id, step, "return", v["note"]) or True,
+            ),
+            self._after("已退回，需重新计算和审核"),
+        )
+
+    def action_vote(self) -> None:
+        from assess.results import approval as review
+
+        r = self.current_round
+        if r is None:
+            return
+        db, actor = self.db, self.actor
+        fields = [
+            FieldSpec("expected", "应到会人数"),
+            FieldSpec("present", "实到人数"),
+            FieldSpec("yes", "赞成"),
+            FieldSpec("no", "反对"),
+            FieldSpec("abstain", "弃权"),
+        ]
+
+        def submit(v):
+            from assess.foundation.errors import AssessError
+
+            try:
+                return {k: int(v[k].strip()) for k in ("expected", "present", "yes", "no", "abstain")}
+            except ValueError:
+                raise AssessError("请填写整数。") from None
+
+        def done(result) -> None:
+            if result.passed:
+                self.show_info(result.message())
+            else:
+                self.show_error(result.message())
+            self.refresh_view()
+
+        def confirm(nums) -> None:
+            # The vote is recorded for good: show what will be recorded and its outcome, ask once.
+            if not nums:
+                return
+            need = review.votes_needed(max(nums["expected"], 1))
+            outcome = ("通过：轮次进入“已批准”，可公示" if nums["yes"] >= need
+                       else "不通过：轮次仍为“审核中”，票决记录保留")
+            detail = (f"考核轮次：{r.name}\n应到会 {nums['expected']} 人，实到 {nums['present']} 人；"
+                      f"赞成 {nums['yes']}，反对 {nums['no']}，弃权 {nums['abstain']}。\n"
+                      f"通过需赞成至少 {need} 票（超过应到会人数的半数）。结果：{outcome}。")
+            self.app.push_screen(
+                ConfirmDialog("记录本次票决？记录后不能修改或删除。", detail),
+                lambda ok: self.run_core(review.vote, db, actor, r.id, **nums, on_done=done) if ok else None,
+            )
+
+        self.app.push_screen(
+            FormDialog(f"审议票决：{r.name}（赞成票须超过应到会人数的半数）", fields, submit), confirm
+        )
+
+    def action_publish(self) -> None:
+        from assess.results import approval as review
+
+        r = self.current_round
+        if r is None:
+            return
+        db, actor = self.db, self.actor
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self.run_core(
+                    review.publish,
+                    db,
+                    actor,
+                    r.id,
+                    on_done=lambda res: (self.show_info(res.message()), self.load_rounds()),
+                )
+
+        st = self.state
+        detail = (f"考核轮次：{r.name}\n"
+                  "将冻结：各单位自查与核查得分、评议计票、加减分、综合得分与排名、等次，"
+                  f"问责名单（{st.entries if st else 0} 条），生成快照并把其哈希写入审计链；"
+                  "此后的报告与查询都取自快照。")
+        self.app.push_screen(
+            ConfirmDialog(f"公示并冻结“{r.name}”？公示后本轮任何数据都不能再修改。", detail), confirmed
+        )
