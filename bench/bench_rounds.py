@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from assess.rounds import verified
+from assess.workflow import advance as workflow
+
 UNITS = 200
 GROUPS, LEAVES = 10, 10
 DRAWN = 20
@@ -89,7 +92,7 @@ def main() -> list[tuple[str, float, float, str]]:
         )
         version, _ = store_version(s, "admin", definition.from_dict(_scheme()), "bench.toml", "")
     rid = rounds.create_round(db, admin, "基准轮次", "2026-Q3", version.id)
-    rounds.advance(db, admin, rid)
+    workflow.advance(db, admin, rid)
     leaves = [f"G{g}L{k}" for g in range(GROUPS) for k in range(LEAVES)]
     path = tmp / "self.csv"
     path.write_text(
@@ -115,7 +118,7 @@ def main() -> list[tuple[str, float, float, str]]:
         from sqlalchemy import update
 
         s.execute(update(RoundUnit).where(RoundUnit.round_id == rid).values(submitted_at=utcnow()))
-    rounds.advance(db, admin, rid)
+    workflow.advance(db, admin, rid)
 
     t0 = time.perf_counter()
     view = spotcheck.draw(db, inspector, rid, DRAWN, ["3 7 12 18 25 31", "9", "4471"])
@@ -139,10 +142,10 @@ def main() -> list[tuple[str, float, float, str]]:
     out.append(("import_verified", time.perf_counter() - t0))
 
     t0 = time.perf_counter()
-    rows = spotcheck.compare(db, rid)
+    rows = verified.compare(db, rid)
     out.append(("compare", time.perf_counter() - t0))  # includes importing pandas on first use
     t0 = time.perf_counter()
-    spotcheck.compare(db, rid)
+    verified.compare(db, rid)
     out.append(("compare_again", time.perf_counter() - t0))
     assert len(rows) == DRAWN * GROUPS * LEAVES
     flagged = sum(r.false_report for r in rows)

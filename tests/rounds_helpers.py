@@ -6,6 +6,7 @@ from assess.rounds import lifecycle as rounds
 from assess.rounds import selfcheck
 from assess.schemes import definition
 from assess.schemes.store import store_version
+from assess.workflow import advance as workflow
 
 # Leaves for 政府部门: A1, A2, B1, B2, B3 (C1 is for 乡镇街道 only).
 # A1 points max 10; A2 deduct max 10; B1 ratio max 20 (target 100 %); B2 bonus max 5; B3 veto;
@@ -124,9 +125,9 @@ def fill_and_submit(db, actors, round_id: int, codes=None, values=GOOD) -> None:
 
 def round_at_selfcheck_closed(db, actors, **kw) -> int:
     rid = make_round(db, actors, **kw)
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     fill_and_submit(db, actors, rid, codes=[c for c, *_ in kw.get("units", UNITS)])
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     return rid
 
 

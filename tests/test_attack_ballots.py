@@ -20,19 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from assess.appraisal import (
-    ballot_import,
-    tally,
-)
-from assess.appraisal import (
-    entry as ballots,
-)
-from assess.appraisal import (
-    reconcile as ballot_review,
-)
-from assess.appraisal import (
-    sessions as appraisal,
-)
+from assess.appraisal import ballot_import, forms, tally
+from assess.appraisal import entry as ballots
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
 from assess.cli import main
 from assess.foundation.errors import Conflict
 from assess.models import AuditRecord, BallotBatch, TallyCount
@@ -65,7 +56,7 @@ def meeting(db, actors):
 
 def _round_of(db, session_id: int) -> int:
     with db.read() as s:
-        return appraisal.get_session(s, session_id).round_id
+        return forms.get_session(s, session_id).round_id
 
 
 def _state(db) -> tuple[int, int, int]:

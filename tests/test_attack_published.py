@@ -504,7 +504,7 @@ def test_every_snapshot_field_mutation_is_detected(demo_file, tmp_path):
     rows or by the recomputation from the frozen inputs; the master-data fields (names as
     published) are the only ones neither sees, and the content hash covers them."""
     from assess.results.publication import verify_snapshot
-    from assess.results.round_view import MASTER_FIELDS
+    from assess.rounds.snapshots import MASTER_FIELDS
 
     path, rid = demo_file
     db = Database(f"sqlite:///{path}")
@@ -624,7 +624,8 @@ def test_format_1_snapshots_stay_verifiable(demo_file):
 
     from assess.models import Snapshot
     from assess.results.publication import snapshot_problems
-    from assess.results.round_view import live_accountability, live_results, published_content
+    from assess.results.round_view import live_accountability, live_results
+    from assess.rounds.snapshots import published_content
 
     path, rid = demo_file
     db = Database(f"sqlite:///{path}")

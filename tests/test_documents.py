@@ -189,8 +189,7 @@ BLANK_LINE = re.compile(r"_{4,}")
 
 
 def test_bulletin_from_a_hand_built_round(sqlite_db):
-    from assess.reports.notices import NoticeParams
-    from assess.reports.official import bulletin_doc, doc_text
+    from assess.reports.official import NoticeParams, bulletin_doc, doc_text
 
     built = _round(sqlite_db)
     data = load_report_data(sqlite_db, built.round_id)

@@ -17,6 +17,7 @@ from assess.cli import main
 from assess.reports.bundle import build_report
 from assess.rounds import lifecycle as rounds
 from assess.rounds import selfcheck, spotcheck
+from assess.workflow import advance as workflow
 
 from .conftest import make_users
 from .reports_fixtures import build_round
@@ -68,10 +69,10 @@ def test_templates_escape_unit_and_indicator_names(db, tmp_path):
     for code, name, cat in units:
         add_unit(db, actors["admin"], code, name, cat)
     rid = rounds.create_round(db, actors["admin"], "模板测试", "2026-Q3", store_scheme(db))
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     self_template = selfcheck.export_template(db, rid, None, tmp_path / "self.xlsx")
     fill_and_submit(db, actors, rid, codes=[c for c, *_ in units])
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
     verified_template = selfcheck.export_template(db, rid, None, tmp_path / "verified.xlsx", kind="verified")
     for path in (self_template, verified_template):

@@ -25,6 +25,7 @@ from assess.foundation.errors import InputErrors
 from assess.org import adjustments
 from assess.rounds import lifecycle as rounds
 from assess.rounds import selfcheck, spotcheck
+from assess.workflow import advance as workflow
 
 from .conftest import make_users
 from .rounds_helpers import RFC_SOURCES, round_at_selfcheck_closed, store_scheme
@@ -49,7 +50,7 @@ def world(db):
     drawn_round = round_at_selfcheck_closed(db, actors)
     drawn = spotcheck.draw(db, actors["inspector"], drawn_round, 2, RFC_SOURCES).selected_codes
     rid = rounds.create_round(db, actors["admin"], "2026年第四季度考核", "2026-Q4", store_scheme(db))
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     sid = appraisal.create_session(
         db,
         actors["clerk"],

@@ -12,18 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assess.appraisal import (
-    ballot_import,
-)
-from assess.appraisal import (
-    entry as ballots,
-)
-from assess.appraisal import (
-    reconcile as ballot_review,
-)
-from assess.appraisal import (
-    sessions as appraisal,
-)
+from assess.appraisal import ballot_import, pledges
+from assess.appraisal import entry as ballots
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
 from assess.foundation import audit, users
 from assess.foundation.errors import PermissionDenied
 from assess.foundation.roles import ACTIONS, ROLES, Actor, roles_table_markdown
@@ -33,9 +25,10 @@ from assess.org import blacklist as year
 from assess.results import accountability, publication
 from assess.results import approval as review
 from assess.results.compute import compute_round
-from assess.rounds import findings, selfcheck, spotcheck, verified
+from assess.rounds import deadlines, findings, selfcheck, spotcheck, verified
 from assess.rounds import lifecycle as rounds
 from assess.schemes.catalog import load_scheme
+from assess.workflow import advance as workflow
 
 from .reliability_helpers import published_round
 
@@ -78,7 +71,7 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "cadre.import": [("import_cadres", lambda a: units.import_cadres(db, a, cadres_csv))],
         "scheme.load": [("load_scheme", lambda a: load_scheme(db, a, tmp / "missing.toml"))],
         "round.create": [("create_round", lambda a: rounds.create_round(db, a, "新轮次", "2027-Q1", 10**6))],
-        "round.advance": [("advance", lambda a: rounds.advance(db, a, rid))],
+        "round.advance": [("advance", lambda a: workflow.advance(db, a, rid))],
         "selfcheck.enter": [("enter_score", lambda a: selfcheck.enter_score(db, a, rid, "U1", "A", 90))],
         "selfcheck.import": [("import_scores", lambda a: selfcheck.import_scores(db, a, rid, csv))],
         "selfcheck.submit": [
@@ -152,8 +145,8 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
             ("enter_listing", lambda a: year.enter_listing(db, a, "enterprise", f"某公司{a.username}", "围标", date(2027, 1, 1)))
         ],
         "blacklist.exit": [("exit_listing", lambda a: year.exit_listing(db, a, 10**6, date(2027, 2, 1), "期满"))],
-        "round.deadline": [("set_deadline", lambda a: year.set_deadline(db, a, rid, "selfcheck", date(2027, 1, 31)))],
-        "cadre.pledge": [("record_pledge", lambda a: year.record_pledge(db, a, "G0", 2027, "廉洁自律"))],
+        "round.deadline": [("set_deadline", lambda a: deadlines.set_deadline(db, a, rid, "selfcheck", date(2027, 1, 31)))],
+        "cadre.pledge": [("record_pledge", lambda a: pledges.record_pledge(db, a, "G0", 2027, "廉洁自律"))],
         "review.first": [("review(first)", lambda a: review.review(db, a, rid, "first"))],
         "review.audit": [("review(audit)", lambda a: review.review(db, a, rid, "audit"))],
         "review.recheck": [("review(recheck)", lambda a: review.review(db, a, rid, "recheck"))],

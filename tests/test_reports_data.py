@@ -181,7 +181,8 @@ def test_csv_ranking_escapes_formula_names(db, tmp_path):
 def test_publication_notice(db):
     from datetime import date
 
-    from assess.reports.notices import NoticeParams, publication_notice
+    from assess.reports.notices import publication_notice
+    from assess.reports.official import NoticeParams
 
     d = load_report_data(db, build_round(db).round_id)
     text = publication_notice(

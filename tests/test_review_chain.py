@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from assess.foundation.errors import Conflict, FrozenError, PermissionDenied
 from assess.models import AccountabilityEntry, AuditRecord, Round, SelfCheckScore, Snapshot, UnitResult
-from assess.results import accountability
+from assess.results import accountability, publication
 from assess.results import approval as review
 from assess.results.compute import compute_round
 
@@ -94,8 +94,8 @@ def test_review_chain_vote_and_publish(db, actors):
     v = review.vote(db, actors["committee"], rid, expected=10, present=9, yes=6, no=2, abstain=1)
     assert v.passed and stage(db, rid) == "approved"
     with pytest.raises(PermissionDenied):
-        review.publish(db, actors["reviewer"], rid)
-    result = review.publish(db, actors["admin"], rid)
+        publication.publish(db, actors["reviewer"], rid)
+    result = publication.publish(db, actors["admin"], rid)
     assert stage(db, rid) == "published"
     with db.read() as s:
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == rid)).one()
@@ -127,7 +127,7 @@ def test_return_restarts_the_chain(db, actors):
 def test_publish_requires_approval_and_decisions_and_unchanged_inputs(db, actors):
     rid, ids = computed_round(db, actors)
     with pytest.raises(Conflict, match="已批准"):
-        review.publish(db, actors["admin"], rid)
+        publication.publish(db, actors["admin"], rid)
     approve(db, actors, rid)
     # Inputs changed after computing (bypassing the services): publication is refused.
     with db.write() as s:
@@ -138,14 +138,14 @@ def test_publish_requires_approval_and_decisions_and_unchanged_inputs(db, actors
         ).one()
         sc.value = 21
     with pytest.raises(Conflict, match="重新计算"):
-        review.publish(db, actors["admin"], rid)
+        publication.publish(db, actors["admin"], rid)
     assert stage(db, rid) == "approved"
 
 
 def test_published_round_is_frozen_in_services_and_database(db, actors):
     rid, ids = computed_round(db, actors)
     approve(db, actors, rid)
-    review.publish(db, actors["admin"], rid)
+    publication.publish(db, actors["admin"], rid)
     entry_id = accountability.list_entries(db, rid)[0].id
     # Services refuse.
     with pytest.raises(FrozenError):
@@ -198,8 +198,8 @@ def test_published_round_is_frozen_in_services_and_database(db, actors):
 def test_verify_snapshot_recomputes_and_detects_tampering(db, actors):
     rid, _ids = computed_round(db, actors)
     approve(db, actors, rid)
-    review.publish(db, actors["admin"], rid)
-    check = review.verify_snapshot(db, rid)
+    publication.publish(db, actors["admin"], rid)
+    check = publication.verify_snapshot(db, rid)
     assert check.ok, check.problems
     # Tamper with a stored result behind the triggers' back (as a superuser with triggers off
     # would): verification names it.
@@ -218,7 +218,7 @@ def test_verify_snapshot_recomputes_and_detects_tampering(db, actors):
                 text("UPDATE unitresult SET composite = composite + 1 WHERE round_id = :r"), {"r": rid}
             )
             conn.exec_driver_sql("ALTER TABLE unitresult ENABLE TRIGGER k_frozen_unitresult")
-    bad = review.verify_snapshot(db, rid)
+    bad = publication.verify_snapshot(db, rid)
     assert not bad.ok and any("数据库中" in p and "composite" in p for p in bad.problems)
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 from assess.foundation import audit
 from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.models import Finding, RectificationEvent
+from assess.reports import official
 from assess.rounds import findings
 
 from .rounds_helpers import make_round, round_at_selfcheck_closed
@@ -156,7 +157,7 @@ def test_notice_text_is_a_proper_notice_with_anchor(db, actors, rid):
     rect = findings.issue_rectification(
         db, actors["inspector"], fid, DEADLINE, "立即更新公开栏并建立更新制度", today=ISSUED
     )
-    text = findings.notice_text(db, rect)
+    text = official.notice_text(db, rect)
     seq, head = audit.chain_head(db)
     for part in (
         "整改通知书",
@@ -175,7 +176,7 @@ def test_notice_text_is_a_proper_notice_with_anchor(db, actors, rid):
         assert part in text, part
     assert audit.verify(db, anchor=head).ok
     with pytest.raises(NotFound):
-        findings.notice_text(db, rect + 99)
+        official.notice_text(db, rect + 99)
 
 
 def test_open_findings_mark_units_for_focus(db, actors, rid):

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from assess.foundation.errors import Conflict, InputErrors, NotFound, PermissionDenied
 from assess.models import AuditRecord, RoundUnit, SelfCheckScore
-from assess.rounds import lifecycle as rounds
 from assess.rounds import selfcheck
+from assess.workflow import advance as workflow
 
 from .rounds_helpers import GOOD, make_round, write_csv
 
@@ -17,7 +17,7 @@ from .rounds_helpers import GOOD, make_round, write_csv
 @pytest.fixture
 def open_round(db, actors):
     rid = make_round(db, actors)
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     return rid
 
 

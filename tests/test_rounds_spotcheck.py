@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from assess.foundation.errors import Conflict, InputErrors, NotFound, PermissionDenied
 from assess.models import AuditRecord, Round, SpotCheckDraw, SpotCheckScore
-from assess.rounds import findings, rfc3797, selfcheck, spotcheck
-from assess.rounds import lifecycle as rounds
+from assess.rounds import findings, rfc3797, selfcheck, spotcheck, verified
+from assess.workflow import advance as workflow
 
 from .rounds_helpers import GOOD, RFC_SOURCES, UNITS, round_at_selfcheck_closed, write_csv
 
@@ -45,7 +45,7 @@ def test_second_draw_refused_until_void_with_reason(db, actors):
     with pytest.raises(Conflict, match="理由"):
         spotcheck.void(db, actors["admin"], rid, "  ")
     spotcheck.void(db, actors["admin"], rid, "来源公布有误")
-    assert rounds.round_status(db, rid).round.stage == "selfcheck_closed"
+    assert workflow.round_status(db, rid).round.stage == "selfcheck_closed"
     second = spotcheck.draw(db, actors["inspector"], rid, 3, ["11 22 33 44 55 66", "7"])
     expected = [s.item for s in rfc3797.select([u for u, _n, _c in RFC_UNITS], 3, "11.22.33.44.55.66./7./")]
     assert second.selected_codes == expected
@@ -59,7 +59,7 @@ def test_second_draw_refused_until_void_with_reason(db, actors):
 def test_void_refused_once_verified_scores_exist(db, actors):
     rid = round_at_selfcheck_closed(db, actors)
     view = spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
-    spotcheck.enter_verified(db, actors["inspector"], rid, view.selected_codes[0], "A1", 5)
+    verified.enter_verified(db, actors["inspector"], rid, view.selected_codes[0], "A1", 5)
     with pytest.raises(Conflict, match="已录入 1 条核查得分"):
         spotcheck.void(db, actors["admin"], rid, "重抽")
 
@@ -117,10 +117,10 @@ def test_minimum_per_category_and_focus_units(db, actors):
     assert view.selected_codes == [gov, town, rest]
     assert [x["part"] for x in view.selected] == ["政府部门", "乡镇街道", "其余"]
     assert spotcheck.verify(db, rid).ok
-    status = rounds.round_status(db, rid)
+    status = workflow.round_status(db, rid)
     assert status.drawn == [gov, town, rest, "G03"]
     # 重点 units need verified scores too.
-    assert "G03" in rounds.blockers(db, rid)[0]
+    assert "G03" in workflow.blockers(db, rid)[0]
 
 
 def test_minimum_per_category_needs_enough_count(db, actors):
@@ -163,11 +163,11 @@ def test_verified_scores_only_for_drawn_units(db, actors, tmp_path):
     rid, drawn = _drawn_round(db, actors)
     other = next(c for c, _n, _k in UNITS if c not in drawn)
     with pytest.raises(Conflict, match="不是本轮抽取的核查单位"):
-        spotcheck.enter_verified(db, actors["inspector"], rid, other, "A1", 5)
+        verified.enter_verified(db, actors["inspector"], rid, other, "A1", 5)
     with pytest.raises(PermissionDenied):
-        spotcheck.enter_verified(db, actors["clerk"], rid, drawn[0], "A1", 5)
+        verified.enter_verified(db, actors["clerk"], rid, drawn[0], "A1", 5)
     with pytest.raises(Conflict, match="满分 10"):
-        spotcheck.enter_verified(db, actors["inspector"], rid, drawn[0], "A1", 10.5)
+        verified.enter_verified(db, actors["inspector"], rid, drawn[0], "A1", 10.5)
     path = write_csv(tmp_path / "v.csv", f"unit_code,indicator_code,score\n{drawn[0]},A1,6\n{other},A1,6\n")
     with pytest.raises(InputErrors) as err:
         selfcheck.import_scores(db, actors["inspector"], rid, path, kind="verified")
@@ -196,12 +196,12 @@ def test_comparison_flags_false_reports_by_hand(db, actors):
     rid = round_at_selfcheck_closed(db, actors, units=UNITS[:4])
     view = spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
     first, second = view.selected_codes
-    verified = {"A1": 7, "A2": 2, "B1": 80, "B2": 8, "B3": 1}
-    for ind, v in verified.items():
-        spotcheck.enter_verified(db, actors["inspector"], rid, first, ind, v)
+    values = {"A1": 7, "A2": 2, "B1": 80, "B2": 8, "B3": 1}
+    for ind, v in values.items():
+        verified.enter_verified(db, actors["inspector"], rid, first, ind, v)
     for ind in ("A1", "A2", "B1", "B2", "B3"):
-        spotcheck.enter_verified(db, actors["inspector"], rid, second, ind, GOOD[ind])
-    rows = {(r.unit_code, r.indicator_code): r for r in spotcheck.compare(db, rid)}
+        verified.enter_verified(db, actors["inspector"], rid, second, ind, GOOD[ind])
+    rows = {(r.unit_code, r.indicator_code): r for r in verified.compare(db, rid)}
     assert len(rows) == 10
     got = [
         (
@@ -221,9 +221,9 @@ def test_comparison_flags_false_reports_by_hand(db, actors):
         ("B3", 0, 0, 0, True),
     ]
     assert not any(rows[(second, c)].false_report for c in ("A1", "A2", "B1", "B2", "B3"))
-    only = spotcheck.compare(db, rid, first)
+    only = verified.compare(db, rid, first)
     assert {r.unit_code for r in only} == {first}
-    reports = spotcheck.false_reports(db, rid)
+    reports = verified.false_reports(db, rid)
     assert [(f.unit_code, f.indicator_code, f.difference) for f in reports] == [
         (first, "A1", 2),
         (first, "B1", 3),
@@ -232,14 +232,14 @@ def test_comparison_flags_false_reports_by_hand(db, actors):
     assert reports[0].self_value == 9 and reports[0].verified_value == 7
     undrawn = next(c for c, _n, _k in UNITS[:4] if c not in (first, second))
     with pytest.raises(Conflict, match="不是本轮抽取的核查单位"):
-        spotcheck.compare(db, rid, undrawn)
+        verified.compare(db, rid, undrawn)
 
 
 def test_comparison_before_any_verified_score(db, actors):
     rid, _drawn = _drawn_round(db, actors)
-    rows = spotcheck.compare(db, rid)
+    rows = verified.compare(db, rid)
     assert rows and all(r.verified_value is None and not r.false_report for r in rows)
-    assert spotcheck.false_reports(db, rid) == []
+    assert verified.false_reports(db, rid) == []
 
 
 def test_verified_template_lists_drawn_units_with_self_scores(db, actors, tmp_path):

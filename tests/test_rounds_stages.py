@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from assess.foundation.errors import Conflict, FrozenError, NotFound, PermissionDenied
 from assess.models import AppraisalSession, AuditRecord, BallotBatch, Round, RoundUnit, Unit
-from assess.rounds import findings, selfcheck, spotcheck
+from assess.rounds import findings, selfcheck, spotcheck, verified
 from assess.rounds import lifecycle as rounds
+from assess.workflow import advance as workflow
 
 from .rounds_helpers import (
     GOV_LEAVES,
@@ -94,50 +95,50 @@ def test_roles_for_create_and_advance(db, actors):
     rid = rounds.create_round(db, actors["admin"], "轮次", "2026", vid)
     for who in ("clerk", "inspector", "reviewer", "committee"):
         with pytest.raises(PermissionDenied):
-            rounds.advance(db, actors[who], rid)
-    assert rounds.advance(db, actors["admin"], rid) == "selfcheck_open"
+            workflow.advance(db, actors[who], rid)
+    assert workflow.advance(db, actors["admin"], rid) == "selfcheck_open"
 
 
 def test_full_path_with_blockers(db, actors, tmp_path):
     rid = make_round(db, actors)
-    assert rounds.blockers(db, rid) == []
+    assert workflow.blockers(db, rid) == []
     with pytest.raises(Conflict, match="逐级推进"):
-        rounds.advance(db, actors["admin"], rid, to_stage="selfcheck_closed")
-    assert rounds.advance(db, actors["admin"], rid, to_stage="selfcheck_open") == "selfcheck_open"
+        workflow.advance(db, actors["admin"], rid, to_stage="selfcheck_closed")
+    assert workflow.advance(db, actors["admin"], rid, to_stage="selfcheck_open") == "selfcheck_open"
 
     # 自查中: every unit must submit first.
     fill_and_submit(db, actors, rid, codes=["G01", "G02"])
-    assert rounds.blockers(db, rid) == ["4 个单位未提交自查"]
-    assert rounds.list_rounds(db, with_blockers=True)[0].blockers == ["4 个单位未提交自查"]
+    assert workflow.blockers(db, rid) == ["4 个单位未提交自查"]
+    assert workflow.rounds_with_blockers(db)[0].blockers == ["4 个单位未提交自查"]
     with pytest.raises(Conflict, match="4 个单位未提交自查"):
-        rounds.advance(db, actors["admin"], rid)
+        workflow.advance(db, actors["admin"], rid)
     fill_and_submit(db, actors, rid, codes=["G03", "G04", "X01", "X02"])
-    assert rounds.advance(db, actors["admin"], rid) == "selfcheck_closed"
+    assert workflow.advance(db, actors["admin"], rid) == "selfcheck_closed"
 
     # 自查结束: the next stage is reached by the draw only.
-    assert rounds.blockers(db, rid) == ["未抽取核查单位"]
+    assert workflow.blockers(db, rid) == ["未抽取核查单位"]
     with pytest.raises(Conflict, match="随机抽取"):
-        rounds.advance(db, actors["admin"], rid)
+        workflow.advance(db, actors["admin"], rid)
     view = spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
     drawn = view.selected_codes
-    assert rounds.round_status(db, rid).round.stage == "spotcheck_drawn"
+    assert workflow.round_status(db, rid).round.stage == "spotcheck_drawn"
 
     # 已抽取: every drawn unit needs every verified score.
-    assert rounds.blockers(db, rid) == [f"2 个核查单位缺核查得分（{'、'.join(drawn)}）"]
+    assert workflow.blockers(db, rid) == [f"2 个核查单位缺核查得分（{'、'.join(drawn)}）"]
     for code in drawn:
         for ind in GOV_LEAVES:
-            spotcheck.enter_verified(
+            verified.enter_verified(
                 db, actors["inspector"], rid, code, ind, {"A1": 9, "A2": 1, "B1": 95, "B2": 3, "B3": 0}[ind]
             )
     if any(c.startswith("X") for c in drawn):
         for code in drawn:
             if code.startswith("X"):
-                spotcheck.enter_verified(db, actors["inspector"], rid, code, "C1", 8)
-    assert rounds.blockers(db, rid) == []
-    assert rounds.advance(db, actors["admin"], rid) == "spotcheck_done"
+                verified.enter_verified(db, actors["inspector"], rid, code, "C1", 8)
+    assert workflow.blockers(db, rid) == []
+    assert workflow.advance(db, actors["admin"], rid) == "spotcheck_done"
 
     # 核查完成: the scheme weighs 民主评议 30 %, so a session must exist and be certified.
-    assert rounds.blockers(db, rid) == ["未设立民主评议会议（方案中评议占 30%）"]
+    assert workflow.blockers(db, rid) == ["未设立民主评议会议（方案中评议占 30%）"]
     with db.write() as s:
         sess = AppraisalSession(
             round_id=rid, kind="unit", form_code="mzpy", name="民主评议大会", expected=50, present=45
@@ -151,17 +152,17 @@ def test_full_path_with_blockers(db, actors, tmp_path):
             )
         )
         sid = sess.id
-    assert rounds.blockers(db, rid) == [
+    assert workflow.blockers(db, rid) == [
         "民主评议大会：1 个选票批次未核定",
         "民主评议大会：没有已核定的选票批次",
     ]
     with pytest.raises(Conflict, match="1 个选票批次未核定"):
-        rounds.advance(db, actors["admin"], rid)
+        workflow.advance(db, actors["admin"], rid)
     with db.write() as s:
         for b in s.exec(select(BallotBatch).where(BallotBatch.label == "箱1")).all():
             b.status = "certified"
     # Every batch certified, quorum met (45 > 0.5 × 50): the session still needs the reviewer's 核定.
-    assert rounds.blockers(db, rid) == ["民主评议大会：各批次已核定，待审核员核定评议结果"]
+    assert workflow.blockers(db, rid) == ["民主评议大会：各批次已核定，待审核员核定评议结果"]
     from assess.appraisal.sessions import certify_session
 
     with pytest.raises(PermissionDenied):
@@ -169,11 +170,11 @@ def test_full_path_with_blockers(db, actors, tmp_path):
     certify_session(db, actors["reviewer"], sid)
     with pytest.raises(Conflict, match="已核定"):
         certify_session(db, actors["reviewer"], sid)
-    assert rounds.advance(db, actors["admin"], rid) == "appraisal_certified"
+    assert workflow.advance(db, actors["admin"], rid) == "appraisal_certified"
 
     # Later stages belong to computing and review.
     with pytest.raises(Conflict, match="排名与审核"):
-        rounds.advance(db, actors["admin"], rid)
+        workflow.advance(db, actors["admin"], rid)
     with db.read() as s:
         moves = [
             (r.payload["from"], r.payload["to"])
@@ -216,14 +217,14 @@ def test_published_round_refuses_every_write(db, actors, tmp_path):
     a = actors
     csv = write_csv(tmp_path / "s.csv", "unit_code,indicator_code,score\nG01,A1,5\n")
     attempts = [
-        lambda: rounds.advance(db, a["admin"], rid),
+        lambda: workflow.advance(db, a["admin"], rid),
         lambda: selfcheck.enter_score(db, a["clerk"], rid, "G01", "A1", 5),
         lambda: selfcheck.submit(db, a["clerk"], rid, "G01"),
         lambda: selfcheck.import_scores(db, a["clerk"], rid, csv),
         lambda: selfcheck.import_scores(db, a["inspector"], rid, csv, kind="verified"),
         lambda: spotcheck.draw(db, a["inspector"], rid, 2, RFC_SOURCES),
         lambda: spotcheck.void(db, a["admin"], rid, "测试"),
-        lambda: spotcheck.enter_verified(db, a["inspector"], rid, "G01", "A1", 5),
+        lambda: verified.enter_verified(db, a["inspector"], rid, "G01", "A1", 5),
         lambda: findings.add_finding(db, a["inspector"], rid, "G02", "问题"),
         lambda: findings.issue_rectification(
             db, a["inspector"], fid, "2026-12-31", "要求", notice_no="X-1", today=date(2026, 10, 1)
@@ -247,7 +248,7 @@ def test_correction_round_links_a_published_round(db, actors):
         rounds.create_round(db, actors["admin"], "更正", "2026-Q3", vid, corrects_round_id=rid)
     publish_directly(db, rid)
     new = rounds.create_round(db, actors["admin"], "更正", "2026-Q3", vid, corrects_round_id=rid)
-    status = rounds.round_status(db, new)
+    status = workflow.round_status(db, new)
     assert (status.round.corrects_round_id, status.round.stage, status.round.units) == (
         rid,
         "draft",
@@ -261,10 +262,10 @@ def test_scheme_without_spotcheck_advances_without_a_draw(db, actors):
     add_units(db, actors)
     vid = store_scheme(db, {**SCHEME, "code": "no-spot", "spotcheck": {"sample_size": 0}})
     rid = rounds.create_round(db, actors["admin"], "无抽查", "2026", vid)
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     fill_and_submit(db, actors, rid)
-    rounds.advance(db, actors["admin"], rid)
-    assert rounds.blockers(db, rid) == []
-    assert rounds.advance(db, actors["admin"], rid) == "spotcheck_drawn"
-    assert rounds.blockers(db, rid) == []
-    assert rounds.advance(db, actors["admin"], rid) == "spotcheck_done"
+    workflow.advance(db, actors["admin"], rid)
+    assert workflow.blockers(db, rid) == []
+    assert workflow.advance(db, actors["admin"], rid) == "spotcheck_drawn"
+    assert workflow.blockers(db, rid) == []
+    assert workflow.advance(db, actors["admin"], rid) == "spotcheck_done"

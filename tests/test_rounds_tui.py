@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from assess.models import Round, RoundUnit, SelfCheckScore, SpotCheckDraw
 from assess.rounds import findings
-from assess.rounds import lifecycle as rounds
+from assess.workflow import advance as workflow
 
 from .conftest import make_users
 from .rounds_helpers import add_units, make_round, round_at_selfcheck_closed, store_scheme
@@ -61,7 +61,7 @@ async def test_create_round_from_the_rounds_screen(sqlite_db):
 async def test_clerk_keys_selfcheck_scores_and_sees_refusal(sqlite_db):
     actors = make_users(sqlite_db)
     rid = make_round(sqlite_db, actors)
-    rounds.advance(sqlite_db, actors["admin"], rid)
+    workflow.advance(sqlite_db, actors["admin"], rid)
     app = make_app(sqlite_db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "clerk")

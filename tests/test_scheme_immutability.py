@@ -13,8 +13,8 @@ from assess.foundation.errors import AssessError
 from assess.models import Indicator, Round, SchemeVersion
 from assess.results.inputs import load_round_inputs
 from assess.rounds import selfcheck
-from assess.rounds.lifecycle import advance
 from assess.schemes.catalog import list_versions, load_scheme
+from assess.workflow.advance import advance
 
 from . import rounds_helpers as rh
 from .test_scheme_validate import BASE

@@ -9,6 +9,7 @@ from datetime import date
 
 from assess.appraisal import entry as ballots
 from assess.appraisal import session_info as appraisal_info
+from assess.workflow import advance as workflow
 
 from .ballot_helpers import make_cadres, make_round, make_units
 from .conftest import make_users
@@ -346,7 +347,6 @@ async def test_typed_form_asks_before_any_way_out(sqlite_db):
 
 
 async def test_submit_every_complete_selfcheck_at_once(sqlite_db):
-    from assess.rounds import lifecycle as rounds
     from assess.rounds import selfcheck
 
     from .rounds_helpers import GOOD
@@ -355,7 +355,7 @@ async def test_submit_every_complete_selfcheck_at_once(sqlite_db):
     db = sqlite_db
     actors = make_users(db)
     rid = make_selfcheck_round(db, actors)
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     for unit in ("G01", "G02"):
         for ind in ("A1", "A2", "B1", "B2", "B3"):
             selfcheck.enter_score(db, actors["clerk"], rid, unit, ind, GOOD[ind])

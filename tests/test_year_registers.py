@@ -9,11 +9,16 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from assess.appraisal import pledges
 from assess.cli import main
+from assess.foundation import periods
 from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.models import AuditRecord, BlacklistEntry, Round
 from assess.org import blacklist as year
+from assess.results import cards
 from assess.results.compute import compute_round
+from assess.rounds import deadlines
+from assess.workflow import advance as workflow
 from assess.workflow.overview import overview
 
 from .conftest import PASSWORD, make_users
@@ -77,27 +82,27 @@ def test_stage_deadlines_and_overdue(db, actors):
     rid, _ids = make_round(db, vid, [("U1", "U1", "甲类")], period="2014", stage="selfcheck_open")
     # seed 001 八: 自查 2014-05-25 至 30 日; 核查 6 月份.
     with pytest.raises(PermissionDenied):
-        year.set_deadline(db, actors["clerk"], rid, "selfcheck", date(2014, 5, 30))
+        deadlines.set_deadline(db, actors["clerk"], rid, "selfcheck", date(2014, 5, 30))
     with pytest.raises(Conflict, match="阶段“audit”无效"):
-        year.set_deadline(db, actors["admin"], rid, "audit", date(2014, 5, 30))
+        deadlines.set_deadline(db, actors["admin"], rid, "audit", date(2014, 5, 30))
     with pytest.raises(Conflict, match="晚于截止日期"):
-        year.set_deadline(db, actors["admin"], rid, "selfcheck", date(2014, 5, 30), date(2014, 6, 1))
-    year.set_deadline(db, actors["admin"], rid, "selfcheck", date(2014, 5, 29), date(2014, 5, 25))
-    year.set_deadline(db, actors["admin"], rid, "selfcheck", date(2014, 5, 30), date(2014, 5, 25))  # changed
-    year.set_deadline(db, actors["admin"], rid, "spotcheck", date(2014, 6, 30), date(2014, 6, 1))
-    rows = year.round_deadlines(db, rid, date(2014, 5, 30))
+        deadlines.set_deadline(db, actors["admin"], rid, "selfcheck", date(2014, 5, 30), date(2014, 6, 1))
+    deadlines.set_deadline(db, actors["admin"], rid, "selfcheck", date(2014, 5, 29), date(2014, 5, 25))
+    deadlines.set_deadline(db, actors["admin"], rid, "selfcheck", date(2014, 5, 30), date(2014, 5, 25))  # changed
+    deadlines.set_deadline(db, actors["admin"], rid, "spotcheck", date(2014, 6, 30), date(2014, 6, 1))
+    rows = deadlines.round_deadlines(db, rid, date(2014, 5, 30))
     assert [(d.stage, d.due_on, d.done, d.days_overdue) for d in rows] == [
         ("selfcheck", date(2014, 5, 30), False, 0),  # the last day itself is not late
         ("spotcheck", date(2014, 6, 30), False, 0),
     ]
     assert rows[0].text == "测试轮次 2014 自查（2014-05-25 至 2014-05-30）：进行中"
-    late = year.overdue_stages(db, date(2014, 6, 2))
+    late = deadlines.overdue_stages(db, date(2014, 6, 2))
     assert [(d.stage, d.days_overdue) for d in late] == [("selfcheck", 3)]
     assert overview(db, today=date(2014, 6, 2)).late_stages[0].days_overdue == 3
     with db.write() as s:
         s.get(Round, rid).stage = "selfcheck_closed"
-    assert year.overdue_stages(db, date(2014, 6, 2)) == []  # closed: done, however late
-    assert [d.days_overdue for d in year.overdue_stages(db, date(2014, 7, 3))] == [3]  # 核查 past 6-30
+    assert deadlines.overdue_stages(db, date(2014, 6, 2)) == []  # closed: done, however late
+    assert [d.days_overdue for d in deadlines.overdue_stages(db, date(2014, 7, 3))] == [3]  # 核查 past 6-30
     rec = _audit(db, "round.deadline")
     assert len(rec) == 3 and rec[1].payload["previous"]["due_on"] == "2014-05-29"
 
@@ -107,13 +112,13 @@ def test_pledge_recorded_replaced_and_read(db, actors):
     _rid, ids = make_round(db, vid, [("U1", "U1", "甲类")])
     add_cadres(db, ids["U1"], ["C1", "C2"])
     with pytest.raises(PermissionDenied):
-        year.record_pledge(db, actors["inspector"], "C1", 2026, "廉洁自律")
+        pledges.record_pledge(db, actors["inspector"], "C1", 2026, "廉洁自律")
     with pytest.raises(Conflict, match="内容"):
-        year.record_pledge(db, actors["clerk"], "C1", 2026, "")
-    year.record_pledge(db, actors["clerk"], "C1", 2026, "带头公开村务")
-    year.record_pledge(db, actors["clerk"], "C1", 2026, "带头公开村务，三资月月公开")
-    assert year.pledge_text(db, "C1", 2026) == "带头公开村务，三资月月公开"
-    assert year.pledge_text(db, "C1", 2025) is None and year.pledge_text(db, "C2", 2026) is None
+        pledges.record_pledge(db, actors["clerk"], "C1", 2026, "")
+    pledges.record_pledge(db, actors["clerk"], "C1", 2026, "带头公开村务")
+    pledges.record_pledge(db, actors["clerk"], "C1", 2026, "带头公开村务，三资月月公开")
+    assert pledges.pledge_text(db, "C1", 2026) == "带头公开村务，三资月月公开"
+    assert pledges.pledge_text(db, "C1", 2025) is None and pledges.pledge_text(db, "C2", 2026) is None
     rec = _audit(db, "cadre.pledge")
     assert len(rec) == 2 and rec[1].payload["previous"] == "带头公开村务"
 
@@ -136,15 +141,15 @@ def test_red_and_yellow_cards(db, actors):
     rid, ids = make_round(db, vid, [("U1", "U1", "甲类"), ("U2", "U2", "甲类"), ("U3", "U3", "甲类")], period="2026-Q2")
     add_scores(db, rid, ids, full_marks(["U1"]) + full_marks(["U2"], i1=20) + full_marks(["U3"], i1=30))
     compute_round(db, actors["admin"], rid, today=date(2026, 7, 1), resamples=0)
-    assert year.cards(db, rid, date(2026, 7, 1)) and all(c.colour == "yellow" for c in year.cards(db, rid))
-    yellow = {c.unit: c.text for c in year.cards(db, rid, date(2026, 7, 1))}
+    assert cards.cards(db, rid, date(2026, 7, 1)) and all(c.colour == "yellow" for c in cards.cards(db, rid))
+    yellow = {c.unit: c.text for c in cards.cards(db, rid, date(2026, 7, 1))}
     assert set(yellow) == {"U2 U2", "U3 U3"}
     assert yellow["U2 U2"].startswith("已 1 次，再有 1 次即触发：最近 3 个考核周期内 2 次类别内排名末位")
     year.enter_listing(db, actors["admin"], "unit", "U1", "围标串标", date(2026, 6, 1))
-    got = [(c.label, c.unit) for c in year.cards(db, rid, date(2026, 7, 1))]
+    got = [(c.label, c.unit) for c in cards.cards(db, rid, date(2026, 7, 1))]
     assert got == [("红牌", "U1 U1"), ("黄牌", "U2 U2"), ("黄牌", "U3 U3")]
     assert [c.label for c in overview(db, today=date(2026, 7, 1)).cards] == ["红牌", "黄牌", "黄牌"]
-    assert [c.label for c in year.cards(db, rid, date(2026, 5, 31))] == ["黄牌", "黄牌"]  # not yet listed
+    assert [c.label for c in cards.cards(db, rid, date(2026, 5, 31))] == ["黄牌", "黄牌"]  # not yet listed
 
 
 def _run(capsys, monkeypatch, db, user, *argv):
@@ -215,9 +220,9 @@ def test_risk_level_a_units_are_inspected_as_focus(db, actors):
     add_cadre(db, actors["admin"], "K2", "李四", "G01", "科长", risk_level="B")
     add_cadre(db, actors["admin"], "K3", "王五", "G02", "局长", risk_level="A")
     set_cadre_active(db, actors["admin"], "K3", False)
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     fill_and_submit(db, actors, rid)
-    rounds.advance(db, actors["admin"], rid)
+    workflow.advance(db, actors["admin"], rid)
     pool, focus = spotcheck.pool_preview(db, rid)
     assert [f["code"] for f in focus] == ["X01"] and focus[0]["reason"] == "廉政风险 A 类：K1 张三（镇长）"
     view = spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
@@ -225,7 +230,7 @@ def test_risk_level_a_units_are_inspected_as_focus(db, actors):
     assert [p["code"] for p in view.pool] == codes == [p["code"] for p in pool]
     key = rfc3797.key_string(RFC_SOURCES)
     assert view.selected_codes == [x.item for x in rfc3797.select(codes, 2, key)]
-    assert rounds.round_status(db, rid).drawn == [*view.selected_codes, "X01"]
+    assert workflow.round_status(db, rid).drawn == [*view.selected_codes, "X01"]
     assert spotcheck.verify(db, rid).ok
 
 
@@ -242,10 +247,10 @@ def test_blacklist_bars_excellent_when_the_scheme_says_so(db, actors):
     lifted = year.enter_listing(db, actors["admin"], "unit", "U2", "围标", date(2026, 1, 5))
     year.exit_listing(db, actors["admin"], lifted, date(2026, 4, 1), "期满")  # in force until 3-31
     year.enter_listing(db, actors["admin"], "unit", "U3", "围标", date(2026, 7, 1))
-    assert year.period_span("2026-Q2") == (date(2026, 4, 1), date(2026, 6, 30))
-    assert year.period_span("2026") == (date(2026, 1, 1), date(2026, 12, 31))
-    assert year.period_span("2026-H1") == (date(2026, 1, 1), date(2026, 6, 30))
-    assert year.period_span("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
+    assert periods.period_span("2026-Q2") == (date(2026, 4, 1), date(2026, 6, 30))
+    assert periods.period_span("2026") == (date(2026, 1, 1), date(2026, 12, 31))
+    assert periods.period_span("2026-H1") == (date(2026, 1, 1), date(2026, 6, 30))
+    assert periods.period_span("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
     compute_round(db, actors["admin"], rid, today=date(2026, 7, 10), resamples=0)
     with db.read() as s:
         got = {r.unit_id: (r.grade, r.flags) for r in s.exec(select(UnitResult).where(UnitResult.round_id == rid))}

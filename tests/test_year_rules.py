@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from assess.appraisal import session_info as appraisal_info
 from assess.appraisal import sessions as appraisal
-from assess.foundation import thresholds
+from assess.foundation import periods, thresholds
 from assess.models import AccountabilityEntry, CadreResult, Round
 from assess.results import accountability
 from assess.results.compute import compute_round
@@ -98,17 +98,17 @@ def test_session_quorum_strictly_more_than_half(db, actors):
 
 
 def test_period_positions_and_indices():
-    assert accountability.period_position("2026-Q3") == (2026, 9, 0)
-    assert accountability.period_position("2026") == (2026, 12, 1)
-    assert accountability.period_position("2026-H1") == (2026, 6, 0)
-    assert accountability.period_position("2026-07") == (2026, 7, 0)
-    assert accountability.period_index("2025-Q4", "year") + 1 == accountability.period_index(
+    assert periods.period_position("2026-Q3") == (2026, 9, 0)
+    assert periods.period_position("2026") == (2026, 12, 1)
+    assert periods.period_position("2026-H1") == (2026, 6, 0)
+    assert periods.period_position("2026-07") == (2026, 7, 0)
+    assert periods.period_index("2025-Q4", "year") + 1 == periods.period_index(
         "2026-Q1", "year"
     )
-    assert accountability.period_index("2025-Q4", "quarter") + 1 == accountability.period_index(
+    assert periods.period_index("2025-Q4", "quarter") + 1 == periods.period_index(
         "2026-Q1", "quarter"
     )
-    assert accountability.period_index("2026-08", "quarter") == accountability.period_index(
+    assert periods.period_index("2026-08", "quarter") == periods.period_index(
         "2026-Q3", "quarter"
     )
 

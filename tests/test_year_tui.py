@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from assess.appraisal import pledges
 from assess.appraisal import sessions as appraisal
 from assess.foundation.settings import local_today
 from assess.models import BlacklistEntry, CadrePledge
 from assess.org import blacklist as year
 from assess.results.compute import compute_round
+from assess.rounds import deadlines
 
 from .conftest import make_users
 from .results_helpers import add_scores, full_marks, make_round, scheme_dict, store_scheme
@@ -35,7 +37,7 @@ async def test_dashboard_shows_overdue_stage_and_cards(sqlite_db):
     year.enter_listing(db, actors["admin"], "unit", "U1", "围标串标", local_today() - timedelta(days=10))
     # Another round still in 自查, its window closed 3 days ago.
     late, _ids = make_round(db, vid, [("U1", "财政局", "甲类")], period="2026-Q3", stage="selfcheck_open")
-    year.set_deadline(db, actors["admin"], late, "selfcheck", local_today() - timedelta(days=3))
+    deadlines.set_deadline(db, actors["admin"], late, "selfcheck", local_today() - timedelta(days=3))
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "admin")
@@ -107,10 +109,10 @@ async def test_pledge_on_cadre_list_and_at_statement(sqlite_db):
     with db.read() as s:
         (p,) = s.exec(select(CadrePledge)).all()
     assert p.text == "lianjie" and p.year == local_today().year
-    assert year.session_pledges(db, sid) == [("C01", "干部1", "lianjie"), ("C02", "干部2", None)]
+    assert pledges.session_pledges(db, sid) == [("C01", "干部1", "lianjie"), ("C02", "干部2", None)]
     from tui.appraisal_session import SessionScreen, pledge_lines
 
-    assert pledge_lines(year.session_pledges(db, sid)) == "年初承诺：\nC01 干部1：lianjie\nC02 干部2：（未登记）"
+    assert pledge_lines(pledges.session_pledges(db, sid)) == "年初承诺：\nC01 干部1：lianjie\nC02 干部2：（未登记）"
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "clerk")
@@ -144,5 +146,5 @@ async def test_rounds_screen_sets_a_stage_deadline(sqlite_db):
         await pilot.press("l")
         await settle(pilot)
         assert "自查（2014-05-25 至 2014-05-30）" in screen_text(app)
-    (d,) = year.round_deadlines(db, rid, date(2014, 6, 2))
+    (d,) = deadlines.round_deadlines(db, rid, date(2014, 6, 2))
     assert d.stage == "selfcheck" and d.days_overdue == 3

@@ -6,9 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import FieldSpec, FormDialog, ImportDialog
-from .tables import TableFill
+from assess.foundation.users import names_of
+from assess.org import adjustments
+from assess.org.adjustments import import_adjustments, list_adjustments, list_discipline
+from assess.results.views import round_choices
+from tui.base import AssessScreen, plain
+from tui.forms import FieldSpec, FormDialog, ImportDialog
+from tui.tables import TableFill
 
 
 class AdjustmentsScreen(AssessScreen):
@@ -36,7 +40,6 @@ class AdjustmentsScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from assess.results.views import round_choices
 
         self.run_core(round_choices, self.db, on_done=self._rounds)
 
@@ -65,7 +68,6 @@ class AdjustmentsScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from assess.org.adjustments import list_adjustments, list_discipline
 
         r = self.round
         if r is None:
@@ -77,7 +79,6 @@ class AdjustmentsScreen(AssessScreen):
         fn = list_adjustments if self.mode == "adjust" else list_discipline
 
         def load(db, rid):
-            from assess.foundation.users import names_of
 
             return fn(db, rid), names_of(db)
 
@@ -111,7 +112,6 @@ class AdjustmentsScreen(AssessScreen):
         return after
 
     def action_add(self) -> None:
-        from assess.org import adjustments
 
         r = self.round
         if r is None:
@@ -131,7 +131,6 @@ class AdjustmentsScreen(AssessScreen):
                 note=v["note"] or None)), self._done("已登记处理记录"))
 
     def action_import(self) -> None:
-        from assess.org.adjustments import import_adjustments
 
         r = self.round
         if r is None or self.mode != "adjust":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Iterable
@@ -14,7 +15,20 @@ from textual.binding import Binding
 from textual.markup import escape
 from textual.screen import Screen
 
-from .nav import AREAS, area
+from assess.foundation.db import open_database
+from assess.foundation.errors import Conflict, database_error_text
+from assess.foundation.roles import ROLES
+from assess.foundation.settings import Settings, default_data_dir
+from assess.foundation.users import change_password
+from tui import base
+from tui.base import action_allowed, error_text, log_location
+from tui.doctor import DoctorScreen
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog
+from tui.help import HelpScreen
+from tui.lock import LockScreen
+from tui.login import LoginScreen
+from tui.nav import AREAS, area
+from tui.palette import AssessCommands
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -24,7 +38,6 @@ log = logging.getLogger("assess.ui")
 
 
 def _palette_provider():
-    from .palette import AssessCommands
 
     return AssessCommands
 
@@ -46,7 +59,6 @@ class AssessApp(App):
 
     def __init__(self, db_url: str, *, idle_minutes: float | None = None, db: Database | None = None):
         super().__init__()
-        from assess.foundation.settings import Settings
 
         settings = Settings.from_env(db_url)
         self.db_url = settings.db_url
@@ -63,13 +75,11 @@ class AssessApp(App):
     @property
     def db(self) -> Database:
         if self._db is None:
-            from assess.foundation.db import open_database
 
             self._db = open_database(self.db_url)
         return self._db
 
     def on_mount(self) -> None:
-        from .login import LoginScreen
 
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)
@@ -80,7 +90,6 @@ class AssessApp(App):
     # one Chinese line naming the log file, and the app stays open. Tests leave ``friendly_errors``
     # off so that such errors fail them.
     def report_unexpected(self, error: BaseException) -> None:
-        from .base import error_text
 
         self.notify(escape(error_text(error)), title="错误", severity="error", timeout=10)
 
@@ -99,7 +108,6 @@ class AssessApp(App):
         return super().push_screen(screen, callback, wait_for_dismiss)
 
     def _guarded(self, callback):
-        import inspect
 
         takes_result = bool(inspect.signature(callback).parameters)
 
@@ -121,9 +129,6 @@ class AssessApp(App):
         if not self.friendly_errors:
             super()._handle_exception(error)
             return
-        from assess.foundation.errors import database_error_text
-
-        from .base import log_location
 
         log.error("unexpected error in the interface", exc_info=error)
         what = database_error_text(error) or type(error).__name__  # one line, never SQL
@@ -146,7 +151,6 @@ class AssessApp(App):
     def action_lock(self, idle: bool = False) -> None:
         if self.actor is None or self.locked:
             return
-        from .lock import LockScreen
 
         self.locked = True
         self.push_screen(LockScreen(self.idle_minutes if idle else None))
@@ -174,7 +178,6 @@ class AssessApp(App):
         for screen in self.screen_stack[1:]:
             question = getattr(screen, "unsaved_question", lambda: None)()
             if question:
-                from .forms import ConfirmDialog
 
                 self.push_screen(ConfirmDialog(question), lambda ok: proceed() if ok else None)
                 return
@@ -192,7 +195,6 @@ class AssessApp(App):
     def action_help(self) -> None:
         if self.actor is None or self.locked:
             return
-        from .help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -200,7 +202,6 @@ class AssessApp(App):
     def action_doctor(self) -> None:
         if self.actor is None or self.locked or self.actor.role != "admin":
             return
-        from .doctor import DoctorScreen
 
         if not isinstance(self.screen, DoctorScreen):
             self.push_screen(DoctorScreen())
@@ -208,10 +209,6 @@ class AssessApp(App):
     def action_change_password(self) -> None:
         if self.actor is None or self.locked:
             return
-        from assess.foundation.errors import Conflict
-        from assess.foundation.users import change_password
-
-        from .forms import FieldSpec, FormDialog
 
         db, actor = self.db, self.actor
 
@@ -276,7 +273,6 @@ class AssessApp(App):
                 yield command
         if self.actor is None or self.locked:
             return
-        from .base import action_allowed
 
         for a in AREAS:
             if not a.open_to(self.actor):
@@ -312,13 +308,11 @@ class AssessApp(App):
 
 
 def _role_name(role: str) -> str:
-    from assess.foundation.roles import ROLES
 
     return ROLES.get(role, role)
 
 
 def _setup_logging() -> Path:
-    from assess.foundation.settings import default_data_dir
 
     log_dir = default_data_dir()
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -332,7 +326,6 @@ def _setup_logging() -> Path:
 
 
 def run_app(db_url: str | None = None) -> int:
-    from . import base
 
     base.LOG_PATH = _setup_logging()
     app = AssessApp(db_url)

@@ -8,9 +8,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import FieldSpec, FormDialog
-from .tables import TableFill
+from assess.appraisal.forms import KINDS
+from assess.appraisal.session_info import list_sessions, round_choices, session_plan
+from assess.foundation.errors import AssessError
+from assess.foundation.settings import office
+from assess.reports.ballot_forms import print_session
+from assess.reports.bundle import safe_name
+from tui.appraisal_new import NewSessionScreen
+from tui.appraisal_session import SessionScreen
+from tui.base import AssessScreen, plain
+from tui.forms import FieldSpec, FormDialog
+from tui.tables import TableFill
+from tui.tally_view import TallyScreen
 
 
 class AppraisalScreen(AssessScreen):
@@ -50,7 +59,6 @@ class AppraisalScreen(AssessScreen):
         yield SystemCommand("评议：打印测评表", "所选会议各投票人类别的测评表和计票单（PDF）", self.action_print_ballots)
 
     def action_refresh(self) -> None:
-        from assess.appraisal.session_info import list_sessions
 
         self.run_core(list_sessions, self.db, on_done=self._show, latest="load")
 
@@ -88,14 +96,12 @@ class AppraisalScreen(AssessScreen):
         self.action_open()
 
     def action_open(self) -> None:
-        from .appraisal_session import SessionScreen
 
         row = self._current()
         if row is not None:
             self.app.push_screen(SessionScreen(row.id), lambda _r: self.action_refresh())
 
     def action_tally(self) -> None:
-        from .tally_view import TallyScreen
 
         row = self._current()
         if row is not None:
@@ -103,9 +109,6 @@ class AppraisalScreen(AssessScreen):
 
     def action_print_ballots(self) -> None:
         """测评表 and 计票单 of the selected meeting into the office's export folder."""
-        from assess.foundation.settings import office
-        from assess.reports.ballot_forms import print_session
-        from assess.reports.bundle import safe_name
 
         row = self._current()
         if row is None:
@@ -121,14 +124,10 @@ class AppraisalScreen(AssessScreen):
         )
 
     def action_add(self) -> None:
-        from assess.appraisal.session_info import round_choices
 
         self.run_core(round_choices, self.db, on_done=self._add_dialog)
 
     def _add_dialog(self, rounds) -> None:
-        from assess.appraisal.session_info import session_plan
-        from assess.appraisal.sessions import KINDS
-        from assess.foundation.errors import AssessError
 
         if not rounds:
             self.show_error("没有未公示的考核轮次：请先创建考核轮次。")
@@ -157,7 +156,6 @@ class AppraisalScreen(AssessScreen):
 
         def chosen(result) -> None:
             if result:
-                from .appraisal_new import NewSessionScreen
 
                 plan, name = result
                 self.app.push_screen(NewSessionScreen(plan, name), done)

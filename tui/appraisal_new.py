@@ -4,15 +4,20 @@ meeting's date, 实到 and the 应到/实到 of each voter group of the form —
 
 from __future__ import annotations
 
+from datetime import date
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from .base import AssessScreen, error_text, plain
-from .tables import TableFill
-from .text_input import TextInput
+from assess.appraisal.sessions import create_session, set_targets
+from assess.foundation.errors import Conflict
+from tui.base import AssessScreen, error_text, plain
+from tui.forms import ConfirmDialog
+from tui.tables import TableFill
+from tui.text_input import TextInput
 
 
 class TargetTable(DataTable):
@@ -27,7 +32,6 @@ class TargetTable(DataTable):
 
 
 def parse_count(text: str, what: str) -> int:
-    from assess.foundation.errors import Conflict
 
     text = text.strip() or "0"
     try:
@@ -40,9 +44,7 @@ def parse_count(text: str, what: str) -> int:
 
 
 def parse_date(text: str):
-    from datetime import date
 
-    from assess.foundation.errors import Conflict
 
     text = text.strip()
     if not text:
@@ -161,7 +163,6 @@ class NewSessionScreen(AssessScreen):
 
     def values(self) -> dict:
         """The form as ``create_session`` arguments; a refusal names the field."""
-        from assess.foundation.errors import Conflict
 
         codes = self.chosen_codes()
         if not codes:
@@ -190,7 +191,6 @@ class NewSessionScreen(AssessScreen):
         self._save(v)
 
     def _save(self, v: dict) -> None:
-        from assess.appraisal.sessions import create_session
 
         p = self.plan
         self.run_worker(lambda: create_session(self.db, self.actor, p.round_id, p.kind, v["name"],
@@ -201,7 +201,6 @@ class NewSessionScreen(AssessScreen):
                         thread=True, exclusive=True, name="new-session-save", exit_on_error=False)
 
     def _save_targets(self) -> None:
-        from assess.appraisal.sessions import set_targets
 
         codes = self.chosen_codes()
         if not codes:
@@ -234,7 +233,6 @@ class NewSessionScreen(AssessScreen):
         return "新建评议会议尚未保存，放弃已选的对象和已填的内容？"
 
     def action_leave(self) -> None:
-        from .forms import ConfirmDialog
 
         question = self.unsaved_question()
         if question is None:

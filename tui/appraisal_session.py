@@ -9,13 +9,30 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
-from .tables import TableFill
+from assess.appraisal.ballot_import import import_ballots, import_tallies
+from assess.appraisal.entry import create_batch, list_batches, open_pass, set_batch_counts, void_batch
+from assess.appraisal.pledges import session_pledges
+from assess.appraisal.reconcile import certify, reconciliation
+from assess.appraisal.session_info import session_info, session_plan
+from assess.appraisal.sessions import (
+    add_question,
+    certify_session,
+    group_counts,
+    set_attendance,
+    set_statement,
+    statements,
+)
+from assess.foundation.errors import AssessError
+from tui.appraisal_new import NewSessionScreen
+from tui.ballot_entry import BallotEntryScreen
+from tui.ballot_mismatches import MismatchScreen
+from tui.base import AssessScreen, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog, TextDialog
+from tui.tables import TableFill
+from tui.tally_view import TallyScreen
 
 
 def _int(value: str, what: str) -> int:
-    from assess.foundation.errors import AssessError
 
     try:
         return int(value.strip())
@@ -91,8 +108,6 @@ class SessionScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------------
     def refresh_all(self) -> None:
-        from assess.appraisal.entry import list_batches
-        from assess.appraisal.session_info import session_info
 
         def load(db, sid):
             return session_info(db, sid), list_batches(db, sid)
@@ -175,12 +190,10 @@ class SessionScreen(AssessScreen):
 
     def group_counts_by_name(self, text: str) -> dict[str, int]:
         """``名称=人数`` items (a code in place of a name works too) → counts by voter-group code."""
-        from assess.appraisal.sessions import group_counts
 
         return {self.group_code(k): n for k, n in group_counts(text).items()}
 
     def action_add_batch(self) -> None:
-        from assess.appraisal.entry import create_batch
 
         if self.info is None:
             return
@@ -212,9 +225,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_enter_ballots(self) -> None:
-        from assess.appraisal.entry import open_pass
-
-        from .ballot_entry import BallotEntryScreen
 
         row = self._current()
         if row is None:
@@ -226,7 +236,6 @@ class SessionScreen(AssessScreen):
         self.run_core(open_pass, self.db, self.actor, row.id, on_done=opened)
 
     def action_compare(self) -> None:
-        from .ballot_mismatches import MismatchScreen
 
         row = self._current()
         if row is not None:
@@ -234,7 +243,6 @@ class SessionScreen(AssessScreen):
 
     def action_certify(self) -> None:
         """Certify the selected batch after showing what it certifies (the reconciled counts)."""
-        from assess.appraisal.reconcile import reconciliation
 
         row = self._current()
         if row is None:
@@ -242,7 +250,6 @@ class SessionScreen(AssessScreen):
         self.run_core(reconciliation, self.db, row.id, on_done=lambda rec: self._confirm_certify(row, rec))
 
     def _confirm_certify(self, row, rec) -> None:
-        from assess.appraisal.reconcile import certify
 
         if not rec.ok:
             self.show_error(f"批次 {row.label} 不能核定：{'；'.join(rec.problems)}。")
@@ -271,7 +278,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_certify_session(self) -> None:
-        from assess.appraisal.sessions import certify_session
 
         if self.info is None:
             return
@@ -295,7 +301,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_void(self) -> None:
-        from assess.appraisal.entry import void_batch
 
         row = self._current()
         if row is None:
@@ -311,7 +316,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_attendance(self) -> None:
-        from assess.appraisal.sessions import set_attendance
 
         if self.info is None:
             return
@@ -352,7 +356,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_import_ballots(self) -> None:
-        from assess.appraisal.ballot_import import import_ballots
 
         db, actor, sid = self.db, self.actor, self.session_id
         dialog = ImportDialog(
@@ -363,7 +366,6 @@ class SessionScreen(AssessScreen):
         self.app.push_screen(dialog, lambda r: self._after(r.message() if r else "")(r))
 
     def action_import_tallies(self) -> None:
-        from assess.appraisal.ballot_import import import_tallies
 
         db, actor, sid = self.db, self.actor, self.session_id
         dialog = ImportDialog(
@@ -374,13 +376,10 @@ class SessionScreen(AssessScreen):
         self.app.push_screen(dialog, lambda r: self._after(r.message() if r else "")(r))
 
     def action_tally(self) -> None:
-        from .tally_view import TallyScreen
 
         self.app.push_screen(TallyScreen(self.session_id))
 
     def action_statement(self) -> None:
-        from assess.appraisal.sessions import set_statement
-        from assess.org.blacklist import session_pledges
 
         if self.info is None or self.info.kind != "cadre":
             self.show_error("述职述廉只用于勤廉双述会议。")
@@ -401,14 +400,12 @@ class SessionScreen(AssessScreen):
 
     def action_statements(self) -> None:
         """What was recorded of 述职述廉 and 询问质询, as ``assess appraisal statement --session`` lists it."""
-        from assess.appraisal.sessions import statements
 
         if self.info is None or self.info.kind != "cadre":
             self.show_error("述职述廉只用于勤廉双述会议。")
             return
 
         def show(rows) -> None:
-            from .forms import TextDialog
 
             lines = []
             for st in rows:
@@ -420,7 +417,6 @@ class SessionScreen(AssessScreen):
         self.run_core(statements, self.db, self.session_id, on_done=show)
 
     def action_targets(self) -> None:
-        from assess.appraisal.session_info import session_plan
 
         info = self.info
         if info is None:
@@ -428,7 +424,6 @@ class SessionScreen(AssessScreen):
         current = [t.code for t in info.targets]
 
         def show(plan) -> None:
-            from .appraisal_new import NewSessionScreen
 
             self.app.push_screen(NewSessionScreen(plan, session_id=self.session_id, current=current),
                                  lambda n: (self.show_info(f"已设定 {n} 个评议对象"), self.refresh_all()) if n else None)
@@ -436,7 +431,6 @@ class SessionScreen(AssessScreen):
         self.run_core(session_plan, self.db, info.round_id, info.kind, info.form.code, on_done=show)
 
     def action_counts(self) -> None:
-        from assess.appraisal.entry import set_batch_counts
 
         row = self._current()
         if row is None:
@@ -453,7 +447,6 @@ class SessionScreen(AssessScreen):
                              self._after(f"已更正批次 {row.label} 的张数"))
 
     def action_question(self) -> None:
-        from assess.appraisal.sessions import add_question
 
         if self.info is None or self.info.kind != "cadre":
             self.show_error("询问质询只用于勤廉双述会议。")

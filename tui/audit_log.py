@@ -3,12 +3,18 @@ ballots and the published rounds (``assess.integrity.verify.verify_all``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .tables import TableFill
+from assess.foundation.roles import action_label
+from assess.foundation.settings import local_time, office
+from assess.foundation.users import display_names
+from assess.integrity.verify import verify_all
+from tui.base import AssessScreen, plain
+from tui.tables import TableFill
 
 PAGE = 500
 
@@ -16,13 +22,9 @@ PAGE = 500
 def _recent(db, limit: int = PAGE):
     """The newest records as people read them: time in the office's zone, who by display name
     (``assess.foundation.users.display_names``), what by its Chinese name."""
-    from datetime import datetime
 
     from sqlmodel import select
 
-    from assess.foundation.roles import action_label
-    from assess.foundation.settings import local_time
-    from assess.foundation.users import display_names
     from assess.models import AuditRecord
 
     with db.read() as s:
@@ -49,7 +51,6 @@ class AuditLogScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from assess.foundation.settings import office
 
         self.zone = office().timezone
         self.action_refresh()
@@ -66,7 +67,6 @@ class AuditLogScreen(AssessScreen):
     def action_verify(self) -> None:
         # The same checks as ``assess audit verify``: the chain, every certified batch recounted
         # from its ballots, every published round recomputed from its snapshot.
-        from assess.integrity.verify import verify_all
 
         self.query_one("#audit-status", Static).update("正在校验…")
         self.run_core(verify_all, self.db, on_done=lambda r: self.query_one("#audit-status", Static).update(plain(r.message())))

@@ -23,8 +23,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
-from .base import AssessScreen, error_text, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog
+from assess.appraisal.entry import STATUS_LABELS, close_pass, delete_ballot, store_ballot
+from assess.foundation.errors import AssessError
+from tui.base import AssessScreen, error_text, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 
 if TYPE_CHECKING:
     from assess.appraisal.entry import EntryContext
@@ -313,7 +315,6 @@ class BallotEntryScreen(AssessScreen):
 
     @work(thread=True, group="ballot-save")
     def _save_worker(self, no: int, marks: str, kind: str) -> None:
-        from assess.appraisal.entry import store_ballot
 
         with self._save_lock:  # one commit after the other, in the order keyed
             try:
@@ -348,7 +349,6 @@ class BallotEntryScreen(AssessScreen):
     # -- other actions ------------------------------------------------------------------------------
     def action_goto(self) -> None:
         def parse(values: dict[str, str]) -> int:
-            from assess.foundation.errors import AssessError
 
             try:
                 no = int(values["no"].strip())
@@ -370,7 +370,6 @@ class BallotEntryScreen(AssessScreen):
         )
 
     def action_delete(self) -> None:
-        from assess.appraisal.entry import delete_ballot
 
         no = self.ballot_no
         if no not in self.ctx.ballots:
@@ -391,7 +390,6 @@ class BallotEntryScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(f"从本遍删除第 {no} 张选票（票号录错时使用）？"), confirmed)
 
     def action_finish(self) -> None:
-        from assess.appraisal.entry import close_pass
 
         if self.pending:
             self._message("还有选票正在保存，请稍候。", error=True)
@@ -441,6 +439,5 @@ class BallotEntryScreen(AssessScreen):
 
 
 def _status_label(status: str) -> str:
-    from assess.appraisal.entry import STATUS_LABELS
 
     return STATUS_LABELS.get(status, status)

@@ -9,12 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from assess.appraisal.reconcile import whole_ballot_reading
+from assess.appraisal.reconcile import (
+    KIND_LABELS,
+    WHOLE_CHOICES,
+    certify,
+    compare,
+    resolve,
+    whole_ballot_reading,
+)
 from assess.foundation.errors import AssessError
-
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog
-from .tables import TableFill
+from tui.base import AssessScreen, plain
+from tui.forms import ConfirmDialog
+from tui.tables import TableFill
 
 WHOLE_KEYS = {"a": "absent", "v": "void", "1": "pass1", "2": "pass2"}
 
@@ -47,12 +53,10 @@ class MismatchScreen(AssessScreen):
         table.focus()
 
     def action_refresh(self) -> None:
-        from assess.appraisal.reconcile import compare
 
         self.run_core(compare, self.db, self.batch_id, on_done=self._show, latest="load")
 
     def _show(self, cmp) -> None:
-        from assess.appraisal.reconcile import KIND_LABELS, WHOLE_CHOICES
 
         self.comparison = cmp
         passes = " · ".join(
@@ -143,7 +147,6 @@ class MismatchScreen(AssessScreen):
         self._resolve(m.ballot_no, m.position, value)
 
     def _resolve(self, no: int, pos: int, value: str) -> None:
-        from assess.appraisal.reconcile import resolve
 
         def done(_open: int) -> None:
             table = self.query_one("#mismatches", DataTable)
@@ -154,7 +157,6 @@ class MismatchScreen(AssessScreen):
         self.run_core(resolve, self.db, self.actor, self.batch_id, [(no, pos, value)], on_done=done)
 
     def action_certify(self) -> None:
-        from assess.appraisal.reconcile import certify
 
         if self.comparison is None:
             return

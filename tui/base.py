@@ -15,7 +15,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
-from .tables import show_detail
+from assess.foundation.errors import AssessError, user_message
+from tui.nav import area
+from tui.rights import role_may
+from tui.tables import show_detail
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -47,7 +50,6 @@ def error_text(exc: BaseException) -> str:
     """The one line a person reads for an error, the same text the command line prints
     (``assess.foundation.errors.user_message``: a refusal of the core, a database error without SQL…). Anything
     not a refusal of the core is logged here with its traceback, and the line names the log file."""
-    from assess.foundation.errors import AssessError, user_message
 
     if not isinstance(exc, AssessError):
         log.error("operation failed: %s", exc, exc_info=exc)
@@ -57,24 +59,12 @@ def error_text(exc: BaseException) -> str:
     return text
 
 
-def role_may(actor: Actor | None, need: str | tuple[str, ...] | None) -> bool:
-    """Whether ``actor``'s role may perform the core action ``need`` (or any of several), by the
-    one role table in ``assess.foundation.roles`` (see docs/roles.md)."""
-    from assess.foundation.roles import allowed
-
-    if need is None or actor is None:
-        return True
-    needs = (need,) if isinstance(need, str) else need
-    return any(allowed(actor.role, a) for a in needs)
-
-
 def action_allowed(actor: Actor | None, rights: dict, action: str) -> bool:
     """Whether a binding's ``action`` string (``add``, ``step('first')``, ``app.open_area('users')``)
     is one ``actor``'s role may perform, by a screen's ``ACTION_RIGHTS`` and the areas' needs."""
     name, _, rest = action.partition("(")
     param = rest.rstrip(")").strip("'\"") if rest else ""
     if name == "app.open_area":
-        from .nav import area
 
         try:
             return area(param).open_to(actor)
@@ -160,7 +150,6 @@ class AssessScreen(Screen):
         try:
             return True, fn(*args, **kwargs)
         except BaseException as exc:  # every failure becomes a message on screen and a log line
-            from assess.foundation.errors import AssessError
 
             if not isinstance(exc, AssessError):
                 log.exception("core call %s failed", getattr(fn, "__name__", fn))

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.foundation.errors import Conflict
 from assess.foundation.settings import local_today
-
-from .base import AssessScreen, plain
-from .forms import FieldSpec, FormDialog
-from .tables import TableFill
+from assess.org.blacklist import SUBJECT_KINDS, enter_listing, exit_listing, list_listings
+from tui.base import AssessScreen, plain
+from tui.forms import FieldSpec, FormDialog
+from tui.tables import TableFill
 
 
 class BlacklistScreen(AssessScreen):
@@ -53,7 +54,6 @@ class BlacklistScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from assess.org.blacklist import list_listings
 
         self.run_core(list_listings, self.db, local_today() if self.only_active else None, on_done=self._show, latest="load")
 
@@ -90,7 +90,6 @@ class BlacklistScreen(AssessScreen):
         return done
 
     def action_add(self) -> None:
-        from assess.org.blacklist import SUBJECT_KINDS, enter_listing
 
         db, actor = self.db, self.actor
         by_name = {label: code for code, label in SUBJECT_KINDS.items()}
@@ -112,7 +111,6 @@ class BlacklistScreen(AssessScreen):
             self._after("已列入黑名单"))
 
     def action_remove(self) -> None:
-        from assess.org.blacklist import exit_listing
 
         row = self._current()
         if row is None:
@@ -130,7 +128,6 @@ def _detail(r) -> str:
 
 
 def _date(text: str) -> date:
-    from assess.foundation.errors import Conflict
 
     try:
         return date.fromisoformat(text.strip())

@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, error_text, plain
-from .tables import TableFill
+from assess.results.cadre_results import CADRE_COLUMNS, cadre_result_rows
+from tui.base import AssessScreen, error_text, plain
+from tui.tables import TableFill
 
 
 def _cell(value) -> str:
@@ -45,7 +46,6 @@ class CadreResultsScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from assess.results.cadre_results import cadre_result_rows
 
         self.run_core(cadre_result_rows, self.db, self.round_id, on_done=self._show, on_error=self._failed)
 
@@ -81,7 +81,6 @@ class CadreResultsScreen(AssessScreen):
             self._detail(int(event.row_key.value))
 
     def _detail(self, i: int) -> None:
-        from assess.results.cadre_results import CADRE_COLUMNS
 
         res = self.results
         if res is None or not res.rows:

@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .nav import AREAS
-from .tables import TableFill
+from assess.workflow.overview import overview
+from tui.base import AssessScreen, plain
+from tui.nav import AREAS
+from tui.tables import TableFill
 
 
 class DashboardScreen(AssessScreen):
@@ -50,7 +51,6 @@ class DashboardScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from assess.workflow.overview import overview
 
         self.run_core(overview, self.db, on_done=self._show, latest="load")
 

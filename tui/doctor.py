@@ -10,8 +10,9 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from .base import plain
-from .tables import TableFill
+from assess.integrity.doctor import LEVELS, failed, run_checks
+from tui.base import plain
+from tui.tables import TableFill
 
 
 class DoctorScreen(ModalScreen):
@@ -45,13 +46,11 @@ class DoctorScreen(ModalScreen):
 
     @work(thread=True, exclusive=True, name="doctor")
     def _check(self, db_url: str) -> None:
-        from assess.integrity.doctor import run_checks
 
         findings = run_checks(db_url)
         self.app.call_from_thread(self._show, findings)
 
     def _show(self, findings) -> None:
-        from assess.integrity.doctor import LEVELS, failed
 
         self.findings = findings
         table = TableFill(self.query_one(DataTable), "结果", "项目", "情况")

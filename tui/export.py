@@ -18,9 +18,14 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
-from .base import AssessScreen, error_text, plain
-from .tables import TableFill
-from .text_input import TextInput
+from assess.foundation.errors import AssessError
+from assess.foundation.settings import office
+from assess.reports.bundle import FORMATS, ReportCancelled, build_report
+from assess.reports.images import warm_up
+from assess.reports.preview import ranking_preview, rounds_with_results
+from tui.base import AssessScreen, error_text, plain
+from tui.tables import TableFill
+from tui.text_input import TextInput
 
 log = logging.getLogger("assess.ui")
 
@@ -40,7 +45,6 @@ IMAGE_FORMATS = {"pdf", "png", "svg"}
 
 
 def default_out_dir() -> str:
-    from assess.foundation.settings import office
 
     return str(office().export_dir)
 
@@ -78,8 +82,6 @@ class ExportScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from assess.reports.images import warm_up
-        from assess.reports.preview import rounds_with_results
 
         self._show_formats()
         self._status("正在读取轮次…")
@@ -155,7 +157,6 @@ class ExportScreen(AssessScreen):
             self._preview(event.row_key.value)
 
     def _preview(self, key: str) -> None:
-        from assess.reports.preview import ranking_preview
 
         width = max(40, self.size.width - 4)
         self._background(ranking_preview, self.db, int(key), width, on_done=self._show_bars)
@@ -180,7 +181,6 @@ class ExportScreen(AssessScreen):
         self.query_one("#export-rounds", DataTable).focus()
 
     def action_export(self) -> None:
-        from assess.reports.bundle import FORMATS, build_report
 
         if self.running:
             return
@@ -220,7 +220,6 @@ class ExportScreen(AssessScreen):
         )
 
         def job() -> None:
-            from assess.foundation.errors import AssessError
 
             try:
                 result = fn(*args, **kwargs)
@@ -255,7 +254,6 @@ class ExportScreen(AssessScreen):
         self.app.notify(escape(result.summary()), title="导出报告", timeout=8)
 
     def _failed(self, exc: BaseException) -> None:
-        from assess.reports.bundle import ReportCancelled
 
         self.running = False
         if self.shown:

@@ -13,12 +13,20 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.foundation.errors import Conflict
+from assess.foundation.private_files import export_path, write_private
 from assess.foundation.settings import local_today
-
-from .base import AssessScreen, plain
-from .forms import FieldSpec, FormDialog
-from .rounds import cell
-from .tables import TableFill
+from assess.reports.official import notice_text
+from assess.rounds.findings import (
+    add_finding,
+    close_rectification,
+    issue_rectification,
+    ledger,
+    update_rectification,
+)
+from tui.base import AssessScreen, plain
+from tui.forms import FieldSpec, FormDialog
+from tui.tables import TableFill, cell
 
 HINT = "a 登记问题 · n 下发通知 · u 整改进展 · c 复查销号 · p 通知书 · o 只看逾期 · Esc 返回"
 PROGRESS = {
@@ -32,8 +40,6 @@ PROGRESS = {
 
 
 def progress_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
-    from assess.foundation.errors import Conflict
-    from assess.rounds.findings import update_rectification
 
     status = PROGRESS.get(values["status"].strip())
     if status is None:
@@ -42,8 +48,6 @@ def progress_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
 
 
 def recheck_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
-    from assess.foundation.errors import Conflict
-    from assess.rounds.findings import close_rectification
 
     answer = values["passed"].strip().lower()
     if answer not in ("y", "n", "是", "否"):
@@ -73,7 +77,6 @@ class NoticeScreen(ModalScreen):
     def action_save(self) -> None:
         text = self.text
 
-        from assess.foundation.private_files import export_path, write_private
 
         def write(values: dict[str, str]) -> str:
             return str(write_private(values["path"].strip(), text))
@@ -121,7 +124,6 @@ class FindingsScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from assess.rounds.findings import ledger
 
         self.run_core(ledger, self.db, self.round_id, local_today(), on_done=self._show, latest="load")
 
@@ -192,7 +194,6 @@ class FindingsScreen(AssessScreen):
         self.action_refresh()
 
     def action_add(self) -> None:
-        from assess.rounds.findings import add_finding
 
         if self.round_id is None:
             return
@@ -215,7 +216,6 @@ class FindingsScreen(AssessScreen):
         )
 
     def action_issue(self) -> None:
-        from assess.rounds.findings import issue_rectification
 
         r = self.current()
         if r is None:
@@ -270,7 +270,6 @@ class FindingsScreen(AssessScreen):
         )
 
     def action_notice(self) -> None:
-        from assess.rounds.findings import notice_text
 
         r = self.current()
         if r is None or r.rectification_id is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -18,8 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from .base import error_text, plain
-from .text_input import TextInput
+from assess.foundation.errors import InputErrors
+from tui.base import error_text, plain
+from tui.text_input import TextInput
 
 
 @dataclass
@@ -161,9 +163,7 @@ class ImportDialog(ModalScreen):
 
     @work(thread=True, exclusive=True, name="import-run")
     def _run(self, path: str) -> tuple[bool, object]:
-        from pathlib import Path
 
-        from assess.foundation.errors import InputErrors
 
         try:
             result = self.run_fn(str(Path(path).expanduser()))

@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from .base import plain
-from .nav import AREAS
-from .tables import TableFill, show_detail
+from tui.base import action_allowed, plain
+from tui.nav import AREAS
+from tui.tables import TableFill, show_detail
 
 GENERAL_KEYS = [
     ("F1", "本帮助"),
@@ -48,7 +48,6 @@ class HelpScreen(ModalScreen):
         for key, what in GENERAL_KEYS:
             table.add_row(plain(key), plain(what))
         screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
-        from .base import action_allowed
 
         rights = getattr(screen, "ACTION_RIGHTS", {})  # only what the role may do
         for b in getattr(screen, "BINDINGS", []) if screen is not None else []:

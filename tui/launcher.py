@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import sys
 
+from assess.cli import OpenApp, dispatch
+from assess.foundation.errors import AssessError
+
 
 def main(argv: list[str] | None = None) -> int:
-    from assess.cli import OpenApp, dispatch
 
     result = dispatch(argv)
     if isinstance(result, OpenApp):
-        from assess.foundation.errors import AssessError
-
-        from .app import run_app
+        from tui.app import run_app
 
         try:
             return run_app(result.db_url)

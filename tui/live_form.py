@@ -10,8 +10,8 @@ from textual import on, work
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
-from .base import error_text, plain
-from .forms import FieldSpec, FormDialog
+from tui.base import error_text, plain
+from tui.forms import FieldSpec, FormDialog
 
 
 class LiveFormDialog(FormDialog):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,8 +12,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from .base import error_text, plain
-from .text_input import TextInput
+from assess.foundation.users import authenticate
+from tui.base import error_text, plain
+from tui.text_input import TextInput
 
 
 class LockScreen(ModalScreen):
@@ -47,7 +50,6 @@ class LockScreen(ModalScreen):
 
     @work(thread=True, exclusive=True, name="unlock")
     def _unlock(self, password: str) -> str | None:
-        from assess.foundation.users import authenticate
 
         try:
             authenticate(self.app.db, self.app.actor.username, password)
@@ -68,7 +70,6 @@ class LockScreen(ModalScreen):
         self.query_one("#unlock-password", Input).value = ""
 
     def _done(self) -> None:
-        import time
 
         self.app.locked = False
         self.app.last_activity = time.monotonic()

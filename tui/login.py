@@ -9,7 +9,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
-from .text_input import TextInput
+from assess.foundation.users import authenticate
+from tui.base import error_text, plain
+from tui.text_input import TextInput
 
 
 class LoginScreen(Screen):
@@ -43,15 +45,11 @@ class LoginScreen(Screen):
         self._login(user, password)
 
     def _message(self, text: str) -> None:
-        from .base import plain
 
         self.query_one("#login-message", Static).update(plain(text))
 
     @work(thread=True, exclusive=True, name="login")
     def _login(self, user: str, password: str) -> tuple[bool, object]:
-        from assess.foundation.users import authenticate
-
-        from .base import error_text
 
         try:
             return True, authenticate(self.app.db, user, password)

@@ -5,17 +5,20 @@ screen says to use pg_dump / pg_restore. Both go through ``assess.integrity.back
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog
+from assess.foundation.errors import Conflict
+from assess.foundation.private_files import export_path
+from assess.integrity.backup import backup, restore
+from tui.base import AssessScreen, error_text, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 
 
 def default_backup_path() -> str:
-    from assess.foundation.private_files import export_path
 
     return str(export_path(f"assess-backup-{datetime.now().strftime('%Y%m%d-%H%M')}.db"))
 
@@ -57,7 +60,6 @@ class MaintenanceScreen(AssessScreen):
         self.query_one("#backup-result", Static).update(plain(text))
 
     def action_backup(self) -> None:
-        from assess.integrity.backup import backup
 
         if not self.db.is_sqlite:
             self.show_error("PostgreSQL 请使用 pg_dump 备份（见 README）。")
@@ -65,7 +67,6 @@ class MaintenanceScreen(AssessScreen):
         db, actor = self.db, self.actor
 
         def submit(v: dict[str, str]):
-            from pathlib import Path
 
             return backup(db, actor, Path(v["path"].strip()).expanduser())
 
@@ -84,9 +85,7 @@ class MaintenanceScreen(AssessScreen):
         fields = [FieldSpec("path", "备份文件路径", placeholder="如 ~/assess-exports/assess-backup-20261201-0900.db")]
 
         def check(v: dict[str, str]) -> str:
-            from pathlib import Path
 
-            from assess.foundation.errors import Conflict
 
             path = Path(v["path"].strip()).expanduser()
             if not v["path"].strip() or not path.is_file():
@@ -103,13 +102,11 @@ class MaintenanceScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(question), lambda ok: self._restore(path) if ok else None)
 
     def _restore(self, path: str) -> None:
-        from assess.integrity.backup import restore
 
         self._result("正在恢复…")
         self.run_core(restore, self.db, self.actor, path, on_done=self._restored, on_error=self._failed)
 
     def _failed(self, error: BaseException) -> None:
-        from .base import error_text
 
         self._result(f"未恢复：{error_text(error)}")
 

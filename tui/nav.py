@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from tui.rights import role_may
+
 
 @dataclass(frozen=True)
 class Area:
@@ -22,8 +24,6 @@ class Area:
     needs: str | None = None  # core action (assess.foundation.roles) the role must be allowed; None: every role
 
     def open_to(self, actor) -> bool:
-        from .base import role_may
-
         return role_may(actor, self.needs)
 
     def load(self):

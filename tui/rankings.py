@@ -11,9 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.reports import textbars
-
-from .base import AssessScreen, plain
-from .tables import TableFill
+from assess.results.compute import compute_round
+from assess.results.views import explain, ranking, round_choices
+from tui.base import AssessScreen, plain
+from tui.cadre_results import CadreResultsScreen
+from tui.tables import TableFill, cell
 
 HEADERS = ("名次", "单位", "综合", "等次", "得分条", "区间", "变化")
 PAGE = 1000  # rows per page: DataTable measures every cell, keep it well under ~2,000
@@ -24,12 +26,6 @@ def bar(value: float | None, width: int = BAR_WIDTH, top: float = 100.0) -> str:
     """A horizontal bar of ``width`` cells for 0..top (the shared text bars)."""
     return textbars.bar(value, 0.0, top, width)
 
-
-def cell(text: object):
-    """User text for a DataTable cell: literal (never markup) and measured in terminal cells."""
-    from rich.text import Text
-
-    return Text("" if text is None else str(text))
 
 
 def pad(text: str, width: int) -> str:
@@ -86,7 +82,6 @@ class RankingsScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def load_rounds(self) -> None:
-        from assess.results.views import round_choices
 
         self.run_core(round_choices, self.db, on_done=self._rounds_loaded)
 
@@ -101,7 +96,6 @@ class RankingsScreen(AssessScreen):
         return self.rounds[self.round_index] if self.rounds else None
 
     def refresh_view(self) -> None:
-        from assess.results.views import ranking
 
         r = self.current_round
         if r is None:
@@ -182,7 +176,6 @@ class RankingsScreen(AssessScreen):
         self.render_rows()
 
     def action_compute(self) -> None:
-        from assess.results.compute import compute_round
 
         r = self.current_round
         if r is None:
@@ -200,14 +193,12 @@ class RankingsScreen(AssessScreen):
         self.action_explain()
 
     def action_cadres(self) -> None:
-        from .cadre_results import CadreResultsScreen
 
         r = self.current_round
         if r is not None:
             self.app.push_screen(CadreResultsScreen(r.id))
 
     def action_explain(self) -> None:
-        from assess.results.views import explain
 
         table = self.query_one("#rank-table", DataTable)
         if self.view is None or table.row_count == 0:

@@ -8,10 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog
-from .rankings import cell
-from .tables import TableFill
+from assess.foundation.errors import AssessError
+from assess.results import accountability, publication
+from assess.results import approval as review
+from assess.results.views import round_choices
+from tui.base import AssessScreen, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog
+from tui.tables import TableFill, cell
 
 STEP_KEYS = {"first": "1", "audit": "2", "recheck": "3", "vote": "v", "publish": "p"}
 
@@ -68,7 +71,6 @@ class ReviewScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def load_rounds(self) -> None:
-        from assess.results.views import round_choices
 
         self.run_core(round_choices, self.db, on_done=self._rounds_loaded)
 
@@ -90,8 +92,6 @@ class ReviewScreen(AssessScreen):
             return
 
         def load(db, round_id):
-            from assess.results import accountability
-            from assess.results import approval as review
 
             return review.status(db, round_id), accountability.list_entries(db, round_id)
 
@@ -190,7 +190,6 @@ class ReviewScreen(AssessScreen):
             self.refresh_view()
 
     def action_decide(self, decision: str) -> None:
-        from assess.results import accountability
 
         e = self._current()
         if e is None:
@@ -208,7 +207,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_step(self, step: str) -> None:
-        from assess.results import approval as review
 
         r = self.current_round
         if r is None:
@@ -233,7 +231,6 @@ class ReviewScreen(AssessScreen):
             self.action_publish()
 
     def action_return_round(self) -> None:
-        from assess.results import approval as review
 
         r = self.current_round
         step = self.state.next_step if self.state else None
@@ -252,7 +249,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_vote(self) -> None:
-        from assess.results import approval as review
 
         r = self.current_round
         if r is None:
@@ -267,7 +263,6 @@ class ReviewScreen(AssessScreen):
         ]
 
         def submit(v):
-            from assess.foundation.errors import AssessError
 
             try:
                 return {k: int(v[k].strip()) for k in ("expected", "present", "yes", "no", "abstain")}
@@ -301,7 +296,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_publish(self) -> None:
-        from assess.results import approval as review
 
         r = self.current_round
         if r is None:
@@ -311,7 +305,7 @@ class ReviewScreen(AssessScreen):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self.run_core(
-                    review.publish,
+                    publication.publish,
                     db,
                     actor,
                     r.id,

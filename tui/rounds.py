@@ -3,29 +3,35 @@ and open its self-check, spot-check and rectification tui."""
 
 from __future__ import annotations
 
-from rich.text import Text
+from datetime import date
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog
-from .tables import TableFill
-
-
-def cell(text: object, style: str = "") -> Text:
-    """A table cell showing user text literally (Rich Text: never read as markup, measured for
-    the column width), with an optional style such as the red of 虚报 or 逾期."""
-    return Text("" if text is None else str(text), style=style, no_wrap=True)
-
+from assess.foundation.errors import Conflict
+from assess.rounds.deadlines import DEADLINE_STAGES, round_deadlines, set_deadline
+from assess.rounds.lifecycle import (
+    create_round,
+    next_stage,
+    scheme_codes,
+    scheme_version_id,
+    stage_label,
+)
+from assess.workflow.advance import advance, rounds_with_blockers
+from tui.base import AssessScreen, plain
+from tui.findings import FindingsScreen
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog
+from tui.selfcheck import ScoreEntryScreen
+from tui.spotcheck import SpotCheckScreen
+from tui.tables import TableFill, cell
 
 HINT = "a 新建 · n 推进阶段 · s 自查 · c 抽查核查 · f 问题整改 · g 刷新"
 
 
 def create_from_form(db, actor, values: dict[str, str]) -> int:
     """The create dialog's fields → ``create_round`` (scheme by code, lists comma separated)."""
-    from assess.rounds.lifecycle import create_round, scheme_version_id
 
     def items(text: str) -> list[str] | None:
         parts = [x.strip() for x in text.replace("，", ",").replace("、", ",").split(",") if x.strip()]
@@ -83,9 +89,8 @@ class RoundsScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-        from assess.rounds.lifecycle import list_rounds
 
-        self.run_core(list_rounds, self.db, True, True, on_done=self._show, latest="load")
+        self.run_core(rounds_with_blockers, self.db, True, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
         table = self.query_one("#rounds-table", DataTable)
@@ -122,7 +127,6 @@ class RoundsScreen(AssessScreen):
 
     @on(DataTable.RowHighlighted, "#rounds-table")
     def _detail(self) -> None:
-        from assess.rounds.lifecycle import next_stage, stage_label
 
         r = self.current()
         if r is None:
@@ -137,7 +141,6 @@ class RoundsScreen(AssessScreen):
 
     # -- actions ------------------------------------------------------------------------------
     def action_create(self) -> None:
-        from assess.rounds.lifecycle import scheme_codes
 
         self.run_core(scheme_codes, self.db, on_done=self._create_dialog)
 
@@ -166,7 +169,6 @@ class RoundsScreen(AssessScreen):
         )
 
     def action_advance(self) -> None:
-        from assess.rounds.lifecycle import advance, next_stage, stage_label
 
         r = self.current()
         if r is None:
@@ -196,7 +198,6 @@ class RoundsScreen(AssessScreen):
 
     def action_deadline(self) -> None:
         """Set a stage window of the selected round; the dialog lists the windows set so far."""
-        from assess.org.blacklist import DEADLINE_STAGES, round_deadlines, set_deadline
 
         r = self.current()
         if r is None:
@@ -226,21 +227,18 @@ class RoundsScreen(AssessScreen):
         self.run_core(round_deadlines, db, r.id, on_done=ask)
 
     def action_selfcheck(self) -> None:
-        from .selfcheck import ScoreEntryScreen
 
         r = self.current()
         if r is not None:
             self.app.push_screen(ScoreEntryScreen(r.id, "self"))
 
     def action_spotcheck(self) -> None:
-        from .spotcheck import SpotCheckScreen
 
         r = self.current()
         if r is not None:
             self.app.push_screen(SpotCheckScreen(r.id))
 
     def action_findings(self) -> None:
-        from .findings import FindingsScreen
 
         r = self.current()
         if r is not None:
@@ -248,9 +246,7 @@ class RoundsScreen(AssessScreen):
 
 
 def _day(text: str):
-    from datetime import date
 
-    from assess.foundation.errors import Conflict
 
     try:
         return date.fromisoformat(text.strip())

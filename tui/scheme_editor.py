@@ -19,10 +19,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, error_text, plain
-from .forms import ConfirmDialog, FieldSpec
-from .live_form import LiveFormDialog
-from .tables import TableFill
+from assess.foundation.private_files import export_dir, export_path
+from assess.foundation.roles import allowed
+from assess.foundation.vocabulary import METHOD_LABELS
+from assess.reports.bundle import safe_name
+from assess.schemes.catalog import load_scheme
+from tui.base import AssessScreen, error_text, plain
+from tui.forms import ConfirmDialog, FieldSpec
+from tui.live_form import LiveFormDialog
+from tui.tables import TableFill
 
 if TYPE_CHECKING:
     from assess.schemes.draft import Draft, DraftCheck
@@ -118,7 +123,6 @@ class SchemeEditorScreen(AssessScreen):
         self.run_core(compute, on_done=self._show)
 
     def _show(self, result) -> None:
-        from assess.foundation.vocabulary import METHOD_LABELS
 
         trial, rows, check, changes = result
         if trial.revision != self.draft.revision:
@@ -324,7 +328,6 @@ class SchemeEditorScreen(AssessScreen):
     def action_method(self) -> None:
         code = self._selected()
         if code is not None:
-            from assess.foundation.vocabulary import METHOD_LABELS
 
             method = METHOD_LABELS.get(self.draft.indicator(code).method, "")
             self._dialog(
@@ -361,8 +364,6 @@ class SchemeEditorScreen(AssessScreen):
 
     # -- export and load ------------------------------------------------------------------------
     def action_export(self) -> None:
-        from assess.foundation.private_files import export_dir, export_path
-        from assess.reports.bundle import safe_name
 
         # By default in the office's export folder (assess.foundation.private_files), never the working directory.
         default = str(self.exported_path or export_path(safe_name(f"{self.draft.code}-草稿") + ".toml"))
@@ -400,12 +401,10 @@ class SchemeEditorScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def _may_load(self) -> bool:
-        from assess.foundation.roles import allowed
 
         return allowed(self.actor.role, "scheme.load")
 
     def action_load(self) -> None:
-        from assess.schemes.catalog import load_scheme
 
         if not self._may_load():
             self.show_error("无权限：载入考核方案需要管理员角色。")

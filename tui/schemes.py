@@ -8,9 +8,24 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ImportDialog
-from .tables import TableFill
+from assess.foundation.roles import allowed
+from assess.foundation.settings import local_time
+from assess.foundation.users import names_of
+from assess.schemes.builtin import builtin_schemes, validate_source
+from assess.schemes.catalog import (
+    diff_versions,
+    get_definition,
+    indicator_rows,
+    list_schemes,
+    list_versions,
+    load_scheme,
+    settings_rows,
+)
+from assess.schemes.draft import draft_from_version
+from tui.base import AssessScreen, plain
+from tui.forms import ImportDialog
+from tui.scheme_editor import SchemeEditorScreen
+from tui.tables import TableFill
 
 LOAD_HINT = "TOML 文件路径，或内置方案名（{names}）；格式见 indicators/README.md。有任何问题则不载入。"
 HINTS = {
@@ -79,17 +94,14 @@ class SchemesScreen(AssessScreen):
         return TableFill(self.query_one("#schemes-table", DataTable), *columns)
 
     def show_schemes(self) -> None:
-        from assess.schemes.catalog import list_schemes
 
         def load(db):
-            from assess.foundation.users import names_of
 
             return list_schemes(db), names_of(db)
 
         self.run_core(load, self.db, on_done=self._show_schemes)
 
     def _show_schemes(self, result) -> None:
-        from assess.foundation.settings import local_time
 
         rows, names = result
         table = self._table(
@@ -119,7 +131,6 @@ class SchemesScreen(AssessScreen):
         self._detail_for_cursor()
 
     def open_version(self, code: str, version: int | None) -> None:
-        from assess.schemes.catalog import get_definition, list_versions
 
         db = self.db
 
@@ -147,7 +158,6 @@ class SchemesScreen(AssessScreen):
         return f"{s.code} {s.name} · 第 {self.version} 版（共 {len(self.versions)} 版）· {what}"
 
     def _show_tree(self) -> None:
-        from assess.schemes.catalog import indicator_rows
 
         table = self._table(self._version_title("指标"), "tree", "编码", "名称", "方法", "满分", "适用类别")
         for r in indicator_rows(self.scheme):
@@ -171,7 +181,6 @@ class SchemesScreen(AssessScreen):
         self._detail_for_cursor()
 
     def _show_settings(self) -> None:
-        from assess.schemes.catalog import settings_rows
 
         table = self._table(self._version_title("设置与规则"), "settings", "项目", "内容")
         for i, (item, value) in enumerate(settings_rows(self.scheme)):
@@ -233,7 +242,6 @@ class SchemesScreen(AssessScreen):
             self._show_settings()
 
     def action_diff(self) -> None:
-        from assess.schemes.catalog import diff_versions
 
         if self.mode == "schemes":
             return
@@ -246,9 +254,6 @@ class SchemesScreen(AssessScreen):
         )
 
     def action_load(self) -> None:
-        from assess.foundation.roles import allowed
-        from assess.schemes.builtin import builtin_schemes
-        from assess.schemes.catalog import load_scheme
 
         if not allowed(self.actor.role, "scheme.load"):
             self.show_error("无权限：载入考核方案需要管理员角色。")
@@ -271,7 +276,6 @@ class SchemesScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def action_check(self) -> None:
-        from assess.schemes.builtin import builtin_schemes, validate_source
 
         names = "、".join(b.name for b in builtin_schemes())
         dialog = ImportDialog(
@@ -298,7 +302,6 @@ class SchemesScreen(AssessScreen):
 
     def action_edit_draft(self) -> None:
         """Open the draft editor on the version shown (or the highlighted scheme's newest)."""
-        from assess.schemes.draft import draft_from_version
 
         if self.mode == "schemes":
             table = self.query_one("#schemes-table", DataTable)
@@ -313,7 +316,6 @@ class SchemesScreen(AssessScreen):
             code, version = self.code, self.version
 
         def opened(draft) -> None:
-            from .scheme_editor import SchemeEditorScreen
 
             self.app.push_screen(SchemeEditorScreen(draft), self._draft_closed)
 

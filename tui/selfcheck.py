@@ -16,13 +16,24 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from assess.foundation.private_files import export_path
 from assess.foundation.vocabulary import METHOD_LABELS
-
-from .base import AssessScreen, error_text, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
-from .rounds import cell
-from .tables import TableFill
-from .text_input import TextInput
+from assess.rounds.selfcheck import (
+    completeness,
+    enter_score,
+    export_template,
+    import_scores,
+    reopen,
+    submit,
+    submit_complete,
+    unit_sheet,
+)
+from assess.rounds.verified import enter_verified
+from assess.workflow.advance import round_status
+from tui.base import AssessScreen, error_text, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+from tui.tables import TableFill, cell
+from tui.text_input import TextInput
 
 
 def _fmt(v: float | None) -> str:
@@ -95,8 +106,6 @@ class ScoreEntryScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-        from assess.rounds.lifecycle import round_status
-        from assess.rounds.selfcheck import completeness
 
         def load(db, rid, kind):
             return round_status(db, rid), completeness(db, rid, kind)
@@ -136,7 +145,6 @@ class ScoreEntryScreen(AssessScreen):
             self._load_sheet()
 
     def _load_sheet(self) -> None:
-        from assess.rounds.selfcheck import unit_sheet
 
         table = self.query_one("#sc-units", DataTable)
         if table.row_count == 0:
@@ -215,8 +223,6 @@ class ScoreEntryScreen(AssessScreen):
     @on(Input.Submitted, "#sc-score")
     @on(Input.Submitted, "#sc-note")
     def _save(self) -> None:
-        from assess.rounds.selfcheck import enter_score
-        from assess.rounds.spotcheck import enter_verified
 
         row = self._row()
         if row is None or self.unit_code is None:
@@ -245,7 +251,6 @@ class ScoreEntryScreen(AssessScreen):
         self._reload_after_save(nxt)
 
     def _reload_after_save(self, next_row: int) -> None:
-        from assess.rounds.selfcheck import completeness, unit_sheet
 
         def load(db, rid, unit, kind):
             return unit_sheet(db, rid, unit), completeness(db, rid, kind)
@@ -298,7 +303,6 @@ class ScoreEntryScreen(AssessScreen):
         self.app.pop_screen()
 
     def action_submit_unit(self) -> None:
-        from assess.rounds.selfcheck import submit
 
         if self.kind != "self" or self.unit_code is None:
             return
@@ -321,7 +325,6 @@ class ScoreEntryScreen(AssessScreen):
 
     def action_submit_all(self) -> None:
         """Submit every complete, unsubmitted unit at once, after saying which ones are left out."""
-        from assess.rounds.selfcheck import submit_complete
 
         if self.kind != "self":
             return
@@ -350,7 +353,6 @@ class ScoreEntryScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog("\n".join(lines)), confirmed)
 
     def action_reopen_unit(self) -> None:
-        from assess.rounds.selfcheck import reopen
 
         if self.kind != "self" or self.unit_code is None:
             return
@@ -371,7 +373,6 @@ class ScoreEntryScreen(AssessScreen):
         )
 
     def action_import(self) -> None:
-        from assess.rounds.selfcheck import import_scores
 
         db, actor, rid, kind = self.db, self.actor, self.round_id, self.kind
         dialog = ImportDialog(
@@ -390,11 +391,9 @@ class ScoreEntryScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def action_template(self) -> None:
-        from assess.rounds.selfcheck import export_template
 
         db, rid, kind = self.db, self.round_id, self.kind
         unit = self.unit_code or ""
-        from assess.foundation.private_files import export_path
 
         default = str(export_path(f"{self.what}表_{rid}_{unit or '全部'}.xlsx"))
         fields = [FieldSpec("unit", "单位编码（空：全部单位）", unit), FieldSpec("path", "保存到", default)]

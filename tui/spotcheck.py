@@ -11,10 +11,26 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
-from .rounds import cell
-from .tables import TableFill
+from assess.foundation.errors import Conflict
+from assess.foundation.private_files import export_path
+from assess.foundation.users import names_of
+from assess.rounds.selfcheck import export_template, import_scores
+from assess.rounds.spotcheck import (
+    current_draw,
+    draw,
+    draw_inspectors,
+    draw_plan,
+    inspector_draw_plan,
+    pool_preview,
+    verify,
+    void,
+)
+from assess.workflow.advance import round_status
+from tui.base import AssessScreen, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+from tui.selfcheck import ScoreEntryScreen
+from tui.spotcheck_compare import ComparisonScreen
+from tui.tables import TableFill, cell
 
 SOURCE_SPLIT = re.compile(r"[/;；|]")
 HINT = "d 抽取 · r 抽人员 · v 复核 · x 作废 · e 录核查 · i 导入 · t 核查表 · m 对比 · Esc 返回"
@@ -27,7 +43,6 @@ def split_sources(text: str) -> list[str]:
 
 def draw_args(values: dict[str, str]) -> dict:
     """The draw form's values as ``assess.rounds.spotcheck.draw`` arguments."""
-    from assess.foundation.errors import Conflict
 
     def number(name: str, label: str) -> int | None:
         text = values[name].strip()
@@ -63,7 +78,6 @@ def plan_text(plan, inspectors: bool = False) -> str:
 
 def inspector_args(values: dict[str, str]) -> dict:
     """The inspector draw form's values as ``assess.rounds.spotcheck.draw_inspectors`` arguments."""
-    from assess.foundation.errors import Conflict
 
     count = values["count"].strip()
     if not count.isdigit():
@@ -123,13 +137,10 @@ class SpotCheckScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-        from assess.rounds.lifecycle import round_status
-        from assess.rounds.spotcheck import current_draw, pool_preview
 
         def load(db, rid):
             view = current_draw(db, rid)
             pool = pool_preview(db, rid)[0] if view is None else []
-            from assess.foundation.users import names_of
 
             return round_status(db, rid), view, pool, current_draw(db, rid, "inspectors"), names_of(db)
 
@@ -227,7 +238,6 @@ class SpotCheckScreen(AssessScreen):
         ]
 
         def preview(v: dict[str, str]):
-            from assess.rounds.spotcheck import draw_plan
 
             args = draw_args(v)
             return args, draw_plan(db, rid, **args)
@@ -243,7 +253,6 @@ class SpotCheckScreen(AssessScreen):
         self.app.push_screen(FormDialog("随机抽取核查单位（RFC 3797）", fields, preview), confirm)
 
     def _draw(self, args: dict) -> None:
-        from assess.rounds.spotcheck import draw
 
         def done(view) -> None:
             self.show_info(f"已抽取：{'、'.join(view.selected_codes)}")
@@ -261,7 +270,6 @@ class SpotCheckScreen(AssessScreen):
         ]
 
         def preview(v: dict[str, str]):
-            from assess.rounds.spotcheck import inspector_draw_plan
 
             args = inspector_args(v)
             return args, inspector_draw_plan(db, rid, **args)
@@ -277,7 +285,6 @@ class SpotCheckScreen(AssessScreen):
         self.app.push_screen(FormDialog("随机抽取检查人员（RFC 3797）", fields, preview), confirm)
 
     def _draw_inspectors(self, args: dict) -> None:
-        from assess.rounds.spotcheck import draw_inspectors
 
         def done(view) -> None:
             self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
@@ -287,7 +294,6 @@ class SpotCheckScreen(AssessScreen):
                       args["exclude"], on_done=done)
 
     def action_verify(self) -> None:
-        from assess.rounds.spotcheck import verify
 
         def shown(report) -> None:
             status = self.query_one("#draw-status", Static)
@@ -301,7 +307,6 @@ class SpotCheckScreen(AssessScreen):
         self.run_core(verify, self.db, self.round_id, on_done=shown)
 
     def action_void(self) -> None:
-        from assess.rounds.spotcheck import void
 
         db, actor, rid = self.db, self.actor, self.round_id
 
@@ -320,12 +325,10 @@ class SpotCheckScreen(AssessScreen):
         )
 
     def action_enter_verified(self) -> None:
-        from .selfcheck import ScoreEntryScreen
 
         self.app.push_screen(ScoreEntryScreen(self.round_id, "verified"))
 
     def action_import(self) -> None:
-        from assess.rounds.selfcheck import import_scores
 
         db, actor, rid = self.db, self.actor, self.round_id
         dialog = ImportDialog(
@@ -343,10 +346,8 @@ class SpotCheckScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def action_template(self) -> None:
-        from assess.rounds.selfcheck import export_template
 
         db, rid = self.db, self.round_id
-        from assess.foundation.private_files import export_path
 
         fields = [FieldSpec("path", "保存到", str(export_path(f"核查表_{rid}.xlsx")))]
 
@@ -364,6 +365,5 @@ class SpotCheckScreen(AssessScreen):
         )
 
     def action_compare(self) -> None:
-        from .spotcheck_compare import ComparisonScreen
 
         self.app.push_screen(ComparisonScreen(self.round_id))

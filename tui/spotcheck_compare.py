@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .rounds import cell
-from .tables import TableFill
+from assess.foundation.vocabulary import METHOD_LABELS
+from assess.rounds.verified import compare
+from tui.base import AssessScreen, plain
+from tui.tables import TableFill, cell
 
 
 def _fmt(v: float | None) -> str:
@@ -46,7 +47,6 @@ class ComparisonScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        from assess.rounds.spotcheck import compare
 
         self.run_core(compare, self.db, self.round_id, on_done=self._show, latest="load")
 
@@ -79,7 +79,6 @@ class ComparisonScreen(AssessScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         shown = getattr(self, "_shown", [])
         if event.cursor_row < len(shown):
-            from assess.foundation.vocabulary import METHOD_LABELS
 
             r = shown[event.cursor_row]
             method = METHOD_LABELS.get(r.method, r.method)

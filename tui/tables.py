@@ -157,3 +157,8 @@ def show_detail(table: DataTable, row_key: Any) -> None:
     text = detail_text(table, row_key) if row_key is not None else ""
     detail.update(Text(text))
     detail.display = bool(text)
+
+def cell(text: object, style: str = "") -> Text:
+    """A table cell showing user text literally (Rich Text: never read as markup, measured for
+    the column width), with an optional style such as the red of 虚报 or 逾期."""
+    return Text("" if text is None else str(text), style=style, no_wrap=True)

@@ -13,16 +13,15 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.appraisal.tally import session_tally
+from assess.foundation import audit
 from assess.foundation.vocabulary import SATISFACTION_LABEL
-
-from .base import AssessScreen, plain
-from .tables import TableFill
+from tui.base import AssessScreen, plain
+from tui.tables import TableFill
 
 
 def _tally_with_anchor(db, session_id: int):
     """The session's tally and the audit chain head it was read under (printed as the anchor)."""
-    from assess.appraisal.tally import session_tally
-    from assess.foundation import audit
 
     return session_tally(db, session_id), audit.chain_head(db)
 

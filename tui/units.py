@@ -7,12 +7,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from assess.appraisal.pledges import pledge_text, record_pledge
+from assess.foundation.errors import Conflict
 from assess.foundation.settings import local_today
-
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
-from .tables import TableFill
-from .text_input import TextInput
+from assess.org import units
+from assess.org.units import list_cadres, list_units
+from tui.base import AssessScreen, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog, ImportDialog
+from tui.tables import TableFill
+from tui.text_input import TextInput
 
 
 class UnitsScreen(AssessScreen):
@@ -59,7 +62,6 @@ class UnitsScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def refresh_rows(self) -> None:
-        from assess.org.units import list_cadres, list_units
 
         term = self.query_one("#units-search", Input).value
         fn = list_units if self.mode == "units" else list_cadres
@@ -121,7 +123,6 @@ class UnitsScreen(AssessScreen):
         return done
 
     def action_add(self) -> None:
-        from assess.org import units
 
         db, actor = self.db, self.actor
         if self.mode == "units":
@@ -136,7 +137,6 @@ class UnitsScreen(AssessScreen):
                 db, actor, v["code"], v["name"], v["unit_code"], v["position"], v["risk_level"] or None)), self._after("已新增干部"))
 
     def action_edit(self) -> None:
-        from assess.org import units
 
         row = self._current()
         if row is None:
@@ -159,7 +159,6 @@ class UnitsScreen(AssessScreen):
     def action_pledge(self) -> None:
         """年初承诺 of the selected cadre (this year unless another is typed)."""
 
-        from assess.org.blacklist import pledge_text, record_pledge
 
         row = self._current()
         if self.mode != "cadres" or row is None:
@@ -175,7 +174,6 @@ class UnitsScreen(AssessScreen):
         self.run_core(pledge_text, db, code, year, on_done=ask)
 
     def action_toggle_active(self) -> None:
-        from assess.org import units
 
         row = self._current()
         if row is None:
@@ -191,7 +189,6 @@ class UnitsScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(f"{verb} {row.code} {row.name}？（不会删除任何记录）"), confirmed)
 
     def action_import(self) -> None:
-        from assess.org import units
 
         db, actor = self.db, self.actor
         if self.mode == "units":
@@ -210,7 +207,6 @@ class UnitsScreen(AssessScreen):
 
 
 def _year(text: str) -> int:
-    from assess.foundation.errors import Conflict
 
     try:
         return int(text.strip())

@@ -7,21 +7,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from .base import AssessScreen, plain
-from .forms import ConfirmDialog, FieldSpec, FormDialog
-from .tables import TableFill
+from assess.foundation.errors import Conflict
+from assess.foundation.roles import ROLES
+from assess.foundation.users import MIN_PASSWORD, add_user, change_password, list_users, set_active
+from tui.base import AssessScreen, plain
+from tui.forms import ConfirmDialog, FieldSpec, FormDialog
+from tui.tables import TableFill
 
 
 def role_hint() -> str:
-    from assess.foundation.roles import ROLES
 
     return "、".join(f"{code} {name}" for code, name in ROLES.items())
 
 
 def role_code(text: str) -> str:
     """A role typed as its code (clerk) or its Chinese name (录入员)."""
-    from assess.foundation.errors import Conflict
-    from assess.foundation.roles import ROLES
 
     text = text.strip()
     for code, name in ROLES.items():
@@ -31,7 +31,6 @@ def role_code(text: str) -> str:
 
 
 def same_twice(first: str, again: str) -> str:
-    from assess.foundation.errors import Conflict
 
     if first != again:
         raise Conflict("两次输入的密码不一致。")
@@ -73,12 +72,10 @@ class UsersScreen(AssessScreen):
         yield SystemCommand("用户：重设密码", "为所选用户重设密码", self.action_reset_password)
 
     def action_refresh(self) -> None:
-        from assess.foundation.users import list_users
 
         self.run_core(list_users, self.db, on_done=self._show, latest="load")
 
     def _show(self, rows: list[dict]) -> None:
-        from assess.foundation.roles import ROLES
 
         table = self.query_one("#users-table", DataTable)
         keep = table.cursor_row
@@ -101,7 +98,6 @@ class UsersScreen(AssessScreen):
         return self.users.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_add(self) -> None:
-        from assess.foundation.users import MIN_PASSWORD, add_user
 
         db, actor = self.db, self.actor
         fields = [
@@ -125,7 +121,6 @@ class UsersScreen(AssessScreen):
         self.app.push_screen(FormDialog("新增用户", fields, submit), done)
 
     def action_toggle_active(self) -> None:
-        from assess.foundation.users import set_active
 
         user = self._current()
         if user is None:
@@ -143,7 +138,6 @@ class UsersScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(question), confirmed)
 
     def action_reset_password(self) -> None:
-        from assess.foundation.users import MIN_PASSWORD, change_password
 
         user = self._current()
         if user is None:

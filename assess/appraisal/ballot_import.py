@@ -13,14 +13,21 @@ batch of source ``tally`` with its ``TallyCount`` rows; certification as above.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.appraisal.entry import pass_digest
+from assess.appraisal.marks import MarkRules, normalise
+from assess.appraisal.reconcile import tally_digest
+from assess.appraisal.session_info import read_session_info
+from assess.appraisal.sessions import ballot_bounds, ensure_session_open
 from assess.foundation import audit
-from assess.foundation.errors import InputErrors, InputProblem, ProblemList
+from assess.foundation.accounts import authorize
+from assess.foundation.errors import Conflict, InputErrors, InputProblem, ProblemList
 from assess.foundation.input_tables import open_table, parse_number, parse_text, read_table
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -55,12 +62,10 @@ class ImportResult:
 def _session_context(s: Session, session_id: int):
     from sqlmodel import select
 
-    from assess.appraisal.session_info import _session_info
-    from assess.appraisal.sessions import ensure_session_open
     from assess.models import BallotBatch
 
     ensure_session_open(s, session_id)
-    info = _session_info(s, session_id)
+    info = read_session_info(s, session_id)
     existing = {
         b.label: b for b in s.exec(select(BallotBatch).where(BallotBatch.session_id == session_id)).all()
     }
@@ -158,9 +163,7 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
 
     The file is read record by record; per (ballot, target) only the line and option of its first
     row are kept (compact arrays), so a million-line file fits in a few tens of MiB."""
-    from array import array
 
-    from assess.appraisal.marks import MarkRules, normalise
 
     authorize(actor, "ballot.import")
     table = open_table(path, BALLOT_COLUMNS)
@@ -273,9 +276,6 @@ def _write_ballot_batches(
 ) -> None:
     from sqlalchemy import insert
 
-    from assess.appraisal.entry import pass_digest
-    from assess.appraisal.sessions import ballot_bounds
-    from assess.foundation.errors import Conflict
     from assess.models import BallotBatch, EntryPass, PassBallot
     from assess.models.base import random_id, utcnow
 
@@ -344,8 +344,6 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     """Import counts per voter group, target and option into a session (one batch per group)."""
     from sqlalchemy import insert
 
-    from assess.appraisal.sessions import ballot_bounds
-    from assess.foundation.errors import Conflict
     from assess.models import BallotBatch, EntryPass, TallyCount
     from assess.models.base import utcnow
 
@@ -435,7 +433,6 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             ]
             if rows:
                 s.execute(insert(TallyCount), rows)
-            from assess.appraisal.reconcile import tally_digest
 
             audit.append(
                 s,

@@ -15,10 +15,14 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assess.appraisal.marks import MarkRules, _cached_rules, normalise
+from assess.appraisal.forms import get_session, session_form
+from assess.appraisal.marks import MarkRules, cached_rules, normalise
+from assess.appraisal.session_info import load_groups, load_targets
+from assess.appraisal.sessions import ballot_bounds, ensure_session_open
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, FrozenError, NotFound, PermissionDenied
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 from assess.foundation.users import display_names
 from assess.foundation.write_guards import ensure_round_writable
 
@@ -125,7 +129,7 @@ class EntryContext:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _batch(s: Session, batch_id: int, lock: bool = False):
+def locked_batch(s: Session, batch_id: int, lock: bool = False):
     """The batch row; ``lock`` takes a row lock on PostgreSQL (SQLite's IMMEDIATE transaction
     already serialises writers) so that concurrent passes, resolutions and certification queue."""
     from assess.models import BallotBatch
@@ -136,10 +140,9 @@ def _batch(s: Session, batch_id: int, lock: bool = False):
     return b
 
 
-def _writable_batch(s: Session, batch_id: int):
-    from assess.appraisal.sessions import get_session
+def writable_batch(s: Session, batch_id: int):
 
-    b = _batch(s, batch_id, lock=True)
+    b = locked_batch(s, batch_id, lock=True)
     sess = get_session(s, b.session_id)
     ensure_round_writable(s, sess.round_id)
     if b.status == "certified":
@@ -216,7 +219,6 @@ def create_batch(
     """Register a stack of paper ballots of one voter group (ballots issued and returned)."""
     from sqlmodel import select
 
-    from assess.appraisal.sessions import ballot_bounds, ensure_session_open
     from assess.models import BallotBatch, SessionVoterGroup
 
     authorize(actor, "batch.create")
@@ -264,11 +266,10 @@ def set_batch_counts(
     db: Database, actor: Actor, batch_id: int, *, issued: int | None = None, returned: int | None = None
 ) -> None:
     """Correct the ballots issued/returned of a batch that is not yet certified."""
-    from assess.appraisal.sessions import ballot_bounds
 
     authorize(actor, "batch.create")
     with db.write() as s:
-        b, _sess = _writable_batch(s, batch_id)
+        b, _sess = writable_batch(s, batch_id)
         new_issued = b.issued if issued is None else issued
         new_returned = b.returned if returned is None else returned
         _check_issued_returned(new_issued, new_returned)
@@ -293,7 +294,7 @@ def void_batch(db: Database, actor: Actor, batch_id: int, reason: str) -> None:
     if not reason:
         raise Conflict("作废批次必须写明理由。")
     with db.write() as s:
-        b, _sess = _writable_batch(s, batch_id)
+        b, _sess = writable_batch(s, batch_id)
         b.status = "void"
         b.void_reason = reason
         s.add(b)
@@ -350,7 +351,7 @@ def list_batches(db: Database, session_id: int) -> list[BatchRow]:
 
 def get_batch(db: Database, batch_id: int) -> BatchRow:
     with db.read() as s:
-        b = _batch(s, batch_id)
+        b = locked_batch(s, batch_id)
     for row in list_batches(db, b.session_id):
         if row.id == batch_id:
             return row
@@ -369,7 +370,7 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
 
     authorize(actor, "ballot.enter")
     with db.write() as s:
-        b, sess = _writable_batch(s, batch_id)
+        b, sess = writable_batch(s, batch_id)
         if b.source != "paper":
             raise Conflict(f"批次“{b.label}”来自导入，不用键盘录入。")
         passes = s.exec(
@@ -400,8 +401,6 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
 def _context(s: Session, p, b, sess) -> EntryContext:
     from sqlalchemy import select
 
-    from assess.appraisal.session_info import load_groups, load_targets
-    from assess.appraisal.sessions import session_form
     from assess.models import PassBallot
 
     form = session_form(s, sess.id)
@@ -493,7 +492,7 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int):
     if pstatus != "open":
         raise Conflict("本遍录入已完成，不能再修改。")
     counts = _counts_from_rows(zip(("valid", "void", "blank"), stored, strict=True))
-    return batch_id, session_id, _cached_rules(s, session_id, version_id, form_code, n), counts
+    return batch_id, session_id, cached_rules(s, session_id, version_id, form_code, n), counts
 
 
 def store_ballot(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assess.appraisal.forms import session_form
 from assess.foundation.errors import Conflict
 
 if TYPE_CHECKING:
@@ -79,7 +80,6 @@ def session_rules(s: Session, session_id: int) -> MarkRules:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from assess.appraisal.sessions import session_form
     from assess.models import AppraisalTarget
 
     n = s.exec(
@@ -91,7 +91,7 @@ def session_rules(s: Session, session_id: int) -> MarkRules:
 _RULES_CACHE: dict[tuple, MarkRules] = {}
 
 
-def _cached_rules(
+def cached_rules(
     s: Session, session_id: int, scheme_version_id: int, form_code: str, n_targets: int
 ) -> MarkRules:
     """Rules of a session for the per-ballot fast path. Scheme versions never change, and a

@@ -13,15 +13,20 @@ with random ids and fills ``TallyCount`` in the same transaction. Certified batc
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assess.appraisal.entry import PassRow, _batch, _writable_batch, pass_digest
+from assess.appraisal.entry import PassRow, get_batch, locked_batch, pass_digest, writable_batch
+from assess.appraisal.forms import session_form
 from assess.appraisal.marks import MarkRules, is_explicit_void, session_rules
+from assess.appraisal.session_info import load_targets
+from assess.appraisal.sessions import ballot_bounds
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound, PermissionDenied
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -160,7 +165,7 @@ class _Merged:
     ]  # (ballot_no, position, first, second, resolution)
 
 
-def _merge(
+def merge_passes(
     rules: MarkRules,
     one: dict[int, tuple[str, str]],
     two: dict[int, tuple[str, str]] | None,
@@ -219,7 +224,7 @@ def _merge(
     return out
 
 
-def _statuses(rules: MarkRules, marks: list[str], explicit_void: list[bool]) -> list[str]:
+def ballot_statuses(rules: MarkRules, marks: list[str], explicit_void: list[bool]) -> list[str]:
     """Vectorised status of agreed ballots: blank (no mark), void (over quota or voided by key),
     valid."""
     import numpy as np
@@ -233,7 +238,7 @@ def _statuses(rules: MarkRules, marks: list[str], explicit_void: list[bool]) -> 
     return status.tolist()
 
 
-def _resolutions(s: Session, batch_id: int) -> dict[tuple[int, int], str]:
+def batch_resolutions(s: Session, batch_id: int) -> dict[tuple[int, int], str]:
     from sqlalchemy import select
 
     from assess.models.appraisal import BallotResolution
@@ -261,7 +266,7 @@ def _reading(s: Session, b, require_closed: bool = True):
             )
     one = _pass_rows(s, passes[0].id)
     two = _pass_rows(s, passes[1].id) if needed == 2 else None
-    return rules, passes, _merge(rules, one, two, _resolutions(s, b.id))
+    return rules, passes, merge_passes(rules, one, two, batch_resolutions(s, b.id))
 
 
 def _tally_max(s: Session, batch_id: int) -> int:
@@ -307,12 +312,9 @@ def _reconcile(b, statuses: list[str] | None, tally_max: int = 0) -> Reconciliat
 def compare(db: Database, batch_id: int) -> Comparison:
     """Every mismatch between the two passes of a batch (both must be finished), with the
     resolutions recorded so far and the reconciliation of the agreed ballots."""
-    from assess.appraisal.entry import get_batch
-    from assess.appraisal.session_info import load_targets
-    from assess.appraisal.sessions import session_form
 
     with db.read() as s:
-        b = _batch(s, batch_id)
+        b = locked_batch(s, batch_id)
         options = [o.label for o in session_form(s, b.session_id).options]
         if b.source == "tally":
             rec = _reconcile(b, None, _tally_max(s, batch_id))
@@ -333,7 +335,7 @@ def compare(db: Database, batch_id: int) -> Comparison:
             statuses = (
                 None
                 if any(m.open for m in mismatches)
-                else _statuses(rules, merged.marks, merged.explicit_void)
+                else ballot_statuses(rules, merged.marks, merged.explicit_void)
             )
             rec = (
                 _reconcile(b, statuses)
@@ -364,7 +366,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
     if not items:
         raise Conflict("没有要处理的不一致。")
     with db.write() as s:
-        b, _sess = _writable_batch(s, batch_id)
+        b, _sess = writable_batch(s, batch_id)
         _check_reviewer(s, actor, b, "处理不一致")
         if b.source != "paper":
             raise Conflict(f"批次“{b.label}”只有一遍数据，没有需要比对处理的不一致。")
@@ -427,7 +429,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
                 )
             )
         s.execute(insert(BallotResolution), rows)
-        resolutions = _resolutions(s, batch_id)
+        resolutions = batch_resolutions(s, batch_id)
         remaining = sum(1 for k in current if k not in resolutions)
         audit.append(
             s,
@@ -452,7 +454,7 @@ def tally_digest(rows: list[tuple[int, int, int]]) -> str:
 
 def reconciliation(db: Database, batch_id: int) -> Reconciliation:
     with db.read() as s:
-        b = _batch(s, batch_id)
+        b = locked_batch(s, batch_id)
         if b.source == "tally":
             return _reconcile(b, None, _tally_max(s, batch_id))
         if b.status == "certified":
@@ -469,7 +471,7 @@ def reconciliation(db: Database, batch_id: int) -> Reconciliation:
             return Reconciliation(
                 b.issued, b.returned, len(merged.ballot_nos), 0, 0, 0, ["尚有未处理的不一致"]
             )
-        return _reconcile(b, _statuses(rules, merged.marks, merged.explicit_void))
+        return _reconcile(b, ballot_statuses(rules, merged.marks, merged.explicit_void))
 
 
 _ADD_SUM_SQL = """
@@ -500,13 +502,12 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
     import numpy as np
     from sqlalchemy import insert, select
 
-    from assess.appraisal.sessions import ballot_bounds
     from assess.models import Ballot, TallyCount
     from assess.models.base import random_id, utcnow
 
     authorize(actor, "batch.certify")
     with db.write() as s:
-        b, _sess = _writable_batch(s, batch_id)
+        b, _sess = writable_batch(s, batch_id)
         _check_reviewer(s, actor, b, "核定")
         if b.source == "tally":
             if not _passes(s, batch_id):
@@ -528,7 +529,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
             open_n = sum(1 for m in merged.mismatches if m[4] is None)
             if open_n:
                 raise Conflict(f"批次“{b.label}”还有 {open_n} 处两遍录入不一致未处理，不能核定。")
-            statuses = _statuses(rules, merged.marks, merged.explicit_void)
+            statuses = ballot_statuses(rules, merged.marks, merged.explicit_void)
             rec = _reconcile(b, statuses)
             if not rec.ok:
                 raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
@@ -589,7 +590,6 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
     """Recompute every certified batch (of a session, or all) from its stored ballots and compare
     with its ``TallyCount`` rows and with the tally digest its certification wrote to the audit
     log. Returns the problems found, in words (empty: all consistent)."""
-    import json
 
     import numpy as np
     from sqlalchemy import select

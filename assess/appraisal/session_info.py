@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from assess.appraisal.sessions import KINDS, _form_for, get_session
+from assess.appraisal.forms import KINDS, form_for, get_session
+from assess.appraisal.records import session_targets
 from assess.foundation import thresholds
+from assess.foundation.errors import Conflict
 from assess.foundation.write_guards import get_round
 
 if TYPE_CHECKING:
@@ -139,7 +141,6 @@ def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]
 def load_targets(session: Session, session_id: int) -> list[TargetRow]:
     """The targets of a session in ballot order: for a published round, as its snapshot holds them
     (names as published: ``assess.results.round_view``)."""
-    from assess.results.round_view import session_targets
 
     return [
         TargetRow(
@@ -169,13 +170,13 @@ def load_groups(session: Session, session_id: int) -> list[GroupRow]:
 
 def session_info(db: Database, session_id: int) -> SessionInfo:
     with db.read() as s:
-        return _session_info(s, session_id)
+        return read_session_info(s, session_id)
 
 
-def _session_info(s: Session, session_id: int) -> SessionInfo:
+def read_session_info(s: Session, session_id: int) -> SessionInfo:
     sess = get_session(s, session_id)
     rnd = get_round(s, sess.round_id)
-    form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
+    form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     return SessionInfo(
         sess.id,
         rnd.id,
@@ -232,14 +233,13 @@ class SessionPlan:
 def session_plan(db: Database, round_id: int, kind: str, form_code: str | None = None) -> SessionPlan:
     from sqlmodel import select
 
-    from assess.foundation.errors import Conflict
     from assess.models import Cadre, RoundUnit, Unit
 
     if kind not in KINDS:
         raise Conflict(f"评议类型“{kind}”无效：应为 民主评议 或 勤廉双述。")
     with db.read() as s:
         rnd = get_round(s, round_id)
-        form = _form_for(s, round_id, kind, form_code)
+        form = form_for(s, round_id, kind, form_code)
         in_round = set(s.exec(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id)).all())
         if kind == "unit":
             rows = s.exec(select(Unit.id, Unit.code, Unit.name, Unit.category).where(Unit.active)).all()

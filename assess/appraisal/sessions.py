@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from assess.appraisal.forms import KINDS, form_for, get_session
+from assess.appraisal.session_info import load_targets
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 from assess.foundation.thresholds import quorum_met, quorum_text
-from assess.foundation.write_guards import ensure_round_writable, get_round
+from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -26,9 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
-    from assess.schemes.definition import FormDef
 
-KINDS = {"unit": "民主评议", "cadre": "勤廉双述"}
 MAX_TARGETS = 512  # the width of the marks column
 MAX_OPTIONS = 9  # keys 1–9
 
@@ -44,46 +45,10 @@ class StatementRow:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _form_for(session: Session, round_id: int, kind: str, form_code: str | None) -> FormDef:
-    from assess.schemes.store import load_definition
-
-    rnd = get_round(session, round_id)
-    scheme = load_definition(session, rnd.scheme_version_id)
-    if form_code:
-        try:
-            form = scheme.form(form_code)
-        except KeyError:
-            codes = "、".join(f.code for f in scheme.forms) or "（无）"
-            raise NotFound(f"考核方案“{scheme.code}”中没有评议表“{form_code}”；可用：{codes}。") from None
-        if form.kind != kind:
-            raise Conflict(
-                f"评议表“{form_code}”用于{KINDS.get(form.kind, form.kind)}，不能用于{KINDS[kind]}。"
-            )
-        return form
-    candidates = [f for f in scheme.forms if f.kind == kind]
-    if kind == "unit" and scheme.appraisal_form:
-        candidates.sort(key=lambda f: f.code != scheme.appraisal_form)
-    if not candidates:
-        raise NotFound(f"考核方案“{scheme.code}”没有{KINDS[kind]}评议表。")
-    return candidates[0]
 
 
-def session_form(session: Session, session_id: int) -> FormDef:
-    from assess.models import AppraisalSession
-
-    s = session.get(AppraisalSession, session_id)
-    if s is None:
-        raise NotFound(f"评议会议 #{session_id} 不存在。")
-    return _form_for(session, s.round_id, s.kind, s.form_code)
 
 
-def get_session(session: Session, session_id: int):
-    from assess.models import AppraisalSession
-
-    s = session.get(AppraisalSession, session_id)
-    if s is None:
-        raise NotFound(f"评议会议 #{session_id} 不存在。")
-    return s
 
 
 def session_groups(form, target_categories: set[str]) -> list:
@@ -205,7 +170,7 @@ def create_session(
     _check_counts(expected, present)
     with db.write() as s:
         ensure_round_writable(s, round_id)
-        form = _form_for(s, round_id, kind, form_code)
+        form = form_for(s, round_id, kind, form_code)
         if len(form.options) > MAX_OPTIONS:
             raise Conflict(
                 f"评议表“{form.code}”有 {len(form.options)} 个选项，录入键最多支持 {MAX_OPTIONS} 个。"
@@ -609,7 +574,6 @@ def statements(db: Database, session_id: int) -> list[StatementRow]:
 
     with db.read() as s:
         get_session(s, session_id)
-        from assess.appraisal.session_info import load_targets
 
         targets = [t for t in load_targets(s, session_id) if t.cadre_id is not None]
         summ = dict(
@@ -676,7 +640,7 @@ def _session_problems(s: Session, sess) -> list[str]:
         out.append(f"{sess.name}：{rows['open']} 个选票批次未核定")
     if not rows.get("certified"):
         out.append(f"{sess.name}：没有已核定的选票批次")
-    form = _form_for(s, sess.round_id, sess.kind, sess.form_code)
+    form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     if not quorum_met(sess.present, sess.expected, form.quorum, form.quorum_op):
         out.append(f"{sess.name}：{quorum_text(sess.present, sess.expected, form.quorum, form.quorum_op)}")
     out.extend(f"{sess.name}：{p}" for p in ballot_bounds(s, sess.id).problems)

@@ -28,7 +28,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assess.schemes.definition import UNFIT_LABEL
+from assess.appraisal.records import session_batches, session_counts
+from assess.appraisal.session_info import read_session_info
+from assess.foundation.write_guards import get_round
+from assess.schemes.definition import UNFIT_LABEL, CadreRules
+from assess.schemes.store import load_definition
+from assess.scoring.appraisal import satisfaction_share
+from assess.scoring.engine import round_half_up
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,7 +66,6 @@ class SessionTally:
     def _printed(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Scores rounded half up to the scheme's precision (``scoring.engine.round_half_up``),
         as the stored results are: a tally never prints 89.99999999999999 for a stored 90."""
-        from assess.scoring.engine import round_half_up
 
         out = frame.copy()
         score = out["score"].astype(float)
@@ -208,7 +213,6 @@ class _Cube:
 def _cube(s: Session, info: SessionInfo) -> _Cube:
     import numpy as np
 
-    from assess.results.round_view import session_counts
 
     n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
     cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
@@ -229,7 +233,6 @@ def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """(counted, score, satisfaction) over the last axis of ``cube``."""
     import numpy as np
 
-    from assess.scoring.appraisal import satisfaction_share
 
     counted = cube[..., c.counted_mask].sum(axis=-1)
     pts = (cube[..., c.counted_mask] * c.points[c.counted_mask]).sum(axis=-1)
@@ -245,10 +248,9 @@ def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def session_tally(db: Database, session_id: int) -> SessionTally:
     """The tally of a session from its certified batches (see the module docstring)."""
-    from assess.appraisal.session_info import _session_info
 
     with db.read() as s:
-        info = _session_info(s, session_id)
+        info = read_session_info(s, session_id)
         cube = _cube(s, info)
         batches = _batches_frame(s, session_id)
         history = _cadre_history(s, info) if info.kind == "cadre" else None
@@ -261,7 +263,6 @@ def session_tally(db: Database, session_id: int) -> SessionTally:
 def _scheme_precision(s: Session, round_id: int) -> int:
     """The precision of the round's scheme (decimals of every printed score)."""
     from assess.models import Round
-    from assess.schemes.store import load_definition
 
     return int(load_definition(s, s.get(Round, round_id).scheme_version_id).precision)
 
@@ -421,7 +422,6 @@ def _cadre_columns(
 ) -> list[str]:
     import numpy as np
 
-    from assess.schemes.definition import CadreRules
 
     rules = info.form.cadre_rules or CadreRules()
     labels = [o.label for o in info.form.options]
@@ -468,10 +468,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
     from sqlmodel import select
 
-    from assess.appraisal.session_info import _session_info
-    from assess.foundation.write_guards import get_round
     from assess.models import AppraisalSession, AppraisalTarget, CadreResult, Round
-    from assess.schemes.definition import CadreRules
 
     cadre_ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
     if not cadre_ids:
@@ -492,7 +489,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     earlier.sort(key=lambda e: (e[1], e[2], e[0]))
     out: dict[int, list[tuple[str, bool]]] = {}
     for sid, period, _rid in earlier:
-        past = _session_info(s, sid)
+        past = read_session_info(s, sid)
         rules = past.form.cadre_rules or CadreRules()
         grades = dict(
             s.exec(select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.session_id == sid)).all()
@@ -519,7 +516,6 @@ def _batches_frame(s: Session, session_id: int) -> pd.DataFrame:
     snapshot: ``assess.results.round_view``)."""
     import pandas as pd
 
-    from assess.results.round_view import session_batches
 
     columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
     df = pd.DataFrame.from_records(session_batches(s, session_id), columns=columns)
@@ -536,11 +532,10 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
     import pandas as pd
     from sqlalchemy import select
 
-    from assess.appraisal.session_info import _session_info
     from assess.models import BallotBatch, TallyCount
 
     with db.read() as s:
-        info = _session_info(s, session_id)
+        info = read_session_info(s, session_id)
         batches = s.execute(
             select(BallotBatch.id, BallotBatch.label, BallotBatch.voter_group)
             .where(BallotBatch.session_id == session_id, BallotBatch.status == "certified")

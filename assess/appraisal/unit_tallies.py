@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assess.appraisal.tally import disclosure
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -147,7 +149,6 @@ def option_shares(
     without revealing how individuals voted."""
     import pandas as pd
 
-    from assess.appraisal.tally import disclosure
 
     empty = pd.DataFrame(columns=["unit_code", "unit_name", "option", "count", "share"])
     if tallies.empty:

@@ -52,7 +52,7 @@ def _date(text: str) -> date:
 def cmd_report(args) -> int:
     from assess.cli.common import open_db, round_id
     from assess.reports.bundle import build_report, parse_formats
-    from assess.reports.notices import NoticeParams
+    from assess.reports.official import NoticeParams
 
     formats = parse_formats(args.format)
     db = open_db(args)

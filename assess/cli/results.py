@@ -8,6 +8,7 @@ import sys
 from datetime import date
 
 from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.results import publication
 
 
 def _round(p: argparse.ArgumentParser) -> None:
@@ -258,6 +259,7 @@ def cmd_decide(args) -> int:
 
 def cmd_review(args) -> int:
     from assess.results import approval as review
+    from assess.rounds.lifecycle import stage_label
 
     db = open_db(args)
     actor = acting_user(args, db)
@@ -266,7 +268,7 @@ def cmd_review(args) -> int:
     label = review.STEPS[args.step][1]
     emit_message(
         args,
-        f"{label}{review.DECISION_LABELS[decision]}；轮次当前阶段：{review._stage_label(stage)}",
+        f"{label}{review.DECISION_LABELS[decision]}；轮次当前阶段：{stage_label(stage)}",
         stage=stage,
     )
     return 0
@@ -291,10 +293,9 @@ def cmd_vote(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from assess.results import approval as review
 
     db = open_db(args)
-    result = review.publish(db, acting_user(args, db), args.round)
+    result = publication.publish(db, acting_user(args, db), args.round)
     emit_message(
         args,
         result.message(),
@@ -306,10 +307,9 @@ def cmd_publish(args) -> int:
 
 
 def cmd_snapshot_verify(args) -> int:
-    from assess.results import approval as review
 
     db = open_db(args)
-    check = review.verify_snapshot(db, args.round)
+    check = publication.verify_snapshot(db, args.round)
     emit_message(
         args,
         check.message(),

@@ -105,7 +105,8 @@ def cmd_round_list(args) -> int:
 
 
 def cmd_round_advance(args) -> int:
-    from assess.rounds.lifecycle import advance, stage_label
+    from assess.rounds.lifecycle import stage_label
+    from assess.workflow.advance import advance
 
     db = open_db(args)
     stage = advance(db, acting_user(args, db), args.round, args.to)
@@ -114,7 +115,7 @@ def cmd_round_advance(args) -> int:
 
 
 def cmd_round_status(args) -> int:
-    from assess.rounds.lifecycle import round_status
+    from assess.workflow.advance import round_status
 
     st = round_status(open_db(args), args.round)
     if args.format == "table":
@@ -470,7 +471,7 @@ def cmd_spotcheck_show(args) -> int:
 
 
 def cmd_spotcheck_enter(args) -> int:
-    from assess.rounds.spotcheck import enter_verified
+    from assess.rounds.verified import enter_verified
 
     db = open_db(args)
     v = enter_verified(
@@ -481,7 +482,7 @@ def cmd_spotcheck_enter(args) -> int:
 
 
 def cmd_spotcheck_compare(args) -> int:
-    from assess.rounds.spotcheck import compare
+    from assess.rounds.verified import compare
 
     rows = [asdict(r) for r in compare(open_db(args), args.round, args.unit)]
     if args.false_only:

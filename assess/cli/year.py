@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from assess.appraisal import pledges
 from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db, round_id
 from assess.foundation.settings import local_today
+from assess.results import cards
+from assess.rounds import deadlines
 
 
 def _date(text: str) -> date:
@@ -142,53 +145,48 @@ DEADLINE_HEADERS = ["轮次", "阶段", "开始", "截止", "状态", "逾期天
 
 def cmd_deadline(args) -> int:
     from assess.foundation.errors import AssessError
-    from assess.org import blacklist as year
 
     if not args.round:
         raise AssessError("请用 --round 指定考核轮次（所有逾期阶段请用 assess deadline overdue）。")
     db = open_db(args)
-    items = year.round_deadlines(db, round_id(db, args.round), args.today)
+    items = deadlines.round_deadlines(db, round_id(db, args.round), args.today)
     emit(_deadline_rows(items, args.format), DEADLINE_COLS, args.format,
          headers=DEADLINE_HEADERS if args.format == "table" else None)
     return 0
 
 
 def cmd_deadline_set(args) -> int:
-    from assess.org import blacklist as year
 
     db = open_db(args)
     rid = round_id(db, args.round)
-    year.set_deadline(db, acting_user(args, db), rid, args.stage, args.due_on, args.starts_on)
-    label = year.DEADLINE_STAGES[args.stage][0]
+    deadlines.set_deadline(db, acting_user(args, db), rid, args.stage, args.due_on, args.starts_on)
+    label = deadlines.DEADLINE_STAGES[args.stage][0]
     emit_message(args, f"已设定{label}期限：{args.due_on.isoformat()} 截止", round=rid, stage=args.stage)
     return 0
 
 
 def cmd_deadline_overdue(args) -> int:
-    from assess.org import blacklist as year
 
     db = open_db(args)
-    items = year.overdue_stages(db, args.today)
+    items = deadlines.overdue_stages(db, args.today)
     emit(_deadline_rows(items, args.format), DEADLINE_COLS, args.format,
          headers=DEADLINE_HEADERS if args.format == "table" else None)
     return 0
 
 
 def cmd_pledge_set(args) -> int:
-    from assess.org import blacklist as year
 
     db = open_db(args)
-    year.record_pledge(db, acting_user(args, db), args.cadre, args.year, args.text)
+    pledges.record_pledge(db, acting_user(args, db), args.cadre, args.year, args.text)
     emit_message(args, f"已登记 {args.cadre} {args.year} 年度年初承诺", cadre=args.cadre, year=args.year)
     return 0
 
 
 def cmd_pledge_show(args) -> int:
     from assess.foundation.errors import NotFound
-    from assess.org import blacklist as year
 
     db = open_db(args)
-    text = year.pledge_text(db, args.cadre, args.year)
+    text = pledges.pledge_text(db, args.cadre, args.year)
     if text is None:
         raise NotFound(f"干部“{args.cadre}”没有 {args.year} 年度的年初承诺。")
     emit_message(args, text, cadre=args.cadre, year=args.year)
@@ -196,12 +194,11 @@ def cmd_pledge_show(args) -> int:
 
 
 def cmd_cards(args) -> int:
-    from assess.org import blacklist as year
 
     db = open_db(args)
     rows = [
         {"card": c.colour if args.format != "table" else c.label, "unit": c.unit, "text": c.text}
-        for c in year.cards(db, round_id(db, args.round), args.today)
+        for c in cards.cards(db, round_id(db, args.round), args.today)
     ]
     emit(rows, ["card", "unit", "text"], args.format, headers=["牌", "单位", "说明"] if args.format == "table" else None)
     return 0

@@ -8,13 +8,36 @@ seed gives the same database.
 
 from __future__ import annotations
 
+import csv
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.appraisal.ballot_import import import_ballots
+from assess.appraisal.entry import close_pass, create_batch, list_batches, open_pass, store_ballot
+from assess.appraisal.reconcile import certify, compare, resolve
+from assess.appraisal.sessions import add_question, certify_session, create_session, set_statement
+from assess.foundation import users
+from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
+from assess.foundation.settings import default_data_dir
+from assess.org import units
+from assess.org.units import list_cadres
+from assess.results import approval as review
+from assess.results import publication
+from assess.results.accountability import decide, list_entries
+from assess.results.compute import compute_round
+from assess.rounds import findings, selfcheck, spotcheck
+from assess.rounds import lifecycle as rounds
+from assess.rounds.rfc3797 import key_string
+from assess.rounds.spotcheck import run_lottery
+from assess.schemes.catalog import load_scheme
+from assess.schemes.store import load_definition
+from assess.workflow import advance as workflow
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -98,14 +121,11 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     """Fill an empty, migrated database with the demo data. The year's 勤廉双述 belongs to the
     year-end round (in progress in the demo); ``annual_published`` holds it in the published round
     instead, for a demo of published cadre results (the tamper tests use it)."""
-    from assess.foundation import users
-    from assess.org import units
 
     say = progress or (lambda _m: None)
     rng = random.Random(seed)
     report = DemoReport(db.url)
     if users.user_count(db):
-        from assess.foundation.errors import Conflict
 
         raise Conflict("数据库不是空的：演示数据只写入新数据库。")
 
@@ -118,8 +138,6 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     report.steps.append("users")
 
     # 2. units and cadres, through the importers (a real CSV each, so the import path is exercised)
-    import csv
-    import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         upath = Path(tmp) / "units.csv"
@@ -148,7 +166,6 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     report.steps.append("units")
 
     # 3. the 阳光工程 scheme (seed 000) from indicators/
-    from assess.schemes.catalog import load_scheme
 
     loaded = load_scheme(db, admin, DEMO_SCHEME)
     version_id = _version_id(db)
@@ -181,7 +198,6 @@ def _version_id(db: Database) -> int:
 
 
 def _scheme(db: Database, version_id: int):
-    from assess.schemes.store import load_definition
 
     with db.read() as s:
         return load_definition(s, version_id)
@@ -203,7 +219,6 @@ def _raw_value(ind, q: float, rng: random.Random) -> float:
 
 
 def _write_scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
-    import csv
 
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
@@ -228,7 +243,6 @@ def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, in
 def _ballot_file(path: Path, session_targets: list[str], groups: dict[str, int], labels: list[str],
                  probs_for, rng: random.Random, prefix: str, limited: tuple[str, int] | None = None) -> Path:
     """Per-ballot CSV (one row per mark). ``probs_for(target, group)`` gives option probabilities."""
-    import csv
 
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
@@ -251,8 +265,6 @@ def _ballot_file(path: Path, session_targets: list[str], groups: dict[str, int],
 
 
 def _certify_batches(db: Database, acts: dict[str, Actor], session_id: int) -> None:
-    from assess.appraisal.entry import list_batches
-    from assess.appraisal.reconcile import certify
 
     for b in list_batches(db, session_id):
         if b.status == "open":
@@ -262,8 +274,6 @@ def _certify_batches(db: Database, acts: dict[str, Actor], session_id: int) -> N
 def _keyed_batch(db: Database, acts, session_id: int, group: str, targets: int, rng: random.Random) -> None:
     """One small batch keyed twice by two clerks (blind double entry) with one keying slip that the
     reviewer resolves against the paper, then certified."""
-    from assess.appraisal.entry import close_pass, create_batch, open_pass, store_ballot
-    from assess.appraisal.reconcile import certify, compare, resolve
 
     def paper() -> str:
         # Mostly 称职 (2), some 基本称职 (3), at most three 优秀 (1) as the form allows.
@@ -290,8 +300,6 @@ def _keyed_batch(db: Database, acts, session_id: int, group: str, targets: int, 
 
 
 def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, label: str, held_on=None) -> None:
-    from assess.appraisal.ballot_import import import_ballots
-    from assess.appraisal.sessions import certify_session, create_session
 
     clerk = acts["clerk1"]
     codes = [c for c, _n, _cat in unit_rows]
@@ -315,11 +323,7 @@ def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, lab
 
 def _annual_statements(db, acts, round_id, rng, tmp: Path, say, year: int) -> None:
     """The annual 勤廉双述 of the township leaders, held at the year end with the fourth quarter."""
-    from datetime import date
 
-    from assess.appraisal.ballot_import import import_ballots
-    from assess.appraisal.sessions import add_question, certify_session, create_session, set_statement
-    from assess.org.units import list_cadres
 
     clerk = acts["clerk1"]
     label = f"{year}年度"
@@ -350,23 +354,15 @@ def _annual_statements(db, acts, round_id, rng, tmp: Path, say, year: int) -> No
 
 
 def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = False) -> int:
-    from datetime import date
 
-    from assess.results import approval as review
-    from assess.results.accountability import decide, list_entries
-    from assess.results.compute import compute_round
-    from assess.rounds import findings, selfcheck, spotcheck
-    from assess.rounds import lifecycle as rounds
 
     admin = acts["admin"]
     scheme = _scheme(db, version_id)
     unit_rows = _unit_rows()
     rid = rounds.create_round(db, admin, "2026年第三季度阳光工程考核", "2026-Q3", version_id)
-    rounds.advance(db, admin, rid)  # → 自查中
+    workflow.advance(db, admin, rid)  # → 自查中
     # The draw is public and repeatable: knowing the sources, pick two units that will be drawn to
     # have over-reported (虚报) in their self-check, so the demo shows the flag and its penalty.
-    from assess.rounds.rfc3797 import key_string
-    from assess.rounds.spotcheck import run_lottery
 
     pool = [{"n": n, "code": c, "name": nm, "category": cat} for n, (c, nm, cat) in enumerate(sorted(unit_rows), start=1)]
     picked = run_lottery(pool, 8, key_string(DRAW_SOURCES), scheme.spotcheck.min_per_category, list(scheme.categories))
@@ -375,7 +371,7 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
     selfcheck.import_scores(db, acts["clerk1"], rid, _write_scores(tmp / "q3-self.csv", self_rows))
     for code, _n, _c in unit_rows:
         selfcheck.submit(db, acts["clerk1"], rid, code)
-    rounds.advance(db, admin, rid)  # → 自查结束
+    workflow.advance(db, admin, rid)  # → 自查结束
     say("2026-Q3：40 个单位自查已提交")
     # Public random sources announced in advance: a lottery draw's numbers and an index close.
     view = spotcheck.draw(db, acts["inspector"], rid, 8, DRAW_SOURCES)
@@ -400,11 +396,11 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
     fid2 = findings.add_finding(db, acts["inspector"], rid, sorted(drawn_set)[-1], "工程项目五率监测数据未按月报送。", "严重")
     findings.issue_rectification(db, acts["inspector"], fid2, date(2026, 11, 15), "按月报送五率监测数据，补报 7—9 月数据。",
                                  today=date(2026, 10, 10))
-    rounds.advance(db, admin, rid)  # → 核查完成
+    workflow.advance(db, admin, rid)  # → 核查完成
     _appraisals(db, acts, rid, unit_rows, quality, rng, tmp, say, "2026年第三季度", held_on=date(2026, 10, 16))
     if annual:
         _annual_statements(db, acts, rid, rng, tmp, say, 2026)
-    rounds.advance(db, admin, rid)  # → 评议票已核定
+    workflow.advance(db, admin, rid)  # → 评议票已核定
     summary = compute_round(db, admin, rid, today=date(2026, 11, 20))
     say(f"2026-Q3：{summary.message()}")
     for entry in list_entries(db, rid):
@@ -417,22 +413,19 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
     review.review(db, acts["reviewer1"], rid, "audit", note="同意")
     review.review(db, acts["reviewer2"], rid, "recheck", note="复核无误")
     review.vote(db, acts["committee"], rid, expected=9, present=8, yes=7, no=0, abstain=1)
-    review.publish(db, admin, rid)
+    publication.publish(db, admin, rid)
     say("2026-Q3：初审、审核、复核、审议票决（应到 9 人，赞成 7 票）通过，已公示冻结")
     return rid
 
 
 def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = True) -> int:
-    from datetime import date
 
-    from assess.rounds import lifecycle as rounds
-    from assess.rounds import selfcheck
 
     admin = acts["admin"]
     scheme = _scheme(db, version_id)
     unit_rows = _unit_rows()
     rid = rounds.create_round(db, admin, "2026年第四季度阳光工程考核", "2026-Q4", version_id)
-    rounds.advance(db, admin, rid)  # → 自查中
+    workflow.advance(db, admin, rid)  # → 自查中
     started = unit_rows[:28]
     q4 = {c: min(0.99, quality[c] + rng.gauss(0.01, 0.03)) for c in quality}
     selfcheck.import_scores(db, acts["clerk2"], rid, _write_scores(tmp / "q4-self.csv", _self_rows(scheme, started, q4, rng)))
@@ -440,8 +433,6 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annua
         selfcheck.submit(db, acts["clerk2"], rid, code)
     say("2026-Q4：自查中，28 个单位已录入，22 个已提交")
     # The Q4 民主评议 meeting has been held: its boxes are registered and clerk1 has begun keying one.
-    from assess.appraisal.entry import create_batch, open_pass, store_ballot
-    from assess.appraisal.sessions import create_session
 
     codes = [c for c, _n, _cat in unit_rows]
     sid = create_session(db, acts["clerk1"], rid, "unit", "2026年第四季度民主评议大会", form_code="mzpy",
@@ -449,7 +440,6 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annua
                          group_expected={"ld": 17, "rd": 28, "fw": 45, "zg": 40})
     for group, issued, returned in (("ld", 16, 16), ("rd", 25, 25), ("fw", 41, 41), ("zg", 36, 36)):
         create_batch(db, acts["clerk1"], sid, group, f"第四季度-{group}", issued, returned)
-    from assess.appraisal.entry import list_batches
 
     first = next(b for b in list_batches(db, sid) if b.voter_group == "fw")
     ctx = open_pass(db, acts["clerk1"], first.id)
@@ -463,6 +453,5 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annua
 
 
 def demo_db_path() -> Path:
-    from assess.foundation.settings import default_data_dir
 
     return default_data_dir() / "demo.db"

@@ -21,16 +21,19 @@ doubling with each further failure up to ``MAX_DELAY``; a successful login ends 
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import FrameType
+from types import FrameType, SimpleNamespace
 from typing import TYPE_CHECKING
 
-from assess.foundation.errors import AuthError
+from assess.foundation import audit
+from assess.foundation.errors import AuthError, PermissionDenied
+from assess.foundation.roles import ACTIONS, ROLES, allowed
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -72,7 +75,6 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     ).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
-            import json
 
             payload = json.loads(payload)
         name = str(payload.get("username", ""))
@@ -103,7 +105,6 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
 
 def _row_problems(username: str, role: str, active: bool, password_hash: str,
                   state: AccountState | None) -> list[str]:
-    from assess.foundation.roles import ROLES
 
     if state is None:
         return [f"账户“{username}”（{ROLES.get(role, role)}）没有任何审计记录创建它（被直接写入数据库）"]
@@ -178,11 +179,9 @@ def confirm_actor(session: Session, actor: Actor) -> None:
     """Inside a write transaction: the actor's account still exists, is active, has the actor's
     role and agrees with the audit chain. On PostgreSQL the row is locked (FOR SHARE) so a
     concurrent deactivation waits for this write or makes it fail; SQLite's write lock is held."""
-    from types import SimpleNamespace
 
     from sqlalchemy import text
 
-    from assess.foundation.roles import ROLES
 
     conn = session.connection()
     lock = " FOR SHARE" if conn.dialect.name == "postgresql" else ""
@@ -285,7 +284,6 @@ def record_failure(db: Database, username: str) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from assess.foundation import audit
     from assess.models import LoginFailure
 
     name = username[:64]
@@ -330,3 +328,15 @@ def confirm_now(db: Database, actor: Actor) -> None:
 def discard_pending() -> None:
     """Forget an actor authorised earlier in this context (a login starts afresh)."""
     _pending.set(None)
+
+
+def authorize(actor: Actor, action: str) -> None:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    if not allowed(actor.role, action):
+        roles, desc = ACTIONS[action]
+        names = "、".join(ROLES[r] for r in sorted(roles))
+        raise PermissionDenied(f"无权限：{desc}需要{names}角色，当前用户“{actor.username}”是{ROLES.get(actor.role, actor.role)}。")
+    # The role table allows it; the account must still be active with that role, checked inside the
+    # write transaction (assess/accounts.py), not trusted from the Actor object.
+    require_current(actor)

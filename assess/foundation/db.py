@@ -7,6 +7,7 @@ transactions begin IMMEDIATE so that concurrent clerks queue on the lock instead
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import sqlite3
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from assess.foundation.accounts import write_scope
+from assess.foundation.errors import AssessError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -114,7 +118,6 @@ class Database:
         rolled back on any exception."""
         from sqlmodel import Session
 
-        from assess.foundation.accounts import write_scope
 
         with Session(self._write_engine, expire_on_commit=False) as s:
             try:
@@ -187,7 +190,6 @@ class Database:
         except ProgrammingError as e:
             if getattr(e.orig, "sqlstate", None) != "42501":  # insufficient_privilege
                 raise
-            from assess.foundation.errors import AssessError
 
             raise AssessError("数据库结构需要升级，但当前角色无权修改结构（应用角色）：请以所有者角色运行 "
                               "assess init（见 README“多人共用：PostgreSQL”）。") from None
@@ -200,7 +202,6 @@ class Database:
         The copy is written to a new file beside ``dest`` and renamed over it only once complete,
         so nothing is deleted before the copy exists; ``dest`` may not be this database itself
         (same file by path, inode or symlink), nor its -wal or -shm file."""
-        from assess.foundation.errors import AssessError
 
         if not self.is_sqlite or self.path is None:
             raise AssessError("在线备份仅适用于 SQLite；PostgreSQL 请使用 pg_dump（见 README）。")
@@ -239,7 +240,6 @@ class Database:
 def script_heads() -> set[str]:
     """Head revisions of the migration scripts, read from the files without importing Alembic.
     (``tests/test_foundation_db.py`` checks this against Alembic's own answer.)"""
-    import ast
 
     revisions: dict[str, tuple[str, ...]] = {}
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
@@ -265,7 +265,6 @@ def open_database(url: str, *, upgrade: bool = True, create: bool = True) -> Dat
     ``--db``); only ``assess init`` and ``assess demo`` create databases."""
     path = sqlite_path(url)
     if not create and path is not None and not path.exists():
-        from assess.foundation.errors import AssessError
 
         raise AssessError(f"数据库文件不存在：{path}（请检查 --db 或 ASSESS_DB；新建数据库请运行 assess init）")
     db = Database(url)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,7 +212,6 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Iter
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    import zipfile
 
     name = str(path)
     try:

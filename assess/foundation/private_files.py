@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from assess.foundation.settings import office
+
 
 def export_dir() -> Path:
-    from assess.foundation.settings import office
 
     return office().export_dir.expanduser()
 

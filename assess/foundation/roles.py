@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assess.foundation.errors import PermissionDenied
-
 ROLES: dict[str, str] = {
     "admin": "管理员",
     "clerk": "录入员",
@@ -132,18 +130,6 @@ def allowed(role: str, action: str) -> bool:
     return role in roles
 
 
-def authorize(actor: Actor, action: str) -> None:
-    if action not in ACTIONS:
-        raise KeyError(f"unknown action {action!r}")
-    if not allowed(actor.role, action):
-        roles, desc = ACTIONS[action]
-        names = "、".join(ROLES[r] for r in sorted(roles))
-        raise PermissionDenied(f"无权限：{desc}需要{names}角色，当前用户“{actor.username}”是{ROLES.get(actor.role, actor.role)}。")
-    # The role table allows it; the account must still be active with that role, checked inside the
-    # write transaction (assess/accounts.py), not trusted from the Actor object.
-    from assess.foundation.accounts import require_current
-
-    require_current(actor)
 
 
 def roles_table_markdown() -> str:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from assess.foundation.errors import AssessError
 
@@ -67,7 +70,6 @@ def _check(value: Any, kind: str, where: str) -> Any:
         raise ConfigError(f"{where}：应为文字（加引号），实际为 {value!r}")
     value = value.strip()
     if kind == "timezone" and value:
-        from zoneinfo import ZoneInfo
 
         try:
             ZoneInfo(value)
@@ -81,7 +83,6 @@ _FILE_CACHE: dict[tuple[str, int, int], dict[str, Any]] = {}
 
 def load_config(path: Path | None = None) -> dict[str, Any]:
     """The checked keys of the configuration file ({} when the file does not exist)."""
-    import tomllib
 
     path = path or config_path()
     try:
@@ -180,8 +181,6 @@ def office() -> Office:
 
 def local_time(value):
     """A stored instant (UTC, aware or naive) in the office's time zone."""
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
 
     if value is None:
         return None
@@ -192,6 +191,5 @@ def local_time(value):
 
 def local_today():
     """Today's date in the office's time zone (the date a document is dated)."""
-    from datetime import UTC, datetime
 
     return local_time(datetime.now(UTC)).date()

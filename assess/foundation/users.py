@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assess.foundation import accounts, audit
-from assess.foundation.accounts import credential_digest
+from assess.foundation.accounts import authorize, credential_digest
 from assess.foundation.errors import AuthError, Conflict, NotFound
-from assess.foundation.roles import ROLES, Actor, authorize
+from assess.foundation.roles import ROLES, Actor
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database

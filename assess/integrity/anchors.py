@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.foundation.audit import GENESIS
 from assess.foundation.errors import AssessError, InputErrors, InputProblem
 
 if TYPE_CHECKING:
@@ -77,7 +78,6 @@ def check_anchors(db: Database, anchors: list[Anchor]) -> list[str]:
     """One problem per anchor whose (seq, head) the chain in ``db`` no longer holds."""
     from sqlalchemy import text
 
-    from assess.foundation.audit import GENESIS
 
     if not anchors:
         return []

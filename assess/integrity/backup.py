@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assess.foundation import accounts, audit
+from assess.foundation.accounts import authorize
+from assess.foundation.db import Database as _Database
 from assess.foundation.errors import AssessError
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -44,7 +46,6 @@ def backup(db: Database, actor: Actor, dest: str | Path) -> tuple[Path, str]:
     """Online backup of a SQLite database; returns the path and the audit chain head it contains."""
     authorize(actor, "db.backup")
     path = db.backup(Path(dest))
-    from assess.foundation.db import Database as _Database
 
     copy = _Database(f"sqlite:///{path}")
     try:
@@ -62,7 +63,6 @@ def restore(db: Database, actor: Actor, source: str | Path) -> tuple[CheckResult
     The backup is checked first (integrity, audit chain); the current database is itself backed up
     (the path is returned) and then overwritten page by page through the backup API, so other
     connections see either the old or the restored database. The result is checked again."""
-    from assess.foundation.db import Database as _Database
 
     authorize(actor, "db.restore")
     if not db.is_sqlite or db.path is None:

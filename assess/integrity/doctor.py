@@ -9,13 +9,29 @@ same findings are listed in the interface (command palette, "检查服务器设�
 from __future__ import annotations
 
 import os
+import pwd
 import stat
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from assess.foundation import audit
+from assess.foundation.db import Database, sqlite_path
 from assess.foundation.errors import AssessError
+from assess.foundation.settings import (
+    ConfigError,
+    config_path,
+    load_config,
+    local_time,
+    office,
+    resolve_db_url,
+    setting,
+)
+from assess.integrity.anchors import check_anchors, read_anchors
+from assess.integrity.pg_roles import current_role, is_superuser, owned_tables
+from assess.reports.images import ENABLE_HINT, chromium_path, cjk_fonts
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -51,7 +67,6 @@ class Setup:
 
 
 def current_setup(db_url: str | None = None) -> Setup:
-    from assess.foundation.settings import resolve_db_url, setting
 
     backup, anchors = setting("backup_dir"), setting("anchors_file")
     return Setup(resolve_db_url(db_url), Path(backup) if backup else None, Path(anchors) if anchors else None,
@@ -60,7 +75,6 @@ def current_setup(db_url: str | None = None) -> Setup:
 
 def run_checks(db_url: str | None = None, setup: Setup | None = None) -> list[Finding]:
     """Every check, in a fixed order. A bad configuration file is itself a finding."""
-    from assess.foundation.settings import ConfigError, config_path, load_config
 
     findings: list[Finding] = []
     path = config_path()
@@ -98,7 +112,6 @@ def _mode(st: os.stat_result) -> str:
 
 def _owner(uid: int) -> str:
     try:
-        import pwd
 
         return pwd.getpwuid(uid).pw_name
     except (KeyError, ImportError):
@@ -118,7 +131,6 @@ def _config_file(path: Path) -> Finding:
 def _database(url: str) -> tuple[Database | None, Finding]:
     from sqlalchemy.engine import make_url
 
-    from assess.foundation.db import Database, sqlite_path
 
     shown = make_url(url).render_as_string(hide_password=True)
     path = sqlite_path(url)
@@ -173,7 +185,6 @@ def _sqlite_files(db: Database) -> list[Finding]:
 
 
 def _pg_role(db: Database) -> list[Finding]:
-    from assess.integrity.pg_roles import current_role, is_superuser, owned_tables
 
     role = current_role(db)
     if is_superuser(db):
@@ -187,9 +198,7 @@ def _pg_role(db: Database) -> list[Finding]:
 
 
 def _timezone() -> Finding:
-    from zoneinfo import ZoneInfo
 
-    from assess.foundation.settings import office
 
     tz = office().timezone
     try:
@@ -201,7 +210,6 @@ def _timezone() -> Finding:
 
 
 def _charts() -> list[Finding]:
-    from assess.reports.images import ENABLE_HINT, chromium_path, cjk_fonts
 
     out = []
     path = chromium_path()
@@ -241,9 +249,6 @@ def _backup(setup: Setup) -> Finding:
 
 
 def _audit(db: Database | None, setup: Setup) -> list[Finding]:
-    from assess.foundation import audit
-    from assess.foundation.settings import local_time
-    from assess.integrity.anchors import check_anchors, read_anchors
 
     out = []
     if db is not None:

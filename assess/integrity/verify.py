@@ -32,12 +32,17 @@ Each problem is one line naming the batch, round or audit record that differs.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assess.appraisal.marks import session_rules
+from assess.appraisal.reconcile import ballot_statuses, batch_resolutions, merge_passes, tally_digest
 from assess.foundation import audit
 from assess.foundation.accounts import verify_accounts
+from assess.integrity.anchors import check_anchors, read_anchors
+from assess.results.publication import verify_snapshot
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -95,7 +100,6 @@ def check_anchors_file(db: Database, anchors_file: str | None) -> list[str]:
     """Problems of the chain against every anchor in the file (none when no file is given)."""
     if anchors_file is None:
         return []
-    from assess.integrity.anchors import check_anchors, read_anchors
 
     return [f"锚点文件 {anchors_file}：{p}" for p in check_anchors(db, read_anchors(anchors_file))]
 
@@ -133,7 +137,6 @@ def recount(marks: list[str], n_targets: int) -> list[tuple[int, int, int]]:
 
 
 def _tally_digest(rows: list[tuple[int, int, int]]) -> str:
-    from assess.appraisal.reconcile import tally_digest
 
     return tally_digest(rows)
 
@@ -190,7 +193,6 @@ def _rest(rules: MarkRules, ballots: list[tuple[int, str, str]], shape_ok):
 
 def _records(s: Session) -> dict[str, dict[int, list[tuple[int, dict]]]]:
     """Batch-related audit records: action → batch id → [(seq, payload)]."""
-    import json
 
     from sqlalchemy import bindparam, text
 
@@ -310,7 +312,6 @@ def check_session_sums(batches, tallies: dict[int, list[tuple[int, int, int]]], 
 
 def _session_rules(s: Session, session_id: int, cache: dict[int, Any]):
     if session_id not in cache:
-        from assess.appraisal.marks import session_rules
 
         try:
             cache[session_id] = session_rules(s, session_id)
@@ -401,7 +402,6 @@ def _check_reading(s: Session, b: _Batch, rules: MarkRules, digest: str, records
     resolutions, and each pass against the audit record that closed or imported it."""
     from sqlalchemy import text
 
-    from assess.appraisal.reconcile import _merge, _resolutions, _statuses
 
     out: list[str] = []
     conn = s.connection()
@@ -423,11 +423,11 @@ def _check_reading(s: Session, b: _Batch, rules: MarkRules, digest: str, records
             out.append(f"{b.name}：第 {pass_no} 遍（{clerk}）在审计日志中没有完成或导入记录")
         elif recorded[1] != ballots_digest([(no, st, mk) for no, (st, mk) in rows[-1].items()]):
             out.append(f"{b.name}：第 {pass_no} 遍（{clerk}）的录入内容与审计记录 #{recorded[0]} 的摘要不符")
-    merged = _merge(rules, rows[0], rows[1] if needed == 2 else None, _resolutions(s, b.id))
+    merged = merge_passes(rules, rows[0], rows[1] if needed == 2 else None, batch_resolutions(s, b.id))
     if any(m[4] is None for m in merged.mismatches):
         out.append(f"{b.name}：两遍录入尚有未处理的不一致，却已核定")
         return out
-    statuses = _statuses(rules, merged.marks, merged.explicit_void)
+    statuses = ballot_statuses(rules, merged.marks, merged.explicit_void)
     reading = ballots_digest(list(zip(merged.ballot_nos, statuses, merged.marks, strict=True)))
     if reading != digest:
         out.append(f"{b.name}：已核定的选票与两遍录入及不一致处理结果重新得出的选票不符")
@@ -451,11 +451,9 @@ def _pass_record(b: _Batch, pass_no: int, clerk: str, records) -> tuple[int, str
 def check_published_rounds(db: Database) -> tuple[int, list[str]]:
     """(published rounds checked, problems): every published round has a snapshot that
     ``verify_snapshot`` accepts and whose hash the ``round.publish`` record holds."""
-    import json
 
     from sqlalchemy import text
 
-    from assess.results.publication import verify_snapshot
 
     problems: list[str] = []
     with db.read() as s:

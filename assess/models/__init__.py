@@ -12,7 +12,7 @@ from assess.models.base import NAMING_CONVENTION
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
-from assess.models.appraisal import (
+from assess.models.appraisal import (  # noqa: E402
     AppraisalSession,
     AppraisalTarget,
     Ballot,
@@ -25,9 +25,9 @@ from assess.models.appraisal import (
     TallyCount,
     TallySum,
 )
-from assess.models.audit import AuditHead, AuditRecord
-from assess.models.org import Cadre, LoginFailure, Unit, User
-from assess.models.results import (
+from assess.models.audit import AuditHead, AuditRecord  # noqa: E402
+from assess.models.org import Cadre, LoginFailure, Unit, User  # noqa: E402
+from assess.models.results import (  # noqa: E402
     AccountabilityEntry,
     ApprovalVote,
     CadreResult,
@@ -35,7 +35,7 @@ from assess.models.results import (
     Snapshot,
     UnitResult,
 )
-from assess.models.rounds import (
+from assess.models.rounds import (  # noqa: E402
     Adjustment,
     DisciplineAction,
     Finding,
@@ -47,8 +47,8 @@ from assess.models.rounds import (
     SpotCheckDraw,
     SpotCheckScore,
 )
-from assess.models.scheme import Indicator, Scheme, SchemeVersion
-from assess.models.year import BlacklistEntry, CadrePledge, StageDeadline
+from assess.models.scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
+from assess.models.year import BlacklistEntry, CadrePledge, StageDeadline  # noqa: E402
 
 metadata = SQLModel.metadata
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from assess.foundation.input_tables import parse_number, read_table
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:

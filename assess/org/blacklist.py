@@ -18,14 +18,15 @@ what is overdue, the cadres' 年初承诺, and 红黄牌 warnings (docs: README.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
-from assess.foundation.settings import local_today
+from assess.foundation.periods import period_span
+from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -33,13 +34,6 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
 
 SUBJECT_KINDS = {"unit": "单位", "cadre": "干部", "enterprise": "企业", "person": "个人"}
-# stage key → (label, the round stage that closes the window)
-DEADLINE_STAGES: dict[str, tuple[str, str]] = {
-    "selfcheck": ("自查", "selfcheck_closed"),
-    "spotcheck": ("核查", "spotcheck_done"),
-    "appraisal": ("民主评议", "appraisal_certified"),
-    "review": ("审核审议", "approved"),
-}
 MAX_TEXT = 2000
 
 
@@ -180,17 +174,6 @@ def _all(s: Session) -> list[ListingRow]:
 BLACKLIST_KIND = "黑名单"  # as a discipline kind in a scheme's no_excellent_if
 
 
-def period_span(period: str) -> tuple[date, date]:
-    """First and last day of a round's period: 2026-Q3 → 2026-07-01, 2026-09-30; 2026 → the year."""
-    import calendar
-
-    from assess.results.accountability import period_position
-
-    year, last, annual = period_position(period)
-    p = period.strip().upper()
-    months = 12 if annual else 3 if "Q" in p else 6 if "H" in p else 1
-    first = last - months + 1
-    return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
 
 
 def listings_in_period(s: Session, period: str) -> list[ListingRow]:
@@ -208,251 +191,31 @@ def active_listings(s: Session, on: date) -> list[ListingRow]:
 # -- stage deadlines ---------------------------------------------------------------------------------
 
 
-@dataclass
-class DeadlineRow:
-    round_id: int
-    round_name: str
-    stage: str
-    label: str
-    starts_on: date | None
-    due_on: date
-    done: bool
-    days_overdue: int  # 0 when done or not yet due
-
-    @property
-    def text(self) -> str:
-        window = f"{self.starts_on.isoformat()} 至 {self.due_on.isoformat()}" if self.starts_on else f"{self.due_on.isoformat()} 前"
-        state = "已完成" if self.done else f"逾期 {self.days_overdue} 天" if self.days_overdue else "进行中"
-        return f"{self.round_name} {self.label}（{window}）：{state}"
 
 
-def set_deadline(
-    db: Database, actor: Actor, round_id: int, stage: str, due_on: date, starts_on: date | None = None
-) -> None:
-    """Set (or change) the window of a stage of a round."""
-    from sqlmodel import select
-
-    from assess.foundation.write_guards import ensure_round_writable
-    from assess.models import StageDeadline
-
-    authorize(actor, "round.deadline")
-    if stage not in DEADLINE_STAGES:
-        raise Conflict(
-            f"阶段“{stage}”无效，应为 " + "、".join(f"{k}（{v[0]}）" for k, v in DEADLINE_STAGES.items()) + "。"
-        )
-    if starts_on is not None and starts_on > due_on:
-        raise Conflict(f"开始日期 {starts_on.isoformat()} 晚于截止日期 {due_on.isoformat()}。")
-    with db.write() as s:
-        ensure_round_writable(s, round_id)
-        d = s.exec(select(StageDeadline).where(StageDeadline.round_id == round_id, StageDeadline.stage == stage)).first()
-        previous = None if d is None else {"starts_on": d.starts_on and d.starts_on.isoformat(), "due_on": d.due_on.isoformat()}
-        if d is None:
-            d = StageDeadline(round_id=round_id, stage=stage, due_on=due_on, set_by=actor.username)
-        d.starts_on, d.due_on, d.set_by = starts_on, due_on, actor.username
-        s.add(d)
-        s.flush()
-        audit.append(
-            s, actor.username, "round.deadline",
-            {"round_id": round_id, "stage": stage, "starts_on": starts_on and starts_on.isoformat(),
-             "due_on": due_on.isoformat(), "previous": previous},
-        )
 
 
-def deadlines(s: Session, today: date, round_id: int | None = None) -> list[DeadlineRow]:
-    """Deadlines of one round (or of every round), with whether each stage is done or overdue."""
-    from sqlmodel import select
-
-    from assess.models import Round, StageDeadline
-    from assess.models.rounds import STAGES
-
-    q = select(StageDeadline, Round).join(Round, Round.id == StageDeadline.round_id)
-    if round_id is not None:
-        q = q.where(StageDeadline.round_id == round_id)
-    order = list(DEADLINE_STAGES)
-    out = []
-    for d, r in s.exec(q).all():
-        label, closes = DEADLINE_STAGES[d.stage]
-        done = STAGES.index(r.stage) >= STAGES.index(closes)
-        late = 0 if done or today <= d.due_on else (today - d.due_on).days
-        out.append(DeadlineRow(r.id, r.name, d.stage, label, d.starts_on, d.due_on, done, late))
-    out.sort(key=lambda x: (x.round_id, order.index(x.stage)))
-    return out
 
 
-def round_deadlines(db: Database, round_id: int, today: date | None = None) -> list[DeadlineRow]:
-    with db.read() as s:
-        return deadlines(s, today or local_today(), round_id)
 
 
-def overdue_stages(db: Database, today: date | None = None, round_id: int | None = None) -> list[DeadlineRow]:
-    """Stages past their last day and not done: for the dashboard and the 通报."""
-    with db.read() as s:
-        return [d for d in deadlines(s, today or local_today(), round_id) if d.days_overdue > 0]
 
 
 # -- 年初承诺 ------------------------------------------------------------------------------------------
 
 
-def record_pledge(db: Database, actor: Actor, cadre_code: str, year: int, text: str) -> int:
-    """Record (or replace) a cadre's 年初承诺 for ``year``."""
-    from sqlmodel import select
-
-    from assess.models import Cadre, CadrePledge
-
-    authorize(actor, "cadre.pledge")
-    text = (text or "").strip()
-    if not text:
-        raise Conflict("请填写年初承诺的内容。")
-    if len(text) > MAX_TEXT:
-        raise Conflict(f"年初承诺不超过 {MAX_TEXT} 字（现 {len(text)} 字）。")
-    if not 2000 <= int(year) <= 2100:
-        raise Conflict(f"年度“{year}”无效。")
-    with db.write() as s:
-        c = s.exec(select(Cadre).where(Cadre.code == (cadre_code or "").strip())).first()
-        if c is None:
-            raise NotFound(f"干部“{cadre_code}”不存在。")
-        p = s.exec(select(CadrePledge).where(CadrePledge.cadre_id == c.id, CadrePledge.year == int(year))).first()
-        previous = None if p is None else p.text
-        if p is None:
-            p = CadrePledge(cadre_id=c.id, year=int(year), text=text, recorded_by=actor.username)
-        p.text, p.recorded_by = text, actor.username
-        s.add(p)
-        s.flush()
-        audit.append(
-            s, actor.username, "cadre.pledge",
-            {"cadre_id": c.id, "cadre": c.code, "year": int(year), "text": text, "previous": previous},
-        )
-        return p.id
 
 
-def pledges(s: Session, cadre_ids: list[int], year: int) -> dict[int, str]:
-    """cadre_id → that year's 年初承诺 (cadres without one are absent)."""
-    from sqlmodel import select
-
-    from assess.models import CadrePledge
-
-    if not cadre_ids:
-        return {}
-    rows = s.exec(
-        select(CadrePledge.cadre_id, CadrePledge.text).where(
-            CadrePledge.cadre_id.in_(cadre_ids), CadrePledge.year == int(year)
-        )
-    ).all()
-    return {int(c): t for c, t in rows}
 
 
-def pledge_text(db: Database, cadre_code: str, year: int) -> str | None:
-    from sqlmodel import select
-
-    from assess.models import Cadre
-
-    with db.read() as s:
-        c = s.exec(select(Cadre).where(Cadre.code == cadre_code)).first()
-        return None if c is None else pledges(s, [c.id], year).get(c.id)
 
 
-def session_pledges(db: Database, session_id: int) -> list[tuple[str, str, str | None]]:
-    """(cadre code, name, 年初承诺 or None) for the cadres of a 勤廉双述 session, in ballot order,
-    for the year of the session's round: shown when the 述职述廉 is recorded."""
-    from assess.appraisal.session_info import session_info
-    from assess.models import Round
-
-    info = session_info(db, session_id)
-    with db.read() as s:
-        period = s.get(Round, info.round_id).period
-        ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
-        texts = pledges(s, ids, int(period[:4]))
-    return [(t.code, t.name, texts.get(t.cadre_id)) for t in info.targets if t.cadre_id is not None]
 
 
 # -- 红黄牌 ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Card:
-    colour: str  # red | yellow
-    label: str  # 红牌 | 黄牌
-    unit_id: int
-    unit: str  # "CODE 名称"
-    text: str
 
 
-def near_misses(scheme, table, history, period: str) -> list[tuple[object, int, int]]:
-    """(rule, unit_id, count) for units one step from a window rule firing: within the periods that
-    stay in the rule's window next period (this one and the previous ``window − 2``), the condition
-    held at least ``times − 1`` times, and the rule did not fire now."""
-    import numpy as np
-
-    from assess.results import accountability as acc
-
-    now = acc.unit_metrics(table)
-    out = []
-    for rule in scheme.rules:
-        if rule.subject != "unit" or rule.times < 2 or rule.kind not in (
-            "threshold", "last_in_category", "bottom_share", "false_report"
-        ):
-            continue
-        cond = acc.condition(rule, now)
-        counts = np.zeros(len(now), dtype=int)
-        for _p, t in acc.window_history(rule, period, history):
-            h = acc.unit_metrics(t)
-            counts += now["unit_id"].isin(set(h["unit_id"][acc.condition(rule, h)].tolist())).to_numpy()
-        fired = cond & (counts >= rule.times - 1)
-        kept = np.zeros(len(now), dtype=int)  # holds that stay in the window next period
-        shorter = replace(rule, window=max(rule.window - 1, 1))
-        for _p, t in acc.window_history(shorter, period, history):
-            h = acc.unit_metrics(t)
-            kept += now["unit_id"].isin(set(h["unit_id"][acc.condition(rule, h)].tolist())).to_numpy()
-        kept = kept + cond
-        for i in np.flatnonzero(~fired & (kept >= rule.times - 1)):
-            out.append((rule, int(now["unit_id"].iat[i]), int(kept[i])))
-    return out
 
 
-def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
-    """红黄牌 of a computed round: red for a standing accountability entry or a 黑名单 listing, yellow
-    for one step from a window rule firing."""
-    from sqlmodel import select
-
-    from assess.models import AccountabilityEntry, Round, SchemeVersion, Unit, UnitResult
-    from assess.results.accountability import rule_text
-    from assess.results.compute import history_rounds, stored_table
-    from assess.schemes.definition import from_dict
-
-    today = today or local_today()
-    with db.read() as s:
-        r = s.get(Round, round_id)
-        if r is None:
-            raise NotFound(f"考核轮次 #{round_id} 不存在。")
-        units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, UnitResult.unit_id == Unit.id).where(UnitResult.round_id == round_id)).all()}
-        if not units:
-            return []
-        scheme = from_dict(s.get(SchemeVersion, r.scheme_version_id).definition)
-        table = stored_table(s, round_id)
-        history = [(p, stored_table(s, rid)) for p, rid in history_rounds(s, r, scheme)]
-        entries = s.exec(
-            select(AccountabilityEntry).where(
-                AccountabilityEntry.round_id == round_id,
-                AccountabilityEntry.status != "waived",
-                AccountabilityEntry.cadre_id.is_(None),
-            )
-        ).all()
-        listed = [x for x in active_listings(s, today) if x.unit_id in units and x.cadre_id is None]
-    name = {uid: f"{u.code} {u.name}" for uid, u in units.items()}
-    out: list[Card] = []
-    red: set[int] = set()
-    for e in entries:
-        red.add(e.unit_id)
-        out.append(Card("red", "红牌", e.unit_id, name.get(e.unit_id, str(e.unit_id)), f"问责名单：{e.rule_text}（{e.proposed_action}）"))
-    for x in listed:
-        red.add(x.unit_id)
-        out.append(Card("red", "红牌", x.unit_id, name[x.unit_id], f"黑名单（{x.entered_on.isoformat()} 起）：{x.reason}"))
-    for rule, uid, count in near_misses(scheme, table, history, r.period):
-        if uid in red:
-            continue
-        out.append(
-            Card("yellow", "黄牌", uid, name.get(uid, str(uid)),
-                 f"已 {count} 次，再有 1 次即触发：{rule_text(rule)}（{rule.action}）")
-        )
-    out.sort(key=lambda c: (c.colour != "red", c.unit, c.text))
-    return out

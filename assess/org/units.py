@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from assess.foundation.input_tables import read_table
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database

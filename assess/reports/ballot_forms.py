@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.appraisal.session_info import GroupRow, session_info
 from assess.foundation.errors import AssessError, NotFound
 from assess.foundation.private_files import make_private
+from assess.reports.bundle import safe_name
 
 if TYPE_CHECKING:
     from assess.appraisal.session_info import SessionInfo
@@ -93,7 +95,6 @@ def rules_text(info: SessionInfo) -> list[str]:
 
 
 def _session(db: Database, session_id: int, group_code: str | None):
-    from assess.appraisal.session_info import session_info
 
     info = session_info(db, session_id)
     if not info.targets:
@@ -109,7 +110,6 @@ def _session(db: Database, session_id: int, group_code: str | None):
 
 
 def _scheme_groups(info: SessionInfo):
-    from assess.appraisal.session_info import GroupRow
 
     return [GroupRow(g.code, g.name, g.weight, 0) for g in info.form.voter_groups]
 
@@ -312,7 +312,6 @@ def print_session(
 ) -> list[Path]:
     """测评表 for each voter group of a meeting (or the one asked for) and their 计票单. Without
     ``copies`` each group gets as many sheets as its expected voters (at least one)."""
-    from assess.reports.bundle import safe_name
 
     info, groups = _session(db, session_id, group_code)
     out = Path(out_dir).expanduser()

@@ -18,19 +18,45 @@ import re
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.appraisal.unit_tallies import option_shares
 from assess.foundation.errors import AssessError
+from assess.reports import figures
+from assess.reports import images as img
+from assess.reports.data import load_report_data
+from assess.reports.document import Chart, report_html
+from assess.reports.notices import (
+    notice_html,
+    publication_notice,
+    rectification_notices,
+    report_title,
+    results_title,
+)
+from assess.reports.official import (
+    accountability_doc,
+    appendix_text,
+    bulletin_doc,
+    doc_text,
+    publicity_doc,
+    rectification_docs,
+)
+from assess.reports.wordfile import write_docx, write_docx_many
+from assess.reports.workbook import write_ranking_csv, write_workbook
+from assess.results.reasons import period_text
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
     from assess.reports.data import ReportData
     from assess.reports.document import Chart
     from assess.reports.images import ChartRenderer
-    from assess.reports.notices import NoticeParams
+    from assess.reports.official import NoticeParams
 
 FORMATS: dict[str, str] = {
     "pdf": "PDF 报告",
@@ -119,7 +145,6 @@ class ChartSpec:
 
     def chart(self) -> Chart:
         """The chart with its figure (built once)."""
-        from assess.reports.document import Chart
 
         if self.built is None:
             self.built = Chart(self.key, self.title, self.section, self.build())
@@ -128,10 +153,7 @@ class ChartSpec:
 
 def chart_specs(data: ReportData) -> list[ChartSpec]:
     """Every chart of the report, in report order (only the charts that have data)."""
-    from functools import partial
 
-    from assess.appraisal.unit_tallies import option_shares
-    from assess.reports import figures
 
     specs: list[ChartSpec] = []
 
@@ -207,8 +229,6 @@ def build_report(
     notice: NoticeParams | None = None,
 ) -> ReportResult:
     """Write the report of ``round_id`` into ``out_dir`` in the given formats (see ``FORMATS``)."""
-    from assess.reports.data import load_report_data
-    from assess.reports.notices import report_title
 
     t0 = time.perf_counter()
     formats = parse_formats(formats)
@@ -274,9 +294,7 @@ def _build(
     """Chromium starts in a thread while the data is prepared; the XLSX and CSV are written in
     other threads while Chromium renders the images (Python mostly waits on the browser), and the
     HTML while the PDF is printed."""
-    from concurrent.futures import ThreadPoolExecutor
 
-    from assess.reports import images as img
 
     needed = image_formats(formats)
     wants_browser = bool(needed) or (
@@ -344,7 +362,6 @@ def _draw(
 ) -> list[Chart]:
     """Build every chart's figure and, with a browser, its images: each figure is built while
     Chromium draws the one before. ``result.chart_seconds`` gets the time each chart added."""
-    from collections import deque
 
     charts: list[Chart] = []
     queue: deque = deque()
@@ -383,26 +400,20 @@ def _start_timed(r: ChartRenderer) -> float:
 
 
 def _write_file(fmt: str, data: ReportData, charts: list[Chart], work: Path) -> Path:
-    from assess.reports.notices import report_title
 
     if fmt == "html":
-        from assess.reports.document import report_html
 
         path = work / f"{safe_name(report_title(data.round_name))}.html"
         path.write_text(report_html(data, charts, interactive=True), encoding="utf-8")
         return path
     if fmt == "xlsx":
-        from assess.reports.workbook import write_workbook
 
         return write_workbook(data, work / f"{safe_name(report_title(data.round_name))}.xlsx")
-    from assess.reports.workbook import write_ranking_csv
 
     return write_ranking_csv(data, work / f"{safe_name(data.round_name)}-排名.csv")
 
 
 def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], work: Path) -> Path:
-    from assess.reports.document import report_html
-    from assess.reports.notices import report_title
 
     stem = safe_name(report_title(data.round_name))
     page = work / f"{stem}.print.html"
@@ -417,12 +428,10 @@ def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], work: Pa
 def _write_publication_notice(
     data: ReportData, work: Path, r: ChartRenderer | None, params: NoticeParams | None, result: ReportResult
 ) -> None:
-    from assess.reports.notices import notice_html, publication_notice, results_title
 
     if not data.published:
         result.messages.append("本轮次尚未公示冻结，未生成公示通知")
         return
-    from assess.reports.official import appendix_text, doc_text, publicity_doc
 
     doc = publicity_doc(data, params)
     text = publication_notice(data, params)
@@ -444,7 +453,6 @@ def _write_rectification_notices(
     params: NoticeParams | None,
     result: ReportResult,
 ) -> None:
-    from assess.reports.notices import notice_html, rectification_notices
 
     notices = rectification_notices(db, data.round_id, issuer=params.issuer if params else None)
     if not notices:
@@ -470,9 +478,6 @@ def _write_documents(
 ) -> None:
     """The office's documents as DOCX (``official``, laid out by ``wordfile``): the 考核通报, the
     问责建议名单, the 公示 of a published round and one 整改通知书 file per unit."""
-    from assess.reports.official import accountability_doc, bulletin_doc, publicity_doc, rectification_docs
-    from assess.reports.wordfile import write_docx, write_docx_many
-    from assess.results.reasons import period_text
 
     folder = work / DOCUMENTS_DIR
     folder.mkdir()

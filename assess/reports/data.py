@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from assess.foundation import audit
+from assess.foundation.errors import AssessError
+from assess.foundation.users import display_names
 from assess.foundation.vocabulary import SATISFACTION_LABEL
+from assess.foundation.write_guards import get_round
+from assess.reports.indicator_points import indicator_points
+from assess.results import round_view
+from assess.results.reasons import ReasonNames, accountability_reason, flag_reason
+from assess.results.round_view import cadre_results
+from assess.results.round_view import results as round_results
+from assess.rounds import snapshots
+from assess.schemes.definition import from_dict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,7 +102,6 @@ class ReportData:
 
 def flag_text(flag: Any, names: ReasonNames | None = None) -> str:
     """A result flag as words (``assess.results.reasons.flag_reason``)."""
-    from assess.results.reasons import flag_reason
 
     return flag_reason(flag, names)
 
@@ -106,7 +116,6 @@ def figures_text(
     (``assess.results.reasons.accountability_reason``)."""
     if not figures:
         return ""
-    from assess.results.reasons import accountability_reason
 
     return accountability_reason(figures, kind=kind, category=category, names=names)
 
@@ -116,15 +125,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     round has no computed results yet."""
     from sqlmodel import select
 
-    from assess.foundation import audit
-    from assess.foundation.errors import AssessError
-    from assess.foundation.users import display_names
-    from assess.foundation.write_guards import get_round
     from assess.models import Scheme, SchemeVersion, Snapshot
-    from assess.reports.indicator_points import indicator_points
-    from assess.results import round_view
-    from assess.results.reasons import ReasonNames
-    from assess.schemes.definition import from_dict
 
     with db.read() as s:
         rnd = get_round(s, round_id)
@@ -177,7 +178,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
                 "published_by": people.get(snap.published_by, snap.published_by),
             }
         )
-        frozen = round_view.published_content(s, round_id)
+        frozen = snapshots.published_content(s, round_id)
         if frozen is not None:
             fr = frozen["round"]
             scheme_code, scheme_name, scheme_version = (
@@ -235,10 +236,8 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
 def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from assess.results.round_view import results
-
     records = []
-    for r in results(s, round_id):
+    for r in round_view.results(s, round_id):
         rec = {
             "unit_id": r["unit_id"],
             "unit_code": r["code"],
@@ -279,8 +278,6 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
 def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from assess.results.round_view import accountability
-
     columns = [
         "entry_id",
         "subject",
@@ -298,7 +295,7 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
         "robust_share",
     ]
     recs = []
-    for e in accountability(s, round_id):
+    for e in round_view.accountability(s, round_id):
         if e["cadre_id"] and e["cadre_code"]:
             subject, code = f"{e['cadre_name']}（{e['position']}）", e["cadre_code"]
             unit_name = e["cadre_unit_name"] or ""
@@ -331,7 +328,6 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
 def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
-    from assess.results.round_view import cadre_results
 
     columns = ["cadre_code", "cadre_name", "position", "unit_name", "score", "grade", "flags"]
     recs = [
@@ -357,7 +353,6 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
     from sqlmodel import select
 
     from assess.models import Round, SchemeVersion
-    from assess.results.round_view import results as round_results
 
     columns = ["round_id", "period", "round_name", "unit_id", "unit_name", "category", "composite", "rank"]
     rounds = s.exec(

@@ -12,8 +12,16 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from typing import TYPE_CHECKING, Any
+
+from assess.foundation.settings import local_time
+from assess.foundation.vocabulary import STAGE_LABELS
+from assess.reports.columns import column_widths
+from assess.reports.notices import report_title
+from assess.results.reasons import period_text
+from assess.schemes.definition import document_title
+from assess.schemes.provenance import example_notes
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
@@ -103,9 +111,7 @@ def _table(
         body.append(f"<tr>{cells}</tr>")
     cols = ""
     if total_em:
-        from html import unescape
 
-        from assess.reports.columns import column_widths
 
         widths = column_widths(headers, [[unescape(c) for c in r] for r in rows], total_em, set(nowrap) | set(num_cols))
         total = sum(widths) or 1.0
@@ -119,7 +125,6 @@ def _table(
 def _when(dt) -> str:
     if dt is None:
         return ""
-    from assess.foundation.settings import local_time
 
     try:
         return local_time(dt).strftime("%Y年%m月%d日 %H:%M")
@@ -200,9 +205,6 @@ def _chart_html(chart: Chart, interactive: bool, first: list[bool]) -> str:
 def report_html(data: ReportData, charts: list[Chart], *, interactive: bool) -> str:
     """The whole report. ``interactive``: live plotly charts (plotly.js embedded once); otherwise
     the charts' SVG images, or PNG where no SVG was made (charts without an image are left out)."""
-    from assess.reports.notices import report_title
-    from assess.results.reasons import period_text
-    from assess.schemes.definition import document_title
 
     first = [True]
     by_section: dict[str, list[Chart]] = {}
@@ -266,7 +268,6 @@ def _bands_text(data: ReportData) -> str:
 
 
 def _meta_section(data: ReportData) -> str:
-    from assess.results.reasons import period_text
 
     snap = data.snapshot or {}
     weights = "、".join(f"{data.component_label(k)} {v:g}%" for k, v in data.scheme.weights.items())
@@ -293,7 +294,6 @@ def _meta_section(data: ReportData) -> str:
 def _scheme_note(data: ReportData) -> str:
     """方案说明: the basis document, and which figures are the office's examples rather than quoted
     from it (``assess.schemes.provenance``)."""
-    from assess.schemes.provenance import example_notes
 
     notes = example_notes(data.scheme)
     basis = f"依据：{_e(data.scheme.source)}。" if data.scheme.source else ""
@@ -305,7 +305,6 @@ def _scheme_note(data: ReportData) -> str:
 
 def _stage_label(stage: str) -> str:
     try:
-        from assess.workflow.overview import STAGE_LABELS
 
         return STAGE_LABELS.get(stage, stage)
     except ImportError:  # pragma: no cover

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from assess.reports.textbars import nice_scale
+
 if TYPE_CHECKING:
     import pandas as pd
     from plotly.graph_objects import Figure
@@ -106,7 +108,6 @@ def _unique_labels(names: list[str], codes: list[str]) -> list[str]:
 
 
 def _scale(values) -> tuple[float, float]:
-    from assess.reports.textbars import nice_scale
 
     return nice_scale(
         float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))

@@ -17,12 +17,17 @@ google-chrome on PATH.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import base64
+import concurrent.futures
+import inspect
+import logging
 import os
 import shutil
 import subprocess
 import threading
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +103,6 @@ class ChartRenderer:
 
     def start(self) -> ChartRenderer:
         """Start Chromium unless it runs already. Raises ImagesUnavailable."""
-        import asyncio
 
         with self._lock:
             if self._kaleido is not None:
@@ -133,14 +137,11 @@ class ChartRenderer:
         return self._wait(self._submit(coro_fn), timeout)
 
     def _submit(self, coro_fn):
-        import asyncio
 
         self.start()
         return asyncio.run_coroutine_threadsafe(coro_fn(self._kaleido), self._loop)
 
     def _wait(self, future, timeout: float | None = None):
-        import concurrent.futures
-
         try:
             return future.result(timeout or self.timeout)
         except concurrent.futures.TimeoutError:
@@ -221,7 +222,6 @@ class ChartRenderer:
     def print_pdf(self, html_path: str | Path, *, footer: str = "", landscape: bool = False) -> bytes:
         """Print a local HTML file to an A4 PDF (page numbers and ``footer`` at the bottom of every
         page). The page must not need the network."""
-        from html import escape
 
         url = Path(html_path).resolve().as_uri()
         foot = (
@@ -262,7 +262,6 @@ class ChartRenderer:
         return self._call(run, timeout=max(self.timeout, 120.0))
 
     def close(self) -> None:
-        import asyncio
 
         with self._lock:
             k, loop, thread = self._kaleido, self._loop, self._thread
@@ -286,7 +285,6 @@ def _kaleido_class():
     purges it), so the page is reloaded every ``RELOAD_EVERY`` figures, after a PDF figure and after
     a failure. Where kaleido's tab hand-back is not the method this relies on, plain ``Kaleido``
     is used (slower, same results)."""
-    import inspect
 
     import kaleido
 
@@ -318,7 +316,6 @@ def _kaleido_class():
 def _quiet_browser_logs() -> None:
     """The browser libraries log (and print, under the CLI's basic logging) harmless noise such as a
     message cut short while Chromium shuts down; failures reach us as exceptions anyway."""
-    import logging
 
     for name in ("choreographer", "kaleido", "logistro", "browser_proc"):
         logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assess.schemes.methods import score_values
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -24,7 +26,6 @@ def indicator_points(
     import numpy as np
     import pandas as pd
 
-    from assess.schemes.methods import score_values
 
     columns = [
         "unit_id",

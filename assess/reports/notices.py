@@ -8,12 +8,14 @@ blank to fill in by hand (____年__月__日).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
 from assess.foundation.errors import NotFound
+from assess.reports.official import NoticeParams, doc_text, publicity_doc, rectification_docs
+from assess.results.reasons import cn_date as words
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -22,24 +24,9 @@ if TYPE_CHECKING:
 BLANK_DATE = "____年__月__日"
 
 
-@dataclass
-class NoticeParams:
-    issuer: str | None = None  # None: the scheme's issuer, else the office setting
-    doc_no: int | str | None = None  # the number in the 发文字号 (blank to fill in when not given)
-    start: date | None = None  # first day of the 公示 period
-    end: date | None = None  # last day
-    days: int = 5  # length in working days, shown when the dates are not given
-    phone: str | None = None
-    address: str | None = None
-    email: str | None = None
-    deadline: date | None = None  # objections received until (default: the last day)
-    issued_on: date | None = None
-    show_scores: bool = True  # list composite scores, not only rank and grade
-    extra: list[str] = field(default_factory=list)  # further paragraphs, e.g. the 公示 venue
 
 
 def cn_date(d: date | None) -> str:
-    from assess.results.reasons import cn_date as words
 
     return words(d, BLANK_DATE)
 
@@ -55,7 +42,6 @@ def report_title(round_name: str) -> str:
 
 def publication_notice(data: ReportData, params: NoticeParams | None = None) -> str:
     """The 公示 text of a published round (``official.publicity_doc`` as plain text)."""
-    from assess.reports.official import doc_text, publicity_doc
 
     return doc_text(publicity_doc(data, params))
 
@@ -79,7 +65,6 @@ def rectification_notices(db: Database, round_id: int, issuer: str | None = None
     from sqlmodel import select
 
     from assess.models import Unit
-    from assess.reports.official import doc_text, rectification_docs
 
     docs = rectification_docs(db, round_id, issuer)
     with db.read() as s:

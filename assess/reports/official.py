@@ -14,13 +14,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assess.foundation.errors import AssessError
+from assess.foundation import audit
+from assess.foundation.errors import AssessError, NotFound
+from assess.foundation.settings import local_today, office
+from assess.foundation.write_guards import get_round
+from assess.reports.textbars import text_width
 from assess.results.reasons import cn_date, period_text
+from assess.rounds.findings import PAGE_WIDTH, STATUS_LABELS, ledger, local_date
+from assess.rounds.lifecycle import round_scheme
+from assess.schemes.definition import doc_number, document_title
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
     from assess.reports.data import ReportData
-    from assess.reports.notices import NoticeParams
     from assess.schemes.definition import SchemeDef
 
 CN_ORDINALS = "一二三四五六七八九十"
@@ -88,7 +94,6 @@ def check_code(content_hash: str) -> str:
 def issuer_of(scheme: SchemeDef | None, explicit: str | None = None) -> str:
     """The issuing office: the one given for this document (``--issuer``), else the scheme's
     ``issuer``, else the office setting (``assess.foundation.settings.office().issuer``)."""
-    from assess.foundation.settings import office
 
     for value in (explicit, scheme.issuer if scheme is not None else None):
         if value and value.strip():
@@ -100,7 +105,6 @@ def _year(period: str) -> int:
     try:
         return int(str(period)[:4])
     except ValueError:
-        from assess.foundation.settings import local_today
 
         return local_today().year
 
@@ -173,8 +177,6 @@ def rectification_summary(findings: list) -> tuple[list[str], list[list[str]]]:
 def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = None) -> OfficialDoc:
     """考核通报: the quarter's summary (一季一小结) — rankings by category, grades, the main
     problems and the 整改 status."""
-    from assess.foundation.settings import local_today
-    from assess.schemes.definition import doc_number, document_title
 
     p = _params(params)
     scheme = data.scheme
@@ -198,7 +200,6 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
     for i, cat in enumerate(data.categories, start=1):
         blocks.append(Block("subheading", f"（{cn_ordinal(i)}）{cat}（{grade_counts(data, cat)}）"))
         blocks.append(Block("table", table=ranking_table(data, cat)))
-    from assess.rounds.findings import ledger
 
     today = p.issued_on or local_today()
     findings = ledger(db, data.round_id, today)
@@ -242,7 +243,6 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
 def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> OfficialDoc:
     """The 公示 of a published round: results by category, the period and the objection channels;
     the 校验码 in the footer and the anchors on the internal appendix."""
-    from assess.schemes.definition import document_title
 
     p = _params(params)
     if not data.published:
@@ -336,11 +336,7 @@ def rectification_docs(
     only the one asked for with ``rectification_id``."""
     from sqlmodel import select
 
-    from assess.foundation.write_guards import get_round
     from assess.models import Rectification
-    from assess.rounds.findings import STATUS_LABELS, ledger, local_date
-    from assess.rounds.lifecycle import round_scheme
-    from assess.schemes.definition import document_title
 
     with db.read() as s:
         rnd = get_round(s, round_id)
@@ -396,7 +392,6 @@ def rectification_docs(
 def accountability_doc(data: ReportData, params: NoticeParams | None = None) -> OfficialDoc:
     """The accountability 建议名单 for the leading group: each entry with its reason sentence, the
     rule it falls under and the proposed action."""
-    from assess.schemes.definition import doc_number, document_title
 
     p = _params(params)
     period = period_text(data.period)
@@ -425,8 +420,6 @@ def accountability_doc(data: ReportData, params: NoticeParams | None = None) -> 
 
 
 def _params(params: NoticeParams | None) -> NoticeParams:
-    from assess.reports.notices import NoticeParams
-
     return params or NoticeParams()
 
 
@@ -436,7 +429,6 @@ def _params(params: NoticeParams | None) -> NoticeParams:
 def doc_text(doc: OfficialDoc, appendix: bool = True) -> str:
     """The document as plain text (the .txt beside the DOCX/PDF), the same words; with
     ``appendix`` the internal appendix follows a dividing line."""
-    from assess.reports.textbars import text_width
 
     width = 72
 
@@ -481,3 +473,43 @@ def _blocks_text(blocks: list[Block]) -> list[str]:
         else:
             out.append(f"    {b.text}")
     return out
+
+
+def notice_text(db: Database, rectification_id: int, issuer: str | None = None) -> str:
+    """The rectification notice (整改通知书) as text (``reports.official.rectification_docs``, the
+    words of the DOCX too), ending with the audit chain head as an anchor: anyone holding the
+    notice can later check with ``assess audit verify --anchor`` that no record up to it has been
+    changed or removed."""
+    from assess.models import Finding, Rectification
+
+    with db.read() as s:
+        rect = s.get(Rectification, rectification_id)
+        if rect is None:
+            raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
+        round_id = s.get(Finding, rect.finding_id).round_id
+    docs = rectification_docs(db, round_id, issuer, rectification_id=rectification_id)
+    if not docs:
+        raise NotFound(f"第 {rectification_id} 号整改通知所针对的问题已被更正，请查看更正后的问题的整改通知。")
+    seq, head = audit.chain_head(db)
+    return (
+        doc_text(docs[0])
+        + "\n"
+        + "-" * PAGE_WIDTH
+        + f"\n审计锚点：审计链头 #{seq} {head}\n（核对方法：assess audit verify --anchor {head}）\n"
+    )
+
+
+@dataclass
+class NoticeParams:
+    issuer: str | None = None  # None: the scheme's issuer, else the office setting
+    doc_no: int | str | None = None  # the number in the 发文字号 (blank to fill in when not given)
+    start: date | None = None  # first day of the 公示 period
+    end: date | None = None  # last day
+    days: int = 5  # length in working days, shown when the dates are not given
+    phone: str | None = None
+    address: str | None = None
+    email: str | None = None
+    deadline: date | None = None  # objections received until (default: the last day)
+    issued_on: date | None = None
+    show_scores: bool = True  # list composite scores, not only rank and grade
+    extra: list[str] = field(default_factory=list)  # further paragraphs, e.g. the 公示 venue

@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assess.foundation.vocabulary import STAGE_LABELS
+from assess.foundation.write_guards import get_round
+from assess.reports.textbars import ranking_text
+from assess.results.round_view import results as round_results
+
 if TYPE_CHECKING:
     from assess.foundation.db import Database
 
@@ -30,7 +35,6 @@ def rounds_with_results(db: Database) -> list[ReportRound]:
     from sqlmodel import select
 
     from assess.models import Round, UnitResult
-    from assess.workflow.overview import STAGE_LABELS
 
     with db.read() as s:
         rows = s.exec(
@@ -46,9 +50,7 @@ def rounds_with_results(db: Database) -> list[ReportRound]:
 
 def ranking_rows(db: Database, round_id: int) -> tuple[list[dict], list[str]]:
     """(rows with category, rank, unit_code, unit_name, composite, grade; the scheme's category order)."""
-    from assess.foundation.write_guards import get_round
     from assess.models import SchemeVersion
-    from assess.results.round_view import results as round_results
 
     with db.read() as s:
         rnd = get_round(s, round_id)
@@ -70,7 +72,6 @@ def ranking_rows(db: Database, round_id: int) -> tuple[list[dict], list[str]]:
 
 def ranking_preview(db: Database, round_id: int, width: int = 76) -> str:
     """The round's ranking per category as text bars."""
-    from assess.reports.textbars import ranking_text
 
     results, categories = ranking_rows(db, round_id)
     return ranking_text(results, width, categories=categories)

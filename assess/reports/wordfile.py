@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assess.reports.columns import column_widths, text_em
+from assess.results.reasons import cn_date
 
 if TYPE_CHECKING:
     from assess.reports.official import Block, OfficialDoc, Table
@@ -200,7 +201,6 @@ def _document(word, doc: OfficialDoc) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Pt
 
-    from assess.results.reasons import cn_date
 
     centre = WD_ALIGN_PARAGRAPH.CENTER
     if doc.mark:

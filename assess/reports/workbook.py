@@ -14,8 +14,13 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assess.appraisal.tally import disclosure
+from assess.appraisal.unit_tallies import largest_remainder_shares
 from assess.foundation.input_tables import safe_cell
-from assess.foundation.vocabulary import METHOD_LABELS
+from assess.foundation.settings import local_time
+from assess.foundation.vocabulary import METHOD_LABELS, STAGE_LABELS
+from assess.results.reasons import period_text
+from assess.schemes.provenance import example_notes
 
 if TYPE_CHECKING:
     from assess.reports.data import ReportData
@@ -141,8 +146,6 @@ def write_workbook(data: ReportData, path: Path) -> Path:
         return ws
 
     # 说明
-    from assess.foundation.settings import local_time
-    from assess.results.reasons import period_text
 
     snap = data.snapshot or {}
     info = [
@@ -158,7 +161,6 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     ]
     if data.draft_mark:
         info.insert(0, ("注意", data.draft_mark))
-    from assess.schemes.provenance import example_notes
 
     if data.scheme.source:
         info.append(("方案依据", data.scheme.source))
@@ -332,8 +334,6 @@ def _chart_sheet(wb, data: ReportData) -> None:
 def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     """Counts per session × unit × voter group and option, then the unit's total over every group
     with shares and 满意率. Groups under the publication threshold are folded into the total only."""
-    from assess.appraisal.tally import disclosure
-    from assess.appraisal.unit_tallies import largest_remainder_shares
 
     t = data.tallies
     labels: list[str] = []
@@ -416,7 +416,6 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
 
 
 def _stage_label(stage: str) -> str:
-    from assess.workflow.overview import STAGE_LABELS
 
     return STAGE_LABELS.get(stage, stage)
 

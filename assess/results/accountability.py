@@ -39,10 +39,17 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.periods import period_index, period_position
+from assess.foundation.roles import Actor
 from assess.foundation.thresholds import threshold_text
+from assess.foundation.users import display_names
 from assess.foundation.vocabulary import SATISFACTION_LABEL
+from assess.foundation.write_guards import ensure_round_writable
+from assess.results.reasons import ReasonNames, accountability_reason
+from assess.results.round_view import accountability
+from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import SEVERITIES, UNFIT_LABEL
 
 if TYPE_CHECKING:
@@ -120,25 +127,8 @@ def merge_hits(proposals: list[Proposal]) -> list[Proposal]:
 WINDOW_UNIT_LABELS = {"round": "个考核周期", "quarter": "个季度", "year": "年"}
 
 
-def period_position(period: str) -> tuple[int, int, int]:
-    """(year, last month, 1 for a whole-year round) of a round's period — its place in calendar
-    time: 2026-Q3 → (2026, 9, 0), 2026-H1 → (2026, 6, 0), 2026-07 → (2026, 7, 0), 2026 → (2026, 12, 1)."""
-    p = period.strip().upper()
-    year = int(p[:4])
-    rest = p[5:] if len(p) > 4 else ""
-    if not rest:
-        return year, 12, 1
-    if rest.startswith("Q"):
-        return year, 3 * int(rest[1:]), 0
-    if rest.startswith("H"):
-        return year, 6 * int(rest[1:]), 0
-    return year, int(rest), 0
 
 
-def period_index(period: str, unit: str) -> int:
-    """Consecutive integers for consecutive calendar years (``year``) or quarters (``quarter``)."""
-    year, month, _annual = period_position(period)
-    return year if unit == "year" else 4 * year + (month - 1) // 3
 
 
 def window_history(rule: RuleDef, period: str | None, history: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -590,7 +580,6 @@ def describe_figures(
 ) -> str:
     """The triggering figures as one sentence (``assess.results.reasons.accountability_reason``), the same
     in the list, the report and the notices."""
-    from assess.results.reasons import accountability_reason
 
     return accountability_reason(figures, kind=kind, category=category, names=names)
 
@@ -598,8 +587,6 @@ def describe_figures(
 def list_entries(db: Database, round_id: int) -> list[EntryRow]:
     """The accountability list of a round (a published round's from its snapshot, names as
     published: ``assess.results.round_view``)."""
-    from assess.foundation.users import display_names
-    from assess.results.round_view import accountability
 
     with db.read() as s:
         entries = accountability(s, round_id)
@@ -636,8 +623,6 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
 
 def _reason_names(session, round_id: int):
     from assess.models import Round
-    from assess.results.reasons import ReasonNames
-    from assess.rounds.lifecycle import round_scheme
 
     r = session.get(Round, round_id)
     if r is None:
@@ -647,7 +632,6 @@ def _reason_names(session, round_id: int):
 
 def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str) -> str:
     """Confirm or waive an entry with a written reason. Returns the new status."""
-    from assess.foundation.write_guards import ensure_round_writable
     from assess.models import AccountabilityEntry
     from assess.models.base import utcnow
 

@@ -5,8 +5,7 @@ who did 审核) → 审议 (committee 票决; seed 003: passes only when 赞成�
 Stages: computed → under_review (初审 passed) → approved (vote passed) → published. Any step may
 return the round (退回, with a note): it goes back to ``computed`` and the chain starts again.
 
-Publication and the snapshot live in ``assess.results.publication`` (``publish`` and ``verify_snapshot``
-are re-exported here).
+Publication and the snapshot live in ``assess.results.publication``.
 """
 
 from __future__ import annotations
@@ -16,8 +15,16 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
+from assess.foundation.settings import local_time
+from assess.foundation.users import display_names
+from assess.foundation.write_guards import ensure_round_writable, get_round
+from assess.results import round_view
+from assess.results.accountability import undecided_count
+from assess.results.round_view import current_cycle
+from assess.rounds.lifecycle import set_stage, stage_label
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -45,29 +52,18 @@ def current_chain(session: Session, round_id: int) -> list:
     return current_cycle(steps, [s.decision for s in steps])
 
 
-def current_cycle(steps: list, decisions: list[str]) -> list:
-    """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
-    last_return = max((i for i, d in enumerate(decisions) if d == "return"), default=-1)
-    return list(steps[last_return + 1 :])
 
 
 def _passed(chain: list) -> dict[str, Any]:
     return {s.step: s for s in chain if s.decision == "pass"}
 
 
-def _stage_label(stage: str) -> str:
-    from assess.rounds.lifecycle import stage_label
-
-    return stage_label(stage)
-
 
 def review(
     db: Database, actor: Actor, round_id: int, step: str, decision: str = "pass", note: str | None = None
 ) -> str:
     """Record 初审/审核/复核 (``step`` first|audit|recheck) as passed or returned. Returns the stage."""
-    from assess.foundation.write_guards import ensure_round_writable
     from assess.models import ReviewStep
-    from assess.rounds.lifecycle import set_stage
 
     if step not in STEPS:
         raise Conflict(f"未知的审核步骤“{step}”：应为 first（初审）、audit（审核）或 recheck（复核）。")
@@ -85,14 +81,14 @@ def review(
         if step == "first":
             if r.stage != "computed":
                 raise Conflict(
-                    f"{label}只能在“已计算”阶段进行；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
+                    f"{label}只能在“已计算”阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
                 )
         else:
             if r.stage == "computed":
                 raise Conflict(f"请先完成初审，再进行{label}。")
             if r.stage != "under_review":
                 raise Conflict(
-                    f"{label}只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
+                    f"{label}只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
                 )
             before = ORDER[ORDER.index(step) - 1]
             if before not in passed:
@@ -140,10 +136,7 @@ def vote(
     db: Database, actor: Actor, round_id: int, expected: int, present: int, yes: int, no: int, abstain: int
 ) -> VoteResult:
     """审议票决. Passes only when yes > half of 应到会人数 (``expected``); then the round is approved."""
-    from assess.foundation.write_guards import ensure_round_writable
     from assess.models import ApprovalVote
-    from assess.results.accountability import undecided_count
-    from assess.rounds.lifecycle import set_stage
 
     authorize(actor, "review.vote")
     nums = {"应到会人数": expected, "实到人数": present, "赞成": yes, "反对": no, "弃权": abstain}
@@ -160,7 +153,7 @@ def vote(
         r = ensure_round_writable(s, round_id)
         if r.stage != "under_review":
             raise Conflict(
-                f"票决只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
+                f"票决只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
             )
         if "recheck" not in _passed(current_chain(s, round_id)):
             raise Conflict("请先完成复核，再提交审议票决。")
@@ -236,11 +229,7 @@ def status(db: Database, round_id: int) -> ReviewStatus:
     ``assess.results.round_view``)."""
     from sqlmodel import select
 
-    from assess.foundation.settings import local_time
-    from assess.foundation.users import display_names
-    from assess.foundation.write_guards import get_round
     from assess.models import Snapshot
-    from assess.results import round_view
 
     with db.read() as s:
         r = get_round(s, round_id)
@@ -296,7 +285,7 @@ def status(db: Database, round_id: int) -> ReviewStatus:
         r.name,
         r.period,
         r.stage,
-        _stage_label(r.stage),
+        stage_label(r.stage),
         rows,
         nxt,
         labels.get(nxt, "无"),
@@ -307,17 +296,3 @@ def status(db: Database, round_id: int) -> ReviewStatus:
         snap.audit_head if snap else None,
     )
 
-
-from assess.results.publication import PublishResult, SnapshotCheck, publish, verify_snapshot
-
-__all__ = [
-    "PublishResult",
-    "ReviewStatus",
-    "SnapshotCheck",
-    "VoteResult",
-    "publish",
-    "review",
-    "status",
-    "verify_snapshot",
-    "vote",
-]

@@ -8,6 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assess.appraisal.forms import session_form
+from assess.appraisal.tally import disclosure
+from assess.foundation.errors import NotFound
+from assess.foundation.write_guards import get_round
+from assess.results.reasons import ReasonNames, flag_reason
+from assess.results.round_view import cadre_results
+from assess.rounds.lifecycle import round_scheme
+from assess.schemes.definition import UNFIT_LABEL
+
 if TYPE_CHECKING:
     from assess.foundation.db import Database
 
@@ -61,14 +70,7 @@ def cadre_result_rows(db: Database, round_id: int, session_id: int | None = None
     printed only where the tally publication rule (``tally.disclosure``) lets them be."""
     import numpy as np
 
-    from assess.appraisal.sessions import session_form
-    from assess.appraisal.tally import disclosure
-    from assess.foundation.errors import NotFound
-    from assess.foundation.write_guards import get_round
     from assess.models import AppraisalSession
-    from assess.results.reasons import ReasonNames, flag_reason
-    from assess.results.round_view import cadre_results
-    from assess.rounds.lifecycle import round_scheme
 
     with db.read() as s:
         r = get_round(s, round_id)
@@ -118,7 +120,6 @@ def cadre_result_rows(db: Database, round_id: int, session_id: int | None = None
 
 def _share_labels(form) -> tuple[str, str]:
     """(unfit label, fit-share label) of a cadre form, e.g. (不称职, 称职及以上)."""
-    from assess.schemes.definition import UNFIT_LABEL
 
     fit = [o.label for o in form.options if o.satisfied]
     unfit = form.cadre_rules.unfit_option if form.cadre_rules else UNFIT_LABEL

@@ -12,9 +12,21 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.periods import period_position
+from assess.foundation.roles import Actor
 from assess.foundation.settings import local_today
+from assess.foundation.write_guards import ensure_round_writable
+from assess.results import accountability as acc
+from assess.results.inputs import load_round_inputs
+from assess.results.reasons import flag_reason
+from assess.results.round_view import cadre_results, results
+from assess.rounds.lifecycle import set_stage, stage_label
+from assess.scoring.cadres import compute_cadres
+from assess.scoring.engine import compute_units
+from assess.scoring.robustness import RESAMPLES, default_seed, resample
+from assess.scoring.serial import content_hash, inputs_to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,21 +49,11 @@ FLAG_LABELS = {
     "unfit_votes": "“{}”票超过规定比例",
     "not_eligible_excellent": "{}票不足，不能评优秀",
 }
-FLAG_WORDS = {
-    "spotchecked": "抽查核查单位",
-    "quota_tie": "名额边界并列，一并降档",
-    "out_of_bands": "不在任何分档内",
-    "unfit_votes": "不称职票超过规定比例",
-    "not_eligible_excellent": "称职及以上票不足，不能评优秀",
-    "no_votes": "没有有效票",
-}
-COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
 
 
 def flag_text(flag: str, names=None) -> str:
     """A result flag in words (``assess.results.reasons.flag_reason``; ``names`` from the round's scheme
     turns codes into indicator and voter-group names)."""
-    from assess.results.reasons import flag_reason
 
     return flag_reason(flag, names)
 
@@ -133,7 +135,6 @@ def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
     """The earlier rounds the scheme's window rules can look at (``accountability.window_history``
     picks per rule): the last N rounds for round windows, and every round of the calendar span for
     quarter/year windows."""
-    from assess.results.accountability import period_position
 
     by_round, years = 1, 0
     for rule in scheme.rules:
@@ -166,7 +167,6 @@ def stored_rows(session: Session, round_id: int) -> list[dict]:
     """The unit results of a round, one dict per unit (keys ``STORED_COLUMNS``), ordered by
     category, rank and code: a published round's from its snapshot (``assess.results.round_view``). Plain
     rows: readers that only list results need no data frame (and no pandas)."""
-    from assess.results.round_view import results
 
     out = []
     for r in results(session, round_id):
@@ -206,7 +206,6 @@ def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple
     """(period, cadre_id/grade table) of earlier rounds, published ones from their snapshots."""
     import pandas as pd
 
-    from assess.results.round_view import cadre_results
 
     out = []
     for period, rid in rounds:
@@ -367,16 +366,8 @@ def compute_round(
     accountability list; the round moves to ``computed``."""
     from sqlalchemy import delete, insert
 
-    from assess.foundation.write_guards import ensure_round_writable
     from assess.models import CadreResult, UnitResult
     from assess.models.base import utcnow
-    from assess.results import accountability as acc
-    from assess.results.inputs import load_round_inputs
-    from assess.rounds.lifecycle import set_stage
-    from assess.scoring.cadres import compute_cadres
-    from assess.scoring.engine import compute_units
-    from assess.scoring.robustness import RESAMPLES, default_seed, resample
-    from assess.scoring.serial import content_hash, inputs_to_json
 
     authorize(actor, "results.compute")
     today = today or local_today()
@@ -384,7 +375,6 @@ def compute_round(
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
         if r.stage not in COMPUTE_STAGES:
-            from assess.rounds.lifecycle import stage_label
 
             raise Conflict(
                 f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
@@ -481,8 +471,6 @@ def compute_round(
 
 def rank_round(db: Database, round_id: int) -> UnitScores:
     """The round's ranking computed from the database now, without storing anything."""
-    from assess.results.inputs import load_round_inputs
-    from assess.scoring.engine import compute_units
 
     with db.read() as s:
         inputs = load_round_inputs(s, db, round_id)

@@ -7,7 +7,18 @@ counts of their certified batches are read too, for the bootstrap and the snapsh
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
+
+from assess.appraisal.tally import session_tally
+from assess.foundation.errors import Conflict
+from assess.foundation.thresholds import quorum_met, quorum_text
+from assess.foundation.write_guards import get_round
+from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
+from assess.rounds.spotcheck import inspected_unit_ids
+from assess.schemes.store import load_definition
+from assess.scoring.cadres import CadreSession
+from assess.scoring.engine import AppraisalCells, RoundInputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,7 +31,6 @@ if TYPE_CHECKING:
 def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str]) -> pd.DataFrame:
     """Rows of ``sql`` (named ``:params``) through the raw DBAPI cursor of the session's
     connection, in its transaction (about 2× faster than through the engine)."""
-    import re
 
     import pandas as pd
 
@@ -77,8 +87,6 @@ def _tally(db: Database, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, d
      cells: voter_group, unit_id, choice, count; group weights; warnings)."""
     import pandas as pd
 
-    from assess.appraisal.tally import session_tally
-    from assess.foundation.errors import Conflict
 
     t = session_tally(db, session_id)
     if not t.quorum_ok:
@@ -126,11 +134,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
     import pandas as pd
     from sqlmodel import select
 
-    from assess.foundation.write_guards import get_round
     from assess.models import AppraisalSession
-    from assess.schemes.store import load_definition
-    from assess.scoring.cadres import CadreSession
-    from assess.scoring.engine import AppraisalCells, RoundInputs
 
     r = get_round(session, round_id)
     scheme = load_definition(session, r.scheme_version_id)
@@ -165,7 +169,6 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         p,
         ["unit_id", "cadre_id", "kind"],
     )
-    from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
 
     if BLACKLIST_KIND in scheme.no_excellent_if:
         # A 黑名单 listing in force at any time in the round's period bars 优秀 like a discipline
@@ -211,7 +214,6 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         appraisal = pd.concat(frames, ignore_index=True)
         dup = appraisal["unit_id"][appraisal["unit_id"].duplicated()]
         if len(dup):
-            from assess.foundation.errors import Conflict
 
             codes = units.set_index("unit_id").reindex(dup.unique())["code"].tolist()
             raise Conflict(
@@ -250,7 +252,6 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
                     raw[raw["session_id"] == s.id][["voter_group", "cadre_id", "choice", "count"]],
                 )
             )
-    from assess.rounds.spotcheck import inspected_unit_ids
 
     inputs = RoundInputs(
         scheme=scheme,
@@ -272,8 +273,6 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
 
 
 def _check_quorum(s, form) -> None:
-    from assess.foundation.errors import Conflict
-    from assess.foundation.thresholds import quorum_met, quorum_text
 
     if not quorum_met(s.present, s.expected, form.quorum, form.quorum_op):
         raise Conflict(

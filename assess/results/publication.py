@@ -19,8 +19,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import AssessError, Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
+from assess.foundation.write_guards import ensure_round_writable, get_round
+from assess.results.accountability import undecided_count
+from assess.results.compute import stored_component
+from assess.results.round_view import live_accountability, live_content, live_results
+from assess.rounds.lifecycle import set_stage, stage_label
+from assess.rounds.snapshots import MASTER_FIELDS, SNAPSHOT_FORMAT
+from assess.scoring import serial
+from assess.scoring.cadres import compute_cadres
+from assess.scoring.engine import compute_units
+from assess.scoring.robustness import resample
+from assess.scoring.serial import FRAMES, inputs_from_json
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -28,24 +40,11 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
 
 
-def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
-    """The payload of the latest ``results.compute`` audit record of the round."""
-    from sqlmodel import select
-
-    from assess.models import AuditRecord
-
-    for rec in session.exec(
-        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(AuditRecord.seq.desc())
-    ).all():
-        if (rec.payload or {}).get("round_id") == round_id:
-            return dict(rec.payload)
-    return None
 
 
 def snapshot_content(session: Session, db: Database, r) -> dict[str, Any]:
     """What publication freezes: everything the round's outputs show (``round_view.live_content``,
     snapshot format 2)."""
-    from assess.results.round_view import live_content
 
     return live_content(session, db, r)
 
@@ -62,28 +61,23 @@ class PublishResult:
 
 
 def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
-    from assess.foundation.write_guards import ensure_round_writable
     from assess.models import Snapshot
-    from assess.results.accountability import undecided_count
-    from assess.results.approval import _stage_label
-    from assess.rounds.lifecycle import set_stage
-    from assess.scoring.serial import content_hash
 
     authorize(actor, "round.publish")
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
         if r.stage != "approved":
             raise Conflict(
-                f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
+                f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
             )
         pending = undecided_count(s, round_id)
         if pending:
             raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能公示。")
         content = snapshot_content(s, db, r)
         computed = content.get("compute") or {}
-        if computed.get("inputs_hash") != content_hash(content["inputs"]):
+        if computed.get("inputs_hash") != serial.content_hash(content["inputs"]):
             raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
-        digest = content_hash(content)
+        digest = serial.content_hash(content)
         seq, head = audit.append(
             s, actor.username, "round.publish", {"round_id": round_id, "content_hash": digest}
         )
@@ -143,10 +137,7 @@ def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
     from sqlalchemy import text
     from sqlmodel import select
 
-    from assess.foundation.write_guards import get_round
     from assess.models import Snapshot
-    from assess.results.round_view import SNAPSHOT_FORMAT, live_accountability, live_content, live_results
-    from assess.scoring.serial import content_hash
 
     with db.read() as s:
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
@@ -166,7 +157,7 @@ def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
             .first()
         )
     problems: list[str] = []
-    if content_hash(content) != snap.content_hash:
+    if serial.content_hash(content) != snap.content_hash:
         problems.append("快照内容与其哈希不符（被改动）")
     if "unreadable" in live:
         problems.append(f"数据库中：该轮次的数据无法按快照读出：{live['unreadable']}")
@@ -185,7 +176,6 @@ def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str
     """The findings about one snapshot's content, without its hash: the results recomputed from
     the frozen inputs, the inputs against the ``results.compute`` record, and the snapshot against
     ``live`` (``round_view.live_content`` for format 2)."""
-    from assess.results.round_view import SNAPSHOT_FORMAT
 
     problems = recompute_problems(content)
     if int(content.get("format") or 1) < SNAPSHOT_FORMAT:
@@ -196,15 +186,10 @@ def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str
 def recompute_problems(content: dict[str, Any]) -> list[str]:
     """The unit results, rank intervals and cadre results recomputed from the snapshot's inputs,
     and the inputs' hash against the one the ``results.compute`` record held."""
-    from assess.results.compute import stored_component
-    from assess.scoring.cadres import compute_cadres
-    from assess.scoring.engine import compute_units
-    from assess.scoring.robustness import resample
-    from assess.scoring.serial import content_hash, inputs_from_json
 
     problems: list[str] = []
     compute = content.get("compute") or {}
-    if compute.get("inputs_hash") != content_hash(content["inputs"]):
+    if compute.get("inputs_hash") != serial.content_hash(content["inputs"]):
         problems.append("快照中的输入数据与计算记录的输入哈希不符")
     inputs = inputs_from_json(content["inputs"])
     scores = compute_units(inputs)
@@ -290,8 +275,6 @@ def _path_text(path: tuple) -> str:
 def is_master_field(path: tuple) -> bool:
     """Whether a snapshot field (a path of keys and list indexes) holds master data shown as it was
     at publication (``round_view.MASTER_FIELDS``)."""
-    from assess.results.round_view import MASTER_FIELDS
-    from assess.scoring.serial import FRAMES
 
     if len(path) >= 4 and path[:2] == ("inputs", "units") and isinstance(path[3], int):
         return FRAMES["units"][path[3]] in MASTER_FIELDS["inputs.units"]

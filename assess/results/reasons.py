@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from assess.foundation.vocabulary import COMPONENT_WORDS, FLAG_WORDS, SEVERITY_LABELS
+
 if TYPE_CHECKING:
     from assess.schemes.definition import SchemeDef
 
@@ -222,7 +224,6 @@ def accountability_reason(
     f = dict(figures or {})
     n = names or ReasonNames()
     if f.get("reasons"):  # hits of several rules merged into one entry at the highest rung
-        from assess.foundation.vocabulary import SEVERITY_LABELS
 
         each = []
         for r in f["reasons"]:
@@ -307,7 +308,6 @@ def accountability_reason(
 
 def flag_reason(flag: Any, names: ReasonNames | None = None) -> str:
     """A result flag (``veto:QL1``, ``missing_groups:rd,zg``, ``quota:优秀`` …) as words."""
-    from assess.results.compute import COMPONENT_WORDS, FLAG_WORDS
 
     n = names or ReasonNames()
     if isinstance(flag, dict):

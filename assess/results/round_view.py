@@ -17,8 +17,16 @@ the live tables (the freeze triggers still protect them) and verification checks
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from assess.appraisal.records import live_batches, live_session_counts, live_targets
+from assess.appraisal.unit_tallies import TALLY_COLUMNS, unit_tallies
+from assess.foundation import audit
+from assess.results.inputs import load_round_inputs
+from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
+from assess.rounds.spotcheck import inspected_unit_ids
+from assess.schemes.definition import from_dict
+from assess.scoring.serial import inputs_from_json, inputs_to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,63 +35,18 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
     from assess.schemes.definition import SchemeDef
 
-SNAPSHOT_FORMAT = 2
-
-# Fields of a format-2 snapshot taken from the master data (unit and cadre names, positions, a
-# unit's current category and a cadre's current unit): shown as they were at publication, and
-# legitimately edited afterwards, so verification does not compare them with the live rows; the
-# content hash and the ``round.publish`` audit record protect them.
-MASTER_FIELDS = {
-    "inputs.units": ("name", "category"),
-    "results": ("name",),
-    "cadre_results": ("name", "position", "unit_id", "unit_code", "unit_name"),
-    "accountability": ("unit_name", "category", "cadre_name", "position", "cadre_unit_name"),
-    "tallies": ("unit_name",),
-    "targets": ("name", "cadre_unit_id", "detail"),
-}
 
 
-def iso(value: datetime | None) -> str | None:
-    """A stored instant as ISO text in UTC (naive values are UTC), the form snapshots hold."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat()
 
 
-def from_iso(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
-def _num(v: Any) -> Any:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, float) and v != v:
-        return None
-    return v
+
 
 
 # -- the snapshot of a published round -------------------------------------------------------------
 
 
-def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
-    """The snapshot content of a published round in format 2 or later, else None (the live
-    tables are read)."""
-    from sqlmodel import select
-
-    from assess.models import Round, Snapshot
-
-    stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
-    if stage != "published":
-        return None
-    cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
-    if round_id not in cache:
-        cache[round_id] = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).first()
-    content = cache[round_id]
-    if not content or int(content.get("format") or 1) < SNAPSHOT_FORMAT:
-        return None
-    return content
 
 
 # -- live rows, in the JSON form a snapshot holds -----------------------------------------------------
@@ -107,7 +70,7 @@ def live_results(s: Session, round_id: int) -> list[dict[str, Any]]:
             "name": name,
             "category": r.category,
             "composite": float(r.composite),
-            "components": {k: _num(v) for k, v in sorted((r.components or {}).items())},
+            "components": {k: plain_number(v) for k, v in sorted((r.components or {}).items())},
             "rank": int(r.rank),
             "rank_low": None if r.rank_low is None else int(r.rank_low),
             "rank_high": None if r.rank_high is None else int(r.rank_high),
@@ -140,7 +103,7 @@ def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
             "unit_id": cadre.unit_id,
             "unit_code": u.code if u else None,
             "unit_name": u.name if u else None,
-            "score": _num(c.score),
+            "score": plain_number(c.score),
             "grade": c.grade,
             "counts": c.counts,
             "flags": list(c.flags or []),
@@ -183,7 +146,7 @@ def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
                 "rule_text": e.rule_text,
                 "figures": e.figures,
                 "proposed_action": e.proposed_action,
-                "robust_share": _num(e.robust_share),
+                "robust_share": plain_number(e.robust_share),
                 "status": e.status,
                 "decided_by": e.decided_by,
                 "decided_at": iso(e.decided_at),
@@ -235,160 +198,29 @@ def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_tallies(s: Session, round_id: int, scheme: SchemeDef) -> list[dict[str, Any]]:
-    from assess.appraisal.unit_tallies import unit_tallies
 
     frame, _options = unit_tallies(s, round_id, scheme)
-    return [{k: _num(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
+    return [{k: plain_number(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
-def live_targets(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
-    """The appraisal targets of the round's sessions (or of one session), by session and ballot
-    position: code, name and the line shown under it (a unit's category; a cadre's unit and
-    position)."""
-    from sqlmodel import select
-
-    from assess.models import AppraisalSession, AppraisalTarget, Cadre, Unit
-
-    q = (
-        select(AppraisalTarget, Unit, Cadre)
-        .join(AppraisalSession, AppraisalSession.id == AppraisalTarget.session_id)
-        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
-        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
-        .where(AppraisalSession.round_id == round_id)
-        .order_by(AppraisalTarget.session_id, AppraisalTarget.position)
-    )
-    if session_id is not None:
-        q = q.where(AppraisalTarget.session_id == session_id)
-    rows = s.exec(q).all()
-    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
-    unit_names = (
-        dict(s.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
-        if cadre_unit_ids
-        else {}
-    )
-    out = []
-    for t, u, c in rows:
-        row = {
-            "session_id": t.session_id,
-            "position": t.position,
-            "unit_id": t.unit_id,
-            "cadre_id": t.cadre_id,
-        }
-        if u is not None:
-            row.update(code=u.code, name=u.name, cadre_unit_id=None, detail=u.category)
-        else:
-            row.update(
-                code=c.code,
-                name=c.name,
-                cadre_unit_id=c.unit_id,
-                detail=f"{unit_names.get(c.unit_id, '')} {c.position}",
-            )
-        out.append(row)
-    return out
 
 
-def session_targets(s: Session, session_id: int) -> list[dict[str, Any]]:
-    """``live_targets`` of one session, from the snapshot when its round is published."""
-    return _session_rows(s, session_id, "targets", live_targets)
 
 
-def live_session_counts(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
-    """Counts of the certified batches of the round's sessions (or of one session), summed per
-    session × voter group × target position × option: what a tally sheet counts. Read from the
-    session sums kept at certification (``TallySum``), which ``audit verify`` checks against the
-    batches recounted from their ballots."""
-    from sqlmodel import select
-
-    from assess.models import AppraisalSession, TallySum
-
-    q = (
-        select(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice, TallySum.count)
-        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
-        .where(AppraisalSession.round_id == round_id)
-        .order_by(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice)
-    )
-    if session_id is not None:
-        q = q.where(TallySum.session_id == session_id)
-    return [
-        {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
-        for sid, g, p, c, n in s.exec(q).all()
-    ]
 
 
-def live_batches(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
-    """The ballot batches of the round's sessions (or of one session) with their valid, void and
-    blank ballot counts."""
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from assess.models import AppraisalSession, Ballot, BallotBatch
-
-    q = (
-        select(BallotBatch)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
-        .where(AppraisalSession.round_id == round_id)
-        .order_by(BallotBatch.session_id, BallotBatch.id)
-    )
-    if session_id is not None:
-        q = q.where(BallotBatch.session_id == session_id)
-    batches = s.exec(q).all()
-    stat: dict[int, dict[str, int]] = {}
-    if batches:
-        for bid, status, n in s.exec(
-            select(Ballot.batch_id, Ballot.status, func.count())
-            .where(Ballot.batch_id.in_([b.id for b in batches]))
-            .group_by(Ballot.batch_id, Ballot.status)
-        ).all():
-            stat.setdefault(bid, {})[status] = int(n)
-    return [
-        {
-            "session_id": b.session_id,
-            "batch_id": b.id,
-            "label": b.label,
-            "group": b.voter_group,
-            "source": b.source,
-            "status": b.status,
-            "issued": b.issued,
-            "returned": b.returned,
-            **{k: stat.get(b.id, {}).get(k, 0) for k in ("valid", "void", "blank")},
-        }
-        for b in batches
-    ]
 
 
-def _session_rows(s: Session, session_id: int, key: str, live) -> list[dict[str, Any]]:
-    from sqlmodel import select
-
-    from assess.models import AppraisalSession
-
-    round_id = s.exec(select(AppraisalSession.round_id).where(AppraisalSession.id == session_id)).first()
-    if round_id is None:
-        return []
-    content = published_content(s, round_id)
-    if content is None or key not in content:
-        return live(s, round_id, session_id)
-    return [r for r in content[key] if r["session_id"] == session_id]
 
 
-def session_counts(s: Session, session_id: int) -> list[dict[str, Any]]:
-    """``live_session_counts`` of one session, from the snapshot when its round is published."""
-    return _session_rows(s, session_id, "session_counts", live_session_counts)
 
 
-def session_batches(s: Session, session_id: int) -> list[dict[str, Any]]:
-    """``live_batches`` of one session, from the snapshot when its round is published."""
-    return _session_rows(s, session_id, "batches", live_batches)
 
 
 def live_content(s: Session, db: Database, r) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
-    from assess.foundation import audit
     from assess.models import Scheme, SchemeVersion
-    from assess.results.inputs import load_round_inputs
-    from assess.results.publication import last_compute
-    from assess.schemes.definition import from_dict
-    from assess.scoring.serial import inputs_to_json
 
     version = s.get(SchemeVersion, r.scheme_version_id)
     scheme_row = s.get(Scheme, version.scheme_id)
@@ -451,8 +283,6 @@ def review_steps(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 def current_chain(s: Session, round_id: int) -> list[dict[str, Any]]:
     """The review steps of the current cycle (after the last 退回), oldest first."""
-    from assess.results.approval import current_cycle
-
     steps = review_steps(s, round_id)
     return current_cycle(steps, [st["decision"] for st in steps])
 
@@ -467,7 +297,6 @@ def tallies(s: Session, round_id: int, scheme: SchemeDef) -> pd.DataFrame:
     (``reports.tallies.unit_tallies`` columns)."""
     import pandas as pd
 
-    from assess.appraisal.unit_tallies import TALLY_COLUMNS, unit_tallies
 
     content = published_content(s, round_id)
     if content is None:
@@ -480,8 +309,6 @@ def tallies(s: Session, round_id: int, scheme: SchemeDef) -> pd.DataFrame:
 
 def round_inputs(s: Session, db: Database, round_id: int):
     """The scoring inputs (``RoundInputs``): frozen ones for a published round."""
-    from assess.results.inputs import load_round_inputs
-    from assess.scoring.serial import inputs_from_json
 
     content = published_content(s, round_id)
     if content is None:
@@ -496,7 +323,6 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
     from sqlmodel import select
 
     from assess.models import SelfCheckScore, SpotCheckScore
-    from assess.rounds.spotcheck import inspected_unit_ids
 
     cols = ["unit_id", "indicator_code", "value"]
     content = published_content(s, round_id)
@@ -516,3 +342,21 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
     return frames[0], frames[1], list(inspected_unit_ids(s, round_id))
 
 
+def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
+    """The payload of the latest ``results.compute`` audit record of the round."""
+    from sqlmodel import select
+
+    from assess.models import AuditRecord
+
+    for rec in session.exec(
+        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(AuditRecord.seq.desc())
+    ).all():
+        if (rec.payload or {}).get("round_id") == round_id:
+            return dict(rec.payload)
+    return None
+
+
+def current_cycle(steps: list, decisions: list[str]) -> list:
+    """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
+    last_return = max((i for i, d in enumerate(decisions) if d == "return"), default=-1)
+    return list(steps[last_return + 1 :])

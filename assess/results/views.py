@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
+from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
+from assess.results.reasons import ReasonNames
+from assess.results.round_view import round_inputs
 from assess.schemes.provenance import indicator_provenance
+from assess.schemes.store import load_definition
+from assess.scoring.engine import COMPONENT_NAMES, compute_units, scaled
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -89,8 +94,6 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
     from sqlmodel import select
 
     from assess.models import Snapshot
-    from assess.results.compute import earlier_rounds, resolve_round, stored_rows
-    from assess.schemes.store import load_definition
 
     with db.read() as s:
         r = resolve_round(s, round_id)
@@ -187,10 +190,6 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     indicator's self-check, verified value and points, the flags, and its neighbours in rank."""
     import numpy as np
 
-    from assess.results.compute import flag_text, resolve_round, stored_table
-    from assess.results.reasons import ReasonNames
-    from assess.results.round_view import round_inputs
-    from assess.scoring.engine import COMPONENT_NAMES, compute_units, scaled
 
     with db.read() as s:
         r = resolve_round(s, round_id)

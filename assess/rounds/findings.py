@@ -13,13 +13,14 @@ does in practice, and changes no published figure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
-from assess.foundation.settings import local_today
+from assess.foundation.roles import Actor
+from assess.foundation.settings import local_time, local_today
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, round_scheme, round_unit
 
@@ -99,7 +100,6 @@ def cn_date(d: date) -> str:
 
 def local_date(moment: datetime) -> date:
     """The office's calendar date of a stored time (stored in UTC; SQLite returns it naive)."""
-    from assess.foundation.settings import local_time
 
     return local_time(moment).date()
 
@@ -267,9 +267,7 @@ def issue_rectification(
 
 def _dated(day: date) -> datetime:
     """Now, moved to ``day`` in the office's time zone (unchanged when ``day`` is today)."""
-    from datetime import UTC
 
-    from assess.foundation.settings import local_time
     from assess.models.base import utcnow
 
     now = local_time(utcnow())
@@ -494,26 +492,3 @@ def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
 # -- the notice -----------------------------------------------------------------------------------
 
 
-def notice_text(db: Database, rectification_id: int, issuer: str | None = None) -> str:
-    """The rectification notice (整改通知书) as text (``reports.official.rectification_docs``, the
-    words of the DOCX too), ending with the audit chain head as an anchor: anyone holding the
-    notice can later check with ``assess audit verify --anchor`` that no record up to it has been
-    changed or removed."""
-    from assess.models import Finding, Rectification
-    from assess.reports.official import doc_text, rectification_docs
-
-    with db.read() as s:
-        rect = s.get(Rectification, rectification_id)
-        if rect is None:
-            raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
-        round_id = s.get(Finding, rect.finding_id).round_id
-    docs = rectification_docs(db, round_id, issuer, rectification_id=rectification_id)
-    if not docs:
-        raise NotFound(f"第 {rectification_id} 号整改通知所针对的问题已被更正，请查看更正后的问题的整改通知。")
-    seq, head = audit.chain_head(db)
-    return (
-        doc_text(docs[0])
-        + "\n"
-        + "-" * PAGE_WIDTH
-        + f"\n审计锚点：审计链头 #{seq} {head}\n（核对方法：assess audit verify --anchor {head}）\n"
-    )

@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, NotFound, ProblemList
 from assess.foundation.input_tables import read_table, safe_cell
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.private_files import make_private
+from assess.foundation.roles import Actor
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, round_unit
+from assess.rounds.spotcheck import active_draw, inspected_codes
+from assess.schemes.methods import check_value
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -91,7 +95,6 @@ def applicable_leaf(scheme: SchemeDef, category: str, code: str) -> IndicatorDef
 
 def parse_value(ind: IndicatorDef, value: float | str) -> float:
     """A raw value for the indicator, or Conflict with the indicator named and its range."""
-    from assess.schemes.methods import check_value
 
     if isinstance(value, str):
         text = value.strip()
@@ -320,7 +323,6 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
         known = set(s.exec(select(Unit.code)).all())
         drawn: set[str] = set()
         if kind == "verified":
-            from assess.rounds.spotcheck import active_draw, inspected_codes
 
             drawn = set(inspected_codes(active_draw(s, round_id)))
         stored = {(sc.unit_id, sc.indicator_code): (sc.value, sc.note)
@@ -458,7 +460,6 @@ def export_template(
                    for sc in s.exec(select(model).where(model.round_id == round_id)).all()}
         submitted = {u.code for u, ru in participants(s, round_id) if ru.submitted_at is not None}
         if kind == "verified":
-            from assess.rounds.spotcheck import active_draw, inspected_codes
 
             drawn = set(inspected_codes(active_draw(s, round_id)))
             if unit_code and units[0].code not in drawn:
@@ -506,7 +507,6 @@ def export_template(
     for line in lines:
         info.append([safe_cell(line)])
     info.column_dimensions["A"].width = 100
-    from assess.foundation.private_files import make_private
 
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -537,7 +537,6 @@ def completeness(db: Database, round_id: int, kind: str = "self") -> list[Comple
             have.setdefault(unit_id, set()).add(code)
         units = participants(s, round_id)
         if kind == "verified":
-            from assess.rounds.spotcheck import active_draw, inspected_codes
 
             order = {c: i for i, c in enumerate(inspected_codes(active_draw(s, round_id)))}
             units = sorted((x for x in units if x[0].code in order), key=lambda x: order[x[0].code])

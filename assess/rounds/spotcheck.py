@@ -21,10 +21,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import AssessError, Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
+from assess.foundation.settings import local_time
+from assess.foundation.users import display_names
 from assess.foundation.write_guards import get_round
 from assess.rounds import rfc3797
+from assess.rounds.findings import open_finding_units
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, set_stage
 
 if TYPE_CHECKING:
@@ -254,7 +258,6 @@ def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
     """The published pool (participants sorted by unit code, numbered from 1) and the 重点 units
     left out of it: units with open findings (when asked) and units with a cadre at a risk level
     the scheme's ``spotcheck.risk_focus`` names."""
-    from assess.rounds.findings import open_finding_units
 
     units = participants(s, round_id)
     ids = [u.id for u, _ru in units]
@@ -302,8 +305,6 @@ class DrawPlan:
 
 
 def _refuse_second_draw(s, old) -> None:
-    from assess.foundation.settings import local_time
-    from assess.foundation.users import display_names
 
     if old is not None:
         who = display_names(s).get(old.created_by, old.created_by)
@@ -621,32 +622,3 @@ def verify(db: Database, round_id: int) -> VerifyReport:
 
 # Verified scores and the comparison live in ``assess.rounds.verified``; they are re-exported here
 # because they belong to the spot-check.
-from assess.rounds.verified import (
-    ComparisonRow,
-    FalseReport,
-    compare,
-    enter_verified,
-    false_reports,
-    missing_verified,
-)
-
-__all__ = [
-    "ComparisonRow",
-    "DrawView",
-    "FalseReport",
-    "VerifyReport",
-    "active_draw",
-    "compare",
-    "current_draw",
-    "draw",
-    "draw_inspectors",
-    "draws",
-    "enter_verified",
-    "false_reports",
-    "inspected_codes",
-    "missing_verified",
-    "pool_preview",
-    "run_lottery",
-    "verify",
-    "void",
-]

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, require_stage, round_scheme, round_unit
 from assess.rounds.selfcheck import (
@@ -18,6 +19,8 @@ from assess.rounds.selfcheck import (
     parse_value,
     store_value,
 )
+from assess.rounds.spotcheck import active_draw, inspected_codes
+from assess.schemes.methods import score_values
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -73,7 +76,6 @@ def enter_verified(
     """An inspector's verified value for one leaf indicator of a drawn (or 重点) unit."""
 
     from assess.models import SpotCheckScore
-    from assess.rounds.spotcheck import active_draw, inspected_codes
 
     authorize(actor, "spotcheck.enter")
     note = clean_note(note)
@@ -93,7 +95,6 @@ def enter_verified(
 def missing_verified(s: Session, r) -> list[str]:
     """Codes of inspected units that still lack a verified value for an applicable indicator."""
     from assess.models import SpotCheckScore
-    from assess.rounds.spotcheck import active_draw, inspected_codes
 
     draw = active_draw(s, r.id)
     out = []
@@ -116,8 +117,6 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
     from sqlmodel import select
 
     from assess.models import SelfCheckScore, SpotCheckScore, Unit
-    from assess.rounds.spotcheck import active_draw, inspected_codes
-    from assess.schemes.methods import score_values
 
     with db.read() as s:
         r = get_round(s, round_id)

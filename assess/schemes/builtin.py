@@ -4,6 +4,7 @@ by path or by the name of a shipped file."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from assess.foundation.errors import InputErrors, InputProblem
@@ -19,7 +20,6 @@ class BuiltinScheme:
 
 def builtin_schemes() -> list[BuiltinScheme]:
     """Every shipped scheme file, sorted by name."""
-    from importlib.resources import files
 
     out = []
     for entry in files("indicators").iterdir():

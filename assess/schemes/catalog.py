@@ -12,13 +12,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.roles import Actor, authorize
+from assess.foundation.roles import Actor
 from assess.foundation.thresholds import quorum_rule_text
 from assess.foundation.vocabulary import METHOD_LABELS
+from assess.org import units
 from assess.schemes.builtin import validate_source
 from assess.schemes.definition import SchemeDef
 from assess.schemes.diff import COMPONENT_NAMES, Change, diff_schemes
+from assess.schemes.provenance import indicator_provenance, settings_provenance
 from assess.schemes.store import load_definition, store_version
 
 if TYPE_CHECKING:
@@ -88,9 +91,7 @@ class IndicatorRow:
 
 
 def _category_warnings(db: Database, scheme: SchemeDef) -> list[str]:
-    from assess.org.units import categories
-
-    missing = [c for c in categories(db) if c not in scheme.categories]
+    missing = [c for c in units.categories(db) if c not in scheme.categories]
     if not missing:
         return []
     return [f"单位类别“{c}”不在方案的 categories 中：该类别的单位只适用不限类别的指标" for c in missing]
@@ -208,7 +209,7 @@ def list_versions(db: Database, code: str) -> list[VersionRow]:
         ]
 
 
-def _version_id(s, code: str, version: int | None) -> int:
+def version_id_of(s, code: str, version: int | None) -> int:
     from sqlmodel import select
 
     from assess.models import Scheme, SchemeVersion
@@ -229,7 +230,7 @@ def _version_id(s, code: str, version: int | None) -> int:
 def get_definition(db: Database, code: str, version: int | None = None) -> SchemeDef:
     """A version's definition (the newest when ``version`` is None)."""
     with db.read() as s:
-        return load_definition(s, _version_id(s, code, version))
+        return load_definition(s, version_id_of(s, code, version))
 
 
 def version_source(db: Database, code: str, version: int | None = None) -> tuple[str, str]:
@@ -237,13 +238,12 @@ def version_source(db: Database, code: str, version: int | None = None) -> tuple
     from assess.models import SchemeVersion
 
     with db.read() as s:
-        v = s.get(SchemeVersion, _version_id(s, code, version))
+        v = s.get(SchemeVersion, version_id_of(s, code, version))
         return v.source_name, v.source_text
 
 
 def indicator_rows(scheme: SchemeDef) -> list[IndicatorRow]:
     """The indicator tree, depth first in file order."""
-    from assess.schemes.provenance import indicator_provenance
 
     provs = indicator_provenance(scheme)
     return [
@@ -339,7 +339,6 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
             )
     for r in scheme.rules:
         rows.append((f"问责 {r.code}", f"{r.text or r.kind} → {r.action}"))
-    from assess.schemes.provenance import settings_provenance
 
     if scheme.source:
         rows.append(("依据文件", scheme.source))
@@ -351,6 +350,6 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
 def diff_versions(db: Database, code: str, old: int, new: int) -> list[Change]:
     """What changed from version ``old`` to version ``new`` of a scheme."""
     with db.read() as s:
-        a = load_definition(s, _version_id(s, code, old))
-        b = load_definition(s, _version_id(s, code, new))
+        a = load_definition(s, version_id_of(s, code, old))
+        b = load_definition(s, version_id_of(s, code, new))
     return diff_schemes(a, b)

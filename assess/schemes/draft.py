@@ -22,15 +22,20 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assess.foundation.errors import AssessError, Conflict, InputErrors, InputProblem, NotFound
 from assess.foundation.private_files import write_private
+from assess.schemes.builtin import read_scheme_source
+from assess.schemes.catalog import version_id_of
 from assess.schemes.definition import COMPONENTS, METHODS, IndicatorDef, SchemeDef
 from assess.schemes.diff import COMPONENT_NAMES, Change, diff_schemes
+from assess.schemes.store import load_definition
 from assess.schemes.toml_writer import SchemeText, render_scheme
+from assess.schemes.validate import validate_text
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
@@ -118,14 +123,12 @@ class Draft:
     @classmethod
     def from_text(cls, text: str, source_name: str) -> Draft:
         """A draft of a valid scheme file (``InputErrors`` otherwise)."""
-        from assess.schemes.validate import validate_text
 
         return cls(validate_text(text, source_name).scheme, base=source_name)
 
     @classmethod
     def from_file(cls, source: str | Path) -> Draft:
         """A draft of a scheme file, or of a shipped scheme by name."""
-        from assess.schemes.builtin import read_scheme_source
 
         name, text = read_scheme_source(source)
         return cls.from_text(text, name)
@@ -205,7 +208,6 @@ class Draft:
         return render_scheme(self._scheme, follow=self._follow, header=header)
 
     def _check(self) -> tuple[SchemeText, DraftCheck]:
-        from assess.schemes.validate import validate_text
 
         if self._checked is not None and self._checked[0] == self.revision:
             return self._checked[1], self._checked[2]
@@ -513,7 +515,6 @@ class Draft:
     def suggest_code(self, parent_code: str | None, after: str | None = None) -> str:
         """A free code for a new indicator: the sibling's code with its number advanced (A6 → A7,
         A2.4 → A2.5), else the parent's code with 1 (A → A1)."""
-        import re
 
         siblings = self._siblings(parent_code)
         codes = set(self.codes())
@@ -534,11 +535,9 @@ class Draft:
 
 def draft_from_version(db: Database, code: str, version: int | None = None) -> Draft:
     """A draft of a stored version (the newest when ``version`` is None)."""
-    from assess.schemes.catalog import _version_id
-    from assess.schemes.store import load_definition
 
     with db.read() as s:
-        vid = _version_id(s, code, version)
+        vid = version_id_of(s, code, version)
         from assess.models import SchemeVersion
 
         number = s.get(SchemeVersion, vid).version

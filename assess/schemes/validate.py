@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -436,7 +437,6 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
 
 def _check_doc_number(c: FieldChecker, pattern: str) -> None:
     """The 发文字号 pattern may use {year} and {no} and no other braces."""
-    import re
 
     for name in re.findall(r"\{([^{}]*)\}", pattern):
         if name not in DOC_NUMBER_FIELDS:
@@ -609,7 +609,6 @@ def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:
 
 
 def parse_toml(text: str, source_name: str) -> dict:
-    import tomllib
 
     try:
         return tomllib.loads(text)

@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assess.foundation.errors import Conflict
+from assess.scoring.appraisal import dense, scores
+from assess.scoring.engine import round_half_up, scaled
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -41,7 +45,6 @@ def session_arrays(cs: CadreSession):
     """(dense counts G×T×K, groups, weights, points, satisfied)."""
     import numpy as np
 
-    from assess.scoring.appraisal import dense
 
     groups = sorted(set(cs.weights) | set(cs.cells["voter_group"].unique() if len(cs.cells) else []))
     counts = dense(cs.cells, "cadre_id", cs.cadre_ids, groups, len(cs.form.options))
@@ -68,9 +71,6 @@ def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[
     """One row per cadre of the session: cadre_id, score, grade, counts, flags, unfit_share."""
     import numpy as np
 
-    from assess.foundation.errors import Conflict
-    from assess.scoring.appraisal import scores
-    from assess.scoring.engine import round_half_up, scaled
 
     form = cs.form
     cr = form.cadre_rules

@@ -28,8 +28,12 @@ Rules (docs/architecture.md, 规则与公式; semantics of methods in ``schemes/
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from assess.foundation.errors import Conflict
+from assess.schemes.methods import score_values
 
 if TYPE_CHECKING:
     import numpy as np
@@ -63,7 +67,6 @@ def round_half_up(x, precision: int):
 
 def quota_count(size: int, share: float, rounding: str) -> int:
     """How many units of a category of ``size`` may hold a grade with quota ``share``."""
-    import math
 
     x = size * share
     if rounding == "ceil":
@@ -192,7 +195,6 @@ def leaf_points(scheme: SchemeDef, values):
     """Points for a units × leaves matrix of raw values, by method (``score_values``)."""
     import numpy as np
 
-    from assess.schemes.methods import score_values
 
     leaves = scheme.leaves()
     out = np.full(values.shape, np.nan)
@@ -416,7 +418,6 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
     import numpy as np
     import pandas as pd
 
-    from assess.foundation.errors import Conflict
 
     scheme = inputs.scheme
     units = inputs.units.reset_index(drop=True)

@@ -15,6 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assess.scoring import appraisal as ap
+from assess.scoring import cadres as cd
+from assess.scoring.engine import combine, rank_min, scaled, tie_break_keys, weight_vector
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -71,9 +75,6 @@ def resample(
     import numpy as np
     import pandas as pd
 
-    from assess.scoring import appraisal as ap
-    from assess.scoring import cadres as cd
-    from assess.scoring.engine import combine, rank_min, scaled, tie_break_keys, weight_vector
 
     scheme = inputs.scheme
     rng = np.random.default_rng(seed)

@@ -6,6 +6,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from assess.foundation.audit import canonical_json
+from assess.schemes.definition import from_dict
+from assess.scoring.cadres import CadreSession
+from assess.scoring.engine import AppraisalCells, RoundInputs
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -75,9 +80,6 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
 
 
 def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
-    from assess.schemes.definition import from_dict
-    from assess.scoring.cadres import CadreSession
-    from assess.scoring.engine import AppraisalCells, RoundInputs
 
     scheme = from_dict(data["scheme"])
     frames = {name: _frame(data.get(name, []), cols) for name, cols in FRAMES.items()}
@@ -118,6 +120,5 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
 
 
 def content_hash(obj: Any) -> str:
-    from assess.foundation.audit import canonical_json
 
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()

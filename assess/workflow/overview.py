@@ -6,21 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from assess.foundation.settings import local_today
+from assess.foundation.vocabulary import STAGE_LABELS
+from assess.results import cards as red_yellow
+from assess.rounds import findings
+from assess.rounds.deadlines import overdue_stages
+from assess.workflow.advance import blockers
+
 if TYPE_CHECKING:
     from assess.foundation.db import Database
 
-STAGE_LABELS = {
-    "draft": "草稿",
-    "selfcheck_open": "自查中",
-    "selfcheck_closed": "自查结束",
-    "spotcheck_drawn": "已抽取核查单位",
-    "spotcheck_done": "核查完成",
-    "appraisal_certified": "评议票已核定",
-    "computed": "已计算",
-    "under_review": "审核中",
-    "approved": "已审批",
-    "published": "已公示（冻结）",
-}
 
 
 @dataclass
@@ -76,12 +71,9 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     for r in rounds:
         out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
                                 counts.get(r.id, 0), waiting_for(db, r.id)))
-    from assess.foundation.settings import local_today
-    from assess.rounds.findings import overdue
 
     late = [OverdueItem(f"{x.unit_code} {x.unit_name}", x.notice_no or "", x.deadline.isoformat() if x.deadline else "",
-                        x.days_overdue) for x in overdue(db, today or local_today())]
-    from assess.org.blacklist import cards, overdue_stages
+                        x.days_overdue) for x in findings.overdue(db, today or local_today())]
 
     day = today or local_today()
     shown = {r.id for r in rounds}
@@ -89,12 +81,11 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     warn = []
     for r in rounds:
         if r.stage in ("computed", "under_review", "approved"):
-            warn += cards(db, r.id, day)
+            warn += red_yellow.cards(db, r.id, day)
     return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 
 
 def waiting_for(db: Database, round_id: int) -> list[str]:
     """What blocks the round's next stage, in words for the dashboard."""
-    from assess.rounds.lifecycle import blockers
 
     return blockers(db, round_id)

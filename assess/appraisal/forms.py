@@ -1,0 +1,59 @@
+"""An appraisal session's record and its form (the scheme's 评议表): the lowest layer of the appraisal
+area, read by sessions, entry, marks, reconciliation and tallies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assess.foundation.errors import Conflict, NotFound
+from assess.foundation.write_guards import get_round
+from assess.schemes.store import load_definition
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assess.schemes.definition import FormDef
+
+
+KINDS = {"unit": "民主评议", "cadre": "勤廉双述"}
+
+
+def form_for(session: Session, round_id: int, kind: str, form_code: str | None) -> FormDef:
+
+    rnd = get_round(session, round_id)
+    scheme = load_definition(session, rnd.scheme_version_id)
+    if form_code:
+        try:
+            form = scheme.form(form_code)
+        except KeyError:
+            codes = "、".join(f.code for f in scheme.forms) or "（无）"
+            raise NotFound(f"考核方案“{scheme.code}”中没有评议表“{form_code}”；可用：{codes}。") from None
+        if form.kind != kind:
+            raise Conflict(
+                f"评议表“{form_code}”用于{KINDS.get(form.kind, form.kind)}，不能用于{KINDS[kind]}。"
+            )
+        return form
+    candidates = [f for f in scheme.forms if f.kind == kind]
+    if kind == "unit" and scheme.appraisal_form:
+        candidates.sort(key=lambda f: f.code != scheme.appraisal_form)
+    if not candidates:
+        raise NotFound(f"考核方案“{scheme.code}”没有{KINDS[kind]}评议表。")
+    return candidates[0]
+
+
+def session_form(session: Session, session_id: int) -> FormDef:
+    from assess.models import AppraisalSession
+
+    s = session.get(AppraisalSession, session_id)
+    if s is None:
+        raise NotFound(f"评议会议 #{session_id} 不存在。")
+    return form_for(session, s.round_id, s.kind, s.form_code)
+
+
+def get_session(session: Session, session_id: int):
+    from assess.models import AppraisalSession
+
+    s = session.get(AppraisalSession, session_id)
+    if s is None:
+        raise NotFound(f"评议会议 #{session_id} 不存在。")
+    return s

@@ -1,0 +1,150 @@
+"""An appraisal session's targets, counts and batches in the JSON form a snapshot holds: from the
+snapshot for a published round, from the live tables otherwise."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assess.rounds.snapshots import published_content
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+def live_targets(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    """The appraisal targets of the round's sessions (or of one session), by session and ballot
+    position: code, name and the line shown under it (a unit's category; a cadre's unit and
+    position)."""
+    from sqlmodel import select
+
+    from assess.models import AppraisalSession, AppraisalTarget, Cadre, Unit
+
+    q = (
+        select(AppraisalTarget, Unit, Cadre)
+        .join(AppraisalSession, AppraisalSession.id == AppraisalTarget.session_id)
+        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
+        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(AppraisalTarget.session_id, AppraisalTarget.position)
+    )
+    if session_id is not None:
+        q = q.where(AppraisalTarget.session_id == session_id)
+    rows = s.exec(q).all()
+    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
+    unit_names = (
+        dict(s.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
+        if cadre_unit_ids
+        else {}
+    )
+    out = []
+    for t, u, c in rows:
+        row = {
+            "session_id": t.session_id,
+            "position": t.position,
+            "unit_id": t.unit_id,
+            "cadre_id": t.cadre_id,
+        }
+        if u is not None:
+            row.update(code=u.code, name=u.name, cadre_unit_id=None, detail=u.category)
+        else:
+            row.update(
+                code=c.code,
+                name=c.name,
+                cadre_unit_id=c.unit_id,
+                detail=f"{unit_names.get(c.unit_id, '')} {c.position}",
+            )
+        out.append(row)
+    return out
+
+
+def session_targets(s: Session, session_id: int) -> list[dict[str, Any]]:
+    """``live_targets`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "targets", live_targets)
+
+
+def live_session_counts(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    """Counts of the certified batches of the round's sessions (or of one session), summed per
+    session × voter group × target position × option: what a tally sheet counts. Read from the
+    session sums kept at certification (``TallySum``), which ``audit verify`` checks against the
+    batches recounted from their ballots."""
+    from sqlmodel import select
+
+    from assess.models import AppraisalSession, TallySum
+
+    q = (
+        select(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice, TallySum.count)
+        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice)
+    )
+    if session_id is not None:
+        q = q.where(TallySum.session_id == session_id)
+    return [
+        {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
+        for sid, g, p, c, n in s.exec(q).all()
+    ]
+
+
+def live_batches(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    """The ballot batches of the round's sessions (or of one session) with their valid, void and
+    blank ballot counts."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from assess.models import AppraisalSession, Ballot, BallotBatch
+
+    q = (
+        select(BallotBatch)
+        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(BallotBatch.session_id, BallotBatch.id)
+    )
+    if session_id is not None:
+        q = q.where(BallotBatch.session_id == session_id)
+    batches = s.exec(q).all()
+    stat: dict[int, dict[str, int]] = {}
+    if batches:
+        for bid, status, n in s.exec(
+            select(Ballot.batch_id, Ballot.status, func.count())
+            .where(Ballot.batch_id.in_([b.id for b in batches]))
+            .group_by(Ballot.batch_id, Ballot.status)
+        ).all():
+            stat.setdefault(bid, {})[status] = int(n)
+    return [
+        {
+            "session_id": b.session_id,
+            "batch_id": b.id,
+            "label": b.label,
+            "group": b.voter_group,
+            "source": b.source,
+            "status": b.status,
+            "issued": b.issued,
+            "returned": b.returned,
+            **{k: stat.get(b.id, {}).get(k, 0) for k in ("valid", "void", "blank")},
+        }
+        for b in batches
+    ]
+
+
+def _session_rows(s: Session, session_id: int, key: str, live) -> list[dict[str, Any]]:
+    from sqlmodel import select
+
+    from assess.models import AppraisalSession
+
+    round_id = s.exec(select(AppraisalSession.round_id).where(AppraisalSession.id == session_id)).first()
+    if round_id is None:
+        return []
+    content = published_content(s, round_id)
+    if content is None or key not in content:
+        return live(s, round_id, session_id)
+    return [r for r in content[key] if r["session_id"] == session_id]
+
+
+def session_counts(s: Session, session_id: int) -> list[dict[str, Any]]:
+    """``live_session_counts`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "session_counts", live_session_counts)
+
+
+def session_batches(s: Session, session_id: int) -> list[dict[str, Any]]:
+    """``live_batches`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "batches", live_batches)

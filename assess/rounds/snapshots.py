@@ -1,0 +1,68 @@
+"""The snapshot of a published round as stored: its content and the JSON forms it holds. Readers in
+every area use it to serve a published round from what was published (``assess.results.round_view``
+builds and reads the whole of it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+SNAPSHOT_FORMAT = 2
+
+
+# Fields of a format-2 snapshot taken from the master data (unit and cadre names, positions, a
+# unit's current category and a cadre's current unit): shown as they were at publication, and
+# legitimately edited afterwards, so verification does not compare them with the live rows; the
+# content hash and the ``round.publish`` audit record protect them.
+MASTER_FIELDS = {
+    "inputs.units": ("name", "category"),
+    "results": ("name",),
+    "cadre_results": ("name", "position", "unit_id", "unit_code", "unit_name"),
+    "accountability": ("unit_name", "category", "cadre_name", "position", "cadre_unit_name"),
+    "tallies": ("unit_name",),
+    "targets": ("name", "cadre_unit_id", "detail"),
+}
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored instant as ISO text in UTC (naive values are UTC), the form snapshots hold."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def from_iso(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def plain_number(v: Any) -> Any:
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    return v
+
+
+def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
+    """The snapshot content of a published round in format 2 or later, else None (the live
+    tables are read)."""
+    from sqlmodel import select
+
+    from assess.models import Round, Snapshot
+
+    stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
+    if stage != "published":
+        return None
+    cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
+    if round_id not in cache:
+        cache[round_id] = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).first()
+    content = cache[round_id]
+    if not content or int(content.get("format") or 1) < SNAPSHOT_FORMAT:
+        return None
+    return content
