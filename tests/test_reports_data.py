@@ -75,7 +75,7 @@ def test_load_report_data(db):
     assert hist["period"].tolist() == ["2026-Q1", "2026-Q2"] and hist["composite"].tolist() == [65.0, 55.0]
 
     acc = d.accountability
-    assert acc["status_label"].tolist() == ["已确认", "拟问责", "免予问责"]
+    assert acc["status_label"].tolist() == ["已确认", "待确认", "免予问责"]
     assert acc["subject"].tolist() == ["@foo街道", "@foo街道", "<b>审计局</b>"]
     assert acc["figures"].tolist() == [
         "综合得分55分，低于60分",

@@ -123,7 +123,7 @@ def test_accountability_summary_figure(data):
     _check_common(fig)
     assert "共 3 条" in _title(fig)
     by_status = {t.name: sum(t.x) for t in fig.data}
-    assert by_status == {"拟问责": 1, "已确认": 1, "免予问责": 1}
+    assert by_status == {"待确认": 1, "已确认": 1, "免予问责": 1}
     assert figures.accountability_summary_figure(data.accountability.iloc[0:0]) is None
 
 

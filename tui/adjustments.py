@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.foundation.users import names_of
+from assess.foundation.vocabulary import Stage
 from assess.org import adjustments
 from assess.org.adjustments import import_adjustments, list_adjustments, list_discipline
 from assess.results.views import round_choices
@@ -51,7 +52,7 @@ class AdjustmentsScreen(AssessScreen):
         yield SystemCommand("处理记录：切换", "在加减分与处理记录之间切换", self.action_switch)
 
     def _rounds(self, rounds) -> None:
-        self.rounds = [r for r in rounds if r.stage != "published"] + [r for r in rounds if r.stage == "published"]
+        self.rounds = [r for r in rounds if r.stage != Stage.PUBLISHED] + [r for r in rounds if r.stage == Stage.PUBLISHED]
         self.action_refresh()
 
     @property
@@ -74,7 +75,7 @@ class AdjustmentsScreen(AssessScreen):
             self.query_one("#adj-title", Static).update("还没有考核轮次")
             return
         what = "加减分" if self.mode == "adjust" else "处理记录"
-        frozen = "（已公示冻结，只读）" if r.stage == "published" else ""
+        frozen = "（已公示冻结，只读）" if r.stage == Stage.PUBLISHED else ""
         self.query_one("#adj-title", Static).update(plain(f"{what} · {r.period} {r.name}{frozen}"))
         fn = list_adjustments if self.mode == "adjust" else list_discipline
 

@@ -23,6 +23,7 @@ from assess.appraisal.sessions import (
     statements,
 )
 from assess.foundation.errors import AssessError
+from assess.foundation.vocabulary import BatchStatus, SessionStatus
 from tui.appraisal_new import NewSessionScreen
 from tui.ballot_entry import BallotEntryScreen
 from tui.ballot_mismatches import MismatchScreen
@@ -122,7 +123,7 @@ class SessionScreen(AssessScreen):
         self.query_one("#session-info", Static).update(
             plain(
                 f"{info.name} · {kind} · {info.form.name}（{info.form.code}） · 对象 {len(info.targets)} 个 · {info.round_name}\n"
-                f"{'已核定评议结果' if info.status == 'certified' else '进行中'} · {info.quorum_text()} · 类别：{groups}"
+                f"{'已核定评议结果' if info.status == SessionStatus.CERTIFIED else '进行中'} · {info.quorum_text()} · 类别：{groups}"
             )
         )
         table = self.query_one("#batches", DataTable)
@@ -145,7 +146,7 @@ class SessionScreen(AssessScreen):
         fill.done()
         if batches:
             table.move_cursor(row=min(keep, len(batches) - 1))
-        done = sum(1 for b in batches if b.status == "certified")
+        done = sum(1 for b in batches if b.status == BatchStatus.CERTIFIED)
         self.query_one("#session-status", Static).update(
             plain(
                 f"批次 {len(batches)} 个，已核定 {done} 个 · e 录入 · c 比对处理 · k 核定 · i/m 导入 · Ctrl+P 更多"
@@ -292,8 +293,8 @@ class SessionScreen(AssessScreen):
                 self.run_core(certify_session, self.db, self.actor, self.session_id, on_done=certified)
 
         info = self.info
-        certified_n = sum(1 for b in self.batches.values() if b.status == "certified")
-        voided = sum(1 for b in self.batches.values() if b.status == "void")
+        certified_n = sum(1 for b in self.batches.values() if b.status == BatchStatus.CERTIFIED)
+        voided = sum(1 for b in self.batches.values() if b.status == BatchStatus.VOID)
         detail = (f"{info.quorum_text()}\n选票批次：已核定 {certified_n} 个，作废 {voided} 个，"
                   f"共 {len(self.batches)} 个；评议对象 {len(info.targets)} 个。")
         self.app.push_screen(

@@ -23,8 +23,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
-from assess.appraisal.entry import STATUS_LABELS, close_pass, delete_ballot, store_ballot
+from assess.appraisal.entry import close_pass, delete_ballot, store_ballot
 from assess.foundation.errors import AssessError
+from assess.foundation.vocabulary import BALLOT_STATUS_LABELS
 from tui.base import AssessScreen, error_text, plain
 from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 
@@ -440,4 +441,4 @@ class BallotEntryScreen(AssessScreen):
 
 def _status_label(status: str) -> str:
 
-    return STATUS_LABELS.get(status, status)
+    return BALLOT_STATUS_LABELS.get(status, status)

@@ -18,6 +18,7 @@ from assess.appraisal.reconcile import (
     whole_ballot_reading,
 )
 from assess.foundation.errors import AssessError
+from assess.foundation.vocabulary import PassStatus
 from tui.base import AssessScreen, plain
 from tui.forms import ConfirmDialog
 from tui.tables import TableFill
@@ -60,7 +61,7 @@ class MismatchScreen(AssessScreen):
 
         self.comparison = cmp
         passes = " · ".join(
-            f"第{p.pass_no}遍 {p.clerk_name or p.clerk} {'已完成' if p.status == 'closed' else '录入中'} {p.entered} 张"
+            f"第{p.pass_no}遍 {p.clerk_name or p.clerk} {'已完成' if p.status == PassStatus.CLOSED else '录入中'} {p.entered} 张"
             for p in cmp.passes
         )
         rec = cmp.reconciliation

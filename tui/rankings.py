@@ -10,6 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from assess.foundation.vocabulary import Stage
 from assess.reports import textbars
 from assess.results.compute import compute_round
 from assess.results.views import explain, ranking, round_choices
@@ -154,7 +155,7 @@ class RankingsScreen(AssessScreen):
             )
         )
         page = f" · 第 {self.page + 1}/{pages} 页（n/p）" if pages > 1 else ""
-        frozen = " · 已公示冻结" if view.stage == "published" else ""
+        frozen = " · 已公示冻结" if view.stage == Stage.PUBLISHED else ""
         status.update(plain(f"{len(rows)} 个单位{page}{frozen} · Enter 得分说明 · c 类别 · r 轮次 · g 计算"))
 
     # -- actions ------------------------------------------------------------------------------

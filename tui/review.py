@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.foundation.errors import AssessError
+from assess.foundation.vocabulary import Decision, Stage
 from assess.results import accountability, publication
 from assess.results import approval as review
 from assess.results.views import round_choices
@@ -76,7 +77,7 @@ class ReviewScreen(AssessScreen):
 
     def _rounds_loaded(self, rounds) -> None:
         self.rounds = rounds
-        active = [i for i, r in enumerate(rounds) if r.stage in ("computed", "under_review", "approved")]
+        active = [i for i, r in enumerate(rounds) if r.stage in (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED)]
         done = [i for i, r in enumerate(rounds) if r.has_results]
         self.round_index = (active or done or [0])[0]
         self.refresh_view()
@@ -217,7 +218,7 @@ class ReviewScreen(AssessScreen):
             FormDialog(
                 f"{label}通过：{r.name}",
                 [FieldSpec("note", "意见（可空）")],
-                lambda v: review.review(db, actor, r.id, step, "pass", v["note"]) or True,
+                lambda v: review.review(db, actor, r.id, step, Decision.PASS, v["note"]) or True,
             ),
             self._after(f"{label}已通过"),
         )
@@ -243,7 +244,7 @@ class ReviewScreen(AssessScreen):
             FormDialog(
                 f"{label}退回：{r.name}",
                 [FieldSpec("note", "退回理由（必填）")],
-                lambda v: review.review(db, actor, r.id, step, "return", v["note"]) or True,
+                lambda v: review.review(db, actor, r.id, step, Decision.RETURN, v["note"]) or True,
             ),
             self._after("已退回，需重新计算和审核"),
         )

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.foundation.errors import Conflict
+from assess.foundation.vocabulary import Stage
 from assess.rounds.deadlines import DEADLINE_STAGES, round_deadlines, set_deadline
 from assess.rounds.lifecycle import (
     create_round,
@@ -100,7 +101,7 @@ class RoundsScreen(AssessScreen):
         for r in rows:
             self.rows[str(r.id)] = r
             waiting = (
-                "；".join(r.blockers) if r.blockers else ("—" if r.stage == "published" else "可进入下一阶段")
+                "；".join(r.blockers) if r.blockers else ("—" if r.stage == Stage.PUBLISHED else "可进入下一阶段")
             )
             fill.add_row(
                 str(r.id),

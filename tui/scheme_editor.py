@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.foundation.private_files import export_dir, export_path
 from assess.foundation.roles import allowed
-from assess.foundation.vocabulary import METHOD_LABELS
+from assess.foundation.vocabulary import METHOD_LABELS, Method
 from assess.reports.bundle import safe_name
 from assess.schemes.catalog import load_scheme
 from tui.base import AssessScreen, error_text, plain
@@ -144,7 +144,7 @@ class SchemeEditorScreen(AssessScreen):
                 notes.append(f"子项合计 {r.children_sum:g}")
             fill.add_row(  # the name last: a long name must not push the numbers off screen
                 plain("  " * (r.level - 1) + r.code),
-                "" if r.method == "veto" else f"{r.max:g}",
+                "" if r.method == Method.VETO else f"{r.max:g}",
                 plain(METHOD_LABELS.get(r.method, r.method or ("" if not r.is_leaf else "（无）"))),
                 plain(" · ".join(notes)),
                 plain(r.name),
@@ -295,7 +295,7 @@ class SchemeEditorScreen(AssessScreen):
             label = f"指标 {code}（{node.name}）的满分"
             value = f"{node.max:g}"
         else:
-            total = sum(c.max for c in node.children if c.method != "bonus")
+            total = sum(c.max for c in node.children if c.method != Method.BONUS)
             label = f"分组 {code}（{node.name}）的满分；留空则随子项之和（现为 {total:g}）"
             value = "" if self.draft.follows(code) else f"{node.max:g}"
         self._dialog(

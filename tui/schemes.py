@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assess.foundation.roles import allowed
 from assess.foundation.settings import local_time
 from assess.foundation.users import names_of
+from assess.foundation.vocabulary import Method
 from assess.schemes.builtin import builtin_schemes, validate_source
 from assess.schemes.catalog import (
     diff_versions,
@@ -161,7 +162,7 @@ class SchemesScreen(AssessScreen):
 
         table = self._table(self._version_title("指标"), "tree", "编码", "名称", "方法", "满分", "适用类别")
         for r in indicator_rows(self.scheme):
-            mx = "" if r.method == "veto" else f"{r.max:g}"
+            mx = "" if r.method == Method.VETO else f"{r.max:g}"
             table.add_row(
                 plain(r.code),
                 plain("  " * (r.level - 1) + r.name),

@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from assess.foundation.private_files import export_path
-from assess.foundation.vocabulary import METHOD_LABELS
+from assess.foundation.vocabulary import METHOD_LABELS, Method
 from assess.rounds.selfcheck import (
     completeness,
     enter_score,
@@ -165,7 +165,7 @@ class ScoreEntryScreen(AssessScreen):
                 cell(row.code),
                 cell(row.name),
                 METHOD_LABELS.get(row.method, row.method),
-                "" if row.method == "veto" else f"{row.max:g}",
+                "" if row.method == Method.VETO else f"{row.max:g}",
             ]
             if self.kind == "self":
                 cells += [_fmt(row.self_value), cell(row.self_note or "")]

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.appraisal.tally import session_tally
 from assess.foundation import audit
-from assess.foundation.vocabulary import SATISFACTION_LABEL
+from assess.foundation.vocabulary import SATISFACTION_LABEL, BatchStatus
 from tui.base import AssessScreen, plain
 from tui.tables import TableFill
 
@@ -88,7 +88,7 @@ class TallyScreen(AssessScreen):
         quorum = "达到法定人数" if t.quorum_ok else "未达到法定人数"
         view = "按投票人类别（低于公示门槛的不显示）" if self.by_group else "按对象"
         b = t.batches
-        certified = int((b["status"] == "certified").sum()) if len(b) else 0
+        certified = int((b["status"] == BatchStatus.CERTIFIED).sum()) if len(b) else 0
         self.query_one("#tally-info", Static).update(
             plain(
                 f"应到 {t.expected} · 实到 {t.present} · {quorum} · 已核定批次 {certified}/{len(b)} · {view}（g 切换）"

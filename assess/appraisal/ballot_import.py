@@ -28,6 +28,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, ProblemList
 from assess.foundation.input_tables import open_table, parse_number, parse_text, read_table
 from assess.foundation.roles import Actor
+from assess.foundation.vocabulary import PassStatus
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -304,7 +305,7 @@ def _write_ballot_batches(
                 batch_id=row.id,
                 pass_no=1,
                 clerk=actor.username,
-                status="closed",
+                status=PassStatus.CLOSED,
                 closed_at=utcnow(),
                 valid=b.valid,
                 void=b.void,
@@ -423,7 +424,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             s.flush()
             s.add(
                 EntryPass(
-                    batch_id=row.id, pass_no=1, clerk=actor.username, status="closed", closed_at=utcnow()
+                    batch_id=row.id, pass_no=1, clerk=actor.username, status=PassStatus.CLOSED, closed_at=utcnow()
                 )
             )
             rows = [

@@ -24,6 +24,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, FrozenError, NotFound, PermissionDenied
 from assess.foundation.roles import Actor
 from assess.foundation.users import display_names
+from assess.foundation.vocabulary import BATCH_STATUS_LABELS, BatchStatus, PassStatus, Stage
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
@@ -32,9 +33,7 @@ if TYPE_CHECKING:
     from assess.appraisal.session_info import TargetRow
     from assess.foundation.db import Database
 
-STATUS_LABELS = {"valid": "有效", "void": "废票", "blank": "空白"}
 SOURCE_LABELS = {"paper": "纸质录入", "import": "导入选票", "tally": "导入汇总"}
-BATCH_STATUS_LABELS = {"open": "录入中", "certified": "已核定", "void": "已作废"}
 MAX_BALLOT_NO = 1_000_000
 
 
@@ -77,7 +76,7 @@ class BatchRow:
         if not self.passes:
             return "—"
         return " ".join(
-            f"{p.pass_no}:{p.clerk_name or p.clerk}{'✓' if p.status == 'closed' else '…'}{p.entered}" for p in self.passes
+            f"{p.pass_no}:{p.clerk_name or p.clerk}{'✓' if p.status == PassStatus.CLOSED else '…'}{p.entered}" for p in self.passes
         )
 
 
@@ -145,9 +144,9 @@ def writable_batch(s: Session, batch_id: int):
     b = locked_batch(s, batch_id, lock=True)
     sess = get_session(s, b.session_id)
     ensure_round_writable(s, sess.round_id)
-    if b.status == "certified":
+    if b.status == BatchStatus.CERTIFIED:
         raise FrozenError(f"选票批次“{b.label}”已核定，不能再修改。")
-    if b.status == "void":
+    if b.status == BatchStatus.VOID:
         raise FrozenError(f"选票批次“{b.label}”已作废，不能再修改。")
     return b, sess
 
@@ -295,7 +294,7 @@ def void_batch(db: Database, actor: Actor, batch_id: int, reason: str) -> None:
         raise Conflict("作废批次必须写明理由。")
     with db.write() as s:
         b, _sess = writable_batch(s, batch_id)
-        b.status = "void"
+        b.status = BatchStatus.VOID
         b.void_reason = reason
         s.add(b)
         audit.append(
@@ -377,7 +376,7 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
             select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(EntryPass.pass_no)
         ).all()
         mine = next((p for p in passes if p.clerk == actor.username), None)
-        if mine is not None and mine.status != "open":
+        if mine is not None and mine.status != PassStatus.OPEN:
             raise Conflict(
                 f"你已完成批次“{b.label}”的第 {mine.pass_no} 遍录入；同一录入员不能录入同一批次两遍。"
             )
@@ -485,11 +484,11 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int):
     clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n, *stored = row
     if clerk != actor.username:
         raise PermissionDenied("只能录入、查看自己的录入遍次（双人背靠背录入）。")
-    if stage == "published":
+    if stage == Stage.PUBLISHED:
         raise FrozenError("该考核轮次已公示冻结，不能再修改。")
-    if bstatus != "open":
+    if bstatus != BatchStatus.OPEN:
         raise FrozenError(f"选票批次“{label}”已{BATCH_STATUS_LABELS.get(bstatus, bstatus)}，不能再修改。")
-    if pstatus != "open":
+    if pstatus != PassStatus.OPEN:
         raise Conflict("本遍录入已完成，不能再修改。")
     counts = _counts_from_rows(zip(("valid", "void", "blank"), stored, strict=True))
     return batch_id, session_id, cached_rules(s, session_id, version_id, form_code, n), counts
@@ -561,7 +560,7 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
             )
         ).all()
         p = s.get(EntryPass, pass_id)
-        p.status = "closed"
+        p.status = PassStatus.CLOSED
         p.closed_at = utcnow()
         s.add(p)
         audit.append(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from assess.appraisal.forms import session_form
 from assess.foundation.errors import Conflict
+from assess.foundation.vocabulary import BallotStatus
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -73,7 +74,7 @@ def normalise(rules: MarkRules, marks: str, kind: str = "marks") -> tuple[str, s
 
 def is_explicit_void(status: str, marks: str) -> bool:
     """A ballot the clerk voided as a whole (no marks kept), as opposed to one void by its marks."""
-    return status == "void" and marks.count("0") == len(marks)
+    return status == BallotStatus.VOID and marks.count("0") == len(marks)
 
 
 def session_rules(s: Session, session_id: int) -> MarkRules:

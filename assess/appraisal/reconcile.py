@@ -27,6 +27,7 @@ from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.foundation.roles import Actor
+from assess.foundation.vocabulary import BatchStatus, PassStatus
 
 if TYPE_CHECKING:
     import numpy as np
@@ -259,7 +260,7 @@ def _reading(s: Session, b, require_closed: bool = True):
     if len(passes) < needed:
         raise Conflict(f"批次“{b.label}”需要 {needed} 遍录入，现有 {len(passes)} 遍。")
     if require_closed:
-        still_open = [p for p in passes if p.status != "closed"]
+        still_open = [p for p in passes if p.status != PassStatus.CLOSED]
         if still_open:
             raise Conflict(
                 f"批次“{b.label}”第 {still_open[0].pass_no} 遍（{still_open[0].clerk}）尚未完成，不能比对。"
@@ -457,7 +458,7 @@ def reconciliation(db: Database, batch_id: int) -> Reconciliation:
         b = locked_batch(s, batch_id)
         if b.source == "tally":
             return _reconcile(b, None, _tally_max(s, batch_id))
-        if b.status == "certified":
+        if b.status == BatchStatus.CERTIFIED:
             from sqlalchemy import select
 
             from assess.models import Ballot
@@ -560,7 +561,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
             )
         ballot_bounds(s, b.session_id).check()
         add_session_sums(s, b.session_id, b.voter_group, counts)
-        b.status = "certified"
+        b.status = BatchStatus.CERTIFIED
         b.certified_by = actor.username
         b.certified_at = utcnow()
         s.add(b)
@@ -598,7 +599,7 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
 
     problems: list[str] = []
     with db.read() as s:
-        q = select(BallotBatch).where(BallotBatch.status == "certified")
+        q = select(BallotBatch).where(BallotBatch.status == BatchStatus.CERTIFIED)
         if session_id is not None:
             q = q.where(BallotBatch.session_id == session_id)
         batches = s.execute(q.order_by(BallotBatch.id)).scalars().all()

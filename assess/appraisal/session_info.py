@@ -11,6 +11,7 @@ from assess.appraisal.forms import KINDS, form_for, get_session
 from assess.appraisal.records import session_targets
 from assess.foundation import thresholds
 from assess.foundation.errors import Conflict
+from assess.foundation.vocabulary import BatchStatus, Stage
 from assess.foundation.write_guards import get_round
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]
         .scalar_subquery()
     )
     n_cert = (
-        select(func.coalesce(func.sum(case((BallotBatch.status == "certified", 1), else_=0)), 0))
+        select(func.coalesce(func.sum(case((BallotBatch.status == BatchStatus.CERTIFIED, 1), else_=0)), 0))
         .where(BallotBatch.session_id == AppraisalSession.id)
         .scalar_subquery()
     )
@@ -204,7 +205,7 @@ def round_choices(db: Database) -> list[tuple[int, str, str]]:
     with db.read() as s:
         rows = s.exec(
             select(Round.id, Round.name, Round.stage)
-            .where(Round.stage != "published")
+            .where(Round.stage != Stage.PUBLISHED)
             .order_by(Round.id.desc())
         ).all()
     return [(i, n, st) for i, n, st in rows]

@@ -21,6 +21,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.thresholds import quorum_met, quorum_text
+from assess.foundation.vocabulary import BatchStatus, SessionStatus
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
@@ -420,7 +421,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
     issued = dict(
         s.exec(
             select(BallotBatch.voter_group, func.sum(BallotBatch.issued))
-            .where(BallotBatch.session_id == session_id, BallotBatch.status != "void")
+            .where(BallotBatch.session_id == session_id, BallotBatch.status != BatchStatus.VOID)
             .group_by(BallotBatch.voter_group)
         ).all()
     )
@@ -614,7 +615,7 @@ def session_blockers(s: Session, round_id: int) -> list[str]:
         select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
     ).all()
     for sess in sessions:
-        if sess.status == "certified":
+        if sess.status == SessionStatus.CERTIFIED:
             continue
         problems = _session_problems(s, sess)
         out.extend(problems or [f"{sess.name}：各批次已核定，待审核员核定评议结果"])
@@ -636,9 +637,9 @@ def _session_problems(s: Session, sess) -> list[str]:
             .group_by(BallotBatch.status)
         ).all()
     )
-    if rows.get("open"):
+    if rows.get(BatchStatus.OPEN):
         out.append(f"{sess.name}：{rows['open']} 个选票批次未核定")
-    if not rows.get("certified"):
+    if not rows.get(BatchStatus.CERTIFIED):
         out.append(f"{sess.name}：没有已核定的选票批次")
     form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     if not quorum_met(sess.present, sess.expected, form.quorum, form.quorum_op):
@@ -651,7 +652,7 @@ def ensure_session_open(s: Session, session_id: int):
     """The session, or refuse: a certified session (or a published round) takes no more ballots."""
     sess = get_session(s, session_id)
     ensure_round_writable(s, sess.round_id)
-    if sess.status == "certified":
+    if sess.status == SessionStatus.CERTIFIED:
         raise Conflict(f"{sess.name}已核定评议结果，不能再增加选票批次或修改会议记录。")
     return sess
 
@@ -664,11 +665,11 @@ def certify_session(db: Database, actor: Actor, session_id: int) -> None:
     with db.write() as s:
         sess = get_session(s, session_id)
         ensure_round_writable(s, sess.round_id)
-        if sess.status == "certified":
+        if sess.status == SessionStatus.CERTIFIED:
             raise Conflict(f"{sess.name}已核定。")
         problems = _session_problems(s, sess)
         if problems:
             raise Conflict("不能核定：" + "；".join(problems))
-        sess.status = "certified"
+        sess.status = SessionStatus.CERTIFIED
         s.add(sess)
         audit.append(s, actor.username, "appraisal.certify", {"session_id": sess.id, "name": sess.name})

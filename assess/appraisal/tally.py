@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from assess.appraisal.records import session_batches, session_counts
 from assess.appraisal.session_info import read_session_info
+from assess.foundation.vocabulary import BatchStatus, SessionStatus
 from assess.foundation.write_guards import get_round
 from assess.schemes.definition import UNFIT_LABEL, CadreRules
 from assess.schemes.store import load_definition
@@ -281,19 +282,19 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
             warnings.append("未登记应到人数，无法核对法定人数：结果不能作为评议结论。")
         else:
             warnings.append(f"未达到法定人数：{info.quorum_text()}；结果不能作为评议结论。")
-    if info.status != "certified":
+    if info.status != SessionStatus.CERTIFIED:
         warnings.append(
             "会议尚未核定评议结果：计票结果核定后公布（此前公布的数字与最终结果相减可得出后核定的批次）。"
         )
     if not batches.empty:
-        pending = batches[batches["status"] == "open"]
+        pending = batches[batches["status"] == BatchStatus.OPEN]
         if len(pending):
             warnings.append(f"{len(pending)} 个选票批次尚未核定，未计入：{'、'.join(pending['label'])}。")
 
     counted, score, satisfaction = _score(c.counts, c)  # [t, g]
     total = c.counts.sum(axis=-1)
     shares = largest_remainder(c.counts)  # [t, g, o]
-    rule = disclosure(counted, total, form.publication_threshold, final=info.status == "certified")
+    rule = disclosure(counted, total, form.publication_threshold, final=info.status == SessionStatus.CERTIFIED)
     shown = counted >= form.publication_threshold  # for the warnings: groups under the threshold
 
     # groups frame: one row per target × group, target-major.
@@ -538,7 +539,7 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
         info = read_session_info(s, session_id)
         batches = s.execute(
             select(BallotBatch.id, BallotBatch.label, BallotBatch.voter_group)
-            .where(BallotBatch.session_id == session_id, BallotBatch.status == "certified")
+            .where(BallotBatch.session_id == session_id, BallotBatch.status == BatchStatus.CERTIFIED)
             .order_by(BallotBatch.id)
         ).all()
         rows = (

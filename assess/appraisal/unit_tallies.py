@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assess.appraisal.tally import disclosure
+from assess.foundation.vocabulary import SessionStatus
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +60,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
         .where(
             AppraisalSession.round_id == round_id,
             AppraisalSession.kind == "unit",
-            AppraisalSession.status == "certified",  # published once final (assess.appraisal.tally.disclosure)
+            AppraisalSession.status == SessionStatus.CERTIFIED,  # published once final (assess.appraisal.tally.disclosure)
         )
         .group_by(
             AppraisalSession.id,

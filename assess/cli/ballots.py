@@ -253,13 +253,14 @@ def cmd_appraisal_certify(args) -> int:
     from assess.appraisal.entry import list_batches
     from assess.appraisal.session_info import session_info
     from assess.appraisal.sessions import certify_session
+    from assess.foundation.vocabulary import BatchStatus
 
     db = open_db(args)
     certify_session(db, acting_user(args, db), args.session)
     info = session_info(db, args.session)
     batches = list_batches(db, args.session)
-    certified = [b for b in batches if b.status == "certified"]
-    voided = sum(1 for b in batches if b.status == "void")
+    certified = [b for b in batches if b.status == BatchStatus.CERTIFIED]
+    voided = sum(1 for b in batches if b.status == BatchStatus.VOID)
     ballots = sum(b.returned for b in certified)
     emit_message(
         args,

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 
 from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
+from assess.foundation.vocabulary import ACCOUNTABILITY_STATUS_LABELS, DECISION_LABELS, Decision
 from assess.results import publication
 
 
@@ -250,7 +251,7 @@ def cmd_decide(args) -> int:
     status = accountability.decide(db, acting_user(args, db), args.entry, args.decision, args.reason)
     emit_message(
         args,
-        f"问责名单条目 #{args.entry}：{accountability.STATUS_LABELS[status]}",
+        f"问责名单条目 #{args.entry}：{ACCOUNTABILITY_STATUS_LABELS[status]}",
         entry=args.entry,
         status=status,
     )
@@ -263,12 +264,12 @@ def cmd_review(args) -> int:
 
     db = open_db(args)
     actor = acting_user(args, db)
-    decision = "return" if args.returned else "pass"
+    decision = Decision.RETURN if args.returned else Decision.PASS
     stage = review.review(db, actor, args.round, args.step, decision, args.note)
     label = review.STEPS[args.step][1]
     emit_message(
         args,
-        f"{label}{review.DECISION_LABELS[decision]}；轮次当前阶段：{stage_label(stage)}",
+        f"{label}{DECISION_LABELS[decision]}；轮次当前阶段：{stage_label(stage)}",
         stage=stage,
     )
     return 0

@@ -154,20 +154,22 @@ def cmd_rect_issue(args) -> int:
 
 
 def cmd_rect_update(args) -> int:
-    from assess.rounds.findings import STATUS_LABELS, update_rectification
+    from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS
+    from assess.rounds.findings import update_rectification
 
     db = open_db(args)
     status = update_rectification(db, acting_user(args, db), args.id, args.status, args.note)
-    emit_message(args, f"整改通知第 {args.id} 号：{STATUS_LABELS[status]}", status=status)
+    emit_message(args, f"整改通知第 {args.id} 号：{RECTIFICATION_STATUS_LABELS[status]}", status=status)
     return 0
 
 
 def cmd_rect_close(args) -> int:
-    from assess.rounds.findings import STATUS_LABELS, close_rectification
+    from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS
+    from assess.rounds.findings import close_rectification
 
     db = open_db(args)
     status = close_rectification(db, acting_user(args, db), args.id, args.note, passed=not args.failed)
-    emit_message(args, f"整改通知第 {args.id} 号：{STATUS_LABELS[status]}", status=status)
+    emit_message(args, f"整改通知第 {args.id} 号：{RECTIFICATION_STATUS_LABELS[status]}", status=status)
     return 0
 
 

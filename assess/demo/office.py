@@ -25,6 +25,7 @@ from assess.foundation import users
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
 from assess.foundation.settings import default_data_dir
+from assess.foundation.vocabulary import AccountabilityStatus, BatchStatus, Method
 from assess.org import units
 from assess.org.units import list_cadres
 from assess.results import approval as review
@@ -206,13 +207,13 @@ def _scheme(db: Database, version_id: int):
 def _raw_value(ind, q: float, rng: random.Random) -> float:
     """A plausible raw value for a unit of quality q (0–1) on one leaf indicator."""
     noise = rng.gauss(0, 0.06)
-    if ind.method == "points":
+    if ind.method == Method.POINTS:
         return round(ind.max * min(1.0, max(0.0, q + noise)), 1)
-    if ind.method == "deduct":
+    if ind.method == Method.DEDUCT:
         return round(ind.max * min(1.0, max(0.0, (1 - q) * 0.8 + noise / 2)), 1)
-    if ind.method == "bonus":
+    if ind.method == Method.BONUS:
         return rng.choice([0.0, 0.0, 0.0, ind.max / 2, ind.max])
-    if ind.method == "ratio":
+    if ind.method == Method.RATIO:
         target = ind.target or 100.0
         return round(min(target, max(40.0, target * (q + 0.08) + noise * 20)), 1)
     return 0.0  # veto: not triggered
@@ -231,7 +232,7 @@ def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, in
     rows = []
     for code, _name, category in unit_rows:
         for ind in scheme.leaves_for(category):
-            if ind.method == "veto":
+            if ind.method == Method.VETO:
                 value = 1.0 if code == veto_unit else 0.0
             else:
                 q = quality[code] + (0.12 if code in inflate else 0.0)
@@ -267,7 +268,7 @@ def _ballot_file(path: Path, session_targets: list[str], groups: dict[str, int],
 def _certify_batches(db: Database, acts: dict[str, Actor], session_id: int) -> None:
 
     for b in list_batches(db, session_id):
-        if b.status == "open":
+        if b.status == BatchStatus.OPEN:
             certify(db, acts["reviewer1"], b.id)
 
 
@@ -383,7 +384,7 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
             continue
         if code in inflated:
             ind = scheme.indicator(indicator)
-            value = 0.0 if ind.method == "veto" else _raw_value(ind, quality[code], rng)
+            value = 0.0 if ind.method == Method.VETO else _raw_value(ind, quality[code], rng)
         verified_rows.append((code, indicator, value, "现场核查"))
     selfcheck.import_scores(db, acts["inspector"], rid, _write_scores(tmp / "q3-verified.csv", verified_rows), kind="verified")
     say(f"2026-Q3：按 RFC 3797 抽取 {len(drawn_set)} 个单位核查，核查得分已录入")
@@ -404,7 +405,7 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
     summary = compute_round(db, admin, rid, today=date(2026, 11, 20))
     say(f"2026-Q3：{summary.message()}")
     for entry in list_entries(db, rid):
-        if getattr(entry, "status", "proposed") != "proposed":
+        if getattr(entry, "status", AccountabilityStatus.PROPOSED) != AccountabilityStatus.PROPOSED:
             continue
         waive = getattr(entry, "robust_share", 1.0) is not None and (getattr(entry, "robust_share", 1.0) or 1.0) < 0.8
         decide(db, acts["reviewer1"], entry.id, "waive" if waive else "confirm",

@@ -6,15 +6,125 @@ do not write a label again elsewhere.
 
 from __future__ import annotations
 
-# How an indicator is scored (schemes' ``method``; see indicators/README.md).
+from enum import StrEnum
+
+
+class Method(StrEnum):
+    """How an indicator is scored (schemes' ``method``; see indicators/README.md)."""
+
+    POINTS = "points"
+    DEDUCT = "deduct"
+    BONUS = "bonus"
+    RATIO = "ratio"
+    VETO = "veto"
+    GROUP = "group"  # stored for an indicator that groups others; not a way of scoring
+
+    @property
+    def label(self) -> str:
+        return METHOD_LABELS[self]
+
+
 METHOD_LABELS: dict[str | None, str] = {
-    "points": "得分",
-    "deduct": "扣分",
-    "bonus": "加分",
-    "ratio": "比率",
-    "veto": "一票否决",
+    Method.POINTS: "得分",
+    Method.DEDUCT: "扣分",
+    Method.BONUS: "加分",
+    Method.RATIO: "比率",
+    Method.VETO: "一票否决",
+    Method.GROUP: "",
     None: "",
 }
+
+
+class Stage(StrEnum):
+    """A round's stage, in order (``assess.rounds.lifecycle``; the CHECK constraint of migration v001)."""
+
+    DRAFT = "draft"
+    SELFCHECK_OPEN = "selfcheck_open"
+    SELFCHECK_CLOSED = "selfcheck_closed"
+    SPOTCHECK_DRAWN = "spotcheck_drawn"
+    SPOTCHECK_DONE = "spotcheck_done"
+    APPRAISAL_CERTIFIED = "appraisal_certified"
+    COMPUTED = "computed"
+    UNDER_REVIEW = "under_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+
+class BatchStatus(StrEnum):
+    """A ballot batch: keyed, certified (its ballots and tallies written), or voided."""
+
+    OPEN = "open"
+    CERTIFIED = "certified"
+    VOID = "void"
+
+    @property
+    def label(self) -> str:
+        return BATCH_STATUS_LABELS[self]
+
+
+BATCH_STATUS_LABELS: dict[str, str] = {
+    BatchStatus.OPEN: "录入中",
+    BatchStatus.CERTIFIED: "已核定",
+    BatchStatus.VOID: "已作废",
+}
+
+
+class SessionStatus(StrEnum):
+    """An appraisal session: open while batches are keyed, certified once its results are final."""
+
+    OPEN = "open"
+    CERTIFIED = "certified"
+
+
+class PassStatus(StrEnum):
+    """One clerk's entry pass over a batch: open while keying, closed when the clerk hands it in."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DrawStatus(StrEnum):
+    """A spot-check draw: the active one counts; a voided draw stays on record."""
+
+    ACTIVE = "active"
+    VOID = "void"
+
+
+class AccountabilityStatus(StrEnum):
+    """An accountability entry: proposed by the rules, then confirmed or waived by a reviewer."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    WAIVED = "waived"
+
+    @property
+    def label(self) -> str:
+        return ACCOUNTABILITY_STATUS_LABELS[self]
+
+
+ACCOUNTABILITY_STATUS_LABELS: dict[str, str] = {
+    AccountabilityStatus.PROPOSED: "待确认",
+    AccountabilityStatus.CONFIRMED: "已确认",
+    AccountabilityStatus.WAIVED: "免予问责",
+}
+
+
+class Decision(StrEnum):
+    """A review step's decision (初审/审核/复核): passed on, or returned with a note."""
+
+    PASS = "pass"
+    RETURN = "return"
+
+    @property
+    def label(self) -> str:
+        return DECISION_LABELS[self]
+
+
+DECISION_LABELS: dict[str, str] = {Decision.PASS: "通过", Decision.RETURN: "退回"}
 
 
 # 满意率 has one definition (assess.scoring.appraisal.satisfaction_share): the votes for options marked
@@ -25,17 +135,17 @@ SATISFACTION_LABEL = "满意率（各类投票人合计）"
 SEVERITY_LABELS: dict[str, str] = {"minor": "情节较轻", "serious": "情节较重", "severe": "情节严重"}
 
 
-STAGE_LABELS = {
-    "draft": "草稿",
-    "selfcheck_open": "自查中",
-    "selfcheck_closed": "自查结束",
-    "spotcheck_drawn": "已抽取核查单位",
-    "spotcheck_done": "核查完成",
-    "appraisal_certified": "评议票已核定",
-    "computed": "已计算",
-    "under_review": "审核中",
-    "approved": "已审批",
-    "published": "已公示（冻结）",
+STAGE_LABELS: dict[str, str] = {
+    Stage.DRAFT: "草稿",
+    Stage.SELFCHECK_OPEN: "自查中",
+    Stage.SELFCHECK_CLOSED: "自查结束",
+    Stage.SPOTCHECK_DRAWN: "已抽取核查单位",
+    Stage.SPOTCHECK_DONE: "核查完成",
+    Stage.APPRAISAL_CERTIFIED: "评议票已核定",
+    Stage.COMPUTED: "已计算",
+    Stage.UNDER_REVIEW: "审核中",
+    Stage.APPROVED: "已审批",
+    Stage.PUBLISHED: "已公示（冻结）",
 }
 
 
@@ -50,3 +160,41 @@ FLAG_WORDS = {
 
 
 COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
+
+
+class BallotStatus(StrEnum):
+    """A keyed or stored ballot: counted, voided (作废) or blank (空白, returned but not counted)."""
+
+    VALID = "valid"
+    VOID = "void"
+    BLANK = "blank"
+
+    @property
+    def label(self) -> str:
+        return BALLOT_STATUS_LABELS[self]
+
+
+BALLOT_STATUS_LABELS: dict[str, str] = {BallotStatus.VALID: "有效", BallotStatus.VOID: "废票", BallotStatus.BLANK: "空白"}
+
+
+class RectificationStatus(StrEnum):
+    """A rectification notice's state (``none`` when no notice was issued for a finding)."""
+
+    NONE = "none"
+    OPEN = "open"
+    RECTIFYING = "rectifying"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return RECTIFICATION_STATUS_LABELS[self]
+
+
+RECTIFICATION_STATUS_LABELS: dict[str, str] = {
+    RectificationStatus.NONE: "未下发通知",
+    RectificationStatus.OPEN: "待整改",
+    RectificationStatus.RECTIFYING: "整改中",
+    RectificationStatus.RECTIFIED: "已整改待复查",
+    RectificationStatus.CLOSED: "已销号",
+}

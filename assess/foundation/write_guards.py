@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assess.foundation.errors import FrozenError, NotFound
+from assess.foundation.vocabulary import Stage
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -23,6 +24,6 @@ def ensure_round_writable(session: Session, round_id: int):
     """Return the round, or refuse: a published round never changes (corrections go to a new,
     linked round)."""
     r = get_round(session, round_id)
-    if r.stage == "published":
+    if r.stage == Stage.PUBLISHED:
         raise FrozenError(f"考核轮次“{r.name}”已公示冻结，不能再修改；如需更正请新建关联轮次。")
     return r

@@ -41,6 +41,7 @@ from assess.appraisal.marks import session_rules
 from assess.appraisal.reconcile import ballot_statuses, batch_resolutions, merge_passes, tally_digest
 from assess.foundation import audit
 from assess.foundation.accounts import verify_accounts
+from assess.foundation.vocabulary import BallotStatus, BatchStatus, Stage
 from assess.integrity.anchors import check_anchors, read_anchors
 from assess.results.publication import verify_snapshot
 
@@ -170,7 +171,7 @@ def check_marks(rules: MarkRules, ballots: list[tuple[int, str, str]]):
         over = (arr == ord(str(rules.limited))).sum(axis=1) > (rules.max_limited or 0)
     status = np.array([ballots[i][1] for i in idx.tolist()], dtype=object)
     ok = np.where(
-        blank, (status == "blank") | (status == "void"), np.where(over, status == "void", status == "valid")
+        blank, (status == BallotStatus.BLANK) | (status == BallotStatus.VOID), np.where(over, status == BallotStatus.VOID, status == BallotStatus.VALID)
     )
     status_ok[idx] = ok.astype(bool)
     return shape_ok, status_ok
@@ -267,7 +268,7 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
 
         for b in batches.values():
             certs = records["batch.certify"].get(b.id, [])
-            if b.status != "certified":
+            if b.status != BatchStatus.CERTIFIED:
                 if certs:
                     problems.append(
                         f"{b.name}：审计记录 #{certs[0][0]} 显示已核定，数据库中状态却为“{b.status}”"
@@ -292,7 +293,7 @@ def check_session_sums(batches, tallies: dict[int, list[tuple[int, int, int]]], 
     the ballots: every cell that differs, is missing or has no batch behind it."""
     expected: Counter = Counter()
     for b in batches:
-        if b.status == "certified":
+        if b.status == BatchStatus.CERTIFIED:
             for pos, choice, n in tallies.get(b.id, []):
                 expected[(b.session_id, b.voter_group, pos, choice)] += n
     stored = {(sid, g, pos, choice): n for sid, g, pos, choice, n in sums}
@@ -472,10 +473,10 @@ def check_published_rounds(db: Database) -> tuple[int, list[str]]:
     names = {rid: name for rid, name, _stage in rounds}
     checked = 0
     for rid, name, stage in rounds:
-        if stage != "published" and rid not in snaps and rid not in published:
+        if stage != Stage.PUBLISHED and rid not in snaps and rid not in published:
             continue
         where = f"轮次 #{rid}“{name}”"
-        if stage != "published":
+        if stage != Stage.PUBLISHED:
             problems.append(f"{where}：有公示快照或公示记录，阶段却为“{stage}”")
         if rid not in snaps:
             problems.append(f"{where}：已公示，却没有公示快照")

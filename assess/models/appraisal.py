@@ -15,6 +15,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from assess.foundation.vocabulary import BallotStatus, BatchStatus, PassStatus, SessionStatus
 from assess.models.base import random_id, text_field, ts_field
 
 RandomPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -29,7 +30,7 @@ class AppraisalSession(SQLModel, table=True):
     held_on: date | None = None
     expected: int = Field(default=0)  # 应到
     present: int = Field(default=0)  # 实到
-    status: str = Field(default="open", max_length=16)  # open | certified
+    status: str = Field(default=SessionStatus.OPEN, max_length=16)  # SessionStatus
     notes: str | None = text_field()
     created_at: datetime = ts_field()
 
@@ -96,7 +97,7 @@ class BallotBatch(SQLModel, table=True):
     source: str = Field(default="paper", max_length=16)  # paper | import | tally
     issued: int = Field(default=0)
     returned: int = Field(default=0)
-    status: str = Field(default="open", max_length=16)  # open | certified | void
+    status: str = Field(default=BatchStatus.OPEN, max_length=16)  # BatchStatus
     void_reason: str | None = text_field()
     certified_by: str | None = Field(default=None, max_length=64)
     certified_at: datetime | None = ts_field(nullable=True)
@@ -114,7 +115,7 @@ class EntryPass(SQLModel, table=True):
     batch_id: int = Field(foreign_key="ballotbatch.id", index=True)
     pass_no: int
     clerk: str = Field(max_length=64)
-    status: str = Field(default="open", max_length=16)  # open | closed
+    status: str = Field(default=PassStatus.OPEN, max_length=16)  # PassStatus
     closed_at: datetime | None = ts_field(nullable=True)
     # Running counts of the pass's ballots by status, kept in the transaction that stores or
     # removes a ballot (``assess.appraisal.entry``): a save costs the same whatever the pass size.
@@ -131,7 +132,7 @@ class PassBallot(SQLModel, table=True):
     id: int = Field(default_factory=random_id, sa_column=sa.Column(RandomPK, primary_key=True, autoincrement=False))
     pass_id: int = Field(foreign_key="entrypass.id", index=True)
     ballot_no: int
-    status: str = Field(default="valid", max_length=8)  # valid | void | blank
+    status: str = Field(default=BallotStatus.VALID, max_length=8)  # BallotStatus
     marks: str = Field(default="", max_length=512)
 
 
@@ -144,7 +145,7 @@ class Ballot(SQLModel, table=True):
     id: int = Field(default_factory=random_id, sa_column=sa.Column(RandomPK, primary_key=True, autoincrement=False))
     batch_id: int = Field(foreign_key="ballotbatch.id", index=True)
     ballot_no: int
-    status: str = Field(default="valid", max_length=8)  # valid | void | blank
+    status: str = Field(default=BallotStatus.VALID, max_length=8)  # BallotStatus
     marks: str = Field(default="", max_length=512)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from assess.foundation.vocabulary import AccountabilityStatus
 from assess.models.base import json_field, text_field, ts_field
 
 
@@ -52,7 +53,7 @@ class AccountabilityEntry(SQLModel, table=True):
     figures: dict[str, Any] = json_field()
     proposed_action: str = Field(max_length=128)
     robust_share: float | None = None  # share of resamples in which the trigger holds
-    status: str = Field(default="proposed", max_length=16)  # proposed | confirmed | waived
+    status: str = Field(default=AccountabilityStatus.PROPOSED, max_length=16)  # AccountabilityStatus
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = ts_field(nullable=True)
     reason: str | None = text_field()
@@ -65,7 +66,7 @@ class ReviewStep(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", index=True)
     step: str = Field(max_length=16)
     by_user: str = Field(max_length=64)
-    decision: str = Field(max_length=16)  # pass | return
+    decision: str = Field(max_length=16)  # Decision
     note: str | None = text_field()
     at: datetime = ts_field()
 

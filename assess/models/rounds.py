@@ -9,20 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from assess.foundation.vocabulary import DrawStatus, Stage
 from assess.models.base import json_field, text_field, ts_field
-
-STAGES = (
-    "draft",
-    "selfcheck_open",
-    "selfcheck_closed",
-    "spotcheck_drawn",
-    "spotcheck_done",
-    "appraisal_certified",
-    "computed",
-    "under_review",
-    "approved",
-    "published",
-)
 
 
 class Round(SQLModel, table=True):
@@ -30,7 +18,7 @@ class Round(SQLModel, table=True):
     name: str = Field(max_length=128)
     period: str = Field(max_length=16, index=True)  # e.g. 2026-Q3 or 2026
     scheme_version_id: int = Field(foreign_key="schemeversion.id", index=True)
-    stage: str = Field(default="draft", max_length=32)
+    stage: str = Field(default=Stage.DRAFT, max_length=32)
     corrects_round_id: int | None = Field(default=None, foreign_key="round.id")
     created_at: datetime = ts_field()
     created_by: str = Field(max_length=64)
@@ -73,7 +61,7 @@ class SpotCheckDraw(SQLModel, table=True):
     key_string: str = text_field(nullable=False, default="")
     selected: list[Any] = json_field(list)
     extras: dict[str, Any] = json_field()  # 重点 units, per-category minimum, exclusions
-    status: str = Field(default="active", max_length=16)  # active | void
+    status: str = Field(default=DrawStatus.ACTIVE, max_length=16)  # DrawStatus
     void_reason: str | None = text_field()
     created_at: datetime = ts_field()
     created_by: str = Field(max_length=64)

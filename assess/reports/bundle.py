@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from assess.appraisal.unit_tallies import option_shares
 from assess.foundation.errors import AssessError
+from assess.foundation.vocabulary import Method
 from assess.reports import figures
 from assess.reports import images as img
 from assess.reports.data import load_report_data
@@ -187,7 +188,7 @@ def chart_specs(data: ReportData) -> list[ChartSpec]:
         if hist["round_id"].nunique() >= 2:
             add(f"{cat}-趋势", cat, partial(figures.trend_figure, hist, cat, precision=precision))
     ind = data.indicators
-    if (ind["verified_value"].notna() & ind["drawn"].astype(bool) & (ind["method"] != "veto")).any():
+    if (ind["verified_value"].notna() & ind["drawn"].astype(bool) & (ind["method"] != Method.VETO)).any():
         tolerance = data.scheme.spotcheck.tolerance
         add(
             "自查与核查对比",

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from assess.foundation import audit
 from assess.foundation.errors import AssessError
 from assess.foundation.users import display_names
-from assess.foundation.vocabulary import SATISFACTION_LABEL
+from assess.foundation.vocabulary import (
+    ACCOUNTABILITY_STATUS_LABELS,
+    DECISION_LABELS,
+    SATISFACTION_LABEL,
+    Stage,
+)
 from assess.foundation.write_guards import get_round
 from assess.reports.indicator_points import indicator_points
 from assess.results import round_view
@@ -52,8 +57,6 @@ REVIEW_STEP_LABELS = {
     "review.recheck": "复核",
     "review.vote": "审议",
 }
-DECISION_LABELS = {"pass": "通过", "return": "退回"}
-STATUS_LABELS = {"proposed": "拟问责", "confirmed": "已确认", "waived": "免予问责"}
 HISTORY_ROUNDS = 8
 
 
@@ -86,7 +89,7 @@ class ReportData:
 
     @property
     def published(self) -> bool:
-        return self.stage == "published" and self.snapshot is not None
+        return self.stage == Stage.PUBLISHED and self.snapshot is not None
 
     @property
     def draft_mark(self) -> str:
@@ -316,7 +319,7 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
                 ),
                 "proposed_action": e["proposed_action"],
                 "status": e["status"],
-                "status_label": STATUS_LABELS.get(e["status"], e["status"]),
+                "status_label": ACCOUNTABILITY_STATUS_LABELS.get(e["status"], e["status"]),
                 "decided_by": e["decided_by"] or "",
                 "reason": e["reason"] or "",
                 "robust_share": e["robust_share"],
@@ -360,11 +363,11 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
         .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
         .where(SchemeVersion.scheme_id == scheme_id)
     ).all()
-    corrected = {r.corrects_round_id for r in rounds if r.corrects_round_id and r.stage == "published"}
+    corrected = {r.corrects_round_id for r in rounds if r.corrects_round_id and r.stage == Stage.PUBLISHED}
     chosen = [
         r
         for r in rounds
-        if r.id == rnd.id or (r.stage == "published" and r.id not in corrected and r.period <= rnd.period)
+        if r.id == rnd.id or (r.stage == Stage.PUBLISHED and r.id not in corrected and r.period <= rnd.period)
     ]
     chosen.sort(key=lambda r: (r.period, r.created_at, r.id))
     if rnd.id in corrected:

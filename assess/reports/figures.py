@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from assess.foundation.vocabulary import ACCOUNTABILITY_STATUS_LABELS, AccountabilityStatus, Method
 from assess.reports.textbars import nice_scale
 
 if TYPE_CHECKING:
@@ -46,7 +47,11 @@ OPTION_COLORS = {
     "基本合格": "#ef6c00",
     "不合格": "#c62828",
 }
-STATUS_COLORS = {"拟问责": "#ef6c00", "已确认": "#c62828", "免予问责": "#9e9e9e"}
+STATUS_COLORS = {
+    ACCOUNTABILITY_STATUS_LABELS[AccountabilityStatus.PROPOSED]: "#ef6c00",
+    ACCOUNTABILITY_STATUS_LABELS[AccountabilityStatus.CONFIRMED]: "#c62828",
+    ACCOUNTABILITY_STATUS_LABELS[AccountabilityStatus.WAIVED]: "#9e9e9e",
+}
 PALETTE = ("#5e35b1", "#00838f", "#6d4c41", "#ad1457", "#558b2f", "#283593", "#f9a825", "#4e342e")
 
 
@@ -359,8 +364,8 @@ def level1_percentages(indicators: pd.DataFrame) -> pd.DataFrame:
     First-level indicators with nothing available (bonus only) are left out."""
     import numpy as np
 
-    df = indicators[indicators["points"].notna() & (indicators["method"] != "veto")].copy()
-    df["avail"] = np.where(df["method"] == "bonus", 0.0, df["max"].astype(float))
+    df = indicators[indicators["points"].notna() & (indicators["method"] != Method.VETO)].copy()
+    df["avail"] = np.where(df["method"] == Method.BONUS, 0.0, df["max"].astype(float))
     agg = df.groupby(["unit_code", "unit_name", "level1_code", "level1_name"], sort=False, as_index=False)[
         ["points", "avail"]
     ].sum()
@@ -464,13 +469,13 @@ def selfcheck_vs_verified_figure(indicators: pd.DataFrame, *, tolerance: float =
     verified."""
     import plotly.graph_objects as go
 
-    keep = indicators["verified_value"].notna() & (indicators["method"] != "veto")
+    keep = indicators["verified_value"].notna() & (indicators["method"] != Method.VETO)
     if "drawn" in indicators.columns:
         keep &= indicators["drawn"].astype(bool)
     df = indicators[keep].copy()
     if df.empty:
         return None
-    df["avail"] = df["max"].where(df["method"] != "bonus", 0.0).astype(float)
+    df["avail"] = df["max"].where(df["method"] != Method.BONUS, 0.0).astype(float)
     df["self_pts"] = df["self_points"].fillna(0.0)
     df["over"] = df["self_value"].notna() & ((df["self_pts"] - df["verified_points"]) > tolerance + 1e-9)
     agg = df.groupby(["unit_code", "unit_name"], sort=False, as_index=False).agg(
@@ -522,7 +527,7 @@ def selfcheck_vs_verified_figure(indicators: pd.DataFrame, *, tolerance: float =
 
 
 def accountability_summary_figure(accountability: pd.DataFrame) -> Figure | None:
-    """Entries of the accountability list per rule, stacked by status (拟问责 / 已确认 / 免予问责).
+    """Entries of the accountability list per rule, stacked by status (待确认 / 已确认 / 免予问责).
     None when the list is empty."""
     import plotly.graph_objects as go
 
@@ -534,7 +539,7 @@ def accountability_summary_figure(accountability: pd.DataFrame) -> Figure | None
     rules = counts.groupby("rule", sort=False)["n"].sum().sort_values(ascending=False).index.tolist()
     fig = go.Figure()
     for i, status in enumerate(
-        ["拟问责", "已确认", "免予问责", *sorted(set(counts["status_label"]) - set(STATUS_COLORS))]
+        [*STATUS_COLORS, *sorted(set(counts["status_label"]) - set(STATUS_COLORS))]
     ):
         part = counts[counts["status_label"] == status]
         if part.empty:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assess.foundation.vocabulary import Method
 from assess.schemes.methods import score_values
 
 if TYPE_CHECKING:
@@ -84,9 +85,9 @@ def indicator_points(
     grid["drawn"] = grid["unit_id"].isin(drawn)
     use_verified = grid["drawn"] & grid["verified_value"].notna()
     used = grid["verified_value"].where(use_verified, grid["self_value"])
-    neutral = grid["method"].isin(["deduct", "bonus", "veto"])
+    neutral = grid["method"].isin([Method.DEDUCT, Method.BONUS, Method.VETO])
     has_any = used.notna().groupby(grid["unit_id"]).transform("any")
-    earning = grid["method"].isin(["points", "ratio"]) & has_any
+    earning = grid["method"].isin([Method.POINTS, Method.RATIO]) & has_any
 
     def points(raw: pd.Series) -> np.ndarray:
         filled = raw.where(~(neutral & raw.isna()), 0.0)

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from assess.foundation import audit
 from assess.foundation.errors import AssessError, NotFound
 from assess.foundation.settings import local_today, office
+from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS, RectificationStatus
 from assess.foundation.write_guards import get_round
 from assess.reports.textbars import text_width
 from assess.results.reasons import cn_date, period_text
-from assess.rounds.findings import PAGE_WIDTH, STATUS_LABELS, ledger, local_date
+from assess.rounds.findings import PAGE_WIDTH, ledger, local_date
 from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import doc_number, document_title
 
@@ -153,7 +154,7 @@ def rectification_summary(findings: list) -> tuple[list[str], list[list[str]]]:
     rows = [x for x in findings if x.rectification_id is not None]
     if not rows:
         return ["本期检查未发现需要下发整改通知的问题。"], []
-    closed = sum(1 for x in rows if x.status == "closed")
+    closed = sum(1 for x in rows if x.status == RectificationStatus.CLOSED)
     done = sum(1 for x in rows if x.status == "rectified")
     late = [x for x in rows if x.overdue]
     text = (
@@ -169,7 +170,7 @@ def rectification_summary(findings: list) -> tuple[list[str], list[list[str]]]:
             x.status_label + (f"（逾期{x.days_overdue}天）" if x.overdue else ""),
         ]
         for x in rows
-        if x.status != "closed"
+        if x.status != RectificationStatus.CLOSED
     ]
     return [text], table
 
@@ -368,8 +369,8 @@ def rectification_docs(
             ),
             Block("heading", "四、逾期未整改或整改不到位的，将按照考核办法予以通报，并依规依纪追究相关责任。"),
         ]
-        if x.status not in ("open", "none"):
-            blocks.append(Block("line", f"（当前状态：{STATUS_LABELS.get(x.status, x.status)}）"))
+        if x.status not in (RectificationStatus.OPEN, RectificationStatus.NONE):
+            blocks.append(Block("line", f"（当前状态：{RECTIFICATION_STATUS_LABELS.get(x.status, x.status)}）"))
         docs.append(
             OfficialDoc(
                 kind="rectification",

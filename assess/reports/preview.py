@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assess.foundation.vocabulary import STAGE_LABELS
+from assess.foundation.vocabulary import STAGE_LABELS, Stage
 from assess.foundation.write_guards import get_round
 from assess.reports.textbars import ranking_text
 from assess.results.round_view import results as round_results
@@ -26,7 +26,7 @@ class ReportRound:
 
     @property
     def published(self) -> bool:
-        return self.stage == "published"
+        return self.stage == Stage.PUBLISHED
 
 
 def rounds_with_results(db: Database) -> list[ReportRound]:

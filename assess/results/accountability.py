@@ -45,7 +45,13 @@ from assess.foundation.periods import period_index, period_position
 from assess.foundation.roles import Actor
 from assess.foundation.thresholds import threshold_text
 from assess.foundation.users import display_names
-from assess.foundation.vocabulary import SATISFACTION_LABEL
+from assess.foundation.vocabulary import (
+    ACCOUNTABILITY_STATUS_LABELS,
+    SATISFACTION_LABEL,
+    AccountabilityStatus,
+    RectificationStatus,
+    Stage,
+)
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results.reasons import ReasonNames, accountability_reason
 from assess.results.round_view import accountability
@@ -71,8 +77,7 @@ METRIC_LABELS = {
     "unfit_share": "不称职票比例",
     "fit_share": "称职及以上票比例",
 }
-DECISIONS = {"confirm": "confirmed", "waive": "waived"}
-STATUS_LABELS = {"proposed": "待确认", "confirmed": "已确认", "waived": "免予问责"}
+DECISIONS = {"confirm": AccountabilityStatus.CONFIRMED, "waive": AccountabilityStatus.WAIVED}
 UNIT_METRICS = ("composite", "indicators", "appraisal", "satisfaction", "rank")
 
 
@@ -350,7 +355,7 @@ def evaluate_overdue(scheme: SchemeDef, overdue: pd.DataFrame, today: date) -> l
     out: list[Proposal] = []
     if overdue is None or not len(overdue):
         return out
-    open_ = overdue[overdue["status"].fillna("") != "closed"].copy()
+    open_ = overdue[overdue["status"].fillna("") != RectificationStatus.CLOSED].copy()
     open_["days_overdue"] = [(today - d).days for d in open_["deadline"]]
     for rule in scheme.rules:
         if rule.kind != "overdue_rectification":
@@ -518,7 +523,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
     old = session.exec(select(AccountabilityEntry).where(AccountabilityEntry.round_id == round_id)).all()
     keep: dict[tuple, AccountabilityEntry] = {}
     for e in old:
-        if e.status != "proposed":
+        if e.status != AccountabilityStatus.PROPOSED:
             keep[(e.unit_id, e.cadre_id, e.rule_code, audit.canonical_json(e.figures))] = e
     kept_ids: set[int] = set()
     rows = []
@@ -540,7 +545,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
                 "figures": p.figures,
                 "proposed_action": p.rule.action[:128],
                 "robust_share": p.robust_share,
-                "status": "proposed",
+                "status": AccountabilityStatus.PROPOSED,
             }
         )
     stale = [e.id for e in old if e.id not in kept_ids]
@@ -549,7 +554,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
     if rows:
         session.exec(insert(AccountabilityEntry), params=rows)
     session.flush()
-    reopened = sum(1 for e in old if e.status != "proposed" and e.id not in kept_ids)
+    reopened = sum(1 for e in old if e.status != AccountabilityStatus.PROPOSED and e.id not in kept_ids)
     return {"entries": len(proposals), "kept_decisions": len(kept_ids), "reopened": reopened}
 
 
@@ -612,7 +617,7 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
                 e["robust_share"],
                 robust,
                 e["status"],
-                STATUS_LABELS.get(e["status"], e["status"]),
+                ACCOUNTABILITY_STATUS_LABELS.get(e["status"], e["status"]),
                 e["decided_by"],
                 e["reason"],
                 people.get(e["decided_by"], e["decided_by"]) if e["decided_by"] else None,
@@ -646,7 +651,7 @@ def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str
         if e is None:
             raise NotFound(f"问责名单条目 #{entry_id} 不存在。")
         r = ensure_round_writable(s, e.round_id)
-        if r.stage not in ("computed", "under_review"):
+        if r.stage not in (Stage.COMPUTED, Stage.UNDER_REVIEW):
             raise Conflict(f"考核轮次“{r.name}”当前阶段不能再确认或免予问责（已审议通过的名单不能改动）。")
         previous = e.status
         e.status = DECISIONS[decision]
@@ -682,5 +687,5 @@ def undecided_count(session, round_id: int) -> int:
     return session.exec(
         select(func.count())
         .select_from(AccountabilityEntry)
-        .where(AccountabilityEntry.round_id == round_id, AccountabilityEntry.status == "proposed")
+        .where(AccountabilityEntry.round_id == round_id, AccountabilityEntry.status == AccountabilityStatus.PROPOSED)
     ).one()

@@ -20,6 +20,7 @@ from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_time
 from assess.foundation.users import display_names
+from assess.foundation.vocabulary import DECISION_LABELS, AccountabilityStatus, Decision, Stage
 from assess.foundation.write_guards import ensure_round_writable, get_round
 from assess.results import round_view
 from assess.results.accountability import undecided_count
@@ -37,7 +38,6 @@ STEPS = {
     "recheck": ("review.recheck", "复核"),
 }
 ORDER = ("first", "audit", "recheck")
-DECISION_LABELS = {"pass": "通过", "return": "退回"}
 
 
 def current_chain(session: Session, round_id: int) -> list:
@@ -55,12 +55,12 @@ def current_chain(session: Session, round_id: int) -> list:
 
 
 def _passed(chain: list) -> dict[str, Any]:
-    return {s.step: s for s in chain if s.decision == "pass"}
+    return {s.step: s for s in chain if s.decision == Decision.PASS}
 
 
 
 def review(
-    db: Database, actor: Actor, round_id: int, step: str, decision: str = "pass", note: str | None = None
+    db: Database, actor: Actor, round_id: int, step: str, decision: str = Decision.PASS, note: str | None = None
 ) -> str:
     """Record 初审/审核/复核 (``step`` first|audit|recheck) as passed or returned. Returns the stage."""
     from assess.models import ReviewStep
@@ -72,21 +72,21 @@ def review(
     if decision not in DECISION_LABELS:
         raise Conflict(f"未知的审核意见“{decision}”：应为通过（pass）或退回（return）。")
     note = (note or "").strip() or None
-    if decision == "return" and not note:
+    if decision == Decision.RETURN and not note:
         raise Conflict("退回时必须写明理由。")
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
         chain = current_chain(s, round_id)
         passed = _passed(chain)
         if step == "first":
-            if r.stage != "computed":
+            if r.stage != Stage.COMPUTED:
                 raise Conflict(
                     f"{label}只能在“已计算”阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
                 )
         else:
-            if r.stage == "computed":
+            if r.stage == Stage.COMPUTED:
                 raise Conflict(f"请先完成初审，再进行{label}。")
-            if r.stage != "under_review":
+            if r.stage != Stage.UNDER_REVIEW:
                 raise Conflict(
                     f"{label}只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
                 )
@@ -105,10 +105,10 @@ def review(
             action,
             {"round_id": round_id, "step": step, "decision": decision, "note": note},
         )
-        if decision == "return" and r.stage != "computed":
-            set_stage(s, actor.username, r, "computed", {"by": action, "returned": True})
-        elif decision == "pass" and step == "first":
-            set_stage(s, actor.username, r, "under_review", {"by": action})
+        if decision == Decision.RETURN and r.stage != Stage.COMPUTED:
+            set_stage(s, actor.username, r, Stage.COMPUTED, {"by": action, "returned": True})
+        elif decision == Decision.PASS and step == "first":
+            set_stage(s, actor.username, r, Stage.UNDER_REVIEW, {"by": action})
         return r.stage
 
 
@@ -151,7 +151,7 @@ def vote(
         raise Conflict(f"赞成、反对、弃权合计 {yes + no + abstain} 票，多于实到人数 {present}。")
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
-        if r.stage != "under_review":
+        if r.stage != Stage.UNDER_REVIEW:
             raise Conflict(
                 f"票决只能在“审核中”阶段进行；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
             )
@@ -189,7 +189,7 @@ def vote(
             },
         )
         if passed:
-            set_stage(s, actor.username, r, "approved", {"by": "review.vote"})
+            set_stage(s, actor.username, r, Stage.APPROVED, {"by": "review.vote"})
         return VoteResult(passed, expected, yes, votes_needed(expected), r.stage)
 
 
@@ -235,18 +235,18 @@ def status(db: Database, round_id: int) -> ReviewStatus:
         r = get_round(s, round_id)
         chain = [SimpleNamespace(**st) for st in round_view.current_chain(s, round_id)]
         listed = round_view.accountability(s, round_id)
-        undecided = sum(1 for e in listed if e["status"] == "proposed")
+        undecided = sum(1 for e in listed if e["status"] == AccountabilityStatus.PROPOSED)
         entries = len(listed)
         votes = round_view.votes(s, round_id)
         v = SimpleNamespace(**votes[-1]) if votes else None
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
         people = display_names(s)
-    passed = {st.step for st in chain if st.decision == "pass"}
-    if r.stage == "computed":
+    passed = {st.step for st in chain if st.decision == Decision.PASS}
+    if r.stage == Stage.COMPUTED:
         nxt = "first"
-    elif r.stage == "under_review":
+    elif r.stage == Stage.UNDER_REVIEW:
         nxt = next((st for st in ORDER if st not in passed), "vote")
-    elif r.stage == "approved":
+    elif r.stage == Stage.APPROVED:
         nxt = "publish"
     else:
         nxt = None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from assess.foundation.errors import NotFound
 from assess.foundation.settings import local_today
+from assess.foundation.vocabulary import AccountabilityStatus
 from assess.org.blacklist import active_listings
 from assess.results import accountability as acc
 from assess.results.accountability import rule_text
@@ -80,7 +81,7 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         entries = s.exec(
             select(AccountabilityEntry).where(
                 AccountabilityEntry.round_id == round_id,
-                AccountabilityEntry.status != "waived",
+                AccountabilityEntry.status != AccountabilityStatus.WAIVED,
                 AccountabilityEntry.cadre_id.is_(None),
             )
         ).all()

@@ -17,6 +17,7 @@ from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.periods import period_position
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_today
+from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results import accountability as acc
 from assess.results.inputs import load_round_inputs
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
     from assess.scoring.engine import RoundInputs, UnitScores
 
-COMPUTE_STAGES = ("appraisal_certified", "computed")
-RESULT_STAGES = ("computed", "under_review", "approved", "published")
+COMPUTE_STAGES = (Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED)
+RESULT_STAGES = (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.PUBLISHED)
 FLAG_LABELS = {
     "veto": "一票否决（{}）",
     "false_report": "虚报（{}）",
@@ -105,7 +106,7 @@ def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[
     ).all()
     best: dict[str, tuple[int, int]] = {}
     for rid, period, stage in rows:
-        score = (1 if stage == "published" else 0, rid)
+        score = (1 if stage == Stage.PUBLISHED else 0, rid)
         if period not in best or score > best[period]:
             best[period] = score
     out = [(p, best[p][1]) for p in sorted(best, reverse=True)]
@@ -451,8 +452,8 @@ def compute_round(
             "inputs_hash": content_hash(inputs_to_json(inputs)),
             "warnings": scores.warnings[:50],
         }
-        if r.stage != "computed":
-            set_stage(s, actor.username, r, "computed", {"by": "results.compute"})
+        if r.stage != Stage.COMPUTED:
+            set_stage(s, actor.username, r, Stage.COMPUTED, {"by": "results.compute"})
         audit.append(s, actor.username, "results.compute", payload)
         not_robust = sum(
             1 for p in proposals if p.robust_share is not None and p.robust_share < acc.ROBUST_SHARE

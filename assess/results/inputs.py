@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from assess.appraisal.tally import session_tally
 from assess.foundation.errors import Conflict
 from assess.foundation.thresholds import quorum_met, quorum_text
+from assess.foundation.vocabulary import SessionStatus
 from assess.foundation.write_guards import get_round
 from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
 from assess.rounds.spotcheck import inspected_unit_ids
@@ -187,12 +188,12 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
     ).all()
     for s in sessions:
-        if s.status != "certified":
+        if s.status != SessionStatus.CERTIFIED:
             warnings.append(f"评议会议“{s.name}”尚未核定，未计入结果。")
     unit_sessions = [
         s
         for s in sessions
-        if s.kind == "unit" and s.status == "certified" and s.form_code == scheme.appraisal_form
+        if s.kind == "unit" and s.status == SessionStatus.CERTIFIED and s.form_code == scheme.appraisal_form
     ]
     appraisal = pd.DataFrame(columns=["unit_id", "score", "satisfaction", "missing_groups"])
     cells = None
@@ -225,7 +226,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         warnings.append("本轮没有已核定的民主评议会议：各单位的民主评议部分缺失。")
 
     cadre_sessions: list[CadreSession] = []
-    certified_cadre = [s for s in sessions if s.kind == "cadre" and s.status == "certified"]
+    certified_cadre = [s for s in sessions if s.kind == "cadre" and s.status == SessionStatus.CERTIFIED]
     if certified_cadre:
         raw = cell_counts(session, [s.id for s in certified_cadre], "cadre_id")
         for s in certified_cadre:

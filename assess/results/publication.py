@@ -22,6 +22,7 @@ from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import AssessError, Conflict, NotFound
 from assess.foundation.roles import Actor
+from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable, get_round
 from assess.results.accountability import undecided_count
 from assess.results.compute import stored_component
@@ -66,7 +67,7 @@ def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
     authorize(actor, "round.publish")
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
-        if r.stage != "approved":
+        if r.stage != Stage.APPROVED:
             raise Conflict(
                 f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
             )
@@ -91,7 +92,7 @@ def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
             )
         )
         s.flush()
-        set_stage(s, actor.username, r, "published", {"by": "round.publish", "content_hash": digest})
+        set_stage(s, actor.username, r, Stage.PUBLISHED, {"by": "round.publish", "content_hash": digest})
         return PublishResult(round_id, digest, seq, head)
 
 

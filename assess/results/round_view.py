@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from assess.appraisal.records import live_batches, live_session_counts, live_targets
 from assess.appraisal.unit_tallies import TALLY_COLUMNS, unit_tallies
 from assess.foundation import audit
+from assess.foundation.vocabulary import Decision
 from assess.results.inputs import load_round_inputs
 from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
 from assess.rounds.spotcheck import inspected_unit_ids
@@ -358,5 +359,5 @@ def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
 
 def current_cycle(steps: list, decisions: list[str]) -> list:
     """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
-    last_return = max((i for i, d in enumerate(decisions) if d == "return"), default=-1)
+    last_return = max((i for i, d in enumerate(decisions) if d == Decision.RETURN), default=-1)
     return list(steps[last_return + 1 :])

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
+from assess.foundation.vocabulary import METHOD_LABELS
 from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
 from assess.results.reasons import ReasonNames
 from assess.results.round_view import round_inputs
@@ -182,7 +183,6 @@ class Explanation:
     warnings: list[str] = field(default_factory=list)
 
 
-METHOD_WORDS = {"points": "得分", "deduct": "扣分", "bonus": "加分", "ratio": "比率", "veto": "否决"}
 
 
 def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
@@ -241,7 +241,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
             IndicatorLine(
                 leaf.code,
                 leaf.name,
-                METHOD_WORDS.get(leaf.method, leaf.method),
+                METHOD_LABELS.get(leaf.method, leaf.method),
                 float(leaf.max),
                 val(m.self_values),
                 val(m.verified_values),

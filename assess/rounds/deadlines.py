@@ -11,6 +11,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_today
+from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
@@ -73,8 +74,8 @@ def deadlines(s: Session, today: date, round_id: int | None = None) -> list[Dead
     from sqlmodel import select
 
     from assess.models import Round, StageDeadline
-    from assess.models.rounds import STAGES
 
+    stages = list(Stage)
     q = select(StageDeadline, Round).join(Round, Round.id == StageDeadline.round_id)
     if round_id is not None:
         q = q.where(StageDeadline.round_id == round_id)
@@ -82,7 +83,7 @@ def deadlines(s: Session, today: date, round_id: int | None = None) -> list[Dead
     out = []
     for d, r in s.exec(q).all():
         label, closes = DEADLINE_STAGES[d.stage]
-        done = STAGES.index(r.stage) >= STAGES.index(closes)
+        done = stages.index(r.stage) >= stages.index(closes)
         late = 0 if done or today <= d.due_on else (today - d.due_on).days
         out.append(DeadlineRow(r.id, r.name, d.stage, label, d.starts_on, d.due_on, done, late))
     out.sort(key=lambda x: (x.round_id, order.index(x.stage)))
@@ -102,8 +103,8 @@ def overdue_stages(db: Database, today: date | None = None, round_id: int | None
 
 # stage key → (label, the round stage that closes the window)
 DEADLINE_STAGES: dict[str, tuple[str, str]] = {
-    "selfcheck": ("自查", "selfcheck_closed"),
-    "spotcheck": ("核查", "spotcheck_done"),
-    "appraisal": ("民主评议", "appraisal_certified"),
-    "review": ("审核审议", "approved"),
+    "selfcheck": ("自查", Stage.SELFCHECK_CLOSED),
+    "spotcheck": ("核查", Stage.SPOTCHECK_DONE),
+    "appraisal": ("民主评议", Stage.APPRAISAL_CERTIFIED),
+    "review": ("审核审议", Stage.APPROVED),
 }

@@ -21,6 +21,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_time, local_today
+from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS, RectificationStatus, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, round_scheme, round_unit
 
@@ -30,14 +31,7 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
 
 SEVERITIES = ("轻微", "一般", "严重")
-STATUS_LABELS = {
-    "none": "未下发通知",
-    "open": "待整改",
-    "rectifying": "整改中",
-    "rectified": "已整改待复查",
-    "closed": "已销号",
-}
-UPDATE_STATUSES = ("rectifying", "rectified")
+UPDATE_STATUSES = (RectificationStatus.RECTIFYING, RectificationStatus.RECTIFIED)
 TEXT_MAX = 4000
 
 
@@ -133,7 +127,7 @@ def add_finding(
         raise Conflict(f"问题等级“{severity}”无效，应为：{'、'.join(SEVERITIES)}。")
     with db.write() as s:
         r = lock_round(s, round_id)
-        if r.stage == "draft":
+        if r.stage == Stage.DRAFT:
             raise Conflict(f"考核轮次“{r.name}”尚在草稿阶段，不能登记问题。")
         unit, _ru = round_unit(s, round_id, unit_code)
         code = (indicator_code or "").strip() or None
@@ -350,7 +344,7 @@ def close_rectification(
             raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
         if current != "rectified":
             raise Conflict(
-                f"整改通知 {rect.notice_no} 当前为“{STATUS_LABELS[current]}”：单位报整改完成后才能复查。"
+                f"整改通知 {rect.notice_no} 当前为“{RECTIFICATION_STATUS_LABELS[current]}”：单位报整改完成后才能复查。"
             )
         if passed:
             _event(s, actor, rect, "closed", note or "复查合格，予以销号", "rectification.close")
@@ -399,7 +393,7 @@ def ledger(
             status, note = "none", None
         else:
             status, note = latest.get(rect.id, ("open", None))
-        late = rect is not None and status in ("open", "rectifying") and today > rect.deadline
+        late = rect is not None and status in (RectificationStatus.OPEN, RectificationStatus.RECTIFYING) and today > rect.deadline
         out.append(
             LedgerRow(
                 f.id,
@@ -418,7 +412,7 @@ def ledger(
                 rect.requirement if rect else None,
                 rect.deadline if rect else None,
                 status,
-                STATUS_LABELS[status],
+                RECTIFICATION_STATUS_LABELS[status],
                 late,
                 (today - rect.deadline).days if late else 0,
                 note,
@@ -446,7 +440,7 @@ def history(db: Database, rectification_id: int) -> list[EventRow]:
             .where(RectificationEvent.rectification_id == rectification_id)
             .order_by(RectificationEvent.id)
         ).all()
-    return [EventRow(e.status, STATUS_LABELS.get(e.status, e.status), e.note, e.at, e.by_user) for e in evs]
+    return [EventRow(e.status, RECTIFICATION_STATUS_LABELS.get(e.status, e.status), e.note, e.at, e.by_user) for e in evs]
 
 
 def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:

@@ -16,7 +16,7 @@ from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, FrozenError, NotFound
 from assess.foundation.roles import Actor
-from assess.foundation.vocabulary import STAGE_LABELS
+from assess.foundation.vocabulary import STAGE_LABELS, Stage
 from assess.foundation.write_guards import ensure_round_writable, get_round
 from assess.schemes.store import load_definition
 
@@ -30,15 +30,13 @@ PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|H[12]|(?:0[1-9]|1[0
 
 
 def stage_label(stage: str) -> str:
-
     return STAGE_LABELS.get(stage, stage)
 
 
 def next_stage(stage: str) -> str | None:
-    from assess.models.rounds import STAGES
-
-    i = STAGES.index(stage)
-    return STAGES[i + 1] if i + 1 < len(STAGES) else None
+    order = list(Stage)
+    i = order.index(stage)
+    return order[i + 1] if i + 1 < len(order) else None
 
 
 def check_period(period: str) -> str:
@@ -173,7 +171,7 @@ def create_round(
         allowed = set(scheme.categories)
         if corrects_round_id is not None:
             old = get_round(s, corrects_round_id)
-            if old.stage != "published":
+            if old.stage != Stage.PUBLISHED:
                 raise Conflict(
                     f"只能为已公示的轮次新建更正轮次；“{old.name}”当前阶段为“{stage_label(old.stage)}”。"
                 )
@@ -211,7 +209,7 @@ def create_round(
             name=name,
             period=period,
             scheme_version_id=scheme_version_id,
-            stage="draft",
+            stage=Stage.DRAFT,
             corrects_round_id=corrects_round_id,
             created_by=actor.username,
         )
@@ -280,7 +278,7 @@ def list_rounds(db: Database, include_published: bool = True) -> list[RoundRow]:
     with db.read() as s:
         rows = round_rows(s)
         if not include_published:
-            rows = [r for r in rows if r.stage != "published"]
+            rows = [r for r in rows if r.stage != Stage.PUBLISHED]
     return rows
 
 
@@ -331,12 +329,12 @@ def set_stage(session: Session, actor_name: str, round, new_stage: str, payload:
     from sqlmodel import select
 
     from assess.models import Round
-    from assess.models.rounds import STAGES
+    STAGES = list(Stage)
 
     if new_stage not in STAGES:
         raise Conflict(f"未知阶段“{new_stage}”。")
     session.exec(select(Round.id).where(Round.id == round.id).with_for_update()).first()
-    if round.stage == "published":
+    if round.stage == Stage.PUBLISHED:
         raise FrozenError(f"考核轮次“{round.name}”已公示冻结，不能再改变阶段；如需更正请新建关联轮次。")
     old = round.stage
     round.stage = new_stage

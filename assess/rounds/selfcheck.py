@@ -21,6 +21,7 @@ from assess.foundation.errors import Conflict, InputErrors, InputProblem, NotFou
 from assess.foundation.input_tables import read_table, safe_cell
 from assess.foundation.private_files import make_private
 from assess.foundation.roles import Actor
+from assess.foundation.vocabulary import Method, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, round_unit
 from assess.rounds.spotcheck import active_draw, inspected_codes
@@ -35,12 +36,12 @@ if TYPE_CHECKING:
 KINDS = ("self", "verified")
 NOTE_MAX = 2000
 TEMPLATE_INFO_COLUMNS = ["unit_name", "indicator_name", "method", "max", "evidence", "self_score"]
-METHOD_LABELS = {
-    "points": "得分（填得分）",
-    "deduct": "扣分（填扣除分数，扣完为止）",
-    "bonus": "加分（填加分，超过上限按上限计）",
-    "ratio": "比率（填百分比，如 96.5）",
-    "veto": "一票否决（0 未触发 / 1 触发）",
+METHOD_HINTS = {
+    Method.POINTS: "得分（填得分）",
+    Method.DEDUCT: "扣分（填扣除分数，扣完为止）",
+    Method.BONUS: "加分（填加分，超过上限按上限计）",
+    Method.RATIO: "比率（填百分比，如 96.5）",
+    Method.VETO: "一票否决（0 未触发 / 1 触发）",
 }
 
 
@@ -166,7 +167,7 @@ def enter_score(
     note = clean_note(note)
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "selfcheck_open", doing="录入自查得分")
+        require_stage(r, Stage.SELFCHECK_OPEN, doing="录入自查得分")
         unit, ru = round_unit(s, round_id, unit_code)
         if ru.submitted_at is not None:
             raise Conflict(f"单位 {unit.code}（{unit.name}）的自查已提交，不能再修改；如需更正请先退回自查。")
@@ -215,7 +216,7 @@ def submit_units(db: Database, actor: Actor, round_id: int, unit_codes: list[str
     done: list[str] = []
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "selfcheck_open", doing="提交自查")
+        require_stage(r, Stage.SELFCHECK_OPEN, doing="提交自查")
         if unit_codes is None:
             unit_codes = [u.code for u, ru in participants(s, round_id) if ru.submitted_at is None]
         for unit_code in unit_codes:
@@ -255,7 +256,7 @@ def submit_complete(db: Database, actor: Actor, round_id: int) -> BulkSubmit:
     authorize(actor, "selfcheck.submit")
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "selfcheck_open", doing="提交自查")
+        require_stage(r, Stage.SELFCHECK_OPEN, doing="提交自查")
         result = BulkSubmit([], [], 0)
         for unit, ru in participants(s, round_id):
             if ru.submitted_at is not None:
@@ -278,7 +279,7 @@ def reopen(db: Database, actor: Actor, round_id: int, unit_code: str, reason: st
         raise Conflict("退回自查需要填写理由。")
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "selfcheck_open", doing="退回自查")
+        require_stage(r, Stage.SELFCHECK_OPEN, doing="退回自查")
         unit, ru = round_unit(s, round_id, unit_code)
         if ru.submitted_at is None:
             raise Conflict(f"单位 {unit.code}（{unit.name}）的自查尚未提交。")
@@ -315,9 +316,9 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
     with db.write() as s:
         r = lock_round(s, round_id)
         if kind == "self":
-            require_stage(r, "selfcheck_open", doing="导入自查得分")
+            require_stage(r, Stage.SELFCHECK_OPEN, doing="导入自查得分")
         else:
-            require_stage(r, "spotcheck_drawn", doing="导入核查得分")
+            require_stage(r, Stage.SPOTCHECK_DRAWN, doing="导入核查得分")
         scheme = round_scheme(s, r)
         units = {u.code: (u, ru) for u, ru in participants(s, round_id)}
         known = set(s.exec(select(Unit.code)).all())
@@ -481,8 +482,8 @@ def export_template(
         cell.font = Font(bold=True)
     for u in units:
         for ind in scheme.leaves_for(u.category):
-            method = METHOD_LABELS.get(ind.method or "", ind.method or "")
-            if ind.method == "ratio" and ind.target:
+            method = METHOD_HINTS.get(ind.method or "", ind.method or "")
+            if ind.method == Method.RATIO and ind.target:
                 method += f"，目标 {ind.target:g}%"
             values: list[Any] = [u.code, u.name, ind.code, ind.name, method, ind.max, ind.evidence or ""]
             if kind == "verified":

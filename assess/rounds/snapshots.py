@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from assess.foundation.vocabulary import Stage
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
@@ -57,7 +59,7 @@ def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
     from assess.models import Round, Snapshot
 
     stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
-    if stage != "published":
+    if stage != Stage.PUBLISHED:
         return None
     cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
     if round_id not in cache:

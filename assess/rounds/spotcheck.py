@@ -26,6 +26,7 @@ from assess.foundation.errors import AssessError, Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_time
 from assess.foundation.users import display_names
+from assess.foundation.vocabulary import DrawStatus, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds import rfc3797
 from assess.rounds.findings import open_finding_units
@@ -91,7 +92,7 @@ def active_draw(s: Session, round_id: int, purpose: str = "units"):
         select(SpotCheckDraw).where(
             SpotCheckDraw.round_id == round_id,
             SpotCheckDraw.purpose == purpose,
-            SpotCheckDraw.status == "active",
+            SpotCheckDraw.status == DrawStatus.ACTIVE,
         )
     ).first()
 
@@ -316,7 +317,7 @@ def _refuse_second_draw(s, old) -> None:
 
 def _draw_plan(s: Session, r, count: int | None, min_per_category: int | None, focus_open_findings: bool,
                sources: list[str]) -> DrawPlan:
-    require_stage(r, "selfcheck_closed", doing="随机抽取核查单位")
+    require_stage(r, Stage.SELFCHECK_CLOSED, doing="随机抽取核查单位")
     scheme = round_scheme(s, r)
     pool, focus = _unit_pool(s, r.id, focus_open_findings)
     if count is None:
@@ -406,7 +407,7 @@ def draw(
                 "min_per_category": mpc,
             },
         )
-        set_stage(s, actor.username, r, "spotcheck_drawn", {"draw_id": d.id})
+        set_stage(s, actor.username, r, Stage.SPOTCHECK_DRAWN, {"draw_id": d.id})
         return _view(d)
 
 
@@ -417,7 +418,7 @@ def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict
 
     from assess.models import User
 
-    require_stage(r, "selfcheck_closed", "spotcheck_drawn", doing="随机抽取检查人员")
+    require_stage(r, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DRAWN, doing="随机抽取检查人员")
     old = active_draw(s, r.id, "inspectors")
     if old is not None:
         raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
@@ -528,13 +529,13 @@ def void(db: Database, actor: Actor, round_id: int, reason: str, purpose: str = 
         if d is None:
             raise NotFound("本轮没有有效的抽取可作废。")
         if purpose == "units":
-            require_stage(r, "spotcheck_drawn", doing="作废抽取")
+            require_stage(r, Stage.SPOTCHECK_DRAWN, doing="作废抽取")
             n = s.exec(
                 select(func.count()).select_from(SpotCheckScore).where(SpotCheckScore.round_id == round_id)
             ).one()
             if n:
                 raise Conflict(f"已录入 {n} 条核查得分，不能再作废这次抽取。")
-        d.status = "void"
+        d.status = DrawStatus.VOID
         d.void_reason = reason
         s.add(d)
         s.flush()
@@ -545,7 +546,7 @@ def void(db: Database, actor: Actor, round_id: int, reason: str, purpose: str = 
             {"round_id": round_id, "draw_id": d.id, "purpose": purpose, "reason": reason},
         )
         if purpose == "units":
-            set_stage(s, actor.username, r, "selfcheck_closed", {"draw_id": d.id, "voided": True})
+            set_stage(s, actor.username, r, Stage.SELFCHECK_CLOSED, {"draw_id": d.id, "voided": True})
 
 
 def verify(db: Database, round_id: int) -> VerifyReport:

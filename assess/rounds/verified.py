@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
+from assess.foundation.vocabulary import Method, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, require_stage, round_scheme, round_unit
 from assess.rounds.selfcheck import (
@@ -81,7 +82,7 @@ def enter_verified(
     note = clean_note(note)
     with db.write() as s:
         r = lock_round(s, round_id)
-        require_stage(r, "spotcheck_drawn", doing="录入核查得分")
+        require_stage(r, Stage.SPOTCHECK_DRAWN, doing="录入核查得分")
         unit, _ru = round_unit(s, round_id, unit_code)
         if unit.code not in inspected_codes(active_draw(s, round_id)):
             raise Conflict(f"单位 {unit.code}（{unit.name}）不是本轮抽取的核查单位。")
@@ -185,7 +186,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
         )
     df["difference"] = (df["self_points"] - df["verified_points"]).round(6)
     flag = df["difference"] > scheme.spotcheck.tolerance
-    veto = (df["method"] == "veto") & (df["self_value"] == 0) & (df["verified_value"] == 1)
+    veto = (df["method"] == Method.VETO) & (df["self_value"] == 0) & (df["verified_value"] == 1)
     df["false_report"] = (flag | veto).fillna(False)
     out = []
     for row in df.sort_values(["order"], kind="stable").itertuples(index=False):

@@ -16,7 +16,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.thresholds import quorum_rule_text
-from assess.foundation.vocabulary import METHOD_LABELS
+from assess.foundation.vocabulary import METHOD_LABELS, Method
 from assess.org import units
 from assess.schemes.builtin import validate_source
 from assess.schemes.definition import SchemeDef
@@ -272,7 +272,7 @@ def category_totals(scheme: SchemeDef) -> dict[str, float]:
     """Per unit category, the points the indicator component is divided by (Σ max of the
     points/deduct/ratio leaves that apply)."""
     return {
-        c: sum(leaf.max for leaf in scheme.leaves_for(c) if leaf.method in ("points", "deduct", "ratio"))
+        c: sum(leaf.max for leaf in scheme.leaves_for(c) if leaf.method in (Method.POINTS, Method.DEDUCT, Method.RATIO))
         for c in scheme.categories
     }
 

@@ -26,8 +26,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assess.foundation.vocabulary import Method
+
 SCHEMA_VERSION = 1
-METHODS = ("points", "deduct", "bonus", "ratio", "veto")
+METHODS = (Method.POINTS, Method.DEDUCT, Method.BONUS, Method.RATIO, Method.VETO)
 COMPONENTS = ("indicators", "appraisal", "adjustment")
 FORM_KINDS = ("unit", "cadre")
 RULE_KINDS = (
@@ -311,7 +313,7 @@ def _indicator(d: dict[str, Any]) -> IndicatorDef:
     children = [_indicator(c) for c in d.get("children", [])]
     mx = d.get("max")
     if mx is None:
-        mx = sum(c.max for c in children if c.method != "bonus") if children else 0.0
+        mx = sum(c.max for c in children if c.method != Method.BONUS) if children else 0.0
     return IndicatorDef(
         code=str(d["code"]),
         name=str(d["name"]),

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from assess.foundation.errors import AssessError, Conflict, InputErrors, InputProblem, NotFound
 from assess.foundation.private_files import write_private
+from assess.foundation.vocabulary import Method
 from assess.schemes.builtin import read_scheme_source
 from assess.schemes.catalog import version_id_of
 from assess.schemes.definition import COMPONENTS, METHODS, IndicatorDef, SchemeDef
@@ -105,7 +106,7 @@ def _number(value: float | int | str, what: str) -> float:
 
 
 def _children_sum(node: IndicatorDef) -> float:
-    return sum(c.max for c in node.children if c.method != "bonus")
+    return sum(c.max for c in node.children if c.method != Method.BONUS)
 
 
 class Draft:
@@ -345,11 +346,11 @@ class Draft:
     def _make_leaf(node: IndicatorDef, method: str | None) -> None:
         """Give a node a method, keeping only the settings that method uses."""
         node.method = method
-        if method != "ratio":
+        if method != Method.RATIO:
             node.target = None
-        if method != "deduct":
+        if method != Method.DEDUCT:
             node.per_item = None
-        if method == "veto":
+        if method == Method.VETO:
             node.max = 0.0
 
     # -- operations -----------------------------------------------------------------------------
@@ -374,8 +375,8 @@ class Draft:
         code = self._check_code(code)
         name = self._check_name(name)
         method = self._check_method(method)
-        points = 0.0 if method == "veto" else _number(max, f"指标 {code} 的满分")
-        if method == "veto" and max not in (0, 0.0, "", "0", None):
+        points = 0.0 if method == Method.VETO else _number(max, f"指标 {code} 的满分")
+        if method == Method.VETO and max not in (0, 0.0, "", "0", None):
             raise AssessError(f"指标 {code} 是一票否决项，不计分：满分不填。")
         siblings = self._siblings(parent_code)
         if after is not None and after not in [s.code for s in siblings]:
@@ -468,7 +469,7 @@ class Draft:
             self._changed()
             return
         points = _number(value, f"指标 {code} 的满分")
-        if node.is_leaf and node.method == "veto" and points != 0:
+        if node.is_leaf and node.method == Method.VETO and points != 0:
             raise AssessError(f"指标 {code} 是一票否决项，不计分：没有满分可改。")
         self._changing(f"指标 {code} 的满分 {node.max:g} → {points:g}")
         node.max = points

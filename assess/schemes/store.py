@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from assess.foundation import audit
 from assess.foundation.errors import NotFound
+from assess.foundation.vocabulary import Method
 from assess.schemes.definition import SchemeDef, from_dict
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
     for order, (ind, level, parent) in enumerate(scheme.walk()):
         session.add(Indicator(
             scheme_version_id=version.id, code=ind.code, parent_code=parent, level=level, sort_order=order,
-            name=ind.name, method=ind.method or "group", max_points=ind.max, target=ind.target,
+            name=ind.name, method=ind.method or Method.GROUP, max_points=ind.max, target=ind.target,
             unit_of_measure=ind.unit_of_measure, evidence=ind.evidence, categories=list(ind.categories),
             source=ind.source,
         ))

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from assess.foundation.vocabulary import Method
 from assess.schemes.definition import (
     COMPONENTS,
     SCHEMA_VERSION,
@@ -165,7 +166,7 @@ def _indicator(w: _Writer, ind: IndicatorDef, table: str, follow: set[str], line
             w.kv("max", toml_number(ind.max))
     else:
         w.kv("method", _opt_str(ind.method))
-        if ind.method != "veto":
+        if ind.method != Method.VETO:
             w.kv("max", toml_number(ind.max))
         w.kv("target", _opt_num(ind.target))
         w.kv("per_item", _opt_num(ind.per_item))

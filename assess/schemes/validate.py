@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from assess.foundation.errors import InputErrors, InputProblem
+from assess.foundation.vocabulary import Method
 from assess.schemes.definition import (
     BASES,
     COMPONENTS,
@@ -206,7 +207,7 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: 
             total = (
                 None
                 if any(s is None for s in sums)
-                else sum(s for s, (_kp, kid) in zip(sums, kids, strict=True) if kid.get("method") != "bonus")
+                else sum(s for s, (_kp, kid) in zip(sums, kids, strict=True) if kid.get("method") != Method.BONUS)
             )
             given = c.number(ind, "max", p, what, low=0)
             if given is not None and total is not None and abs(given - total) > 1e-9:
@@ -219,25 +220,25 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: 
         if method is not None and method not in METHODS:
             c.err((*p, "method"), f"{what} 的计分方法“{method}”不可用（可用：{'、'.join(METHODS)}）")
             method = None
-        if method == "veto":
+        if method == Method.VETO:
             mx = None
             if ind.get("max", 0) != 0:
                 c.err((*p, "max"), f"{what} 是一票否决项，不计分：不写 max")
         else:
             mx = c.number(ind, "max", p, what, required=True, low=0, low_open=True)
         if "target" in ind:
-            if method != "ratio":
+            if method != Method.RATIO:
                 c.err((*p, "target"), f"{what} 的 target 只用于 ratio（比率）指标")
             else:
                 c.number(ind, "target", p, what, low=0, high=100, low_open=True)
         if "per_item" in ind:
-            if method != "deduct":
+            if method != Method.DEDUCT:
                 c.err((*p, "per_item"), f"{what} 的 per_item 只用于 deduct（扣分）指标")
             else:
                 c.number(ind, "per_item", p, what, low=0, low_open=True, high=mx)
-        if method is None or (mx is None and method != "veto"):
+        if method is None or (mx is None and method != Method.VETO):
             return None
-        return 0.0 if method == "veto" else mx
+        return 0.0 if method == Method.VETO else mx
 
     items = c.tables(d, "indicators", (), "方案", required=True)
     for p, ind in items:
@@ -587,7 +588,7 @@ def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:
     indicator component is the sum of max over points/deduct/ratio leaves)."""
     for cat in scheme.categories:
         leaves = scheme.leaves_for(cat)
-        if sum(leaf.max for leaf in leaves if leaf.method in ("points", "deduct", "ratio")) <= 0:
+        if sum(leaf.max for leaf in leaves if leaf.method in (Method.POINTS, Method.DEDUCT, Method.RATIO)) <= 0:
             c.err(
                 ("categories",),
                 f"单位类别“{cat}”没有适用的计分指标（points、deduct 或 ratio）：无法计算指标得分",

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import Conflict
+from assess.foundation.vocabulary import Method
 from assess.schemes.methods import score_values
 
 if TYPE_CHECKING:
@@ -204,13 +205,13 @@ def leaf_points(scheme: SchemeDef, values):
         cols = np.flatnonzero(methods == method)
         if len(cols):
             out[:, cols] = score_values(method, maxes[cols], None, values[:, cols])
-    ratio_targets = {leaf.target or 100.0 for leaf in leaves if leaf.method == "ratio"}
+    ratio_targets = {leaf.target or 100.0 for leaf in leaves if leaf.method == Method.RATIO}
     for target in ratio_targets:
         cols = np.array(
             [
                 i
                 for i, leaf in enumerate(leaves)
-                if leaf.method == "ratio" and (leaf.target or 100.0) == target
+                if leaf.method == Method.RATIO and (leaf.target or 100.0) == target
             ]
         )
         out[:, cols] = maxes[cols] * score_values("ratio", 1.0, target, values[:, cols])
@@ -265,7 +266,7 @@ def indicator_matrices(
     pts = np.where(applicable, pts, np.nan)
 
     in_denominator = np.isin(methods, ("points", "deduct", "ratio"))
-    scoring = methods != "veto"
+    scoring = methods != Method.VETO
     denom = (np.where(applicable, maxes[None, :], 0.0) * in_denominator[None, :]).sum(axis=1)
     numer = np.where(applicable & scoring[None, :], np.nan_to_num(pts, nan=0.0), 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -273,7 +274,7 @@ def indicator_matrices(
             (denom > 0) & has_any, np.minimum(100.0, 100.0 * numer / np.where(denom > 0, denom, 1.0)), np.nan
         )
 
-    veto = applicable & (methods == "veto")[None, :] & (np.nan_to_num(raw, nan=0.0) >= 1.0)
+    veto = applicable & (methods == Method.VETO)[None, :] & (np.nan_to_num(raw, nan=0.0) >= 1.0)
 
     # 虚报: drawn units, where both values exist.
     sc = scheme.spotcheck
@@ -281,7 +282,7 @@ def indicator_matrices(
     self_pts = leaf_points(scheme, np.where(both, self_v, 0.0))
     ver_pts = leaf_points(scheme, np.where(both, ver_v, 0.0))
     false_report = both & (self_pts - ver_pts > sc.tolerance + 1e-9)
-    false_report |= both & (methods == "veto")[None, :] & (self_v < 1.0) & (ver_v >= 1.0)
+    false_report |= both & (methods == Method.VETO)[None, :] & (self_v < 1.0) & (ver_v >= 1.0)
     penalty = false_report.sum(axis=1) * sc.penalty
     if sc.penalty_cap is not None:
         penalty = np.minimum(penalty, sc.penalty_cap)

@@ -11,6 +11,7 @@ from assess.appraisal.sessions import session_blockers
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
+from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import (
     RoundRow,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 
 # The stages ``advance`` may move into; later ones belong to computing, review and publication.
-ADVANCE_STAGES = ("selfcheck_open", "selfcheck_closed", "spotcheck_done", "appraisal_certified")
+ADVANCE_STAGES = (Stage.SELFCHECK_OPEN, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DONE, Stage.APPRAISAL_CERTIFIED)
 
 
 @dataclass
@@ -66,21 +67,21 @@ def stage_blockers(s: Session, r) -> list[str]:
 
     from assess.models import AppraisalSession, RoundUnit
 
-    if r.stage == "draft":
+    if r.stage == Stage.DRAFT:
         n = s.exec(select(func.count()).select_from(RoundUnit).where(RoundUnit.round_id == r.id)).one()
         return [] if n else ["轮次没有参加单位"]
-    if r.stage == "selfcheck_open":
+    if r.stage == Stage.SELFCHECK_OPEN:
         pending = s.exec(
             select(func.count())
             .select_from(RoundUnit)
             .where(RoundUnit.round_id == r.id, RoundUnit.submitted_at.is_(None))
         ).one()
         return [f"{pending} 个单位未提交自查"] if pending else []
-    if r.stage == "selfcheck_closed":
+    if r.stage == Stage.SELFCHECK_CLOSED:
         if round_scheme(s, r).spotcheck.sample_size == 0:
             return []  # the scheme has no spot-check: the next stage needs no draw
         return ["未抽取核查单位"]
-    if r.stage == "spotcheck_drawn":
+    if r.stage == Stage.SPOTCHECK_DRAWN:
 
         missing = missing_verified(s, r)
         return (
@@ -90,7 +91,7 @@ def stage_blockers(s: Session, r) -> list[str]:
             if missing
             else []
         )
-    if r.stage == "spotcheck_done":
+    if r.stage == Stage.SPOTCHECK_DONE:
         out = []
         sessions = s.exec(select(AppraisalSession).where(AppraisalSession.round_id == r.id)).all()
         scheme = round_scheme(s, r)
@@ -115,10 +116,10 @@ def advance(db: Database, actor: Actor, round_id: int, to_stage: str | None = No
                 f"只能逐级推进：“{r.name}”当前阶段为“{stage_label(r.stage)}”，下一阶段是“{stage_label(nxt) if nxt else '无'}”，"
                 f"不能直接进入“{stage_label(to_stage)}”。"
             )
-        if nxt == "spotcheck_drawn" and round_scheme(s, r).spotcheck.sample_size == 0:
+        if nxt == Stage.SPOTCHECK_DRAWN and round_scheme(s, r).spotcheck.sample_size == 0:
             set_stage(s, actor.username, r, nxt, {"by": "advance", "spotcheck": "none in scheme"})
             return nxt
-        if nxt == "spotcheck_drawn":
+        if nxt == Stage.SPOTCHECK_DRAWN:
             raise Conflict(
                 "进入“已抽取核查单位”阶段需要进行随机抽取：请在“抽查核查”中抽取（或 assess spotcheck draw），抽取后自动进入该阶段。"
             )
@@ -141,7 +142,7 @@ def rounds_with_blockers(db: Database, include_published: bool = True) -> list[R
     with db.read() as s:
         rows = round_rows(s)
         if not include_published:
-            rows = [r for r in rows if r.stage != "published"]
+            rows = [r for r in rows if r.stage != Stage.PUBLISHED]
         for row in rows:
             row.blockers = stage_blockers(s, s.get(Round, row.id))
     return rows

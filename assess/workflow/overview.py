@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from assess.foundation.settings import local_today
-from assess.foundation.vocabulary import STAGE_LABELS
+from assess.foundation.vocabulary import STAGE_LABELS, Stage
 from assess.results import cards as red_yellow
 from assess.rounds import findings
 from assess.rounds.deadlines import overdue_stages
@@ -64,7 +64,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
         schemes = s.exec(select(func.count()).select_from(Scheme)).one()
         q = select(Round).order_by(Round.period.desc(), Round.id.desc())
         if not include_published:
-            q = q.where(Round.stage != "published")
+            q = q.where(Round.stage != Stage.PUBLISHED)
         rounds = s.exec(q).all()
         counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
     out = []
@@ -80,7 +80,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     late_stages = [d for d in overdue_stages(db, day) if d.round_id in shown]
     warn = []
     for r in rounds:
-        if r.stage in ("computed", "under_review", "approved"):
+        if r.stage in (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED):
             warn += red_yellow.cards(db, r.id, day)
     return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 
