@@ -321,20 +321,30 @@ def update_rectification(
 ) -> str:
     """Record progress: 整改中 (``rectifying``, also for a progress note) or 已整改 (``rectified``,
     the unit reports the problem fixed; re-inspection follows)."""
+    return update_rectifications(db, actor, [rectification_id], status, note)[0]
 
+
+def update_rectifications(
+    db: Database, actor: Actor, rectification_ids: list[int], status: str, note: str | None = None
+) -> list[str]:
+    """``update_rectification`` for several notices in one transaction, all or none, one audit
+    record each. Returns the new statuses in order."""
     authorize(actor, "rectification.update")
     if status not in UPDATE_STATUSES:
         raise Conflict(f"整改状态“{status}”无效，应为 rectifying（整改中）或 rectified（已整改）。")
     note = _text(note, "说明", required=status == "rectified")
+    done: list[str] = []
     with db.write() as s:
-        rect = _locked_rectification(s, rectification_id)
-        current, _n = _status(s, rect.id)
-        if current == "closed":
-            raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
-        if current == "rectified":
-            raise Conflict(f"整改通知 {rect.notice_no} 已报整改完成，等待复查：请由检查员复查销号或退回。")
-        _event(s, actor, rect, status, note, "rectification.update")
-        return status
+        for rectification_id in rectification_ids:
+            rect = _locked_rectification(s, rectification_id)
+            current, _n = _status(s, rect.id)
+            if current == "closed":
+                raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
+            if current == "rectified":
+                raise Conflict(f"整改通知 {rect.notice_no} 已报整改完成，等待复查：请由检查员复查销号或退回。")
+            _event(s, actor, rect, status, note, "rectification.update")
+            done.append(status)
+    return done
 
 
 def close_rectification(
@@ -342,23 +352,34 @@ def close_rectification(
 ) -> str:
     """Re-inspection (复查) of a rectification reported as done: passed → 销号 (closed); not
     passed → back to 整改中 with the reason."""
+    return close_rectifications(db, actor, [rectification_id], note, passed)[0]
 
+
+def close_rectifications(
+    db: Database, actor: Actor, rectification_ids: list[int], note: str | None = None, passed: bool = True
+) -> list[str]:
+    """``close_rectification`` for several notices in one transaction, all or none, one audit
+    record each. Returns the new statuses in order."""
     authorize(actor, "rectification.close")
     note = _text(note, "复查意见", required=not passed)
+    done: list[str] = []
     with db.write() as s:
-        rect = _locked_rectification(s, rectification_id)
-        current, _n = _status(s, rect.id)
-        if current == "closed":
-            raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
-        if current != "rectified":
-            raise Conflict(
-                f"整改通知 {rect.notice_no} 当前为“{STATUS_LABELS[current]}”：单位报整改完成后才能复查。"
-            )
-        if passed:
-            _event(s, actor, rect, "closed", note or "复查合格，予以销号", "rectification.close")
-            return "closed"
-        _event(s, actor, rect, "rectifying", f"复查未通过：{note}", "rectification.recheck_failed")
-        return "rectifying"
+        for rectification_id in rectification_ids:
+            rect = _locked_rectification(s, rectification_id)
+            current, _n = _status(s, rect.id)
+            if current == "closed":
+                raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
+            if current != "rectified":
+                raise Conflict(
+                    f"整改通知 {rect.notice_no} 当前为“{STATUS_LABELS[current]}”：单位报整改完成后才能复查。"
+                )
+            if passed:
+                _event(s, actor, rect, "closed", note or "复查合格，予以销号", "rectification.close")
+                done.append("closed")
+            else:
+                _event(s, actor, rect, "rectifying", f"复查未通过：{note}", "rectification.recheck_failed")
+                done.append("rectifying")
+    return done
 
 
 # -- ledger ---------------------------------------------------------------------------------------

@@ -132,3 +132,48 @@ def test_decide_several_entries_all_or_none(db, actors, cli):
     # Nothing left to decide: --all decides none.
     rc, out, err = cli("decide", "--round", str(rid), "--all", "--confirm", "--reason", "再次", user="reviewer")
     assert rc == 0 and "已将 0 条" in out, err
+
+
+def test_rectification_update_and_close_several_all_or_none(db, actors, cli):
+    from .rounds_helpers import UNITS as ROUND_UNITS
+
+    add_units(db, actors, ROUND_UNITS)
+    store_scheme(db)
+    rc, out, _ = cli("round", "create", "--name", "整改", "--period", "2026-Q3", "--scheme", "test-scheme",
+                     "--categories", "乡镇街道", "--format", "json")
+    rid = json.loads(out)["round_id"]
+    cli("round", "advance", "--round", str(rid))
+    towns = [code for code, _name, cat in ROUND_UNITS if cat == "乡镇街道"]
+    rects = []
+    for k, code in enumerate([towns[0], towns[1], towns[0]]):
+        rc, out, err = cli("finding", "add", "--round", str(rid), "--unit", code, "--description", f"{code} 问题 {k}",
+                           "--format", "json", user="inspector")
+        assert rc == 0, err
+        fid = json.loads(out)["finding_id"]
+        rc, out, err = cli("rectification", "issue", "--finding", str(fid), "--deadline", "2026-07-31",
+                           "--requirement", "十日内更新", "--today", "2026-07-01", "--format", "json", user="inspector")
+        assert rc == 0, err
+        rects.append(json.loads(out)["rectification_id"])
+    a, b, c = rects
+
+    def statuses():
+        _rc, out, _ = cli("finding", "list", "--round", str(rid), "--format", "json")
+        return [r["status"] for r in json.loads(out)]
+
+    assert statuses() == ["open", "open", "open"]
+    rc, out, err = cli("rectification", "update", str(a), str(b), str(c), "--status", "rectified", "--note", "已更新",
+                       user="clerk")
+    assert rc == 0 and "已登记 3 份整改通知" in out, err
+    assert statuses() == ["rectified"] * 3
+    # Re-inspection of a, b and a notice that does not exist: refused whole, nothing closed.
+    rc, out, err = cli("rectification", "close", str(a), str(b), str(c + 1000), "--note", "复查合格", user="inspector")
+    assert rc == 1 and statuses() == ["rectified"] * 3
+    assert _audit(db, "rectification.close") == []
+    rc, out, err = cli("rectification", "close", str(a), str(b), "--note", "复查合格", user="inspector")
+    assert rc == 0, err
+    assert statuses() == ["closed", "closed", "rectified"]
+    # a is closed already: closing a and c together changes neither.
+    rc, out, err = cli("rectification", "close", str(a), str(c), "--note", "复查合格", user="inspector")
+    assert rc == 1 and "已销号" in err and statuses() == ["closed", "closed", "rectified"]
+    assert len(_audit(db, "rectification.close")) == 2
+    assert len(_audit(db, "rectification.update")) == 3

@@ -54,14 +54,16 @@ def register_findings(sub) -> None:
     q.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     add_common(q)
     q.set_defaults(func=cmd_rect_issue)
-    q = sp.add_parser("update", help="登记整改进展：rectifying（整改中）或 rectified（已整改）")
-    q.add_argument("id", type=int)
+    q = sp.add_parser(
+        "update", help="登记整改进展：rectifying（整改中）或 rectified（已整改）；可一次给出多个编号，全部成功或全部不改"
+    )
+    q.add_argument("id", type=int, nargs="+", help="整改通知编号（可多个）")
     q.add_argument("--status", required=True, choices=["rectifying", "rectified"])
     q.add_argument("--note")
     add_common(q)
     q.set_defaults(func=cmd_rect_update)
-    q = sp.add_parser("close", help="复查：合格则销号；--failed 退回整改")
-    q.add_argument("id", type=int)
+    q = sp.add_parser("close", help="复查：合格则销号；--failed 退回整改；可一次给出多个编号，全部成功或全部不改")
+    q.add_argument("id", type=int, nargs="+", help="整改通知编号（可多个）")
     q.add_argument("--failed", action="store_true")
     q.add_argument("--note")
     add_common(q)
@@ -153,21 +155,32 @@ def cmd_rect_issue(args) -> int:
     return 0
 
 
+def _rect_done(args, ids: list[int], statuses: list[str]) -> None:
+    from ..findings import STATUS_LABELS
+
+    if len(ids) == 1:
+        emit_message(args, f"整改通知第 {ids[0]} 号：{STATUS_LABELS[statuses[0]]}", status=statuses[0])
+    else:
+        shown = "、".join(f"第 {i} 号" for i in ids)
+        emit_message(args, f"已登记 {len(ids)} 份整改通知（{shown}）：{STATUS_LABELS[statuses[0]]}",
+                     ids=ids, status=statuses[0])
+
+
 def cmd_rect_update(args) -> int:
-    from ..findings import STATUS_LABELS, update_rectification
+    from ..findings import update_rectifications
 
     db = open_db(args)
-    status = update_rectification(db, acting_user(args, db), args.id, args.status, args.note)
-    emit_message(args, f"整改通知第 {args.id} 号：{STATUS_LABELS[status]}", status=status)
+    _rect_done(args, args.id, update_rectifications(db, acting_user(args, db), args.id, args.status, args.note))
     return 0
 
 
 def cmd_rect_close(args) -> int:
-    from ..findings import STATUS_LABELS, close_rectification
+    from ..findings import close_rectifications
 
     db = open_db(args)
-    status = close_rectification(db, acting_user(args, db), args.id, args.note, passed=not args.failed)
-    emit_message(args, f"整改通知第 {args.id} 号：{STATUS_LABELS[status]}", status=status)
+    _rect_done(
+        args, args.id, close_rectifications(db, acting_user(args, db), args.id, args.note, passed=not args.failed)
+    )
     return 0
 
 
