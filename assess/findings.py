@@ -209,6 +209,21 @@ def issue_rectification(
     ``today``. The notice number is 整改〔year〕NNN号 unless given. The notice is dated ``today``
     (the office's date when not given): a notice registered after the fact keeps its issue date,
     so its date never falls after its deadline."""
+    return issue_rectifications(db, actor, [finding_id], deadline, requirement, notice_no, today)[0]
+
+
+def issue_rectifications(
+    db: Database,
+    actor: Actor,
+    finding_ids: list[int],
+    deadline: date | str,
+    requirement: str,
+    notice_no: str | None = None,
+    today: date | None = None,
+) -> list[int]:
+    """``issue_rectification`` for several findings with the same deadline and requirement, in one
+    transaction, all or none, one notice (numbered in turn) and one audit record each. A notice
+    number may be given only for a single finding. Returns the rectification ids in order."""
     from sqlalchemy.exc import IntegrityError
     from sqlmodel import select
 
@@ -223,46 +238,53 @@ def issue_rectification(
     notice_no = (notice_no or "").strip() or None
     if notice_no and len(notice_no) > 64:
         raise Conflict("通知书编号不能超过 64 个字符。")
+    if notice_no and len(finding_ids) > 1:
+        raise Conflict("一次对多个问题下发通知时不能指定通知书编号（按年度顺序编号）。")
+    if len(set(finding_ids)) != len(finding_ids):
+        raise Conflict("同一问题在本次下发中出现了不止一次。")
+    done: list[int] = []
     try:
         with db.write() as s:
-            f = s.get(Finding, finding_id)
-            if f is None:
-                raise NotFound(f"第 {finding_id} 号问题不存在。")
-            lock_round(s, f.round_id)
-            newer = s.exec(select(Finding.id).where(Finding.corrects_id == finding_id)).first()
-            if newer is not None:
-                raise Conflict(f"第 {finding_id} 号问题已被第 {newer} 号更正，请对最新的记录下发通知。")
-            old = s.exec(select(Rectification).where(Rectification.finding_id == finding_id)).first()
-            if old is not None:
-                raise Conflict(f"第 {finding_id} 号问题已下发整改通知 {old.notice_no}。")
-            number = notice_no or _next_notice_no(s, today.year)
-            if s.exec(select(Rectification.id).where(Rectification.notice_no == number)).first() is not None:
-                raise Conflict(f"通知书编号“{number}”已被使用。")
-            rect = Rectification(
-                finding_id=finding_id,
-                notice_no=number,
-                requirement=requirement,
-                deadline=deadline,
-                issued_at=_dated(today),
-                issued_by=actor.username,
-            )
-            s.add(rect)
-            s.flush()
-            audit.append(
-                s,
-                actor.username,
-                "rectification.issue",
-                {
-                    "rectification_id": rect.id,
-                    "finding_id": finding_id,
-                    "notice_no": number,
-                    "deadline": deadline.isoformat(),
-                    "requirement": requirement,
-                },
-            )
-            return rect.id
+            for finding_id in finding_ids:
+                f = s.get(Finding, finding_id)
+                if f is None:
+                    raise NotFound(f"第 {finding_id} 号问题不存在。")
+                lock_round(s, f.round_id)
+                newer = s.exec(select(Finding.id).where(Finding.corrects_id == finding_id)).first()
+                if newer is not None:
+                    raise Conflict(f"第 {finding_id} 号问题已被第 {newer} 号更正，请对最新的记录下发通知。")
+                old = s.exec(select(Rectification).where(Rectification.finding_id == finding_id)).first()
+                if old is not None:
+                    raise Conflict(f"第 {finding_id} 号问题已下发整改通知 {old.notice_no}。")
+                number = notice_no or _next_notice_no(s, today.year)
+                if s.exec(select(Rectification.id).where(Rectification.notice_no == number)).first() is not None:
+                    raise Conflict(f"通知书编号“{number}”已被使用。")
+                rect = Rectification(
+                    finding_id=finding_id,
+                    notice_no=number,
+                    requirement=requirement,
+                    deadline=deadline,
+                    issued_at=_dated(today),
+                    issued_by=actor.username,
+                )
+                s.add(rect)
+                s.flush()
+                audit.append(
+                    s,
+                    actor.username,
+                    "rectification.issue",
+                    {
+                        "rectification_id": rect.id,
+                        "finding_id": finding_id,
+                        "notice_no": number,
+                        "deadline": deadline.isoformat(),
+                        "requirement": requirement,
+                    },
+                )
+                done.append(rect.id)
     except IntegrityError:
         raise Conflict("通知书编号与同时下发的另一份通知冲突，请重试。") from None
+    return done
 
 
 def _dated(day: date) -> datetime:

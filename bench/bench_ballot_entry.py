@@ -112,7 +112,7 @@ async def _keystrokes(tmp: Path, interval: float = KEY_INTERVAL_S) -> tuple[list
     from screens.app import AssessApp
 
     tmp.mkdir(parents=True, exist_ok=True)
-    db, clerk, sid, ballots = _setup(tmp / "keys.db")
+    db, clerk, sid, ballots = _setup(tmp / "keys.db", voters=1000)  # present (4/5) covers the 500-ballot batch
     ballots.create_batch(db, clerk, sid, "fw", "B1", 500, 500)
     app = AssessApp(db.url, idle_minutes=0, db=db)
     painted: list[tuple[float, float]] = []

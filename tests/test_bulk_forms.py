@@ -144,16 +144,24 @@ def test_rectification_update_and_close_several_all_or_none(db, actors, cli):
     rid = json.loads(out)["round_id"]
     cli("round", "advance", "--round", str(rid))
     towns = [code for code, _name, cat in ROUND_UNITS if cat == "乡镇街道"]
-    rects = []
+    fids = []
     for k, code in enumerate([towns[0], towns[1], towns[0]]):
         rc, out, err = cli("finding", "add", "--round", str(rid), "--unit", code, "--description", f"{code} 问题 {k}",
                            "--format", "json", user="inspector")
         assert rc == 0, err
-        fid = json.loads(out)["finding_id"]
-        rc, out, err = cli("rectification", "issue", "--finding", str(fid), "--deadline", "2026-07-31",
-                           "--requirement", "十日内更新", "--today", "2026-07-01", "--format", "json", user="inspector")
-        assert rc == 0, err
-        rects.append(json.loads(out)["rectification_id"])
+        fids.append(json.loads(out)["finding_id"])
+    issue = ("--deadline", "2026-07-31", "--requirement", "十日内更新", "--today", "2026-07-01")
+    # A finding that does not exist among them: no notice at all, no number used up.
+    rc, out, err = cli("rectification", "issue", "--finding", str(fids[0]), "--finding", str(fids[2] + 1000), *issue,
+                       user="inspector")
+    assert rc == 1 and f"第 {fids[2] + 1000} 号问题不存在" in err and _audit(db, "rectification.issue") == []
+    rc, out, err = cli("rectification", "issue", "--finding", str(fids[0]), "--finding", str(fids[1]),
+                       "--finding", str(fids[2]), *issue, "--format", "json", user="inspector")
+    assert rc == 0, err
+    rects = json.loads(out)["rectification_ids"]
+    assert [p["notice_no"] for p in _audit(db, "rectification.issue")] == [
+        "整改〔2026〕001号", "整改〔2026〕002号", "整改〔2026〕003号"
+    ]
     a, b, c = rects
 
     def statuses():

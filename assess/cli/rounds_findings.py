@@ -46,8 +46,8 @@ def register_findings(sub) -> None:
 
     p = sub.add_parser("rectification", help="整改通知：下发、进展、复查销号、台账、通知书")
     sp = p.add_subparsers(dest="rectification_cmd", metavar="子命令")
-    q = sp.add_parser("issue", help="对问题下发整改通知书")
-    q.add_argument("--finding", type=int, required=True)
+    q = sp.add_parser("issue", help="对问题下发整改通知书；--finding 可重复，一次下发多份，全部成功或全部不下发")
+    q.add_argument("--finding", type=int, action="append", required=True, help="问题编号（可重复）")
     q.add_argument("--deadline", type=_date, required=True, help="整改期限 YYYY-MM-DD")
     q.add_argument("--requirement", required=True)
     q.add_argument("--notice-no", help="通知书编号（默认 整改〔年〕NNN号）")
@@ -135,10 +135,10 @@ def cmd_finding_list(args) -> int:
 
 
 def cmd_rect_issue(args) -> int:
-    from ..findings import issue_rectification
+    from ..findings import issue_rectifications
 
     db = open_db(args)
-    rid = issue_rectification(
+    ids = issue_rectifications(
         db,
         acting_user(args, db),
         args.finding,
@@ -147,11 +147,16 @@ def cmd_rect_issue(args) -> int:
         args.notice_no,
         today=args.today,
     )
-    emit_message(
-        args,
-        f"已下发整改通知（第 {rid} 号），查看全文：assess rectification notice {rid}",
-        rectification_id=rid,
-    )
+    if len(ids) == 1:
+        emit_message(
+            args,
+            f"已下发整改通知（第 {ids[0]} 号），查看全文：assess rectification notice {ids[0]}",
+            rectification_id=ids[0],
+        )
+    else:
+        emit_message(
+            args, f"已下发 {len(ids)} 份整改通知（第 {'、'.join(str(i) for i in ids)} 号）", rectification_ids=ids
+        )
     return 0
 
 
