@@ -185,3 +185,51 @@ def test_rectification_update_and_close_several_all_or_none(db, actors, cli):
     assert rc == 1 and "已销号" in err and statuses() == ["closed", "closed", "rectified"]
     assert len(_audit(db, "rectification.close")) == 2
     assert len(_audit(db, "rectification.update")) == 3
+
+
+def test_certify_several_batches_all_or_none(db, actors, cli, tmp_path):
+    from .ballot_helpers import make_round as make_ballot_round
+    from .ballot_helpers import make_units
+
+    rid = make_ballot_round(db)
+    make_units(db, actors["admin"], 2)
+    rc, out, err = cli("appraisal", "create", "--round", str(rid), "--kind", "unit", "--name", "民主评议",
+                       "--targets", "U01,U02", "--expected", "30", "--present", "25", "--format", "json",
+                       user="clerk")
+    assert rc == 0, err
+    sid = json.loads(out)["session"]
+    f = tmp_path / "ballots.csv"
+    f.write_text(
+        "batch,ballot_no,voter_group,target_code,choice\n"
+        + "".join(f"{label},{i},fw,U01,满意\n{label},{i},fw,U02,基本满意\n" for label in ("F1", "F2") for i in range(1, 7)),
+        encoding="utf-8",
+    )
+    assert cli("ballots", "import", str(f), "--session", str(sid), user="clerk")[0] == 0
+    # F3: registered on paper, nothing keyed yet — not ready.
+    assert cli("batch", "create", "--session", str(sid), "--group", "fw", "--label", "F3", "--issued", "3",
+               "--returned", "3", user="clerk")[0] == 0
+
+    def batches():
+        _rc, out, _ = cli("batch", "list", "--session", str(sid), "--format", "json")
+        return {b["label"]: (b["id"], b["status"]) for b in json.loads(out)}
+
+    ids = {label: bid for label, (bid, _st) in batches().items()}
+    open_status = batches()["F1"][1]
+    rc, out, err = cli("batch", "certify", "--session", str(sid), user="reviewer")
+    assert rc == 1 and "F3" in err
+    assert {st for _bid, st in batches().values()} == {open_status} and _audit(db, "batch.certify") == []
+    rc, out, err = cli("batch", "certify", "--batch", str(ids["F1"]), "--batch", str(ids["F2"]), "--format", "json",
+                       user="reviewer")
+    assert rc == 0, err
+    # 6 ballots each, all valid (满意 / 基本满意 on both targets).
+    assert [(b["batch_id"], b["ballots"], b["valid"]) for b in json.loads(out)["batches"]] == [
+        (ids["F1"], 6, 6), (ids["F2"], 6, 6)
+    ]
+    assert [p["label"] for p in _audit(db, "batch.certify")] == ["F1", "F2"]
+    certified = batches()["F1"][1]
+    assert certified != open_status and batches()["F2"][1] == certified and batches()["F3"][1] == open_status
+    rc, out, err = cli("ballots", "certify", "--batch", str(ids["F3"]), "--batch", str(ids["F1"]), user="reviewer")
+    assert rc == 1 and len(_audit(db, "batch.certify")) == 2
+    assert cli("batch", "void", "--batch", str(ids["F3"]), "--reason", "未收回", user="reviewer")[0] == 0
+    rc, out, err = cli("batch", "certify", "--session", str(sid), user="reviewer")
+    assert rc == 0 and "已核定 0 个批次" in out, err
