@@ -241,7 +241,11 @@ def main() -> list[tuple[str, float, float, str]]:
         f"keys sent back to back (bounded by the 1/60 s frame): median {statistics.median(burst):.2f} ms, "
         f"p95 {_p95(burst):.2f} ms"
     )
-    print(f"CPU time per keystroke (all threads, until the repaint): median {um:.2f} ms, p95 {up:.2f} ms")
+    print(f"CPU time per keystroke (all threads, until the repaint): median {um:.2f} ms, p95 {up:.2f} ms, "
+          f"max {max(cpu):.2f} ms")
+    worst = max(range(len(keys)), key=keys.__getitem__)
+    print(f"the worst keystroke: {keys[worst]:.2f} ms to the screen, of which {cpu[worst]:.2f} ms CPU of this process "
+          f"(the rest waiting for a CPU: load average {load:.2f} on {os.cpu_count()} CPUs)")
     print(
         f"worst keystroke {max(keys):.2f} ms; full collections while keying: {len(keying_gc)}"
         + (f", longest {max(keying_gc):.2f} ms" if keying_gc else "")
