@@ -313,9 +313,9 @@ def live_session_counts(s: Session, round_id: int, session_id: int | None = None
     )
     if session_id is not None:
         q = q.where(TallySum.session_id == session_id)
-    return [
+    return [  # through the connection: plain rows, without the ORM's per-row loading (32,000 at 2,000 units)
         {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
-        for sid, g, p, c, n in s.exec(q).all()
+        for sid, g, p, c, n in s.connection().execute(q).all()
     ]
 
 
