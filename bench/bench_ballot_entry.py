@@ -113,7 +113,7 @@ async def _keystrokes(tmp: Path, interval: float = KEY_INTERVAL_S) -> tuple[list
     from tui.app import AssessApp
 
     tmp.mkdir(parents=True, exist_ok=True)
-    db, clerk, sid, ballots = _setup(tmp / "keys.db")
+    db, clerk, sid, ballots = _setup(tmp / "keys.db", voters=1000)  # present (4/5) covers the 500-ballot batch
     ballots.create_batch(db, clerk, sid, "fw", "B1", 500, 500)
     app = AssessApp(db.url, idle_minutes=0, db=db)
     painted: list[tuple[float, float]] = []
@@ -242,17 +242,22 @@ def main() -> list[tuple[str, float, float, str]]:
         f"keys sent back to back (bounded by the 1/60 s frame): median {statistics.median(burst):.2f} ms, "
         f"p95 {_p95(burst):.2f} ms"
     )
-    print(f"CPU time per keystroke (all threads, until the repaint): median {um:.2f} ms, p95 {up:.2f} ms")
+    print(f"CPU time per keystroke (all threads, until the repaint): median {um:.2f} ms, p95 {up:.2f} ms, "
+          f"max {max(cpu):.2f} ms")
+    worst = max(range(len(keys)), key=keys.__getitem__)
+    print(f"the worst keystroke: {keys[worst]:.2f} ms to the screen, of which {cpu[worst]:.2f} ms CPU of this process "
+          f"(the rest waiting for a CPU: load average {load:.2f} on {os.cpu_count()} CPUs)")
     print(
         f"worst keystroke {max(keys):.2f} ms; full collections while keying: {len(keying_gc)}"
         + (f", longest {max(keying_gc):.2f} ms" if keying_gc else "")
     )
     return [
-        ("ballot commit median", cm, COMMIT_BUDGET_MS, "ms"),
+        ("ballot commit median", cm, COMMIT_BUDGET_MS, "ms", ("plain sqlite3 commit, ms", rm, cm)),
         ("ballot commit p95", cp, COMMIT_BUDGET_MS, "ms"),
         ("keystroke to screen median", km, KEY_BUDGET_MS, "ms"),
         ("keystroke to screen p95", kp, KEY_BUDGET_MS, "ms"),
-        ("worst keystroke to screen", max(keys), KEY_BUDGET_MS, "ms"),
+        ("worst keystroke to screen", max(keys), KEY_BUDGET_MS, "ms",
+         ("keys back to back (frame clock), median ms", statistics.median(burst), max(keys))),
         ("keystroke CPU time median", um, KEY_BUDGET_MS, "ms"),
     ]
 

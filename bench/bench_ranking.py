@@ -15,6 +15,7 @@ certification adds them to), then times:
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -274,8 +275,30 @@ def timed(fn, runs: int = 3) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-# (units, ballots, ballots stored, budgets: rank, robustness, compute_round)
-SCALES = [(UNITS, BALLOTS, True, (1.0, 5.0, 8.0)), (2_000, 1_000_000, False, (1.5, 2.0, 30.0))]
+# (units, ballots, ballots stored, budgets: rank, robustness, compute_round); ASSESS_BENCH_QUICK=1:
+# a tenth of the ballots at each size.
+QUICK = os.environ.get("ASSESS_BENCH_QUICK") == "1"
+SCALES = [
+    (UNITS, BALLOTS // 10 if QUICK else BALLOTS, True, (1.0, 5.0, 8.0)),
+    (2_000, 100_000 if QUICK else 1_000_000, False, (1.5, 2.0, 30.0)),
+]
+ROBUSTNESS_MEMORY_BUDGET_MIB = 300.0
+
+
+def robustness_peak_mib(inputs, scores) -> float:
+    """Peak memory allocated while 1,000 resamples run (Python and numpy allocations, traced)."""
+    import gc
+    import tracemalloc
+
+    from assess.scoring.robustness import resample
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        resample(inputs, scores, n=1000, seed=1)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def run_scale(tmp: Path, units: int, ballots: int, store_ballots: bool, budgets) -> list[tuple[str, float, float, str]]:
@@ -299,8 +322,8 @@ def run_scale(tmp: Path, units: int, ballots: int, store_ballots: bool, budgets)
         with db.read() as s:
             return s.connection().execute(text("SELECT voter_group, position, choice, count FROM tallysum")).all()
 
-    base_s, _rows = timed(read_sums)
-    rank_s, scores = timed(lambda: rank_round(db, rid))
+    base_s, _rows = timed(read_sums, runs=5)
+    rank_s, scores = timed(lambda: rank_round(db, rid), runs=5)
     tally_s, _t = timed(lambda: session_tally(db, 1))
     print(
         f"rank_round: {rank_s:.3f} s ({len(scores.table)} units ranked), of which session_tally ≈ {tally_s:.3f} s; "
@@ -310,15 +333,20 @@ def run_scale(tmp: Path, units: int, ballots: int, store_ballots: bool, budgets)
         inputs = load_round_inputs(s, rid)
     boot_s, rs = timed(lambda: resample(inputs, scores, n=1000, seed=1), runs=1 if units > 500 else 3)
     width = (rs.rank_high - rs.rank_low).mean()
-    print(f"resample ×1000: {boot_s:.3f} s (mean rank interval width {width:.1f})")
+    groups = len(GROUPS)
+    peak = robustness_peak_mib(inputs, scores)
+    print(f"resample ×1000: {boot_s:.3f} s (mean rank interval width {width:.1f}); {groups} voter groups; "
+          f"peak traced memory {peak:.0f} MiB")
     full_s, summary = timed(lambda: compute_round(db, admin, rid), runs=1)
     print(f"compute_round: {full_s:.3f} s ({summary.message()})")
     db.dispose()
     rank_b, boot_b, full_b = budgets
     return [
-        (f"rank {units:,} units, {ballots:,} ballots, from the database", rank_s, rank_b, "s"),
+        (f"rank {units:,} units, {ballots:,} ballots, from the database (median of 5)", rank_s, rank_b, "s",
+         ("summed rows read back, s", base_s, rank_s)),
         (f"  of which assess.appraisal.tally.session_tally ({units:,} units)", tally_s, rank_b, "s"),
         (f"robustness pass, 1,000 resamples ({units:,} units)", boot_s, boot_b, "s"),
+        (f"robustness pass, 1,000 resamples ({units:,} units), peak MiB", peak, ROBUSTNESS_MEMORY_BUDGET_MIB, "MiB"),
         (f"compute_round ({units:,} units: results, intervals, accountability, stored)", full_s, full_b, "s"),
     ]
 

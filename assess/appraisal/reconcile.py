@@ -500,91 +500,121 @@ def add_session_sums(s: Session, session_id: int, voter_group: str, counts: list
 def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
     """Certify a batch: zero open mismatches, reconciled counts, by a reviewer who keyed neither
     pass. Writes the agreed ballots (random order, random ids) and the tally counts."""
+    return certify_batches(db, actor, [batch_id])[0]
+
+
+def certify_batches(
+    db: Database, actor: Actor, batch_ids: list[int] | None, session_id: int | None = None
+) -> list[CertifyResult]:
+    """Certify several batches in one transaction, all or none, each as ``certify`` (its own
+    checks and its own ``batch.certify`` audit record); ``batch_ids=None``: every batch of
+    ``session_id`` not yet certified or void (any of them not ready refuses the whole command)."""
+    from sqlalchemy import select
+
+    from assess.models import BallotBatch
+
+    authorize(actor, "batch.certify")
+    if batch_ids is not None and len(set(batch_ids)) != len(batch_ids):
+        raise Conflict("同一批次在本次核定中出现了不止一次。")
+    with db.write() as s:
+        if batch_ids is None:
+            if session_id is None:
+                raise Conflict("请指定评议会议，或逐个给出批次。")
+            batch_ids = list(s.execute(
+                select(BallotBatch.id)
+                .where(BallotBatch.session_id == session_id, BallotBatch.status.not_in((BatchStatus.CERTIFIED, BatchStatus.VOID)))
+                .order_by(BallotBatch.id)
+            ).scalars())
+        return [_certify_in(s, actor, batch_id) for batch_id in batch_ids]
+
+
+def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
+    """One batch's certification inside the caller's write transaction."""
     import numpy as np
     from sqlalchemy import insert, select
 
     from assess.models import Ballot, TallyCount
     from assess.models.base import random_id, utcnow
 
-    authorize(actor, "batch.certify")
-    with db.write() as s:
-        b, _sess = writable_batch(s, batch_id)
-        _check_reviewer(s, actor, b, "核定")
-        if b.source == "tally":
-            if not _passes(s, batch_id):
-                raise Conflict(f"批次“{b.label}”没有导入记录。")
-            rec = _reconcile(b, None, _tally_max(s, batch_id))
-            if not rec.ok:
-                raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
-            counts = [
-                tuple(r)
-                for r in s.execute(
-                    select(TallyCount.position, TallyCount.choice, TallyCount.count).where(
-                        TallyCount.batch_id == batch_id
-                    )
-                ).all()
-            ]
-            result = CertifyResult(batch_id, 0, 0, 0, 0, len(counts), tally_digest(counts))
-        else:
-            rules, _p, merged = _reading(s, b)
-            open_n = sum(1 for m in merged.mismatches if m[4] is None)
-            if open_n:
-                raise Conflict(f"批次“{b.label}”还有 {open_n} 处两遍录入不一致未处理，不能核定。")
-            statuses = ballot_statuses(rules, merged.marks, merged.explicit_void)
-            rec = _reconcile(b, statuses)
-            if not rec.ok:
-                raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
-            # Stored order and ids reveal nothing about entry order.
-            ballots = [
-                {"id": random_id(), "batch_id": batch_id, "ballot_no": no, "status": st, "marks": mk}
-                for no, st, mk in zip(merged.ballot_nos, statuses, merged.marks, strict=True)
-            ]
-            secrets.SystemRandom().shuffle(ballots)
-            # The certified ballots' digest goes into the audit record (checked by audit verify).
-            ballots_sha = pass_digest([(r["ballot_no"], r["status"], r["marks"]) for r in ballots])
-            if ballots:
-                s.execute(insert(Ballot), ballots)
-            valid = [m for m, st in zip(merged.marks, statuses, strict=True) if st == "valid"]
-            arr = _marks_array(valid, rules.n_targets)
-            counts = []
-            for k in range(1, rules.n_options + 1):
-                per_target = (arr == ord(str(k))).sum(axis=0)
-                for pos in np.nonzero(per_target)[0].tolist():
-                    counts.append((pos + 1, k, int(per_target[pos])))
-            if counts:
-                s.execute(
-                    insert(TallyCount),
-                    [{"batch_id": batch_id, "position": p, "choice": c, "count": n} for p, c, n in counts],
+    b, _sess = writable_batch(s, batch_id)
+    _check_reviewer(s, actor, b, "核定")
+    if b.source == "tally":
+        if not _passes(s, batch_id):
+            raise Conflict(f"批次“{b.label}”没有导入记录。")
+        rec = _reconcile(b, None, _tally_max(s, batch_id))
+        if not rec.ok:
+            raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
+        counts = [
+            tuple(r)
+            for r in s.execute(
+                select(TallyCount.position, TallyCount.choice, TallyCount.count).where(
+                    TallyCount.batch_id == batch_id
                 )
-            result = CertifyResult(
-                batch_id, len(ballots), rec.valid, rec.void, rec.blank, len(counts), tally_digest(counts)
+            ).all()
+        ]
+        result = CertifyResult(batch_id, 0, 0, 0, 0, len(counts), tally_digest(counts))
+    else:
+        rules, _p, merged = _reading(s, b)
+        open_n = sum(1 for m in merged.mismatches if m[4] is None)
+        if open_n:
+            raise Conflict(f"批次“{b.label}”还有 {open_n} 处两遍录入不一致未处理，不能核定。")
+        statuses = ballot_statuses(rules, merged.marks, merged.explicit_void)
+        rec = _reconcile(b, statuses)
+        if not rec.ok:
+            raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
+        # Stored order and ids reveal nothing about entry order.
+        ballots = [
+            {"id": random_id(), "batch_id": batch_id, "ballot_no": no, "status": st, "marks": mk}
+            for no, st, mk in zip(merged.ballot_nos, statuses, merged.marks, strict=True)
+        ]
+        secrets.SystemRandom().shuffle(ballots)
+        # The certified ballots' digest goes into the audit record (checked by audit verify).
+        ballots_sha = pass_digest([(r["ballot_no"], r["status"], r["marks"]) for r in ballots])
+        if ballots:
+            s.execute(insert(Ballot), ballots)
+        valid = [m for m, st in zip(merged.marks, statuses, strict=True) if st == "valid"]
+        arr = _marks_array(valid, rules.n_targets)
+        counts = []
+        for k in range(1, rules.n_options + 1):
+            per_target = (arr == ord(str(k))).sum(axis=0)
+            for pos in np.nonzero(per_target)[0].tolist():
+                counts.append((pos + 1, k, int(per_target[pos])))
+        if counts:
+            s.execute(
+                insert(TallyCount),
+                [{"batch_id": batch_id, "position": p, "choice": c, "count": n} for p, c, n in counts],
             )
-        ballot_bounds(s, b.session_id).check()
-        add_session_sums(s, b.session_id, b.voter_group, counts)
-        b.status = BatchStatus.CERTIFIED
-        b.certified_by = actor.username
-        b.certified_at = utcnow()
-        s.add(b)
-        audit.append(
-            s,
-            actor.username,
-            "batch.certify",
-            {
-                "batch": batch_id,
-                "label": b.label,
-                "voter_group": b.voter_group,
-                "source": b.source,
-                "issued": b.issued,
-                "returned": b.returned,
-                "ballots": result.ballots,
-                "valid": result.valid,
-                "void": result.void,
-                "blank": result.blank,
-                "tally_digest": result.tally_digest,
-                **({} if b.source == "tally" else {"ballots_digest": ballots_sha}),
-            },
+        result = CertifyResult(
+            batch_id, len(ballots), rec.valid, rec.void, rec.blank, len(counts), tally_digest(counts)
         )
-        return result
+    ballot_bounds(s, b.session_id).check()
+    add_session_sums(s, b.session_id, b.voter_group, counts)
+    b.status = BatchStatus.CERTIFIED
+    b.certified_by = actor.username
+    b.certified_at = utcnow()
+    s.add(b)
+    audit.append(
+        s,
+        actor.username,
+        "batch.certify",
+        {
+            "batch": batch_id,
+            "label": b.label,
+            "voter_group": b.voter_group,
+            "source": b.source,
+            "issued": b.issued,
+            "returned": b.returned,
+            "ballots": result.ballots,
+            "valid": result.valid,
+            "void": result.void,
+            "blank": result.blank,
+            "tally_digest": result.tally_digest,
+            **({} if b.source == "tally" else {"ballots_digest": ballots_sha}),
+        },
+    )
+    return result
+
+
 
 
 def verify_certified(db: Database, session_id: int | None = None) -> list[str]:

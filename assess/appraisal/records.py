@@ -19,8 +19,22 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
 
     from assess.models import AppraisalSession, AppraisalTarget, Cadre, Unit
 
+    # Columns, not ORM objects: a 2,000-unit round reads thousands of targets on every ranking.
     q = (
-        select(AppraisalTarget, Unit, Cadre)
+        select(
+            AppraisalTarget.session_id,
+            AppraisalTarget.position,
+            AppraisalTarget.unit_id,
+            AppraisalTarget.cadre_id,
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            Unit.category,
+            Cadre.code,
+            Cadre.name,
+            Cadre.unit_id,
+            Cadre.position,
+        )
         .join(AppraisalSession, AppraisalSession.id == AppraisalTarget.session_id)
         .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
         .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
@@ -30,29 +44,19 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
     if session_id is not None:
         q = q.where(AppraisalTarget.session_id == session_id)
     rows = s.exec(q).all()
-    cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
+    cadre_unit_ids = {r[10] for r in rows if r[4] is None and r[10] is not None}
     unit_names = (
         dict(s.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
         if cadre_unit_ids
         else {}
     )
     out = []
-    for t, u, c in rows:
-        row = {
-            "session_id": t.session_id,
-            "position": t.position,
-            "unit_id": t.unit_id,
-            "cadre_id": t.cadre_id,
-        }
-        if u is not None:
-            row.update(code=u.code, name=u.name, cadre_unit_id=None, detail=u.category)
+    for sid, position, unit_id, cadre_id, u_id, u_code, u_name, u_cat, c_code, c_name, c_unit, c_pos in rows:
+        row = {"session_id": sid, "position": position, "unit_id": unit_id, "cadre_id": cadre_id}
+        if u_id is not None:
+            row.update(code=u_code, name=u_name, cadre_unit_id=None, detail=u_cat)
         else:
-            row.update(
-                code=c.code,
-                name=c.name,
-                cadre_unit_id=c.unit_id,
-                detail=f"{unit_names.get(c.unit_id, '')} {c.position}",
-            )
+            row.update(code=c_code, name=c_name, cadre_unit_id=c_unit, detail=f"{unit_names.get(c_unit, '')} {c_pos}")
         out.append(row)
     return out
 
@@ -79,9 +83,9 @@ def live_session_counts(s: Session, round_id: int, session_id: int | None = None
     )
     if session_id is not None:
         q = q.where(TallySum.session_id == session_id)
-    return [
+    return [  # through the connection: plain rows, without the ORM's per-row loading (32,000 at 2,000 units)
         {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
-        for sid, g, p, c, n in s.exec(q).all()
+        for sid, g, p, c, n in s.connection().execute(q).all()
     ]
 
 

@@ -17,14 +17,48 @@ from dataclasses import dataclass
 MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments", "year", "deploy", "script"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The top-level commands each module registers (``tests/test_cli_startup.py`` checks this against
+# the modules): a command line naming one of them builds only that module's parser, so a command
+# does not import every area's command module before it starts.
+COMMANDS = {
+    "core": ("init", "roles", "user", "units", "cadres", "audit", "backup", "restore"),
+    "demo": ("demo",),
+    "indicators": ("indicators",),
+    "reports": ("report",),
+    "rounds": ("round", "selfcheck", "spotcheck", "finding", "rectification"),
+    "ballots": ("appraisal", "batch", "ballots", "tally"),
+    "results": ("compute", "rank", "accountability", "decide", "review", "vote", "publish", "snapshot"),
+    "adjustments": ("adjust", "discipline"),
+    "year": ("blacklist", "deadline", "pledge", "cards"),
+    "deploy": ("doctor", "config"),
+    "script": ("run",),
+}
+
+
+def _command_module(argv: list[str]) -> str | None:
+    """The module of the command an argument list names (None: unknown, or none named)."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--db", "--user"):
+            i += 2
+            continue
+        if a.startswith("-"):
+            return None  # --help and the like: the whole parser
+        return next((m for m, names in COMMANDS.items() if a in names), None)
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; given the arguments, only the named command's module is loaded."""
     parser = argparse.ArgumentParser(
         prog="assess",
         description="考核评议终端。不带参数运行时打开界面。",
     )
     parser.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 $ASSESS_DB 或配置文件的 database）")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    for name in MODULES:
+    only = _command_module(argv) if argv is not None else None
+    for name in MODULES if only is None else [only]:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     from assess.cli.common import add_user_everywhere
 
@@ -62,7 +96,7 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
                 print(f"错误：数据库文件不存在：{path}（请检查 --db；新建数据库请运行 assess init）", file=sys.stderr)
                 return 1
         return OpenApp(argv[1] if argv else None)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

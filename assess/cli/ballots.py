@@ -114,9 +114,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("items", nargs="+", metavar="票号:位置=值")
     add_common(q)
     q.set_defaults(func=cmd_batch_resolve)
-    q = bp.add_parser("certify", help="核定批次（零不一致、对账相符；由未参与录入的审核员）")
-    q.add_argument("--batch", type=int, required=True)
-    add_common(q)
+    q = bp.add_parser(
+        "certify", help="核定批次（零不一致、对账相符；由未参与录入的审核员）；可一次核定多个，全部成功或全部不核定"
+    )
+    _certify_args(q)
     q.set_defaults(func=cmd_certify)
     q = bp.add_parser("void", help="作废批次（如收回多于发出），须写明理由")
     q.add_argument("--batch", type=int, required=True)
@@ -142,8 +143,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(q)
     q.set_defaults(func=cmd_ballots_verify)
     q = bp.add_parser("certify", help="核定批次（同 batch certify）")
-    q.add_argument("--batch", type=int, required=True)
-    add_common(q)
+    _certify_args(q)
     q.set_defaults(func=cmd_certify)
     q = bp.add_parser("print", help="打印测评表（PDF，对象按票面顺序，含批次与票号）和计票单")
     q.add_argument("--session", type=int, required=True)
@@ -444,14 +444,30 @@ def cmd_ballots_verify(args) -> int:
     return 1 if problems else 0
 
 
+def _certify_args(q) -> None:
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--batch", type=int, action="append", help="批次编号（可重复，一次核定多个批次）")
+    which.add_argument("--session", type=int, help="评议会议编号：核定该会议全部尚未核定、未作废的批次")
+    add_common(q)
+
+
 def cmd_certify(args) -> int:
     from assess.appraisal.entry import get_batch
-    from assess.appraisal.reconcile import certify
+    from assess.appraisal.reconcile import certify_batches
 
     db = open_db(args)
-    r = certify(db, acting_user(args, db), args.batch)
-    b = get_batch(db, r.batch_id)
-    emit_message(args, certify_message(r, b), **asdict(r), source=b.source, returned=b.returned)
+    results = certify_batches(db, acting_user(args, db), args.batch, session_id=args.session)
+    if len(results) == 1:
+        r = results[0]
+        b = get_batch(db, r.batch_id)
+        emit_message(args, certify_message(r, b), **asdict(r), source=b.source, returned=b.returned)
+        return 0
+    lines = [certify_message(r, get_batch(db, r.batch_id)) for r in results]
+    emit_message(
+        args,
+        f"已核定 {len(results)} 个批次" + ("：\n" + "\n".join(lines) if lines else ""),
+        batches=[asdict(r) for r in results],
+    )
     return 0
 
 

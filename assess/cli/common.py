@@ -44,7 +44,14 @@ def open_db(args: argparse.Namespace):
     from assess.foundation.settings import resolve_db_url
 
     # Commands never create a database: a mistyped --db is refused (init and demo create one).
-    return open_database(resolve_db_url(getattr(args, "db", None)), create=False)
+    # One command opens (and checks the revision of) its database once, however often it asks.
+    url = resolve_db_url(getattr(args, "db", None))
+    cached = getattr(args, "_opened_db", None)
+    if cached is not None and cached.url == url:
+        return cached
+    db = open_database(url, create=False)
+    args._opened_db = db
+    return db
 
 
 # The user a command file (``assess run``) authenticated once, for the commands it runs.

@@ -87,7 +87,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _decide_args(q: argparse.ArgumentParser) -> None:
-    q.add_argument("--entry", type=int, required=True, help="问责名单条目编号（见 accountability 列表的 id）")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--entry", type=int, action="append",
+        help="问责名单条目编号（见 accountability 列表的 id；可重复，一次决定多条，全部成功或全部不改）",
+    )
+    which.add_argument("--all", action="store_true", help="本轮（--round）全部待确认的条目，同一理由")
+    # SUPPRESS: given after ``accountability``, the round is not reset by this subcommand's default.
+    q.add_argument("--round", default=argparse.SUPPRESS, help=ROUND_HELP + "（与 --all 同用）")
     g = q.add_mutually_exclusive_group(required=True)
     g.add_argument("--confirm", action="store_const", dest="decision", const="confirm", help="确认问责")
     g.add_argument("--waive", action="store_const", dest="decision", const="waive", help="免予问责")
@@ -245,16 +252,28 @@ def cmd_accountability(args) -> int:
 
 
 def cmd_decide(args) -> int:
+    from assess.foundation.errors import AssessError
     from assess.results import accountability
 
+    if args.all and getattr(args, "round", None) is None:
+        raise AssessError("--all 需要用 --round 指定考核轮次。")
     db = open_db(args)
-    status = accountability.decide(db, acting_user(args, db), args.entry, args.decision, args.reason)
-    emit_message(
-        args,
-        f"问责名单条目 #{args.entry}：{ACCOUNTABILITY_STATUS_LABELS[status]}",
-        entry=args.entry,
-        status=status,
+    done = accountability.decide_entries(
+        db, acting_user(args, db), None if args.all else args.entry, args.decision, args.reason,
+        round_id=getattr(args, "round", None),
     )
+    if len(done) == 1:
+        entry, status = done[0]
+        emit_message(
+            args, f"问责名单条目 #{entry}：{ACCOUNTABILITY_STATUS_LABELS[status]}", entry=entry, status=status
+        )
+    else:
+        label = ACCOUNTABILITY_STATUS_LABELS[accountability.DECISIONS[args.decision]]
+        ids = [e for e, _status in done]
+        emit_message(
+            args, f"已将 {len(done)} 条问责名单条目定为{label}：{'、'.join(f'#{e}' for e in ids) or '无'}",
+            entries=ids, status=accountability.DECISIONS[args.decision],
+        )
     return 0
 
 

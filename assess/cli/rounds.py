@@ -168,9 +168,11 @@ def _register_selfcheck(sub) -> None:
     which.add_argument("--all", action="store_true", help="本轮全部尚未提交的单位")
     add_common(q)
     q.set_defaults(func=cmd_selfcheck_submit)
-    q = sp.add_parser("reopen", help="退回单位的自查以便更正")
+    q = sp.add_parser("reopen", help="退回单位的自查以便更正；可一次退回多个单位，全部成功或全部不退回")
     _round_arg(q)
-    q.add_argument("--unit", required=True)
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", action="append", help="单位编码（可重复，一次退回多个单位）")
+    which.add_argument("--all", action="store_true", help="本轮全部已提交的单位")
     q.add_argument("--reason", required=True)
     add_common(q)
     q.set_defaults(func=cmd_selfcheck_reopen)
@@ -228,11 +230,14 @@ def cmd_selfcheck_submit(args) -> int:
 
 
 def cmd_selfcheck_reopen(args) -> int:
-    from assess.rounds.selfcheck import reopen
+    from assess.rounds.selfcheck import reopen_units
 
     db = open_db(args)
-    reopen(db, acting_user(args, db), args.round, args.unit, args.reason)
-    emit_message(args, f"已退回单位 {args.unit} 的自查")
+    done = reopen_units(db, acting_user(args, db), args.round, None if args.all else args.unit, args.reason)
+    if len(done) == 1:
+        emit_message(args, f"已退回单位 {done[0]} 的自查", units=done)
+    else:
+        emit_message(args, f"已退回 {len(done)} 个单位的自查：{'、'.join(done) or '无'}", units=done)
     return 0
 
 

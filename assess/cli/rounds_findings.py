@@ -46,22 +46,24 @@ def register_findings(sub) -> None:
 
     p = sub.add_parser("rectification", help="整改通知：下发、进展、复查销号、台账、通知书")
     sp = p.add_subparsers(dest="rectification_cmd", metavar="子命令")
-    q = sp.add_parser("issue", help="对问题下发整改通知书")
-    q.add_argument("--finding", type=int, required=True)
+    q = sp.add_parser("issue", help="对问题下发整改通知书；--finding 可重复，一次下发多份，全部成功或全部不下发")
+    q.add_argument("--finding", type=int, action="append", required=True, help="问题编号（可重复）")
     q.add_argument("--deadline", type=_date, required=True, help="整改期限 YYYY-MM-DD")
     q.add_argument("--requirement", required=True)
     q.add_argument("--notice-no", help="通知书编号（默认 整改〔年〕NNN号）")
     q.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     add_common(q)
     q.set_defaults(func=cmd_rect_issue)
-    q = sp.add_parser("update", help="登记整改进展：rectifying（整改中）或 rectified（已整改）")
-    q.add_argument("id", type=int)
+    q = sp.add_parser(
+        "update", help="登记整改进展：rectifying（整改中）或 rectified（已整改）；可一次给出多个编号，全部成功或全部不改"
+    )
+    q.add_argument("id", type=int, nargs="+", help="整改通知编号（可多个）")
     q.add_argument("--status", required=True, choices=["rectifying", "rectified"])
     q.add_argument("--note")
     add_common(q)
     q.set_defaults(func=cmd_rect_update)
-    q = sp.add_parser("close", help="复查：合格则销号；--failed 退回整改")
-    q.add_argument("id", type=int)
+    q = sp.add_parser("close", help="复查：合格则销号；--failed 退回整改；可一次给出多个编号，全部成功或全部不改")
+    q.add_argument("id", type=int, nargs="+", help="整改通知编号（可多个）")
     q.add_argument("--failed", action="store_true")
     q.add_argument("--note")
     add_common(q)
@@ -133,10 +135,10 @@ def cmd_finding_list(args) -> int:
 
 
 def cmd_rect_issue(args) -> int:
-    from assess.rounds.findings import issue_rectification
+    from assess.rounds.findings import issue_rectifications
 
     db = open_db(args)
-    rid = issue_rectification(
+    ids = issue_rectifications(
         db,
         acting_user(args, db),
         args.finding,
@@ -145,31 +147,45 @@ def cmd_rect_issue(args) -> int:
         args.notice_no,
         today=args.today,
     )
-    emit_message(
-        args,
-        f"已下发整改通知（第 {rid} 号），查看全文：assess rectification notice {rid}",
-        rectification_id=rid,
-    )
+    if len(ids) == 1:
+        emit_message(
+            args,
+            f"已下发整改通知（第 {ids[0]} 号），查看全文：assess rectification notice {ids[0]}",
+            rectification_id=ids[0],
+        )
+    else:
+        emit_message(
+            args, f"已下发 {len(ids)} 份整改通知（第 {'、'.join(str(i) for i in ids)} 号）", rectification_ids=ids
+        )
     return 0
 
 
+def _rect_done(args, ids: list[int], statuses: list[str]) -> None:
+    from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS as STATUS_LABELS
+
+    if len(ids) == 1:
+        emit_message(args, f"整改通知第 {ids[0]} 号：{STATUS_LABELS[statuses[0]]}", status=statuses[0])
+    else:
+        shown = "、".join(f"第 {i} 号" for i in ids)
+        emit_message(args, f"已登记 {len(ids)} 份整改通知（{shown}）：{STATUS_LABELS[statuses[0]]}",
+                     ids=ids, status=statuses[0])
+
+
 def cmd_rect_update(args) -> int:
-    from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS
-    from assess.rounds.findings import update_rectification
+    from assess.rounds.findings import update_rectifications
 
     db = open_db(args)
-    status = update_rectification(db, acting_user(args, db), args.id, args.status, args.note)
-    emit_message(args, f"整改通知第 {args.id} 号：{RECTIFICATION_STATUS_LABELS[status]}", status=status)
+    _rect_done(args, args.id, update_rectifications(db, acting_user(args, db), args.id, args.status, args.note))
     return 0
 
 
 def cmd_rect_close(args) -> int:
-    from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS
-    from assess.rounds.findings import close_rectification
+    from assess.rounds.findings import close_rectifications
 
     db = open_db(args)
-    status = close_rectification(db, acting_user(args, db), args.id, args.note, passed=not args.failed)
-    emit_message(args, f"整改通知第 {args.id} 号：{RECTIFICATION_STATUS_LABELS[status]}", status=status)
+    _rect_done(
+        args, args.id, close_rectifications(db, acting_user(args, db), args.id, args.note, passed=not args.failed)
+    )
     return 0
 
 

@@ -8,8 +8,10 @@ transactions begin IMMEDIATE so that concurrent clerks queue on the lock instead
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -239,24 +241,30 @@ class Database:
 
 def script_heads() -> set[str]:
     """Head revisions of the migration scripts, read from the files without importing Alembic.
-    (``tests/test_foundation_db.py`` checks this against Alembic's own answer.)"""
+    (``tests/test_foundation_db.py`` checks this against Alembic's own answer.) Only the
+    module-level ``revision`` / ``down_revision`` assignments are parsed (the whole files cost a
+    noticeable part of every command's start-up); the answer is kept for the process."""
+    return set(_script_heads())
 
+
+@functools.cache
+def _script_heads() -> frozenset[str]:
+
+    assign = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.*)$", re.MULTILINE)
     revisions: dict[str, tuple[str, ...]] = {}
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
         rev = None
         down: tuple[str, ...] = ()
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                name = node.targets[0].id
-                if name == "revision":
-                    rev = ast.literal_eval(node.value)
-                elif name == "down_revision":
-                    value = ast.literal_eval(node.value)
-                    down = () if value is None else ((value,) if isinstance(value, str) else tuple(value))
+        for m in assign.finditer(path.read_text(encoding="utf-8")):
+            value = ast.literal_eval(m.group(2).split("#", 1)[0].strip())
+            if m.group(1) == "revision":
+                rev = value
+            else:
+                down = () if value is None else ((value,) if isinstance(value, str) else tuple(value))
         if rev:
             revisions[rev] = down
     referenced = {d for downs in revisions.values() for d in downs}
-    return set(revisions) - referenced
+    return frozenset(set(revisions) - referenced)
 
 
 def open_database(url: str, *, upgrade: bool = True, create: bool = True) -> Database:

@@ -90,7 +90,7 @@ def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None
     docstring); with ``anchors_file``, every nightly anchor too (``assess.integrity.anchors``)."""
     report = IntegrityReport(audit.verify(db, anchor=anchor))
     report.batches, batch_problems = check_batches(db)
-    report.rounds, round_problems = check_published_rounds(db)
+    report.rounds, round_problems = check_published_rounds(db, report.chain)
     report.problems = (
         batch_problems + round_problems + check_anchors_file(db, anchors_file) + verify_accounts(db)
     )
@@ -449,9 +449,10 @@ def _pass_record(b: _Batch, pass_no: int, clerk: str, records) -> tuple[int, str
 # -- published rounds -----------------------------------------------------------------------------
 
 
-def check_published_rounds(db: Database) -> tuple[int, list[str]]:
+def check_published_rounds(db: Database, chain: audit.VerifyResult | None = None) -> tuple[int, list[str]]:
     """(published rounds checked, problems): every published round has a snapshot that
-    ``verify_snapshot`` accepts and whose hash the ``round.publish`` record holds."""
+    ``verify_snapshot`` accepts and whose hash the ``round.publish`` record holds (``chain``: the
+    audit chain verified already, not walked again per round)."""
 
     from sqlalchemy import text
 
@@ -488,7 +489,7 @@ def check_published_rounds(db: Database) -> tuple[int, list[str]]:
         elif recs[-1][1].get("content_hash") != snaps[rid]:
             problems.append(f"{where}：快照哈希与公示记录 #{recs[-1][0]} 不符")
         try:
-            check = verify_snapshot(db, rid)
+            check = verify_snapshot(db, rid, chain)
         except Exception as e:  # a snapshot that cannot even be read back is a finding
             problems.append(f"{where}：快照无法重新计算：{type(e).__name__}: {e}")
             continue

@@ -637,6 +637,22 @@ def _reason_names(session, round_id: int):
 
 def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str) -> str:
     """Confirm or waive an entry with a written reason. Returns the new status."""
+    return decide_entries(db, actor, [entry_id], decision, reason)[0][1]
+
+
+def decide_entries(
+    db: Database,
+    actor: Actor,
+    entry_ids: list[int] | None,
+    decision: str,
+    reason: str,
+    round_id: int | None = None,
+) -> list[tuple[int, str]]:
+    """Confirm or waive several entries with one written reason, in one transaction, all or none;
+    ``entry_ids=None``: every entry of ``round_id`` still to be decided (待确认). Each entry gets
+    its own ``accountability.decide`` audit record. Returns (entry id, new status) in order."""
+    from sqlmodel import select
+
     from assess.models import AccountabilityEntry
     from assess.models.base import utcnow
 
@@ -646,36 +662,48 @@ def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str
     reason = (reason or "").strip()
     if not reason:
         raise Conflict("请填写理由：确认或免予问责都必须写明理由。")
+    done: list[tuple[int, str]] = []
     with db.write() as s:
-        e = s.get(AccountabilityEntry, entry_id)
-        if e is None:
-            raise NotFound(f"问责名单条目 #{entry_id} 不存在。")
-        r = ensure_round_writable(s, e.round_id)
-        if r.stage not in (Stage.COMPUTED, Stage.UNDER_REVIEW):
-            raise Conflict(f"考核轮次“{r.name}”当前阶段不能再确认或免予问责（已审议通过的名单不能改动）。")
-        previous = e.status
-        e.status = DECISIONS[decision]
-        e.decided_by = actor.username
-        e.decided_at = utcnow()
-        e.reason = reason
-        s.add(e)
-        s.flush()
-        audit.append(
-            s,
-            actor.username,
-            "accountability.decide",
-            {
-                "entry_id": e.id,
-                "round_id": e.round_id,
-                "unit_id": e.unit_id,
-                "cadre_id": e.cadre_id,
-                "rule": e.rule_code,
-                "decision": e.status,
-                "previous": previous,
-                "reason": reason,
-            },
-        )
-        return e.status
+        if entry_ids is None:
+            if round_id is None:
+                raise Conflict("请指定考核轮次（--round），或逐条给出问责名单条目。")
+            ensure_round_writable(s, round_id)
+            entry_ids = list(s.exec(
+                select(AccountabilityEntry.id)
+                .where(AccountabilityEntry.round_id == round_id, AccountabilityEntry.status == AccountabilityStatus.PROPOSED)
+                .order_by(AccountabilityEntry.id)
+            ).all())
+        for entry_id in entry_ids:
+            e = s.get(AccountabilityEntry, entry_id)
+            if e is None:
+                raise NotFound(f"问责名单条目 #{entry_id} 不存在。")
+            r = ensure_round_writable(s, e.round_id)
+            if r.stage not in (Stage.COMPUTED, Stage.UNDER_REVIEW):
+                raise Conflict(f"考核轮次“{r.name}”当前阶段不能再确认或免予问责（已审议通过的名单不能改动）。")
+            previous = e.status
+            e.status = DECISIONS[decision]
+            e.decided_by = actor.username
+            e.decided_at = utcnow()
+            e.reason = reason
+            s.add(e)
+            s.flush()
+            audit.append(
+                s,
+                actor.username,
+                "accountability.decide",
+                {
+                    "entry_id": e.id,
+                    "round_id": e.round_id,
+                    "unit_id": e.unit_id,
+                    "cadre_id": e.cadre_id,
+                    "rule": e.rule_code,
+                    "decision": e.status,
+                    "previous": previous,
+                    "reason": reason,
+                },
+            )
+            done.append((e.id, e.status))
+    return done
 
 
 def undecided_count(session, round_id: int) -> int:

@@ -15,6 +15,7 @@ live rows that back it, and checks the hash and the audit chain (docs/reliabilit
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -131,10 +132,12 @@ def _diff_results(expected: list[dict], got: dict[str, dict], where: str, keys: 
     return problems
 
 
-def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
+def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | None = None) -> SnapshotCheck:
     """Recompute a published round from its snapshot's inputs and compare with the snapshot; compare
     every field of the snapshot with the live rows that back it (format 2; a format-1 snapshot:
-    the stored results and the accountability statuses); check the hash and the audit chain."""
+    the stored results and the accountability statuses); check the hash and the audit chain
+    (``chain``: the chain already verified by the caller, so that checking every published round
+    walks it once)."""
     from sqlalchemy import text
     from sqlmodel import select
 
@@ -167,7 +170,7 @@ def verify_snapshot(db: Database, round_id: int) -> SnapshotCheck:
         problems += snapshot_problems(content, live)
     if anchored is None:
         problems.append("审计链中找不到快照记录的链头")
-    chain = audit.verify(db)
+    chain = chain or audit.verify(db)
     if not chain.ok:
         problems.append(chain.message())
     return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
@@ -276,10 +279,18 @@ def _path_text(path: tuple) -> str:
 def is_master_field(path: tuple) -> bool:
     """Whether a snapshot field (a path of keys and list indexes) holds master data shown as it was
     at publication (``round_view.MASTER_FIELDS``)."""
-
+    master, unit_columns = _master_fields()
     if len(path) >= 4 and path[:2] == ("inputs", "units") and isinstance(path[3], int):
-        return FRAMES["units"][path[3]] in MASTER_FIELDS["inputs.units"]
-    return len(path) >= 3 and path[0] in MASTER_FIELDS and path[2] in MASTER_FIELDS[path[0]]
+        return unit_columns[path[3]] in master["inputs.units"]
+    return len(path) >= 3 and path[0] in master and path[2] in master[path[0]]
+
+
+@functools.cache
+def _master_fields():
+    """(``MASTER_FIELDS``, the unit frame's columns), looked up once: the comparison asks for
+    every field of a snapshot."""
+
+    return MASTER_FIELDS, FRAMES["units"]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -203,6 +203,21 @@ def issue_rectification(
     ``today``. The notice number is 整改〔year〕NNN号 unless given. The notice is dated ``today``
     (the office's date when not given): a notice registered after the fact keeps its issue date,
     so its date never falls after its deadline."""
+    return issue_rectifications(db, actor, [finding_id], deadline, requirement, notice_no, today)[0]
+
+
+def issue_rectifications(
+    db: Database,
+    actor: Actor,
+    finding_ids: list[int],
+    deadline: date | str,
+    requirement: str,
+    notice_no: str | None = None,
+    today: date | None = None,
+) -> list[int]:
+    """``issue_rectification`` for several findings with the same deadline and requirement, in one
+    transaction, all or none, one notice (numbered in turn) and one audit record each. A notice
+    number may be given only for a single finding. Returns the rectification ids in order."""
     from sqlalchemy.exc import IntegrityError
     from sqlmodel import select
 
@@ -217,46 +232,53 @@ def issue_rectification(
     notice_no = (notice_no or "").strip() or None
     if notice_no and len(notice_no) > 64:
         raise Conflict("通知书编号不能超过 64 个字符。")
+    if notice_no and len(finding_ids) > 1:
+        raise Conflict("一次对多个问题下发通知时不能指定通知书编号（按年度顺序编号）。")
+    if len(set(finding_ids)) != len(finding_ids):
+        raise Conflict("同一问题在本次下发中出现了不止一次。")
+    done: list[int] = []
     try:
         with db.write() as s:
-            f = s.get(Finding, finding_id)
-            if f is None:
-                raise NotFound(f"第 {finding_id} 号问题不存在。")
-            lock_round(s, f.round_id)
-            newer = s.exec(select(Finding.id).where(Finding.corrects_id == finding_id)).first()
-            if newer is not None:
-                raise Conflict(f"第 {finding_id} 号问题已被第 {newer} 号更正，请对最新的记录下发通知。")
-            old = s.exec(select(Rectification).where(Rectification.finding_id == finding_id)).first()
-            if old is not None:
-                raise Conflict(f"第 {finding_id} 号问题已下发整改通知 {old.notice_no}。")
-            number = notice_no or _next_notice_no(s, today.year)
-            if s.exec(select(Rectification.id).where(Rectification.notice_no == number)).first() is not None:
-                raise Conflict(f"通知书编号“{number}”已被使用。")
-            rect = Rectification(
-                finding_id=finding_id,
-                notice_no=number,
-                requirement=requirement,
-                deadline=deadline,
-                issued_at=_dated(today),
-                issued_by=actor.username,
-            )
-            s.add(rect)
-            s.flush()
-            audit.append(
-                s,
-                actor.username,
-                "rectification.issue",
-                {
-                    "rectification_id": rect.id,
-                    "finding_id": finding_id,
-                    "notice_no": number,
-                    "deadline": deadline.isoformat(),
-                    "requirement": requirement,
-                },
-            )
-            return rect.id
+            for finding_id in finding_ids:
+                f = s.get(Finding, finding_id)
+                if f is None:
+                    raise NotFound(f"第 {finding_id} 号问题不存在。")
+                lock_round(s, f.round_id)
+                newer = s.exec(select(Finding.id).where(Finding.corrects_id == finding_id)).first()
+                if newer is not None:
+                    raise Conflict(f"第 {finding_id} 号问题已被第 {newer} 号更正，请对最新的记录下发通知。")
+                old = s.exec(select(Rectification).where(Rectification.finding_id == finding_id)).first()
+                if old is not None:
+                    raise Conflict(f"第 {finding_id} 号问题已下发整改通知 {old.notice_no}。")
+                number = notice_no or _next_notice_no(s, today.year)
+                if s.exec(select(Rectification.id).where(Rectification.notice_no == number)).first() is not None:
+                    raise Conflict(f"通知书编号“{number}”已被使用。")
+                rect = Rectification(
+                    finding_id=finding_id,
+                    notice_no=number,
+                    requirement=requirement,
+                    deadline=deadline,
+                    issued_at=_dated(today),
+                    issued_by=actor.username,
+                )
+                s.add(rect)
+                s.flush()
+                audit.append(
+                    s,
+                    actor.username,
+                    "rectification.issue",
+                    {
+                        "rectification_id": rect.id,
+                        "finding_id": finding_id,
+                        "notice_no": number,
+                        "deadline": deadline.isoformat(),
+                        "requirement": requirement,
+                    },
+                )
+                done.append(rect.id)
     except IntegrityError:
         raise Conflict("通知书编号与同时下发的另一份通知冲突，请重试。") from None
+    return done
 
 
 def _dated(day: date) -> datetime:
@@ -313,20 +335,30 @@ def update_rectification(
 ) -> str:
     """Record progress: 整改中 (``rectifying``, also for a progress note) or 已整改 (``rectified``,
     the unit reports the problem fixed; re-inspection follows)."""
+    return update_rectifications(db, actor, [rectification_id], status, note)[0]
 
+
+def update_rectifications(
+    db: Database, actor: Actor, rectification_ids: list[int], status: str, note: str | None = None
+) -> list[str]:
+    """``update_rectification`` for several notices in one transaction, all or none, one audit
+    record each. Returns the new statuses in order."""
     authorize(actor, "rectification.update")
     if status not in UPDATE_STATUSES:
         raise Conflict(f"整改状态“{status}”无效，应为 rectifying（整改中）或 rectified（已整改）。")
     note = _text(note, "说明", required=status == "rectified")
+    done: list[str] = []
     with db.write() as s:
-        rect = _locked_rectification(s, rectification_id)
-        current, _n = _status(s, rect.id)
-        if current == "closed":
-            raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
-        if current == "rectified":
-            raise Conflict(f"整改通知 {rect.notice_no} 已报整改完成，等待复查：请由检查员复查销号或退回。")
-        _event(s, actor, rect, status, note, "rectification.update")
-        return status
+        for rectification_id in rectification_ids:
+            rect = _locked_rectification(s, rectification_id)
+            current, _n = _status(s, rect.id)
+            if current == "closed":
+                raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
+            if current == "rectified":
+                raise Conflict(f"整改通知 {rect.notice_no} 已报整改完成，等待复查：请由检查员复查销号或退回。")
+            _event(s, actor, rect, status, note, "rectification.update")
+            done.append(status)
+    return done
 
 
 def close_rectification(
@@ -334,23 +366,34 @@ def close_rectification(
 ) -> str:
     """Re-inspection (复查) of a rectification reported as done: passed → 销号 (closed); not
     passed → back to 整改中 with the reason."""
+    return close_rectifications(db, actor, [rectification_id], note, passed)[0]
 
+
+def close_rectifications(
+    db: Database, actor: Actor, rectification_ids: list[int], note: str | None = None, passed: bool = True
+) -> list[str]:
+    """``close_rectification`` for several notices in one transaction, all or none, one audit
+    record each. Returns the new statuses in order."""
     authorize(actor, "rectification.close")
     note = _text(note, "复查意见", required=not passed)
+    done: list[str] = []
     with db.write() as s:
-        rect = _locked_rectification(s, rectification_id)
-        current, _n = _status(s, rect.id)
-        if current == "closed":
-            raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
-        if current != "rectified":
-            raise Conflict(
-                f"整改通知 {rect.notice_no} 当前为“{RECTIFICATION_STATUS_LABELS[current]}”：单位报整改完成后才能复查。"
-            )
-        if passed:
-            _event(s, actor, rect, "closed", note or "复查合格，予以销号", "rectification.close")
-            return "closed"
-        _event(s, actor, rect, "rectifying", f"复查未通过：{note}", "rectification.recheck_failed")
-        return "rectifying"
+        for rectification_id in rectification_ids:
+            rect = _locked_rectification(s, rectification_id)
+            current, _n = _status(s, rect.id)
+            if current == "closed":
+                raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
+            if current != "rectified":
+                raise Conflict(
+                    f"整改通知 {rect.notice_no} 当前为“{RECTIFICATION_STATUS_LABELS[current]}”：单位报整改完成后才能复查。"
+                )
+            if passed:
+                _event(s, actor, rect, "closed", note or "复查合格，予以销号", "rectification.close")
+                done.append("closed")
+            else:
+                _event(s, actor, rect, "rectifying", f"复查未通过：{note}", "rectification.recheck_failed")
+                done.append("rectifying")
+    return done
 
 
 # -- ledger ---------------------------------------------------------------------------------------

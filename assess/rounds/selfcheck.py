@@ -273,21 +273,36 @@ def submit_complete(db: Database, actor: Actor, round_id: int) -> BulkSubmit:
 
 def reopen(db: Database, actor: Actor, round_id: int, unit_code: str, reason: str) -> None:
     """Take back a unit's submission (退回自查) so its values can be corrected, with a reason."""
+    reopen_units(db, actor, round_id, [unit_code], reason)
+
+
+def reopen_units(
+    db: Database, actor: Actor, round_id: int, unit_codes: list[str] | None, reason: str
+) -> list[str]:
+    """Take back several units' submissions in one transaction, all or none (``None``: every
+    submitted unit of the round), one ``selfcheck.reopen`` audit record each with the same reason.
+    Returns the codes taken back."""
     authorize(actor, "selfcheck.submit")
     reason = (reason or "").strip()
     if not reason:
         raise Conflict("退回自查需要填写理由。")
+    done: list[str] = []
     with db.write() as s:
         r = lock_round(s, round_id)
         require_stage(r, Stage.SELFCHECK_OPEN, doing="退回自查")
-        unit, ru = round_unit(s, round_id, unit_code)
-        if ru.submitted_at is None:
-            raise Conflict(f"单位 {unit.code}（{unit.name}）的自查尚未提交。")
-        ru.submitted_at = None
-        s.add(ru)
-        audit.append(
-            s, actor.username, "selfcheck.reopen", {"round_id": round_id, "unit": unit.code, "reason": reason}
-        )
+        if unit_codes is None:
+            unit_codes = [u.code for u, ru in participants(s, round_id) if ru.submitted_at is not None]
+        for unit_code in unit_codes:
+            unit, ru = round_unit(s, round_id, unit_code)
+            if ru.submitted_at is None:
+                raise Conflict(f"单位 {unit.code}（{unit.name}）的自查尚未提交。")
+            ru.submitted_at = None
+            s.add(ru)
+            audit.append(
+                s, actor.username, "selfcheck.reopen", {"round_id": round_id, "unit": unit.code, "reason": reason}
+            )
+            done.append(unit.code)
+    return done
 
 
 # -- import ---------------------------------------------------------------------------------------
