@@ -85,6 +85,10 @@ def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None
     report = IntegrityReport(audit.verify(db, anchor=anchor))
     report.batches, batch_problems = check_batches(db)
     report.rounds, round_problems = check_published_rounds(db)
+    from .publicity import verify_periods
+
+    _periods, publicity_problems = verify_periods(db)
+    round_problems = round_problems + publicity_problems
     report.problems = (
         batch_problems + round_problems + check_anchors_file(db, anchors_file) + verify_accounts(db)
     )

@@ -19,6 +19,7 @@ STAGE_LABELS = {
     "computed": "已计算",
     "under_review": "审核中",
     "approved": "已审批",
+    "publicity": "公示中",
     "published": "已公示（冻结）",
 }
 
@@ -88,7 +89,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     late_stages = [d for d in overdue_stages(db, day) if d.round_id in shown]
     warn = []
     for r in rounds:
-        if r.stage in ("computed", "under_review", "approved"):
+        if r.stage in ("computed", "under_review", "approved", "publicity"):
             warn += cards(db, r.id, day)
     return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 

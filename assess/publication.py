@@ -58,13 +58,33 @@ class PublishResult:
     audit_head: str
 
     def message(self) -> str:
-        return f"已公示并冻结。快照哈希 {self.content_hash}；审计链头 #{self.audit_seq} {self.audit_head}"
+        return f"已定稿并冻结。快照哈希 {self.content_hash}；审计链头 #{self.audit_seq} {self.audit_head}"
 
 
-def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
+def approved_content(session: Session, db: Database, r, doing: str = "公示") -> dict[str, Any]:
+    """The snapshot content of an approved round, or refuse: every accountability entry decided
+    and the inputs unchanged since the results were computed. Shared by the 公示
+    (``publicity.open_publicity``) and the final freeze (``publish``)."""
     from .accountability import undecided_count
+    from .scoring.serial import content_hash
+
+    pending = undecided_count(session, r.id)
+    if pending:
+        raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能{doing}。")
+    content = snapshot_content(session, db, r)
+    computed = content.get("compute") or {}
+    if computed.get("inputs_hash") != content_hash(content["inputs"]):
+        raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
+    return content
+
+
+def publish(db: Database, actor: Actor, round_id: int, today=None) -> PublishResult:
+    """定稿: freeze the round (the one implementation of freezing). From 已批准 (no 公示 yet, or
+    after an upheld objection was settled) or from 公示中; once a 公示 was opened, not before its
+    end date has passed nor while an objection is unanswered (``publicity.finalize_problems``)."""
     from .guards import ensure_round_writable
     from .models import Snapshot
+    from .publicity import finalize_problems
     from .review import _stage_label
     from .rounds import set_stage
     from .scoring.serial import content_hash
@@ -72,21 +92,19 @@ def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
     authorize(actor, "round.publish")
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
-        if r.stage != "approved":
+        if r.stage not in ("approved", "publicity"):
             raise Conflict(
-                f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
+                f"只有审议票决通过（已批准）或公示中的轮次才能定稿；考核轮次“{r.name}”当前阶段为“{_stage_label(r.stage)}”。"
             )
-        pending = undecided_count(s, round_id)
-        if pending:
-            raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能公示。")
-        content = snapshot_content(s, db, r)
-        computed = content.get("compute") or {}
-        if computed.get("inputs_hash") != content_hash(content["inputs"]):
-            raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
+        problems, period_id = finalize_problems(s, r, today)
+        if problems:
+            raise Conflict("不能定稿：" + "；".join(problems) + "。")
+        content = approved_content(s, db, r, "定稿")
         digest = content_hash(content)
-        seq, head = audit.append(
-            s, actor.username, "round.publish", {"round_id": round_id, "content_hash": digest}
-        )
+        payload = {"round_id": round_id, "content_hash": digest}
+        if period_id is not None:
+            payload["publicity_period_id"] = period_id
+        seq, head = audit.append(s, actor.username, "round.publish", payload)
         s.add(
             Snapshot(
                 round_id=round_id,

@@ -75,6 +75,10 @@ def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
     from .models import Round, Snapshot
 
     stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
+    if stage == "publicity":  # 公示中: the 公示 snapshot (assess/publicity.py)
+        from .publicity import publicity_content
+
+        return publicity_content(s, round_id)
     if stage != "published":
         return None
     cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
@@ -386,6 +390,7 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
     from . import audit
     from .models import Scheme, SchemeVersion
     from .publication import last_compute
+    from .publicity import snapshot_parts
     from .schemes.definition import from_dict
     from .scoring.load import load_round_inputs
     from .scoring.serial import inputs_to_json
@@ -418,6 +423,7 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
         "session_counts": live_session_counts(s, r.id),
         "batches": live_batches(s, r.id),
         "compute": last_compute(s, r.id),
+        **snapshot_parts(s, r.id),  # 公示 periods and objections, when the round has any
     }
     return json.loads(audit.canonical_json(content))
 

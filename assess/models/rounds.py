@@ -21,6 +21,7 @@ STAGES = (
     "computed",
     "under_review",
     "approved",
+    "publicity",  # 公示中 (assess/publicity.py); then 定稿 freezes it as published
     "published",
 )
 

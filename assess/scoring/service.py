@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .engine import RoundInputs, UnitScores
 
 COMPUTE_STAGES = ("appraisal_certified", "computed")
-RESULT_STAGES = ("computed", "under_review", "approved", "published")
+RESULT_STAGES = ("computed", "under_review", "approved", "publicity", "published")
 FLAG_LABELS = {
     "veto": "一票否决（{}）",
     "false_report": "虚报（{}）",
