@@ -163,8 +163,8 @@ def objections(db: Database, round_id: int) -> list[dict[str, Any]]:
     from .round_view import published_content
 
     with db.read() as s:
-        get_round(s, round_id)
-        content = published_content(s, round_id)
+        r = get_round(s, round_id)
+        content = published_content(s, round_id) if r.stage == "published" else None
         rows = list(content.get("objections") or []) if content is not None else live_objections(s, round_id)
     for o in rows:
         o["submitter_label"] = SUBMITTER_KINDS.get(o["submitter_kind"], o["submitter_kind"])
