@@ -205,3 +205,30 @@ def test_objection_rows_registered_and_audited(db, actors):
     assert actions[-1] == "objection.add" and "publicity.open" in actions
     with pytest.raises(NotFound, match="U9”不存在"):
         publicity.add_objection(db, actors["admin"], rid, "x", date(2026, 4, 13), "person", "赵六", unit_code="U9")
+
+
+def test_documents_say_publicity_then_final(db, actors):
+    from assess.reports.data import load_report_data
+    from assess.reports.official import bulletin_doc, doc_text, publicity_doc
+
+    rid = approved_round(db, actors)
+    data = load_report_data(db, rid)
+    assert data.draft_mark == "审核稿（未公示，不得外传）"
+    with pytest.raises(Exception, match="尚未公示"):
+        publicity_doc(data)
+    opened = publicity.open_publicity(db, actors["admin"], rid, date(2026, 4, 13), contact="县纪委考核办，电话 1234")
+    data = load_report_data(db, rid)
+    assert data.in_publicity and data.draft_mark == "公示稿"
+    text_ = doc_text(publicity_doc(data))
+    assert "公示期：2026年4月13日至2026年4月17日" in text_
+    assert "受理异议：县纪委考核办，电话 1234" in text_
+    assert opened.content_hash in text_  # the 公示 snapshot's hash on the internal appendix
+    assert "为公示稿" in doc_text(bulletin_doc(db, data))
+    o = publicity.add_objection(db, actors["clerk"], rid, "有误", date(2026, 4, 14), "person", "张三")
+    publicity.answer_objection(db, actors["reviewer"], o, "maintain", "核实无误")
+    publicity.finalize(db, actors["admin"], rid, today=date(2026, 4, 20))
+    data = load_report_data(db, rid)
+    assert data.published and data.draft_mark == ""
+    bulletin = doc_text(bulletin_doc(db, data))
+    assert "考核结果已于2026年4月13日至2026年4月17日公示，公示期间收到异议1件，已全部答复（1件），其中采纳0件" in bulletin
+    assert "定稿结果" in bulletin

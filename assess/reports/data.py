@@ -35,6 +35,7 @@ REVIEW_STEP_LABELS = {
     "first": "初审",
     "audit": "审核",
     "recheck": "复核",
+    "objection": "异议采纳",
     "vote": "审议",
     "review.first": "初审",
     "review.audit": "审核",
@@ -72,15 +73,25 @@ class ReportData:
     chain_seq: int = 0
     chain_head: str = ""
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The 公示 periods (assess/publicity.py, last one last) and the objections, when any
+    publicity: list[dict[str, Any]] = field(default_factory=list)
+    objections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def published(self) -> bool:
         return self.stage == "published" and self.snapshot is not None
 
     @property
+    def in_publicity(self) -> bool:
+        """公示中: every output shows the 公示 snapshot, marked 公示稿."""
+        return self.stage == "publicity" and bool(self.publicity)
+
+    @property
     def draft_mark(self) -> str:
         """The mark every output of an unpublished round carries."""
-        return "" if self.published else "审核稿（未公示，不得外传）"
+        if self.published:
+            return ""
+        return "公示稿" if self.in_publicity else "审核稿（未公示，不得外传）"
 
     def category_results(self, category: str) -> pd.DataFrame:
         return self.results[self.results["category"] == category].sort_values(["rank", "unit_code"])
@@ -189,6 +200,11 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
             scheme_code, scheme_name, scheme_version = scheme_row.code, scheme_row.name, version.version
             rnd_name, rnd_period = rnd.name, rnd.period
         round_fields = (rnd_name, rnd_period, rnd.stage)
+    from ..publicity import objections as objection_rows
+    from ..publicity import status as publicity_status
+
+    publicity = publicity_status(db, round_id).periods
+    objections = objection_rows(db, round_id)
     seq, head = audit.chain_head(db)
     categories = list(scheme.categories)
     for c in results["category"]:
@@ -228,6 +244,8 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         snapshot=snapshot,
         chain_seq=seq,
         chain_head=head,
+        publicity=publicity,
+        objections=objections,
     )
 
 

@@ -188,6 +188,27 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
             f"综合评定，并经审议通过，现将考核结果通报如下。",
         )
     )
+    if data.published and data.publicity:
+        last = data.publicity[-1]
+        answered = sum(1 for o in data.objections if o.get("decision"))
+        upheld = sum(1 for o in data.objections if o.get("decision") == "uphold")
+        blocks.append(
+            Block(
+                "para",
+                f"考核结果已于{cn_date(date.fromisoformat(last['starts_on']))}至{cn_date(date.fromisoformat(last['ends_on']))}"
+                f"公示，公示期间收到异议{len(data.objections)}件，已全部答复（{answered}件），其中采纳{upheld}件并经复核和审议票决。"
+                "以下为定稿结果。",
+            )
+        )
+    elif data.in_publicity:
+        last = data.publicity[-1]
+        blocks.append(
+            Block(
+                "para",
+                f"以下结果正在公示（{cn_date(date.fromisoformat(last['starts_on']))}至"
+                f"{cn_date(date.fromisoformat(last['ends_on']))}），为公示稿，定稿以公示期满后的结果为准。",
+            )
+        )
     blocks.append(Block("heading", "一、考核结果"))
     blocks.append(
         Block(
@@ -245,12 +266,20 @@ def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> Offic
     from ..schemes.definition import document_title
 
     p = _params(params)
-    if not data.published:
+    if not (data.published or data.in_publicity):
         raise AssessError(
-            f"考核轮次“{data.round_name}”尚未公示冻结，不能生成公示（公示须以公示冻结时的数据快照为准）；"
-            "请先完成审议票决并公示冻结。"
+            f"考核轮次“{data.round_name}”尚未公示，不能生成公示（公示须以公示快照为准）；"
+            "请先完成审议票决并开始公示。"
         )
-    snap = data.snapshot or {}
+    last = data.publicity[-1] if data.publicity else None
+    if data.in_publicity:
+        snap = {"content_hash": last["content_hash"], "audit_head": last["audit_head"]}
+        if not (p.start or p.end):  # the period the office set when it opened the 公示
+            from dataclasses import replace
+
+            p = replace(p, start=date.fromisoformat(last["starts_on"]), end=date.fromisoformat(last["ends_on"]))
+    else:
+        snap = data.snapshot or {}
     period = period_text(data.period)
     issuer = issuer_of(data.scheme, p.issuer)
     approved = ""
@@ -286,6 +315,8 @@ def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> Offic
         )
     )
     deadline = p.deadline or p.end
+    if last is not None and last.get("contact") and data.in_publicity:
+        blocks.append(Block("line", f"受理异议：{last['contact']}"))
     blocks += [
         Block("line", f"联系电话：{p.phone or BLANK}"),
         Block("line", f"通讯地址：{p.address or BLANK}"),
@@ -306,7 +337,7 @@ def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> Offic
                     ["考核期间", period],
                     ["校验码", code],
                     ["数据快照哈希（SHA-256）", snap.get("content_hash", "")],
-                    ["公示冻结时审计链头", snap.get("audit_head", "")],
+                    ["公示快照时审计链头" if data.in_publicity else "公示冻结时审计链头", snap.get("audit_head", "")],
                     ["核验方法", f"assess audit verify --anchor {snap.get('audit_head', '')}"],
                 ],
                 nowrap={0},

@@ -419,8 +419,8 @@ def _write_publication_notice(
 ) -> None:
     from .notices import notice_html, publication_notice, results_title
 
-    if not data.published:
-        result.messages.append("本轮次尚未公示冻结，未生成公示通知")
+    if not (data.published or data.in_publicity):
+        result.messages.append("本轮次尚未公示，未生成公示通知")
         return
     from .official import appendix_text, doc_text, publicity_doc
 
@@ -479,7 +479,7 @@ def _write_documents(
     period = period_text(data.period)
     write_docx(bulletin_doc(db, data, params), folder / safe_name(f"{period}考核结果通报.docx"))
     write_docx(accountability_doc(data, params), folder / safe_name(f"{period}考核问责建议名单.docx"))
-    if data.published:
+    if data.published or data.in_publicity:
         write_docx(publicity_doc(data, params), folder / safe_name(f"{period}考核结果公示.docx"))
     else:
         result.messages.append("本轮次尚未公示冻结，未生成公示 DOCX")
