@@ -33,6 +33,7 @@ class ReviewScreen(AssessScreen):
         Binding("n", "answer_objection", "答复异议", show=False),
         Binding("d", "publicity_diff", "公示对照", show=False),
         Binding("p", "publish", "定稿"),
+        Binding("g", "consequences", "结果运用", show=False),
     ]
     ACTION_RIGHTS = {"decide": "accountability.decide", "step:first": "review.first", "step:audit": "review.audit",
                      "step:recheck": "review.recheck", "return_round": ("review.first", "review.audit", "review.recheck"),
@@ -76,6 +77,8 @@ class ReviewScreen(AssessScreen):
         yield SystemCommand("公示：公示稿与定稿对照", "各单位、干部得分名次等次和问责的变化，及异议（d）",
                             self.action_publicity_diff)
         yield SystemCommand("审批：定稿并冻结", "公示期满、异议答复后定稿（p）", self.action_publish)
+        yield SystemCommand("结果运用：本轮清单", "按方案的结果运用规则列出评先评优、诫勉谈话等（g）",
+                            self.action_consequences)
 
     # -- data ---------------------------------------------------------------------------------
     def load_rounds(self) -> None:
@@ -498,6 +501,24 @@ class ReviewScreen(AssessScreen):
             self.app.push_screen(TextDialog(f"公示稿与定稿对照：{r.name}", "\n".join(lines)))
 
         self.run_core(load, self.db, r.id, on_done=show)
+
+    def action_consequences(self) -> None:
+        from assess import consequences
+
+        r = self.current_round
+        if r is None:
+            return
+
+        def show(got) -> None:
+            lines = [got.message(), ""]
+            for x in got.rows:
+                who = x["name"] + (f"（{x['unit_name']}）" if x.get("unit_name") else "")
+                grade = f" · {x['grade']}" if x.get("grade") else ""
+                lines.append(f"{x['subject']} {x['code']} {who}{grade}：{x['consequence']}")
+                lines.append(f"    {x['basis']}；{x['rule']} {x['source']}".rstrip())
+            self.app.push_screen(TextDialog(f"考核结果运用：{r.name}", "\n".join(lines)))
+
+        self.run_core(consequences.round_consequences, self.db, r.id, on_done=show)
 
     def _text_after(self):
         def done(result) -> None:

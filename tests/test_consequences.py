@@ -115,3 +115,23 @@ def test_consequences_cli(sqlite_db, capsys, monkeypatch):
     assert main(["consequences", str(rid), "--db", db.url]) == 0
     out = capsys.readouterr().out
     assert "考核结果运用（公示稿）" in out and "诫勉谈话、不得评优" in out
+
+
+def test_consequences_in_workbook_and_bulletin(db, actors, tmp_path):
+    from openpyxl import load_workbook
+
+    from assess.reports.data import load_report_data
+    from assess.reports.official import bulletin_doc, doc_text
+    from assess.reports.workbook import write_workbook
+
+    rid = round_in_publicity(db, actors)
+    data = load_report_data(db, rid)
+    wb = load_workbook(write_workbook(data, tmp_path / "r.xlsx"))
+    rows = list(wb["结果运用"].values)
+    assert rows[0][:3] == ("考核期间", "对象", "编码")
+    assert [(r[2], r[8]) for r in rows[1:]] == [
+        ("U1", "评先评优资格"), ("U2", "评先评优资格"), ("U3", "诫勉谈话、不得评优"), ("U3", "年度考核等次建议降一档")
+    ]
+    text = doc_text(bulletin_doc(db, data))
+    assert "四、考核结果运用" in text and "五、工作要求" in text
+    assert "3. 民政局：诫勉谈话、不得评优（类别内排名末位）。" in text

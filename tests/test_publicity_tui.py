@@ -77,3 +77,24 @@ async def test_review_screen_publicity_objection_answer_diff(sqlite_db):
     assert p.starts_on == local_today() and p.ends_on == publicity.working_days_end(local_today())
     assert p.contact == "考核办"
     assert (o.submitter_kind, o.submitter, o.text, o.decision, o.reason) == ("person", "张三", "分数有误", "maintain", "核实无误")
+
+
+async def test_review_screen_consequences_view(sqlite_db):
+    from .test_consequences import round_in_publicity
+
+    round_in_publicity(sqlite_db, make_users(sqlite_db))
+    app = make_app(sqlite_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "committee")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "公示中" in screen_text(app)
+        await pilot.press("g")
+        await settle(pilot)
+        text = screen_text(app)
+        assert type(app.screen).__name__ == "TextDialog"
+        assert "考核结果运用（公示稿）：4 条" in text
+        assert "单位 U3 民政局 · 一般：诫勉谈话、不得评优" in text and "类别内排名末位" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.AREA == "review"

@@ -76,6 +76,8 @@ class ReportData:
     # The 公示 periods (assess/publicity.py, last one last) and the objections, when any
     publicity: list[dict[str, Any]] = field(default_factory=list)
     objections: list[dict[str, Any]] = field(default_factory=list)
+    # 考核结果运用 (assess/consequences.py) of a round in 公示 or final; None before
+    consequences: list[dict[str, Any]] | None = None
 
     @property
     def published(self) -> bool:
@@ -205,6 +207,10 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
 
     publicity = publicity_status(db, round_id).periods
     objections = objection_rows(db, round_id)
+    from ..consequences import STAGES as CONSEQUENCE_STAGES
+    from ..consequences import round_consequences
+
+    consequences = round_consequences(db, round_id).rows if round_fields[2] in CONSEQUENCE_STAGES else None
     seq, head = audit.chain_head(db)
     categories = list(scheme.categories)
     for c in results["category"]:
@@ -246,6 +252,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         chain_head=head,
         publicity=publicity,
         objections=objections,
+        consequences=consequences,
     )
 
 

@@ -237,7 +237,18 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
         blocks.append(
             Block("table", table=Table(["单位", "通知书编号", "整改期限", "整改状态"], open_rows, nowrap={0, 1, 2}))
         )
-    blocks.append(Block("heading", "四、工作要求"))
+    n = "四"
+    if data.consequences is not None:
+        blocks.append(Block("heading", "四、考核结果运用"))
+        if data.consequences:
+            blocks.append(Block("para", "根据考核办法，本期考核结果运用如下："))
+            for i, r in enumerate(data.consequences, start=1):
+                who = r["name"] + (f"（{r['unit_name']}）" if r.get("unit_name") else "")
+                blocks.append(Block("para", f"{i}. {who}：{r['consequence']}（{r['basis']}）。"))
+        else:
+            blocks.append(Block("para", "本期考核结果没有需要运用的情形。"))
+        n = "五"
+    blocks.append(Block("heading", f"{n}、工作要求"))
     blocks.append(
         Block(
             "para",

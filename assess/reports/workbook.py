@@ -273,6 +273,11 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             [22, 10, 10, 20, 10, 10, 30],
             {4: prec},
         )
+    if data.consequences is not None:
+        from ..consequences import COLUMNS, HEADERS
+
+        sheet("结果运用", HEADERS, ([r.get(c) for c in COLUMNS] for r in data.consequences),
+              [14, 6, 10, 22, 22, 12, 8, 6, 30, 36, 6, 24])
     _chart_sheet(wb, data)
     wb.save(path)
     return path
