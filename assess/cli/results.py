@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     p.set_defaults(func=cmd_vote)
 
-    p = sub.add_parser("publish", help="公示并冻结（管理员；须已批准且问责名单均已决定）")
+    p = sub.add_parser("publish", help="定稿并冻结（管理员；须已批准且问责名单均已决定；公示过的须公示期满、异议均已答复，见 publicity）")
     _round(p)
     add_common(p)
     p.set_defaults(func=cmd_publish)
