@@ -55,6 +55,7 @@ class IntegrityReport:
     batches: int = 0
     rounds: int = 0
     problems: list[str] = field(default_factory=list)
+    publicity: int = 0  # 公示 snapshots checked (assess/publicity.py)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +65,7 @@ class IntegrityReport:
         out = [self.chain.message()]
         out.append(
             f"已核对 {self.batches} 个已核定选票批次（由选票重新计票）、{self.rounds} 个已公示轮次（由快照重新计算）"
+            + (f"、{self.publicity} 个公示快照" if self.publicity else "")
         )
         if self.problems:
             out += [f"不符：{p}" for p in self.problems]
@@ -87,7 +89,7 @@ def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None
     report.rounds, round_problems = check_published_rounds(db)
     from .publicity import verify_periods
 
-    _periods, publicity_problems = verify_periods(db)
+    report.publicity, publicity_problems = verify_periods(db)
     round_problems = round_problems + publicity_problems
     report.problems = (
         batch_problems + round_problems + check_anchors_file(db, anchors_file) + verify_accounts(db)

@@ -170,7 +170,8 @@ def test_second_publicity_and_open_refused_outside_approved(db, actors):
 def test_tampered_publicity_snapshot_detected(db, actors):
     rid = approved_round(db, actors)
     publicity.open_publicity(db, actors["admin"], rid, date(2026, 4, 13))
-    assert integrity.verify_all(db).ok
+    clean = integrity.verify_all(db)
+    assert clean.ok and clean.publicity == 1 and "1 个公示快照" in clean.lines()[1]
     with db.read() as s:
         p = s.exec(select(PublicityPeriod)).one()
         content = dict(p.content)
