@@ -392,6 +392,10 @@ def stage_blockers(s: Session, r) -> list[str]:
         # Every session certified (all batches certified or void, one at least, quorum met).
         out.extend(session_blockers(s, r.id))
         return out
+    if r.stage == "publicity":  # 定稿 waits for the end of the 公示 and every objection answered
+        from .publicity import finalize_problems
+
+        return finalize_problems(s, r)[0]
     return []
 
 

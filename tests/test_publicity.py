@@ -87,6 +87,9 @@ def test_publicity_objection_upheld_review_again_and_finalize(db, actors):
     o2 = publicity.add_objection(
         db, actors["clerk"], rid, "教育局排名有误", date(2026, 4, 15), "unit", "教育局", unit_code="U2"
     )
+    from assess.rounds import blockers
+
+    assert blockers(db, rid) == [f"还有 2 件异议未答复（#{o1}、#{o2}）"]  # the dashboard's 待办
     # 定稿 refused: before the end date, then with objections unanswered.
     with pytest.raises(Conflict, match="公示期至 2026-04-17"):
         publicity.finalize(db, actors["admin"], rid, today=date(2026, 4, 17))
