@@ -45,6 +45,11 @@ def test_demo_builds_a_consistent_database(tmp_path):
 
         check = verify_snapshot(db, q3)
         assert getattr(check, "ok", False), check
+        from assess.consequences import round_consequences
+        from assess.demo import DEMO_UNITS
+
+        rows = round_consequences(db, q3).rows
+        assert sum(1 for r in rows if r["rule"] == "Y02") == len(DEMO_UNITS)  # one 末位 per category
     finally:
         db.dispose()
     # Running it again on the same database does not duplicate anything.

@@ -210,7 +210,11 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     from ..consequences import STAGES as CONSEQUENCE_STAGES
     from ..consequences import round_consequences
 
-    consequences = round_consequences(db, round_id).rows if round_fields[2] in CONSEQUENCE_STAGES else None
+    consequences = (
+        round_consequences(db, round_id).rows
+        if round_fields[2] in CONSEQUENCE_STAGES and scheme.consequences
+        else None
+    )
     seq, head = audit.chain_head(db)
     categories = list(scheme.categories)
     for c in results["category"]:
