@@ -230,9 +230,7 @@ def finalize_problems(session: Session, r, today: date | None = None) -> tuple[l
     """(why 定稿 cannot happen now, the last 公示 period's id or None). A round never put to 公示
     may be frozen from 已批准 as before; once a 公示 was opened: not before its end date has
     passed, not while an objection is unanswered or an upheld one is not settled by a vote."""
-    from sqlmodel import select
 
-    from .models import Objection
     from .settings import local_today
 
     p = last_period(session, r.id)
@@ -242,7 +240,17 @@ def finalize_problems(session: Session, r, today: date | None = None) -> tuple[l
     day = today or local_today()
     if day <= p.ends_on:
         problems.append(f"公示期至 {p.ends_on.isoformat()}（含当日），须在其后定稿")
-    rows = session.exec(select(Objection).where(Objection.round_id == r.id)).all()
+    return problems + objection_problems(session, r.id), p.id
+
+
+def objection_problems(session: Session, round_id: int) -> list[str]:
+    """Objections not answered, and upheld ones not yet settled by a vote."""
+    from sqlmodel import select
+
+    from .models import Objection
+
+    problems = []
+    rows = session.exec(select(Objection).where(Objection.round_id == round_id)).all()
     unanswered = [o.id for o in rows if o.decision is None]
     if unanswered:
         problems.append(f"还有 {len(unanswered)} 件异议未答复（#{'、#'.join(map(str, unanswered))}）")
@@ -251,7 +259,7 @@ def finalize_problems(session: Session, r, today: date | None = None) -> tuple[l
         problems.append(
             f"采纳的异议（#{'、#'.join(map(str, unsettled))}）尚未经复核和审议票决"
         )
-    return problems, p.id
+    return problems
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -302,7 +310,7 @@ def open_publicity(
             raise Conflict(
                 f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
             )
-        problems, _ = finalize_problems(s, r, end + timedelta(days=1))
+        problems = objection_problems(s, round_id)
         if problems:
             raise Conflict("不能再次公示：" + "；".join(problems) + "。")
         content = approved_content(s, db, r, "公示")

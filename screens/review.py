@@ -394,7 +394,8 @@ class ReviewScreen(AssessScreen):
             if kind is None:
                 raise AssessError("异议人类别应为 个人、单位 或 匿名。")
             oid = publicity.add_objection(db, actor, r.id, v["text"], _day(v["received"]), kind, v["submitter"],
-                                          v["contact"], v["unit"].strip() or None, None, v["figure"])
+                                          v["contact"], v["unit"].strip() or None, v["cadre"].strip() or None,
+                                          v["figure"])
             return f"已登记异议 #{oid}"
 
         self.app.push_screen(
@@ -405,6 +406,7 @@ class ReviewScreen(AssessScreen):
                     FieldSpec("submitter", "异议人姓名或单位名称（匿名可空）"),
                     FieldSpec("contact", "联系方式（匿名必填）"),
                     FieldSpec("unit", "所涉单位编码（可空）"),
+                    FieldSpec("cadre", "所涉干部编码（可空）"),
                     FieldSpec("figure", "所涉数字（如 综合得分、名次、等次）"),
                     FieldSpec("received", "收到日期（YYYY-MM-DD）", local_today().isoformat()),
                     FieldSpec("text", "异议内容"),

@@ -157,9 +157,13 @@ def test_second_publicity_and_open_refused_outside_approved(db, actors):
     with pytest.raises(Conflict, match="已批准"):
         publicity.open_publicity(db, actors["admin"], rid, date(2026, 4, 15))
     o = publicity.add_objection(db, actors["clerk"], rid, "有误", date(2026, 4, 14), "person", "王五", unit_code="U2")
+    o2 = publicity.add_objection(db, actors["clerk"], rid, "也有误", date(2026, 4, 14), "unit", "教育局")
     publicity.answer_objection(db, actors["admin"], o, "uphold", "复核")
     compute_round(db, actors["reviewer"], rid, resamples=0)  # nothing changed: the same results
     chain(db, actors, rid)
+    with pytest.raises(Conflict, match=f"不能再次公示：还有 1 件异议未答复（#{o2}）"):
+        publicity.open_publicity(db, actors["admin"], rid, date(2026, 4, 20))
+    publicity.answer_objection(db, actors["reviewer"], o2, "maintain", "核实无误")
     second = publicity.open_publicity(db, actors["admin"], rid, date(2026, 4, 20))
     assert second.number == 2 and second.ends_on == date(2026, 4, 24)
     st = publicity.status(db, rid, today=date(2026, 4, 24))

@@ -39,7 +39,7 @@ async def test_review_screen_publicity_objection_answer_diff(sqlite_db):
         await settle(pilot)
         await pilot.press("enter")  # 个人
         await type_text(pilot, "张三")
-        for _ in range(5):  # past the name, contact, unit, figure, received (today)
+        for _ in range(6):  # past the name, contact, unit, cadre, figure, received (today)
             await pilot.press("enter")
         await type_text(pilot, "分数有误")
         await pilot.press("enter")
