@@ -135,3 +135,52 @@ def test_consequences_in_workbook_and_bulletin(db, actors, tmp_path):
     text = doc_text(bulletin_doc(db, data))
     assert "四、考核结果运用" in text and "五、工作要求" in text
     assert "3. 民政局：诫勉谈话、不得评优（类别内排名末位）。" in text
+
+
+def test_cadre_consequences_two_years_unfit_through_the_accountability_window(db, actors):
+    """连续两年不称职 comes from the accountability rule's calendar-year window, not re-counted:
+    C1 不称职 in 2025 and 2026 → C02 fires → 责令辞职 proposal; C2 不称职 in 2026 only → 诫勉 only."""
+    from assess.models import CadreResult, Round
+
+    from .results_helpers import add_cadres, add_prior_round, add_session
+
+    vid = store_scheme(db, scheme_dict(
+        weights={"indicators": 100},
+        rules=[
+            {"code": "C01", "kind": "cadre_unfit", "action": "诫勉谈话", "subject": "cadre"},
+            {"code": "C02", "kind": "cadre_consecutive_unfit", "action": "责令辞职", "subject": "cadre", "times": 2,
+             "window_unit": "year"},
+        ],
+        consequences=[
+            {"code": "Y1", "when": "grade:不称职", "subject": "cadre", "then": "诫勉谈话，不得评优"},
+            {"code": "Y2", "when": "rule:C02", "subject": "cadre", "then": "责令辞职或罢免建议"},
+        ],
+    ))
+    prior = add_prior_round(db, vid, "2025", [("U1", "甲类", 90, 1, "优秀")], stage="computed")
+    rid, ids = make_round(db, vid, [("U1", "U1", "甲类")], period="2026")
+    add_scores(db, rid, ids, full_marks(["U1"]))
+    cid = add_cadres(db, ids["U1"], ["C1", "C2", "C3"])
+    psid = add_session(db, prior, "cadre", "qlss", [cid["C1"], cid["C2"]], {}, {"zg": 1.0})
+    with db.write() as s:
+        s.add(CadreResult(round_id=prior, session_id=psid, cadre_id=cid["C1"], score=40, grade="不称职", counts={}))
+        s.add(CadreResult(round_id=prior, session_id=psid, cadre_id=cid["C2"], score=80, grade="称职", counts={}))
+    with db.write() as s:
+        s.get(Round, prior).stage = "published"
+    # 2026: C1 [2, 2, 0, 6]: 6/10 > 1/3 → 不称职; C2 [3, 3, 0, 4]: 4/10 > 1/3 → 不称职; C3 [5, 5, 0, 0] → 称职.
+    counts = {"zg": {cid["C1"]: [2, 2, 0, 6], cid["C2"]: [3, 3, 0, 4], cid["C3"]: [5, 5, 0, 0]}}
+    add_session(db, rid, "cadre", "qlss", list(cid.values()), counts, {"zg": 1.0})
+    compute_round(db, actors["admin"], rid, resamples=0)
+    for e in accountability.list_entries(db, rid):
+        accountability.decide(db, actors["reviewer"], e.id, "confirm", "核实")
+    review.review(db, actors["clerk"], rid, "first")
+    review.review(db, actors["reviewer"], rid, "audit")
+    review.review(db, actors["reviewer2"], rid, "recheck")
+    review.vote(db, actors["committee"], rid, expected=9, present=8, yes=5, no=2, abstain=1)
+    publicity.open_publicity(db, actors["admin"], rid, date(2026, 12, 7))
+    rows = consequences.round_consequences(db, rid).rows
+    assert [(r["code"], r["rule"], r["consequence"]) for r in rows] == [
+        ("C1", "Y1", "诫勉谈话，不得评优"),
+        ("C2", "Y1", "诫勉谈话，不得评优"),
+        ("C1", "Y2", "责令辞职或罢免建议"),
+    ]
+    assert rows[2]["subject"] == "干部" and rows[2]["basis"].startswith("问责规则 C02")
