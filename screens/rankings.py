@@ -160,7 +160,7 @@ class RankingsScreen(AssessScreen):
             )
         )
         page = f" · 第 {self.page + 1}/{pages} 页（n/p）" if pages > 1 else ""
-        frozen = " · 已公示冻结" if view.stage == "published" else ""
+        frozen = {"published": " · 已定稿冻结", "publicity": " · 公示稿"}.get(view.stage, "")
         status.update(plain(f"{len(rows)} 个单位{page}{frozen} · Enter 得分说明 · c 类别 · r 轮次 · g 计算"))
 
     # -- actions ------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ def test_publicity_commands(sqlite_db, capsys, monkeypatch):
     got = json.loads(out)
     assert rc == 0 and got["ends_on"] == "2026-04-17" and got["number"] == 1  # Mon + 5 working days → Fri
 
+    rc, out, _ = run(capsys, monkeypatch, db, "", "rank", "--round", r)
+    assert rc == 0 and "（公示稿）" in out.splitlines()[0]  # results visible, marked as posted
     head = audit.chain_head(db)
     rc, out, err = run(capsys, monkeypatch, db, "clerk", "publicity", "objection", "add", r, "--text", "有误",
                        "--anonymous", "--received", "2026-04-14")

@@ -163,6 +163,7 @@ def cmd_rank(args) -> int:
         print(
             f"{view.round_name}（{view.period}）"
             + (f"，与 {view.previous_period} 比较" if view.previous_period else "")
+            + ("（公示稿）" if view.stage == "publicity" else "")
         )
         emit(rows, cols, "table", headers=heads)
     else:
