@@ -482,7 +482,7 @@ def _write_documents(
     if data.published or data.in_publicity:
         write_docx(publicity_doc(data, params), folder / safe_name(f"{period}考核结果公示.docx"))
     else:
-        result.messages.append("本轮次尚未公示冻结，未生成公示 DOCX")
+        result.messages.append("本轮次尚未公示，未生成公示 DOCX")
     by_unit: dict[str, list] = {}
     for doc in rectification_docs(db, data.round_id, params.issuer if params else None):
         by_unit.setdefault(f"{doc.subject_code}-{doc.recipients}", []).append(doc)
