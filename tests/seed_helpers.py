@@ -200,6 +200,8 @@ def cited_tables(scheme) -> list[tuple[str, object, list[tuple[str, float]]]]:
         nums += [("window", r.window)] if r.window != 1 else []
         nums += [("times", r.times)] if r.times != 1 else []
         out.append((f"问责规则 {r.code}", effective([r], scheme), nums + _quoted(r.text)))
+    for c in getattr(scheme, "consequences", []):
+        out.append((f"结果运用 {c.code}", effective([c], scheme), _quoted(c.text)))
     return out
 
 

@@ -22,7 +22,7 @@ from assess.foundation.roles import ACTIONS, ROLES, Actor, roles_table_markdown
 from assess.integrity import backup as maintenance
 from assess.org import adjustments, units
 from assess.org import blacklist as year
-from assess.results import accountability, publication
+from assess.results import accountability, publication, publicity
 from assess.results import approval as review
 from assess.results.compute import compute_round
 from assess.rounds import deadlines, findings, selfcheck, spotcheck, verified
@@ -151,7 +151,17 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "review.audit": [("review(audit)", lambda a: review.review(db, a, rid, "audit"))],
         "review.recheck": [("review(recheck)", lambda a: review.review(db, a, rid, "recheck"))],
         "review.vote": [("vote", lambda a: review.vote(db, a, rid, 9, 8, 6, 1, 1))],
-        "round.publish": [("publish", lambda a: publication.publish(db, a, rid))],
+        "round.publish": [
+            ("publish", lambda a: publication.publish(db, a, rid)),
+            ("finalize", lambda a: publicity.finalize(db, a, rid)),
+        ],
+        "publicity.open": [("open_publicity", lambda a: publicity.open_publicity(db, a, rid))],
+        "objection.add": [
+            ("add_objection", lambda a: publicity.add_objection(db, a, rid, "有误", date(2026, 4, 1), "person", "张三"))
+        ],
+        "objection.answer": [
+            ("answer_objection", lambda a: publicity.answer_objection(db, a, 10**6, "maintain", "核实"))
+        ],
         "db.backup": [("backup", lambda a: maintenance.backup(db, a, tmp / f"backup-{a.username}.db"))],
         "db.restore": [("restore", lambda a: maintenance.restore(db, a, tmp / "no-such-backup.db"))],
     }

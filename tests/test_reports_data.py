@@ -219,7 +219,7 @@ def test_unpublished_round_is_a_draft_without_notice(db):
 
     d = load_report_data(db, build_round(db, published=False).round_id)
     assert not d.published and "未公示" in d.draft_mark
-    with pytest.raises(AssessError, match="尚未公示冻结"):
+    with pytest.raises(AssessError, match="尚未公示，不能生成公示"):
         publication_notice(d)
 
 

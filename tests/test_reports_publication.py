@@ -73,7 +73,7 @@ def test_unpublished_round_report_is_marked_draft(sqlite_db, tmp_path, no_chromi
     html = (tmp_path / f"{REPORT}.html").read_text(encoding="utf-8")
     assert "审核稿（未公示，不得外传）" in html and "尚未公示，无快照" in html
     assert [p.name for p in result.files] == [f"{REPORT}.html"]
-    assert "尚未公示冻结，未生成公示通知" in result.summary()
+    assert "尚未公示，未生成公示通知" in result.summary()
 
 
 def test_cancel_leaves_nothing(sqlite_db, tmp_path, no_chromium):

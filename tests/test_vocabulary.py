@@ -120,7 +120,10 @@ CODES = {
     for enum in (Stage, BatchStatus, SessionStatus, PassStatus, BallotStatus, AccountabilityStatus, Decision, Method)
     for m in enum
 }
-DISTINCT_STAGES = {m.value for m in Stage}
+# Stage codes that mean nothing else in the code, flagged wherever they appear; "publicity" also names
+# the 公示 document kind, a command and a snapshot key, so it is checked only where a stage is compared,
+# stored or passed (below).
+DISTINCT_STAGES = {m.value for m in Stage} - {"publicity"}
 FIELDS = {"stage", "status", "decision", "method"}
 
 

@@ -155,7 +155,7 @@ class RankingsScreen(AssessScreen):
             )
         )
         page = f" · 第 {self.page + 1}/{pages} 页（n/p）" if pages > 1 else ""
-        frozen = " · 已公示冻结" if view.stage == Stage.PUBLISHED else ""
+        frozen = {Stage.PUBLISHED: " · 已定稿冻结", Stage.PUBLICITY: " · 公示稿"}.get(view.stage, "")
         status.update(plain(f"{len(rows)} 个单位{page}{frozen} · Enter 得分说明 · c 类别 · r 轮次 · g 计算"))
 
     # -- actions ------------------------------------------------------------------------------

@@ -13,13 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import Stage
 from assess.rounds.deadlines import DEADLINE_STAGES, round_deadlines, set_deadline
-from assess.rounds.lifecycle import (
-    create_round,
-    next_stage,
-    scheme_codes,
-    scheme_version_id,
-    stage_label,
-)
+from assess.rounds.lifecycle import create_round, next_stage, scheme_codes, scheme_version_id, stage_label
 from assess.workflow.advance import advance, rounds_with_blockers
 from tui.base import AssessScreen, plain
 from tui.findings import FindingsScreen

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments", "year", "deploy", "script"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "publicity", "consequences", "adjustments", "year", "deploy", "script"]
 
 
 # The top-level commands each module registers (``tests/test_cli_startup.py`` checks this against
@@ -28,6 +28,8 @@ COMMANDS = {
     "rounds": ("round", "selfcheck", "spotcheck", "finding", "rectification"),
     "ballots": ("appraisal", "batch", "ballots", "tally"),
     "results": ("compute", "rank", "accountability", "decide", "review", "vote", "publish", "snapshot"),
+    "publicity": ("publicity",),
+    "consequences": ("consequences",),
     "adjustments": ("adjust", "discipline"),
     "year": ("blacklist", "deadline", "pledge", "cards"),
     "deploy": ("doctor", "config"),

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 
 from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
-from assess.foundation.vocabulary import ACCOUNTABILITY_STATUS_LABELS, DECISION_LABELS, Decision
+from assess.foundation.vocabulary import ACCOUNTABILITY_STATUS_LABELS, DECISION_LABELS, Decision, Stage
 from assess.results import publication
 
 
@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     p.set_defaults(func=cmd_vote)
 
-    p = sub.add_parser("publish", help="公示并冻结（管理员；须已批准且问责名单均已决定）")
+    p = sub.add_parser("publish", help="定稿并冻结（管理员；须已批准且问责名单均已决定；公示过的须公示期满、异议均已答复，见 publicity）")
     _round(p)
     add_common(p)
     p.set_defaults(func=cmd_publish)
@@ -172,6 +172,7 @@ def cmd_rank(args) -> int:
         print(
             f"{view.round_name}（{view.period}）"
             + (f"，与 {view.previous_period} 比较" if view.previous_period else "")
+            + ("（公示稿）" if view.stage == Stage.PUBLICITY else "")
         )
         emit(rows, cols, "table", headers=heads)
     else:

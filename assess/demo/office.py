@@ -29,7 +29,7 @@ from assess.foundation.vocabulary import AccountabilityStatus, BatchStatus, Meth
 from assess.org import units
 from assess.org.units import list_cadres
 from assess.results import approval as review
-from assess.results import publication
+from assess.results import publicity
 from assess.results.accountability import decide, list_entries
 from assess.results.compute import compute_round
 from assess.rounds import findings, selfcheck, spotcheck
@@ -414,8 +414,18 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
     review.review(db, acts["reviewer1"], rid, "audit", note="同意")
     review.review(db, acts["reviewer2"], rid, "recheck", note="复核无误")
     review.vote(db, acts["committee"], rid, expected=9, present=8, yes=7, no=0, abstain=1)
-    publication.publish(db, admin, rid)
-    say("2026-Q3：初审、审核、复核、审议票决（应到 9 人，赞成 7 票）通过，已公示冻结")
+
+    # 公示 five working days (Mon 23 – Fri 27 November), one objection answered, then 定稿.
+    opened = publicity.open_publicity(db, admin, rid, date(2026, 11, 23), contact="县纪委监委考核办（电话 0000-1234567）")
+    first = unit_rows[0][0]
+    oid = publicity.add_objection(
+        db, acts["clerk1"], rid, f"对单位 {first} 的民主评议得分有疑问，请核查计票。", date(2026, 11, 24),
+        "anonymous", contact="来电登记", unit_code=first, figure="民主评议得分",
+    )
+    publicity.answer_objection(db, acts["reviewer1"], oid, "maintain", "经调阅原始测评票和计票单复核，计票无误，维持原结果。")
+    publicity.finalize(db, admin, rid, today=date(2026, 11, 30))
+    say(f"2026-Q3：初审、审核、复核、审议票决（应到 9 人，赞成 7 票）通过；公示 {opened.starts_on} 至 "
+        f"{opened.ends_on}，异议 1 件已答复（维持），已定稿冻结")
     return rid
 
 

@@ -73,7 +73,10 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "review.audit": (frozenset({R}), "审核"),
     "review.recheck": (frozenset({R}), "复核"),
     "review.vote": (frozenset({M}), "审议票决"),
-    "round.publish": (frozenset({A}), "公示并冻结"),
+    "round.publish": (frozenset({A}), "定稿并冻结"),
+    "publicity.open": (frozenset({A}), "开始公示（公示稿）"),
+    "objection.add": (frozenset({A, C}), "登记公示期异议"),
+    "objection.answer": (frozenset({A, R}), "答复异议（维持或采纳）"),
     # maintenance
     "db.backup": (frozenset({A}), "备份数据库"),
     "db.restore": (frozenset({A}), "恢复数据库"),

@@ -47,6 +47,7 @@ class Stage(StrEnum):
     COMPUTED = "computed"
     UNDER_REVIEW = "under_review"
     APPROVED = "approved"
+    PUBLICITY = "publicity"  # 公示中: results posted, objections received (assess.results.publicity)
     PUBLISHED = "published"
 
     @property
@@ -145,6 +146,7 @@ STAGE_LABELS: dict[str, str] = {
     Stage.COMPUTED: "已计算",
     Stage.UNDER_REVIEW: "审核中",
     Stage.APPROVED: "已审批",
+    Stage.PUBLICITY: "公示中",
     Stage.PUBLISHED: "已公示（冻结）",
 }
 

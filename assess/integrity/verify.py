@@ -44,6 +44,7 @@ from assess.foundation.accounts import verify_accounts
 from assess.foundation.vocabulary import BallotStatus, BatchStatus, Stage
 from assess.integrity.anchors import check_anchors, read_anchors
 from assess.results.publication import verify_snapshot
+from assess.results.publicity import verify_periods
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -61,6 +62,7 @@ class IntegrityReport:
     batches: int = 0
     rounds: int = 0
     problems: list[str] = field(default_factory=list)
+    publicity: int = 0  # 公示 snapshots checked (assess/publicity.py)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +72,7 @@ class IntegrityReport:
         out = [self.chain.message()]
         out.append(
             f"已核对 {self.batches} 个已核定选票批次（由选票重新计票）、{self.rounds} 个已公示轮次（由快照重新计算）"
+            + (f"、{self.publicity} 个公示快照" if self.publicity else "")
         )
         if self.problems:
             out += [f"不符：{p}" for p in self.problems]
@@ -90,7 +93,10 @@ def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None
     docstring); with ``anchors_file``, every nightly anchor too (``assess.integrity.anchors``)."""
     report = IntegrityReport(audit.verify(db, anchor=anchor))
     report.batches, batch_problems = check_batches(db)
-    report.rounds, round_problems = check_published_rounds(db, report.chain)
+    report.rounds, round_problems = check_published_rounds(db)
+
+    report.publicity, publicity_problems = verify_periods(db)
+    round_problems = round_problems + publicity_problems
     report.problems = (
         batch_problems + round_problems + check_anchors_file(db, anchors_file) + verify_accounts(db)
     )

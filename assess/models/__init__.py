@@ -27,6 +27,7 @@ from assess.models.appraisal import (  # noqa: E402
 )
 from assess.models.audit import AuditHead, AuditRecord  # noqa: E402
 from assess.models.org import Cadre, LoginFailure, Unit, User  # noqa: E402
+from assess.models.publicity import Objection, PublicityPeriod  # noqa: E402
 from assess.models.results import (  # noqa: E402
     AccountabilityEntry,
     ApprovalVote,
@@ -73,7 +74,9 @@ __all__ = [
     "Finding",
     "Indicator",
     "LoginFailure",
+    "Objection",
     "PassBallot",
+    "PublicityPeriod",
     "Rectification",
     "RectificationEvent",
     "ReviewStep",

@@ -430,8 +430,8 @@ def _write_publication_notice(
     data: ReportData, work: Path, r: ChartRenderer | None, params: NoticeParams | None, result: ReportResult
 ) -> None:
 
-    if not data.published:
-        result.messages.append("本轮次尚未公示冻结，未生成公示通知")
+    if not (data.published or data.in_publicity):
+        result.messages.append("本轮次尚未公示，未生成公示通知")
         return
 
     doc = publicity_doc(data, params)
@@ -485,10 +485,10 @@ def _write_documents(
     period = period_text(data.period)
     write_docx(bulletin_doc(db, data, params), folder / safe_name(f"{period}考核结果通报.docx"))
     write_docx(accountability_doc(data, params), folder / safe_name(f"{period}考核问责建议名单.docx"))
-    if data.published:
+    if data.published or data.in_publicity:
         write_docx(publicity_doc(data, params), folder / safe_name(f"{period}考核结果公示.docx"))
     else:
-        result.messages.append("本轮次尚未公示冻结，未生成公示 DOCX")
+        result.messages.append("本轮次尚未公示，未生成公示 DOCX")
     by_unit: dict[str, list] = {}
     for doc in rectification_docs(db, data.round_id, params.issuer if params else None):
         by_unit.setdefault(f"{doc.subject_code}-{doc.recipients}", []).append(doc)

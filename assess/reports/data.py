@@ -25,6 +25,10 @@ from assess.foundation.vocabulary import (
 from assess.foundation.write_guards import get_round
 from assess.reports.indicator_points import indicator_points
 from assess.results import round_view
+from assess.results.consequences import STAGES as CONSEQUENCE_STAGES
+from assess.results.consequences import round_consequences
+from assess.results.objections import objections as objection_rows
+from assess.results.objections import status as publicity_status
 from assess.results.reasons import ReasonNames, accountability_reason, flag_reason
 from assess.results.round_view import cadre_results
 from assess.results.round_view import results as round_results
@@ -51,6 +55,7 @@ REVIEW_STEP_LABELS = {
     "first": "初审",
     "audit": "审核",
     "recheck": "复核",
+    "objection": "异议采纳",
     "vote": "审议",
     "review.first": "初审",
     "review.audit": "审核",
@@ -86,15 +91,27 @@ class ReportData:
     chain_seq: int = 0
     chain_head: str = ""
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The 公示 periods (assess/publicity.py, last one last) and the objections, when any
+    publicity: list[dict[str, Any]] = field(default_factory=list)
+    objections: list[dict[str, Any]] = field(default_factory=list)
+    # 考核结果运用 (assess/consequences.py) of a round in 公示 or final; None before
+    consequences: list[dict[str, Any]] | None = None
 
     @property
     def published(self) -> bool:
         return self.stage == Stage.PUBLISHED and self.snapshot is not None
 
     @property
+    def in_publicity(self) -> bool:
+        """公示中: every output shows the 公示 snapshot, marked 公示稿."""
+        return self.stage == Stage.PUBLICITY and bool(self.publicity)
+
+    @property
     def draft_mark(self) -> str:
         """The mark every output of an unpublished round carries."""
-        return "" if self.published else "审核稿（未公示，不得外传）"
+        if self.published:
+            return ""
+        return "公示稿" if self.in_publicity else "审核稿（未公示，不得外传）"
 
     def category_results(self, category: str) -> pd.DataFrame:
         return self.results[self.results["category"] == category].sort_values(["rank", "unit_code"])
@@ -194,6 +211,15 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
             scheme_code, scheme_name, scheme_version = scheme_row.code, scheme_row.name, version.version
             rnd_name, rnd_period = rnd.name, rnd.period
         round_fields = (rnd_name, rnd_period, rnd.stage)
+
+    publicity = publicity_status(db, round_id).periods
+    objections = objection_rows(db, round_id)
+
+    consequences = (
+        round_consequences(db, round_id).rows
+        if round_fields[2] in CONSEQUENCE_STAGES and scheme.consequences
+        else None
+    )
     seq, head = audit.chain_head(db)
     categories = list(scheme.categories)
     for c in results["category"]:
@@ -233,6 +259,9 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         snapshot=snapshot,
         chain_seq=seq,
         chain_head=head,
+        publicity=publicity,
+        objections=objections,
+        consequences=consequences,
     )
 
 

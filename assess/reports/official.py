@@ -10,7 +10,7 @@ not posted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +191,27 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
             f"综合评定，并经审议通过，现将考核结果通报如下。",
         )
     )
+    if data.published and data.publicity:
+        last = data.publicity[-1]
+        answered = sum(1 for o in data.objections if o.get("decision"))
+        upheld = sum(1 for o in data.objections if o.get("decision") == "uphold")
+        blocks.append(
+            Block(
+                "para",
+                f"考核结果已于{cn_date(date.fromisoformat(last['starts_on']))}至{cn_date(date.fromisoformat(last['ends_on']))}"
+                f"公示，公示期间收到异议{len(data.objections)}件，已全部答复（{answered}件），其中采纳{upheld}件并经复核和审议票决。"
+                "以下为定稿结果。",
+            )
+        )
+    elif data.in_publicity:
+        last = data.publicity[-1]
+        blocks.append(
+            Block(
+                "para",
+                f"以下结果正在公示（{cn_date(date.fromisoformat(last['starts_on']))}至"
+                f"{cn_date(date.fromisoformat(last['ends_on']))}），为公示稿，定稿以公示期满后的结果为准。",
+            )
+        )
     blocks.append(Block("heading", "一、考核结果"))
     blocks.append(
         Block(
@@ -218,7 +239,18 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
         blocks.append(
             Block("table", table=Table(["单位", "通知书编号", "整改期限", "整改状态"], open_rows, nowrap={0, 1, 2}))
         )
-    blocks.append(Block("heading", "四、工作要求"))
+    n = "四"
+    if data.consequences is not None:
+        blocks.append(Block("heading", "四、考核结果运用"))
+        if data.consequences:
+            blocks.append(Block("para", "根据考核办法，本期考核结果运用如下："))
+            for i, r in enumerate(data.consequences, start=1):
+                who = r["name"] + (f"（{r['unit_name']}）" if r.get("unit_name") else "")
+                blocks.append(Block("para", f"{i}. {who}：{r['consequence']}（{r['basis']}）。"))
+        else:
+            blocks.append(Block("para", "本期考核结果没有需要运用的情形。"))
+        n = "五"
+    blocks.append(Block("heading", f"{n}、工作要求"))
     blocks.append(
         Block(
             "para",
@@ -246,12 +278,19 @@ def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> Offic
     the 校验码 in the footer and the anchors on the internal appendix."""
 
     p = _params(params)
-    if not data.published:
+    if not (data.published or data.in_publicity):
         raise AssessError(
-            f"考核轮次“{data.round_name}”尚未公示冻结，不能生成公示（公示须以公示冻结时的数据快照为准）；"
-            "请先完成审议票决并公示冻结。"
+            f"考核轮次“{data.round_name}”尚未公示，不能生成公示（公示须以公示快照为准）；"
+            "请先完成审议票决并开始公示。"
         )
-    snap = data.snapshot or {}
+    last = data.publicity[-1] if data.publicity else None
+    if data.in_publicity:
+        snap = {"content_hash": last["content_hash"], "audit_head": last["audit_head"]}
+        if not (p.start or p.end):  # the period the office set when it opened the 公示
+
+            p = replace(p, start=date.fromisoformat(last["starts_on"]), end=date.fromisoformat(last["ends_on"]))
+    else:
+        snap = data.snapshot or {}
     period = period_text(data.period)
     issuer = issuer_of(data.scheme, p.issuer)
     approved = ""
@@ -287,6 +326,8 @@ def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> Offic
         )
     )
     deadline = p.deadline or p.end
+    if last is not None and last.get("contact") and data.in_publicity:
+        blocks.append(Block("line", f"受理异议：{last['contact']}"))
     blocks += [
         Block("line", f"联系电话：{p.phone or BLANK}"),
         Block("line", f"通讯地址：{p.address or BLANK}"),
@@ -307,7 +348,7 @@ def publicity_doc(data: ReportData, params: NoticeParams | None = None) -> Offic
                     ["考核期间", period],
                     ["校验码", code],
                     ["数据快照哈希（SHA-256）", snap.get("content_hash", "")],
-                    ["公示冻结时审计链头", snap.get("audit_head", "")],
+                    ["公示快照时审计链头" if data.in_publicity else "公示冻结时审计链头", snap.get("audit_head", "")],
                     ["核验方法", f"assess audit verify --anchor {snap.get('audit_head', '')}"],
                 ],
                 nowrap={0},

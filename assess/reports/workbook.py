@@ -19,6 +19,7 @@ from assess.appraisal.unit_tallies import largest_remainder_shares
 from assess.foundation.input_tables import safe_cell
 from assess.foundation.settings import local_time
 from assess.foundation.vocabulary import METHOD_LABELS, STAGE_LABELS
+from assess.results.consequences import COLUMNS, HEADERS
 from assess.results.reasons import period_text
 from assess.schemes.provenance import example_notes
 
@@ -275,6 +276,10 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             [22, 10, 10, 20, 10, 10, 30],
             {4: prec},
         )
+    if data.consequences is not None:
+
+        sheet("结果运用", HEADERS, ([r.get(c) for c in COLUMNS] for r in data.consequences),
+              [14, 6, 10, 22, 22, 12, 8, 6, 30, 36, 6, 24])
     _chart_sheet(wb, data)
     wb.save(path)
     return path

@@ -24,6 +24,7 @@ from assess.foundation.vocabulary import DECISION_LABELS, AccountabilityStatus, 
 from assess.foundation.write_guards import ensure_round_writable, get_round
 from assess.results import round_view
 from assess.results.accountability import undecided_count
+from assess.results.objections import settle_objections
 from assess.results.round_view import current_cycle
 from assess.rounds.lifecycle import set_stage, stage_label
 
@@ -38,6 +39,8 @@ STEPS = {
     "recheck": ("review.recheck", "复核"),
 }
 ORDER = ("first", "audit", "recheck")
+# Labels of every step a chain shows: the three above and the 退回 of an upheld objection (assess/publicity.py)
+STEP_LABELS = {**{k: v[1] for k, v in STEPS.items()}, "objection": "异议采纳"}
 
 
 def current_chain(session: Session, round_id: int) -> list:
@@ -136,6 +139,8 @@ def vote(
     db: Database, actor: Actor, round_id: int, expected: int, present: int, yes: int, no: int, abstain: int
 ) -> VoteResult:
     """审议票决. Passes only when yes > half of 应到会人数 (``expected``); then the round is approved."""
+    from sqlmodel import select
+
     from assess.models import ApprovalVote
 
     authorize(actor, "review.vote")
@@ -189,7 +194,11 @@ def vote(
             },
         )
         if passed:
-            set_stage(s, actor.username, r, Stage.APPROVED, {"by": "review.vote"})
+
+            settled = settle_objections(s, round_id, s.exec(
+                select(ApprovalVote.id).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id.desc())
+            ).first())
+            set_stage(s, actor.username, r, Stage.APPROVED, {"by": "review.vote", **({"objections": settled} if settled else {})})
         return VoteResult(passed, expected, yes, votes_needed(expected), r.stage)
 
 
@@ -248,6 +257,8 @@ def status(db: Database, round_id: int) -> ReviewStatus:
         nxt = next((st for st in ORDER if st not in passed), "vote")
     elif r.stage == Stage.APPROVED:
         nxt = "publish"
+    elif r.stage == Stage.PUBLICITY:
+        nxt = "finalize"
     else:
         nxt = None
     labels = {
@@ -255,12 +266,13 @@ def status(db: Database, round_id: int) -> ReviewStatus:
         "audit": "审核（审核员）",
         "recheck": "复核（另一名审核员）",
         "vote": "审议票决（评审委员）",
-        "publish": "公示（管理员）",
+        "publish": "公示或定稿（管理员）",
+        "finalize": "公示期满、异议答复后定稿（管理员）",
     }
     rows = [
         StepRow(
             st.step,
-            STEPS[st.step][1],
+            STEP_LABELS.get(st.step, st.step),
             st.by_user,
             DECISION_LABELS.get(st.decision, st.decision),
             st.note,

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from assess.scoring.engine import RoundInputs, UnitScores
 
 COMPUTE_STAGES = (Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED)
-RESULT_STAGES = (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.PUBLISHED)
+RESULT_STAGES = (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.PUBLICITY, Stage.PUBLISHED)
 FLAG_LABELS = {
     "veto": "一票否决（{}）",
     "false_report": "虚报（{}）",

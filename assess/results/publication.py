@@ -27,6 +27,7 @@ from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable, get_round
 from assess.results.accountability import undecided_count
 from assess.results.compute import stored_component
+from assess.results.objections import finalize_problems
 from assess.results.round_view import live_accountability, live_content, live_results
 from assess.rounds.lifecycle import set_stage, stage_label
 from assess.rounds.snapshots import MASTER_FIELDS, SNAPSHOT_FORMAT
@@ -59,30 +60,46 @@ class PublishResult:
     audit_head: str
 
     def message(self) -> str:
-        return f"已公示并冻结。快照哈希 {self.content_hash}；审计链头 #{self.audit_seq} {self.audit_head}"
+        return f"已定稿并冻结。快照哈希 {self.content_hash}；审计链头 #{self.audit_seq} {self.audit_head}"
 
 
-def publish(db: Database, actor: Actor, round_id: int) -> PublishResult:
+def approved_content(session: Session, db: Database, r, doing: str = "公示") -> dict[str, Any]:
+    """The snapshot content of an approved round, or refuse: every accountability entry decided
+    and the inputs unchanged since the results were computed. Shared by the 公示
+    (``publicity.open_publicity``) and the final freeze (``publish``)."""
+
+    pending = undecided_count(session, r.id)
+    if pending:
+        raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能{doing}。")
+    content = snapshot_content(session, db, r)
+    computed = content.get("compute") or {}
+    if computed.get("inputs_hash") != serial.content_hash(content["inputs"]):
+        raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
+    return content
+
+
+def publish(db: Database, actor: Actor, round_id: int, today=None) -> PublishResult:
+    """定稿: freeze the round (the one implementation of freezing). From 已批准 (no 公示 yet, or
+    after an upheld objection was settled) or from 公示中; once a 公示 was opened, not before its
+    end date has passed nor while an objection is unanswered (``publicity.finalize_problems``)."""
     from assess.models import Snapshot
 
     authorize(actor, "round.publish")
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
-        if r.stage != Stage.APPROVED:
+        if r.stage not in (Stage.APPROVED, Stage.PUBLICITY):
             raise Conflict(
-                f"只有审议票决通过（已批准）的轮次才能公示；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
+                f"只有审议票决通过（已批准）或公示中的轮次才能定稿；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。"
             )
-        pending = undecided_count(s, round_id)
-        if pending:
-            raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能公示。")
-        content = snapshot_content(s, db, r)
-        computed = content.get("compute") or {}
-        if computed.get("inputs_hash") != serial.content_hash(content["inputs"]):
-            raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
+        problems, period_id = finalize_problems(s, r, today)
+        if problems:
+            raise Conflict("不能定稿：" + "；".join(problems) + "。")
+        content = approved_content(s, db, r, "定稿")
         digest = serial.content_hash(content)
-        seq, head = audit.append(
-            s, actor.username, "round.publish", {"round_id": round_id, "content_hash": digest}
-        )
+        payload = {"round_id": round_id, "content_hash": digest}
+        if period_id is not None:
+            payload["publicity_period_id"] = period_id
+        seq, head = audit.append(s, actor.username, "round.publish", payload)
         s.add(
             Snapshot(
                 round_id=round_id,

@@ -24,6 +24,7 @@ from assess.appraisal.unit_tallies import TALLY_COLUMNS, unit_tallies
 from assess.foundation import audit
 from assess.foundation.vocabulary import Decision
 from assess.results.inputs import load_round_inputs
+from assess.results.objections import snapshot_parts
 from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
 from assess.rounds.spotcheck import inspected_unit_ids
 from assess.schemes.definition import from_dict
@@ -251,6 +252,7 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
         "session_counts": live_session_counts(s, r.id),
         "batches": live_batches(s, r.id),
         "compute": last_compute(s, r.id),
+        **snapshot_parts(s, r.id),  # 公示 periods and objections, when the round has any
     }
     return json.loads(audit.canonical_json(content))
 

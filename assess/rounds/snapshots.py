@@ -59,6 +59,8 @@ def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
     from assess.models import Round, Snapshot
 
     stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
+    if stage == Stage.PUBLICITY:  # 公示中: the 公示 snapshot (assess.results.publicity)
+        return publicity_content(s, round_id)
     if stage != Stage.PUBLISHED:
         return None
     cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
@@ -68,3 +70,26 @@ def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
     if not content or int(content.get("format") or 1) < SNAPSHOT_FORMAT:
         return None
     return content
+
+
+def periods_of(session: Session, round_id: int) -> list:
+    from sqlmodel import select
+
+    from assess.models import PublicityPeriod
+
+    return list(
+        session.exec(
+            select(PublicityPeriod).where(PublicityPeriod.round_id == round_id).order_by(PublicityPeriod.id)
+        ).all()
+    )
+
+
+def last_period(session: Session, round_id: int):
+    got = periods_of(session, round_id)
+    return got[-1] if got else None
+
+
+def publicity_content(session: Session, round_id: int) -> dict[str, Any] | None:
+    """The 公示 snapshot content of a round in 公示中, else None."""
+    p = last_period(session, round_id)
+    return None if p is None else p.content

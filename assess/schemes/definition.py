@@ -199,6 +199,23 @@ class RuleDef:
 
 
 @dataclass
+class ConsequenceDef:
+    """考核结果运用: what a result leads to (``assess/consequences.py``). ``when`` is
+    ``grade:<等次>`` (a unit's grade, or a cadre's with ``subject = "cadre"``), ``last`` (末位 in its
+    category) or ``rule:<问责规则编码>`` (an accountability entry of that rule, not waived — windows
+    such as 连续两年 come from the rule)."""
+
+    code: str
+    when: str
+    then: str
+    subject: str = "unit"  # unit | cadre
+    text: str | None = None  # the rule as the source words it
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
+
+
+@dataclass
 class SchemeDef:
     code: str
     name: str
@@ -229,6 +246,7 @@ class SchemeDef:
     issuer: str | None = None
     doc_number: str | None = None
     recipients: str | None = None  # 主送 of the 考核通报, e.g. 各乡镇（街道）党（工）委，县直各单位
+    consequences: list[ConsequenceDef] = field(default_factory=list)  # 考核结果运用
 
     # -- navigation ---------------------------------------------------------------------------
     def walk(self):
@@ -423,6 +441,10 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
         issuer=d.get("issuer"),
         doc_number=d.get("doc_number"),
         recipients=d.get("recipients"),
+        consequences=[ConsequenceDef(
+            code=str(c["code"]), when=str(c["when"]), then=str(c["then"]), subject=c.get("subject", "unit"),
+            text=c.get("text"), **_prov(c),
+        ) for c in d.get("consequences", [])],
     )
 
 

@@ -23,6 +23,7 @@ KEYED = {
     "options": "label",
     "voter_groups": "code",
     "rules": "code",
+    "consequences": "code",
 }
 THINGS = {
     "indicators": "指标",
@@ -32,6 +33,7 @@ THINGS = {
     "options": "选项",
     "voter_groups": "投票人类别",
     "rules": "问责规则",
+    "consequences": "结果运用",
     "weights": "权重",
     "spotcheck": "抽查核查",
     "cadre_rules": "干部评议规则",

@@ -339,6 +339,19 @@ def render_scheme(
         w.put("# -- 问责规则 " + "-" * 56)
     for r in scheme.rules:
         _rule(w, r)
+    if scheme.consequences:
+        w.put()
+        w.put("# -- 考核结果运用 " + "-" * 52)
+    for c in scheme.consequences:
+        w.put()
+        w.put("[[consequences]]")
+        w.kv("code", toml_string(c.code))
+        w.kv("when", toml_string(c.when))
+        if c.subject != "unit":
+            w.kv("subject", toml_string(c.subject))
+        w.kv("then", toml_string(c.then))
+        w.kv("text", _opt_str(c.text))
+        w.provenance(c)
     return SchemeText("\n".join(w.out) + "\n", lines, end)
 
 

@@ -31,6 +31,7 @@ from assess.schemes.definition import (
     WINDOW_UNITS,
     Band,
     CadreRules,
+    ConsequenceDef,
     FormDef,
     IndicatorDef,
     OptionDef,
@@ -69,6 +70,7 @@ OPTION_KEYS = _names(OptionDef)
 GROUP_KEYS = _names(VoterGroupDef)
 CADRE_KEYS = _names(CadreRules)
 RULE_KEYS = _names(RuleDef)
+CONSEQUENCE_KEYS = _names(ConsequenceDef)
 
 THRESHOLD_METRICS = ("composite", "indicators", "appraisal", "satisfaction", "rank")
 OPS = ("<", "<=", ">", ">=")
@@ -436,6 +438,51 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
             )
 
 
+def _check_consequences(c: FieldChecker, d: dict, default: bool) -> None:
+    """[[consequences]] (考核结果运用): ``when`` is grade:<等次>, last (末位, units) or
+    rule:<问责规则编码>; ``then`` what follows; a source or basis like every rule."""
+    rules = {r.get("code") for r in d.get("rules", []) if isinstance(r, dict)}
+    grades = {b.get("grade") for b in d.get("bands", []) if isinstance(b, dict)}
+    cadre_grades: set = set()
+    for f in d.get("forms", []):
+        if isinstance(f, dict) and f.get("kind") == "cadre":
+            cadre_grades |= {o.get("label") for o in f.get("options", []) if isinstance(o, dict)}
+            cr = f.get("cadre_rules") or {}
+            cadre_grades |= {b.get("grade") for b in cr.get("bands", []) if isinstance(b, dict)}
+    codes: list[str] = []
+    for p, t in c.tables(d, "consequences", (), "方案"):
+        c.keys(t, CONSEQUENCE_KEYS, p, "结果运用")
+        code = c.text(t, "code", p, "结果运用", limit=64, code=True)
+        what = f"结果运用 {code}" if code else "结果运用"
+        if code is not None:
+            if code in codes:
+                c.err((*p, "code"), f"结果运用编码 {code} 重复")
+            codes.append(code)
+        when = c.text(t, "when", p, what, limit=80)
+        c.text(t, "then", p, what, limit=200)
+        c.text(t, "text", p, what, required=False, limit=2000)
+        subject = c.text(t, "subject", p, what, required=False, limit=8) or "unit"
+        if subject not in ("unit", "cadre"):
+            c.err((*p, "subject"), f"{what} 的 subject 应为 unit（单位）或 cadre（干部），而不是“{subject}”")
+        _check_provenance(c, t, p, what, inherited=default, numbers="运用规则")
+        if when is None:
+            continue
+        kind, _, arg = when.partition(":")
+        if kind == "grade":
+            allowed = cadre_grades if subject == "cadre" else grades
+            if arg not in allowed:
+                c.err((*p, "when"), f"{what} 的 when“{when}”：等次“{arg}”不在方案的"
+                      f"{'干部评议等次' if subject == 'cadre' else '等次'}中（有：{'、'.join(sorted(x for x in allowed if x))}）")
+        elif kind == "last" and not arg:
+            if subject != "unit":
+                c.err((*p, "when"), f"{what}：last（类别末位）只用于单位")
+        elif kind == "rule":
+            if arg not in rules:
+                c.err((*p, "when"), f"{what} 的 when“{when}”：没有编码为“{arg}”的问责规则")
+        else:
+            c.err((*p, "when"), f"{what} 的 when 应为 grade:等次、last 或 rule:问责规则编码，而不是“{when}”")
+
+
 def _check_doc_number(c: FieldChecker, pattern: str) -> None:
     """The 发文字号 pattern may use {year} and {no} and no other braces."""
 
@@ -581,6 +628,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
             f"写了 appraisal_form“{appraisal_form}”，但 weights.appraisal 为 0：民主评议不计入综合得分"
         )
     _check_rules(c, d, forms, default, categories)
+    _check_consequences(c, d, default)
 
 
 def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:

@@ -13,6 +13,7 @@ from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import get_round
+from assess.results.objections import finalize_problems
 from assess.rounds.lifecycle import (
     RoundRow,
     lock_round,
@@ -101,6 +102,8 @@ def stage_blockers(s: Session, r) -> list[str]:
         # Every session certified (all batches certified or void, one at least, quorum met).
         out.extend(session_blockers(s, r.id))
         return out
+    if r.stage == Stage.PUBLICITY:  # 定稿 waits for the end of the 公示 and every objection answered
+        return finalize_problems(s, r)[0]
     return []
 
 

@@ -80,7 +80,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     late_stages = [d for d in overdue_stages(db, day) if d.round_id in shown]
     warn = []
     for r in rounds:
-        if r.stage in (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED):
+        if r.stage in (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.PUBLICITY):
             warn += red_yellow.cards(db, r.id, day)
     return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 
