@@ -148,6 +148,10 @@ def window_history(rule: RuleDef, period: str | None, history: list[tuple[str, A
     unit = rule.window_unit or "round"
     span = max(rule.window, rule.times if rule.kind == "cadre_consecutive_unfit" else 1)
     if unit == "round":
+        if period is not None:
+            # An annual round's earlier periods are annual rounds, a quarterly round's are not.
+            whole = period_position(period)[2]
+            history = [h for h in history if period_position(h[0])[2] == whole]
         return history[: max(span - 1, 0)]
     if period is None:
         raise ValueError("calendar windows need the current round's period")

@@ -12,6 +12,7 @@ from .base import NAMING_CONVENTION
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
+from .annual import AnnualRound  # noqa: E402
 from .appraisal import (  # noqa: E402
     AppraisalSession,
     AppraisalTarget,
@@ -55,6 +56,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccountabilityEntry",
     "Adjustment",
+    "AnnualRound",
     "AppraisalSession",
     "AppraisalTarget",
     "ApprovalVote",

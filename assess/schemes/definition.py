@@ -205,13 +205,13 @@ class AnnualDef:
     average of the year's published quarterly composites and the year-end (年终) composite, the
     weights in percent summing to 100. A missing quarter is left out of the average (flagged); with
     no quarter at all the quarterly part is missing and the weights renormalise (flagged).
-    Empty bands/quotas and ``rules`` None mean the scheme's own."""
+    Empty bands/quotas mean the scheme's own; every rule applies except those in ``skip_rules``."""
 
     weights: dict[str, float]  # quarters, year_end
     precision: int | None = None  # the annual composite's decimals before ranking; None: the scheme's
     bands: list[Band] = field(default_factory=list)
     quotas: list[Quota] = field(default_factory=list)
-    rules: list[str] | None = None  # codes of the rules that apply to the annual result; None: all
+    skip_rules: list[str] = field(default_factory=list)  # rule codes NOT applied to the annual result
     source: str | None = None
     basis: str | None = None
     reason: str | None = None
@@ -456,7 +456,7 @@ def _annual(a: dict[str, Any]) -> AnnualDef:
         precision=None if a.get("precision") is None else int(a["precision"]),
         bands=[_band(b) for b in a.get("bands", [])],
         quotas=[_quota(q) for q in a.get("quotas", [])],
-        rules=None if a.get("rules") is None else [str(x) for x in a["rules"]],
+        skip_rules=[str(x) for x in a.get("skip_rules", [])],
         **_prov(a),
     )
 

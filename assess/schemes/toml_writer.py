@@ -176,7 +176,7 @@ def _annual(w: _Writer, a) -> None:
     w.put("[annual]")
     w.kv("weights", _inline([(k, toml_number(v)) for k, v in a.weights.items()]))
     w.kv("precision", _opt_num(a.precision))
-    w.kv("rules", _list(a.rules) if a.rules is not None else None)
+    w.kv("skip_rules", _list(a.skip_rules) if a.skip_rules else None)
     w.provenance(a)
     for b in a.bands:
         w.put()

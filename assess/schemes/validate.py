@@ -220,9 +220,12 @@ def _check_annual(c: FieldChecker, d: dict, grades: list[str], default: bool) ->
         annual_grades = _check_bands(c, an, "bands", ap, what, required=False, inherited=has)
     _check_quotas(c, an, ap, annual_grades, inherited=has)
     codes = [r.get("code") for r in d.get("rules") or [] if isinstance(r, dict)]
-    for code in c.str_list(an, "rules", ap, what):
+    for code in c.str_list(an, "skip_rules", ap, what):
         if code not in codes:
-            c.err((*ap, "rules"), f"[annual] 的 rules 中的问责规则“{code}”不在本方案中（有：{'、'.join(map(str, codes)) or '无'}）")
+            c.err(
+                (*ap, "skip_rules"),
+                f"[annual] 的 skip_rules 中的问责规则“{code}”不在本方案中（有：{'、'.join(map(str, codes)) or '无'}）",
+            )
 
 
 def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: bool) -> None:

@@ -145,6 +145,7 @@ class RoundInputs:
     warnings: list[str] = field(default_factory=list)
     cadre_sessions: list[CadreSession] = field(default_factory=list)
     cadre_discipline: pd.DataFrame | None = None  # cadre_id, kind
+    annual: Any = None  # assess.annual.AnnualInputs of an annual round (its quarterly composites)
 
 
 @dataclass
@@ -451,8 +452,22 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             if isinstance(groups, str) and groups.strip():
                 flags[i].append(f"missing_groups:{groups.strip()}")
     composite = combine(comp, weights, penalty, scheme.precision) if n else np.zeros(0)
+    annual_columns: dict = {}
+    grading = scheme
+    if inputs.annual is not None and scheme.annual is not None:
+        # An annual round (assess.annual): the composite above is the year-end one; the annual
+        # composite combines it with the quarterly average and is what is ranked and graded.
+        from ..annual import combine_annual, result_scheme
+
+        annual_columns, composite, annual_flags, annual_warnings = combine_annual(
+            scheme, inputs.annual, units["unit_id"], composite
+        )
+        for i, extra_flags in enumerate(annual_flags):
+            flags[i].extend(extra_flags)
+        warnings.extend(annual_warnings)
+        grading = result_scheme(scheme)
     cat_codes = pd.factorize(units["category"])[0] if n else np.zeros(0, dtype=int)
-    keys = [scaled(composite, scheme.precision), *tie_break_keys(scheme, comp, satisfaction)]
+    keys = [scaled(composite, grading.precision), *tie_break_keys(scheme, comp, satisfaction)]
     ranks = rank_min(cat_codes, keys)
     table = pd.DataFrame(
         {
@@ -467,6 +482,7 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             "satisfaction": satisfaction,
             "composite": composite,
             "rank": ranks,
+            **annual_columns,
         }
     )
     vetoed = np.array([any(f.startswith("veto:") for f in fl) for fl in flags], dtype=bool)
@@ -478,8 +494,8 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             if uid in kinds.index:
                 barred[i] = True
                 flags[i].extend(f"no_excellent:{k}" for k in kinds[uid])
-    if scheme.bands:
-        grades, extra = assign_grades(scheme, table, vetoed, barred)
+    if grading.bands:
+        grades, extra = assign_grades(grading, table, vetoed, barred)
     else:
         grades, extra = [""] * n, [[] for _ in range(n)]
     table["grade"] = grades

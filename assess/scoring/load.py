@@ -268,6 +268,10 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
             {"cadre_id": int}
         ),
     )
+    from ..annual import annual_inputs, held_annually_warnings
+
+    inputs.annual = annual_inputs(session, round_id)
+    inputs.warnings.extend(held_annually_warnings(scheme, cadre_sessions, inputs.annual is not None))
     return inputs
 
 

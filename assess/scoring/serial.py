@@ -46,6 +46,9 @@ FRAMES = {
 }
 
 
+ANNUAL_QUARTERS = ["unit_id", "quarter", "composite"]
+
+
 def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
     out: dict[str, Any] = {"scheme": inputs.scheme.to_dict(), "drawn": sorted(int(x) for x in inputs.drawn)}
     for name, cols in FRAMES.items():
@@ -71,6 +74,14 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
         for cs in inputs.cadre_sessions
     ]
     out["warnings"] = list(inputs.warnings)
+    if inputs.annual is not None:  # an annual round (assess.annual): the quarterly composites it combines
+        a = inputs.annual
+        out["annual"] = {
+            "year": int(a.year),
+            "sources": [dict(sorted(src.items())) for src in a.sources],
+            "quarters": _records(a.quarters, ANNUAL_QUARTERS),
+            "warnings": list(a.warnings),
+        }
     return out
 
 
@@ -101,6 +112,15 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
         )
         for cs in data.get("cadre_sessions", [])
     ]
+    annual = None
+    if data.get("annual"):
+        from ..annual import AnnualInputs
+
+        a = data["annual"]
+        annual = AnnualInputs(
+            int(a["year"]), list(a.get("sources", [])), _frame(a.get("quarters", []), ANNUAL_QUARTERS),
+            list(a.get("warnings", [])),
+        )
     return RoundInputs(
         scheme=scheme,
         units=frames["units"],
@@ -114,6 +134,7 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
         warnings=list(data.get("warnings", [])),
         cadre_sessions=sessions,
         cadre_discipline=frames["cadre_discipline"],
+        annual=annual,
     )
 
 

@@ -45,7 +45,12 @@ FLAG_WORDS = {
     "not_eligible_excellent": "称职及以上票不足，不能评优秀",
     "no_votes": "没有有效票",
 }
-COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
+COMPONENT_WORDS = {
+    "indicators": "指标得分",
+    "appraisal": "民主评议",
+    "adjustment": "加减分",
+    "quarters": "季度考核结果",  # annual rounds (assess.annual)
+}
 
 
 def flag_text(flag: str, names=None) -> str:
@@ -145,7 +150,10 @@ def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
         else:
             by_round = max(by_round, span)
     if not years:
-        return earlier_rounds(session, r, limit=by_round)
+        # Round windows compare like with like: an annual round's earlier periods are the annual
+        # rounds, a quarterly round's the other rounds (accountability.window_history).
+        whole = period_position(r.period)[2]
+        return [x for x in earlier_rounds(session, r) if period_position(x[0])[2] == whole][:by_round]
     every = earlier_rounds(session, r)
     first_year = period_position(r.period)[0] - years
     calendar = sum(1 for x in every if period_position(x[0])[0] >= first_year)  # newest first
@@ -351,6 +359,11 @@ def _components(row) -> dict[str, Any]:
     }
     if row.satisfaction == row.satisfaction and row.satisfaction is not None:
         comp["satisfaction"] = num(row.satisfaction)
+    from ..annual import ANNUAL_COLUMNS
+
+    for k in ANNUAL_COLUMNS:  # an annual round's quarters, average and year-end (assess.annual)
+        if hasattr(row, k):
+            comp[k] = num(getattr(row, k))
     return comp
 
 
@@ -390,6 +403,9 @@ def compute_round(
                 f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
                 "（已进入审核的请先退回）。"
             )
+        from ..annual import refresh_sources, result_scheme
+
+        refresh_sources(s, r)  # an annual round fixes the quarterly rounds it combines
         inputs = load_round_inputs(s, db, round_id)
         if not len(inputs.units):
             raise Conflict(f"考核轮次“{r.name}”没有参加单位。")
@@ -398,7 +414,7 @@ def compute_round(
         seed = default_seed(round_id) if seed is None else int(seed)
         rs = resample(inputs, scores, n=n, seed=seed) if n > 0 else None
         table = scores.table
-        scheme = inputs.scheme
+        scheme = inputs.scheme if inputs.annual is None else result_scheme(inputs.scheme)
         earlier = history_rounds(s, r, scheme)
         history = [(period, stored_table(s, rid)) for period, rid in earlier]
         cadres = cadre_frame(s, inputs, cadre_rows)
