@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from assess import accountability, annual, review
 from assess.errors import Conflict, InputErrors
-from assess.models import AnnualRound, CadreResult, Round, Snapshot, UnitResult
+from assess.models import AnnualRound, CadreResult, Round, Snapshot, Unit, UnitResult
 from assess.schemes.validate import validate_text
 from assess.scoring.service import compute_round
 
@@ -60,8 +60,6 @@ def annual_round(db, actors, vid, units, **kw) -> tuple[int, dict[str, int]]:
 
 
 def results(db, rid) -> dict[str, UnitResult]:
-    from assess.models import Unit
-
     with db.read() as s:
         rows = s.exec(select(UnitResult, Unit.code).join(Unit, Unit.id == UnitResult.unit_id).where(
             UnitResult.round_id == rid)).all()
@@ -305,3 +303,71 @@ def test_shipped_schemes_state_annual_assessment_and_annual_cadre_appraisal():
     assert c.form("qlss").held == "annual" and c.annual is not None
     assert validate_source("ygg_2014").scheme.form("qlss").held == "annual"
     assert BANDS  # the test bands are the scheme's bands for the annual result unless [annual] gives its own
+
+
+# -- command line -------------------------------------------------------------------------------------
+
+
+def _cli(capsys, monkeypatch, db, user, *argv):
+    from assess.cli import main
+
+    from .conftest import PASSWORD
+
+    monkeypatch.setenv("ASSESS_USER", user)
+    monkeypatch.setenv("ASSESS_PASSWORD", PASSWORD)
+    capsys.readouterr()
+    rc = main([*argv, "--db", db.url])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_cli_create_compute_show_explain(sqlite_db, capsys, monkeypatch):
+    import json
+
+    from .conftest import make_users
+    from .results_helpers import ensure_units
+
+    db = sqlite_db
+    make_users(db)
+    vid = store_scheme(db, annual_scheme())
+    ensure_units(db, [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")])
+    quarter(db, vid, 1, [("U1", "甲类", 80, 1, "良好"), ("U2", "甲类", 70, 2, "一般")])
+    quarter(db, vid, 2, [("U1", "甲类", 90, 1, "优秀"), ("U2", "甲类", 80, 2, "良好")])
+    quarter(db, vid, 4, [("U1", "甲类", 85, 1, "良好"), ("U2", "甲类", 75, 2, "一般")])
+    # A clerk may not create it; a scheme without [annual] is refused; nothing is created.
+    rc, _out, err = _cli(capsys, monkeypatch, db, "clerk", "annual", "create", "--year", "2026", "--scheme", "kt")
+    assert rc == 1 and "错误" in err
+    rc, out, err = _cli(
+        capsys, monkeypatch, db, "admin", "annual", "create", "--year", "2026年度", "--scheme", "kt",
+        "--units", "U1,U2", "--format", "json",
+    )
+    assert rc == 0, err
+    made = json.loads(out)
+    rid = made["round_id"]
+    assert [s["period"] for s in made["sources"]] == ["2026-Q1", "2026-Q2", "2026-Q4"]
+    with db.read() as s:
+        assert s.get(Round, rid).period == "2026"
+    rc, out, _ = _cli(capsys, monkeypatch, db, "", "annual", "show", "--round", str(rid))
+    assert rc == 0 and "尚未计算" in out and "季度平均 × 40% + 年终考核 × 60%" in out
+    with db.write() as s:
+        s.get(Round, rid).stage = "appraisal_certified"
+    with db.read() as s:
+        ids = {c: i for c, i in s.exec(select(Unit.code, Unit.id)).all()}
+    add_scores(db, rid, ids, full_marks(["U1"], i1=30) + full_marks(["U2"]))
+    rc, out, err = _cli(capsys, monkeypatch, db, "reviewer", "annual", "compute", "--round", str(rid),
+                        "--resamples", "0")
+    assert rc == 0, err
+    assert "第三季度没有已公示的考核轮次" in out
+    rc, out, _ = _cli(capsys, monkeypatch, db, "", "annual", "show", "--round", "2026", "--format", "csv")
+    assert rc == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "category,rank,code,name,q1,q2,q3,q4,quarter_avg,year_end,composite,grade,flags"
+    # U2: (70 + 80 + 75) / 3 = 75, 0.4 × 75 + 0.6 × 100 = 90.00 优秀; U1: 85, 90 → 88.00 良好.
+    assert lines[1].startswith("甲类,1,U2,教育局,70.0,80.0,,75.0,75.0,100.0,90.0,优秀,")
+    assert lines[2].startswith("甲类,2,U1,财政局,80.0,90.0,,85.0,85.0,90.0,88.0,良好,缺少三季度的结果")
+    rc, out, _ = _cli(capsys, monkeypatch, db, "", "annual", "explain", "--round", str(rid), "--unit", "U1")
+    assert rc == 0
+    assert "季度平均 = (80.00 + 90.00 + 85.00) ÷ 3 = 85.00" in out
+    assert "= 34.0000 + 54.0000 = 88.0000，按 2 位小数四舍五入为 88.00" in out
+    rc, _out, err = _cli(capsys, monkeypatch, db, "", "annual", "explain", "--round", str(rid), "--unit", "ZZ")
+    assert rc == 1 and "没有单位 ZZ" in err
