@@ -371,3 +371,76 @@ def test_cli_create_compute_show_explain(sqlite_db, capsys, monkeypatch):
     assert "= 34.0000 + 54.0000 = 88.0000，按 2 位小数四舍五入为 88.00" in out
     rc, _out, err = _cli(capsys, monkeypatch, db, "", "annual", "explain", "--round", str(rid), "--unit", "ZZ")
     assert rc == 1 and "没有单位 ZZ" in err
+
+
+# -- screens --------------------------------------------------------------------------------------------
+
+
+async def test_tui_create_annual_round_compute_and_drill_down(sqlite_db):
+    from assess.settings import local_today
+
+    from .conftest import make_users
+    from .results_helpers import ensure_units
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    db = sqlite_db
+    make_users(db)
+    year = local_today().year
+    vid = store_scheme(db, annual_scheme())
+    ids = ensure_units(db, [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")])
+    add_prior_round(db, vid, f"{year}-Q1", [("U1", "甲类", 80, 1, "良好"), ("U2", "甲类", 70, 2, "一般")])
+    add_prior_round(db, vid, f"{year}-Q2", [("U1", "甲类", 90, 1, "优秀"), ("U2", "甲类", 80, 2, "良好")])
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert app.screen.AREA == "rounds"
+        await pilot.press("y")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "FormDialog"
+        for _ in range(5):  # year and the only scheme filled in; name, categories, units left empty
+            await pilot.press("enter")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.screen.AREA == "rounds"
+        with db.read() as s:
+            row = s.exec(select(AnnualRound)).one()
+            r = s.get(Round, row.round_id)
+        assert (r.name, r.period, row.year) == (f"{year}年度考核", str(year), year)
+        assert [x["quarter"] for x in row.sources] == [1, 2]
+        assert f"{year}年度考核" in screen_text(app)
+        # The year-end inputs (usual stages, tested elsewhere): U1 I1 30 → 90.00, U2 full marks 100.00.
+        with db.write() as s:
+            s.get(Round, r.id).stage = "appraisal_certified"
+        add_scores(db, r.id, ids, full_marks(["U1"], i1=30) + full_marks(["U2"]))
+        await pilot.press("g")
+        await settle(pilot)
+        table = app.screen.query_one("#rounds-table")
+        table.move_cursor(row=[k.value for k in table.rows].index(str(r.id)))
+        await pilot.press("v")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AnnualScreen"
+        assert "尚未计算" in screen_text(app)
+        await pilot.press("c")
+        await settle(pilot)
+        await settle(pilot)
+        with db.read() as s:
+            got = {u: s.exec(select(UnitResult).where(UnitResult.round_id == r.id, UnitResult.unit_id == i)).one()
+                   for u, i in ids.items()}
+        # U1: (80 + 90) / 2 = 85.00, Q3 and Q4 missing; 0.4 × 85 + 0.6 × 90 = 34 + 54 = 88.00.
+        # U2: (70 + 80) / 2 = 75.00; 0.4 × 75 + 0.6 × 100 = 30 + 60 = 90.00, first.
+        assert (got["U1"].composite, got["U2"].composite) == (88.0, 90.0)
+        assert (got["U2"].rank, got["U1"].rank) == (1, 2)
+        text = screen_text(app)
+        assert "季度平均 × 40% + 年终 × 60%" in text
+        assert "教育局" in text and "90.00" in text and "75.00" in text
+        # The drill-down follows the cursor: the second row is U1.
+        await pilot.press("down")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "季度平均 = (80.00 + 90.00) ÷ 2 = 85.00" in text
+        assert "34.0000 + 54.0000 = 88.0000" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.AREA == "rounds"
