@@ -477,6 +477,10 @@ def compute_round(
             "inputs_hash": content_hash(inputs_to_json(inputs)),
             "warnings": scores.warnings[:50],
         }
+        if inputs.annual is not None:  # the quarterly rounds an annual round combined (assess.annual)
+            payload["annual_sources"] = [
+                {"quarter": int(x["quarter"]), "round_id": int(x["round_id"])} for x in inputs.annual.sources
+            ]
         if r.stage != "computed":
             set_stage(s, actor.username, r, "computed", {"by": "results.compute"})
         audit.append(s, actor.username, "results.compute", payload)
