@@ -243,10 +243,21 @@ def test_published_annual_round_verifies_from_its_snapshot(db, actors):
     assert sorted(quarters) == [[ids["U1"], 1, 80.0], [ids["U2"], 1, 70.0]]
     check = review.verify_snapshot(db, rid)
     assert check.ok, check.problems
+    from assess.integrity import verify_all
+
+    whole = verify_all(db)  # what `assess audit verify` runs: the chain and every published round
+    # The quarterly round here was marked published by the helper without a snapshot: the only problem.
+    assert whole.problems == ["轮次 #1“测试轮次 2026-Q1”：已公示，却没有公示快照"]
     # The annual view of the published round reads the snapshot: U1 0.4 × 80 + 0.6 × 100 = 32 + 60
     # = 92.00; U2 year-end 10 + 30 + 30 = 70, 0.4 × 70 + 0.6 × 70 = 28 + 42 = 70.00.
     v = annual.view(db, rid)
     assert [(r["code"], r["composite"], r["rank"]) for r in v.rows] == [("U1", 92.0, 1), ("U2", 70.0, 2)]
+    # The fixed references are frozen with the round, in the database itself.
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError, match="已公示冻结"), db.write() as s:
+        s.connection().execute(text("UPDATE annualround SET sources = '[]' WHERE round_id = :r"), {"r": rid})
     # Tampering with a quarterly composite in the frozen inputs is caught by the recomputation.
     from assess.publication import recompute_problems
 
