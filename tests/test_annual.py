@@ -455,3 +455,12 @@ async def test_tui_create_annual_round_compute_and_drill_down(sqlite_db):
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen.AREA == "rounds"
+
+
+def test_scheme_settings_show_the_annual_formula():
+    from assess.schemes.builtin import validate_source
+    from assess.schemes.catalog import settings_rows
+
+    rows = dict(reversed(settings_rows(validate_source("cwgk_qlss_2014").scheme)))
+    assert rows["年度考核"].startswith("年度综合得分 = 季度平均 × 40% + 年终考核 × 60%，保留 2 位小数后排名")
+    assert any(v == "每年年末举行一次，在年度考核轮次中举行" for _k, v in settings_rows(validate_source("cwgk_qlss_2014").scheme))
