@@ -464,3 +464,18 @@ def test_scheme_settings_show_the_annual_formula():
     rows = dict(reversed(settings_rows(validate_source("cwgk_qlss_2014").scheme)))
     assert rows["年度考核"].startswith("年度综合得分 = 季度平均 × 40% + 年终考核 × 60%，保留 2 位小数后排名")
     assert any(v == "每年年末举行一次，在年度考核轮次中举行" for _k, v in settings_rows(validate_source("cwgk_qlss_2014").scheme))
+
+
+def test_annual_section_survives_export_and_load():
+    import dataclasses
+
+    from assess.schemes.builtin import validate_source
+    from assess.schemes.definition import Quota
+    from assess.schemes.toml_writer import scheme_to_toml
+
+    s = validate_source("cwgk_qlss_2014").scheme
+    s = dataclasses.replace(s, annual=dataclasses.replace(s.annual, skip_rules=["C01"], quotas=[Quota("优秀", 0.2)]))
+    text = scheme_to_toml(s)
+    assert 'skip_rules = ["C01"]' in text and "[[annual.quotas]]" in text and 'held = "annual"' in text
+    again = validate_text(text, "x.toml").scheme
+    assert again == s and again.content_hash() == s.content_hash()
