@@ -24,6 +24,10 @@ Rules (docs/architecture.md, 规则与公式; semantics of methods in ``schemes/
   ``no_excellent_if`` bars the top grade (next band down); quotas per category (count = share ×
   size with the scheme's rounding) drop the lowest-ranked holders of a grade to the next band; a
   tie straddling the quota's edge drops as a whole (the quota is a maximum, never exceeded).
+- an annual round (``inputs.annual``, ``assess.annual``): the composite above is the year-end one;
+  ``annual.combine_annual`` combines it with the average of the published quarterly composites,
+  and that annual composite is what is ranked and graded, with ``annual.result_scheme``'s bands,
+  quotas and precision.
 """
 
 from __future__ import annotations
