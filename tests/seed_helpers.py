@@ -195,6 +195,14 @@ def cited_tables(scheme) -> list[tuple[str, object, list[tuple[str, float]]]]:
             for b in cr.bands:
                 out.append((f"评议表 {f.code} 等次 {b.grade}", effective([b, cr, f], scheme),
                             _numbers(b, ("min", "max"))))
+    if scheme.annual is not None:
+        a = scheme.annual
+        nums = [(f"weights.{k}", float(v)) for k, v in a.weights.items()]
+        out.append(("[annual]", effective([a], scheme), nums))
+        for b in a.bands:
+            out.append((f"年度等次 {b.grade}", effective([b, a], scheme), _numbers(b, ("min", "max"))))
+        for q in a.quotas:
+            out.append((f"年度名额 {q.grade}", effective([q, a], scheme), _numbers(q, ("max_share",))))
     for r in scheme.rules:
         nums = _numbers(r, ("value", "share", "days"))
         nums += [("window", r.window)] if r.window != 1 else []

@@ -8,7 +8,8 @@ import pytest
 
 from assess.foundation.errors import Conflict
 from assess.schemes.definition import from_dict
-from assess.scoring.engine import RoundInputs, combine, compute_units, quota_count, rank_min, round_half_up
+from assess.scoring.composite import combine, round_half_up
+from assess.scoring.engine import RoundInputs, compute_units, quota_count, rank_min
 
 from .results_helpers import scheme_dict
 

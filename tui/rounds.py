@@ -11,7 +11,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.foundation.errors import Conflict
+from assess.foundation.settings import local_today
 from assess.foundation.vocabulary import Stage
+from assess.results.annual import create_annual_round
 from assess.rounds.deadlines import DEADLINE_STAGES, round_deadlines, set_deadline
 from assess.rounds.lifecycle import create_round, next_stage, scheme_codes, scheme_version_id, stage_label
 from assess.workflow.advance import advance, rounds_with_blockers
@@ -22,7 +24,7 @@ from tui.selfcheck import ScoreEntryScreen
 from tui.spotcheck import SpotCheckScreen
 from tui.tables import TableFill, cell
 
-HINT = "a 新建 · n 推进阶段 · s 自查 · c 抽查核查 · f 问题整改 · g 刷新"
+HINT = "a 新建 · y 新建年度考核 · n 推进阶段 · s 自查 · c 抽查核查 · f 问题整改 · v 年度结果 · g 刷新"
 
 
 def create_from_form(db, actor, values: dict[str, str]) -> int:
@@ -38,6 +40,19 @@ def create_from_form(db, actor, values: dict[str, str]) -> int:
     )
 
 
+def create_annual_from_form(db, actor, values: dict[str, str]) -> int:
+    """The annual dialog's fields → ``annual.create_annual_round``."""
+
+    def items(text: str) -> list[str] | None:
+        parts = [x.strip() for x in text.replace("，", ",").replace("、", ",").split(",") if x.strip()]
+        return parts or None
+
+    vid = scheme_version_id(db, values["scheme"])
+    return create_annual_round(
+        db, actor, vid, values["year"], values["name"], items(values["units"]), items(values["categories"])
+    )
+
+
 class RoundsScreen(AssessScreen):
     AREA = "rounds"
     CSS_PATH = "rounds.tcss"
@@ -48,9 +63,16 @@ class RoundsScreen(AssessScreen):
         Binding("c", "spotcheck", "抽查"),
         Binding("f", "findings", "整改"),
         Binding("l", "deadline", "期限", show=False),
+        Binding("y", "annual_create", "年度考核", show=False),
+        Binding("v", "annual", "年度结果", show=False),
         Binding("g", "refresh", "刷新"),
     ]
-    ACTION_RIGHTS = {"create": "round.create", "advance": "round.advance", "deadline": "round.deadline"}
+    ACTION_RIGHTS = {
+        "create": "round.create",
+        "advance": "round.advance",
+        "deadline": "round.deadline",
+        "annual_create": "annual.create",
+    }
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,6 +103,13 @@ class RoundsScreen(AssessScreen):
         )
         yield SystemCommand("轮次：问题与整改", "问题登记、整改通知书、进展、复查销号", self.action_findings)
         yield SystemCommand("轮次：阶段期限", "设定自查、核查、评议、审核的起止日期（l）", self.action_deadline)
+        if self.may("annual_create"):
+            yield SystemCommand(
+                "轮次：新建年度考核", "合成本年已公示的各季度结果与年终考核（y）", self.action_annual_create
+            )
+        yield SystemCommand(
+            "轮次：年度考核结果", "各季度、季度平均、年终、权重、年度综合得分、名次、等次及计算说明（v）", self.action_annual
+        )
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
@@ -162,6 +191,43 @@ class RoundsScreen(AssessScreen):
         self.app.push_screen(
             FormDialog("新建考核轮次", fields, lambda v: create_from_form(db, actor, v)), done
         )
+
+    def action_annual_create(self) -> None:
+
+        self.run_core(scheme_codes, self.db, on_done=self._annual_dialog)
+
+    def _annual_dialog(self, codes: list[str]) -> None:
+
+        db, actor = self.db, self.actor
+        fields = [
+            FieldSpec("year", "年度", value=str(local_today().year), placeholder="如 2026"),
+            FieldSpec(
+                "scheme",
+                "考核方案编码（须有 [annual]）",
+                value=codes[0] if len(codes) == 1 else "",
+                placeholder="、".join(codes) if codes else "请先在“考核方案”中载入方案",
+            ),
+            FieldSpec("name", "轮次名称（可空，默认“2026年度考核”）"),
+            FieldSpec("categories", "只含这些类别（可空，逗号分隔）"),
+            FieldSpec("units", "只含这些单位编码（可空，逗号分隔）"),
+        ]
+
+        def done(rid) -> None:
+            if rid:
+                self.show_info(f"已创建年度考核轮次 #{rid}（即年终考核轮次；按 v 查看各季度与年度结果）")
+                self.action_refresh()
+
+        self.app.push_screen(
+            FormDialog("新建年度考核（合成各季度与年终考核）", fields, lambda v: create_annual_from_form(db, actor, v)),
+            done,
+        )
+
+    def action_annual(self) -> None:
+        from .annual import AnnualScreen
+
+        r = self.current()
+        if r is not None:
+            self.app.push_screen(AnnualScreen(r.id))
 
     def action_advance(self) -> None:
 

@@ -35,7 +35,7 @@ from assess.foundation.write_guards import get_round
 from assess.schemes.definition import UNFIT_LABEL, CadreRules
 from assess.schemes.store import load_definition
 from assess.scoring.appraisal import combine_groups, option_scores, satisfaction_share
-from assess.scoring.engine import round_half_up
+from assess.scoring.composite import round_half_up
 
 if TYPE_CHECKING:
     import numpy as np

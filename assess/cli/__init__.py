@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "publicity", "consequences", "adjustments", "year", "deploy", "script"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "annual", "ballots", "results", "publicity", "consequences", "adjustments", "year", "deploy", "script"]
 
 
 # The top-level commands each module registers (``tests/test_cli_startup.py`` checks this against
@@ -26,6 +26,7 @@ COMMANDS = {
     "indicators": ("indicators",),
     "reports": ("report",),
     "rounds": ("round", "selfcheck", "spotcheck", "finding", "rectification"),
+    "annual": ("annual",),
     "ballots": ("appraisal", "batch", "ballots", "tally"),
     "results": ("compute", "rank", "accountability", "decide", "review", "vote", "publish", "snapshot"),
     "publicity": ("publicity",),

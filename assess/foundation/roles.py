@@ -38,6 +38,7 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "scheme.load": (frozenset({A}), "载入考核方案版本"),
     # rounds
     "round.create": (frozenset({A}), "创建考核轮次"),
+    "annual.create": (frozenset({A}), "创建年度考核轮次"),
     "round.advance": (frozenset({A}), "推进轮次阶段"),
     "selfcheck.enter": (frozenset({A, C}), "录入自查得分"),
     "selfcheck.import": (frozenset({A, C}), "导入自查得分"),

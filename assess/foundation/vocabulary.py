@@ -161,7 +161,12 @@ FLAG_WORDS = {
 }
 
 
-COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
+COMPONENT_WORDS = {
+    "indicators": "指标得分",
+    "appraisal": "民主评议",
+    "adjustment": "加减分",
+    "quarters": "季度考核结果",  # annual rounds (assess.results.annual)
+}
 
 
 class BallotStatus(StrEnum):

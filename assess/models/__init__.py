@@ -12,6 +12,7 @@ from assess.models.base import NAMING_CONVENTION
 
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
+from assess.models.annual import AnnualRound  # noqa: E402
 from assess.models.appraisal import (  # noqa: E402
     AppraisalSession,
     AppraisalTarget,
@@ -56,6 +57,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccountabilityEntry",
     "Adjustment",
+    "AnnualRound",
     "AppraisalSession",
     "AppraisalTarget",
     "ApprovalVote",

@@ -19,7 +19,8 @@ Windows: a rule with ``window`` w and ``times`` k triggers in this round when it
 now AND in at least k − 1 of the w − 1 previous periods, i.e. at least k times within the last w
 periods, this one included ("last twice within the last 3 periods"); a unit last in Q1 and Q2 but
 not in Q3 gets no entry in Q3. ``window_unit`` says what a period is: ``round`` (default) — the
-previous rounds of the scheme, one per period; ``quarter`` or ``year`` — calendar quarters or years
+previous rounds of the scheme, one per period (an annual round's previous annual rounds, a
+quarterly round's previous non-annual rounds: ``assess.results.annual``); ``quarter`` or ``year`` — calendar quarters or years
 (``window_history``): the previous w − 1 calendar periods, each judged by its latest round (the
 year-end round for a year), earlier rounds of the current calendar period not counted. So
 ``cadre_consecutive_unfit`` with ``times = 2, window_unit = "year"`` fires for 不称职 in 2025-Q4 and
@@ -143,6 +144,10 @@ def window_history(rule: RuleDef, period: str | None, history: list[tuple[str, A
     unit = rule.window_unit or "round"
     span = max(rule.window, rule.times if rule.kind == "cadre_consecutive_unfit" else 1)
     if unit == "round":
+        if period is not None:
+            # An annual round's earlier periods are annual rounds, a quarterly round's are not.
+            whole = period_position(period)[2]
+            history = [h for h in history if period_position(h[0])[2] == whole]
         return history[: max(span - 1, 0)]
     if period is None:
         raise ValueError("calendar windows need the current round's period")

@@ -20,10 +20,12 @@ from assess.foundation.settings import local_today
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results import accountability as acc
+from assess.results.annual_sources import refresh_sources
 from assess.results.inputs import load_round_inputs
 from assess.results.reasons import flag_reason
 from assess.results.round_view import cadre_results, results
 from assess.rounds.lifecycle import set_stage, stage_label
+from assess.scoring.annual import ANNUAL_COLUMNS, result_scheme
 from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
 from assess.scoring.robustness import RESAMPLES, default_seed, resample
@@ -147,7 +149,10 @@ def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
         else:
             by_round = max(by_round, span)
     if not years:
-        return earlier_rounds(session, r, limit=by_round)
+        # Round windows compare like with like: an annual round's earlier periods are the annual
+        # rounds, a quarterly round's the other rounds (accountability.window_history).
+        whole = period_position(r.period)[2]
+        return [x for x in earlier_rounds(session, r) if period_position(x[0])[2] == whole][:by_round]
     every = earlier_rounds(session, r)
     first_year = period_position(r.period)[0] - years
     calendar = sum(1 for x in every if period_position(x[0])[0] >= first_year)  # newest first
@@ -351,6 +356,10 @@ def _components(row) -> dict[str, Any]:
     }
     if row.satisfaction == row.satisfaction and row.satisfaction is not None:
         comp["satisfaction"] = num(row.satisfaction)
+
+    for k in ANNUAL_COLUMNS:  # an annual round's quarters, average and year-end (assess.results.annual)
+        if hasattr(row, k):
+            comp[k] = num(getattr(row, k))
     return comp
 
 
@@ -381,6 +390,8 @@ def compute_round(
                 f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
                 "（已进入审核的请先退回）。"
             )
+
+        refresh_sources(s, r)  # an annual round fixes the quarterly rounds it combines
         inputs = load_round_inputs(s, round_id)
         if not len(inputs.units):
             raise Conflict(f"考核轮次“{r.name}”没有参加单位。")
@@ -389,7 +400,7 @@ def compute_round(
         seed = default_seed(round_id) if seed is None else int(seed)
         rs = resample(inputs, scores, n=n, seed=seed) if n > 0 else None
         table = scores.table
-        scheme = inputs.scheme
+        scheme = inputs.scheme if inputs.annual is None else result_scheme(inputs.scheme)
         earlier = history_rounds(s, r, scheme)
         history = [(period, stored_table(s, rid)) for period, rid in earlier]
         cadres = cadre_frame(s, inputs, cadre_rows)
@@ -452,6 +463,10 @@ def compute_round(
             "inputs_hash": content_hash(inputs_to_json(inputs)),
             "warnings": scores.warnings[:50],
         }
+        if inputs.annual is not None:  # the quarterly rounds an annual round combined (assess.results.annual)
+            payload["annual_sources"] = [
+                {"quarter": int(x["quarter"]), "round_id": int(x["round_id"])} for x in inputs.annual.sources
+            ]
         if r.stage != Stage.COMPUTED:
             set_stage(s, actor.username, r, Stage.COMPUTED, {"by": "results.compute"})
         audit.append(s, actor.username, "results.compute", payload)

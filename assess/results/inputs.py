@@ -17,6 +17,7 @@ from assess.foundation.thresholds import quorum_met, quorum_text
 from assess.foundation.vocabulary import SessionStatus
 from assess.foundation.write_guards import get_round
 from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
+from assess.results.annual_sources import annual_inputs, held_annually_warnings
 from assess.rounds.spotcheck import inspected_unit_ids
 from assess.schemes.store import load_definition
 from assess.scoring.cadres import CadreSession
@@ -255,6 +256,9 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
             {"cadre_id": int}
         ),
     )
+
+    inputs.annual = annual_inputs(session, round_id)
+    inputs.warnings.extend(held_annually_warnings(scheme, cadre_sessions, inputs.annual is not None))
     return inputs
 
 

@@ -337,6 +337,9 @@ def flag_reason(flag: Any, names: ReasonNames | None = None) -> str:
         return f"超出“{arg}”等次名额，降一档"
     if key == "missing":
         return f"缺少{COMPONENT_WORDS.get(arg, arg)}，按其余部分折算"
+    if key == "missing_quarter":  # annual rounds (assess.results.annual): never counted as 0
+        quarters = {"Q1": "一季度", "Q2": "二季度", "Q3": "三季度", "Q4": "四季度"}
+        return f"缺少{'、'.join(quarters.get(a, a) for a in items)}的结果，季度平均按其余季度计算"
     if key == "unfit_votes":  # the cadre form's own word for the lowest grade (不称职, 不合格)
         return f"{arg}票超过规定比例" if arg else FLAG_WORDS["unfit_votes"]
     if key == "not_eligible_excellent":

@@ -14,7 +14,8 @@ from assess.results.reasons import ReasonNames
 from assess.results.round_view import round_inputs
 from assess.schemes.provenance import indicator_provenance
 from assess.schemes.store import load_definition
-from assess.scoring.engine import COMPONENT_NAMES, compute_units, scaled
+from assess.scoring.composite import scaled
+from assess.scoring.engine import COMPONENT_NAMES, compute_units
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database

@@ -339,6 +339,27 @@ def settings_rows(scheme: SchemeDef) -> list[tuple[str, str]]:
             )
     for r in scheme.rules:
         rows.append((f"问责 {r.code}", f"{r.text or r.kind} → {r.action}"))
+    for f in scheme.forms:
+        if f.held == "annual":
+            rows.append((f"评议表 {f.code}", "每年年末举行一次，在年度考核轮次中举行"))
+    if scheme.annual is not None:
+        a = scheme.annual
+        w = a.weights
+        precision = scheme.precision if a.precision is None else a.precision
+        text = (
+            f"年度综合得分 = 季度平均 × {w.get('quarters', 0):g}% + 年终考核 × {w.get('year_end', 0):g}%，"
+            f"保留 {precision} 位小数后排名；缺季度不计入平均（不按 0 分），并标注"
+        )
+        if a.bands:
+            text += "；年度等次 " + "；".join(
+                f"{b.grade} [{b.min:g}, {b.max:g}{']' if b.include_max else ')'}"
+                for b in sorted(a.bands, key=lambda b: -b.min)
+            )
+        for q in a.quotas:
+            text += f"；年度“{q.grade}”不超过本类别 {q.max_share:.0%}（{q.rounding}）"
+        if a.skip_rules:
+            text += f"；不用于年度结果的问责规则 {'、'.join(a.skip_rules)}"
+        rows.append(("年度考核", text))
 
     if scheme.source:
         rows.append(("依据文件", scheme.source))

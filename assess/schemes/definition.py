@@ -42,6 +42,8 @@ RULE_KINDS = (
     "cadre_consecutive_unfit",  # cadre: 不称职 in `times` consecutive rounds or calendar years
 )
 WINDOW_UNITS = ("round", "quarter", "year")
+ANNUAL_PARTS = ("quarters", "year_end")  # [annual] weights: quarterly average, year-end (年终) composite
+HELD = ("round", "annual")  # a form's appraisal: in every round, or once a year in the annual round
 SEVERITIES = ("minor", "serious", "severe")  # 较轻 < 较重 < 严重 (seed 003 附件2 四（三）)
 ROUNDING = ("floor", "round", "ceil")
 # Provenance of the numbers and rules of a table (docs in indicators/README.md, 出处): ``source`` cites
@@ -149,6 +151,7 @@ class FormDef:
     quorum_op: str | None = None  # ">=" (以上) or ">" (超过); None: assess.foundation.thresholds.default_quorum_op
     publication_threshold: int = 5  # fewer counted votes in a group → group result not shown
     cadre_rules: CadreRules | None = None
+    held: str | None = None  # "annual": held once a year (年末), in the annual round; None/"round": any round
     source: str | None = None
     basis: str | None = None
     reason: str | None = None
@@ -216,6 +219,24 @@ class ConsequenceDef:
 
 
 @dataclass
+class AnnualDef:
+    """How an annual round (年度考核, ``assess.results.annual``) forms its result: the weighted mean of the
+    average of the year's published quarterly composites and the year-end (年终) composite, the
+    weights in percent summing to 100. A missing quarter is left out of the average (flagged); with
+    no quarter at all the quarterly part is missing and the weights renormalise (flagged).
+    Empty bands/quotas mean the scheme's own; every rule applies except those in ``skip_rules``."""
+
+    weights: dict[str, float]  # quarters, year_end
+    precision: int | None = None  # the annual composite's decimals before ranking; None: the scheme's
+    bands: list[Band] = field(default_factory=list)
+    quotas: list[Quota] = field(default_factory=list)
+    skip_rules: list[str] = field(default_factory=list)  # rule codes NOT applied to the annual result
+    source: str | None = None
+    basis: str | None = None
+    reason: str | None = None
+
+
+@dataclass
 class SchemeDef:
     code: str
     name: str
@@ -247,6 +268,7 @@ class SchemeDef:
     doc_number: str | None = None
     recipients: str | None = None  # 主送 of the 考核通报, e.g. 各乡镇（街道）党（工）委，县直各单位
     consequences: list[ConsequenceDef] = field(default_factory=list)  # 考核结果运用
+    annual: AnnualDef | None = None  # the annual round's formula ([annual]); None: no annual rounds
 
     # -- navigation ---------------------------------------------------------------------------
     def walk(self):
@@ -387,6 +409,7 @@ def _form(d: dict[str, Any]) -> FormDef:
         quorum_op=d.get("quorum_op"),
         publication_threshold=int(d.get("publication_threshold", 5)),
         cadre_rules=cadre_rules,
+        held=d.get("held"),
         **_prov(d),
     )
 
@@ -403,9 +426,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
         indicators=[_indicator(i) for i in d.get("indicators", [])],
         weights={k: float(v) for k, v in weights.items()},
         bands=[_band(b) for b in d.get("bands", [])],
-        quotas=[Quota(grade=q["grade"], max_share=float(q["max_share"]), rounding=q.get("rounding", "floor"),
-                      **_prov(q))
-                for q in d.get("quotas", [])],
+        quotas=[_quota(q) for q in d.get("quotas", [])],
         forms=[_form(f) for f in d.get("forms", [])],
         appraisal_form=d.get("appraisal_form", comp.get("appraisal_form")),
         adjustment_base=float(d.get("adjustment_base", comp.get("adjustment_base", 100.0))),
@@ -445,6 +466,22 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             code=str(c["code"]), when=str(c["when"]), then=str(c["then"]), subject=c.get("subject", "unit"),
             text=c.get("text"), **_prov(c),
         ) for c in d.get("consequences", [])],
+        annual=_annual(d["annual"]) if d.get("annual") else None,
+    )
+
+
+def _quota(q: dict[str, Any]) -> Quota:
+    return Quota(grade=q["grade"], max_share=float(q["max_share"]), rounding=q.get("rounding", "floor"), **_prov(q))
+
+
+def _annual(a: dict[str, Any]) -> AnnualDef:
+    return AnnualDef(
+        weights={k: float(v) for k, v in a.get("weights", {}).items()},
+        precision=None if a.get("precision") is None else int(a["precision"]),
+        bands=[_band(b) for b in a.get("bands", [])],
+        quotas=[_quota(q) for q in a.get("quotas", [])],
+        skip_rules=[str(x) for x in a.get("skip_rules", [])],
+        **_prov(a),
     )
 
 

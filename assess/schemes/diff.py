@@ -37,6 +37,8 @@ THINGS = {
     "weights": "权重",
     "spotcheck": "抽查核查",
     "cadre_rules": "干部评议规则",
+    "annual": "年度考核",
+    "held": "举行频次",
     # provenance (assess.schemes.provenance)
     "basis": "示例标记",
     "reason": "示例理由",

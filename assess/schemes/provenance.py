@@ -91,6 +91,12 @@ def settings_provenance(scheme: SchemeDef) -> list[tuple[str, Provenance]]:
             rows.append((f"评议表 {f.code} 的干部评定规则", effective([f.cadre_rules, f], scheme)))
     for r in scheme.rules:
         rows.append((f"问责规则 {r.code}", effective([r], scheme)))
+    if scheme.annual is not None:
+        rows.append(("年度考核（季度平均与年终考核的权重）", effective([scheme.annual], scheme)))
+        for b in scheme.annual.bands:
+            rows.append((f"年度等次“{b.grade}”", effective([b, scheme.annual], scheme)))
+        for q in scheme.annual.quotas:
+            rows.append((f"年度“{q.grade}”名额", effective([q, scheme.annual], scheme)))
     return rows
 
 

@@ -179,6 +179,32 @@ def _indicator(w: _Writer, ind: IndicatorDef, table: str, follow: set[str], line
         _indicator(w, child, f"{table}.children", follow, lines)
 
 
+def _annual(w: _Writer, a) -> None:
+    """[annual]: the annual round's formula (``assess.results.annual``)."""
+    w.put()
+    w.put("[annual]")
+    w.kv("weights", _inline([(k, toml_number(v)) for k, v in a.weights.items()]))
+    w.kv("precision", _opt_num(a.precision))
+    w.kv("skip_rules", _list(a.skip_rules) if a.skip_rules else None)
+    w.provenance(a)
+    for b in a.bands:
+        w.put()
+        w.put("[[annual.bands]]")
+        w.kv("grade", toml_string(b.grade))
+        w.kv("min", toml_number(b.min))
+        w.kv("max", toml_number(b.max))
+        if b.include_max:
+            w.kv("include_max", "true")
+        w.provenance(b)
+    for q in a.quotas:
+        w.put()
+        w.put("[[annual.quotas]]")
+        w.kv("grade", toml_string(q.grade))
+        w.kv("max_share", _share(q.max_share))
+        w.kv("rounding", toml_string(q.rounding))
+        w.provenance(q)
+
+
 def _form(w: _Writer, f: FormDef) -> None:
     w.put()
     w.put("[[forms]]")
@@ -213,6 +239,7 @@ def _form(w: _Writer, f: FormDef) -> None:
     w.kv("quorum", _share(f.quorum))
     w.kv("quorum_op", _opt_str(f.quorum_op))
     w.kv("publication_threshold", toml_number(f.publication_threshold))
+    w.kv("held", _opt_str(f.held))
     w.provenance(f)
     cr = f.cadre_rules
     if cr is not None:
@@ -352,6 +379,8 @@ def render_scheme(
         w.kv("then", toml_string(c.then))
         w.kv("text", _opt_str(c.text))
         w.provenance(c)
+    if scheme.annual is not None:
+        _annual(w, scheme.annual)
     return SchemeText("\n".join(w.out) + "\n", lines, end)
 
 

@@ -19,16 +19,19 @@ from pathlib import Path
 from assess.foundation.errors import InputErrors, InputProblem
 from assess.foundation.vocabulary import Method
 from assess.schemes.definition import (
+    ANNUAL_PARTS,
     BASES,
     COMPONENTS,
     DOC_NUMBER_FIELDS,
     FORM_KINDS,
+    HELD,
     METHODS,
     ROUNDING,
     RULE_KINDS,
     SCHEMA_VERSION,
     SEVERITIES,
     WINDOW_UNITS,
+    AnnualDef,
     Band,
     CadreRules,
     ConsequenceDef,
@@ -71,6 +74,8 @@ GROUP_KEYS = _names(VoterGroupDef)
 CADRE_KEYS = _names(CadreRules)
 RULE_KEYS = _names(RuleDef)
 CONSEQUENCE_KEYS = _names(ConsequenceDef)
+ANNUAL_KEYS = _names(AnnualDef)
+ANNUAL_PART_NAMES = {"quarters": "季度平均", "year_end": "年终考核"}
 
 THRESHOLD_METRICS = ("composite", "indicators", "appraisal", "satisfaction", "rank")
 OPS = ("<", "<=", ">", ">=")
@@ -167,6 +172,64 @@ def _check_bands(
         elif not top[2]:
             c.err((*top[4], "include_max"), f"最高等次“{top[3]}”应含 100 分：写 include_max = true")
     return grades
+
+
+def _check_quotas(c: FieldChecker, d: dict, path: tuple, grades: list[str], *, inherited: bool) -> None:
+    for p, q in c.tables(d, "quotas", path, "方案"):
+        c.keys(q, QUOTA_KEYS, p, "名额限制")
+        g = c.text(q, "grade", p, "名额限制", limit=16)
+        if g is not None and grades and g not in grades:
+            c.err((*p, "grade"), f"名额限制的等次“{g}”不在 bands 中（有：{'、'.join(grades)}）")
+        c.number(
+            q, "max_share", p, f"等次“{g}”的名额", required=True, low=0, high=1, low_open=True, fraction=True
+        )
+        _check_provenance(c, q, p, f"等次“{g}”的名额", inherited=inherited, numbers="比例")
+        rounding = c.text(q, "rounding", p, "名额限制", required=False, limit=8)
+        if rounding is not None and rounding not in ROUNDING:
+            c.err((*p, "rounding"), f"rounding 应为 {'、'.join(ROUNDING)} 之一，而不是“{rounding}”")
+
+
+def _check_annual(c: FieldChecker, d: dict, grades: list[str], default: bool) -> None:
+    """[annual]: the annual round's formula (``assess.results.annual``)."""
+    an = c.table(d, "annual", ())
+    if an is None:
+        return
+    ap = ("annual",)
+    what = "[annual]"
+    c.keys(an, ANNUAL_KEYS, ap, what)
+    has = _check_provenance(c, an, ap, what, inherited=default, numbers="季度与年终的权重")
+    weights = an.get("weights")
+    example = "如 { quarters = 40, year_end = 60 }（季度平均 40%，年终考核 60%）"
+    if weights is None:
+        c.err((*ap, "weights"), f"[annual] 缺少 weights（年度综合得分的构成，{example}）")
+    elif not isinstance(weights, dict) or not weights:
+        c.err((*ap, "weights"), f"[annual] 的 weights 应为表，{example}")
+    else:
+        ok = True
+        for k, v in weights.items():
+            if k not in ANNUAL_PARTS:
+                c.err((*ap, "weights", k), f"[annual] 的 weights 中没有“{k}”（可用：quarters 季度平均、year_end 年终考核）")
+                ok = False
+            elif not is_num(v) or v < 0:
+                c.err((*ap, "weights", k), f"[annual] 的 weights.{k} 应为不小于 0 的数字，而不是 {v!r}")
+                ok = False
+        if ok and abs(sum(weights.values()) - 100) > 1e-6:
+            parts = " + ".join(f"{ANNUAL_PART_NAMES[k]} {v:g}" for k, v in weights.items())
+            c.err((*ap, "weights"), f"[annual] 的 weights 之和应为 100，现为 {parts} = {sum(weights.values()):g}")
+        if ok and weights.get("year_end", 0) <= 0:
+            c.err((*ap, "weights", "year_end"), "[annual] 的 weights.year_end 应大于 0：年度考核轮次本身就是年终考核")
+    c.integer(an, "precision", ap, what, low=0, high=4)
+    annual_grades = grades
+    if "bands" in an:
+        annual_grades = _check_bands(c, an, "bands", ap, what, required=False, inherited=has)
+    _check_quotas(c, an, ap, annual_grades, inherited=has)
+    codes = [r.get("code") for r in d.get("rules") or [] if isinstance(r, dict)]
+    for code in c.str_list(an, "skip_rules", ap, what):
+        if code not in codes:
+            c.err(
+                (*ap, "skip_rules"),
+                f"[annual] 的 skip_rules 中的问责规则“{code}”不在本方案中（有：{'、'.join(map(str, codes)) or '无'}）",
+            )
 
 
 def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: bool) -> None:
@@ -317,6 +380,9 @@ def _check_forms(c: FieldChecker, d: dict, default: bool, categories: list[str])
                 f"{what} 的 quorum_op 应为“>=”（以上，含本数）或“>”（超过），而不是“{qop}”",
             )
         c.integer(f, "publication_threshold", p, what, low=0)
+        held = c.text(f, "held", p, what, required=False, limit=8)
+        if held is not None and held not in HELD:
+            c.err((*p, "held"), f"{what} 的 held 应为“annual”（每年年末举行一次，在年度考核轮次中）或“round”（每轮），而不是“{held}”")
         cr = c.table(f, "cadre_rules", p)
         if cr is not None and kind == "unit":
             c.err((*p, "cadre_rules"), f"{what} 是单位评议表，不用 cadre_rules")
@@ -573,18 +639,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     c.str_list(nd, "no_excellent_if", np_, "方案")
 
     grades = _check_bands(c, d, "bands", (), "方案", required=True, inherited=default)
-    for p, q in c.tables(d, "quotas", (), "方案"):
-        c.keys(q, QUOTA_KEYS, p, "名额限制")
-        g = c.text(q, "grade", p, "名额限制", limit=16)
-        if g is not None and grades and g not in grades:
-            c.err((*p, "grade"), f"名额限制的等次“{g}”不在 bands 中（有：{'、'.join(grades)}）")
-        c.number(
-            q, "max_share", p, f"等次“{g}”的名额", required=True, low=0, high=1, low_open=True, fraction=True
-        )
-        _check_provenance(c, q, p, f"等次“{g}”的名额", inherited=default, numbers="比例")
-        rounding = c.text(q, "rounding", p, "名额限制", required=False, limit=8)
-        if rounding is not None and rounding not in ROUNDING:
-            c.err((*p, "rounding"), f"rounding 应为 {'、'.join(ROUNDING)} 之一，而不是“{rounding}”")
+    _check_quotas(c, d, (), grades, inherited=default)
 
     sc = c.table(d, "spotcheck", ())
     if sc is not None:
@@ -629,6 +684,7 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         )
     _check_rules(c, d, forms, default, categories)
     _check_consequences(c, d, default)
+    _check_annual(c, d, grades, default)
 
 
 def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:

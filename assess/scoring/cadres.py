@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from assess.foundation.errors import Conflict
 from assess.scoring.appraisal import dense, scores
-from assess.scoring.engine import round_half_up, scaled
+from assess.scoring.composite import round_half_up, scaled
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -24,6 +24,10 @@ Rules (docs/architecture.md, 规则与公式; semantics of methods in ``schemes/
   ``no_excellent_if`` bars the top grade (next band down); quotas per category (count = share ×
   size with the scheme's rounding) drop the lowest-ranked holders of a grade to the next band; a
   tie straddling the quota's edge drops as a whole (the quota is a maximum, never exceeded).
+- an annual round (``inputs.annual``, ``assess.results.annual``): the composite above is the year-end one;
+  ``annual.combine_annual`` combines it with the average of the published quarterly composites,
+  and that annual composite is what is ranked and graded, with ``annual.result_scheme``'s bands,
+  quotas and precision.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from typing import TYPE_CHECKING, Any
 from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import Method
 from assess.schemes.methods import score_values
+from assess.scoring.annual import combine_annual, result_scheme
+from assess.scoring.composite import combine, scaled
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,26 +50,13 @@ if TYPE_CHECKING:
     from assess.scoring.cadres import CadreSession
 
 COMPONENT_NAMES = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
-ROUND_EPS = 1e-7  # absorbs binary representation error: 89.995 is stored as 89.99499999…
 
 
 # -- numeric helpers --------------------------------------------------------------------------------
 
 
-def scaled(x, precision: int):
-    """Values rounded half up to ``precision`` decimals, as integers of 10^-precision (exact keys
-    for comparing and ranking). NaN stays NaN (float result then)."""
-    import numpy as np
-
-    a = np.asarray(x, dtype=float)
-    f = 10.0**precision
-    return np.sign(a) * np.floor(np.abs(a) * f + 0.5 + ROUND_EPS)
 
 
-def round_half_up(x, precision: int):
-    """四舍五入 to ``precision`` decimals: 89.995 → 90.00 (not banker's rounding, not the binary
-    89.99499…)."""
-    return scaled(x, precision) / (10.0**precision)
 
 
 def quota_count(size: int, share: float, rounding: str) -> int:
@@ -105,21 +98,6 @@ def rank_min(groups, keys: list) -> np.ndarray:
     return ranks
 
 
-def combine(components, weights, penalty, precision: int):
-    """Composite from a (…, units, components) array with NaN for missing components: weights
-    renormalised over the present ones, minus the penalty, floored at 0, rounded half up.
-    ``weights`` broadcasts against the last axis (shape (C,) or (R, 1, C))."""
-    import numpy as np
-
-    comp = np.asarray(components, dtype=float)
-    present = ~np.isnan(comp)
-    w = np.broadcast_to(np.asarray(weights, dtype=float), comp.shape) * present
-    wsum = w.sum(axis=-1)
-    total = (np.where(present, comp, 0.0) * w).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1.0), np.nan)
-    value = np.maximum(value - penalty, 0.0)
-    return round_half_up(value, precision)
 
 
 # -- inputs and results -----------------------------------------------------------------------------
@@ -149,6 +127,7 @@ class RoundInputs:
     warnings: list[str] = field(default_factory=list)
     cadre_sessions: list[CadreSession] = field(default_factory=list)
     cadre_discipline: pd.DataFrame | None = None  # cadre_id, kind
+    annual: Any = None  # assess.results.annual.AnnualInputs of an annual round (its quarterly composites)
 
 
 @dataclass
@@ -453,8 +432,21 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             if isinstance(groups, str) and groups.strip():
                 flags[i].append(f"missing_groups:{groups.strip()}")
     composite = combine(comp, weights, penalty, scheme.precision) if n else np.zeros(0)
+    annual_columns: dict = {}
+    grading = scheme
+    if inputs.annual is not None and scheme.annual is not None:
+        # An annual round (assess.results.annual): the composite above is the year-end one; the annual
+        # composite combines it with the quarterly average and is what is ranked and graded.
+
+        annual_columns, composite, annual_flags, annual_warnings = combine_annual(
+            scheme, inputs.annual, units["unit_id"], composite
+        )
+        for i, extra_flags in enumerate(annual_flags):
+            flags[i].extend(extra_flags)
+        warnings.extend(annual_warnings)
+        grading = result_scheme(scheme)
     cat_codes = pd.factorize(units["category"])[0] if n else np.zeros(0, dtype=int)
-    keys = [scaled(composite, scheme.precision), *tie_break_keys(scheme, comp, satisfaction)]
+    keys = [scaled(composite, grading.precision), *tie_break_keys(scheme, comp, satisfaction)]
     ranks = rank_min(cat_codes, keys)
     table = pd.DataFrame(
         {
@@ -469,6 +461,7 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             "satisfaction": satisfaction,
             "composite": composite,
             "rank": ranks,
+            **annual_columns,
         }
     )
     vetoed = np.array([any(f.startswith("veto:") for f in fl) for fl in flags], dtype=bool)
@@ -480,8 +473,8 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             if uid in kinds.index:
                 barred[i] = True
                 flags[i].extend(f"no_excellent:{k}" for k in kinds[uid])
-    if scheme.bands:
-        grades, extra = assign_grades(scheme, table, vetoed, barred)
+    if grading.bands:
+        grades, extra = assign_grades(grading, table, vetoed, barred)
     else:
         grades, extra = [""] * n, [[] for _ in range(n)]
     table["grade"] = grades

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 from assess.scoring import appraisal as ap
 from assess.scoring import cadres as cd
-from assess.scoring.engine import combine, rank_min, scaled, tie_break_keys, weight_vector
+from assess.scoring.annual import annual_precision, resampled_composite
+from assess.scoring.composite import combine, scaled
+from assess.scoring.engine import rank_min, tie_break_keys, weight_vector
 
 if TYPE_CHECKING:
     import numpy as np
@@ -108,11 +110,17 @@ def resample(
     composite = combine(
         comp, (w[None, :] * factors)[:, None, :], t["penalty"].to_numpy(dtype=float), scheme.precision
     )
+    precision = scheme.precision
+    if inputs.annual is not None and scheme.annual is not None and u:
+        # An annual round (assess.results.annual): the published quarterly average is fixed, the year-end varies.
+
+        composite = resampled_composite(scheme, t, composite)
+        precision = annual_precision(scheme)
     cat = pd.factorize(t["category"])[0] if u else np.zeros(0, dtype=int)
     n_cat = int(cat.max()) + 1 if u else 1
     groups_rc = (np.arange(n)[:, None] * n_cat + cat[None, :]).ravel()
     keys = [
-        scaled(composite, scheme.precision).ravel(),
+        scaled(composite, precision).ravel(),
         *[k.ravel() for k in tie_break_keys(scheme, comp, satisfaction_r)],
     ]
     ranks = rank_min(groups_rc, keys).reshape(n, u)

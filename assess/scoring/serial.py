@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from assess.foundation.audit import canonical_json
 from assess.schemes.definition import from_dict
+from assess.scoring.annual import AnnualInputs
 from assess.scoring.cadres import CadreSession
 from assess.scoring.engine import AppraisalCells, RoundInputs
 
@@ -51,6 +52,9 @@ FRAMES = {
 }
 
 
+ANNUAL_QUARTERS = ["unit_id", "quarter", "composite"]
+
+
 def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
     out: dict[str, Any] = {"scheme": inputs.scheme.to_dict(), "drawn": sorted(int(x) for x in inputs.drawn)}
     for name, cols in FRAMES.items():
@@ -76,6 +80,14 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
         for cs in inputs.cadre_sessions
     ]
     out["warnings"] = list(inputs.warnings)
+    if inputs.annual is not None:  # an annual round (assess.results.annual): the quarterly composites it combines
+        a = inputs.annual
+        out["annual"] = {
+            "year": int(a.year),
+            "sources": [dict(sorted(src.items())) for src in a.sources],
+            "quarters": _records(a.quarters, ANNUAL_QUARTERS),
+            "warnings": list(a.warnings),
+        }
     return out
 
 
@@ -103,6 +115,14 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
         )
         for cs in data.get("cadre_sessions", [])
     ]
+    annual = None
+    if data.get("annual"):
+
+        a = data["annual"]
+        annual = AnnualInputs(
+            int(a["year"]), list(a.get("sources", [])), _frame(a.get("quarters", []), ANNUAL_QUARTERS),
+            list(a.get("warnings", [])),
+        )
     return RoundInputs(
         scheme=scheme,
         units=frames["units"],
@@ -116,6 +136,7 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
         warnings=list(data.get("warnings", [])),
         cadre_sessions=sessions,
         cadre_discipline=frames["cadre_discipline"],
+        annual=annual,
     )
 
 
