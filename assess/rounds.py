@@ -371,6 +371,7 @@ def stage_blockers(s: Session, r) -> list[str]:
             return []  # the scheme has no spot-check: the next stage needs no draw
         return ["未抽取核查单位"]
     if r.stage == "spotcheck_drawn":
+        from .scorers import stage_blockers as scorer_blockers
         from .spotcheck import missing_verified
 
         missing = missing_verified(s, r)
@@ -380,7 +381,7 @@ def stage_blockers(s: Session, r) -> list[str]:
             ]
             if missing
             else []
-        )
+        ) + scorer_blockers(s, r)  # 职能部门评分: “财政局：12 项未评分”
     if r.stage == "spotcheck_done":
         out = []
         sessions = s.exec(select(AppraisalSession).where(AppraisalSession.round_id == r.id)).all()

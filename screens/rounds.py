@@ -20,7 +20,7 @@ def cell(text: object, style: str = "") -> Text:
     return Text("" if text is None else str(text), style=style, no_wrap=True)
 
 
-HINT = "a 新建 · n 推进阶段 · s 自查 · c 抽查核查 · f 问题整改 · g 刷新"
+HINT = "a 新建 · n 推进阶段 · s 自查 · c 抽查核查 · p 部门评分 · f 问题整改 · g 刷新"
 
 
 def create_from_form(db, actor, values: dict[str, str]) -> int:
@@ -46,6 +46,7 @@ class RoundsScreen(AssessScreen):
         Binding("s", "selfcheck", "自查"),
         Binding("c", "spotcheck", "抽查"),
         Binding("f", "findings", "整改"),
+        Binding("p", "dept_scores", "部门评分", show=False),
         Binding("l", "deadline", "期限", show=False),
         Binding("g", "refresh", "刷新"),
     ]
@@ -78,6 +79,8 @@ class RoundsScreen(AssessScreen):
         yield SystemCommand(
             "轮次：随机抽查与核查", "RFC 3797 抽取、复核、核查得分、虚报对比", self.action_spotcheck
         )
+        yield SystemCommand("轮次：职能部门评分与合理缺项", "评分单位录入所负责指标的评分；合理缺项申请与审批（p）",
+                            self.action_dept_scores)
         yield SystemCommand("轮次：问题与整改", "问题登记、整改通知书、进展、复查销号", self.action_findings)
         yield SystemCommand("轮次：阶段期限", "设定自查、核查、评议、审核的起止日期（l）", self.action_deadline)
 
@@ -238,6 +241,13 @@ class RoundsScreen(AssessScreen):
         r = self.current()
         if r is not None:
             self.app.push_screen(SpotCheckScreen(r.id))
+
+    def action_dept_scores(self) -> None:
+        from .dept_scores import DeptScoresScreen
+
+        r = self.current()
+        if r is not None:
+            self.app.push_screen(DeptScoresScreen(r.id))
 
     def action_findings(self) -> None:
         from .findings import FindingsScreen

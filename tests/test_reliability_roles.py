@@ -25,6 +25,7 @@ from assess import (
     publication,
     review,
     rounds,
+    scorers,
     selfcheck,
     spotcheck,
     units,
@@ -66,6 +67,7 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "user.password": [
             ("change_password", lambda a: users.change_password(db, a, "inspector", "new-password-99"))
         ],
+        "user.unit": [("set_unit", lambda a: users.set_unit(db, a, "clerk", "U1"))],
         "unit.add": [("add_unit", lambda a: units.add_unit(db, a, f"N{a.username}", "新单位", "政府部门"))],
         "unit.edit": [("edit_unit", lambda a: units.edit_unit(db, a, "U3", name="民政局"))],
         "unit.deactivate": [("set_unit_active", lambda a: units.set_unit_active(db, a, "U3", True))],
@@ -94,6 +96,11 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "spotcheck.import": [
             ("import_scores(verified)", lambda a: selfcheck.import_scores(db, a, rid, csv, kind="verified"))
         ],
+        "score.enter": [("enter_dept_score", lambda a: scorers.enter_dept_score(db, a, rid, "U1", "A", 80))],
+        "exemption.request": [
+            ("request_exemption", lambda a: scorers.request_exemption(db, a, rid, "U1", "A", "不适用"))
+        ],
+        "exemption.decide": [("decide_exemption", lambda a: scorers.decide_exemption(db, a, 10**6, True))],
         "finding.add": [("add_finding", lambda a: findings.add_finding(db, a, rid, "U1", "公开栏未更新"))],
         "rectification.issue": [
             (

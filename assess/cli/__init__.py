@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments", "year", "deploy", "script"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "ballots", "results", "adjustments", "scorers", "year", "deploy", "script"]
 
 
 def build_parser() -> argparse.ArgumentParser:

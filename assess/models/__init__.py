@@ -48,6 +48,7 @@ from .rounds import (  # noqa: E402
     SpotCheckScore,
 )
 from .scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
+from .scorers import DeptScore, Exemption  # noqa: E402
 from .year import BlacklistEntry, CadrePledge, StageDeadline  # noqa: E402
 
 metadata = SQLModel.metadata
@@ -68,8 +69,10 @@ __all__ = [
     "CadreQuestion",
     "CadreResult",
     "CadreStatement",
+    "DeptScore",
     "DisciplineAction",
     "EntryPass",
+    "Exemption",
     "Finding",
     "Indicator",
     "LoginFailure",

@@ -42,6 +42,7 @@ RULE_KINDS = (
 WINDOW_UNITS = ("round", "quarter", "year")
 SEVERITIES = ("minor", "serious", "severe")  # 较轻 < 较重 < 严重 (seed 003 附件2 四（三）)
 ROUNDING = ("floor", "round", "ceil")
+EXEMPT_RULES = ("rescale", "full")  # 合理缺项: 标化折算 | 按满分计 (assess/scorers.py)
 # Provenance of the numbers and rules of a table (docs in indicators/README.md, 出处): ``source`` cites
 # the section of the basis document an item comes from; ``basis = "example"`` with a ``reason`` marks
 # its figures as the office's own example (示例，由考核办确定). A table without either takes its
@@ -67,6 +68,9 @@ class IndicatorDef:
     basis: str | None = None  # "example": its figures are the office's (see BASES)
     reason: str | None = None
     children: list[IndicatorDef] = field(default_factory=list)
+    # 职能部门评分: the code of the unit (职能部门) that scores this indicator for every assessed
+    # unit (assess/scorers.py); None: scored by self-check and spot-check as usual
+    scorer: str | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -227,6 +231,10 @@ class SchemeDef:
     issuer: str | None = None
     doc_number: str | None = None
     recipients: str | None = None  # 主送 of the 考核通报, e.g. 各乡镇（街道）党（工）委，县直各单位
+    # 合理缺项: how an approved exemption of a unit from an indicator counts (assess/scorers.py,
+    # EXEMPT_RULES): "rescale" 标化折算 (left out of the full marks, the rest scaled to 100) or
+    # "full" (counted at its full marks); None: the scheme allows no exemptions
+    exempt_rule: str | None = None
 
     # -- navigation ---------------------------------------------------------------------------
     def walk(self):
@@ -326,6 +334,7 @@ def _indicator(d: dict[str, Any]) -> IndicatorDef:
         basis=d.get("basis"),
         reason=d.get("reason"),
         children=children,
+        scorer=d.get("scorer"),
     )
 
 
@@ -421,6 +430,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
         issuer=d.get("issuer"),
         doc_number=d.get("doc_number"),
         recipients=d.get("recipients"),
+        exempt_rule=d.get("exempt_rule", comp.get("exempt_rule")),
     )
 
 

@@ -165,6 +165,7 @@ def _indicator(w: _Writer, ind: IndicatorDef, table: str, follow: set[str], line
     if ind.categories:
         w.kv("categories", _list(ind.categories))
     w.kv("evidence", _opt_str(ind.evidence))
+    w.kv("scorer", _opt_str(ind.scorer))
     w.provenance(ind)
     for child in ind.children:
         _indicator(w, child, f"{table}.children", follow, lines)
@@ -282,6 +283,7 @@ def render_scheme(
     if scheme.no_excellent_if:
         w.kv("no_excellent_if", _list(scheme.no_excellent_if))
     w.kv("precision", toml_number(scheme.precision))
+    w.kv("exempt_rule", _opt_str(scheme.exempt_rule))
     w.kv("source", _opt_str(scheme.composite_source))
     w.kv("basis", _opt_str(scheme.composite_basis))
     w.kv("reason", _opt_str(scheme.composite_reason))

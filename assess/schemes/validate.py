@@ -20,6 +20,7 @@ from .definition import (
     BASES,
     COMPONENTS,
     DOC_NUMBER_FIELDS,
+    EXEMPT_RULES,
     FORM_KINDS,
     METHODS,
     ROUNDING,
@@ -55,7 +56,7 @@ def _names(cls: type, *extra: str) -> set[str]:
 # reason; a file writes them in [composite].
 TOP_KEYS = _names(SchemeDef, "composite") - {"composite_source", "composite_basis", "composite_reason"}
 COMPOSITE_KEYS = {
-    "weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision",
+    "weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision", "exempt_rule",
     "source", "basis", "reason",
 }
 INDICATOR_KEYS = _names(IndicatorDef)
@@ -181,6 +182,9 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: 
         c.text(ind, "name", p, what, limit=255)
         c.text(ind, "unit_of_measure", p, what, required=False, limit=32)
         c.text(ind, "evidence", p, what, required=False, limit=10_000)
+        scorer = c.text(ind, "scorer", p, what, required=False, limit=32, code=True)
+        if scorer is not None and not scorer.strip():
+            c.err((*p, "scorer"), f"{what} 的 scorer（评分单位的编码）不能为空：不由职能部门评分就删去这一行")
         has = _check_provenance(c, ind, p, what, inherited=inherited, numbers="分值和计分规则")
         cats = c.str_list(ind, "categories", p, what, choices=categories)
         if cats and parent_cats:
@@ -523,6 +527,11 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     c.str_list(td, "tie_break", tp, "方案", choices=COMPONENTS)
     nd, np_ = where("no_excellent_if")
     c.str_list(nd, "no_excellent_if", np_, "方案")
+    xd, xp = where("exempt_rule")
+    exempt_rule = c.text(xd, "exempt_rule", xp, "方案", required=False, limit=16)
+    if exempt_rule is not None and exempt_rule not in EXEMPT_RULES:
+        c.err((*xp, "exempt_rule"), f"exempt_rule（合理缺项的折算办法）应为 {'、'.join(EXEMPT_RULES)} 之一，"
+              f"而不是“{exempt_rule}”（rescale：按其余指标满分折算为百分制；full：按满分计）")
 
     grades = _check_bands(c, d, "bands", (), "方案", required=True, inherited=default)
     for p, q in c.tables(d, "quotas", (), "方案"):

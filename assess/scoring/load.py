@@ -250,6 +250,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
                     raw[raw["session_id"] == s.id][["voter_group", "cadre_id", "choice", "count"]],
                 )
             )
+    from ..scorers import dept_frame, exemption_frame
     from ..spotcheck import inspected_unit_ids
 
     inputs = RoundInputs(
@@ -267,6 +268,8 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         cadre_discipline=discipline[discipline["cadre_id"].notna()][["cadre_id", "kind"]].astype(
             {"cadre_id": int}
         ),
+        deptscores=dept_frame(session, round_id),
+        exemptions=exemption_frame(session, round_id),
     )
     return inputs
 
