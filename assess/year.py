@@ -13,7 +13,9 @@ what is overdue, the cadres' 年初承诺, and 红黄牌 warnings (docs: README.
 - 红黄牌: 红牌 — the unit is on this round's accountability list (not waived) or on the 黑名单;
   黄牌 — one step from a window rule firing: the rule's condition held ``times − 1`` times within the
   periods that stay in its window next period (this one included), so holding once more fires it
-  (e.g. last in its category once where the rule needs twice).
+  (e.g. last in its category once where the rule needs twice); and, for a threshold rule that
+  fires on one occurrence and states ``warn_margin``, a unit within that margin of the line
+  (``margin_misses``: e.g. 综合得分 60.00–62.00 under “低于 60 分”, margin 2).
 """
 
 from __future__ import annotations
@@ -409,6 +411,32 @@ def near_misses(scheme, table, history, period: str) -> list[tuple[object, int, 
     return out
 
 
+def margin_misses(scheme, table) -> list[tuple[object, int, float, float]]:
+    """(rule, unit_id, value, distance) for units within a single-occurrence threshold rule's
+    ``warn_margin`` of its line without crossing it: for ``<`` 60 with margin 2, 60 ≤ x ≤ 62; for
+    ``<=`` 60, 60 < x ≤ 62; for ``>`` / ``>=`` the mirror image. Compared on the stored (rounded)
+    values with a 1e-9 allowance, so 62.00 is inside a margin of 2."""
+    import numpy as np
+
+    from . import accountability as acc
+
+    now = acc.unit_metrics(table)
+    out = []
+    for rule in scheme.rules:
+        if rule.subject != "unit" or rule.kind != "threshold" or rule.times != 1 or not rule.warn_margin:
+            continue
+        if rule.metric not in now or rule.value is None or rule.op not in ("<", "<=", ">", ">="):
+            continue
+        x = now[rule.metric].to_numpy(dtype=float)
+        below = rule.op in ("<", "<=")
+        with np.errstate(invalid="ignore"):
+            distance = (x - rule.value) if below else (rule.value - x)
+            near = ~np.isnan(x) & ~acc.condition(rule, now) & (distance <= rule.warn_margin + 1e-9) & (distance >= -1e-9)
+        for i in np.flatnonzero(near):
+            out.append((rule, int(now["unit_id"].iat[i]), float(x[i]), float(round(distance[i], 6))))
+    return out
+
+
 def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
     """红黄牌 of a computed round: red for a standing accountability entry or a 黑名单 listing, yellow
     for one step from a window rule firing."""
@@ -453,6 +481,16 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         out.append(
             Card("yellow", "黄牌", uid, name.get(uid, str(uid)),
                  f"已 {count} 次，再有 1 次即触发：{rule_text(rule)}（{rule.action}）")
+        )
+    from .accountability import METRIC_LABELS
+
+    for rule, uid, value, distance in margin_misses(scheme, table):
+        if uid in red:
+            continue
+        what = METRIC_LABELS.get(rule.metric or "", rule.metric)
+        out.append(
+            Card("yellow", "黄牌", uid, name.get(uid, str(uid)),
+                 f"{what} {value:g}，距触发线 {distance:g}（预警幅度 {rule.warn_margin:g}）：{rule_text(rule)}（{rule.action}）")
         )
     out.sort(key=lambda c: (c.colour != "red", c.unit, c.text))
     return out

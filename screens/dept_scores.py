@@ -26,6 +26,7 @@ class DeptScoresScreen(AssessScreen):
         Binding("x", "exempt", "申请缺项"),
         Binding("m", "exemptions", "合理缺项"),
         Binding("g", "refresh", "刷新"),
+        Binding("escape", "back", "返回"),
     ]
     ACTION_RIGHTS = {"enter": "score.enter", "exempt": "exemption.request"}
 
@@ -51,6 +52,9 @@ class DeptScoresScreen(AssessScreen):
         yield SystemCommand("职能部门评分：录入", "为所选单位的指标录入评分", self.action_enter)
         yield SystemCommand("职能部门评分：申请合理缺项", "所选单位的该项指标不适用，申请排除", self.action_exempt)
         yield SystemCommand("合理缺项列表", "查看、审批合理缺项申请", self.action_exemptions)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def action_refresh(self) -> None:
         self.run_core(_load, self.db, self.round_id, self.actor.username, on_done=self._show, latest="load")
@@ -125,6 +129,7 @@ class ExemptionsScreen(AssessScreen):
         Binding("y", "decide(True)", "批准"),
         Binding("n", "decide(False)", "不批准"),
         Binding("g", "refresh", "刷新"),
+        Binding("escape", "back", "返回"),
     ]
     ACTION_RIGHTS = {"request": "exemption.request", "decide": "exemption.decide"}
 
@@ -150,6 +155,9 @@ class ExemptionsScreen(AssessScreen):
         yield SystemCommand("合理缺项：申请", "某单位某项指标不适用，申请排除", self.action_request)
         yield SystemCommand("合理缺项：批准", "批准所选申请（申请人以外的用户）", lambda: self.action_decide(True))
         yield SystemCommand("合理缺项：不批准", "不批准所选申请（写明理由）", lambda: self.action_decide(False))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def action_refresh(self) -> None:
         from assess.scorers import list_exemptions

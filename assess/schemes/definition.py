@@ -176,6 +176,9 @@ class SpotCheckDef:
     # 廉政风险等级 (seed 003 附件9: A/B/C) whose units are inspected as 重点: a unit with an active
     # cadre at one of these levels is taken outside the lottery (mandatory inclusion)
     risk_focus: list[str] = field(default_factory=list)
+    # 廉政风险等级 drawn as 重点 weight instead: level → weight (integer ≥ 2); a unit with an active
+    # cadre at such a level occupies that many slots of the lottery pool (assess/spotcheck.py)
+    risk_weight: dict[str, int] | None = None  # None when unset (keeps the canonical dict unchanged)
 
 
 @dataclass
@@ -193,6 +196,9 @@ class RuleDef:
     times: int = 1  # triggered at least this many times within the window
     window_unit: str | None = None  # None/"round": rounds of the scheme; "quarter" | "year": calendar
     severity: str | None = None  # ladder rung: minor 较轻 | serious 较重 | severe 严重 (hits merge per subject)
+    # threshold rules firing on one occurrence: a unit within this margin of the line (on the safe
+    # side, the margin included) gets a 黄牌 (assess/year.py ``margin_misses``)
+    warn_margin: float | None = None
     source: str | None = None
     text: str | None = None  # the rule as published, for the list and the notice
     categories: list[str] = field(default_factory=list)  # unit categories it applies to; empty: all
@@ -406,6 +412,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             penalty_cap=_f(sc.get("penalty_cap")),
             **_prov(sc),
             risk_focus=list(sc.get("risk_focus", [])),
+            risk_weight={str(k): int(v) for k, v in sc["risk_weight"].items()} if sc.get("risk_weight") else None,
         ),
         rules=[RuleDef(
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
@@ -413,7 +420,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
             source=r.get("source"), text=r.get("text"), categories=list(r.get("categories", [])),
             basis=r.get("basis"), reason=r.get("reason"),
-            window_unit=r.get("window_unit"), severity=r.get("severity"),
+            window_unit=r.get("window_unit"), severity=r.get("severity"), warn_margin=_f(r.get("warn_margin")),
         ) for r in d.get("rules", [])],
         no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),
         tie_break=list(d.get("tie_break", comp.get("tie_break", []))),

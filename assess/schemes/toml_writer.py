@@ -236,6 +236,7 @@ def _rule(w: _Writer, r: RuleDef) -> None:
         w.kv("times", toml_number(r.times))
     w.kv("window_unit", _opt_str(r.window_unit))
     w.kv("severity", _opt_str(r.severity))
+    w.kv("warn_margin", _opt_num(r.warn_margin))
     w.kv("action", toml_string(r.action))
     w.kv("text", _opt_str(r.text))
     if r.categories:
@@ -314,6 +315,8 @@ def render_scheme(
     w.kv("penalty", toml_number(sc.penalty))
     w.kv("penalty_cap", _opt_num(sc.penalty_cap))
     w.kv("risk_focus", _list(sc.risk_focus) if sc.risk_focus else None)
+    if sc.risk_weight:
+        w.kv("risk_weight", _inline([(k, toml_number(v)) for k, v in sorted(sc.risk_weight.items())]))
     w.provenance(sc)
 
     lines: dict[str, int] = {}

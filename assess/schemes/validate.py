@@ -74,7 +74,7 @@ OPS = ("<", "<=", ">", ">=")
 CADRE_RULE_KINDS = ("cadre_unfit", "cadre_consecutive_unfit")
 # The parameters each rule kind uses (besides code, kind, action, subject, source, text).
 RULE_PARAMS = {
-    "threshold": {"metric", "op", "value", "window", "times", "window_unit"},
+    "threshold": {"metric", "op", "value", "window", "times", "window_unit", "warn_margin"},
     "last_in_category": {"window", "times", "window_unit"},
     "bottom_share": {"share", "window", "times", "window_unit"},
     "false_report": {"window", "times", "window_unit"},
@@ -377,7 +377,7 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
         if subject == "cadre" and "cadre" not in forms.values():
             c.err((*p, "kind"), f'{what} 针对干部，但方案没有 kind = "cadre" 的评议表')
         allowed = RULE_PARAMS[kind]
-        for k in ("metric", "op", "value", "share", "days", "window", "times", "window_unit"):
+        for k in ("metric", "op", "value", "share", "days", "window", "times", "window_unit", "warn_margin"):
             if k in r and k not in allowed:
                 c.err((*p, k), f"{what}（{kind}）不用 {k}")
         if kind == "threshold":
@@ -429,6 +429,11 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
                 (*p, "window_unit"),
                 f"{what} 的 window_unit 应为 round（考核轮次）、quarter（季度）或 year（年度），而不是“{unit}”",
             )
+        if kind == "threshold" and "warn_margin" in r:
+            c.number(r, "warn_margin", p, what, low=0, low_open=True, high=100)
+            if (times or 1) > 1:
+                c.err((*p, "warn_margin"), f"{what} 的 warn_margin（黄牌预警幅度）只用于一次即触发的规则（times = 1）："
+                      "多次触发的规则在差一次时已有黄牌")
         if kind == "cadre_consecutive_unfit" and "times" not in r:
             c.err((*p, "times"), f"{what} 要写 times（连续几次评为不称职，如 2）")
         if kind != "cadre_consecutive_unfit" and (times or 1) > (window or 1):
@@ -559,7 +564,19 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         cap = c.number(sc, "penalty_cap", sp, "[spotcheck]", low=0, high=100)
         if penalty is not None and cap is not None and cap < penalty:
             c.err((*sp, "penalty_cap"), f"penalty_cap {cap:g} 小于每项扣分 penalty {penalty:g}")
-        c.str_list(sc, "risk_focus", sp, "[spotcheck]", choices=("A", "B", "C"))
+        focus_levels = c.str_list(sc, "risk_focus", sp, "[spotcheck]", choices=("A", "B", "C"))
+        rw = sc.get("risk_weight")
+        if rw is not None:
+            if not isinstance(rw, dict):
+                c.err((*sp, "risk_weight"), "risk_weight 应为表，如 { A = 3, B = 2 }（廉政风险等级 → 抽取权重）")
+            else:
+                for level, w in rw.items():
+                    if level not in ("A", "B", "C"):
+                        c.err((*sp, "risk_weight", level), f"risk_weight 中的“{level}”不是廉政风险等级（A、B、C）")
+                    elif isinstance(w, bool) or not isinstance(w, int) or not 2 <= w <= 10:
+                        c.err((*sp, "risk_weight", level), f"risk_weight.{level} 应为 2–10 的整数（占抽取名单的位置数），而不是 {w!r}")
+                    elif level in (focus_levels or []):
+                        c.err((*sp, "risk_weight", level), f"廉政风险 {level} 类已在 risk_focus 中（必查），不能同时加权")
 
     _check_indicators(c, d, categories, default)
     forms = _check_forms(c, d, default, categories)
