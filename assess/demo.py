@@ -435,6 +435,12 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annua
     for code, _n, _c in started[:22]:
         selfcheck.submit(db, acts["clerk2"], rid, code)
     say("2026-Q4：自查中，28 个单位已录入，22 个已提交")
+    # The 自查 window (seed 001 八 dates the windows) closed on 2026-11-30 with 12 units not yet
+    # submitted: the dashboard and the 通报 show the stage as overdue.
+    from .year import set_deadline
+
+    set_deadline(db, admin, rid, "selfcheck", date(2026, 11, 30), starts_on=date(2026, 11, 16))
+    say("2026-Q4：自查期限 2026-11-16 至 2026-11-30（已逾期）")
     # The Q4 民主评议 meeting has been held: its boxes are registered and clerk1 has begun keying one.
     from .appraisal import create_session
     from .ballots import create_batch, open_pass, store_ballot

@@ -113,3 +113,45 @@ def test_risk_weight_in_the_draw_is_published_and_verifiable(db, actors):
         s.connection().execute(text("UPDATE spotcheckdraw SET pool = :p WHERE round_id = :r"), {
             "p": __import__("json").dumps([{**p, "weight": 1} for p in view.pool]), "r": rid})
     assert not spotcheck.verify(db, rid).ok
+
+
+def test_bulletin_reports_stage_deadlines_met_and_overrun(sqlite_db):
+    # 自查 window 2026-04-01..04-10, closed (selfcheck_closed) today → late by today − 04-10 days;
+    # 核查 due 2099-01-01, done today → on time; 民主评议 has no deadline → not mentioned.
+    from assess import audit
+    from assess.models import StageDeadline
+    from assess.reasons import cn_date
+    from assess.reports.data import load_report_data
+    from assess.reports.official import bulletin_doc, doc_text
+    from assess.settings import local_today
+
+    from .reports_fixtures import build_round
+
+    def deadlines(s, ids) -> None:
+        rid = ids.round_id
+        s.add(StageDeadline(round_id=rid, stage="selfcheck", starts_on=date(2026, 4, 1), due_on=date(2026, 4, 10),
+                            set_by="admin"))
+        s.add(StageDeadline(round_id=rid, stage="spotcheck", due_on=date(2099, 1, 1), set_by="admin"))
+        audit.append(s, "admin", "round.stage", {"round_id": rid, "from": "selfcheck_open", "to": "selfcheck_closed"})
+        audit.append(s, "admin", "round.stage", {"round_id": rid, "from": "spotcheck_drawn", "to": "spotcheck_done"})
+
+    built = build_round(sqlite_db, before_publish=deadlines)
+    today = local_today()
+    late = (today - date(2026, 4, 10)).days
+    rows = year.stage_timeliness(sqlite_db, built.round_id, today)
+    assert [(x.label, x.finished_on, x.days_late) for x in rows] == [("自查", today, late), ("核查", today, 0)]
+    text = doc_text(bulletin_doc(sqlite_db, load_report_data(sqlite_db, built.round_id)))
+    want = (f"本期有1个阶段逾期：自查阶段（2026年4月1日至2026年4月10日）于{cn_date(today)}完成，逾期{late}天；"
+            f"核查阶段（2099年1月1日前）于{cn_date(today)}完成，按期。")
+    assert want in text
+
+
+def test_bulletin_without_deadlines_says_nothing_about_stages(sqlite_db):
+    from assess.reports.data import load_report_data
+    from assess.reports.official import bulletin_doc, doc_text
+
+    from .reports_fixtures import build_round
+
+    built = build_round(sqlite_db)
+    text = doc_text(bulletin_doc(sqlite_db, load_report_data(sqlite_db, built.round_id)))
+    assert "阶段" not in text.split("三、整改落实情况")[1].split("四、工作要求")[0]

@@ -216,6 +216,13 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
         blocks.append(
             Block("table", table=Table(["单位", "通知书编号", "整改期限", "整改状态"], open_rows, nowrap={0, 1, 2}))
         )
+    from ..year import stage_timeliness
+
+    stages = stage_timeliness(db, data.round_id, today)
+    if stages:  # the rounds' stage deadlines (阶段期限): which were met, which overran and by how much
+        late = [x for x in stages if x.days_late]
+        lead = f"本期有{len(late)}个阶段逾期" if late else "本期各阶段均按期完成"
+        blocks.append(Block("para", f"{lead}：" + "；".join(x.text for x in stages) + "。"))
     blocks.append(Block("heading", "四、工作要求"))
     blocks.append(
         Block(
