@@ -206,6 +206,12 @@ def test_exemption_two_steps_rescales_and_is_explained(db, actors, setup):
     ex = explain(db, rid, "X01")
     assert ex.composite == 97.75
     assert "合理缺项：“村务公开栏”（满分 10）已排除，按 40 分折算为百分制" in ex.flags
+    lines = {ln.code: ln for ln in ex.indicators}
+    assert "C1" not in lines  # excluded from the unit's indicators
+    assert (lines["B1"].scored_by, lines["B1"].dept_value, lines["B1"].points) == ("G01", 90.0, 18.0)
+    from screens.rankings import explanation_text
+
+    assert "G01评分 90" in explanation_text(ex)
     # X02 keeps C1 (self 8): 100 × (9 + 9 + 18 + 3 + 8) / 50 = 94; 0.9 × 94 + 10 = 94.6
     assert explain(db, rid, "X02").composite == 94.60
 
