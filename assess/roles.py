@@ -103,6 +103,7 @@ RECORD_LABELS: dict[str, str] = {
     "ballot.pass.close": "完成一遍选票录入",
     "ballot.pass.delete": "删除一遍选票录入",
     "adjustment.import": "导入加减分",
+    "score.import": "导入职能部门评分",
     "batch.counts": "登记批次发出与收回张数",
     "user.login.failed": "登录失败",
 }

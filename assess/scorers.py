@@ -32,6 +32,8 @@ from .roles import Actor, authorize
 from .rounds import lock_round, participants, require_stage, round_scheme, round_unit
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
     from sqlmodel import Session
 
@@ -148,6 +150,93 @@ def enter_dept_score(
             "value": number, "note": note, "previous": old,
         })
         return number
+
+
+def import_dept_scores(db: Database, actor: Actor, round_id: int, path: str | Path) -> int:
+    """Import ``unit_code,indicator_code,score[,note]`` rows (CSV or XLSX) of department scores, all
+    or nothing: every problem is reported with file, line and field and nothing is written. A bound
+    account's rows must all be indicators its unit scores. Returns the count of values stored."""
+    import hashlib
+    from pathlib import Path
+
+    from .errors import InputErrors, InputProblem, ProblemList
+    from .models import DeptScore, Unit
+    from .selfcheck import NOTE_MAX, parse_value, upsert_scores
+    from .tabular import read_table
+
+    authorize(actor, "score.enter")
+    table = read_table(path, ["unit_code", "indicator_code", "score"], ["note"])
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    from sqlmodel import select
+
+    with db.write() as s:
+        r = lock_round(s, round_id)
+        require_stage(r, *ENTRY_STAGES, doing="导入职能部门评分")
+        scheme = round_scheme(s, r)
+        scorers = leaf_scorers(scheme)
+        bound = actor_unit(s, actor)
+        units = {u.code: u for u, _ru in participants(s, round_id)}
+        known = set(s.exec(select(Unit.code)).all())
+        applicable: dict[str, dict] = {}
+        problems = ProblemList()
+        seen: dict[tuple[str, str], int] = {}
+        rows = []
+        now = _now()
+
+        def bad(row, fld, msg):
+            problems.append(InputProblem(table.file, row.line, fld, msg))
+
+        for row in table.rows:
+            code, icode, raw = row.get("unit_code"), row.get("indicator_code"), row.get("score")
+            note = row.get("note") or None
+            unit = units.get(code or "")
+            if not code:
+                bad(row, "unit_code", "不能为空")
+            elif unit is None:
+                bad(row, "unit_code", f"单位“{code}”不存在" if code not in known else f"单位“{code}”不在本考核轮次中")
+            ind = None
+            if not icode:
+                bad(row, "indicator_code", "不能为空")
+            elif unit is not None:
+                leaves = applicable.setdefault(unit.category, {i.code: i for i in scheme.leaves_for(unit.category)})
+                ind = leaves.get(icode)
+                if ind is None:
+                    bad(row, "indicator_code", f"指标“{icode}”不适用于单位“{code}”（类别“{unit.category}”）或不是末级指标")
+                elif icode not in scorers:
+                    bad(row, "indicator_code", f"指标“{icode}”不由职能部门评分")
+                    ind = None
+                elif bound and scorers[icode] != bound:
+                    bad(row, "indicator_code", f"指标“{icode}”由单位“{scorers[icode]}”评分，本账户属于“{bound}”")
+                    ind = None
+            value = None
+            if not raw:
+                bad(row, "score", "不能为空")
+            elif ind is not None:
+                try:
+                    value = parse_value(ind, raw)
+                except Conflict as e:
+                    bad(row, "score", str(e).rstrip("。"))
+            if note and len(note) > NOTE_MAX:
+                bad(row, "note", f"超过 {NOTE_MAX} 个字符")
+                value = None
+            if unit is not None and ind is not None:
+                if (code, icode) in seen:
+                    bad(row, "indicator_code", f"单位“{code}”的指标“{icode}”与第 {seen[(code, icode)]} 行重复")
+                    continue
+                seen[(code, icode)] = row.line
+            if unit is not None and ind is not None and value is not None:
+                rows.append({"round_id": round_id, "unit_id": unit.id, "indicator_code": ind.code, "value": value,
+                             "note": note, "scorer": scorers[ind.code], "entered_by": actor.username,
+                             "updated_at": now})
+        if problems:
+            raise InputErrors(problems)
+        if not rows:
+            raise InputErrors([InputProblem(table.file, None, None, "没有数据行")])
+        upsert_scores(s, DeptScore, rows)
+        audit.append(s, actor.username, "score.import", {
+            "round_id": round_id, "file": Path(path).name, "sha256": digest, "count": len(rows),
+            "scorers": sorted({x["scorer"] for x in rows})})
+        return len(rows)
 
 
 @dataclass

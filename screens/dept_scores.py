@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from .base import AssessScreen, plain
-from .forms import FieldSpec, FormDialog
+from .forms import FieldSpec, FormDialog, ImportDialog
 from .tables import TableFill
 
 
@@ -23,12 +23,13 @@ class DeptScoresScreen(AssessScreen):
     CSS_PATH = "dept_scores.tcss"
     BINDINGS = [
         Binding("e", "enter", "评分"),
+        Binding("i", "import", "导入"),
         Binding("x", "exempt", "申请缺项"),
         Binding("m", "exemptions", "合理缺项"),
         Binding("g", "refresh", "刷新"),
         Binding("escape", "back", "返回"),
     ]
-    ACTION_RIGHTS = {"enter": "score.enter", "exempt": "exemption.request"}
+    ACTION_RIGHTS = {"enter": "score.enter", "import": "score.enter", "exempt": "exemption.request"}
 
     def __init__(self, round_id: int) -> None:
         super().__init__()
@@ -50,6 +51,7 @@ class DeptScoresScreen(AssessScreen):
         from textual.app import SystemCommand
 
         yield SystemCommand("职能部门评分：录入", "为所选单位的指标录入评分", self.action_enter)
+        yield SystemCommand("职能部门评分：导入", "从 CSV/XLSX 导入本单位负责的指标的评分", self.action_import)
         yield SystemCommand("职能部门评分：申请合理缺项", "所选单位的该项指标不适用，申请排除", self.action_exempt)
         yield SystemCommand("合理缺项列表", "查看、审批合理缺项申请", self.action_exemptions)
 
@@ -74,7 +76,7 @@ class DeptScoresScreen(AssessScreen):
         table.done()
         self.query_one("#ds-detail", Static).update(
             "没有待评分的项（本账户所属单位不负责评分，或方案未指定评分单位）" if not cells
-            else "e 评分 · x 申请合理缺项 · m 合理缺项列表")
+            else "e 评分 · i 导入 · x 申请合理缺项 · m 合理缺项列表")
 
     def _current(self):
         table = self.query_one("#ds-table", DataTable)
@@ -103,6 +105,14 @@ class DeptScoresScreen(AssessScreen):
         self.app.push_screen(FormDialog(f"{c.unit_name} · {c.indicator_code} {c.indicator_name}", fields, lambda v: (
             enter_dept_score(db, actor, rid, c.unit_code, c.indicator_code, v["value"], v["note"] or None), True)[1]),
             self._after("已保存评分"))
+
+    def action_import(self) -> None:
+        from assess.scorers import import_dept_scores
+
+        db, actor, rid = self.db, self.actor, self.round_id
+        self.app.push_screen(ImportDialog("导入职能部门评分", "表头：unit_code,indicator_code,score[,note]；有任何错误则全部不导入。",
+                                          lambda p: import_dept_scores(db, actor, rid, p)),
+                             self._after("已导入职能部门评分"))
 
     def action_exempt(self) -> None:
         from assess.scorers import request_exemption

@@ -214,6 +214,17 @@ def test_exemption_two_steps_rescales_and_is_explained(db, actors, setup):
     assert "G01评分 90" in explanation_text(ex)
     # X02 keeps C1 (self 8): 100 × (9 + 9 + 18 + 3 + 8) / 50 = 94; 0.9 × 94 + 10 = 94.6
     assert explain(db, rid, "X02").composite == 94.60
+    # the snapshot's inputs carry the department scores and the approved exemption: recomputing
+    # from them (as publication and integrity checks do) gives the same results
+    from assess.scoring.load import load_round_inputs
+    from assess.scoring.serial import inputs_from_json, inputs_to_json
+
+    with db.read() as s:
+        live = load_round_inputs(s, db, rid)
+    data = inputs_to_json(live)
+    assert len(data["deptscores"]) == 6 and data["exemptions"] == [[live.units.set_index("code").at["X01", "unit_id"], "C1"]]
+    again = compute_units(inputs_from_json(data)).table.set_index("code")["composite"]
+    assert again["X01"] == 97.75 and again["X02"] == 94.60
 
 
 def test_unit_binding_is_in_the_audit_chain(db, actors, setup):
@@ -346,3 +357,40 @@ async def test_tui_scorer_sees_only_its_indicators_and_exemption_is_approved_by_
     # the exempted cell leaves 财政局's count: 6 − 1 = 5 cells, 1 done
     (p,) = scorers.progress(db, rid)
     assert (p.required, p.done) == (5, 1)
+
+
+def test_import_all_or_nothing_with_file_line_field(db, actors, setup, tmp_path):
+    from sqlmodel import select
+
+    from assess.errors import InputErrors
+    from assess.models import DeptScore
+
+    rid = setup
+    rounds.advance(db, actors["admin"], rid)
+    bad = rh.write_csv(tmp_path / "bad.csv", "unit_code,indicator_code,score\nG02,B1,95\nG03,A1,5\nNOPE,B1,1\nG04,B1,abc\n")
+    with pytest.raises(InputErrors) as ei:
+        scorers.import_dept_scores(db, actors["clerk2"], rid, bad)
+    lines = ei.value.lines()
+    assert any("bad.csv:3 [indicator_code]" in x and "不由职能部门评分" in x for x in lines), lines
+    assert any("bad.csv:4 [unit_code]" in x and "不存在" in x for x in lines), lines
+    assert any("bad.csv:5 [score]" in x for x in lines), lines
+    with db.read() as s:
+        assert s.exec(select(DeptScore)).all() == []  # nothing written
+    good = rh.write_csv(tmp_path / "good.csv", "unit_code,indicator_code,score,note\nG02,B1,95,\nG03,B1,80,材料齐全\n")
+    with pytest.raises(InputErrors, match="本账户属于“G02”"):
+        scorers.import_dept_scores(db, Actor("jyj", "clerk"), rid, good)
+    assert scorers.import_dept_scores(db, actors["clerk2"], rid, good) == 2
+    (p,) = scorers.progress(db, rid)
+    assert (p.done, p.required) == (2, 6)
+    assert [c.note for c in scorers.sheet(db, rid, scorer="G01") if c.unit_code == "G03"] == ["材料齐全"]
+
+
+def test_snapshot_of_a_round_without_them_is_unchanged():
+    # a round with no department scores and no exemptions writes the snapshot it always wrote
+    from assess.scoring.serial import inputs_to_json
+
+    data = inputs_to_json(inputs(_engine_scheme(), [("U1", "甲类")], [("U1", "I1", 76)]))
+    assert "deptscores" not in data and "exemptions" not in data
+    assert "exempt_rule" in data["scheme"]  # the scheme states it; absent when the scheme does not
+    plain = {k: v for k, v in _engine_scheme().items() if k != "exempt_rule"}
+    assert "exempt_rule" not in inputs_to_json(inputs(plain, [("U1", "甲类")], [("U1", "I1", 76)]))["scheme"]

@@ -9,7 +9,7 @@ from .common import ROUND_HELP, acting_user, add_common, emit, emit_message, ope
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scores", help="职能部门评分：scores list 待评分项；scores enter 录入；scores progress 各评分单位进度")
+    p = sub.add_parser("scores", help="职能部门评分：scores list 待评分项；scores enter 录入；scores import 导入；scores progress 各评分单位进度")
     sc = p.add_subparsers(dest="scores_cmd", metavar="子命令")
     q = sc.add_parser("list", help="列出职能部门评分的单位×指标（所属单位的用户只看本单位负责的指标）")
     q.add_argument("--round", required=True, help=ROUND_HELP)
@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--note", help="说明")
     add_common(q)
     q.set_defaults(func=cmd_scores_enter)
+    q = sc.add_parser("import", help="从 CSV/XLSX 导入职能部门评分（unit_code,indicator_code,score[,note]），有错则全部不写入")
+    q.add_argument("--round", required=True, help=ROUND_HELP)
+    q.add_argument("file")
+    add_common(q)
+    q.set_defaults(func=cmd_scores_import)
     q = sc.add_parser("progress", help="各评分单位已评分与应评分的项数")
     q.add_argument("--round", required=True, help=ROUND_HELP)
     add_common(q)
@@ -70,6 +75,15 @@ def cmd_scores_enter(args) -> int:
                              args.value, args.note)
     emit_message(args, f"已录入 {args.unit} 的指标 {args.indicator}：{value:g}", unit=args.unit,
                  indicator=args.indicator, value=value)
+    return 0
+
+
+def cmd_scores_import(args) -> int:
+    from ..scorers import import_dept_scores
+
+    db = open_db(args)
+    n = import_dept_scores(db, acting_user(args, db), round_id(db, args.round), args.file)
+    emit_message(args, f"已导入职能部门评分 {n} 项", count=n)
     return 0
 
 
