@@ -102,6 +102,21 @@ def test_risk_weight_in_the_draw_is_published_and_verifiable(db, actors):
     assert focus == [] and [p["code"] for p in pool] == [c for c, _n, _k in UNITS]
     x01 = next(p for p in pool if p["code"] == "X01")
     assert (x01["weight"], x01["weight_reason"]) == (3, "廉政风险 A 类：K1 张三（镇长）")
+    # published before the draw with the weight (CLI spotcheck pool); the TUI's plan shows it too
+    import contextlib
+    import io
+    import json
+
+    from assess.cli import main
+    from screens.spotcheck import plan_text
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["spotcheck", "pool", "--round", str(rid), "--format", "json", "--db", db.url]) == 0
+    notes = {r["unit_code"]: r["note"] for r in json.loads(out.getvalue())}
+    assert notes["X01"] == "重点权重 3（占 3 个位置）：廉政风险 A 类：K1 张三（镇长）" and notes["G01"] == ""
+    plan = spotcheck.draw_plan(db, rid, 2, RFC_SOURCES)
+    assert "X01 城关镇（乡镇街道） 重点权重 3" in plan_text(plan)
     view = spotcheck.draw(db, actors["inspector"], rid, 2, RFC_SOURCES)
     key = rfc3797.key_string(RFC_SOURCES)
     weights = [3 if c == "X01" else 1 for c, _n, _k in UNITS]
