@@ -33,6 +33,22 @@ def test_yellow_card_within_the_margin_of_a_threshold_rule(db, actors):
     assert got["U6 U6"][0] == "红牌"
     assert got["U2 U2"] == ("黄牌", "综合得分 61.5，距触发线 1.5（预警幅度 2）：综合得分低于 60（通报批评）")
     assert got["U3 U3"][1].startswith("综合得分 62，距触发线 2（") and got["U5 U5"][1].startswith("综合得分 60，距触发线 0（")
+    # the same through the command line
+    import contextlib
+    import io
+    import json
+
+    from assess.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["cards", "--round", str(rid), "--today", "2026-07-01", "--format", "json", "--db", db.url]) == 0
+    rows = {r["unit"]: r for r in json.loads(out.getvalue())}
+    assert rows["U2 U2"]["card"] == "yellow" and "预警幅度 2" in rows["U2 U2"]["text"] and "U4 U4" not in rows
+    # and in the dashboard's overview with the other cards
+    from assess.overview import overview
+
+    assert sorted(c.label for c in overview(db, today=date(2026, 7, 1)).cards) == ["红牌", "黄牌", "黄牌", "黄牌"]
 
 
 def test_warn_margin_validated():
@@ -170,3 +186,21 @@ def test_bulletin_without_deadlines_says_nothing_about_stages(sqlite_db):
     built = build_round(sqlite_db)
     text = doc_text(bulletin_doc(sqlite_db, load_report_data(sqlite_db, built.round_id)))
     assert "阶段" not in text.split("三、整改落实情况")[1].split("四、工作要求")[0]
+
+
+async def test_dashboard_shows_the_margin_yellow_card(sqlite_db):
+    # U2: composite 61.5, 1.5 above the line of “低于 60” with warn_margin 2 → 黄牌 on the dashboard.
+    from .conftest import make_users
+    from .tui_helpers import SIZE, login, make_app, screen_text
+
+    db = sqlite_db
+    actors = make_users(db)
+    vid = store_scheme(db, scheme_dict(weights={"indicators": 100}, rules=[R01]))
+    rid, ids = make_round(db, vid, [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")], period="2026-Q2")
+    add_scores(db, rid, ids, full_marks(["U1"]) + full_marks(["U2"], i1=1.5))
+    compute_round(db, actors["admin"], rid, today=date(2026, 7, 1), resamples=0)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "admin")
+        text = screen_text(app)
+        assert "红牌 0 · 黄牌 1" in text and "黄牌 U2 教育局：综合得分 61.5，距触发线 1.5" in text
