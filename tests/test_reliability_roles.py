@@ -22,10 +22,11 @@ from assess.foundation.roles import ACTIONS, ROLES, Actor, roles_table_markdown
 from assess.integrity import backup as maintenance
 from assess.org import adjustments, units
 from assess.org import blacklist as year
-from assess.results import accountability, publication, publicity
+from assess.results import accountability, annual, publication, publicity
 from assess.results import approval as review
 from assess.results.compute import compute_round
 from assess.rounds import deadlines, findings, selfcheck, spotcheck, verified
+from assess.rounds import department_scoring as scorers
 from assess.rounds import lifecycle as rounds
 from assess.schemes.catalog import load_scheme
 from assess.workflow import advance as workflow
@@ -59,6 +60,7 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "user.password": [
             ("change_password", lambda a: users.change_password(db, a, "inspector", "new-password-99"))
         ],
+        "user.unit": [("set_unit", lambda a: users.set_unit(db, a, "clerk", "U1"))],
         "unit.add": [("add_unit", lambda a: units.add_unit(db, a, f"N{a.username}", "新单位", "政府部门"))],
         "unit.edit": [("edit_unit", lambda a: units.edit_unit(db, a, "U3", name="民政局"))],
         "unit.deactivate": [("set_unit_active", lambda a: units.set_unit_active(db, a, "U3", True))],
@@ -71,6 +73,7 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "cadre.import": [("import_cadres", lambda a: units.import_cadres(db, a, cadres_csv))],
         "scheme.load": [("load_scheme", lambda a: load_scheme(db, a, tmp / "missing.toml"))],
         "round.create": [("create_round", lambda a: rounds.create_round(db, a, "新轮次", "2027-Q1", 10**6))],
+        "annual.create": [("create_annual_round", lambda a: annual.create_annual_round(db, a, 10**6, 2027))],
         "round.advance": [("advance", lambda a: workflow.advance(db, a, rid))],
         "selfcheck.enter": [("enter_score", lambda a: selfcheck.enter_score(db, a, rid, "U1", "A", 90))],
         "selfcheck.import": [("import_scores", lambda a: selfcheck.import_scores(db, a, rid, csv))],
@@ -87,6 +90,11 @@ def service_calls(db, env, tmp: Path) -> dict[str, list[tuple[str, object]]]:
         "spotcheck.import": [
             ("import_scores(verified)", lambda a: selfcheck.import_scores(db, a, rid, csv, kind="verified"))
         ],
+        "score.enter": [("enter_dept_score", lambda a: scorers.enter_dept_score(db, a, rid, "U1", "A", 80))],
+        "exemption.request": [
+            ("request_exemption", lambda a: scorers.request_exemption(db, a, rid, "U1", "A", "不适用"))
+        ],
+        "exemption.decide": [("decide_exemption", lambda a: scorers.decide_exemption(db, a, 10**6, True))],
         "finding.add": [("add_finding", lambda a: findings.add_finding(db, a, rid, "U1", "公开栏未更新"))],
         "rectification.issue": [
             (

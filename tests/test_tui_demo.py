@@ -42,6 +42,9 @@ async def test_dashboard_shows_blockers_and_overdue(demo_db):
         assert "2026-Q4" in text and "自查中" in text
         assert "18 个单位未提交自查" in text
         assert "逾期整改 1 项" in text
+        # the demo's 自查 window closed on 2026-11-30 with units not submitted: one overdue stage
+        assert "阶段逾期：2026年第四季度阳光工程考核 自查 截止 2026-11-30" in text
+        assert text.count("阶段逾期：") == 1
         assert "2026-Q3" not in text  # published rounds are not "in progress"
 
 

@@ -10,9 +10,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.results.annual import explain, view
 from assess.results.compute import compute_round
-
-from .base import AssessScreen, error_text, plain
-from .tables import TableFill
+from tui.base import AssessScreen, error_text, plain
+from tui.tables import TableFill
 
 
 def _num(v, p: int) -> str:

@@ -253,6 +253,8 @@ def explanation_text(ex) -> str:
             return "—" if v is None else f"{v:g}"
 
         mark = " 虚报" if ln.false_report else ""
+        if ln.scored_by:  # 职能部门评分: the department's value is the one scored
+            mark += f" {ln.scored_by}评分 {f(ln.dept_value)}"
         lines.append(
             f"{pad(ln.code + ' ' + ln.name, 14)}{pad(ln.method, 6)}{ln.max:>5g}{f(ln.self_value):>8}"
             f"{f(ln.verified_value):>8}{'' if ln.points is None else format(ln.points, '.2f'):>8}{mark}"

@@ -17,14 +17,16 @@ from assess.results.annual import create_annual_round
 from assess.rounds.deadlines import DEADLINE_STAGES, round_deadlines, set_deadline
 from assess.rounds.lifecycle import create_round, next_stage, scheme_codes, scheme_version_id, stage_label
 from assess.workflow.advance import advance, rounds_with_blockers
+from tui.annual import AnnualScreen
 from tui.base import AssessScreen, plain
+from tui.dept_scores import DeptScoresScreen
 from tui.findings import FindingsScreen
 from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 from tui.selfcheck import ScoreEntryScreen
 from tui.spotcheck import SpotCheckScreen
 from tui.tables import TableFill, cell
 
-HINT = "a 新建 · y 新建年度考核 · n 推进阶段 · s 自查 · c 抽查核查 · f 问题整改 · v 年度结果 · g 刷新"
+HINT = "a 新建 · y 年度 · n 推进阶段 · s 自查 · c 抽查核查 · p 部门评分 · f 问题整改 · v 年度结果 · g 刷新"
 
 
 def create_from_form(db, actor, values: dict[str, str]) -> int:
@@ -62,6 +64,7 @@ class RoundsScreen(AssessScreen):
         Binding("s", "selfcheck", "自查"),
         Binding("c", "spotcheck", "抽查"),
         Binding("f", "findings", "整改"),
+        Binding("p", "dept_scores", "部门评分", show=False),
         Binding("l", "deadline", "期限", show=False),
         Binding("y", "annual_create", "年度考核", show=False),
         Binding("v", "annual", "年度结果", show=False),
@@ -101,6 +104,8 @@ class RoundsScreen(AssessScreen):
         yield SystemCommand(
             "轮次：随机抽查与核查", "RFC 3797 抽取、复核、核查得分、虚报对比", self.action_spotcheck
         )
+        yield SystemCommand("轮次：职能部门评分与合理缺项", "评分单位录入所负责指标的评分；合理缺项申请与审批（p）",
+                            self.action_dept_scores)
         yield SystemCommand("轮次：问题与整改", "问题登记、整改通知书、进展、复查销号", self.action_findings)
         yield SystemCommand("轮次：阶段期限", "设定自查、核查、评议、审核的起止日期（l）", self.action_deadline)
         if self.may("annual_create"):
@@ -223,7 +228,6 @@ class RoundsScreen(AssessScreen):
         )
 
     def action_annual(self) -> None:
-        from .annual import AnnualScreen
 
         r = self.current()
         if r is not None:
@@ -298,6 +302,12 @@ class RoundsScreen(AssessScreen):
         r = self.current()
         if r is not None:
             self.app.push_screen(SpotCheckScreen(r.id))
+
+    def action_dept_scores(self) -> None:
+
+        r = self.current()
+        if r is not None:
+            self.app.push_screen(DeptScoresScreen(r.id))
 
     def action_findings(self) -> None:
 

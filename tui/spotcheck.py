@@ -65,7 +65,8 @@ def plan_text(plan, inspectors: bool = False) -> str:
     what = "名检查员" if inspectors else "个单位"
     lines = [f"从下列 {len(plan.pool)} {what}中抽取 {plan.count} {what[0]}"
              + (f"，每类至少 {plan.min_per_category} 个" if plan.min_per_category else "") + "："]
-    lines += [f"{p['n']:>3}. {p['code']} {p['name']}（{p.get('category') or ''}）" for p in plan.pool]
+    lines += [f"{p['n']:>3}. {p['code']} {p['name']}（{p.get('category') or ''}）"
+              + (f" 重点权重 {p['weight']}：{p.get('weight_reason', '')}" if p.get("weight") else "") for p in plan.pool]
     if plan.focus:
         lines.append("回避（不参加抽取）：" if inspectors else "重点单位（有未销号问题，不参加抽取，直接核查）：")
         lines += [f"  {f['code']} {f['name']}：{f['reason']}" for f in plan.focus]
@@ -169,7 +170,7 @@ class SpotCheckScreen(AssessScreen):
                     cell(p["code"]),
                     cell(p["name"]),
                     cell(p.get("category") or ""),
-                    "",
+                    cell(f"权重 {p['weight']}") if p.get("weight") else "",
                     "",
                     key=p["code"],
                 )

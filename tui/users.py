@@ -9,7 +9,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import ROLES
-from assess.foundation.users import MIN_PASSWORD, add_user, change_password, list_users, set_active
+from assess.foundation.users import (
+    MIN_PASSWORD,
+    add_user,
+    change_password,
+    list_users,
+    set_active,
+    set_unit,
+)
 from tui.base import AssessScreen, plain
 from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 from tui.tables import TableFill
@@ -44,9 +51,11 @@ class UsersScreen(AssessScreen):
         Binding("a", "add", "新增用户"),
         Binding("x", "toggle_active", "停用/启用"),
         Binding("p", "reset_password", "重设密码"),
+        Binding("u", "set_unit", "所属单位"),
         Binding("g", "refresh", "刷新"),
     ]
-    ACTION_RIGHTS = {"add": "user.add", "toggle_active": "user.deactivate", "reset_password": "user.password"}
+    ACTION_RIGHTS = {"add": "user.add", "toggle_active": "user.deactivate", "reset_password": "user.password",
+                     "set_unit": "user.unit"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,6 +79,7 @@ class UsersScreen(AssessScreen):
         yield SystemCommand("用户：新增用户", "新增用户并设定角色和初始密码", self.action_add)
         yield SystemCommand("用户：停用或启用", "停用或重新启用所选用户", self.action_toggle_active)
         yield SystemCommand("用户：重设密码", "为所选用户重设密码", self.action_reset_password)
+        yield SystemCommand("用户：所属单位", "设定所选用户所属的单位（职能部门评分）", self.action_set_unit)
 
     def action_refresh(self) -> None:
 
@@ -79,12 +89,12 @@ class UsersScreen(AssessScreen):
 
         table = self.query_one("#users-table", DataTable)
         keep = table.cursor_row
-        fill = TableFill(table, "用户名", "姓名", "角色", "状态")
+        fill = TableFill(table, "用户名", "姓名", "角色", "状态", "所属单位")
         self.users = {}
         for u in rows:
             self.users[u["username"]] = u
             fill.add_row(plain(u["username"]), plain(u["display_name"]), ROLES.get(u["role"], u["role"]),
-                          "启用" if u["active"] else "已停用", key=u["username"])
+                          "启用" if u["active"] else "已停用", plain(u.get("unit") or "考核办"), key=u["username"])
         fill.done()
         if rows:
             table.move_cursor(row=min(max(keep, 0), len(rows) - 1))
@@ -136,6 +146,23 @@ class UsersScreen(AssessScreen):
                                                   self.action_refresh()))
 
         self.app.push_screen(ConfirmDialog(question), confirmed)
+
+    def action_set_unit(self) -> None:
+
+        user = self._current()
+        if user is None:
+            return
+        name, db, actor = user["username"], self.db, self.actor
+        fields = [FieldSpec("unit", "所属单位编码（职能部门评分：只录入该单位负责评分的指标；留空为考核办）",
+                            user.get("unit") or "")]
+
+        def done(ok) -> None:
+            if ok:
+                self.show_info(f"已设定用户 {name} 的所属单位")
+                self.action_refresh()
+
+        self.app.push_screen(FormDialog(f"{name} 的所属单位", fields,
+                                        lambda v: set_unit(db, actor, name, v["unit"].strip() or None) or True), done)
 
     def action_reset_password(self) -> None:
 

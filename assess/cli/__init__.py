@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # Subcommand modules, in the order their commands appear in --help.
-MODULES = ["core", "demo", "indicators", "reports", "rounds", "annual", "ballots", "results", "publicity", "consequences", "adjustments", "year", "deploy", "script"]
+MODULES = ["core", "demo", "indicators", "reports", "rounds", "annual", "ballots", "results", "publicity", "consequences", "adjustments", "scorers", "year", "deploy", "script"]
 
 
 # The top-level commands each module registers (``tests/test_cli_startup.py`` checks this against
@@ -32,6 +32,7 @@ COMMANDS = {
     "publicity": ("publicity",),
     "consequences": ("consequences",),
     "adjustments": ("adjust", "discipline"),
+    "scorers": ("scores", "exempt"),
     "year": ("blacklist", "deadline", "pledge", "cards"),
     "deploy": ("doctor", "config"),
     "script": ("run",),

@@ -31,8 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("name")
     q.add_argument("--role", required=True, choices=["admin", "clerk", "inspector", "reviewer", "committee"])
     q.add_argument("--display-name")
+    q.add_argument("--unit", help="所属单位编码（职能部门评分：只录入该单位负责评分的指标）；不写为考核办")
     add_common(q)
     q.set_defaults(func=cmd_user_add)
+    q = us.add_parser("unit", help="设定用户所属单位（管理员）；不写单位编码则改回考核办")
+    q.add_argument("name")
+    q.add_argument("unit", nargs="?", default=None)
+    add_common(q)
+    q.set_defaults(func=cmd_user_unit)
     q = us.add_parser("list", help="列出用户")
     add_common(q)
     q.set_defaults(func=cmd_user_list)
@@ -186,15 +192,25 @@ def cmd_user_add(args) -> int:
     db = open_db(args)
     actor = acting_user(args, db) if user_count(db) > 0 else None
     password = _read_new_password()
-    add_user(db, actor, args.name, args.role, password, args.display_name)
-    emit_message(args, f"已新增用户 {args.name}（{args.role}）", username=args.name, role=args.role)
+    add_user(db, actor, args.name, args.role, password, args.display_name, unit_code=args.unit)
+    emit_message(args, f"已新增用户 {args.name}（{args.role}）" + (f"，所属单位 {args.unit}" if args.unit else ""),
+                 username=args.name, role=args.role, unit=args.unit)
+    return 0
+
+
+def cmd_user_unit(args) -> int:
+    from assess.foundation.users import set_unit
+
+    db = open_db(args)
+    set_unit(db, acting_user(args, db), args.name, args.unit)
+    emit_message(args, f"用户 {args.name} 的所属单位：{args.unit or '考核办'}", username=args.name, unit=args.unit)
     return 0
 
 
 def cmd_user_list(args) -> int:
     from assess.foundation.users import list_users
 
-    emit(list_users(open_db(args)), ["username", "display_name", "role", "active"], args.format)
+    emit(list_users(open_db(args)), ["username", "display_name", "role", "active", "unit"], args.format)
     return 0
 
 

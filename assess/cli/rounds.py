@@ -337,7 +337,7 @@ def _print_draw(view) -> None:
     )
     print(f"公布的{title}名单（按编码排序，共 {len(view.pool)} 个）：")
     for p in view.pool:
-        print(f"  {p['n']:>4}  {p['code']}  {p['name']}")
+        print(f"  {p['n']:>4}  {p['code']}  {p['name']}" + (f"  权重 {p['weight']}" if p.get("weight") else ""))
     for e in view.excluded:
         print(f"  回避：{e['code']}（{e['reason']}）")
     print("随机来源：")
@@ -396,7 +396,8 @@ def cmd_spotcheck_pool(args) -> int:
 
     pool, focus = pool_preview(open_db(args), args.round, args.focus_open_findings)
     rows = [
-        {"n": p["n"], "unit_code": p["code"], "unit_name": p["name"], "category": p["category"], "note": ""}
+        {"n": p["n"], "unit_code": p["code"], "unit_name": p["name"], "category": p["category"],
+         "note": f"重点权重 {p['weight']}（占 {p['weight']} 个位置）：{p.get('weight_reason', '')}" if p.get("weight") else ""}
         for p in pool
     ]
     rows += [

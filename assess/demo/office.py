@@ -34,6 +34,7 @@ from assess.results.accountability import decide, list_entries
 from assess.results.compute import compute_round
 from assess.rounds import findings, selfcheck, spotcheck
 from assess.rounds import lifecycle as rounds
+from assess.rounds.deadlines import set_deadline
 from assess.rounds.rfc3797 import key_string
 from assess.rounds.spotcheck import run_lottery
 from assess.schemes.catalog import load_scheme
@@ -443,6 +444,11 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annua
     for code, _n, _c in started[:22]:
         selfcheck.submit(db, acts["clerk2"], rid, code)
     say("2026-Q4：自查中，28 个单位已录入，22 个已提交")
+    # The 自查 window (seed 001 八 dates the windows) closed on 2026-11-30 with 12 units not yet
+    # submitted: the dashboard and the 通报 show the stage as overdue.
+
+    set_deadline(db, admin, rid, "selfcheck", date(2026, 11, 30), starts_on=date(2026, 11, 16))
+    say("2026-Q4：自查期限 2026-11-16 至 2026-11-30（已逾期）")
     # The Q4 民主评议 meeting has been held: its boxes are registered and clerk1 has begun keying one.
 
     codes = [c for c, _n, _cat in unit_rows]

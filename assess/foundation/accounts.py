@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
     from assess.foundation.roles import Actor
 
-ACCOUNT_ACTIONS = ("user.add", "user.deactivate", "user.activate", "user.password")
+ACCOUNT_ACTIONS = ("user.add", "user.deactivate", "user.activate", "user.password", "user.unit")
 LOCK_AFTER = 5  # failures in a row before the first wait
 BASE_DELAY = 30.0  # seconds after the LOCK_AFTER-th failure, doubled after each further one
 MAX_DELAY = 3600.0
@@ -57,6 +57,7 @@ class AccountState:
     role: str
     active: bool
     credential: str | None  # None: created before credentials were recorded
+    unit: str | None = None  # the unit (code) the account works for (职能部门评分); None: the office
 
 
 def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]]:
@@ -86,7 +87,8 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
                 problems.append(f"审计记录 #{seq}：新增用户“{name}”的操作者“{actor}”当时不是在任的管理员")
             if name in accounts:
                 problems.append(f"审计记录 #{seq}：用户“{name}”被重复新增")
-            accounts[name] = AccountState(str(payload.get("role", "")), True, payload.get("credential"))
+            accounts[name] = AccountState(str(payload.get("role", "")), True, payload.get("credential"),
+                                          payload.get("unit"))
             continue
         state = accounts.get(name)
         if state is None:
@@ -96,6 +98,10 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
             if not (by_admin or actor == name):
                 problems.append(f"审计记录 #{seq}：用户“{name}”的密码被“{actor}”更改，其无此权限")
             state.credential = payload.get("credential")
+        elif action == "user.unit":
+            if not by_admin:
+                problems.append(f"审计记录 #{seq}：用户“{name}”的所属单位被“{actor}”更改，其当时不是在任的管理员")
+            state.unit = payload.get("unit")
         else:
             if not by_admin:
                 problems.append(f"审计记录 #{seq}：{action} 用户“{name}”的操作者“{actor}”当时不是在任的管理员")
@@ -104,7 +110,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
 
 
 def _row_problems(username: str, role: str, active: bool, password_hash: str,
-                  state: AccountState | None) -> list[str]:
+                  state: AccountState | None, unit_code: str | None = None) -> list[str]:
 
     if state is None:
         return [f"账户“{username}”（{ROLES.get(role, role)}）没有任何审计记录创建它（被直接写入数据库）"]
@@ -116,6 +122,8 @@ def _row_problems(username: str, role: str, active: bool, password_hash: str,
         out.append(f"账户“{username}”当前为{now}，审计记录中为{rec}")
     if state.credential is not None and credential_digest(password_hash) != state.credential:
         out.append(f"账户“{username}”的密码哈希与审计记录不符（被直接改写）")
+    if (unit_code or None) != state.unit:
+        out.append(f"账户“{username}”的所属单位是“{unit_code or '考核办'}”，审计记录中为“{state.unit or '考核办'}”")
     return out
 
 
@@ -127,11 +135,11 @@ def verify_accounts(db: Database) -> list[str]:
 
     with db.read() as s:
         accounts, problems = chain_accounts(s)
-        rows = s.exec(select(User.username, User.role, User.active, User.password_hash)).all()
+        rows = s.exec(select(User.username, User.role, User.active, User.password_hash, User.unit_code)).all()
     seen = set()
-    for username, role, active, password_hash in rows:
+    for username, role, active, password_hash, unit_code in rows:
         seen.add(username)
-        problems += _row_problems(username, role, active, password_hash, accounts.get(username))
+        problems += _row_problems(username, role, active, password_hash, accounts.get(username), unit_code)
     for name in sorted(set(accounts) - seen):
         problems.append(f"账户“{name}”有审计记录，但已从用户表中删除")
     return problems
@@ -171,7 +179,7 @@ def account_problem(session: Session, user) -> str | None:
     accounts, chain_problems = _current_accounts(session)
     mine = [p for p in chain_problems if f"“{user.username}”" in p]
     found = mine + _row_problems(user.username, user.role, user.active, user.password_hash,
-                                 accounts.get(user.username))
+                                 accounts.get(user.username), getattr(user, "unit_code", None))
     return found[0] if found else None
 
 
@@ -186,7 +194,7 @@ def confirm_actor(session: Session, actor: Actor) -> None:
     conn = session.connection()
     lock = " FOR SHARE" if conn.dialect.name == "postgresql" else ""
     row = conn.execute(
-        text(f"SELECT username, role, active, password_hash FROM app_user WHERE username = :u{lock}"),
+        text(f"SELECT username, role, active, password_hash, unit_code FROM app_user WHERE username = :u{lock}"),
         {"u": actor.username},
     ).first()
     user = None if row is None else SimpleNamespace(**row._mapping)

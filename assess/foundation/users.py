@@ -42,9 +42,10 @@ def user_count(db: Database) -> int:
 
 
 def add_user(db: Database, actor: Actor | None, username: str, role: str, password: str,
-             display_name: str | None = None) -> int:
+             display_name: str | None = None, unit_code: str | None = None) -> int:
     """Add a user. With no users in the database yet, the first user is created without an actor
-    and must be an admin (bootstrap); afterwards only an admin may add users."""
+    and must be an admin (bootstrap); afterwards only an admin may add users. ``unit_code`` binds
+    the account to a unit (职能部门评分, assess/scorers.py); it is recorded in the audit chain."""
     from sqlmodel import select
 
     from assess.models import User
@@ -70,12 +71,60 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
             acting = actor.username
         if s.exec(select(User.id).where(User.username == username)).first() is not None:
             raise Conflict(f"用户“{username}”已存在。")
-        user = User(username=username, display_name=display_name or username, role=role, password_hash=pw_hash)
+        unit = _bound_unit(s, unit_code)
+        user = User(username=username, display_name=display_name or username, role=role, password_hash=pw_hash,
+                    unit_code=unit)
         s.add(user)
         s.flush()
-        audit.append(s, acting, "user.add",
-                     {"username": username, "role": role, "credential": credential_digest(pw_hash)})
+        payload = {"username": username, "role": role, "credential": credential_digest(pw_hash)}
+        if unit:
+            payload["unit"] = unit
+        audit.append(s, acting, "user.add", payload)
         return user.id
+
+
+def _bound_unit(s, unit_code: str | None) -> str | None:
+    """The code of an existing unit to bind an account to, or None (the office)."""
+    from sqlmodel import select
+
+    from assess.models import Unit
+
+    code = (unit_code or "").strip()
+    if not code:
+        return None
+    if s.exec(select(Unit.id).where(Unit.code == code)).first() is None:
+        raise NotFound(f"单位“{code}”不存在：所属单位须是已登记的单位编码。")
+    return code
+
+
+def set_unit(db: Database, actor: Actor, username: str, unit_code: str | None) -> None:
+    """Bind an account to a unit (or back to the office with None), audited as ``user.unit``."""
+    from sqlmodel import select
+
+    from assess.models import User
+
+    authorize(actor, "user.unit")
+    with db.write() as s:
+        user = s.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            raise NotFound(f"用户“{username}”不存在。")
+        unit = _bound_unit(s, unit_code)
+        if unit == user.unit_code:
+            return
+        previous = user.unit_code
+        user.unit_code = unit
+        s.add(user)
+        audit.append(s, actor.username, "user.unit", {"username": username, "unit": unit, "previous": previous})
+
+
+def user_unit(db: Database, username: str) -> str | None:
+    """The unit code an account is bound to (None: the office)."""
+    from sqlmodel import select
+
+    from assess.models import User
+
+    with db.read() as s:
+        return s.exec(select(User.unit_code).where(User.username == username)).first()
 
 
 def display_names(session) -> dict[str, str]:
@@ -164,7 +213,8 @@ def list_users(db: Database) -> list[dict]:
 
     with db.read() as s:
         users = s.exec(select(User).order_by(User.username)).all()
-    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active} for u in users]
+    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active,
+             "unit": u.unit_code or ""} for u in users]
 
 
 _DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$1pcsrKfl7E0u4Vx6JxBmhk8PrOs3xbyOQ8ABUojhMhg"

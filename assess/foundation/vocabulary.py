@@ -95,6 +95,25 @@ class DrawStatus(StrEnum):
     VOID = "void"
 
 
+class ExemptionStatus(StrEnum):
+    """A 合理缺项 request: pending until another user approves or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return EXEMPTION_STATUS_LABELS[self]
+
+
+EXEMPTION_STATUS_LABELS: dict[str, str] = {
+    ExemptionStatus.PENDING: "待审批",
+    ExemptionStatus.APPROVED: "已批准",
+    ExemptionStatus.REJECTED: "未批准",
+}
+
+
 class AccountabilityStatus(StrEnum):
     """An accountability entry: proposed by the rules, then confirmed or waived by a reviewer."""
 

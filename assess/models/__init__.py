@@ -50,6 +50,7 @@ from assess.models.rounds import (  # noqa: E402
     SpotCheckScore,
 )
 from assess.models.scheme import Indicator, Scheme, SchemeVersion  # noqa: E402
+from assess.models.scorers import DeptScore, Exemption  # noqa: E402
 from assess.models.year import BlacklistEntry, CadrePledge, StageDeadline  # noqa: E402
 
 metadata = SQLModel.metadata
@@ -71,8 +72,10 @@ __all__ = [
     "CadreQuestion",
     "CadreResult",
     "CadreStatement",
+    "DeptScore",
     "DisciplineAction",
     "EntryPass",
+    "Exemption",
     "Finding",
     "Indicator",
     "LoginFailure",

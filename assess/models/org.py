@@ -48,6 +48,9 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = Field(default=True)
     created_at: datetime = ts_field()
+    # 职能部门评分: the unit (code) the account works for; it then enters the scores of the
+    # indicators that unit is the scorer of (assess/scorers.py). None: the office.
+    unit_code: str | None = Field(default=None, max_length=32)
 
 
 class LoginFailure(SQLModel, table=True):

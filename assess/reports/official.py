@@ -21,6 +21,7 @@ from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS, Rectificat
 from assess.foundation.write_guards import get_round
 from assess.reports.textbars import text_width
 from assess.results.reasons import cn_date, period_text
+from assess.rounds.deadlines import stage_timeliness
 from assess.rounds.findings import PAGE_WIDTH, ledger, local_date
 from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import doc_number, document_title
@@ -239,6 +240,12 @@ def bulletin_doc(db: Database, data: ReportData, params: NoticeParams | None = N
         blocks.append(
             Block("table", table=Table(["单位", "通知书编号", "整改期限", "整改状态"], open_rows, nowrap={0, 1, 2}))
         )
+
+    stages = stage_timeliness(db, data.round_id, today)
+    if stages:  # the rounds' stage deadlines (阶段期限): which were met, which overran and by how much
+        late = [x for x in stages if x.days_late]
+        lead = f"本期有{len(late)}个阶段逾期" if late else "本期各阶段均按期完成"
+        blocks.append(Block("para", f"{lead}：" + "；".join(x.text for x in stages) + "。"))
     n = "四"
     if data.consequences is not None:
         blocks.append(Block("heading", "四、考核结果运用"))

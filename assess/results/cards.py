@@ -12,7 +12,7 @@ from assess.foundation.settings import local_today
 from assess.foundation.vocabulary import AccountabilityStatus
 from assess.org.blacklist import active_listings
 from assess.results import accountability as acc
-from assess.results.accountability import rule_text
+from assess.results.accountability import METRIC_LABELS, rule_text
 from assess.results.compute import history_rounds, stored_table
 from assess.schemes.definition import from_dict
 
@@ -60,6 +60,30 @@ def near_misses(scheme, table, history, period: str) -> list[tuple[object, int, 
     return out
 
 
+def margin_misses(scheme, table) -> list[tuple[object, int, float, float]]:
+    """(rule, unit_id, value, distance) for units within a single-occurrence threshold rule's
+    ``warn_margin`` of its line without crossing it: for ``<`` 60 with margin 2, 60 ≤ x ≤ 62; for
+    ``<=`` 60, 60 < x ≤ 62; for ``>`` / ``>=`` the mirror image. Compared on the stored (rounded)
+    values with a 1e-9 allowance, so 62.00 is inside a margin of 2."""
+    import numpy as np
+
+    now = acc.unit_metrics(table)
+    out = []
+    for rule in scheme.rules:
+        if rule.subject != "unit" or rule.kind != "threshold" or rule.times != 1 or not rule.warn_margin:
+            continue
+        if rule.metric not in now or rule.value is None or rule.op not in ("<", "<=", ">", ">="):
+            continue
+        x = now[rule.metric].to_numpy(dtype=float)
+        below = rule.op in ("<", "<=")
+        with np.errstate(invalid="ignore"):
+            distance = (x - rule.value) if below else (rule.value - x)
+            near = ~np.isnan(x) & ~acc.condition(rule, now) & (distance <= rule.warn_margin + 1e-9) & (distance >= -1e-9)
+        for i in np.flatnonzero(near):
+            out.append((rule, int(now["unit_id"].iat[i]), float(x[i]), float(round(distance[i], 6))))
+    return out
+
+
 def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
     """红黄牌 of a computed round: red for a standing accountability entry or a 黑名单 listing, yellow
     for one step from a window rule firing."""
@@ -101,6 +125,14 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         out.append(
             Card("yellow", "黄牌", uid, name.get(uid, str(uid)),
                  f"已 {count} 次，再有 1 次即触发：{rule_text(rule)}（{rule.action}）")
+        )
+    for rule, uid, value, distance in margin_misses(scheme, table):
+        if uid in red:
+            continue
+        what = METRIC_LABELS.get(rule.metric or "", rule.metric)
+        out.append(
+            Card("yellow", "黄牌", uid, name.get(uid, str(uid)),
+                 f"{what} {value:g}，距触发线 {distance:g}（预警幅度 {rule.warn_margin:g}）：{rule_text(rule)}（{rule.action}）")
         )
     out.sort(key=lambda c: (c.colour != "red", c.unit, c.text))
     return out

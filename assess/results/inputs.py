@@ -18,6 +18,7 @@ from assess.foundation.vocabulary import SessionStatus
 from assess.foundation.write_guards import get_round
 from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
 from assess.results.annual_sources import annual_inputs, held_annually_warnings
+from assess.rounds.department_scoring import dept_frame, exemption_frame
 from assess.rounds.spotcheck import inspected_unit_ids
 from assess.schemes.store import load_definition
 from assess.scoring.cadres import CadreSession
@@ -255,6 +256,8 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
         cadre_discipline=discipline[discipline["cadre_id"].notna()][["cadre_id", "kind"]].astype(
             {"cadre_id": int}
         ),
+        deptscores=dept_frame(session, round_id),
+        exemptions=exemption_frame(session, round_id),
     )
 
     inputs.annual = annual_inputs(session, round_id)

@@ -166,6 +166,7 @@ class ReasonNames:
     groups: dict[str, str] = field(default_factory=dict)  # voter-group code → name
     rule_kinds: dict[str, str] = field(default_factory=dict)  # rule code → kind
     precision: int = 2
+    maxes: dict[str, float] = field(default_factory=dict)  # indicator code → full marks
 
     @classmethod
     def of(cls, scheme: SchemeDef | None, period: str | None = None) -> ReasonNames:
@@ -177,6 +178,7 @@ class ReasonNames:
             groups={g.code: g.name for f in scheme.forms for g in f.voter_groups},
             rule_kinds={r.code: r.kind for r in scheme.rules},
             precision=scheme.precision,
+            maxes={i.code: i.max for i, _l, _p in scheme.walk()},
         )
 
     def indicator(self, code: str) -> str:
@@ -319,6 +321,14 @@ def flag_reason(flag: Any, names: ReasonNames | None = None) -> str:
     if flag in FLAG_WORDS:
         return FLAG_WORDS[flag]
     key, _, arg = flag.partition(":")
+    if key in ("exempt", "exempt_full"):  # 合理缺项 (assess/scorers.py): exempt:<base>:<codes>
+        base, _, codes = arg.partition(":") if key == "exempt" else ("", "", arg)
+        named = "、".join(
+            n.indicator(c) + (f"（满分 {n.maxes[c]:g}）" if c in n.maxes else "") for c in codes.split(",") if c
+        )
+        if key == "exempt_full":
+            return f"合理缺项：{named}按满分计"
+        return f"合理缺项：{named}已排除，按 {base} 分折算为百分制"
     items = [a for a in re.split(r"[,、]", arg) if a]
     indicators = "、".join(n.indicator(a) for a in items)
     if key == "veto":

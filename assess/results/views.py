@@ -12,6 +12,7 @@ from assess.foundation.vocabulary import METHOD_LABELS
 from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
 from assess.results.reasons import ReasonNames
 from assess.results.round_view import round_inputs
+from assess.schemes.definition import leaf_scorers
 from assess.schemes.provenance import indicator_provenance
 from assess.schemes.store import load_definition
 from assess.scoring.composite import scaled
@@ -150,6 +151,8 @@ class IndicatorLine:
     points: float | None
     false_report: bool
     provenance: str = ""  # 依据 … / 示例，由考核办确定 (assess.schemes.provenance)
+    scored_by: str = ""  # 职能部门评分: the scorer's unit code; its value is the one scored
+    dept_value: float | None = None
 
 
 @dataclass
@@ -231,6 +234,12 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     lines = []
     leaves = inputs.scheme.leaves()
     provs = indicator_provenance(inputs.scheme)
+
+    scorers = leaf_scorers(inputs.scheme)
+    dept: dict[str, float] = {}
+    if scorers and inputs.deptscores is not None and len(inputs.deptscores):
+        mine = inputs.deptscores[inputs.deptscores["unit_id"] == t.at[i, "unit_id"]]
+        dept = {str(c): float(v) for c, v in zip(mine["indicator_code"], mine["value"], strict=True)}
     for j in np.flatnonzero(m.applicable[i]):
         leaf = leaves[j]
 
@@ -249,6 +258,8 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
                 val(m.points),
                 bool(m.false_report[i, j]),
                 provs[leaf.code].text(),
+                scorers.get(leaf.code, ""),
+                dept.get(leaf.code),
             )
         )
     p = inputs.scheme.precision

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
-from assess.foundation.settings import local_today
+from assess.foundation.settings import local_time, local_today
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
+from assess.rounds.findings import cn_date
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -108,3 +109,56 @@ DEADLINE_STAGES: dict[str, tuple[str, str]] = {
     "appraisal": ("民主评议", Stage.APPRAISAL_CERTIFIED),
     "review": ("审核审议", Stage.APPROVED),
 }
+
+
+@dataclass
+class StageTimeliness:
+    """A stage with a deadline, as the 通报 reports it: when it was completed (the local date the
+    round reached the stage that closes it, from the audit chain) and how many days late, or how
+    long it has been overdue while still open."""
+
+    label: str
+    starts_on: date | None
+    due_on: date
+    finished_on: date | None  # None: still open, or done before stage moves were dated
+    days_late: int
+    done: bool = False
+
+    @property
+    def text(self) -> str:
+        due = f"{self.label}阶段（{cn_date(self.starts_on)}至{cn_date(self.due_on)}）" if self.starts_on \
+            else f"{self.label}阶段（{cn_date(self.due_on)}前）"
+        if self.finished_on is None and self.done:
+            return f"{due}已完成"
+        if self.finished_on is None:
+            return f"{due}尚未完成，已逾期{self.days_late}天" if self.days_late else f"{due}正在进行"
+        done = f"{due}于{cn_date(self.finished_on)}完成"
+        return f"{done}，逾期{self.days_late}天" if self.days_late else f"{done}，按期"
+
+
+def stage_timeliness(db: Database, round_id: int, today: date | None = None) -> list[StageTimeliness]:
+    """Every stage of the round that has a deadline: finished on time, finished late (days after
+    the last day) or still open and overdue — for the 通报."""
+    from sqlmodel import select
+
+    from assess.models import AuditRecord
+
+    stages = list(Stage)
+    today = today or local_today()
+    with db.read() as s:
+        rows = deadlines(s, today, round_id)
+        moves = [
+            (rec.at, rec.payload.get("to"))
+            for rec in s.exec(select(AuditRecord).where(AuditRecord.action == "round.stage").order_by(AuditRecord.seq))
+            if rec.payload.get("round_id") == round_id
+        ]
+    out = []
+    for d in rows:
+        closes = stages.index(DEADLINE_STAGES[d.stage][1])
+        finished = None
+        if d.done:
+            at = next((t for t, to in moves if to in stages and stages.index(to) >= closes), None)
+            finished = local_time(datetime.fromisoformat(at)).date() if at else None
+        late = max(0, (finished - d.due_on).days) if finished else d.days_overdue
+        out.append(StageTimeliness(d.label, d.starts_on, d.due_on, finished, late, d.done))
+    return out

@@ -96,6 +96,33 @@ def select(pool: Sequence[Any], count: int, key: str, *, start_index: int = 0) -
     return steps
 
 
+def weighted_select(pool: Sequence[Any], weights: Sequence[int], count: int, key: str, *,
+                    start_index: int = 0) -> list[Step]:
+    """Draw ``count`` distinct members where member ``j`` has weight ``weights[j]`` (an integer ≥ 1):
+    each member occupies ``weight`` consecutive slots of the published pool order (slots numbered
+    from 1), selection ``i`` takes the slot at digest mod (slots remaining), exactly as ``select``
+    does for a member, and the chosen member's slots all leave the pool. With every weight 1 this is
+    ``select``. ``Step.position`` is the chosen slot's 1-based number in the full slot list."""
+    if len(weights) != len(pool) or any(int(w) != w or w < 1 for w in weights):
+        raise AssessError("抽取权重须为每个成员一个不小于 1 的整数。")
+    slots = [j for j, w in enumerate(weights) for _ in range(int(w))]
+    if len(slots) > MAX_POOL:
+        raise AssessError(f"抽取名单过大（{len(slots)} 个位置，上限 {MAX_POOL}）。")
+    if count < 0 or count > len(pool):
+        raise AssessError(f"抽取数量 {count} 无效：名单共 {len(pool)} 个。")
+    remaining = list(range(len(slots)))  # slot numbers still in the pool, in order
+    steps: list[Step] = []
+    for i in range(count):
+        d = digest(start_index + i, key)
+        k = int.from_bytes(d, "big") % len(remaining)
+        slot = remaining[k]
+        member = slots[slot]
+        size = len(remaining)
+        remaining = [x for x in remaining if slots[x] != member]
+        steps.append(Step(start_index + i + 1, d.hex().upper(), size, slot + 1, pool[member]))
+    return steps
+
+
 def entropy_bits(count: int, pool_size: int) -> float:
     """Bits of entropy the sources need for this draw: log2(P! / (N! (P − N)!)) (RFC 3797 §3.3)."""
     if count < 1 or count >= pool_size:

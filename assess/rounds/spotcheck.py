@@ -11,6 +11,11 @@ Everything needed to repeat the draw is stored (SpotCheckDraw) and written to th
   across the parts, so no digest is used twice.
 - ``focus_open_findings``: units with an open finding (a problem not yet closed, 销号) are
   inspected as 重点 outside the lottery; they are listed as such and left out of the pool.
+- ``spotcheck.risk_weight`` (scheme): 廉政风险 levels drawn as 重点 weight instead of mandatory
+  inclusion (``risk_focus``). A unit whose active cadres include one at a weighted level carries
+  the highest such weight in the published pool (``weight``, with the reason); a unit of weight w
+  occupies w consecutive slots of the pool and, once drawn, all its slots leave the pool
+  (``rfc3797.weighted_select``), so the draw stays repeatable from the pool and the sources alone.
 - ``draw_inspectors``: inspectors drawn the same way, those with a conflict of interest (回避)
   excluded from the pool with the reason recorded.
 """
@@ -207,16 +212,51 @@ def run_lottery(
     out: list[dict[str, Any]] = []
     index = 0
     for label, sub, k in parts:
-        for st in rfc3797.select(sub, k, key, start_index=index):
+        for st in _select(sub, k, key, index):
             out.append(_selected(st, label, len(out) + 1))
         index += k
     chosen = {d["code"] for d in out}
     rest = [p for p in pool if p["code"] not in chosen]
     if count - len(out) > len(rest):
         raise Conflict(f"抽取数量 {count} 超过名单人数 {len(pool)}。")
-    for st in rfc3797.select(rest, count - len(out), key, start_index=index):
+    for st in _select(rest, count - len(out), key, index):
         out.append(_selected(st, "全部" if not parts else "其余", len(out) + 1))
     return out
+
+
+def _select(pool: list[dict[str, Any]], count: int, key: str, start_index: int) -> list[rfc3797.Step]:
+    """RFC 3797 over the pool; weighted (``rfc3797.weighted_select``) when a member carries a weight."""
+    weights = [int(p.get("weight", 1)) for p in pool]
+    if any(w != 1 for w in weights):
+        return rfc3797.weighted_select(pool, weights, count, key, start_index=start_index)
+    return rfc3797.select(pool, count, key, start_index=start_index)
+
+
+def _weights(pool: list[dict[str, Any]]) -> dict[str, int]:
+    """code → weight of the weighted members of a published pool (recorded in the audit log)."""
+    return {p["code"]: int(p["weight"]) for p in pool if int(p.get("weight", 1)) != 1}
+
+
+def risk_weights(s: Session, unit_ids: list[int], weights: dict[str, int]) -> dict[int, tuple[int, str]]:
+    """unit_id → (weight, why) for units with an active cadre at a level the scheme weights
+    (``spotcheck.risk_weight``): the highest such weight, e.g. (3, “廉政风险 A 类：C01 张三（村支书）”)."""
+    from sqlmodel import select
+
+    from assess.models import Cadre
+
+    if not weights or not unit_ids:
+        return {}
+    rows = s.exec(
+        select(Cadre)
+        .where(Cadre.unit_id.in_(unit_ids), Cadre.active, Cadre.risk_level.in_(list(weights)))
+        .order_by(Cadre.risk_level, Cadre.code)
+    ).all()
+    out: dict[int, tuple[int, list[str]]] = {}
+    for c in rows:
+        w, why = out.get(c.unit_id, (1, []))
+        why.append(f"廉政风险 {c.risk_level} 类：{c.code} {c.name}（{c.position}）")
+        out[c.unit_id] = (max(w, int(weights[c.risk_level])), why)
+    return {uid: (w, "；".join(why)) for uid, (w, why) in out.items() if w > 1}
 
 
 def _selected(st: rfc3797.Step, part: str, order: int) -> dict[str, Any]:
@@ -266,7 +306,8 @@ def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
     if focus_open_findings:
         for uid, why in open_finding_units(s, ids).items():
             reasons.setdefault(uid, []).append(why)
-    levels = round_scheme(s, get_round(s, round_id)).spotcheck.risk_focus
+    spot = round_scheme(s, get_round(s, round_id)).spotcheck
+    levels = spot.risk_focus
     for uid, why in risk_focus_units(s, ids, levels).items():
         reasons.setdefault(uid, []).append(why)
     focus: list[dict[str, Any]] = [
@@ -279,6 +320,13 @@ def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
         {"n": n, "code": u.code, "name": u.name, "category": u.category}
         for n, u in enumerate((u for u, _ru in units if u.code not in focus_codes), start=1)
     ]
+    weighted = risk_weights(s, [u.id for u, _ru in units if u.code not in focus_codes], spot.risk_weight or {})
+    if weighted:
+        by_code = {u.code: u.id for u, _ru in units}
+        for p in pool:
+            w = weighted.get(by_code[p["code"]])
+            if w:
+                p["weight"], p["weight_reason"] = w
     return pool, focus
 
 
@@ -405,6 +453,7 @@ def draw(
                 "selected": [x["code"] for x in selected],
                 "focus": [f["code"] for f in focus],
                 "min_per_category": mpc,
+                **({"weights": _weights(pool)} if _weights(pool) else {}),
             },
         )
         set_stage(s, actor.username, r, Stage.SPOTCHECK_DRAWN, {"draw_id": d.id})
@@ -610,6 +659,7 @@ def verify(db: Database, round_id: int) -> VerifyReport:
             or rec.get("sources") != list(d.sources)
             or rec.get("key_string") != d.key_string
             or rec.get("selected") != [x["code"] for x in d.selected]
+            or rec.get("weights", {}) != _weights(d.pool)
         ):
             problems.append(f"{label}与审计日志中的记录不一致（名单、来源或结果被改动）")
         if d.purpose == "units":

@@ -46,6 +46,7 @@ ANNUAL_PARTS = ("quarters", "year_end")  # [annual] weights: quarterly average, 
 HELD = ("round", "annual")  # a form's appraisal: in every round, or once a year in the annual round
 SEVERITIES = ("minor", "serious", "severe")  # 较轻 < 较重 < 严重 (seed 003 附件2 四（三）)
 ROUNDING = ("floor", "round", "ceil")
+EXEMPT_RULES = ("rescale", "full")  # 合理缺项: 标化折算 | 按满分计 (assess/scorers.py)
 # Provenance of the numbers and rules of a table (docs in indicators/README.md, 出处): ``source`` cites
 # the section of the basis document an item comes from; ``basis = "example"`` with a ``reason`` marks
 # its figures as the office's own example (示例，由考核办确定). A table without either takes its
@@ -71,6 +72,9 @@ class IndicatorDef:
     basis: str | None = None  # "example": its figures are the office's (see BASES)
     reason: str | None = None
     children: list[IndicatorDef] = field(default_factory=list)
+    # 职能部门评分: the code of the unit (职能部门) that scores this indicator for every assessed
+    # unit (assess/scorers.py); None: scored by self-check and spot-check as usual
+    scorer: str | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -177,6 +181,9 @@ class SpotCheckDef:
     # 廉政风险等级 (seed 003 附件9: A/B/C) whose units are inspected as 重点: a unit with an active
     # cadre at one of these levels is taken outside the lottery (mandatory inclusion)
     risk_focus: list[str] = field(default_factory=list)
+    # 廉政风险等级 drawn as 重点 weight instead: level → weight (integer ≥ 2); a unit with an active
+    # cadre at such a level occupies that many slots of the lottery pool (assess/spotcheck.py)
+    risk_weight: dict[str, int] | None = None  # None when unset (keeps the canonical dict unchanged)
 
 
 @dataclass
@@ -194,6 +201,9 @@ class RuleDef:
     times: int = 1  # triggered at least this many times within the window
     window_unit: str | None = None  # None/"round": rounds of the scheme; "quarter" | "year": calendar
     severity: str | None = None  # ladder rung: minor 较轻 | serious 较重 | severe 严重 (hits merge per subject)
+    # threshold rules firing on one occurrence: a unit within this margin of the line (on the safe
+    # side, the margin included) gets a 黄牌 (assess/year.py ``margin_misses``)
+    warn_margin: float | None = None
     source: str | None = None
     text: str | None = None  # the rule as published, for the list and the notice
     categories: list[str] = field(default_factory=list)  # unit categories it applies to; empty: all
@@ -269,6 +279,10 @@ class SchemeDef:
     recipients: str | None = None  # 主送 of the 考核通报, e.g. 各乡镇（街道）党（工）委，县直各单位
     consequences: list[ConsequenceDef] = field(default_factory=list)  # 考核结果运用
     annual: AnnualDef | None = None  # the annual round's formula ([annual]); None: no annual rounds
+    # 合理缺项: how an approved exemption of a unit from an indicator counts (assess/scorers.py,
+    # EXEMPT_RULES): "rescale" 标化折算 (left out of the full marks, the rest scaled to 100) or
+    # "full" (counted at its full marks); None: the scheme allows no exemptions
+    exempt_rule: str | None = None
 
     # -- navigation ---------------------------------------------------------------------------
     def walk(self):
@@ -368,6 +382,7 @@ def _indicator(d: dict[str, Any]) -> IndicatorDef:
         basis=d.get("basis"),
         reason=d.get("reason"),
         children=children,
+        scorer=d.get("scorer"),
     )
 
 
@@ -438,6 +453,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             penalty_cap=_f(sc.get("penalty_cap")),
             **_prov(sc),
             risk_focus=list(sc.get("risk_focus", [])),
+            risk_weight={str(k): int(v) for k, v in sc["risk_weight"].items()} if sc.get("risk_weight") else None,
         ),
         rules=[RuleDef(
             code=str(r["code"]), kind=str(r["kind"]), action=str(r["action"]), subject=r.get("subject", "unit"),
@@ -445,7 +461,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             days=r.get("days"), window=int(r.get("window", 1)), times=int(r.get("times", 1)),
             source=r.get("source"), text=r.get("text"), categories=list(r.get("categories", [])),
             basis=r.get("basis"), reason=r.get("reason"),
-            window_unit=r.get("window_unit"), severity=r.get("severity"),
+            window_unit=r.get("window_unit"), severity=r.get("severity"), warn_margin=_f(r.get("warn_margin")),
         ) for r in d.get("rules", [])],
         no_excellent_if=list(d.get("no_excellent_if", comp.get("no_excellent_if", []))),
         tie_break=list(d.get("tie_break", comp.get("tie_break", []))),
@@ -467,6 +483,7 @@ def from_dict(d: dict[str, Any]) -> SchemeDef:
             text=c.get("text"), **_prov(c),
         ) for c in d.get("consequences", [])],
         annual=_annual(d["annual"]) if d.get("annual") else None,
+        exempt_rule=d.get("exempt_rule", comp.get("exempt_rule")),
     )
 
 
@@ -505,3 +522,20 @@ def doc_number(scheme: SchemeDef | None, year: int, no: int | str | None = None)
     given is left as a blank to fill in by hand."""
     pattern = (scheme.doc_number if scheme is not None else None) or DEFAULT_DOC_NUMBER
     return pattern.replace("{year}", str(year)).replace("{no}", str(no) if no not in (None, "") else "____")
+
+
+def leaf_scorers(scheme: SchemeDef) -> dict[str, str]:
+    """Leaf code → the unit code that scores it (inherited from the nearest indicator naming one)."""
+    out: dict[str, str] = {}
+
+    def visit(node, inherited: str | None) -> None:
+        own = node.scorer or inherited
+        if node.is_leaf:
+            if own:
+                out[node.code] = own
+        for c in node.children:
+            visit(c, own)
+
+    for ind in scheme.indicators:
+        visit(ind, None)
+    return out

@@ -174,6 +174,7 @@ def _indicator(w: _Writer, ind: IndicatorDef, table: str, follow: set[str], line
     if ind.categories:
         w.kv("categories", _list(ind.categories))
     w.kv("evidence", _opt_str(ind.evidence))
+    w.kv("scorer", _opt_str(ind.scorer))
     w.provenance(ind)
     for child in ind.children:
         _indicator(w, child, f"{table}.children", follow, lines)
@@ -271,6 +272,7 @@ def _rule(w: _Writer, r: RuleDef) -> None:
         w.kv("times", toml_number(r.times))
     w.kv("window_unit", _opt_str(r.window_unit))
     w.kv("severity", _opt_str(r.severity))
+    w.kv("warn_margin", _opt_num(r.warn_margin))
     w.kv("action", toml_string(r.action))
     w.kv("text", _opt_str(r.text))
     if r.categories:
@@ -318,6 +320,7 @@ def render_scheme(
     if scheme.no_excellent_if:
         w.kv("no_excellent_if", _list(scheme.no_excellent_if))
     w.kv("precision", toml_number(scheme.precision))
+    w.kv("exempt_rule", _opt_str(scheme.exempt_rule))
     w.kv("source", _opt_str(scheme.composite_source))
     w.kv("basis", _opt_str(scheme.composite_basis))
     w.kv("reason", _opt_str(scheme.composite_reason))
@@ -348,6 +351,8 @@ def render_scheme(
     w.kv("penalty", toml_number(sc.penalty))
     w.kv("penalty_cap", _opt_num(sc.penalty_cap))
     w.kv("risk_focus", _list(sc.risk_focus) if sc.risk_focus else None)
+    if sc.risk_weight:
+        w.kv("risk_weight", _inline([(k, toml_number(v)) for k, v in sorted(sc.risk_weight.items())]))
     w.provenance(sc)
 
     lines: dict[str, int] = {}

@@ -23,6 +23,7 @@ from assess.schemes.definition import (
     BASES,
     COMPONENTS,
     DOC_NUMBER_FIELDS,
+    EXEMPT_RULES,
     FORM_KINDS,
     HELD,
     METHODS,
@@ -61,7 +62,7 @@ def _names(cls: type, *extra: str) -> set[str]:
 # reason; a file writes them in [composite].
 TOP_KEYS = _names(SchemeDef, "composite") - {"composite_source", "composite_basis", "composite_reason"}
 COMPOSITE_KEYS = {
-    "weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision",
+    "weights", "appraisal_form", "adjustment_base", "tie_break", "no_excellent_if", "precision", "exempt_rule",
     "source", "basis", "reason",
 }
 INDICATOR_KEYS = _names(IndicatorDef)
@@ -82,7 +83,7 @@ OPS = ("<", "<=", ">", ">=")
 CADRE_RULE_KINDS = ("cadre_unfit", "cadre_consecutive_unfit")
 # The parameters each rule kind uses (besides code, kind, action, subject, source, text).
 RULE_PARAMS = {
-    "threshold": {"metric", "op", "value", "window", "times", "window_unit"},
+    "threshold": {"metric", "op", "value", "window", "times", "window_unit", "warn_margin"},
     "last_in_category": {"window", "times", "window_unit"},
     "bottom_share": {"share", "window", "times", "window_unit"},
     "false_report": {"window", "times", "window_unit"},
@@ -248,6 +249,9 @@ def _check_indicators(c: FieldChecker, d: dict, categories: list[str], default: 
         c.text(ind, "name", p, what, limit=255)
         c.text(ind, "unit_of_measure", p, what, required=False, limit=32)
         c.text(ind, "evidence", p, what, required=False, limit=10_000)
+        scorer = c.text(ind, "scorer", p, what, required=False, limit=32, code=True)
+        if scorer is not None and not scorer.strip():
+            c.err((*p, "scorer"), f"{what} 的 scorer（评分单位的编码）不能为空：不由职能部门评分就删去这一行")
         has = _check_provenance(c, ind, p, what, inherited=inherited, numbers="分值和计分规则")
         cats = c.str_list(ind, "categories", p, what, choices=categories)
         if cats and parent_cats:
@@ -443,7 +447,7 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
         if subject == "cadre" and "cadre" not in forms.values():
             c.err((*p, "kind"), f'{what} 针对干部，但方案没有 kind = "cadre" 的评议表')
         allowed = RULE_PARAMS[kind]
-        for k in ("metric", "op", "value", "share", "days", "window", "times", "window_unit"):
+        for k in ("metric", "op", "value", "share", "days", "window", "times", "window_unit", "warn_margin"):
             if k in r and k not in allowed:
                 c.err((*p, k), f"{what}（{kind}）不用 {k}")
         if kind == "threshold":
@@ -495,6 +499,11 @@ def _check_rules(c: FieldChecker, d: dict, forms: dict[str, str], default: bool,
                 (*p, "window_unit"),
                 f"{what} 的 window_unit 应为 round（考核轮次）、quarter（季度）或 year（年度），而不是“{unit}”",
             )
+        if kind == "threshold" and "warn_margin" in r:
+            c.number(r, "warn_margin", p, what, low=0, low_open=True, high=100)
+            if (times or 1) > 1:
+                c.err((*p, "warn_margin"), f"{what} 的 warn_margin（黄牌预警幅度）只用于一次即触发的规则（times = 1）："
+                      "多次触发的规则在差一次时已有黄牌")
         if kind == "cadre_consecutive_unfit" and "times" not in r:
             c.err((*p, "times"), f"{what} 要写 times（连续几次评为不称职，如 2）")
         if kind != "cadre_consecutive_unfit" and (times or 1) > (window or 1):
@@ -637,6 +646,11 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
     c.str_list(td, "tie_break", tp, "方案", choices=COMPONENTS)
     nd, np_ = where("no_excellent_if")
     c.str_list(nd, "no_excellent_if", np_, "方案")
+    xd, xp = where("exempt_rule")
+    exempt_rule = c.text(xd, "exempt_rule", xp, "方案", required=False, limit=16)
+    if exempt_rule is not None and exempt_rule not in EXEMPT_RULES:
+        c.err((*xp, "exempt_rule"), f"exempt_rule（合理缺项的折算办法）应为 {'、'.join(EXEMPT_RULES)} 之一，"
+              f"而不是“{exempt_rule}”（rescale：按其余指标满分折算为百分制；full：按满分计）")
 
     grades = _check_bands(c, d, "bands", (), "方案", required=True, inherited=default)
     _check_quotas(c, d, (), grades, inherited=default)
@@ -653,7 +667,19 @@ def _check_scheme(c: FieldChecker, d: dict) -> None:
         cap = c.number(sc, "penalty_cap", sp, "[spotcheck]", low=0, high=100)
         if penalty is not None and cap is not None and cap < penalty:
             c.err((*sp, "penalty_cap"), f"penalty_cap {cap:g} 小于每项扣分 penalty {penalty:g}")
-        c.str_list(sc, "risk_focus", sp, "[spotcheck]", choices=("A", "B", "C"))
+        focus_levels = c.str_list(sc, "risk_focus", sp, "[spotcheck]", choices=("A", "B", "C"))
+        rw = sc.get("risk_weight")
+        if rw is not None:
+            if not isinstance(rw, dict):
+                c.err((*sp, "risk_weight"), "risk_weight 应为表，如 { A = 3, B = 2 }（廉政风险等级 → 抽取权重）")
+            else:
+                for level, w in rw.items():
+                    if level not in ("A", "B", "C"):
+                        c.err((*sp, "risk_weight", level), f"risk_weight 中的“{level}”不是廉政风险等级（A、B、C）")
+                    elif isinstance(w, bool) or not isinstance(w, int) or not 2 <= w <= 10:
+                        c.err((*sp, "risk_weight", level), f"risk_weight.{level} 应为 2–10 的整数（占抽取名单的位置数），而不是 {w!r}")
+                    elif level in (focus_levels or []):
+                        c.err((*sp, "risk_weight", level), f"廉政风险 {level} 类已在 risk_focus 中（必查），不能同时加权")
 
     _check_indicators(c, d, categories, default)
     forms = _check_forms(c, d, default, categories)

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import Method
+from assess.schemes.definition import leaf_scorers
 from assess.schemes.methods import score_values
 from assess.scoring.annual import combine_annual, result_scheme
 from assess.scoring.composite import combine, scaled
@@ -127,7 +128,9 @@ class RoundInputs:
     warnings: list[str] = field(default_factory=list)
     cadre_sessions: list[CadreSession] = field(default_factory=list)
     cadre_discipline: pd.DataFrame | None = None  # cadre_id, kind
-    annual: Any = None  # assess.results.annual.AnnualInputs of an annual round (its quarterly composites)
+    annual: Any = None  # assess.scoring.annual.AnnualInputs of an annual round (its quarterly composites)
+    deptscores: pd.DataFrame | None = None  # unit_id, indicator_code, value (职能部门评分)
+    exemptions: pd.DataFrame | None = None  # unit_id, indicator_code (approved 合理缺项)
 
 
 @dataclass
@@ -197,6 +200,13 @@ def leaf_points(scheme: SchemeDef, values):
     return out
 
 
+def _flagged(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """unit_id, indicator_code rows as a value frame (value 1) for ``_pivot``."""
+    if frame is None or len(frame) == 0:
+        return None
+    return frame.assign(value=1.0)
+
+
 def _applicable(scheme: SchemeDef, categories) -> np.ndarray:
     import numpy as np
 
@@ -232,16 +242,33 @@ def indicator_matrices(
     )
     use_verified = drawn[:, None] & ~np.isnan(ver_v)
     used = np.where(use_verified, ver_v, self_v)
+    # 职能部门评分 (assess/scorers.py): an indicator with a scorer counts the department's value.
+
+    scorers = leaf_scorers(scheme)
+    if scorers:
+        by_dept = np.array([c in scorers for c in codes], dtype=bool)
+        used = np.where(by_dept[None, :], _pivot(inputs.deptscores, unit_ids, codes), used)
     flags: list[list[str]] = [[] for _ in range(n)]
+    # 合理缺项: approved exemptions; ``rescale`` takes them out of the unit's full marks (the
+    # component becomes 100 × Σ points / (full − exempt full)), ``full`` counts them at full marks.
+    exempt = ~np.isnan(_pivot(_flagged(inputs.exemptions), unit_ids, codes)) & applicable
+    exempt &= np.isin(methods, ("points", "deduct", "ratio"))[None, :]
+    rule = scheme.exempt_rule or "rescale"
+    if exempt.any() and rule == "rescale":
+        applicable = applicable & ~exempt
+    elif exempt.any():
+        used = np.where(exempt, np.nan, used)
 
     has_any = (applicable & ~np.isnan(used)).any(axis=1)
     neutral_missing = np.isin(methods, ("deduct", "bonus", "veto"))[None, :] & np.isnan(used)
     raw = np.where(neutral_missing, 0.0, used)
     pts = leaf_points(scheme, raw)
     earning_missing = (
-        applicable & np.isnan(pts) & np.isin(methods, ("points", "ratio"))[None, :] & has_any[:, None]
+        applicable & np.isnan(pts) & np.isin(methods, ("points", "ratio"))[None, :] & has_any[:, None] & ~exempt
     )
     pts = np.where(earning_missing, 0.0, pts)
+    if exempt.any() and rule == "full":
+        pts = np.where(exempt, maxes[None, :], pts)
     pts = np.where(applicable, pts, np.nan)
 
     in_denominator = np.isin(methods, ("points", "deduct", "ratio"))
@@ -277,6 +304,10 @@ def indicator_matrices(
         flags[i].append("unverified:" + ",".join(codes[j] for j in np.flatnonzero(unverified[i])))
     for i in np.flatnonzero(drawn):
         flags[i].append("spotchecked")
+    if exempt.any():
+
+        for i in np.flatnonzero(exempt.any(axis=1)):
+            flags[i].append(exempt_flag(float(denom[i]), [codes[j] for j in np.flatnonzero(exempt[i])], rule))
 
     mats = IndicatorMatrices(codes, applicable, self_v, ver_v, used, pts, maxes, false_report)
     return mats, component, penalty, flags
@@ -480,3 +511,10 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
     table["grade"] = grades
     table["flags"] = [fl + ex for fl, ex in zip(flags, extra, strict=True)]
     return UnitScores(table, mats, active_weights(scheme), warnings)
+
+
+def exempt_flag(base: float, codes: list[str], rule: str) -> str:
+    """The result flag the engine writes for a unit's exemptions (read by ``reasons.flag_reason``)."""
+    if rule == "full":
+        return "exempt_full:" + ",".join(codes)
+    return f"exempt:{base:g}:" + ",".join(codes)

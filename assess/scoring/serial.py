@@ -50,6 +50,11 @@ FRAMES = {
     "discipline": ["unit_id", "kind"],
     "cadre_discipline": ["cadre_id", "kind"],
 }
+# Written only when the round has any (a round without them keeps the snapshot it always had).
+OPTIONAL_FRAMES = {
+    "deptscores": ["unit_id", "indicator_code", "value"],  # 职能部门评分
+    "exemptions": ["unit_id", "indicator_code"],  # approved 合理缺项
+}
 
 
 ANNUAL_QUARTERS = ["unit_id", "quarter", "composite"]
@@ -60,6 +65,10 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
     for name, cols in FRAMES.items():
         out[name] = _records(getattr(inputs, name), cols)
     out["units"] = sorted(out["units"], key=lambda r: str(r[1]))
+    for name, cols in OPTIONAL_FRAMES.items():
+        rows = _records(getattr(inputs, name), cols)
+        if rows:
+            out[name] = rows
     if inputs.cells is not None:
         c = inputs.cells
         out["cells"] = {
@@ -137,6 +146,8 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
         cadre_sessions=sessions,
         cadre_discipline=frames["cadre_discipline"],
         annual=annual,
+        deptscores=_frame(data.get("deptscores", []), OPTIONAL_FRAMES["deptscores"]),
+        exemptions=_frame(data.get("exemptions", []), OPTIONAL_FRAMES["exemptions"]),
     )
 
 

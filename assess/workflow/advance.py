@@ -14,6 +14,7 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import get_round
 from assess.results.objections import finalize_problems
+from assess.rounds.department_scoring import stage_blockers as scorer_blockers
 from assess.rounds.lifecycle import (
     RoundRow,
     lock_round,
@@ -91,7 +92,7 @@ def stage_blockers(s: Session, r) -> list[str]:
             ]
             if missing
             else []
-        )
+        ) + scorer_blockers(s, r)  # 职能部门评分: “财政局：12 项未评分”
     if r.stage == Stage.SPOTCHECK_DONE:
         out = []
         sessions = s.exec(select(AppraisalSession).where(AppraisalSession.round_id == r.id)).all()
