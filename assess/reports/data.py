@@ -234,10 +234,13 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
 def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
+    from ..appraisal_secrecy import public_flags, round_secrecy
     from ..round_view import results
 
+    secrecy = round_secrecy(s, round_id)
     records = []
     for r in results(s, round_id):
+        sec = secrecy.unit(r["unit_id"])  # 满意率 withheld beside a small voter group (§9)
         rec = {
             "unit_id": r["unit_id"],
             "unit_code": r["code"],
@@ -248,11 +251,11 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
             "rank_low": r["rank_low"],
             "rank_high": r["rank_high"],
             "grade": r["grade"],
-            "flags": "；".join(flag_text(f, names) for f in (r["flags"] or [])),
+            "flags": "；".join(flag_text(f, names) for f in public_flags(r["flags"], sec)),
         }
         for key, value in (r["components"] or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                rec[f"c_{key}"] = float(value)
+                rec[f"c_{key}"] = None if key == "satisfaction" and sec.withheld else float(value)
         records.append(rec)
     df = pd.DataFrame.from_records(records)
     if df.empty:
@@ -330,8 +333,10 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
 def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
+    from ..appraisal_secrecy import public_flags, round_secrecy
     from ..round_view import cadre_results
 
+    secrecy = round_secrecy(s, round_id)
     columns = ["cadre_code", "cadre_name", "position", "unit_name", "score", "grade", "flags"]
     recs = [
         {
@@ -341,7 +346,9 @@ def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
             "unit_name": c["unit_name"],
             "score": c["score"],
             "grade": c["grade"],
-            "flags": "；".join(flag_text(f, names) for f in (c["flags"] or [])),
+            "flags": "；".join(
+                flag_text(f, names) for f in public_flags(c["flags"], secrecy.cadre(c["session_id"], c["cadre_id"]))
+            ),
         }
         for c in cadre_results(s, round_id)
     ]

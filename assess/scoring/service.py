@@ -44,6 +44,10 @@ FLAG_WORDS = {
     "unfit_votes": "不称职票超过规定比例",
     "not_eligible_excellent": "称职及以上票不足，不能评优秀",
     "no_votes": "没有有效票",
+    # What an output prints in place of figures it withholds (assess.appraisal_secrecy).
+    "appraisal_detail_withheld": "含不足公开门槛的投票人类别，分项不公布",
+    "appraisal_few": "评议计分票不足公开门槛",
+    "missing_groups_hidden": "民主评议有投票人类别没有计分票（该类别选票不足公开门槛，不具名）",
 }
 COMPONENT_WORDS = {"indicators": "指标得分", "appraisal": "民主评议", "adjustment": "加减分"}
 
@@ -368,6 +372,7 @@ def compute_round(
     from sqlalchemy import delete, insert
 
     from .. import accountability as acc
+    from ..appraisal_secrecy import round_secrecy
     from ..guards import ensure_round_writable
     from ..models import CadreResult, UnitResult
     from ..models.base import utcnow
@@ -450,6 +455,9 @@ def compute_round(
                 ],
             )
         stored = acc.store_entries(s, round_id, proposals)
+        # A target whose counted votes in all are under the publication threshold: its score is
+        # published and marked (docs/reliability.md §9, the accepted residual).
+        warnings = [*scores.warnings, *round_secrecy(s, round_id).warnings()]
         payload = {
             "round_id": round_id,
             "units": len(unit_rows),
@@ -459,7 +467,7 @@ def compute_round(
             "seed": seed,
             "today": today.isoformat(),
             "inputs_hash": content_hash(inputs_to_json(inputs)),
-            "warnings": scores.warnings[:50],
+            "warnings": warnings[:50],
         }
         if r.stage != "computed":
             set_stage(s, actor.username, r, "computed", {"by": "results.compute"})
@@ -475,7 +483,7 @@ def compute_round(
             not_robust,
             stored["kept_decisions"],
             stored["reopened"],
-            scores.warnings,
+            warnings,
         )
 
 
