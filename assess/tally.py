@@ -557,40 +557,40 @@ def _cadre_columns(
 
 def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, bool]]]:
     """For each cadre of the session: [(period, was 不称职)] of earlier rounds' cadre sessions,
-    oldest first. An earlier result recorded by the results step (``CadreResult.grade``) is used
-    when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
+    oldest first. An earlier result recorded by the results step (its cadre result's grade) is used
+    when there is one; otherwise the 不称职 vote share of that session's certified ballots. Read
+    through ``assess.round_view``: an earlier published round's targets, counts and grades are
+    the ones its snapshot holds, whatever happened to the live rows afterwards."""
     from sqlmodel import select
 
     from .appraisal_info import _session_info
     from .guards import get_round
-    from .models import AppraisalSession, AppraisalTarget, CadreResult, Round
+    from .models import AppraisalSession, Round
+    from .round_view import cadre_results
     from .schemes.definition import CadreRules
 
-    cadre_ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
+    cadre_ids = {t.cadre_id for t in info.targets if t.cadre_id is not None}
     if not cadre_ids:
         return {}
     this_round = get_round(s, info.round_id)
     earlier = s.exec(
         select(AppraisalSession.id, Round.period, Round.id)
         .join(Round, Round.id == AppraisalSession.round_id)
-        .where(
-            AppraisalSession.kind == "cadre",
-            AppraisalSession.round_id != info.round_id,
-            AppraisalSession.id.in_(
-                select(AppraisalTarget.session_id).where(AppraisalTarget.cadre_id.in_(cadre_ids))
-            ),
-        )
+        .where(AppraisalSession.kind == "cadre", AppraisalSession.round_id != info.round_id)
     ).all()
     earlier = [e for e in earlier if (e[1], e[2]) < (this_round.period, this_round.id)]
     earlier.sort(key=lambda e: (e[1], e[2], e[0]))
+    results: dict[int, list[dict]] = {}
     out: dict[int, list[tuple[str, bool]]] = {}
-    for sid, period, _rid in earlier:
-        past = _session_info(s, sid)
+    for sid, period, rid in earlier:
+        past = _session_info(s, sid)  # targets through round_view (the snapshot's when published)
+        if not any(t.cadre_id in cadre_ids for t in past.targets):
+            continue
+        if rid not in results:
+            results[rid] = cadre_results(s, rid)
+        grades = {c["cadre_id"]: c["grade"] for c in results[rid] if c["session_id"] == sid}
         rules = past.form.cadre_rules or CadreRules()
-        grades = dict(
-            s.exec(select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.session_id == sid)).all()
-        )
-        c = _cube(s, past)
+        c = _cube(s, past)  # the certified counts through round_view
         pooled = c.counts.sum(axis=1)
         p_counted = pooled[:, c.counted_mask].sum(axis=1)
         labels = [o.label for o in past.form.options]
