@@ -856,7 +856,7 @@ def test_score_attack_fails_on_the_cli(db, actors, small, fmt):
     assert pub["score"] is not None and _num(c["counted"]) == 33
     assert _float(u1["score"]) == 66.33 and _num(u1["counted"]) == 53
     assert "含不足公开门槛的投票人类别，分项不公布" in u1["note"]
-    assert "有投票人类别没有计分票" in by["U2"]["missing_groups"]
+    assert by["U2"]["missing_groups"] == "rd；有投票人类别没有计分票"  # rd had no ballot at all
 
 
 async def test_score_attack_fails_on_the_tui(db, actors, small):
@@ -1009,6 +1009,41 @@ def test_score_attack_fails_on_the_xlsx_html_and_docx(db, actors, small, tmp_pat
                     _attack(pub, UNIT_MODEL, LD_U1, f"DOCX {f.name}", problems)
         _no_ld_named(text, f"DOCX {f.name}", problems)
     assert not problems, "\n".join(problems)
+
+
+def test_a_score_from_fewer_ballots_than_the_threshold_ranks_and_is_marked(db, actors):
+    """The accepted residual: U1 has 3 counted ballots in all (领导 1, 服务对象 2). Its score ranks
+    it and is printed everywhere with the mark 评议计分票不足公开门槛; compute warns; its 满意率 is
+    printed nowhere. U2 and U3 have no session: nothing to mark."""
+    from assess.reports.data import load_report_data
+    from assess.scoring.service import compute_round
+    from assess.scoring.views import explain, ranking
+
+    from .reliability_helpers import UNITS
+    from .results_helpers import add_scores, store_scheme
+    from .results_helpers import make_round as make_results_round
+
+    vid = store_scheme(db, ballot_scheme())
+    rid, ids = make_results_round(db, vid, UNITS, period="2026-Q1", stage="appraisal_certified")
+    add_scores(db, rid, ids, [("U1", "A", 95.0), ("U2", "A", 85.0), ("U3", "A", 70.0)])
+    sid = appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "小型评议会", target_codes=["U1"], expected=4, present=3
+    )
+    certified_batch(db, actors, sid, "ld", "L1", ["1"])
+    certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
+    appraisal.certify_session(db, actors["reviewer"], sid)
+    summary = compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
+    assert any("1 个评议对象的计分票合计不足公开门槛（小型评议会 U1）" in w for w in summary.warnings)
+    rows = {r.unit_code: r for r in ranking(db, rid).rows}
+    # ld 100; fw (70 + 30)/2 = 50; (0.2·100 + 0.4·50)/0.6 = 66.67 (rd, zg without ballots).
+    assert rows["U1"].appraisal == pytest.approx(66.67, abs=0.005) and rows["U1"].satisfaction is None
+    assert "appraisal_few" in rows["U1"].flags and "appraisal_few" not in rows["U2"].flags
+    # rd and zg had no ballot at all: naming them says nothing about anyone.
+    assert "missing_groups:rd,zg" in rows["U1"].flags
+    assert "评议计分票不足公开门槛" in explain(db, rid, "U1").flags
+    data = load_report_data(db, rid)
+    u1 = data.results.set_index("unit_code").loc["U1"]
+    assert "评议计分票不足公开门槛" in u1["flags"] and u1["c_satisfaction"] != u1["c_satisfaction"]  # NaN
 
 
 @pytest.fixture(autouse=True)
