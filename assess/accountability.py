@@ -598,17 +598,22 @@ def describe_figures(
 def list_entries(db: Database, round_id: int) -> list[EntryRow]:
     """The accountability list of a round (a published round's from its snapshot, names as
     published: ``assess.round_view``)."""
+    from .appraisal_secrecy import public_figures, round_secrecy
     from .round_view import accountability
     from .users import display_names
 
     with db.read() as s:
         entries = accountability(s, round_id)
+        secrecy = round_secrecy(s, round_id)
         names = _reason_names(s, round_id)
         people = display_names(s)
     entries.sort(key=lambda e: (e["category"] or "", e["unit_code"] or "", e["rule_code"], e["id"]))
     out = []
     for e in entries:
         robust = e["robust_share"] is None or e["robust_share"] >= ROBUST_SHARE
+        # Vote shares withheld beside a small voter group (docs/reliability.md §9).
+        sec = secrecy.cadre_any(e["cadre_id"]) if e["cadre_id"] else secrecy.unit(e["unit_id"])
+        e = {**e, "figures": public_figures(e["figures"], sec)}
         out.append(
             EntryRow(
                 e["id"],

@@ -50,6 +50,14 @@ class RoundSecrecy:
     def unit(self, unit_id: Any) -> TargetSecrecy:
         return self.units.get(int(unit_id), TargetSecrecy()) if unit_id is not None else TargetSecrecy()
 
+    def cadre_any(self, cadre_id: Any) -> TargetSecrecy:
+        """A cadre over every session of the round (an accountability entry names no session)."""
+        out = TargetSecrecy()
+        for (_sid, cid), sec in self.cadres.items():
+            if cadre_id is not None and cid == int(cadre_id):
+                out.merge(sec)
+        return out
+
     def cadre(self, session_id: Any, cadre_id: Any) -> TargetSecrecy:
         if session_id is None or cadre_id is None:
             return TargetSecrecy()
@@ -103,6 +111,31 @@ def round_secrecy(s: Session, round_id: int) -> RoundSecrecy:
                 out.cadres.setdefault((sid, int(t.cadre_id)), TargetSecrecy()).merge(sec)
             elif info.kind != "cadre" and t.unit_id is not None:
                 out.units.setdefault(int(t.unit_id), TargetSecrecy()).merge(sec)
+    return out
+
+
+# Accountability figures that are vote shares: withheld beside a small voter group.
+_SHARE_METRICS = ("satisfaction", "unfit_share", "fit_share")
+_SHARE_KEYS = ("unfit_share", "unfit_votes", "fit_share", "satisfaction")
+
+
+def public_figures(figures: dict[str, Any] | None, sec: TargetSecrecy) -> dict[str, Any] | None:
+    """An accountability entry's figures as an output may print them: where ``sec`` withholds
+    the target's vote shares, a 满意率 / 不称职 / 称职及以上 share (and a 不称职 vote count) is
+    left out — the rule and its limit stay (the entry and its reason are published)."""
+    if not figures or not sec.withheld:
+        return figures
+    out = dict(figures)
+    if out.get("metric") in _SHARE_METRICS:
+        out["value"] = None
+    for key in _SHARE_KEYS:
+        if key in out:
+            out[key] = None
+    if isinstance(out.get("reasons"), list):
+        out["reasons"] = [
+            {**r, "figures": public_figures(r.get("figures"), sec)} if isinstance(r, dict) else r
+            for r in out["reasons"]
+        ]
     return out
 
 

@@ -548,9 +548,14 @@ def test_disclosure_rule_by_hand():
     assert r.group_shown.tolist() == [[True, True, False], [False] * 3, [False] * 3, [False] * 3]
     assert r.merged.tolist() == [False, True, True, True]
     assert r.pooled_shown.tolist() == [True, True, True, False]
-    assert (
-        r.target_note(1).startswith("有类别计分票不足 5 张") and r.target_note(3) == "计分票不足 5 张，不公布"
-    )
+    assert r.target_note(1) == "含不足公开门槛的投票人类别，分项不公布"
+    assert r.target_note(3) == "评议计分票不足公开门槛（5 张），分项不公布"
+    # Counts per option and shares: only row 0; the score and counted votes: every row once final;
+    # row 3's score comes from 4 counted votes (< 5): marked.
+    assert r.detail_shown.tolist() == [True, False, False, False]
+    assert r.few.tolist() == [False, False, False, True]
+    assert tally.nameable_groups([0, 1, 4, 5, 30], 5).tolist() == [True, False, False, True, True]
+    assert tally.missing_text(["ld", "rd"], [False, True]) == "rd；有投票人类别没有计分票"
 
 
 @settings(max_examples=300, deadline=None)
@@ -582,6 +587,8 @@ def test_disclosure_never_leaves_one_group_to_subtract(cells, threshold, final):
         assert counted[i].sum() >= threshold and final
         hidden_with_marks = with_marks[i] & ~r.group_shown[i]
         assert not r.group_shown[i].any() or not hidden_with_marks.any()
+        # Pooled counts and shares (beside the published score) only without any small group.
+        assert not r.detail_shown[i] or not (with_marks[i] & (counted[i] < threshold)).any()
 
 
 # -- solving with the score: a 3-ballot 领导 group among 30 服务对象 and 20 干部职工 --------------------
@@ -631,6 +638,13 @@ def small(db, actors):
             {"grade": "不称职", "min": 0, "max": 50},
         ],
     }
+    # Rules whose figures are vote shares: U1's 满意率 41/53 = 77.36 % < 90; C01's 称职及以上 24/33
+    # = 72.73 % < 90 %.
+    scheme["rules"] = [
+        {"code": "R1", "kind": "threshold", "action": "提醒谈话", "metric": "satisfaction", "op": "<", "value": 90},
+        {"code": "R2", "kind": "threshold", "action": "提醒谈话", "subject": "cadre", "metric": "fit_share",
+         "op": "<", "value": 0.9},
+    ]
     vid = store_scheme(db, scheme)
     rid, ids = make_results_round(db, vid, UNITS, period="2026-Q1", stage="appraisal_certified")
     add_scores(db, rid, ids, [("U1", "A", 95.0), ("U2", "A", 85.0), ("U3", "A", 70.0)])
@@ -851,6 +865,15 @@ def test_score_attack_fails_on_the_cli(db, actors, small, fmt):
         c = {heads.get(k, k): v for k, v in c.items()}
     pub = Published(score=_float(c["score"]), sat=_share(c["fit_share"]), unfit=_share(c["unfit_share"]))
     _attack(pub, CADRE_MODEL, DY_C01, f"cadres results ({fmt})", problems)
+    # accountability: the figures of the rules on 满意率 and 称职及以上 share.
+    entries = json.loads(_cli(db, "accountability", "--round", str(rid), "--format", "json"))
+    by_rule = {e["rule_code"]: e for e in entries}
+    assert set(by_rule) == {"R1", "R2"}
+    for code, model, truth, key in (("R1", UNIT_MODEL, LD_U1, "sat"), ("R2", CADRE_MODEL, DY_C01, "sat")):
+        value = by_rule[code]["figures"].get("value")
+        score = 66.33 if code == "R1" else _float(c["score"])
+        pub = Published(score=score, **{key: None if value is None else value / (100 if code == "R1" else 1)})
+        _attack(pub, model, truth, f"accountability {code}", problems)
     assert not problems, "\n".join(problems)
     # The score and the 53 counted ballots are printed (the score ranks U1), nothing per option.
     assert pub["score"] is not None and _num(c["counted"]) == 33

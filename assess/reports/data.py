@@ -281,8 +281,10 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
 def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
+    from ..appraisal_secrecy import public_figures, round_secrecy
     from ..round_view import accountability
 
+    secrecy = round_secrecy(s, round_id)
     columns = [
         "entry_id",
         "subject",
@@ -301,6 +303,9 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
     ]
     recs = []
     for e in accountability(s, round_id):
+        # Vote shares withheld beside a small voter group (docs/reliability.md §9).
+        sec = secrecy.cadre_any(e["cadre_id"]) if e["cadre_id"] else secrecy.unit(e["unit_id"])
+        e = {**e, "figures": public_figures(e["figures"], sec)}
         if e["cadre_id"] and e["cadre_code"]:
             subject, code = f"{e['cadre_name']}（{e['position']}）", e["cadre_code"]
             unit_name = e["cadre_unit_name"] or ""
