@@ -399,19 +399,18 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
                 ]
             )
             continue
-        else:
-            for name, c in groups:
-                rows.append(
-                    [
-                        session_name,
-                        unit_code,
-                        unit_name,
-                        name,
-                        *[int(c.get(o, 0)) for o in labels],
-                        int(c.sum()),
-                        *[None] * (len(labels) + 1),
-                    ]
-                )
+        for name, c in groups:
+            rows.append(
+                [
+                    session_name,
+                    unit_code,
+                    unit_name,
+                    name,
+                    *[int(c.get(o, 0)) for o in labels],
+                    int(c.sum()),
+                    *[None] * (len(labels) + 1),
+                ]
+            )
         shares = largest_remainder_shares([vec])[0].tolist()
         n_sat = sum(v for o, v in zip(labels, vec, strict=True) if o in satisfied)
         rate = round(100.0 * n_sat / n_counted, 2) if n_counted else None
