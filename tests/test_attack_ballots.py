@@ -887,12 +887,11 @@ async def test_score_attack_fails_on_the_tui(db, actors, small):
 
     from textual.widgets import DataTable, Static
 
-    from assess.scoring.views import explain
     from screens.cadre_results import CadreResultsScreen
-    from screens.rankings import explanation_text
+    from screens.rankings import RankingsScreen
     from screens.tally_view import TallyScreen
 
-    from .tui_helpers import SIZE, login, make_app, settle
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
 
     rid, usid, csid = small
     problems: list[str] = []
@@ -925,6 +924,20 @@ async def test_score_attack_fails_on_the_tui(db, actors, small):
         app.push_screen(CadreResultsScreen(rid))
         await settle(pilot)
         detail = str(app.screen.query_one("#cadre-detail", Static).render())
+        app.screen.dismiss(None)
+        await settle(pilot)
+        # The rankings: x explains the row under the cursor (U1 first, then U2).
+        app.push_screen(RankingsScreen())
+        await settle(pilot)
+        explained = []
+        for _ in range(2):
+            await pilot.press("x")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "ExplainDialog"
+            explained.append(screen_text(app))
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("down")
     u1 = by_target["U1"]
     names = {"领导": "ld", "服务对象": "fw", "干部职工": "zg"}
     groups = {}
@@ -954,11 +967,11 @@ async def test_score_attack_fails_on_the_tui(db, actors, small):
         "sat": _share(m["称职及以上占比"].group(1)) if m["称职及以上占比"] else None,
     })
     _attack(pub, CADRE_MODEL, DY_C01, "TUI 干部测评结果", problems)
-    # The rankings' explanation (Enter on a row): the 民主评议 component is the score.
-    text = explanation_text(explain(db, rid, "U1"))
-    pub = Published(score=float(re.search(r"民主评议 ([\d.]+) ×", text).group(1)))
+    # The rankings' explanation (x on a row): the 民主评议 component is the score.
+    u1_text = next(t for t in explained if "U1 财政局" in t)
+    pub = Published(score=float(re.search(r"民主评议 ([\d.]+) ×", u1_text).group(1)))
     _attack(pub, UNIT_MODEL, LD_U1, "TUI 得分说明", problems)
-    _no_ld_named(explanation_text(explain(db, rid, "U2")), "TUI 得分说明", problems)
+    _no_ld_named(next(t for t in explained if "U2 教育局" in t), "TUI 得分说明", problems)
     assert not problems, "\n".join(problems)
     assert _float(u1["得分"]) == 66.33 and u1["计分票"] == "53"
 
