@@ -5,7 +5,11 @@
   issued/returned taken from the file instead of the record (docs/reliability.md, 选票数以会议记录为界);
 - secrecy by subtraction: the pooled tally minus the other groups' rows gives a hidden group's
   votes, tried on every output (CLI csv/json/table, the TUI tally view, the XLSX tally sheet, the
-  report's chart data) with a 1-ballot 领导 group (docs/reliability.md, 小类别不能由减法还原).
+  report's chart data) with a 1-ballot 领导 group (docs/reliability.md §9);
+- secrecy by solving with the score: the published weighted score with the pooled counts, 满意率
+  or vote shares narrows a 3-ballot group's votes; tried with subtraction on every output (CLI
+  ballots tally / rank / cadres results / accountability, the TUI tally view, cadre results and
+  rankings explanation, XLSX, HTML/PDF, DOCX); a group under the threshold is not named as missing.
 """
 
 from __future__ import annotations
