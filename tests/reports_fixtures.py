@@ -142,7 +142,8 @@ def build_round(db, *, published: bool = True, before_publish=None) -> Built:
       15/23 = 6521.74, 5/23 = 2173.91, 2/23 = 869.57, 1/23 = 434.78 → floors 6521 + 2173 + 869 + 434 = 9997;
       the 3 missing hundredths go to the largest remainders (.91 基本满意, .78 不了解, .74 满意):
       65.22 + 21.74 + 8.69 + 4.35 = 100.00. 满意率 = (15 + 5) / 22 counted = 90.91 %. The 领导 group has 3 counted votes (< 5):
-      not shown on its own. A void batch (满意 50) and an open batch (不满意 40) are not counted.
+      not shown on its own, and no pooled figure of the unit is printed either, only its score
+      (docs/reliability.md §9). A void batch (满意 50) and an open batch (不满意 40) are not counted.
     """
     from assess.appraisal.reconcile import add_session_sums
     from assess.foundation.audit import chain_head

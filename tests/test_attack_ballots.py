@@ -5,7 +5,11 @@
   issued/returned taken from the file instead of the record (docs/reliability.md, 选票数以会议记录为界);
 - secrecy by subtraction: the pooled tally minus the other groups' rows gives a hidden group's
   votes, tried on every output (CLI csv/json/table, the TUI tally view, the XLSX tally sheet, the
-  report's chart data) with a 1-ballot 领导 group (docs/reliability.md, 小类别不能由减法还原).
+  report's chart data) with a 1-ballot 领导 group (docs/reliability.md §9);
+- secrecy by solving with the score: the published weighted score with the pooled counts, 满意率
+  or vote shares narrows a 3-ballot group's votes; tried with subtraction on every output (CLI
+  ballots tally / rank / cadres results / accountability, the TUI tally view, cadre results and
+  rankings explanation, XLSX, HTML/PDF, DOCX); a group under the threshold is not named as missing.
 """
 
 from __future__ import annotations
@@ -383,10 +387,14 @@ def test_subtraction_fails_on_the_cli_tally(db, actors, hidden, fmt):
     groups: dict[str, dict[str, list]] = {}
     for r in group_rows:
         groups.setdefault(r["target_code"], {})[r["group"]] = [_num(r[o]) for o in OPTIONS]
-    # The pooled totals are published (13 ballots) and every group is merged into them.
-    # U1: 领导 满意; 服务对象 1,2,2,2,1,2 and 干部职工 2,1,2,2,2,1 → 满意 5, 基本满意 8.
-    assert pooled["U1"] == [5, 8, 0, 0] and all(
-        "并入合计" in r["note"] for r in group_rows if r["target_code"] == "U1"
+    # A group with marks is under the threshold: neither the groups nor the pooled counts are
+    # printed (beside the score they would narrow the 领导 ballot), only the score and the 13
+    # counted ballots. U1: 领导 满意 (100); 服务对象 1,2,2,2,1,2 → (2·100 + 4·70)/6 = 80; 干部职工
+    # 2,1,2,2,2,1 → 80 as well; (0.2·100 + 0.4·80 + 0.2·80)/0.8 = 85 (rd has no ballot).
+    u1 = next(r for r in pooled_rows if r["target_code"] == "U1")
+    assert pooled["U1"] == [None] * 4 and (float(u1["score"]), _num(u1["counted"])) == (85.0, 13)
+    assert all(
+        r["note"] == "含不足公开门槛的投票人类别，分项不公布" for r in [u1, *group_rows] if r["target_code"] == "U1"
     )
     _assert_not_recovered(pooled, groups)
 
@@ -430,7 +438,7 @@ async def test_subtraction_fails_on_the_tui_tally_view(db, actors, hidden):
     groups: dict[str, dict[str, list]] = {}
     for r in by_group:
         groups.setdefault(r["编码"], {})[names[r["类别"]]] = [_num(r[o]) for o in OPTIONS]
-    assert pooled["U1"] == [5, 8, 0, 0]
+    assert pooled["U1"] == [None] * 4 and (by_target[0]["得分"], by_target[0]["计分票"]) == ("85.00", "13")
     _assert_not_recovered(pooled, groups)
 
 
@@ -468,24 +476,20 @@ def test_subtraction_fails_on_the_xlsx_and_the_report_charts(db, actors, hidden,
         elif label in names:
             groups.setdefault(code, {})[names[label]] = vec
         else:
-            assert all(v is None for v in vec) and "不分类别列示" in label
-    assert pooled["U1"] == [5, 8, 0, 0]
+            assert all(v is None for v in vec) and "含不足公开门槛的投票人类别，分项不公布" in label
+            pooled[code] = vec
+    assert pooled["U1"] == [None] * 4
     _assert_not_recovered(pooled, groups)
     # The report's option-share chart (HTML/PDF) prints pooled counts per unit only.
     charts = [c for c in chart_specs(data) if c.key.endswith("民主评议")]
-    assert charts
-    for c in charts:
+    for c in charts:  # every unit has the 1-ballot 领导 group: none is charted
         shares = c.build.args[0]
-        chart_pooled = {
-            u: [int(part.set_index("option").loc[o, "count"]) for o in OPTIONS]
-            for u, part in shares.groupby("unit_code", observed=True)
-        }
-        assert chart_pooled == pooled  # the same merged totals, nothing per group
-        _assert_not_recovered(chart_pooled, groups)
+        assert not set(shares["unit_code"]) & {"U1", "U2", "U3"}
 
 
 def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
-    """Three ballots in all: nothing of the target's votes is published, not even pooled."""
+    """Three ballots in all: nothing of the target's votes is published, not even pooled — only
+    the score (it ranks the target) and the counted ballots, marked 评议计分票不足公开门槛."""
     rid = make_round(db)
     make_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
@@ -496,12 +500,14 @@ def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
     appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_targets().iloc[0]
-    assert t.targets.iloc[0]["counted"] == 3 and pub["counted"] is None and pub["score"] is None
-    assert all(pub[o] is None for o in OPTIONS) and "不足 5 张" in pub["note"]
+    # 满意 100, 基本满意 70, 不满意 30: ld 100, fw (70 + 30)/2 = 50; (0.2·100 + 0.4·50)/0.6 = 66.67.
+    assert (pub["counted"], pub["score"]) == (3, 66.67) and bool(t.targets.iloc[0]["few"])
+    assert all(pub[o] is None for o in OPTIONS) and pub["satisfaction"] is None
+    assert pub["note"] == "评议计分票不足公开门槛（5 张），分项不公布"
     assert t.public_groups()[OPTIONS].isna().all().all()
     out = _cli(db, "ballots", "tally", "--session", str(sid), "--format", "json")
     row = json.loads(out)[0]
-    assert all(row[o] is None for o in OPTIONS) and row["score"] is None
+    assert all(row[o] is None for o in OPTIONS) and (row["score"], row["counted"]) == (66.67, 3)
 
 
 def test_interim_figures_are_not_published_before_the_session_is_certified(db, actors):
@@ -529,7 +535,9 @@ def test_interim_figures_are_not_published_before_the_session_is_certified(db, a
     certified_batch(db, actors, sid, "ld", "L1", ["3"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     final = json.loads(_cli(db, "ballots", "tally", "--session", str(sid), "--format", "json"))[0]
-    assert [final[o] for o in OPTIONS] == [4, 7, 2, 0]  # 满意 2 + 2, 基本满意 3 + 4, 不满意 1 + 1 (领导)
+    # 满意 2 + 2, 基本满意 3 + 4, 不满意 1 + 1 (领导): with the 1-ballot 领导 group only the score
+    # and the 13 counted ballots are printed.
+    assert [final[o] for o in OPTIONS] == [None] * 4 and final["counted"] == 13
     with db.read() as s:
         assert unit_tallies(s, rid, scheme)[0]["count"].sum() == 12 + 1
 
@@ -547,9 +555,14 @@ def test_disclosure_rule_by_hand():
     assert r.group_shown.tolist() == [[True, True, False], [False] * 3, [False] * 3, [False] * 3]
     assert r.merged.tolist() == [False, True, True, True]
     assert r.pooled_shown.tolist() == [True, True, True, False]
-    assert (
-        r.target_note(1).startswith("有类别计分票不足 5 张") and r.target_note(3) == "计分票不足 5 张，不公布"
-    )
+    assert r.target_note(1) == "含不足公开门槛的投票人类别，分项不公布"
+    assert r.target_note(3) == "评议计分票不足公开门槛（5 张），分项不公布"
+    # Counts per option and shares: only row 0; the score and counted votes: every row once final;
+    # row 3's score comes from 4 counted votes (< 5): marked.
+    assert r.detail_shown.tolist() == [True, False, False, False]
+    assert r.few.tolist() == [False, False, False, True]
+    assert tally.nameable_groups([0, 1, 4, 5, 30], 5).tolist() == [True, False, False, True, True]
+    assert tally.missing_text(["ld", "rd"], [False, True]) == "rd；有投票人类别没有计分票"
 
 
 @settings(max_examples=300, deadline=None)
@@ -581,6 +594,499 @@ def test_disclosure_never_leaves_one_group_to_subtract(cells, threshold, final):
         assert counted[i].sum() >= threshold and final
         hidden_with_marks = with_marks[i] & ~r.group_shown[i]
         assert not r.group_shown[i].any() or not hidden_with_marks.any()
+        # Pooled counts and shares (beside the published score) only without any small group.
+        assert not r.detail_shown[i] or not (with_marks[i] & (counted[i] < threshold)).any()
+
+
+# -- solving with the score: a 3-ballot 领导 group among 30 服务对象 and 20 干部职工 --------------------
+#
+# A target's weighted score is published (it ranks the target). With the pooled counts per option
+# (or the pooled 满意率, or a cadre's 不称职/称职及以上 shares) beside it, the score is one more
+# equation in the small group's votes: enumerating every split of the pooled counts over the groups
+# (group sizes are public: the meeting's turnout) and keeping those that give the published score
+# narrows the small group's ballots, here to exactly the three it cast. The attack is tried on
+# every output (CLI ballots tally / rank / cadres results, the TUI tally view, rankings explanation
+# and cadre results, the XLSX, the HTML report's tables and charts, the DOCX documents): (a) the
+# subtraction, (b) solving with the score. Both recover nothing: where any group with marks is
+# under the threshold only the score and the number of counted ballots are published.
+
+# U1: 领导 不满意, 不满意, 基本满意; 服务对象 12/12/6; 干部职工 8/8/4 (满意/基本满意/不满意).
+# U2: 领导 all three 不了解 (no counted ballot: 领导 must not be named as the missing group).
+SMALL_UNIT = {
+    "ld": ["34", "34", "24"],
+    "fw": ["11"] * 12 + ["22"] * 12 + ["31"] * 6,
+    "zg": ["11"] * 8 + ["22"] * 8 + ["32"] * 4,
+}
+LD_U1 = (0, 1, 2)
+# The cadre C01: 党员 不称职, 不称职, 基本称职; 村民代表 10 优秀, 14 称职, 4 基本称职, 2 不称职.
+SMALL_CADRE = {"dy": ["4", "4", "3"], "cm": ["1"] * 10 + ["2"] * 14 + ["3"] * 4 + ["4"] * 2}
+DY_C01 = (0, 0, 1, 2)
+
+
+@pytest.fixture
+def small(db, actors):
+    """A computed round (U1–U3) with a certified unit session (U1, U2) and a certified cadre session
+    (C01 of U1), each with a 3-ballot group under the publication threshold of 5."""
+    from assess.org.units import add_cadre
+    from assess.results.compute import compute_round
+
+    from .reliability_helpers import UNITS
+    from .results_helpers import add_scores, store_scheme
+    from .results_helpers import make_round as make_results_round
+
+    scheme = ballot_scheme()
+    cadre_form = next(f for f in scheme["forms"] if f["kind"] == "cadre")
+    cadre_form["cadre_rules"] = {
+        **cadre_form["cadre_rules"],
+        "bands": [
+            {"grade": "优秀", "min": 90, "max": 100, "include_max": True},
+            {"grade": "称职", "min": 70, "max": 90},
+            {"grade": "基本称职", "min": 50, "max": 70},
+            {"grade": "不称职", "min": 0, "max": 50},
+        ],
+    }
+    # Rules whose figures are vote shares: U1's 满意率 41/53 = 77.36 % < 90; C01's 称职及以上 24/33
+    # = 72.73 % < 90 %.
+    scheme["rules"] = [
+        {"code": "R1", "kind": "threshold", "action": "提醒谈话", "metric": "satisfaction", "op": "<", "value": 90},
+        {"code": "R2", "kind": "threshold", "action": "提醒谈话", "subject": "cadre", "metric": "fit_share",
+         "op": "<", "value": 0.9},
+    ]
+    vid = store_scheme(db, scheme)
+    rid, ids = make_results_round(db, vid, UNITS, period="2026-Q1", stage="appraisal_certified")
+    add_scores(db, rid, ids, [("U1", "A", 95.0), ("U2", "A", 85.0), ("U3", "A", 70.0)])
+    add_cadre(db, actors["admin"], "C01", "张三", "U1", "副局长")
+    usid = appraisal.create_session(
+        db,
+        actors["clerk"],
+        rid,
+        "unit",
+        "机关作风民主评议",
+        target_codes=["U1", "U2"],
+        expected=55,
+        present=53,
+        group_expected={"ld": 3, "rd": 2, "fw": 30, "zg": 20},
+    )
+    for g, marks in SMALL_UNIT.items():
+        certified_batch(db, actors, usid, g, g.upper(), marks)
+    appraisal.certify_session(db, actors["reviewer"], usid)
+    csid = appraisal.create_session(
+        db,
+        actors["clerk"],
+        rid,
+        "cadre",
+        "勤廉双述",
+        target_codes=["C01"],
+        expected=33,
+        present=33,
+        group_expected={"dy": 3, "cm": 30},
+    )
+    for g, marks in SMALL_CADRE.items():
+        certified_batch(db, actors, csid, g, g.upper(), marks)
+    appraisal.certify_session(db, actors["reviewer"], csid)
+    compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
+    return rid, usid, csid
+
+
+def _splits(n: int, k: int):
+    """Every vector of ``k`` non-negative counts summing to ``n``."""
+    import itertools
+
+    import numpy as np
+
+    return np.array([c for c in itertools.product(range(n + 1), repeat=k) if sum(c) == n])
+
+
+class Published(dict):
+    """What one output prints for the target: ``pooled`` (counts per counted option), ``groups``
+    ({group: counts}), ``score``, ``sat`` (满意率 or 称职及以上 share, 0–1), ``unfit`` (不称职 share),
+    ``counted``; None where nothing is printed."""
+
+
+def _solve(pub: Published, sizes, weights, points, satisfied, unfit=None, tol=0.005) -> set[tuple]:
+    """The attack by enumeration: the small group's (first of ``sizes``) count vectors that, with some
+    split of the other groups, give every figure ``pub`` prints (within its printed rounding)."""
+    import numpy as np
+
+    (g0, n0), (g1, n1), (g2, n2) = [*sizes.items(), *([(None, 0)] * (3 - len(sizes)))][:3]
+    k = len(points)
+    a, b = _splits(n0, k), _splits(n1, k)
+    c = _splits(n2, k) if g2 else np.zeros((1, k), dtype=int)
+    ok = np.ones((len(a), len(b), len(c)), dtype=bool)
+    total = a[:, None, None, :] + b[None, :, None, :] + c[None, None, :, :]
+    if pub.get("pooled") is not None:
+        ok &= (total == np.array(pub["pooled"])).all(axis=-1)
+    for g, vecs in ((g1, b), (g2, c)):
+        v = (pub.get("groups") or {}).get(g)
+        if g and v is not None:
+            hit = (vecs == np.array(v)).all(axis=-1)
+            ok &= hit[None, :, None] if g == g1 else hit[None, None, :]
+    pts = np.array(points, dtype=float)
+    if pub.get("score") is not None:
+        parts = [(weights[g0], a @ pts / n0), (weights[g1], b @ pts / n1)]
+        wsum = weights[g0] + weights[g1] + (weights[g2] if g2 else 0)
+        s = (parts[0][0] * parts[0][1])[:, None, None] + (parts[1][0] * parts[1][1])[None, :, None]
+        if g2:
+            s = s + (weights[g2] * (c @ pts / n2))[None, None, :]
+        ok &= np.abs(s / wsum - pub["score"]) <= tol + 1e-9
+    n = n0 + n1 + n2
+    for key, mask in (("sat", satisfied), ("unfit", unfit)):
+        if pub.get(key) is not None and mask is not None:
+            share = (total * np.array(mask)).sum(axis=-1) / n
+            ok &= np.abs(share - pub[key]) <= getattr(pub[key], "tol", 0.00005) + 1e-9
+    return {tuple(int(x) for x in a[i]) for i in np.flatnonzero(ok.any(axis=(1, 2)))}
+
+
+UNIT_MODEL = dict(
+    sizes={"ld": 3, "fw": 30, "zg": 20},
+    weights={"ld": 0.2, "fw": 0.4, "zg": 0.2},
+    points=[100, 70, 30],
+    satisfied=[1, 1, 0],
+)
+CADRE_MODEL = dict(
+    sizes={"dy": 3, "cm": 30},
+    weights={"dy": 0.5, "cm": 0.5},
+    points=[95, 80, 60, 30],
+    satisfied=[1, 1, 0, 0],
+    unfit=[0, 0, 0, 1],
+)
+
+
+def _attack(pub: Published, model: dict, truth: tuple, where: str, problems: list[str]) -> None:
+    """(a) subtraction and (b) solving with the score both fail on ``pub``; what succeeds is added
+    to ``problems`` (every output is tried before the test fails)."""
+    # The score itself is published (it ranks the target): what it alone allows is the accepted
+    # residual (docs/reliability.md §9); no other printed figure may narrow it further.
+    everything = _solve(Published(score=pub.get("score")), **model)
+    groups = pub.get("groups") or {}
+    others = [g for g in model["sizes"] if g != next(iter(model["sizes"]))]
+    if pub.get("pooled") is not None and all(groups.get(g) is not None for g in others):
+        rest = [sum(groups[g][i] for g in others) for i in range(len(truth))]
+        if tuple(p - r for p, r in zip(pub["pooled"], rest, strict=True)) == truth:
+            problems.append(f"{where}: 合计减其余类别还原出小类别的选票 {truth}")
+    found = _solve(pub, **model)
+    assert truth in found  # the published figures are consistent with the truth
+    if found != everything:
+        problems.append(f"{where}: 由得分联立把小类别的选票从 {len(everything)} 种缩小到 {sorted(found)}")
+
+
+def test_score_attack_works_on_the_raw_figures(db, actors, small):
+    """Control: the unpublished pooled counts with the score give the 领导 ballots exactly; the
+    score with the pooled 满意率 alone narrows them; the score alone (what is now published)
+    does not narrow them at all, nor does the cadre's score alone."""
+    _rid, usid, csid = small
+    t = tally.session_tally(db, usid).targets.set_index("target_code").loc["U1"]
+    assert (round(float(t["score"]), 2), int(t["counted"])) == (66.33, 53)  # see _solve: 0.2·…/0.8
+    pooled = [int(t[o]) for o in OPTIONS[:3]]
+    assert _solve(Published(pooled=pooled, score=66.33), **UNIT_MODEL) == {LD_U1}
+    narrowed = _solve(Published(score=66.33, sat=round(float(t["satisfaction"]), 4)), **UNIT_MODEL)
+    assert LD_U1 in narrowed and len(narrowed) < len(_solve(Published(), **UNIT_MODEL))
+    assert len(_solve(Published(score=66.33), **UNIT_MODEL)) == 10
+    c = tally.session_tally(db, csid).targets.iloc[0]
+    cadre_options = ["优秀", "称职", "基本称职", "不称职"]
+    pub = Published(pooled=[int(c[o]) for o in cadre_options], score=round(float(c["score"]), 2))
+    assert _solve(pub, **CADRE_MODEL) == {DY_C01}
+    shares = Published(score=round(float(c["score"]), 2), sat=round(float(c["fit_share"]), 4),
+                       unfit=round(float(c["unfit_share"]), 4))
+    # With half the weight on 3 ballots the score alone rules out the two highest 党员 splits
+    # (59.5 = ½·s_dy + ½·s_cm with s_cm ≥ 30 needs s_dy ≤ 89): the accepted residual. The shares
+    # narrow it further.
+    alone = _solve(Published(score=round(float(c["score"]), 2)), **CADRE_MODEL)
+    assert len(alone) == 18 and (3, 0, 0, 0) not in alone and (2, 1, 0, 0) not in alone
+    assert DY_C01 in _solve(shares, **CADRE_MODEL) and len(_solve(shares, **CADRE_MODEL)) < len(alone)
+
+
+class Share(float):
+    """A printed share as 0–1 with ``tol``, half a unit of its last printed decimal."""
+
+    tol: float = 0.00005
+
+
+def _share(v) -> Share | None:
+    """A printed share as 0–1: "77.36%", 77.36 (percent), 0.77 or 0.7736 (as printed)."""
+    if v is None or v in ("", "—"):
+        return None
+    text = str(v).strip()
+    percent = text.endswith("%") or float(text.rstrip("%")) > 1
+    text = text.rstrip("%")
+    decimals = len(text.partition(".")[2]) + (2 if percent else 0)
+    out = Share(float(text) / (100 if percent else 1))
+    out.tol = 0.5 * 10.0 ** -min(decimals, 4) if decimals < 4 else 0.00005
+    return out
+
+
+def _float(v) -> float | None:
+    return None if v is None or v in ("", "—") else float(v)
+
+
+def _no_ld_named(text: str, where: str, problems: list[str]) -> None:
+    """领导 marked U2 只 不了解: no output may name it as the group without counted ballots."""
+    for phrase in ("缺少领导", "“领导”（ld", "“领导”对"):
+        if phrase in text:
+            problems.append(f"{where}: 写明了没有计分票的小类别（{phrase}）")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_score_attack_fails_on_the_cli(db, actors, small, fmt):
+    import contextlib
+
+    rid, usid, _csid = small
+    problems: list[str] = []
+    rows = _read(fmt, _cli(db, "ballots", "tally", "--session", str(usid), "--format", fmt))
+    by = {r["target_code"]: r for r in rows}
+    u1 = by["U1"]
+    groups: dict[str, list] = {}
+    for r in _read(fmt, _cli(db, "ballots", "tally", "--session", str(usid), "--groups", "--format", fmt)):
+        if r["target_code"] == "U1":
+            vec = [_num(r[o]) for o in OPTIONS[:3]]
+            groups[r["group"]] = None if any(v is None for v in vec) else vec
+    pooled = [_num(u1[o]) for o in OPTIONS[:3]]
+    pub = Published(
+        pooled=None if any(v is None for v in pooled) else pooled,
+        groups=groups,
+        score=_float(u1["score"]),
+        sat=_share(u1["satisfaction"]),
+    )
+    _attack(pub, UNIT_MODEL, LD_U1, f"ballots tally ({fmt})", problems)
+    # U2: 领导 marked only 不了解 there; the output says a group had no counted ballot, not which.
+    if "ld" in (by["U2"]["missing_groups"] or "") or "领导" in (by["U2"]["missing_groups"] or ""):
+        problems.append(f"ballots tally ({fmt}): missing_groups = {by['U2']['missing_groups']}")
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        main(["ballots", "tally", "--session", str(usid), "--db", db.url])
+    _no_ld_named(err.getvalue(), "ballots tally 的警告", problems)
+    # rank: the appraisal score and 满意率 of U1.
+    if fmt != "table":  # the table prints the score only (评议), no 满意率
+        rank = {r["unit_code"]: r for r in _read(fmt, _cli(db, "rank", "--round", str(rid), "--format", fmt))}
+        pub = Published(score=_float(rank["U1"]["appraisal"]), sat=_share(rank["U1"]["satisfaction"]))
+        _attack(pub, UNIT_MODEL, LD_U1, f"rank ({fmt})", problems)
+        _no_ld_named(str(rank["U2"].get("flags", "")), f"rank ({fmt})", problems)
+        assert round(pub["score"], 2) == 66.33
+    # cadres results: score, counted and the two shares of C01.
+    out = _cli(db, "cadres", "results", "--round", str(rid), "--format", fmt)
+    if fmt == "table":  # the round's title, then the table with headings in words
+        out = out.split("\n", 1)[1]
+    c = _read(fmt, out)[0]
+    if fmt == "table":
+        heads = {"测评得分": "score", "计分票": "counted", "不称职票占比": "unfit_share", "称职及以上占比": "fit_share"}
+        c = {heads.get(k, k): v for k, v in c.items()}
+    pub = Published(score=_float(c["score"]), sat=_share(c["fit_share"]), unfit=_share(c["unfit_share"]))
+    _attack(pub, CADRE_MODEL, DY_C01, f"cadres results ({fmt})", problems)
+    # accountability: the figures of the rules on 满意率 and 称职及以上 share.
+    entries = json.loads(_cli(db, "accountability", "--round", str(rid), "--format", "json"))
+    by_rule = {e["rule_code"]: e for e in entries}
+    assert set(by_rule) == {"R1", "R2"}
+    for code, model, truth, key in (("R1", UNIT_MODEL, LD_U1, "sat"), ("R2", CADRE_MODEL, DY_C01, "sat")):
+        value = by_rule[code]["figures"].get("value")
+        score = 66.33 if code == "R1" else _float(c["score"])
+        pub = Published(score=score, **{key: None if value is None else value / (100 if code == "R1" else 1)})
+        _attack(pub, model, truth, f"accountability {code}", problems)
+    assert not problems, "\n".join(problems)
+    # The score and the 53 counted ballots are printed (the score ranks U1), nothing per option.
+    assert pub["score"] is not None and _num(c["counted"]) == 33
+    assert _float(u1["score"]) == 66.33 and _num(u1["counted"]) == 53
+    assert "含不足公开门槛的投票人类别，分项不公布" in u1["note"]
+    assert by["U2"]["missing_groups"] == "rd；有投票人类别没有计分票"  # rd had no ballot at all
+
+
+async def test_score_attack_fails_on_the_tui(db, actors, small):
+    import re
+
+    from textual.widgets import DataTable, Static
+
+    from tui.cadre_results import CadreResultsScreen
+    from tui.rankings import RankingsScreen
+    from tui.tally_view import TallyScreen
+
+    from .tui_helpers import SIZE, login, make_app, screen_text, settle
+
+    rid, usid, csid = small
+    problems: list[str] = []
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+
+        def rows() -> list[dict[str, str]]:
+            table = app.screen.query_one("#tally", DataTable)
+            heads = [str(c.label) for c in table.columns.values()]
+            return [
+                dict(zip(heads, [str(v) for v in table.get_row_at(i)], strict=True))
+                for i in range(table.row_count)
+            ]
+
+        app.push_screen(TallyScreen(usid))
+        await settle(pilot)
+        by_target = {r["编码"]: r for r in rows()}
+        warnings = str(app.screen.query_one("#tally-warnings-text", Static).render())
+        await pilot.press("g")
+        await settle(pilot)
+        by_group = [r for r in rows() if r["编码"] == "U1"]
+        app.screen.dismiss(None)
+        await settle(pilot)
+        app.push_screen(TallyScreen(csid))
+        await settle(pilot)
+        cadre = rows()[0]
+        app.screen.dismiss(None)
+        await settle(pilot)
+        app.push_screen(CadreResultsScreen(rid))
+        await settle(pilot)
+        detail = str(app.screen.query_one("#cadre-detail", Static).render())
+        app.screen.dismiss(None)
+        await settle(pilot)
+        # The rankings: x explains the row under the cursor (U1 first, then U2).
+        app.push_screen(RankingsScreen())
+        await settle(pilot)
+        explained = []
+        for _ in range(2):
+            await pilot.press("x")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "ExplainDialog"
+            explained.append(screen_text(app))
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("down")
+    u1 = by_target["U1"]
+    names = {"领导": "ld", "服务对象": "fw", "干部职工": "zg"}
+    groups = {}
+    for r in by_group:
+        vec = [_num(r[o]) for o in OPTIONS[:3]]
+        groups[names.get(r["类别"], r["类别"])] = None if any(v is None for v in vec) else vec
+    pooled = [_num(u1[o]) for o in OPTIONS[:3]]
+    pub = Published(
+        pooled=None if any(v is None for v in pooled) else pooled,
+        groups=groups,
+        score=_float(u1["得分"]),
+        sat=_share(u1[next(h for h in u1 if h.startswith("满意率"))]),
+    )
+    _attack(pub, UNIT_MODEL, LD_U1, "TUI 计票结果", problems)
+    if "领导" in by_target["U2"]["缺类别"]:
+        problems.append(f"TUI 计票结果: 缺类别 {by_target['U2']['缺类别']}")
+    _no_ld_named(warnings, "TUI 计票结果的警告", problems)
+    pub = Published(score=_float(cadre["得分"]), sat=_share(cadre["称职及以上"]), unfit=_share(cadre["不称职票"]))
+    cadre_pooled = [_num(cadre[o]) for o in ["优秀", "称职", "基本称职", "不称职"]]
+    if all(v is not None for v in cadre_pooled):
+        pub["pooled"] = cadre_pooled
+    _attack(pub, CADRE_MODEL, DY_C01, "TUI 勤廉双述计票", problems)
+    m = {k: re.search(rf"{k} ([\d.]+%?)", detail) for k in ("得分", "不称职票占比", "称职及以上占比")}
+    pub = Published(**{
+        "score": float(m["得分"].group(1)),
+        "unfit": _share(m["不称职票占比"].group(1)) if m["不称职票占比"] else None,
+        "sat": _share(m["称职及以上占比"].group(1)) if m["称职及以上占比"] else None,
+    })
+    _attack(pub, CADRE_MODEL, DY_C01, "TUI 干部测评结果", problems)
+    # The rankings' explanation (x on a row): the 民主评议 component is the score.
+    u1_text = next(t for t in explained if "U1 财政局" in t)
+    pub = Published(score=float(re.search(r"民主评议 ([\d.]+) ×", u1_text).group(1)))
+    _attack(pub, UNIT_MODEL, LD_U1, "TUI 得分说明", problems)
+    _no_ld_named(next(t for t in explained if "U2 教育局" in t), "TUI 得分说明", problems)
+    assert not problems, "\n".join(problems)
+    assert _float(u1["得分"]) == 66.33 and u1["计分票"] == "53"
+
+
+def test_score_attack_fails_on_the_xlsx_html_and_docx(db, actors, small, tmp_path):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from assess.reports.bundle import build_report, chart_specs
+    from assess.reports.data import load_report_data
+    from assess.reports.document import ranking_rows
+    from assess.reports.workbook import write_workbook
+
+    rid, _usid, _csid = small
+    problems: list[str] = []
+    data = load_report_data(db, rid)
+    wb = load_workbook(write_workbook(data, tmp_path / "r.xlsx"), read_only=True)
+
+    def sheet(name):
+        rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
+        heads = rows[0]
+        return [dict(zip(heads, r + [None] * (len(heads) - len(r)), strict=True)) for r in rows[1:]]
+
+    tally_rows = [r for r in sheet("计票汇总") if r["单位编码"] == "U1"]
+    total = next((r for r in tally_rows if r["投票人类别"] == "全部"), None)
+    pooled = None if total is None else [_num(total[o]) for o in OPTIONS[:3]]
+    if pooled is not None and any(v is None for v in pooled):
+        pooled = None
+    groups = {}
+    for r in tally_rows:
+        code = {"领导": "ld", "服务对象": "fw", "干部职工": "zg"}.get(r["投票人类别"])
+        if code:
+            groups[code] = [_num(r[o]) for o in OPTIONS[:3]]
+    ranking = {r["单位编码"]: r for r in sheet("排名")} if "排名" in wb.sheetnames else None
+    assert ranking is not None, wb.sheetnames
+    u1 = ranking["U1"]
+    score = _float(u1.get("民主评议"))
+    sat_head = next((h for h in u1 if h and str(h).startswith("满意率")), None)
+    pub = Published(pooled=pooled, groups=groups, score=score, sat=_share(u1[sat_head]) if sat_head else None)
+    assert round(score, 2) == 66.33
+    _attack(pub, UNIT_MODEL, LD_U1, "XLSX", problems)
+    _no_ld_named(" ".join(str(v) for v in ranking["U2"].values()), "XLSX", problems)
+    # HTML/PDF: the ranking table and the option-share charts.
+    heads, rows, _a, _b = ranking_rows(data, "政府部门")
+    u1 = next(dict(zip(heads, r, strict=True)) for r in rows if "财政局" in r)
+    sat_head = next((h for h in heads if h.startswith("满意率")), None)
+    chart_counts = None
+    for c in chart_specs(data):
+        if c.key.endswith("民主评议"):
+            shares = c.build.args[0]
+            part = shares[shares["unit_code"] == "U1"]
+            if len(part):
+                chart_counts = [int(part.set_index("option").loc[o, "count"]) for o in OPTIONS[:3]]
+    pub = Published(pooled=chart_counts, score=_float(u1["民主评议"]), sat=_share(u1[sat_head]) if sat_head else None)
+    assert round(pub["score"], 2) == 66.33
+    _attack(pub, UNIT_MODEL, LD_U1, "HTML/PDF", problems)
+    # DOCX: every table of every document, the row of 财政局 (U1).
+    files = build_report(db, rid, tmp_path / "out", ["docx"]).files
+    for f in (f for f in files if f.suffix == ".docx"):
+        word = Document(f)
+        text = "\n".join(p.text for p in word.paragraphs)
+        for table in word.tables:
+            cells = [[c.text for c in row.cells] for row in table.rows]
+            text += "\n" + "\n".join(" ".join(r) for r in cells)
+            head = cells[0]
+            for r in cells[1:]:
+                if "财政局" in r and "民主评议" in head:
+                    row = dict(zip(head, r, strict=False))
+                    sat_head = next((h for h in head if h.startswith("满意率")), None)
+                    pub = Published(score=_float(row["民主评议"]), sat=_share(row[sat_head]) if sat_head else None)
+                    _attack(pub, UNIT_MODEL, LD_U1, f"DOCX {f.name}", problems)
+        _no_ld_named(text, f"DOCX {f.name}", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_a_score_from_fewer_ballots_than_the_threshold_ranks_and_is_marked(db, actors):
+    """The accepted residual: U1 has 3 counted ballots in all (领导 1, 服务对象 2). Its score ranks
+    it and is printed everywhere with the mark 评议计分票不足公开门槛; compute warns; its 满意率 is
+    printed nowhere. U2 and U3 have no session: nothing to mark."""
+    from assess.reports.data import load_report_data
+    from assess.results.compute import compute_round
+    from assess.results.views import explain, ranking
+
+    from .reliability_helpers import UNITS
+    from .results_helpers import add_scores, store_scheme
+    from .results_helpers import make_round as make_results_round
+
+    vid = store_scheme(db, ballot_scheme())
+    rid, ids = make_results_round(db, vid, UNITS, period="2026-Q1", stage="appraisal_certified")
+    add_scores(db, rid, ids, [("U1", "A", 95.0), ("U2", "A", 85.0), ("U3", "A", 70.0)])
+    sid = appraisal.create_session(
+        db, actors["clerk"], rid, "unit", "小型评议会", target_codes=["U1"], expected=4, present=3
+    )
+    certified_batch(db, actors, sid, "ld", "L1", ["1"])
+    certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
+    appraisal.certify_session(db, actors["reviewer"], sid)
+    summary = compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
+    assert any("1 个评议对象的计分票合计不足公开门槛（小型评议会 U1）" in w for w in summary.warnings)
+    rows = {r.unit_code: r for r in ranking(db, rid).rows}
+    # ld 100; fw (70 + 30)/2 = 50; (0.2·100 + 0.4·50)/0.6 = 66.67 (rd, zg without ballots).
+    assert rows["U1"].appraisal == pytest.approx(66.67, abs=0.005) and rows["U1"].satisfaction is None
+    assert "appraisal_few" in rows["U1"].flags and "appraisal_few" not in rows["U2"].flags
+    # rd and zg had no ballot at all: naming them says nothing about anyone.
+    assert "missing_groups:rd,zg" in rows["U1"].flags
+    assert "评议计分票不足公开门槛" in explain(db, rid, "U1").flags
+    data = load_report_data(db, rid)
+    u1 = data.results.set_index("unit_code").loc["U1"]
+    assert "评议计分票不足公开门槛" in u1["flags"] and u1["c_satisfaction"] != u1["c_satisfaction"]  # NaN
 
 
 @pytest.fixture(autouse=True)

@@ -375,6 +375,56 @@ def test_renaming_a_unit_or_cadre_leaves_the_published_outputs_as_published(demo
         db.dispose()
 
 
+def test_cadre_history_of_a_later_tally_reads_the_published_round(demo_file, tmp_path):
+    """A later round's cadre tally sheet shows each cadre's earlier results (不称职 streaks). For a
+    published round they come from its snapshot (targets, certified counts, recorded grades):
+    edits of the live rows after publication, triggers dropped, do not change the sheet."""
+    from sqlmodel import select
+
+    from assess.appraisal import sessions as appraisal
+    from assess.appraisal import tally
+    from assess.demo.office import demo_actors
+    from assess.models import AppraisalSession, Round
+
+    path, rid = demo_file
+    copy = tmp_path / "history.db"
+    shutil.copyfile(path, copy)
+    db = Database(f"sqlite:///{copy}")
+    try:
+        with db.read() as s:
+            cadre_sid = s.exec(
+                select(AppraisalSession.id).where(AppraisalSession.round_id == rid, AppraisalSession.kind == "cadre")
+            ).first()
+            later = s.exec(select(Round.id).where(Round.id != rid).order_by(Round.id)).first()
+        codes = tally.session_tally(db, cadre_sid).targets["target_code"].tolist()[:4]
+        sid = appraisal.create_session(
+            db, demo_actors()["clerk1"], later, "cadre", "下一期勤廉双述", target_codes=codes, expected=30, present=30
+        )
+
+        def history():
+            t = tally.session_tally(db, sid).targets
+            return t[["target_code", "history", "prior_unfit_streak"]].to_dict("records")
+
+        before = history()
+        assert all(h["history"] and "不称职" in h["history"] for h in before)  # 2026-Q3:非不称职
+        con = sqlite3.connect(copy)
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            con.execute(f'DROP TRIGGER "{name}"')
+        # Every earlier grade made 不称职; one grade deleted and 1000 不称职 marks added to the
+        # session's counts (the fallback when a grade is missing).
+        assert con.execute("UPDATE cadreresult SET grade = '不称职' WHERE round_id = ?", (rid,)).rowcount
+        con.execute("DELETE FROM cadreresult WHERE round_id = ? AND cadre_id = (SELECT MIN(cadre_id) "
+                    "FROM cadreresult WHERE round_id = ?)", (rid, rid))
+        assert con.execute("UPDATE tallysum SET count = 1000 WHERE session_id = ? AND choice = 4", (cadre_sid,)).rowcount
+        con.commit()
+        con.close()
+        db.dispose()
+        db = Database(f"sqlite:///{copy}")
+        assert history() == before
+    finally:
+        db.dispose()
+
+
 def tally_text(path: Path, session_id: int) -> str:
     """``assess ballots tally`` of a session without its last line (the audit anchor moves with
     every audited edit)."""

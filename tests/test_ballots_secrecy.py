@@ -119,6 +119,9 @@ def test_below_threshold_groups_hidden_in_output(db, actors):
     # fw has 5 counted votes for U01 (1,1,2,2,3; 4 is 不了解) but is merged into the total too:
     # shown next to the total (3 + 5 = 8) it would give ld's 3 votes by subtraction.
     assert t.groups.set_index(["target_code", "group"]).loc[("U01", "fw"), "counted"] == 5
-    assert pub.loc[("U01", "fw"), "counted"] is None and "并入合计" in pub.loc[("U01", "fw"), "note"]
+    assert pub.loc[("U01", "fw"), "counted"] is None and pub.loc[("U01", "fw"), "note"] == "含不足公开门槛的投票人类别，分项不公布"
+    # The pooled total: its counted votes and score only; counts per option and shares beside the
+    # score would narrow ld's votes (docs/reliability.md §9).
     assert t.public_targets().set_index("target_code").loc["U01", "counted"] == 8
+    assert t.public_targets().set_index("target_code").loc["U01", "满意"] is None
     assert any("少于 5 张" in w for w in t.warnings)

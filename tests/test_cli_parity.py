@@ -258,7 +258,8 @@ def build_cadre_round(db, actors):
     - C2 [6, 0, 0, 4]: 600/10 = 60 → 基本称职 by score; 不称职 4/10 > 1/3 → 不称职.
     - C3 [9, 0, 0, 1]: 900/10 = 90 → 优秀 band, fit 9/10 = 90 % ≥ 90 %, but 诫勉 → 称职.
     - C4 [16, 1, 3, 0]: (1600 + 80 + 180)/20 = 93 → 优秀 band, fit 17/20 = 85 % < 90 % → 称职.
-    - C5 [2, 1, 0, 0]: (200 + 80)/3 = 93.333… → 93.33, 优秀; only 3 counted votes: not published.
+    - C5 [2, 1, 0, 0]: (200 + 80)/3 = 93.333… → 93.33, 优秀; only 3 counted votes: the score (it
+      ranks) and the 3 counted votes are printed, marked 评议计分票不足公开门槛; the shares not.
     """
     from assess.models import Round
     from assess.schemes.definition import from_dict
@@ -291,7 +292,7 @@ EXPECTED = {
     "C2": (60.0, "不称职", 10, "不称职票超过规定比例"),
     "C3": (90.0, "称职", 10, "受到诫勉处理，不得评为最高等次"),
     "C4": (93.0, "称职", 20, "称职及以上票不足，不能评优秀"),
-    "C5": (93.33, "优秀", None, ""),
+    "C5": (93.33, "优秀", 3, "评议计分票不足公开门槛"),
 }
 
 
@@ -304,7 +305,7 @@ def test_cadre_results_json_csv_and_table(db, cli, cadre_round):
     assert rows["C1"]["cadre_name"] == "干部C1" and rows["C1"]["unit_name"] == "财政局"
     # Shares only where the votes may be published: C2 4/10 不称职, C4 17/20 fit; C5 withheld.
     assert (rows["C2"]["unfit_share"], rows["C4"]["fit_share"]) == (0.4, 0.85)
-    assert rows["C5"]["unfit_share"] is None and rows["C5"]["note"] == "计分票不足 5 张，不公布"
+    assert rows["C5"]["unfit_share"] is None and rows["C5"]["note"] == "评议计分票不足公开门槛（5 张），分项不公布"
     assert all(r["session_id"] == sid for r in rows.values())
 
     rc, out, err = cli("cadres", "results", "--round", str(rid), "--session", str(sid), "--format", "csv")
@@ -318,7 +319,7 @@ def test_cadre_results_json_csv_and_table(db, cli, cadre_round):
     c2 = next(line for line in out.splitlines() if line.startswith(f"{sid}  ") and " C2 " in line)
     assert "60.00" in c2 and "不称职" in c2 and "40.00%" in c2 and "不称职票超过规定比例" in c2
     c5 = next(line for line in out.splitlines() if " C5 " in line)
-    assert "93.33" in c5 and "计分票不足 5 张，不公布" in c5 and "%" not in c5
+    assert "93.33" in c5 and "评议计分票不足公开门槛" in c5 and "%" not in c5
 
 
 def test_cadre_results_refuse_a_session_of_another_round_or_no_results(db, cli, cadre_round):

@@ -132,9 +132,10 @@ def test_plan_charts_covers_the_round(data):
     keys = [c.key for c in charts]
     assert keys[0] == "01-政府部门-排名"
     sections = [c.section for c in charts]
-    # Per category: ranking, heatmap, appraisal shares, trend; then the spot check, the accountability summary and
-    # one profile per unit on the accountability list (X04, G04).
-    assert sections == ["政府部门"] * 4 + ["乡镇街道"] * 4 + [
+    # Per category: ranking, heatmap, trend (no appraisal shares: every unit has the 3-vote 领导 group,
+    # so only its score is published, docs/reliability.md §9); then the spot check, the accountability
+    # summary and one profile per unit on the accountability list (X04, G04).
+    assert sections == ["政府部门"] * 3 + ["乡镇街道"] * 3 + [
         "spotcheck",
         "accountability",
         "unit:X04",

@@ -50,7 +50,9 @@ def test_html_is_self_contained_and_escaped(sqlite_db, tmp_path, no_chromium):
     build_report(sqlite_db, built.round_id, tmp_path, ["html"])
     html = (tmp_path / f"{REPORT}.html").read_text(encoding="utf-8")
     assert "<script src=" not in html.replace(" ", "")  # plotly.js is inlined: works offline
-    assert html.count("Plotly.newPlot(") == 12  # one live chart each
+    # One live chart each; no option-share chart: every unit has the 3-vote 领导 group, so only its
+    # score is published (docs/reliability.md §9).
+    assert html.count("Plotly.newPlot(") == 10
     assert html.count("plotly.js v") >= 1 and len(html) > 3_000_000  # the bundle, embedded
     assert "<b>审计局</b>" not in html and "&lt;b&gt;审计局&lt;/b&gt;" in html
     assert "=SUM(A1)" in html and "数据快照哈希" in html and "5a5a5a5a" in html
@@ -171,7 +173,7 @@ def test_cli_report(sqlite_db, tmp_path):
     payload = json.loads(as_json.stdout)
     assert [Path(f).name for f in payload["files"]] == ["2026年第二季度考核-排名.csv"] and payload[
         "charts"
-    ] == 12
+    ] == 10  # no option-share chart (see test_html_is_self_contained_and_escaped)
 
     bad = _assess(
         ["report", "--db", sqlite_db.url, "--round", "2026-Q2", "--out", str(out), "--format", "pdf,odt"],

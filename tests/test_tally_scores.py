@@ -121,10 +121,13 @@ def test_unit_tally_by_hand(db, actors, unit_session):
     t = tally.session_tally(db, unit_session)
     pub = t.public_groups().set_index(["target_code", "group"])
     assert pub.loc[("U01", "fw"), "score"] is None and pub.loc[("U01", "fw"), "满意"] is None
-    assert pub.loc[("U01", "ld"), "score"] is None and "并入合计" in pub.loc[("U01", "ld"), "note"]
+    assert pub.loc[("U01", "ld"), "score"] is None and pub.loc[("U01", "ld"), "note"] == "含不足公开门槛的投票人类别，分项不公布"
+    # Certified: the pooled counted votes and scores are printed, counts per option and shares not
+    # (every target has a group with marks under the threshold).
     assert (
-        t.targets["shown"].all() and t.public_targets()["counted"].tolist() == t.targets["counted"].tolist()
+        t.targets["final"].all() and t.public_targets()["counted"].tolist() == t.targets["counted"].tolist()
     )
+    assert not t.targets["shown"].any() and t.public_targets()["满意"].isna().all()
     assert not t.groups["shown"].any()
     # Turnout per batch: blank and void ballots counted in turnout, not in scores.
     b = t.batches.set_index("label")

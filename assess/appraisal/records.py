@@ -166,3 +166,20 @@ def target_cells(s: Session, session_ids: list[int], target_col: str) -> list[tu
             if tid is not None:
                 out.append((sid, r["voter_group"], int(tid), int(r["choice"]), int(r["count"])))
     return sorted(out)
+
+
+def cadre_grades(s: Session, round_id: int) -> list[tuple[int, int, str | None]]:
+    """(session id, cadre id, grade) of a round's cadre results: as its snapshot holds them for a
+    published round, from the stored results otherwise (``assess.results.round_view`` reads the whole
+    of them; a tally sheet needs only the grades of earlier rounds)."""
+    from sqlmodel import select
+
+    from assess.models import CadreResult
+
+    content = published_content(s, round_id)
+    if content is not None:
+        return [(int(c["session_id"]), int(c["cadre_id"]), c.get("grade")) for c in content.get("cadre_results", [])]
+    rows = s.exec(
+        select(CadreResult.session_id, CadreResult.cadre_id, CadreResult.grade).where(CadreResult.round_id == round_id)
+    ).all()
+    return [(int(sid), int(cid), grade) for sid, cid, grade in rows]

@@ -8,8 +8,10 @@ a row sum to exactly 100.00. A group's figures are ``shown`` only with at least 
 publication threshold of counted votes.
 
 Per target: the score is Σ weight × group score over the groups with counted votes for it, the
-weights renormalised over those groups; every missing group is named in ``missing_groups`` and in
-a warning (never a silent zero). 满意率, counts and shares per target pool the votes of all groups.
+weights renormalised over those groups; every missing group is in ``missing_groups`` (never a
+silent zero; printed outputs name it only when that does not reveal how a group under the
+publication threshold voted: ``Disclosure.missing_text``). 满意率, counts and shares per target
+pool the votes of all groups.
 Cadre sessions add: unfit_share = 不称职 votes / counted votes (pooled), ``unfit`` when it exceeds
 the form's unfit_share (不称职 regardless of score); fit_share = votes of satisfied options
 (称职及以上) / counted; ``may_be_excellent`` when fit_share ≥ excellent_min_fit_share and not unfit;
@@ -28,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assess.appraisal.records import session_batches, session_counts
+from assess.appraisal.records import cadre_grades, session_batches, session_counts
 from assess.appraisal.session_info import read_session_info
 from assess.foundation.vocabulary import BatchStatus, SessionStatus
 from assess.foundation.write_guards import get_round
@@ -87,12 +89,24 @@ class SessionTally:
         return _blank(self._printed(self.groups), self.options, self.groups["shown"], self.groups["note"])
 
     def public_targets(self) -> pd.DataFrame:
-        """``targets`` as it may be printed or exported: the pooled figures blanked where the
-        target's counted votes are under the publication threshold (``disclosure``), the reason
-        in ``note``. The weighted score and verdicts are withheld there too; scores are rounded to
-        the scheme's precision (``targets`` keeps the exact values the results step rounds)."""
-        return _blank(self._printed(self.targets), self.options, self.targets["shown"], self.targets["note"])
+        """``targets`` as it may be printed or exported (``disclosure``): where a group with marks
+        is under the publication threshold (or the target's counted votes in all are), only the
+        weighted score, the counted votes and the verdicts are printed — no count per option, no
+        share, no 满意率 — with the reason in ``note``; before the session is certified nothing is.
+        ``missing_groups`` names only the groups that may be named (``missing_public``). Scores
+        are rounded to the scheme's precision (``targets`` keeps the exact values the results step
+        rounds)."""
+        out = self._printed(self.targets)
+        out["missing_groups"] = out["missing_public"]
+        detail = [c for c in out.columns if c in self.options or c.startswith("share_") or c in _DETAIL]
+        out[detail] = out[detail].astype(object)
+        out.loc[~self.targets["shown"].astype(bool), detail] = None
+        return _blank(out, self.options, self.targets["final"], self.targets["note"])
 
+
+# What a target shows only when every group with marks is at or over the threshold: the counts per
+# option and every share (the score and the counted votes are published once final).
+_DETAIL = ("total", "satisfaction", "unfit_share", "fit_share")
 
 _FIGURES = (
     "total",
@@ -130,13 +144,31 @@ class Disclosure:
     threshold: int
     final: bool = True
 
+    @property
+    def detail_shown(self):
+        """[t] counts per option, shares and 满意率 of the target (pooled) may be printed: every
+        group with marks is at or over the threshold and so are the pooled counted votes. Where
+        not, only the weighted score and the number of counted votes are (the score ranks the
+        target; with pooled counts or shares beside it, it is one more equation in the small
+        group's votes)."""
+        return self.pooled_shown & ~self.merged
+
+    @property
+    def few(self):
+        """[t] the target's counted votes in all are under the threshold: its published score is
+        computed from fewer ballots than may be shown (the accepted residual, marked
+        ``评议计分票不足公开门槛``)."""
+        return self.final & (self.counted_total > 0) & (self.counted_total < self.threshold)
+
+    counted_total: np.ndarray | None = None  # [t] counted votes over every group
+
     def target_note(self, i: int) -> str:
         if not self.final:
             return "会议尚未核定，计票结果核定后公布"
         if not self.pooled_shown[i]:
-            return f"计分票不足 {self.threshold} 张，不公布"
+            return f"评议计分票不足公开门槛（{self.threshold} 张），分项不公布"
         if self.merged[i]:
-            return f"有类别计分票不足 {self.threshold} 张，各类别并入合计，不分列"
+            return "含不足公开门槛的投票人类别，分项不公布"
         return ""
 
     def group_note(self, i: int, j: int) -> str:
@@ -168,7 +200,41 @@ def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure
     if not final:
         pooled_shown = np.zeros_like(pooled_shown)
     group_shown = (counted >= threshold) & ~merged[:, None] & pooled_shown[:, None]
-    return Disclosure(group_shown, pooled_shown, merged, small, threshold, final)
+    return Disclosure(group_shown, pooled_shown, merged, small, threshold, final, counted.sum(axis=1))
+
+
+def nameable_groups(ballots, threshold: int):
+    """[g] whether a voter group may be named as having no counted vote for a target: it had no
+    ballot at all (nothing about anyone), or at least ``threshold`` (a group figure). A group
+    with 1 … threshold−1 ballots is not named: "it has no counted vote" would say how each of its
+    few voters marked that target (不了解 or blank)."""
+    import numpy as np
+
+    b = np.asarray(ballots, dtype=np.int64)
+    return (b <= 0) | (b >= threshold)
+
+
+HIDDEN_MISSING = "有投票人类别没有计分票"
+
+
+def missing_text(codes: list[str], nameable: list[bool]) -> str:
+    """``missing_groups`` as printed: the nameable groups' codes, then ``HIDDEN_MISSING`` when a
+    group that may not be named is missing too."""
+    named = [c for c, ok in zip(codes, nameable, strict=True) if ok]
+    hidden = len(named) < len(codes)
+    return "；".join(x for x in ("、".join(named), HIDDEN_MISSING if hidden else "") if x)
+
+
+def group_ballots(batches: pd.DataFrame, codes: list[str]):
+    """[g] the ballots of each voter group in the session's certified batches (returned, void
+    ones excepted; a tally-import batch's returned papers)."""
+    import numpy as np
+
+    if batches is None or batches.empty:
+        return np.zeros(len(codes), dtype=np.int64)
+    b = batches[batches["status"] == BatchStatus.CERTIFIED]
+    per = (b["returned"].fillna(0).astype(int) - b["void"].astype(int)).groupby(b["group"]).sum()
+    return np.array([max(int(per.get(c, 0)), 0) for c in codes], dtype=np.int64)
 
 
 # -- arithmetic -------------------------------------------------------------------------------------
@@ -211,7 +277,7 @@ class _Cube:
     satisfied_mask: np.ndarray
 
 
-def _cube(s: Session, info: SessionInfo) -> _Cube:
+def session_cube(s: Session, info: SessionInfo) -> _Cube:
     import numpy as np
 
 
@@ -249,8 +315,8 @@ def session_tally(db: Database, session_id: int) -> SessionTally:
 def session_tally_in(s: Session, session_id: int) -> SessionTally:
     """``session_tally`` read in the caller's transaction (computing a round reads its inputs in one)."""
     info = read_session_info(s, session_id)
-    cube = _cube(s, info)
-    batches = _batches_frame(s, session_id)
+    cube = session_cube(s, info)
+    batches = batches_frame(s, session_id)
     history = _cadre_history(s, info) if info.kind == "cadre" else None
     tally = _assemble(info, cube, batches, history)
     tally.precision = _scheme_precision(s, info.round_id)
@@ -329,6 +395,10 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     p_counted, _unused, p_sat = _score(pooled, c)
     codes = np.array([g.code for g in info.groups], dtype=object)
     missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
+    nameable = nameable_groups(group_ballots(batches, list(codes)), form.publication_threshold)
+    missing_public = [
+        missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)
+    ]
 
     tt = pd.DataFrame(
         {
@@ -350,11 +420,14 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
         tt[f"share_{label}"] = pooled_shares[:, k]
     tt["missing_groups"] = ["、".join(m) for m in missing_codes]  # for people
     tt["missing_codes"] = missing_codes  # for the computation (assess.results.inputs)
+    tt["missing_public"] = missing_public  # what published outputs may say (tally.missing_text)
     tt["quorum_ok"] = quorum_ok
-    tt["shown"] = rule.pooled_shown
+    tt["shown"] = rule.detail_shown  # counts per option, shares, 满意率
+    tt["final"] = np.full(n_t, bool(rule.final))  # the score and the counted votes
+    tt["few"] = rule.few
     tt["note"] = [rule.target_note(i) for i in range(n_t)]
 
-    warnings += _group_warnings(info, counted, shown)
+    warnings += _group_warnings(info, counted, shown, nameable)
     if info.kind == "cadre":
         warnings += _cadre_columns(info, c, tt, pooled, p_counted, history or {})
     return SessionTally(
@@ -375,11 +448,24 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     )
 
 
-def _group_warnings(info: SessionInfo, counted: np.ndarray, shown: np.ndarray) -> list[str]:
+def _group_warnings(
+    info: SessionInfo, counted: np.ndarray, shown: np.ndarray, nameable: np.ndarray
+) -> list[str]:
     out: list[str] = []
     n_t = len(info.targets)
+    threshold = info.form.publication_threshold
+    unnamed: list[str] = []  # targets where a group that may not be named has no counted vote
     for j, g in enumerate(info.groups):
         col = counted[:, j]
+        if not nameable[j]:
+            # Fewer ballots than the threshold: which targets it left without a counted vote
+            # would say how its voters marked them; it is not named for those.
+            unnamed += [info.targets[i].code for i in range(n_t) if col[i] == 0]
+            out.append(
+                f"投票人类别“{g.name}”的选票少于 {threshold} 张：各对象的各类别结果都不单独显示，"
+                "含该类别的对象只公布得分和计分票数（否则可由合计减出或由得分联立推出该类别）。"
+            )
+            continue
         if n_t and not col.any():
             out.append(
                 f"投票人类别“{g.name}”（{g.code}，权重 {g.weight:g}）没有计分票：其权重在其余类别间按比例重新分配。"
@@ -395,8 +481,15 @@ def _group_warnings(info: SessionInfo, counted: np.ndarray, shown: np.ndarray) -
         if few:
             out.append(
                 f"投票人类别“{g.name}”有 {few} 个对象的计分票少于 {info.form.publication_threshold} 张："
-                "这些对象的各类别结果都不单独显示，只公布合计（否则可由合计减出该类别）。"
+                "这些对象的各类别结果都不单独显示，只公布得分和计分票数（否则可由合计减出该类别）。"
             )
+    unnamed = sorted(set(unnamed), key=[t.code for t in info.targets].index)
+    if unnamed:
+        out.append(
+            f"有投票人类别对 {len(unnamed)} 个对象没有计分票（{'、'.join(unnamed[:10])}"
+            f"{'…' if len(unnamed) > 10 else ''}）：这些对象的权重在其余类别间重新分配"
+            f"（该类别选票少于 {threshold} 张，不具名）。"
+        )
     nothing = [info.targets[i].code for i in range(n_t) if not counted[i].any()]
     if nothing:
         out.append(
@@ -457,37 +550,36 @@ def _cadre_columns(
 
 def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, bool]]]:
     """For each cadre of the session: [(period, was 不称职)] of earlier rounds' cadre sessions,
-    oldest first. An earlier result recorded by the results step (``CadreResult.grade``) is used
-    when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
+    oldest first. An earlier result recorded by the results step (its cadre result's grade) is used
+    when there is one; otherwise the 不称职 vote share of that session's certified ballots. Read
+    through ``assess.appraisal.records``: an earlier published round's targets, counts and grades
+    are the ones its snapshot holds, whatever happened to the live rows afterwards."""
     from sqlmodel import select
 
-    from assess.models import AppraisalSession, AppraisalTarget, CadreResult, Round
+    from assess.models import AppraisalSession, Round
 
-    cadre_ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
+    cadre_ids = {t.cadre_id for t in info.targets if t.cadre_id is not None}
     if not cadre_ids:
         return {}
     this_round = get_round(s, info.round_id)
     earlier = s.exec(
         select(AppraisalSession.id, Round.period, Round.id)
         .join(Round, Round.id == AppraisalSession.round_id)
-        .where(
-            AppraisalSession.kind == "cadre",
-            AppraisalSession.round_id != info.round_id,
-            AppraisalSession.id.in_(
-                select(AppraisalTarget.session_id).where(AppraisalTarget.cadre_id.in_(cadre_ids))
-            ),
-        )
+        .where(AppraisalSession.kind == "cadre", AppraisalSession.round_id != info.round_id)
     ).all()
     earlier = [e for e in earlier if (e[1], e[2]) < (this_round.period, this_round.id)]
     earlier.sort(key=lambda e: (e[1], e[2], e[0]))
+    results: dict[int, list[tuple[int, int, str | None]]] = {}
     out: dict[int, list[tuple[str, bool]]] = {}
-    for sid, period, _rid in earlier:
-        past = read_session_info(s, sid)
+    for sid, period, rid in earlier:
+        past = read_session_info(s, sid)  # targets from the snapshot when published (appraisal.records)
+        if not any(t.cadre_id in cadre_ids for t in past.targets):
+            continue
+        if rid not in results:
+            results[rid] = cadre_grades(s, rid)
+        grades = {cid: grade for sess, cid, grade in results[rid] if sess == sid}
         rules = past.form.cadre_rules or CadreRules()
-        grades = dict(
-            s.exec(select(CadreResult.cadre_id, CadreResult.grade).where(CadreResult.session_id == sid)).all()
-        )
-        c = _cube(s, past)
+        c = session_cube(s, past)  # the certified counts, from the snapshot when published
         pooled = c.counts.sum(axis=1)
         p_counted = pooled[:, c.counted_mask].sum(axis=1)
         labels = [o.label for o in past.form.options]
@@ -504,7 +596,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     return out
 
 
-def _batches_frame(s: Session, session_id: int) -> pd.DataFrame:
+def batches_frame(s: Session, session_id: int) -> pd.DataFrame:
     """The session's batches with their valid, void and blank counts (a published round's from its
     snapshot: ``assess.results.round_view``)."""
     import pandas as pd

@@ -126,9 +126,10 @@ def option_shares(
 ) -> pd.DataFrame:
     """Per unit: the count of each option over every voter group and the share in percent (all
     marks, 不了解 included), the shares of a unit summing to exactly 100.00. A unit is left out
-    when, in any of its sessions, its pooled votes may not be published (``assess.appraisal.tally.disclosure``
-    with ``min_counted`` as the threshold; ``counted`` options, all when None): too few to show
-    without revealing how individuals voted."""
+    when, in any of its sessions, its pooled counts may not be published (``assess.appraisal.tally.disclosure``
+    with ``min_counted`` as the threshold; ``counted`` options, all when None): too few in all, or
+    a voter group with marks under the threshold (beside the published score they would narrow
+    that group's votes)."""
     import pandas as pd
 
 
@@ -146,7 +147,7 @@ def option_shares(
             index="unit_code", columns="voter_group", values=["counted", "count"], aggfunc="sum", fill_value=0
         )
         rule = disclosure(cells["counted"].to_numpy(), cells["count"].to_numpy(), min_counted)
-        withheld.update(cells.index[~rule.pooled_shown])
+        withheld.update(cells.index[~rule.detail_shown])
     pivot = tallies.pivot_table(
         index=["unit_code", "unit_name"], columns="option", values="count", aggfunc="sum", fill_value=0
     )

@@ -177,6 +177,10 @@ FLAG_WORDS = {
     "unfit_votes": "不称职票超过规定比例",
     "not_eligible_excellent": "称职及以上票不足，不能评优秀",
     "no_votes": "没有有效票",
+    # What an output prints in place of figures it withholds (assess.results.secrecy).
+    "appraisal_detail_withheld": "含不足公开门槛的投票人类别，分项不公布",
+    "appraisal_few": "评议计分票不足公开门槛",
+    "missing_groups_hidden": "民主评议有投票人类别没有计分票（该类别选票不足公开门槛，不具名）",
 }
 
 

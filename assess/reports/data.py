@@ -32,6 +32,7 @@ from assess.results.objections import status as publicity_status
 from assess.results.reasons import ReasonNames, accountability_reason, flag_reason
 from assess.results.round_view import cadre_results
 from assess.results.round_view import results as round_results
+from assess.results.secrecy import public_figures, public_flags, round_secrecy
 from assess.rounds import snapshots
 from assess.schemes.definition import from_dict
 
@@ -268,8 +269,11 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
 def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
+
+    secrecy = round_secrecy(s, round_id)
     records = []
     for r in round_view.results(s, round_id):
+        sec = secrecy.unit(r["unit_id"])  # 满意率 withheld beside a small voter group (§9)
         rec = {
             "unit_id": r["unit_id"],
             "unit_code": r["code"],
@@ -280,11 +284,11 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
             "rank_low": r["rank_low"],
             "rank_high": r["rank_high"],
             "grade": r["grade"],
-            "flags": "；".join(flag_text(f, names) for f in (r["flags"] or [])),
+            "flags": "；".join(flag_text(f, names) for f in public_flags(r["flags"], sec)),
         }
         for key, value in (r["components"] or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                rec[f"c_{key}"] = float(value)
+                rec[f"c_{key}"] = None if key == "satisfaction" and sec.withheld else float(value)
         records.append(rec)
     df = pd.DataFrame.from_records(records)
     if df.empty:
@@ -310,6 +314,8 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
 def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
+
+    secrecy = round_secrecy(s, round_id)
     columns = [
         "entry_id",
         "subject",
@@ -328,6 +334,9 @@ def _accountability(s, round_id: int, names: ReasonNames | None = None) -> pd.Da
     ]
     recs = []
     for e in round_view.accountability(s, round_id):
+        # Vote shares withheld beside a small voter group (docs/reliability.md §9).
+        sec = secrecy.cadre_any(e["cadre_id"]) if e["cadre_id"] else secrecy.unit(e["unit_id"])
+        e = {**e, "figures": public_figures(e["figures"], sec)}
         if e["cadre_id"] and e["cadre_code"]:
             subject, code = f"{e['cadre_name']}（{e['position']}）", e["cadre_code"]
             unit_name = e["cadre_unit_name"] or ""
@@ -361,6 +370,7 @@ def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
     import pandas as pd
 
 
+    secrecy = round_secrecy(s, round_id)
     columns = ["cadre_code", "cadre_name", "position", "unit_name", "score", "grade", "flags"]
     recs = [
         {
@@ -370,7 +380,9 @@ def _cadres(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame:
             "unit_name": c["unit_name"],
             "score": c["score"],
             "grade": c["grade"],
-            "flags": "；".join(flag_text(f, names) for f in (c["flags"] or [])),
+            "flags": "；".join(
+                flag_text(f, names) for f in public_flags(c["flags"], secrecy.cadre(c["session_id"], c["cadre_id"]))
+            ),
         }
         for c in cadre_results(s, round_id)
     ]

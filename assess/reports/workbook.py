@@ -338,7 +338,8 @@ def _chart_sheet(wb, data: ReportData) -> None:
 
 def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
     """Counts per session × unit × voter group and option, then the unit's total over every group
-    with shares and 满意率. Groups under the publication threshold are folded into the total only."""
+    with shares and 满意率. Where a group with marks is under the publication threshold nothing of
+    the unit's votes is listed (``tally.disclosure``; the score is in the rankings)."""
 
     t = data.tallies
     labels: list[str] = []
@@ -390,29 +391,31 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
             )
             continue
         if rule.merged[0]:
-            # One small group shown as "total minus the others" would reveal it: fold every group.
+            # A small group: "total minus the others" would reveal it, and the pooled counts,
+            # shares or 满意率 beside the published score narrow its votes: only the score (in
+            # the rankings) is published for the unit (docs/reliability.md §9).
             rows.append(
                 [
                     session_name,
                     unit_code,
                     unit_name,
-                    f"（{'、'.join(map(str, small))}不足 {threshold} 票，不分类别列示）",
+                    f"全部（{'、'.join(map(str, small))}不足 {threshold} 票：含不足公开门槛的投票人类别，分项不公布）",
                     *blank,
                 ]
             )
-        else:
-            for name, c in groups:
-                rows.append(
-                    [
-                        session_name,
-                        unit_code,
-                        unit_name,
-                        name,
-                        *[int(c.get(o, 0)) for o in labels],
-                        int(c.sum()),
-                        *[None] * (len(labels) + 1),
-                    ]
-                )
+            continue
+        for name, c in groups:
+            rows.append(
+                [
+                    session_name,
+                    unit_code,
+                    unit_name,
+                    name,
+                    *[int(c.get(o, 0)) for o in labels],
+                    int(c.sum()),
+                    *[None] * (len(labels) + 1),
+                ]
+            )
         shares = largest_remainder_shares([vec])[0].tolist()
         n_sat = sum(v for o, v in zip(labels, vec, strict=True) if o in satisfied)
         rate = round(100.0 * n_sat / n_counted, 2) if n_counted else None

@@ -56,6 +56,7 @@ from assess.foundation.vocabulary import (
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results.reasons import ReasonNames, accountability_reason
 from assess.results.round_view import accountability
+from assess.results.secrecy import public_figures, round_secrecy
 from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import SEVERITIES, UNFIT_LABEL
 
@@ -600,12 +601,16 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
 
     with db.read() as s:
         entries = accountability(s, round_id)
+        secrecy = round_secrecy(s, round_id)
         names = _reason_names(s, round_id)
         people = display_names(s)
     entries.sort(key=lambda e: (e["category"] or "", e["unit_code"] or "", e["rule_code"], e["id"]))
     out = []
     for e in entries:
         robust = e["robust_share"] is None or e["robust_share"] >= ROBUST_SHARE
+        # Vote shares withheld beside a small voter group (docs/reliability.md §9).
+        sec = secrecy.cadre_any(e["cadre_id"]) if e["cadre_id"] else secrecy.unit(e["unit_id"])
+        e = {**e, "figures": public_figures(e["figures"], sec)}
         out.append(
             EntryRow(
                 e["id"],

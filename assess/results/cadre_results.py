@@ -14,6 +14,7 @@ from assess.foundation.errors import NotFound
 from assess.foundation.write_guards import get_round
 from assess.results.reasons import ReasonNames, flag_reason
 from assess.results.round_view import cadre_results
+from assess.results.secrecy import public_flags, round_secrecy
 from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import UNFIT_LABEL
 
@@ -83,6 +84,7 @@ def cadre_result_rows(db: Database, round_id: int, session_id: int | None = None
                 raise NotFound(f"评议会议 #{session_id} 不属于考核轮次“{r.name}”。")
         results = [c for c in cadre_results(s, round_id) if session_id is None or c["session_id"] == session_id]
         forms = {sid: session_form(s, sid) for sid in {c["session_id"] for c in results}}
+        secrecy = round_secrecy(s, round_id)
     if not results:
         where = f"评议会议 #{session_id}" if session_id is not None else f"考核轮次“{r.name}”"
         raise NotFound(f"{where}尚无干部测评结果：核定勤廉双述会议后计算本轮结果（assess compute 或排名结果中按 g）。")
@@ -96,8 +98,13 @@ def cadre_result_rows(db: Database, round_id: int, session_id: int | None = None
     for c in results:
         counts = c.get("counts") or {}
         counted = int(counts.get("counted") or 0)
-        rule = disclosure(np.array([[counted]]), np.array([[counted]]), forms[c["session_id"]].publication_threshold)
-        shown = bool(rule.pooled_shown[0])
+        threshold = forms[c["session_id"]].publication_threshold
+        rule = disclosure(np.array([[counted]]), np.array([[counted]]), threshold)
+        sec = secrecy.cadre(c["session_id"], c["cadre_id"])
+        # The score and the counted ballots are printed (the score ranks); the shares only where
+        # no voter group with marks is under the threshold (docs/reliability.md §9).
+        shown = bool(rule.pooled_shown[0]) and not sec.withheld
+        note = rule.target_note(0)  # the flags say 含不足公开门槛的投票人类别 (public_flags)
         rows.append(
             {
                 "session_id": c["session_id"],
@@ -108,11 +115,11 @@ def cadre_result_rows(db: Database, round_id: int, session_id: int | None = None
                 "unit_name": c["unit_name"],
                 "score": c["score"],
                 "grade": c["grade"] or None,
-                "counted": counted if shown else None,
+                "counted": counted,
                 "unfit_share": counts.get("unfit_share") if shown else None,
                 "fit_share": counts.get("fit_share") if shown else None,
-                "flags": "；".join(flag_reason(f, names) for f in c["flags"] or []),
-                "note": rule.target_note(0),
+                "flags": "；".join(flag_reason(f, names) for f in public_flags(c["flags"], sec)),
+                "note": note,
             }
         )
     return CadreResults(title, rows, headers, int(scheme.precision))

@@ -24,6 +24,7 @@ from assess.results.annual_sources import refresh_sources
 from assess.results.inputs import load_round_inputs
 from assess.results.reasons import flag_reason
 from assess.results.round_view import cadre_results, results
+from assess.results.secrecy import round_secrecy
 from assess.rounds.lifecycle import set_stage, stage_label
 from assess.scoring.annual import ANNUAL_COLUMNS, result_scheme
 from assess.scoring.cadres import compute_cadres
@@ -452,6 +453,9 @@ def compute_round(
                 ],
             )
         stored = acc.store_entries(s, round_id, proposals)
+        # A target whose counted votes in all are under the publication threshold: its score is
+        # published and marked (docs/reliability.md §9, the accepted residual).
+        warnings = [*scores.warnings, *round_secrecy(s, round_id).warnings()]
         payload = {
             "round_id": round_id,
             "units": len(unit_rows),
@@ -461,7 +465,7 @@ def compute_round(
             "seed": seed,
             "today": today.isoformat(),
             "inputs_hash": content_hash(inputs_to_json(inputs)),
-            "warnings": scores.warnings[:50],
+            "warnings": warnings[:50],
         }
         if inputs.annual is not None:  # the quarterly rounds an annual round combined (assess.results.annual)
             payload["annual_sources"] = [
@@ -481,7 +485,7 @@ def compute_round(
             not_robust,
             stored["kept_decisions"],
             stored["reopened"],
-            scores.warnings,
+            warnings,
         )
 
 

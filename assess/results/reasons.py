@@ -272,7 +272,9 @@ def accountability_reason(
     elif kind == "cadre_unfit":
         unfit = f.get("unfit_option") or "不称职"  # the cadre form's own word, e.g. 不合格 for 村干部
         share = f"{100 * float(f.get('unfit_share') or 0):.1f}%"
-        if f.get("unfit_votes") is not None and f.get("counted"):
+        if f.get("unfit_share") is None:  # withheld beside a small voter group (appraisal_secrecy)
+            text = f"{unfit}票比例"
+        elif f.get("unfit_votes") is not None and f.get("counted"):
             text = f"{unfit}票{_number(f['unfit_votes'])}张，占有效票{share}"
         else:
             text = f"{unfit}票占有效票{share}"

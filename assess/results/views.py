@@ -12,6 +12,7 @@ from assess.foundation.vocabulary import METHOD_LABELS
 from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
 from assess.results.reasons import ReasonNames
 from assess.results.round_view import round_inputs
+from assess.results.secrecy import public_flags, round_secrecy
 from assess.schemes.definition import leaf_scorers
 from assess.schemes.provenance import indicator_provenance
 from assess.schemes.store import load_definition
@@ -105,6 +106,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
         prev = earlier_rounds(s, r, limit=1)
         prev_table = stored_rows(s, prev[0][1]) if prev else []
         snap = s.exec(select(Snapshot.content_hash).where(Snapshot.round_id == r.id)).first()
+        secrecy = round_secrecy(s, r.id)
     order = {c: i for i, c in enumerate(scheme.categories)}
     table.sort(key=lambda t: ((order.get(t["category"], len(order)), t["category"]), t["rank"], t["code"]))
     prev_by_unit = {int(t["unit_id"]): (int(t["rank"]), t["grade"], t["category"]) for t in prev_table}
@@ -112,6 +114,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
     for t in table:
         p = prev_by_unit.get(int(t["unit_id"]))
         same_cat = p is not None and p[2] == t["category"]
+        sec = secrecy.unit(t["unit_id"])  # 满意率 withheld beside a small voter group (§9)
         rows.append(
             RankRow(
                 int(t["unit_id"]),
@@ -125,13 +128,13 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
                 _f(t["appraisal"]),
                 _f(t["adjustment"]),
                 _f(t["penalty"]),
-                _f(t["satisfaction"]),
+                None if sec.withheld else _f(t["satisfaction"]),
                 None if t["rank_low"] is None else int(t["rank_low"]),
                 None if t["rank_high"] is None else int(t["rank_high"]),
                 (p[0] - int(t["rank"])) if same_cat else None,
                 p[0] if same_cat else None,
                 p[1] if p else None,
-                list(t["flags"]),
+                public_flags(list(t["flags"]), sec),
             )
         )
     cats = sorted({r.category for r in rows}, key=lambda c: (order.get(c, len(order)), c))
@@ -199,6 +202,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         r = resolve_round(s, round_id)
         inputs = round_inputs(s, db, r.id)
         stored = stored_table(s, r.id)
+        secrecy = round_secrecy(s, r.id)
     scores = compute_units(inputs)
     t = scores.table
     idx = np.flatnonzero(t["code"].to_numpy() == unit_code)
@@ -267,6 +271,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         float(fresh["composite"]), p
     )
     flags = list(row["flags"]) if isinstance(row["flags"], list) else list(fresh["flags"])
+    flags = public_flags(flags, secrecy.unit(fresh["unit_id"]))
     return Explanation(
         unit_code,
         str(row["name"]),
