@@ -180,7 +180,7 @@ def read_session_info(s: Session, session_id: int) -> SessionInfo:
     form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     return SessionInfo(
         sess.id,
-        rnd.id,
+        sess.round_id,
         rnd.name,
         rnd.stage,
         sess.kind,

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from assess.foundation.db import Database
     from assess.foundation.roles import Actor
+    from assess.models import User
 
 ACCOUNT_ACTIONS = ("user.add", "user.deactivate", "user.activate", "user.password")
 LOCK_AFTER = 5  # failures in a row before the first wait
@@ -166,7 +167,7 @@ def _current_accounts(session: Session) -> tuple[dict[str, AccountState], list[s
     return state
 
 
-def account_problem(session: Session, user) -> str | None:
+def account_problem(session: Session, user: User | SimpleNamespace) -> str | None:
     """The first way ``user`` (an ``app_user`` row) differs from the audit chain, or None."""
     accounts, chain_problems = _current_accounts(session)
     mine = [p for p in chain_problems if f"“{user.username}”" in p]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from assess.foundation import accounts, audit
 from assess.foundation.accounts import authorize, credential_digest
@@ -10,17 +10,26 @@ from assess.foundation.errors import AuthError, Conflict, NotFound
 from assess.foundation.roles import ROLES, Actor
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+    from sqlmodel import Session
+
     from assess.foundation.db import Database
 
 MIN_PASSWORD = 8
 
 
+class Argon2Params(TypedDict, total=False):
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+
+
 # Argon2id parameters passed to the library; empty means its recommended defaults. There is no
 # switch for weaker hashes here: only the test suite lowers them (tests/conftest.py).
-ARGON2_PARAMS: dict[str, int] = {}
+ARGON2_PARAMS: Argon2Params = {}
 
 
-def _hasher():
+def _hasher() -> PasswordHasher:
     """Argon2id; verification always uses the parameters stored in the hash."""
     from argon2 import PasswordHasher, Type
 
@@ -78,7 +87,7 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
         return user.id
 
 
-def display_names(session) -> dict[str, str]:
+def display_names(session: Session) -> dict[str, str]:
     """Login name → the name people read (display name), for every user."""
     from sqlmodel import select
 
@@ -126,6 +135,7 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         wait = accounts.delay_after(n)
         later = f"（已连续失败 {n} 次，须等 {accounts.wait_text(wait)}后再试）" if wait else ""
         raise AuthError(f"用户名或密码错误。{later}")
+    assert user is not None  # ok is set only by checking the password of a user that exists
     with db.read() as s:
         problem = accounts.account_problem(s, user)
     if problem:

@@ -281,7 +281,7 @@ def status(db: Database, round_id: int) -> ReviewStatus:
             "recorded_by": v.recorded_by,
         }
     return ReviewStatus(
-        r.id,
+        round_id,
         r.name,
         r.period,
         r.stage,
