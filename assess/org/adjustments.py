@@ -21,7 +21,10 @@ from assess.foundation.roles import Actor
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from assess.foundation.db import Database
+    from assess.models import Unit
 
 MAX_POINTS = 100.0
 DISCIPLINE_KINDS = ("提醒谈话", "约谈", "通报批评", "诫勉", "组织调整", "党纪政务处分")
@@ -47,7 +50,7 @@ class DisciplineRow:
     created_by: str
 
 
-def _round_unit(s, round_id: int, unit_code: str):
+def _round_unit(s: Session, round_id: int, unit_code: str) -> Unit:
     from sqlmodel import select
 
     from assess.models import RoundUnit, Unit
@@ -88,6 +91,7 @@ def add_adjustment(db: Database, actor: Actor, round_id: int, unit_code: str, po
     with db.write() as s:
         ensure_round_writable(s, round_id)
         unit = _round_unit(s, round_id, unit_code)
+        assert unit.id is not None  # a row read from the database has its id
         row = Adjustment(round_id=round_id, unit_id=unit.id, points=value, reason=reason,
                          source=(source or "").strip() or None, created_by=actor.username)
         s.add(row)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import BlacklistEntry
 
 SUBJECT_KINDS = {"unit": "单位", "cadre": "干部", "enterprise": "企业", "person": "个人"}
 MAX_TEXT = 2000
@@ -59,7 +60,8 @@ class ListingRow:
         return self.entered_on <= on and (self.exit_on is None or on < self.exit_on)
 
 
-def _row(e) -> ListingRow:
+def _row(e: BlacklistEntry) -> ListingRow:
+    assert e.id is not None  # a row read from the database has its id
     return ListingRow(
         e.id, e.subject_kind, SUBJECT_KINDS.get(e.subject_kind, e.subject_kind), e.name, e.unit_id,
         e.cadre_id, e.reason, e.basis, e.entered_on, e.exit_on, e.exit_reason, e.created_by,

@@ -16,7 +16,12 @@ from assess.foundation.input_tables import read_table
 from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
     from assess.foundation.db import Database
+    from assess.models import Cadre, Unit
 
 RISK_LEVELS = ("A", "B", "C")
 CODE_MAX = 32
@@ -91,7 +96,7 @@ def categories(db: Database) -> list[str]:
         return sorted(set(s.exec(select(Unit.category)).all()))
 
 
-def _unit_by_code(s, code: str):
+def _unit_by_code(s: Session, code: str) -> Unit | None:
     from sqlmodel import select
 
     from assess.models import Unit
@@ -228,7 +233,7 @@ def import_units(db: Database, actor: Actor, path: str | Path) -> int:
     return len(parsed)
 
 
-def _now():
+def _now() -> datetime:
     from assess.models.base import utcnow
 
     return utcnow()
@@ -252,7 +257,7 @@ def list_cadres(db: Database, search: str = "", unit_code: str | None = None) ->
         return [CadreRow(c.id, c.code, c.name, u.code, u.name, c.position, c.risk_level, c.active) for c, u in s.exec(q).all()]
 
 
-def _cadre_by_code(s, code: str):
+def _cadre_by_code(s: Session, code: str) -> Cadre | None:
     from sqlmodel import select
 
     from assess.models import Cadre
@@ -282,6 +287,7 @@ def add_cadre(db: Database, actor: Actor, code: str, name: str, unit_code: str, 
         unit = _unit_by_code(s, unit_code.strip())
         if unit is None:
             raise NotFound(f"单位“{unit_code}”不存在。")
+        assert unit.id is not None  # a row read from the database has its id
         cadre = Cadre(code=code, name=name, unit_id=unit.id, position=position, risk_level=risk)
         s.add(cadre)
         s.flush()
@@ -313,6 +319,7 @@ def edit_cadre(db: Database, actor: Actor, code: str, *, name: str | None = None
             unit = _unit_by_code(s, unit_code.strip())
             if unit is None:
                 raise NotFound(f"单位“{unit_code}”不存在。")
+            assert unit.id is not None  # a row read from the database has its id
             if unit.id != cadre.unit_id:
                 cadre.unit_id = unit.id
                 changes["unit_code"] = unit.code

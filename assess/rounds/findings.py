@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Rectification
 
 SEVERITIES = ("轻微", "一般", "严重")
 UPDATE_STATUSES = (RectificationStatus.RECTIFYING, RectificationStatus.RECTIFIED)
@@ -148,6 +149,7 @@ def add_finding(
                 raise Conflict(
                     f"第 {corrects_id} 号问题已下发整改通知 {rect.notice_no}，不能再更正；请在整改进展中说明。"
                 )
+        assert unit.id is not None  # a stored row has its id
         f = Finding(
             round_id=round_id,
             unit_id=unit.id,
@@ -270,7 +272,7 @@ def _dated(day: date) -> datetime:
     return now.replace(year=day.year, month=day.month, day=day.day).astimezone(UTC)
 
 
-def _locked_rectification(s: Session, rectification_id: int):
+def _locked_rectification(s: Session, rectification_id: int) -> Rectification:
     """The rectification, locked so that concurrent progress and re-inspection apply in turn."""
     from sqlmodel import select
 
@@ -295,9 +297,10 @@ def _status(s: Session, rect_id: int) -> tuple[str, str | None]:
     return (ev.status, ev.note) if ev is not None else ("open", None)
 
 
-def _event(s: Session, actor: Actor, rect, status: str, note: str | None, action: str) -> None:
+def _event(s: Session, actor: Actor, rect: Rectification, status: str, note: str | None, action: str) -> None:
     from assess.models import RectificationEvent
 
+    assert rect.id is not None  # a stored row has its id
     s.add(RectificationEvent(rectification_id=rect.id, status=status, note=note, by_user=actor.username))
     s.flush()
     audit.append(
@@ -320,7 +323,7 @@ def update_rectification(
     note = _text(note, "说明", required=status == "rectified")
     with db.write() as s:
         rect = _locked_rectification(s, rectification_id)
-        current, _n = _status(s, rect.id)
+        current, _n = _status(s, rectification_id)
         if current == "closed":
             raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
         if current == "rectified":
@@ -339,7 +342,7 @@ def close_rectification(
     note = _text(note, "复查意见", required=not passed)
     with db.write() as s:
         rect = _locked_rectification(s, rectification_id)
-        current, _n = _status(s, rect.id)
+        current, _n = _status(s, rectification_id)
         if current == "closed":
             raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
         if current != "rectified":

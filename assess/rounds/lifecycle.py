@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round, RoundUnit, Unit
     from assess.schemes.definition import SchemeDef
 
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|H[12]|(?:0[1-9]|1[0-2])))?$")
@@ -53,12 +54,12 @@ def check_period(period: str) -> str:
 # -- lookups shared by the round services ---------------------------------------------------------
 
 
-def round_scheme(session: Session, r) -> SchemeDef:
+def round_scheme(session: Session, r: Round) -> SchemeDef:
 
     return load_definition(session, r.scheme_version_id)
 
 
-def round_unit(session: Session, round_id: int, unit_code: str):
+def round_unit(session: Session, round_id: int, unit_code: str) -> tuple[Unit, RoundUnit]:
     """(Unit, RoundUnit) of a participant, or NotFound naming the unit."""
     from sqlmodel import select
 
@@ -94,7 +95,7 @@ def participants(session: Session, round_id: int) -> list[tuple[Any, Any]]:
     )
 
 
-def lock_round(session: Session, round_id: int):
+def lock_round(session: Session, round_id: int) -> Round:
     """The round, locked for the rest of the write transaction (SELECT … FOR UPDATE on
     PostgreSQL; SQLite's IMMEDIATE transaction already holds the database lock), and refused if
     published. Every write that checks the round's stage takes this lock first, so a concurrent
@@ -108,7 +109,7 @@ def lock_round(session: Session, round_id: int):
     return ensure_round_writable(session, round_id)
 
 
-def require_stage(r, *stages: str, doing: str) -> None:
+def require_stage(r: Round, *stages: str, doing: str) -> None:
     if r.stage not in stages:
         wanted = "、".join(f"“{stage_label(s)}”" for s in stages)
         raise Conflict(
@@ -322,7 +323,7 @@ def scheme_codes(db: Database) -> list[str]:
 
 
 
-def set_stage(session: Session, actor_name: str, round, new_stage: str, payload: dict | None = None) -> None:
+def set_stage(session: Session, actor_name: str, round: Round, new_stage: str, payload: dict | None = None) -> None:
     """Move ``round`` to ``new_stage`` inside the caller's write transaction and audit it. The
     caller has authorised the action and checked its own preconditions. A published round never
     moves again."""

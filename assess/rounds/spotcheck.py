@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round, SpotCheckDraw
 
 SOURCES_MAX = 16
 SOURCE_CHARS = 500
@@ -83,7 +84,7 @@ class VerifyReport:
 # -- reading draws --------------------------------------------------------------------------------
 
 
-def active_draw(s: Session, round_id: int, purpose: str = "units"):
+def active_draw(s: Session, round_id: int, purpose: str = "units") -> SpotCheckDraw | None:
     from sqlmodel import select
 
     from assess.models import SpotCheckDraw
@@ -97,7 +98,7 @@ def active_draw(s: Session, round_id: int, purpose: str = "units"):
     ).first()
 
 
-def inspected_codes(draw) -> list[str]:
+def inspected_codes(draw: SpotCheckDraw | None) -> list[str]:
     """Units to inspect under a draw: the lottery's selection in order, then the 重点 units."""
     if draw is None:
         return []
@@ -117,7 +118,8 @@ def inspected_unit_ids(s: Session, round_id: int) -> list[int]:
     return sorted(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
 
 
-def _view(d) -> DrawView:
+def _view(d: SpotCheckDraw) -> DrawView:
+    assert d.id is not None  # a stored row has its id
     extras = d.extras or {}
     try:
         needed = rfc3797.entropy_bits(d.count, len(d.pool))
@@ -255,7 +257,7 @@ def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict
     return {uid: "；".join(v) for uid, v in out.items()}
 
 
-def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
+def _unit_pool(s: Session, round_id: int, focus_open_findings: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The published pool (participants sorted by unit code, numbered from 1) and the 重点 units
     left out of it: units with open findings (when asked) and units with a cadre at a risk level
     the scheme's ``spotcheck.risk_focus`` names."""
@@ -282,7 +284,9 @@ def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
     return pool, focus
 
 
-def pool_preview(db: Database, round_id: int, focus_open_findings: bool = False):
+def pool_preview(
+    db: Database, round_id: int, focus_open_findings: bool = False
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pool a draw made now would use, to publish before the draw: (pool, 重点 units)."""
     with db.read() as s:
         get_round(s, round_id)
@@ -305,7 +309,7 @@ class DrawPlan:
     needed_bits: float  # to choose ``count`` of the pool (rfc3797.entropy_bits)
 
 
-def _refuse_second_draw(s, old) -> None:
+def _refuse_second_draw(s: Session, old: SpotCheckDraw | None) -> None:
 
     if old is not None:
         who = display_names(s).get(old.created_by, old.created_by)
@@ -315,10 +319,11 @@ def _refuse_second_draw(s, old) -> None:
         )
 
 
-def _draw_plan(s: Session, r, count: int | None, min_per_category: int | None, focus_open_findings: bool,
+def _draw_plan(s: Session, r: Round, count: int | None, min_per_category: int | None, focus_open_findings: bool,
                sources: list[str]) -> DrawPlan:
     require_stage(r, Stage.SELFCHECK_CLOSED, doing="随机抽取核查单位")
     scheme = round_scheme(s, r)
+    assert r.id is not None  # a stored row has its id
     pool, focus = _unit_pool(s, r.id, focus_open_findings)
     if count is None:
         count = scheme.spotcheck.sample_size
@@ -411,7 +416,7 @@ def draw(
         return _view(d)
 
 
-def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
+def _inspector_plan(s: Session, r: Round, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
     """The pool of inspectors a draw would use (active inspectors by user name, less those
     excused: ``focus`` lists them with their reason), checked as ``draw_inspectors`` checks it."""
     from sqlmodel import select
@@ -419,6 +424,7 @@ def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict
     from assess.models import User
 
     require_stage(r, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DRAWN, doing="随机抽取检查人员")
+    assert r.id is not None  # a stored row has its id
     old = active_draw(s, r.id, "inspectors")
     if old is not None:
         raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")

@@ -5,7 +5,7 @@ feeds the accountability engine. (Re-exported by ``assess.rounds.spotcheck``.)""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
 
 
 @dataclass
@@ -93,10 +94,11 @@ def enter_verified(
         return number
 
 
-def missing_verified(s: Session, r) -> list[str]:
+def missing_verified(s: Session, r: Round) -> list[str]:
     """Codes of inspected units that still lack a verified value for an applicable indicator."""
     from assess.models import SpotCheckScore
 
+    assert r.id is not None  # a stored row has its id
     draw = active_draw(s, r.id)
     out = []
     for code in inspected_codes(draw):
@@ -242,7 +244,7 @@ def false_reports(db: Database, round_id: int) -> list[FalseReport]:
     ]
 
 
-def _num(v) -> float | None:
+def _num(v: Any) -> float | None:
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -250,5 +252,5 @@ def _num(v) -> float | None:
     return None if f != f else f
 
 
-def _txt(v) -> str | None:
+def _txt(v: object) -> str | None:
     return v if isinstance(v, str) and v else None
