@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.entry import PassRow, get_batch, locked_batch, pass_digest, writable_batch
 from assess.appraisal.forms import session_form
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import BallotBatch
 
 KIND_LABELS = {"absent": "无此票", "void": "整张作废", "marks": "已录标记"}
 WHOLE_CHOICES = {"absent": "无此票", "void": "整张作废", "pass1": "以第1遍为准", "pass2": "以第2遍为准"}
@@ -252,8 +253,9 @@ def batch_resolutions(s: Session, batch_id: int) -> dict[tuple[int, int], str]:
     return {(no, pos): v for no, pos, v in rows}
 
 
-def _reading(s: Session, b, require_closed: bool = True):
+def _reading(s: Session, b: BallotBatch, require_closed: bool = True) -> tuple[MarkRules, list, _Merged]:
     """(rules, passes, merged) for a batch of keyed or imported ballots."""
+    assert b.id is not None  # a stored row has its id
     rules = session_rules(s, b.session_id)
     passes = _passes(s, b.id)
     needed = 2 if b.source == "paper" else 1
@@ -284,7 +286,7 @@ def _tally_max(s: Session, batch_id: int) -> int:
     return int(s.execute(select(func.coalesce(func.max(per_target.c.n), 0))).scalar() or 0)
 
 
-def _reconcile(b, statuses: list[str] | None, tally_max: int = 0) -> Reconciliation:
+def _reconcile(b: BallotBatch, statuses: list[str] | None, tally_max: int = 0) -> Reconciliation:
     if statuses is None:  # a tallies-only batch: no ballots, only counts
         rec = Reconciliation(b.issued, b.returned, 0, 0, 0, 0)
         if tally_max > b.returned:
@@ -349,7 +351,8 @@ def compare(db: Database, batch_id: int) -> Comparison:
     return Comparison(batch_id, b.label, b.source, options, row.passes, mismatches, rec)
 
 
-def _check_reviewer(s: Session, actor: Actor, b, what: str) -> None:
+def _check_reviewer(s: Session, actor: Actor, b: BallotBatch, what: str) -> None:
+    assert b.id is not None  # a stored row has its id
     clerks = [p.clerk for p in _passes(s, b.id)]
     if actor.username in clerks:
         raise PermissionDenied(f"{what}须由未参与本批次录入的审核员进行；你录入（或导入）了批次“{b.label}”。")
@@ -535,7 +538,7 @@ def certify(db: Database, actor: Actor, batch_id: int) -> CertifyResult:
             if not rec.ok:
                 raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
             # Stored order and ids reveal nothing about entry order.
-            ballots = [
+            ballots: list[dict[str, Any]] = [
                 {"id": random_id(), "batch_id": batch_id, "ballot_no": no, "status": st, "marks": mk}
                 for no, st, mk in zip(merged.ballot_nos, statuses, merged.marks, strict=True)
             ]

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from assess.rounds.snapshots import published_content
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlmodel import Session
 
 
@@ -126,7 +128,9 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
     ]
 
 
-def _session_rows(s: Session, session_id: int, key: str, live) -> list[dict[str, Any]]:
+def _session_rows(
+    s: Session, session_id: int, key: str, live: Callable[[Session, int, int], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     from sqlmodel import select
 
     from assess.models import AppraisalSession

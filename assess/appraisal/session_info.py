@@ -179,7 +179,7 @@ def read_session_info(s: Session, session_id: int) -> SessionInfo:
     rnd = get_round(s, sess.round_id)
     form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     return SessionInfo(
-        sess.id,
+        session_id,
         sess.round_id,
         rnd.name,
         rnd.stage,

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import AppraisalSession, Cadre
+    from assess.schemes.definition import FormDef, VoterGroupDef
 
 MAX_TARGETS = 512  # the width of the marks column
 MAX_OPTIONS = 9  # keys 1–9
@@ -52,7 +54,7 @@ class StatementRow:
 
 
 
-def session_groups(form, target_categories: set[str]) -> list:
+def session_groups(form: FormDef, target_categories: set[str]) -> list[VoterGroupDef]:
     """The form's voter groups that vote for units of these categories (a group without
     ``categories`` votes for all; e.g. 居民代表 for 社区, 村民代表 for 村)."""
     return [g for g in form.voter_groups if not g.categories or set(g.categories) & target_categories]
@@ -209,6 +211,7 @@ def create_session(
         )
         s.add(row)
         s.flush()
+        assert row.id is not None  # flushed: the row has its id
         s.execute(
             insert(AppraisalTarget),
             [
@@ -459,7 +462,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
 # -- 述职述廉 and 询问质询 ----------------------------------------------------------------------------
 
 
-def _cadre_target(s: Session, session_id: int, cadre_code: str):
+def _cadre_target(s: Session, session_id: int, cadre_code: str) -> Cadre:
     from sqlmodel import select
 
     from assess.models import AppraisalTarget, Cadre
@@ -493,6 +496,7 @@ def set_statement(db: Database, actor: Actor, session_id: int, cadre_code: str, 
         raise Conflict("述职述廉摘要不能为空。")
     with db.write() as s:
         cadre = _cadre_target(s, session_id, cadre_code)
+        assert cadre.id is not None  # a stored row has its id
         row = s.exec(
             select(CadreStatement).where(
                 CadreStatement.session_id == session_id, CadreStatement.cadre_id == cadre.id
@@ -526,6 +530,7 @@ def add_question(
         raise Conflict("询问质询的问题不能为空。")
     with db.write() as s:
         cadre = _cadre_target(s, session_id, cadre_code)
+        assert cadre.id is not None  # a stored row has its id
         last = s.exec(
             select(func.max(CadreQuestion.position)).where(
                 CadreQuestion.session_id == session_id, CadreQuestion.cadre_id == cadre.id
@@ -622,8 +627,9 @@ def session_blockers(s: Session, round_id: int) -> list[str]:
     return out
 
 
-def _session_problems(s: Session, sess) -> list[str]:
+def _session_problems(s: Session, sess: AppraisalSession) -> list[str]:
     """What keeps a session from being certified: open batches, no certified batch, no quorum."""
+    assert sess.id is not None  # a stored row has its id
     from sqlalchemy import func
     from sqlmodel import select
 
@@ -648,7 +654,7 @@ def _session_problems(s: Session, sess) -> list[str]:
     return out
 
 
-def ensure_session_open(s: Session, session_id: int):
+def ensure_session_open(s: Session, session_id: int) -> AppraisalSession:
     """The session, or refuse: a certified session (or a published round) takes no more ballots."""
     sess = get_session(s, session_id)
     ensure_round_writable(s, sess.round_id)

@@ -40,6 +40,7 @@ from assess.scoring.engine import round_half_up
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from numpy.typing import ArrayLike
     from sqlmodel import Session
 
     from assess.appraisal.session_info import SessionInfo
@@ -107,7 +108,7 @@ _FIGURES = (
 )
 
 
-def _blank(frame: pd.DataFrame, options: list[str], shown, note) -> pd.DataFrame:
+def _blank(frame: pd.DataFrame, options: list[str], shown: pd.Series, note: pd.Series) -> pd.DataFrame:
     out = frame.copy()
     hidden = ~shown.astype(bool)
     figures = [c for c in out.columns if c in options or c.startswith("share_") or c in _FIGURES]
@@ -145,7 +146,7 @@ class Disclosure:
         return self.target_note(i) or f"计分票不足 {self.threshold} 张，不单独公布"
 
 
-def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure:
+def disclosure(counted: ArrayLike, total: ArrayLike, threshold: int, final: bool = True) -> Disclosure:
     """The one publication rule for tallies, used by every output (CLI, TUI, XLSX, PDF charts):
     ``counted`` and ``total`` are the counted votes and all marks per target × voter group;
     ``final``: the session is certified (no batch can be added or changed any more).
@@ -163,7 +164,7 @@ def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure
     counted = np.asarray(counted, dtype=np.int64)
     total = np.asarray(total, dtype=np.int64)
     small = (total > 0) & (counted < threshold)
-    merged = small.any(axis=1)
+    merged = np.asarray(small.any(axis=1))  # 2-D in: an array (typed so; the same array at run time)
     pooled_shown = counted.sum(axis=1) >= threshold
     if not final:
         pooled_shown = np.zeros_like(pooled_shown)
