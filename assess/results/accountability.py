@@ -59,7 +59,9 @@ from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import SEVERITIES, UNFIT_LABEL
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from sqlmodel import Session
 
     from assess.foundation.db import Database
     from assess.schemes.definition import RuleDef, SchemeDef
@@ -208,7 +210,7 @@ def unit_metrics(table: pd.DataFrame) -> pd.DataFrame:
     return m
 
 
-def condition(rule: RuleDef, m: pd.DataFrame):
+def condition(rule: RuleDef, m: pd.DataFrame) -> np.ndarray:
     """Boolean array: the rule's condition per row of a metrics frame."""
     import numpy as np
 
@@ -512,7 +514,7 @@ def within_categories(proposals: list[Proposal], unit_category: dict[int, str]) 
     ]
 
 
-def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
+def store_entries(session: Session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
     """Replace the round's proposed entries; a decided entry whose rule, subject and figures are
     unchanged keeps its decision, any other decided entry is dropped and counted as reopened."""
     from sqlalchemy import delete, insert
@@ -529,11 +531,12 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
     rows = []
     for p in proposals:
         key = (p.unit_id, p.cadre_id, p.rule.code, audit.canonical_json(p.figures))
-        e = keep.get(key)
-        if e is not None and e.id not in kept_ids:
-            kept_ids.add(e.id)
-            e.robust_share = p.robust_share
-            session.add(e)
+        kept = keep.get(key)
+        if kept is not None and kept.id not in kept_ids:
+            assert kept.id is not None  # a stored row has its id
+            kept_ids.add(kept.id)
+            kept.robust_share = p.robust_share
+            session.add(kept)
             continue
         rows.append(
             {
@@ -581,7 +584,7 @@ class EntryRow:
 
 
 def describe_figures(
-    figures: dict[str, Any], kind: str | None = None, category: str | None = None, names=None
+    figures: dict[str, Any], kind: str | None = None, category: str | None = None, names: ReasonNames | None = None
 ) -> str:
     """The triggering figures as one sentence (``assess.results.reasons.accountability_reason``), the same
     in the list, the report and the notices."""
@@ -626,7 +629,7 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
     return out
 
 
-def _reason_names(session, round_id: int):
+def _reason_names(session: Session, round_id: int) -> ReasonNames:
     from assess.models import Round
 
     r = session.get(Round, round_id)
@@ -678,7 +681,7 @@ def decide(db: Database, actor: Actor, entry_id: int, decision: str, reason: str
         return e.status
 
 
-def undecided_count(session, round_id: int) -> int:
+def undecided_count(session: Session, round_id: int) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 

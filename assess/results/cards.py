@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
 from assess.foundation.settings import local_today
@@ -17,7 +17,10 @@ from assess.results.compute import history_rounds, stored_table
 from assess.schemes.definition import from_dict
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from assess.foundation.db import Database
+    from assess.schemes.definition import RuleDef, SchemeDef
 
 
 @dataclass
@@ -29,7 +32,9 @@ class Card:
     text: str
 
 
-def near_misses(scheme, table, history, period: str) -> list[tuple[object, int, int]]:
+def near_misses(
+    scheme: SchemeDef, table: pd.DataFrame, history: list[tuple[str, Any]], period: str
+) -> list[tuple[RuleDef, int, int]]:
     """(rule, unit_id, count) for units one step from a window rule firing: within the periods that
     stay in the rule's window next period (this one and the previous ``window − 2``), the condition
     held at least ``times − 1`` times, and the rule did not fire now."""

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
+    from assess.results.reasons import ReasonNames
+    from assess.schemes.definition import SchemeDef
     from assess.scoring.engine import RoundInputs, UnitScores
 
 COMPUTE_STAGES = (Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED)
@@ -52,7 +55,7 @@ FLAG_LABELS = {
 }
 
 
-def flag_text(flag: str, names=None) -> str:
+def flag_text(flag: str, names: ReasonNames | None = None) -> str:
     """A result flag in words (``assess.results.reasons.flag_reason``; ``names`` from the round's scheme
     turns codes into indicator and voter-group names)."""
 
@@ -62,7 +65,7 @@ def flag_text(flag: str, names=None) -> str:
 # -- rounds of the same scheme ----------------------------------------------------------------------
 
 
-def resolve_round(session: Session, ref: str | int):
+def resolve_round(session: Session, ref: str | int) -> Round:
     """A round by id, or by a unique name or period."""
     from sqlmodel import or_, select
 
@@ -85,7 +88,7 @@ def resolve_round(session: Session, ref: str | int):
     return rows[0]
 
 
-def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[str, int]]:
+def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list[tuple[str, int]]:
     """(period, round id) of earlier periods of the same scheme that have results, newest first;
     one round per period (the published one, else the newest)."""
     from sqlmodel import select
@@ -132,7 +135,7 @@ STORED_COLUMNS = [
 ]
 
 
-def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
+def history_rounds(session: Session, r: Round, scheme: SchemeDef) -> list[tuple[str, int]]:
     """The earlier rounds the scheme's window rules can look at (``accountability.window_history``
     picks per rule): the last N rounds for round windows, and every round of the calendar span for
     quarter/year windows."""
@@ -156,7 +159,7 @@ def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
 
 
 
-def _number(v) -> float:
+def _number(v: Any) -> float:
     """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
     try:
         return float(v)
@@ -215,7 +218,7 @@ def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple
     return out
 
 
-def overdue_frame(session: Session, r) -> pd.DataFrame:
+def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     """Rectification notices of this round's units from this round and earlier rounds of the
     scheme: unit_id, notice_no, deadline, status (latest event)."""
     import pandas as pd
@@ -335,12 +338,12 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
     )
 
 
-def stored_component(v) -> float | None:
+def stored_component(v: float | None) -> float | None:
     """A component value as ``unitresult.components`` stores it (4 decimals; NaN as None)."""
     return None if v is None or v != v else round(float(v), 4)
 
 
-def _components(row) -> dict[str, Any]:
+def _components(row: Any) -> dict[str, Any]:
     num = stored_component
 
     comp = {

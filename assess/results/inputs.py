@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import AppraisalSession
+    from assess.schemes.definition import FormDef
     from assess.scoring.engine import RoundInputs
 
 
@@ -49,7 +51,7 @@ def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str
 
 
 
-def session_weights(session: Session, session_id: int, form) -> dict[str, float]:
+def session_weights(session: Session, session_id: int, form: FormDef) -> dict[str, float]:
     from sqlmodel import select
 
     from assess.models import SessionVoterGroup
@@ -273,7 +275,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
     return inputs
 
 
-def _check_quorum(s, form) -> None:
+def _check_quorum(s: AppraisalSession, form: FormDef) -> None:
 
     if not quorum_met(s.present, s.expected, form.quorum, form.quorum_op):
         raise Conflict(

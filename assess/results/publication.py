@@ -39,11 +39,12 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
 
 
 
 
-def snapshot_content(session: Session, db: Database, r) -> dict[str, Any]:
+def snapshot_content(session: Session, db: Database, r: Round) -> dict[str, Any]:
     """What publication freezes: everything the round's outputs show (``round_view.live_content``,
     snapshot format 2)."""
 

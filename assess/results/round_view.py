@@ -30,11 +30,15 @@ from assess.schemes.definition import from_dict
 from assess.scoring.serial import inputs_from_json, inputs_to_json
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
     from assess.schemes.definition import SchemeDef
+    from assess.scoring.engine import RoundInputs
 
 
 
@@ -218,11 +222,12 @@ def live_tallies(s: Session, round_id: int, scheme: SchemeDef) -> list[dict[str,
 
 
 
-def live_content(s: Session, db: Database, r) -> dict[str, Any]:
+def live_content(s: Session, db: Database, r: Round) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
     from assess.models import Scheme, SchemeVersion
 
+    assert r.id is not None  # a stored row has its id
     version = s.get(SchemeVersion, r.scheme_version_id)
     scheme_row = s.get(Scheme, version.scheme_id)
     votes = live_votes(s, r.id)
@@ -258,7 +263,9 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
 # -- the readers every output uses ------------------------------------------------------------------
 
 
-def _pick(s: Session, round_id: int, key: str, live):
+def _pick(
+    s: Session, round_id: int, key: str, live: Callable[[Session, int], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     content = published_content(s, round_id)
     return list(content.get(key) or []) if content is not None else live(s, round_id)
 
@@ -308,7 +315,7 @@ def tallies(s: Session, round_id: int, scheme: SchemeDef) -> pd.DataFrame:
     return frame
 
 
-def round_inputs(s: Session, db: Database, round_id: int):
+def round_inputs(s: Session, db: Database, round_id: int) -> RoundInputs:
     """The scoring inputs (``RoundInputs``): frozen ones for a published round."""
 
     content = published_content(s, round_id)

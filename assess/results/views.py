@@ -17,6 +17,9 @@ from assess.schemes.store import load_definition
 from assess.scoring.engine import COMPONENT_NAMES, compute_units, scaled
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from assess.foundation.db import Database
 
 RANK_COLUMNS = [
@@ -98,6 +101,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
 
     with db.read() as s:
         r = resolve_round(s, round_id)
+        assert r.id is not None  # a stored row has its id
         scheme = load_definition(s, r.scheme_version_id)
         table = stored_rows(s, r.id)
         prev = earlier_rounds(s, r, limit=1)
@@ -142,7 +146,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
 class IndicatorLine:
     code: str
     name: str
-    method: str
+    method: str | None
     max: float
     self_value: float | None
     verified_value: float | None
@@ -193,6 +197,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
 
     with db.read() as s:
         r = resolve_round(s, round_id)
+        assert r.id is not None  # a stored row has its id
         inputs = round_inputs(s, db, r.id)
         stored = stored_table(s, r.id)
     scores = compute_units(inputs)
@@ -211,7 +216,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     above = peers.iloc[pos - 1] if pos > 0 else None
     below = peers.iloc[pos + 1] if pos + 1 < len(peers) else None
 
-    def neighbour(x):
+    def neighbour(x: pd.Series | None) -> tuple[int, str, str, float] | None:
         return None if x is None else (int(x["rank"]), x["code"], x["name"], float(x["composite"]))
 
     w = scores.weights
@@ -233,7 +238,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     for j in np.flatnonzero(m.applicable[i]):
         leaf = leaves[j]
 
-        def val(a, j=j):
+        def val(a: np.ndarray, j: np.intp = j) -> float | None:
             x = a[i, j]
             return None if x != x else float(x)
 
