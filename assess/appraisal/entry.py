@@ -565,6 +565,7 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
             )
         ).all()
         p = s.get(EntryPass, pass_id)
+        assert p is not None  # _own_open_pass found it in this transaction
         p.status = PassStatus.CLOSED
         p.closed_at = utcnow()
         s.add(p)

@@ -264,9 +264,7 @@ def session_tally(db: Database, session_id: int) -> SessionTally:
 
 def _scheme_precision(s: Session, round_id: int) -> int:
     """The precision of the round's scheme (decimals of every printed score)."""
-    from assess.models import Round
-
-    return int(load_definition(s, s.get(Round, round_id).scheme_version_id).precision)
+    return int(load_definition(s, get_round(s, round_id).scheme_version_id).precision)
 
 
 def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict | None) -> SessionTally:

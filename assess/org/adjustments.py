@@ -186,6 +186,7 @@ def add_discipline(db: Database, actor: Actor, round_id: int, kind: str, *, unit
             unit = _round_unit(s, round_id, unit_code)
             unit_id, subject = unit.id, unit.code
         else:
+            assert cadre_code is not None  # exactly one of unit and cadre is given (checked above)
             cadre = s.exec(select(Cadre).where(Cadre.code == cadre_code.strip())).first()
             if cadre is None:
                 raise NotFound(f"干部“{cadre_code}”不存在。")

@@ -40,7 +40,9 @@ def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str
     conn = session.connection()
     if conn.dialect.name != "sqlite":  # psycopg: pyformat
         sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
-    cur = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # the session's connection is open (we are in its transaction)
+    cur = dbapi.cursor()
     try:
         cur.execute(sql, params)
         rows = cur.fetchall()

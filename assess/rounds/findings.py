@@ -417,7 +417,7 @@ def ledger(
                 status,
                 RECTIFICATION_STATUS_LABELS[status],
                 late,
-                (today - rect.deadline).days if late else 0,
+                (today - rect.deadline).days if late and rect is not None else 0,
                 note,
             )
         )

@@ -385,6 +385,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
                 bad(row, "note", f"超过 {NOTE_MAX} 个字符")
                 value = None
             if kind == "self" and unit is not None and ru.submitted_at is not None and value is not None:
+                assert ind is not None  # a value is parsed only against its indicator
                 if stored.get((unit.id, ind.code)) == (value, clean_note(note)):
                     continue  # a submitted unit's value as it stands: nothing to do
                 bad(row, "score", f"单位“{code}”的自查已提交，不能修改（请先退回自查）")
