@@ -316,7 +316,7 @@ def void_batch(db: Database, actor: Actor, batch_id: int, reason: str) -> None:
 
 
 def list_batches(db: Database, session_id: int) -> list[BatchRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BallotBatch, EntryPass
 
@@ -329,7 +329,7 @@ def list_batches(db: Database, session_id: int) -> list[BatchRow]:
         names = display_names(s)
         if ids:
             for p in s.exec(
-                select(EntryPass).where(EntryPass.batch_id.in_(ids)).order_by(EntryPass.batch_id, EntryPass.pass_no)
+                select(EntryPass).where(col(EntryPass.batch_id).in_(ids)).order_by(EntryPass.batch_id, EntryPass.pass_no)
             ).all():
                 entered = p.valid + p.void + p.blank
                 passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered,

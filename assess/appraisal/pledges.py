@@ -52,7 +52,7 @@ def record_pledge(db: Database, actor: Actor, cadre_code: str, year: int, text: 
 
 def pledges(s: Session, cadre_ids: list[int], year: int) -> dict[int, str]:
     """cadre_id → that year's 年初承诺 (cadres without one are absent)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import CadrePledge
 
@@ -60,7 +60,7 @@ def pledges(s: Session, cadre_ids: list[int], year: int) -> dict[int, str]:
         return {}
     rows = s.exec(
         select(CadrePledge.cadre_id, CadrePledge.text).where(
-            CadrePledge.cadre_id.in_(cadre_ids), CadrePledge.year == int(year)
+            col(CadrePledge.cadre_id).in_(cadre_ids), CadrePledge.year == int(year)
         )
     ).all()
     return {int(c): t for c, t in rows}

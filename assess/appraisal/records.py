@@ -17,7 +17,7 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
     """The appraisal targets of the round's sessions (or of one session), by session and ballot
     position: code, name and the line shown under it (a unit's category; a cadre's unit and
     position)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, AppraisalTarget, Cadre, Unit
 
@@ -34,7 +34,7 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
     rows = s.exec(q).all()
     cadre_unit_ids = {c.unit_id for _t, _u, c in rows if c is not None}
     unit_names = (
-        dict(s.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
+        dict(s.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(cadre_unit_ids))).all())
         if cadre_unit_ids
         else {}
     )
@@ -91,7 +91,7 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
     """The ballot batches of the round's sessions (or of one session) with their valid, void and
     blank ballot counts."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, Ballot, BallotBatch
 
@@ -108,7 +108,7 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
     if batches:
         for bid, status, n in s.exec(
             select(Ballot.batch_id, Ballot.status, func.count())
-            .where(Ballot.batch_id.in_([b.id for b in batches]))
+            .where(col(Ballot.batch_id).in_([b.id for b in batches]))
             .group_by(Ballot.batch_id, Ballot.status)
         ).all():
             stat.setdefault(bid, {})[status] = int(n)

@@ -62,17 +62,17 @@ def session_groups(form: FormDef, target_categories: set[str]) -> list[VoterGrou
 
 def _target_categories(session: Session, targets: list[tuple[int | None, int | None, str]]) -> set[str]:
     """The unit categories of a session's targets (a cadre's: its unit's)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, Unit
 
     unit_ids = {u for u, _c, _code in targets if u is not None}
     cadre_ids = [c for _u, c, _code in targets if c is not None]
     if cadre_ids:
-        unit_ids |= set(session.exec(select(Cadre.unit_id).where(Cadre.id.in_(cadre_ids))).all())
+        unit_ids |= set(session.exec(select(Cadre.unit_id).where(col(Cadre.id).in_(cadre_ids))).all())
     if not unit_ids:
         return set()
-    return set(session.exec(select(Unit.category).where(Unit.id.in_(unit_ids))).all())
+    return set(session.exec(select(Unit.category).where(col(Unit.id).in_(unit_ids))).all())
 
 
 def _resolve_targets(
@@ -80,7 +80,7 @@ def _resolve_targets(
 ) -> list[tuple[int | None, int | None, str]]:
     """(unit_id, cadre_id, code) in ballot order. Without codes: the round's units by code (unit
     sessions) or the active cadres of the round's units by code (cadre sessions)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, RoundUnit, Unit
 
@@ -88,13 +88,13 @@ def _resolve_targets(
         round_units = select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id)
         if kind == "unit":
             rows = session.exec(
-                select(Unit.id, Unit.code).where(Unit.id.in_(round_units)).order_by(Unit.code)
+                select(Unit.id, Unit.code).where(col(Unit.id).in_(round_units)).order_by(Unit.code)
             ).all()
             out = [(uid, None, code) for uid, code in rows]
         else:
             rows = session.exec(
                 select(Cadre.id, Cadre.code)
-                .where(Cadre.unit_id.in_(round_units), Cadre.active)
+                .where(col(Cadre.unit_id).in_(round_units), Cadre.active)
                 .order_by(Cadre.code)
             ).all()
             out = [(None, cid, code) for cid, code in rows]
@@ -128,13 +128,13 @@ def _resolve_targets(
 
 def _session_has_entries(session: Session, session_id: int) -> bool:
     from sqlalchemy import exists, or_
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BallotBatch, EntryPass, TallyCount
 
     batches = select(BallotBatch.id).where(BallotBatch.session_id == session_id)
     q = select(
-        or_(exists().where(EntryPass.batch_id.in_(batches)), exists().where(TallyCount.batch_id.in_(batches)))
+        or_(exists().where(col(EntryPass.batch_id).in_(batches)), exists().where(col(TallyCount.batch_id).in_(batches)))
     )
     return bool(session.exec(q).one())
 

@@ -466,7 +466,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     """For each cadre of the session: [(period, was 不称职)] of earlier rounds' cadre sessions,
     oldest first. An earlier result recorded by the results step (``CadreResult.grade``) is used
     when there is one; otherwise the 不称职 vote share of that session's certified ballots."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, AppraisalTarget, CadreResult, Round
 
@@ -480,8 +480,8 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
         .where(
             AppraisalSession.kind == "cadre",
             AppraisalSession.round_id != info.round_id,
-            AppraisalSession.id.in_(
-                select(AppraisalTarget.session_id).where(AppraisalTarget.cadre_id.in_(cadre_ids))
+            col(AppraisalSession.id).in_(
+                select(AppraisalTarget.session_id).where(col(AppraisalTarget.cadre_id).in_(cadre_ids))
             ),
         )
     ).all()
@@ -531,6 +531,7 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import BallotBatch, TallyCount
 
@@ -544,7 +545,7 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
         rows = (
             s.execute(
                 select(TallyCount.batch_id, TallyCount.position, TallyCount.choice, TallyCount.count).where(
-                    TallyCount.batch_id.in_([b[0] for b in batches])
+                    col(TallyCount.batch_id).in_([b[0] for b in batches])
                 )
             ).all()
             if batches

@@ -64,7 +64,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     """Replay the account records of the audit chain. Returns the accounts and the records that
     could not have been written by the application (an account added or changed by someone who
     was not an active admin at that point, an account added twice or changed before it existed)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord
 
@@ -72,7 +72,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     problems: list[str] = []
     rows = session.exec(
         select(AuditRecord.seq, AuditRecord.actor, AuditRecord.action, AuditRecord.payload)
-        .where(AuditRecord.action.in_(ACCOUNT_ACTIONS)).order_by(AuditRecord.seq)
+        .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(AuditRecord.seq)
     ).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):

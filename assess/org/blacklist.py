@@ -78,7 +78,7 @@ def enter_listing(
     basis: str | None = None,
 ) -> int:
     """List ``subject`` on the 黑名单: a unit or cadre by code, an enterprise or person by name."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BlacklistEntry, Cadre, Unit
 
@@ -107,7 +107,7 @@ def enter_listing(
             if c is None:
                 raise NotFound(f"干部“{subject}”不存在。")
             cadre_id, unit_id, name = c.id, c.unit_id, c.name
-        q = select(BlacklistEntry).where(BlacklistEntry.subject_kind == kind, BlacklistEntry.exit_on.is_(None))
+        q = select(BlacklistEntry).where(BlacklistEntry.subject_kind == kind, col(BlacklistEntry.exit_on).is_(None))
         if kind == "unit":
             q = q.where(BlacklistEntry.unit_id == unit_id)
         elif kind == "cadre":
@@ -165,11 +165,11 @@ def list_listings(db: Database, on: date | None = None) -> list[ListingRow]:
 
 
 def _all(s: Session) -> list[ListingRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BlacklistEntry
 
-    rows = s.exec(select(BlacklistEntry).order_by(BlacklistEntry.entered_on.desc(), BlacklistEntry.id.desc())).all()
+    rows = s.exec(select(BlacklistEntry).order_by(col(BlacklistEntry.entered_on).desc(), col(BlacklistEntry.id).desc())).all()
     return [_row(e) for e in rows]
 
 

@@ -71,7 +71,7 @@ def _nonempty(value: str, what: str, limit: int) -> str:
 
 def list_units(db: Database, search: str = "", include_inactive: bool = True) -> list[UnitRow]:
     from sqlalchemy.orm import aliased
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from assess.models import Unit
 
@@ -79,7 +79,7 @@ def list_units(db: Database, search: str = "", include_inactive: bool = True) ->
     q = select(Unit, parent.code).join(parent, Unit.parent_id == parent.id, isouter=True)
     if search:
         like = f"%{search.strip()}%"
-        q = q.where(or_(Unit.code.like(like), Unit.name.like(like), Unit.category.like(like)))
+        q = q.where(or_(col(Unit.code).like(like), col(Unit.name).like(like), col(Unit.category).like(like)))
     if not include_inactive:
         q = q.where(Unit.active)
     q = q.order_by(Unit.category, Unit.code)
@@ -242,14 +242,14 @@ def _now() -> datetime:
 # -- cadres ---------------------------------------------------------------------------------------
 
 def list_cadres(db: Database, search: str = "", unit_code: str | None = None) -> list[CadreRow]:
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from assess.models import Cadre, Unit
 
     q = select(Cadre, Unit).join(Unit, Cadre.unit_id == Unit.id)
     if search:
         like = f"%{search.strip()}%"
-        q = q.where(or_(Cadre.code.like(like), Cadre.name.like(like), Cadre.position.like(like), Unit.name.like(like)))
+        q = q.where(or_(col(Cadre.code).like(like), col(Cadre.name).like(like), col(Cadre.position).like(like), col(Unit.name).like(like)))
     if unit_code:
         q = q.where(Unit.code == unit_code)
     q = q.order_by(Unit.code, Cadre.code)

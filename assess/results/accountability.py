@@ -518,7 +518,7 @@ def store_entries(session: Session, round_id: int, proposals: list[Proposal]) ->
     """Replace the round's proposed entries; a decided entry whose rule, subject and figures are
     unchanged keeps its decision, any other decided entry is dropped and counted as reopened."""
     from sqlalchemy import delete, insert
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry
 
@@ -553,7 +553,7 @@ def store_entries(session: Session, round_id: int, proposals: list[Proposal]) ->
         )
     stale = [e.id for e in old if e.id not in kept_ids]
     if stale:
-        session.exec(delete(AccountabilityEntry).where(AccountabilityEntry.id.in_(stale)))
+        session.exec(delete(AccountabilityEntry).where(col(AccountabilityEntry.id).in_(stale)))
     if rows:
         session.exec(insert(AccountabilityEntry), params=rows)
     session.flush()

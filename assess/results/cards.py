@@ -68,7 +68,7 @@ def near_misses(
 def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
     """红黄牌 of a computed round: red for a standing accountability entry or a 黑名单 listing, yellow
     for one step from a window rule firing."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry, Round, SchemeVersion, Unit, UnitResult
 
@@ -87,7 +87,7 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
             select(AccountabilityEntry).where(
                 AccountabilityEntry.round_id == round_id,
                 AccountabilityEntry.status != AccountabilityStatus.WAIVED,
-                AccountabilityEntry.cadre_id.is_(None),
+                col(AccountabilityEntry.cadre_id).is_(None),
             )
         ).all()
         listed = [x for x in active_listings(s, today) if x.unit_id in units and x.cadre_id is None]

@@ -91,7 +91,7 @@ def resolve_round(session: Session, ref: str | int) -> Round:
 def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list[tuple[str, int]]:
     """(period, round id) of earlier periods of the same scheme that have results, newest first;
     one round per period (the published one, else the newest)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, SchemeVersion, UnitResult
 
@@ -103,8 +103,8 @@ def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list
             SchemeVersion.scheme_id == scheme_id,
             Round.period < r.period,
             Round.id != r.id,
-            Round.stage.in_(RESULT_STAGES),
-            Round.id.in_(select(UnitResult.round_id).distinct()),
+            col(Round.stage).in_(RESULT_STAGES),
+            col(Round.id).in_(select(UnitResult.round_id).distinct()),
         )
     ).all()
     best: dict[str, tuple[int, int]] = {}
@@ -222,7 +222,7 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     """Rectification notices of this round's units from this round and earlier rounds of the
     scheme: unit_id, notice_no, deadline, status (latest event)."""
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Finding, Rectification, RectificationEvent, Round, RoundUnit, SchemeVersion
 
@@ -236,7 +236,7 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     rows = session.exec(
         select(Rectification.id, Finding.unit_id, Rectification.notice_no, Rectification.deadline)
         .join(Finding, Finding.id == Rectification.finding_id)
-        .where(Finding.round_id.in_(round_ids), Finding.unit_id.in_(units))
+        .where(col(Finding.round_id).in_(round_ids), col(Finding.unit_id).in_(units))
     ).all()
     frame = pd.DataFrame([tuple(x) for x in rows], columns=["rect_id", "unit_id", "notice_no", "deadline"])
     if not len(frame):
@@ -248,7 +248,7 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
             RectificationEvent.status,
             RectificationEvent.at,
             RectificationEvent.id,
-        ).where(RectificationEvent.rectification_id.in_(frame["rect_id"].tolist()))
+        ).where(col(RectificationEvent.rectification_id).in_(frame["rect_id"].tolist()))
     ).all()
     ev = pd.DataFrame([tuple(x) for x in events], columns=["rect_id", "status", "at", "id"])
     latest = (
@@ -289,12 +289,12 @@ class ComputeSummary:
 
 def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.DataFrame:
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre
 
     ids = [r["cadre_id"] for r in rows]
-    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(Cadre.id.in_(ids))).all()) if ids else {}
+    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(col(Cadre.id).in_(ids))).all()) if ids else {}
     forms = {cs.session_id: cs.form for cs in inputs.cadre_sessions}
     data = []
     for r in rows:

@@ -118,7 +118,7 @@ def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry, Cadre, Unit
 
@@ -129,7 +129,7 @@ def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
     ).all()
     units = {u.id: u for u in s.exec(select(Unit))}
     cadre_ids = {e.cadre_id for e in entries if e.cadre_id}
-    cadres = {c.id: c for c in s.exec(select(Cadre).where(Cadre.id.in_(cadre_ids)))} if cadre_ids else {}
+    cadres = {c.id: c for c in s.exec(select(Cadre).where(col(Cadre.id).in_(cadre_ids)))} if cadre_ids else {}
     out = []
     for e in entries:
         u = units.get(e.unit_id)
@@ -352,12 +352,12 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
 
 def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
     """The payload of the latest ``results.compute`` audit record of the round."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord
 
     for rec in session.exec(
-        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(AuditRecord.seq.desc())
+        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(col(AuditRecord.seq).desc())
     ).all():
         if (rec.payload or {}).get("round_id") == round_id:
             return dict(rec.payload)

@@ -302,11 +302,11 @@ class RoundChoice:
 
 def round_choices(db: Database) -> list[RoundChoice]:
     """Rounds for the results screens, newest period first (those with results first among equals)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, UnitResult
 
     with db.read() as s:
         with_results = set(s.exec(select(UnitResult.round_id).distinct()).all())
-        rounds = s.exec(select(Round).order_by(Round.period.desc(), Round.id.desc())).all()
+        rounds = s.exec(select(Round).order_by(col(Round.period).desc(), col(Round.id).desc())).all()
     return [RoundChoice(r.id, r.name, r.period, r.stage, r.id in with_results) for r in rounds]

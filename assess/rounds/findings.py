@@ -182,12 +182,12 @@ def add_finding(
 
 
 def _next_notice_no(s: Session, year: int) -> str:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Rectification
 
     prefix = f"整改〔{year}〕"
-    taken = s.exec(select(Rectification.notice_no).where(Rectification.notice_no.like(f"{prefix}%"))).all()
+    taken = s.exec(select(Rectification.notice_no).where(col(Rectification.notice_no).like(f"{prefix}%"))).all()
     numbers = [int(n[len(prefix) : -1]) for n in taken if n.endswith("号") and n[len(prefix) : -1].isdigit()]
     return f"{prefix}{(max(numbers) if numbers else 0) + 1:03d}号"
 
@@ -285,14 +285,14 @@ def _locked_rectification(s: Session, rectification_id: int) -> Rectification:
 
 
 def _status(s: Session, rect_id: int) -> tuple[str, str | None]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import RectificationEvent
 
     ev = s.exec(
         select(RectificationEvent)
         .where(RectificationEvent.rectification_id == rect_id)
-        .order_by(RectificationEvent.id.desc())
+        .order_by(col(RectificationEvent.id).desc())
     ).first()
     return (ev.status, ev.note) if ev is not None else ("open", None)
 
@@ -363,7 +363,7 @@ def ledger(
     db: Database, round_id: int | None = None, today: date | None = None, include_superseded: bool = False
 ) -> list[LedgerRow]:
     """Findings with their notice and status (newest versions only unless asked), oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Finding, Rectification, RectificationEvent, Round, Unit
 
@@ -381,7 +381,7 @@ def ledger(
             q = q.where(Finding.round_id == round_id)
         rows = s.exec(q).all()
         superseded = {
-            c for c in s.exec(select(Finding.corrects_id).where(Finding.corrects_id.is_not(None))).all()
+            c for c in s.exec(select(Finding.corrects_id).where(col(Finding.corrects_id).is_not(None))).all()
         }
         rects = {x.finding_id: x for x in s.exec(select(Rectification)).all()}
         latest: dict[int, tuple[str, str | None]] = {}
@@ -449,30 +449,30 @@ def history(db: Database, rectification_id: int) -> list[EventRow]:
 def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
     """Units (of ``unit_ids``) with a finding not yet closed (销号), in any round: unit id → the
     reason in words (for 重点 inspection)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Finding, Rectification, RectificationEvent
 
     if not unit_ids:
         return {}
     superseded = {
-        c for c in s.exec(select(Finding.corrects_id).where(Finding.corrects_id.is_not(None))).all()
+        c for c in s.exec(select(Finding.corrects_id).where(col(Finding.corrects_id).is_not(None))).all()
     }
     found = [
         f
-        for f in s.exec(select(Finding).where(Finding.unit_id.in_(unit_ids)).order_by(Finding.id)).all()
+        for f in s.exec(select(Finding).where(col(Finding.unit_id).in_(unit_ids)).order_by(Finding.id)).all()
         if f.id not in superseded
     ]
     rects = {
         x.finding_id: x
         for x in s.exec(
-            select(Rectification).where(Rectification.finding_id.in_([f.id for f in found] or [0]))
+            select(Rectification).where(col(Rectification.finding_id).in_([f.id for f in found] or [0]))
         ).all()
     }
     latest: dict[int, str] = {}
     for ev in s.exec(
         select(RectificationEvent)
-        .where(RectificationEvent.rectification_id.in_([x.id for x in rects.values()] or [0]))
+        .where(col(RectificationEvent.rectification_id).in_([x.id for x in rects.values()] or [0]))
         .order_by(RectificationEvent.id)
     ).all():
         latest[ev.rectification_id] = ev.status

@@ -151,7 +151,7 @@ def create_round(
     """Create a round in stage ``draft`` with its participants: the active units of
     ``unit_codes``, or of ``categories``, or else every active unit in the scheme's categories."""
     from sqlalchemy import insert
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, RoundUnit, SchemeVersion, Unit
 
@@ -177,7 +177,7 @@ def create_round(
                     f"只能为已公示的轮次新建更正轮次；“{old.name}”当前阶段为“{stage_label(old.stage)}”。"
                 )
         if codes:
-            found = {u.code: u for u in s.exec(select(Unit).where(Unit.code.in_(codes))).all()}
+            found = {u.code: u for u in s.exec(select(Unit).where(col(Unit.code).in_(codes))).all()}
             missing = [c for c in codes if c not in found]
             if missing:
                 raise NotFound(f"单位不存在：{'、'.join(missing)}。")
@@ -202,7 +202,7 @@ def create_round(
                 wanted = list(allowed)
             q = select(Unit).where(Unit.active)
             if wanted:
-                q = q.where(Unit.category.in_(wanted))
+                q = q.where(col(Unit.category).in_(wanted))
             units = list(s.exec(q.order_by(Unit.code)).all())
         if not units:
             raise Conflict("没有符合条件的在用单位：轮次至少需要一个参加单位。")
@@ -236,7 +236,7 @@ def create_round(
 
 def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]:
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, RoundUnit, Scheme, SchemeVersion
 
@@ -244,15 +244,15 @@ def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]
         select(Round, SchemeVersion.version, Scheme.code)
         .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
         .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
-        .order_by(Round.period.desc(), Round.id.desc())
+        .order_by(col(Round.period).desc(), col(Round.id).desc())
     )
     if round_ids is not None:
-        q = q.where(Round.id.in_(round_ids))
+        q = q.where(col(Round.id).in_(round_ids))
     counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
     submitted = dict(
         s.exec(
             select(RoundUnit.round_id, func.count())
-            .where(RoundUnit.submitted_at.is_not(None))
+            .where(col(RoundUnit.submitted_at).is_not(None))
             .group_by(RoundUnit.round_id)
         ).all()
     )
@@ -285,7 +285,7 @@ def list_rounds(db: Database, include_published: bool = True) -> list[RoundRow]:
 
 def scheme_version_id(db: Database, code: str, version: int | None = None) -> int:
     """The id of a scheme's version (the newest unless ``version`` is given)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Scheme, SchemeVersion
 
@@ -295,7 +295,7 @@ def scheme_version_id(db: Database, code: str, version: int | None = None) -> in
             select(SchemeVersion.id)
             .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
             .where(Scheme.code == code)
-            .order_by(SchemeVersion.version.desc())
+            .order_by(col(SchemeVersion.version).desc())
         )
         if version is not None:
             q = q.where(SchemeVersion.version == version)

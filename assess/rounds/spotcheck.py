@@ -108,14 +108,14 @@ def inspected_codes(draw: SpotCheckDraw | None) -> list[str]:
 def inspected_unit_ids(s: Session, round_id: int) -> list[int]:
     """Ids of the units inspected in the round (drawn by lottery or added as 重点): the units whose
     verified scores replace their self-check scores."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
     codes = inspected_codes(active_draw(s, round_id))
     if not codes:
         return []
-    return sorted(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
+    return sorted(s.exec(select(Unit.id).where(col(Unit.code).in_(codes))).all())
 
 
 def _view(d: SpotCheckDraw) -> DrawView:
@@ -240,7 +240,7 @@ def _selected(st: rfc3797.Step, part: str, order: int) -> dict[str, Any]:
 def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict[int, str]:
     """unit_id → why it is 重点 by 廉政风险: its active cadres at one of ``levels`` (the scheme's
     ``spotcheck.risk_focus``), e.g. “廉政风险 A 类：C01 张三（村支书）”."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre
 
@@ -248,7 +248,7 @@ def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict
         return {}
     rows = s.exec(
         select(Cadre)
-        .where(Cadre.unit_id.in_(unit_ids), Cadre.active, Cadre.risk_level.in_(list(levels)))
+        .where(col(Cadre.unit_id).in_(unit_ids), Cadre.active, col(Cadre.risk_level).in_(list(levels)))
         .order_by(Cadre.risk_level, Cadre.code)
     ).all()
     out: dict[int, list[str]] = {}

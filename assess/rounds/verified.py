@@ -117,7 +117,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
     flagged when the unit reported 0 (not triggered) and the inspectors found 1 (triggered)."""
     import numpy as np
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import SelfCheckScore, SpotCheckScore, Unit
 
@@ -132,7 +132,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
             codes = [unit.code]
         if not codes:
             return []
-        units = {u.code: u for u in s.exec(select(Unit).where(Unit.code.in_(codes))).all()}
+        units = {u.code: u for u in s.exec(select(Unit).where(col(Unit.code).in_(codes))).all()}
         ids = [units[c].id for c in codes]
         own = s.exec(
             select(
@@ -140,7 +140,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
                 SelfCheckScore.indicator_code,
                 SelfCheckScore.value,
                 SelfCheckScore.note,
-            ).where(SelfCheckScore.round_id == round_id, SelfCheckScore.unit_id.in_(ids))
+            ).where(SelfCheckScore.round_id == round_id, col(SelfCheckScore.unit_id).in_(ids))
         ).all()
         ver = s.exec(
             select(
@@ -148,7 +148,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
                 SpotCheckScore.indicator_code,
                 SpotCheckScore.value,
                 SpotCheckScore.note,
-            ).where(SpotCheckScore.round_id == round_id, SpotCheckScore.unit_id.in_(ids))
+            ).where(SpotCheckScore.round_id == round_id, col(SpotCheckScore.unit_id).in_(ids))
         ).all()
     base = pd.DataFrame(
         [
@@ -217,7 +217,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
 def false_reports(db: Database, round_id: int) -> list[FalseReport]:
     """Every 虚报 indicator of the round (inspected units whose self points exceed the verified
     points by more than the tolerance, or who concealed a 一票否决 event)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
@@ -225,7 +225,7 @@ def false_reports(db: Database, round_id: int) -> list[FalseReport]:
     if not rows:
         return []
     with db.read() as s:
-        ids = dict(s.exec(select(Unit.code, Unit.id).where(Unit.code.in_({x.unit_code for x in rows}))).all())
+        ids = dict(s.exec(select(Unit.code, Unit.id).where(col(Unit.code).in_({x.unit_code for x in rows}))).all())
     return [
         FalseReport(
             round_id,

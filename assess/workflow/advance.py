@@ -64,7 +64,7 @@ def blockers(db: Database, round_id: int) -> list[str]:
 def stage_blockers(s: Session, r: Round) -> list[str]:
     """``blockers`` inside the caller's transaction (``advance`` checks them under its write lock)."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, RoundUnit
 
@@ -75,7 +75,7 @@ def stage_blockers(s: Session, r: Round) -> list[str]:
         pending = s.exec(
             select(func.count())
             .select_from(RoundUnit)
-            .where(RoundUnit.round_id == r.id, RoundUnit.submitted_at.is_(None))
+            .where(RoundUnit.round_id == r.id, col(RoundUnit.submitted_at).is_(None))
         ).one()
         return [f"{pending} 个单位未提交自查"] if pending else []
     if r.stage == Stage.SELFCHECK_CLOSED:
