@@ -322,14 +322,14 @@ def list_batches(db: Database, session_id: int) -> list[BatchRow]:
 
     with db.read() as s:
         batches = s.exec(
-            select(BallotBatch).where(BallotBatch.session_id == session_id).order_by(BallotBatch.id)
+            select(BallotBatch).where(BallotBatch.session_id == session_id).order_by(col(BallotBatch.id))
         ).all()
         ids = [b.id for b in batches]
         passes: dict[int, list[PassRow]] = {}
         names = display_names(s)
         if ids:
             for p in s.exec(
-                select(EntryPass).where(col(EntryPass.batch_id).in_(ids)).order_by(EntryPass.batch_id, EntryPass.pass_no)
+                select(EntryPass).where(col(EntryPass.batch_id).in_(ids)).order_by(col(EntryPass.batch_id), col(EntryPass.pass_no))
             ).all():
                 entered = p.valid + p.void + p.blank
                 passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered,
@@ -367,7 +367,7 @@ def get_batch(db: Database, batch_id: int) -> BatchRow:
 def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
     """Continue the actor's open pass over a batch, or start the next pass (1, then 2). The same
     clerk can never key the same batch twice."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import EntryPass
 
@@ -377,7 +377,7 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
         if b.source != "paper":
             raise Conflict(f"批次“{b.label}”来自导入，不用键盘录入。")
         passes = s.exec(
-            select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(EntryPass.pass_no)
+            select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(col(EntryPass.pass_no))
         ).all()
         mine = next((p for p in passes if p.clerk == actor.username), None)
         if mine is not None and mine.status != PassStatus.OPEN:
@@ -527,6 +527,7 @@ def store_ballot(
 def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> PassCounts:
     """Remove a ballot keyed under a wrong number from the actor's own open pass."""
     from sqlalchemy import delete, text
+    from sqlmodel import col
 
     from assess.models import PassBallot
 
@@ -537,7 +538,7 @@ def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> P
         old = conn.execute(text(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
         if old is None:
             raise NotFound(f"本遍没有第 {ballot_no} 张选票。")
-        s.execute(delete(PassBallot).where(PassBallot.pass_id == pass_id, PassBallot.ballot_no == ballot_no))
+        s.execute(delete(PassBallot).where(col(PassBallot.pass_id) == pass_id, col(PassBallot.ballot_no) == ballot_no))
         audit.append(
             s,
             actor.username,

@@ -129,12 +129,12 @@ def _marks_array(marks: list[str], n_targets: int) -> np.ndarray:
 
 
 def _passes(s: Session, batch_id: int) -> list:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import EntryPass
 
     return list(
-        s.exec(select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(EntryPass.pass_no)).all()
+        s.exec(select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(col(EntryPass.pass_no))).all()
     )
 
 
@@ -274,13 +274,14 @@ def _reading(s: Session, b: BallotBatch, require_closed: bool = True) -> tuple[M
 
 def _tally_max(s: Session, batch_id: int) -> int:
     from sqlalchemy import func, select
+    from sqlmodel import col
 
     from assess.models import TallyCount
 
     per_target = (
         select(func.sum(TallyCount.count).label("n"))
-        .where(TallyCount.batch_id == batch_id)
-        .group_by(TallyCount.position)
+        .where(col(TallyCount.batch_id) == batch_id)
+        .group_by(col(TallyCount.position))
         .subquery()
     )
     return int(s.execute(select(func.coalesce(func.max(per_target.c.n), 0))).scalar() or 0)
@@ -363,6 +364,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
     ``absent``, ``void``, ``pass1`` or ``pass2``; a target position takes a mark (0, 1–9, X).
     Returns the number of mismatches still open."""
     from sqlalchemy import delete, insert, select
+    from sqlmodel import col
 
     from assess.models.appraisal import BallotResolution
 
@@ -427,9 +429,9 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
         for no, pos in keys:
             s.execute(
                 delete(BallotResolution).where(
-                    BallotResolution.batch_id == batch_id,
-                    BallotResolution.ballot_no == no,
-                    BallotResolution.position == pos,
+                    col(BallotResolution.batch_id) == batch_id,
+                    col(BallotResolution.ballot_no) == no,
+                    col(BallotResolution.position) == pos,
                 )
             )
         s.execute(insert(BallotResolution), rows)
@@ -597,15 +599,16 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
 
     import numpy as np
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import AuditRecord, Ballot, BallotBatch, TallyCount
 
     problems: list[str] = []
     with db.read() as s:
-        q = select(BallotBatch).where(BallotBatch.status == BatchStatus.CERTIFIED)
+        q = select(BallotBatch).where(col(BallotBatch.status) == BatchStatus.CERTIFIED)
         if session_id is not None:
-            q = q.where(BallotBatch.session_id == session_id)
-        batches = s.execute(q.order_by(BallotBatch.id)).scalars().all()
+            q = q.where(col(BallotBatch.session_id) == session_id)
+        batches = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
         digests: dict[int, str] = {}
         for (payload,) in s.execute(
             select(AuditRecord.payload).where(AuditRecord.action == "batch.certify")

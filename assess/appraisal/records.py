@@ -23,11 +23,11 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
 
     q = (
         select(AppraisalTarget, Unit, Cadre)
-        .join(AppraisalSession, AppraisalSession.id == AppraisalTarget.session_id)
-        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
-        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
+        .join(AppraisalSession, col(AppraisalSession.id) == AppraisalTarget.session_id)
+        .join(Unit, col(Unit.id) == AppraisalTarget.unit_id, isouter=True)
+        .join(Cadre, col(Cadre.id) == AppraisalTarget.cadre_id, isouter=True)
         .where(AppraisalSession.round_id == round_id)
-        .order_by(AppraisalTarget.session_id, AppraisalTarget.position)
+        .order_by(col(AppraisalTarget.session_id), col(AppraisalTarget.position))
     )
     if session_id is not None:
         q = q.where(AppraisalTarget.session_id == session_id)
@@ -97,9 +97,9 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
 
     q = (
         select(BallotBatch)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .join(AppraisalSession, col(AppraisalSession.id) == BallotBatch.session_id)
         .where(AppraisalSession.round_id == round_id)
-        .order_by(BallotBatch.session_id, BallotBatch.id)
+        .order_by(col(BallotBatch.session_id), col(BallotBatch.id))
     )
     if session_id is not None:
         q = q.where(BallotBatch.session_id == session_id)
@@ -109,7 +109,7 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
         for bid, status, n in s.exec(
             select(Ballot.batch_id, Ballot.status, func.count())
             .where(col(Ballot.batch_id).in_([b.id for b in batches]))
-            .group_by(Ballot.batch_id, Ballot.status)
+            .group_by(col(Ballot.batch_id), col(Ballot.status))
         ).all():
             stat.setdefault(bid, {})[status] = int(n)
     return [

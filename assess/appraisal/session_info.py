@@ -157,14 +157,14 @@ def load_targets(session: Session, session_id: int) -> list[TargetRow]:
 
 
 def load_groups(session: Session, session_id: int) -> list[GroupRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import SessionVoterGroup
 
     rows = session.exec(
         select(SessionVoterGroup)
         .where(SessionVoterGroup.session_id == session_id)
-        .order_by(SessionVoterGroup.id)
+        .order_by(col(SessionVoterGroup.id))
     ).all()
     return [GroupRow(g.code, g.name, g.weight, g.expected, g.present) for g in rows]
 

@@ -279,6 +279,7 @@ def _check_counts(expected: int, present: int, what: str = "人数") -> None:
 def set_targets(db: Database, actor: Actor, session_id: int, codes: list[str]) -> int:
     """Replace the targets (ballot order) while no ballot of the session has been entered."""
     from sqlalchemy import delete, insert
+    from sqlmodel import col
 
     from assess.models import AppraisalTarget
 
@@ -290,7 +291,7 @@ def set_targets(db: Database, actor: Actor, session_id: int, codes: list[str]) -
         targets = _resolve_targets(s, sess.round_id, sess.kind, codes)
         if len(targets) > MAX_TARGETS:
             raise Conflict(f"一张选票最多 {MAX_TARGETS} 个评议对象。")
-        s.execute(delete(AppraisalTarget).where(AppraisalTarget.session_id == session_id))
+        s.execute(delete(AppraisalTarget).where(col(AppraisalTarget.session_id) == session_id))
         s.execute(
             insert(AppraisalTarget),
             [
@@ -411,7 +412,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
     batch and session certification and both imports; 0 means "not recorded". ``pending``: (voter
     group, papers) of batches about to be added (an import checks before it writes anything)."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BallotBatch, SessionVoterGroup
 
@@ -419,7 +420,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
     groups = s.exec(
         select(SessionVoterGroup)
         .where(SessionVoterGroup.session_id == session_id)
-        .order_by(SessionVoterGroup.id)
+        .order_by(col(SessionVoterGroup.id))
     ).all()
     issued = dict(
         s.exec(
@@ -574,7 +575,7 @@ def answer_question(db: Database, actor: Actor, question_id: int, answer: str) -
 
 
 def statements(db: Database, session_id: int) -> list[StatementRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import CadreQuestion, CadreStatement
 
@@ -593,7 +594,7 @@ def statements(db: Database, session_id: int) -> list[StatementRow]:
         for q in s.exec(
             select(CadreQuestion)
             .where(CadreQuestion.session_id == session_id)
-            .order_by(CadreQuestion.cadre_id, CadreQuestion.position)
+            .order_by(col(CadreQuestion.cadre_id), col(CadreQuestion.position))
         ).all():
             qs.setdefault(q.cadre_id, []).append((q.id, q.question, q.answer))
     return [StatementRow(t.code, t.name, summ.get(t.cadre_id, ""), qs.get(t.cadre_id, [])) for t in targets]
@@ -611,13 +612,13 @@ def appraisal_blockers(db: Database, round_id: int) -> list[str]:
 def session_blockers(s: Session, round_id: int) -> list[str]:
     """``appraisal_blockers`` inside the caller's transaction (the round's stage check uses it):
     every session of the round must be certified (``certify_session``)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession
 
     out: list[str] = []
     sessions = s.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
+        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
     ).all()
     for sess in sessions:
         if sess.status == SessionStatus.CERTIFIED:

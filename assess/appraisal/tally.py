@@ -476,7 +476,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     this_round = get_round(s, info.round_id)
     earlier = s.exec(
         select(AppraisalSession.id, Round.period, Round.id)
-        .join(Round, Round.id == AppraisalSession.round_id)
+        .join(Round, col(Round.id) == AppraisalSession.round_id)
         .where(
             AppraisalSession.kind == "cadre",
             AppraisalSession.round_id != info.round_id,

@@ -36,7 +36,7 @@ def unit_tallies(s: Session, round_id: int, scheme: SchemeDef) -> tuple[pd.DataF
     """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
     import pandas as pd
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, AppraisalTarget, SessionVoterGroup, TallySum, Unit
 
@@ -85,7 +85,7 @@ def unit_tallies(s: Session, round_id: int, scheme: SchemeDef) -> tuple[pd.DataF
         dict(
             s.exec(
                 select(SessionVoterGroup.code, SessionVoterGroup.name)
-                .join(AppraisalSession, AppraisalSession.id == SessionVoterGroup.session_id)
+                .join(AppraisalSession, col(AppraisalSession.id) == SessionVoterGroup.session_id)
                 .where(AppraisalSession.round_id == round_id)
             ).all()
         )

@@ -72,7 +72,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     problems: list[str] = []
     rows = session.exec(
         select(AuditRecord.seq, AuditRecord.actor, AuditRecord.action, AuditRecord.payload)
-        .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(AuditRecord.seq)
+        .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(col(AuditRecord.seq))
     ).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
@@ -299,7 +299,7 @@ def record_failure(db: Database, username: str) -> int:
 def clear_failures(db: Database, username: str) -> None:
     """End the run of failures of ``username`` (after a successful login)."""
     from sqlalchemy import delete, func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import LoginFailure
 
@@ -307,7 +307,7 @@ def clear_failures(db: Database, username: str) -> None:
         n = s.exec(select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username)).one()
     if n:
         with db.write() as s:
-            s.exec(delete(LoginFailure).where(LoginFailure.username == username))
+            s.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
 
 
 def wait_text(seconds: float) -> str:

@@ -145,7 +145,7 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
 
 
 def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import User
 
@@ -163,7 +163,7 @@ def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
 
             from assess.models import LoginFailure
 
-            s.exec(delete(LoginFailure).where(LoginFailure.username == username))
+            s.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
         audit.append(s, actor.username, "user.deactivate" if not active else "user.activate", {"username": username})
 
 

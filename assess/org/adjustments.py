@@ -104,7 +104,7 @@ def add_adjustment(db: Database, actor: Actor, round_id: int, unit_code: str, po
 def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Path) -> int:
     """Import ``unit_code,points,reason[,source]`` rows: all problems listed, then all or nothing."""
     from sqlalchemy import insert
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Adjustment, RoundUnit, Unit
     from assess.models.base import utcnow
@@ -114,7 +114,7 @@ def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Pa
     problems: list[InputProblem] = ProblemList()
     with db.read() as s:
         ensure_round_writable(s, round_id)
-        members = dict(s.exec(select(Unit.code, Unit.id).join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        members = dict(s.exec(select(Unit.code, Unit.id).join(RoundUnit, col(RoundUnit.unit_id) == Unit.id)
                               .where(RoundUnit.round_id == round_id)).all())
     rows = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -154,13 +154,13 @@ def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Pa
 
 
 def list_adjustments(db: Database, round_id: int) -> list[AdjustmentRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Adjustment, Unit
 
     with db.read() as s:
-        q = (select(Adjustment, Unit).join(Unit, Unit.id == Adjustment.unit_id)
-             .where(Adjustment.round_id == round_id).order_by(Unit.code, Adjustment.id))
+        q = (select(Adjustment, Unit).join(Unit, col(Unit.id) == Adjustment.unit_id)
+             .where(Adjustment.round_id == round_id).order_by(col(Unit.code), col(Adjustment.id)))
         return [AdjustmentRow(a.id, u.code, u.name, a.points, a.reason, a.source, a.created_by)
                 for a, u in s.exec(q).all()]
 
@@ -201,13 +201,13 @@ def add_discipline(db: Database, actor: Actor, round_id: int, kind: str, *, unit
 
 
 def list_discipline(db: Database, round_id: int) -> list[DisciplineRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, DisciplineAction, Unit
 
     with db.read() as s:
         rows = s.exec(select(DisciplineAction).where(DisciplineAction.round_id == round_id)
-                      .order_by(DisciplineAction.id)).all()
+                      .order_by(col(DisciplineAction.id))).all()
         units = {u.id: u for u in s.exec(select(Unit)).all()}
         cadres = {c.id: c for c in s.exec(select(Cadre)).all()}
     out = []

@@ -76,7 +76,7 @@ def list_units(db: Database, search: str = "", include_inactive: bool = True) ->
     from assess.models import Unit
 
     parent = aliased(Unit)
-    q = select(Unit, parent.code).join(parent, Unit.parent_id == parent.id, isouter=True)
+    q = select(Unit, parent.code).join(parent, col(Unit.parent_id) == parent.id, isouter=True)
     if search:
         like = f"%{search.strip()}%"
         q = q.where(or_(col(Unit.code).like(like), col(Unit.name).like(like), col(Unit.category).like(like)))
@@ -175,7 +175,7 @@ def set_unit_active(db: Database, actor: Actor, code: str, active: bool) -> None
 def import_units(db: Database, actor: Actor, path: str | Path) -> int:
     """Import units from CSV/XLSX (``code,name,category[,parent_code]``). Every problem is listed
     with line and field; either all rows are stored or none. Returns the number of new units."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
@@ -227,7 +227,7 @@ def import_units(db: Database, actor: Actor, path: str | Path) -> int:
         ids = dict(s.exec(select(Unit.code, Unit.id)).all())
         for _r, c, _n, _cat, p in parsed:
             if p:
-                s.execute(update(Unit).where(Unit.code == c).values(parent_id=ids[p]))
+                s.execute(update(Unit).where(col(Unit.code) == c).values(parent_id=ids[p]))
         audit.append(s, actor.username, "unit.import", {"file": Path(path).name, "count": len(parsed),
                                                         "codes": [p[1] for p in parsed]})
     return len(parsed)
@@ -246,7 +246,7 @@ def list_cadres(db: Database, search: str = "", unit_code: str | None = None) ->
 
     from assess.models import Cadre, Unit
 
-    q = select(Cadre, Unit).join(Unit, Cadre.unit_id == Unit.id)
+    q = select(Cadre, Unit).join(Unit, col(Cadre.unit_id) == Unit.id)
     if search:
         like = f"%{search.strip()}%"
         q = q.where(or_(col(Cadre.code).like(like), col(Cadre.name).like(like), col(Cadre.position).like(like), col(Unit.name).like(like)))

@@ -42,12 +42,12 @@ ORDER = ("first", "audit", "recheck")
 
 def current_chain(session: Session, round_id: int) -> list:
     """The review steps of the current cycle (after the last 退回), oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ReviewStep
 
     steps = session.exec(
-        select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(ReviewStep.id)
+        select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(col(ReviewStep.id))
     ).all()
     return current_cycle(steps, [s.decision for s in steps])
 

@@ -77,7 +77,7 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         r = s.get(Round, round_id)
         if r is None:
             raise NotFound(f"考核轮次 #{round_id} 不存在。")
-        units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, UnitResult.unit_id == Unit.id).where(UnitResult.round_id == round_id)).all()}
+        units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, col(UnitResult.unit_id) == Unit.id).where(col(UnitResult.round_id) == round_id)).all()}
         if not units:
             return []
         scheme = from_dict(s.get(SchemeVersion, r.scheme_version_id).definition)

@@ -67,7 +67,7 @@ def flag_text(flag: str, names: ReasonNames | None = None) -> str:
 
 def resolve_round(session: Session, ref: str | int) -> Round:
     """A round by id, or by a unique name or period."""
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from assess.models import Round
 
@@ -77,7 +77,7 @@ def resolve_round(session: Session, ref: str | int) -> Round:
         if r is not None:
             return r
     rows = session.exec(
-        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(Round.id)
+        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(col(Round.id))
     ).all()
     if not rows:
         raise NotFound(f"考核轮次“{text}”不存在（可用编号、名称或期间指定）。")
@@ -98,7 +98,7 @@ def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list
     scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
     rows = session.exec(
         select(Round.id, Round.period, Round.stage)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
         .where(
             SchemeVersion.scheme_id == scheme_id,
             Round.period < r.period,
@@ -229,7 +229,7 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
     round_ids = (
         select(Round.id)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
         .where(SchemeVersion.scheme_id == scheme_id, Round.period <= r.period)
     )
     units = select(RoundUnit.unit_id).where(RoundUnit.round_id == r.id)
@@ -369,6 +369,7 @@ def compute_round(
     """Compute and store the round's unit and cadre results, rank intervals and the
     accountability list; the round moves to ``computed``."""
     from sqlalchemy import delete, insert
+    from sqlmodel import col
 
     from assess.models import CadreResult, UnitResult
     from assess.models.base import utcnow
@@ -404,8 +405,8 @@ def compute_round(
         )
         proposals = acc.merge_hits(proposals)
 
-        s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
-        s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))
+        s.exec(delete(UnitResult).where(col(UnitResult.round_id) == round_id))
+        s.exec(delete(CadreResult).where(col(CadreResult.round_id) == round_id))
         now = utcnow()
         unit_rows = []
         for i, row in enumerate(table.itertuples()):

@@ -137,7 +137,7 @@ def _tally(db: Database, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, d
 
 def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInputs:
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession
 
@@ -189,7 +189,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
     warnings: list[str] = []
 
     sessions = session.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
+        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
     ).all()
     for s in sessions:
         if s.status != SessionStatus.CERTIFIED:

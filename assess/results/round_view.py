@@ -58,15 +58,15 @@ if TYPE_CHECKING:
 
 
 def live_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit, UnitResult
 
     rows = s.exec(
         select(UnitResult, Unit.code, Unit.name)
-        .join(Unit, Unit.id == UnitResult.unit_id)
+        .join(Unit, col(Unit.id) == UnitResult.unit_id)
         .where(UnitResult.round_id == round_id)
-        .order_by(UnitResult.category, UnitResult.rank, Unit.code)
+        .order_by(col(UnitResult.category), col(UnitResult.rank), col(Unit.code))
     ).all()
     return [
         {
@@ -87,16 +87,16 @@ def live_results(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, CadreResult, Unit
 
     rows = s.exec(
         select(CadreResult, Cadre, Unit)
-        .join(Cadre, Cadre.id == CadreResult.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id, isouter=True)
+        .join(Cadre, col(Cadre.id) == CadreResult.cadre_id)
+        .join(Unit, col(Unit.id) == Cadre.unit_id, isouter=True)
         .where(CadreResult.round_id == round_id)
-        .order_by(CadreResult.session_id, Cadre.code)
+        .order_by(col(CadreResult.session_id), col(Cadre.code))
     ).all()
     return [
         {
@@ -125,7 +125,7 @@ def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
     entries = s.exec(
         select(AccountabilityEntry)
         .where(AccountabilityEntry.round_id == round_id)
-        .order_by(AccountabilityEntry.id)
+        .order_by(col(AccountabilityEntry.id))
     ).all()
     units = {u.id: u for u in s.exec(select(Unit))}
     cadre_ids = {e.cadre_id for e in entries if e.cadre_id}
@@ -162,7 +162,7 @@ def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_review(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ReviewStep
 
@@ -175,12 +175,12 @@ def live_review(s: Session, round_id: int) -> list[dict[str, Any]]:
             "note": st.note,
             "at": iso(st.at),
         }
-        for st in s.exec(select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(ReviewStep.id))
+        for st in s.exec(select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(col(ReviewStep.id)))
     ]
 
 
 def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ApprovalVote
 
@@ -197,7 +197,7 @@ def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
             "at": iso(v.at),
         }
         for v in s.exec(
-            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id)
+            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(col(ApprovalVote.id))
         )
     ]
 

@@ -373,9 +373,9 @@ def ledger(
             get_round(s, round_id)
         q = (
             select(Finding, Unit, Round)
-            .join(Unit, Unit.id == Finding.unit_id)
-            .join(Round, Round.id == Finding.round_id)
-            .order_by(Finding.id)
+            .join(Unit, col(Unit.id) == Finding.unit_id)
+            .join(Round, col(Round.id) == Finding.round_id)
+            .order_by(col(Finding.id))
         )
         if round_id is not None:
             q = q.where(Finding.round_id == round_id)
@@ -385,7 +385,7 @@ def ledger(
         }
         rects = {x.finding_id: x for x in s.exec(select(Rectification)).all()}
         latest: dict[int, tuple[str, str | None]] = {}
-        for ev in s.exec(select(RectificationEvent).order_by(RectificationEvent.id)).all():
+        for ev in s.exec(select(RectificationEvent).order_by(col(RectificationEvent.id))).all():
             latest[ev.rectification_id] = (ev.status, ev.note)
     out = []
     for f, u, r in rows:
@@ -431,7 +431,7 @@ def overdue(db: Database, today: date, round_id: int | None = None) -> list[Ledg
 
 
 def history(db: Database, rectification_id: int) -> list[EventRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Rectification, RectificationEvent
 
@@ -441,7 +441,7 @@ def history(db: Database, rectification_id: int) -> list[EventRow]:
         evs = s.exec(
             select(RectificationEvent)
             .where(RectificationEvent.rectification_id == rectification_id)
-            .order_by(RectificationEvent.id)
+            .order_by(col(RectificationEvent.id))
         ).all()
     return [EventRow(e.status, RECTIFICATION_STATUS_LABELS.get(e.status, e.status), e.note, e.at, e.by_user) for e in evs]
 
@@ -460,7 +460,7 @@ def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
     }
     found = [
         f
-        for f in s.exec(select(Finding).where(col(Finding.unit_id).in_(unit_ids)).order_by(Finding.id)).all()
+        for f in s.exec(select(Finding).where(col(Finding.unit_id).in_(unit_ids)).order_by(col(Finding.id))).all()
         if f.id not in superseded
     ]
     rects = {
@@ -473,7 +473,7 @@ def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
     for ev in s.exec(
         select(RectificationEvent)
         .where(col(RectificationEvent.rectification_id).in_([x.id for x in rects.values()] or [0]))
-        .order_by(RectificationEvent.id)
+        .order_by(col(RectificationEvent.id))
     ).all():
         latest[ev.rectification_id] = ev.status
     out: dict[int, list[str]] = {}

@@ -61,14 +61,14 @@ def round_scheme(session: Session, r: Round) -> SchemeDef:
 
 def round_unit(session: Session, round_id: int, unit_code: str) -> tuple[Unit, RoundUnit]:
     """(Unit, RoundUnit) of a participant, or NotFound naming the unit."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import RoundUnit, Unit
 
     code = (unit_code or "").strip()
     row = session.exec(
         select(Unit, RoundUnit)
-        .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        .join(RoundUnit, col(RoundUnit.unit_id) == Unit.id)
         .where(RoundUnit.round_id == round_id, Unit.code == code)
     ).first()
     if row is None:
@@ -81,14 +81,14 @@ def round_unit(session: Session, round_id: int, unit_code: str) -> tuple[Unit, R
 
 def participants(session: Session, round_id: int) -> list[tuple[Any, Any]]:
     """(Unit, RoundUnit) of every participant, sorted by unit code."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import RoundUnit, Unit
 
     return list(
         session.exec(
             select(Unit, RoundUnit)
-            .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+            .join(RoundUnit, col(RoundUnit.unit_id) == Unit.id)
             .where(RoundUnit.round_id == round_id)
             .order_by(Unit.code)
         ).all()
@@ -242,18 +242,18 @@ def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]
 
     q = (
         select(Round, SchemeVersion.version, Scheme.code)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
-        .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
+        .join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
         .order_by(col(Round.period).desc(), col(Round.id).desc())
     )
     if round_ids is not None:
         q = q.where(col(Round.id).in_(round_ids))
-    counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+    counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(col(RoundUnit.round_id))).all())
     submitted = dict(
         s.exec(
             select(RoundUnit.round_id, func.count())
             .where(col(RoundUnit.submitted_at).is_not(None))
-            .group_by(RoundUnit.round_id)
+            .group_by(col(RoundUnit.round_id))
         ).all()
     )
     return [
@@ -293,7 +293,7 @@ def scheme_version_id(db: Database, code: str, version: int | None = None) -> in
     with db.read() as s:
         q = (
             select(SchemeVersion.id)
-            .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+            .join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
             .where(Scheme.code == code)
             .order_by(col(SchemeVersion.version).desc())
         )

@@ -156,7 +156,7 @@ def current_draw(db: Database, round_id: int, purpose: str = "units") -> DrawVie
 
 def draws(db: Database, round_id: int) -> list[DrawView]:
     """Every draw of the round, void ones included, oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import SpotCheckDraw
 
@@ -165,7 +165,7 @@ def draws(db: Database, round_id: int) -> list[DrawView]:
         return [
             _view(d)
             for d in s.exec(
-                select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(SpotCheckDraw.id)
+                select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(col(SpotCheckDraw.id))
             ).all()
         ]
 
@@ -559,7 +559,7 @@ def verify(db: Database, round_id: int) -> VerifyReport:
     """Repeat every draw of the round from its published pool and sources and compare: key
     string, each digest and the selection; the stored draw against its audit record; and the
     unit pool against the round's participants."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord, SpotCheckDraw
 
@@ -567,7 +567,7 @@ def verify(db: Database, round_id: int) -> VerifyReport:
     with db.read() as s:
         get_round(s, round_id)
         rows = s.exec(
-            select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(SpotCheckDraw.id)
+            select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(col(SpotCheckDraw.id))
         ).all()
         if not rows:
             raise NotFound("本轮尚未抽取，没有可复核的抽取。")

@@ -66,7 +66,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
         if not include_published:
             q = q.where(Round.stage != Stage.PUBLISHED)
         rounds = s.exec(q).all()
-        counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+        counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(col(RoundUnit.round_id))).all())
     out = []
     for r in rounds:
         out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
