@@ -262,6 +262,7 @@ def create_batch(
                 "returned": returned,
             },
         )
+        assert b.id is not None  # flushed: the row has its id
         return b.id
 
 

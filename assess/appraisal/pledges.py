@@ -47,6 +47,7 @@ def record_pledge(db: Database, actor: Actor, cadre_code: str, year: int, text: 
             s, actor.username, "cadre.pledge",
             {"cadre_id": c.id, "cadre": c.code, "year": int(year), "text": text, "previous": previous},
         )
+        assert p.id is not None  # flushed: the row has its id
         return p.id
 
 

@@ -552,6 +552,7 @@ def add_question(
             "appraisal.question",
             {"session": session_id, "cadre": cadre.code, "question": question, "answer": row.answer},
         )
+        assert row.id is not None  # flushed: the row has its id
         return row.id
 
 

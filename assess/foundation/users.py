@@ -84,6 +84,7 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
         s.flush()
         audit.append(s, acting, "user.add",
                      {"username": username, "role": role, "credential": credential_digest(pw_hash)})
+        assert user.id is not None  # flushed: the row has its id
         return user.id
 
 

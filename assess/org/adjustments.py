@@ -98,6 +98,7 @@ def add_adjustment(db: Database, actor: Actor, round_id: int, unit_code: str, po
         s.flush()
         audit.append(s, actor.username, "adjustment.add", {"round_id": round_id, "unit_code": unit.code,
                                                           "points": value, "reason": reason, "source": row.source})
+        assert row.id is not None  # flushed: the row has its id
         return row.id
 
 
@@ -197,6 +198,7 @@ def add_discipline(db: Database, actor: Actor, round_id: int, kind: str, *, unit
         s.flush()
         audit.append(s, actor.username, "discipline.add", {"round_id": round_id, "subject": subject, "kind": kind,
                                                           "note": row.note})
+        assert row.id is not None  # flushed: the row has its id
         return row.id
 
 

@@ -130,6 +130,7 @@ def enter_listing(
             {"entry_id": e.id, "kind": kind, "name": name, "unit_id": unit_id, "cadre_id": cadre_id,
              "reason": reason, "basis": basis, "entered_on": entered_on.isoformat()},
         )
+        assert e.id is not None  # flushed: the row has its id
         return e.id
 
 

@@ -124,6 +124,7 @@ def add_unit(db: Database, actor: Actor, code: str, name: str, category: str, pa
         s.add(unit)
         s.flush()
         audit.append(s, actor.username, "unit.add", {"code": code, "name": name, "category": category, "parent_code": parent_code or None})
+        assert unit.id is not None  # flushed: the row has its id
         return unit.id
 
 
@@ -293,6 +294,7 @@ def add_cadre(db: Database, actor: Actor, code: str, name: str, unit_code: str, 
         s.flush()
         audit.append(s, actor.username, "cadre.add", {"code": code, "name": name, "unit_code": unit.code,
                                                       "position": position, "risk_level": risk})
+        assert cadre.id is not None  # flushed: the row has its id
         return cadre.id
 
 

@@ -175,6 +175,7 @@ def add_finding(
                 "corrects_id": corrects_id,
             },
         )
+        assert f.id is not None  # flushed: the row has its id
         return f.id
 
 
@@ -256,6 +257,7 @@ def issue_rectification(
                     "requirement": requirement,
                 },
             )
+            assert rect.id is not None  # flushed: the row has its id
             return rect.id
     except IntegrityError:
         raise Conflict("通知书编号与同时下发的另一份通知冲突，请重试。") from None

@@ -231,6 +231,7 @@ def create_round(
                 "corrects_round_id": corrects_round_id,
             },
         )
+        assert r.id is not None  # flushed: the row has its id
         return r.id
 
 
