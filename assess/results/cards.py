@@ -80,7 +80,9 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, col(UnitResult.unit_id) == Unit.id).where(col(UnitResult.round_id) == round_id)).all()}
         if not units:
             return []
-        scheme = from_dict(s.get(SchemeVersion, r.scheme_version_id).definition)
+        version = s.get(SchemeVersion, r.scheme_version_id)
+        assert version is not None  # the round's scheme version (a foreign key)
+        scheme = from_dict(version.definition)
         table = stored_table(s, round_id)
         history = [(p, stored_table(s, rid)) for p, rid in history_rounds(s, r, scheme)]
         entries = s.exec(

@@ -95,7 +95,9 @@ def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list
 
     from assess.models import Round, SchemeVersion, UnitResult
 
-    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    version = session.get(SchemeVersion, r.scheme_version_id)
+    assert version is not None  # the round's scheme version (a foreign key)
+    scheme_id = version.scheme_id
     rows = session.exec(
         select(Round.id, Round.period, Round.stage)
         .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
@@ -226,7 +228,9 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
 
     from assess.models import Finding, Rectification, RectificationEvent, Round, RoundUnit, SchemeVersion
 
-    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    version = session.get(SchemeVersion, r.scheme_version_id)
+    assert version is not None  # the round's scheme version (a foreign key)
+    scheme_id = version.scheme_id
     round_ids = (
         select(Round.id)
         .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)

@@ -229,7 +229,9 @@ def live_content(s: Session, db: Database, r: Round) -> dict[str, Any]:
 
     assert r.id is not None  # a stored row has its id
     version = s.get(SchemeVersion, r.scheme_version_id)
+    assert version is not None  # the round's scheme version (a foreign key)
     scheme_row = s.get(Scheme, version.scheme_id)
+    assert scheme_row is not None  # the version's scheme (a foreign key)
     votes = live_votes(s, r.id)
     content = {
         "format": SNAPSHOT_FORMAT,
