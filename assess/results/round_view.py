@@ -30,7 +30,7 @@ from assess.schemes.definition import from_dict
 from assess.scoring.serial import inputs_from_json, inputs_to_json
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     import pandas as pd
     from sqlmodel import Session
@@ -366,7 +366,7 @@ def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
     return None
 
 
-def current_cycle(steps: list, decisions: list[str]) -> list:
+def current_cycle(steps: Sequence[Any], decisions: list[str]) -> list[Any]:
     """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
     last_return = max((i for i, d in enumerate(decisions) if d == Decision.RETURN), default=-1)
     return list(steps[last_return + 1 :])

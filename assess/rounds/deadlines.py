@@ -75,7 +75,7 @@ def deadlines(s: Session, today: date, round_id: int | None = None) -> list[Dead
 
     from assess.models import Round, StageDeadline
 
-    stages = list(Stage)
+    stages: list[str] = list(Stage)
     q = select(StageDeadline, Round).join(Round, col(Round.id) == StageDeadline.round_id)
     if round_id is not None:
         q = q.where(StageDeadline.round_id == round_id)

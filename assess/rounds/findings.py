@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -69,6 +69,10 @@ class EventRow:
     by_user: str
 
 
+@overload
+def _text(value: str | None, what: str, required: Literal[True] = True) -> str: ...
+@overload
+def _text(value: str | None, what: str, required: bool) -> str | None: ...
 def _text(value: str | None, what: str, required: bool = True) -> str | None:
     value = (value or "").strip()
     if required and not value:

@@ -35,7 +35,7 @@ def stage_label(stage: str) -> str:
 
 
 def next_stage(stage: str) -> str | None:
-    order = list(Stage)
+    order: list[str] = list(Stage)
     i = order.index(stage)
     return order[i + 1] if i + 1 < len(order) else None
 
