@@ -189,13 +189,13 @@ DRAW_SOURCES = ["3 8 14 21 27 30 11", "333650"]
 
 
 def _version_id(db: Database) -> int:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Scheme, SchemeVersion
 
     with db.read() as s:
-        return s.exec(select(SchemeVersion.id).join(Scheme, Scheme.id == SchemeVersion.scheme_id)
-                      .where(Scheme.code == "ygg").order_by(SchemeVersion.version.desc())).first()
+        return s.exec(select(SchemeVersion.id).join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
+                      .where(Scheme.code == "ygg").order_by(col(SchemeVersion.version).desc())).first()
 
 
 def _scheme(db: Database, version_id: int):

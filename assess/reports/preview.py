@@ -32,16 +32,16 @@ class ReportRound:
 def rounds_with_results(db: Database) -> list[ReportRound]:
     """Rounds that have computed results, newest first."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, UnitResult
 
     with db.read() as s:
         rows = s.exec(
             select(Round, func.count(UnitResult.id))
-            .join(UnitResult, UnitResult.round_id == Round.id)
-            .group_by(Round.id)
-            .order_by(Round.period.desc(), Round.id.desc())
+            .join(UnitResult, col(UnitResult.round_id) == Round.id)
+            .group_by(col(Round.id))
+            .order_by(col(Round.period).desc(), col(Round.id).desc())
         ).all()
     return [
         ReportRound(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage), n) for r, n in rows
