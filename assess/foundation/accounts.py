@@ -219,7 +219,7 @@ def require_current(actor: Actor) -> None:
 
 
 def _on_stack(frame: FrameType) -> bool:
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
     while f is not None:
         if f is frame:
             return True
