@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -228,7 +228,7 @@ def _write_scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
     return path
 
 
-def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, inflate: set[str] = frozenset()):
+def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, inflate: Set[str] = frozenset()):
     rows = []
     for code, _name, category in unit_rows:
         for ind in scheme.leaves_for(category):

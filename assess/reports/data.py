@@ -133,7 +133,9 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     with db.read() as s:
         rnd = get_round(s, round_id)
         version = s.get(SchemeVersion, rnd.scheme_version_id)
+        assert version is not None  # the round's scheme version (a foreign key)
         scheme_row = s.get(Scheme, version.scheme_id)
+        assert scheme_row is not None  # the version's scheme (a foreign key)
         scheme = from_dict(version.definition)
         names = ReasonNames.of(scheme, rnd.period)
         people = display_names(s)

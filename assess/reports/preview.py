@@ -54,7 +54,9 @@ def ranking_rows(db: Database, round_id: int) -> tuple[list[dict], list[str]]:
 
     with db.read() as s:
         rnd = get_round(s, round_id)
-        definition = s.get(SchemeVersion, rnd.scheme_version_id).definition
+        version = s.get(SchemeVersion, rnd.scheme_version_id)
+        assert version is not None  # the round's scheme version (a foreign key)
+        definition = version.definition
         rows = round_results(s, round_id)
     results = [
         {

@@ -325,6 +325,7 @@ def evaluate_units(
         trigger = cond & (counts >= need)
         share = None
         if sampled is not None:
+            assert resamples is not None  # sampled only from resamples
             sc = condition(rule, sampled).reshape(resamples.rank.shape)
             share = (sc & (counts >= need)[None, :]).mean(axis=0)
         for i in np.flatnonzero(trigger):

@@ -239,6 +239,7 @@ def version_source(db: Database, code: str, version: int | None = None) -> tuple
 
     with db.read() as s:
         v = s.get(SchemeVersion, version_id_of(s, code, version))
+        assert v is not None  # version_id_of found it in this transaction
         return v.source_name, v.source_text
 
 
