@@ -430,7 +430,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 per_target[pos] = per_target.get(pos, 0) + n
             most = max(per_target.values(), default=0)
             papers = ballot_bounds(s, session_id).tally_papers(g, most)  # issued: the meeting's record
-            row = BallotBatch(
+            batch = BallotBatch(
                 session_id=session_id,
                 voter_group=g,
                 label=labels[g],
@@ -438,15 +438,16 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 issued=papers,
                 returned=most,
             )
-            s.add(row)
+            s.add(batch)
             s.flush()
+            assert batch.id is not None  # flushed: the row has its id
             s.add(
                 EntryPass(
-                    batch_id=row.id, pass_no=1, clerk=actor.username, status=PassStatus.CLOSED, closed_at=utcnow()
+                    batch_id=batch.id, pass_no=1, clerk=actor.username, status=PassStatus.CLOSED, closed_at=utcnow()
                 )
             )
             rows = [
-                {"batch_id": row.id, "position": p, "choice": c, "count": n}
+                {"batch_id": batch.id, "position": p, "choice": c, "count": n}
                 for (p, c), n in sorted(counts[g].items())
                 if n > 0
             ]
@@ -460,12 +461,12 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 {
                     "file": Path(path).name,
                     "session": session_id,
-                    "batch": row.id,
+                    "batch": batch.id,
                     "label": labels[g],
                     "voter_group": g,
                     "ballots_at_least": most,
                     "tally_digest": tally_digest([(r["position"], r["choice"], r["count"]) for r in rows]),
                 },
             )
-            result.batches.append(ImportedBatch(labels[g], g, most, batch_id=row.id))
+            result.batches.append(ImportedBatch(labels[g], g, most, batch_id=batch.id))
     return result

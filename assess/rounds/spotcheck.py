@@ -572,9 +572,9 @@ def verify(db: Database, round_id: int) -> VerifyReport:
         if not rows:
             raise NotFound("本轮尚未抽取，没有可复核的抽取。")
         records = {}
-        for rec in s.exec(select(AuditRecord).where(AuditRecord.action == "spotcheck.draw")).all():
-            if rec.payload.get("round_id") == round_id:
-                records[rec.payload.get("draw_id")] = rec.payload
+        for record in s.exec(select(AuditRecord).where(AuditRecord.action == "spotcheck.draw")).all():
+            if record.payload.get("round_id") == round_id:
+                records[record.payload.get("draw_id")] = record.payload
         codes = [u.code for u, _ru in participants(s, round_id)]
     for d in rows:
         label = f"第 {d.id} 号抽取"
