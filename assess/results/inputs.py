@@ -205,6 +205,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         form = scheme.form(scheme.appraisal_form)
         frames, cell_frames, weights = [], [], {}
         for s in unit_sessions:
+            assert s.id is not None  # a stored row has its id
             targets, session_cells, session_weights_, tw = _tally(db, s.id)
             warnings.extend(tw)
             frames.append(targets)
@@ -234,6 +235,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
     if certified_cadre:
         raw = cell_counts(session, [s.id for s in certified_cadre], "cadre_id")
         for s in certified_cadre:
+            assert s.id is not None  # a stored row has its id
             try:
                 form = scheme.form(s.form_code)
             except KeyError:

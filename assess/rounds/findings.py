@@ -395,6 +395,7 @@ def ledger(
             latest[ev.rectification_id] = (ev.status, ev.note)
     out = []
     for f, u, r in rows:
+        assert f.id is not None and r.id is not None  # stored rows have their ids
         if f.id in superseded and not include_superseded:
             continue
         rect = rects.get(f.id)
@@ -484,6 +485,7 @@ def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
         latest[ev.rectification_id] = ev.status
     out: dict[int, list[str]] = {}
     for f in found:
+        assert f.id is not None  # a stored row has its id
         rect = rects.get(f.id)
         if rect is not None and latest.get(rect.id) == "closed":
             continue

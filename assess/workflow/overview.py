@@ -69,6 +69,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
         counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(col(RoundUnit.round_id))).all())
     out = []
     for r in rounds:
+        assert r.id is not None  # a stored row has its id
         out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
                                 counts.get(r.id, 0), waiting_for(db, r.id)))
 
@@ -81,6 +82,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     warn = []
     for r in rounds:
         if r.stage in (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED):
+            assert r.id is not None  # a stored row has its id
             warn += red_yellow.cards(db, r.id, day)
     return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 
