@@ -307,7 +307,7 @@ def run_scale(tmp: Path, units: int, ballots: int, store_ballots: bool, budgets)
         f"baseline (the session sums read back with one SELECT) {base_s * 1000:.1f} ms"
     )
     with db.read() as s:
-        inputs = load_round_inputs(s, db, rid)
+        inputs = load_round_inputs(s, rid)
     boot_s, rs = timed(lambda: resample(inputs, scores, n=1000, seed=1), runs=1 if units > 500 else 3)
     width = (rs.rank_high - rs.rank_low).mean()
     print(f"resample ×1000: {boot_s:.3f} s (mean rank interval width {width:.1f})")

@@ -27,7 +27,7 @@ def test_add_and_list_adjustments(db, actors):
     with db.read() as s:
         from assess.results.inputs import load_round_inputs
 
-        inputs = load_round_inputs(s, db, rid)
+        inputs = load_round_inputs(s, rid)
     assert inputs.adjustments["points"].sum() == pytest.approx(0.5)
 
 
@@ -76,7 +76,7 @@ def test_discipline_records(db, actors):
     with db.read() as s:
         from assess.results.inputs import load_round_inputs
 
-        inputs = load_round_inputs(s, db, rid)
+        inputs = load_round_inputs(s, rid)
     assert list(inputs.discipline["kind"]) == ["诫勉"]
 
 

@@ -86,7 +86,7 @@ def test_a_round_keeps_its_version_after_a_new_one_is_loaded(db, actors):
     assert _rows(db, v1) == before
     with db.read() as s:
         assert s.get(Round, rid).scheme_version_id == v1
-        assert load_round_inputs(s, db, rid).scheme.indicator("A1").max == 10
+        assert load_round_inputs(s, rid).scheme.indicator("A1").max == 10
         v2_a1 = s.exec(
             select(Indicator).where(Indicator.scheme_version_id == v2, Indicator.code == "A1")
         ).one()

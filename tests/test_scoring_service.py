@@ -294,7 +294,7 @@ def test_bootstrap_model_agrees_with_the_session_tally(db, actors):
         db, rid, "unit", "mzpy", [ids[c] for c in ("U1", "U2", "U3", "T1")], counts, {"ld": 0.3, "fw": 0.7}
     )
     with db.read() as s:
-        inputs = load_round_inputs(s, db, rid)
+        inputs = load_round_inputs(s, rid)
     c = inputs.cells
     groups = sorted(c.weights)
     targets = sorted(inputs.appraisal["unit_id"])

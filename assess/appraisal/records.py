@@ -152,3 +152,17 @@ def session_counts(s: Session, session_id: int) -> list[dict[str, Any]]:
 def session_batches(s: Session, session_id: int) -> list[dict[str, Any]]:
     """``live_batches`` of one session, from the snapshot when its round is published."""
     return _session_rows(s, session_id, "batches", live_batches)
+
+
+def target_cells(s: Session, session_ids: list[int], target_col: str) -> list[tuple[int, str, int, int, int]]:
+    """(session_id, voter_group, unit or cadre id, choice, count) of the sessions' certified batches:
+    the one aggregation (``session_counts``, the sums kept at certification), each ballot position read
+    as its target's ``unit_id`` or ``cadre_id`` (``target_col``). Positions without one are left out."""
+    out = []
+    for sid in session_ids:
+        target = {t["position"]: t[target_col] for t in session_targets(s, sid)}
+        for r in session_counts(s, sid):
+            tid = target.get(r["position"])
+            if tid is not None:
+                out.append((sid, r["voter_group"], int(tid), int(r["choice"]), int(r["count"])))
+    return sorted(out)

@@ -34,7 +34,7 @@ from assess.foundation.vocabulary import BatchStatus, SessionStatus
 from assess.foundation.write_guards import get_round
 from assess.schemes.definition import UNFIT_LABEL, CadreRules
 from assess.schemes.store import load_definition
-from assess.scoring.appraisal import satisfaction_share
+from assess.scoring.appraisal import combine_groups, option_scores, satisfaction_share
 from assess.scoring.engine import round_half_up
 
 if TYPE_CHECKING:
@@ -232,17 +232,10 @@ def _cube(s: Session, info: SessionInfo) -> _Cube:
 
 
 def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(counted, score, satisfaction) over the last axis of ``cube``."""
-    import numpy as np
-
-
-    counted = cube[..., c.counted_mask].sum(axis=-1)
-    pts = (cube[..., c.counted_mask] * c.points[c.counted_mask]).sum(axis=-1)
-    sat = cube[..., c.satisfied_mask].sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(counted > 0, pts / np.where(counted > 0, counted, 1), np.nan)
-    satisfaction = satisfaction_share(sat, counted)
-    return counted, score, satisfaction
+    """(counted, score, satisfaction share) over the last axis of ``cube`` (the one formula:
+    ``assess.scoring.appraisal.option_scores``)."""
+    counted, score, sat = option_scores(cube, c.points, c.satisfied_mask)
+    return counted, score, satisfaction_share(sat, counted)
 
 
 # -- the session tally ------------------------------------------------------------------------------
@@ -250,15 +243,18 @@ def _score(cube: np.ndarray, c: _Cube) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 def session_tally(db: Database, session_id: int) -> SessionTally:
     """The tally of a session from its certified batches (see the module docstring)."""
-
     with db.read() as s:
-        info = read_session_info(s, session_id)
-        cube = _cube(s, info)
-        batches = _batches_frame(s, session_id)
-        history = _cadre_history(s, info) if info.kind == "cadre" else None
-        precision = _scheme_precision(s, info.round_id)
+        return session_tally_in(s, session_id)
+
+
+def session_tally_in(s: Session, session_id: int) -> SessionTally:
+    """``session_tally`` read in the caller's transaction (computing a round reads its inputs in one)."""
+    info = read_session_info(s, session_id)
+    cube = _cube(s, info)
+    batches = _batches_frame(s, session_id)
+    history = _cadre_history(s, info) if info.kind == "cadre" else None
     tally = _assemble(info, cube, batches, history)
-    tally.precision = precision
+    tally.precision = _scheme_precision(s, info.round_id)
     return tally
 
 
@@ -327,16 +323,11 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     # weighted target score, weights renormalised over groups with counted votes.
     weights = np.array([g.weight for g in info.groups], dtype=float)
     present = counted > 0
-    w = np.where(present, weights[None, :], 0.0)
-    wsum = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t_score = np.where(
-            wsum > 0, np.nansum(w * np.nan_to_num(score), axis=1) / np.where(wsum > 0, wsum, 1), np.nan
-        )
+    t_score = combine_groups(score.T, counted.T, weights)  # score and counted are (targets, groups)
     pooled = c.counts.sum(axis=1)  # [t, o]
     p_counted, _unused, p_sat = _score(pooled, c)
     codes = np.array([g.code for g in info.groups], dtype=object)
-    missing = ["、".join(codes[~present[i]]) for i in range(n_t)]
+    missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
 
     tt = pd.DataFrame(
         {
@@ -356,7 +347,8 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     pooled_shares = largest_remainder(pooled)
     for k, label in enumerate(labels):
         tt[f"share_{label}"] = pooled_shares[:, k]
-    tt["missing_groups"] = missing
+    tt["missing_groups"] = ["、".join(m) for m in missing_codes]  # for people
+    tt["missing_codes"] = missing_codes  # for the computation (assess.results.inputs)
     tt["quorum_ok"] = quorum_ok
     tt["shown"] = rule.pooled_shown
     tt["note"] = [rule.target_note(i) for i in range(n_t)]

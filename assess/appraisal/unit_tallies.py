@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assess.appraisal.records import target_cells
 from assess.appraisal.tally import disclosure
 from assess.foundation.vocabulary import SessionStatus
 
@@ -35,48 +36,28 @@ TALLY_COLUMNS = [
 def unit_tallies(s: Session, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
     import pandas as pd
-    from sqlalchemy import func
     from sqlmodel import col, select
 
-    from assess.models import AppraisalSession, AppraisalTarget, SessionVoterGroup, TallySum, Unit
+    from assess.models import AppraisalSession, SessionVoterGroup, Unit
 
     columns = TALLY_COLUMNS
-    # The session sums kept at certification (``TallySum``): one row per cell, not per batch.
-    q = (
-        select(
-            AppraisalSession.id,
-            AppraisalSession.name,
-            AppraisalSession.form_code,
-            TallySum.voter_group,
-            AppraisalTarget.unit_id,
-            Unit.code,
-            Unit.name,
-            TallySum.choice,
-            func.sum(TallySum.count),
-        )
-        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
-        .join(
-            AppraisalTarget,
-            (AppraisalTarget.session_id == AppraisalSession.id) & (AppraisalTarget.position == TallySum.position),
-        )
-        .join(Unit, Unit.id == AppraisalTarget.unit_id)
-        .where(
+    sessions = s.exec(
+        select(AppraisalSession.id, AppraisalSession.name, AppraisalSession.form_code).where(
             AppraisalSession.round_id == round_id,
             AppraisalSession.kind == "unit",
             AppraisalSession.status == SessionStatus.CERTIFIED,  # published once final (assess.appraisal.tally.disclosure)
         )
-        .group_by(
-            AppraisalSession.id,
-            AppraisalSession.name,
-            AppraisalSession.form_code,
-            TallySum.voter_group,
-            AppraisalTarget.unit_id,
-            Unit.code,
-            Unit.name,
-            TallySum.choice,
-        )
-    )
-    rows = s.exec(q).all()
+    ).all()
+    about = {sid: (name, form) for sid, name, form in sessions}
+    cells = target_cells(s, list(about), "unit_id")
+    units = {uid: (code, name) for uid, code, name in s.exec(
+        select(Unit.id, Unit.code, Unit.name).where(col(Unit.id).in_({c[2] for c in cells}))
+    ).all()} if cells else {}
+    rows = [
+        (sid, *about[sid], group, uid, *units[uid], choice, count)
+        for sid, group, uid, choice, count in cells
+        if uid in units
+    ]
     options: dict[str, list[str]] = {f.code: [o.label for o in f.options] for f in scheme.forms}
     if not rows:
         return pd.DataFrame(columns=columns), options

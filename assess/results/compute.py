@@ -389,7 +389,7 @@ def compute_round(
                 f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
                 "（已进入审核的请先退回）。"
             )
-        inputs = load_round_inputs(s, db, round_id)
+        inputs = load_round_inputs(s, round_id)
         if not len(inputs.units):
             raise Conflict(f"考核轮次“{r.name}”没有参加单位。")
         scores = compute_units(inputs)
@@ -482,5 +482,5 @@ def rank_round(db: Database, round_id: int) -> UnitScores:
     """The round's ranking computed from the database now, without storing anything."""
 
     with db.read() as s:
-        inputs = load_round_inputs(s, db, round_id)
+        inputs = load_round_inputs(s, round_id)
     return compute_units(inputs)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from assess.appraisal.tally import session_tally
+from assess.appraisal.records import target_cells
+from assess.appraisal.tally import session_tally_in
 from assess.foundation.errors import Conflict
 from assess.foundation.thresholds import quorum_met, quorum_text
 from assess.foundation.vocabulary import SessionStatus
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
     from assess.models import AppraisalSession
     from assess.schemes.definition import FormDef
     from assess.scoring.engine import RoundInputs
@@ -65,35 +65,22 @@ def session_weights(session: Session, session_id: int, form: FormDef) -> dict[st
 
 
 def cell_counts(session: Session, session_ids: list[int], target_col: str) -> pd.DataFrame:
-    """session_id, voter_group, <unit_id|cadre_id>, choice, count summed over certified batches."""
+    """session_id, voter_group, <unit_id|cadre_id>, choice, count summed over certified batches
+    (``assess.appraisal.records.target_cells``)."""
     import pandas as pd
-    from sqlalchemy import bindparam, text
 
     columns = ["session_id", "voter_group", target_col, "choice", "count"]
-    if not session_ids:
-        return pd.DataFrame(columns=columns)
-
-    # The session sums kept at certification (``TallySum``): one row per cell, not per batch.
-    sql = text(f"""
-        SELECT c.session_id, c.voter_group, t.{target_col}, c.choice, SUM(c.count)
-        FROM tallysum c
-        JOIN appraisaltarget t ON t.session_id = c.session_id AND t.position = c.position
-        WHERE c.session_id IN :sids AND t.{target_col} IS NOT NULL
-        GROUP BY c.session_id, c.voter_group, t.{target_col}, c.choice
-        ORDER BY c.session_id, c.voter_group, t.{target_col}, c.choice
-    """).bindparams(bindparam("sids", expanding=True))
-    rows = session.connection().execute(sql, {"sids": list(session_ids)}).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    return pd.DataFrame(target_cells(session, list(session_ids), target_col), columns=columns)
 
 
-def _tally(db: Database, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], list[str]]:
+def _tally(session: Session, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], list[str]]:
     """The ballots area's tally of a certified session (``assess.appraisal.tally.session_tally``), as
     (targets: unit_id, score, satisfaction in percent, missing_groups;
      cells: voter_group, unit_id, choice, count; group weights; warnings)."""
     import pandas as pd
 
 
-    t = session_tally(db, session_id)
+    t = session_tally_in(session, session_id)
     if not t.quorum_ok:
         raise Conflict(
             f"民主评议会议 #{session_id} 不足法定人数（或未登记应到人数），不能计分：{'；'.join(t.warnings[:1])}"
@@ -105,9 +92,7 @@ def _tally(db: Database, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, d
             "score": tt["score"].astype(float).to_numpy(),
             "satisfaction": tt["satisfaction"].astype(float).to_numpy()
             * 100.0,  # a share in the tally; rules use percent
-            "missing_groups": [
-                str(v).replace("、", ",") if isinstance(v, str) else "" for v in tt["missing_groups"]
-            ],
+            "missing_groups": [",".join(codes) for codes in tt["missing_codes"]],
         }
     )
     g = t.groups[t.groups["unit_id"].notna()]
@@ -135,7 +120,7 @@ def _tally(db: Database, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, d
     return targets, cells, weights, [str(w) for w in t.warnings]
 
 
-def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInputs:
+def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
     import pandas as pd
     from sqlmodel import col, select
 
@@ -206,7 +191,7 @@ def load_round_inputs(session: Session, db: Database, round_id: int) -> RoundInp
         frames, cell_frames, weights = [], [], {}
         for s in unit_sessions:
             assert s.id is not None  # a stored row has its id
-            targets, session_cells, session_weights_, tw = _tally(db, s.id)
+            targets, session_cells, session_weights_, tw = _tally(session, s.id)
             warnings.extend(tw)
             frames.append(targets)
             cell_frames.append(session_cells)

@@ -246,7 +246,7 @@ def live_content(s: Session, db: Database, r: Round) -> dict[str, Any]:
             "scheme_version": version.version,
             "corrects_round_id": r.corrects_round_id,
         },
-        "inputs": inputs_to_json(load_round_inputs(s, db, r.id)),
+        "inputs": inputs_to_json(load_round_inputs(s, r.id)),
         "results": live_results(s, r.id),
         "cadre_results": live_cadre_results(s, r.id),
         "accountability": live_accountability(s, r.id),
@@ -322,7 +322,7 @@ def round_inputs(s: Session, db: Database, round_id: int) -> RoundInputs:
 
     content = published_content(s, round_id)
     if content is None:
-        return load_round_inputs(s, db, round_id)
+        return load_round_inputs(s, round_id)
     return inputs_from_json(content["inputs"])
 
 

@@ -62,26 +62,40 @@ def satisfaction_share(satisfied_votes, counted_votes):
         return np.where(cnt > 0, sat / np.where(cnt > 0, cnt, 1.0), np.nan)
 
 
-def scores(counts, weights, points, satisfied):
-    """(score, satisfaction percent, counted per group) for counts (…, G, T, K)."""
+def option_scores(counts, points, satisfied):
+    """(counted votes, score, satisfied votes) over the last axis (the options) of ``counts``: the score
+    of one voter group's votes (or of pooled votes) = Σ points × votes ÷ counted votes, NaN without
+    counted votes. Options without points (不了解) are not counted."""
     import numpy as np
 
     counted_mask = ~np.isnan(points)
     pts = np.where(counted_mask, points, 0.0)
-    counted = (counts * counted_mask).sum(axis=-1)  # (…, G, T)
+    counted = (counts * counted_mask).sum(axis=-1)
     wsum = (counts * pts).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        group_score = np.where(counted > 0, wsum / np.where(counted > 0, counted, 1.0), np.nan)
-    present = counted > 0
-    w = np.asarray(weights, dtype=float)[:, None] * present  # (…, G, T)
+        score = np.where(counted > 0, wsum / np.where(counted > 0, counted, 1.0), np.nan)
+    sat = (counts * (np.asarray(satisfied, dtype=bool) & counted_mask)).sum(axis=-1)
+    return counted, score, sat
+
+
+def combine_groups(group_score, counted, weights):
+    """A target's score from its voter groups' scores (…, G, T): Σ weight × group score over the groups
+    with counted votes, the weights renormalised over those groups; NaN when no group has one."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=float)[:, None] * (counted > 0)  # (…, G, T)
     wtot = w.sum(axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(
+        return np.where(
             wtot > 0, (np.nan_to_num(group_score) * w).sum(axis=-2) / np.where(wtot > 0, wtot, 1.0), np.nan
         )
-        total_counted = counted.sum(axis=-2)
-        sat = (counts * (np.asarray(satisfied, dtype=bool) & counted_mask)).sum(axis=-1).sum(axis=-2)
-        satisfaction = 100.0 * satisfaction_share(sat, total_counted)
+
+
+def scores(counts, weights, points, satisfied):
+    """(score, satisfaction percent, counted per group) for counts (…, G, T, K)."""
+    counted, group_score, sat = option_scores(counts, points, satisfied)  # (…, G, T)
+    score = combine_groups(group_score, counted, weights)
+    satisfaction = 100.0 * satisfaction_share(sat.sum(axis=-2), counted.sum(axis=-2))
     return score, satisfaction, counted
 
 
