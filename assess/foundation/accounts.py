@@ -158,7 +158,7 @@ def _current_accounts(session: Session) -> tuple[dict[str, AccountState], list[s
     # The newest account record's hash too: a restored or different database never matches by chance.
     newest = conn.execute(text("SELECT hash FROM auditrecord WHERE seq = :s"), {"s": last}).scalar()
     key = (count, last, newest)
-    where = str(session.get_bind().url)
+    where = str(session.get_bind().engine.url)
     cached = _replayed.get(where)
     if cached is not None and cached[0] == key:
         return cached[1]
