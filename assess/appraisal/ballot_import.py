@@ -16,7 +16,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from assess.appraisal.entry import pass_digest
 from assess.appraisal.marks import MarkRules, normalise
@@ -31,9 +31,13 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import PassStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from sqlmodel import Session
 
+    from assess.appraisal.session_info import GroupRow, SessionInfo
     from assess.foundation.db import Database
+    from assess.models import BallotBatch
 
 BALLOT_COLUMNS = ["batch", "ballot_no", "voter_group", "target_code", "choice"]
 INSERT_CHUNK = 20_000
@@ -60,7 +64,7 @@ class ImportResult:
         return f"已导入 {len(self.batches)} 个批次：" + "；".join(parts)
 
 
-def _session_context(s: Session, session_id: int):
+def _session_context(s: Session, session_id: int) -> tuple[SessionInfo, dict[str, BallotBatch]]:
     from sqlmodel import select
 
     from assess.models import BallotBatch
@@ -73,7 +77,7 @@ def _session_context(s: Session, session_id: int):
     return info, existing
 
 
-def group_keys(groups) -> dict[str, str]:
+def group_keys(groups: Iterable[GroupRow]) -> dict[str, str]:
     """What a file may write in ``voter_group`` → the group's code: its code or its name
     (``ld`` or ``县领导``). A code wins over another group's identical name."""
     keys = {g.name: g.code for g in groups}
@@ -81,7 +85,7 @@ def group_keys(groups) -> dict[str, str]:
     return keys
 
 
-def unknown_group(value, groups) -> str:
+def unknown_group(value: str | None, groups: Iterable[GroupRow]) -> str:
     """The message for a ``voter_group`` cell naming no group of the session."""
     valid = "、".join(f"{g.name}（{g.code}）" for g in groups) or "（无）"
     return f"投票人类别“{value or ''}”不在本会议中（可用名称或代码：{valid}）"
@@ -91,7 +95,20 @@ def unknown_group(value, groups) -> str:
 _MARK_CHARS = bytes(ord(str(i)) if i < 10 else 0 for i in range(256))
 
 
-def _checked_row(f, line, values, columns, existing, groups, positions, options, batch_group, problems, good, group_list):
+def _checked_row(
+    f: str,
+    line: int,
+    values: list[str],
+    columns: tuple[int, int, int, int, int],
+    existing: Mapping[str, BallotBatch],
+    groups: dict[str, str],
+    positions: dict[str, int],
+    options: dict[str, int],
+    batch_group: dict[str, tuple[str, int]],
+    problems: list[InputProblem],
+    good: tuple[dict, dict, dict, dict, dict],
+    group_list: list[GroupRow],
+) -> tuple[str, int, str, int, int] | None:
     """The checks of one ballot-file row, with every problem recorded (file, line, field); the
     row's (label, ballot_no, group code, position, option) when it passes, else None. Values that
     pass are remembered in ``good`` (cell as read → value) so later rows with the same cells skip
@@ -116,9 +133,9 @@ def _checked_row(f, line, values, columns, existing, groups, positions, options,
         ok = False
     raw_no = values[i_no].strip()
     if raw_no.isascii() and raw_no.isdigit():
-        no = int(raw_no)  # the common case; anything else gets parse_text's message
+        no: int | None = int(raw_no)  # the common case; anything else gets parse_text's message
     else:
-        no = parse_text(problems, f, line, "ballot_no", raw_no, integer=True)
+        no = cast("int | None", parse_text(problems, f, line, "ballot_no", raw_no, integer=True))  # integer=True: an int
     if no is None:
         ok = False
     elif not 1 <= no <= 1_000_000:
@@ -150,6 +167,7 @@ def _checked_row(f, line, values, columns, existing, groups, positions, options,
         ok = False
     if not ok:
         return None
+    assert no is not None  # ok: the number parsed
     good_labels, good_nos, good_groups, good_positions, good_options = good
     good_labels[values[i_batch]] = label
     good_nos[values[i_no]] = no
@@ -412,7 +430,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 per_target[pos] = per_target.get(pos, 0) + n
             most = max(per_target.values(), default=0)
             papers = ballot_bounds(s, session_id).tally_papers(g, most)  # issued: the meeting's record
-            row = BallotBatch(
+            batch = BallotBatch(
                 session_id=session_id,
                 voter_group=g,
                 label=labels[g],
@@ -420,15 +438,16 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 issued=papers,
                 returned=most,
             )
-            s.add(row)
+            s.add(batch)
             s.flush()
+            assert batch.id is not None  # flushed: the row has its id
             s.add(
                 EntryPass(
-                    batch_id=row.id, pass_no=1, clerk=actor.username, status=PassStatus.CLOSED, closed_at=utcnow()
+                    batch_id=batch.id, pass_no=1, clerk=actor.username, status=PassStatus.CLOSED, closed_at=utcnow()
                 )
             )
             rows = [
-                {"batch_id": row.id, "position": p, "choice": c, "count": n}
+                {"batch_id": batch.id, "position": p, "choice": c, "count": n}
                 for (p, c), n in sorted(counts[g].items())
                 if n > 0
             ]
@@ -442,12 +461,12 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 {
                     "file": Path(path).name,
                     "session": session_id,
-                    "batch": row.id,
+                    "batch": batch.id,
                     "label": labels[g],
                     "voter_group": g,
                     "ballots_at_least": most,
                     "tally_digest": tally_digest([(r["position"], r["choice"], r["count"]) for r in rows]),
                 },
             )
-            result.batches.append(ImportedBatch(labels[g], g, most, batch_id=row.id))
+            result.batches.append(ImportedBatch(labels[g], g, most, batch_id=batch.id))
     return result

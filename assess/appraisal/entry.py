@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.forms import get_session, session_form
 from assess.appraisal.marks import MarkRules, cached_rules, normalise
@@ -28,10 +28,14 @@ from assess.foundation.vocabulary import BATCH_STATUS_LABELS, BatchStatus, PassS
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
     from assess.appraisal.session_info import TargetRow
     from assess.foundation.db import Database
+    from assess.models import AppraisalSession, BallotBatch, EntryPass
 
 SOURCE_LABELS = {"paper": "纸质录入", "import": "导入选票", "tally": "导入汇总"}
 MAX_BALLOT_NO = 1_000_000
@@ -128,7 +132,7 @@ class EntryContext:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def locked_batch(s: Session, batch_id: int, lock: bool = False):
+def locked_batch(s: Session, batch_id: int, lock: bool = False) -> BallotBatch:
     """The batch row; ``lock`` takes a row lock on PostgreSQL (SQLite's IMMEDIATE transaction
     already serialises writers) so that concurrent passes, resolutions and certification queue."""
     from assess.models import BallotBatch
@@ -139,7 +143,7 @@ def locked_batch(s: Session, batch_id: int, lock: bool = False):
     return b
 
 
-def writable_batch(s: Session, batch_id: int):
+def writable_batch(s: Session, batch_id: int) -> tuple[BallotBatch, AppraisalSession]:
 
     b = locked_batch(s, batch_id, lock=True)
     sess = get_session(s, b.session_id)
@@ -151,7 +155,7 @@ def writable_batch(s: Session, batch_id: int):
     return b, sess
 
 
-def _counts_from_rows(rows) -> PassCounts:
+def _counts_from_rows(rows: Iterable[tuple[str, Any]]) -> PassCounts:
     c = PassCounts()
     for status, n in rows:
         setattr(c, status, int(n))
@@ -258,6 +262,7 @@ def create_batch(
                 "returned": returned,
             },
         )
+        assert b.id is not None  # flushed: the row has its id
         return b.id
 
 
@@ -312,20 +317,20 @@ def void_batch(db: Database, actor: Actor, batch_id: int, reason: str) -> None:
 
 
 def list_batches(db: Database, session_id: int) -> list[BatchRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BallotBatch, EntryPass
 
     with db.read() as s:
         batches = s.exec(
-            select(BallotBatch).where(BallotBatch.session_id == session_id).order_by(BallotBatch.id)
+            select(BallotBatch).where(BallotBatch.session_id == session_id).order_by(col(BallotBatch.id))
         ).all()
         ids = [b.id for b in batches]
         passes: dict[int, list[PassRow]] = {}
         names = display_names(s)
         if ids:
             for p in s.exec(
-                select(EntryPass).where(EntryPass.batch_id.in_(ids)).order_by(EntryPass.batch_id, EntryPass.pass_no)
+                select(EntryPass).where(col(EntryPass.batch_id).in_(ids)).order_by(col(EntryPass.batch_id), col(EntryPass.pass_no))
             ).all():
                 entered = p.valid + p.void + p.blank
                 passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered,
@@ -363,7 +368,7 @@ def get_batch(db: Database, batch_id: int) -> BatchRow:
 def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
     """Continue the actor's open pass over a batch, or start the next pass (1, then 2). The same
     clerk can never key the same batch twice."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import EntryPass
 
@@ -373,7 +378,7 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
         if b.source != "paper":
             raise Conflict(f"批次“{b.label}”来自导入，不用键盘录入。")
         passes = s.exec(
-            select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(EntryPass.pass_no)
+            select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(col(EntryPass.pass_no))
         ).all()
         mine = next((p for p in passes if p.clerk == actor.username), None)
         if mine is not None and mine.status != PassStatus.OPEN:
@@ -397,11 +402,12 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
         return _context(s, mine, b, sess)
 
 
-def _context(s: Session, p, b, sess) -> EntryContext:
+def _context(s: Session, p: EntryPass, b: BallotBatch, sess: AppraisalSession) -> EntryContext:
     from sqlalchemy import select
 
     from assess.models import PassBallot
 
+    assert p.id is not None and b.id is not None and sess.id is not None  # stored rows have their ids
     form = session_form(s, sess.id)
     targets = load_targets(s, sess.id)
     groups = {g.code: g.name for g in load_groups(s, sess.id)}
@@ -450,7 +456,7 @@ _OLD_STATUS_SQL = "SELECT status FROM passballot WHERE pass_id = :pass_id AND ba
 _SET_COUNTS_SQL = "UPDATE entrypass SET valid = :valid, void = :void, blank = :blank WHERE id = :pass_id"
 
 
-def _shift_counts(conn, pass_id: int, counts: PassCounts, old: str | None, new: str | None) -> PassCounts:
+def _shift_counts(conn: Connection, pass_id: int, counts: PassCounts, old: str | None, new: str | None) -> PassCounts:
     """Move one ballot between statuses in the pass's running counts (``None``: absent) and store
     them in the caller's transaction; returns the counts after the change."""
     from sqlalchemy import text
@@ -469,7 +475,7 @@ def _shift_counts(conn, pass_id: int, counts: PassCounts, old: str | None, new: 
     return counts
 
 
-def _own_open_pass(s: Session, actor: Actor, pass_id: int):
+def _own_open_pass(s: Session, actor: Actor, pass_id: int) -> tuple[int, int, MarkRules, PassCounts]:
     """The pass row joined with what the per-ballot checks need, in one query (plain SQL: this
     runs once per stored ballot and must stay cheap): batch id, session id, mark rules and the
     pass's running counts."""
@@ -478,7 +484,7 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int):
     sql = _PASS_CHECK_SQL
     if s.get_bind().dialect.name == "postgresql":
         sql += " FOR UPDATE OF ep"  # a pass takes one write at a time (closing it waits for a store)
-    row = s.connection().execute(text(sql), {"pass_id": pass_id}).first()
+    row: Any = s.connection().execute(text(sql), {"pass_id": pass_id}).first()  # plain SQL: untyped columns
     if row is None:
         raise NotFound(f"录入遍次 #{pass_id} 不存在。")
     clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n, *stored = row
@@ -522,6 +528,7 @@ def store_ballot(
 def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> PassCounts:
     """Remove a ballot keyed under a wrong number from the actor's own open pass."""
     from sqlalchemy import delete, text
+    from sqlmodel import col
 
     from assess.models import PassBallot
 
@@ -532,7 +539,7 @@ def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> P
         old = conn.execute(text(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
         if old is None:
             raise NotFound(f"本遍没有第 {ballot_no} 张选票。")
-        s.execute(delete(PassBallot).where(PassBallot.pass_id == pass_id, PassBallot.ballot_no == ballot_no))
+        s.execute(delete(PassBallot).where(col(PassBallot.pass_id) == pass_id, col(PassBallot.ballot_no) == ballot_no))
         audit.append(
             s,
             actor.username,
@@ -560,6 +567,7 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
             )
         ).all()
         p = s.get(EntryPass, pass_id)
+        assert p is not None  # _own_open_pass found it in this transaction
         p.status = PassStatus.CLOSED
         p.closed_at = utcnow()
         s.add(p)

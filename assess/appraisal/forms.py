@@ -12,6 +12,7 @@ from assess.schemes.store import load_definition
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.models import AppraisalSession
     from assess.schemes.definition import FormDef
 
 
@@ -50,7 +51,7 @@ def session_form(session: Session, session_id: int) -> FormDef:
     return form_for(session, s.round_id, s.kind, s.form_code)
 
 
-def get_session(session: Session, session_id: int):
+def get_session(session: Session, session_id: int) -> AppraisalSession:
     from assess.models import AppraisalSession
 
     s = session.get(AppraisalSession, session_id)

@@ -97,7 +97,7 @@ def cached_rules(
 ) -> MarkRules:
     """Rules of a session for the per-ballot fast path. Scheme versions never change, and a
     session's targets are fixed once a ballot exists, so the key fully determines the rules."""
-    key = (str(s.get_bind().url), session_id, scheme_version_id, form_code, n_targets)
+    key = (str(s.get_bind().engine.url), session_id, scheme_version_id, form_code, n_targets)
     rules = _RULES_CACHE.get(key)
     if rules is None:
         rules = session_rules(s, session_id)

@@ -9,6 +9,7 @@ from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
+from assess.foundation.write_guards import get_round
 from assess.org.blacklist import MAX_TEXT
 
 if TYPE_CHECKING:
@@ -46,12 +47,13 @@ def record_pledge(db: Database, actor: Actor, cadre_code: str, year: int, text: 
             s, actor.username, "cadre.pledge",
             {"cadre_id": c.id, "cadre": c.code, "year": int(year), "text": text, "previous": previous},
         )
+        assert p.id is not None  # flushed: the row has its id
         return p.id
 
 
 def pledges(s: Session, cadre_ids: list[int], year: int) -> dict[int, str]:
     """cadre_id → that year's 年初承诺 (cadres without one are absent)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import CadrePledge
 
@@ -59,7 +61,7 @@ def pledges(s: Session, cadre_ids: list[int], year: int) -> dict[int, str]:
         return {}
     rows = s.exec(
         select(CadrePledge.cadre_id, CadrePledge.text).where(
-            CadrePledge.cadre_id.in_(cadre_ids), CadrePledge.year == int(year)
+            col(CadrePledge.cadre_id).in_(cadre_ids), CadrePledge.year == int(year)
         )
     ).all()
     return {int(c): t for c, t in rows}
@@ -78,11 +80,9 @@ def pledge_text(db: Database, cadre_code: str, year: int) -> str | None:
 def session_pledges(db: Database, session_id: int) -> list[tuple[str, str, str | None]]:
     """(cadre code, name, 年初承诺 or None) for the cadres of a 勤廉双述 session, in ballot order,
     for the year of the session's round: shown when the 述职述廉 is recorded."""
-    from assess.models import Round
-
     info = session_info(db, session_id)
     with db.read() as s:
-        period = s.get(Round, info.round_id).period
+        period = get_round(s, info.round_id).period
         ids = [t.cadre_id for t in info.targets if t.cadre_id is not None]
         texts = pledges(s, ids, int(period[:4]))
     return [(t.code, t.name, texts.get(t.cadre_id)) for t in info.targets if t.cadre_id is not None]

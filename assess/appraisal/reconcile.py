@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import BallotBatch
 
 KIND_LABELS = {"absent": "无此票", "void": "整张作废", "marks": "已录标记"}
 WHOLE_CHOICES = {"absent": "无此票", "void": "整张作废", "pass1": "以第1遍为准", "pass2": "以第2遍为准"}
@@ -128,12 +129,12 @@ def _marks_array(marks: list[str], n_targets: int) -> np.ndarray:
 
 
 def _passes(s: Session, batch_id: int) -> list:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import EntryPass
 
     return list(
-        s.exec(select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(EntryPass.pass_no)).all()
+        s.exec(select(EntryPass).where(EntryPass.batch_id == batch_id).order_by(col(EntryPass.pass_no))).all()
     )
 
 
@@ -252,8 +253,9 @@ def batch_resolutions(s: Session, batch_id: int) -> dict[tuple[int, int], str]:
     return {(no, pos): v for no, pos, v in rows}
 
 
-def _reading(s: Session, b, require_closed: bool = True):
+def _reading(s: Session, b: BallotBatch, require_closed: bool = True) -> tuple[MarkRules, list, _Merged]:
     """(rules, passes, merged) for a batch of keyed or imported ballots."""
+    assert b.id is not None  # a stored row has its id
     rules = session_rules(s, b.session_id)
     passes = _passes(s, b.id)
     needed = 2 if b.source == "paper" else 1
@@ -272,19 +274,20 @@ def _reading(s: Session, b, require_closed: bool = True):
 
 def _tally_max(s: Session, batch_id: int) -> int:
     from sqlalchemy import func, select
+    from sqlmodel import col
 
     from assess.models import TallyCount
 
     per_target = (
         select(func.sum(TallyCount.count).label("n"))
-        .where(TallyCount.batch_id == batch_id)
-        .group_by(TallyCount.position)
+        .where(col(TallyCount.batch_id) == batch_id)
+        .group_by(col(TallyCount.position))
         .subquery()
     )
     return int(s.execute(select(func.coalesce(func.max(per_target.c.n), 0))).scalar() or 0)
 
 
-def _reconcile(b, statuses: list[str] | None, tally_max: int = 0) -> Reconciliation:
+def _reconcile(b: BallotBatch, statuses: list[str] | None, tally_max: int = 0) -> Reconciliation:
     if statuses is None:  # a tallies-only batch: no ballots, only counts
         rec = Reconciliation(b.issued, b.returned, 0, 0, 0, 0)
         if tally_max > b.returned:
@@ -349,7 +352,8 @@ def compare(db: Database, batch_id: int) -> Comparison:
     return Comparison(batch_id, b.label, b.source, options, row.passes, mismatches, rec)
 
 
-def _check_reviewer(s: Session, actor: Actor, b, what: str) -> None:
+def _check_reviewer(s: Session, actor: Actor, b: BallotBatch, what: str) -> None:
+    assert b.id is not None  # a stored row has its id
     clerks = [p.clerk for p in _passes(s, b.id)]
     if actor.username in clerks:
         raise PermissionDenied(f"{what}须由未参与本批次录入的审核员进行；你录入（或导入）了批次“{b.label}”。")
@@ -360,6 +364,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
     ``absent``, ``void``, ``pass1`` or ``pass2``; a target position takes a mark (0, 1–9, X).
     Returns the number of mismatches still open."""
     from sqlalchemy import delete, insert, select
+    from sqlmodel import col
 
     from assess.models.appraisal import BallotResolution
 
@@ -424,9 +429,9 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
         for no, pos in keys:
             s.execute(
                 delete(BallotResolution).where(
-                    BallotResolution.batch_id == batch_id,
-                    BallotResolution.ballot_no == no,
-                    BallotResolution.position == pos,
+                    col(BallotResolution.batch_id) == batch_id,
+                    col(BallotResolution.ballot_no) == no,
+                    col(BallotResolution.position) == pos,
                 )
             )
         s.execute(insert(BallotResolution), rows)
@@ -624,15 +629,16 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
 
     import numpy as np
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import AuditRecord, Ballot, BallotBatch, TallyCount
 
     problems: list[str] = []
     with db.read() as s:
-        q = select(BallotBatch).where(BallotBatch.status == BatchStatus.CERTIFIED)
+        q = select(BallotBatch).where(col(BallotBatch.status) == BatchStatus.CERTIFIED)
         if session_id is not None:
-            q = q.where(BallotBatch.session_id == session_id)
-        batches = s.execute(q.order_by(BallotBatch.id)).scalars().all()
+            q = q.where(col(BallotBatch.session_id) == session_id)
+        batches = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
         digests: dict[int, str] = {}
         for (payload,) in s.execute(
             select(AuditRecord.payload).where(AuditRecord.action == "batch.certify")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from assess.rounds.snapshots import published_content
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlmodel import Session
 
 
@@ -15,7 +17,7 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
     """The appraisal targets of the round's sessions (or of one session), by session and ballot
     position: code, name and the line shown under it (a unit's category; a cadre's unit and
     position)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, AppraisalTarget, Cadre, Unit
 
@@ -39,14 +41,14 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
         .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
         .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
         .where(AppraisalSession.round_id == round_id)
-        .order_by(AppraisalTarget.session_id, AppraisalTarget.position)
+        .order_by(col(AppraisalTarget.session_id), col(AppraisalTarget.position))
     )
     if session_id is not None:
         q = q.where(AppraisalTarget.session_id == session_id)
     rows = s.exec(q).all()
     cadre_unit_ids = {r[10] for r in rows if r[4] is None and r[10] is not None}
     unit_names = (
-        dict(s.exec(select(Unit.id, Unit.name).where(Unit.id.in_(cadre_unit_ids))).all())
+        dict(s.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(cadre_unit_ids))).all())
         if cadre_unit_ids
         else {}
     )
@@ -93,15 +95,15 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
     """The ballot batches of the round's sessions (or of one session) with their valid, void and
     blank ballot counts."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, Ballot, BallotBatch
 
     q = (
         select(BallotBatch)
-        .join(AppraisalSession, AppraisalSession.id == BallotBatch.session_id)
+        .join(AppraisalSession, col(AppraisalSession.id) == BallotBatch.session_id)
         .where(AppraisalSession.round_id == round_id)
-        .order_by(BallotBatch.session_id, BallotBatch.id)
+        .order_by(col(BallotBatch.session_id), col(BallotBatch.id))
     )
     if session_id is not None:
         q = q.where(BallotBatch.session_id == session_id)
@@ -110,8 +112,8 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
     if batches:
         for bid, status, n in s.exec(
             select(Ballot.batch_id, Ballot.status, func.count())
-            .where(Ballot.batch_id.in_([b.id for b in batches]))
-            .group_by(Ballot.batch_id, Ballot.status)
+            .where(col(Ballot.batch_id).in_([b.id for b in batches]))
+            .group_by(col(Ballot.batch_id), col(Ballot.status))
         ).all():
             stat.setdefault(bid, {})[status] = int(n)
     return [
@@ -130,7 +132,9 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
     ]
 
 
-def _session_rows(s: Session, session_id: int, key: str, live) -> list[dict[str, Any]]:
+def _session_rows(
+    s: Session, session_id: int, key: str, live: Callable[[Session, int, int], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     from sqlmodel import select
 
     from assess.models import AppraisalSession

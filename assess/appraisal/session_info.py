@@ -91,7 +91,7 @@ class SessionInfo:
 
 def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]:
     from sqlalchemy import case, func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, AppraisalTarget, BallotBatch, Round
 
@@ -117,7 +117,7 @@ def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]
     )
     if round_id is not None:
         q = q.where(AppraisalSession.round_id == round_id)
-    q = q.order_by(AppraisalSession.round_id.desc(), AppraisalSession.id)
+    q = q.order_by(col(AppraisalSession.round_id).desc(), AppraisalSession.id)
     with db.read() as s:
         return [
             SessionRow(
@@ -157,14 +157,14 @@ def load_targets(session: Session, session_id: int) -> list[TargetRow]:
 
 
 def load_groups(session: Session, session_id: int) -> list[GroupRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import SessionVoterGroup
 
     rows = session.exec(
         select(SessionVoterGroup)
         .where(SessionVoterGroup.session_id == session_id)
-        .order_by(SessionVoterGroup.id)
+        .order_by(col(SessionVoterGroup.id))
     ).all()
     return [GroupRow(g.code, g.name, g.weight, g.expected, g.present) for g in rows]
 
@@ -179,8 +179,8 @@ def read_session_info(s: Session, session_id: int) -> SessionInfo:
     rnd = get_round(s, sess.round_id)
     form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     return SessionInfo(
-        sess.id,
-        rnd.id,
+        session_id,
+        sess.round_id,
         rnd.name,
         rnd.stage,
         sess.kind,
@@ -198,7 +198,7 @@ def read_session_info(s: Session, session_id: int) -> SessionInfo:
 
 def round_choices(db: Database) -> list[tuple[int, str, str]]:
     """(id, name, stage) of the rounds that are not published, newest first: where a session can go."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round
 
@@ -206,7 +206,7 @@ def round_choices(db: Database) -> list[tuple[int, str, str]]:
         rows = s.exec(
             select(Round.id, Round.name, Round.stage)
             .where(Round.stage != Stage.PUBLISHED)
-            .order_by(Round.id.desc())
+            .order_by(col(Round.id).desc())
         ).all()
     return [(i, n, st) for i, n, st in rows]
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import AppraisalSession, Cadre
+    from assess.schemes.definition import FormDef, VoterGroupDef
 
 MAX_TARGETS = 512  # the width of the marks column
 MAX_OPTIONS = 9  # keys 1–9
@@ -52,7 +54,7 @@ class StatementRow:
 
 
 
-def session_groups(form, target_categories: set[str]) -> list:
+def session_groups(form: FormDef, target_categories: set[str]) -> list[VoterGroupDef]:
     """The form's voter groups that vote for units of these categories (a group without
     ``categories`` votes for all; e.g. 居民代表 for 社区, 村民代表 for 村)."""
     return [g for g in form.voter_groups if not g.categories or set(g.categories) & target_categories]
@@ -60,17 +62,17 @@ def session_groups(form, target_categories: set[str]) -> list:
 
 def _target_categories(session: Session, targets: list[tuple[int | None, int | None, str]]) -> set[str]:
     """The unit categories of a session's targets (a cadre's: its unit's)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, Unit
 
     unit_ids = {u for u, _c, _code in targets if u is not None}
     cadre_ids = [c for _u, c, _code in targets if c is not None]
     if cadre_ids:
-        unit_ids |= set(session.exec(select(Cadre.unit_id).where(Cadre.id.in_(cadre_ids))).all())
+        unit_ids |= set(session.exec(select(Cadre.unit_id).where(col(Cadre.id).in_(cadre_ids))).all())
     if not unit_ids:
         return set()
-    return set(session.exec(select(Unit.category).where(Unit.id.in_(unit_ids))).all())
+    return set(session.exec(select(Unit.category).where(col(Unit.id).in_(unit_ids))).all())
 
 
 def _resolve_targets(
@@ -78,7 +80,7 @@ def _resolve_targets(
 ) -> list[tuple[int | None, int | None, str]]:
     """(unit_id, cadre_id, code) in ballot order. Without codes: the round's units by code (unit
     sessions) or the active cadres of the round's units by code (cadre sessions)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, RoundUnit, Unit
 
@@ -86,13 +88,13 @@ def _resolve_targets(
         round_units = select(RoundUnit.unit_id).where(RoundUnit.round_id == round_id)
         if kind == "unit":
             rows = session.exec(
-                select(Unit.id, Unit.code).where(Unit.id.in_(round_units)).order_by(Unit.code)
+                select(Unit.id, Unit.code).where(col(Unit.id).in_(round_units)).order_by(Unit.code)
             ).all()
             out = [(uid, None, code) for uid, code in rows]
         else:
             rows = session.exec(
                 select(Cadre.id, Cadre.code)
-                .where(Cadre.unit_id.in_(round_units), Cadre.active)
+                .where(col(Cadre.unit_id).in_(round_units), Cadre.active)
                 .order_by(Cadre.code)
             ).all()
             out = [(None, cid, code) for cid, code in rows]
@@ -126,13 +128,13 @@ def _resolve_targets(
 
 def _session_has_entries(session: Session, session_id: int) -> bool:
     from sqlalchemy import exists, or_
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BallotBatch, EntryPass, TallyCount
 
     batches = select(BallotBatch.id).where(BallotBatch.session_id == session_id)
     q = select(
-        or_(exists().where(EntryPass.batch_id.in_(batches)), exists().where(TallyCount.batch_id.in_(batches)))
+        or_(exists().where(col(EntryPass.batch_id).in_(batches)), exists().where(col(TallyCount.batch_id).in_(batches)))
     )
     return bool(session.exec(q).one())
 
@@ -209,6 +211,7 @@ def create_session(
         )
         s.add(row)
         s.flush()
+        assert row.id is not None  # flushed: the row has its id
         s.execute(
             insert(AppraisalTarget),
             [
@@ -276,6 +279,7 @@ def _check_counts(expected: int, present: int, what: str = "人数") -> None:
 def set_targets(db: Database, actor: Actor, session_id: int, codes: list[str]) -> int:
     """Replace the targets (ballot order) while no ballot of the session has been entered."""
     from sqlalchemy import delete, insert
+    from sqlmodel import col
 
     from assess.models import AppraisalTarget
 
@@ -287,7 +291,7 @@ def set_targets(db: Database, actor: Actor, session_id: int, codes: list[str]) -
         targets = _resolve_targets(s, sess.round_id, sess.kind, codes)
         if len(targets) > MAX_TARGETS:
             raise Conflict(f"一张选票最多 {MAX_TARGETS} 个评议对象。")
-        s.execute(delete(AppraisalTarget).where(AppraisalTarget.session_id == session_id))
+        s.execute(delete(AppraisalTarget).where(col(AppraisalTarget.session_id) == session_id))
         s.execute(
             insert(AppraisalTarget),
             [
@@ -408,7 +412,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
     batch and session certification and both imports; 0 means "not recorded". ``pending``: (voter
     group, papers) of batches about to be added (an import checks before it writes anything)."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BallotBatch, SessionVoterGroup
 
@@ -416,7 +420,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
     groups = s.exec(
         select(SessionVoterGroup)
         .where(SessionVoterGroup.session_id == session_id)
-        .order_by(SessionVoterGroup.id)
+        .order_by(col(SessionVoterGroup.id))
     ).all()
     issued = dict(
         s.exec(
@@ -459,7 +463,7 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
 # -- 述职述廉 and 询问质询 ----------------------------------------------------------------------------
 
 
-def _cadre_target(s: Session, session_id: int, cadre_code: str):
+def _cadre_target(s: Session, session_id: int, cadre_code: str) -> Cadre:
     from sqlmodel import select
 
     from assess.models import AppraisalTarget, Cadre
@@ -493,6 +497,7 @@ def set_statement(db: Database, actor: Actor, session_id: int, cadre_code: str, 
         raise Conflict("述职述廉摘要不能为空。")
     with db.write() as s:
         cadre = _cadre_target(s, session_id, cadre_code)
+        assert cadre.id is not None  # a stored row has its id
         row = s.exec(
             select(CadreStatement).where(
                 CadreStatement.session_id == session_id, CadreStatement.cadre_id == cadre.id
@@ -526,6 +531,7 @@ def add_question(
         raise Conflict("询问质询的问题不能为空。")
     with db.write() as s:
         cadre = _cadre_target(s, session_id, cadre_code)
+        assert cadre.id is not None  # a stored row has its id
         last = s.exec(
             select(func.max(CadreQuestion.position)).where(
                 CadreQuestion.session_id == session_id, CadreQuestion.cadre_id == cadre.id
@@ -546,6 +552,7 @@ def add_question(
             "appraisal.question",
             {"session": session_id, "cadre": cadre.code, "question": question, "answer": row.answer},
         )
+        assert row.id is not None  # flushed: the row has its id
         return row.id
 
 
@@ -569,7 +576,7 @@ def answer_question(db: Database, actor: Actor, question_id: int, answer: str) -
 
 
 def statements(db: Database, session_id: int) -> list[StatementRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import CadreQuestion, CadreStatement
 
@@ -588,7 +595,7 @@ def statements(db: Database, session_id: int) -> list[StatementRow]:
         for q in s.exec(
             select(CadreQuestion)
             .where(CadreQuestion.session_id == session_id)
-            .order_by(CadreQuestion.cadre_id, CadreQuestion.position)
+            .order_by(col(CadreQuestion.cadre_id), col(CadreQuestion.position))
         ).all():
             qs.setdefault(q.cadre_id, []).append((q.id, q.question, q.answer))
     return [StatementRow(t.code, t.name, summ.get(t.cadre_id, ""), qs.get(t.cadre_id, [])) for t in targets]
@@ -606,13 +613,13 @@ def appraisal_blockers(db: Database, round_id: int) -> list[str]:
 def session_blockers(s: Session, round_id: int) -> list[str]:
     """``appraisal_blockers`` inside the caller's transaction (the round's stage check uses it):
     every session of the round must be certified (``certify_session``)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession
 
     out: list[str] = []
     sessions = s.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
+        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
     ).all()
     for sess in sessions:
         if sess.status == SessionStatus.CERTIFIED:
@@ -622,8 +629,9 @@ def session_blockers(s: Session, round_id: int) -> list[str]:
     return out
 
 
-def _session_problems(s: Session, sess) -> list[str]:
+def _session_problems(s: Session, sess: AppraisalSession) -> list[str]:
     """What keeps a session from being certified: open batches, no certified batch, no quorum."""
+    assert sess.id is not None  # a stored row has its id
     from sqlalchemy import func
     from sqlmodel import select
 
@@ -648,7 +656,7 @@ def _session_problems(s: Session, sess) -> list[str]:
     return out
 
 
-def ensure_session_open(s: Session, session_id: int):
+def ensure_session_open(s: Session, session_id: int) -> AppraisalSession:
     """The session, or refuse: a certified session (or a published round) takes no more ballots."""
     sess = get_session(s, session_id)
     ensure_round_writable(s, sess.round_id)

@@ -42,6 +42,7 @@ from assess.scoring.composite import round_half_up
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    from numpy.typing import ArrayLike
     from sqlmodel import Session
 
     from assess.appraisal.session_info import SessionInfo
@@ -121,7 +122,7 @@ _FIGURES = (
 )
 
 
-def _blank(frame: pd.DataFrame, options: list[str], shown, note) -> pd.DataFrame:
+def _blank(frame: pd.DataFrame, options: list[str], shown: pd.Series, note: pd.Series) -> pd.DataFrame:
     out = frame.copy()
     hidden = ~shown.astype(bool)
     figures = [c for c in out.columns if c in options or c.startswith("share_") or c in _FIGURES]
@@ -177,7 +178,7 @@ class Disclosure:
         return self.target_note(i) or f"计分票不足 {self.threshold} 张，不单独公布"
 
 
-def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure:
+def disclosure(counted: ArrayLike, total: ArrayLike, threshold: int, final: bool = True) -> Disclosure:
     """The one publication rule for tallies, used by every output (CLI, TUI, XLSX, PDF charts):
     ``counted`` and ``total`` are the counted votes and all marks per target × voter group;
     ``final``: the session is certified (no batch can be added or changed any more).
@@ -195,7 +196,7 @@ def disclosure(counted, total, threshold: int, final: bool = True) -> Disclosure
     counted = np.asarray(counted, dtype=np.int64)
     total = np.asarray(total, dtype=np.int64)
     small = (total > 0) & (counted < threshold)
-    merged = small.any(axis=1)
+    merged = np.asarray(small.any(axis=1))  # 2-D in: an array (typed so; the same array at run time)
     pooled_shown = counted.sum(axis=1) >= threshold
     if not final:
         pooled_shown = np.zeros_like(pooled_shown)
@@ -325,9 +326,7 @@ def session_tally_in(s: Session, session_id: int) -> SessionTally:
 
 def _scheme_precision(s: Session, round_id: int) -> int:
     """The precision of the round's scheme (decimals of every printed score)."""
-    from assess.models import Round
-
-    return int(load_definition(s, s.get(Round, round_id).scheme_version_id).precision)
+    return int(load_definition(s, get_round(s, round_id).scheme_version_id).precision)
 
 
 def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict | None) -> SessionTally:
@@ -616,6 +615,7 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import BallotBatch, TallyCount
 
@@ -629,7 +629,7 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
         rows = (
             s.execute(
                 select(TallyCount.batch_id, TallyCount.position, TallyCount.choice, TallyCount.count).where(
-                    TallyCount.batch_id.in_([b[0] for b in batches])
+                    col(TallyCount.batch_id).in_([b[0] for b in batches])
                 )
             ).all()
             if batches

@@ -3,14 +3,17 @@ and option shares rounded so that a unit's shares sum to exactly 100.00 (largest
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.records import target_cells
 from assess.appraisal.tally import disclosure
 from assess.foundation.vocabulary import SessionStatus
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from numpy.typing import ArrayLike, NDArray
+    from sqlmodel import Session
 
     from assess.schemes.definition import SchemeDef
 
@@ -30,10 +33,10 @@ TALLY_COLUMNS = [
 ]
 
 
-def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def unit_tallies(s: Session, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, SessionVoterGroup, Unit
 
@@ -48,7 +51,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
     about = {sid: (name, form) for sid, name, form in sessions}
     cells = target_cells(s, list(about), "unit_id")
     units = {uid: (code, name) for uid, code, name in s.exec(
-        select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_({c[2] for c in cells}))
+        select(Unit.id, Unit.code, Unit.name).where(col(Unit.id).in_({c[2] for c in cells}))
     ).all()} if cells else {}
     rows = [
         (sid, *about[sid], group, uid, *units[uid], choice, count)
@@ -63,7 +66,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
         dict(
             s.exec(
                 select(SessionVoterGroup.code, SessionVoterGroup.name)
-                .join(AppraisalSession, AppraisalSession.id == SessionVoterGroup.session_id)
+                .join(AppraisalSession, col(AppraisalSession.id) == SessionVoterGroup.session_id)
                 .where(AppraisalSession.round_id == round_id)
             ).all()
         )
@@ -85,7 +88,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
     df["count"] = df["count"].astype(int)
     df["voter_group_name"] = df["voter_group"].map(lambda g: group_names.get(g, g))
 
-    def label(row) -> str:
+    def label(row: Any) -> str:
         labels = options.get(row.form_code, [])
         return (
             labels[row.option_index - 1] if 0 < row.option_index <= len(labels) else f"选项{row.option_index}"
@@ -97,7 +100,7 @@ def unit_tallies(s, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dic
     ), options
 
 
-def largest_remainder_shares(counts, decimals: int = 2):
+def largest_remainder_shares(counts: ArrayLike, decimals: int = 2) -> NDArray[np.float64]:
     """Row-wise percentages of a 2-D array of counts that sum to exactly 100 at ``decimals``
     (largest remainder; ties go to the earlier column). Rows with no counts give zeros."""
     import numpy as np

@@ -142,4 +142,6 @@ def round_id(db, ref: str | int) -> int:
     from assess.results.compute import resolve_round
 
     with db.read() as s:
-        return resolve_round(s, ref).id
+        r = resolve_round(s, ref)
+        assert r.id is not None  # a stored row has its id
+        return r.id

@@ -352,13 +352,13 @@ def cmd_audit_verify(args) -> int:
 
 
 def cmd_audit_log(args) -> int:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord
 
     db = open_db(args)
     with db.read() as s:
-        recs = s.exec(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(args.limit)).all()
+        recs = s.exec(select(AuditRecord).order_by(col(AuditRecord.seq).desc()).limit(args.limit)).all()
     rows = [{"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "hash": r.hash[:16]} for r in recs]
     emit(rows, ["seq", "at", "actor", "action", "hash"], args.format)
     return 0

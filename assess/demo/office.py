@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import random
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -190,13 +190,13 @@ DRAW_SOURCES = ["3 8 14 21 27 30 11", "333650"]
 
 
 def _version_id(db: Database) -> int:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Scheme, SchemeVersion
 
     with db.read() as s:
-        return s.exec(select(SchemeVersion.id).join(Scheme, Scheme.id == SchemeVersion.scheme_id)
-                      .where(Scheme.code == "ygg").order_by(SchemeVersion.version.desc())).first()
+        return s.exec(select(SchemeVersion.id).join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
+                      .where(Scheme.code == "ygg").order_by(col(SchemeVersion.version).desc())).first()
 
 
 def _scheme(db: Database, version_id: int):
@@ -229,7 +229,7 @@ def _write_scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
     return path
 
 
-def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, inflate: set[str] = frozenset()):
+def _self_rows(scheme, unit_rows, quality, rng, veto_unit: str | None = None, inflate: Set[str] = frozenset()):
     rows = []
     for code, _name, category in unit_rows:
         for ind in scheme.leaves_for(category):

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from assess.foundation.db import Database
     from assess.foundation.roles import Actor
+    from assess.models import User
 
 ACCOUNT_ACTIONS = ("user.add", "user.deactivate", "user.activate", "user.password", "user.unit")
 LOCK_AFTER = 5  # failures in a row before the first wait
@@ -64,7 +65,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     """Replay the account records of the audit chain. Returns the accounts and the records that
     could not have been written by the application (an account added or changed by someone who
     was not an active admin at that point, an account added twice or changed before it existed)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord
 
@@ -72,7 +73,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     problems: list[str] = []
     rows = session.exec(
         select(AuditRecord.seq, AuditRecord.actor, AuditRecord.action, AuditRecord.payload)
-        .where(AuditRecord.action.in_(ACCOUNT_ACTIONS)).order_by(AuditRecord.seq)
+        .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(col(AuditRecord.seq))
     ).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
@@ -165,7 +166,7 @@ def _current_accounts(session: Session) -> tuple[dict[str, AccountState], list[s
     # The newest account record's hash too: a restored or different database never matches by chance.
     newest = conn.execute(text("SELECT hash FROM auditrecord WHERE seq = :s"), {"s": last}).scalar()
     key = (count, last, newest)
-    where = str(session.get_bind().url)
+    where = str(session.get_bind().engine.url)
     cached = _replayed.get(where)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -174,7 +175,7 @@ def _current_accounts(session: Session) -> tuple[dict[str, AccountState], list[s
     return state
 
 
-def account_problem(session: Session, user) -> str | None:
+def account_problem(session: Session, user: User | SimpleNamespace) -> str | None:
     """The first way ``user`` (an ``app_user`` row) differs from the audit chain, or None."""
     accounts, chain_problems = _current_accounts(session)
     mine = [p for p in chain_problems if f"“{user.username}”" in p]
@@ -226,7 +227,7 @@ def require_current(actor: Actor) -> None:
 
 
 def _on_stack(frame: FrameType) -> bool:
-    f = sys._getframe(1)
+    f: FrameType | None = sys._getframe(1)
     while f is not None:
         if f is frame:
             return True
@@ -306,7 +307,7 @@ def record_failure(db: Database, username: str) -> int:
 def clear_failures(db: Database, username: str) -> None:
     """End the run of failures of ``username`` (after a successful login)."""
     from sqlalchemy import delete, func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import LoginFailure
 
@@ -314,7 +315,7 @@ def clear_failures(db: Database, username: str) -> None:
         n = s.exec(select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username)).one()
     if n:
         with db.write() as s:
-            s.exec(delete(LoginFailure).where(LoginFailure.username == username))
+            s.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
 
 
 def wait_text(seconds: float) -> str:

@@ -23,7 +23,8 @@ from assess.foundation.accounts import write_scope
 from assess.foundation.errors import AssessError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:  # pragma: no cover - exercised by every test
             # Let SQLAlchemy's "begin" event issue BEGIN itself (IMMEDIATE for writes).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -76,7 +77,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # pragma: no cover - exercised by every test
+        def _on_begin(conn: Connection) -> None:  # pragma: no cover - exercised by every test
             mode = "IMMEDIATE" if conn.get_execution_options().get("assess_write") else "DEFERRED"
             conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -134,7 +135,7 @@ class Database:
         self.engine.dispose()
 
     # -- migrations ---------------------------------------------------------------------------
-    def _alembic_config(self, connection=None):
+    def _alembic_config(self, connection: Connection | None = None) -> Config:
         from alembic.config import Config
 
         cfg = Config()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Self
 
 
 class AssessError(Exception):
@@ -52,25 +54,25 @@ MAX_LISTED = 50
 MAX_KEPT = 200  # kept in memory (a few more than shown, so that sorting by line still finds the first)
 
 
-class ProblemList(list):
+class ProblemList(list[InputProblem]):
     """The problems of one input as they are found: keeps the first ``MAX_KEPT`` and counts all,
     so a file with a million bad rows costs a counter, not a million objects."""
 
-    def __init__(self, items=()):
+    def __init__(self, items: Iterable[InputProblem] = ()) -> None:
         super().__init__()
         self.total = 0
         self.extend(items)
 
-    def append(self, problem) -> None:
+    def append(self, problem: InputProblem) -> None:
         self.total += 1
         if len(self) < MAX_KEPT:
             super().append(problem)
 
-    def extend(self, problems) -> None:
+    def extend(self, problems: Iterable[InputProblem]) -> None:
         for p in problems:
             self.append(p)
 
-    def __iadd__(self, problems):
+    def __iadd__(self, problems: Iterable[InputProblem]) -> Self:  # type: ignore[misc, override]  # as list.__iadd__ in typeshed
         self.extend(problems)
         return self
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +68,7 @@ class TableStream:
         return self.header.index(name)
 
 
-def _csv_rows(path: Path, problems: list[InputProblem]) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, problems: list[InputProblem]) -> Generator[tuple[int, list[str]]]:
     """The header record, then each non-blank record with as many values as the header (the
     ``_checked_records`` rule, done here in the one loop a large file goes through); records with
     another number of values go to ``problems``."""
@@ -174,6 +174,7 @@ def _check_csv_text(path: Path) -> str:
     name = str(path)
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     first_line: str | None = None
+    line: int | None
     with path.open("rb") as fh:
         while True:
             chunk = fh.read(1 << 20)
@@ -197,7 +198,7 @@ def _check_csv_text(path: Path) -> str:
     return first_line or ""
 
 
-def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Generator[tuple[int, list[str]]]]:
     name = str(path)
     first_line = _check_csv_text(path)
     rows = _csv_rows(path, problems)

@@ -14,9 +14,9 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from assess.foundation.errors import AssessError
@@ -179,7 +179,11 @@ def office() -> Office:
     )
 
 
-def local_time(value):
+@overload
+def local_time(value: datetime) -> datetime: ...
+@overload
+def local_time(value: None) -> None: ...
+def local_time(value: datetime | None) -> datetime | None:
     """A stored instant (UTC, aware or naive) in the office's time zone."""
 
     if value is None:
@@ -189,7 +193,7 @@ def local_time(value):
     return value.astimezone(ZoneInfo(office().timezone))
 
 
-def local_today():
+def local_today() -> date:
     """Today's date in the office's time zone (the date a document is dated)."""
 
     return local_time(datetime.now(UTC)).date()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from assess.foundation import accounts, audit
 from assess.foundation.accounts import authorize, credential_digest
@@ -10,17 +10,25 @@ from assess.foundation.errors import AuthError, Conflict, NotFound
 from assess.foundation.roles import ROLES, Actor
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
     from assess.foundation.db import Database
 
 MIN_PASSWORD = 8
 
 
+class Argon2Params(TypedDict, total=False):
+    time_cost: int
+    memory_cost: int
+    parallelism: int
+
+
 # Argon2id parameters passed to the library; empty means its recommended defaults. There is no
 # switch for weaker hashes here: only the test suite lowers them (tests/conftest.py).
-ARGON2_PARAMS: dict[str, int] = {}
+ARGON2_PARAMS: Argon2Params = {}
 
 
-def _hasher():
+def _hasher() -> PasswordHasher:
     """Argon2id; verification always uses the parameters stored in the hash."""
     from argon2 import PasswordHasher, Type
 
@@ -175,6 +183,7 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
         wait = accounts.delay_after(n)
         later = f"（已连续失败 {n} 次，须等 {accounts.wait_text(wait)}后再试）" if wait else ""
         raise AuthError(f"用户名或密码错误。{later}")
+    assert user is not None  # ok is set only by checking the password of a user that exists
     with db.read() as s:
         problem = accounts.account_problem(s, user)
     if problem:
@@ -184,7 +193,7 @@ def authenticate(db: Database, username: str, password: str) -> Actor:
 
 
 def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import User
 
@@ -202,7 +211,7 @@ def set_active(db: Database, actor: Actor, username: str, active: bool) -> None:
 
             from assess.models import LoginFailure
 
-            s.exec(delete(LoginFailure).where(LoginFailure.username == username))
+            s.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
         audit.append(s, actor.username, "user.deactivate" if not active else "user.activate", {"username": username})
 
 

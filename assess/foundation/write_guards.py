@@ -10,8 +10,10 @@ from assess.foundation.vocabulary import Stage
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.models import Round
 
-def get_round(session: Session, round_id: int):
+
+def get_round(session: Session, round_id: int) -> Round:
     from assess.models import Round
 
     r = session.get(Round, round_id)
@@ -20,7 +22,7 @@ def get_round(session: Session, round_id: int):
     return r
 
 
-def ensure_round_writable(session: Session, round_id: int):
+def ensure_round_writable(session: Session, round_id: int) -> Round:
     """Return the round, or refuse: a published round never changes (corrections go to a new,
     linked round)."""
     r = get_round(session, round_id)

@@ -21,7 +21,10 @@ from assess.foundation.roles import Actor
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from assess.foundation.db import Database
+    from assess.models import Unit
 
 MAX_POINTS = 100.0
 DISCIPLINE_KINDS = ("提醒谈话", "约谈", "通报批评", "诫勉", "组织调整", "党纪政务处分")
@@ -47,7 +50,7 @@ class DisciplineRow:
     created_by: str
 
 
-def _round_unit(s, round_id: int, unit_code: str):
+def _round_unit(s: Session, round_id: int, unit_code: str) -> Unit:
     from sqlmodel import select
 
     from assess.models import RoundUnit, Unit
@@ -88,19 +91,21 @@ def add_adjustment(db: Database, actor: Actor, round_id: int, unit_code: str, po
     with db.write() as s:
         ensure_round_writable(s, round_id)
         unit = _round_unit(s, round_id, unit_code)
+        assert unit.id is not None  # a row read from the database has its id
         row = Adjustment(round_id=round_id, unit_id=unit.id, points=value, reason=reason,
                          source=(source or "").strip() or None, created_by=actor.username)
         s.add(row)
         s.flush()
         audit.append(s, actor.username, "adjustment.add", {"round_id": round_id, "unit_code": unit.code,
                                                           "points": value, "reason": reason, "source": row.source})
+        assert row.id is not None  # flushed: the row has its id
         return row.id
 
 
 def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Path) -> int:
     """Import ``unit_code,points,reason[,source]`` rows: all problems listed, then all or nothing."""
     from sqlalchemy import insert
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Adjustment, RoundUnit, Unit
     from assess.models.base import utcnow
@@ -110,7 +115,7 @@ def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Pa
     problems: list[InputProblem] = ProblemList()
     with db.read() as s:
         ensure_round_writable(s, round_id)
-        members = dict(s.exec(select(Unit.code, Unit.id).join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        members = dict(s.exec(select(Unit.code, Unit.id).join(RoundUnit, col(RoundUnit.unit_id) == Unit.id)
                               .where(RoundUnit.round_id == round_id)).all())
     rows = []
     seen: dict[tuple[str, str, str], int] = {}
@@ -150,13 +155,13 @@ def import_adjustments(db: Database, actor: Actor, round_id: int, path: str | Pa
 
 
 def list_adjustments(db: Database, round_id: int) -> list[AdjustmentRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Adjustment, Unit
 
     with db.read() as s:
-        q = (select(Adjustment, Unit).join(Unit, Unit.id == Adjustment.unit_id)
-             .where(Adjustment.round_id == round_id).order_by(Unit.code, Adjustment.id))
+        q = (select(Adjustment, Unit).join(Unit, col(Unit.id) == Adjustment.unit_id)
+             .where(Adjustment.round_id == round_id).order_by(col(Unit.code), col(Adjustment.id)))
         return [AdjustmentRow(a.id, u.code, u.name, a.points, a.reason, a.source, a.created_by)
                 for a, u in s.exec(q).all()]
 
@@ -182,6 +187,7 @@ def add_discipline(db: Database, actor: Actor, round_id: int, kind: str, *, unit
             unit = _round_unit(s, round_id, unit_code)
             unit_id, subject = unit.id, unit.code
         else:
+            assert cadre_code is not None  # exactly one of unit and cadre is given (checked above)
             cadre = s.exec(select(Cadre).where(Cadre.code == cadre_code.strip())).first()
             if cadre is None:
                 raise NotFound(f"干部“{cadre_code}”不存在。")
@@ -192,17 +198,18 @@ def add_discipline(db: Database, actor: Actor, round_id: int, kind: str, *, unit
         s.flush()
         audit.append(s, actor.username, "discipline.add", {"round_id": round_id, "subject": subject, "kind": kind,
                                                           "note": row.note})
+        assert row.id is not None  # flushed: the row has its id
         return row.id
 
 
 def list_discipline(db: Database, round_id: int) -> list[DisciplineRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, DisciplineAction, Unit
 
     with db.read() as s:
         rows = s.exec(select(DisciplineAction).where(DisciplineAction.round_id == round_id)
-                      .order_by(DisciplineAction.id)).all()
+                      .order_by(col(DisciplineAction.id))).all()
         units = {u.id: u for u in s.exec(select(Unit)).all()}
         cadres = {c.id: c for c in s.exec(select(Cadre)).all()}
     out = []

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import BlacklistEntry
 
 SUBJECT_KINDS = {"unit": "单位", "cadre": "干部", "enterprise": "企业", "person": "个人"}
 MAX_TEXT = 2000
@@ -59,7 +60,8 @@ class ListingRow:
         return self.entered_on <= on and (self.exit_on is None or on < self.exit_on)
 
 
-def _row(e) -> ListingRow:
+def _row(e: BlacklistEntry) -> ListingRow:
+    assert e.id is not None  # a row read from the database has its id
     return ListingRow(
         e.id, e.subject_kind, SUBJECT_KINDS.get(e.subject_kind, e.subject_kind), e.name, e.unit_id,
         e.cadre_id, e.reason, e.basis, e.entered_on, e.exit_on, e.exit_reason, e.created_by,
@@ -76,7 +78,7 @@ def enter_listing(
     basis: str | None = None,
 ) -> int:
     """List ``subject`` on the 黑名单: a unit or cadre by code, an enterprise or person by name."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BlacklistEntry, Cadre, Unit
 
@@ -105,7 +107,7 @@ def enter_listing(
             if c is None:
                 raise NotFound(f"干部“{subject}”不存在。")
             cadre_id, unit_id, name = c.id, c.unit_id, c.name
-        q = select(BlacklistEntry).where(BlacklistEntry.subject_kind == kind, BlacklistEntry.exit_on.is_(None))
+        q = select(BlacklistEntry).where(BlacklistEntry.subject_kind == kind, col(BlacklistEntry.exit_on).is_(None))
         if kind == "unit":
             q = q.where(BlacklistEntry.unit_id == unit_id)
         elif kind == "cadre":
@@ -128,6 +130,7 @@ def enter_listing(
             {"entry_id": e.id, "kind": kind, "name": name, "unit_id": unit_id, "cadre_id": cadre_id,
              "reason": reason, "basis": basis, "entered_on": entered_on.isoformat()},
         )
+        assert e.id is not None  # flushed: the row has its id
         return e.id
 
 
@@ -163,11 +166,11 @@ def list_listings(db: Database, on: date | None = None) -> list[ListingRow]:
 
 
 def _all(s: Session) -> list[ListingRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import BlacklistEntry
 
-    rows = s.exec(select(BlacklistEntry).order_by(BlacklistEntry.entered_on.desc(), BlacklistEntry.id.desc())).all()
+    rows = s.exec(select(BlacklistEntry).order_by(col(BlacklistEntry.entered_on).desc(), col(BlacklistEntry.id).desc())).all()
     return [_row(e) for e in rows]
 
 

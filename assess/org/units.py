@@ -16,7 +16,12 @@ from assess.foundation.input_tables import read_table
 from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
     from assess.foundation.db import Database
+    from assess.models import Cadre, Unit
 
 RISK_LEVELS = ("A", "B", "C")
 CODE_MAX = 32
@@ -66,15 +71,15 @@ def _nonempty(value: str, what: str, limit: int) -> str:
 
 def list_units(db: Database, search: str = "", include_inactive: bool = True) -> list[UnitRow]:
     from sqlalchemy.orm import aliased
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from assess.models import Unit
 
     parent = aliased(Unit)
-    q = select(Unit, parent.code).join(parent, Unit.parent_id == parent.id, isouter=True)
+    q = select(Unit, parent.code).join(parent, col(Unit.parent_id) == parent.id, isouter=True)
     if search:
         like = f"%{search.strip()}%"
-        q = q.where(or_(Unit.code.like(like), Unit.name.like(like), Unit.category.like(like)))
+        q = q.where(or_(col(Unit.code).like(like), col(Unit.name).like(like), col(Unit.category).like(like)))
     if not include_inactive:
         q = q.where(Unit.active)
     q = q.order_by(Unit.category, Unit.code)
@@ -91,7 +96,7 @@ def categories(db: Database) -> list[str]:
         return sorted(set(s.exec(select(Unit.category)).all()))
 
 
-def _unit_by_code(s, code: str):
+def _unit_by_code(s: Session, code: str) -> Unit | None:
     from sqlmodel import select
 
     from assess.models import Unit
@@ -119,6 +124,7 @@ def add_unit(db: Database, actor: Actor, code: str, name: str, category: str, pa
         s.add(unit)
         s.flush()
         audit.append(s, actor.username, "unit.add", {"code": code, "name": name, "category": category, "parent_code": parent_code or None})
+        assert unit.id is not None  # flushed: the row has its id
         return unit.id
 
 
@@ -170,7 +176,7 @@ def set_unit_active(db: Database, actor: Actor, code: str, active: bool) -> None
 def import_units(db: Database, actor: Actor, path: str | Path) -> int:
     """Import units from CSV/XLSX (``code,name,category[,parent_code]``). Every problem is listed
     with line and field; either all rows are stored or none. Returns the number of new units."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
@@ -222,13 +228,13 @@ def import_units(db: Database, actor: Actor, path: str | Path) -> int:
         ids = dict(s.exec(select(Unit.code, Unit.id)).all())
         for _r, c, _n, _cat, p in parsed:
             if p:
-                s.execute(update(Unit).where(Unit.code == c).values(parent_id=ids[p]))
+                s.execute(update(Unit).where(col(Unit.code) == c).values(parent_id=ids[p]))
         audit.append(s, actor.username, "unit.import", {"file": Path(path).name, "count": len(parsed),
                                                         "codes": [p[1] for p in parsed]})
     return len(parsed)
 
 
-def _now():
+def _now() -> datetime:
     from assess.models.base import utcnow
 
     return utcnow()
@@ -237,14 +243,14 @@ def _now():
 # -- cadres ---------------------------------------------------------------------------------------
 
 def list_cadres(db: Database, search: str = "", unit_code: str | None = None) -> list[CadreRow]:
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from assess.models import Cadre, Unit
 
-    q = select(Cadre, Unit).join(Unit, Cadre.unit_id == Unit.id)
+    q = select(Cadre, Unit).join(Unit, col(Cadre.unit_id) == Unit.id)
     if search:
         like = f"%{search.strip()}%"
-        q = q.where(or_(Cadre.code.like(like), Cadre.name.like(like), Cadre.position.like(like), Unit.name.like(like)))
+        q = q.where(or_(col(Cadre.code).like(like), col(Cadre.name).like(like), col(Cadre.position).like(like), col(Unit.name).like(like)))
     if unit_code:
         q = q.where(Unit.code == unit_code)
     q = q.order_by(Unit.code, Cadre.code)
@@ -252,7 +258,7 @@ def list_cadres(db: Database, search: str = "", unit_code: str | None = None) ->
         return [CadreRow(c.id, c.code, c.name, u.code, u.name, c.position, c.risk_level, c.active) for c, u in s.exec(q).all()]
 
 
-def _cadre_by_code(s, code: str):
+def _cadre_by_code(s: Session, code: str) -> Cadre | None:
     from sqlmodel import select
 
     from assess.models import Cadre
@@ -282,11 +288,13 @@ def add_cadre(db: Database, actor: Actor, code: str, name: str, unit_code: str, 
         unit = _unit_by_code(s, unit_code.strip())
         if unit is None:
             raise NotFound(f"单位“{unit_code}”不存在。")
+        assert unit.id is not None  # a row read from the database has its id
         cadre = Cadre(code=code, name=name, unit_id=unit.id, position=position, risk_level=risk)
         s.add(cadre)
         s.flush()
         audit.append(s, actor.username, "cadre.add", {"code": code, "name": name, "unit_code": unit.code,
                                                       "position": position, "risk_level": risk})
+        assert cadre.id is not None  # flushed: the row has its id
         return cadre.id
 
 
@@ -313,6 +321,7 @@ def edit_cadre(db: Database, actor: Actor, code: str, *, name: str | None = None
             unit = _unit_by_code(s, unit_code.strip())
             if unit is None:
                 raise NotFound(f"单位“{unit_code}”不存在。")
+            assert unit.id is not None  # a row read from the database has its id
             if unit.id != cadre.unit_id:
                 cadre.unit_id = unit.id
                 changes["unit_code"] = unit.code

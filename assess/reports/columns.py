@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 PADDING_EM = 1.8  # cell padding left + right, with room for wider Latin faces
 MIN_WRAP_EM = 4.0  # a wrapping column is never narrower than this (or its text, if shorter)
@@ -33,7 +33,7 @@ def header_em(text: str) -> float:
 
 
 def column_widths(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], total_em: float, nowrap: set[int] = frozenset()
+    headers: Sequence[str], rows: Sequence[Sequence[object]], total_em: float, nowrap: Set[int] = frozenset()
 ) -> list[float]:
     """Widths in ems summing to ``total_em`` (or more when the one-line columns alone need more)."""
     n = len(headers)

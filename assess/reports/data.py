@@ -151,7 +151,9 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     with db.read() as s:
         rnd = get_round(s, round_id)
         version = s.get(SchemeVersion, rnd.scheme_version_id)
+        assert version is not None  # the round's scheme version (a foreign key)
         scheme_row = s.get(Scheme, version.scheme_id)
+        assert scheme_row is not None  # the version's scheme (a foreign key)
         scheme = from_dict(version.definition)
         names = ReasonNames.of(scheme, rnd.period)
         people = display_names(s)
@@ -394,14 +396,14 @@ def _history(s, rnd, scheme_id: int) -> pd.DataFrame:
     """Composite and rank of this round's units in earlier published rounds of the same scheme
     (any version) and in this round; a round replaced by a published correction is left out."""
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, SchemeVersion
 
     columns = ["round_id", "period", "round_name", "unit_id", "unit_name", "category", "composite", "rank"]
     rounds = s.exec(
         select(Round)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
         .where(SchemeVersion.scheme_id == scheme_id)
     ).all()
     corrected = {r.corrects_round_id for r in rounds if r.corrects_round_id and r.stage == Stage.PUBLISHED}

@@ -24,6 +24,8 @@ from assess.schemes.definition import document_title
 from assess.schemes.provenance import example_notes
 
 if TYPE_CHECKING:
+    from collections.abc import Set
+
     from plotly.graph_objects import Figure
 
     from assess.reports.data import ReportData
@@ -91,9 +93,9 @@ def _num(v: Any, decimals: int = 2) -> str:
 def _table(
     headers: list[str],
     rows: list[list[str]],
-    num_cols: set[int] = frozenset(),
+    num_cols: Set[int] = frozenset(),
     cls: str = "",
-    nowrap: set[int] = frozenset(),
+    nowrap: Set[int] = frozenset(),
     total_em: float | None = None,
 ) -> str:
     """An HTML table; with ``total_em`` (the printable width in ems of the table's font) the

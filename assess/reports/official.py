@@ -535,7 +535,9 @@ def notice_text(db: Database, rectification_id: int, issuer: str | None = None) 
         rect = s.get(Rectification, rectification_id)
         if rect is None:
             raise NotFound(f"第 {rectification_id} 号整改通知不存在。")
-        round_id = s.get(Finding, rect.finding_id).round_id
+        finding = s.get(Finding, rect.finding_id)
+        assert finding is not None  # the notice's finding (a foreign key)
+        round_id = finding.round_id
     docs = rectification_docs(db, round_id, issuer, rectification_id=rectification_id)
     if not docs:
         raise NotFound(f"第 {rectification_id} 号整改通知所针对的问题已被更正，请查看更正后的问题的整改通知。")

@@ -32,16 +32,16 @@ class ReportRound:
 def rounds_with_results(db: Database) -> list[ReportRound]:
     """Rounds that have computed results, newest first."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, UnitResult
 
     with db.read() as s:
         rows = s.exec(
             select(Round, func.count(UnitResult.id))
-            .join(UnitResult, UnitResult.round_id == Round.id)
-            .group_by(Round.id)
-            .order_by(Round.period.desc(), Round.id.desc())
+            .join(UnitResult, col(UnitResult.round_id) == Round.id)
+            .group_by(col(Round.id))
+            .order_by(col(Round.period).desc(), col(Round.id).desc())
         ).all()
     return [
         ReportRound(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage), n) for r, n in rows
@@ -54,7 +54,9 @@ def ranking_rows(db: Database, round_id: int) -> tuple[list[dict], list[str]]:
 
     with db.read() as s:
         rnd = get_round(s, round_id)
-        definition = s.get(SchemeVersion, rnd.scheme_version_id).definition
+        version = s.get(SchemeVersion, rnd.scheme_version_id)
+        assert version is not None  # the round's scheme version (a foreign key)
+        definition = version.definition
         rows = round_results(s, round_id)
     results = [
         {

@@ -61,7 +61,9 @@ from assess.rounds.lifecycle import round_scheme
 from assess.schemes.definition import SEVERITIES, UNFIT_LABEL
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    from sqlmodel import Session
 
     from assess.foundation.db import Database
     from assess.schemes.definition import RuleDef, SchemeDef
@@ -214,7 +216,7 @@ def unit_metrics(table: pd.DataFrame) -> pd.DataFrame:
     return m
 
 
-def condition(rule: RuleDef, m: pd.DataFrame):
+def condition(rule: RuleDef, m: pd.DataFrame) -> np.ndarray:
     """Boolean array: the rule's condition per row of a metrics frame."""
     import numpy as np
 
@@ -329,6 +331,7 @@ def evaluate_units(
         trigger = cond & (counts >= need)
         share = None
         if sampled is not None:
+            assert resamples is not None  # sampled only from resamples
             sc = condition(rule, sampled).reshape(resamples.rank.shape)
             share = (sc & (counts >= need)[None, :]).mean(axis=0)
         for i in np.flatnonzero(trigger):
@@ -518,11 +521,11 @@ def within_categories(proposals: list[Proposal], unit_category: dict[int, str]) 
     ]
 
 
-def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
+def store_entries(session: Session, round_id: int, proposals: list[Proposal]) -> dict[str, int]:
     """Replace the round's proposed entries; a decided entry whose rule, subject and figures are
     unchanged keeps its decision, any other decided entry is dropped and counted as reopened."""
     from sqlalchemy import delete, insert
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry
 
@@ -535,11 +538,12 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
     rows = []
     for p in proposals:
         key = (p.unit_id, p.cadre_id, p.rule.code, audit.canonical_json(p.figures))
-        e = keep.get(key)
-        if e is not None and e.id not in kept_ids:
-            kept_ids.add(e.id)
-            e.robust_share = p.robust_share
-            session.add(e)
+        kept = keep.get(key)
+        if kept is not None and kept.id not in kept_ids:
+            assert kept.id is not None  # a stored row has its id
+            kept_ids.add(kept.id)
+            kept.robust_share = p.robust_share
+            session.add(kept)
             continue
         rows.append(
             {
@@ -556,7 +560,7 @@ def store_entries(session, round_id: int, proposals: list[Proposal]) -> dict[str
         )
     stale = [e.id for e in old if e.id not in kept_ids]
     if stale:
-        session.exec(delete(AccountabilityEntry).where(AccountabilityEntry.id.in_(stale)))
+        session.exec(delete(AccountabilityEntry).where(col(AccountabilityEntry.id).in_(stale)))
     if rows:
         session.exec(insert(AccountabilityEntry), params=rows)
     session.flush()
@@ -587,7 +591,7 @@ class EntryRow:
 
 
 def describe_figures(
-    figures: dict[str, Any], kind: str | None = None, category: str | None = None, names=None
+    figures: dict[str, Any], kind: str | None = None, category: str | None = None, names: ReasonNames | None = None
 ) -> str:
     """The triggering figures as one sentence (``assess.results.reasons.accountability_reason``), the same
     in the list, the report and the notices."""
@@ -636,7 +640,7 @@ def list_entries(db: Database, round_id: int) -> list[EntryRow]:
     return out
 
 
-def _reason_names(session, round_id: int):
+def _reason_names(session: Session, round_id: int) -> ReasonNames:
     from assess.models import Round
 
     r = session.get(Round, round_id)
@@ -716,7 +720,7 @@ def decide_entries(
     return done
 
 
-def undecided_count(session, round_id: int) -> int:
+def undecided_count(session: Session, round_id: int) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 

@@ -45,12 +45,12 @@ STEP_LABELS = {**{k: v[1] for k, v in STEPS.items()}, "objection": "异议采纳
 
 def current_chain(session: Session, round_id: int) -> list:
     """The review steps of the current cycle (after the last 退回), oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ReviewStep
 
     steps = session.exec(
-        select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(ReviewStep.id)
+        select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(col(ReviewStep.id))
     ).all()
     return current_cycle(steps, [s.decision for s in steps])
 
@@ -293,7 +293,7 @@ def status(db: Database, round_id: int) -> ReviewStatus:
             "recorded_by": v.recorded_by,
         }
     return ReviewStatus(
-        r.id,
+        round_id,
         r.name,
         r.period,
         r.stage,

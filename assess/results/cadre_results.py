@@ -20,6 +20,7 @@ from assess.schemes.definition import UNFIT_LABEL
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database
+    from assess.schemes.definition import FormDef
 
 CADRE_COLUMNS = [
     "session_id",
@@ -60,7 +61,7 @@ class CadreResults:
     headers: list[str]  # CADRE_HEADERS, the share headings in the words of the sessions' form
     precision: int  # the scheme's: decimals of a printed score
 
-    def score_text(self, value) -> str:
+    def score_text(self, value: float | None) -> str:
         return "—" if value is None else f"{float(value):.{self.precision}f}"
 
 
@@ -125,7 +126,7 @@ def cadre_result_rows(db: Database, round_id: int, session_id: int | None = None
     return CadreResults(title, rows, headers, int(scheme.precision))
 
 
-def _share_labels(form) -> tuple[str, str]:
+def _share_labels(form: FormDef) -> tuple[str, str]:
     """(unfit label, fit-share label) of a cadre form, e.g. (不称职, 称职及以上)."""
 
     fit = [o.label for o in form.options if o.satisfied]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
 from assess.foundation.settings import local_today
@@ -17,7 +17,10 @@ from assess.results.compute import history_rounds, stored_table
 from assess.schemes.definition import from_dict
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from assess.foundation.db import Database
+    from assess.schemes.definition import RuleDef, SchemeDef
 
 
 @dataclass
@@ -29,7 +32,9 @@ class Card:
     text: str
 
 
-def near_misses(scheme, table, history, period: str) -> list[tuple[object, int, int]]:
+def near_misses(
+    scheme: SchemeDef, table: pd.DataFrame, history: list[tuple[str, Any]], period: str
+) -> list[tuple[RuleDef, int, int]]:
     """(rule, unit_id, count) for units one step from a window rule firing: within the periods that
     stay in the rule's window next period (this one and the previous ``window − 2``), the condition
     held at least ``times − 1`` times, and the rule did not fire now."""
@@ -87,7 +92,7 @@ def margin_misses(scheme, table) -> list[tuple[object, int, float, float]]:
 def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
     """红黄牌 of a computed round: red for a standing accountability entry or a 黑名单 listing, yellow
     for one step from a window rule firing."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry, Round, SchemeVersion, Unit, UnitResult
 
@@ -96,17 +101,19 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         r = s.get(Round, round_id)
         if r is None:
             raise NotFound(f"考核轮次 #{round_id} 不存在。")
-        units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, UnitResult.unit_id == Unit.id).where(UnitResult.round_id == round_id)).all()}
+        units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, col(UnitResult.unit_id) == Unit.id).where(col(UnitResult.round_id) == round_id)).all()}
         if not units:
             return []
-        scheme = from_dict(s.get(SchemeVersion, r.scheme_version_id).definition)
+        version = s.get(SchemeVersion, r.scheme_version_id)
+        assert version is not None  # the round's scheme version (a foreign key)
+        scheme = from_dict(version.definition)
         table = stored_table(s, round_id)
         history = [(p, stored_table(s, rid)) for p, rid in history_rounds(s, r, scheme)]
         entries = s.exec(
             select(AccountabilityEntry).where(
                 AccountabilityEntry.round_id == round_id,
                 AccountabilityEntry.status != AccountabilityStatus.WAIVED,
-                AccountabilityEntry.cadre_id.is_(None),
+                col(AccountabilityEntry.cadre_id).is_(None),
             )
         ).all()
         listed = [x for x in active_listings(s, today) if x.unit_id in units and x.cadre_id is None]

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
+    from assess.results.reasons import ReasonNames
+    from assess.schemes.definition import SchemeDef
     from assess.scoring.engine import RoundInputs, UnitScores
 
 COMPUTE_STAGES = (Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED)
@@ -55,7 +58,7 @@ FLAG_LABELS = {
 }
 
 
-def flag_text(flag: str, names=None) -> str:
+def flag_text(flag: str, names: ReasonNames | None = None) -> str:
     """A result flag in words (``assess.results.reasons.flag_reason``; ``names`` from the round's scheme
     turns codes into indicator and voter-group names)."""
 
@@ -65,9 +68,9 @@ def flag_text(flag: str, names=None) -> str:
 # -- rounds of the same scheme ----------------------------------------------------------------------
 
 
-def resolve_round(session: Session, ref: str | int):
+def resolve_round(session: Session, ref: str | int) -> Round:
     """A round by id, or by a unique name or period."""
-    from sqlmodel import or_, select
+    from sqlmodel import col, or_, select
 
     from assess.models import Round
 
@@ -77,7 +80,7 @@ def resolve_round(session: Session, ref: str | int):
         if r is not None:
             return r
     rows = session.exec(
-        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(Round.id)
+        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(col(Round.id))
     ).all()
     if not rows:
         raise NotFound(f"考核轮次“{text}”不存在（可用编号、名称或期间指定）。")
@@ -88,23 +91,25 @@ def resolve_round(session: Session, ref: str | int):
     return rows[0]
 
 
-def earlier_rounds(session: Session, r, limit: int | None = None) -> list[tuple[str, int]]:
+def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list[tuple[str, int]]:
     """(period, round id) of earlier periods of the same scheme that have results, newest first;
     one round per period (the published one, else the newest)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, SchemeVersion, UnitResult
 
-    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    version = session.get(SchemeVersion, r.scheme_version_id)
+    assert version is not None  # the round's scheme version (a foreign key)
+    scheme_id = version.scheme_id
     rows = session.exec(
         select(Round.id, Round.period, Round.stage)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
         .where(
             SchemeVersion.scheme_id == scheme_id,
             Round.period < r.period,
             Round.id != r.id,
-            Round.stage.in_(RESULT_STAGES),
-            Round.id.in_(select(UnitResult.round_id).distinct()),
+            col(Round.stage).in_(RESULT_STAGES),
+            col(Round.id).in_(select(UnitResult.round_id).distinct()),
         )
     ).all()
     best: dict[str, tuple[int, int]] = {}
@@ -135,7 +140,7 @@ STORED_COLUMNS = [
 ]
 
 
-def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
+def history_rounds(session: Session, r: Round, scheme: SchemeDef) -> list[tuple[str, int]]:
     """The earlier rounds the scheme's window rules can look at (``accountability.window_history``
     picks per rule): the last N rounds for round windows, and every round of the calendar span for
     quarter/year windows."""
@@ -162,7 +167,7 @@ def history_rounds(session: Session, r, scheme) -> list[tuple[str, int]]:
 
 
 
-def _number(v) -> float:
+def _number(v: Any) -> float:
     """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
     try:
         return float(v)
@@ -221,25 +226,27 @@ def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple
     return out
 
 
-def overdue_frame(session: Session, r) -> pd.DataFrame:
+def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     """Rectification notices of this round's units from this round and earlier rounds of the
     scheme: unit_id, notice_no, deadline, status (latest event)."""
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Finding, Rectification, RectificationEvent, Round, RoundUnit, SchemeVersion
 
-    scheme_id = session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    version = session.get(SchemeVersion, r.scheme_version_id)
+    assert version is not None  # the round's scheme version (a foreign key)
+    scheme_id = version.scheme_id
     round_ids = (
         select(Round.id)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
         .where(SchemeVersion.scheme_id == scheme_id, Round.period <= r.period)
     )
     units = select(RoundUnit.unit_id).where(RoundUnit.round_id == r.id)
     rows = session.exec(
         select(Rectification.id, Finding.unit_id, Rectification.notice_no, Rectification.deadline)
         .join(Finding, Finding.id == Rectification.finding_id)
-        .where(Finding.round_id.in_(round_ids), Finding.unit_id.in_(units))
+        .where(col(Finding.round_id).in_(round_ids), col(Finding.unit_id).in_(units))
     ).all()
     frame = pd.DataFrame([tuple(x) for x in rows], columns=["rect_id", "unit_id", "notice_no", "deadline"])
     if not len(frame):
@@ -251,7 +258,7 @@ def overdue_frame(session: Session, r) -> pd.DataFrame:
             RectificationEvent.status,
             RectificationEvent.at,
             RectificationEvent.id,
-        ).where(RectificationEvent.rectification_id.in_(frame["rect_id"].tolist()))
+        ).where(col(RectificationEvent.rectification_id).in_(frame["rect_id"].tolist()))
     ).all()
     ev = pd.DataFrame([tuple(x) for x in events], columns=["rect_id", "status", "at", "id"])
     latest = (
@@ -292,12 +299,12 @@ class ComputeSummary:
 
 def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.DataFrame:
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre
 
     ids = [r["cadre_id"] for r in rows]
-    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(Cadre.id.in_(ids))).all()) if ids else {}
+    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(col(Cadre.id).in_(ids))).all()) if ids else {}
     forms = {cs.session_id: cs.form for cs in inputs.cadre_sessions}
     data = []
     for r in rows:
@@ -341,12 +348,12 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
     )
 
 
-def stored_component(v) -> float | None:
+def stored_component(v: float | None) -> float | None:
     """A component value as ``unitresult.components`` stores it (4 decimals; NaN as None)."""
     return None if v is None or v != v else round(float(v), 4)
 
 
-def _components(row) -> dict[str, Any]:
+def _components(row: Any) -> dict[str, Any]:
     num = stored_component
 
     comp = {
@@ -376,6 +383,7 @@ def compute_round(
     """Compute and store the round's unit and cadre results, rank intervals and the
     accountability list; the round moves to ``computed``."""
     from sqlalchemy import delete, insert
+    from sqlmodel import col
 
     from assess.models import CadreResult, UnitResult
     from assess.models.base import utcnow
@@ -413,8 +421,8 @@ def compute_round(
         )
         proposals = acc.merge_hits(proposals)
 
-        s.exec(delete(UnitResult).where(UnitResult.round_id == round_id))
-        s.exec(delete(CadreResult).where(CadreResult.round_id == round_id))
+        s.exec(delete(UnitResult).where(col(UnitResult.round_id) == round_id))
+        s.exec(delete(CadreResult).where(col(CadreResult.round_id) == round_id))
         now = utcnow()
         unit_rows = []
         for i, row in enumerate(table.itertuples()):

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlmodel import Session
 
+    from assess.models import AppraisalSession
+    from assess.schemes.definition import FormDef
     from assess.scoring.engine import RoundInputs
 
 
@@ -40,7 +42,9 @@ def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str
     conn = session.connection()
     if conn.dialect.name != "sqlite":  # psycopg: pyformat
         sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
-    cur = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # the session's connection is open (we are in its transaction)
+    cur = dbapi.cursor()
     try:
         cur.execute(sql, params)
         rows = cur.fetchall()
@@ -51,7 +55,7 @@ def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str
 
 
 
-def session_weights(session: Session, session_id: int, form) -> dict[str, float]:
+def session_weights(session: Session, session_id: int, form: FormDef) -> dict[str, float]:
     from sqlmodel import select
 
     from assess.models import SessionVoterGroup
@@ -120,7 +124,7 @@ def _tally(session: Session, session_id: int) -> tuple[pd.DataFrame, pd.DataFram
 
 def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession
 
@@ -172,7 +176,7 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
     warnings: list[str] = []
 
     sessions = session.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(AppraisalSession.id)
+        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
     ).all()
     for s in sessions:
         if s.status != SessionStatus.CERTIFIED:
@@ -188,6 +192,7 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
         form = scheme.form(scheme.appraisal_form)
         frames, cell_frames, weights = [], [], {}
         for s in unit_sessions:
+            assert s.id is not None  # a stored row has its id
             targets, session_cells, session_weights_, tw = _tally(session, s.id)
             warnings.extend(tw)
             frames.append(targets)
@@ -217,6 +222,7 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
     if certified_cadre:
         raw = cell_counts(session, [s.id for s in certified_cadre], "cadre_id")
         for s in certified_cadre:
+            assert s.id is not None  # a stored row has its id
             try:
                 form = scheme.form(s.form_code)
             except KeyError:
@@ -265,7 +271,7 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
     return inputs
 
 
-def _check_quorum(s, form) -> None:
+def _check_quorum(s: AppraisalSession, form: FormDef) -> None:
 
     if not quorum_met(s.present, s.expected, form.quorum, form.quorum_op):
         raise Conflict(

@@ -41,11 +41,12 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
 
 
 
 
-def snapshot_content(session: Session, db: Database, r) -> dict[str, Any]:
+def snapshot_content(session: Session, db: Database, r: Round) -> dict[str, Any]:
     """What publication freezes: everything the round's outputs show (``round_view.live_content``,
     snapshot format 2)."""
 
@@ -244,12 +245,12 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
                 problems.append(f"重新计算：单位 {e['code']} 的 {k} 为 {got}，快照为 {v}")
     cadre_fresh = {(c["session_id"], c["cadre_id"]): (c["score"], c["grade"]) for c in compute_cadres(inputs)}
     for c in content.get("cadre_results", []):
-        got = cadre_fresh.get((c["session_id"], c["cadre_id"]))
+        cadre_got = cadre_fresh.get((c["session_id"], c["cadre_id"]))
         if (
-            got is None
-            or got[1] != c["grade"]
-            or (got[0] is None) != (c["score"] is None)
-            or (got[0] is not None and abs(got[0] - c["score"]) > 1e-6)
+            cadre_got is None
+            or cadre_got[1] != c["grade"]
+            or (cadre_got[0] is None) != (c["score"] is None)
+            or (cadre_got[0] is not None and abs(cadre_got[0] - c["score"]) > 1e-6)
         ):
             problems.append(f"重新计算：干部 {c['code']} 的结果与快照不符")
     if len(content.get("cadre_results", [])) != len(cadre_fresh):

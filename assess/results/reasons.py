@@ -93,8 +93,9 @@ def periods_text(periods: list[str]) -> str:
     periods = [p for p in periods if p]
     if not periods:
         return ""
-    parsed = [_PERIOD.match(str(p).strip().upper()) for p in periods]
-    if all(parsed) and all(m.group("part") in QUARTERS for m in parsed):
+    found = [_PERIOD.match(str(p).strip().upper()) for p in periods]
+    parsed = [m for m in found if m is not None]
+    if len(parsed) == len(found) and all(m.group("part") in QUARTERS for m in parsed):
         years = {m.group("year") for m in parsed}
         if len(years) == 1:
             nums = "、".join(QUARTERS[m.group("part")][1:-2] for m in parsed)

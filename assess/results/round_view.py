@@ -31,11 +31,15 @@ from assess.schemes.definition import from_dict
 from assess.scoring.serial import inputs_from_json, inputs_to_json
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     import pandas as pd
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
     from assess.schemes.definition import SchemeDef
+    from assess.scoring.engine import RoundInputs
 
 
 
@@ -55,15 +59,15 @@ if TYPE_CHECKING:
 
 
 def live_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit, UnitResult
 
     rows = s.exec(
         select(UnitResult, Unit.code, Unit.name)
-        .join(Unit, Unit.id == UnitResult.unit_id)
+        .join(Unit, col(Unit.id) == UnitResult.unit_id)
         .where(UnitResult.round_id == round_id)
-        .order_by(UnitResult.category, UnitResult.rank, Unit.code)
+        .order_by(col(UnitResult.category), col(UnitResult.rank), col(Unit.code))
     ).all()
     return [
         {
@@ -84,16 +88,16 @@ def live_results(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, CadreResult, Unit
 
     rows = s.exec(
         select(CadreResult, Cadre, Unit)
-        .join(Cadre, Cadre.id == CadreResult.cadre_id)
-        .join(Unit, Unit.id == Cadre.unit_id, isouter=True)
+        .join(Cadre, col(Cadre.id) == CadreResult.cadre_id)
+        .join(Unit, col(Unit.id) == Cadre.unit_id, isouter=True)
         .where(CadreResult.round_id == round_id)
-        .order_by(CadreResult.session_id, Cadre.code)
+        .order_by(col(CadreResult.session_id), col(Cadre.code))
     ).all()
     return [
         {
@@ -115,18 +119,18 @@ def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry, Cadre, Unit
 
     entries = s.exec(
         select(AccountabilityEntry)
         .where(AccountabilityEntry.round_id == round_id)
-        .order_by(AccountabilityEntry.id)
+        .order_by(col(AccountabilityEntry.id))
     ).all()
     units = {u.id: u for u in s.exec(select(Unit))}
     cadre_ids = {e.cadre_id for e in entries if e.cadre_id}
-    cadres = {c.id: c for c in s.exec(select(Cadre).where(Cadre.id.in_(cadre_ids)))} if cadre_ids else {}
+    cadres = {c.id: c for c in s.exec(select(Cadre).where(col(Cadre.id).in_(cadre_ids)))} if cadre_ids else {}
     out = []
     for e in entries:
         u = units.get(e.unit_id)
@@ -159,7 +163,7 @@ def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_review(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ReviewStep
 
@@ -172,12 +176,12 @@ def live_review(s: Session, round_id: int) -> list[dict[str, Any]]:
             "note": st.note,
             "at": iso(st.at),
         }
-        for st in s.exec(select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(ReviewStep.id))
+        for st in s.exec(select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(col(ReviewStep.id)))
     ]
 
 
 def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ApprovalVote
 
@@ -194,7 +198,7 @@ def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
             "at": iso(v.at),
         }
         for v in s.exec(
-            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id)
+            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(col(ApprovalVote.id))
         )
     ]
 
@@ -219,13 +223,16 @@ def live_tallies(s: Session, round_id: int, scheme: SchemeDef) -> list[dict[str,
 
 
 
-def live_content(s: Session, db: Database, r) -> dict[str, Any]:
+def live_content(s: Session, db: Database, r: Round) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
     from assess.models import Scheme, SchemeVersion
 
+    assert r.id is not None  # a stored row has its id
     version = s.get(SchemeVersion, r.scheme_version_id)
+    assert version is not None  # the round's scheme version (a foreign key)
     scheme_row = s.get(Scheme, version.scheme_id)
+    assert scheme_row is not None  # the version's scheme (a foreign key)
     votes = live_votes(s, r.id)
     content = {
         "format": SNAPSHOT_FORMAT,
@@ -260,7 +267,9 @@ def live_content(s: Session, db: Database, r) -> dict[str, Any]:
 # -- the readers every output uses ------------------------------------------------------------------
 
 
-def _pick(s: Session, round_id: int, key: str, live):
+def _pick(
+    s: Session, round_id: int, key: str, live: Callable[[Session, int], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
     content = published_content(s, round_id)
     return list(content.get(key) or []) if content is not None else live(s, round_id)
 
@@ -310,7 +319,7 @@ def tallies(s: Session, round_id: int, scheme: SchemeDef) -> pd.DataFrame:
     return frame
 
 
-def round_inputs(s: Session, db: Database, round_id: int):
+def round_inputs(s: Session, db: Database, round_id: int) -> RoundInputs:
     """The scoring inputs (``RoundInputs``): frozen ones for a published round."""
 
     content = published_content(s, round_id)
@@ -347,19 +356,19 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
 
 def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
     """The payload of the latest ``results.compute`` audit record of the round."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord
 
     for rec in session.exec(
-        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(AuditRecord.seq.desc())
+        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(col(AuditRecord.seq).desc())
     ).all():
         if (rec.payload or {}).get("round_id") == round_id:
             return dict(rec.payload)
     return None
 
 
-def current_cycle(steps: list, decisions: list[str]) -> list:
+def current_cycle(steps: Sequence[Any], decisions: list[str]) -> list[Any]:
     """The steps after the last 退回 (``decisions`` gives each step's decision), oldest first."""
     last_return = max((i for i, d in enumerate(decisions) if d == Decision.RETURN), default=-1)
     return list(steps[last_return + 1 :])

@@ -20,6 +20,9 @@ from assess.scoring.composite import scaled
 from assess.scoring.engine import COMPONENT_NAMES, compute_units
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from assess.foundation.db import Database
 
 RANK_COLUMNS = [
@@ -101,6 +104,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
 
     with db.read() as s:
         r = resolve_round(s, round_id)
+        assert r.id is not None  # a stored row has its id
         scheme = load_definition(s, r.scheme_version_id)
         table = stored_rows(s, r.id)
         prev = earlier_rounds(s, r, limit=1)
@@ -147,7 +151,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
 class IndicatorLine:
     code: str
     name: str
-    method: str
+    method: str | None
     max: float
     self_value: float | None
     verified_value: float | None
@@ -200,6 +204,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
 
     with db.read() as s:
         r = resolve_round(s, round_id)
+        assert r.id is not None  # a stored row has its id
         inputs = round_inputs(s, db, r.id)
         stored = stored_table(s, r.id)
         secrecy = round_secrecy(s, r.id)
@@ -219,7 +224,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     above = peers.iloc[pos - 1] if pos > 0 else None
     below = peers.iloc[pos + 1] if pos + 1 < len(peers) else None
 
-    def neighbour(x):
+    def neighbour(x: pd.Series | None) -> tuple[int, str, str, float] | None:
         return None if x is None else (int(x["rank"]), x["code"], x["name"], float(x["composite"]))
 
     w = scores.weights
@@ -247,7 +252,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     for j in np.flatnonzero(m.applicable[i]):
         leaf = leaves[j]
 
-        def val(a, j=j):
+        def val(a: np.ndarray, j: np.intp = j) -> float | None:
             x = a[i, j]
             return None if x != x else float(x)
 
@@ -314,11 +319,11 @@ class RoundChoice:
 
 def round_choices(db: Database) -> list[RoundChoice]:
     """Rounds for the results screens, newest period first (those with results first among equals)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, UnitResult
 
     with db.read() as s:
         with_results = set(s.exec(select(UnitResult.round_id).distinct()).all())
-        rounds = s.exec(select(Round).order_by(Round.period.desc(), Round.id.desc())).all()
+        rounds = s.exec(select(Round).order_by(col(Round.period).desc(), col(Round.id).desc())).all()
     return [RoundChoice(r.id, r.name, r.period, r.stage, r.id in with_results) for r in rounds]

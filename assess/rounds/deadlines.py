@@ -72,12 +72,12 @@ def set_deadline(
 
 def deadlines(s: Session, today: date, round_id: int | None = None) -> list[DeadlineRow]:
     """Deadlines of one round (or of every round), with whether each stage is done or overdue."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, StageDeadline
 
-    stages = list(Stage)
-    q = select(StageDeadline, Round).join(Round, Round.id == StageDeadline.round_id)
+    stages: list[str] = list(Stage)
+    q = select(StageDeadline, Round).join(Round, col(Round.id) == StageDeadline.round_id)
     if round_id is not None:
         q = q.where(StageDeadline.round_id == round_id)
     order = list(DEADLINE_STAGES)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Rectification
 
 SEVERITIES = ("轻微", "一般", "严重")
 UPDATE_STATUSES = (RectificationStatus.RECTIFYING, RectificationStatus.RECTIFIED)
@@ -68,6 +69,10 @@ class EventRow:
     by_user: str
 
 
+@overload
+def _text(value: str | None, what: str, required: Literal[True] = True) -> str: ...
+@overload
+def _text(value: str | None, what: str, required: bool) -> str | None: ...
 def _text(value: str | None, what: str, required: bool = True) -> str | None:
     value = (value or "").strip()
     if required and not value:
@@ -148,6 +153,7 @@ def add_finding(
                 raise Conflict(
                     f"第 {corrects_id} 号问题已下发整改通知 {rect.notice_no}，不能再更正；请在整改进展中说明。"
                 )
+        assert unit.id is not None  # a stored row has its id
         f = Finding(
             round_id=round_id,
             unit_id=unit.id,
@@ -173,6 +179,7 @@ def add_finding(
                 "corrects_id": corrects_id,
             },
         )
+        assert f.id is not None  # flushed: the row has its id
         return f.id
 
 
@@ -180,12 +187,12 @@ def add_finding(
 
 
 def _next_notice_no(s: Session, year: int) -> str:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Rectification
 
     prefix = f"整改〔{year}〕"
-    taken = s.exec(select(Rectification.notice_no).where(Rectification.notice_no.like(f"{prefix}%"))).all()
+    taken = s.exec(select(Rectification.notice_no).where(col(Rectification.notice_no).like(f"{prefix}%"))).all()
     numbers = [int(n[len(prefix) : -1]) for n in taken if n.endswith("号") and n[len(prefix) : -1].isdigit()]
     return f"{prefix}{(max(numbers) if numbers else 0) + 1:03d}号"
 
@@ -292,7 +299,7 @@ def _dated(day: date) -> datetime:
     return now.replace(year=day.year, month=day.month, day=day.day).astimezone(UTC)
 
 
-def _locked_rectification(s: Session, rectification_id: int):
+def _locked_rectification(s: Session, rectification_id: int) -> Rectification:
     """The rectification, locked so that concurrent progress and re-inspection apply in turn."""
     from sqlmodel import select
 
@@ -305,21 +312,22 @@ def _locked_rectification(s: Session, rectification_id: int):
 
 
 def _status(s: Session, rect_id: int) -> tuple[str, str | None]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import RectificationEvent
 
     ev = s.exec(
         select(RectificationEvent)
         .where(RectificationEvent.rectification_id == rect_id)
-        .order_by(RectificationEvent.id.desc())
+        .order_by(col(RectificationEvent.id).desc())
     ).first()
     return (ev.status, ev.note) if ev is not None else ("open", None)
 
 
-def _event(s: Session, actor: Actor, rect, status: str, note: str | None, action: str) -> None:
+def _event(s: Session, actor: Actor, rect: Rectification, status: str, note: str | None, action: str) -> None:
     from assess.models import RectificationEvent
 
+    assert rect.id is not None  # a stored row has its id
     s.add(RectificationEvent(rectification_id=rect.id, status=status, note=note, by_user=actor.username))
     s.flush()
     audit.append(
@@ -403,7 +411,7 @@ def ledger(
     db: Database, round_id: int | None = None, today: date | None = None, include_superseded: bool = False
 ) -> list[LedgerRow]:
     """Findings with their notice and status (newest versions only unless asked), oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Finding, Rectification, RectificationEvent, Round, Unit
 
@@ -413,22 +421,23 @@ def ledger(
             get_round(s, round_id)
         q = (
             select(Finding, Unit, Round)
-            .join(Unit, Unit.id == Finding.unit_id)
-            .join(Round, Round.id == Finding.round_id)
-            .order_by(Finding.id)
+            .join(Unit, col(Unit.id) == Finding.unit_id)
+            .join(Round, col(Round.id) == Finding.round_id)
+            .order_by(col(Finding.id))
         )
         if round_id is not None:
             q = q.where(Finding.round_id == round_id)
         rows = s.exec(q).all()
         superseded = {
-            c for c in s.exec(select(Finding.corrects_id).where(Finding.corrects_id.is_not(None))).all()
+            c for c in s.exec(select(Finding.corrects_id).where(col(Finding.corrects_id).is_not(None))).all()
         }
         rects = {x.finding_id: x for x in s.exec(select(Rectification)).all()}
         latest: dict[int, tuple[str, str | None]] = {}
-        for ev in s.exec(select(RectificationEvent).order_by(RectificationEvent.id)).all():
+        for ev in s.exec(select(RectificationEvent).order_by(col(RectificationEvent.id))).all():
             latest[ev.rectification_id] = (ev.status, ev.note)
     out = []
     for f, u, r in rows:
+        assert f.id is not None and r.id is not None  # stored rows have their ids
         if f.id in superseded and not include_superseded:
             continue
         rect = rects.get(f.id)
@@ -457,7 +466,7 @@ def ledger(
                 status,
                 RECTIFICATION_STATUS_LABELS[status],
                 late,
-                (today - rect.deadline).days if late else 0,
+                (today - rect.deadline).days if late and rect is not None else 0,
                 note,
             )
         )
@@ -471,7 +480,7 @@ def overdue(db: Database, today: date, round_id: int | None = None) -> list[Ledg
 
 
 def history(db: Database, rectification_id: int) -> list[EventRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Rectification, RectificationEvent
 
@@ -481,7 +490,7 @@ def history(db: Database, rectification_id: int) -> list[EventRow]:
         evs = s.exec(
             select(RectificationEvent)
             .where(RectificationEvent.rectification_id == rectification_id)
-            .order_by(RectificationEvent.id)
+            .order_by(col(RectificationEvent.id))
         ).all()
     return [EventRow(e.status, RECTIFICATION_STATUS_LABELS.get(e.status, e.status), e.note, e.at, e.by_user) for e in evs]
 
@@ -489,35 +498,36 @@ def history(db: Database, rectification_id: int) -> list[EventRow]:
 def open_finding_units(s: Session, unit_ids: list[int]) -> dict[int, str]:
     """Units (of ``unit_ids``) with a finding not yet closed (销号), in any round: unit id → the
     reason in words (for 重点 inspection)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Finding, Rectification, RectificationEvent
 
     if not unit_ids:
         return {}
     superseded = {
-        c for c in s.exec(select(Finding.corrects_id).where(Finding.corrects_id.is_not(None))).all()
+        c for c in s.exec(select(Finding.corrects_id).where(col(Finding.corrects_id).is_not(None))).all()
     }
     found = [
         f
-        for f in s.exec(select(Finding).where(Finding.unit_id.in_(unit_ids)).order_by(Finding.id)).all()
+        for f in s.exec(select(Finding).where(col(Finding.unit_id).in_(unit_ids)).order_by(col(Finding.id))).all()
         if f.id not in superseded
     ]
     rects = {
         x.finding_id: x
         for x in s.exec(
-            select(Rectification).where(Rectification.finding_id.in_([f.id for f in found] or [0]))
+            select(Rectification).where(col(Rectification.finding_id).in_([f.id for f in found] or [0]))
         ).all()
     }
     latest: dict[int, str] = {}
     for ev in s.exec(
         select(RectificationEvent)
-        .where(RectificationEvent.rectification_id.in_([x.id for x in rects.values()] or [0]))
-        .order_by(RectificationEvent.id)
+        .where(col(RectificationEvent.rectification_id).in_([x.id for x in rects.values()] or [0]))
+        .order_by(col(RectificationEvent.id))
     ).all():
         latest[ev.rectification_id] = ev.status
     out: dict[int, list[str]] = {}
     for f in found:
+        assert f.id is not None  # a stored row has its id
         rect = rects.get(f.id)
         if rect is not None and latest.get(rect.id) == "closed":
             continue

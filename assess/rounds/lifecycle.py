@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round, RoundUnit, Unit
     from assess.schemes.definition import SchemeDef
 
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|H[12]|(?:0[1-9]|1[0-2])))?$")
@@ -34,7 +35,7 @@ def stage_label(stage: str) -> str:
 
 
 def next_stage(stage: str) -> str | None:
-    order = list(Stage)
+    order: list[str] = list(Stage)
     i = order.index(stage)
     return order[i + 1] if i + 1 < len(order) else None
 
@@ -53,21 +54,21 @@ def check_period(period: str) -> str:
 # -- lookups shared by the round services ---------------------------------------------------------
 
 
-def round_scheme(session: Session, r) -> SchemeDef:
+def round_scheme(session: Session, r: Round) -> SchemeDef:
 
     return load_definition(session, r.scheme_version_id)
 
 
-def round_unit(session: Session, round_id: int, unit_code: str):
+def round_unit(session: Session, round_id: int, unit_code: str) -> tuple[Unit, RoundUnit]:
     """(Unit, RoundUnit) of a participant, or NotFound naming the unit."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import RoundUnit, Unit
 
     code = (unit_code or "").strip()
     row = session.exec(
         select(Unit, RoundUnit)
-        .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        .join(RoundUnit, col(RoundUnit.unit_id) == Unit.id)
         .where(RoundUnit.round_id == round_id, Unit.code == code)
     ).first()
     if row is None:
@@ -80,21 +81,21 @@ def round_unit(session: Session, round_id: int, unit_code: str):
 
 def participants(session: Session, round_id: int) -> list[tuple[Any, Any]]:
     """(Unit, RoundUnit) of every participant, sorted by unit code."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import RoundUnit, Unit
 
     return list(
         session.exec(
             select(Unit, RoundUnit)
-            .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+            .join(RoundUnit, col(RoundUnit.unit_id) == Unit.id)
             .where(RoundUnit.round_id == round_id)
             .order_by(Unit.code)
         ).all()
     )
 
 
-def lock_round(session: Session, round_id: int):
+def lock_round(session: Session, round_id: int) -> Round:
     """The round, locked for the rest of the write transaction (SELECT … FOR UPDATE on
     PostgreSQL; SQLite's IMMEDIATE transaction already holds the database lock), and refused if
     published. Every write that checks the round's stage takes this lock first, so a concurrent
@@ -108,7 +109,7 @@ def lock_round(session: Session, round_id: int):
     return ensure_round_writable(session, round_id)
 
 
-def require_stage(r, *stages: str, doing: str) -> None:
+def require_stage(r: Round, *stages: str, doing: str) -> None:
     if r.stage not in stages:
         wanted = "、".join(f"“{stage_label(s)}”" for s in stages)
         raise Conflict(
@@ -150,7 +151,7 @@ def create_round(
     """Create a round in stage ``draft`` with its participants: the active units of
     ``unit_codes``, or of ``categories``, or else every active unit in the scheme's categories."""
     from sqlalchemy import insert
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, RoundUnit, SchemeVersion, Unit
 
@@ -176,7 +177,7 @@ def create_round(
                     f"只能为已公示的轮次新建更正轮次；“{old.name}”当前阶段为“{stage_label(old.stage)}”。"
                 )
         if codes:
-            found = {u.code: u for u in s.exec(select(Unit).where(Unit.code.in_(codes))).all()}
+            found = {u.code: u for u in s.exec(select(Unit).where(col(Unit.code).in_(codes))).all()}
             missing = [c for c in codes if c not in found]
             if missing:
                 raise NotFound(f"单位不存在：{'、'.join(missing)}。")
@@ -201,7 +202,7 @@ def create_round(
                 wanted = list(allowed)
             q = select(Unit).where(Unit.active)
             if wanted:
-                q = q.where(Unit.category.in_(wanted))
+                q = q.where(col(Unit.category).in_(wanted))
             units = list(s.exec(q.order_by(Unit.code)).all())
         if not units:
             raise Conflict("没有符合条件的在用单位：轮次至少需要一个参加单位。")
@@ -230,29 +231,30 @@ def create_round(
                 "corrects_round_id": corrects_round_id,
             },
         )
+        assert r.id is not None  # flushed: the row has its id
         return r.id
 
 
 def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]:
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, RoundUnit, Scheme, SchemeVersion
 
     q = (
         select(Round, SchemeVersion.version, Scheme.code)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
-        .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
-        .order_by(Round.period.desc(), Round.id.desc())
+        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
+        .join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
+        .order_by(col(Round.period).desc(), col(Round.id).desc())
     )
     if round_ids is not None:
-        q = q.where(Round.id.in_(round_ids))
-    counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+        q = q.where(col(Round.id).in_(round_ids))
+    counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(col(RoundUnit.round_id))).all())
     submitted = dict(
         s.exec(
             select(RoundUnit.round_id, func.count())
-            .where(RoundUnit.submitted_at.is_not(None))
-            .group_by(RoundUnit.round_id)
+            .where(col(RoundUnit.submitted_at).is_not(None))
+            .group_by(col(RoundUnit.round_id))
         ).all()
     )
     return [
@@ -284,7 +286,7 @@ def list_rounds(db: Database, include_published: bool = True) -> list[RoundRow]:
 
 def scheme_version_id(db: Database, code: str, version: int | None = None) -> int:
     """The id of a scheme's version (the newest unless ``version`` is given)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Scheme, SchemeVersion
 
@@ -292,9 +294,9 @@ def scheme_version_id(db: Database, code: str, version: int | None = None) -> in
     with db.read() as s:
         q = (
             select(SchemeVersion.id)
-            .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+            .join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
             .where(Scheme.code == code)
-            .order_by(SchemeVersion.version.desc())
+            .order_by(col(SchemeVersion.version).desc())
         )
         if version is not None:
             q = q.where(SchemeVersion.version == version)
@@ -322,7 +324,7 @@ def scheme_codes(db: Database) -> list[str]:
 
 
 
-def set_stage(session: Session, actor_name: str, round, new_stage: str, payload: dict | None = None) -> None:
+def set_stage(session: Session, actor_name: str, round: Round, new_stage: str, payload: dict | None = None) -> None:
     """Move ``round`` to ``new_stage`` inside the caller's write transaction and audit it. The
     caller has authorised the action and checked its own preconditions. A published round never
     moves again."""

@@ -28,9 +28,13 @@ from assess.rounds.spotcheck import active_draw, inspected_codes
 from assess.schemes.methods import check_value
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.foundation.input_tables import Row
+    from assess.models import Round, RoundUnit, SelfCheckScore, SpotCheckScore, Unit
     from assess.schemes.definition import IndicatorDef, SchemeDef
 
 KINDS = ("self", "verified")
@@ -122,7 +126,7 @@ def clean_note(note: str | None) -> str | None:
     return note or None
 
 
-def upsert_scores(session: Session, model, rows: list[dict[str, Any]]) -> None:
+def upsert_scores(session: Session, model: type[SelfCheckScore | SpotCheckScore], rows: list[dict[str, Any]]) -> None:
     """Insert or replace score rows keyed by (round_id, unit_id, indicator_code) in one statement
     (SQLAlchemy Core executemany; ON CONFLICT on both SQLite and PostgreSQL)."""
     if not rows:
@@ -140,7 +144,7 @@ def upsert_scores(session: Session, model, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt, rows)
 
 
-def _now():
+def _now() -> datetime:
     from assess.models.base import utcnow
 
     return utcnow()
@@ -177,7 +181,8 @@ def enter_score(
         return number
 
 
-def store_value(s: Session, actor_name: str, action: str, model, round_id: int, unit, indicator_code: str,
+def store_value(s: Session, actor_name: str, action: str, model: type[SelfCheckScore | SpotCheckScore],
+                round_id: int, unit: Unit, indicator_code: str,
                 number: float, note: str | None, **extra: Any) -> None:
     """Upsert one raw value (self-check or verified) and audit it with the value it replaced."""
     from sqlmodel import select
@@ -193,7 +198,7 @@ def store_value(s: Session, actor_name: str, action: str, model, round_id: int, 
                                          "value": number, "note": note, "previous": old})
 
 
-def missing_indicators(s: Session, r, unit, model) -> list[str]:
+def missing_indicators(s: Session, r: Round, unit: Unit, model: type[SelfCheckScore | SpotCheckScore]) -> list[str]:
     from sqlmodel import select
 
     have = set(
@@ -234,7 +239,7 @@ def submit_units(db: Database, actor: Actor, round_id: int, unit_codes: list[str
     return done
 
 
-def _mark_submitted(s: Session, actor: Actor, round_id: int, unit, ru) -> None:
+def _mark_submitted(s: Session, actor: Actor, round_id: int, unit: Unit, ru: RoundUnit) -> None:
     ru.submitted_at = _now()
     s.add(ru)
     audit.append(s, actor.username, "selfcheck.submit", {"round_id": round_id, "unit": unit.code})
@@ -349,7 +354,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
         rows: list[dict[str, Any]] = []
         now = _now()
 
-        def bad(row, fld, msg):
+        def bad(row: Row, fld: str, msg: str) -> None:
             problems.append(InputProblem(table.file, row.line, fld, msg))
 
         for row in table.rows:
@@ -395,6 +400,7 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
                 bad(row, "note", f"超过 {NOTE_MAX} 个字符")
                 value = None
             if kind == "self" and unit is not None and ru.submitted_at is not None and value is not None:
+                assert ind is not None  # a value is parsed only against its indicator
                 if stored.get((unit.id, ind.code)) == (value, clean_note(note)):
                     continue  # a submitted unit's value as it stands: nothing to do
                 bad(row, "score", f"单位“{code}”的自查已提交，不能修改（请先退回自查）")
@@ -469,7 +475,7 @@ def export_template(
 
         from assess.models import SelfCheckScore, SpotCheckScore
 
-        self_values: dict[tuple[int, str], float] = {}
+        self_values: dict[tuple[int | None, str], float] = {}
         # What is already entered goes into score and note, so the file imports back as it is.
         model = SelfCheckScore if kind == "self" else SpotCheckScore
         entered = {(sc.unit_id, sc.indicator_code): (sc.value, sc.note)

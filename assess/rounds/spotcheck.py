@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round, SpotCheckDraw
 
 SOURCES_MAX = 16
 SOURCE_CHARS = 500
@@ -88,7 +89,7 @@ class VerifyReport:
 # -- reading draws --------------------------------------------------------------------------------
 
 
-def active_draw(s: Session, round_id: int, purpose: str = "units"):
+def active_draw(s: Session, round_id: int, purpose: str = "units") -> SpotCheckDraw | None:
     from sqlmodel import select
 
     from assess.models import SpotCheckDraw
@@ -102,7 +103,7 @@ def active_draw(s: Session, round_id: int, purpose: str = "units"):
     ).first()
 
 
-def inspected_codes(draw) -> list[str]:
+def inspected_codes(draw: SpotCheckDraw | None) -> list[str]:
     """Units to inspect under a draw: the lottery's selection in order, then the 重点 units."""
     if draw is None:
         return []
@@ -112,17 +113,18 @@ def inspected_codes(draw) -> list[str]:
 def inspected_unit_ids(s: Session, round_id: int) -> list[int]:
     """Ids of the units inspected in the round (drawn by lottery or added as 重点): the units whose
     verified scores replace their self-check scores."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
     codes = inspected_codes(active_draw(s, round_id))
     if not codes:
         return []
-    return sorted(s.exec(select(Unit.id).where(Unit.code.in_(codes))).all())
+    return sorted(s.exec(select(Unit.id).where(col(Unit.code).in_(codes))).all())
 
 
-def _view(d) -> DrawView:
+def _view(d: SpotCheckDraw) -> DrawView:
+    assert d.id is not None  # a stored row has its id
     extras = d.extras or {}
     try:
         needed = rfc3797.entropy_bits(d.count, len(d.pool))
@@ -159,7 +161,7 @@ def current_draw(db: Database, round_id: int, purpose: str = "units") -> DrawVie
 
 def draws(db: Database, round_id: int) -> list[DrawView]:
     """Every draw of the round, void ones included, oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import SpotCheckDraw
 
@@ -168,7 +170,7 @@ def draws(db: Database, round_id: int) -> list[DrawView]:
         return [
             _view(d)
             for d in s.exec(
-                select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(SpotCheckDraw.id)
+                select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(col(SpotCheckDraw.id))
             ).all()
         ]
 
@@ -278,7 +280,7 @@ def _selected(st: rfc3797.Step, part: str, order: int) -> dict[str, Any]:
 def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict[int, str]:
     """unit_id → why it is 重点 by 廉政风险: its active cadres at one of ``levels`` (the scheme's
     ``spotcheck.risk_focus``), e.g. “廉政风险 A 类：C01 张三（村支书）”."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre
 
@@ -286,7 +288,7 @@ def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict
         return {}
     rows = s.exec(
         select(Cadre)
-        .where(Cadre.unit_id.in_(unit_ids), Cadre.active, Cadre.risk_level.in_(list(levels)))
+        .where(col(Cadre.unit_id).in_(unit_ids), Cadre.active, col(Cadre.risk_level).in_(list(levels)))
         .order_by(Cadre.risk_level, Cadre.code)
     ).all()
     out: dict[int, list[str]] = {}
@@ -295,7 +297,7 @@ def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict
     return {uid: "；".join(v) for uid, v in out.items()}
 
 
-def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
+def _unit_pool(s: Session, round_id: int, focus_open_findings: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The published pool (participants sorted by unit code, numbered from 1) and the 重点 units
     left out of it: units with open findings (when asked) and units with a cadre at a risk level
     the scheme's ``spotcheck.risk_focus`` names."""
@@ -330,7 +332,9 @@ def _unit_pool(s: Session, round_id: int, focus_open_findings: bool):
     return pool, focus
 
 
-def pool_preview(db: Database, round_id: int, focus_open_findings: bool = False):
+def pool_preview(
+    db: Database, round_id: int, focus_open_findings: bool = False
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pool a draw made now would use, to publish before the draw: (pool, 重点 units)."""
     with db.read() as s:
         get_round(s, round_id)
@@ -353,7 +357,7 @@ class DrawPlan:
     needed_bits: float  # to choose ``count`` of the pool (rfc3797.entropy_bits)
 
 
-def _refuse_second_draw(s, old) -> None:
+def _refuse_second_draw(s: Session, old: SpotCheckDraw | None) -> None:
 
     if old is not None:
         who = display_names(s).get(old.created_by, old.created_by)
@@ -363,10 +367,11 @@ def _refuse_second_draw(s, old) -> None:
         )
 
 
-def _draw_plan(s: Session, r, count: int | None, min_per_category: int | None, focus_open_findings: bool,
+def _draw_plan(s: Session, r: Round, count: int | None, min_per_category: int | None, focus_open_findings: bool,
                sources: list[str]) -> DrawPlan:
     require_stage(r, Stage.SELFCHECK_CLOSED, doing="随机抽取核查单位")
     scheme = round_scheme(s, r)
+    assert r.id is not None  # a stored row has its id
     pool, focus = _unit_pool(s, r.id, focus_open_findings)
     if count is None:
         count = scheme.spotcheck.sample_size
@@ -460,7 +465,7 @@ def draw(
         return _view(d)
 
 
-def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
+def _inspector_plan(s: Session, r: Round, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
     """The pool of inspectors a draw would use (active inspectors by user name, less those
     excused: ``focus`` lists them with their reason), checked as ``draw_inspectors`` checks it."""
     from sqlmodel import select
@@ -468,6 +473,7 @@ def _inspector_plan(s: Session, r, count: int, sources: list[str], exclude: dict
     from assess.models import User
 
     require_stage(r, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DRAWN, doing="随机抽取检查人员")
+    assert r.id is not None  # a stored row has its id
     old = active_draw(s, r.id, "inspectors")
     if old is not None:
         raise Conflict(f"本轮已抽取检查人员（第 {old.id} 号抽取）；确需重抽，请先作废原抽取并说明理由。")
@@ -602,7 +608,7 @@ def verify(db: Database, round_id: int) -> VerifyReport:
     """Repeat every draw of the round from its published pool and sources and compare: key
     string, each digest and the selection; the stored draw against its audit record; and the
     unit pool against the round's participants."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord, SpotCheckDraw
 
@@ -610,14 +616,14 @@ def verify(db: Database, round_id: int) -> VerifyReport:
     with db.read() as s:
         get_round(s, round_id)
         rows = s.exec(
-            select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(SpotCheckDraw.id)
+            select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(col(SpotCheckDraw.id))
         ).all()
         if not rows:
             raise NotFound("本轮尚未抽取，没有可复核的抽取。")
         records = {}
-        for rec in s.exec(select(AuditRecord).where(AuditRecord.action == "spotcheck.draw")).all():
-            if rec.payload.get("round_id") == round_id:
-                records[rec.payload.get("draw_id")] = rec.payload
+        for record in s.exec(select(AuditRecord).where(AuditRecord.action == "spotcheck.draw")).all():
+            if record.payload.get("round_id") == round_id:
+                records[record.payload.get("draw_id")] = record.payload
         codes = [u.code for u, _ru in participants(s, round_id)]
     for d in rows:
         label = f"第 {d.id} 号抽取"

@@ -5,7 +5,7 @@ feeds the accountability engine. (Re-exported by ``assess.rounds.spotcheck``.)""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
 
 
 @dataclass
@@ -93,10 +94,11 @@ def enter_verified(
         return number
 
 
-def missing_verified(s: Session, r) -> list[str]:
+def missing_verified(s: Session, r: Round) -> list[str]:
     """Codes of inspected units that still lack a verified value for an applicable indicator."""
     from assess.models import SpotCheckScore
 
+    assert r.id is not None  # a stored row has its id
     draw = active_draw(s, r.id)
     out = []
     for code in inspected_codes(draw):
@@ -115,7 +117,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
     flagged when the unit reported 0 (not triggered) and the inspectors found 1 (triggered)."""
     import numpy as np
     import pandas as pd
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import SelfCheckScore, SpotCheckScore, Unit
 
@@ -130,7 +132,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
             codes = [unit.code]
         if not codes:
             return []
-        units = {u.code: u for u in s.exec(select(Unit).where(Unit.code.in_(codes))).all()}
+        units = {u.code: u for u in s.exec(select(Unit).where(col(Unit.code).in_(codes))).all()}
         ids = [units[c].id for c in codes]
         own = s.exec(
             select(
@@ -138,7 +140,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
                 SelfCheckScore.indicator_code,
                 SelfCheckScore.value,
                 SelfCheckScore.note,
-            ).where(SelfCheckScore.round_id == round_id, SelfCheckScore.unit_id.in_(ids))
+            ).where(SelfCheckScore.round_id == round_id, col(SelfCheckScore.unit_id).in_(ids))
         ).all()
         ver = s.exec(
             select(
@@ -146,7 +148,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
                 SpotCheckScore.indicator_code,
                 SpotCheckScore.value,
                 SpotCheckScore.note,
-            ).where(SpotCheckScore.round_id == round_id, SpotCheckScore.unit_id.in_(ids))
+            ).where(SpotCheckScore.round_id == round_id, col(SpotCheckScore.unit_id).in_(ids))
         ).all()
     base = pd.DataFrame(
         [
@@ -215,7 +217,7 @@ def compare(db: Database, round_id: int, unit_code: str | None = None) -> list[C
 def false_reports(db: Database, round_id: int) -> list[FalseReport]:
     """Every 虚报 indicator of the round (inspected units whose self points exceed the verified
     points by more than the tolerance, or who concealed a 一票否决 event)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
@@ -223,7 +225,7 @@ def false_reports(db: Database, round_id: int) -> list[FalseReport]:
     if not rows:
         return []
     with db.read() as s:
-        ids = dict(s.exec(select(Unit.code, Unit.id).where(Unit.code.in_({x.unit_code for x in rows}))).all())
+        ids = dict(s.exec(select(Unit.code, Unit.id).where(col(Unit.code).in_({x.unit_code for x in rows}))).all())
     return [
         FalseReport(
             round_id,
@@ -242,7 +244,7 @@ def false_reports(db: Database, round_id: int) -> list[FalseReport]:
     ]
 
 
-def _num(v) -> float | None:
+def _num(v: Any) -> float | None:
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -250,5 +252,5 @@ def _num(v) -> float | None:
     return None if f != f else f
 
 
-def _txt(v) -> str | None:
+def _txt(v: object) -> str | None:
     return v if isinstance(v, str) and v else None

@@ -128,11 +128,11 @@ def load_scheme(db: Database, actor: Actor, source: str | Path) -> LoadResult:
 
 def _round_counts(s) -> dict[int, int]:
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round
 
-    return dict(s.exec(select(Round.scheme_version_id, func.count()).group_by(Round.scheme_version_id)).all())
+    return dict(s.exec(select(Round.scheme_version_id, func.count()).group_by(col(Round.scheme_version_id))).all())
 
 
 def list_schemes(db: Database) -> list[SchemeRow]:
@@ -181,7 +181,7 @@ def list_schemes(db: Database) -> list[SchemeRow]:
 
 def list_versions(db: Database, code: str) -> list[VersionRow]:
     """The versions of one scheme, oldest first."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Scheme, SchemeVersion
 
@@ -191,7 +191,7 @@ def list_versions(db: Database, code: str) -> list[VersionRow]:
             raise NotFound(f"考核方案“{code}”不存在。")
         rounds = _round_counts(s)
         rows = s.exec(
-            select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id).order_by(SchemeVersion.version)
+            select(SchemeVersion).where(SchemeVersion.scheme_id == scheme.id).order_by(col(SchemeVersion.version))
         ).all()
         return [
             VersionRow(
@@ -210,18 +210,18 @@ def list_versions(db: Database, code: str) -> list[VersionRow]:
 
 
 def version_id_of(s, code: str, version: int | None) -> int:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Scheme, SchemeVersion
 
     q = (
         select(SchemeVersion.id, SchemeVersion.version)
-        .join(Scheme, Scheme.id == SchemeVersion.scheme_id)
+        .join(Scheme, col(Scheme.id) == SchemeVersion.scheme_id)
         .where(Scheme.code == code)
     )
     if version is not None:
         q = q.where(SchemeVersion.version == version)
-    row = s.exec(q.order_by(SchemeVersion.version.desc())).first()
+    row = s.exec(q.order_by(col(SchemeVersion.version).desc())).first()
     if row is None:
         raise NotFound(f"考核方案“{code}”{'' if version is None else f'第 {version} 版'}不存在。")
     return row[0]
@@ -239,6 +239,7 @@ def version_source(db: Database, code: str, version: int | None = None) -> tuple
 
     with db.read() as s:
         v = s.get(SchemeVersion, version_id_of(s, code, version))
+        assert v is not None  # version_id_of found it in this transaction
         return v.source_name, v.source_text
 
 

@@ -541,6 +541,8 @@ def draft_from_version(db: Database, code: str, version: int | None = None) -> D
         vid = version_id_of(s, code, version)
         from assess.models import SchemeVersion
 
-        number = s.get(SchemeVersion, vid).version
+        row = s.get(SchemeVersion, vid)
+        assert row is not None  # version_id_of found it in this transaction
+        number = row.version
         scheme = load_definition(s, vid)
     return Draft(scheme, base=f"{code} 第 {number} 版")

@@ -38,7 +38,7 @@ class FieldChecker:
     def __init__(self, source_name: str, text: str):
         self.file = source_name
         self.where = SourceLines(text)
-        self.problems: list[InputProblem] = ProblemList()
+        self.problems = ProblemList()
         self.warnings: list[str] = []
 
     def err(self, path: tuple, message: str) -> None:
@@ -103,8 +103,8 @@ class FieldChecker:
             if required:
                 self.err((*path, key), f"{what}缺少 {key}")
             return None
-        if fraction and isinstance(v, str) and _FRACTION.match(v):
-            a, b = (int(x) for x in _FRACTION.match(v).groups())
+        if fraction and isinstance(v, str) and (m := _FRACTION.match(v)):
+            a, b = (int(x) for x in m.groups())
             if b == 0:
                 self.err((*path, key), f"{of(what)} {key}“{v}”分母为 0")
                 return None

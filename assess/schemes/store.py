@@ -21,7 +21,7 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
     Returns (SchemeVersion, created: bool). Runs in the caller's write transaction; the caller has
     authorised the action."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Indicator, Scheme, SchemeVersion
 
@@ -33,7 +33,7 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
         session.flush()
     else:
         latest = session.exec(
-            select(SchemeVersion).where(SchemeVersion.scheme_id == row.id).order_by(SchemeVersion.version.desc())
+            select(SchemeVersion).where(SchemeVersion.scheme_id == row.id).order_by(col(SchemeVersion.version).desc())
         ).first()
         if latest is not None and latest.content_hash == digest:
             return latest, False

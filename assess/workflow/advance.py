@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
 
 
 # The stages ``advance`` may move into; later ones belong to computing, review and publication.
@@ -62,10 +63,10 @@ def blockers(db: Database, round_id: int) -> list[str]:
         return stage_blockers(s, get_round(s, round_id))
 
 
-def stage_blockers(s: Session, r) -> list[str]:
+def stage_blockers(s: Session, r: Round) -> list[str]:
     """``blockers`` inside the caller's transaction (``advance`` checks them under its write lock)."""
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, RoundUnit
 
@@ -76,7 +77,7 @@ def stage_blockers(s: Session, r) -> list[str]:
         pending = s.exec(
             select(func.count())
             .select_from(RoundUnit)
-            .where(RoundUnit.round_id == r.id, RoundUnit.submitted_at.is_(None))
+            .where(RoundUnit.round_id == r.id, col(RoundUnit.submitted_at).is_(None))
         ).one()
         return [f"{pending} 个单位未提交自查"] if pending else []
     if r.stage == Stage.SELFCHECK_CLOSED:
@@ -101,6 +102,7 @@ def stage_blockers(s: Session, r) -> list[str]:
             out.append(f"未设立民主评议会议（方案中评议占 {scheme.weights['appraisal']:g}%）")
 
         # Every session certified (all batches certified or void, one at least, quorum met).
+        assert r.id is not None  # a stored row has its id
         out.extend(session_blockers(s, r.id))
         return out
     if r.stage == Stage.PUBLICITY:  # 定稿 waits for the end of the 公示 and every objection answered
@@ -148,5 +150,7 @@ def rounds_with_blockers(db: Database, include_published: bool = True) -> list[R
         if not include_published:
             rows = [r for r in rows if r.stage != Stage.PUBLISHED]
         for row in rows:
-            row.blockers = stage_blockers(s, s.get(Round, row.id))
+            rnd = s.get(Round, row.id)
+            assert rnd is not None  # listed in this same read transaction
+            row.blockers = stage_blockers(s, rnd)
     return rows

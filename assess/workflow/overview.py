@@ -52,7 +52,7 @@ class Overview:
 
 def overview(db: Database, include_published: bool = False, today: date | None = None) -> Overview:
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, Round, RoundUnit, Scheme, Unit, User
 
@@ -62,13 +62,14 @@ def overview(db: Database, include_published: bool = False, today: date | None =
         cadres = s.exec(select(func.count()).select_from(Cadre).where(Cadre.active)).one()
         users = s.exec(select(func.count()).select_from(User).where(User.active)).one()
         schemes = s.exec(select(func.count()).select_from(Scheme)).one()
-        q = select(Round).order_by(Round.period.desc(), Round.id.desc())
+        q = select(Round).order_by(col(Round.period).desc(), col(Round.id).desc())
         if not include_published:
             q = q.where(Round.stage != Stage.PUBLISHED)
         rounds = s.exec(q).all()
-        counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(RoundUnit.round_id)).all())
+        counts = dict(s.exec(select(RoundUnit.round_id, func.count()).group_by(col(RoundUnit.round_id))).all())
     out = []
     for r in rounds:
+        assert r.id is not None  # a stored row has its id
         out.append(RoundSummary(r.id, r.name, r.period, r.stage, STAGE_LABELS.get(r.stage, r.stage),
                                 counts.get(r.id, 0), waiting_for(db, r.id)))
 
