@@ -41,7 +41,6 @@ class AdjustmentsScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-
         self.run_core(round_choices, self.db, on_done=self._rounds)
 
     def palette_commands(self):
@@ -69,7 +68,6 @@ class AdjustmentsScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-
         r = self.round
         if r is None:
             self.query_one("#adj-title", Static).update("还没有考核轮次")
@@ -80,7 +78,6 @@ class AdjustmentsScreen(AssessScreen):
         fn = list_adjustments if self.mode == "adjust" else list_discipline
 
         def load(db, rid):
-
             return fn(db, rid), names_of(db)
 
         self.run_core(load, self.db, r.id, on_done=self._show, latest="load")
@@ -113,7 +110,6 @@ class AdjustmentsScreen(AssessScreen):
         return after
 
     def action_add(self) -> None:
-
         r = self.round
         if r is None:
             return
@@ -132,7 +128,6 @@ class AdjustmentsScreen(AssessScreen):
                 note=v["note"] or None)), self._done("已登记处理记录"))
 
     def action_import(self) -> None:
-
         r = self.round
         if r is None or self.mode != "adjust":
             return

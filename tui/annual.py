@@ -53,11 +53,9 @@ class AnnualScreen(AssessScreen):
         self.dismiss(None)
 
     def action_refresh(self) -> None:
-
         self.run_core(view, self.db, self.round_id, on_done=self._show, on_error=self._failed, latest="load")
 
     def action_compute(self) -> None:
-
         self.run_core(
             compute_round, self.db, self.actor, self.round_id,
             on_done=lambda summary: (self.show_info(summary.message()), self.action_refresh()),
@@ -107,7 +105,6 @@ class AnnualScreen(AssessScreen):
             self._detail(int(event.row_key.value))
 
     def _detail(self, i: int) -> None:
-
         v = self.view
         if v is None or not v.rows:
             return

@@ -38,7 +38,6 @@ log = logging.getLogger("assess.ui")
 
 
 def _palette_provider():
-
     return AssessCommands
 
 
@@ -75,12 +74,10 @@ class AssessApp(App):
     @property
     def db(self) -> Database:
         if self._db is None:
-
             self._db = open_database(self.db_url)
         return self._db
 
     def on_mount(self) -> None:
-
         self.push_screen(LoginScreen())
         self.set_interval(5, self._check_idle)
 
@@ -90,7 +87,6 @@ class AssessApp(App):
     # one Chinese line naming the log file, and the app stays open. Tests leave ``friendly_errors``
     # off so that such errors fail them.
     def report_unexpected(self, error: BaseException) -> None:
-
         self.notify(escape(error_text(error)), title="错误", severity="error", timeout=10)
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
@@ -108,7 +104,6 @@ class AssessApp(App):
         return super().push_screen(screen, callback, wait_for_dismiss)
 
     def _guarded(self, callback):
-
         takes_result = bool(inspect.signature(callback).parameters)
 
         async def guarded(result=None):
@@ -178,7 +173,6 @@ class AssessApp(App):
         for screen in self.screen_stack[1:]:
             question = getattr(screen, "unsaved_question", lambda: None)()
             if question:
-
                 self.push_screen(ConfirmDialog(question), lambda ok: proceed() if ok else None)
                 return
         proceed()
@@ -308,12 +302,10 @@ class AssessApp(App):
 
 
 def _role_name(role: str) -> str:
-
     return ROLES.get(role, role)
 
 
 def _setup_logging() -> Path:
-
     log_dir = default_data_dir()
     log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = log_dir / "assess.log"
@@ -326,7 +318,6 @@ def _setup_logging() -> Path:
 
 
 def run_app(db_url: str | None = None) -> int:
-
     base.LOG_PATH = _setup_logging()
     app = AssessApp(db_url)
     app.friendly_errors = True

@@ -59,7 +59,6 @@ class AppraisalScreen(AssessScreen):
         yield SystemCommand("评议：打印测评表", "所选会议各投票人类别的测评表和计票单（PDF）", self.action_print_ballots)
 
     def action_refresh(self) -> None:
-
         self.run_core(list_sessions, self.db, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
@@ -96,13 +95,11 @@ class AppraisalScreen(AssessScreen):
         self.action_open()
 
     def action_open(self) -> None:
-
         row = self._current()
         if row is not None:
             self.app.push_screen(SessionScreen(row.id), lambda _r: self.action_refresh())
 
     def action_tally(self) -> None:
-
         row = self._current()
         if row is not None:
             self.app.push_screen(TallyScreen(row.id))
@@ -124,11 +121,9 @@ class AppraisalScreen(AssessScreen):
         )
 
     def action_add(self) -> None:
-
         self.run_core(round_choices, self.db, on_done=self._add_dialog)
 
     def _add_dialog(self, rounds) -> None:
-
         if not rounds:
             self.show_error("没有未公示的考核轮次：请先创建考核轮次。")
             return
@@ -156,7 +151,6 @@ class AppraisalScreen(AssessScreen):
 
         def chosen(result) -> None:
             if result:
-
                 plan, name = result
                 self.app.push_screen(NewSessionScreen(plan, name), done)
 

@@ -32,7 +32,6 @@ class TargetTable(DataTable):
 
 
 def parse_count(text: str, what: str) -> int:
-
     text = text.strip() or "0"
     try:
         n = int(text)
@@ -44,8 +43,6 @@ def parse_count(text: str, what: str) -> int:
 
 
 def parse_date(text: str):
-
-
     text = text.strip()
     if not text:
         return None
@@ -191,7 +188,6 @@ class NewSessionScreen(AssessScreen):
         self._save(v)
 
     def _save(self, v: dict) -> None:
-
         p = self.plan
         self.run_worker(lambda: create_session(self.db, self.actor, p.round_id, p.kind, v["name"],
                                                form_code=p.form_code, target_codes=v["target_codes"],
@@ -201,7 +197,6 @@ class NewSessionScreen(AssessScreen):
                         thread=True, exclusive=True, name="new-session-save", exit_on_error=False)
 
     def _save_targets(self) -> None:
-
         codes = self.chosen_codes()
         if not codes:
             self._status("请至少选入一个评议对象（空格选入）。")
@@ -233,7 +228,6 @@ class NewSessionScreen(AssessScreen):
         return "新建评议会议尚未保存，放弃已选的对象和已填的内容？"
 
     def action_leave(self) -> None:
-
         question = self.unsaved_question()
         if question is None:
             self.dismiss(None)

@@ -34,7 +34,6 @@ from tui.tally_view import TallyScreen
 
 
 def _int(value: str, what: str) -> int:
-
     try:
         return int(value.strip())
     except ValueError:
@@ -109,7 +108,6 @@ class SessionScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------------
     def refresh_all(self) -> None:
-
         def load(db, sid):
             return session_info(db, sid), list_batches(db, sid)
 
@@ -195,7 +193,6 @@ class SessionScreen(AssessScreen):
         return {self.group_code(k): n for k, n in group_counts(text).items()}
 
     def action_add_batch(self) -> None:
-
         if self.info is None:
             return
         names = "/".join(g.name for g in self.info.groups)
@@ -226,7 +223,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_enter_ballots(self) -> None:
-
         row = self._current()
         if row is None:
             return
@@ -237,7 +233,6 @@ class SessionScreen(AssessScreen):
         self.run_core(open_pass, self.db, self.actor, row.id, on_done=opened)
 
     def action_compare(self) -> None:
-
         row = self._current()
         if row is not None:
             self.app.push_screen(MismatchScreen(row.id), lambda _r: self.refresh_all())
@@ -251,7 +246,6 @@ class SessionScreen(AssessScreen):
         self.run_core(reconciliation, self.db, row.id, on_done=lambda rec: self._confirm_certify(row, rec))
 
     def _confirm_certify(self, row, rec) -> None:
-
         if not rec.ok:
             self.show_error(f"批次 {row.label} 不能核定：{'；'.join(rec.problems)}。")
             return
@@ -279,7 +273,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_certify_session(self) -> None:
-
         if self.info is None:
             return
         name = self.info.name
@@ -302,7 +295,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_void(self) -> None:
-
         row = self._current()
         if row is None:
             return
@@ -317,7 +309,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_attendance(self) -> None:
-
         if self.info is None:
             return
         db, actor, sid = self.db, self.actor, self.session_id
@@ -357,7 +348,6 @@ class SessionScreen(AssessScreen):
         )
 
     def action_import_ballots(self) -> None:
-
         db, actor, sid = self.db, self.actor, self.session_id
         dialog = ImportDialog(
             "导入逐票文件",
@@ -367,7 +357,6 @@ class SessionScreen(AssessScreen):
         self.app.push_screen(dialog, lambda r: self._after(r.message() if r else "")(r))
 
     def action_import_tallies(self) -> None:
-
         db, actor, sid = self.db, self.actor, self.session_id
         dialog = ImportDialog(
             "导入计票汇总",
@@ -377,11 +366,9 @@ class SessionScreen(AssessScreen):
         self.app.push_screen(dialog, lambda r: self._after(r.message() if r else "")(r))
 
     def action_tally(self) -> None:
-
         self.app.push_screen(TallyScreen(self.session_id))
 
     def action_statement(self) -> None:
-
         if self.info is None or self.info.kind != "cadre":
             self.show_error("述职述廉只用于勤廉双述会议。")
             return
@@ -407,7 +394,6 @@ class SessionScreen(AssessScreen):
             return
 
         def show(rows) -> None:
-
             lines = []
             for st in rows:
                 lines.append(f"{st.cadre_code} {st.cadre_name}：{st.summary or '（未记录摘要）'}")
@@ -418,21 +404,18 @@ class SessionScreen(AssessScreen):
         self.run_core(statements, self.db, self.session_id, on_done=show)
 
     def action_targets(self) -> None:
-
         info = self.info
         if info is None:
             return
         current = [t.code for t in info.targets]
 
         def show(plan) -> None:
-
             self.app.push_screen(NewSessionScreen(plan, session_id=self.session_id, current=current),
                                  lambda n: (self.show_info(f"已设定 {n} 个评议对象"), self.refresh_all()) if n else None)
 
         self.run_core(session_plan, self.db, info.round_id, info.kind, info.form.code, on_done=show)
 
     def action_counts(self) -> None:
-
         row = self._current()
         if row is None:
             return
@@ -448,7 +431,6 @@ class SessionScreen(AssessScreen):
                              self._after(f"已更正批次 {row.label} 的张数"))
 
     def action_question(self) -> None:
-
         if self.info is None or self.info.kind != "cadre":
             self.show_error("询问质询只用于勤廉双述会议。")
             return

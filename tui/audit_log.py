@@ -51,7 +51,6 @@ class AuditLogScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-
         self.zone = office().timezone
         self.action_refresh()
 

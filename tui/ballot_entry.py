@@ -316,7 +316,6 @@ class BallotEntryScreen(AssessScreen):
 
     @work(thread=True, group="ballot-save")
     def _save_worker(self, no: int, marks: str, kind: str) -> None:
-
         with self._save_lock:  # one commit after the other, in the order keyed
             try:
                 stored = store_ballot(self.db, self.actor, self.ctx.pass_id, no, marks, kind)
@@ -350,7 +349,6 @@ class BallotEntryScreen(AssessScreen):
     # -- other actions ------------------------------------------------------------------------------
     def action_goto(self) -> None:
         def parse(values: dict[str, str]) -> int:
-
             try:
                 no = int(values["no"].strip())
             except ValueError:
@@ -371,7 +369,6 @@ class BallotEntryScreen(AssessScreen):
         )
 
     def action_delete(self) -> None:
-
         no = self.ballot_no
         if no not in self.ctx.ballots:
             self._message(f"第 {no} 张尚未保存，无需删除。", error=True)
@@ -391,7 +388,6 @@ class BallotEntryScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(f"从本遍删除第 {no} 张选票（票号录错时使用）？"), confirmed)
 
     def action_finish(self) -> None:
-
         if self.pending:
             self._message("还有选票正在保存，请稍候。", error=True)
             return
@@ -429,7 +425,6 @@ class BallotEntryScreen(AssessScreen):
             self._message("还有选票正在保存，请稍候再返回。", error=True)
             return
         if self.grid.marks:
-
             def confirmed(ok: bool | None) -> None:
                 if ok:
                     self.dismiss(False)
@@ -440,5 +435,4 @@ class BallotEntryScreen(AssessScreen):
 
 
 def _status_label(status: str) -> str:
-
     return BALLOT_STATUS_LABELS.get(status, status)

@@ -54,11 +54,9 @@ class MismatchScreen(AssessScreen):
         table.focus()
 
     def action_refresh(self) -> None:
-
         self.run_core(compare, self.db, self.batch_id, on_done=self._show, latest="load")
 
     def _show(self, cmp) -> None:
-
         self.comparison = cmp
         passes = " · ".join(
             f"第{p.pass_no}遍 {p.clerk_name or p.clerk} {'已完成' if p.status == PassStatus.CLOSED else '录入中'} {p.entered} 张"
@@ -148,7 +146,6 @@ class MismatchScreen(AssessScreen):
         self._resolve(m.ballot_no, m.position, value)
 
     def _resolve(self, no: int, pos: int, value: str) -> None:
-
         def done(_open: int) -> None:
             table = self.query_one("#mismatches", DataTable)
             if table.cursor_row < table.row_count - 1:
@@ -158,7 +155,6 @@ class MismatchScreen(AssessScreen):
         self.run_core(resolve, self.db, self.actor, self.batch_id, [(no, pos, value)], on_done=done)
 
     def action_certify(self) -> None:
-
         if self.comparison is None:
             return
         label = self.comparison.label

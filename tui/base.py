@@ -65,7 +65,6 @@ def action_allowed(actor: Actor | None, rights: dict, action: str) -> bool:
     name, _, rest = action.partition("(")
     param = rest.rstrip(")").strip("'\"") if rest else ""
     if name == "app.open_area":
-
         try:
             return area(param).open_to(actor)
         except KeyError:

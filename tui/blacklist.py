@@ -54,7 +54,6 @@ class BlacklistScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-
         self.run_core(list_listings, self.db, local_today() if self.only_active else None, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
@@ -90,7 +89,6 @@ class BlacklistScreen(AssessScreen):
         return done
 
     def action_add(self) -> None:
-
         db, actor = self.db, self.actor
         by_name = {label: code for code, label in SUBJECT_KINDS.items()}
 
@@ -111,7 +109,6 @@ class BlacklistScreen(AssessScreen):
             self._after("已列入黑名单"))
 
     def action_remove(self) -> None:
-
         row = self._current()
         if row is None:
             return
@@ -128,7 +125,6 @@ def _detail(r) -> str:
 
 
 def _date(text: str) -> date:
-
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

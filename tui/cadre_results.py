@@ -46,7 +46,6 @@ class CadreResultsScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-
         self.run_core(cadre_result_rows, self.db, self.round_id, on_done=self._show, on_error=self._failed)
 
     def action_leave(self) -> None:
@@ -81,7 +80,6 @@ class CadreResultsScreen(AssessScreen):
             self._detail(int(event.row_key.value))
 
     def _detail(self, i: int) -> None:
-
         res = self.results
         if res is None or not res.rows:
             return

@@ -51,7 +51,6 @@ class DashboardScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-
         self.run_core(overview, self.db, on_done=self._show, latest="load")
 
     def _show(self, ov) -> None:

@@ -101,7 +101,6 @@ class DeptScoresScreen(AssessScreen):
         return done
 
     def action_enter(self) -> None:
-
         c = self._current()
         if c is None:
             self.show_error("没有可评分的项。")
@@ -114,14 +113,12 @@ class DeptScoresScreen(AssessScreen):
             self._after("已保存评分"))
 
     def action_import(self) -> None:
-
         db, actor, rid = self.db, self.actor, self.round_id
         self.app.push_screen(ImportDialog("导入职能部门评分", "表头：unit_code,indicator_code,score[,note]；有任何错误则全部不导入。",
                                           lambda p: import_dept_scores(db, actor, rid, p)),
                              self._after("已导入职能部门评分"))
 
     def action_exempt(self) -> None:
-
         c = self._current()
         if c is None:
             self.show_error("没有可申请的项：在合理缺项列表中按 a 申请。")
@@ -175,7 +172,6 @@ class ExemptionsScreen(AssessScreen):
         self.app.pop_screen()
 
     def action_refresh(self) -> None:
-
         self.run_core(list_exemptions, self.db, self.round_id, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
@@ -211,14 +207,12 @@ class ExemptionsScreen(AssessScreen):
         return done
 
     def action_request(self) -> None:
-
         db, actor, rid = self.db, self.actor, self.round_id
         fields = [FieldSpec("unit", "单位编码"), FieldSpec("indicator", "指标编码"), FieldSpec("reason", "理由")]
         self.app.push_screen(FormDialog("申请合理缺项", fields, lambda v: request_exemption(
             db, actor, rid, v["unit"], v["indicator"], v["reason"])), self._after("已申请合理缺项，待另一名用户审批"))
 
     def action_decide(self, approve: bool) -> None:
-
         r = self._current()
         if r is None:
             self.show_error("没有合理缺项申请。")

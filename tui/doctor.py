@@ -46,12 +46,10 @@ class DoctorScreen(ModalScreen):
 
     @work(thread=True, exclusive=True, name="doctor")
     def _check(self, db_url: str) -> None:
-
         findings = run_checks(db_url)
         self.app.call_from_thread(self._show, findings)
 
     def _show(self, findings) -> None:
-
         self.findings = findings
         table = TableFill(self.query_one(DataTable), "结果", "项目", "情况")
         for f in findings:

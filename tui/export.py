@@ -45,7 +45,6 @@ IMAGE_FORMATS = {"pdf", "png", "svg"}
 
 
 def default_out_dir() -> str:
-
     return str(office().export_dir)
 
 
@@ -82,7 +81,6 @@ class ExportScreen(AssessScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-
         self._show_formats()
         self._status("正在读取轮次…")
         self._background(rounds_with_results, self.db, on_done=self._show_rounds)
@@ -157,7 +155,6 @@ class ExportScreen(AssessScreen):
             self._preview(event.row_key.value)
 
     def _preview(self, key: str) -> None:
-
         width = max(40, self.size.width - 4)
         self._background(ranking_preview, self.db, int(key), width, on_done=self._show_bars)
 
@@ -181,7 +178,6 @@ class ExportScreen(AssessScreen):
         self.query_one("#export-rounds", DataTable).focus()
 
     def action_export(self) -> None:
-
         if self.running:
             return
         rnd = self._current()
@@ -220,7 +216,6 @@ class ExportScreen(AssessScreen):
         )
 
         def job() -> None:
-
             try:
                 result = fn(*args, **kwargs)
             except BaseException as exc:
@@ -254,7 +249,6 @@ class ExportScreen(AssessScreen):
         self.app.notify(escape(result.summary()), title="导出报告", timeout=8)
 
     def _failed(self, exc: BaseException) -> None:
-
         self.running = False
         if self.shown:
             self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)

@@ -40,7 +40,6 @@ PROGRESS = {
 
 
 def progress_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
-
     status = PROGRESS.get(values["status"].strip())
     if status is None:
         raise Conflict("状态请填 1（整改中）或 2（已整改，等待复查）。")
@@ -48,7 +47,6 @@ def progress_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
 
 
 def recheck_from_form(db, actor, rect_id: int, values: dict[str, str]) -> str:
-
     answer = values["passed"].strip().lower()
     if answer not in ("y", "n", "是", "否"):
         raise Conflict("复查是否合格请填 y（合格，销号）或 n（不合格，退回整改）。")
@@ -124,7 +122,6 @@ class FindingsScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-
         self.run_core(ledger, self.db, self.round_id, local_today(), on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
@@ -194,7 +191,6 @@ class FindingsScreen(AssessScreen):
         self.action_refresh()
 
     def action_add(self) -> None:
-
         if self.round_id is None:
             return
         db, actor, rid = self.db, self.actor, self.round_id
@@ -216,7 +212,6 @@ class FindingsScreen(AssessScreen):
         )
 
     def action_issue(self) -> None:
-
         r = self.current()
         if r is None:
             return
@@ -270,7 +265,6 @@ class FindingsScreen(AssessScreen):
         )
 
     def action_notice(self) -> None:
-
         r = self.current()
         if r is None or r.rectification_id is None:
             self.show_error("请先选中已下发整改通知的问题。")

@@ -163,8 +163,6 @@ class ImportDialog(ModalScreen):
 
     @work(thread=True, exclusive=True, name="import-run")
     def _run(self, path: str) -> tuple[bool, object]:
-
-
         try:
             result = self.run_fn(str(Path(path).expanduser()))
         except InputErrors as exc:

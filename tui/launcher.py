@@ -11,7 +11,6 @@ from assess.foundation.errors import AssessError
 
 
 def main(argv: list[str] | None = None) -> int:
-
     result = dispatch(argv)
     if isinstance(result, OpenApp):
         from tui.app import run_app

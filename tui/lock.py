@@ -50,7 +50,6 @@ class LockScreen(ModalScreen):
 
     @work(thread=True, exclusive=True, name="unlock")
     def _unlock(self, password: str) -> str | None:
-
         try:
             authenticate(self.app.db, self.app.actor.username, password)
         except Exception as exc:
@@ -70,7 +69,6 @@ class LockScreen(ModalScreen):
         self.query_one("#unlock-password", Input).value = ""
 
     def _done(self) -> None:
-
         self.app.locked = False
         self.app.last_activity = time.monotonic()
         self.dismiss()

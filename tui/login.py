@@ -45,12 +45,10 @@ class LoginScreen(Screen):
         self._login(user, password)
 
     def _message(self, text: str) -> None:
-
         self.query_one("#login-message", Static).update(plain(text))
 
     @work(thread=True, exclusive=True, name="login")
     def _login(self, user: str, password: str) -> tuple[bool, object]:
-
         try:
             return True, authenticate(self.app.db, user, password)
         except Exception as exc:

@@ -19,7 +19,6 @@ from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 
 
 def default_backup_path() -> str:
-
     return str(export_path(f"assess-backup-{datetime.now().strftime('%Y%m%d-%H%M')}.db"))
 
 
@@ -60,14 +59,12 @@ class MaintenanceScreen(AssessScreen):
         self.query_one("#backup-result", Static).update(plain(text))
 
     def action_backup(self) -> None:
-
         if not self.db.is_sqlite:
             self.show_error("PostgreSQL 请使用 pg_dump 备份（见 README）。")
             return
         db, actor = self.db, self.actor
 
         def submit(v: dict[str, str]):
-
             return backup(db, actor, Path(v["path"].strip()).expanduser())
 
         def done(result) -> None:
@@ -85,8 +82,6 @@ class MaintenanceScreen(AssessScreen):
         fields = [FieldSpec("path", "备份文件路径", placeholder="如 ~/assess-exports/assess-backup-20261201-0900.db")]
 
         def check(v: dict[str, str]) -> str:
-
-
             path = Path(v["path"].strip()).expanduser()
             if not v["path"].strip() or not path.is_file():
                 raise Conflict(f"备份文件不存在：{path}")
@@ -102,12 +97,10 @@ class MaintenanceScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(question), lambda ok: self._restore(path) if ok else None)
 
     def _restore(self, path: str) -> None:
-
         self._result("正在恢复…")
         self.run_core(restore, self.db, self.actor, path, on_done=self._restored, on_error=self._failed)
 
     def _failed(self, error: BaseException) -> None:
-
         self._result(f"未恢复：{error_text(error)}")
 
     def _restored(self, result) -> None:

@@ -83,7 +83,6 @@ class RankingsScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def load_rounds(self) -> None:
-
         self.run_core(round_choices, self.db, on_done=self._rounds_loaded)
 
     def _rounds_loaded(self, rounds) -> None:
@@ -97,7 +96,6 @@ class RankingsScreen(AssessScreen):
         return self.rounds[self.round_index] if self.rounds else None
 
     def refresh_view(self) -> None:
-
         r = self.current_round
         if r is None:
             self.query_one("#rank-title", Static).update("排名结果：还没有考核轮次")
@@ -177,7 +175,6 @@ class RankingsScreen(AssessScreen):
         self.render_rows()
 
     def action_compute(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -194,13 +191,11 @@ class RankingsScreen(AssessScreen):
         self.action_explain()
 
     def action_cadres(self) -> None:
-
         r = self.current_round
         if r is not None:
             self.app.push_screen(CadreResultsScreen(r.id))
 
     def action_explain(self) -> None:
-
         table = self.query_one("#rank-table", DataTable)
         if self.view is None or table.row_count == 0:
             return
@@ -248,7 +243,6 @@ def explanation_text(ex) -> str:
     lines.append("")
     lines.append(f"{pad('指标', 14)}{pad('方式', 6)}满分    自查    核查    得分")
     for ln in ex.indicators:
-
         def f(v):
             return "—" if v is None else f"{v:g}"
 

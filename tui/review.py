@@ -89,7 +89,6 @@ class ReviewScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def load_rounds(self) -> None:
-
         self.run_core(round_choices, self.db, on_done=self._rounds_loaded)
 
     def _rounds_loaded(self, rounds) -> None:
@@ -110,7 +109,6 @@ class ReviewScreen(AssessScreen):
             return
 
         def load(db, round_id):
-
             return (review.status(db, round_id), accountability.list_entries(db, round_id),
                     objections.status(db, round_id))
 
@@ -212,7 +210,6 @@ class ReviewScreen(AssessScreen):
             self.refresh_view()
 
     def action_decide(self, decision: str) -> None:
-
         e = self._current()
         if e is None:
             return
@@ -229,7 +226,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_step(self, step: str) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -255,7 +251,6 @@ class ReviewScreen(AssessScreen):
             self.action_publish()
 
     def action_return_round(self) -> None:
-
         r = self.current_round
         step = self.state.next_step if self.state else None
         if r is None or step not in ("first", "audit", "recheck"):
@@ -273,7 +268,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_vote(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -287,7 +281,6 @@ class ReviewScreen(AssessScreen):
         ]
 
         def submit(v):
-
             try:
                 return {k: int(v[k].strip()) for k in ("expected", "present", "yes", "no", "abstain")}
             except ValueError:
@@ -320,7 +313,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_publish(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -349,7 +341,6 @@ class ReviewScreen(AssessScreen):
 
     # -- 公示 and objections (assess/publicity.py) ----------------------------------------------
     def action_open_publicity(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -375,7 +366,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_add_objection(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -383,7 +373,6 @@ class ReviewScreen(AssessScreen):
         kinds = {v: k for k, v in objections.SUBMITTER_KINDS.items()}
 
         def submit(v):
-
             kind = kinds.get(v["kind"].strip())
             if kind is None:
                 raise AssessError("异议人类别应为 个人、单位 或 匿名。")
@@ -411,7 +400,6 @@ class ReviewScreen(AssessScreen):
         )
 
     def action_answer_objection(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -426,7 +414,6 @@ class ReviewScreen(AssessScreen):
             first = waiting[0]
 
             def submit(v):
-
                 decision = decisions.get(v["decision"].strip())
                 if decision is None:
                     raise AssessError("答复应为 维持 或 采纳。")
@@ -455,13 +442,11 @@ class ReviewScreen(AssessScreen):
         self.run_core(objections.objections, db, r.id, on_done=ask)
 
     def action_publicity_diff(self) -> None:
-
         r = self.current_round
         if r is None:
             return
 
         def load(db, round_id):
-
             try:
                 d = publicity.diff(db, round_id)
             except NotFound as e:
@@ -495,7 +480,6 @@ class ReviewScreen(AssessScreen):
         self.run_core(load, self.db, r.id, on_done=show)
 
     def action_consequences(self) -> None:
-
         r = self.current_round
         if r is None:
             return
@@ -521,8 +505,6 @@ class ReviewScreen(AssessScreen):
 
 
 def _day(text: str):
-
-
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

@@ -118,7 +118,6 @@ class RoundsScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-
         self.run_core(rounds_with_blockers, self.db, True, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
@@ -156,7 +155,6 @@ class RoundsScreen(AssessScreen):
 
     @on(DataTable.RowHighlighted, "#rounds-table")
     def _detail(self) -> None:
-
         r = self.current()
         if r is None:
             return
@@ -170,7 +168,6 @@ class RoundsScreen(AssessScreen):
 
     # -- actions ------------------------------------------------------------------------------
     def action_create(self) -> None:
-
         self.run_core(scheme_codes, self.db, on_done=self._create_dialog)
 
     def _create_dialog(self, codes: list[str]) -> None:
@@ -198,11 +195,9 @@ class RoundsScreen(AssessScreen):
         )
 
     def action_annual_create(self) -> None:
-
         self.run_core(scheme_codes, self.db, on_done=self._annual_dialog)
 
     def _annual_dialog(self, codes: list[str]) -> None:
-
         db, actor = self.db, self.actor
         fields = [
             FieldSpec("year", "年度", value=str(local_today().year), placeholder="如 2026"),
@@ -228,13 +223,11 @@ class RoundsScreen(AssessScreen):
         )
 
     def action_annual(self) -> None:
-
         r = self.current()
         if r is not None:
             self.app.push_screen(AnnualScreen(r.id))
 
     def action_advance(self) -> None:
-
         r = self.current()
         if r is None:
             return
@@ -292,33 +285,27 @@ class RoundsScreen(AssessScreen):
         self.run_core(round_deadlines, db, r.id, on_done=ask)
 
     def action_selfcheck(self) -> None:
-
         r = self.current()
         if r is not None:
             self.app.push_screen(ScoreEntryScreen(r.id, "self"))
 
     def action_spotcheck(self) -> None:
-
         r = self.current()
         if r is not None:
             self.app.push_screen(SpotCheckScreen(r.id))
 
     def action_dept_scores(self) -> None:
-
         r = self.current()
         if r is not None:
             self.app.push_screen(DeptScoresScreen(r.id))
 
     def action_findings(self) -> None:
-
         r = self.current()
         if r is not None:
             self.app.push_screen(FindingsScreen(r.id))
 
 
 def _day(text: str):
-
-
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

@@ -123,7 +123,6 @@ class SchemeEditorScreen(AssessScreen):
         self.run_core(compute, on_done=self._show)
 
     def _show(self, result) -> None:
-
         trial, rows, check, changes = result
         if trial.revision != self.draft.revision:
             return  # a newer change is on its way
@@ -328,7 +327,6 @@ class SchemeEditorScreen(AssessScreen):
     def action_method(self) -> None:
         code = self._selected()
         if code is not None:
-
             method = METHOD_LABELS.get(self.draft.indicator(code).method, "")
             self._dialog(
                 f"指标 {code} 的计分方法",
@@ -401,11 +399,9 @@ class SchemeEditorScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def _may_load(self) -> bool:
-
         return allowed(self.actor.role, "scheme.load")
 
     def action_load(self) -> None:
-
         if not self._may_load():
             self.show_error("无权限：载入考核方案需要管理员角色。")
             return

@@ -95,15 +95,12 @@ class SchemesScreen(AssessScreen):
         return TableFill(self.query_one("#schemes-table", DataTable), *columns)
 
     def show_schemes(self) -> None:
-
         def load(db):
-
             return list_schemes(db), names_of(db)
 
         self.run_core(load, self.db, on_done=self._show_schemes)
 
     def _show_schemes(self, result) -> None:
-
         rows, names = result
         table = self._table(
             f"考核方案（共 {len(rows)} 个）",
@@ -132,7 +129,6 @@ class SchemesScreen(AssessScreen):
         self._detail_for_cursor()
 
     def open_version(self, code: str, version: int | None) -> None:
-
         db = self.db
 
         def fetch():
@@ -159,7 +155,6 @@ class SchemesScreen(AssessScreen):
         return f"{s.code} {s.name} · 第 {self.version} 版（共 {len(self.versions)} 版）· {what}"
 
     def _show_tree(self) -> None:
-
         table = self._table(self._version_title("指标"), "tree", "编码", "名称", "方法", "满分", "适用类别")
         for r in indicator_rows(self.scheme):
             mx = "" if r.method == Method.VETO else f"{r.max:g}"
@@ -182,7 +177,6 @@ class SchemesScreen(AssessScreen):
         self._detail_for_cursor()
 
     def _show_settings(self) -> None:
-
         table = self._table(self._version_title("设置与规则"), "settings", "项目", "内容")
         for i, (item, value) in enumerate(settings_rows(self.scheme)):
             table.add_row(plain(item), plain(value), key=str(i))
@@ -243,7 +237,6 @@ class SchemesScreen(AssessScreen):
             self._show_settings()
 
     def action_diff(self) -> None:
-
         if self.mode == "schemes":
             return
         i = self.versions.index(self.version)
@@ -255,7 +248,6 @@ class SchemesScreen(AssessScreen):
         )
 
     def action_load(self) -> None:
-
         if not allowed(self.actor.role, "scheme.load"):
             self.show_error("无权限：载入考核方案需要管理员角色。")
             return
@@ -277,7 +269,6 @@ class SchemesScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def action_check(self) -> None:
-
         names = "、".join(b.name for b in builtin_schemes())
         dialog = ImportDialog(
             "校验方案文件",
@@ -317,7 +308,6 @@ class SchemesScreen(AssessScreen):
             code, version = self.code, self.version
 
         def opened(draft) -> None:
-
             self.app.push_screen(SchemeEditorScreen(draft), self._draft_closed)
 
         self.run_core(draft_from_version, self.db, code, version, on_done=opened)

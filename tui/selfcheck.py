@@ -106,7 +106,6 @@ class ScoreEntryScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-
         def load(db, rid, kind):
             return round_status(db, rid), completeness(db, rid, kind)
 
@@ -145,7 +144,6 @@ class ScoreEntryScreen(AssessScreen):
             self._load_sheet()
 
     def _load_sheet(self) -> None:
-
         table = self.query_one("#sc-units", DataTable)
         if table.row_count == 0:
             return
@@ -223,7 +221,6 @@ class ScoreEntryScreen(AssessScreen):
     @on(Input.Submitted, "#sc-score")
     @on(Input.Submitted, "#sc-note")
     def _save(self) -> None:
-
         row = self._row()
         if row is None or self.unit_code is None:
             return
@@ -251,7 +248,6 @@ class ScoreEntryScreen(AssessScreen):
         self._reload_after_save(nxt)
 
     def _reload_after_save(self, next_row: int) -> None:
-
         def load(db, rid, unit, kind):
             return unit_sheet(db, rid, unit), completeness(db, rid, kind)
 
@@ -303,7 +299,6 @@ class ScoreEntryScreen(AssessScreen):
         self.app.pop_screen()
 
     def action_submit_unit(self) -> None:
-
         if self.kind != "self" or self.unit_code is None:
             return
         unit = self.unit_code
@@ -353,7 +348,6 @@ class ScoreEntryScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog("\n".join(lines)), confirmed)
 
     def action_reopen_unit(self) -> None:
-
         if self.kind != "self" or self.unit_code is None:
             return
         db, actor, rid, unit = self.db, self.actor, self.round_id, self.unit_code
@@ -373,7 +367,6 @@ class ScoreEntryScreen(AssessScreen):
         )
 
     def action_import(self) -> None:
-
         db, actor, rid, kind = self.db, self.actor, self.round_id, self.kind
         dialog = ImportDialog(
             f"导入{self.what}得分",
@@ -391,7 +384,6 @@ class ScoreEntryScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def action_template(self) -> None:
-
         db, rid, kind = self.db, self.round_id, self.kind
         unit = self.unit_code or ""
 

@@ -138,7 +138,6 @@ class SpotCheckScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def action_refresh(self) -> None:
-
         def load(db, rid):
             view = current_draw(db, rid)
             pool = pool_preview(db, rid)[0] if view is None else []
@@ -239,7 +238,6 @@ class SpotCheckScreen(AssessScreen):
         ]
 
         def preview(v: dict[str, str]):
-
             args = draw_args(v)
             return args, draw_plan(db, rid, **args)
 
@@ -254,7 +252,6 @@ class SpotCheckScreen(AssessScreen):
         self.app.push_screen(FormDialog("随机抽取核查单位（RFC 3797）", fields, preview), confirm)
 
     def _draw(self, args: dict) -> None:
-
         def done(view) -> None:
             self.show_info(f"已抽取：{'、'.join(view.selected_codes)}")
             self.action_refresh()
@@ -271,7 +268,6 @@ class SpotCheckScreen(AssessScreen):
         ]
 
         def preview(v: dict[str, str]):
-
             args = inspector_args(v)
             return args, inspector_draw_plan(db, rid, **args)
 
@@ -286,7 +282,6 @@ class SpotCheckScreen(AssessScreen):
         self.app.push_screen(FormDialog("随机抽取检查人员（RFC 3797）", fields, preview), confirm)
 
     def _draw_inspectors(self, args: dict) -> None:
-
         def done(view) -> None:
             self.show_info(f"已抽取检查人员：{'、'.join(view.selected_codes)}")
             self.action_refresh()
@@ -295,7 +290,6 @@ class SpotCheckScreen(AssessScreen):
                       args["exclude"], on_done=done)
 
     def action_verify(self) -> None:
-
         def shown(report) -> None:
             status = self.query_one("#draw-status", Static)
             if report.ok:
@@ -308,7 +302,6 @@ class SpotCheckScreen(AssessScreen):
         self.run_core(verify, self.db, self.round_id, on_done=shown)
 
     def action_void(self) -> None:
-
         db, actor, rid = self.db, self.actor, self.round_id
 
         def done(result) -> None:
@@ -326,11 +319,9 @@ class SpotCheckScreen(AssessScreen):
         )
 
     def action_enter_verified(self) -> None:
-
         self.app.push_screen(ScoreEntryScreen(self.round_id, "verified"))
 
     def action_import(self) -> None:
-
         db, actor, rid = self.db, self.actor, self.round_id
         dialog = ImportDialog(
             "导入核查得分",
@@ -347,7 +338,6 @@ class SpotCheckScreen(AssessScreen):
         self.app.push_screen(dialog, done)
 
     def action_template(self) -> None:
-
         db, rid = self.db, self.round_id
 
         fields = [FieldSpec("path", "保存到", str(export_path(f"核查表_{rid}.xlsx")))]
@@ -366,5 +356,4 @@ class SpotCheckScreen(AssessScreen):
         )
 
     def action_compare(self) -> None:
-
         self.app.push_screen(ComparisonScreen(self.round_id))

@@ -47,7 +47,6 @@ class ComparisonScreen(AssessScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-
         self.run_core(compare, self.db, self.round_id, on_done=self._show, latest="load")
 
     def _show(self, rows) -> None:
@@ -79,7 +78,6 @@ class ComparisonScreen(AssessScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         shown = getattr(self, "_shown", [])
         if event.cursor_row < len(shown):
-
             r = shown[event.cursor_row]
             method = METHOD_LABELS.get(r.method, r.method)
             text = f"{r.unit_code} {r.unit_name} · {r.indicator_code} {r.indicator_name}（{method}，满分 {r.max:g}）"

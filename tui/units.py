@@ -62,7 +62,6 @@ class UnitsScreen(AssessScreen):
 
     # -- data ---------------------------------------------------------------------------------
     def refresh_rows(self) -> None:
-
         term = self.query_one("#units-search", Input).value
         fn = list_units if self.mode == "units" else list_cadres
         self.run_core(fn, self.db, term, on_done=self._show, latest="load")
@@ -123,7 +122,6 @@ class UnitsScreen(AssessScreen):
         return done
 
     def action_add(self) -> None:
-
         db, actor = self.db, self.actor
         if self.mode == "units":
             fields = [FieldSpec("code", "单位编码"), FieldSpec("name", "单位名称"), FieldSpec("category", "单位类别", placeholder="如 政府部门"),
@@ -137,7 +135,6 @@ class UnitsScreen(AssessScreen):
                 db, actor, v["code"], v["name"], v["unit_code"], v["position"], v["risk_level"] or None)), self._after("已新增干部"))
 
     def action_edit(self) -> None:
-
         row = self._current()
         if row is None:
             return
@@ -174,7 +171,6 @@ class UnitsScreen(AssessScreen):
         self.run_core(pledge_text, db, code, year, on_done=ask)
 
     def action_toggle_active(self) -> None:
-
         row = self._current()
         if row is None:
             return
@@ -189,7 +185,6 @@ class UnitsScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(f"{verb} {row.code} {row.name}？（不会删除任何记录）"), confirmed)
 
     def action_import(self) -> None:
-
         db, actor = self.db, self.actor
         if self.mode == "units":
             dialog = ImportDialog("导入单位", "CSV/XLSX，表头：code,name,category[,parent_code]；有任何错误则全部不导入。",
@@ -207,7 +202,6 @@ class UnitsScreen(AssessScreen):
 
 
 def _year(text: str) -> int:
-
     try:
         return int(text.strip())
     except ValueError:

@@ -23,7 +23,6 @@ from tui.tables import TableFill
 
 
 def role_hint() -> str:
-
     return "、".join(f"{code} {name}" for code, name in ROLES.items())
 
 
@@ -38,7 +37,6 @@ def role_code(text: str) -> str:
 
 
 def same_twice(first: str, again: str) -> str:
-
     if first != again:
         raise Conflict("两次输入的密码不一致。")
     return first
@@ -82,11 +80,9 @@ class UsersScreen(AssessScreen):
         yield SystemCommand("用户：所属单位", "设定所选用户所属的单位（职能部门评分）", self.action_set_unit)
 
     def action_refresh(self) -> None:
-
         self.run_core(list_users, self.db, on_done=self._show, latest="load")
 
     def _show(self, rows: list[dict]) -> None:
-
         table = self.query_one("#users-table", DataTable)
         keep = table.cursor_row
         fill = TableFill(table, "用户名", "姓名", "角色", "状态", "所属单位")
@@ -108,7 +104,6 @@ class UsersScreen(AssessScreen):
         return self.users.get(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def action_add(self) -> None:
-
         db, actor = self.db, self.actor
         fields = [
             FieldSpec("username", "用户名（登录用，不含空白）"),
@@ -131,7 +126,6 @@ class UsersScreen(AssessScreen):
         self.app.push_screen(FormDialog("新增用户", fields, submit), done)
 
     def action_toggle_active(self) -> None:
-
         user = self._current()
         if user is None:
             return
@@ -148,7 +142,6 @@ class UsersScreen(AssessScreen):
         self.app.push_screen(ConfirmDialog(question), confirmed)
 
     def action_set_unit(self) -> None:
-
         user = self._current()
         if user is None:
             return
@@ -165,7 +158,6 @@ class UsersScreen(AssessScreen):
                                         lambda v: set_unit(db, actor, name, v["unit"].strip() or None) or True), done)
 
     def action_reset_password(self) -> None:
-
         user = self._current()
         if user is None:
             return

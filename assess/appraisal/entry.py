@@ -144,7 +144,6 @@ def locked_batch(s: Session, batch_id: int, lock: bool = False) -> BallotBatch:
 
 
 def writable_batch(s: Session, batch_id: int) -> tuple[BallotBatch, AppraisalSession]:
-
     b = locked_batch(s, batch_id, lock=True)
     sess = get_session(s, b.session_id)
     ensure_round_writable(s, sess.round_id)

@@ -20,7 +20,6 @@ KINDS = {"unit": "民主评议", "cadre": "勤廉双述"}
 
 
 def form_for(session: Session, round_id: int, kind: str, form_code: str | None) -> FormDef:
-
     rnd = get_round(session, round_id)
     scheme = load_definition(session, rnd.scheme_version_id)
     if form_code:

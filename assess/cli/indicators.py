@@ -209,7 +209,6 @@ def cmd_diff(args) -> int:
 
 
 def cmd_export(args) -> int:
-
     from assess.schemes.catalog import version_source
 
     name, text = version_source(open_db(args), args.code, args.version)

@@ -114,7 +114,6 @@ LIST_HEADERS = ["编号", "收到日期", "异议人类别", "异议人", "联�
 
 
 def cmd_list(args) -> int:
-
     db = open_db(args)
     st = objections.status(db, args.round)
     rows = objections.objections(db, args.round)

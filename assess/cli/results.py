@@ -314,7 +314,6 @@ def cmd_vote(args) -> int:
 
 
 def cmd_publish(args) -> int:
-
     db = open_db(args)
     result = publication.publish(db, acting_user(args, db), args.round)
     emit_message(
@@ -328,7 +327,6 @@ def cmd_publish(args) -> int:
 
 
 def cmd_snapshot_verify(args) -> int:
-
     db = open_db(args)
     check = publication.verify_snapshot(db, args.round)
     emit_message(

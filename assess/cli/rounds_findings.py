@@ -190,7 +190,6 @@ def cmd_rect_close(args) -> int:
 
 
 def cmd_rect_notice(args) -> int:
-
     from assess.reports.official import notice_text
 
     text = notice_text(open_db(args), args.id, args.issuer)

@@ -156,7 +156,6 @@ def cmd_deadline(args) -> int:
 
 
 def cmd_deadline_set(args) -> int:
-
     db = open_db(args)
     rid = round_id(db, args.round)
     deadlines.set_deadline(db, acting_user(args, db), rid, args.stage, args.due_on, args.starts_on)
@@ -166,7 +165,6 @@ def cmd_deadline_set(args) -> int:
 
 
 def cmd_deadline_overdue(args) -> int:
-
     db = open_db(args)
     items = deadlines.overdue_stages(db, args.today)
     emit(_deadline_rows(items, args.format), DEADLINE_COLS, args.format,
@@ -175,7 +173,6 @@ def cmd_deadline_overdue(args) -> int:
 
 
 def cmd_pledge_set(args) -> int:
-
     db = open_db(args)
     pledges.record_pledge(db, acting_user(args, db), args.cadre, args.year, args.text)
     emit_message(args, f"已登记 {args.cadre} {args.year} 年度年初承诺", cadre=args.cadre, year=args.year)
@@ -194,7 +191,6 @@ def cmd_pledge_show(args) -> int:
 
 
 def cmd_cards(args) -> int:
-
     db = open_db(args)
     rows = [
         {"card": c.colour if args.format != "table" else c.label, "unit": c.unit, "text": c.text}

@@ -128,7 +128,6 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
     rng = random.Random(seed)
     report = DemoReport(db.url)
     if users.user_count(db):
-
         raise Conflict("数据库不是空的：演示数据只写入新数据库。")
 
     # 1. users for every role
@@ -200,7 +199,6 @@ def _version_id(db: Database) -> int:
 
 
 def _scheme(db: Database, version_id: int):
-
     with db.read() as s:
         return load_definition(s, version_id)
 
@@ -221,7 +219,6 @@ def _raw_value(ind, q: float, rng: random.Random) -> float:
 
 
 def _write_scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
-
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["unit_code", "indicator_code", "score", "note"])
@@ -267,7 +264,6 @@ def _ballot_file(path: Path, session_targets: list[str], groups: dict[str, int],
 
 
 def _certify_batches(db: Database, acts: dict[str, Actor], session_id: int) -> None:
-
     for b in list_batches(db, session_id):
         if b.status == BatchStatus.OPEN:
             certify(db, acts["reviewer1"], b.id)
@@ -302,7 +298,6 @@ def _keyed_batch(db: Database, acts, session_id: int, group: str, targets: int, 
 
 
 def _appraisals(db, acts, round_id, unit_rows, quality, rng, tmp: Path, say, label: str, held_on=None) -> None:
-
     clerk = acts["clerk1"]
     codes = [c for c, _n, _cat in unit_rows]
     groups = {"ld": 15, "rd": 24, "fw": 40, "zg": 36}
@@ -356,8 +351,6 @@ def _annual_statements(db, acts, round_id, rng, tmp: Path, say, year: int) -> No
 
 
 def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = False) -> int:
-
-
     admin = acts["admin"]
     scheme = _scheme(db, version_id)
     unit_rows = _unit_rows()
@@ -431,8 +424,6 @@ def _finished_round(db, acts, version_id, quality, rng, tmp: Path, say, annual: 
 
 
 def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annual: bool = True) -> int:
-
-
     admin = acts["admin"]
     scheme = _scheme(db, version_id)
     unit_rows = _unit_rows()
@@ -470,5 +461,4 @@ def _round_in_progress(db, acts, version_id, quality, rng, tmp: Path, say, annua
 
 
 def demo_db_path() -> Path:
-
     return default_data_dir() / "demo.db"

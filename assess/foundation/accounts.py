@@ -77,7 +77,6 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
     ).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
-
             payload = json.loads(payload)
         name = str(payload.get("username", ""))
         acting = accounts.get(actor)
@@ -112,7 +111,6 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
 
 def _row_problems(username: str, role: str, active: bool, password_hash: str,
                   state: AccountState | None, unit_code: str | None = None) -> list[str]:
-
     if state is None:
         return [f"账户“{username}”（{ROLES.get(role, role)}）没有任何审计记录创建它（被直接写入数据库）"]
     out = []

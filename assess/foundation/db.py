@@ -250,7 +250,6 @@ def script_heads() -> set[str]:
 
 @functools.cache
 def _script_heads() -> frozenset[str]:
-
     assign = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.*)$", re.MULTILINE)
     revisions: dict[str, tuple[str, ...]] = {}
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
@@ -274,7 +273,6 @@ def open_database(url: str, *, upgrade: bool = True, create: bool = True) -> Dat
     ``--db``); only ``assess init`` and ``assess demo`` create databases."""
     path = sqlite_path(url)
     if not create and path is not None and not path.exists():
-
         raise AssessError(f"数据库文件不存在：{path}（请检查 --db 或 ASSESS_DB；新建数据库请运行 assess init）")
     db = Database(url)
     if upgrade:

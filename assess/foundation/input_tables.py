@@ -213,7 +213,6 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Gene
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-
     name = str(path)
     try:
         import defusedxml  # noqa: F401  (openpyxl uses it when installed)

@@ -10,7 +10,6 @@ from assess.foundation.settings import office
 
 
 def export_dir() -> Path:
-
     return office().export_dir.expanduser()
 
 

@@ -70,7 +70,6 @@ def _check(value: Any, kind: str, where: str) -> Any:
         raise ConfigError(f"{where}：应为文字（加引号），实际为 {value!r}")
     value = value.strip()
     if kind == "timezone" and value:
-
         try:
             ZoneInfo(value)
         except Exception:

@@ -67,7 +67,6 @@ class Setup:
 
 
 def current_setup(db_url: str | None = None) -> Setup:
-
     backup, anchors = setting("backup_dir"), setting("anchors_file")
     return Setup(resolve_db_url(db_url), Path(backup) if backup else None, Path(anchors) if anchors else None,
                  datetime.now(UTC))
@@ -112,7 +111,6 @@ def _mode(st: os.stat_result) -> str:
 
 def _owner(uid: int) -> str:
     try:
-
         return pwd.getpwuid(uid).pw_name
     except (KeyError, ImportError):
         return str(uid)
@@ -185,7 +183,6 @@ def _sqlite_files(db: Database) -> list[Finding]:
 
 
 def _pg_role(db: Database) -> list[Finding]:
-
     role = current_role(db)
     if is_superuser(db):
         return [Finding("数据库角色", "error", f"以超级用户 {role} 连接：可删除或停用冻结触发器",
@@ -198,8 +195,6 @@ def _pg_role(db: Database) -> list[Finding]:
 
 
 def _timezone() -> Finding:
-
-
     tz = office().timezone
     try:
         ZoneInfo(tz)
@@ -210,7 +205,6 @@ def _timezone() -> Finding:
 
 
 def _charts() -> list[Finding]:
-
     out = []
     path = chromium_path()
     if path is None:
@@ -249,7 +243,6 @@ def _backup(setup: Setup) -> Finding:
 
 
 def _audit(db: Database | None, setup: Setup) -> list[Finding]:
-
     out = []
     if db is not None:
         chain = audit.verify(db)

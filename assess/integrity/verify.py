@@ -144,7 +144,6 @@ def recount(marks: list[str], n_targets: int) -> list[tuple[int, int, int]]:
 
 
 def _tally_digest(rows: list[tuple[int, int, int]]) -> str:
-
     return tally_digest(rows)
 
 
@@ -319,7 +318,6 @@ def check_session_sums(batches, tallies: dict[int, list[tuple[int, int, int]]], 
 
 def _session_rules(s: Session, session_id: int, cache: dict[int, Any]):
     if session_id not in cache:
-
         try:
             cache[session_id] = session_rules(s, session_id)
         except Exception as e:  # a missing or unreadable session/scheme is itself a finding

@@ -95,7 +95,6 @@ def rules_text(info: SessionInfo) -> list[str]:
 
 
 def _session(db: Database, session_id: int, group_code: str | None):
-
     info = session_info(db, session_id)
     if not info.targets:
         raise AssessError(f"评议会议“{info.name}”还没有评议对象，无法打印测评表。")
@@ -110,7 +109,6 @@ def _session(db: Database, session_id: int, group_code: str | None):
 
 
 def _scheme_groups(info: SessionInfo):
-
     return [GroupRow(g.code, g.name, g.weight, 0) for g in info.form.voter_groups]
 
 

@@ -401,21 +401,17 @@ def _start_timed(r: ChartRenderer) -> float:
 
 
 def _write_file(fmt: str, data: ReportData, charts: list[Chart], work: Path) -> Path:
-
     if fmt == "html":
-
         path = work / f"{safe_name(report_title(data.round_name))}.html"
         path.write_text(report_html(data, charts, interactive=True), encoding="utf-8")
         return path
     if fmt == "xlsx":
-
         return write_workbook(data, work / f"{safe_name(report_title(data.round_name))}.xlsx")
 
     return write_ranking_csv(data, work / f"{safe_name(data.round_name)}-排名.csv")
 
 
 def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], work: Path) -> Path:
-
     stem = safe_name(report_title(data.round_name))
     page = work / f"{stem}.print.html"
     page.write_text(report_html(data, charts, interactive=False), encoding="utf-8")
@@ -429,7 +425,6 @@ def _write_pdf(r: ChartRenderer, data: ReportData, charts: list[Chart], work: Pa
 def _write_publication_notice(
     data: ReportData, work: Path, r: ChartRenderer | None, params: NoticeParams | None, result: ReportResult
 ) -> None:
-
     if not (data.published or data.in_publicity):
         result.messages.append("本轮次尚未公示，未生成公示通知")
         return
@@ -454,7 +449,6 @@ def _write_rectification_notices(
     params: NoticeParams | None,
     result: ReportResult,
 ) -> None:
-
     notices = rectification_notices(db, data.round_id, issuer=params.issuer if params else None)
     if not notices:
         result.messages.append("本轮次没有整改通知")

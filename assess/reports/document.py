@@ -113,8 +113,6 @@ def _table(
         body.append(f"<tr>{cells}</tr>")
     cols = ""
     if total_em:
-
-
         widths = column_widths(headers, [[unescape(c) for c in r] for r in rows], total_em, set(nowrap) | set(num_cols))
         total = sum(widths) or 1.0
         cols = "<colgroup>" + "".join(f'<col style="width:{100 * w / total:.2f}%">' for w in widths) + "</colgroup>"
@@ -270,13 +268,12 @@ def _bands_text(data: ReportData) -> str:
 
 
 def _meta_section(data: ReportData) -> str:
-
     snap = data.snapshot or {}
     weights = "、".join(f"{data.component_label(k)} {v:g}%" for k, v in data.scheme.weights.items())
     rows = [
         ("考核轮次", _e(data.round_name)),
         ("考核期间", _e(period_text(data.period))),
-        ("当前阶段", _e(_stage_label(data.stage))),
+        ("当前阶段", _e(STAGE_LABELS.get(data.stage, data.stage))),
         ("考核方案", f"{_e(data.scheme_name)}（{_e(data.scheme_code)}，第 {data.scheme_version} 版）"),
         ("方案内容哈希", f'<span class="hash">{_e(data.scheme_hash)}</span>'),
         ("综合得分构成", _e(weights)),
@@ -303,14 +300,6 @@ def _scheme_note(data: ReportData) -> str:
         return f'<p class="note">方案说明：{basis}各项数值均出自依据文件。</p>'
     items = "".join(f"<li>{_e(n)}</li>" for n in notes)
     return f'<p class="note">方案说明：{basis}以下数值不是依据文件规定的，为示例，由考核办确定：</p><ul class="note">{items}</ul>'
-
-
-def _stage_label(stage: str) -> str:
-    try:
-
-        return STAGE_LABELS.get(stage, stage)
-    except ImportError:  # pragma: no cover
-        return stage
 
 
 def _approval_section(data: ReportData) -> str:

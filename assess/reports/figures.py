@@ -113,7 +113,6 @@ def _unique_labels(names: list[str], codes: list[str]) -> list[str]:
 
 
 def _scale(values) -> tuple[float, float]:
-
     return nice_scale(
         float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))
     )

@@ -137,7 +137,6 @@ class ChartRenderer:
         return self._wait(self._submit(coro_fn), timeout)
 
     def _submit(self, coro_fn):
-
         self.start()
         return asyncio.run_coroutine_threadsafe(coro_fn(self._kaleido), self._loop)
 
@@ -262,7 +261,6 @@ class ChartRenderer:
         return self._call(run, timeout=max(self.timeout, 120.0))
 
     def close(self) -> None:
-
         with self._lock:
             k, loop, thread = self._kaleido, self._loop, self._thread
             self._kaleido = self._loop = self._thread = None

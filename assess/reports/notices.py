@@ -27,7 +27,6 @@ BLANK_DATE = "____年__月__日"
 
 
 def cn_date(d: date | None) -> str:
-
     return words(d, BLANK_DATE)
 
 

@@ -107,7 +107,6 @@ def _year(period: str) -> int:
     try:
         return int(str(period)[:4])
     except ValueError:
-
         return local_today().year
 
 

@@ -277,7 +277,6 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             {4: prec},
         )
     if data.consequences is not None:
-
         sheet("结果运用", HEADERS, ([r.get(c) for c in COLUMNS] for r in data.consequences),
               [14, 6, 10, 22, 22, 12, 8, 6, 30, 36, 6, 24])
     _chart_sheet(wb, data)
@@ -424,7 +423,6 @@ def tally_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
 
 
 def _stage_label(stage: str) -> str:
-
     return STAGE_LABELS.get(stage, stage)
 
 

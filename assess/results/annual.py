@@ -42,7 +42,6 @@ from assess.schemes.store import load_definition
 from assess.scoring.annual import ANNUAL_COLUMNS, QUARTER_NAMES, QUARTERS, annual_precision
 
 if TYPE_CHECKING:
-
     from assess.foundation.db import Database
 
 
@@ -248,6 +247,5 @@ def explain(db: Database, round_id: int, unit_code: str) -> list[str]:
         )
     lines.append(f"  类别“{row['category']}”内名次 {row['rank']}，等次“{row['grade']}”（按年度综合得分，先舍入再排名）")
     if row["flags"]:
-
         lines.append("  标注：" + "；".join(flag_reason(f) for f in row["flags"]))
     return lines

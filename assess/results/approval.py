@@ -194,7 +194,6 @@ def vote(
             },
         )
         if passed:
-
             settled = settle_objections(s, round_id, s.exec(
                 select(ApprovalVote.id).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id.desc())
             ).first())

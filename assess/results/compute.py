@@ -394,7 +394,6 @@ def compute_round(
     with db.write() as s:
         r = ensure_round_writable(s, round_id)
         if r.stage not in COMPUTE_STAGES:
-
             raise Conflict(
                 f"考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”：只有评议票核定后、进入审核前才能计算"
                 "（已进入审核的请先退回）。"

@@ -207,7 +207,6 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
         appraisal = pd.concat(frames, ignore_index=True)
         dup = appraisal["unit_id"][appraisal["unit_id"].duplicated()]
         if len(dup):
-
             codes = units.set_index("unit_id").reindex(dup.unique())["code"].tolist()
             raise Conflict(
                 f"单位 {'、'.join(map(str, codes))} 出现在多个已核定的民主评议会议中，无法确定评议得分。"
@@ -272,7 +271,6 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
 
 
 def _check_quorum(s: AppraisalSession, form: FormDef) -> None:
-
     if not quorum_met(s.present, s.expected, form.quorum, form.quorum_op):
         raise Conflict(
             f"评议会议“{s.name}”{quorum_text(s.present, s.expected, form.quorum, form.quorum_op)}，不能计分。"

@@ -149,7 +149,6 @@ class PublicityStatus:
 
 
 def status(db: Database, round_id: int, today: date | None = None) -> PublicityStatus:
-
     with db.read() as s:
         r = get_round(s, round_id)
         stage = r.stage
@@ -163,7 +162,6 @@ def status(db: Database, round_id: int, today: date | None = None) -> PublicityS
     with db.read() as s:
         content = None
         if stage == Stage.PUBLISHED:
-
             content = published_content(s, round_id)
         got = list(content.get(Stage.PUBLICITY) or []) if content is not None else live_periods(s, round_id)
     return PublicityStatus(

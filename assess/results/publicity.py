@@ -51,7 +51,6 @@ from assess.rounds.snapshots import last_period, periods_of, published_content
 from assess.scoring import serial
 
 if TYPE_CHECKING:
-
     from assess.foundation.db import Database
 
 

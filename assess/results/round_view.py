@@ -204,7 +204,6 @@ def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_tallies(s: Session, round_id: int, scheme: SchemeDef) -> list[dict[str, Any]]:
-
     frame, _options = unit_tallies(s, round_id, scheme)
     return [{k: plain_number(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 

@@ -55,7 +55,6 @@ def check_period(period: str) -> str:
 
 
 def round_scheme(session: Session, r: Round) -> SchemeDef:
-
     return load_definition(session, r.scheme_version_id)
 
 

@@ -344,7 +344,6 @@ def import_scores(db: Database, actor: Actor, round_id: int, path: str | Path, k
         known = set(s.exec(select(Unit.code)).all())
         drawn: set[str] = set()
         if kind == "verified":
-
             drawn = set(inspected_codes(active_draw(s, round_id)))
         stored = {(sc.unit_id, sc.indicator_code): (sc.value, sc.note)
                   for sc in s.exec(select(SelfCheckScore).where(SelfCheckScore.round_id == round_id)).all()}
@@ -482,7 +481,6 @@ def export_template(
                    for sc in s.exec(select(model).where(model.round_id == round_id)).all()}
         submitted = {u.code for u, ru in participants(s, round_id) if ru.submitted_at is not None}
         if kind == "verified":
-
             drawn = set(inspected_codes(active_draw(s, round_id)))
             if unit_code and units[0].code not in drawn:
                 raise Conflict(f"单位“{units[0].code}”不是本轮抽取的核查单位。")
@@ -559,7 +557,6 @@ def completeness(db: Database, round_id: int, kind: str = "self") -> list[Comple
             have.setdefault(unit_id, set()).add(code)
         units = participants(s, round_id)
         if kind == "verified":
-
             order = {c: i for i, c in enumerate(inspected_codes(active_draw(s, round_id)))}
             units = sorted((x for x in units if x[0].code in order), key=lambda x: order[x[0].code])
         required: dict[str, set[str]] = {}

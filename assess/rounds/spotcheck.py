@@ -358,7 +358,6 @@ class DrawPlan:
 
 
 def _refuse_second_draw(s: Session, old: SpotCheckDraw | None) -> None:
-
     if old is not None:
         who = display_names(s).get(old.created_by, old.created_by)
         raise Conflict(

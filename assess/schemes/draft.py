@@ -209,7 +209,6 @@ class Draft:
         return render_scheme(self._scheme, follow=self._follow, header=header)
 
     def _check(self) -> tuple[SchemeText, DraftCheck]:
-
         if self._checked is not None and self._checked[0] == self.revision:
             return self._checked[1], self._checked[2]
         rendered = self._render()

@@ -740,7 +740,6 @@ def _check_scoring(c: FieldChecker, scheme: SchemeDef) -> None:
 
 
 def parse_toml(text: str, source_name: str) -> dict:
-
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -305,7 +305,6 @@ def indicator_matrices(
     for i in np.flatnonzero(drawn):
         flags[i].append("spotchecked")
     if exempt.any():
-
         for i in np.flatnonzero(exempt.any(axis=1)):
             flags[i].append(exempt_flag(float(denom[i]), [codes[j] for j in np.flatnonzero(exempt[i])], rule))
 

@@ -101,7 +101,6 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
 
 
 def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
-
     scheme = from_dict(data["scheme"])
     frames = {name: _frame(data.get(name, []), cols) for name, cols in FRAMES.items()}
     cells = None
@@ -126,7 +125,6 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
     ]
     annual = None
     if data.get("annual"):
-
         a = data["annual"]
         annual = AnnualInputs(
             int(a["year"]), list(a.get("sources", [])), _frame(a.get("quarters", []), ANNUAL_QUARTERS),
@@ -152,5 +150,4 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
 
 
 def content_hash(obj: Any) -> str:
-
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()

@@ -48,7 +48,6 @@ class RoundStatus:
 
 
 def round_status(db: Database, round_id: int) -> RoundStatus:
-
     with db.read() as s:
         r = get_round(s, round_id)
         row = round_rows(s, [round_id])[0]
@@ -85,7 +84,6 @@ def stage_blockers(s: Session, r: Round) -> list[str]:
             return []  # the scheme has no spot-check: the next stage needs no draw
         return ["未抽取核查单位"]
     if r.stage == Stage.SPOTCHECK_DRAWN:
-
         missing = missing_verified(s, r)
         return (
             [
