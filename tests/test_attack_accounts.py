@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from assess import accounts, audit, ballot_review, ballots, users
+from assess import accounts, audit, ballot_review, ballots, builders, users
 from assess.errors import AuthError
 from assess.integrity import verify_all
 from assess.roles import Actor
 
-from .ballot_helpers import key_pass
 from .conftest import PASSWORD, make_users
 from .reliability_helpers import open_batch
 
@@ -24,8 +23,8 @@ MARKS = [(1, "1" + "2" * 11, "marks"), (2, "3" * 12, "marks")]
 def keyed_batch(db):
     """A paper batch of two ballots keyed identically by two clerks: ready to certify."""
     actors, _sid, bid = open_batch(db, returned=2)
-    key_pass(db, actors["clerk"], bid, MARKS)
-    key_pass(db, actors["clerk2"], bid, MARKS)
+    builders.key_pass(db, actors["clerk"], bid, MARKS)
+    builders.key_pass(db, actors["clerk2"], bid, MARKS)
     return actors, bid
 
 

@@ -20,12 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from assess import appraisal, ballot_import, ballot_review, ballots, tally
+from assess import appraisal, ballot_import, ballot_review, ballots, builders, tally
 from assess.cli import main
 from assess.errors import Conflict
 from assess.models import AuditRecord, BallotBatch, TallyCount
 
-from .ballot_helpers import certified_batch, make_round, make_units
+from .ballot_helpers import make_round
 from .ballot_helpers import scheme_dict as ballot_scheme
 from .conftest import PASSWORD
 
@@ -37,7 +37,7 @@ def meeting(db, actors):
     """A 民主评议 session of U01–U03 with 应到 40 / 实到 36 and 应到 per group ld 17, rd 5,
     fw 10, zg 8 (实到 per group not recorded yet)."""
     rid = make_round(db)
-    make_units(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 3)
     return appraisal.create_session(
         db,
         actors["clerk"],
@@ -109,11 +109,9 @@ def test_200_imported_ballots_in_a_group_of_17_are_refused(db, actors, meeting, 
 def test_no_batch_or_session_certifies_beyond_the_record(db, actors, meeting):
     # A batch whose issued count was raised in the database (past the service) does not certify.
     bid = ballots.create_batch(db, actors["clerk"], meeting, "rd", "R1", 3, 3)
-    from .ballot_helpers import key_pass
-
     rows = [(1, "123", "marks"), (2, "213", "marks"), (3, "321", "marks")]
-    key_pass(db, actors["clerk"], bid, rows)
-    key_pass(db, actors["clerk2"], bid, rows)
+    builders.key_pass(db, actors["clerk"], bid, rows)
+    builders.key_pass(db, actors["clerk2"], bid, rows)
     with db.write() as s:
         s.execute(text("UPDATE ballotbatch SET issued = 200 WHERE id = :b"), {"b": bid})
     with pytest.raises(Conflict, match="人大代表政协委员组应到 5 人，本组选票 200 张"):
@@ -262,9 +260,9 @@ def hidden(db, actors):
         present=13,
         group_expected={"ld": 1, "rd": 2, "fw": 7, "zg": 6},
     )
-    certified_batch(db, actors, sid, "ld", "L1", [LD_BALLOT])
-    certified_batch(db, actors, sid, "fw", "F1", FW)
-    certified_batch(db, actors, sid, "zg", "Z1", ZG)
+    builders.certified_batch(db, actors, sid, "ld", "L1", [LD_BALLOT])
+    builders.certified_batch(db, actors, sid, "fw", "F1", FW)
+    builders.certified_batch(db, actors, sid, "zg", "Z1", ZG)
     appraisal.certify_session(db, actors["reviewer"], sid)
     compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
     return rid, sid
@@ -484,12 +482,12 @@ def test_subtraction_fails_on_the_xlsx_and_the_report_charts(db, actors, hidden,
 def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
     """Three ballots in all: nothing of the target's votes is published, not even pooled."""
     rid = make_round(db)
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "小型评议会", target_codes=["U01"], expected=4, present=3
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["1"])
-    certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["1"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_targets().iloc[0]
@@ -508,12 +506,12 @@ def test_interim_figures_are_not_published_before_the_session_is_certified(db, a
     from assess.schemes.definition import from_dict
 
     rid = make_round(db)
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01"], expected=13, present=13
     )
-    certified_batch(db, actors, sid, "fw", "F1", ["1", "2", "2", "1", "3", "2"])
-    certified_batch(db, actors, sid, "zg", "Z1", ["2", "2", "1", "2", "2", "1"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["1", "2", "2", "1", "3", "2"])
+    builders.certified_batch(db, actors, sid, "zg", "Z1", ["2", "2", "1", "2", "2", "1"])
     scheme = from_dict(ballot_scheme())
     for fmt_groups in ((), ("--groups",)):
         rows = json.loads(
@@ -523,7 +521,7 @@ def test_interim_figures_are_not_published_before_the_session_is_certified(db, a
         assert all(r["note"] == "会议尚未核定，计票结果核定后公布" for r in rows)
     with db.read() as s:
         assert unit_tallies(s, rid, scheme)[0].empty  # the report leaves the session out
-    certified_batch(db, actors, sid, "ld", "L1", ["3"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["3"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     final = json.loads(_cli(db, "ballots", "tally", "--session", str(sid), "--format", "json"))[0]
     assert [final[o] for o in OPTIONS] == [4, 7, 2, 0]  # 满意 2 + 2, 基本满意 3 + 4, 不满意 1 + 1 (领导)

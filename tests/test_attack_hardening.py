@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from assess import audit, maintenance
+from assess import audit, builders, maintenance
 from assess.errors import MAX_LISTED, AssessError, InputErrors, user_message
 from assess.integrity import verify_all
 
@@ -301,10 +301,10 @@ def test_every_importer_caps_its_list(db, tmp_path, kind):
     else:
         from assess import appraisal, ballot_import
 
-        from .ballot_helpers import make_round, make_units
+        from .ballot_helpers import make_round
 
         rid = make_round(db)
-        codes = make_units(db, admin, 3)
+        codes = builders.numbered_units(db, admin, 3)
         sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "民主评议", target_codes=codes)
         p.write_text("batch,ballot_no,voter_group,target_code,choice\n"
                      + "".join(f"B1,{i + 1},fw,NOPE,x\n" for i in range(n)),

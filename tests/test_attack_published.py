@@ -551,7 +551,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
     from assess import units
     from assess.demo import build_demo, demo_actors
 
-    from .conftest import PG_ADMIN_URL
+    from .conftest import PG_ADMIN_URL, defer_cleanup, drop_pg_now
 
     rid = build_demo(pg_db, annual_published=True).round_ids[0]
     url = pg_db.url
@@ -600,8 +600,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
                 attacked.dispose()
         finally:
             gc.collect()
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            defer_cleanup(drop_pg_now, name)
     db = Database(url)
     try:
         acts = demo_actors()

@@ -13,12 +13,12 @@ from datetime import date
 
 import pytest
 
-from assess import accountability, appraisal, review, tally
+from assess import accountability, appraisal, builders, review, tally
 from assess.cli import build_parser, main
 from assess.publication import publish
 from assess.scoring.service import compute_round
 
-from .ballot_helpers import certified_batch, make_round, make_units
+from .ballot_helpers import make_round
 from .conftest import PASSWORD
 from .results_helpers import (
     add_cadres,
@@ -59,12 +59,12 @@ def rounded_session(db, actors):
       (.2 × 100 + .4 × 65)/.6 = 46/.6 = 76.666… → 76.67 at the scheme's precision 2.
     """
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=["U01", "U02"], expected=20, present=15
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
-    certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     return sid
 
@@ -109,12 +109,12 @@ def test_tally_scores_follow_the_scheme_precision(db, actors, cli):
             s, "admin", definition.from_dict({**ballot_scheme(), "precision": 1}), "p1.toml", ""
         )
         s.get(Round, rid).scheme_version_id = version.id
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=["U01", "U02"], expected=20, present=15
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
-    certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "json")
     assert rc == 0, err
@@ -127,7 +127,7 @@ def test_tally_scores_follow_the_scheme_precision(db, actors, cli):
 @pytest.fixture
 def open_session(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=["U01", "U02"], expected=40, present=36
     )
