@@ -183,6 +183,30 @@ def db(request, tmp_path, sqlite_template):
         _drop_pg(name)
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, sqlite_template) -> Path:
+    """The demo database (``assess.demo.build_demo``), built once per test process."""
+    from assess.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    os.chmod(path, 0o600)
+    db = Database(f"sqlite:///{path}")
+    build_demo(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path) -> Database:
+    """A fresh copy of the demo database."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    d = Database(f"sqlite:///{path}")
+    yield d
+    d.dispose()
+
+
 @pytest.fixture
 def sqlite_db(tmp_path, sqlite_template) -> Database:
     d = _sqlite_db(tmp_path, sqlite_template)
