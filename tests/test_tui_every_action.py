@@ -190,8 +190,8 @@ def _check(seen, records, toasts) -> None:
         assert "日志" not in message, message  # an unexpected error names the log file
 
 
-# The roles are shared between this file and test_tui_every_action_roles.py so that the two halves
-# run in parallel (each file runs in one test process).
+# Administrator and clerk here (between them most keys of every screen); the other roles in
+# test_tui_every_action_roles.py, marked slow (CI runs it): the sweep of all five takes minutes.
 ROLES_HERE = ROLES[:2]
 
 
