@@ -44,17 +44,20 @@ def migrated(url: str) -> Database:
 
 
 def users(
-    db: Database, password: str, people: list[tuple[str, str]] = STAFF, admin_name: str = "管理员"
+    db: Database, password: str, people: list[tuple[str, ...]] = STAFF, admin_name: str = "管理员"
 ) -> dict[str, Actor]:
-    """The bootstrap admin ``admin`` and ``people`` [(username, role)], all with ``password``;
-    returns {username: Actor}. Each user's display name is the username."""
+    """The bootstrap admin ``admin`` (display name ``admin_name``) and ``people`` [(username, role)
+    or (username, role, display name)] added by it, all with ``password``; returns {username:
+    Actor}. Without a display name a user is shown by the username."""
     from .users import add_user
 
     admin = Actor("admin", "admin")
     add_user(db, None, "admin", "admin", password, admin_name)
-    for name, role in people:
-        add_user(db, admin, name, role, password, name)
-    return {"admin": admin, **{name: Actor(name, role) for name, role in people}}
+    out = {"admin": admin}
+    for username, role, *display in people:
+        add_user(db, admin, username, role, password, display[0] if display else username)
+        out[username] = Actor(username, role, *display)
+    return out
 
 
 def scheme(db: Database, actor: Actor, source: dict[str, Any] | str, source_name: str = "test.toml") -> int:

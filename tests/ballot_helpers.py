@@ -71,14 +71,20 @@ def scheme_dict(**form_overrides) -> dict:
 
 
 def make_round(
-    db, actor_name: str = "admin", period: str = "2026", name: str | None = None, **form_overrides
+    db,
+    actor_name: str = "admin",
+    period: str = "2026",
+    name: str | None = None,
+    scheme: dict | None = None,
+    **form_overrides,
 ) -> int:
-    """The scheme stored through ``builders.scheme`` and a round in 草稿 without participants,
+    """The scheme (``scheme``, or ``scheme_dict(**form_overrides)``) stored through
+    ``builders.scheme`` and a round in 草稿 without participants,
     inserted directly: the ballot tests name their targets themselves, before or after adding
     the units, which ``rounds.create_round`` (participants required) would not allow."""
     from assess.models import Round
 
-    vid = builders.scheme(db, Actor(actor_name, "admin"), scheme_dict(**form_overrides))
+    vid = builders.scheme(db, Actor(actor_name, "admin"), scheme or scheme_dict(**form_overrides))
     with db.write() as s:
         r = Round(
             name=name or f"{period} 年度考核",
