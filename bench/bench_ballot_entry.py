@@ -32,59 +32,56 @@ PASSWORD = "bench-password-1"
 full_gc: list[float] = []  # durations (ms) of the full collections during the last keying run
 
 
+# The benchmark's scheme as a scheme file: one indicator and one 民主评议 form (满意 at most 20).
+SCHEME = """\
+code = "bench"
+name = "基准方案"
+categories = ["政府部门"]
+weights = { indicators = 70, appraisal = 30 }
+appraisal_form = "mzpy"
+basis = "example"
+reason = "基准测试用方案，各项数值均为示例"
+
+[[bands]]
+grade = "合格"
+min = 0
+max = 100
+include_max = true
+
+[[indicators]]
+code = "A"
+name = "公开"
+method = "points"
+max = 100
+
+[[forms]]
+code = "mzpy"
+kind = "unit"
+name = "民主评议表"
+options = [
+  { label = "满意", points = 100, satisfied = true },
+  { label = "基本满意", points = 70, satisfied = true },
+  { label = "不满意", points = 30 },
+  { label = "不了解" },
+]
+voter_groups = [{ code = "fw", name = "服务对象", weight = 1 }]
+limited_option = "满意"
+max_limited = 20
+"""
+
+
 def _setup(path: Path, targets: int = TARGETS, voters: int = 500):
     from assess.appraisal import entry as ballots
-    from assess.appraisal import sessions as appraisal
-    from assess.foundation.db import Database
-    from assess.foundation.roles import Actor
-    from assess.foundation.users import add_user
-    from assess.models import Round
-    from assess.org.units import add_unit
-    from assess.schemes import definition, store
+    from assess.demo import builders
 
-    db = Database(f"sqlite:///{path}")
-    db.upgrade(backup=False)
-    admin = Actor("admin", "admin")
-    add_user(db, None, "admin", "admin", PASSWORD, "管理员")
-    add_user(db, admin, "clerk", "clerk", PASSWORD, "录入员")
-    scheme = definition.from_dict(
-        {
-            "code": "bench",
-            "name": "基准方案",
-            "categories": ["政府部门"],
-            "indicators": [{"code": "A", "name": "公开", "method": "points", "max": 100}],
-            "weights": {"indicators": 70, "appraisal": 30},
-            "bands": [{"grade": "合格", "min": 0, "max": 100, "include_max": True}],
-            "forms": [
-                {
-                    "code": "mzpy",
-                    "kind": "unit",
-                    "name": "民主评议表",
-                    "options": [
-                        {"label": "满意", "points": 100, "satisfied": True},
-                        {"label": "基本满意", "points": 70, "satisfied": True},
-                        {"label": "不满意", "points": 30},
-                        {"label": "不了解"},
-                    ],
-                    "voter_groups": [{"code": "fw", "name": "服务对象", "weight": 1}],
-                    "limited_option": "满意",
-                    "max_limited": 20,
-                }
-            ],
-        }
-    )
-    with db.write() as s:
-        version, _ = store.store_version(s, "admin", scheme, "bench.toml", "")
-        r = Round(name="基准轮次", period="2026", scheme_version_id=version.id, created_by="admin")
-        s.add(r)
-        s.flush()
-        rid = r.id
-    codes = [f"U{i:02d}" for i in range(1, targets + 1)]
-    for i, code in enumerate(codes, start=1):
-        add_unit(db, admin, code, f"第{i}局", "政府部门")
-    clerk = Actor("clerk", "clerk")
-    sid = appraisal.create_session(
-        db, clerk, rid, "unit", "基准评议会", target_codes=codes, expected=voters, present=voters * 4 // 5
+    db = builders.migrated(f"sqlite:///{path}")
+    acts = builders.users(db, PASSWORD, [("clerk", "clerk")])
+    admin, clerk = acts["admin"], acts["clerk"]
+    codes = builders.numbered_units(db, admin, targets)
+    version_id = builders.scheme(db, admin, SCHEME, "bench.toml")
+    rid = builders.round_(db, admin, version_id, "基准轮次", "2026", codes)
+    sid = builders.session(
+        db, clerk, rid, "unit", "基准评议会", codes, expected=voters, present=voters * 4 // 5
     )
     return db, clerk, sid, ballots
 

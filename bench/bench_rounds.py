@@ -58,14 +58,11 @@ def _scheme() -> dict:
 def main() -> list[tuple[str, float, float, str]]:
     from sqlalchemy import insert
 
-    from assess.foundation.db import Database
+    from assess.demo import builders
     from assess.foundation.roles import Actor
     from assess.models import RoundUnit, Unit
     from assess.models.base import utcnow
-    from assess.rounds import lifecycle as rounds
     from assess.rounds import selfcheck, spotcheck
-    from assess.schemes import definition
-    from assess.schemes.store import store_version
 
     admin, clerk, inspector = (
         Actor("admin", "admin"),
@@ -73,8 +70,7 @@ def main() -> list[tuple[str, float, float, str]]:
         Actor("inspector", "inspector"),
     )
     tmp = Path(tempfile.mkdtemp())
-    db = Database(f"sqlite:///{tmp / 'bench.db'}")
-    db.upgrade(backup=False)
+    db = builders.migrated(f"sqlite:///{tmp / 'bench.db'}")
     codes = [f"U{i:03d}" for i in range(1, UNITS + 1)]
     with db.write() as s:
         s.execute(
@@ -90,8 +86,8 @@ def main() -> list[tuple[str, float, float, str]]:
                 for i, c in enumerate(codes)
             ],
         )
-        version, _ = store_version(s, "admin", definition.from_dict(_scheme()), "bench.toml", "")
-    rid = rounds.create_round(db, admin, "基准轮次", "2026-Q3", version.id)
+    version_id = builders.scheme(db, admin, _scheme(), "bench.toml")
+    rid = builders.round_(db, admin, version_id, "基准轮次", "2026-Q3")
     workflow.advance(db, admin, rid)
     leaves = [f"G{g}L{k}" for g in range(GROUPS) for k in range(LEAVES)]
     path = tmp / "self.csv"

@@ -5,7 +5,8 @@ by their tests.
 One admin, ``clerks`` clerks (``clerk1``…), a scheme with one 民主评议 form (满意 at most 2 per
 ballot, so a ballot can be void by its marks), a round, ``TARGETS`` units on the ballot, one
 session and one open paper batch per clerk (ballots issued and returned ``RETURNED``: entry is
-never refused by the counts). Everything goes through the services, audit records included.
+never refused by the counts). Everything goes through the services (``assess.demo.builders``), audit
+records included.
 """
 
 from __future__ import annotations
@@ -48,31 +49,16 @@ def prepare(url: str, clerks: int = 1, targets: int = TARGETS) -> dict[str, int]
     """Migrate the database at ``url`` and fill it (see the module docstring). Returns
     {clerk name: batch id}."""
     from assess.appraisal import entry as ballots
-    from assess.appraisal import sessions as appraisal
-    from assess.foundation.db import Database
-    from assess.foundation.roles import Actor
-    from assess.foundation.users import add_user
-    from assess.models import Round
-    from assess.org.units import add_unit
-    from assess.schemes import definition, store
+    from assess.demo import builders
 
-    db = Database(url)
+    db = builders.migrated(url)
     try:
-        db.upgrade(backup=False)
-        admin = Actor("admin", "admin")
-        add_user(db, None, "admin", "admin", PASSWORD, "管理员")
-        for name in clerk_names(clerks):
-            add_user(db, admin, name, "clerk", PASSWORD, name)
-        with db.write() as s:
-            version, _ = store.store_version(s, "admin", definition.from_dict(SCHEME), "reliability.toml", "")
-            r = Round(name="可靠性测试轮次", period="2026", scheme_version_id=version.id, created_by="admin")
-            s.add(r)
-            s.flush()
-            round_id = r.id
-        codes = [f"U{i:02d}" for i in range(1, targets + 1)]
-        for i, code in enumerate(codes, start=1):
-            add_unit(db, admin, code, f"第{i}局", "政府部门")
-        sid = appraisal.create_session(db, admin, round_id, "unit", "可靠性评议会", target_codes=codes)
+        acts = builders.users(db, PASSWORD, [(name, "clerk") for name in clerk_names(clerks)])
+        admin = acts["admin"]
+        codes = builders.numbered_units(db, admin, targets)
+        version_id = builders.scheme(db, admin, SCHEME, "reliability.toml")
+        round_id = builders.round_(db, admin, version_id, "可靠性测试轮次", "2026", codes)
+        sid = builders.session(db, admin, round_id, "unit", "可靠性评议会", codes)
         return {
             name: ballots.create_batch(db, admin, sid, "fw", f"箱{i}", RETURNED, RETURNED)
             for i, name in enumerate(clerk_names(clerks), start=1)

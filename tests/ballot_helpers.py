@@ -1,9 +1,10 @@
-"""Building blocks for the ballot and tally tests: a scheme with a unit form and a cadre form, a
-round inserted directly, units and cadres, sessions and keyed batches."""
+"""The ballot and tally tests' scheme (a unit form and a cadre form) and its round; units,
+cadres, keyed passes and certified batches come from ``assess.demo.builders``."""
 
 from __future__ import annotations
 
-from assess.schemes import definition, store
+from assess.demo import builders
+from assess.foundation.roles import Actor
 
 UNIT_FORM = {
     "code": "mzpy",
@@ -70,75 +71,28 @@ def scheme_dict(**form_overrides) -> dict:
 
 
 def make_round(
-    db, actor_name: str = "admin", period: str = "2026", name: str | None = None, **form_overrides
+    db,
+    actor_name: str = "admin",
+    period: str = "2026",
+    name: str | None = None,
+    scheme: dict | None = None,
+    **form_overrides,
 ) -> int:
+    """The scheme (``scheme``, or ``scheme_dict(**form_overrides)``) stored through
+    ``builders.scheme`` and a round in 草稿 without participants,
+    inserted directly: the ballot tests name their targets themselves, before or after adding
+    the units, which ``rounds.create_round`` (participants required) would not allow."""
     from assess.models import Round
 
+    vid = builders.scheme(db, Actor(actor_name, "admin"), scheme or scheme_dict(**form_overrides))
     with db.write() as s:
-        version, _created = store.store_version(
-            s, actor_name, definition.from_dict(scheme_dict(**form_overrides)), "test.toml", ""
-        )
         r = Round(
             name=name or f"{period} 年度考核",
             period=period,
-            scheme_version_id=version.id,
+            scheme_version_id=vid,
             stage="draft",
             created_by=actor_name,
         )
         s.add(r)
         s.flush()
         return r.id
-
-
-def make_units(db, admin, n: int, prefix: str = "U") -> list[str]:
-    from assess.org.units import add_unit
-
-    codes = [f"{prefix}{i:02d}" for i in range(1, n + 1)]
-    for i, code in enumerate(codes, start=1):
-        add_unit(db, admin, code, f"第{i}局", "政府部门")
-    return codes
-
-
-def make_cadres(db, admin, n: int, unit_code: str = "U01") -> list[str]:
-    from assess.org.units import add_cadre
-
-    codes = [f"C{i:02d}" for i in range(1, n + 1)]
-    for i, code in enumerate(codes, start=1):
-        add_cadre(db, admin, code, f"干部{i}", unit_code, "村委委员")
-    return codes
-
-
-def key_pass(db, clerk, batch_id: int, ballots: list[tuple[int, str, str]], close: bool = True) -> int:
-    """Key ballots [(ballot_no, marks, kind)] in the clerk's pass; returns the pass id."""
-    from assess.appraisal import entry as svc
-
-    ctx = svc.open_pass(db, clerk, batch_id)
-    for no, marks, kind in ballots:
-        svc.store_ballot(db, clerk, ctx.pass_id, no, marks, kind)
-    if close:
-        svc.close_pass(db, clerk, ctx.pass_id)
-    return ctx.pass_id
-
-
-def certified_batch(
-    db, actors, session_id: int, group: str, label: str, ballots: list[str], issued: int | None = None
-) -> int:
-    """A batch keyed identically by clerk and clerk2 and certified by reviewer. ``ballots`` are
-    marks strings, or ``void``/``blank`` for a ballot voided/blanked with one key."""
-    from assess.appraisal import entry as svc
-    from assess.appraisal import reconcile as ballot_review
-
-    n = len(ballots)
-    batch = svc.create_batch(
-        db, actors["clerk"], session_id, group, label, issued if issued is not None else n, n
-    )
-    rows = []
-    for i, m in enumerate(ballots, start=1):
-        if m in ("void", "blank"):
-            rows.append((i, "", m))
-        else:
-            rows.append((i, m, "marks"))
-    key_pass(db, actors["clerk"], batch, rows)
-    key_pass(db, actors["clerk2"], batch, rows)
-    ballot_review.certify(db, actors["reviewer"], batch)
-    return batch

@@ -2,6 +2,13 @@
 
 The ``db`` fixture runs a test on SQLite and on PostgreSQL. PostgreSQL tests skip with a reason when
 no server is reachable, except in CI (``CI`` set), where they fail instead: CI must run them.
+
+Long proofs are marked ``slow`` (the 100-kill crash series, 1,000 mutations, the every-key sweep of
+three roles). They are skipped in a default run and run when ``CI`` is set or when asked for with
+``-m slow`` (``pytest -m "not slow"`` leaves them out even in CI).
+
+For speed, temporary files go to /dev/shm when it has room (``_memory_tmpdir``), PostgreSQL test
+databases are dropped on background threads, and the demo database is built once per process.
 """
 
 from __future__ import annotations
@@ -13,9 +20,35 @@ from pathlib import Path
 
 import pytest
 
+from assess.demo import builders
 from assess.foundation import users
 from assess.foundation.db import Database
 from assess.foundation.roles import Actor
+
+
+def _memory_tmpdir() -> None:
+    """Temporary files (every test database, pytest's tmp_path, the subprocesses' temp files) go to
+    a RAM-backed /dev/shm when it has room, as fsync there costs nothing: a SQLite commit under
+    synchronous=FULL waits for the disk otherwise (on a busy disk building the demo took 11 s, of
+    which 1.7 s CPU). The databases are still real files; the crash tests kill processes, which
+    needs no disk flush.
+    ``ASSESS_TEST_TMPDIR`` chooses another directory (empty: leave TMPDIR as it is)."""
+    import tempfile
+
+    wanted = os.environ.get("ASSESS_TEST_TMPDIR")
+    if wanted is None:
+        shm = Path("/dev/shm")
+        try:
+            st = os.statvfs(shm)
+            wanted = str(shm) if st.f_bavail * st.f_frsize >= 4 << 30 and os.access(shm, os.W_OK) else ""
+        except OSError:
+            wanted = ""
+    if wanted:
+        os.environ["TMPDIR"] = wanted
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+_memory_tmpdir()
 
 # Cheap Argon2 parameters for the test suite only; production code has no switch for them.
 users.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
@@ -23,6 +56,20 @@ os.environ.setdefault("ASSESS_CONFIG", os.devnull)  # a machine's /etc/assess/co
 
 PG_ADMIN_URL = os.environ.get("ASSESS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct-horse-1"
+
+
+def _runs_slow(config) -> bool:
+    expr = config.getoption("markexpr") or ""
+    return bool(os.environ.get("CI")) or "slow" in expr.replace("not slow", "")
+
+
+def pytest_collection_modifyitems(config, items):
+    if _runs_slow(config):
+        return
+    skip = pytest.mark.skip(reason="长时间运行：设置 CI 或用 pytest -m slow 运行")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 def _pg_reachable() -> str | None:
@@ -64,8 +111,7 @@ def pg_template():
     db.upgrade(backup=False)
     db.dispose()
     yield name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_pg(name)
 
 
 def _sqlite_db(tmp_path: Path, template: Path) -> Database:
@@ -86,12 +132,45 @@ def _pg_db(template: str):
     return Database(url), name
 
 
-def _drop_pg(name: str) -> None:
+def drop_pg_now(name: str) -> None:
     import psycopg
 
     admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Dropping a PostgreSQL database makes the server checkpoint (seconds each); the test that used it
+# does not wait for that: drops run on background threads (concurrent drops share one checkpoint),
+# all finished before the session ends.
+_cleanup: list = []
+
+
+def defer_cleanup(fn, *args) -> None:
+    """Run ``fn(*args)`` on a background cleanup thread (finished by the end of the session)."""
+    if not _cleanup:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _cleanup.append(ThreadPoolExecutor(max_workers=8, thread_name_prefix="pg-drop"))
+    _cleanup[0].submit(_logged, fn, *args)
+
+
+def _logged(fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception as e:  # pragma: no cover - a server gone away; the database stays behind
+        import warnings
+
+        warnings.warn(f"cleanup {fn.__name__}{args} failed: {e}", stacklevel=1)
+
+
+def _drop_pg(name: str) -> None:
+    defer_cleanup(drop_pg_now, name)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _cleanup:
+        _cleanup.pop().shutdown(wait=True)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
@@ -107,6 +186,30 @@ def db(request, tmp_path, sqlite_template):
         yield d
         d.dispose()
         _drop_pg(name)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, sqlite_template) -> Path:
+    """The demo database (``assess.demo.build_demo``), built once per test process."""
+    from assess.demo.office import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+    os.chmod(path, 0o600)
+    db = Database(f"sqlite:///{path}")
+    build_demo(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path) -> Database:
+    """A fresh copy of the demo database."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, path)
+    d = Database(f"sqlite:///{path}")
+    yield d
+    d.dispose()
 
 
 @pytest.fixture
@@ -125,16 +228,8 @@ def pg_db(pg_template):
 
 
 def make_users(db: Database) -> dict[str, Actor]:
-    """One user per role (two clerks and two reviewers), all with PASSWORD."""
-    from assess.foundation.users import add_user
-
-    admin = Actor("admin", "admin")
-    add_user(db, None, "admin", "admin", PASSWORD, "管理员")
-    people = [("clerk", "clerk"), ("clerk2", "clerk"), ("inspector", "inspector"), ("reviewer", "reviewer"),
-              ("reviewer2", "reviewer"), ("committee", "committee")]
-    for name, role in people:
-        add_user(db, admin, name, role, PASSWORD, name)
-    return {"admin": admin, **{name: Actor(name, role) for name, role in people}}
+    """One user per role (two clerks and two reviewers), all with PASSWORD (``builders.STAFF``)."""
+    return builders.users(db, PASSWORD)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from assess.cli import dispatch
 
-from .conftest import PG_ADMIN_URL, _pg_reachable
+from .conftest import PG_ADMIN_URL, _pg_reachable, defer_cleanup
 
 
 def _admin_conn():
@@ -42,6 +42,10 @@ def roles_fixture(tmp_path, capsys):
     urls = {"owner": f"postgresql+psycopg://{owner}@{server}/{name}", "app": f"postgresql+psycopg://{app}@{server}/{name}",
             "owner_role": owner, "app_role": app}
     yield urls
+    defer_cleanup(_drop_database_and_roles, name, app, owner)
+
+
+def _drop_database_and_roles(name: str, app: str, owner: str) -> None:
     with _admin_conn() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'DROP ROLE IF EXISTS "{app}"')

@@ -17,15 +17,11 @@ from assess.appraisal import entry as svc
 from assess.appraisal import reconcile as ballot_review
 from assess.appraisal import sessions as appraisal
 from assess.appraisal.ballot_import import import_ballots, import_tallies
-from assess.results import accountability
-from assess.results import approval as review
-from assess.results.compute import compute_round
-from assess.results.publication import publish
+from assess.demo import builders
+from assess.workflow import advance as workflow
 
-from .ballot_helpers import key_pass
 from .ballot_helpers import scheme_dict as ballot_scheme
 from .conftest import make_users
-from .results_helpers import add_scores, make_round, store_scheme
 
 UNITS = [("U1", "财政局", "政府部门"), ("U2", "教育局", "政府部门"), ("U3", "民政局", "政府部门")]
 
@@ -65,25 +61,25 @@ class Built:
 
 
 def published_round(db, tmp_path: Path) -> Built:
-    """Units U1–U3 in one round, a 民主评议 session with a paper, an import and a tally batch, all
+    """Units U1–U3 in one round taken through every stage by the services: self-check A = 95, 85,
+    70 submitted, no spot check, a 民主评议 session with a paper, an import and a tally batch, all
     certified; results computed, reviewed, voted and published (snapshot frozen)."""
     actors = make_users(db)
-    vid = store_scheme(db, ballot_scheme())
-    rid, ids = make_round(db, vid, UNITS, period="2026-Q1", stage="appraisal_certified")
-    add_scores(db, rid, ids, [("U1", "A", 95.0), ("U2", "A", 85.0), ("U3", "A", 70.0)])
-    sid = appraisal.create_session(
-        db,
-        actors["clerk"],
-        rid,
-        "unit",
-        "机关作风民主评议",
-        target_codes=["U1", "U2", "U3"],
-        expected=40,
-        present=36,
+    admin = actors["admin"]
+    builders.units(db, admin, UNITS)
+    # The ballot tests' scheme without a spot check (sample size 0): the round needs no draw.
+    vid = builders.scheme(db, admin, {**ballot_scheme(), "spotcheck": {"sample_size": 0}})
+    rid = builders.round_(db, admin, vid, "测试轮次 2026-Q1", "2026-Q1")
+    workflow.advance(db, admin, rid)  # → 自查中
+    builders.self_check(db, actors["clerk"], rid, {"U1": {"A": 95.0}, "U2": {"A": 85.0}, "U3": {"A": 70.0}})
+    for _ in range(3):  # → 自查结束 → 已抽取核查单位 (none to draw) → 核查完成
+        workflow.advance(db, admin, rid)
+    sid = builders.session(
+        db, actors["clerk"], rid, "unit", "机关作风民主评议", ["U1", "U2", "U3"], expected=40, present=36
     )
     paper = svc.create_batch(db, actors["clerk"], sid, "ld", "P1", 8, 8)
-    key_pass(db, actors["clerk"], paper, PAPER_PASS1)
-    key_pass(db, actors["clerk2"], paper, PAPER_PASS2)
+    builders.key_pass(db, actors["clerk"], paper, PAPER_PASS1)
+    builders.key_pass(db, actors["clerk2"], paper, PAPER_PASS2)
     assert ballot_review.resolve(db, actors["reviewer2"], paper, [(3, 2, "3"), (8, 0, "pass1")]) == 0
     ballot_review.certify(db, actors["reviewer"], paper)
     f = tmp_path / "ballots.csv"
@@ -97,14 +93,9 @@ def published_round(db, tmp_path: Path) -> Built:
     tallied = import_tallies(db, actors["clerk2"], sid, t).batches[0].batch_id
     ballot_review.certify(db, actors["reviewer"], tallied)
     appraisal.certify_session(db, actors["reviewer2"], sid)
-    compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=20)
-    for e in accountability.list_entries(db, rid):
-        accountability.decide(db, actors["reviewer"], e.id, "confirm", "核实无误")
-    review.review(db, actors["clerk"], rid, "first")
-    review.review(db, actors["reviewer"], rid, "audit")
-    review.review(db, actors["reviewer2"], rid, "recheck")
-    review.vote(db, actors["committee"], rid, expected=9, present=8, yes=6, no=1, abstain=1)
-    publish(db, actors["admin"], rid)
+    workflow.advance(db, admin, rid)  # → 评议票已核定
+    builders.computed(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=20)
+    builders.published(db, actors, rid, vote=(9, 8, 6, 1, 1))
     return Built(rid, sid, paper, imported, tallied, actors)
 
 
@@ -112,21 +103,10 @@ def open_batch(db, n_targets: int = 12, returned: int = 100_000, label: str = "B
     """(actors, session id, batch id): a session of ``n_targets`` units and an open paper batch,
     for keying by other processes."""
     from .ballot_helpers import make_round as make_ballot_round
-    from .ballot_helpers import make_units
 
     actors = make_users(db)
     rid = make_ballot_round(db)
-    codes = make_units(db, actors["admin"], n_targets)
+    codes = builders.numbered_units(db, actors["admin"], n_targets)
     sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "民主评议", target_codes=codes)
     bid = svc.create_batch(db, actors["clerk"], sid, group, label, returned, returned)
     return actors, sid, bid
-
-
-def run_only_when_slow_selected(request) -> None:
-    """Long runs (``@pytest.mark.slow``) are skipped unless asked for with ``pytest -m slow``
-    (``./dev test`` runs everything else; ``./dev bench`` runs the same measurements)."""
-    import pytest
-
-    expr = request.config.getoption("markexpr") or ""
-    if "slow" not in expr.replace("not slow", ""):
-        pytest.skip("长时间运行：用 pytest -m slow 或 ./dev bench 运行")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from assess.demo import builders
+from assess.foundation.roles import Actor
 from assess.rounds import lifecycle as rounds
-from assess.rounds import selfcheck
-from assess.schemes import definition
-from assess.schemes.store import store_version
 from assess.workflow import advance as workflow
 
 # Leaves for 政府部门: A1, A2, B1, B2, B3 (C1 is for 乡镇街道 only).
@@ -82,45 +81,30 @@ GOOD = {"A1": 9, "A2": 1, "B1": 95, "B2": 3, "B3": 0, "C1": 8}
 
 
 def store_scheme(db, scheme: dict | None = None, actor_name: str = "admin") -> int:
-    with db.write() as s:
-        version, _created = store_version(
-            s, actor_name, definition.from_dict(scheme or SCHEME), "test.toml", ""
-        )
-        return version.id
+    return builders.scheme(db, Actor(actor_name, "admin"), scheme or SCHEME)
 
 
 def add_units(db, actors, units=UNITS) -> None:
-    from assess.org.units import add_unit
-
-    for code, name, cat in units:
-        add_unit(db, actors["admin"], code, name, cat)
+    builders.units(db, actors["admin"], units)
 
 
 def make_round(db, actors, *, units=UNITS, name="2026年第三季度考核", period="2026-Q3", **kw) -> int:
-    add_units(db, actors, units)
-    vid = store_scheme(db)
-    return rounds.create_round(db, actors["admin"], name, period, vid, **kw)
+    builders.units(db, actors["admin"], units)
+    vid = builders.scheme(db, actors["admin"], SCHEME)
+    return builders.round_(db, actors["admin"], vid, name, period, **kw)
 
 
 def fill_and_submit(db, actors, round_id: int, codes=None, values=GOOD) -> None:
     """Import a complete self-check for the units (one transaction), then submit each."""
-    import tempfile
-    from pathlib import Path
-
     from assess.org.units import list_units
 
     cats = {u.code: u.category for u in list_units(db)}
     codes = codes or [c for c, _n, _k in UNITS]
-    lines = ["unit_code,indicator_code,score"]
+    scores = {}
     for code in codes:
         leaves = TOWN_LEAVES if cats[code] == "乡镇街道" else GOV_LEAVES
-        lines += [f"{code},{ind},{values[ind]}" for ind in leaves]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "fill.csv"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        selfcheck.import_scores(db, actors["clerk"], round_id, path)
-    for code in codes:
-        selfcheck.submit(db, actors["clerk"], round_id, code)
+        scores[code] = {ind: values[ind] for ind in leaves}
+    builders.self_check(db, actors["clerk"], round_id, scores)
 
 
 def round_at_selfcheck_closed(db, actors, **kw) -> int:

@@ -11,12 +11,12 @@ from sqlalchemy import text
 
 from assess.appraisal import entry as ballots
 from assess.appraisal import reconcile as ballot_review
+from assess.demo import builders
 from assess.foundation import accounts, audit, users
 from assess.foundation.errors import AuthError
 from assess.foundation.roles import Actor
 from assess.integrity.verify import verify_all
 
-from .ballot_helpers import key_pass
 from .conftest import PASSWORD, make_users
 from .reliability_helpers import open_batch
 
@@ -26,8 +26,8 @@ MARKS = [(1, "1" + "2" * 11, "marks"), (2, "3" * 12, "marks")]
 def keyed_batch(db):
     """A paper batch of two ballots keyed identically by two clerks: ready to certify."""
     actors, _sid, bid = open_batch(db, returned=2)
-    key_pass(db, actors["clerk"], bid, MARKS)
-    key_pass(db, actors["clerk2"], bid, MARKS)
+    builders.key_pass(db, actors["clerk"], bid, MARKS)
+    builders.key_pass(db, actors["clerk2"], bid, MARKS)
     return actors, bid
 
 

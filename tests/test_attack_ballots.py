@@ -24,15 +24,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from assess.appraisal import ballot_import, forms, tally
-from assess.appraisal import entry as ballots
-from assess.appraisal import reconcile as ballot_review
-from assess.appraisal import sessions as appraisal
+from assess.appraisal import (
+    ballot_import,
+    forms,
+    tally,
+)
+from assess.appraisal import (
+    entry as ballots,
+)
+from assess.appraisal import (
+    reconcile as ballot_review,
+)
+from assess.appraisal import (
+    sessions as appraisal,
+)
 from assess.cli import main
+from assess.demo import builders
 from assess.foundation.errors import Conflict
 from assess.models import AuditRecord, BallotBatch, TallyCount
 
-from .ballot_helpers import certified_batch, make_round, make_units
+from .ballot_helpers import make_round
 from .ballot_helpers import scheme_dict as ballot_scheme
 from .conftest import PASSWORD
 
@@ -44,7 +55,7 @@ def meeting(db, actors):
     """A 民主评议 session of U01–U03 with 应到 40 / 实到 36 and 应到 per group ld 17, rd 5,
     fw 10, zg 8 (实到 per group not recorded yet)."""
     rid = make_round(db)
-    make_units(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 3)
     return appraisal.create_session(
         db,
         actors["clerk"],
@@ -116,11 +127,9 @@ def test_200_imported_ballots_in_a_group_of_17_are_refused(db, actors, meeting, 
 def test_no_batch_or_session_certifies_beyond_the_record(db, actors, meeting):
     # A batch whose issued count was raised in the database (past the service) does not certify.
     bid = ballots.create_batch(db, actors["clerk"], meeting, "rd", "R1", 3, 3)
-    from .ballot_helpers import key_pass
-
     rows = [(1, "123", "marks"), (2, "213", "marks"), (3, "321", "marks")]
-    key_pass(db, actors["clerk"], bid, rows)
-    key_pass(db, actors["clerk2"], bid, rows)
+    builders.key_pass(db, actors["clerk"], bid, rows)
+    builders.key_pass(db, actors["clerk2"], bid, rows)
     with db.write() as s:
         s.execute(text("UPDATE ballotbatch SET issued = 200 WHERE id = :b"), {"b": bid})
     with pytest.raises(Conflict, match="人大代表政协委员组应到 5 人，本组选票 200 张"):
@@ -269,9 +278,9 @@ def hidden(db, actors):
         present=13,
         group_expected={"ld": 1, "rd": 2, "fw": 7, "zg": 6},
     )
-    certified_batch(db, actors, sid, "ld", "L1", [LD_BALLOT])
-    certified_batch(db, actors, sid, "fw", "F1", FW)
-    certified_batch(db, actors, sid, "zg", "Z1", ZG)
+    builders.certified_batch(db, actors, sid, "ld", "L1", [LD_BALLOT])
+    builders.certified_batch(db, actors, sid, "fw", "F1", FW)
+    builders.certified_batch(db, actors, sid, "zg", "Z1", ZG)
     appraisal.certify_session(db, actors["reviewer"], sid)
     compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
     return rid, sid
@@ -491,12 +500,12 @@ def test_pooled_totals_under_the_threshold_are_withheld_everywhere(db, actors):
     """Three ballots in all: nothing of the target's votes is published, not even pooled — only
     the score (it ranks the target) and the counted ballots, marked 评议计分票不足公开门槛."""
     rid = make_round(db)
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "小型评议会", target_codes=["U01"], expected=4, present=3
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["1"])
-    certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["1"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_targets().iloc[0]
@@ -517,12 +526,12 @@ def test_interim_figures_are_not_published_before_the_session_is_certified(db, a
     from assess.schemes.definition import from_dict
 
     rid = make_round(db)
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01"], expected=13, present=13
     )
-    certified_batch(db, actors, sid, "fw", "F1", ["1", "2", "2", "1", "3", "2"])
-    certified_batch(db, actors, sid, "zg", "Z1", ["2", "2", "1", "2", "2", "1"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["1", "2", "2", "1", "3", "2"])
+    builders.certified_batch(db, actors, sid, "zg", "Z1", ["2", "2", "1", "2", "2", "1"])
     scheme = from_dict(ballot_scheme())
     for fmt_groups in ((), ("--groups",)):
         rows = json.loads(
@@ -532,7 +541,7 @@ def test_interim_figures_are_not_published_before_the_session_is_certified(db, a
         assert all(r["note"] == "会议尚未核定，计票结果核定后公布" for r in rows)
     with db.read() as s:
         assert unit_tallies(s, rid, scheme)[0].empty  # the report leaves the session out
-    certified_batch(db, actors, sid, "ld", "L1", ["3"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["3"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     final = json.loads(_cli(db, "ballots", "tally", "--session", str(sid), "--format", "json"))[0]
     # 满意 2 + 2, 基本满意 3 + 4, 不满意 1 + 1 (领导): with the 1-ballot 领导 group only the score
@@ -668,7 +677,7 @@ def small(db, actors):
         group_expected={"ld": 3, "rd": 2, "fw": 30, "zg": 20},
     )
     for g, marks in SMALL_UNIT.items():
-        certified_batch(db, actors, usid, g, g.upper(), marks)
+        builders.certified_batch(db, actors, usid, g, g.upper(), marks)
     appraisal.certify_session(db, actors["reviewer"], usid)
     csid = appraisal.create_session(
         db,
@@ -682,7 +691,7 @@ def small(db, actors):
         group_expected={"dy": 3, "cm": 30},
     )
     for g, marks in SMALL_CADRE.items():
-        certified_batch(db, actors, csid, g, g.upper(), marks)
+        builders.certified_batch(db, actors, csid, g, g.upper(), marks)
     appraisal.certify_session(db, actors["reviewer"], csid)
     compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
     return rid, usid, csid
@@ -1072,8 +1081,8 @@ def test_a_score_from_fewer_ballots_than_the_threshold_ranks_and_is_marked(db, a
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "小型评议会", target_codes=["U1"], expected=4, present=3
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["1"])
-    certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["1"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["2", "3"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     summary = compute_round(db, actors["reviewer"], rid, today=date(2026, 4, 10), resamples=0)
     assert any("1 个评议对象的计分票合计不足公开门槛（小型评议会 U1）" in w for w in summary.warnings)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from assess.demo import builders
 from assess.foundation import audit
 from assess.foundation.errors import MAX_LISTED, AssessError, InputErrors, user_message
 from assess.integrity import backup as maintenance
@@ -239,7 +240,7 @@ def bad_units_csv(path: Path, rows: int) -> Path:
 
 MEASURE = """
 import resource, sys
-from assess import users
+from assess.foundation import users
 users.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
 from assess.cli import main
 rc = main(sys.argv[1:])
@@ -304,10 +305,10 @@ def test_every_importer_caps_its_list(db, tmp_path, kind):
         from assess.appraisal import ballot_import
         from assess.appraisal import sessions as appraisal
 
-        from .ballot_helpers import make_round, make_units
+        from .ballot_helpers import make_round
 
         rid = make_round(db)
-        codes = make_units(db, admin, 3)
+        codes = builders.numbered_units(db, admin, 3)
         sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "民主评议", target_codes=codes)
         p.write_text("batch,ballot_no,voter_group,target_code,choice\n"
                      + "".join(f"B1,{i + 1},fw,NOPE,x\n" for i in range(n)),

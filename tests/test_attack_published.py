@@ -605,7 +605,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
     from assess.demo.office import build_demo, demo_actors
     from assess.org import units
 
-    from .conftest import PG_ADMIN_URL
+    from .conftest import PG_ADMIN_URL, defer_cleanup, drop_pg_now
 
     rid = build_demo(pg_db, annual_published=True).round_ids[0]
     url = pg_db.url
@@ -659,8 +659,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
                 attacked.dispose()
         finally:
             gc.collect()
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            defer_cleanup(drop_pg_now, name)
     db = Database(url)
     try:
         acts = demo_actors()

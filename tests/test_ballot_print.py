@@ -12,10 +12,11 @@ import pytest
 
 from assess.appraisal import entry as ballots
 from assess.appraisal import sessions as appraisal
+from assess.demo import builders
 from assess.foundation.errors import AssessError, NotFound
 from assess.reports.ballot_forms import PrintJob, print_ballots, print_session, rules_text
 
-from .ballot_helpers import make_cadres, make_round, make_units
+from .ballot_helpers import make_round
 
 
 def _text(pdf) -> str:
@@ -34,7 +35,7 @@ def unit_session(sqlite_db):
 
     actors = make_users(sqlite_db)
     rid = make_round(sqlite_db)
-    make_units(sqlite_db, actors["admin"], 5)
+    builders.numbered_units(sqlite_db, actors["admin"], 5)
     sid = appraisal.create_session(
         sqlite_db,
         actors["clerk"],
@@ -117,8 +118,8 @@ def test_cadre_sheet_and_bad_requests(sqlite_db, tmp_path):
 
     actors = make_users(sqlite_db)
     rid = make_round(sqlite_db)
-    make_units(sqlite_db, actors["admin"], 1)
-    make_cadres(sqlite_db, actors["admin"], 2)
+    builders.numbered_units(sqlite_db, actors["admin"], 1)
+    builders.cadres(sqlite_db, actors["admin"], 2)
     sid = appraisal.create_session(
         sqlite_db, actors["clerk"], rid, "cadre", "勤廉双述会", target_codes=["C02", "C01"]
     )

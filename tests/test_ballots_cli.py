@@ -9,8 +9,9 @@ import json
 import pytest
 
 from assess.cli import main
+from assess.demo import builders
 
-from .ballot_helpers import key_pass, make_cadres, make_round, make_units
+from .ballot_helpers import make_round
 from .conftest import PASSWORD
 
 
@@ -29,7 +30,7 @@ def cli(db, actors, monkeypatch, capsys):
 
 def test_session_import_certify_tally(db, actors, cli, tmp_path):
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     rc, out, err = cli(
         "appraisal",
         "create",
@@ -99,7 +100,7 @@ def test_session_import_certify_tally(db, actors, cli, tmp_path):
 
 def test_keyed_batch_compare_resolve_void(db, actors, cli):
     rid = make_round(db)
-    make_units(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 3)
     rc, out, _ = cli(
         "appraisal",
         "create",
@@ -138,8 +139,8 @@ def test_keyed_batch_compare_resolve_void(db, actors, cli):
     )
     assert rc == 0, err
     bid = json.loads(out)["batch"]
-    key_pass(db, actors["clerk"], bid, [(1, "123", "marks"), (2, "", "void")])
-    key_pass(db, actors["clerk2"], bid, [(1, "124", "marks"), (2, "", "void")])
+    builders.key_pass(db, actors["clerk"], bid, [(1, "123", "marks"), (2, "", "void")])
+    builders.key_pass(db, actors["clerk2"], bid, [(1, "124", "marks"), (2, "", "void")])
     rc, out, err = cli("batch", "compare", "--batch", str(bid), "--format", "csv")
     assert out.splitlines()[1] == "1,3,U03,第3局,3 不满意,4 不了解,"
     assert "未处理 1 处" in err
@@ -181,8 +182,8 @@ def test_keyed_batch_compare_resolve_void(db, actors, cli):
 
 
 def test_cadre_statements_and_tally_import(db, actors, cli, tmp_path):
-    make_units(db, actors["admin"], 1)
-    make_cadres(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 1)
+    builders.cadres(db, actors["admin"], 2)
     rid = make_round(db)
     rc, out, err = cli(
         "appraisal",

@@ -7,20 +7,31 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from assess.appraisal import entry as ballots
-from assess.appraisal import marks as ballot_marks
-from assess.appraisal import reconcile as ballot_review
-from assess.appraisal import sessions as appraisal
-from assess.appraisal import tally
+from assess.appraisal import (
+    entry as ballots,
+)
+from assess.appraisal import (
+    marks as ballot_marks,
+)
+from assess.appraisal import (
+    reconcile as ballot_review,
+)
+from assess.appraisal import (
+    sessions as appraisal,
+)
+from assess.appraisal import (
+    tally,
+)
+from assess.demo import builders
 from assess.foundation.errors import Conflict, FrozenError, PermissionDenied
 
-from .ballot_helpers import certified_batch, key_pass, make_round, make_units
+from .ballot_helpers import make_round
 
 
 @pytest.fixture
 def session(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 4)
+    codes = builders.numbered_units(db, actors["admin"], 4)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=20, present=18
     )
@@ -31,7 +42,7 @@ def session(db, actors):
 def big_session(db, actors):
     """A meeting whose record allows a 40-paper batch (实到 50)."""
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 4)
+    codes = builders.numbered_units(db, actors["admin"], 4)
     return appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=60, present=50
     )
@@ -58,7 +69,7 @@ def test_marks_normalisation_rules(db, actors, session):
 
 def test_same_clerk_refused_for_second_pass(db, actors, session):
     batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 3, 3)
-    key_pass(db, actors["clerk"], batch, [(1, "1200", "marks"), (2, "2200", "marks"), (3, "", "blank")])
+    builders.key_pass(db, actors["clerk"], batch, [(1, "1200", "marks"), (2, "2200", "marks"), (3, "", "blank")])
     with pytest.raises(Conflict, match="同一录入员不能录入同一批次两遍"):
         ballots.open_pass(db, actors["clerk"], batch)
     ctx2 = ballots.open_pass(db, actors["clerk2"], batch)
@@ -77,21 +88,21 @@ def test_same_clerk_refused_for_second_pass(db, actors, session):
 
 def test_second_clerk_cannot_see_or_touch_first_pass(db, actors, session):
     batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 2, 2)
-    p1 = key_pass(db, actors["clerk"], batch, [(1, "1200", "marks")], close=False)
+    p1 = builders.key_pass(db, actors["clerk"], batch, [(1, "1200", "marks")], close=False)
     with pytest.raises(PermissionDenied):
         ballots.pass_ballots(db, actors["clerk2"], p1)
     with pytest.raises(PermissionDenied):
         ballots.store_ballot(db, actors["clerk2"], p1, 2, "1100")
     assert [b.marks for b in ballots.pass_ballots(db, actors["clerk"], p1)] == ["1200"]
     # Comparison needs both passes finished.
-    key_pass(db, actors["clerk2"], batch, [(1, "1200", "marks")])
+    builders.key_pass(db, actors["clerk2"], batch, [(1, "1200", "marks")])
     with pytest.raises(Conflict, match="尚未完成"):
         ballot_review.compare(db, batch)
 
 
 def test_mismatches_listed_resolved_and_certified(db, actors, session):
     batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 6, 5)
-    key_pass(
+    builders.key_pass(
         db,
         actors["clerk"],
         batch,
@@ -103,7 +114,7 @@ def test_mismatches_listed_resolved_and_certified(db, actors, session):
             (5, "", "void"),
         ],
     )
-    key_pass(
+    builders.key_pass(
         db,
         actors["clerk2"],
         batch,
@@ -172,8 +183,8 @@ def test_reconciliation_blocks_certification(db, actors, session):
     # Returned 4 but only 3 ballots entered.
     batch = ballots.create_batch(db, actors["clerk"], session, "ld", "B1", 5, 4)
     rows = [(1, "1200", "marks"), (2, "", "blank"), (3, "1110", "marks")]
-    key_pass(db, actors["clerk"], batch, rows)
-    key_pass(db, actors["clerk2"], batch, rows)
+    builders.key_pass(db, actors["clerk"], batch, rows)
+    builders.key_pass(db, actors["clerk2"], batch, rows)
     rec = ballot_review.reconciliation(db, batch)
     assert (rec.entered, rec.valid, rec.void, rec.blank) == (3, 1, 1, 1)
     assert not rec.ok and "录入 3 张与收回 4 张不符" in rec.problems[0]
@@ -188,8 +199,8 @@ def test_reconciliation_blocks_certification(db, actors, session):
 def test_more_returned_than_issued_is_void(db, actors, session):
     batch = ballots.create_batch(db, actors["clerk"], session, "ld", "B1", 2, 3)
     rows = [(1, "1200", "marks"), (2, "1200", "marks"), (3, "2200", "marks")]
-    key_pass(db, actors["clerk"], batch, rows)
-    key_pass(db, actors["clerk2"], batch, rows)
+    builders.key_pass(db, actors["clerk"], batch, rows)
+    builders.key_pass(db, actors["clerk2"], batch, rows)
     with pytest.raises(Conflict, match="多于发出 2 张：本批次应作废"):
         ballot_review.certify(db, actors["reviewer"], batch)
     with pytest.raises(Conflict, match="理由"):
@@ -198,7 +209,7 @@ def test_more_returned_than_issued_is_void(db, actors, session):
     with pytest.raises(FrozenError):
         ballot_review.certify(db, actors["reviewer"], batch)
     # A void batch is never counted.
-    counted = certified_batch(db, actors, session, "ld", "B2", ["2200"])
+    counted = builders.certified_batch(db, actors, session, "ld", "B2", ["2200"])
     t = tally.counts_frame(db, session)
     assert set(t["batch_id"]) == {counted}
     assert "1 个选票批次尚未核定" not in " ".join(tally.session_tally(db, session).warnings)
@@ -206,8 +217,8 @@ def test_more_returned_than_issued_is_void(db, actors, session):
 
 def test_certified_batch_refuses_every_change(db, actors, session):
     batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 2, 2)
-    p1 = key_pass(db, actors["clerk"], batch, [(1, "1234", "marks"), (2, "2341", "marks")])
-    key_pass(db, actors["clerk2"], batch, [(1, "1234", "marks"), (2, "2341", "marks")])
+    p1 = builders.key_pass(db, actors["clerk"], batch, [(1, "1234", "marks"), (2, "2341", "marks")])
+    builders.key_pass(db, actors["clerk2"], batch, [(1, "1234", "marks"), (2, "2341", "marks")])
     ballot_review.certify(db, actors["reviewer"], batch)
     # Through the services.
     with pytest.raises(FrozenError):
@@ -252,7 +263,7 @@ def test_certified_batch_refuses_every_change(db, actors, session):
 def test_open_batches_are_not_frozen_by_triggers(db, actors, session):
     """The triggers only bite on certified batches: an open batch's working copies can change."""
     batch = ballots.create_batch(db, actors["clerk"], session, "fw", "B1", 2, 2)
-    key_pass(db, actors["clerk"], batch, [(1, "1234", "marks")], close=False)
+    builders.key_pass(db, actors["clerk"], batch, [(1, "1234", "marks")], close=False)
     with db.engine.begin() as conn:
         conn.execute(text(f"UPDATE ballotbatch SET issued = 3 WHERE id = {batch}"))
         conn.execute(text("UPDATE passballot SET marks = '2234'"))
@@ -295,7 +306,7 @@ def test_published_round_freezes_ballot_entry(db, actors, session):
 
 
 def test_verify_detects_tampering_behind_the_triggers(db, actors, session):
-    batch = certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "3412", "void"])
+    batch = builders.certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "3412", "void"])
     assert ballot_review.verify_certified(db) == []
     # Someone with direct access disables the guards and edits a count: the recount catches it.
     with db.engine.begin() as conn:
@@ -360,10 +371,10 @@ def test_session_sums_equal_a_recount_from_ballots_and_verify_checks_them(db, ac
     from assess.appraisal import ballot_import
     from assess.integrity import verify as integrity
 
-    certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "1111", "void"])
-    certified_batch(db, actors, session, "fw", "F2", ["1244", "blank"])
-    certified_batch(db, actors, session, "ld", "L1", ["3333"])
-    # A tally's papers come from the meeting's record (assess.appraisal.sessions.ballot_bounds): 干部职工 实到 4.
+    builders.certified_batch(db, actors, session, "fw", "F1", ["1234", "2341", "1111", "void"])
+    builders.certified_batch(db, actors, session, "fw", "F2", ["1244", "blank"])
+    builders.certified_batch(db, actors, session, "ld", "L1", ["3333"])
+    # A tally's papers come from the meeting's record (assess.appraisal.ballot_bounds): 干部职工 实到 4.
     appraisal.set_attendance(db, actors["clerk"], session, groups={"zg": 5}, groups_present={"zg": 4})
     path = tmp_path / "t.csv"
     path.write_text("voter_group,target_code,choice,count\nzg,U01,满意,4\nzg,U02,不满意,2\n", encoding="utf-8")
@@ -402,7 +413,7 @@ def test_session_sums_are_frozen_with_their_published_round(db, actors, session)
 
     from assess.models import AppraisalSession, Round
 
-    certified_batch(db, actors, session, "fw", "F1", ["1234"])
+    builders.certified_batch(db, actors, session, "fw", "F1", ["1234"])
     with db.engine.begin() as conn:  # before publication the rows can be written
         conn.execute(text(f"UPDATE tallysum SET count = count WHERE session_id = {session}"))
     with db.write() as s:

@@ -8,16 +8,17 @@ from sqlalchemy import func, select
 from assess.appraisal import ballot_import, tally
 from assess.appraisal import reconcile as ballot_review
 from assess.appraisal import sessions as appraisal
+from assess.demo import builders
 from assess.foundation.errors import InputErrors, PermissionDenied
 from assess.models import BallotBatch, PassBallot, TallyCount
 
-from .ballot_helpers import make_round, make_units
+from .ballot_helpers import make_round
 
 
 @pytest.fixture
 def session(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 3)
+    codes = builders.numbered_units(db, actors["admin"], 3)
     return appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=20, present=15
     )
@@ -27,7 +28,7 @@ def session(db, actors):
 def big_session(db, actors):
     """A meeting large enough for 300 ballots in one group (bounded by its record: 实到 350)."""
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 3)
+    codes = builders.numbered_units(db, actors["admin"], 3)
     return appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=400, present=350
     )

@@ -14,8 +14,9 @@ from assess.appraisal import entry as ballots
 from assess.appraisal import reconcile as ballot_review
 from assess.appraisal import sessions as appraisal
 from assess.appraisal import tally
+from assess.demo import builders
 
-from .ballot_helpers import key_pass, make_round, make_units
+from .ballot_helpers import make_round
 
 FORBIDDEN = ("voter", "clerk", "user", "time", "created", "_at", "date", "by", "who", "actor", "seq")
 
@@ -34,7 +35,7 @@ def test_ballot_tables_have_no_identity_or_time_columns(db, table):
 
 def test_stored_order_is_not_entry_order(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 20)
+    codes = builders.numbered_units(db, actors["admin"], 20)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=codes, expected=300, present=250
     )
@@ -44,8 +45,8 @@ def test_stored_order_is_not_entry_order(db, actors):
         marks = "".join(rnd.choice("2344") for _ in codes)
         rows.append((no, marks, "marks"))
     batch = ballots.create_batch(db, actors["clerk"], sid, "fw", "B1", 200, 200)
-    key_pass(db, actors["clerk"], batch, rows)
-    key_pass(db, actors["clerk2"], batch, rows)
+    builders.key_pass(db, actors["clerk"], batch, rows)
+    builders.key_pass(db, actors["clerk2"], batch, rows)
     ballot_review.certify(db, actors["reviewer"], batch)
     with db.read() as s:
         conn = s.connection()
@@ -71,14 +72,14 @@ def test_stored_order_is_not_entry_order(db, actors):
 
 def test_audit_never_holds_marks(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 12)
+    codes = builders.numbered_units(db, actors["admin"], 12)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=codes, expected=10, present=10
     )
     rows = [(1, "123412341234", "marks"), (2, "432143214321", "marks"), (3, "", "void")]
     batch = ballots.create_batch(db, actors["clerk"], sid, "fw", "B1", 3, 3)
-    key_pass(db, actors["clerk"], batch, rows)
-    key_pass(
+    builders.key_pass(db, actors["clerk"], batch, rows)
+    builders.key_pass(
         db,
         actors["clerk2"],
         batch,
@@ -103,14 +104,13 @@ def test_audit_never_holds_marks(db, actors):
 
 def test_below_threshold_groups_hidden_in_output(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 2)
+    codes = builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=codes, expected=10, present=9
     )
-    from .ballot_helpers import certified_batch
 
-    certified_batch(db, actors, sid, "ld", "L1", ["12", "13", "32"])  # 3 counted votes < 5
-    certified_batch(db, actors, sid, "fw", "F1", ["12", "12", "21", "22", "33", "44"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["12", "13", "32"])  # 3 counted votes < 5
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["12", "12", "21", "22", "33", "44"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     t = tally.session_tally(db, sid)
     pub = t.public_groups().set_index(["target_code", "group"])

@@ -9,15 +9,16 @@ from sqlmodel import select
 from assess.appraisal import entry as ballots
 from assess.appraisal import session_info as appraisal_info
 from assess.appraisal import sessions as appraisal
+from assess.demo import builders
 from assess.foundation.errors import Conflict, NotFound, PermissionDenied
 from assess.models import RoundUnit, Unit
 
-from .ballot_helpers import certified_batch, make_cadres, make_round, make_units
+from .ballot_helpers import make_round
 
 
 def test_create_session_form_targets_and_groups(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 3)
     sid = appraisal.create_session(
         db,
         actors["clerk"],
@@ -43,7 +44,7 @@ def test_create_session_form_targets_and_groups(db, actors):
 
 def test_create_session_refusals(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     with pytest.raises(PermissionDenied):
         appraisal.create_session(db, actors["inspector"], rid, "unit", "评议会", target_codes=["U01"])
     with pytest.raises(Conflict, match="用于勤廉双述"):
@@ -73,7 +74,7 @@ def test_create_session_refusals(db, actors):
 
 def test_default_targets_are_the_round_units_by_code(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 3)
     with db.write() as s:
         ids = dict(s.exec(select(Unit.code, Unit.id)).all())
         for code in ("U03", "U01"):
@@ -84,7 +85,7 @@ def test_default_targets_are_the_round_units_by_code(db, actors):
 
 def test_targets_fixed_once_ballots_exist(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 3)
     sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01", "U02"])
     assert appraisal.set_targets(db, actors["clerk"], sid, ["U02", "U03", "U01"]) == 3
     batch = ballots.create_batch(db, actors["clerk"], sid, "fw", "B1", 1, 1)
@@ -95,7 +96,7 @@ def test_targets_fixed_once_ballots_exist(db, actors):
 
 def test_attendance(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01"])
     assert not appraisal_info.session_info(db, sid).quorum_ok()  # nothing recorded yet
     appraisal.set_attendance(db, actors["clerk"], sid, groups={"ld": 4, "fw": 6})
@@ -110,8 +111,8 @@ def test_attendance(db, actors):
 
 
 def test_statements_and_questions(db, actors):
-    make_units(db, actors["admin"], 1)
-    cadres = make_cadres(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 1)
+    cadres = builders.cadres(db, actors["admin"], 3)
     rid = make_round(db)
     sid = appraisal.create_session(db, actors["clerk"], rid, "cadre", "述职述廉会", target_codes=cadres[:2])
     appraisal.set_statement(db, actors["clerk"], sid, "C01", "抓党建、管三资")
@@ -130,7 +131,7 @@ def test_statements_and_questions(db, actors):
         appraisal.set_statement(db, actors["clerk"], sid, "C03", "x")
     with pytest.raises(PermissionDenied):
         appraisal.set_statement(db, actors["reviewer"], sid, "C01", "x")
-    make_units(db, actors["admin"], 1, prefix="V")
+    builders.numbered_units(db, actors["admin"], 1, prefix="V")
     usid = appraisal.create_session(db, actors["clerk"], rid, "unit", "评议会", target_codes=["V01"])
     with pytest.raises(Conflict, match="只用于勤廉双述"):
         appraisal.set_statement(db, actors["clerk"], usid, "C01", "x")
@@ -138,7 +139,7 @@ def test_statements_and_questions(db, actors):
 
 def test_session_certification_and_round_blockers(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01", "U02"], expected=10, present=5
     )
@@ -146,7 +147,7 @@ def test_session_certification_and_round_blockers(db, actors):
         "评议会：没有已核定的选票批次",
         "评议会：应到 10 人，实到 5 人，须超过 5 人：未达到法定人数",
     ]
-    certified_batch(db, actors, sid, "fw", "F1", ["12", "21", "33"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["12", "21", "33"])
     open_batch = ballots.create_batch(db, actors["clerk"], sid, "ld", "L1", 2, 2)
     with pytest.raises(Conflict, match="1 个选票批次未核定"):
         appraisal.certify_session(db, actors["reviewer"], sid)

@@ -7,9 +7,10 @@ from sqlmodel import select
 
 from assess.appraisal import entry as ballots
 from assess.appraisal import sessions as appraisal
+from assess.demo import builders
 from assess.models import EntryPass, PassBallot
 
-from .ballot_helpers import key_pass, make_round, make_units
+from .ballot_helpers import make_round
 from .conftest import make_users
 from .tui_helpers import SIZE, login, make_app, screen_text, settle, type_text
 
@@ -17,7 +18,7 @@ from .tui_helpers import SIZE, login, make_app, screen_text, settle, type_text
 def _setup(db, n_targets: int = 60, returned: int = 10):
     actors = make_users(db)
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], n_targets)
+    codes = builders.numbered_units(db, actors["admin"], n_targets)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "机关作风民主评议", target_codes=codes, expected=100, present=90
     )
@@ -124,7 +125,7 @@ async def test_keying_ten_ballots_of_sixty_targets(sqlite_db):
 async def test_second_clerk_sees_nothing_of_first_pass(sqlite_db):
     db = sqlite_db
     actors, _sid, bid = _setup(db, n_targets=4, returned=2)
-    key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "2341", "marks")], close=False)
+    builders.key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "2341", "marks")], close=False)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "clerk2")
@@ -136,8 +137,8 @@ async def test_second_clerk_sees_nothing_of_first_pass(sqlite_db):
 async def test_resolve_mismatches_and_certify_on_screen(sqlite_db):
     db = sqlite_db
     actors, _sid, bid = _setup(db, n_targets=4, returned=3)
-    key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "2341", "marks"), (3, "", "void")])
-    key_pass(db, actors["clerk2"], bid, [(1, "1244", "marks"), (2, "2341", "marks"), (3, "3333", "marks")])
+    builders.key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "2341", "marks"), (3, "", "void")])
+    builders.key_pass(db, actors["clerk2"], bid, [(1, "1244", "marks"), (2, "2341", "marks"), (3, "3333", "marks")])
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "reviewer")
@@ -230,8 +231,8 @@ async def test_whole_ballot_key_1_takes_pass_one_reading_even_when_void(sqlite_d
     pass 1's reading (void) instead of refusing with internal codes."""
     db = sqlite_db
     actors, _sid, bid = _setup(db, n_targets=4, returned=2)
-    key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "", "void")])
-    key_pass(db, actors["clerk2"], bid, [(1, "1234", "marks"), (2, "3333", "marks")])
+    builders.key_pass(db, actors["clerk"], bid, [(1, "1234", "marks"), (2, "", "void")])
+    builders.key_pass(db, actors["clerk2"], bid, [(1, "1234", "marks"), (2, "3333", "marks")])
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "reviewer")

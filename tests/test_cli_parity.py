@@ -16,12 +16,13 @@ import pytest
 from assess.appraisal import sessions as appraisal
 from assess.appraisal import tally
 from assess.cli import build_parser, main
+from assess.demo import builders
 from assess.results import accountability
 from assess.results import approval as review
 from assess.results.compute import compute_round
 from assess.results.publication import publish
 
-from .ballot_helpers import certified_batch, make_round, make_units
+from .ballot_helpers import make_round
 from .conftest import PASSWORD
 from .results_helpers import (
     add_cadres,
@@ -62,12 +63,12 @@ def rounded_session(db, actors):
       (.2 × 100 + .4 × 65)/.6 = 46/.6 = 76.666… → 76.67 at the scheme's precision 2.
     """
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=["U01", "U02"], expected=20, present=15
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
-    certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     return sid
 
@@ -101,23 +102,15 @@ def test_tally_scores_rounded_in_table_csv_and_json(db, cli, rounded_session):
 
 def test_tally_scores_follow_the_scheme_precision(db, actors, cli):
     """Precision 1: U02 above prints 76.7 (76.666… rounded half up)."""
-    from assess.models import Round
-    from assess.schemes import definition, store
-
     from .ballot_helpers import scheme_dict as ballot_scheme
 
-    rid = make_round(db)
-    with db.write() as s:
-        version, _ = store.store_version(
-            s, "admin", definition.from_dict({**ballot_scheme(), "precision": 1}), "p1.toml", ""
-        )
-        s.get(Round, rid).scheme_version_id = version.id
-    make_units(db, actors["admin"], 2)
+    rid = make_round(db, scheme={**ballot_scheme(), "precision": 1})
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=["U01", "U02"], expected=20, present=15
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
-    certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["31"] * 5)
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["11", "21", "21", "23", "23", "23"])
     appraisal.certify_session(db, actors["reviewer"], sid)
     rc, out, err = cli("ballots", "tally", "--session", str(sid), "--format", "json")
     assert rc == 0, err
@@ -130,7 +123,7 @@ def test_tally_scores_follow_the_scheme_precision(db, actors, cli):
 @pytest.fixture
 def open_session(db, actors):
     rid = make_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=["U01", "U02"], expected=40, present=36
     )
@@ -261,11 +254,7 @@ def build_cadre_round(db, actors):
     - C5 [2, 1, 0, 0]: (200 + 80)/3 = 93.333… → 93.33, 优秀; only 3 counted votes: the score (it
       ranks) and the 3 counted votes are printed, marked 评议计分票不足公开门槛; the shares not.
     """
-    from assess.models import Round
-    from assess.schemes.definition import from_dict
-    from assess.schemes.store import store_version
-
-    vid = store_scheme(db, scheme_dict())
+    vid = store_scheme(db, scheme_dict(no_excellent_if=["诫勉"]))  # the scheme bars 诫勉 from 优秀
     rid, ids = make_results_round(db, vid, UNITS)
     add_scores(db, rid, ids, full_marks([c for c, *_ in UNITS]))
     cid = add_cadres(db, ids["U1"], ["C1", "C2", "C3", "C4", "C5"])
@@ -280,9 +269,6 @@ def build_cadre_round(db, actors):
     }
     sid = add_session(db, rid, "cadre", "qlss", list(cid.values()), counts, {"zg": 1.0}, expected=20, present=20)
     add_discipline(db, rid, "诫勉", cadre_id=cid["C3"])
-    with db.write() as s:  # the round's scheme bars 诫勉 from 优秀
-        v, _ = store_version(s, "admin", from_dict(scheme_dict(no_excellent_if=["诫勉"])), "t.toml", "")
-        s.get(Round, rid).scheme_version_id = v.id
     compute_round(db, actors["admin"], rid, today=date(2026, 4, 10), resamples=0)
     return rid, sid, cid
 

@@ -4,19 +4,20 @@ sentences."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from sqlmodel import select
 
-from assess.demo.office import build_demo
 from assess.foundation.db import Database
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_template):
+    """A copy of the demo database (built once per test process, ``tests/conftest.py``)."""
     path = tmp_path_factory.mktemp("demo-docs") / "demo.db"
+    shutil.copyfile(demo_template, path)
     db = Database(f"sqlite:///{path}")
-    db.upgrade(backup=False)
-    build_demo(db)
     yield db
     db.dispose()
 

@@ -15,13 +15,14 @@ from sqlalchemy import text
 from assess.appraisal import entry as svc
 from assess.appraisal import sessions as appraisal
 from assess.appraisal.entry import pass_counts
+from assess.demo import builders
 from assess.foundation import audit
 from assess.foundation.db import Database
 from assess.integrity.backup import backup, check_database, restore
 from assess.integrity.verify import verify_all
 from bench.crash_harness import read_lines, spawn
 
-from .ballot_helpers import make_round, make_units
+from .ballot_helpers import make_round
 from .reliability_helpers import published_round
 
 
@@ -55,7 +56,7 @@ def test_backup_during_entry_by_another_process_restores_clean(sqlite_db, tmp_pa
     built = published_round(db, tmp_path)  # certified batches and a published round
     actors = built.actors
     rid = make_round(db, period="2026-Q2")
-    codes = make_units(db, actors["admin"], 12)
+    codes = builders.numbered_units(db, actors["admin"], 12)
     sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "第二季度民主评议", target_codes=codes)
     batch = svc.create_batch(db, actors["clerk"], sid, "fw", "箱1", 100_000, 100_000)
 

@@ -15,12 +15,12 @@ from sqlalchemy import text
 
 from assess.appraisal import entry as svc
 from assess.appraisal import reconcile as ballot_review
+from assess.demo import builders
 from assess.foundation.errors import Conflict, FrozenError
 from assess.integrity.verify import verify_all
 from bench.bench_concurrency import measure
 from bench.reliability_setup import prepare
 
-from .ballot_helpers import key_pass
 from .reliability_helpers import open_batch
 
 
@@ -58,8 +58,8 @@ PASS2 = [(2, "3" + "2" * 11, "marks") if no == 2 else (no, m, k) for no, m, k in
 
 def _batch(db, actors, sid, label, resolved=True):
     b = svc.create_batch(db, actors["clerk"], sid, "fw", label, 4, 4)
-    key_pass(db, actors["clerk"], b, PASS1)
-    key_pass(db, actors["clerk2"], b, PASS2)
+    builders.key_pass(db, actors["clerk"], b, PASS1)
+    builders.key_pass(db, actors["clerk2"], b, PASS2)
     if resolved:
         ballot_review.resolve(db, actors["reviewer"], b, [(2, 1, "2")])
     return b

@@ -3,7 +3,7 @@ killed with SIGKILL at a random moment; after each kill the database passes ``in
 holds every ballot the process reported stored exactly as reported, nothing partial, and the
 pass's counts equal the stored rows (``bench/crash_harness.py`` says how).
 
-The default suite runs ``TRIALS`` kills; ``pytest -m slow`` runs ``SLOW_TRIALS`` (and
+The default suite runs ``TRIALS`` kills; ``pytest -m slow`` (and CI) runs ``SLOW_TRIALS`` (and
 ``./dev bench`` runs ``bench/bench_crash.py``, the same series with its figures).
 """
 
@@ -17,8 +17,6 @@ import pytest
 from bench.crash_harness import CLERK, Figures, check, run, trial
 from bench.reliability_setup import prepare
 
-from .reliability_helpers import run_only_when_slow_selected
-
 TRIALS = 5
 SLOW_TRIALS = 100
 
@@ -31,8 +29,7 @@ def test_killed_entry_loses_nothing(tmp_path):
 
 
 @pytest.mark.slow
-def test_killed_entry_loses_nothing_over_many_kills(tmp_path, request):
-    run_only_when_slow_selected(request)
+def test_killed_entry_loses_nothing_over_many_kills(tmp_path):
     figures = run(tmp_path / "crash.db", SLOW_TRIALS, seed=2026)
     print("\n" + figures.summary())
     assert figures.failures == [] and figures.trials == SLOW_TRIALS

@@ -26,9 +26,10 @@ from assess.appraisal import entry as svc
 from assess.appraisal import reconcile as ballot_review
 from assess.appraisal import sessions as appraisal
 from assess.appraisal.ballot_import import import_ballots
+from assess.demo import builders
 from assess.foundation.errors import Conflict
 
-from .ballot_helpers import make_round, make_units
+from .ballot_helpers import make_round
 from .conftest import make_users
 
 OPTIONS = ["满意", "基本满意", "不满意", "不了解"]  # indices 1–4; 满意 at most 2 per ballot
@@ -48,7 +49,7 @@ ballot = st.tuples(*[reading] * len(TARGETS))
 def session(sqlite_db):
     actors = make_users(sqlite_db)
     rid = make_round(sqlite_db)
-    make_units(sqlite_db, actors["admin"], len(TARGETS))
+    builders.numbered_units(sqlite_db, actors["admin"], len(TARGETS))
     sid = appraisal.create_session(
         sqlite_db, actors["clerk"], rid, "unit", "民主评议会", target_codes=TARGETS
     )

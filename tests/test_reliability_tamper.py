@@ -7,7 +7,7 @@ differs.
 One database is prepared once (a round taken from ballot entry to publication through the real
 services, see ``reliability_helpers.published_round``); each mutation runs on a fresh copy of the
 file. The RNG is seeded: the same mutations run every time. ``MUTATIONS`` run in the default suite;
-the slow run (``pytest -m slow``) adds ``SLOW_MUTATIONS`` more with another seed.
+the slow run (``pytest -m slow``, and CI) adds ``SLOW_MUTATIONS`` more with another seed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from assess.foundation.db import Database
 from assess.reports.notices import publication_notice
 
 from .conftest import PASSWORD
-from .reliability_helpers import published_round, run_only_when_slow_selected
+from .reliability_helpers import published_round
 
 MUTATIONS = 200
 SLOW_MUTATIONS = 1000
@@ -503,8 +503,7 @@ def test_random_mutations_all_detected(prepared, tmp_path):
 
 
 @pytest.mark.slow
-def test_many_more_random_mutations_all_detected(prepared, tmp_path, request):
-    run_only_when_slow_selected(request)
+def test_many_more_random_mutations_all_detected(prepared, tmp_path):
     kinds = run_mutations(prepared, tmp_path, SLOW_MUTATIONS, seed=31415)
     print(f"\n{SLOW_MUTATIONS} mutations, all detected: {dict(kinds)}")
 
@@ -611,7 +610,7 @@ def test_postgresql_tampering_detected(pg_db, tmp_path, monkeypatch):
 
     import psycopg
 
-    from .conftest import PG_ADMIN_URL
+    from .conftest import PG_ADMIN_URL, defer_cleanup, drop_pg_now
 
     built = published_round(pg_db, tmp_path)
     monkeypatch.setenv("ASSESS_PASSWORD", PASSWORD)
@@ -650,5 +649,4 @@ def test_postgresql_tampering_detected(pg_db, tmp_path, monkeypatch):
             import gc
 
             gc.collect()  # engines left by the command close their connections
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            defer_cleanup(drop_pg_now, name)

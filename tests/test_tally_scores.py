@@ -10,8 +10,9 @@ import pytest
 
 from assess.appraisal import sessions as appraisal
 from assess.appraisal import tally
+from assess.demo import builders
 
-from .ballot_helpers import certified_batch, make_cadres, make_round, make_units
+from .ballot_helpers import make_round
 
 
 def test_largest_remainder_sums_to_exactly_100():
@@ -37,14 +38,14 @@ def test_largest_remainder_sums_to_exactly_100():
 @pytest.fixture
 def unit_session(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 3)
+    codes = builders.numbered_units(db, actors["admin"], 3)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "民主评议大会", target_codes=codes, expected=40, present=30
     )
     # Options: 1 满意 100 · 2 基本满意 70 · 3 不满意 30 · 4 不了解 (not counted); at most 2 满意 per ballot.
-    certified_batch(db, actors, sid, "ld", "L1", ["112", "121", "211", "124", "13X"])
-    certified_batch(db, actors, sid, "fw", "F1", ["111", "234", "344", "224", "000", "231"])
-    certified_batch(db, actors, sid, "zg", "Z1", ["void", "blank", "122", "321", "11X"])
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["112", "121", "211", "124", "13X"])
+    builders.certified_batch(db, actors, sid, "fw", "F1", ["111", "234", "344", "224", "000", "231"])
+    builders.certified_batch(db, actors, sid, "zg", "Z1", ["void", "blank", "122", "321", "11X"])
     # No batch for rd (人大代表政协委员): a missing group.
     return sid
 
@@ -147,11 +148,11 @@ def test_counts_frame_is_dense(db, actors, unit_session):
 
 def test_quorum_failure_is_flagged(db, actors):
     rid = make_round(db)
-    codes = make_units(db, actors["admin"], 2)
+    codes = builders.numbered_units(db, actors["admin"], 2)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=codes, expected=40, present=20
     )
-    certified_batch(db, actors, sid, "ld", "L1", ["12"] * 5)
+    builders.certified_batch(db, actors, sid, "ld", "L1", ["12"] * 5)
     t = tally.session_tally(db, sid)
     # 20 is not more than 0.5 × 40.
     assert not t.quorum_ok and not t.targets["quorum_ok"].any()
@@ -161,21 +162,21 @@ def test_quorum_failure_is_flagged(db, actors):
 
 
 def test_cadre_tally_thresholds_and_history(db, actors):
-    make_units(db, actors["admin"], 1)
-    cadres = make_cadres(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 1)
+    cadres = builders.cadres(db, actors["admin"], 3)
     # The year before: C03 got 4 不称职 of 5 counted votes (> 1/3) → 不称职; C02 did not.
     r0 = make_round(db, period="2025")
     s0 = appraisal.create_session(
         db, actors["clerk"], r0, "cadre", "2025 勤廉双述", target_codes=cadres, expected=9, present=9
     )
-    certified_batch(db, actors, s0, "dy", "P1", ["124", "124", "224", "124", "123"])
+    builders.certified_batch(db, actors, s0, "dy", "P1", ["124", "124", "224", "124", "123"])
     r1 = make_round(db, period="2026")
     sid = appraisal.create_session(
         db, actors["clerk"], r1, "cadre", "2026 勤廉双述", target_codes=cadres, expected=15, present=12
     )
     # Options 1 优秀 95 · 2 称职 80 · 3 基本称职 60 · 4 不称职 30; 称职及以上 = 优秀 + 称职.
-    certified_batch(db, actors, sid, "dy", "D1", ["124", "114", "234", "144", "124", "214"])
-    certified_batch(db, actors, sid, "cm", "M1", ["134", "124", "144", "224", "114", "1X4"])
+    builders.certified_batch(db, actors, sid, "dy", "D1", ["124", "114", "234", "144", "124", "214"])
+    builders.certified_batch(db, actors, sid, "cm", "M1", ["134", "124", "144", "224", "114", "1X4"])
     t = tally.session_tally(db, sid)
     tt = t.targets.set_index("target_code")
     # C01: dy 1,1,2,1,1,2 (优秀 4, 称职 2) → (380 + 160)/6 = 90; cm 1,1,1,2,1,1 → (475 + 80)/6 = 92.5;
@@ -200,13 +201,13 @@ def test_cadre_tally_thresholds_and_history(db, actors):
 
 
 def test_unfit_share_exactly_one_third_is_not_unfit(db, actors):
-    make_units(db, actors["admin"], 1)
-    cadres = make_cadres(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
+    cadres = builders.cadres(db, actors["admin"], 1)
     rid = make_round(db)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "cadre", "测评", target_codes=cadres, expected=6, present=6
     )
     # 2 不称职 of 6 counted = exactly 1/3: the rule is "more than 1/3".
-    certified_batch(db, actors, sid, "dy", "D1", ["4", "4", "2", "2", "2", "1"])
+    builders.certified_batch(db, actors, sid, "dy", "D1", ["4", "4", "2", "2", "2", "1"])
     tt = tally.session_tally(db, sid).targets
     assert tt.loc[0, "unfit_share"] == pytest.approx(1 / 3) and not tt.loc[0, "unfit"]

@@ -1,36 +1,15 @@
 """The whole application on the demo database at 80×24: the dashboard tells what each round waits
-for, and every area opens by its F-key and by its plain key without an error."""
+for, and every area opens by its F-key and by its plain key without an error. The demo database
+(``demo_db``) is built once per test process (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from assess.demo.office import DEMO_PASSWORD, build_demo
-from assess.foundation.db import Database
+from assess.demo.office import DEMO_PASSWORD
 from tui.nav import AREAS
 
 from .tui_helpers import SIZE, login, make_app, screen_text, settle
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    db = Database(f"sqlite:///{path}")
-    db.upgrade(backup=False)
-    build_demo(db)
-    db.dispose()
-    return path
-
-
-@pytest.fixture
-def demo_db(demo_template, tmp_path):
-    path = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, path)
-    db = Database(f"sqlite:///{path}")
-    yield db
-    db.dispose()
 
 
 async def test_dashboard_shows_blockers_and_overdue(demo_db):

@@ -15,7 +15,6 @@ from assess.demo.office import DEMO_PASSWORD, DEMO_USERS, demo_actors
 from tui.nav import AREAS
 from tui.tables import TableFill, column_widths, show_detail
 
-from .test_tui_demo import demo_db, demo_template  # noqa: F401 (fixtures)
 from .tui_helpers import SIZE, login, make_app, screen_text, settle
 
 LONG_UNIT = "县人力资源和社会保障局劳动保障监察大队暨农民工工资支付保障专项工作领导小组办公室（临时机构）"
@@ -112,7 +111,7 @@ def cut_without_ellipsis(app, cut: list[str] | None = None) -> list:
     return problems
 
 
-async def test_key_screens_at_80x24_cut_only_with_an_ellipsis_and_show_the_whole(demo_db):  # noqa: F811
+async def test_key_screens_at_80x24_cut_only_with_an_ellipsis_and_show_the_whole(demo_db):
     from assess.org import units
 
     admin = demo_actors()["admin"]
@@ -167,7 +166,7 @@ LOGINS = [u for u, _role, _name in DEMO_USERS]
 WORD = re.compile(r"(?<![A-Za-z0-9_.-])(" + "|".join(map(re.escape, CODES + LOGINS)) + r")(?![A-Za-z0-9_])")
 
 
-async def test_demo_screens_show_no_codes_and_no_login_names(demo_db):  # noqa: F811
+async def test_demo_screens_show_no_codes_and_no_login_names(demo_db):
     app = make_app(demo_db)
     found: dict[str, list[str]] = {}
     async with app.run_test(size=SIZE) as pilot:

@@ -9,9 +9,10 @@ from datetime import date
 
 from assess.appraisal import entry as ballots
 from assess.appraisal import session_info as appraisal_info
+from assess.demo import builders
 from assess.workflow import advance as workflow
 
-from .ballot_helpers import make_cadres, make_round, make_units
+from .ballot_helpers import make_round
 from .conftest import make_users
 from .tui_helpers import SIZE, login, make_app, screen_text, settle, type_text
 
@@ -26,8 +27,8 @@ async def test_new_cadre_meeting_with_ballot_order_groups_and_date(sqlite_db):
     db = sqlite_db
     actors = make_users(db)
     rid = make_round(db)
-    make_units(db, actors["admin"], 1)
-    make_cadres(db, actors["admin"], 3)
+    builders.numbered_units(db, actors["admin"], 1)
+    builders.cadres(db, actors["admin"], 3)
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await login(pilot, "clerk")

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from assess.appraisal import session_info as appraisal_info
 from assess.appraisal import sessions as appraisal
+from assess.demo import builders
 from assess.foundation import periods, thresholds
 from assess.models import AccountabilityEntry, CadreResult, Round
 from assess.results import accountability
@@ -18,7 +19,6 @@ from assess.results.compute import compute_round
 from assess.schemes.definition import RuleDef
 
 from .ballot_helpers import make_round as make_ballot_round
-from .ballot_helpers import make_units
 from .results_helpers import (
     add_cadres,
     add_prior_round,
@@ -69,7 +69,7 @@ def test_default_comparison_follows_the_wording():
 
 def test_session_quorum_at_exactly_two_thirds(db, actors):
     rid = make_ballot_round(db, quorum=2 / 3, quorum_op=">=")
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01"], expected=9, present=6
     )
@@ -87,7 +87,7 @@ def test_session_quorum_at_exactly_two_thirds(db, actors):
 
 def test_session_quorum_strictly_more_than_half(db, actors):
     rid = make_ballot_round(db, quorum=2 / 3, quorum_op=">")
-    make_units(db, actors["admin"], 1)
+    builders.numbered_units(db, actors["admin"], 1)
     sid = appraisal.create_session(
         db, actors["clerk"], rid, "unit", "评议会", target_codes=["U01"], expected=9, present=6
     )

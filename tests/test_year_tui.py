@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from assess.appraisal import pledges
 from assess.appraisal import sessions as appraisal
+from assess.demo import builders
 from assess.foundation.settings import local_today
 from assess.models import BlacklistEntry, CadrePledge
 from assess.org import blacklist as year
@@ -85,12 +86,11 @@ async def test_blacklist_screen_enter_and_lift(sqlite_db):
 async def test_pledge_on_cadre_list_and_at_statement(sqlite_db):
     db = sqlite_db
     actors = make_users(db)
-    from .ballot_helpers import make_cadres, make_units
     from .ballot_helpers import make_round as make_ballot_round
 
     rid = make_ballot_round(db, period=str(local_today().year))
-    make_units(db, actors["admin"], 1)
-    make_cadres(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 1)
+    builders.cadres(db, actors["admin"], 2)
     sid = appraisal.create_session(db, actors["clerk"], rid, "cadre", "述职会", target_codes=["C01", "C02"])
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -21,6 +21,7 @@ from assess.appraisal.ballot_import import import_ballots
 from assess.appraisal.entry import close_pass, create_batch, list_batches, open_pass, store_ballot
 from assess.appraisal.reconcile import certify, compare, resolve
 from assess.appraisal.sessions import add_question, certify_session, create_session, set_statement
+from assess.demo.builders import users as add_users
 from assess.foundation import users
 from assess.foundation.errors import Conflict
 from assess.foundation.roles import Actor
@@ -131,10 +132,11 @@ def build_demo(db: Database, progress: Callable[[str], None] | None = None, seed
         raise Conflict("数据库不是空的：演示数据只写入新数据库。")
 
     # 1. users for every role
+
     acts = demo_actors()
     admin = acts["admin"]
-    for username, role, name in DEMO_USERS:
-        users.add_user(db, None if username == "admin" else admin, username, role, DEMO_PASSWORD, name)
+    add_users(db, DEMO_PASSWORD, [u for u in DEMO_USERS if u[0] != "admin"],
+              admin_name=next(n for u, _r, n in DEMO_USERS if u == "admin"))
     say(f"用户 {len(DEMO_USERS)} 个（密码均为 {DEMO_PASSWORD}）")
     report.steps.append("users")
 
