@@ -104,9 +104,11 @@ def test_whole_report_from_one_browser(renderer, sqlite_db, tmp_path):
         renderer=renderer,
         progress=lambda done, total, label: steps.append((done, total, label)),
     )
-    assert result.images and result.messages == [] and result.charts == 12
-    # One browser for everything: already running, still the same, 12 charts × (PNG + SVG) rendered on it.
-    assert result.start_seconds == 0 and renderer._kaleido is browser and renderer.renders - before == 24
+    # 10 charts: every unit of the fixture has a 3-ballot 领导 group under the publication threshold, so its
+    # option shares and 满意率 are not published and their two charts are not drawn (docs/reliability.md §9).
+    assert result.images and result.messages == [] and result.charts == 10
+    # One browser for everything: already running, still the same, 10 charts × (PNG + SVG) rendered on it.
+    assert result.start_seconds == 0 and renderer._kaleido is browser and renderer.renders - before == 20
     names = {p.relative_to(tmp_path).as_posix() for p in result.files}
     report = "2026年第二季度考核结果报告"
     assert {
@@ -117,7 +119,7 @@ def test_whole_report_from_one_browser(renderer, sqlite_db, tmp_path):
         "2026年第二季度考核结果公示.pdf",
     } <= names
     pngs = sorted(p for p in result.files if p.suffix == ".png")
-    assert len(pngs) == 12 and len([p for p in result.files if p.suffix == ".svg"]) == 12
+    assert len(pngs) == 10 and len([p for p in result.files if p.suffix == ".svg"]) == 10
     assert png_size((tmp_path / "图表" / "01-政府部门-排名.png").read_bytes()) == (900, 360)
     assert all(png_size(p.read_bytes())[0] == 900 for p in pngs)
     # The PDF: sections 政府部门 / 乡镇街道 / 自查与核查 / 问责名单 each start a page, so at least 4 pages.
