@@ -51,8 +51,10 @@ from assess.rounds.snapshots import last_period, periods_of, published_content
 from assess.scoring import serial
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
 
     from assess.foundation.db import Database
+    from assess.results.publication import PublishResult
 
 
 
@@ -145,6 +147,7 @@ def open_publicity(
         )
         s.add(period)
         s.flush()
+        assert period.id is not None  # flushed: the row has its id
         seq, head = audit.append(
             s,
             actor.username,
@@ -230,6 +233,7 @@ def add_objection(
         )
         s.add(o)
         s.flush()
+        assert o.id is not None  # flushed: the row has its id
         audit.append(
             s,
             actor.username,
@@ -268,6 +272,7 @@ def answer_objection(db: Database, actor: Actor, objection_id: int, decision: st
         if o is None:
             raise NotFound(f"异议 #{objection_id} 不存在。")
         r = lock_round(s, o.round_id)
+        assert r.id is not None  # a stored round has its id
         if o.decision is not None:
             raise Conflict(
                 f"异议 #{objection_id} 已由 {o.answered_by} 答复为“{DECISIONS.get(o.decision, o.decision)}”。"
@@ -304,7 +309,7 @@ def answer_objection(db: Database, actor: Actor, objection_id: int, decision: st
 
 
 
-def finalize(db: Database, actor: Actor, round_id: int, today: date | None = None):
+def finalize(db: Database, actor: Actor, round_id: int, today: date | None = None) -> PublishResult:
     """定稿: ``publication.publish`` (the one implementation of freezing), which refuses before
     the 公示 end date has passed or while an objection is open."""
 
@@ -351,7 +356,7 @@ def diff_contents(before: dict[str, Any], after: dict[str, Any]) -> list[dict[st
     测评得分/等次, accountability entries added, removed or with another action or status."""
     rows: list[dict[str, Any]] = []
 
-    def add(kind, code, name, label, a, b):
+    def add(kind: str, code: str | None, name: str | None, label: str, a: Any, b: Any) -> None:
         rows.append({"kind": KIND_LABELS[kind], "code": code, "name": name, "field": label,
                      Stage.PUBLICITY: _fmt(a), "final": _fmt(b)})
 
@@ -378,20 +383,22 @@ def diff_contents(before: dict[str, Any], after: dict[str, Any]) -> list[dict[st
             if va != vb:
                 add("cadre", code, name, label, va, vb)
 
-    def key(e):
+    def entry_key(e: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
         return (e.get("unit_code"), e.get("cadre_code"), e.get("rule_code"))
 
-    def who(e):
+    def who(e: dict[str, Any]) -> tuple[str | None, str | None]:
         if e.get("cadre_code"):
             return e["cadre_code"], e.get("cadre_name")
         return e.get("unit_code"), e.get("unit_name")
 
-    olda = {key(e): e for e in before.get("accountability") or []}
-    newa = {key(e): e for e in after.get("accountability") or []}
+    olda = {entry_key(e): e for e in before.get("accountability") or []}
+    newa = {entry_key(e): e for e in after.get("accountability") or []}
 
     for k in sorted(set(olda) | set(newa), key=lambda t: tuple(x or "" for x in t)):
         a, b = olda.get(k), newa.get(k)
-        code, name = who(b or a)
+        either = b or a
+        assert either is not None  # k is a key of one of the two
+        code, name = who(either)
         if a is None:
             add("accountability", code, name, f"问责（{b['rule_code']}）", None, b["proposed_action"])
         elif b is None:
@@ -436,11 +443,12 @@ def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list
     with db.read() as s:
         conn = s.connection()
         where = "" if round_id is None else " WHERE round_id = :rid"
-        rows = conn.execute(
+        rows: Sequence[Any] = conn.execute(
             text(f"SELECT id, round_id, content_hash, audit_head, content FROM publicityperiod{where} ORDER BY id"),
             {} if round_id is None else {"rid": round_id},
         ).all()
-        records: dict[int, dict] = {}
+        records: dict[int, dict[str, Any]] = {}
+        payload: Any
         for payload in conn.execute(text("SELECT payload FROM auditrecord WHERE action = 'publicity.open'")).scalars():
             if isinstance(payload, str):
                 payload = json.loads(payload)
