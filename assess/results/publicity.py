@@ -206,6 +206,7 @@ def add_objection(
         if r.stage != Stage.PUBLICITY:
             raise Conflict(f"只有公示中的轮次才能登记异议；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。")
         p = last_period(s, round_id)
+        assert p is not None and p.id is not None  # 公示中 is entered with its period, in one transaction
         if not p.starts_on <= received_on <= p.ends_on:
             raise Conflict(
                 f"收到日期 {received_on.isoformat()} 不在公示期（{p.starts_on.isoformat()} 至 {p.ends_on.isoformat()}）内。"
