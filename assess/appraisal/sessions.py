@@ -111,7 +111,7 @@ def _resolve_targets(
     found = {
         code: (rid, active)
         for rid, code, active in session.exec(
-            select(model.id, model.code, model.active).where(model.code.in_(clean))
+            select(model.id, model.code, model.active).where(col(model.code).in_(clean))
         ).all()
     }
     missing = [c for c in clean if c not in found]

@@ -665,7 +665,7 @@ def decide_entries(
     """Confirm or waive several entries with one written reason, in one transaction, all or none;
     ``entry_ids=None``: every entry of ``round_id`` still to be decided (待确认). Each entry gets
     its own ``accountability.decide`` audit record. Returns (entry id, new status) in order."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry
     from assess.models.base import utcnow
@@ -685,7 +685,7 @@ def decide_entries(
             entry_ids = list(s.exec(
                 select(AccountabilityEntry.id)
                 .where(AccountabilityEntry.round_id == round_id, AccountabilityEntry.status == AccountabilityStatus.PROPOSED)
-                .order_by(AccountabilityEntry.id)
+                .order_by(col(AccountabilityEntry.id))
             ).all())
         for entry_id in entry_ids:
             e = s.get(AccountabilityEntry, entry_id)
