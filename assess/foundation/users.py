@@ -89,6 +89,7 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
         if unit:
             payload["unit"] = unit
         audit.append(s, acting, "user.add", payload)
+        assert user.id is not None  # flushed: the row has its id
         return user.id
 
 
