@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.entry import PassRow, get_batch, locked_batch, pass_digest, writable_batch
 from assess.appraisal.forms import session_form
@@ -30,6 +30,8 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import BatchStatus, PassStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     from sqlmodel import Session
 
@@ -573,7 +575,7 @@ def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
         if not rec.ok:
             raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
         # Stored order and ids reveal nothing about entry order.
-        ballots = [
+        ballots: list[dict[str, Any]] = [
             {"id": random_id(), "batch_id": batch_id, "ballot_no": no, "status": st, "marks": mk}
             for no, st, mk in zip(merged.ballot_nos, statuses, merged.marks, strict=True)
         ]
@@ -643,14 +645,15 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
         q = select(BallotBatch).where(col(BallotBatch.status) == BatchStatus.CERTIFIED)
         if session_id is not None:
             q = q.where(col(BallotBatch.session_id) == session_id)
-        batches = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
+        batches: Sequence[BallotBatch] = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
         digests: dict[int, str] = {}
         for (payload,) in s.execute(
             select(col(AuditRecord.payload)).where(col(AuditRecord.action) == "batch.certify")
-        ).all():
+        ).tuples().all():
             p = json.loads(payload) if isinstance(payload, str) else payload
             digests[int(p.get("batch", 0))] = p.get("tally_digest", "")
         for b in batches:
+            assert b.id is not None  # a stored row has its id
             stored = sorted(
                 (pos, choice, n)
                 for pos, choice, n in s.execute(
