@@ -691,6 +691,7 @@ def decide_entries(
             e = s.get(AccountabilityEntry, entry_id)
             if e is None:
                 raise NotFound(f"问责名单条目 #{entry_id} 不存在。")
+            assert e.id is not None  # a stored row has its id
             r = ensure_round_writable(s, e.round_id)
             if r.stage not in (Stage.COMPUTED, Stage.UNDER_REVIEW):
                 raise Conflict(f"考核轮次“{r.name}”当前阶段不能再确认或免予问责（已审议通过的名单不能改动）。")
