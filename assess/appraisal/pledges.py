@@ -75,7 +75,10 @@ def pledge_text(db: Database, cadre_code: str, year: int) -> str | None:
 
     with db.read() as s:
         c = s.exec(select(Cadre).where(Cadre.code == cadre_code)).first()
-        return None if c is None else pledges(s, [c.id], year).get(c.id)
+        if c is None:
+            return None
+        assert c.id is not None  # a stored row has its id
+        return pledges(s, [c.id], year).get(c.id)
 
 
 def session_pledges(db: Database, session_id: int) -> list[tuple[str, str, str | None]]:
