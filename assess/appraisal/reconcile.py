@@ -196,6 +196,7 @@ def merge_passes(
                 out.explicit_void.append(True)
                 continue
             chosen = one.get(no) if res0 == "pass1" else two.get(no)
+            assert chosen is not None  # pass1/pass2 is kept only for a pass that read marks (whole_ballot_reading)
             out.ballot_nos.append(no)
             out.marks.append(chosen[1])
             out.explicit_void.append(is_explicit_void(*chosen))
@@ -382,7 +383,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
             raise Conflict(f"批次“{b.label}”只有一遍数据，没有需要比对处理的不一致。")
         rules, _p, merged = _reading(s, b)
         current = {(no, pos): (first, second) for no, pos, first, second, _r in merged.mismatches}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for no, pos, value in items:
             value = str(value).strip()
             key = (int(no), int(pos))
