@@ -318,6 +318,7 @@ def _write_ballot_batches(
             )
             s.add(row)
             s.flush()
+            assert row.id is not None  # flushed: the row has its id
             b.batch_id = row.id
             p = EntryPass(
                 batch_id=row.id,

@@ -331,6 +331,7 @@ def list_batches(db: Database, session_id: int) -> list[BatchRow]:
             for p in s.exec(
                 select(EntryPass).where(col(EntryPass.batch_id).in_(ids)).order_by(col(EntryPass.batch_id), col(EntryPass.pass_no))
             ).all():
+                assert p.id is not None  # a stored row has its id
                 entered = p.valid + p.void + p.blank
                 passes.setdefault(p.batch_id, []).append(PassRow(p.id, p.pass_no, p.clerk, p.status, entered,
                                                                    names.get(p.clerk, p.clerk)))
@@ -403,6 +404,7 @@ def open_pass(db: Database, actor: Actor, batch_id: int) -> EntryContext:
 
 def _context(s: Session, p: EntryPass, b: BallotBatch, sess: AppraisalSession) -> EntryContext:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import PassBallot
 
@@ -411,8 +413,10 @@ def _context(s: Session, p: EntryPass, b: BallotBatch, sess: AppraisalSession) -
     targets = load_targets(s, sess.id)
     groups = {g.code: g.name for g in load_groups(s, sess.id)}
     rows = s.execute(
-        select(PassBallot.ballot_no, PassBallot.status, PassBallot.marks).where(PassBallot.pass_id == p.id)
-    ).all()
+        select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks)).where(
+            col(PassBallot.pass_id) == p.id
+        )
+    ).tuples().all()
     return EntryContext(
         pass_id=p.id,
         pass_no=p.pass_no,
@@ -551,6 +555,7 @@ def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> P
 def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
     """Finish the actor's pass: it can no longer change and can be compared with the other."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import EntryPass, PassBallot
     from assess.models.base import utcnow
@@ -561,10 +566,10 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
         if counts.entered == 0:
             raise Conflict("本遍还没有录入任何选票。")
         rows = s.execute(
-            select(PassBallot.ballot_no, PassBallot.status, PassBallot.marks).where(
-                PassBallot.pass_id == pass_id
+            select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks)).where(
+                col(PassBallot.pass_id) == pass_id
             )
-        ).all()
+        ).tuples().all()
         p = s.get(EntryPass, pass_id)
         assert p is not None  # _own_open_pass found it in this transaction
         p.status = PassStatus.CLOSED
@@ -581,7 +586,7 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
                 "valid": counts.valid,
                 "void": counts.void,
                 "blank": counts.blank,
-                "digest": pass_digest([tuple(r) for r in rows]),
+                "digest": pass_digest([(no, st, mk) for no, st, mk in rows]),
             },
         )
         return counts
@@ -590,6 +595,7 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
 def pass_ballots(db: Database, actor: Actor, pass_id: int) -> list[StoredBallot]:
     """The actor's own pass, by ballot number (a clerk never sees the other pass)."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import EntryPass, PassBallot
 
@@ -600,10 +606,10 @@ def pass_ballots(db: Database, actor: Actor, pass_id: int) -> list[StoredBallot]
         if p.clerk != actor.username:
             raise PermissionDenied("只能查看自己的录入遍次（双人背靠背录入）。")
         rows = s.execute(
-            select(PassBallot.ballot_no, PassBallot.status, PassBallot.marks)
-            .where(PassBallot.pass_id == pass_id)
-            .order_by(PassBallot.ballot_no)
-        ).all()
+            select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks))
+            .where(col(PassBallot.pass_id) == pass_id)
+            .order_by(col(PassBallot.ballot_no))
+        ).tuples().all()
     return [StoredBallot(no, st, mk) for no, st, mk in rows]
 
 

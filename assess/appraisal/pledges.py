@@ -36,6 +36,7 @@ def record_pledge(db: Database, actor: Actor, cadre_code: str, year: int, text: 
         c = s.exec(select(Cadre).where(Cadre.code == (cadre_code or "").strip())).first()
         if c is None:
             raise NotFound(f"干部“{cadre_code}”不存在。")
+        assert c.id is not None  # a stored row has its id
         p = s.exec(select(CadrePledge).where(CadrePledge.cadre_id == c.id, CadrePledge.year == int(year))).first()
         previous = None if p is None else p.text
         if p is None:
@@ -74,7 +75,10 @@ def pledge_text(db: Database, cadre_code: str, year: int) -> str | None:
 
     with db.read() as s:
         c = s.exec(select(Cadre).where(Cadre.code == cadre_code)).first()
-        return None if c is None else pledges(s, [c.id], year).get(c.id)
+        if c is None:
+            return None
+        assert c.id is not None  # a stored row has its id
+        return pledges(s, [c.id], year).get(c.id)
 
 
 def session_pledges(db: Database, session_id: int) -> list[tuple[str, str, str | None]]:

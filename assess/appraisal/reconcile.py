@@ -16,7 +16,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.entry import PassRow, get_batch, locked_batch, pass_digest, writable_batch
 from assess.appraisal.forms import session_form
@@ -30,6 +30,8 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import BatchStatus, PassStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     from sqlmodel import Session
 
@@ -140,12 +142,13 @@ def _passes(s: Session, batch_id: int) -> list:
 
 def _pass_rows(s: Session, pass_id: int) -> dict[int, tuple[str, str]]:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import PassBallot
 
     rows = s.execute(
-        select(PassBallot.ballot_no, PassBallot.status, PassBallot.marks).where(PassBallot.pass_id == pass_id)
-    ).all()
+        select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks)).where(col(PassBallot.pass_id) == pass_id)
+    ).tuples().all()
     return {no: (st, mk) for no, st, mk in rows}
 
 
@@ -183,16 +186,17 @@ def merge_passes(
     for no in sorted(set(one) | set(two)):
         k1, k2 = _kind(one.get(no)), _kind(two.get(no))
         if k1 != k2:
-            r = resolutions.get((no, 0))
-            out.mismatches.append((no, 0, k1, k2, r))
-            if r is None or r == "absent":
+            res0 = resolutions.get((no, 0))
+            out.mismatches.append((no, 0, k1, k2, res0))
+            if res0 is None or res0 == "absent":
                 continue
-            if r == "void":
+            if res0 == "void":
                 out.ballot_nos.append(no)
                 out.marks.append("0" * rules.n_targets)
                 out.explicit_void.append(True)
                 continue
-            chosen = one.get(no) if r == "pass1" else two.get(no)
+            chosen = one.get(no) if res0 == "pass1" else two.get(no)
+            assert chosen is not None  # pass1/pass2 is kept only for a pass that read marks (whole_ballot_reading)
             out.ballot_nos.append(no)
             out.marks.append(chosen[1])
             out.explicit_void.append(is_explicit_void(*chosen))
@@ -242,14 +246,15 @@ def ballot_statuses(rules: MarkRules, marks: list[str], explicit_void: list[bool
 
 def batch_resolutions(s: Session, batch_id: int) -> dict[tuple[int, int], str]:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models.appraisal import BallotResolution
 
     rows = s.execute(
-        select(BallotResolution.ballot_no, BallotResolution.position, BallotResolution.value).where(
-            BallotResolution.batch_id == batch_id
+        select(col(BallotResolution.ballot_no), col(BallotResolution.position), col(BallotResolution.value)).where(
+            col(BallotResolution.batch_id) == batch_id
         )
-    ).all()
+    ).tuples().all()
     return {(no, pos): v for no, pos, v in rows}
 
 
@@ -378,7 +383,7 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
             raise Conflict(f"批次“{b.label}”只有一遍数据，没有需要比对处理的不一致。")
         rules, _p, merged = _reading(s, b)
         current = {(no, pos): (first, second) for no, pos, first, second, _r in merged.mismatches}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for no, pos, value in items:
             value = str(value).strip()
             key = (int(no), int(pos))
@@ -413,12 +418,12 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
         # same mismatch at once: the first stands, the second is told).
         for no, pos, value, by in s.execute(
             select(
-                BallotResolution.ballot_no,
-                BallotResolution.position,
-                BallotResolution.value,
-                BallotResolution.resolved_by,
-            ).where(BallotResolution.batch_id == batch_id)
-        ).all():
+                col(BallotResolution.ballot_no),
+                col(BallotResolution.position),
+                col(BallotResolution.value),
+                col(BallotResolution.resolved_by),
+            ).where(col(BallotResolution.batch_id) == batch_id)
+        ).tuples().all():
             mine = next((r for r in rows if (r["ballot_no"], r["position"]) == (no, pos)), None)
             if mine is not None and by != actor.username and value != mine["value"]:
                 where = "整张" if pos == 0 else f"第 {pos} 项"
@@ -465,11 +470,12 @@ def reconciliation(db: Database, batch_id: int) -> Reconciliation:
             return _reconcile(b, None, _tally_max(s, batch_id))
         if b.status == BatchStatus.CERTIFIED:
             from sqlalchemy import select
+            from sqlmodel import col
 
             from assess.models import Ballot
 
             statuses = [
-                st for (st,) in s.execute(select(Ballot.status).where(Ballot.batch_id == batch_id)).all()
+                st for (st,) in s.execute(select(col(Ballot.status)).where(col(Ballot.batch_id) == batch_id)).tuples().all()
             ]
             return _reconcile(b, statuses)
         rules, _p, merged = _reading(s, b, require_closed=False)
@@ -515,6 +521,7 @@ def certify_batches(
     checks and its own ``batch.certify`` audit record); ``batch_ids=None``: every batch of
     ``session_id`` not yet certified or void (any of them not ready refuses the whole command)."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import BallotBatch
 
@@ -526,9 +533,9 @@ def certify_batches(
             if session_id is None:
                 raise Conflict("请指定评议会议，或逐个给出批次。")
             batch_ids = list(s.execute(
-                select(BallotBatch.id)
-                .where(BallotBatch.session_id == session_id, BallotBatch.status.not_in((BatchStatus.CERTIFIED, BatchStatus.VOID)))
-                .order_by(BallotBatch.id)
+                select(col(BallotBatch.id))
+                .where(col(BallotBatch.session_id) == session_id, col(BallotBatch.status).not_in((BatchStatus.CERTIFIED, BatchStatus.VOID)))
+                .order_by(col(BallotBatch.id))
             ).scalars())
         return [_certify_in(s, actor, batch_id) for batch_id in batch_ids]
 
@@ -537,6 +544,7 @@ def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
     """One batch's certification inside the caller's write transaction."""
     import numpy as np
     from sqlalchemy import insert, select
+    from sqlmodel import col
 
     from assess.models import Ballot, TallyCount
     from assess.models.base import random_id, utcnow
@@ -550,12 +558,12 @@ def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
         if not rec.ok:
             raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
         counts = [
-            tuple(r)
-            for r in s.execute(
-                select(TallyCount.position, TallyCount.choice, TallyCount.count).where(
-                    TallyCount.batch_id == batch_id
+            (pos, choice, n)
+            for pos, choice, n in s.execute(
+                select(col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)).where(
+                    col(TallyCount.batch_id) == batch_id
                 )
-            ).all()
+            ).tuples().all()
         ]
         result = CertifyResult(batch_id, 0, 0, 0, 0, len(counts), tally_digest(counts))
     else:
@@ -568,7 +576,7 @@ def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
         if not rec.ok:
             raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
         # Stored order and ids reveal nothing about entry order.
-        ballots = [
+        ballots: list[dict[str, Any]] = [
             {"id": random_id(), "batch_id": batch_id, "ballot_no": no, "status": st, "marks": mk}
             for no, st, mk in zip(merged.ballot_nos, statuses, merged.marks, strict=True)
         ]
@@ -638,28 +646,29 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
         q = select(BallotBatch).where(col(BallotBatch.status) == BatchStatus.CERTIFIED)
         if session_id is not None:
             q = q.where(col(BallotBatch.session_id) == session_id)
-        batches = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
+        batches: Sequence[BallotBatch] = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
         digests: dict[int, str] = {}
         for (payload,) in s.execute(
-            select(AuditRecord.payload).where(AuditRecord.action == "batch.certify")
-        ).all():
+            select(col(AuditRecord.payload)).where(col(AuditRecord.action) == "batch.certify")
+        ).tuples().all():
             p = json.loads(payload) if isinstance(payload, str) else payload
             digests[int(p.get("batch", 0))] = p.get("tally_digest", "")
         for b in batches:
+            assert b.id is not None  # a stored row has its id
             stored = sorted(
-                tuple(r)
-                for r in s.execute(
-                    select(TallyCount.position, TallyCount.choice, TallyCount.count).where(
-                        TallyCount.batch_id == b.id
+                (pos, choice, n)
+                for pos, choice, n in s.execute(
+                    select(col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)).where(
+                        col(TallyCount.batch_id) == b.id
                     )
-                )
+                ).tuples()
             )
             if digests.get(b.id) != tally_digest(stored):
                 problems.append(f"批次“{b.label}”（#{b.id}）的计票与核定时审计记录的摘要不符")
             if b.source == "tally":
                 continue
             rules = session_rules(s, b.session_id)
-            rows = s.execute(select(Ballot.status, Ballot.marks).where(Ballot.batch_id == b.id)).all()
+            rows = s.execute(select(col(Ballot.status), col(Ballot.marks)).where(col(Ballot.batch_id) == b.id)).tuples().all()
             if len(rows) != b.returned:
                 problems.append(f"批次“{b.label}”（#{b.id}）存有 {len(rows)} 张选票，收回为 {b.returned} 张")
             arr = _marks_array([m for st, m in rows if st == "valid"], rules.n_targets)

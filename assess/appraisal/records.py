@@ -73,18 +73,22 @@ def live_session_counts(s: Session, round_id: int, session_id: int | None = None
     session × voter group × target position × option: what a tally sheet counts. Read from the
     session sums kept at certification (``TallySum``), which ``audit verify`` checks against the
     batches recounted from their ballots."""
-    from sqlmodel import select
+    from sqlalchemy import select
+    from sqlmodel import col
 
     from assess.models import AppraisalSession, TallySum
 
     q = (
-        select(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice, TallySum.count)
-        .join(AppraisalSession, AppraisalSession.id == TallySum.session_id)
-        .where(AppraisalSession.round_id == round_id)
-        .order_by(TallySum.session_id, TallySum.voter_group, TallySum.position, TallySum.choice)
+        select(
+            col(TallySum.session_id), col(TallySum.voter_group), col(TallySum.position), col(TallySum.choice),
+            col(TallySum.count),
+        )
+        .join(AppraisalSession, col(AppraisalSession.id) == col(TallySum.session_id))
+        .where(col(AppraisalSession.round_id) == round_id)
+        .order_by(col(TallySum.session_id), col(TallySum.voter_group), col(TallySum.position), col(TallySum.choice))
     )
     if session_id is not None:
-        q = q.where(TallySum.session_id == session_id)
+        q = q.where(col(TallySum.session_id) == session_id)
     return [  # through the connection: plain rows, without the ORM's per-row loading (32,000 at 2,000 units)
         {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
         for sid, g, p, c, n in s.connection().execute(q).all()

@@ -90,7 +90,7 @@ def _resolve_targets(
             rows = session.exec(
                 select(Unit.id, Unit.code).where(col(Unit.id).in_(round_units)).order_by(Unit.code)
             ).all()
-            out = [(uid, None, code) for uid, code in rows]
+            out: list[tuple[int | None, int | None, str]] = [(uid, None, code) for uid, code in rows]
         else:
             rows = session.exec(
                 select(Cadre.id, Cadre.code)
@@ -111,7 +111,7 @@ def _resolve_targets(
     found = {
         code: (rid, active)
         for rid, code, active in session.exec(
-            select(model.id, model.code, model.active).where(model.code.in_(clean))
+            select(model.id, model.code, model.active).where(col(model.code).in_(clean))
         ).all()
     }
     missing = [c for c in clean if c not in found]
@@ -597,6 +597,7 @@ def statements(db: Database, session_id: int) -> list[StatementRow]:
             .where(CadreQuestion.session_id == session_id)
             .order_by(col(CadreQuestion.cadre_id), col(CadreQuestion.position))
         ).all():
+            assert q.id is not None  # a stored row has its id
             qs.setdefault(q.cadre_id, []).append((q.id, q.question, q.answer))
     return [StatementRow(t.code, t.name, summ.get(t.cadre_id, ""), qs.get(t.cadre_id, [])) for t in targets]
 

@@ -146,7 +146,7 @@ class Disclosure:
     final: bool = True
 
     @property
-    def detail_shown(self):
+    def detail_shown(self) -> np.ndarray:
         """[t] counts per option, shares and 满意率 of the target (pooled) may be printed: every
         group with marks is at or over the threshold and so are the pooled counted votes. Where
         not, only the weighted score and the number of counted votes are (the score ranks the
@@ -155,11 +155,12 @@ class Disclosure:
         return self.pooled_shown & ~self.merged
 
     @property
-    def few(self):
+    def few(self) -> np.ndarray:
         """[t] the target's counted votes in all are under the threshold: its published score is
         computed from fewer ballots than may be shown (the accepted residual, marked
         ``评议计分票不足公开门槛``)."""
-        return self.final & (self.counted_total > 0) & (self.counted_total < self.threshold)
+        assert self.counted_total is not None  # set by disclosure(), the one constructor
+        return (self.counted_total > 0) & (self.counted_total < self.threshold) & self.final
 
     counted_total: np.ndarray | None = None  # [t] counted votes over every group
 
@@ -204,7 +205,7 @@ def disclosure(counted: ArrayLike, total: ArrayLike, threshold: int, final: bool
     return Disclosure(group_shown, pooled_shown, merged, small, threshold, final, counted.sum(axis=1))
 
 
-def nameable_groups(ballots, threshold: int):
+def nameable_groups(ballots: ArrayLike, threshold: int) -> np.ndarray:
     """[g] whether a voter group may be named as having no counted vote for a target: it had no
     ballot at all (nothing about anyone), or at least ``threshold`` (a group figure). A group
     with 1 … threshold−1 ballots is not named: "it has no counted vote" would say how each of its
@@ -226,7 +227,7 @@ def missing_text(codes: list[str], nameable: list[bool]) -> str:
     return "；".join(x for x in ("、".join(named), HIDDEN_MISSING if hidden else "") if x)
 
 
-def group_ballots(batches: pd.DataFrame, codes: list[str]):
+def group_ballots(batches: pd.DataFrame | None, codes: list[str]) -> np.ndarray:
     """[g] the ballots of each voter group in the session's certified batches (returned, void
     ones excepted; a tally-import batch's returned papers)."""
     import numpy as np
@@ -553,7 +554,7 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     when there is one; otherwise the 不称职 vote share of that session's certified ballots. Read
     through ``assess.appraisal.records``: an earlier published round's targets, counts and grades
     are the ones its snapshot holds, whatever happened to the live rows afterwards."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession, Round
 
@@ -561,16 +562,17 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     if not cadre_ids:
         return {}
     this_round = get_round(s, info.round_id)
-    earlier = s.exec(
+    sessions = s.exec(
         select(AppraisalSession.id, Round.period, Round.id)
-        .join(Round, Round.id == AppraisalSession.round_id)
-        .where(AppraisalSession.kind == "cadre", AppraisalSession.round_id != info.round_id)
+        .join(Round, col(Round.id) == col(AppraisalSession.round_id))
+        .where(col(AppraisalSession.kind) == "cadre", col(AppraisalSession.round_id) != info.round_id)
     ).all()
-    earlier = [e for e in earlier if (e[1], e[2]) < (this_round.period, this_round.id)]
+    earlier = [e for e in sessions if (e[1], e[2]) < (this_round.period, this_round.id)]
     earlier.sort(key=lambda e: (e[1], e[2], e[0]))
     results: dict[int, list[tuple[int, int, str | None]]] = {}
     out: dict[int, list[tuple[str, bool]]] = {}
     for sid, period, rid in earlier:
+        assert sid is not None and rid is not None  # stored rows' ids
         past = read_session_info(s, sid)  # targets from the snapshot when published (appraisal.records)
         if not any(t.cadre_id in cadre_ids for t in past.targets):
             continue
@@ -622,13 +624,15 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
     with db.read() as s:
         info = read_session_info(s, session_id)
         batches = s.execute(
-            select(BallotBatch.id, BallotBatch.label, BallotBatch.voter_group)
-            .where(BallotBatch.session_id == session_id, BallotBatch.status == BatchStatus.CERTIFIED)
-            .order_by(BallotBatch.id)
+            select(col(BallotBatch.id), col(BallotBatch.label), col(BallotBatch.voter_group))
+            .where(col(BallotBatch.session_id) == session_id, col(BallotBatch.status) == BatchStatus.CERTIFIED)
+            .order_by(col(BallotBatch.id))
         ).all()
         rows = (
             s.execute(
-                select(TallyCount.batch_id, TallyCount.position, TallyCount.choice, TallyCount.count).where(
+                select(
+                    col(TallyCount.batch_id), col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)
+                ).where(
                     col(TallyCount.batch_id).in_([b[0] for b in batches])
                 )
             ).all()

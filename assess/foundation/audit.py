@@ -90,7 +90,7 @@ def verify(db: Database, anchor: str | None = None) -> VerifyResult:
         head = conn.execute(text("SELECT seq, hash FROM audithead WHERE id = 1")).first()
         rows = conn.execute(
             text("SELECT seq, prev_hash, hash, at, actor, action, payload FROM auditrecord ORDER BY seq")
-        )
+        ).tuples()  # a typing filter: the same rows, each field typed Any
         for seq, prev_hash, h, at, actor, action, payload in rows:
             if isinstance(payload, str):
                 payload = json.loads(payload)

@@ -122,8 +122,8 @@ def setting(key: str) -> Any:
     value = os.environ.get(env, "").strip()
     if value:
         return _check(value, kind, f"环境变量 {env}")
-    value = load_config().get(key)
-    return None if value is None or value == "" else value
+    stored = load_config().get(key)
+    return None if stored is None or stored == "" else stored
 
 
 def default_data_dir() -> Path:

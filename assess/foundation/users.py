@@ -11,6 +11,7 @@ from assess.foundation.roles import ROLES, Actor
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
+    from sqlmodel import Session
 
     from assess.foundation.db import Database
 
@@ -88,10 +89,11 @@ def add_user(db: Database, actor: Actor | None, username: str, role: str, passwo
         if unit:
             payload["unit"] = unit
         audit.append(s, acting, "user.add", payload)
+        assert user.id is not None  # flushed: the row has its id
         return user.id
 
 
-def _bound_unit(s, unit_code: str | None) -> str | None:
+def _bound_unit(s: Session, unit_code: str | None) -> str | None:
     """The code of an existing unit to bind an account to, or None (the office)."""
     from sqlmodel import select
 
@@ -135,7 +137,7 @@ def user_unit(db: Database, username: str) -> str | None:
         return s.exec(select(User.unit_code).where(User.username == username)).first()
 
 
-def display_names(session) -> dict[str, str]:
+def display_names(session: Session) -> dict[str, str]:
     """Login name → the name people read (display name), for every user."""
     from sqlmodel import select
 

@@ -89,7 +89,7 @@ def check_anchors(db: Database, anchors: list[Anchor]) -> list[str]:
             chunk = wanted[i:i + 500]
             marks = ", ".join(f":s{k}" for k in range(len(chunk)))
             rows = conn.execute(text(f"SELECT seq, hash FROM auditrecord WHERE seq IN ({marks})"),
-                                {f"s{k}": v for k, v in enumerate(chunk)})
+                                {f"s{k}": v for k, v in enumerate(chunk)}).tuples()
             found.update({int(seq): h for seq, h in rows})
     found[0] = GENESIS
     problems = []

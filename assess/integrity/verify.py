@@ -208,7 +208,7 @@ def _records(s: Session) -> dict[str, dict[int, list[tuple[int, dict]]]]:
             bindparam("actions", expanding=True)
         ),
         {"actions": list(BATCH_ACTIONS)},
-    )
+    ).tuples()  # a typing filter: the same rows, each field typed Any
     for seq, action, payload in rows:
         if isinstance(payload, str):
             payload = json.loads(payload)
@@ -250,17 +250,17 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
                     "SELECT id, session_id, voter_group, label, source, issued, returned, status "
                     "FROM ballotbatch ORDER BY id"
                 )
-            )
+            ).tuples()
         }
         ballots: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
         for batch_id, no, status, marks in conn.execute(
             text("SELECT batch_id, ballot_no, status, marks FROM ballot")
-        ):
+        ).tuples():
             ballots[batch_id].append((no, status, marks))
         tallies: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for batch_id, pos, choice, n in conn.execute(
             text("SELECT batch_id, position, choice, count FROM tallycount")
-        ):
+        ).tuples():
             tallies[batch_id].append((pos, choice, n))
         rules_cache: dict[int, Any] = {}
 
@@ -413,7 +413,7 @@ def _check_reading(s: Session, b: _Batch, rules: MarkRules, digest: str, records
     passes = conn.execute(
         text("SELECT id, pass_no, clerk, status FROM entrypass WHERE batch_id = :b ORDER BY pass_no"),
         {"b": b.id},
-    ).all()
+    ).tuples().all()
     needed = 2 if b.source == "paper" else 1
     if len(passes) != needed:
         return [f"{b.name}：应有 {needed} 遍录入，现有 {len(passes)} 遍"]
@@ -421,7 +421,7 @@ def _check_reading(s: Session, b: _Batch, rules: MarkRules, digest: str, records
     for pid, pass_no, clerk, _status in passes:
         prs = conn.execute(
             text("SELECT ballot_no, status, marks FROM passballot WHERE pass_id = :p"), {"p": pid}
-        ).all()
+        ).tuples().all()
         rows.append({no: (st, mk) for no, st, mk in prs})
         recorded = _pass_record(b, pass_no, clerk, records)
         if recorded is None:
@@ -439,7 +439,9 @@ def _check_reading(s: Session, b: _Batch, rules: MarkRules, digest: str, records
     return out
 
 
-def _pass_record(b: _Batch, pass_no: int, clerk: str, records) -> tuple[int, str] | None:
+def _pass_record(
+    b: _Batch, pass_no: int, clerk: str, records: dict[str, dict[int, list[tuple[int, dict]]]]
+) -> tuple[int, str | None] | None:
     """(seq, digest) of the record that closed a keyed pass or imported a batch."""
     if b.source == "import":
         found = records["ballot.import"].get(b.id, [])
@@ -464,12 +466,12 @@ def check_published_rounds(db: Database, chain: audit.VerifyResult | None = None
     problems: list[str] = []
     with db.read() as s:
         conn = s.connection()
-        rounds = conn.execute(text("SELECT id, name, stage FROM round ORDER BY id")).all()
-        snaps = dict(conn.execute(text("SELECT round_id, content_hash FROM snapshot")).all())
+        rounds = conn.execute(text("SELECT id, name, stage FROM round ORDER BY id")).tuples().all()
+        snaps: dict[int, str] = dict(conn.execute(text("SELECT round_id, content_hash FROM snapshot")).tuples().all())
         published: dict[int, list[tuple[int, dict]]] = defaultdict(list)
         for seq, payload in conn.execute(
             text("SELECT seq, payload FROM auditrecord WHERE action = 'round.publish' ORDER BY seq")
-        ):
+        ).tuples():
             if isinstance(payload, str):
                 payload = json.loads(payload)
             rid = (payload or {}).get("round_id")

@@ -38,7 +38,7 @@ def rounds_with_results(db: Database) -> list[ReportRound]:
 
     with db.read() as s:
         rows = s.exec(
-            select(Round, func.count(UnitResult.id))
+            select(Round, func.count(col(UnitResult.id)))
             .join(UnitResult, col(UnitResult.round_id) == Round.id)
             .group_by(col(Round.id))
             .order_by(col(Round.period).desc(), col(Round.id).desc())

@@ -64,7 +64,7 @@ def nice_scale(values: Iterable[float | None]) -> tuple[float, float]:
     if not vals:
         return 0.0, 100.0
     low, high = min(vals), max(vals)
-    lo = math.floor((low - 5) / 10) * 10
+    lo: float = math.floor((low - 5) / 10) * 10
     if low >= 0:
         lo = max(0.0, lo)
     hi = 100.0 if 0 <= high <= 100 else math.ceil(high / 10) * 10

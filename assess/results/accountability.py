@@ -665,7 +665,7 @@ def decide_entries(
     """Confirm or waive several entries with one written reason, in one transaction, all or none;
     ``entry_ids=None``: every entry of ``round_id`` still to be decided (待确认). Each entry gets
     its own ``accountability.decide`` audit record. Returns (entry id, new status) in order."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AccountabilityEntry
     from assess.models.base import utcnow
@@ -685,12 +685,13 @@ def decide_entries(
             entry_ids = list(s.exec(
                 select(AccountabilityEntry.id)
                 .where(AccountabilityEntry.round_id == round_id, AccountabilityEntry.status == AccountabilityStatus.PROPOSED)
-                .order_by(AccountabilityEntry.id)
+                .order_by(col(AccountabilityEntry.id))
             ).all())
         for entry_id in entry_ids:
             e = s.get(AccountabilityEntry, entry_id)
             if e is None:
                 raise NotFound(f"问责名单条目 #{entry_id} 不存在。")
+            assert e.id is not None  # a stored row has its id
             r = ensure_round_writable(s, e.round_id)
             if r.stage not in (Stage.COMPUTED, Stage.UNDER_REVIEW):
                 raise Conflict(f"考核轮次“{r.name}”当前阶段不能再确认或免予问责（已审议通过的名单不能改动）。")

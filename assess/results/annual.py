@@ -105,7 +105,7 @@ def create_annual_round(
     version that has an ``[annual]`` section, with the year's published quarterly rounds as its
     sources. Refused when the scheme has no ``[annual]`` or the scheme already has an annual round
     for that year."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AnnualRound, Round, SchemeVersion
 
@@ -122,8 +122,8 @@ def create_annual_round(
             )
         existing = s.exec(
             select(Round.name)
-            .join(AnnualRound, AnnualRound.round_id == Round.id)
-            .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+            .join(AnnualRound, col(AnnualRound.round_id) == col(Round.id))
+            .join(SchemeVersion, col(SchemeVersion.id) == col(Round.scheme_version_id))
             .where(SchemeVersion.scheme_id == version.scheme_id, AnnualRound.year == y)
         ).first()
         if existing is not None:
@@ -132,6 +132,7 @@ def create_annual_round(
     rid = create_round(db, actor, round_name, str(y), scheme_version_id, unit_codes, categories)
     with db.write() as s:
         r = s.get(Round, rid)
+        assert r is not None  # created just above
         sources = current_sources(s, r, y)
         s.add(AnnualRound(round_id=rid, year=y, sources=sources, created_by=actor.username))
         s.flush()
@@ -199,7 +200,7 @@ def view(db: Database, round_id: int) -> AnnualView:
         )
 
 
-def _fmt(v, p: int) -> str:
+def _fmt(v: float | None, p: int) -> str:
     return "—" if v is None or v != v else f"{float(v):.{p}f}"
 
 

@@ -4,6 +4,7 @@ reader, so that reading a round's inputs (``assess.results.inputs``) can ask her
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.vocabulary import Stage
@@ -14,16 +15,18 @@ from assess.scoring.annual import QUARTERS, AnnualInputs
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.models import AnnualRound, Round
     from assess.schemes.definition import SchemeDef
+    from assess.scoring.cadres import CadreSession
 
 
-def annual_row(session: Session, round_id: int):
+def annual_row(session: Session, round_id: int) -> AnnualRound | None:
     """The ``AnnualRound`` of a round, or None when the round is not an annual round."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AnnualRound
 
-    return session.exec(select(AnnualRound).where(AnnualRound.round_id == round_id)).first()
+    return session.exec(select(AnnualRound).where(col(AnnualRound.round_id) == round_id)).first()
 
 
 def is_annual(session: Session, round_id: int) -> bool:
@@ -32,20 +35,20 @@ def is_annual(session: Session, round_id: int) -> bool:
 
 def quarter_rounds(session: Session, scheme_id: int, year: int) -> dict[int, Any]:
     """quarter → the newest published round of the scheme (any version) for ``year``-Qn."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round, SchemeVersion
 
     periods = {f"{year}-Q{q}": q for q in QUARTERS}
     rows = session.exec(
         select(Round)
-        .join(SchemeVersion, SchemeVersion.id == Round.scheme_version_id)
+        .join(SchemeVersion, col(SchemeVersion.id) == col(Round.scheme_version_id))
         .where(
             SchemeVersion.scheme_id == scheme_id,
-            Round.period.in_(list(periods)),
+            col(Round.period).in_(list(periods)),
             Round.stage == Stage.PUBLISHED,
         )
-        .order_by(Round.id)
+        .order_by(col(Round.id))
     ).all()
     out: dict[int, Any] = {}
     for r in rows:
@@ -53,13 +56,15 @@ def quarter_rounds(session: Session, scheme_id: int, year: int) -> dict[int, Any
     return out
 
 
-def _scheme_id(session: Session, r) -> int:
+def _scheme_id(session: Session, r: Round) -> int:
     from assess.models import SchemeVersion
 
-    return session.get(SchemeVersion, r.scheme_version_id).scheme_id
+    sv = session.get(SchemeVersion, r.scheme_version_id)
+    assert sv is not None  # a foreign key: the round's scheme version exists
+    return sv.scheme_id
 
 
-def current_sources(session: Session, r, year: int) -> list[dict[str, Any]]:
+def current_sources(session: Session, r: Round, year: int) -> list[dict[str, Any]]:
     found = quarter_rounds(session, _scheme_id(session, r), year)
     return [
         {"quarter": q, "round_id": int(found[q].id), "period": found[q].period, "name": found[q].name}
@@ -67,9 +72,10 @@ def current_sources(session: Session, r, year: int) -> list[dict[str, Any]]:
     ]
 
 
-def refresh_sources(session: Session, r) -> list[dict[str, Any]] | None:
+def refresh_sources(session: Session, r: Round) -> list[dict[str, Any]] | None:
     """Fix the quarterly rounds an annual round combines (called by ``compute_round`` in its write
     transaction); None for a round that is not annual."""
+    assert r.id is not None  # a stored round has its id
     row = annual_row(session, r.id)
     if row is None:
         return None
@@ -104,7 +110,7 @@ def annual_inputs(session: Session, round_id: int) -> AnnualInputs | None:
     return AnnualInputs(int(row.year), sources, frame, warnings)
 
 
-def held_annually_warnings(scheme: SchemeDef, cadre_sessions, annual: bool) -> list[str]:
+def held_annually_warnings(scheme: SchemeDef, cadre_sessions: Iterable[CadreSession], annual: bool) -> list[str]:
     """A form held once a year (``held = "annual"``) appraised in a round that is not annual."""
     if annual:
         return []
@@ -126,4 +132,4 @@ def published_composites(session: Session, round_id: int) -> list[tuple[int, flo
     rows = session.connection().execute(
         text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"), {"r": round_id}
     ).all()
-    return [(int(u), float(c)) for u, c in rows]
+    return [(int(row[0]), float(row[1])) for row in rows]

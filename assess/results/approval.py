@@ -139,7 +139,7 @@ def vote(
     db: Database, actor: Actor, round_id: int, expected: int, present: int, yes: int, no: int, abstain: int
 ) -> VoteResult:
     """审议票决. Passes only when yes > half of 应到会人数 (``expected``); then the round is approved."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import ApprovalVote
 
@@ -194,9 +194,12 @@ def vote(
             },
         )
         if passed:
-            settled = settle_objections(s, round_id, s.exec(
-                select(ApprovalVote.id).where(ApprovalVote.round_id == round_id).order_by(ApprovalVote.id.desc())
-            ).first())
+
+            vote_id = s.exec(
+                select(ApprovalVote.id).where(col(ApprovalVote.round_id) == round_id).order_by(col(ApprovalVote.id).desc())
+            ).first()
+            assert vote_id is not None  # the vote flushed above
+            settled = settle_objections(s, round_id, vote_id)
             set_stage(s, actor.username, r, Stage.APPROVED, {"by": "review.vote", **({"objections": settled} if settled else {})})
         return VoteResult(passed, expected, yes, votes_needed(expected), r.stage)
 

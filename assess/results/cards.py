@@ -65,7 +65,7 @@ def near_misses(
     return out
 
 
-def margin_misses(scheme, table) -> list[tuple[object, int, float, float]]:
+def margin_misses(scheme: SchemeDef, table: pd.DataFrame) -> list[tuple[RuleDef, int, float, float]]:
     """(rule, unit_id, value, distance) for units within a single-occurrence threshold rule's
     ``warn_margin`` of its line without crossing it: for ``<`` 60 with margin 2, 60 ≤ x ≤ 62; for
     ``<=`` 60, 60 < x ≤ 62; for ``>`` / ``>=`` the mirror image. Compared on the stored (rounded)
@@ -124,6 +124,7 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
         red.add(e.unit_id)
         out.append(Card("red", "红牌", e.unit_id, name.get(e.unit_id, str(e.unit_id)), f"问责名单：{e.rule_text}（{e.proposed_action}）"))
     for x in listed:
+        assert x.unit_id is not None  # kept above only for a unit of the round
         red.add(x.unit_id)
         out.append(Card("red", "红牌", x.unit_id, name[x.unit_id], f"黑名单（{x.entered_on.isoformat()} 起）：{x.reason}"))
     for rule, uid, count in near_misses(scheme, table, history, r.period):

@@ -114,6 +114,7 @@ def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list
     ).all()
     best: dict[str, tuple[int, int]] = {}
     for rid, period, stage in rows:
+        assert rid is not None  # a stored row's id
         score = (1 if stage == Stage.PUBLISHED else 0, rid)
         if period not in best or score > best[period]:
             best[period] = score
@@ -244,8 +245,8 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     )
     units = select(RoundUnit.unit_id).where(RoundUnit.round_id == r.id)
     rows = session.exec(
-        select(Rectification.id, Finding.unit_id, Rectification.notice_no, Rectification.deadline)
-        .join(Finding, Finding.id == Rectification.finding_id)
+        select(col(Rectification.id), col(Finding.unit_id), col(Rectification.notice_no), col(Rectification.deadline))
+        .join(Finding, col(Finding.id) == col(Rectification.finding_id))
         .where(col(Finding.round_id).in_(round_ids), col(Finding.unit_id).in_(units))
     ).all()
     frame = pd.DataFrame([tuple(x) for x in rows], columns=["rect_id", "unit_id", "notice_no", "deadline"])

@@ -30,7 +30,10 @@ from assess.rounds.lifecycle import stage_label
 from assess.schemes.definition import from_dict
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from assess.foundation.db import Database
+    from assess.models import Round
     from assess.schemes.definition import ConsequenceDef, SchemeDef
 
 STAGES = (Stage.PUBLICITY, Stage.PUBLISHED)
@@ -81,11 +84,11 @@ def evaluate(
     units = {u["code"]: u for u in results}
     rows: list[dict[str, Any]] = []
 
-    def unit_row(c, u):
+    def unit_row(c: ConsequenceDef, u: dict[str, Any]) -> dict[str, Any]:
         return {"period": period, "subject": "单位", "code": u["code"], "name": u["name"], "unit_name": None,
                 "category": u["category"], "grade": u["grade"], "rank": int(u["rank"])}
 
-    def cadre_row(c, x):
+    def cadre_row(c: ConsequenceDef, x: dict[str, Any]) -> dict[str, Any]:
         return {"period": period, "subject": "干部", "code": x["code"], "name": x["name"],
                 "unit_name": x.get("unit_name"), "category": None, "grade": x.get("grade"), "rank": None}
 
@@ -123,8 +126,8 @@ def evaluate(
                 elif e.get("unit_code"):
                     if c.subject != "unit":
                         continue
-                    u = units.get(e["unit_code"])
-                    hits.append(unit_row(c, u) if u else {
+                    unit = units.get(e["unit_code"])
+                    hits.append(unit_row(c, unit) if unit else {
                         "period": period, "subject": "单位", "code": e["unit_code"], "name": e["unit_name"],
                         "unit_name": None, "category": e.get("category"), "grade": None, "rank": None})
             hits.sort(key=lambda h: h["code"])
@@ -134,10 +137,13 @@ def evaluate(
     return rows
 
 
-def _round_rows(s, db: Database, r) -> list[dict[str, Any]]:
+def _round_rows(s: Session, db: Database, r: Round) -> list[dict[str, Any]]:
     from assess.models import SchemeVersion
 
-    scheme = from_dict(s.get(SchemeVersion, r.scheme_version_id).definition)
+    assert r.id is not None  # a stored round has its id
+    sv = s.get(SchemeVersion, r.scheme_version_id)
+    assert sv is not None  # a foreign key: the round's scheme version exists
+    scheme = from_dict(sv.definition)
     content = snapshots.published_content(s, r.id)
     period = period_text(content["round"]["period"] if content else r.period)
     return evaluate(scheme, period, round_view.results(s, r.id), round_view.cadre_results(s, r.id),
@@ -159,13 +165,13 @@ def round_consequences(db: Database, round_id: int) -> ConsequenceList:
 
 def year_consequences(db: Database, year: int) -> ConsequenceList:
     """The consequences of every round of a year in 公示 or final, in period order."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Round
 
     out = ConsequenceList(f"{year}年度考核结果运用")
     with db.read() as s:
-        rounds = s.exec(select(Round).where(Round.period.startswith(str(year))).order_by(Round.period, Round.id)).all()
+        rounds = s.exec(select(Round).where(col(Round.period).startswith(str(year))).order_by(col(Round.period), col(Round.id))).all()
         for r in rounds:
             if r.stage not in STAGES:
                 out.notes.append(f"“{r.name}”{stage_label(r.stage)}，未计入")

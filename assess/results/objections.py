@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.models import Round
 
 
 DEFAULT_WORKING_DAYS = 5
@@ -69,11 +70,11 @@ def live_periods(session: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def live_objections(session: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre, Objection, Unit
 
-    rows = session.exec(select(Objection).where(Objection.round_id == round_id).order_by(Objection.id)).all()
+    rows = session.exec(select(Objection).where(col(Objection.round_id) == round_id).order_by(col(Objection.id))).all()
     unit_codes = {u.id: u.code for u in session.exec(select(Unit))} if rows else {}
     cadre_codes = {c.id: c.code for c in session.exec(select(Cadre))} if rows else {}
     return [
@@ -176,12 +177,13 @@ def status(db: Database, round_id: int, today: date | None = None) -> PublicityS
     )
 
 
-def finalize_problems(session: Session, r, today: date | None = None) -> tuple[list[str], int | None]:
+def finalize_problems(session: Session, r: Round, today: date | None = None) -> tuple[list[str], int | None]:
     """(why 定稿 cannot happen now, the last 公示 period's id or None). A round never put to 公示
     may be frozen from 已批准 as before; once a 公示 was opened: not before its end date has
     passed, not while an objection is unanswered or an upheld one is not settled by a vote."""
 
 
+    assert r.id is not None  # a stored round has its id
     p = last_period(session, r.id)
     if p is None:
         return [], None
@@ -214,17 +216,20 @@ def objection_problems(session: Session, round_id: int) -> list[str]:
 def settle_objections(session: Session, round_id: int, vote_id: int) -> list[int]:
     """Link every upheld objection not yet settled to the vote that passed (in the vote's
     transaction). Returns their ids."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Objection
 
     rows = session.exec(
         select(Objection).where(
-            Objection.round_id == round_id, Objection.decision == "uphold", Objection.vote_id.is_(None)
+            col(Objection.round_id) == round_id, col(Objection.decision) == "uphold", col(Objection.vote_id).is_(None)
         )
     ).all()
+    ids: list[int] = []
     for o in rows:
+        assert o.id is not None  # a stored row has its id
         o.vote_id = vote_id
         session.add(o)
+        ids.append(o.id)
     session.flush()
-    return [o.id for o in rows]
+    return ids

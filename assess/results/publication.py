@@ -38,6 +38,8 @@ from assess.scoring.robustness import resample
 from assess.scoring.serial import FRAMES, inputs_from_json
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from sqlmodel import Session
 
     from assess.foundation.db import Database
@@ -64,11 +66,12 @@ class PublishResult:
         return f"已定稿并冻结。快照哈希 {self.content_hash}；审计链头 #{self.audit_seq} {self.audit_head}"
 
 
-def approved_content(session: Session, db: Database, r, doing: str = "公示") -> dict[str, Any]:
+def approved_content(session: Session, db: Database, r: Round, doing: str = "公示") -> dict[str, Any]:
     """The snapshot content of an approved round, or refuse: every accountability entry decided
     and the inputs unchanged since the results were computed. Shared by the 公示
     (``publicity.open_publicity``) and the final freeze (``publish``)."""
 
+    assert r.id is not None  # a stored round has its id
     pending = undecided_count(session, r.id)
     if pending:
         raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能{doing}。")
@@ -79,7 +82,7 @@ def approved_content(session: Session, db: Database, r, doing: str = "公示") -
     return content
 
 
-def publish(db: Database, actor: Actor, round_id: int, today=None) -> PublishResult:
+def publish(db: Database, actor: Actor, round_id: int, today: date | None = None) -> PublishResult:
     """定稿: freeze the round (the one implementation of freezing). From 已批准 (no 公示 yet, or
     after an upheld objection was settled) or from 公示中; once a 公示 was opened, not before its
     end date has passed nor while an objection is unanswered (``publicity.finalize_problems``)."""
@@ -304,7 +307,7 @@ def is_master_field(path: tuple) -> bool:
 
 
 @functools.cache
-def _master_fields():
+def _master_fields() -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """(``MASTER_FIELDS``, the unit frame's columns), looked up once: the comparison asks for
     every field of a snapshot."""
 

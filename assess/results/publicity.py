@@ -51,7 +51,10 @@ from assess.rounds.snapshots import last_period, periods_of, published_content
 from assess.scoring import serial
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from assess.foundation.db import Database
+    from assess.results.publication import PublishResult
 
 
 
@@ -144,6 +147,7 @@ def open_publicity(
         )
         s.add(period)
         s.flush()
+        assert period.id is not None  # flushed: the row has its id
         seq, head = audit.append(
             s,
             actor.username,
@@ -202,6 +206,7 @@ def add_objection(
         if r.stage != Stage.PUBLICITY:
             raise Conflict(f"只有公示中的轮次才能登记异议；考核轮次“{r.name}”当前阶段为“{stage_label(r.stage)}”。")
         p = last_period(s, round_id)
+        assert p is not None and p.id is not None  # 公示中 is entered with its period, in one transaction
         if not p.starts_on <= received_on <= p.ends_on:
             raise Conflict(
                 f"收到日期 {received_on.isoformat()} 不在公示期（{p.starts_on.isoformat()} 至 {p.ends_on.isoformat()}）内。"
@@ -229,6 +234,7 @@ def add_objection(
         )
         s.add(o)
         s.flush()
+        assert o.id is not None  # flushed: the row has its id
         audit.append(
             s,
             actor.username,
@@ -267,6 +273,7 @@ def answer_objection(db: Database, actor: Actor, objection_id: int, decision: st
         if o is None:
             raise NotFound(f"异议 #{objection_id} 不存在。")
         r = lock_round(s, o.round_id)
+        assert r.id is not None  # a stored round has its id
         if o.decision is not None:
             raise Conflict(
                 f"异议 #{objection_id} 已由 {o.answered_by} 答复为“{DECISIONS.get(o.decision, o.decision)}”。"
@@ -303,7 +310,7 @@ def answer_objection(db: Database, actor: Actor, objection_id: int, decision: st
 
 
 
-def finalize(db: Database, actor: Actor, round_id: int, today: date | None = None):
+def finalize(db: Database, actor: Actor, round_id: int, today: date | None = None) -> PublishResult:
     """定稿: ``publication.publish`` (the one implementation of freezing), which refuses before
     the 公示 end date has passed or while an objection is open."""
 
@@ -350,7 +357,7 @@ def diff_contents(before: dict[str, Any], after: dict[str, Any]) -> list[dict[st
     测评得分/等次, accountability entries added, removed or with another action or status."""
     rows: list[dict[str, Any]] = []
 
-    def add(kind, code, name, label, a, b):
+    def add(kind: str, code: str | None, name: str | None, label: str, a: Any, b: Any) -> None:
         rows.append({"kind": KIND_LABELS[kind], "code": code, "name": name, "field": label,
                      Stage.PUBLICITY: _fmt(a), "final": _fmt(b)})
 
@@ -377,20 +384,22 @@ def diff_contents(before: dict[str, Any], after: dict[str, Any]) -> list[dict[st
             if va != vb:
                 add("cadre", code, name, label, va, vb)
 
-    def key(e):
+    def entry_key(e: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
         return (e.get("unit_code"), e.get("cadre_code"), e.get("rule_code"))
 
-    def who(e):
+    def who(e: dict[str, Any]) -> tuple[str | None, str | None]:
         if e.get("cadre_code"):
             return e["cadre_code"], e.get("cadre_name")
         return e.get("unit_code"), e.get("unit_name")
 
-    olda = {key(e): e for e in before.get("accountability") or []}
-    newa = {key(e): e for e in after.get("accountability") or []}
+    olda = {entry_key(e): e for e in before.get("accountability") or []}
+    newa = {entry_key(e): e for e in after.get("accountability") or []}
 
     for k in sorted(set(olda) | set(newa), key=lambda t: tuple(x or "" for x in t)):
         a, b = olda.get(k), newa.get(k)
-        code, name = who(b or a)
+        either = b or a
+        assert either is not None  # k is a key of one of the two
+        code, name = who(either)
         if a is None:
             add("accountability", code, name, f"问责（{b['rule_code']}）", None, b["proposed_action"])
         elif b is None:
@@ -435,11 +444,12 @@ def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list
     with db.read() as s:
         conn = s.connection()
         where = "" if round_id is None else " WHERE round_id = :rid"
-        rows = conn.execute(
+        rows: Sequence[Any] = conn.execute(
             text(f"SELECT id, round_id, content_hash, audit_head, content FROM publicityperiod{where} ORDER BY id"),
             {} if round_id is None else {"rid": round_id},
         ).all()
-        records: dict[int, dict] = {}
+        records: dict[int, dict[str, Any]] = {}
+        payload: Any
         for payload in conn.execute(text("SELECT payload FROM auditrecord WHERE action = 'publicity.open'")).scalars():
             if isinstance(payload, str):
                 payload = json.loads(payload)

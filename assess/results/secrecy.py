@@ -80,17 +80,18 @@ class RoundSecrecy:
 def round_secrecy(s: Session, round_id: int) -> RoundSecrecy:
     """The publication rule for every target of the round's certified appraisal sessions."""
     import numpy as np
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AppraisalSession
 
     out = RoundSecrecy()
     sessions = s.exec(
         select(AppraisalSession.id)
-        .where(AppraisalSession.round_id == round_id, AppraisalSession.status == SessionStatus.CERTIFIED)
-        .order_by(AppraisalSession.id)
+        .where(col(AppraisalSession.round_id) == round_id, col(AppraisalSession.status) == SessionStatus.CERTIFIED)
+        .order_by(col(AppraisalSession.id))
     ).all()
     for sid in sessions:
+        assert sid is not None  # a stored row's id
         info = read_session_info(s, sid)
         if not info.targets or not info.groups:
             continue

@@ -83,6 +83,7 @@ def deadlines(s: Session, today: date, round_id: int | None = None) -> list[Dead
     order = list(DEADLINE_STAGES)
     out = []
     for d, r in s.exec(q).all():
+        assert r.id is not None  # a stored row has its id
         label, closes = DEADLINE_STAGES[d.stage]
         done = stages.index(r.stage) >= stages.index(closes)
         late = 0 if done or today <= d.due_on else (today - d.due_on).days
@@ -139,17 +140,17 @@ class StageTimeliness:
 def stage_timeliness(db: Database, round_id: int, today: date | None = None) -> list[StageTimeliness]:
     """Every stage of the round that has a deadline: finished on time, finished late (days after
     the last day) or still open and overdue — for the 通报."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import AuditRecord
 
-    stages = list(Stage)
+    stages: list[str] = list(Stage)
     today = today or local_today()
     with db.read() as s:
         rows = deadlines(s, today, round_id)
         moves = [
             (rec.at, rec.payload.get("to"))
-            for rec in s.exec(select(AuditRecord).where(AuditRecord.action == "round.stage").order_by(AuditRecord.seq))
+            for rec in s.exec(select(AuditRecord).where(col(AuditRecord.action) == "round.stage").order_by(col(AuditRecord.seq)))
             if rec.payload.get("round_id") == round_id
         ]
     out = []

@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -46,12 +46,15 @@ from assess.rounds.selfcheck import NOTE_MAX, applicable_leaf, clean_note, parse
 from assess.schemes.definition import leaf_scorers
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     import pandas as pd
     from sqlmodel import Session
 
     from assess.foundation.db import Database
+    from assess.foundation.input_tables import Row
+    from assess.models import Round
 
 # Stages in which the scorers enter their scores: from 自查中 until the scores are final.
 ENTRY_STAGES = (Stage.SELFCHECK_OPEN, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DRAWN)
@@ -70,15 +73,15 @@ REASON_MAX = 2000
 
 
 
-def _unit_names(s: Session, codes) -> dict[str, str]:
-    from sqlmodel import select
+def _unit_names(s: Session, codes: Iterable[str]) -> dict[str, str]:
+    from sqlmodel import col, select
 
     from assess.models import Unit
 
     codes = list(set(codes))
     if not codes:
         return {}
-    return dict(s.exec(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
+    return dict(s.exec(select(Unit.code, Unit.name).where(col(Unit.code).in_(codes))).all())
 
 
 def actor_unit(s: Session, actor: Actor) -> str | None:
@@ -90,7 +93,7 @@ def actor_unit(s: Session, actor: Actor) -> str | None:
     return s.exec(select(User.unit_code).where(User.username == actor.username)).first()
 
 
-def _now():
+def _now() -> datetime:
     from assess.models.base import utcnow
 
     return utcnow()
@@ -175,7 +178,7 @@ def import_dept_scores(db: Database, actor: Actor, round_id: int, path: str | Pa
         rows = []
         now = _now()
 
-        def bad(row, fld, msg):
+        def bad(row: Row, fld: str, msg: str) -> None:
             problems.append(InputProblem(table.file, row.line, fld, msg))
 
         for row in table.rows:
@@ -262,12 +265,13 @@ def _approved(s: Session, round_id: int) -> set[tuple[int, str]]:
     ).all())
 
 
-def round_progress(s: Session, r) -> list[ScorerProgress]:
+def round_progress(s: Session, r: Round) -> list[ScorerProgress]:
     """``progress`` inside the caller's transaction."""
     from sqlmodel import select
 
     from assess.models import DeptScore
 
+    assert r.id is not None  # a stored round has its id
     scheme = round_scheme(s, r)
     scorers = leaf_scorers(scheme)
     if not scorers:
@@ -301,7 +305,7 @@ def progress(db: Database, round_id: int) -> list[ScorerProgress]:
         return round_progress(s, get_round(s, round_id))
 
 
-def stage_blockers(s: Session, r) -> list[str]:
+def stage_blockers(s: Session, r: Round) -> list[str]:
     """“财政局：12 项未评分” for every scorer with cells left."""
     return [f"{p.scorer_name}：{p.left} 项未评分" for p in round_progress(s, r) if p.left]
 
@@ -404,6 +408,10 @@ class ExemptionRow:
                 "decided_by": self.decided_by or "", "decision_note": self.decision_note or ""}
 
 
+@overload
+def _clean(text: str | None, what: str, required: Literal[True]) -> str: ...
+@overload
+def _clean(text: str | None, what: str, required: bool) -> str | None: ...
 def _clean(text: str | None, what: str, required: bool) -> str | None:
     text = (text or "").strip()
     if required and not text:
@@ -416,7 +424,7 @@ def _clean(text: str | None, what: str, required: bool) -> str | None:
 def request_exemption(db: Database, actor: Actor, round_id: int, unit_code: str, indicator_code: str,
                       reason: str) -> int:
     """Ask for a unit to be exempt from a leaf indicator (合理缺项); pending until approved."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Exemption
 
@@ -429,12 +437,13 @@ def request_exemption(db: Database, actor: Actor, round_id: int, unit_code: str,
         if not scheme.exempt_rule:
             raise Conflict(f"考核方案“{scheme.name}”没有规定合理缺项的折算办法（exempt_rule），不能申请合理缺项。")
         unit, _ru = round_unit(s, round_id, unit_code)
+        assert unit.id is not None  # a stored row has its id
         ind = applicable_leaf(scheme, unit.category, indicator_code)
         if ind.method not in (Method.POINTS, Method.DEDUCT, Method.RATIO):
             raise Conflict(f"指标 {ind.code}（{ind.name}）是加分或一票否决项，不计入满分，无须申请合理缺项。")
         open_ = s.exec(select(Exemption.status).where(
-            Exemption.round_id == round_id, Exemption.unit_id == unit.id, Exemption.indicator_code == ind.code,
-            Exemption.status.in_((ExemptionStatus.PENDING, ExemptionStatus.APPROVED)))).first()
+            col(Exemption.round_id) == round_id, col(Exemption.unit_id) == unit.id, col(Exemption.indicator_code) == ind.code,
+            col(Exemption.status).in_((ExemptionStatus.PENDING, ExemptionStatus.APPROVED)))).first()
         if open_ is not None:
             raise Conflict(f"单位 {unit.code} 的指标 {ind.code} 已有{STATUS_LABELS[open_]}的合理缺项申请。")
         leaves = [i for i in scheme.leaves_for(unit.category) if i.method in (Method.POINTS, Method.DEDUCT, Method.RATIO)]
@@ -446,6 +455,7 @@ def request_exemption(db: Database, actor: Actor, round_id: int, unit_code: str,
                       requested_by=actor.username)
         s.add(x)
         s.flush()
+        assert x.id is not None  # flushed: the row has its id
         audit.append(s, actor.username, "exemption.request", {
             "round_id": round_id, "exemption_id": x.id, "unit": unit.code, "indicator": ind.code,
             "max": ind.max, "reason": reason})
@@ -481,7 +491,7 @@ def decide_exemption(db: Database, actor: Actor, exemption_id: int, approve: boo
 
 
 def list_exemptions(db: Database, round_id: int) -> list[ExemptionRow]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Exemption, Unit
 
@@ -489,11 +499,12 @@ def list_exemptions(db: Database, round_id: int) -> list[ExemptionRow]:
         r = get_round(s, round_id)
         scheme = round_scheme(s, r)
         rows = s.exec(
-            select(Exemption, Unit).join(Unit, Unit.id == Exemption.unit_id)
-            .where(Exemption.round_id == round_id).order_by(Exemption.id)
+            select(Exemption, Unit).join(Unit, col(Unit.id) == col(Exemption.unit_id))
+            .where(col(Exemption.round_id) == round_id).order_by(col(Exemption.id))
         ).all()
     out = []
     for x, u in rows:
+        assert x.id is not None  # a stored row has its id
         try:
             ind = scheme.indicator(x.indicator_code)
             name, mx = ind.name, ind.max

@@ -270,6 +270,7 @@ def issue_rectifications(
                 )
                 s.add(rect)
                 s.flush()
+                assert rect.id is not None  # flushed: the row has its id
                 audit.append(
                     s,
                     actor.username,
@@ -359,7 +360,7 @@ def update_rectifications(
     with db.write() as s:
         for rectification_id in rectification_ids:
             rect = _locked_rectification(s, rectification_id)
-            current, _n = _status(s, rect.id)
+            current, _n = _status(s, rectification_id)
             if current == "closed":
                 raise Conflict(f"整改通知 {rect.notice_no} 已销号，不能再更改。")
             if current == "rectified":
@@ -388,7 +389,7 @@ def close_rectifications(
     with db.write() as s:
         for rectification_id in rectification_ids:
             rect = _locked_rectification(s, rectification_id)
-            current, _n = _status(s, rect.id)
+            current, _n = _status(s, rectification_id)
             if current == "closed":
                 raise Conflict(f"整改通知 {rect.notice_no} 已销号。")
             if current != "rectified":

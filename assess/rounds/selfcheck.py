@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from assess.foundation.db import Database
     from assess.foundation.input_tables import Row
-    from assess.models import Round, RoundUnit, SelfCheckScore, SpotCheckScore, Unit
+    from assess.models import DeptScore, Round, RoundUnit, SelfCheckScore, SpotCheckScore, Unit
     from assess.schemes.definition import IndicatorDef, SchemeDef
 
 KINDS = ("self", "verified")
@@ -126,7 +126,7 @@ def clean_note(note: str | None) -> str | None:
     return note or None
 
 
-def upsert_scores(session: Session, model: type[SelfCheckScore | SpotCheckScore], rows: list[dict[str, Any]]) -> None:
+def upsert_scores(session: Session, model: type[SelfCheckScore | SpotCheckScore | DeptScore], rows: list[dict[str, Any]]) -> None:
     """Insert or replace score rows keyed by (round_id, unit_id, indicator_code) in one statement
     (SQLAlchemy Core executemany; ON CONFLICT on both SQLite and PostgreSQL)."""
     if not rows:

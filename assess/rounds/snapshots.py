@@ -12,6 +12,8 @@ from assess.foundation.vocabulary import Stage
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.models import PublicityPeriod
+
 
 SNAPSHOT_FORMAT = 2
 
@@ -72,19 +74,19 @@ def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
     return content
 
 
-def periods_of(session: Session, round_id: int) -> list:
-    from sqlmodel import select
+def periods_of(session: Session, round_id: int) -> list[PublicityPeriod]:
+    from sqlmodel import col, select
 
     from assess.models import PublicityPeriod
 
     return list(
         session.exec(
-            select(PublicityPeriod).where(PublicityPeriod.round_id == round_id).order_by(PublicityPeriod.id)
+            select(PublicityPeriod).where(col(PublicityPeriod.round_id) == round_id).order_by(col(PublicityPeriod.id))
         ).all()
     )
 
 
-def last_period(session: Session, round_id: int):
+def last_period(session: Session, round_id: int) -> PublicityPeriod | None:
     got = periods_of(session, round_id)
     return got[-1] if got else None
 

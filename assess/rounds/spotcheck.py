@@ -242,7 +242,7 @@ def _weights(pool: list[dict[str, Any]]) -> dict[str, int]:
 def risk_weights(s: Session, unit_ids: list[int], weights: dict[str, int]) -> dict[int, tuple[int, str]]:
     """unit_id → (weight, why) for units with an active cadre at a level the scheme weights
     (``spotcheck.risk_weight``): the highest such weight, e.g. (3, “廉政风险 A 类：C01 张三（村支书）”)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from assess.models import Cadre
 
@@ -250,11 +250,12 @@ def risk_weights(s: Session, unit_ids: list[int], weights: dict[str, int]) -> di
         return {}
     rows = s.exec(
         select(Cadre)
-        .where(Cadre.unit_id.in_(unit_ids), Cadre.active, Cadre.risk_level.in_(list(weights)))
-        .order_by(Cadre.risk_level, Cadre.code)
+        .where(col(Cadre.unit_id).in_(unit_ids), col(Cadre.active), col(Cadre.risk_level).in_(list(weights)))
+        .order_by(col(Cadre.risk_level), col(Cadre.code))
     ).all()
     out: dict[int, tuple[int, list[str]]] = {}
     for c in rows:
+        assert c.unit_id is not None and c.risk_level is not None  # the query matched both
         w, why = out.get(c.unit_id, (1, []))
         why.append(f"廉政风险 {c.risk_level} 类：{c.code} {c.name}（{c.position}）")
         out[c.unit_id] = (max(w, int(weights[c.risk_level])), why)

@@ -40,11 +40,13 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
         if row.name != scheme.name:
             row.name = scheme.name
             session.add(row)
+    assert row.id is not None  # stored or flushed above: the row has its id
     number = (session.exec(select(func.max(SchemeVersion.version)).where(SchemeVersion.scheme_id == row.id)).one() or 0) + 1
     version = SchemeVersion(scheme_id=row.id, version=number, content_hash=digest, source_name=source_name,
                             source_text=source_text, definition=scheme.to_dict(), created_by=actor)
     session.add(version)
     session.flush()
+    assert version.id is not None  # flushed: the row has its id
     for order, (ind, level, parent) in enumerate(scheme.walk()):
         session.add(Indicator(
             scheme_version_id=version.id, code=ind.code, parent_code=parent, level=level, sort_order=order,

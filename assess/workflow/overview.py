@@ -82,6 +82,7 @@ def overview(db: Database, include_published: bool = False, today: date | None =
     warn = []
     for r in rounds:
         if r.stage in (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.PUBLICITY):
+            assert r.id is not None  # a stored round has its id
             warn += red_yellow.cards(db, r.id, day)
     return Overview(units, active, cadres, users, schemes, out, late, late_stages, warn)
 
