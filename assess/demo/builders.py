@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
 
 # One user per role (two clerks and two reviewers, as double entry and the review chain need).
-STAFF = [
+STAFF: list[tuple[str, ...]] = [
     ("clerk", "clerk"),
     ("clerk2", "clerk"),
     ("inspector", "inspector"),
