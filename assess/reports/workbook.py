@@ -19,6 +19,7 @@ from assess.appraisal.unit_tallies import largest_remainder_shares
 from assess.foundation.input_tables import safe_cell
 from assess.foundation.settings import local_time
 from assess.foundation.vocabulary import METHOD_LABELS, STAGE_LABELS
+from assess.reports.indicator_points import EXEMPT_TEXT
 from assess.results.consequences import COLUMNS, HEADERS
 from assess.results.reasons import period_text
 from assess.schemes.provenance import example_notes
@@ -196,7 +197,8 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             r.verified_value,
             r.self_points,
             r.verified_points,
-            r.points,
+            r.dept_value,  # 职能部门评分: the value the engine scored for the indicator
+            EXEMPT_TEXT if r.exempt else r.points,  # 合理缺项 in place of the points
         ]
         for r in ind.itertuples()
     )
@@ -215,11 +217,12 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             "核查值",
             "自查得分",
             "核查得分",
+            "部门评分",
             "计分",
         ],
         ind_rows,
-        [12, 24, 12, 18, 10, 36, 9, 7, 8, 8, 9, 9, 8],
-        {i: "0.00" for i in range(7, 13)},
+        [12, 24, 12, 18, 10, 36, 9, 7, 8, 8, 9, 9, 9, 8],
+        {i: "0.00" for i in range(7, 14)},
     )
 
     # 计票汇总
