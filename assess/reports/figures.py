@@ -426,7 +426,7 @@ def unit_vs_category_figure(
     row = results[results["unit_code"] == unit_code].iloc[0]
     peers = results[results["category"] == row["category"]]
     keys = ["composite"] + [f"c_{k}" for k in components if f"c_{k}" in results.columns]
-    names = ["综合得分"] + [label(labels.get(k, k)) for k in components if f"c_{k}" in results.columns]
+    names = [label(labels.get("composite", "综合得分"))] + [label(labels.get(k, k)) for k in components if f"c_{k}" in results.columns]
     own = [float(row[k]) if row[k] == row[k] else None for k in keys]
     avg = [float(peers[k].mean()) if peers[k].notna().any() else None for k in keys]
     fmt = "." + str(precision) + "f"

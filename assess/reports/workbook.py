@@ -96,7 +96,8 @@ def ranking_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
 
 def ranking_headers(data: ReportData, headers: list[str]) -> list[str]:
     """The ranking's column names in Chinese, for files people open (XLSX, the report's CSV)."""
-    return [RANKING_LABELS.get(h, data.component_label(h)) for h in headers]
+    labels = {**RANKING_LABELS, "composite": data.composite_label}
+    return [labels.get(h, data.component_label(h)) for h in headers]
 
 
 def write_ranking_csv(data: ReportData, path: Path) -> Path:
