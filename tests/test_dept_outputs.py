@@ -16,10 +16,12 @@ from assess.reports.workbook import write_workbook
 from assess.results import accountability, publication
 from assess.results import approval as review
 from assess.results.compute import compute_round
+from assess.results.views import explain
 from assess.rounds import department_scoring as scorers
 from assess.rounds import lifecycle as rounds
 from assess.rounds.snapshots import published_content
 from assess.workflow import advance as workflow
+from tui.rankings import explanation_text
 
 from . import rounds_helpers as rh
 
@@ -48,6 +50,16 @@ def _computed_round(db, actors) -> int:
     workflow.advance(db, actors["admin"], rid)
     compute_round(db, actors["admin"], rid, resamples=0)
     return rid
+
+
+def _check_explain(db, rid) -> None:
+    # the unit explanation (rankings screen, Enter): A1 counts the department's 6; X01's C1 is 合理缺项
+    g02 = {ln.code: ln for ln in explain(db, rid, "G02").indicators}
+    assert (g02["A1"].self_value, g02["A1"].dept_value, g02["A1"].points) == (9.0, 6.0, 6.0)
+    ex = explain(db, rid, "X01")
+    assert ex.composite == 93.25
+    c1 = next(ln for ln in explanation_text(ex).splitlines() if ln.startswith("C1 "))
+    assert "合理缺项" in c1
 
 
 def _check(d) -> None:
@@ -88,6 +100,7 @@ def test_report_shows_the_department_value_and_exemptions_live_and_published(db,
     d = load_report_data(db, rid)
     assert not d.published
     _check(d)
+    _check_explain(db, rid)
     rows = _xlsx_rows(d, tmp_path)
     assert rows[("G02", "A1")][8] == 9 and rows[("G02", "A1")][-2:] == (6, 6)  # 自查值 9, 部门评分 6, 计分 6
     assert rows[("X01", "C1")][-1] == "合理缺项"
@@ -106,5 +119,6 @@ def test_report_shows_the_department_value_and_exemptions_live_and_published(db,
     d = load_report_data(db, rid)
     assert d.published
     _check(d)
+    _check_explain(db, rid)
     rows = _xlsx_rows(d, tmp_path)
     assert rows[("G02", "A1")][-2:] == (6, 6) and rows[("X01", "C1")][-1] == "合理缺项"

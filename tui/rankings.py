@@ -270,11 +270,13 @@ def explanation_text(ex) -> str:
             return "—" if v is None else f"{v:g}"
 
         mark = " 虚报" if ln.false_report else ""
+        # 合理缺项 fills the 8 cells of the points column (4 wide characters)
+        shown = "合理缺项" if ln.exempt else format("" if ln.points is None else format(ln.points, ".2f"), ">8")
         if ln.scored_by:  # 职能部门评分: the department's value is the one scored
             mark += f" {ln.scored_by}评分 {f(ln.dept_value)}"
         lines.append(
             f"{pad(ln.code + ' ' + ln.name, 14)}{pad(ln.method, 6)}{ln.max:>5g}{f(ln.self_value):>8}"
-            f"{f(ln.verified_value):>8}{'' if ln.points is None else format(ln.points, '.2f'):>8}{mark}"
+            f"{f(ln.verified_value):>8}{shown}{mark}"
         )
     if any(ln.provenance for ln in ex.indicators):
         lines.append("")

@@ -300,15 +300,15 @@ def _chart_sheet(wb, data: ReportData) -> None:
     anchors = []
     for cat in data.categories:
         part = data.category_results(cat)
-        ws.append([safe_cell(f"{cat}排名"), "综合得分"])
+        ws.append([safe_cell(f"{cat}排名"), data.composite_label])
         first = row + 1
         for r in part.itertuples():
             ws.append([_v(r.unit_name), round(float(r.composite), data.scheme.precision)])
         last = row + len(part)
         chart = BarChart()
         chart.type = "bar"
-        chart.title = f"{cat} 综合得分排名"
-        chart.y_axis.title = "综合得分"
+        chart.title = f"{cat} {data.composite_label}排名"
+        chart.y_axis.title = data.composite_label
         chart.legend = None
         chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
-from assess.foundation.vocabulary import ANNUAL_COMPONENTS, COMPONENT_WORDS, METHOD_LABELS
+from assess.foundation.vocabulary import ANNUAL_COMPONENTS, COMPONENT_WORDS, METHOD_LABELS, Method
 from assess.results.annual_sources import is_annual
 from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
 from assess.results.reasons import ReasonNames, period_text
@@ -191,6 +191,7 @@ class IndicatorLine:
     provenance: str = ""  # 依据 … / 示例，由考核办确定 (assess.schemes.provenance)
     scored_by: str = ""  # 职能部门评分: the scorer's unit code; its value is the one scored
     dept_value: float | None = None
+    exempt: bool = False  # an approved 合理缺项: shown as such in place of points
 
 
 @dataclass
@@ -283,7 +284,19 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     if scorers and inputs.deptscores is not None and len(inputs.deptscores):
         mine = inputs.deptscores[inputs.deptscores["unit_id"] == t.at[i, "unit_id"]]
         dept = {str(c): float(v) for c, v in zip(mine["indicator_code"], mine["value"], strict=True)}
-    for j in np.flatnonzero(m.applicable[i]):
+    # 合理缺项: the unit's approved exemptions (under ``rescale`` the engine takes them out of the
+    # applicable leaves; they are still listed, marked).
+    exempt: set[str] = set()
+    if inputs.exemptions is not None and len(inputs.exemptions):
+        own = inputs.exemptions[inputs.exemptions["unit_id"] == t.at[i, "unit_id"]]
+        exempt = {str(c) for c in own["indicator_code"]}
+    in_category = {leaf.code for leaf in inputs.scheme.leaves_for(str(t.at[i, "category"]))}
+    exempt = {
+        c for c in exempt
+        if c in in_category and leaves[m.codes.index(c)].method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
+    }
+    shown = [j for j, c in enumerate(m.codes) if m.applicable[i, j] or c in exempt]
+    for j in shown:
         leaf = leaves[j]
 
         def val(a: np.ndarray, j: np.intp = j) -> float | None:
@@ -303,6 +316,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
                 provs[leaf.code].text(),
                 scorers.get(leaf.code, ""),
                 dept.get(leaf.code),
+                leaf.code in exempt,
             )
         )
     p = inputs.scheme.precision
