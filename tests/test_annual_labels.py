@@ -13,6 +13,7 @@ from sqlmodel import select
 from assess.models import Round
 from assess.reports.data import load_report_data
 from assess.reports.document import ranking_rows
+from assess.reports.figures import ranking_figure
 from assess.reports.workbook import ranking_headers, ranking_table
 from assess.results import annual
 from assess.results.compute import compute_round
@@ -91,6 +92,8 @@ def test_report_names_the_annual_parts(db):
     doc_headers = ranking_rows(d, "甲类")[0]
     assert "年度综合得分" in doc_headers and "季度平均" in doc_headers and "年终考核" in doc_headers
     assert "指标得分" not in doc_headers and "民主评议" not in doc_headers
+    fig = ranking_figure(d.results, "甲类", composite_label=d.composite_label)
+    assert "甲类 年度综合得分排名（共 2 个单位）" in fig.layout.title.text
 
 
 async def test_tui_rounds_and_rankings_say_what_the_annual_numbers_are(sqlite_db):

@@ -171,7 +171,8 @@ def chart_specs(data: ReportData) -> list[ChartSpec]:
         add(
             f"{cat}-排名",
             cat,
-            partial(figures.ranking_figure, data.results, cat, grades=grades, precision=precision),
+            partial(figures.ranking_figure, data.results, cat, grades=grades, precision=precision,
+                    composite_label=data.composite_label),
         )
         ind = data.indicators[data.indicators["category"] == cat]
         if ind["points"].notna().any():
