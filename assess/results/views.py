@@ -295,8 +295,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         c for c in exempt
         if c in in_category and leaves[m.codes.index(c)].method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
     }
-    shown = [j for j, c in enumerate(m.codes) if m.applicable[i, j] or c in exempt]
-    for j in shown:
+    for j in np.flatnonzero(m.applicable[i] | np.array([c in exempt for c in m.codes], dtype=bool)):
         leaf = leaves[j]
 
         def val(a: np.ndarray, j: np.intp = j) -> float | None:
