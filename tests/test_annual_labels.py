@@ -5,7 +5,6 @@ screen (80×24). Numbers worked out by hand in the comments."""
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 
 from sqlmodel import select
@@ -27,12 +26,12 @@ ANNUAL = {"weights": {"quarters": 40, "year_end": 60}, "precision": 2, "basis": 
 UNITS = [("U1", "财政局", "甲类"), ("U2", "教育局", "甲类")]
 
 
-def _annual_round(db, year: int = 2026) -> int:
+def _annual_round(db, year: int = 2026, precision: int = 2) -> int:
     """Q1, Q2, Q4 published; the annual round computed.
     U1: (80 + 90 + 85) / 3 = 85.00; year-end I1 30 → 90.00; 0.4 × 85 + 0.6 × 90 = 34 + 54 = 88.00.
     U2: (70 + 80 + 75) / 3 = 75.00; year-end 100.00; 0.4 × 75 + 0.6 × 100 = 30 + 60 = 90.00, first."""
     actors = make_users(db)
-    d = scheme_dict(weights={"indicators": 100}, appraisal_form=None, annual=copy.deepcopy(ANNUAL))
+    d = scheme_dict(weights={"indicators": 100}, appraisal_form=None, annual={**ANNUAL, "precision": precision})
     d.pop("appraisal_form")
     vid = store_scheme(db, d)
     ids = ensure_units(db, UNITS)
@@ -143,3 +142,19 @@ def test_rounds_are_listed_in_the_database(db):
     assert flags[rid] is True and sum(flags.values()) == 1
     with db.read() as s:
         assert s.exec(select(Round.period).where(Round.id == rid)).one() == "2026"
+
+
+def test_annual_precision_is_the_one_shown(db):
+    # [annual] precision = 1 (the scheme's own is 2): the annual results are rounded, ranked and shown
+    # to 1 place: U1 0.4 × 85 + 0.6 × 90 = 88.0.
+    from assess.results.views import explain, ranking
+
+    rid = _annual_round(db, precision=1)
+    view = ranking(db, rid)
+    assert view.precision == 1 and view.annual
+    assert explain(db, rid, "U1").precision == 1
+    d = load_report_data(db, rid)
+    assert d.scheme.precision == 1
+    heads, rows, _n, _o = ranking_rows(d, "甲类")
+    u1 = rows[1]  # U1, second
+    assert u1[heads.index("年度综合得分")] == "88.0" and u1[heads.index("季度平均")] == "85.0"

@@ -38,6 +38,7 @@ from assess.results.round_view import results as round_results
 from assess.results.secrecy import public_figures, public_flags, round_secrecy
 from assess.rounds import snapshots
 from assess.schemes.definition import from_dict
+from assess.scoring.annual import result_scheme
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,6 +172,8 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         scheme_row = s.get(Scheme, version.scheme_id)
         assert scheme_row is not None  # the version's scheme (a foreign key)
         scheme = from_dict(version.definition)
+        if is_annual(s, round_id):  # graded and rounded as the annual result is (``[annual]``)
+            scheme = result_scheme(scheme)
         names = ReasonNames.of(scheme, rnd.period)
         people = display_names(s)
         results = _results(s, round_id, names)

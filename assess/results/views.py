@@ -17,6 +17,7 @@ from assess.results.secrecy import public_flags, round_secrecy
 from assess.schemes.definition import leaf_scorers
 from assess.schemes.provenance import indicator_provenance
 from assess.schemes.store import load_definition
+from assess.scoring.annual import annual_precision
 from assess.scoring.composite import scaled
 from assess.scoring.engine import COMPONENT_NAMES, compute_units
 
@@ -173,7 +174,8 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
         )
     cats = sorted({r.category for r in rows}, key=lambda c: (order.get(c, len(order)), c))
     return Ranking(
-        r.id, r.name, r.period, r.stage, cats, rows, prev[0][0] if prev else None, scheme.precision, snap,
+        r.id, r.name, r.period, r.stage, cats, rows, prev[0][0] if prev else None,
+        annual_precision(scheme) if annual else scheme.precision, snap,
         annual,
     )
 
@@ -318,7 +320,7 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
                 leaf.code in exempt,
             )
         )
-    p = inputs.scheme.precision
+    p = annual_precision(inputs.scheme) if inputs.annual is not None else inputs.scheme.precision
     stale = bool(len(srow)) and scaled(float(srow.iloc[0]["composite"]), p) != scaled(
         float(fresh["composite"]), p
     )
