@@ -10,6 +10,7 @@ from datetime import date
 from sqlmodel import select
 
 from assess.models import Round
+from assess.reports import official
 from assess.reports.data import load_report_data
 from assess.reports.document import ranking_rows
 from assess.reports.figures import ranking_figure
@@ -91,6 +92,7 @@ def test_report_names_the_annual_parts(db):
     doc_headers = ranking_rows(d, "甲类")[0]
     assert "年度综合得分" in doc_headers and "季度平均" in doc_headers and "年终考核" in doc_headers
     assert "指标得分" not in doc_headers and "民主评议" not in doc_headers
+    assert official.ranking_table(d, "甲类").headers == ["名次", "单位", "年度综合得分", "等次"]  # 通报, 公示
     fig = ranking_figure(d.results, "甲类", composite_label=d.composite_label)
     assert "甲类 年度综合得分排名（共 2 个单位）" in fig.layout.title.text
 
