@@ -210,11 +210,14 @@ def test_exemption_two_steps_rescales_and_is_explained(db, actors, setup):
     assert ex.composite == 97.75
     assert "合理缺项：“村务公开栏”（满分 10）已排除，按 40 分折算为百分制" in ex.flags
     lines = {ln.code: ln for ln in ex.indicators}
-    assert "C1" not in lines  # excluded from the unit's indicators
+    # excluded from the unit's full marks, still listed: 合理缺项 in place of points
+    assert lines["C1"].exempt and lines["C1"].points is None and not lines["B1"].exempt
     assert (lines["B1"].scored_by, lines["B1"].dept_value, lines["B1"].points) == ("G01", 90.0, 18.0)
     from tui.rankings import explanation_text
 
     assert "G01评分 90" in explanation_text(ex)
+    c1 = next(ln for ln in explanation_text(ex).splitlines() if ln.startswith("C1 "))
+    assert "合理缺项" in c1
     # X02 keeps C1 (self 8): 100 × (9 + 9 + 18 + 3 + 8) / 50 = 94; 0.9 × 94 + 10 = 94.6
     assert explain(db, rid, "X02").composite == 94.60
     # the snapshot's inputs carry the department scores and the approved exemption: recomputing

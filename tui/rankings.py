@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from assess.foundation.vocabulary import Stage
+from assess.foundation.vocabulary import ANNUAL_COMPONENTS, COMPONENT_WORDS, Stage
 from assess.reports import textbars
 from assess.results.compute import compute_round
 from assess.results.views import explain, ranking, round_choices
@@ -19,6 +19,8 @@ from tui.cadre_results import CadreResultsScreen
 from tui.tables import TableFill, cell
 
 HEADERS = ("名次", "单位", "综合", "等次", "得分条", "区间", "变化")
+# An annual round (assess.results.annual): the annual composite and its two parts, by their names.
+ANNUAL_HEADERS = ("名次", "单位", "年度综合", "等次", *(COMPONENT_WORDS[k] for k in ANNUAL_COMPONENTS), "区间", "变化")
 PAGE = 1000  # rows per page: DataTable measures every cell, keep it well under ~2,000
 BAR_WIDTH = 16
 
@@ -116,7 +118,8 @@ class RankingsScreen(AssessScreen):
 
     def render_rows(self) -> None:
         view = self.view
-        table = TableFill(self.query_one("#rank-table", DataTable), *HEADERS)
+        annual = view is not None and view.annual
+        table = TableFill(self.query_one("#rank-table", DataTable), *(ANNUAL_HEADERS if annual else HEADERS))
         title = self.query_one("#rank-title", Static)
         status = self.query_one("#rank-status", Static)
         if view is None:
@@ -124,7 +127,7 @@ class RankingsScreen(AssessScreen):
             return
         if not view.rows:
             table.done()
-            title.update(plain(f"{view.round_name}（{view.period}）尚未计算 · g 计算 · r 切换轮次"))
+            title.update(plain(f"{view.round_name}（{view.period_label}）尚未计算 · g 计算 · r 切换轮次"))
             status.update(plain("没有结果"))
             return
         rows = view.in_category(self.category)
@@ -134,6 +137,18 @@ class RankingsScreen(AssessScreen):
         p = view.precision
         for r in shown:
             interval = f"{r.rank_low}–{r.rank_high}" if r.rank_low is not None else ""
+            if annual:
+                table.add_row(
+                    str(r.rank),
+                    cell(r.unit_name),
+                    f"{r.composite:.{p}f}",
+                    cell(r.grade),
+                    *("—" if v is None else f"{v:.{p}f}" for v in (r.quarter_avg, r.year_end)),
+                    interval,
+                    r.change_text,
+                    key=r.unit_code,
+                )
+                continue
             table.add_row(
                 str(r.rank),
                 cell(r.unit_name),
@@ -148,7 +163,7 @@ class RankingsScreen(AssessScreen):
         compare = f" · 与{view.previous_period}比" if view.previous_period else ""
         title.update(
             plain(
-                f"{view.round_name}（{view.period}） · {self.category}"
+                f"{view.round_name}（{view.period_label}） · {self.category}"
                 f"（{self.category_index + 1}/{len(view.categories)}）{compare}"
             )
         )
@@ -211,16 +226,24 @@ class RankingsScreen(AssessScreen):
 
 def explanation_text(ex) -> str:
     p = ex.precision
+    composite = COMPONENT_WORDS["annual_composite" if ex.annual else "composite"]
     lines = [
         f"{ex.unit_code} {ex.unit_name}（{ex.category}）",
-        f"综合得分 {ex.composite:.{p}f} · 名次 {ex.rank}/{ex.category_size} · 等次 {ex.grade}",
+        f"{composite} {ex.composite:.{p}f} · 名次 {ex.rank}/{ex.category_size} · 等次 {ex.grade}",
     ]
     if ex.rank_low is not None:
         lines.append(f"名次区间（重抽样 5%–95%）：{ex.rank_low}–{ex.rank_high}")
     if ex.stale:
         lines.append(f"注意：数据在计算后有变动，按现有数据应为 {ex.recomputed:.{p}f}，请重新计算。")
     lines.append("")
-    lines.append("构成：")
+    if ex.annual:  # the annual composite's parts, then the year-end composite's own
+        lines.append("构成：")
+        for c in ex.annual:
+            if c.value is None:
+                lines.append(f"  {c.label}：缺失（权重并入其余部分）")
+            else:
+                lines.append(f"  {c.label} {c.value:.2f} × {c.weight:.1f}% = {c.contribution:.2f}")
+    lines.append(f"{COMPONENT_WORDS['year_end']}构成：" if ex.annual else "构成：")
     for c in ex.components:
         if c.value is None:
             lines.append(f"  {c.label}：缺失（权重按其余部分折算）")
@@ -247,11 +270,13 @@ def explanation_text(ex) -> str:
             return "—" if v is None else f"{v:g}"
 
         mark = " 虚报" if ln.false_report else ""
+        # 合理缺项 fills the 8 cells of the points column (4 wide characters)
+        shown = "合理缺项" if ln.exempt else format("" if ln.points is None else format(ln.points, ".2f"), ">8")
         if ln.scored_by:  # 职能部门评分: the department's value is the one scored
             mark += f" {ln.scored_by}评分 {f(ln.dept_value)}"
         lines.append(
             f"{pad(ln.code + ' ' + ln.name, 14)}{pad(ln.method, 6)}{ln.max:>5g}{f(ln.self_value):>8}"
-            f"{f(ln.verified_value):>8}{'' if ln.points is None else format(ln.points, '.2f'):>8}{mark}"
+            f"{f(ln.verified_value):>8}{shown}{mark}"
         )
     if any(ln.provenance for ln in ex.indicators):
         lines.append("")

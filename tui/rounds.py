@@ -14,6 +14,7 @@ from assess.foundation.errors import Conflict
 from assess.foundation.settings import local_today
 from assess.foundation.vocabulary import Stage
 from assess.results.annual import create_annual_round
+from assess.results.reasons import period_text
 from assess.rounds.deadlines import DEADLINE_STAGES, round_deadlines, set_deadline
 from assess.rounds.lifecycle import create_round, next_stage, scheme_codes, scheme_version_id, stage_label
 from assess.workflow.advance import advance, rounds_with_blockers
@@ -133,7 +134,7 @@ class RoundsScreen(AssessScreen):
             fill.add_row(
                 str(r.id),
                 cell(r.name),
-                cell(r.period),
+                cell(period_text(r.period) if r.annual else r.period),
                 cell(r.stage_label),
                 str(r.units),
                 cell(waiting),

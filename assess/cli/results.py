@@ -8,7 +8,14 @@ import sys
 from datetime import date
 
 from assess.cli.common import ROUND_HELP, acting_user, add_common, emit, emit_message, open_db
-from assess.foundation.vocabulary import ACCOUNTABILITY_STATUS_LABELS, DECISION_LABELS, Decision, Stage
+from assess.foundation.vocabulary import (
+    ACCOUNTABILITY_STATUS_LABELS,
+    ANNUAL_COMPONENTS,
+    COMPONENT_WORDS,
+    DECISION_LABELS,
+    Decision,
+    Stage,
+)
 from assess.results import publication
 
 
@@ -125,7 +132,7 @@ def cmd_compute(args) -> int:
 
 def cmd_rank(args) -> int:
     from assess.foundation.errors import AssessError
-    from assess.results.views import RANK_COLUMNS, ranking
+    from assess.results.views import ANNUAL_RANK_COLUMNS, RANK_COLUMNS, ranking
 
     db = open_db(args)
     view = ranking(db, args.round)
@@ -140,7 +147,12 @@ def cmd_rank(args) -> int:
             d["change"] = r.change_text
             d["rank_low"] = f"{r.rank_low}–{r.rank_high}" if r.rank_low is not None else ""
         rows.append(d)
-    if args.format == "table":
+    if view.annual:  # an annual round: 年度综合得分 of 季度平均 and 年终考核 (assess.results.annual)
+        cols = ["category", "rank", "unit_code", "unit_name", "composite", "grade", *ANNUAL_COMPONENTS,
+                "rank_low", "change"]
+        heads = ["类别", "名次", "编码", "单位", view.composite_label, "等次",
+                 *[COMPONENT_WORDS[k] for k in ANNUAL_COMPONENTS], "名次区间", "变化"]
+    else:
         cols = [
             "category",
             "rank",
@@ -160,7 +172,7 @@ def cmd_rank(args) -> int:
             "名次",
             "编码",
             "单位",
-            "综合得分",
+            view.composite_label,
             "等次",
             "指标",
             "评议",
@@ -169,14 +181,15 @@ def cmd_rank(args) -> int:
             "名次区间",
             "变化",
         ]
+    if args.format == "table":
         print(
-            f"{view.round_name}（{view.period}）"
+            f"{view.round_name}（{view.period_label}）"
             + (f"，与 {view.previous_period} 比较" if view.previous_period else "")
             + ("（公示稿）" if view.stage == Stage.PUBLICITY else "")
         )
         emit(rows, cols, "table", headers=heads)
     else:
-        emit(rows, RANK_COLUMNS, args.format)
+        emit(rows, ANNUAL_RANK_COLUMNS if view.annual else RANK_COLUMNS, args.format)
     return 0
 
 

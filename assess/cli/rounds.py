@@ -85,6 +85,12 @@ def cmd_round_list(args) -> int:
     from assess.rounds.lifecycle import list_rounds
 
     rows = [asdict(r) for r in list_rounds(open_db(args), include_published=not args.open)]
+    if args.format == "table":  # an annual round's period as people read it: 2026年度
+        from assess.results.reasons import period_text
+
+        for r in rows:
+            if r["annual"]:
+                r["period"] = period_text(r["period"])
     emit(
         rows,
         [

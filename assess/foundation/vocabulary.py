@@ -189,7 +189,18 @@ COMPONENT_WORDS = {
     "appraisal": "民主评议",
     "adjustment": "加减分",
     "quarters": "季度考核结果",  # annual rounds (assess.results.annual)
+    # An annual round's result columns: what its components are (its composite is the annual one).
+    "q1": "一季度",
+    "q2": "二季度",
+    "q3": "三季度",
+    "q4": "四季度",
+    "quarter_avg": "季度平均",
+    "year_end": "年终考核",
+    "composite": "综合得分",
+    "annual_composite": "年度综合得分",
 }
+# The components an annual round's outputs show beside its composite, in order.
+ANNUAL_COMPONENTS = ("quarter_avg", "year_end")
 
 
 class BallotStatus(StrEnum):

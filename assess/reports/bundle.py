@@ -171,7 +171,8 @@ def chart_specs(data: ReportData) -> list[ChartSpec]:
         add(
             f"{cat}-排名",
             cat,
-            partial(figures.ranking_figure, data.results, cat, grades=grades, precision=precision),
+            partial(figures.ranking_figure, data.results, cat, grades=grades, precision=precision,
+                    composite_label=data.composite_label),
         )
         ind = data.indicators[data.indicators["category"] == cat]
         if ind["points"].notna().any():
@@ -203,7 +204,7 @@ def chart_specs(data: ReportData) -> list[ChartSpec]:
         )
     units = set(data.results["unit_code"])
     listed = [c for c in dict.fromkeys(data.accountability["subject_code"]) if c in units]
-    labels = {k: data.component_label(k) for k in data.components}
+    labels = {k: data.component_label(k) for k in data.components} | {"composite": data.composite_label}
     for code in listed[:MAX_UNIT_PROFILES]:
         name = data.results.loc[data.results["unit_code"] == code, "unit_name"].iloc[0]
         build = partial(

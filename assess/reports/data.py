@@ -18,6 +18,8 @@ from assess.foundation.errors import AssessError
 from assess.foundation.users import display_names
 from assess.foundation.vocabulary import (
     ACCOUNTABILITY_STATUS_LABELS,
+    ANNUAL_COMPONENTS,
+    COMPONENT_WORDS,
     DECISION_LABELS,
     SATISFACTION_LABEL,
     Stage,
@@ -25,6 +27,7 @@ from assess.foundation.vocabulary import (
 from assess.foundation.write_guards import get_round
 from assess.reports.indicator_points import indicator_points
 from assess.results import round_view
+from assess.results.annual_sources import is_annual
 from assess.results.consequences import STAGES as CONSEQUENCE_STAGES
 from assess.results.consequences import round_consequences
 from assess.results.objections import objections as objection_rows
@@ -35,6 +38,7 @@ from assess.results.round_view import results as round_results
 from assess.results.secrecy import public_figures, public_flags, round_secrecy
 from assess.rounds import snapshots
 from assess.schemes.definition import from_dict
+from assess.scoring.annual import result_scheme
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,6 +101,7 @@ class ReportData:
     objections: list[dict[str, Any]] = field(default_factory=list)
     # 考核结果运用 (assess/consequences.py) of a round in 公示 or final; None before
     consequences: list[dict[str, Any]] | None = None
+    annual: bool = False  # an annual round: the composite is 年度综合得分 (assess.results.annual)
 
     @property
     def published(self) -> bool:
@@ -118,7 +123,19 @@ class ReportData:
         return self.results[self.results["category"] == category].sort_values(["rank", "unit_code"])
 
     def component_label(self, key: str) -> str:
-        return COMPONENT_LABELS.get(key, key)
+        return COMPONENT_LABELS.get(key) or COMPONENT_WORDS.get(key, key)
+
+    @property
+    def composite_label(self) -> str:
+        return COMPONENT_WORDS["annual_composite" if self.annual else "composite"]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The composite's parts and weights: an annual round's 季度平均 and 年终考核 (``[annual]``)."""
+        if self.annual and self.scheme.annual is not None:
+            w = self.scheme.annual.weights
+            return {"quarter_avg": float(w.get("quarters", 0.0)), "year_end": float(w.get("year_end", 0.0))}
+        return {k: float(v) for k, v in self.scheme.weights.items()}
 
 
 def flag_text(flag: Any, names: ReasonNames | None = None) -> str:
@@ -155,6 +172,8 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         scheme_row = s.get(Scheme, version.scheme_id)
         assert scheme_row is not None  # the version's scheme (a foreign key)
         scheme = from_dict(version.definition)
+        if is_annual(s, round_id):  # graded and rounded as the annual result is (``[annual]``)
+            scheme = result_scheme(scheme)
         names = ReasonNames.of(scheme, rnd.period)
         people = display_names(s)
         results = _results(s, round_id, names)
@@ -214,6 +233,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
             scheme_code, scheme_name, scheme_version = scheme_row.code, scheme_row.name, version.version
             rnd_name, rnd_period = rnd.name, rnd.period
         round_fields = (rnd_name, rnd_period, rnd.stage)
+        annual = is_annual(s, round_id)
 
     publicity = publicity_status(db, round_id).periods
     objections = objection_rows(db, round_id)
@@ -236,8 +256,11 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
     indicators = indicators.sort_values(
         "category", key=lambda col: col.map(position), kind="stable"
     ).reset_index(drop=True)
-    components = [k for k in COMPONENT_ORDER if f"c_{k}" in results.columns]
-    components += sorted(c[2:] for c in results.columns if c.startswith("c_") and c[2:] not in components)
+    if annual:  # 年度综合得分 of 季度平均 and 年终考核 (assess.results.annual), named as they are
+        components = list(ANNUAL_COMPONENTS)
+    else:
+        components = [k for k in COMPONENT_ORDER if f"c_{k}" in results.columns]
+        components += sorted(c[2:] for c in results.columns if c.startswith("c_") and c[2:] not in components)
     return ReportData(
         round_id=round_id,
         round_name=round_fields[0],
@@ -250,6 +273,7 @@ def load_report_data(db: Database, round_id: int) -> ReportData:
         scheme=scheme,
         categories=categories,
         components=components,
+        annual=annual,
         results=results,
         indicators=indicators,
         tallies=tallies,

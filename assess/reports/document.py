@@ -143,7 +143,7 @@ def ranking_rows(data: ReportData, category: str) -> tuple[list[str], list[list[
     category's ranking table. The 名次区间 column is shown only when some unit has one; unit codes
     are in the XLSX, not in the printed table."""
     precision = data.scheme.precision
-    headers = ["名次", "名次区间", "单位名称", "综合得分"] + [data.component_label(k) for k in data.components] + ["等次", "标注"]
+    headers = ["名次", "名次区间", "单位名称", data.composite_label] + [data.component_label(k) for k in data.components] + ["等次", "标注"]
     rows = []
     for r in data.category_results(category).itertuples():
         interval = ""
@@ -269,14 +269,14 @@ def _bands_text(data: ReportData) -> str:
 
 def _meta_section(data: ReportData) -> str:
     snap = data.snapshot or {}
-    weights = "、".join(f"{data.component_label(k)} {v:g}%" for k, v in data.scheme.weights.items())
+    weights = "、".join(f"{data.component_label(k)} {v:g}%" for k, v in data.weights.items())
     rows = [
         ("考核轮次", _e(data.round_name)),
         ("考核期间", _e(period_text(data.period))),
         ("当前阶段", _e(STAGE_LABELS.get(data.stage, data.stage))),
         ("考核方案", f"{_e(data.scheme_name)}（{_e(data.scheme_code)}，第 {data.scheme_version} 版）"),
         ("方案内容哈希", f'<span class="hash">{_e(data.scheme_hash)}</span>'),
-        ("综合得分构成", _e(weights)),
+        (f"{data.composite_label}构成", _e(weights)),
         ("数据快照哈希", f'<span class="hash">{_e(snap.get("content_hash", "（尚未公示，无快照）"))}</span>'),
         ("快照时审计链头", f'<span class="hash">{_e(snap.get("audit_head", ""))}</span>'),
         (

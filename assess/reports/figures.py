@@ -119,7 +119,12 @@ def _scale(values) -> tuple[float, float]:
 
 
 def ranking_figure(
-    results: pd.DataFrame, category: str, *, grades: list[str] | None = None, precision: int = 2
+    results: pd.DataFrame,
+    category: str,
+    *,
+    grades: list[str] | None = None,
+    precision: int = 2,
+    composite_label: str = "综合得分",
 ) -> Figure:
     """Ranking of one category: composite bars coloured by grade (rank 1 at the top) and, where the
     results carry rank intervals (rank_low..rank_high), the rank with its interval beside them.
@@ -139,7 +144,7 @@ def ranking_figure(
             shared_yaxes=True,
             column_widths=[0.72, 0.28],
             horizontal_spacing=0.03,
-            subplot_titles=("综合得分", "名次及区间"),
+            subplot_titles=(label(composite_label), "名次及区间"),
         )
     else:
         fig = go.Figure()
@@ -161,7 +166,7 @@ def ranking_figure(
                 textposition="outside",
                 cliponaxis=False,
                 customdata=part[["rank"]].to_numpy(),
-                hovertemplate="%{y}<br>综合得分 %{x:."
+                hovertemplate="%{y}<br>" + label(composite_label) + " %{x:."
                 + str(precision)
                 + "f}<br>名次 %{customdata[0]}<extra>"
                 + label(grade)
@@ -200,7 +205,7 @@ def ranking_figure(
         fig.update_xaxes(range=[0.5, len(df) + 0.5], dtick=max(1, math.ceil(len(df) / 10)), row=1, col=2)
     fig.update_yaxes(categoryorder="array", categoryarray=ylabels, autorange="reversed")
     return _layout(
-        fig, f"{category} 综合得分排名（共 {len(df)} 个单位）", max(360, 130 + 24 * len(df)), bargap=0.25
+        fig, f"{category} {composite_label}排名（共 {len(df)} 个单位）", max(360, 130 + 24 * len(df)), bargap=0.25
     )
 
 
@@ -426,7 +431,7 @@ def unit_vs_category_figure(
     row = results[results["unit_code"] == unit_code].iloc[0]
     peers = results[results["category"] == row["category"]]
     keys = ["composite"] + [f"c_{k}" for k in components if f"c_{k}" in results.columns]
-    names = ["综合得分"] + [label(labels.get(k, k)) for k in components if f"c_{k}" in results.columns]
+    names = [label(labels.get("composite", "综合得分"))] + [label(labels.get(k, k)) for k in components if f"c_{k}" in results.columns]
     own = [float(row[k]) if row[k] == row[k] else None for k in keys]
     avg = [float(peers[k].mean()) if peers[k].notna().any() else None for k in keys]
     fmt = "." + str(precision) + "f"

@@ -1,32 +1,38 @@
-"""Per-indicator points of a round's units for the report's detail sheet and heatmap, with the
-composite engine's rules (``assess.schemes.methods.score_values`` is the one place the methods'
-semantics live)."""
+"""Per-indicator points of a round's units for the report's detail sheet and heatmap: the points
+that count are the composite engine's own (``assess.scoring.engine.indicator_matrices``), so a
+department-scored indicator (职能部门评分) shows the department's value and its points, and an
+approved 合理缺项 is marked as such; the self-check and verified points beside them follow
+``assess.schemes.methods.score_values``, the one place the methods' semantics live."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from assess.foundation.vocabulary import Method
+from assess.schemes.definition import leaf_scorers
 from assess.schemes.methods import score_values
+from assess.scoring.engine import RoundInputs, empty_inputs_frame, indicator_matrices
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from assess.results.round_view import IndicatorValues
     from assess.schemes.definition import SchemeDef
 
+EXEMPT_TEXT = "合理缺项"
 
-def indicator_points(
-    values: tuple[pd.DataFrame, pd.DataFrame, list[int]], scheme: SchemeDef, results: pd.DataFrame
-) -> pd.DataFrame:
+
+def indicator_points(values: IndicatorValues, scheme: SchemeDef, results: pd.DataFrame) -> pd.DataFrame:
     """One row per unit × applicable leaf indicator: self-check and verified raw values, their points,
-    and the points that count, with the composite engine's rules: a unit drawn for the spot check
-    counts its verified values where they exist; a missing value of a deduct/bonus/veto leaf means
-    nothing recorded (no deduction, no bonus, no veto), of a points/ratio leaf 0 points (NaN when
-    the unit has no value at all). ``values`` is (self-check, verified, drawn unit ids) as
-    ``round_view.indicator_values`` gives them (the frozen ones for a published round)."""
+    the department's value (``dept_value``, by ``scorer``) and the value and points that count
+    (``used_value``, ``points``), the engine's: a department-scored indicator counts the department's
+    value; a unit drawn for the spot check counts its verified values where they exist; a missing
+    value of a deduct/bonus/veto leaf means nothing recorded (no deduction, no bonus, no veto), of a
+    points/ratio leaf 0 points (NaN when the unit has no value at all); an approved exemption
+    (``exempt``) has no points under ``rescale`` and full marks under ``full``. ``values`` is what
+    ``round_view.indicator_values`` gives (the frozen values for a published round)."""
     import numpy as np
     import pandas as pd
-
 
     columns = [
         "unit_id",
@@ -43,7 +49,11 @@ def indicator_points(
         "verified_value",
         "self_points",
         "verified_points",
+        "scorer",
+        "dept_value",
+        "used_value",
         "points",
+        "exempt",
         "drawn",
     ]
     level1 = {}
@@ -71,7 +81,7 @@ def indicator_points(
     if not leaves:
         return pd.DataFrame(columns=columns)
     grid = units.merge(pd.DataFrame(leaves), on="category")
-    selfcheck, spotcheck, drawn_ids = values
+    selfcheck, spotcheck, drawn_ids, dept, exempt = values
     own = selfcheck.rename(columns={"value": "self_value"})[["unit_id", "indicator_code", "self_value"]]
     verified = spotcheck.rename(columns={"value": "verified_value"})[
         ["unit_id", "indicator_code", "verified_value"]
@@ -99,8 +109,32 @@ def indicator_points(
             out[idx] = score_values(method, float(mx), tgt, filled.iloc[idx].to_numpy(dtype=float))
         return np.where(np.isnan(out) & earning.to_numpy(), 0.0, out)
 
-    grid["points"] = points(used)
     grid["self_points"] = points(grid["self_value"])
     grid["verified_points"] = np.where(grid["verified_value"].notna(), points(grid["verified_value"]), np.nan)
+
+    # The value and points that count: the engine's own matrices over the same inputs.
+    unit_frame = units.drop_duplicates("unit_id").rename(columns={"unit_code": "code", "unit_name": "name"})
+    no_rows = empty_inputs_frame(["unit_id"])
+    mats, _component, _penalty, _flags = indicator_matrices(
+        RoundInputs(scheme, unit_frame.reset_index(drop=True), selfcheck, spotcheck, sorted(drawn), no_rows,
+                    no_rows, no_rows, deptscores=dept, exemptions=exempt)
+    )
+    row = {int(u): i for i, u in enumerate(unit_frame["unit_id"])}
+    col = {c: j for j, c in enumerate(mats.codes)}
+    ui = grid["unit_id"].map(lambda u: row[int(u)]).to_numpy(dtype=int)
+    cj = grid["indicator_code"].map(col).to_numpy(dtype=int)
+    grid["used_value"] = mats.used_values[ui, cj]
+    grid["points"] = mats.points[ui, cj]
+    scorers = leaf_scorers(scheme)
+    grid["scorer"] = [scorers.get(c, "") for c in grid["indicator_code"]]
+    dept_values = dept.rename(columns={"value": "dept_value"})[["unit_id", "indicator_code", "dept_value"]]
+    dept_values = dept_values[dept_values["indicator_code"].isin(scorers)]
+    grid = grid.merge(dept_values.astype({"unit_id": int}), on=["unit_id", "indicator_code"], how="left")
+    grid["dept_value"] = grid["dept_value"].astype(float)
+    flagged = {(int(u), str(c)) for u, c in exempt[["unit_id", "indicator_code"]].itertuples(index=False)}
+    grid["exempt"] = [
+        (int(u), c) in flagged and m in (Method.POINTS, Method.DEDUCT, Method.RATIO)
+        for u, c, m in zip(grid["unit_id"], grid["indicator_code"], grid["method"], strict=True)
+    ]
     grid = grid.sort_values(["category", "unit_code", "order"]).reset_index(drop=True)
     return grid[columns]

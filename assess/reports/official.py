@@ -119,7 +119,7 @@ def _scores(data: ReportData, value: Any) -> str:
 
 def ranking_table(data: ReportData, category: str, with_scores: bool = True) -> Table:
     """名次, 单位, 综合得分, 等次 of a category: the table of the 通报 and the 公示."""
-    headers = ["名次", "单位", *(["综合得分"] if with_scores else []), "等次"]
+    headers = ["名次", "单位", *([data.composite_label] if with_scores else []), "等次"]
     rows = []
     for r in data.category_results(category).itertuples():
         rows.append([str(int(r.rank)), str(r.unit_name), *([_scores(data, r.composite)] if with_scores else []), str(r.grade)])

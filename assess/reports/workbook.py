@@ -19,6 +19,7 @@ from assess.appraisal.unit_tallies import largest_remainder_shares
 from assess.foundation.input_tables import safe_cell
 from assess.foundation.settings import local_time
 from assess.foundation.vocabulary import METHOD_LABELS, STAGE_LABELS
+from assess.reports.indicator_points import EXEMPT_TEXT
 from assess.results.consequences import COLUMNS, HEADERS
 from assess.results.reasons import period_text
 from assess.schemes.provenance import example_notes
@@ -95,7 +96,8 @@ def ranking_table(data: ReportData) -> tuple[list[str], list[list[Any]]]:
 
 def ranking_headers(data: ReportData, headers: list[str]) -> list[str]:
     """The ranking's column names in Chinese, for files people open (XLSX, the report's CSV)."""
-    return [RANKING_LABELS.get(h, data.component_label(h)) for h in headers]
+    labels = {**RANKING_LABELS, "composite": data.composite_label}
+    return [labels.get(h, data.component_label(h)) for h in headers]
 
 
 def write_ranking_csv(data: ReportData, path: Path) -> Path:
@@ -196,7 +198,8 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             r.verified_value,
             r.self_points,
             r.verified_points,
-            r.points,
+            r.dept_value,  # 职能部门评分: the value the engine scored for the indicator
+            EXEMPT_TEXT if r.exempt else r.points,  # 合理缺项 in place of the points
         ]
         for r in ind.itertuples()
     )
@@ -215,11 +218,12 @@ def write_workbook(data: ReportData, path: Path) -> Path:
             "核查值",
             "自查得分",
             "核查得分",
+            "部门评分",
             "计分",
         ],
         ind_rows,
-        [12, 24, 12, 18, 10, 36, 9, 7, 8, 8, 9, 9, 8],
-        {i: "0.00" for i in range(7, 13)},
+        [12, 24, 12, 18, 10, 36, 9, 7, 8, 8, 9, 9, 9, 8],
+        {i: "0.00" for i in range(7, 14)},
     )
 
     # 计票汇总
@@ -296,15 +300,15 @@ def _chart_sheet(wb, data: ReportData) -> None:
     anchors = []
     for cat in data.categories:
         part = data.category_results(cat)
-        ws.append([safe_cell(f"{cat}排名"), "综合得分"])
+        ws.append([safe_cell(f"{cat}排名"), data.composite_label])
         first = row + 1
         for r in part.itertuples():
             ws.append([_v(r.unit_name), round(float(r.composite), data.scheme.precision)])
         last = row + len(part)
         chart = BarChart()
         chart.type = "bar"
-        chart.title = f"{cat} 综合得分排名"
-        chart.y_axis.title = "综合得分"
+        chart.title = f"{cat} {data.composite_label}排名"
+        chart.y_axis.title = data.composite_label
         chart.legend = None
         chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))

@@ -17,7 +17,7 @@ from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.periods import period_position
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_today
-from assess.foundation.vocabulary import Stage
+from assess.foundation.vocabulary import ANNUAL_COMPONENTS, Stage
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results import accountability as acc
 from assess.results.annual_sources import refresh_sources
@@ -201,6 +201,8 @@ def stored_rows(session: Session, round_id: int) -> list[dict]:
                 "rank_high": r["rank_high"],
                 "grade": r["grade"],
                 "flags": list(r.get("flags") or []),
+                # an annual round's quarterly average and year-end composite (assess.results.annual)
+                **{k: _number(c.get(k)) for k in ANNUAL_COMPONENTS if k in c},
             }
         )
     out.sort(key=lambda r: (r["category"], r["rank"], r["code"]))

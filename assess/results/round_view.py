@@ -17,7 +17,7 @@ the live tables (the freeze triggers still protect them) and verification checks
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assess.appraisal.records import live_batches, live_session_counts, live_targets
 from assess.appraisal.unit_tallies import TALLY_COLUMNS, unit_tallies
@@ -25,6 +25,7 @@ from assess.foundation import audit
 from assess.foundation.vocabulary import Decision
 from assess.results.inputs import load_round_inputs
 from assess.results.objections import snapshot_parts
+from assess.rounds.department_scoring import dept_frame, exemption_frame
 from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
 from assess.rounds.spotcheck import inspected_unit_ids
 from assess.schemes.definition import from_dict
@@ -327,9 +328,20 @@ def round_inputs(s: Session, db: Database, round_id: int) -> RoundInputs:
     return inputs_from_json(content["inputs"])
 
 
-def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFrame, list[int]]:
-    """(self-check values, verified values, units drawn for the spot check) of a round — each frame
-    unit_id, indicator_code, value — frozen ones for a published round."""
+class IndicatorValues(NamedTuple):
+    """A round's raw indicator values, each frame unit_id, indicator_code, value (``exempt``:
+    unit_id, indicator_code of the approved 合理缺项)."""
+
+    selfcheck: pd.DataFrame
+    verified: pd.DataFrame
+    drawn: list[int]  # units drawn for the spot check
+    dept: pd.DataFrame  # 职能部门评分: the value the engine scores for an indicator with a scorer
+    exempt: pd.DataFrame
+
+
+def indicator_values(s: Session, round_id: int) -> IndicatorValues:
+    """(self-check values, verified values, units drawn for the spot check, department scores,
+    approved exemptions) of a round — frozen ones for a published round."""
     import pandas as pd
     from sqlmodel import select
 
@@ -339,10 +351,12 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
     content = published_content(s, round_id)
     if content is not None:
         inputs = content["inputs"]
-        return (
+        return IndicatorValues(
             pd.DataFrame(inputs.get("selfcheck") or [], columns=cols),
             pd.DataFrame(inputs.get("spotcheck") or [], columns=cols),
             [int(x) for x in inputs.get("drawn") or []],
+            pd.DataFrame(inputs.get("deptscores") or [], columns=cols),
+            pd.DataFrame(inputs.get("exemptions") or [], columns=cols[:2]),
         )
     frames = []
     for model in (SelfCheckScore, SpotCheckScore):
@@ -350,7 +364,10 @@ def indicator_values(s: Session, round_id: int) -> tuple[pd.DataFrame, pd.DataFr
             select(model.unit_id, model.indicator_code, model.value).where(model.round_id == round_id)
         )
         frames.append(pd.DataFrame([tuple(r) for r in rows.all()], columns=cols))
-    return frames[0], frames[1], list(inspected_unit_ids(s, round_id))
+    return IndicatorValues(
+        frames[0], frames[1], list(inspected_unit_ids(s, round_id)), dept_frame(s, round_id),
+        exemption_frame(s, round_id),
+    )
 
 
 def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:

@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
-from assess.foundation.vocabulary import METHOD_LABELS
+from assess.foundation.vocabulary import ANNUAL_COMPONENTS, COMPONENT_WORDS, METHOD_LABELS, Method
+from assess.results.annual_sources import is_annual
 from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
-from assess.results.reasons import ReasonNames
+from assess.results.reasons import ReasonNames, period_text
 from assess.results.round_view import round_inputs
 from assess.results.secrecy import public_flags, round_secrecy
 from assess.schemes.definition import leaf_scorers
 from assess.schemes.provenance import indicator_provenance
 from assess.schemes.store import load_definition
+from assess.scoring.annual import annual_precision
 from assess.scoring.composite import scaled
 from assess.scoring.engine import COMPONENT_NAMES, compute_units
 
@@ -25,6 +27,19 @@ if TYPE_CHECKING:
 
     from assess.foundation.db import Database
 
+# An annual round's ranking (assess.results.annual): the annual composite and its two parts.
+ANNUAL_RANK_COLUMNS = [
+    "category",
+    "rank",
+    "unit_code",
+    "unit_name",
+    "composite",
+    "grade",
+    *ANNUAL_COMPONENTS,
+    "rank_low",
+    "rank_high",
+    "change",
+]
 RANK_COLUMNS = [
     "category",
     "rank",
@@ -63,6 +78,9 @@ class RankRow:
     prev_rank: int | None
     prev_grade: str | None
     flags: list[str]
+    # an annual round (assess.results.annual): its composite is the annual one, these its parts
+    quarter_avg: float | None = None
+    year_end: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -87,6 +105,16 @@ class Ranking:
     previous_period: str | None
     precision: int
     content_hash: str | None = None
+    annual: bool = False  # an annual round: the composite is 年度综合得分 of 季度平均 and 年终考核
+
+    @property
+    def composite_label(self) -> str:
+        return COMPONENT_WORDS["annual_composite" if self.annual else "composite"]
+
+    @property
+    def period_label(self) -> str:
+        """2026年度 for an annual round, the period as given otherwise."""
+        return period_text(self.period) if self.annual else self.period
 
     def in_category(self, category: str | None) -> list[RankRow]:
         return [r for r in self.rows if category is None or r.category == category]
@@ -111,6 +139,7 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
         prev_table = stored_rows(s, prev[0][1]) if prev else []
         snap = s.exec(select(Snapshot.content_hash).where(Snapshot.round_id == r.id)).first()
         secrecy = round_secrecy(s, r.id)
+        annual = is_annual(s, r.id)
     order = {c: i for i, c in enumerate(scheme.categories)}
     table.sort(key=lambda t: ((order.get(t["category"], len(order)), t["category"]), t["rank"], t["code"]))
     prev_by_unit = {int(t["unit_id"]): (int(t["rank"]), t["grade"], t["category"]) for t in prev_table}
@@ -139,11 +168,15 @@ def ranking(db: Database, round_id: int | str) -> Ranking:
                 p[0] if same_cat else None,
                 p[1] if p else None,
                 public_flags(list(t["flags"]), sec),
+                _f(t.get("quarter_avg")),
+                _f(t.get("year_end")),
             )
         )
     cats = sorted({r.category for r in rows}, key=lambda c: (order.get(c, len(order)), c))
     return Ranking(
-        r.id, r.name, r.period, r.stage, cats, rows, prev[0][0] if prev else None, scheme.precision, snap
+        r.id, r.name, r.period, r.stage, cats, rows, prev[0][0] if prev else None,
+        annual_precision(scheme) if annual else scheme.precision, snap,
+        annual,
     )
 
 
@@ -160,6 +193,7 @@ class IndicatorLine:
     provenance: str = ""  # 依据 … / 示例，由考核办确定 (assess.schemes.provenance)
     scored_by: str = ""  # 职能部门评分: the scorer's unit code; its value is the one scored
     dept_value: float | None = None
+    exempt: bool = False  # an approved 合理缺项: shown as such in place of points
 
 
 @dataclass
@@ -192,6 +226,9 @@ class Explanation:
     stale: bool
     precision: int
     warnings: list[str] = field(default_factory=list)
+    # An annual round (assess.results.annual): the composite is 年度综合得分, of these two parts
+    # (季度平均, 年终考核); ``components`` are then the year-end composite's own.
+    annual: list[ComponentLine] = field(default_factory=list)
 
 
 
@@ -249,7 +286,18 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     if scorers and inputs.deptscores is not None and len(inputs.deptscores):
         mine = inputs.deptscores[inputs.deptscores["unit_id"] == t.at[i, "unit_id"]]
         dept = {str(c): float(v) for c, v in zip(mine["indicator_code"], mine["value"], strict=True)}
-    for j in np.flatnonzero(m.applicable[i]):
+    # 合理缺项: the unit's approved exemptions (under ``rescale`` the engine takes them out of the
+    # applicable leaves; they are still listed, marked).
+    exempt: set[str] = set()
+    if inputs.exemptions is not None and len(inputs.exemptions):
+        own = inputs.exemptions[inputs.exemptions["unit_id"] == t.at[i, "unit_id"]]
+        exempt = {str(c) for c in own["indicator_code"]}
+    in_category = {leaf.code for leaf in inputs.scheme.leaves_for(str(t.at[i, "category"]))}
+    exempt = {
+        c for c in exempt
+        if c in in_category and leaves[m.codes.index(c)].method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
+    }
+    for j in np.flatnonzero(m.applicable[i] | np.array([c in exempt for c in m.codes], dtype=bool)):
         leaf = leaves[j]
 
         def val(a: np.ndarray, j: np.intp = j) -> float | None:
@@ -269,9 +317,10 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
                 provs[leaf.code].text(),
                 scorers.get(leaf.code, ""),
                 dept.get(leaf.code),
+                leaf.code in exempt,
             )
         )
-    p = inputs.scheme.precision
+    p = annual_precision(inputs.scheme) if inputs.annual is not None else inputs.scheme.precision
     stale = bool(len(srow)) and scaled(float(srow.iloc[0]["composite"]), p) != scaled(
         float(fresh["composite"]), p
     )
@@ -305,7 +354,25 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
         stale,
         p,
         scores.warnings,
+        _annual_parts(inputs, fresh),
     )
+
+
+def _annual_parts(inputs: Any, fresh: pd.Series) -> list[ComponentLine]:
+    """季度平均 and 年终考核 of an annual round's unit with their effective shares of the annual
+    composite (renormalised over the parts present, as ``scoring.annual.combine_annual``)."""
+    if inputs.annual is None or inputs.scheme.annual is None:
+        return []
+    weights = {"quarter_avg": float(inputs.scheme.annual.weights.get("quarters", 0.0)),
+               "year_end": float(inputs.scheme.annual.weights.get("year_end", 0.0))}
+    values = {k: _f(fresh.get(k)) for k in ANNUAL_COMPONENTS}
+    total = sum(w for k, w in weights.items() if values[k] is not None) or 1.0
+    out = []
+    for k in ANNUAL_COMPONENTS:
+        v = values[k]
+        share = 100.0 * weights[k] / total if v is not None else 0.0
+        out.append(ComponentLine(k, COMPONENT_WORDS[k], share, v, None if v is None else v * share / 100.0))
+    return out
 
 
 @dataclass

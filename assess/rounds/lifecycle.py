@@ -133,6 +133,7 @@ class RoundRow:
     submitted: int
     corrects_round_id: int | None
     blockers: list[str] = field(default_factory=list)
+    annual: bool = False  # an annual round (assess.results.annual): its period ``2026`` reads 2026年度
 
 
 
@@ -238,7 +239,7 @@ def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]
     from sqlalchemy import func
     from sqlmodel import col, select
 
-    from assess.models import Round, RoundUnit, Scheme, SchemeVersion
+    from assess.models import AnnualRound, Round, RoundUnit, Scheme, SchemeVersion
 
     q = (
         select(Round, SchemeVersion.version, Scheme.code)
@@ -256,6 +257,7 @@ def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]
             .group_by(col(RoundUnit.round_id))
         ).all()
     )
+    annual = set(s.exec(select(AnnualRound.round_id)).all())
     return [
         RoundRow(
             r.id,
@@ -269,6 +271,7 @@ def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]
             counts.get(r.id, 0),
             submitted.get(r.id, 0),
             r.corrects_round_id,
+            annual=r.id in annual,
         )
         for r, version, code in s.exec(q).all()
     ]
