@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from assess.cli import main
+from assess.demo import builders
 from assess.models import AuditRecord
 from assess.results import accountability
 from assess.results.compute import compute_round
@@ -189,10 +190,9 @@ def test_rectification_update_and_close_several_all_or_none(db, actors, cli):
 
 def test_certify_several_batches_all_or_none(db, actors, cli, tmp_path):
     from .ballot_helpers import make_round as make_ballot_round
-    from .ballot_helpers import make_units
 
     rid = make_ballot_round(db)
-    make_units(db, actors["admin"], 2)
+    builders.numbered_units(db, actors["admin"], 2)
     rc, out, err = cli("appraisal", "create", "--round", str(rid), "--kind", "unit", "--name", "民主评议",
                        "--targets", "U01,U02", "--expected", "30", "--present", "25", "--format", "json",
                        user="clerk")
