@@ -238,13 +238,16 @@ def bad_units_csv(path: Path, rows: int) -> Path:
     return path
 
 
+# The peak of this process's own memory (VmHWM of its address space). Not ru_maxrss: Linux carries that
+# high-water mark across exec, so it would report the (large) test process that forked the command.
 MEASURE = """
-import resource, sys
+import sys
 from assess.foundation import users
 users.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
 from assess.cli import main
 rc = main(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, file=sys.stderr)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(peak // 1024, file=sys.stderr)
 sys.exit(rc)
 """
 
