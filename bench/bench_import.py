@@ -24,12 +24,13 @@ MEMORY_BUDGET_MIB = 300.0
 OPTIONS = ["满意", "基本满意", "不满意", "不了解"]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from bench.bench_import import run_import
 out = run_import(Path(sys.argv[2]), int(sys.argv[3]))
-out["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# this process's own peak (VmHWM): ru_maxrss would carry the parent's high-water mark across exec
+out["max_rss_mib"] = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:")) / 1024
 print(json.dumps(out))
 """
 
