@@ -24,20 +24,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from assess.appraisal import (
-    ballot_import,
-    forms,
-    tally,
-)
-from assess.appraisal import (
-    entry as ballots,
-)
-from assess.appraisal import (
-    reconcile as ballot_review,
-)
-from assess.appraisal import (
-    sessions as appraisal,
-)
+from assess.appraisal import ballot_import, forms, tally
+from assess.appraisal import entry as ballots
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
 from assess.cli import main
 from assess.demo import builders
 from assess.foundation.errors import Conflict

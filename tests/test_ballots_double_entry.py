@@ -7,21 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from assess.appraisal import (
-    entry as ballots,
-)
-from assess.appraisal import (
-    marks as ballot_marks,
-)
-from assess.appraisal import (
-    reconcile as ballot_review,
-)
-from assess.appraisal import (
-    sessions as appraisal,
-)
-from assess.appraisal import (
-    tally,
-)
+from assess.appraisal import entry as ballots
+from assess.appraisal import marks as ballot_marks
+from assess.appraisal import reconcile as ballot_review
+from assess.appraisal import sessions as appraisal
+from assess.appraisal import tally
 from assess.demo import builders
 from assess.foundation.errors import Conflict, FrozenError, PermissionDenied
 

@@ -154,11 +154,11 @@ def test_bulletin_reports_stage_deadlines_met_and_overrun(sqlite_db):
     # 自查 window 2026-04-01..04-10, closed (selfcheck_closed) today → late by today − 04-10 days;
     # 核查 due 2099-01-01, done today → on time; 民主评议 has no deadline → not mentioned.
     from assess.foundation import audit
+    from assess.foundation.periods import cn_date
     from assess.foundation.settings import local_today
     from assess.models import StageDeadline
     from assess.reports.data import load_report_data
     from assess.reports.official import bulletin_doc, doc_text
-    from assess.results.reasons import cn_date
 
     from .reports_fixtures import build_round
 

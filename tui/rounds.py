@@ -27,7 +27,7 @@ from tui.selfcheck import ScoreEntryScreen
 from tui.spotcheck import SpotCheckScreen
 from tui.tables import TableFill, cell
 
-HINT = "a 新建 · y 年度 · n 推进阶段 · s 自查 · c 抽查核查 · p 部门评分 · f 问题整改 · v 年度结果 · g 刷新"
+HINT = "a 新建·y 年度·n 推进·s 自查·c 核查·p 部门评分·f 整改·v 年度结果·g 刷新"  # one line at 80 columns
 
 
 def create_from_form(db, actor, values: dict[str, str]) -> int:

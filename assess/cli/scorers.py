@@ -125,7 +125,8 @@ def cmd_exempt_request(args) -> int:
 
 
 def cmd_exempt_decide(args) -> int:
-    from assess.rounds.department_scoring import STATUS_LABELS, decide_exemption
+    from assess.foundation.vocabulary import EXEMPTION_STATUS_LABELS as STATUS_LABELS
+    from assess.rounds.department_scoring import decide_exemption
 
     db = open_db(args)
     status = decide_exemption(db, acting_user(args, db), args.id, args.approve, args.note)

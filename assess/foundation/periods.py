@@ -35,3 +35,16 @@ def period_span(period: str) -> tuple[date, date]:
     months = 12 if annual else 3 if "Q" in p else 6 if "H" in p else 1
     first = last - months + 1
     return date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1])
+
+
+def cn_date(d: date | str | None, blank: str = "____年__月__日") -> str:
+    if d is None or d == "":
+        return blank
+    if isinstance(d, str):
+        try:
+            day = date.fromisoformat(d[:10])
+        except ValueError:
+            return d
+    else:
+        day = d
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# Each code's label map, registered under its class (``Coded.label`` reads it).
+_LABELS: dict[type, dict] = {}
 
-class Method(StrEnum):
+
+class Coded(StrEnum):
+    """A code stored in the database, with its one Chinese label (``label``)."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)][self]
+
+
+class Method(Coded):
     """How an indicator is scored (schemes' ``method``; see indicators/README.md)."""
 
     POINTS = "points"
@@ -18,10 +29,6 @@ class Method(StrEnum):
     RATIO = "ratio"
     VETO = "veto"
     GROUP = "group"  # stored for an indicator that groups others; not a way of scoring
-
-    @property
-    def label(self) -> str:
-        return METHOD_LABELS[self]
 
 
 METHOD_LABELS: dict[str | None, str] = {
@@ -35,7 +42,7 @@ METHOD_LABELS: dict[str | None, str] = {
 }
 
 
-class Stage(StrEnum):
+class Stage(Coded):
     """A round's stage, in order (``assess.rounds.lifecycle``; the CHECK constraint of migration v001)."""
 
     DRAFT = "draft"
@@ -50,21 +57,13 @@ class Stage(StrEnum):
     PUBLICITY = "publicity"  # 公示中: results posted, objections received (assess.results.publicity)
     PUBLISHED = "published"
 
-    @property
-    def label(self) -> str:
-        return STAGE_LABELS[self]
 
-
-class BatchStatus(StrEnum):
+class BatchStatus(Coded):
     """A ballot batch: keyed, certified (its ballots and tallies written), or voided."""
 
     OPEN = "open"
     CERTIFIED = "certified"
     VOID = "void"
-
-    @property
-    def label(self) -> str:
-        return BATCH_STATUS_LABELS[self]
 
 
 BATCH_STATUS_LABELS: dict[str, str] = {
@@ -74,37 +73,42 @@ BATCH_STATUS_LABELS: dict[str, str] = {
 }
 
 
-class SessionStatus(StrEnum):
+class SessionStatus(Coded):
     """An appraisal session: open while batches are keyed, certified once its results are final."""
 
     OPEN = "open"
     CERTIFIED = "certified"
 
 
-class PassStatus(StrEnum):
+SESSION_STATUS_LABELS: dict[str, str] = {SessionStatus.OPEN: "进行中", SessionStatus.CERTIFIED: "已核定"}
+
+
+class PassStatus(Coded):
     """One clerk's entry pass over a batch: open while keying, closed when the clerk hands it in."""
 
     OPEN = "open"
     CLOSED = "closed"
 
 
-class DrawStatus(StrEnum):
+PASS_STATUS_LABELS: dict[str, str] = {PassStatus.OPEN: "录入中", PassStatus.CLOSED: "已完成"}
+
+
+class DrawStatus(Coded):
     """A spot-check draw: the active one counts; a voided draw stays on record."""
 
     ACTIVE = "active"
     VOID = "void"
 
 
-class ExemptionStatus(StrEnum):
+DRAW_STATUS_LABELS: dict[str, str] = {DrawStatus.ACTIVE: "有效", DrawStatus.VOID: "已作废"}
+
+
+class ExemptionStatus(Coded):
     """A 合理缺项 request: pending until another user approves or rejects it."""
 
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        return EXEMPTION_STATUS_LABELS[self]
 
 
 EXEMPTION_STATUS_LABELS: dict[str, str] = {
@@ -114,16 +118,12 @@ EXEMPTION_STATUS_LABELS: dict[str, str] = {
 }
 
 
-class AccountabilityStatus(StrEnum):
+class AccountabilityStatus(Coded):
     """An accountability entry: proposed by the rules, then confirmed or waived by a reviewer."""
 
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     WAIVED = "waived"
-
-    @property
-    def label(self) -> str:
-        return ACCOUNTABILITY_STATUS_LABELS[self]
 
 
 ACCOUNTABILITY_STATUS_LABELS: dict[str, str] = {
@@ -133,15 +133,11 @@ ACCOUNTABILITY_STATUS_LABELS: dict[str, str] = {
 }
 
 
-class Decision(StrEnum):
+class Decision(Coded):
     """A review step's decision (初审/审核/复核): passed on, or returned with a note."""
 
     PASS = "pass"
     RETURN = "return"
-
-    @property
-    def label(self) -> str:
-        return DECISION_LABELS[self]
 
 
 DECISION_LABELS: dict[str, str] = {Decision.PASS: "通过", Decision.RETURN: "退回"}
@@ -203,22 +199,18 @@ COMPONENT_WORDS = {
 ANNUAL_COMPONENTS = ("quarter_avg", "year_end")
 
 
-class BallotStatus(StrEnum):
+class BallotStatus(Coded):
     """A keyed or stored ballot: counted, voided (作废) or blank (空白, returned but not counted)."""
 
     VALID = "valid"
     VOID = "void"
     BLANK = "blank"
 
-    @property
-    def label(self) -> str:
-        return BALLOT_STATUS_LABELS[self]
-
 
 BALLOT_STATUS_LABELS: dict[str, str] = {BallotStatus.VALID: "有效", BallotStatus.VOID: "废票", BallotStatus.BLANK: "空白"}
 
 
-class RectificationStatus(StrEnum):
+class RectificationStatus(Coded):
     """A rectification notice's state (``none`` when no notice was issued for a finding)."""
 
     NONE = "none"
@@ -226,10 +218,6 @@ class RectificationStatus(StrEnum):
     RECTIFYING = "rectifying"
     RECTIFIED = "rectified"
     CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return RECTIFICATION_STATUS_LABELS[self]
 
 
 RECTIFICATION_STATUS_LABELS: dict[str, str] = {
@@ -239,3 +227,18 @@ RECTIFICATION_STATUS_LABELS: dict[str, str] = {
     RectificationStatus.RECTIFIED: "已整改待复查",
     RectificationStatus.CLOSED: "已销号",
 }
+
+
+_LABELS.update({
+    Method: METHOD_LABELS,
+    Stage: STAGE_LABELS,
+    BatchStatus: BATCH_STATUS_LABELS,
+    SessionStatus: SESSION_STATUS_LABELS,
+    PassStatus: PASS_STATUS_LABELS,
+    DrawStatus: DRAW_STATUS_LABELS,
+    ExemptionStatus: EXEMPTION_STATUS_LABELS,
+    AccountabilityStatus: ACCOUNTABILITY_STATUS_LABELS,
+    Decision: DECISION_LABELS,
+    BallotStatus: BALLOT_STATUS_LABELS,
+    RectificationStatus: RECTIFICATION_STATUS_LABELS,
+})

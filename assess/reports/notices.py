@@ -14,8 +14,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from assess.foundation.errors import NotFound
+from assess.foundation.periods import cn_date as words
 from assess.reports.official import NoticeParams, doc_text, publicity_doc, rectification_docs
-from assess.results.reasons import cn_date as words
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
 from assess.foundation.errors import AssessError, NotFound
+from assess.foundation.periods import cn_date
 from assess.foundation.settings import local_today, office
 from assess.foundation.vocabulary import RECTIFICATION_STATUS_LABELS, RectificationStatus
 from assess.foundation.write_guards import get_round
 from assess.reports.textbars import text_width
-from assess.results.reasons import cn_date, period_text
+from assess.results.reasons import period_text
 from assess.rounds.deadlines import stage_timeliness
 from assess.rounds.findings import PAGE_WIDTH, ledger, local_date
 from assess.rounds.lifecycle import round_scheme

@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assess.foundation.periods import cn_date
 from assess.reports.columns import column_widths, text_em
-from assess.results.reasons import cn_date
 
 if TYPE_CHECKING:
     from assess.reports.official import Block, OfficialDoc, Table

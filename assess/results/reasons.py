@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from assess.foundation.periods import cn_date
 from assess.foundation.vocabulary import COMPONENT_WORDS, FLAG_WORDS, SEVERITY_LABELS
 
 if TYPE_CHECKING:
@@ -121,15 +121,6 @@ def period_unit(period: str | None) -> str:
     return "个月"
 
 
-def cn_date(d: date | str | None, blank: str = "____年__月__日") -> str:
-    if d is None or d == "":
-        return blank
-    if isinstance(d, str):
-        try:
-            d = date.fromisoformat(d[:10])
-        except ValueError:
-            return d
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def share_text(share: float) -> str:

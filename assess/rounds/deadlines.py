@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
+from assess.foundation.periods import cn_date
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_time, local_today
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
-from assess.rounds.findings import cn_date
 
 if TYPE_CHECKING:
     from sqlmodel import Session

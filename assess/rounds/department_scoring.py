@@ -64,7 +64,6 @@ EXEMPTION_STAGES = (
     Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED,
 )
 EXEMPT_RULE_LABELS = {"rescale": "按其余指标满分折算为百分制", "full": "按该项满分计"}
-STATUS_LABELS = EXEMPTION_STATUS_LABELS
 REASON_MAX = 2000
 
 
@@ -445,7 +444,7 @@ def request_exemption(db: Database, actor: Actor, round_id: int, unit_code: str,
             col(Exemption.round_id) == round_id, col(Exemption.unit_id) == unit.id, col(Exemption.indicator_code) == ind.code,
             col(Exemption.status).in_((ExemptionStatus.PENDING, ExemptionStatus.APPROVED)))).first()
         if open_ is not None:
-            raise Conflict(f"单位 {unit.code} 的指标 {ind.code} 已有{STATUS_LABELS[open_]}的合理缺项申请。")
+            raise Conflict(f"单位 {unit.code} 的指标 {ind.code} 已有{EXEMPTION_STATUS_LABELS[open_]}的合理缺项申请。")
         leaves = [i for i in scheme.leaves_for(unit.category) if i.method in (Method.POINTS, Method.DEDUCT, Method.RATIO)]
         others = _approved(s, round_id)
         left = [i for i in leaves if i.code != ind.code and (unit.id, i.code) not in others]
@@ -475,7 +474,7 @@ def decide_exemption(db: Database, actor: Actor, exemption_id: int, approve: boo
         r = lock_round(s, x.round_id)
         require_stage(r, *EXEMPTION_STAGES, doing="审批合理缺项")
         if x.status != ExemptionStatus.PENDING:
-            raise Conflict(f"合理缺项申请 #{exemption_id} 已{STATUS_LABELS.get(x.status, x.status)}（{x.decided_by}）。")
+            raise Conflict(f"合理缺项申请 #{exemption_id} 已{EXEMPTION_STATUS_LABELS.get(x.status, x.status)}（{x.decided_by}）。")
         if x.requested_by == actor.username:
             raise Conflict("合理缺项须由申请人以外的另一名用户审批。")
         x.status = ExemptionStatus.APPROVED if approve else ExemptionStatus.REJECTED
@@ -511,7 +510,7 @@ def list_exemptions(db: Database, round_id: int) -> list[ExemptionRow]:
         except KeyError:
             name, mx = x.indicator_code, 0.0
         out.append(ExemptionRow(x.id, u.code, u.name, x.indicator_code, name, mx, x.reason, x.status,
-                                STATUS_LABELS.get(x.status, x.status), x.requested_by, x.requested_at,
+                                EXEMPTION_STATUS_LABELS.get(x.status, x.status), x.requested_by, x.requested_at,
                                 x.decided_by, x.decision_note))
     return out
 

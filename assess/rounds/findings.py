@@ -93,10 +93,6 @@ def _as_date(value: date | str, what: str) -> date:
         raise Conflict(f"{what}“{value}”无效，应为 YYYY-MM-DD（如 2026-09-30）。") from None
 
 
-def cn_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def local_date(moment: datetime) -> date:
     """The office's calendar date of a stored time (stored in UTC; SQLite returns it naive)."""
 

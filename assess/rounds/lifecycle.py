@@ -280,10 +280,13 @@ def round_rows(s: Session, round_ids: list[int] | None = None) -> list[RoundRow]
 def list_rounds(db: Database, include_published: bool = True) -> list[RoundRow]:
     """Rounds, newest period first (what blocks each one: ``assess.workflow.advance``)."""
     with db.read() as s:
-        rows = round_rows(s)
-        if not include_published:
-            rows = [r for r in rows if r.stage != Stage.PUBLISHED]
-    return rows
+        return rounds_in(s, include_published)
+
+
+def rounds_in(s: Session, include_published: bool = True) -> list[RoundRow]:
+    """``list_rounds`` in the caller's transaction."""
+    rows = round_rows(s)
+    return rows if include_published else [r for r in rows if r.stage != Stage.PUBLISHED]
 
 
 def scheme_version_id(db: Database, code: str, version: int | None = None) -> int:

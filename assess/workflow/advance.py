@@ -21,6 +21,7 @@ from assess.rounds.lifecycle import (
     next_stage,
     round_rows,
     round_scheme,
+    rounds_in,
     set_stage,
     stage_label,
 )
@@ -144,9 +145,7 @@ def rounds_with_blockers(db: Database, include_published: bool = True) -> list[R
     from assess.models import Round
 
     with db.read() as s:
-        rows = round_rows(s)
-        if not include_published:
-            rows = [r for r in rows if r.stage != Stage.PUBLISHED]
+        rows = rounds_in(s, include_published)
         for row in rows:
             rnd = s.get(Round, row.id)
             assert rnd is not None  # listed in this same read transaction
