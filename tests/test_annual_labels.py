@@ -149,7 +149,8 @@ def test_rounds_are_listed_in_the_database(db):
 def test_annual_precision_is_the_one_shown(db):
     # [annual] precision = 1 (the scheme's own is 2): the annual results are rounded, ranked and shown
     # to 1 place: U1 0.4 × 85 + 0.6 × 90 = 88.0.
-    from assess.results.views import explain, ranking
+    from assess.results.ranking import ranking
+    from assess.results.views import explain
 
     rid = _annual_round(db, precision=1)
     view = ranking(db, rid)

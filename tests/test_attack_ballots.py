@@ -1059,7 +1059,8 @@ def test_a_score_from_fewer_ballots_than_the_threshold_ranks_and_is_marked(db, a
     printed nowhere. U2 and U3 have no session: nothing to mark."""
     from assess.reports.data import load_report_data
     from assess.results.compute import compute_round
-    from assess.results.views import explain, ranking
+    from assess.results.ranking import ranking
+    from assess.results.views import explain
 
     from .reliability_helpers import UNITS
     from .results_helpers import add_scores, store_scheme

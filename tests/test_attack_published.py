@@ -162,7 +162,7 @@ def outputs(db: Database, round_id: int) -> dict:
     from assess.models import AppraisalSession
     from assess.results import accountability
     from assess.results import approval as review
-    from assess.results.views import ranking
+    from assess.results.ranking import ranking
 
     rk = ranking(db, round_id)
     st = review.status(db, round_id)
@@ -681,7 +681,8 @@ def test_format_1_snapshots_stay_verifiable(demo_file):
 
     from assess.models import Snapshot
     from assess.results.publication import snapshot_problems
-    from assess.results.round_view import live_accountability, live_results
+    from assess.results.round_view import live_accountability
+    from assess.results.stored import live_results
     from assess.rounds.snapshots import published_content
 
     path, rid = demo_file

@@ -16,7 +16,7 @@ from assess.foundation.errors import Conflict, FrozenError, NotFound, Permission
 from assess.integrity import verify as integrity
 from assess.models import Objection, PublicityPeriod, Round
 from assess.org import adjustments
-from assess.results import accountability, objections, publication, publicity, round_view
+from assess.results import accountability, objections, publication, publicity, stored
 from assess.results import approval as review
 from assess.results.compute import compute_round
 from assess.rounds import snapshots
@@ -53,7 +53,7 @@ def stage(db, rid):
 
 def scores(db, rid):
     with db.read() as s:
-        return {r["code"]: (r["composite"], r["rank"], r["grade"]) for r in round_view.results(s, rid)}
+        return {r["code"]: (r["composite"], r["rank"], r["grade"]) for r in stored.results(s, rid)}
 
 
 def test_working_days_skip_weekends():

@@ -10,7 +10,8 @@ from sqlmodel import select
 from assess.foundation.errors import Conflict, PermissionDenied
 from assess.models import AuditRecord, CadreResult, Round, UnitResult
 from assess.results.compute import compute_round, rank_round
-from assess.results.views import explain, ranking
+from assess.results.ranking import ranking
+from assess.results.views import explain
 
 from .results_helpers import (
     add_adjustment,

@@ -13,7 +13,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from assess.foundation.vocabulary import ANNUAL_COMPONENTS, COMPONENT_WORDS, Stage
 from assess.reports import textbars
 from assess.results.compute import compute_round
-from assess.results.views import explain, ranking, round_choices
+from assess.results.ranking import ranking
+from assess.results.views import explain, round_choices
 from tui.base import AssessScreen, plain
 from tui.cadre_results import CadreResultsScreen
 from tui.tables import TableFill, cell

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assess.foundation.errors import Conflict, NotFound
-from assess.foundation.write_guards import get_round
 from assess.schemes.store import load_definition
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.foundation.db import Reader
     from assess.models import AppraisalSession
     from assess.schemes.definition import FormDef
 
@@ -19,9 +19,15 @@ if TYPE_CHECKING:
 KINDS = {"unit": "民主评议", "cadre": "勤廉双述"}
 
 
-def form_for(session: Session, round_id: int, kind: str, form_code: str | None) -> FormDef:
-    rnd = get_round(session, round_id)
-    scheme = load_definition(session, rnd.scheme_version_id)
+def form_for(session: Reader, round_id: int, kind: str, form_code: str | None) -> FormDef:
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    version_id = session.execute(select(t.round.c.scheme_version_id).where(t.round.c.id == round_id)).scalar()
+    if version_id is None:
+        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+    scheme = load_definition(session, version_id)
     if form_code:
         try:
             form = scheme.form(form_code)

@@ -8,47 +8,50 @@ from typing import TYPE_CHECKING, Any
 from assess.rounds.snapshots import published_content
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from sqlmodel import Session
 
+    from assess.foundation.db import Reader
 
-def live_targets(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+
+def live_targets(s: Reader, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
     """The appraisal targets of the round's sessions (or of one session), by session and ballot
     position: code, name and the line shown under it (a unit's category; a cadre's unit and
     position)."""
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
-    from assess.models import AppraisalSession, AppraisalTarget, Cadre, Unit
+    from assess.models import tables as t
 
-    # Columns, not ORM objects: a 2,000-unit round reads thousands of targets on every ranking.
+    at, unit, cadre, sess = t.appraisaltarget, t.unit, t.cadre, t.appraisalsession
+    # Columns, not objects: a 2,000-unit round reads thousands of targets on every ranking.
     q = (
         select(
-            AppraisalTarget.session_id,
-            AppraisalTarget.position,
-            AppraisalTarget.unit_id,
-            AppraisalTarget.cadre_id,
-            Unit.id,
-            Unit.code,
-            Unit.name,
-            Unit.category,
-            Cadre.code,
-            Cadre.name,
-            Cadre.unit_id,
-            Cadre.position,
+            at.c.session_id,
+            at.c.position,
+            at.c.unit_id,
+            at.c.cadre_id,
+            unit.c.id,
+            unit.c.code,
+            unit.c.name,
+            unit.c.category,
+            cadre.c.code,
+            cadre.c.name,
+            cadre.c.unit_id,
+            cadre.c.position,
         )
-        .join(AppraisalSession, AppraisalSession.id == AppraisalTarget.session_id)
-        .join(Unit, Unit.id == AppraisalTarget.unit_id, isouter=True)
-        .join(Cadre, Cadre.id == AppraisalTarget.cadre_id, isouter=True)
-        .where(AppraisalSession.round_id == round_id)
-        .order_by(col(AppraisalTarget.session_id), col(AppraisalTarget.position))
+        .join(sess, sess.c.id == at.c.session_id)
+        .join(unit, unit.c.id == at.c.unit_id, isouter=True)
+        .join(cadre, cadre.c.id == at.c.cadre_id, isouter=True)
+        .where(sess.c.round_id == round_id)
+        .order_by(at.c.session_id, at.c.position)
     )
     if session_id is not None:
-        q = q.where(AppraisalTarget.session_id == session_id)
-    rows = s.exec(q).all()
+        q = q.where(at.c.session_id == session_id)
+    rows = s.execute(q).all()
     cadre_unit_ids = {r[10] for r in rows if r[4] is None and r[10] is not None}
     unit_names = (
-        dict(s.exec(select(Unit.id, Unit.name).where(col(Unit.id).in_(cadre_unit_ids))).all())
+        {uid: name for uid, name in s.execute(select(unit.c.id, unit.c.name).where(unit.c.id.in_(cadre_unit_ids)))}
         if cadre_unit_ids
         else {}
     )
@@ -63,62 +66,58 @@ def live_targets(s: Session, round_id: int, session_id: int | None = None) -> li
     return out
 
 
-def session_targets(s: Session, session_id: int) -> list[dict[str, Any]]:
-    """``live_targets`` of one session, from the snapshot when its round is published."""
-    return _session_rows(s, session_id, "targets", live_targets)
-
-
-def live_session_counts(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+def live_session_counts(s: Reader, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
     """Counts of the certified batches of the round's sessions (or of one session), summed per
     session × voter group × target position × option: what a tally sheet counts. Read from the
     session sums kept at certification (``TallySum``), which ``audit verify`` checks against the
     batches recounted from their ballots."""
     from sqlalchemy import select
-    from sqlmodel import col
 
-    from assess.models import AppraisalSession, TallySum
+    from assess.models import tables as t
 
+    ts, sess = t.tallysum, t.appraisalsession
     q = (
-        select(
-            col(TallySum.session_id), col(TallySum.voter_group), col(TallySum.position), col(TallySum.choice),
-            col(TallySum.count),
-        )
-        .join(AppraisalSession, col(AppraisalSession.id) == col(TallySum.session_id))
-        .where(col(AppraisalSession.round_id) == round_id)
-        .order_by(col(TallySum.session_id), col(TallySum.voter_group), col(TallySum.position), col(TallySum.choice))
+        select(ts.c.session_id, ts.c.voter_group, ts.c.position, ts.c.choice, ts.c.count)
+        .join(sess, sess.c.id == ts.c.session_id)
+        .where(sess.c.round_id == round_id)
+        .order_by(ts.c.session_id, ts.c.voter_group, ts.c.position, ts.c.choice)
     )
     if session_id is not None:
-        q = q.where(col(TallySum.session_id) == session_id)
-    return [  # through the connection: plain rows, without the ORM's per-row loading (32,000 at 2,000 units)
-        {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
-        for sid, g, p, c, n in s.connection().execute(q).all()
-    ]
+        q = q.where(ts.c.session_id == session_id)
+    rows: Sequence[Any] = s.execute(q).all()  # plain rows (32,000 at 2,000 units)
+    return [{"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)} for sid, g, p, c, n in rows]
 
 
-def live_batches(s: Session, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+def live_batches(s: Reader, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
     """The ballot batches of the round's sessions (or of one session) with their valid, void and
     blank ballot counts."""
-    from sqlalchemy import func
-    from sqlmodel import col, select
+    from sqlalchemy import func, select
 
-    from assess.models import AppraisalSession, Ballot, BallotBatch
+    from assess.models import tables as t
 
+    bb, sess, ballot = t.ballotbatch, t.appraisalsession, t.ballot
     q = (
-        select(BallotBatch)
-        .join(AppraisalSession, col(AppraisalSession.id) == BallotBatch.session_id)
-        .where(AppraisalSession.round_id == round_id)
-        .order_by(col(BallotBatch.session_id), col(BallotBatch.id))
+        select(
+            bb.c.session_id, bb.c.id, bb.c.label, bb.c.voter_group, bb.c.source, bb.c.status, bb.c.issued,
+            bb.c.returned,
+        )
+        .join(sess, sess.c.id == bb.c.session_id)
+        .where(sess.c.round_id == round_id)
+        .order_by(bb.c.session_id, bb.c.id)
     )
     if session_id is not None:
-        q = q.where(BallotBatch.session_id == session_id)
-    batches = s.exec(q).all()
+        q = q.where(bb.c.session_id == session_id)
+    batches = s.execute(q).all()
     stat: dict[int, dict[str, int]] = {}
     if batches:
-        for bid, status, n in s.exec(
-            select(Ballot.batch_id, Ballot.status, func.count())
-            .where(col(Ballot.batch_id).in_([b.id for b in batches]))
-            .group_by(col(Ballot.batch_id), col(Ballot.status))
-        ).all():
+        counted: list[Any] = list(
+            s.execute(
+                select(ballot.c.batch_id, ballot.c.status, func.count())
+                .where(ballot.c.batch_id.in_([b.id for b in batches]))
+                .group_by(ballot.c.batch_id, ballot.c.status)
+            ).all()
+        )
+        for bid, status, n in counted:
             stat.setdefault(bid, {})[status] = int(n)
     return [
         {
@@ -137,13 +136,14 @@ def live_batches(s: Session, round_id: int, session_id: int | None = None) -> li
 
 
 def _session_rows(
-    s: Session, session_id: int, key: str, live: Callable[[Session, int, int], list[dict[str, Any]]]
+    s: Reader, session_id: int, key: str, live: Callable[[Reader, int, int], list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import AppraisalSession
+    from assess.models import tables as t
 
-    round_id = s.exec(select(AppraisalSession.round_id).where(AppraisalSession.id == session_id)).first()
+    sess = t.appraisalsession
+    round_id = s.execute(select(sess.c.round_id).where(sess.c.id == session_id)).scalar()
     if round_id is None:
         return []
     content = published_content(s, round_id)
@@ -152,14 +152,19 @@ def _session_rows(
     return [r for r in content[key] if r["session_id"] == session_id]
 
 
-def session_counts(s: Session, session_id: int) -> list[dict[str, Any]]:
+def session_counts(s: Reader, session_id: int) -> list[dict[str, Any]]:
     """``live_session_counts`` of one session, from the snapshot when its round is published."""
     return _session_rows(s, session_id, "session_counts", live_session_counts)
 
 
-def session_batches(s: Session, session_id: int) -> list[dict[str, Any]]:
+def session_batches(s: Reader, session_id: int) -> list[dict[str, Any]]:
     """``live_batches`` of one session, from the snapshot when its round is published."""
     return _session_rows(s, session_id, "batches", live_batches)
+
+
+def session_targets(s: Reader, session_id: int) -> list[dict[str, Any]]:
+    """``live_targets`` of one session, from the snapshot when its round is published."""
+    return _session_rows(s, session_id, "targets", live_targets)
 
 
 def target_cells(s: Session, session_ids: list[int], target_col: str) -> list[tuple[int, str, int, int, int]]:

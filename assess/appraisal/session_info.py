@@ -7,17 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from assess.appraisal.forms import KINDS, form_for, get_session
+from assess.appraisal.forms import KINDS, form_for
 from assess.appraisal.records import session_targets
 from assess.foundation import thresholds
-from assess.foundation.errors import Conflict
+from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.vocabulary import BatchStatus, Stage
 from assess.foundation.write_guards import get_round
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.schemes.definition import FormDef
 
 
@@ -139,7 +138,7 @@ def list_sessions(db: Database, round_id: int | None = None) -> list[SessionRow]
         ]
 
 
-def load_targets(session: Session, session_id: int) -> list[TargetRow]:
+def load_targets(session: Reader, session_id: int) -> list[TargetRow]:
     """The targets of a session in ballot order: for a published round, as its snapshot holds them
     (names as published: ``assess.results.round_view``)."""
 
@@ -156,15 +155,16 @@ def load_targets(session: Session, session_id: int) -> list[TargetRow]:
     ]
 
 
-def load_groups(session: Session, session_id: int) -> list[GroupRow]:
-    from sqlmodel import col, select
+def load_groups(session: Reader, session_id: int) -> list[GroupRow]:
+    from sqlalchemy import select
 
-    from assess.models import SessionVoterGroup
+    from assess.models import tables as t
 
-    rows = session.exec(
-        select(SessionVoterGroup)
-        .where(SessionVoterGroup.session_id == session_id)
-        .order_by(col(SessionVoterGroup.id))
+    g = t.sessionvotergroup
+    rows = session.execute(
+        select(g.c.code, g.c.name, g.c.weight, g.c.expected, g.c.present)
+        .where(g.c.session_id == session_id)
+        .order_by(g.c.id)
     ).all()
     return [GroupRow(g.code, g.name, g.weight, g.expected, g.present) for g in rows]
 
@@ -174,15 +174,25 @@ def session_info(db: Database, session_id: int) -> SessionInfo:
         return read_session_info(s, session_id)
 
 
-def read_session_info(s: Session, session_id: int) -> SessionInfo:
-    sess = get_session(s, session_id)
-    rnd = get_round(s, sess.round_id)
+def read_session_info(s: Reader, session_id: int) -> SessionInfo:
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    a, r = t.appraisalsession, t.round
+    sess = s.execute(
+        select(a, r.c.name.label("round_name"), r.c.stage.label("round_stage"))
+        .join(r, r.c.id == a.c.round_id)
+        .where(a.c.id == session_id)
+    ).first()
+    if sess is None:
+        raise NotFound(f"评议会议 #{session_id} 不存在。")
     form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     return SessionInfo(
         session_id,
         sess.round_id,
-        rnd.name,
-        rnd.stage,
+        sess.round_name,
+        sess.round_stage,
         sess.kind,
         sess.name,
         sess.held_on,

@@ -28,7 +28,7 @@ The session's quorum (实到 > quorum × 应到) is checked first: ``quorum_ok``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.records import cadre_grades, session_batches, session_counts
 from assess.appraisal.session_info import read_session_info
@@ -40,13 +40,15 @@ from assess.scoring.appraisal import combine_groups, option_scores, satisfaction
 from assess.scoring.composite import round_half_up
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     import numpy as np
     import pandas as pd
     from numpy.typing import ArrayLike
     from sqlmodel import Session
 
     from assess.appraisal.session_info import SessionInfo
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
 
 
 @dataclass
@@ -227,16 +229,22 @@ def missing_text(codes: list[str], nameable: list[bool]) -> str:
     return "；".join(x for x in ("、".join(named), HIDDEN_MISSING if hidden else "") if x)
 
 
-def group_ballots(batches: pd.DataFrame | None, codes: list[str]) -> np.ndarray:
+def _count(v: Any) -> int:
+    """A batch's count as read (None, or NaN from a data frame, when it was not given): 0."""
+    return 0 if v is None or v != v else int(v)
+
+
+def group_ballots(batches: Iterable[Mapping[str, Any]], codes: list[str]) -> np.ndarray:
     """[g] the ballots of each voter group in the session's certified batches (returned, void
-    ones excepted; a tally-import batch's returned papers)."""
+    ones excepted; a tally-import batch's returned papers). ``batches``: the rows of
+    ``records.session_batches``."""
     import numpy as np
 
-    if batches is None or batches.empty:
-        return np.zeros(len(codes), dtype=np.int64)
-    b = batches[batches["status"] == BatchStatus.CERTIFIED]
-    per = (b["returned"].fillna(0).astype(int) - b["void"].astype(int)).groupby(b["group"]).sum()
-    return np.array([max(int(per.get(c, 0)), 0) for c in codes], dtype=np.int64)
+    per: dict[str, int] = {}
+    for b in batches:
+        if b["status"] == BatchStatus.CERTIFIED:
+            per[b["group"]] = per.get(b["group"], 0) + _count(b["returned"]) - _count(b["void"])
+    return np.array([max(per.get(c, 0), 0) for c in codes], dtype=np.int64)
 
 
 # -- arithmetic -------------------------------------------------------------------------------------
@@ -279,7 +287,7 @@ class _Cube:
     satisfied_mask: np.ndarray
 
 
-def session_cube(s: Session, info: SessionInfo) -> _Cube:
+def session_cube(s: Reader, info: SessionInfo) -> _Cube:
     import numpy as np
 
 
@@ -395,7 +403,7 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     p_counted, _unused, p_sat = _score(pooled, c)
     codes = np.array([g.code for g in info.groups], dtype=object)
     missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
-    nameable = nameable_groups(group_ballots(batches, list(codes)), form.publication_threshold)
+    nameable = nameable_groups(group_ballots(batches.to_dict("records"), list(codes)), form.publication_threshold)
     missing_public = [
         missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)
     ]

@@ -139,9 +139,7 @@ ROUND_HELP = "考核轮次：编号、名称或期间（如 2026-Q3）"
 
 def round_id(db, ref: str | int) -> int:
     """A round given on the command line by id, or by its unique name or period."""
-    from assess.results.compute import resolve_round
+    from assess.rounds.lifecycle import find_round
 
-    with db.read() as s:
-        r = resolve_round(s, ref)
-        assert r.id is not None  # a stored row has its id
-        return r.id
+    with db.rows() as s:
+        return find_round(s, ref).id

@@ -16,7 +16,6 @@ from assess.foundation.vocabulary import (
     Decision,
     Stage,
 )
-from assess.results import publication
 
 
 def _round(p: argparse.ArgumentParser) -> None:
@@ -132,7 +131,7 @@ def cmd_compute(args) -> int:
 
 def cmd_rank(args) -> int:
     from assess.foundation.errors import AssessError
-    from assess.results.views import ANNUAL_RANK_COLUMNS, RANK_COLUMNS, ranking
+    from assess.results.ranking import ANNUAL_RANK_COLUMNS, RANK_COLUMNS, ranking
 
     db = open_db(args)
     view = ranking(db, args.round)
@@ -328,6 +327,8 @@ def cmd_vote(args) -> int:
 
 def cmd_publish(args) -> int:
     db = open_db(args)
+    from assess.results import publication
+
     result = publication.publish(db, acting_user(args, db), args.round)
     emit_message(
         args,
@@ -341,6 +342,8 @@ def cmd_publish(args) -> int:
 
 def cmd_snapshot_verify(args) -> int:
     db = open_db(args)
+    from assess.results import publication
+
     check = publication.verify_snapshot(db, args.round)
     emit_message(
         args,

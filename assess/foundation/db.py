@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from assess.foundation.accounts import write_scope
 from assess.foundation.errors import AssessError
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
+
+    # What a reader runs its queries on: a Core connection (``Database.rows``) or an ORM session
+    # (``Database.read``, ``Database.write``); readers that take one use ``execute`` and Core
+    # statements on ``assess.models.tables`` only, so that both work.
+    Reader: TypeAlias = "Connection | Session"
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +119,16 @@ class Database:
 
         with Session(self.engine, expire_on_commit=False) as s:
             yield s
+
+    @contextmanager
+    def rows(self) -> Iterator[Connection]:
+        """A read transaction on a Core connection: for readers that query ``assess.models.tables``
+        and need none of the table classes (a read-only command then never builds them)."""
+        with self.engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -34,8 +34,8 @@ from assess.results.objections import objections as objection_rows
 from assess.results.objections import status as publicity_status
 from assess.results.reasons import ReasonNames, accountability_reason, flag_reason
 from assess.results.round_view import cadre_results
-from assess.results.round_view import results as round_results
 from assess.results.secrecy import public_figures, public_flags, round_secrecy
+from assess.results.stored import results as round_results
 from assess.rounds import snapshots
 from assess.schemes.definition import from_dict
 from assess.scoring.annual import result_scheme
@@ -298,7 +298,7 @@ def _results(s, round_id: int, names: ReasonNames | None = None) -> pd.DataFrame
 
     secrecy = round_secrecy(s, round_id)
     records = []
-    for r in round_view.results(s, round_id):
+    for r in round_results(s, round_id):
         sec = secrecy.unit(r["unit_id"])  # 满意率 withheld beside a small voter group (§9)
         rec = {
             "unit_id": r["unit_id"],

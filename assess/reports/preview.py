@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from assess.foundation.vocabulary import STAGE_LABELS, Stage
 from assess.foundation.write_guards import get_round
 from assess.reports.textbars import ranking_text
-from assess.results.round_view import results as round_results
+from assess.results.stored import results as round_results
 
 if TYPE_CHECKING:
     from assess.foundation.db import Database

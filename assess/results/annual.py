@@ -36,7 +36,7 @@ from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import get_round
 from assess.results.annual_sources import annual_row, current_sources
 from assess.results.reasons import flag_reason, period_text
-from assess.results.round_view import results
+from assess.results.stored import results
 from assess.rounds.lifecycle import create_round, round_scheme
 from assess.schemes.store import load_definition
 from assess.scoring.annual import ANNUAL_COLUMNS, QUARTER_NAMES, QUARTERS, annual_precision

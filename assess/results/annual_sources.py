@@ -15,6 +15,7 @@ from assess.scoring.annual import QUARTERS, AnnualInputs
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.foundation.db import Reader
     from assess.models import AnnualRound, Round
     from assess.schemes.definition import SchemeDef
     from assess.scoring.cadres import CadreSession
@@ -29,8 +30,13 @@ def annual_row(session: Session, round_id: int) -> AnnualRound | None:
     return session.exec(select(AnnualRound).where(col(AnnualRound.round_id) == round_id)).first()
 
 
-def is_annual(session: Session, round_id: int) -> bool:
-    return annual_row(session, round_id) is not None
+def is_annual(session: Reader, round_id: int) -> bool:
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    a = t.annualround
+    return session.execute(select(a.c.round_id).where(a.c.round_id == round_id).limit(1)).first() is not None
 
 
 def quarter_rounds(session: Session, scheme_id: int, year: int) -> dict[int, Any]:

@@ -13,7 +13,8 @@ from assess.foundation.vocabulary import AccountabilityStatus
 from assess.org.blacklist import active_listings
 from assess.results import accountability as acc
 from assess.results.accountability import METRIC_LABELS, rule_text
-from assess.results.compute import history_rounds, stored_table
+from assess.results.compute import history_rounds
+from assess.results.stored import stored_table
 from assess.schemes.definition import from_dict
 
 if TYPE_CHECKING:

@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
-from assess.foundation.errors import Conflict, NotFound
+from assess.foundation.errors import Conflict
 from assess.foundation.periods import period_position
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_today
-from assess.foundation.vocabulary import ANNUAL_COMPONENTS, Stage
-from assess.foundation.write_guards import ensure_round_writable
+from assess.foundation.vocabulary import Stage
+from assess.foundation.write_guards import ensure_round_writable, get_round
 from assess.results import accountability as acc
 from assess.results.annual_sources import refresh_sources
 from assess.results.inputs import load_round_inputs
 from assess.results.reasons import flag_reason
-from assess.results.round_view import cadre_results, results
+from assess.results.round_view import cadre_results
 from assess.results.secrecy import round_secrecy
-from assess.rounds.lifecycle import set_stage, stage_label
+from assess.results.stored import earlier_rounds, stored_table
+from assess.rounds.lifecycle import find_round, set_stage, stage_label
 from assess.scoring.annual import ANNUAL_COLUMNS, result_scheme
 from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from assess.scoring.engine import RoundInputs, UnitScores
 
 COMPUTE_STAGES = (Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED)
-RESULT_STAGES = (Stage.COMPUTED, Stage.UNDER_REVIEW, Stage.APPROVED, Stage.PUBLICITY, Stage.PUBLISHED)
+
 FLAG_LABELS = {
     "veto": "一票否决（{}）",
     "false_report": "虚报（{}）",
@@ -69,76 +70,8 @@ def flag_text(flag: str, names: ReasonNames | None = None) -> str:
 
 
 def resolve_round(session: Session, ref: str | int) -> Round:
-    """A round by id, or by a unique name or period."""
-    from sqlmodel import col, or_, select
-
-    from assess.models import Round
-
-    text = str(ref).strip()
-    if text.isdigit():
-        r = session.get(Round, int(text))
-        if r is not None:
-            return r
-    rows = session.exec(
-        select(Round).where(or_(Round.name == text, Round.period == text)).order_by(col(Round.id))
-    ).all()
-    if not rows:
-        raise NotFound(f"考核轮次“{text}”不存在（可用编号、名称或期间指定）。")
-    if len(rows) > 1:
-        raise Conflict(
-            f"“{text}”对应多个考核轮次（编号 {'、'.join(str(r.id) for r in rows)}），请用编号指定。"
-        )
-    return rows[0]
-
-
-def earlier_rounds(session: Session, r: Round, limit: int | None = None) -> list[tuple[str, int]]:
-    """(period, round id) of earlier periods of the same scheme that have results, newest first;
-    one round per period (the published one, else the newest)."""
-    from sqlmodel import col, select
-
-    from assess.models import Round, SchemeVersion, UnitResult
-
-    version = session.get(SchemeVersion, r.scheme_version_id)
-    assert version is not None  # the round's scheme version (a foreign key)
-    scheme_id = version.scheme_id
-    rows = session.exec(
-        select(Round.id, Round.period, Round.stage)
-        .join(SchemeVersion, col(SchemeVersion.id) == Round.scheme_version_id)
-        .where(
-            SchemeVersion.scheme_id == scheme_id,
-            Round.period < r.period,
-            Round.id != r.id,
-            col(Round.stage).in_(RESULT_STAGES),
-            col(Round.id).in_(select(UnitResult.round_id).distinct()),
-        )
-    ).all()
-    best: dict[str, tuple[int, int]] = {}
-    for rid, period, stage in rows:
-        assert rid is not None  # a stored row's id
-        score = (1 if stage == Stage.PUBLISHED else 0, rid)
-        if period not in best or score > best[period]:
-            best[period] = score
-    out = [(p, best[p][1]) for p in sorted(best, reverse=True)]
-    return out[:limit] if limit is not None else out
-
-
-STORED_COLUMNS = [
-    "unit_id",
-    "code",
-    "name",
-    "category",
-    "composite",
-    "indicators",
-    "appraisal",
-    "adjustment",
-    "penalty",
-    "satisfaction",
-    "rank",
-    "rank_low",
-    "rank_high",
-    "grade",
-    "flags",
-]
+    """A round by id, or by a unique name or period (``rounds.lifecycle.find_round``), as its row."""
+    return get_round(session, find_round(session, ref).id)
 
 
 def history_rounds(session: Session, r: Round, scheme: SchemeDef) -> list[tuple[str, int]]:
@@ -168,53 +101,6 @@ def history_rounds(session: Session, r: Round, scheme: SchemeDef) -> list[tuple[
 
 
 
-def _number(v: Any) -> float:
-    """A stored component as a float (NaN when absent or not a number), as a results table holds it."""
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def stored_rows(session: Session, round_id: int) -> list[dict]:
-    """The unit results of a round, one dict per unit (keys ``STORED_COLUMNS``), ordered by
-    category, rank and code: a published round's from its snapshot (``assess.results.round_view``). Plain
-    rows: readers that only list results need no data frame (and no pandas)."""
-
-    out = []
-    for r in results(session, round_id):
-        c = r.get("components") or {}
-        out.append(
-            {
-                "unit_id": r["unit_id"],
-                "code": r["code"],
-                "name": r["name"],
-                "category": r["category"],
-                "composite": _number(r["composite"]),
-                "indicators": _number(c.get("indicators")),
-                "appraisal": _number(c.get("appraisal")),
-                "adjustment": _number(c.get("adjustment")),
-                "penalty": _number(c.get("penalty")),
-                "satisfaction": _number(c.get("satisfaction")),
-                "rank": r["rank"],
-                "rank_low": r["rank_low"],
-                "rank_high": r["rank_high"],
-                "grade": r["grade"],
-                "flags": list(r.get("flags") or []),
-                # an annual round's quarterly average and year-end composite (assess.results.annual)
-                **{k: _number(c.get(k)) for k in ANNUAL_COMPONENTS if k in c},
-            }
-        )
-    out.sort(key=lambda r: (r["category"], r["rank"], r["code"]))
-    return out
-
-
-def stored_table(session: Session, round_id: int) -> pd.DataFrame:
-    """The unit results of a round as a results table (for history and comparisons): the rows of
-    ``stored_rows`` in a data frame."""
-    import pandas as pd
-
-    return pd.DataFrame(stored_rows(session, round_id), columns=STORED_COLUMNS)
 
 
 def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import AccountabilityStatus, Stage
 from assess.foundation.write_guards import get_round
-from assess.results import round_view
+from assess.results import round_view, stored
 from assess.results.accountability import rule_text
 from assess.results.reasons import period_text
 from assess.rounds import snapshots
@@ -146,7 +146,7 @@ def _round_rows(s: Session, db: Database, r: Round) -> list[dict[str, Any]]:
     scheme = from_dict(sv.definition)
     content = snapshots.published_content(s, r.id)
     period = period_text(content["round"]["period"] if content else r.period)
-    return evaluate(scheme, period, round_view.results(s, r.id), round_view.cadre_results(s, r.id),
+    return evaluate(scheme, period, stored.results(s, r.id), round_view.cadre_results(s, r.id),
                     round_view.accountability(s, r.id))
 
 

@@ -25,6 +25,7 @@ from assess.foundation import audit
 from assess.foundation.vocabulary import Decision
 from assess.results.inputs import load_round_inputs
 from assess.results.objections import snapshot_parts
+from assess.results.stored import live_results, snapshot_or_live
 from assess.rounds.department_scoring import dept_frame, exemption_frame
 from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
 from assess.rounds.spotcheck import inspected_unit_ids
@@ -32,7 +33,7 @@ from assess.schemes.definition import from_dict
 from assess.scoring.serial import inputs_from_json, inputs_to_json
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     import pandas as pd
     from sqlmodel import Session
@@ -57,35 +58,6 @@ if TYPE_CHECKING:
 
 
 # -- live rows, in the JSON form a snapshot holds -----------------------------------------------------
-
-
-def live_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import col, select
-
-    from assess.models import Unit, UnitResult
-
-    rows = s.exec(
-        select(UnitResult, Unit.code, Unit.name)
-        .join(Unit, col(Unit.id) == UnitResult.unit_id)
-        .where(UnitResult.round_id == round_id)
-        .order_by(col(UnitResult.category), col(UnitResult.rank), col(Unit.code))
-    ).all()
-    return [
-        {
-            "unit_id": int(r.unit_id),
-            "code": code,
-            "name": name,
-            "category": r.category,
-            "composite": float(r.composite),
-            "components": {k: plain_number(v) for k, v in sorted((r.components or {}).items())},
-            "rank": int(r.rank),
-            "rank_low": None if r.rank_low is None else int(r.rank_low),
-            "rank_high": None if r.rank_high is None else int(r.rank_high),
-            "grade": r.grade,
-            "flags": list(r.flags or []),
-        }
-        for r, code, name in rows
-    ]
 
 
 def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
@@ -267,29 +239,17 @@ def live_content(s: Session, db: Database, r: Round) -> dict[str, Any]:
 # -- the readers every output uses ------------------------------------------------------------------
 
 
-def _pick(
-    s: Session, round_id: int, key: str, live: Callable[[Session, int], list[dict[str, Any]]]
-) -> list[dict[str, Any]]:
-    content = published_content(s, round_id)
-    return list(content.get(key) or []) if content is not None else live(s, round_id)
-
-
-def results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    """Unit results (names as published for a published round)."""
-    return _pick(s, round_id, "results", live_results)
-
-
 def cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    return _pick(s, round_id, "cadre_results", live_cadre_results)
+    return snapshot_or_live(s, round_id, "cadre_results", live_cadre_results)
 
 
 def accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
-    return _pick(s, round_id, "accountability", live_accountability)
+    return snapshot_or_live(s, round_id, "accountability", live_accountability)
 
 
 def review_steps(s: Session, round_id: int) -> list[dict[str, Any]]:
     """All review steps, oldest first (``at`` as an aware datetime)."""
-    rows = _pick(s, round_id, "review", live_review)
+    rows = snapshot_or_live(s, round_id, "review", live_review)
     return [{**st, "at": from_iso(st["at"])} for st in rows]
 
 
@@ -300,7 +260,7 @@ def current_chain(s: Session, round_id: int) -> list[dict[str, Any]]:
 
 
 def votes(s: Session, round_id: int) -> list[dict[str, Any]]:
-    rows = _pick(s, round_id, "votes", live_votes)
+    rows = snapshot_or_live(s, round_id, "votes", live_votes)
     return [{**v, "at": from_iso(v["at"])} for v in rows]
 
 

@@ -20,12 +20,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from assess.appraisal.records import session_batches
 from assess.appraisal.session_info import read_session_info
-from assess.appraisal.tally import batches_frame, disclosure, group_ballots, nameable_groups, session_cube
+from assess.appraisal.tally import disclosure, group_ballots, nameable_groups, session_cube
 from assess.foundation.vocabulary import SessionStatus
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from assess.foundation.db import Reader
 
 # Result flags added to what an output prints (worded in ``scoring.service.FLAG_WORDS``).
 DETAIL_WITHHELD = "appraisal_detail_withheld"  # 含不足公开门槛的投票人类别，分项不公布
@@ -77,19 +78,18 @@ class RoundSecrecy:
         ]
 
 
-def round_secrecy(s: Session, round_id: int) -> RoundSecrecy:
+def round_secrecy(s: Reader, round_id: int) -> RoundSecrecy:
     """The publication rule for every target of the round's certified appraisal sessions."""
     import numpy as np
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
-    from assess.models import AppraisalSession
+    from assess.models import tables
 
     out = RoundSecrecy()
-    sessions = s.exec(
-        select(AppraisalSession.id)
-        .where(col(AppraisalSession.round_id) == round_id, col(AppraisalSession.status) == SessionStatus.CERTIFIED)
-        .order_by(col(AppraisalSession.id))
-    ).all()
+    a = tables.appraisalsession
+    sessions: list[int] = list(s.execute(
+        select(a.c.id).where(a.c.round_id == round_id, a.c.status == SessionStatus.CERTIFIED).order_by(a.c.id)
+    ).scalars())
     for sid in sessions:
         assert sid is not None  # a stored row's id
         info = read_session_info(s, sid)
@@ -102,7 +102,7 @@ def round_secrecy(s: Session, round_id: int) -> RoundSecrecy:
         rule = disclosure(counted, total, threshold)
         codes = [g.code for g in info.groups]
         weights = np.array([g.weight for g in info.groups], dtype=float)
-        nameable = nameable_groups(group_ballots(batches_frame(s, sid), codes), threshold)
+        nameable = nameable_groups(group_ballots(session_batches(s, sid), codes), threshold)
         for i, t in enumerate(info.targets):
             hidden = {
                 codes[j] for j in range(len(codes)) if counted[i, j] == 0 and weights[j] > 0 and not nameable[j]

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import NotFound
 from assess.foundation.vocabulary import ANNUAL_COMPONENTS, COMPONENT_WORDS, METHOD_LABELS, Method
-from assess.results.annual_sources import is_annual
-from assess.results.compute import earlier_rounds, flag_text, resolve_round, stored_rows, stored_table
-from assess.results.reasons import ReasonNames, period_text
+from assess.results.compute import flag_text, resolve_round
+from assess.results.ranking import optional_float
+from assess.results.reasons import ReasonNames
 from assess.results.round_view import round_inputs
 from assess.results.secrecy import public_flags, round_secrecy
+from assess.results.stored import stored_table
 from assess.schemes.definition import leaf_scorers
 from assess.schemes.provenance import indicator_provenance
-from assess.schemes.store import load_definition
 from assess.scoring.annual import annual_precision
 from assess.scoring.composite import scaled
 from assess.scoring.engine import COMPONENT_NAMES, compute_units
@@ -26,159 +26,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from assess.foundation.db import Database
-
-# An annual round's ranking (assess.results.annual): the annual composite and its two parts.
-ANNUAL_RANK_COLUMNS = [
-    "category",
-    "rank",
-    "unit_code",
-    "unit_name",
-    "composite",
-    "grade",
-    *ANNUAL_COMPONENTS,
-    "rank_low",
-    "rank_high",
-    "change",
-]
-RANK_COLUMNS = [
-    "category",
-    "rank",
-    "unit_code",
-    "unit_name",
-    "composite",
-    "grade",
-    "indicators",
-    "appraisal",
-    "adjustment",
-    "penalty",
-    "satisfaction",
-    "rank_low",
-    "rank_high",
-    "change",
-]
-
-
-@dataclass
-class RankRow:
-    unit_id: int
-    category: str
-    rank: int
-    unit_code: str
-    unit_name: str
-    composite: float
-    grade: str
-    indicators: float | None
-    appraisal: float | None
-    adjustment: float | None
-    penalty: float | None
-    satisfaction: float | None
-    rank_low: int | None
-    rank_high: int | None
-    change: int | None  # previous rank − rank (positive: moved up); None: not ranked before
-    prev_rank: int | None
-    prev_grade: str | None
-    flags: list[str]
-    # an annual round (assess.results.annual): its composite is the annual one, these its parts
-    quarter_avg: float | None = None
-    year_end: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-    @property
-    def change_text(self) -> str:
-        if self.prev_rank is None:
-            return "新"
-        if self.change == 0:
-            return "—"
-        return f"↑{self.change}" if self.change > 0 else f"↓{-self.change}"
-
-
-@dataclass
-class Ranking:
-    round_id: int
-    round_name: str
-    period: str
-    stage: str
-    categories: list[str]
-    rows: list[RankRow]
-    previous_period: str | None
-    precision: int
-    content_hash: str | None = None
-    annual: bool = False  # an annual round: the composite is 年度综合得分 of 季度平均 and 年终考核
-
-    @property
-    def composite_label(self) -> str:
-        return COMPONENT_WORDS["annual_composite" if self.annual else "composite"]
-
-    @property
-    def period_label(self) -> str:
-        """2026年度 for an annual round, the period as given otherwise."""
-        return period_text(self.period) if self.annual else self.period
-
-    def in_category(self, category: str | None) -> list[RankRow]:
-        return [r for r in self.rows if category is None or r.category == category]
-
-
-def _f(v: Any) -> float | None:
-    return None if v is None or v != v else float(v)
-
-
-def ranking(db: Database, round_id: int | str) -> Ranking:
-    """The stored ranking of a round (empty rows when not computed yet)."""
-    from sqlmodel import select
-
-    from assess.models import Snapshot
-
-    with db.read() as s:
-        r = resolve_round(s, round_id)
-        assert r.id is not None  # a stored row has its id
-        scheme = load_definition(s, r.scheme_version_id)
-        table = stored_rows(s, r.id)
-        prev = earlier_rounds(s, r, limit=1)
-        prev_table = stored_rows(s, prev[0][1]) if prev else []
-        snap = s.exec(select(Snapshot.content_hash).where(Snapshot.round_id == r.id)).first()
-        secrecy = round_secrecy(s, r.id)
-        annual = is_annual(s, r.id)
-    order = {c: i for i, c in enumerate(scheme.categories)}
-    table.sort(key=lambda t: ((order.get(t["category"], len(order)), t["category"]), t["rank"], t["code"]))
-    prev_by_unit = {int(t["unit_id"]): (int(t["rank"]), t["grade"], t["category"]) for t in prev_table}
-    rows = []
-    for t in table:
-        p = prev_by_unit.get(int(t["unit_id"]))
-        same_cat = p is not None and p[2] == t["category"]
-        sec = secrecy.unit(t["unit_id"])  # 满意率 withheld beside a small voter group (§9)
-        rows.append(
-            RankRow(
-                int(t["unit_id"]),
-                t["category"],
-                int(t["rank"]),
-                t["code"],
-                t["name"],
-                float(t["composite"]),
-                t["grade"],
-                _f(t["indicators"]),
-                _f(t["appraisal"]),
-                _f(t["adjustment"]),
-                _f(t["penalty"]),
-                None if sec.withheld else _f(t["satisfaction"]),
-                None if t["rank_low"] is None else int(t["rank_low"]),
-                None if t["rank_high"] is None else int(t["rank_high"]),
-                (p[0] - int(t["rank"])) if same_cat else None,
-                p[0] if same_cat else None,
-                p[1] if p else None,
-                public_flags(list(t["flags"]), sec),
-                _f(t.get("quarter_avg")),
-                _f(t.get("year_end")),
-            )
-        )
-    cats = sorted({r.category for r in rows}, key=lambda c: (order.get(c, len(order)), c))
-    return Ranking(
-        r.id, r.name, r.period, r.stage, cats, rows, prev[0][0] if prev else None,
-        annual_precision(scheme) if annual else scheme.precision, snap,
-        annual,
-    )
-
 
 @dataclass
 class IndicatorLine:
@@ -365,7 +212,7 @@ def _annual_parts(inputs: Any, fresh: pd.Series) -> list[ComponentLine]:
         return []
     weights = {"quarter_avg": float(inputs.scheme.annual.weights.get("quarters", 0.0)),
                "year_end": float(inputs.scheme.annual.weights.get("year_end", 0.0))}
-    values = {k: _f(fresh.get(k)) for k in ANNUAL_COMPONENTS}
+    values = {k: optional_float(fresh.get(k)) for k in ANNUAL_COMPONENTS}
     total = sum(w for k, w in weights.items() if values[k] is not None) or 1.0
     out = []
     for k in ANNUAL_COMPONENTS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -23,11 +23,42 @@ from assess.schemes.store import load_definition
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import Round, RoundUnit, Unit
     from assess.schemes.definition import SchemeDef
 
 PERIOD_RE = re.compile(r"^(?P<year>\d{4})(?:-(?P<part>Q[1-4]|H[12]|(?:0[1-9]|1[0-2])))?$")
+
+
+class RoundRef(NamedTuple):
+    """A round's identity and stage, read without the table classes."""
+
+    id: int
+    name: str
+    period: str
+    stage: str
+    scheme_version_id: int
+
+
+def find_round(s: Reader, ref: str | int) -> RoundRef:
+    """A round by id, or by a unique name or period (what the command line and the screens accept)."""
+    from sqlalchemy import or_, select
+
+    from assess.models import tables as t
+
+    r = t.round
+    cols = (r.c.id, r.c.name, r.c.period, r.c.stage, r.c.scheme_version_id)
+    text = str(ref).strip()
+    if text.isdigit():
+        row = s.execute(select(*cols).where(r.c.id == int(text))).first()
+        if row is not None:
+            return RoundRef._make(row)
+    rows = s.execute(select(*cols).where(or_(r.c.name == text, r.c.period == text)).order_by(r.c.id)).all()
+    if not rows:
+        raise NotFound(f"考核轮次“{text}”不存在（可用编号、名称或期间指定）。")
+    if len(rows) > 1:
+        raise Conflict(f"“{text}”对应多个考核轮次（编号 {'、'.join(str(x[0]) for x in rows)}），请用编号指定。")
+    return RoundRef._make(rows[0])
 
 
 def stage_label(stage: str) -> str:

@@ -12,6 +12,7 @@ from assess.foundation.vocabulary import Stage
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.foundation.db import Reader
     from assess.models import PublicityPeriod
 
 
@@ -53,21 +54,22 @@ def plain_number(v: Any) -> Any:
     return v
 
 
-def published_content(s: Session, round_id: int) -> dict[str, Any] | None:
+def published_content(s: Reader, round_id: int) -> dict[str, Any] | None:
     """The snapshot content of a published round in format 2 or later, else None (the live
     tables are read)."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import Round, Snapshot
+    from assess.models import tables as t
 
-    stage = s.exec(select(Round.stage).where(Round.id == round_id)).first()
+    stage = s.execute(select(t.round.c.stage).where(t.round.c.id == round_id)).scalar()
     if stage == Stage.PUBLICITY:  # 公示中: the 公示 snapshot (assess.results.publicity)
         return publicity_content(s, round_id)
     if stage != Stage.PUBLISHED:
         return None
     cache = s.info.setdefault("published_content", {})  # one read per session: the snapshot never changes
     if round_id not in cache:
-        cache[round_id] = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).first()
+        snap = t.snapshot
+        cache[round_id] = s.execute(select(snap.c.content).where(snap.c.round_id == round_id)).scalar()
     content = cache[round_id]
     if not content or int(content.get("format") or 1) < SNAPSHOT_FORMAT:
         return None
@@ -91,7 +93,13 @@ def last_period(session: Session, round_id: int) -> PublicityPeriod | None:
     return got[-1] if got else None
 
 
-def publicity_content(session: Session, round_id: int) -> dict[str, Any] | None:
-    """The 公示 snapshot content of a round in 公示中, else None."""
-    p = last_period(session, round_id)
-    return None if p is None else p.content
+def publicity_content(session: Reader, round_id: int) -> dict[str, Any] | None:
+    """The 公示 snapshot content of a round in 公示中 (its newest 公示 period's), else None."""
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    p = t.publicityperiod
+    return session.execute(
+        select(p.c.content).where(p.c.round_id == round_id).order_by(p.c.id.desc()).limit(1)
+    ).scalar()

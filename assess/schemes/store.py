@@ -15,6 +15,8 @@ from assess.schemes.definition import SchemeDef, from_dict
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from assess.foundation.db import Reader
+
 
 def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: str, source_text: str):
     """Store ``scheme`` as a new version unless the newest version has the same content hash.
@@ -61,10 +63,13 @@ def store_version(session: Session, actor: str, scheme: SchemeDef, source_name: 
     return version, True
 
 
-def load_definition(session: Session, scheme_version_id: int) -> SchemeDef:
-    from assess.models import SchemeVersion
+def load_definition(session: Reader, scheme_version_id: int) -> SchemeDef:
+    from sqlalchemy import select
 
-    v = session.get(SchemeVersion, scheme_version_id)
-    if v is None:
+    from assess.models import tables as t
+
+    v = t.schemeversion
+    definition = session.execute(select(v.c.definition).where(v.c.id == scheme_version_id)).scalar()
+    if definition is None:
         raise NotFound(f"考核方案版本 #{scheme_version_id} 不存在。")
-    return from_dict(v.definition)
+    return from_dict(definition)
