@@ -179,3 +179,79 @@ def test_resample_is_bit_identical_to_the_recorded_figures(case):
     rs = resample(inputs, compute_units(inputs), n=n, seed=rseed)
     assert rs.rank.shape == (n, units)
     assert _digests(rs) == PINNED[case]
+
+
+# -- the faster steps against the ones they replace --------------------------------------------------
+
+
+def test_redrawn_scores_are_the_scores_of_one_redraw():
+    """Chunked, drawn ahead and summed in integers: the scores of the one (n, G, T, K) redraw."""
+    from assess.scoring.appraisal import scores as dense_scores
+    from assess.scoring.robustness import redraw, redrawn_scores
+
+    rng = np.random.default_rng(4)
+    counts = rng.integers(0, 9, size=(3, 25, 5)).astype(float)
+    counts[1, :6] = 0  # a group without votes for some targets
+    counts[:, 7] = 0  # a target without any vote
+    counts[2, 9, :4] = 0  # only 不了解 (uncounted) votes
+    weights = np.array([0.1, 0.3, 0.6])
+    satisfied = np.array([True, True, False, False, False])
+    for points in ([100, 70, 30, 0, None], [95, 80, 60, 40, None], [85.5, 70.25, 30.1, 0, None]):
+        pts = np.array([np.nan if p is None else p for p in points], dtype=float)
+        expected, expected_sat, _ = dense_scores(
+            redraw(np.random.default_rng(9), counts, 123), weights, pts, satisfied
+        )
+        score, sat = redrawn_scores(np.random.default_rng(9), counts, 123, weights, pts, satisfied)
+        assert np.array_equal(score, expected, equal_nan=True), points
+        assert np.array_equal(sat, expected_sat, equal_nan=True), points
+
+
+def test_whole_options_only_where_the_sums_are_exact():
+    from assess.scoring.appraisal import whole_options
+
+    sat = [True, True, False, False]
+    assert whole_options([100.0, 70.0, 30.0, np.nan], sat, 10**6) is not None
+    assert whole_options([100.0, 70.5, 30.0, np.nan], sat, 10) is None
+    assert whole_options([100.0, 70.0, 30.0, np.nan], sat, 2**50) is None
+
+
+def test_combine_columns_is_combine():
+    from assess.scoring.composite import combine, combine_columns
+
+    rng = np.random.default_rng(6)
+    r, u = 40, 300
+    base = rng.uniform(0, 100, size=(u, 3))
+    base[rng.random(u) < 0.2, 0] = np.nan
+    appraisal = rng.uniform(0, 100, size=(r, u))
+    appraisal[:, rng.random(u) < 0.1] = np.nan
+    weights = np.array([60.0, 30.0, 10.0])[None, :] * rng.uniform(0.9, 1.1, size=(r, 3))
+    penalty = rng.integers(0, 3, size=u).astype(float)
+    comp = np.broadcast_to(base, (r, u, 3)).copy()
+    comp[:, :, 1] = appraisal
+    for precision in (0, 1, 2, 3):
+        expected = combine(comp, weights[:, None, :], penalty, precision)
+        got = combine_columns(
+            [base[:, 0], appraisal, base[:, 2]], [weights[:, j : j + 1] for j in range(3)], penalty, precision
+        )
+        assert np.array_equal(got, expected, equal_nan=True), precision
+
+
+def test_rank_rows_is_rank_min_over_row_and_category():
+    from assess.scoring.engine import rank_min, rank_rows
+
+    rng = np.random.default_rng(8)
+    r, u = 30, 400
+    cat = rng.integers(0, 5, size=u)
+    composite = rng.integers(8000, 8040, size=(r, u)).astype(float)  # many ties
+    composite[rng.random((r, u)) < 0.02] = np.nan
+    per_unit = rng.integers(0, 4, size=u).astype(float)
+    per_unit[::17] = np.nan
+    per_row = rng.integers(-3, 3, size=(r, u)).astype(float)
+    groups = (np.arange(r)[:, None] * 5 + cat[None, :]).ravel()
+    for keys in ([composite], [composite, per_unit], [composite, per_row, per_unit], [composite + 0.5]):
+        flat = [np.broadcast_to(k, (r, u)).ravel() for k in keys]
+        expected = rank_min(groups, flat).reshape(r, u)
+        assert np.array_equal(rank_rows(cat, keys), expected)
+    huge = [composite * 2.0**30, per_row * 2.0**30]  # too wide to pack: rank_min itself
+    flat = [np.broadcast_to(k, (r, u)).ravel() for k in huge]
+    assert np.array_equal(rank_rows(cat, huge), rank_min(groups, flat).reshape(r, u))

@@ -12,6 +12,7 @@ from the round id), so the same inputs always give the same intervals.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,8 @@ class Resamples:
 
 
 RANK_BLOCK = 50  # resamples given composites and ranks at once
-RESAMPLE_CHUNK = 10  # resamples drawn at once: the draws of 2,000 units (4 groups) then fit in cache
+RESAMPLE_CHUNK = 50  # at most this many resamples drawn at once …
+CHUNK_CELLS = 80_000  # … and about this many cells (the draws then stay in cache)
 
 
 def redraw(rng, counts, n: int):
@@ -74,11 +76,14 @@ def redraw(rng, counts, n: int):
 
 def redrawn_scores(rng, counts, n: int, weights, points, satisfied):
     """(score, satisfaction percent), each (n, T): the appraisal scores of ``n`` redraws of the
-    (G, T, K) counts, drawn and reduced ``RESAMPLE_CHUNK`` resamples at a time. The draws are the
-    numbers ``redraw`` draws, in the same order (so the same as one (n, …) draw), and the scores are
-    bit for bit ``appraisal.scores`` of them: with whole option points the option sums are taken
-    in integers straight from the draws (exact, see ``appraisal.whole_options``), otherwise through
-    the float array ``redraw`` returns."""
+    (G, T, K) counts, drawn and reduced a chunk of resamples at a time (``CHUNK_CELLS``). The draws
+    are the numbers ``redraw`` draws, in the same order (so the same as one (n, …) draw), and the
+    scores are bit for bit ``appraisal.scores`` of them: with whole option points the option sums
+    are taken in integers straight from the draws (exact, see ``appraisal.whole_options``),
+    otherwise through the float array ``redraw`` returns.
+
+    One worker thread draws the next chunk while this one reduces the last (numpy draws without
+    holding the GIL); it is the only one drawing, chunk after chunk, so the order is unchanged."""
     import numpy as np
 
     g, t, k = counts.shape
@@ -86,26 +91,40 @@ def redrawn_scores(rng, counts, n: int, weights, points, satisfied):
     totals = flat.sum(axis=1)
     live = np.flatnonzero(totals > 0)
     options = ap.whole_options(points, satisfied, int(totals.max()) if len(totals) else 0)
-    score = np.empty((n, t))
-    sat = np.empty((n, t))
     pvals = flat[live] / totals[live, None]
     live_totals = totals[live].astype(np.int64)
-    for lo in range(0, n, RESAMPLE_CHUNK):
-        hi = min(n, lo + RESAMPLE_CHUNK)
+
+    def draw(size: int):
         if options is None:
-            score[lo:hi], sat[lo:hi], _counted = ap.scores(redraw(rng, counts, hi - lo), weights, points, satisfied)
-            continue
+            return redraw(rng, counts, size)
+        return rng.multinomial(live_totals, pvals, size=(size, len(live))) if len(live) else None
+
+    def reduce(drawn, size: int):
+        if options is None:
+            score, sat, _counted = ap.scores(drawn, weights, points, satisfied)
+            return score, sat
         if len(live) == g * t:
-            sums = ap.option_sums(rng.multinomial(live_totals, pvals, size=(hi - lo, g * t)), live_totals, options)
+            sums = ap.option_sums(drawn, live_totals, options)
         else:
-            sums = [np.zeros((hi - lo, g * t), dtype=np.int64) for _ in range(3)]
-            if len(live):
-                drawn = rng.multinomial(live_totals, pvals, size=(hi - lo, len(live)))
+            sums = [np.zeros((size, g * t), dtype=np.int64) for _ in range(3)]
+            if drawn is not None:
                 for whole, part in zip(sums, ap.option_sums(drawn, live_totals, options), strict=True):
                     whole[:, live] = part
-                del drawn
-        counted, wsum, satisfied_votes = (x.reshape(hi - lo, g, t) for x in sums)
-        score[lo:hi], sat[lo:hi] = ap.scores_from_sums(counted, wsum, satisfied_votes, weights)
+        counted, wsum, satisfied_votes = (x.reshape(size, g, t) for x in sums)
+        return ap.scores_from_sums(counted, wsum, satisfied_votes, weights)
+
+    score = np.empty((n, t))
+    sat = np.empty((n, t))
+    step = max(1, min(RESAMPLE_CHUNK, CHUNK_CELLS // max(1, len(live))))
+    chunks = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="redraw") as pool:
+        ahead = pool.submit(draw, chunks[0][1] - chunks[0][0]) if chunks else None
+        for i, (lo, hi) in enumerate(chunks):
+            drawn = ahead.result()
+            if i + 1 < len(chunks):
+                ahead = pool.submit(draw, chunks[i + 1][1] - chunks[i + 1][0])
+            score[lo:hi], sat[lo:hi] = reduce(drawn, hi - lo)
+            del drawn
     return score, sat
 
 
