@@ -42,7 +42,7 @@ def combine_columns(columns, weights, penalty, precision: int):
     shape, NaN where missing) and their weights likewise (a number, or an array such as (R, 1): one
     per resample): bit for bit ``combine`` of the stacked array, without building (…, components)
     arrays. The sums run over the components in order, left to right, as numpy's reduction of the
-    short last axis does (``tests/test_scoring_engine.py`` checks that the two agree)."""
+    short last axis does (``tests/test_robustness_pinned.py`` checks that the two agree)."""
     import numpy as np
 
     cols = [np.asarray(c, dtype=float) for c in columns]
