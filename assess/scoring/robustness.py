@@ -167,18 +167,24 @@ def resample(
     cat = pd.factorize(t["category"])[0] if u else np.zeros(0, dtype=int)
     composite = np.empty((n, u))
     ranks = np.empty((n, u), dtype=np.int64)
-    # Composites and ranks a block of resamples at a time (each row is computed on its own), so
-    # that the temporaries stay small; the arithmetic is the engine's, element for element.
-    for lo in range(0, n if u else 0, RANK_BLOCK):
+
+    def block(lo: int) -> None:
         hi = min(n, lo + RANK_BLOCK)
         columns = [base[:, 0], appraisal_r[lo:hi], base[:, 2]]
-        block = combine_columns(columns, [wr[lo:hi, j : j + 1] for j in range(3)], penalty, scheme.precision)
+        values = combine_columns(columns, [wr[lo:hi, j : j + 1] for j in range(3)], penalty, scheme.precision)
         if annual:
             # An annual round (assess.results.annual): the published quarterly average is fixed, the year-end varies.
-            block = resampled_composite(scheme, t, block)
-        composite[lo:hi] = block
-        keys = [scaled(block, precision), *tie_break_keys(scheme, columns, satisfaction_r[lo:hi])]
+            values = resampled_composite(scheme, t, values)
+        composite[lo:hi] = values
+        keys = [scaled(values, precision), *tie_break_keys(scheme, columns, satisfaction_r[lo:hi])]
         ranks[lo:hi] = rank_rows(cat, keys)
+
+    # Composites and ranks a block of resamples at a time, so that the temporaries stay small; each
+    # row is computed on its own (the engine's arithmetic, element for element), so the blocks go
+    # to two threads and the result does not depend on which computes which.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rank") as pool:
+        for _done in pool.map(block, range(0, n if u else 0, RANK_BLOCK)):
+            pass
     if u:
         low = np.percentile(ranks, LOW_PERCENTILE, axis=0, method="lower").astype(int)
         high = np.percentile(ranks, HIGH_PERCENTILE, axis=0, method="higher").astype(int)
