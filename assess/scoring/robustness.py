@@ -117,8 +117,10 @@ def redrawn_scores(rng, counts, n: int, weights, points, satisfied):
     sat = np.empty((n, t))
     step = max(1, min(RESAMPLE_CHUNK, CHUNK_CELLS // max(1, len(live))))
     chunks = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
+    if not chunks:
+        return score, sat
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="redraw") as pool:
-        ahead = pool.submit(draw, chunks[0][1] - chunks[0][0]) if chunks else None
+        ahead = pool.submit(draw, chunks[0][1] - chunks[0][0])
         for i, (lo, hi) in enumerate(chunks):
             drawn = ahead.result()
             if i + 1 < len(chunks):
