@@ -72,10 +72,16 @@ def option_scores(counts, points, satisfied):
     pts = np.where(counted_mask, points, 0.0)
     counted = (counts * counted_mask).sum(axis=-1)
     wsum = (counts * pts).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = np.where(counted > 0, wsum / np.where(counted > 0, counted, 1.0), np.nan)
     sat = (counts * (np.asarray(satisfied, dtype=bool) & counted_mask)).sum(axis=-1)
-    return counted, score, sat
+    return counted, group_scores(counted, wsum), sat
+
+
+def group_scores(counted, wsum):
+    """Σ points × votes ÷ counted votes, NaN without counted votes."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counted > 0, wsum / np.where(counted > 0, counted, 1.0), np.nan)
 
 
 def combine_groups(group_score, counted, weights):
@@ -97,6 +103,94 @@ def scores(counts, weights, points, satisfied):
     score = combine_groups(group_score, counted, weights)
     satisfaction = 100.0 * satisfaction_share(sat.sum(axis=-2), counted.sum(axis=-2))
     return score, satisfaction, counted
+
+
+@dataclass
+class WholeOptions:
+    """The options' points as integers (``whole_options``), for exact sums of integer counts."""
+
+    counted: list[int]  # option indices with points
+    uncounted: list[int]
+    points: list[tuple[int, int]]  # (option index, integer points ≠ 0)
+    satisfied: list[int]  # counted options that are "satisfied"
+
+
+def whole_options(points, satisfied, max_votes: int) -> WholeOptions | None:
+    """The options' integer points when, for cells of at most ``max_votes`` votes, every partial sum
+    of votes × points is a whole number below 2⁵³: then those sums are exact in float64 in any
+    order, and ``option_sums`` (integer arithmetic) gives bit for bit what ``option_scores``'s float
+    sums give. None when a point value is not whole or the sums could be inexact."""
+    import numpy as np
+
+    pts = np.asarray(points, dtype=float)
+    counted = ~np.isnan(pts)
+    whole = np.where(counted, pts, 0.0)
+    if not (np.floor(whole) == whole).all() or float(np.abs(whole).sum() + 1) * max(1, max_votes) >= 2.0**53:
+        return None
+    sat = np.asarray(satisfied, dtype=bool) & counted
+    return WholeOptions(
+        [int(k) for k in np.flatnonzero(counted)],
+        [int(k) for k in np.flatnonzero(~counted)],
+        [(int(k), int(whole[k])) for k in np.flatnonzero(counted) if whole[k] != 0],
+        [int(k) for k in np.flatnonzero(sat)],
+    )
+
+
+def option_sums(counts, totals, options: WholeOptions):
+    """(counted votes, Σ points × votes, satisfied votes) in int64 over the last axis of integer
+    ``counts`` (…, K) whose cells total ``totals`` (broadcasting against …)."""
+    import numpy as np
+
+    shape = counts.shape[:-1]
+
+    def total(ks):
+        if not ks:
+            return np.zeros(shape, dtype=np.int64)
+        out = counts[..., ks[0]].copy() if len(ks) == 1 else counts[..., ks[0]] + counts[..., ks[1]]
+        for k in ks[2:]:
+            out += counts[..., k]
+        return out
+
+    if len(options.uncounted) < len(options.counted):
+        counted = np.asarray(totals, dtype=np.int64) - total(options.uncounted)
+    else:
+        counted = total(options.counted)
+    wsum = np.zeros(shape, dtype=np.int64)
+    term = np.empty(shape, dtype=np.int64)
+    for k, p in options.points:
+        np.multiply(counts[..., k], p, out=term)
+        wsum += term
+    return counted, wsum, total(options.satisfied)
+
+
+def scores_from_sums(counted, wsum, satisfied_votes, weights):
+    """(score, satisfaction percent) from whole-number per-group sums (…, G, T) (``option_sums``):
+    bit for bit what ``scores`` gives for the counts they sum (the same divisions and products, the
+    groups added in order as numpy's reduction over the groups does), in fewer passes. The sums are
+    below 2⁵³, so dividing them as integers is dividing their exact float64 values."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=float)
+    has = counted > 0
+    shape = counted.shape[:-2] + counted.shape[-1:]
+    num = np.zeros(shape)
+    wtot = np.zeros(shape)
+    term = np.empty(shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for g in range(counted.shape[-2]):
+            np.true_divide(wsum[..., g, :], counted[..., g, :], out=term)  # the group's score where it has votes
+            term *= w[g]
+            np.copyto(term, 0.0, where=~has[..., g, :])
+            num += term
+            np.copyto(term, w[g])
+            np.copyto(term, 0.0, where=~has[..., g, :])
+            wtot += term
+        ok = wtot > 0
+        np.divide(num, np.where(ok, wtot, 1.0), out=num)
+    np.copyto(num, np.nan, where=~ok)
+    votes = counted.sum(axis=-2)
+    sat = satisfied_votes.sum(axis=-2)
+    return num, 100.0 * satisfaction_share(sat, votes)
 
 
 def target_frame(cells: DenseCells) -> pd.DataFrame:

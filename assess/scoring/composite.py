@@ -37,4 +37,35 @@ def combine(components, weights, penalty, precision: int):
     return round_half_up(value, precision)
 
 
+def combine_columns(columns, weights, penalty, precision: int):
+    """``combine`` with the components given as separate arrays (each broadcasting to the result's
+    shape, NaN where missing) and their weights likewise (a number, or an array such as (R, 1): one
+    per resample): bit for bit ``combine`` of the stacked array, without building (…, components)
+    arrays. The sums run over the components in order, left to right, as numpy's reduction of the
+    short last axis does (``tests/test_robustness_pinned.py`` checks that the two agree)."""
+    import numpy as np
+
+    cols = [np.asarray(c, dtype=float) for c in columns]
+    present = [~np.isnan(c) for c in cols]
+    w = [np.asarray(wj, dtype=float) * pj for wj, pj in zip(weights, present, strict=True)]
+    shape = np.broadcast_shapes(*(c.shape for c in cols), *(wj.shape for wj in w))
+    wsum = np.zeros(shape)
+    wsum += w[0]  # 0 + w₀ = w₀
+    for wj in w[1:]:
+        wsum += wj
+    total = np.zeros(shape)
+    term = np.empty(shape)
+    for c, pj, wj in zip(cols, present, w, strict=True):
+        np.multiply(np.where(pj, c, 0.0), wj, out=term)
+        total += term
+    del term
+    ok = wsum > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(total, np.where(ok, wsum, 1.0), out=total)
+    np.copyto(total, np.nan, where=~ok)
+    total -= penalty
+    np.maximum(total, 0.0, out=total)
+    return round_half_up(total, precision)
+
+
 ROUND_EPS = 1e-7  # absorbs binary representation error: 89.995 is stored as 89.99499999…

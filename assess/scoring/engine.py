@@ -99,6 +99,72 @@ def rank_min(groups, keys: list) -> np.ndarray:
     return ranks
 
 
+def rank_rows(categories, keys: list) -> np.ndarray:
+    """``rank_min`` of every row of (R, U) keys within ``categories`` (U,): the ranks of R resamples
+    at once, exactly those of ``rank_min`` over the groups (row, category). Each key, (R, U) or (U,),
+    holds whole numbers (``scaled`` values) or NaN; a unit's keys are packed into one integer with
+    its category and its column, and each row is sorted on its own (much faster than one lexsort of
+    R × U rows). Keys that do not pack into 63 bits go through ``rank_min``."""
+    import numpy as np
+
+    cat = np.asarray(categories, dtype=np.int64)
+    u = len(cat)
+    r = max((np.shape(k)[0] for k in keys if np.ndim(k) == 2), default=1)
+    if u == 0:
+        return np.zeros((r, 0), dtype=np.int64)
+    bits = max(1, (u - 1).bit_length())
+    code = _packed_keys(cat, keys, r, 62 - bits)
+    if code is None:
+        groups = (np.arange(r)[:, None] * (int(cat.max()) + 1) + cat[None, :]).ravel()
+        flat = [np.broadcast_to(np.asarray(k, dtype=float), (r, u)).ravel() for k in keys]
+        return rank_min(groups, flat).reshape(r, u)
+    code <<= bits
+    code |= np.arange(u, dtype=np.int64)[None, :]
+    code.sort(axis=1)
+    unit = code & ((1 << bits) - 1)
+    code >>= bits
+    differs = np.empty((r, u), dtype=bool)
+    differs[:, 0] = True
+    np.not_equal(code[:, 1:], code[:, :-1], out=differs[:, 1:])
+    del code
+    tie_start = np.where(differs, np.arange(u, dtype=np.int64)[None, :], 0)
+    del differs
+    np.maximum.accumulate(tie_start, axis=1, out=tie_start)
+    # every row holds the same units, so each category takes the same sorted positions in every row
+    sizes = np.bincount(cat)
+    tie_start -= np.repeat(np.cumsum(sizes) - sizes, sizes)[None, :] - 1
+    ranks = np.empty((r, u), dtype=np.int64)
+    ranks[np.arange(r)[:, None], unit] = tie_start
+    return ranks
+
+
+def _packed_keys(cat, keys: list, r: int, max_bits: int):
+    """One int64 per (row, unit), ordering by category, then each key descending (NaN last), and
+    equal exactly where the category and every key are equal; None when it needs more than
+    ``max_bits`` bits or a key is not a whole number."""
+    import numpy as np
+
+    span = int(cat.max()) + 1
+    parts = []
+    for k in keys:
+        k = np.asarray(k, dtype=float)
+        nan = np.isnan(k)
+        values = k[~nan]
+        if len(values) and not (np.isfinite(values).all() and (np.floor(values) == values).all()):
+            return None
+        hi, lo = (float(values.max()), float(values.min())) if len(values) else (0.0, 0.0)
+        if max(abs(hi), abs(lo)) > 2.0**52:
+            return None
+        size = int(hi - lo) + 2  # hi − k runs 0 … hi − lo; NaN after them
+        span *= size
+        if span.bit_length() > max_bits:
+            return None
+        parts.append((k, nan, hi, size))
+    code = np.broadcast_to(cat, (r, len(cat))).astype(np.int64)
+    for k, nan, hi, size in parts:
+        code *= size
+        code += np.where(nan, size - 1, hi - np.where(nan, hi, k)).astype(np.int64)
+    return code
 
 
 # -- inputs and results -----------------------------------------------------------------------------
@@ -353,11 +419,13 @@ def weight_vector(scheme: SchemeDef):
     return np.array([w.get(c, 0.0) for c in ("indicators", "appraisal", "adjustment")], dtype=float)
 
 
-def tie_break_keys(scheme: SchemeDef, comp, satisfaction) -> list:
+def tie_break_keys(scheme: SchemeDef, components, satisfaction) -> list:
+    """The scheme's tie-break keys; ``components``: the indicators, appraisal and adjustment arrays."""
+    indicators, appraisal, adjustment = components
     cols = {
-        "indicators": comp[..., 0],
-        "appraisal": comp[..., 1],
-        "adjustment": comp[..., 2],
+        "indicators": indicators,
+        "appraisal": appraisal,
+        "adjustment": adjustment,
         "satisfaction": satisfaction,
     }
     return [scaled(cols[c], scheme.precision) for c in scheme.tie_break if c in cols]
@@ -476,7 +544,7 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
         warnings.extend(annual_warnings)
         grading = result_scheme(scheme)
     cat_codes = pd.factorize(units["category"])[0] if n else np.zeros(0, dtype=int)
-    keys = [scaled(composite, grading.precision), *tie_break_keys(scheme, comp, satisfaction)]
+    keys = [scaled(composite, grading.precision), *tie_break_keys(scheme, list(comp.T), satisfaction)]
     ranks = rank_min(cat_codes, keys)
     table = pd.DataFrame(
         {
