@@ -30,6 +30,8 @@ from tui.base import AssessScreen, error_text, plain
 from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from assess.appraisal.entry import EntryContext
 
 GRID_ROWS = 16
@@ -77,6 +79,8 @@ class BallotGrid(Widget):
         self.labels = [t.name for t in ctx.targets]
         self.styles.height = self.rows
         self._styles: dict[str, Style] | None = None
+        self._lines: dict[tuple[int, int, int, str], Strip] = {}  # drawn lines by what they show
+        self._after_paint: list[Callable[[], None]] = []
 
     def notify_style_update(self) -> None:
         self._styles = None  # theme or CSS changed: rebuild the cell styles on the next paint
@@ -107,8 +111,16 @@ class BallotGrid(Widget):
         self.marks = list(marks or [])
         self.refresh()
 
+    def after_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the grid's next paint has been handed to the screen."""
+        self._after_paint.append(callback)
+
     # -- rendering ----------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
+        if self._after_paint:  # run when this paint is done (the message waits for the compositor)
+            callbacks, self._after_paint = self._after_paint, []
+            for callback in callbacks:
+                self.call_later(callback)
         width = self.size.width or 80
         styles = self._styles
         if styles is None:
@@ -120,9 +132,26 @@ class BallotGrid(Widget):
                     for name in ("cursor", "mark", "voided", "empty")
                 },
             }
+            self._lines.clear()
         base = styles["base"]
         if y >= self.rows:
             return Strip.blank(width, base)
+        # A line is drawn once per look (its marks and where the cursor is): Enter clears every
+        # row at once, and an empty ballot's rows are the ones the last ballot started with.
+        cursor = len(self.marks)
+        n = len(self.labels)
+        cells = range(y, n, self.rows)
+        key = (y, width, cursor - y if cursor in cells else -1,
+               "".join(self.marks[i] for i in cells if i < cursor))
+        line = self._lines.get(key)
+        if line is None:
+            if len(self._lines) > 1024:
+                self._lines.clear()
+            line = self._lines[key] = self._draw_line(y, width, styles)
+        return line
+
+    def _draw_line(self, y: int, width: int, styles: dict[str, Style]) -> Strip:
+        base = styles["base"]
         colw = max(12, width // self.cols)
         namew = colw - 7
         cursor = len(self.marks)
@@ -172,6 +201,7 @@ class BallotEntryScreen(AssessScreen):
         self.failed: dict[int, tuple[str, str]] = {}
         self.confirm_incomplete = False
         self._save_lock = threading.Lock()
+        self._unstarted: list[tuple[int, str, str]] = []  # stored with Enter, commit not yet started
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,6 +225,7 @@ class BallotEntryScreen(AssessScreen):
         # what is created while keying. Undone when the screen closes.
         gc.collect()
         gc.freeze()
+        self.set_interval(0.25, self._start_saves)
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -235,6 +266,8 @@ class BallotEntryScreen(AssessScreen):
 
     # -- keys ---------------------------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
+        if self._unstarted:
+            self._start_saves()
         key = event.key
         n = len(self.ctx.targets)
         marks = self.grid.marks
@@ -299,7 +332,17 @@ class BallotEntryScreen(AssessScreen):
         self._next_ballot()
         self._message(f"第 {no} 张 保存中…")
         self._show_counts()
-        self._save_worker(no, marks, kind)
+        # The commit starts once the screen shows the next ballot: its thread would otherwise share
+        # the CPU (and the GIL) with this key's repaint. Saves still run one after the other in the
+        # order keyed, and 已保存 still waits for the commit. Should the grid not be painted (the
+        # screen covered), the next key or the screen's quarter-second tick starts them.
+        self._unstarted.append((no, marks, kind))
+        self.grid.after_paint(self._start_saves)
+
+    def _start_saves(self) -> None:
+        saves, self._unstarted = self._unstarted, []
+        for no, marks, kind in saves:
+            self._save_worker(no, marks, kind)
 
     def _next_ballot(self) -> None:
         taken = set(self.ctx.ballots) | set(self.pending)
