@@ -272,3 +272,32 @@ async def test_entry_screen_keeps_the_collector_off_what_exists_while_keying(sql
         await settle(pilot)
         assert type(app.screen).__name__ != "BallotEntryScreen"
         assert gc.get_freeze_count() == 0
+
+
+async def test_a_ballot_is_saved_even_when_the_grid_is_not_painted(sqlite_db):
+    """The save starts after the grid's next paint; with no paint coming (the screen covered, the
+    grid not dirty), the screen's own tick starts it, and the next key would too."""
+    import asyncio
+
+    db = sqlite_db
+    _actors, _sid, bid = _setup(db, n_targets=4, returned=2)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await _open_entry(pilot, app)
+        screen = app.screen
+        screen.grid.after_paint = lambda callback: None  # this paint never reports back
+        await type_text(pilot, "1234")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen._unstarted or screen.pending == {}  # not started yet, or already by the tick
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            await settle(pilot)
+            if not screen.pending:
+                break
+        assert not screen.pending and not screen._unstarted
+        assert "第 1 张 已保存" in screen_text(app)
+    with db.read() as s:
+        p = s.exec(select(EntryPass).where(EntryPass.batch_id == bid)).one()
+        assert [b.marks for b in s.exec(select(PassBallot).where(PassBallot.pass_id == p.id))] == ["1234"]
