@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from assess.appraisal.entry import EntryContext
 
 GRID_ROWS = 16
+SAVE_AFTER_PAINT_S = 0.25  # a save waits at most this long for the repaint of the key that stored it
 
 
 def _fit(text: str, width: int) -> str:
@@ -112,7 +113,8 @@ class BallotGrid(Widget):
         self.refresh()
 
     def after_paint(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` once the grid's next paint has been handed to the screen."""
+        """Call ``callback`` once the grid's next paint is done (from the grid's message queue,
+        after the compositor has handed the frame to the terminal)."""
         self._after_paint.append(callback)
 
     # -- rendering ----------------------------------------------------------------------------------
@@ -201,7 +203,6 @@ class BallotEntryScreen(AssessScreen):
         self.failed: dict[int, tuple[str, str]] = {}
         self.confirm_incomplete = False
         self._save_lock = threading.Lock()
-        self._unstarted: list[tuple[int, str, str]] = []  # stored with Enter, commit not yet started
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -225,7 +226,6 @@ class BallotEntryScreen(AssessScreen):
         # what is created while keying. Undone when the screen closes.
         gc.collect()
         gc.freeze()
-        self.set_interval(0.25, self._start_saves)
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -266,8 +266,6 @@ class BallotEntryScreen(AssessScreen):
 
     # -- keys ---------------------------------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
-        if self._unstarted:
-            self._start_saves()
         key = event.key
         n = len(self.ctx.targets)
         marks = self.grid.marks
@@ -332,17 +330,13 @@ class BallotEntryScreen(AssessScreen):
         self._next_ballot()
         self._message(f"第 {no} 张 保存中…")
         self._show_counts()
-        # The commit starts once the screen shows the next ballot: its thread would otherwise share
-        # the CPU (and the GIL) with this key's repaint. Saves still run one after the other in the
-        # order keyed, and 已保存 still waits for the commit. Should the grid not be painted (the
-        # screen covered), the next key or the screen's quarter-second tick starts them.
-        self._unstarted.append((no, marks, kind))
-        self.grid.after_paint(self._start_saves)
-
-    def _start_saves(self) -> None:
-        saves, self._unstarted = self._unstarted, []
-        for no, marks, kind in saves:
-            self._save_worker(no, marks, kind)
+        # The commit waits until the screen shows the next ballot: its thread would otherwise share
+        # the CPU (and the GIL) with this key's repaint. Should no paint report back (the screen
+        # covered), it starts after a quarter second. Saves still run one after the other in the
+        # order keyed, and 已保存 still waits for the commit.
+        painted = threading.Event()
+        self.grid.after_paint(painted.set)
+        self._save_worker(no, marks, kind, painted)
 
     def _next_ballot(self) -> None:
         taken = set(self.ctx.ballots) | set(self.pending)
@@ -358,7 +352,8 @@ class BallotEntryScreen(AssessScreen):
         self._show_info()
 
     @work(thread=True, group="ballot-save")
-    def _save_worker(self, no: int, marks: str, kind: str) -> None:
+    def _save_worker(self, no: int, marks: str, kind: str, painted: threading.Event) -> None:
+        painted.wait(SAVE_AFTER_PAINT_S)
         with self._save_lock:  # one commit after the other, in the order keyed
             try:
                 stored = store_ballot(self.db, self.actor, self.ctx.pass_id, no, marks, kind)
