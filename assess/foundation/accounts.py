@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType, SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit, plain_sql
 from assess.foundation.errors import AuthError, PermissionDenied
@@ -72,7 +72,7 @@ def chain_accounts(session: Session | Connection) -> tuple[dict[str, AccountStat
 
     accounts: dict[str, AccountState] = {}
     problems: list[str] = []
-    rows = _connection(session).execute(
+    rows: list[Any] = _connection(session).execute(  # type: ignore[assignment]  # Core rows of these columns
         select(AuditRecord.seq, AuditRecord.actor, AuditRecord.action, AuditRecord.payload)
         .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(col(AuditRecord.seq))
     ).all()
