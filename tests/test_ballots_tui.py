@@ -272,3 +272,31 @@ async def test_entry_screen_keeps_the_collector_off_what_exists_while_keying(sql
         await settle(pilot)
         assert type(app.screen).__name__ != "BallotEntryScreen"
         assert gc.get_freeze_count() == 0
+
+
+async def test_a_ballot_is_saved_even_when_the_grid_is_not_painted(sqlite_db):
+    """The save waits for the grid's next paint; with no paint reporting back (the screen covered)
+    it still starts, a quarter second later, and the worker exists from the Enter on (so waiting for
+    the workers waits for the save)."""
+    import asyncio
+    import time
+
+    db = sqlite_db
+    _actors, _sid, bid = _setup(db, n_targets=4, returned=2)
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "clerk")
+        await _open_entry(pilot, app)
+        screen = app.screen
+        screen.grid.after_paint = lambda callback: None  # this paint never reports back
+        await type_text(pilot, "1234")
+        t0 = time.perf_counter()
+        await pilot.press("enter")
+        assert screen.pending and app.workers  # a worker for the save from the key on
+        await asyncio.wait_for(app.workers.wait_for_complete(), timeout=10)
+        assert time.perf_counter() - t0 >= 0.2  # it waited for the paint that never came
+        await settle(pilot)
+        assert not screen.pending and "第 1 张 已保存" in screen_text(app)
+    with db.read() as s:
+        p = s.exec(select(EntryPass).where(EntryPass.batch_id == bid)).one()
+        assert [b.marks for b in s.exec(select(PassBallot).where(PassBallot.pass_id == p.id))] == ["1234"]

@@ -30,9 +30,12 @@ from tui.base import AssessScreen, error_text, plain
 from tui.forms import ConfirmDialog, FieldSpec, FormDialog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from assess.appraisal.entry import EntryContext
 
 GRID_ROWS = 16
+SAVE_AFTER_PAINT_S = 0.25  # a save waits at most this long for the repaint of the key that stored it
 
 
 def _fit(text: str, width: int) -> str:
@@ -77,6 +80,8 @@ class BallotGrid(Widget):
         self.labels = [t.name for t in ctx.targets]
         self.styles.height = self.rows
         self._styles: dict[str, Style] | None = None
+        self._lines: dict[tuple[int, int, int, str], Strip] = {}  # drawn lines by what they show
+        self._after_paint: list[Callable[[], None]] = []
 
     def notify_style_update(self) -> None:
         self._styles = None  # theme or CSS changed: rebuild the cell styles on the next paint
@@ -107,8 +112,17 @@ class BallotGrid(Widget):
         self.marks = list(marks or [])
         self.refresh()
 
+    def after_paint(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the grid's next paint is done (from the grid's message queue,
+        after the compositor has handed the frame to the terminal)."""
+        self._after_paint.append(callback)
+
     # -- rendering ----------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
+        if self._after_paint:  # run when this paint is done (the message waits for the compositor)
+            callbacks, self._after_paint = self._after_paint, []
+            for callback in callbacks:
+                self.call_later(callback)
         width = self.size.width or 80
         styles = self._styles
         if styles is None:
@@ -120,9 +134,26 @@ class BallotGrid(Widget):
                     for name in ("cursor", "mark", "voided", "empty")
                 },
             }
+            self._lines.clear()
         base = styles["base"]
         if y >= self.rows:
             return Strip.blank(width, base)
+        # A line is drawn once per look (its marks and where the cursor is): Enter clears every
+        # row at once, and an empty ballot's rows are the ones the last ballot started with.
+        cursor = len(self.marks)
+        n = len(self.labels)
+        cells = range(y, n, self.rows)
+        key = (y, width, cursor - y if cursor in cells else -1,
+               "".join(self.marks[i] for i in cells if i < cursor))
+        line = self._lines.get(key)
+        if line is None:
+            if len(self._lines) > 1024:
+                self._lines.clear()
+            line = self._lines[key] = self._draw_line(y, width, styles)
+        return line
+
+    def _draw_line(self, y: int, width: int, styles: dict[str, Style]) -> Strip:
+        base = styles["base"]
         colw = max(12, width // self.cols)
         namew = colw - 7
         cursor = len(self.marks)
@@ -299,7 +330,13 @@ class BallotEntryScreen(AssessScreen):
         self._next_ballot()
         self._message(f"第 {no} 张 保存中…")
         self._show_counts()
-        self._save_worker(no, marks, kind)
+        # The commit waits until the screen shows the next ballot: its thread would otherwise share
+        # the CPU (and the GIL) with this key's repaint. Should no paint report back (the screen
+        # covered), it starts after a quarter second. Saves still run one after the other in the
+        # order keyed, and 已保存 still waits for the commit.
+        painted = threading.Event()
+        self.grid.after_paint(painted.set)
+        self._save_worker(no, marks, kind, painted)
 
     def _next_ballot(self) -> None:
         taken = set(self.ctx.ballots) | set(self.pending)
@@ -315,7 +352,8 @@ class BallotEntryScreen(AssessScreen):
         self._show_info()
 
     @work(thread=True, group="ballot-save")
-    def _save_worker(self, no: int, marks: str, kind: str) -> None:
+    def _save_worker(self, no: int, marks: str, kind: str, painted: threading.Event) -> None:
+        painted.wait(SAVE_AFTER_PAINT_S)
         with self._save_lock:  # one commit after the other, in the order keyed
             try:
                 stored = store_ballot(self.db, self.actor, self.ctx.pass_id, no, marks, kind)

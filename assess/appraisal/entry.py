@@ -11,6 +11,7 @@ What a ballot may contain and how its status is derived: ``assess.appraisal.mark
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from assess.appraisal.forms import get_session, session_form
 from assess.appraisal.marks import MarkRules, cached_rules, normalise
 from assess.appraisal.session_info import load_groups, load_targets
 from assess.appraisal.sessions import ballot_bounds, ensure_session_open
-from assess.foundation import audit
+from assess.foundation import audit, plain_sql
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, FrozenError, NotFound, PermissionDenied
 from assess.foundation.roles import Actor
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.elements import TextClause
     from sqlmodel import Session
 
     from assess.appraisal.session_info import TargetRow
@@ -438,15 +440,22 @@ def _context(s: Session, p: EntryPass, b: BallotBatch, sess: AppraisalSession) -
     )
 
 
-_PASS_CHECK_SQL = """
-SELECT ep.clerk, ep.status, ep.batch_id, bb.status, bb.label, se.id, se.form_code, rd.stage, rd.scheme_version_id,
-       (SELECT COUNT(*) FROM appraisaltarget t WHERE t.session_id = se.id), ep.valid, ep.void, ep.blank
-FROM entrypass ep
+_PASS_COLUMNS = """ep.clerk, ep.status, ep.batch_id, bb.status, bb.label, se.id, se.form_code, rd.stage,
+       rd.scheme_version_id, (SELECT COUNT(*) FROM appraisaltarget t WHERE t.session_id = se.id),
+       ep.valid, ep.void, ep.blank"""
+_PASS_JOINS = """FROM entrypass ep
 JOIN ballotbatch bb ON bb.id = ep.batch_id
 JOIN appraisalsession se ON se.id = bb.session_id
-JOIN round rd ON rd.id = se.round_id
-WHERE ep.id = :pass_id
-"""
+JOIN round rd ON rd.id = se.round_id"""
+_PASS_CHECK_SQL = f"SELECT {_PASS_COLUMNS}\n{_PASS_JOINS}\nWHERE ep.id = :pass_id"
+# SQLite only: the same row and the stored status of the ballot being keyed, in one query (the
+# IMMEDIATE transaction already holds the write lock, so nothing changes after this read). On
+# PostgreSQL the status is read after the pass row is locked (_OLD_STATUS_SQL), so that a store
+# that waited for the lock sees the ballot the one before it committed.
+_STORE_CHECK_SQL = (
+    f"SELECT {_PASS_COLUMNS}, pb.status\n{_PASS_JOINS}\n"
+    "LEFT JOIN passballot pb ON pb.pass_id = ep.id AND pb.ballot_no = :ballot_no\nWHERE ep.id = :pass_id"
+)
 
 _UPSERT_SQL = """
 INSERT INTO passballot (id, pass_id, ballot_no, status, marks) VALUES (:id, :pass_id, :ballot_no, :status, :marks)
@@ -459,11 +468,21 @@ _OLD_STATUS_SQL = "SELECT status FROM passballot WHERE pass_id = :pass_id AND ba
 _SET_COUNTS_SQL = "UPDATE entrypass SET valid = :valid, void = :void, blank = :blank WHERE id = :pass_id"
 
 
-def _shift_counts(conn: Connection, pass_id: int, counts: PassCounts, old: str | None, new: str | None) -> PassCounts:
-    """Move one ballot between statuses in the pass's running counts (``None``: absent) and store
-    them in the caller's transaction; returns the counts after the change."""
+@functools.cache
+def _sql(statement: str) -> TextClause:
+    """One ``text()`` per statement for the process: SQLAlchemy's compiled cache then finds it
+    without parsing the string again (these run once per stored ballot)."""
     from sqlalchemy import text
 
+    return text(statement)
+
+
+def _shift_counts(
+    conn: Connection, pass_id: int, counts: PassCounts, old: str | None, new: str | None, *, plain: bool = False
+) -> PassCounts:
+    """Move one ballot between statuses in the pass's running counts (``None``: absent) and store
+    them in the caller's transaction (``plain``: on the driver's connection, as ``store_ballot``
+    runs its statements); returns the counts after the change."""
     if old == new:
         return counts
     if old is not None:
@@ -471,26 +490,18 @@ def _shift_counts(conn: Connection, pass_id: int, counts: PassCounts, old: str |
     if new is not None:
         setattr(counts, new, getattr(counts, new) + 1)
     counts.entered = counts.valid + counts.void + counts.blank
-    conn.execute(
-        text(_SET_COUNTS_SQL),
-        {"valid": counts.valid, "void": counts.void, "blank": counts.blank, "pass_id": pass_id},
-    )
+    values = {"valid": counts.valid, "void": counts.void, "blank": counts.blank, "pass_id": pass_id}
+    if plain:
+        plain_sql.run(conn, _SET_COUNTS_SQL, values)
+    else:
+        conn.execute(_sql(_SET_COUNTS_SQL), values)
     return counts
 
 
-def _own_open_pass(s: Session, actor: Actor, pass_id: int) -> tuple[int, int, MarkRules, PassCounts]:
-    """The pass row joined with what the per-ballot checks need, in one query (plain SQL: this
-    runs once per stored ballot and must stay cheap): batch id, session id, mark rules and the
-    pass's running counts."""
-    from sqlalchemy import text
-
-    sql = _PASS_CHECK_SQL
-    if s.get_bind().dialect.name == "postgresql":
-        sql += " FOR UPDATE OF ep"  # a pass takes one write at a time (closing it waits for a store)
-    row: Any = s.connection().execute(text(sql), {"pass_id": pass_id}).first()  # plain SQL: untyped columns
-    if row is None:
-        raise NotFound(f"录入遍次 #{pass_id} 不存在。")
-    clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n, *stored = row
+def _checked_pass(s: Session | Connection, actor: Actor, row: Any) -> tuple[int, int, MarkRules, PassCounts]:
+    """Refuse unless the pass (a row of ``_PASS_CHECK_SQL``) is the actor's own and open, its batch
+    open and its round not frozen; returns batch id, session id, mark rules and running counts."""
+    clerk, pstatus, batch_id, bstatus, label, session_id, form_code, stage, version_id, n, *stored = row[:13]
     if clerk != actor.username:
         raise PermissionDenied("只能录入、查看自己的录入遍次（双人背靠背录入）。")
     if stage == Stage.PUBLISHED:
@@ -503,34 +514,58 @@ def _own_open_pass(s: Session, actor: Actor, pass_id: int) -> tuple[int, int, Ma
     return batch_id, session_id, cached_rules(s, session_id, version_id, form_code, n), counts
 
 
+def _own_open_pass(s: Session, actor: Actor, pass_id: int) -> tuple[int, int, MarkRules, PassCounts]:
+    """The pass row joined with what the per-ballot checks need, in one query (plain SQL: this
+    runs once per stored ballot and must stay cheap): batch id, session id, mark rules and the
+    pass's running counts."""
+    sql = _PASS_CHECK_SQL
+    if s.get_bind().dialect.name == "postgresql":
+        sql += " FOR UPDATE OF ep"  # a pass takes one write at a time (closing it waits for a store)
+    row: Any = s.connection().execute(_sql(sql), {"pass_id": pass_id}).first()  # plain SQL: untyped columns
+    if row is None:
+        raise NotFound(f"录入遍次 #{pass_id} 不存在。")
+    return _checked_pass(s, actor, row)
+
+
 def store_ballot(
     db: Database, actor: Actor, pass_id: int, ballot_no: int, marks: str, kind: str = "marks"
 ) -> StoredBallot:
     """Store (or re-key) one ballot of the actor's own pass in one durable transaction. Returns the
-    ballot as stored (status derived from its marks) and the pass's running counts."""
-    from sqlalchemy import text
+    ballot as stored (status derived from its marks) and the pass's running counts.
 
+    The hot path of keying: a Core connection (``Database.write_connection``: BEGIN IMMEDIATE, the
+    actor re-checked, durable commit), statements on the driver's connection
+    (``assess.foundation.plain_sql``) and, on SQLite, three of them — the pass checks with the
+    ballot's stored status, the upsert, the running counts."""
     from assess.models.base import random_id
 
     authorize(actor, "ballot.enter")
     if not isinstance(ballot_no, int) or not 1 <= ballot_no <= MAX_BALLOT_NO:
         raise Conflict(f"票号必须是 1 到 {MAX_BALLOT_NO} 之间的整数。")
-    with db.write() as s:
-        _batch_id, _session_id, rules, counts = _own_open_pass(s, actor, pass_id)
+    with db.write_connection() as conn:
+        keys = {"pass_id": pass_id, "ballot_no": ballot_no}
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:  # a pass takes one write at a time (closing it waits for a store)
+            row = plain_sql.fetchone(conn, _PASS_CHECK_SQL + " FOR UPDATE OF ep", keys)
+        else:
+            row = plain_sql.fetchone(conn, _STORE_CHECK_SQL, keys)
+        if row is None:
+            raise NotFound(f"录入遍次 #{pass_id} 不存在。")
+        _batch_id, _session_id, rules, counts = _checked_pass(conn, actor, row)
         status, marks = normalise(rules, marks, kind)
-        conn = s.connection()
-        old = conn.execute(text(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
-        conn.execute(
-            text(_UPSERT_SQL),
+        old = (plain_sql.fetchone(conn, _OLD_STATUS_SQL, keys) or (None,))[0] if postgres else row[13]
+        plain_sql.run(
+            conn,
+            _UPSERT_SQL,
             {"id": random_id(), "pass_id": pass_id, "ballot_no": ballot_no, "status": status, "marks": marks},
         )
-        counts = _shift_counts(conn, pass_id, counts, old, status)
+        counts = _shift_counts(conn, pass_id, counts, old, status, plain=True)
     return StoredBallot(ballot_no, status, marks, counts)
 
 
 def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> PassCounts:
     """Remove a ballot keyed under a wrong number from the actor's own open pass."""
-    from sqlalchemy import delete, text
+    from sqlalchemy import delete
     from sqlmodel import col
 
     from assess.models import PassBallot
@@ -539,7 +574,7 @@ def delete_ballot(db: Database, actor: Actor, pass_id: int, ballot_no: int) -> P
     with db.write() as s:
         batch_id, _session_id, _rules, counts = _own_open_pass(s, actor, pass_id)
         conn = s.connection()
-        old = conn.execute(text(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
+        old = conn.execute(_sql(_OLD_STATUS_SQL), {"pass_id": pass_id, "ballot_no": ballot_no}).scalar()
         if old is None:
             raise NotFound(f"本遍没有第 {ballot_no} 张选票。")
         s.execute(delete(PassBallot).where(col(PassBallot.pass_id) == pass_id, col(PassBallot.ballot_no) == ballot_no))

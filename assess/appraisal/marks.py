@@ -18,6 +18,7 @@ from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import BallotStatus
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
     from assess.schemes.definition import FormDef
@@ -93,14 +94,24 @@ _RULES_CACHE: dict[tuple, MarkRules] = {}
 
 
 def cached_rules(
-    s: Session, session_id: int, scheme_version_id: int, form_code: str, n_targets: int
+    s: Session | Connection, session_id: int, scheme_version_id: int, form_code: str, n_targets: int
 ) -> MarkRules:
-    """Rules of a session for the per-ballot fast path. Scheme versions never change, and a
-    session's targets are fixed once a ballot exists, so the key fully determines the rules."""
-    key = (str(s.get_bind().engine.url), session_id, scheme_version_id, form_code, n_targets)
+    """Rules of a session for the per-ballot fast path (in a Session's or a Core connection's
+    transaction). Scheme versions never change, and a session's targets are fixed once a ballot
+    exists, so the key fully determines the rules."""
+    from sqlalchemy.engine import Connection
+
+    conn = s if isinstance(s, Connection) else s.connection()
+    key = (str(conn.engine.url), session_id, scheme_version_id, form_code, n_targets)
     rules = _RULES_CACHE.get(key)
     if rules is None:
-        rules = session_rules(s, session_id)
+        if isinstance(s, Connection):
+            from sqlmodel import Session
+
+            with Session(bind=s) as orm:  # joins the connection's transaction, leaves it open
+                rules = session_rules(orm, session_id)
+        else:
+            rules = session_rules(s, session_id)
         if len(_RULES_CACHE) > 256:
             _RULES_CACHE.clear()
         _RULES_CACHE[key] = rules

@@ -29,13 +29,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType, SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from assess.foundation import audit
+from assess.foundation import audit, plain_sql
 from assess.foundation.errors import AuthError, PermissionDenied
 from assess.foundation.roles import ACTIONS, ROLES, allowed
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
     from assess.foundation.db import Database
@@ -61,7 +62,7 @@ class AccountState:
     unit: str | None = None  # the unit (code) the account works for (职能部门评分); None: the office
 
 
-def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]]:
+def chain_accounts(session: Session | Connection) -> tuple[dict[str, AccountState], list[str]]:
     """Replay the account records of the audit chain. Returns the accounts and the records that
     could not have been written by the application (an account added or changed by someone who
     was not an active admin at that point, an account added twice or changed before it existed)."""
@@ -71,7 +72,7 @@ def chain_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]
 
     accounts: dict[str, AccountState] = {}
     problems: list[str] = []
-    rows = session.exec(
+    rows: list[Any] = _connection(session).execute(  # type: ignore[assignment]  # Core rows of these columns
         select(AuditRecord.seq, AuditRecord.actor, AuditRecord.action, AuditRecord.payload)
         .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(col(AuditRecord.seq))
     ).all()
@@ -150,66 +151,73 @@ def verify_accounts(db: Database) -> list[str]:
 # judged against the state replayed before the change (and ``audit verify`` reports the change).
 _replayed: dict[str, tuple[tuple, tuple[dict[str, AccountState], list[str]]]] = {}
 
+_ACCOUNT_RECORDS = "auditrecord WHERE action IN ({})".format(", ".join(f"'{a}'" for a in ACCOUNT_ACTIONS))
+# The key of the replayed state: how many account records, the newest one's seq and its hash (a
+# restored or different database never matches by chance).
+_ACCOUNTS_KEY_SQL = (
+    f"(SELECT count(seq) FROM {_ACCOUNT_RECORDS}), (SELECT coalesce(max(seq), 0) FROM {_ACCOUNT_RECORDS}), "
+    f"(SELECT hash FROM auditrecord WHERE seq = (SELECT max(seq) FROM {_ACCOUNT_RECORDS}))"
+)
+# The actor's row and the key above in one round trip (this runs in every write transaction, on the
+# driver's connection: assess.foundation.plain_sql).
+_ACTOR_SQL = (
+    f"SELECT username, role, active, password_hash, unit_code, {_ACCOUNTS_KEY_SQL} FROM app_user WHERE username = :u"
+)
 
-def _current_accounts(session: Session) -> tuple[dict[str, AccountState], list[str]]:
-    from sqlalchemy import text
 
-    # Plain SQL: this runs in every write transaction, and compiling an ORM statement each time
-    # cost more than the query (about 1 ms a write).
-    actions = ", ".join(f"'{a}'" for a in ACCOUNT_ACTIONS)
-    conn = session.connection()
-    count, last = conn.execute(
-        text(f"SELECT count(seq), coalesce(max(seq), 0) FROM auditrecord WHERE action IN ({actions})")
-    ).one()
-    # The newest account record's hash too: a restored or different database never matches by chance.
-    newest = conn.execute(text("SELECT hash FROM auditrecord WHERE seq = :s"), {"s": last}).scalar()
-    key = (count, last, newest)
-    where = str(session.get_bind().engine.url)
+def _connection(session: Session | Connection) -> Connection:
+    """The Core connection of a Session's transaction, or the connection itself."""
+    from sqlalchemy.engine import Connection
+
+    return session if isinstance(session, Connection) else session.connection()
+
+
+def _current_accounts(session: Session | Connection, key: tuple | None = None) -> tuple[dict[str, AccountState], list[str]]:
+    """The replayed account records (from the cache when ``key``, read now if not given, still
+    matches the database)."""
+    conn = _connection(session)
+    if key is None:
+        key = tuple(plain_sql.fetchone(conn, f"SELECT {_ACCOUNTS_KEY_SQL}") or ())
+    where = str(conn.engine.url)
     cached = _replayed.get(where)
     if cached is not None and cached[0] == key:
         return cached[1]
-    state = chain_accounts(session)
+    state = chain_accounts(conn)
     _replayed[where] = (key, state)
     return state
 
 
-def account_problem(session: Session, user: User | SimpleNamespace) -> str | None:
+def account_problem(session: Session | Connection, user: User | SimpleNamespace, key: tuple | None = None) -> str | None:
     """The first way ``user`` (an ``app_user`` row) differs from the audit chain, or None."""
-    accounts, chain_problems = _current_accounts(session)
+    accounts, chain_problems = _current_accounts(session, key)
     mine = [p for p in chain_problems if f"“{user.username}”" in p]
     found = mine + _row_problems(user.username, user.role, user.active, user.password_hash,
                                  accounts.get(user.username), getattr(user, "unit_code", None))
     return found[0] if found else None
 
 
-def confirm_actor(session: Session, actor: Actor) -> None:
+def confirm_actor(session: Session | Connection, actor: Actor) -> None:
     """Inside a write transaction: the actor's account still exists, is active, has the actor's
     role and agrees with the audit chain. On PostgreSQL the row is locked (FOR SHARE) so a
-    concurrent deactivation waits for this write or makes it fail; SQLite's write lock is held."""
-
-    from sqlalchemy import text
-
-
-    conn = session.connection()
-    lock = " FOR SHARE" if conn.dialect.name == "postgresql" else ""
-    row = conn.execute(
-        text(f"SELECT username, role, active, password_hash, unit_code FROM app_user WHERE username = :u{lock}"),
-        {"u": actor.username},
-    ).first()
-    user = None if row is None else SimpleNamespace(**row._mapping)
-    if user is None or not user.active:
+    concurrent deactivation waits for this write or makes it fail; SQLite's write lock is held.
+    One query reads the row and the key of the replayed account records."""
+    conn = _connection(session)
+    sql = _ACTOR_SQL + (" FOR SHARE OF app_user" if conn.dialect.name == "postgresql" else "")
+    row = plain_sql.fetchone(conn, sql, {"u": actor.username})  # plain SQL: runs in every write
+    if row is None or not row[2]:
         raise AuthError(f"用户“{actor.username}”不存在或已被停用：不能再执行任何操作，请重新登录。")
+    user = SimpleNamespace(username=row[0], role=row[1], active=row[2], password_hash=row[3], unit_code=row[4])
     if user.role != actor.role:
         raise AuthError(f"用户“{actor.username}”的角色已是{ROLES.get(user.role, user.role)}，"
                         f"不再是{ROLES.get(actor.role, actor.role)}：请重新登录。")
-    problem = account_problem(session, user)
+    problem = account_problem(conn, user, tuple(row[5:]))
     if problem:
         raise AuthError(f"账户与审计记录不符，已拒绝操作：{problem}。")
 
 
 # -- the write-transaction hook ---------------------------------------------------------------------
 
-_write_session: ContextVar[Session | None] = ContextVar("assess_write_session", default=None)
+_write_session: ContextVar[Session | Connection | None] = ContextVar("assess_write_session", default=None)
 # (actor, frame of the service that authorised it): checked by that service's next write only.
 _pending: ContextVar[tuple[Actor, FrameType] | None] = ContextVar("assess_pending_actor", default=None)
 
@@ -234,8 +242,8 @@ def _on_stack(frame: FrameType) -> bool:
 
 
 @contextmanager
-def write_scope(session: Session) -> Iterator[None]:
-    """Wraps every ``Database.write``: checks the actor the running service authorised before
+def write_scope(session: Session | Connection) -> Iterator[None]:
+    """Wraps every ``Database.write`` (and ``Database.write_connection``, the same on a Core connection): checks the actor the running service authorised before
     opening it, and makes the transaction the one ``authorize`` checks in while it is open. An
     authorisation left by a service that has since returned (it failed before writing) is dropped."""
     token = _write_session.set(session)

@@ -149,6 +149,16 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    # -- lean write path (a hot path that stores one row per transaction) ------------------------
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """The transaction of ``write()`` on a Core connection instead of an ORM Session, for
+        services that store one row per durable transaction with plain SQL (a ballot in the entry
+        pass): BEGIN IMMEDIATE on SQLite, the acting user re-checked in the transaction
+        (``write_scope``), committed durably on success, rolled back on any exception."""
+        with self._write_engine.begin() as conn, write_scope(conn):  # the acting user is re-checked here
+            yield conn
+
     # -- migrations ---------------------------------------------------------------------------
     def _alembic_config(self, connection: Connection | None = None) -> Config:
         from alembic.config import Config
