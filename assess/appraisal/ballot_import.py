@@ -26,9 +26,9 @@ from assess.appraisal.sessions import ballot_bounds, ensure_session_open
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, ProblemList
-from assess.foundation.input_tables import TableStream, open_table, parse_number, parse_text, read_table
+from assess.foundation.input_tables import TableStream, open_table, parse_text
 from assess.foundation.roles import Actor
-from assess.foundation.vocabulary import BallotStatus, PassStatus
+from assess.foundation.vocabulary import BallotStatus, BatchStatus, PassStatus
 
 if TYPE_CHECKING:
     from collections.abc import Container, Iterable
@@ -408,37 +408,41 @@ def _write_ballot_batches(
         # The meeting's record bounds the imported ballots, checked before anything is written.
         ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
         for b in result.batches:
-            row = BallotBatch(
-                session_id=session_id,
-                voter_group=b.voter_group,
-                label=b.label,
-                source="import",
-                issued=b.ballots,
-                returned=b.ballots,
-            )
-            s.add(row)
-            s.flush()
-            assert row.id is not None  # flushed: the row has its id
-            b.batch_id = row.id
-            p = EntryPass(
-                batch_id=row.id,
-                pass_no=1,
-                clerk=actor.username,
-                status=PassStatus.CLOSED,
-                closed_at=utcnow(),
-                valid=b.valid,
-                void=b.void,
-                blank=b.blank,
-            )
-            s.add(p)
-            s.flush()
+            # Core inserts, every column given as the model would store it
+            batch_id = conn.execute(
+                insert(BallotBatch.__table__).values(
+                    session_id=session_id,
+                    voter_group=b.voter_group,
+                    label=b.label,
+                    source="import",
+                    issued=b.ballots,
+                    returned=b.ballots,
+                    status=BatchStatus.OPEN,
+                    void_reason=None,
+                    certified_by=None,
+                    certified_at=None,
+                )
+            ).inserted_primary_key[0]
+            b.batch_id = batch_id
+            pass_id = conn.execute(
+                insert(EntryPass.__table__).values(
+                    batch_id=batch_id,
+                    pass_no=1,
+                    clerk=actor.username,
+                    status=PassStatus.CLOSED,
+                    closed_at=utcnow(),
+                    valid=b.valid,
+                    void=b.void,
+                    blank=b.blank,
+                )
+            ).inserted_primary_key[0]
             rows = rows_out[b.label]
             for at in range(0, len(rows), INSERT_CHUNK):  # Core executemany, in chunks
                 chunk = rows[at : at + INSERT_CHUNK]
                 conn.execute(
                     insert_rows,
                     [
-                        {"id": i, "pass_id": p.id, "ballot_no": no, "status": st, "marks": mk}
+                        {"id": i, "pass_id": pass_id, "ballot_no": no, "status": st, "marks": mk}
                         for i, (no, st, mk) in zip(random_ids(len(chunk)), chunk, strict=True)
                     ],
                 )
@@ -449,7 +453,7 @@ def _write_ballot_batches(
                 {
                     "file": file_name,
                     "session": session_id,
-                    "batch": row.id,
+                    "batch": batch_id,
                     "label": b.label,
                     "voter_group": b.voter_group,
                     "ballots": b.ballots,
@@ -469,7 +473,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     from assess.models.base import utcnow
 
     authorize(actor, "tally.import")
-    table = read_table(path, TALLY_COLUMNS)
+    table = open_table(path, TALLY_COLUMNS)  # streamed: counts per cell kept, not the rows
     f = table.file
     with db.read() as s:
         info, existing = _session_context(s, session_id)
@@ -479,38 +483,39 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     problems: list[InputProblem] = ProblemList()
     counts: dict[str, dict[tuple[int, int], int]] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for row in table.rows:
-        group, code, choice = row.get("voter_group"), row.get("target_code"), row.get("choice")
+    i_group, i_code, i_choice, i_count = (table.column(c) for c in TALLY_COLUMNS)
+    for line, values in table.records:
+        group, code, choice = values[i_group].strip(), values[i_code].strip(), values[i_choice].strip()
         ok = True
         if group not in groups:
-            problems.append(InputProblem(f, row.line, "voter_group", unknown_group(group, info.groups)))
+            problems.append(InputProblem(f, line, "voter_group", unknown_group(group, info.groups)))
             ok = False
         else:
             group = groups[group]  # 县领导 and ld name the same group
         if code not in positions:
-            problems.append(InputProblem(f, row.line, "target_code", f"“{code}”不是本会议的评议对象"))
+            problems.append(InputProblem(f, line, "target_code", f"“{code}”不是本会议的评议对象"))
             ok = False
         if choice not in options:
             problems.append(
-                InputProblem(f, row.line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}）")
+                InputProblem(f, line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}）")
             )
             ok = False
-        n = parse_number(problems, table, row, "count", integer=True)
+        n = parse_text(problems, f, line, "count", values[i_count].strip(), integer=True)
         if n is None:
             ok = False
         elif n < 0:
-            problems.append(InputProblem(f, row.line, "count", f"票数 {n} 不能为负"))
+            problems.append(InputProblem(f, line, "count", f"票数 {n} 不能为负"))
             ok = False
         if not ok:
             continue
         key = (group, code, choice)
         if key in seen:
-            problems.append(
-                InputProblem(f, row.line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）")
-            )
+            problems.append(InputProblem(f, line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）"))
             continue
-        seen[key] = row.line
+        seen[key] = line
         counts.setdefault(group, {})[(positions[code], options[choice])] = int(n)
+    if table.problems:  # a row of another width: reported alone, as for a file read whole
+        raise InputErrors(table.problems)
     labels = {g: f"汇总-{g}" for g in counts}
     for g, label in labels.items():
         if label in existing:
@@ -554,7 +559,8 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 if n > 0
             ]
             if rows:
-                s.execute(insert(TallyCount), rows)
+                s.flush()  # the pass first, as before
+                s.connection().execute(insert(TallyCount.__table__), rows)  # Core executemany
 
             audit.append(
                 s,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -243,6 +244,9 @@ def _checked_records(stream: TableStream, raw: Iterable[tuple[int, list[str]]]) 
         yield line, values
 
 
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines' line boundaries
+
+
 def _check_csv_text(path: Path) -> tuple[str, bool]:
     """Check that the file is UTF-8 text without NUL bytes, reading it in chunks (not held in
     memory); returns its first line and whether it holds a quote character (``"``)."""
@@ -269,7 +273,8 @@ def _check_csv_text(path: Path) -> tuple[str, bool]:
                 raise InputErrors([InputProblem(name, None, None, "含有二进制内容，不是文本 CSV")])
             quoted = quoted or '"' in text
             if first_line is None and text:
-                first_line = text.splitlines()[0]
+                end = _LINE_BREAK.search(text)  # where text.splitlines() would end its first line
+                first_line = text if end is None else text[: end.start()]
             if not chunk:
                 break
     return first_line or "", quoted
