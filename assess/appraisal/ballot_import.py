@@ -273,12 +273,24 @@ def _read_marks(
         good_tails: dict[str, tuple[str, int, int]] = {}
         tail_of = good_tails.get
         label_at = 0 if i_batch == 0 else 1
-        prev_a = prev_b = prev_group = None
-        prev_base = 0  # first slot of the ballot of the line before
+        # The line before, when it was taken: its batch and number with their commas ("B1,7,"),
+        # its group and the first slot of its ballot. A line starting with the same two cells
+        # belongs to the same ballot; only the rest of it is looked up.
+        prev_head, prev_group, prev_base = "\n", "", 0  # "\n": no line starts with it
+        cut = len(prev_head)
         for start, lines in blocks:
-            line = start - 1
-            for text in lines:
-                line += 1
+            for line, text in enumerate(lines, start):
+                if text.startswith(prev_head):
+                    tail = text[cut:]
+                    mark = tail_of(tail)
+                    if mark is not None and mark[0] == prev_group:
+                        slot = prev_base + mark[1]  # the same ballot as the line before, checked there
+                        if first_line[slot]:
+                            again(slot, line, mark[2])
+                        else:
+                            first_line[slot] = line
+                            first_choice[slot] = mark[2]
+                        continue
                 try:
                     a, b, tail = text.split(",", 2)
                 except ValueError:  # fewer than three values
@@ -286,27 +298,22 @@ def _read_marks(
                 mark = tail_of(tail)
                 if mark is not None:
                     group, offset, option = mark
-                    if b == prev_b and a == prev_a and group == prev_group:
-                        slot = prev_base + offset  # the same ballot as the line before, checked there
+                    label_raw, raw_no = (a, b) if label_at == 0 else (b, a)
+                    label = good_labels.get(label_raw)
+                    if raw_no.isdigit() and raw_no.isascii() and len(raw_no) <= 7:
+                        no = int(raw_no)  # as ``_checked_row`` reads it (nothing to strip)
+                        if not 1 <= no <= 1_000_000:
+                            no = None
                     else:
-                        label_raw, raw_no = (a, b) if label_at == 0 else (b, a)
-                        label = good_labels.get(label_raw)
-                        if raw_no.isdigit() and raw_no.isascii() and len(raw_no) <= 7:
-                            no = int(raw_no)  # as ``_checked_row`` reads it (nothing to strip)
-                            if not 1 <= no <= 1_000_000:
-                                no = None
-                        else:
-                            no = good_nos.get(raw_no)
-                        known = batch_group.get(label)  # type: ignore[arg-type]  # None: not known
-                        if label is None or no is None or (known is not None and known[0] != group):
-                            slot = -1
-                        else:
-                            if known is None:
-                                batch_group[label] = (group, line)
-                            prev_a, prev_b, prev_group = a, b, group
-                            prev_base = ballot_of(label, no) * n_targets
-                            slot = prev_base + offset
-                    if slot >= 0:
+                        no = good_nos.get(raw_no)
+                    known = batch_group.get(label)  # type: ignore[arg-type]  # None: not known
+                    if label is not None and no is not None and (known is None or known[0] == group):
+                        if known is None:
+                            batch_group[label] = (group, line)
+                        prev_head, prev_group = f"{a},{b},", group
+                        cut = len(prev_head)
+                        prev_base = ballot_of(label, no) * n_targets
+                        slot = prev_base + offset
                         if first_line[slot]:
                             again(slot, line, option)
                         else:
