@@ -72,7 +72,7 @@ class TableStream:
     def plain_lines(self) -> Iterator[tuple[int, list[str]]] | None:
         """For a CSV file without any ``"`` (the common export), its data lines in blocks
         ``(line number of the first, lines)``, each line as ``csv.reader`` sees one (without its
-        ending: ``\r\n``, ``\r`` or ``\n``), blank ones included; ``record`` turns a line into its
+        ending: ``\\r\\n``, ``\\r`` or ``\\n``), blank ones included; ``record`` turns a line into its
         values. Reads in bounded blocks and replaces ``records`` (use one or the other). None for
         other files (quoted fields may span lines)."""
         if self.path is None:
@@ -111,9 +111,9 @@ PLAIN_BLOCK_CHARS = 1 << 20
 
 def _plain_lines(path: Path) -> Generator[tuple[int, list[str]]]:
     """``TableStream.plain_lines``: the lines after the header, in blocks of about a MiB. Every
-    ``\r\n``, ``\r`` and ``\n`` ends a line, as for ``csv.reader`` on a file opened with
-    ``newline=""``; a block is cut after a line ending that cannot be the ``\r`` of a ``\r\n``."""
-    line = 1
+    ``\\r\\n``, ``\\r`` and ``\\n`` ends a line, as for ``csv.reader`` on a file opened with
+    ``newline=""``; a block is cut after a line ending that cannot be the ``\\r`` of a ``\\r\\n``."""
+    line = 2  # the header is line 1
     header = True
     with path.open(encoding="utf-8-sig", newline="") as fh:
         carry = ""
@@ -133,7 +133,6 @@ def _plain_lines(path: Path) -> Generator[tuple[int, list[str]]]:
             if header and lines:
                 del lines[0]
                 header = False
-                line = 2
             if lines:
                 yield line, lines
                 line += len(lines)
