@@ -272,24 +272,28 @@ def _read_marks(
         # the three cells of a row that passed every check.
         good_tails: dict[str, tuple[str, int, int]] = {}
         tail_of = good_tails.get
+        # the same per voter group: rest of the line → (position − 1, option)
+        group_tails: dict[str, dict[str, tuple[int, int]]] = {}
         label_at = 0 if i_batch == 0 else 1
         # The line before, when it was taken: its batch and number with their commas ("B1,7,"),
-        # its group and the first slot of its ballot. A line starting with the same two cells
-        # belongs to the same ballot; only the rest of it is looked up.
-        prev_head, prev_group, prev_base = "\n", "", 0  # "\n": no line starts with it
+        # the rests of lines of its group and the first slot of its ballot. A line starting with
+        # the same two cells belongs to the same ballot; only the rest of it is looked up.
+        prev_head, prev_base = "\n", 0  # "\n": no line starts with it
         cut = len(prev_head)
+        no_tails: dict[str, tuple[int, int]] = {}
+        prev_tail_of = no_tails.get
         for start, lines in blocks:
             for line, text in enumerate(lines, start):
                 if text.startswith(prev_head):
-                    tail = text[cut:]
-                    mark = tail_of(tail)
-                    if mark is not None and mark[0] == prev_group:
-                        slot = prev_base + mark[1]  # the same ballot as the line before, checked there
+                    taken = prev_tail_of(text[cut:])
+                    if taken is not None:
+                        offset, option = taken
+                        slot = prev_base + offset  # the same ballot as the line before, checked there
                         if first_line[slot]:
-                            again(slot, line, mark[2])
+                            again(slot, line, option)
                         else:
                             first_line[slot] = line
-                            first_choice[slot] = mark[2]
+                            first_choice[slot] = option
                         continue
                 try:
                     a, b, tail = text.split(",", 2)
@@ -310,7 +314,7 @@ def _read_marks(
                     if label is not None and no is not None and (known is None or known[0] == group):
                         if known is None:
                             batch_group[label] = (group, line)
-                        prev_head, prev_group = f"{a},{b},", group
+                        prev_head, prev_tail_of = f"{a},{b},", group_tails[group].get
                         cut = len(prev_head)
                         prev_base = ballot_of(label, no) * n_targets
                         slot = prev_base + offset
@@ -328,6 +332,7 @@ def _read_marks(
                     continue
                 if tail:  # five values: the tail holds the last three
                     good_tails[tail] = (row[2], row[3] - 1, row[4])
+                    group_tails.setdefault(row[2], {})[tail] = (row[3] - 1, row[4])
                 place(line, row)
     if table.problems:
         raise InputErrors(table.problems)
