@@ -201,7 +201,8 @@ def _read_marks(
     empty_lines = array("i", [0]) * n_targets
     empty_choices = bytes(n_targets)
     ballots = 0
-    columns = i_batch, i_no, i_group, i_code, i_choice = tuple(table.column(c) for c in BALLOT_COLUMNS)
+    i_batch, i_no, i_group, i_code, i_choice = (table.column(c) for c in BALLOT_COLUMNS)
+    columns = (i_batch, i_no, i_group, i_code, i_choice)
     # Cells as read → their checked value, filled by ``_checked_row`` as values pass its checks:
     # a row whose cells are all known good skips the checks (most rows of a large file).
     good: tuple[dict, dict, dict, dict, dict] = ({}, {}, {}, {}, {})
@@ -304,6 +305,7 @@ def _read_marks(
                     group, offset, option = mark
                     label_raw, raw_no = (a, b) if label_at == 0 else (b, a)
                     label = good_labels.get(label_raw)
+                    no: int | None
                     if raw_no.isdigit() and raw_no.isascii() and len(raw_no) <= 7:
                         no = int(raw_no)  # as ``_checked_row`` reads it (nothing to strip)
                         if not 1 <= no <= 1_000_000:
@@ -324,10 +326,10 @@ def _read_marks(
                             first_line[slot] = line
                             first_choice[slot] = option
                         continue
-                values = table.record(line, text)
-                if values is None:
+                cells = table.record(line, text)
+                if cells is None:
                     continue
-                row = checked(line, values)
+                row = checked(line, cells)
                 if row is None:
                     continue
                 if tail:  # five values: the tail holds the last three
@@ -421,8 +423,8 @@ def _write_ballot_batches(
         ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
         for b in result.batches:
             # Core inserts, every column given as the model would store it
-            batch_id = conn.execute(
-                insert(BallotBatch.__table__).values(
+            batch_key = conn.execute(
+                insert(BallotBatch).values(
                     session_id=session_id,
                     voter_group=b.voter_group,
                     label=b.label,
@@ -434,10 +436,11 @@ def _write_ballot_batches(
                     certified_by=None,
                     certified_at=None,
                 )
-            ).inserted_primary_key[0]
-            b.batch_id = batch_id
-            pass_id = conn.execute(
-                insert(EntryPass.__table__).values(
+            ).inserted_primary_key
+            assert batch_key is not None  # an insert: the new row's key
+            batch_id = b.batch_id = batch_key[0]
+            pass_key = conn.execute(
+                insert(EntryPass).values(
                     batch_id=batch_id,
                     pass_no=1,
                     clerk=actor.username,
@@ -447,7 +450,9 @@ def _write_ballot_batches(
                     void=b.void,
                     blank=b.blank,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+            assert pass_key is not None  # an insert: the new row's key
+            pass_id = pass_key[0]
             rows = rows_out[b.label]
             for at in range(0, len(rows), INSERT_CHUNK):  # Core executemany, in chunks
                 chunk = rows[at : at + INSERT_CHUNK]
@@ -572,7 +577,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             ]
             if rows:
                 s.flush()  # the pass first, as before
-                s.connection().execute(insert(TallyCount.__table__), rows)  # Core executemany
+                s.connection().execute(insert(TallyCount), rows)  # Core executemany
 
             audit.append(
                 s,
