@@ -192,3 +192,40 @@ def test_property_import_is_all_or_nothing(sqlite_db, tmp_path_factory, rows):
     after = {u.code for u in list_units(db)}
     stored = {r[0].strip() for r in rows if any(c.strip() for c in r)}
     assert n == len(stored) and after == before | stored
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b,", ",", " ", "\n", "\r", "\r\n", "满", "x,y"]), max_size=40),
+    st.integers(min_value=1, max_value=9),
+)
+def test_plain_lines_are_the_records_csv_reads(tmp_path_factory, pieces, block):
+    """A CSV file without quotes read line by line, in blocks of any size, gives the records the
+    csv module gives: the same values at the same line numbers, the same column-count problems."""
+    from assess.foundation import input_tables
+
+    p = tmp_path_factory.mktemp("plain") / "f.csv"
+    p.write_text("a,b\n" + "".join(pieces), encoding="utf-8", newline="")
+    whole = input_tables.open_table(p, ["a", "b"])
+    expected = list(whole.records)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(input_tables, "PLAIN_BLOCK_CHARS", block)
+        lined = input_tables.open_table(p, ["a", "b"])
+        got = []
+        for start, lines in lined.plain_lines():
+            for line, text in enumerate(lines, start):
+                values = lined.record(line, text)
+                if values is not None:
+                    got.append((line, values))
+    assert got == expected
+    assert [(q.line, q.message) for q in lined.problems] == [(q.line, q.message) for q in whole.problems]
+
+
+def test_quoted_file_is_not_read_line_by_line(tmp_path):
+    """A quote anywhere (a quoted cell may hold a line break) keeps the csv module's reading."""
+    from assess.foundation.input_tables import open_table
+
+    p = _write(tmp_path, "q.csv", 'a,b\n1,"x\ny"\n')
+    table = open_table(p, ["a", "b"])
+    assert table.plain_lines() is None
+    assert list(table.records) == [(2, ["1", "x\ny"])]

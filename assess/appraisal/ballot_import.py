@@ -26,18 +26,17 @@ from assess.appraisal.sessions import ballot_bounds, ensure_session_open
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, ProblemList
-from assess.foundation.input_tables import open_table, parse_number, parse_text, read_table
+from assess.foundation.input_tables import TableStream, open_table, parse_text
 from assess.foundation.roles import Actor
-from assess.foundation.vocabulary import PassStatus
+from assess.foundation.vocabulary import BallotStatus, BatchStatus, PassStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Container, Iterable
 
     from sqlmodel import Session
 
     from assess.appraisal.session_info import GroupRow, SessionInfo
     from assess.foundation.db import Database
-    from assess.models import BallotBatch
 
 BALLOT_COLUMNS = ["batch", "ballot_no", "voter_group", "target_code", "choice"]
 INSERT_CHUNK = 20_000
@@ -64,16 +63,15 @@ class ImportResult:
         return f"已导入 {len(self.batches)} 个批次：" + "；".join(parts)
 
 
-def _session_context(s: Session, session_id: int) -> tuple[SessionInfo, dict[str, BallotBatch]]:
+def _session_context(s: Session, session_id: int) -> tuple[SessionInfo, set[str]]:
+    """The session (refused unless open to new batches) and the labels of its batches."""
     from sqlmodel import select
 
     from assess.models import BallotBatch
 
     ensure_session_open(s, session_id)
     info = read_session_info(s, session_id)
-    existing = {
-        b.label: b for b in s.exec(select(BallotBatch).where(BallotBatch.session_id == session_id)).all()
-    }
+    existing = set(s.exec(select(BallotBatch.label).where(BallotBatch.session_id == session_id)).all())
     return info, existing
 
 
@@ -100,7 +98,7 @@ def _checked_row(
     line: int,
     values: list[str],
     columns: tuple[int, int, int, int, int],
-    existing: Mapping[str, BallotBatch],
+    existing: Container[str],
     groups: dict[str, str],
     positions: dict[str, int],
     options: dict[str, int],
@@ -177,26 +175,24 @@ def _checked_row(
     return label, no, groups[group], positions[code], options[choice] if choice else 0
 
 
-def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
-    """Import per-ballot marks into new batches of a session (see the module docstring).
+def _read_marks(
+    table: TableStream, info: SessionInfo, existing: Container[str], n_targets: int
+) -> tuple[dict[str, tuple[str, int]], dict[str, dict[int, int]], bytearray, dict[int, dict[int, int]]]:
+    """Every row of a ballot file checked (raising ``InputErrors`` with all problems): the group and
+    first line of each batch label, each ballot's index (label → ballot_no → index), and per slot (ballot index × targets +
+    position − 1) the option of its first row (0: no mark) and the later rows' other options.
 
-    The file is read record by record; per (ballot, target) only the line and option of its first
-    row are kept (compact arrays), so a million-line file fits in a few tens of MiB."""
-
-
-    authorize(actor, "ballot.import")
-    table = open_table(path, BALLOT_COLUMNS)
+    A CSV file without quotes is read line by line (``TableStream.plain_lines``): a line whose
+    cells were all seen good before (its batch, its number, and the rest of the line as one piece)
+    is taken without splitting it further; any other line is checked as a record, with every
+    message."""
     f = table.file
-    with db.read() as s:
-        info, existing = _session_context(s, session_id)
     positions = {t.code: t.position for t in info.targets}
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
     groups = group_keys(info.groups)
-    rules = MarkRules.from_form(info.form, len(info.targets))
-    n_targets = rules.n_targets
     problems: list[InputProblem] = ProblemList()
     batch_group: dict[str, tuple[str, int]] = {}  # label → (group, first line)
-    ballot_index: dict[tuple[str, int], int] = {}  # (label, ballot_no) → ballot index in the arrays below
+    ballot_index: dict[str, dict[int, int]] = {}  # label → ballot_no → ballot index in the arrays below
     # per slot (ballot index × targets + position − 1): the line and option (0: empty choice) of
     # its first row; later rows of the slot with other choices: slot → {option: line}
     first_line = array("i")
@@ -204,18 +200,22 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
     more_choices: dict[int, dict[int, int]] = {}
     empty_lines = array("i", [0]) * n_targets
     empty_choices = bytes(n_targets)
+    ballots = 0
     i_batch, i_no, i_group, i_code, i_choice = (table.column(c) for c in BALLOT_COLUMNS)
+    columns = (i_batch, i_no, i_group, i_code, i_choice)
     # Cells as read → their checked value, filled by ``_checked_row`` as values pass its checks:
     # a row whose cells are all known good skips the checks (most rows of a large file).
     good: tuple[dict, dict, dict, dict, dict] = ({}, {}, {}, {}, {})
     good_labels, good_nos, good_groups, good_positions, good_options = good
-    for line, values in table.records:
+
+    def checked(line: int, values: list[str]) -> tuple[str, int, str, int, int] | None:
+        """The row's (label, ballot_no, group, position, option), or None with its problems."""
         label = good_labels.get(values[i_batch])
         no = good_nos.get(values[i_no])
         group = good_groups.get(values[i_group])
         position = good_positions.get(values[i_code])
         option = good_options.get(values[i_choice])
-        known = batch_group.get(label)
+        known = batch_group.get(label)  # type: ignore[arg-type]  # None: not known
         if (
             label is None
             or no is None
@@ -224,39 +224,139 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
             or option is None
             or (known is not None and known[0] != group)
         ):
-            checked = _checked_row(
-                f, line, values, (i_batch, i_no, i_group, i_code, i_choice), existing, groups, positions,
-                options, batch_group, problems, good, info.groups,
+            return _checked_row(
+                f, line, values, columns, existing, groups, positions, options, batch_group, problems, good,
+                info.groups,
             )
-            if checked is None:
-                continue
-            label, no, group, position, option = checked
-        if label not in batch_group:
-            batch_group[label] = (group, line)
-        ballot = ballot_index.get((label, no))
+        return label, no, group, position, option
+
+    def ballot_of(label: str, no: int) -> int:
+        nonlocal ballots
+        of_label = ballot_index.get(label)
+        if of_label is None:
+            of_label = ballot_index[label] = {}
+        ballot = of_label.get(no)
         if ballot is None:
-            ballot = ballot_index[(label, no)] = len(ballot_index)
+            ballot = of_label[no] = ballots
+            ballots += 1
             first_line.extend(empty_lines)
             first_choice.extend(empty_choices)
-        slot = ballot * n_targets + position - 1
+        return ballot
+
+    def again(slot: int, line: int, option: int) -> None:
+        """A later row of a slot: a duplicate (same choice as an earlier row), or another choice."""
+        earlier = first_line[slot] if first_choice[slot] == option else more_choices.get(slot, {}).get(option)
+        if earlier is not None:
+            problems.append(InputProblem(f, line, "choice", f"与第 {earlier} 行重复（同一批次、票号、对象和选项）"))
+            return
+        more_choices.setdefault(slot, {})[option] = line
+
+    def place(line: int, row: tuple[str, int, str, int, int]) -> None:
+        label, no, group, position, option = row
+        if label not in batch_group:
+            batch_group[label] = (group, line)
+        slot = ballot_of(label, no) * n_targets + position - 1
         if not first_line[slot]:
             first_line[slot] = line
             first_choice[slot] = option
-            continue
-        earlier = first_line[slot] if first_choice[slot] == option else more_choices.get(slot, {}).get(option)
-        if earlier is not None:
-            problems.append(
-                InputProblem(f, line, "choice", f"与第 {earlier} 行重复（同一批次、票号、对象和选项）")
-            )
-            continue
-        more_choices.setdefault(slot, {})[option] = line
+        else:
+            again(slot, line, option)
+
+    blocks = table.plain_lines() if {i_batch, i_no} == {0, 1} else None
+    if blocks is None:
+        for line, values in table.records:
+            row = checked(line, values)
+            if row is not None:
+                place(line, row)
+    else:
+        # The rest of a line after its batch and number, as read → (group, position − 1, option):
+        # the three cells of a row that passed every check.
+        good_tails: dict[str, tuple[str, int, int]] = {}
+        tail_of = good_tails.get
+        # the same per voter group: rest of the line → (position − 1, option)
+        group_tails: dict[str, dict[str, tuple[int, int]]] = {}
+        label_at = 0 if i_batch == 0 else 1
+        # The line before, when it was taken: its batch and number with their commas ("B1,7,"),
+        # the rests of lines of its group and the first slot of its ballot. A line starting with
+        # the same two cells belongs to the same ballot; only the rest of it is looked up.
+        prev_head, prev_base = "\n", 0  # "\n": no line starts with it
+        cut = len(prev_head)
+        no_tails: dict[str, tuple[int, int]] = {}
+        prev_tail_of = no_tails.get
+        for start, lines in blocks:
+            for line, text in enumerate(lines, start):
+                if text.startswith(prev_head):
+                    taken = prev_tail_of(text[cut:])
+                    if taken is not None:
+                        offset, option = taken
+                        slot = prev_base + offset  # the same ballot as the line before, checked there
+                        if first_line[slot]:
+                            again(slot, line, option)
+                        else:
+                            first_line[slot] = line
+                            first_choice[slot] = option
+                        continue
+                try:
+                    a, b, tail = text.split(",", 2)
+                except ValueError:  # fewer than three values
+                    a = b = tail = ""
+                mark = tail_of(tail)
+                if mark is not None:
+                    group, offset, option = mark
+                    label_raw, raw_no = (a, b) if label_at == 0 else (b, a)
+                    label = good_labels.get(label_raw)
+                    no: int | None
+                    if raw_no.isdigit() and raw_no.isascii() and len(raw_no) <= 7:
+                        no = int(raw_no)  # as ``_checked_row`` reads it (nothing to strip)
+                        if not 1 <= no <= 1_000_000:
+                            no = None
+                    else:
+                        no = good_nos.get(raw_no)
+                    known = batch_group.get(label)  # type: ignore[arg-type]  # None: not known
+                    if label is not None and no is not None and (known is None or known[0] == group):
+                        if known is None:
+                            batch_group[label] = (group, line)
+                        prev_head, prev_tail_of = f"{a},{b},", group_tails[group].get
+                        cut = len(prev_head)
+                        prev_base = ballot_of(label, no) * n_targets
+                        slot = prev_base + offset
+                        if first_line[slot]:
+                            again(slot, line, option)
+                        else:
+                            first_line[slot] = line
+                            first_choice[slot] = option
+                        continue
+                cells = table.record(line, text)
+                if cells is None:
+                    continue
+                row = checked(line, cells)
+                if row is None:
+                    continue
+                if tail:  # five values: the tail holds the last three
+                    good_tails[tail] = (row[2], row[3] - 1, row[4])
+                    group_tails.setdefault(row[2], {})[tail] = (row[3] - 1, row[4])
+                place(line, row)
     if table.problems:
         raise InputErrors(table.problems)
     if problems:
         raise InputErrors(problems)
     if not ballot_index:
         raise InputErrors([InputProblem(f, None, None, "没有数据行")])
-    del first_line
+    return batch_group, ballot_index, first_choice, more_choices
+
+
+def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path) -> ImportResult:
+    """Import per-ballot marks into new batches of a session (see the module docstring).
+
+    The file is read record by record; per (ballot, target) only the line and option of its first
+    row are kept (compact arrays), so a million-line file fits in a few tens of MiB."""
+    authorize(actor, "ballot.import")
+    table = open_table(path, BALLOT_COLUMNS)
+    with db.read() as s:
+        info, existing = _session_context(s, session_id)
+    rules = MarkRules.from_form(info.form, len(info.targets))
+    n_targets = rules.n_targets
+    batch_group, ballot_index, first_choice, more_choices = _read_marks(table, info, existing, n_targets)
     # The marks: each slot's option; a second, different choice voids the mark (X), as on paper.
     all_marks = bytearray(first_choice.translate(_MARK_CHARS))
     for slot, later in more_choices.items():
@@ -266,21 +366,33 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
         elif chosen:
             all_marks[slot] = ord(str(chosen.pop()))
     del first_choice, more_choices
+    marks_text = all_marks.decode("ascii")
+    del all_marks
     result = ImportResult()
-    by_label: dict[str, ImportedBatch] = {}
     rows_out: dict[str, list[tuple[int, str, str]]] = {}
-    for (label, no), ballot in sorted(ballot_index.items()):
-        start = ballot * n_targets
-        status, text = normalise(rules, all_marks[start : start + n_targets].decode("ascii"))
-        b = by_label.get(label)
-        if b is None:
-            b = by_label[label] = ImportedBatch(label, batch_group[label][0])
-            result.batches.append(b)
-            rows_out[label] = []
-        b.ballots += 1
-        setattr(b, status, getattr(b, status) + 1)
-        rows_out[label].append((no, status, text))
-    del ballot_index, all_marks
+    judged: dict[str, tuple[str, str]] = {}  # marks → normalise(rules, marks): many ballots alike
+    for label in sorted(ballot_index):
+        of_label = ballot_index[label]
+        rows = rows_out[label] = []
+        for no in sorted(of_label):
+            start = of_label[no] * n_targets
+            marks = marks_text[start : start + n_targets]
+            status_text = judged.get(marks)
+            if status_text is None:
+                if len(judged) >= 100_000:
+                    judged.clear()
+                status_text = judged[marks] = normalise(rules, marks)
+            rows.append((no, *status_text))
+        statuses = [st for _no, st, _mk in rows]
+        result.batches.append(
+            ImportedBatch(
+                label,
+                batch_group[label][0],
+                len(rows),
+                *(statuses.count(st) for st in (BallotStatus.VALID, BallotStatus.VOID, BallotStatus.BLANK)),
+            )
+        )
+    del ballot_index, marks_text, judged
     _write_ballot_batches(db, actor, session_id, Path(path).name, result, rows_out)
     return result
 
@@ -294,51 +406,61 @@ def _write_ballot_batches(
     rows_out: dict[str, list[tuple[int, str, str]]],
 ) -> None:
     from sqlalchemy import insert
+    from sqlmodel import select
 
     from assess.models import BallotBatch, EntryPass, PassBallot
-    from assess.models.base import random_id, utcnow
+    from assess.models.base import random_ids, utcnow
 
     insert_rows = insert(PassBallot.__table__)
     with db.write() as s:
         conn = s.connection()
-        _info, existing = _session_context(s, session_id)
+        ensure_session_open(s, session_id)
+        existing = set(s.exec(select(BallotBatch.label).where(BallotBatch.session_id == session_id)).all())
         clash = [b.label for b in result.batches if b.label in existing]
         if clash:
             raise Conflict(f"批次已存在：{'、'.join(clash)}（在检查之后被他人创建），未导入任何数据。")
         # The meeting's record bounds the imported ballots, checked before anything is written.
         ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
         for b in result.batches:
-            row = BallotBatch(
-                session_id=session_id,
-                voter_group=b.voter_group,
-                label=b.label,
-                source="import",
-                issued=b.ballots,
-                returned=b.ballots,
-            )
-            s.add(row)
-            s.flush()
-            assert row.id is not None  # flushed: the row has its id
-            b.batch_id = row.id
-            p = EntryPass(
-                batch_id=row.id,
-                pass_no=1,
-                clerk=actor.username,
-                status=PassStatus.CLOSED,
-                closed_at=utcnow(),
-                valid=b.valid,
-                void=b.void,
-                blank=b.blank,
-            )
-            s.add(p)
-            s.flush()
+            # Core inserts, every column given as the model would store it
+            batch_key = conn.execute(
+                insert(BallotBatch).values(
+                    session_id=session_id,
+                    voter_group=b.voter_group,
+                    label=b.label,
+                    source="import",
+                    issued=b.ballots,
+                    returned=b.ballots,
+                    status=BatchStatus.OPEN,
+                    void_reason=None,
+                    certified_by=None,
+                    certified_at=None,
+                )
+            ).inserted_primary_key
+            assert batch_key is not None  # an insert: the new row's key
+            batch_id = b.batch_id = batch_key[0]
+            pass_key = conn.execute(
+                insert(EntryPass).values(
+                    batch_id=batch_id,
+                    pass_no=1,
+                    clerk=actor.username,
+                    status=PassStatus.CLOSED,
+                    closed_at=utcnow(),
+                    valid=b.valid,
+                    void=b.void,
+                    blank=b.blank,
+                )
+            ).inserted_primary_key
+            assert pass_key is not None  # an insert: the new row's key
+            pass_id = pass_key[0]
             rows = rows_out[b.label]
             for at in range(0, len(rows), INSERT_CHUNK):  # Core executemany, in chunks
+                chunk = rows[at : at + INSERT_CHUNK]
                 conn.execute(
                     insert_rows,
                     [
-                        {"id": random_id(), "pass_id": p.id, "ballot_no": no, "status": st, "marks": mk}
-                        for no, st, mk in rows[at : at + INSERT_CHUNK]
+                        {"id": i, "pass_id": pass_id, "ballot_no": no, "status": st, "marks": mk}
+                        for i, (no, st, mk) in zip(random_ids(len(chunk)), chunk, strict=True)
                     ],
                 )
             audit.append(
@@ -348,7 +470,7 @@ def _write_ballot_batches(
                 {
                     "file": file_name,
                     "session": session_id,
-                    "batch": row.id,
+                    "batch": batch_id,
                     "label": b.label,
                     "voter_group": b.voter_group,
                     "ballots": b.ballots,
@@ -368,7 +490,7 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     from assess.models.base import utcnow
 
     authorize(actor, "tally.import")
-    table = read_table(path, TALLY_COLUMNS)
+    table = open_table(path, TALLY_COLUMNS)  # streamed: counts per cell kept, not the rows
     f = table.file
     with db.read() as s:
         info, existing = _session_context(s, session_id)
@@ -378,38 +500,39 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     problems: list[InputProblem] = ProblemList()
     counts: dict[str, dict[tuple[int, int], int]] = {}
     seen: dict[tuple[str, str, str], int] = {}
-    for row in table.rows:
-        group, code, choice = row.get("voter_group"), row.get("target_code"), row.get("choice")
+    i_group, i_code, i_choice, i_count = (table.column(c) for c in TALLY_COLUMNS)
+    for line, values in table.records:
+        group, code, choice = values[i_group].strip(), values[i_code].strip(), values[i_choice].strip()
         ok = True
         if group not in groups:
-            problems.append(InputProblem(f, row.line, "voter_group", unknown_group(group, info.groups)))
+            problems.append(InputProblem(f, line, "voter_group", unknown_group(group, info.groups)))
             ok = False
         else:
             group = groups[group]  # 县领导 and ld name the same group
         if code not in positions:
-            problems.append(InputProblem(f, row.line, "target_code", f"“{code}”不是本会议的评议对象"))
+            problems.append(InputProblem(f, line, "target_code", f"“{code}”不是本会议的评议对象"))
             ok = False
         if choice not in options:
             problems.append(
-                InputProblem(f, row.line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}）")
+                InputProblem(f, line, "choice", f"“{choice}”不是选项（可用：{'、'.join(options)}）")
             )
             ok = False
-        n = parse_number(problems, table, row, "count", integer=True)
+        n = parse_text(problems, f, line, "count", values[i_count].strip(), integer=True)
         if n is None:
             ok = False
         elif n < 0:
-            problems.append(InputProblem(f, row.line, "count", f"票数 {n} 不能为负"))
+            problems.append(InputProblem(f, line, "count", f"票数 {n} 不能为负"))
             ok = False
         if not ok:
             continue
         key = (group, code, choice)
         if key in seen:
-            problems.append(
-                InputProblem(f, row.line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）")
-            )
+            problems.append(InputProblem(f, line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）"))
             continue
-        seen[key] = row.line
+        seen[key] = line
         counts.setdefault(group, {})[(positions[code], options[choice])] = int(n)
+    if table.problems:  # a row of another width: reported alone, as for a file read whole
+        raise InputErrors(table.problems)
     labels = {g: f"汇总-{g}" for g in counts}
     for g, label in labels.items():
         if label in existing:
@@ -453,7 +576,8 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
                 if n > 0
             ]
             if rows:
-                s.execute(insert(TallyCount), rows)
+                s.flush()  # the pass first, as before
+                s.connection().execute(insert(TallyCount), rows)  # Core executemany
 
             audit.append(
                 s,

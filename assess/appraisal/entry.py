@@ -196,8 +196,9 @@ def pass_digest(rows: list[tuple[int, str, str]]) -> str:
     """SHA-256 over a pass's ballots in ballot-number order: lets the audit log vouch for a
     pass's content without holding any ballot's marks."""
     h = hashlib.sha256()
-    for no, status, marks in sorted(rows):
-        h.update(f"{no}|{status}|{marks}\n".encode())
+    ordered = sorted(rows)
+    for at in range(0, len(ordered), 10_000):  # the same bytes as one update per ballot, fewer calls
+        h.update("".join([f"{no}|{status}|{marks}\n" for no, status, marks in ordered[at : at + 10_000]]).encode())
     return h.hexdigest()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import zipfile
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,9 +64,80 @@ class TableStream:
     header: list[str]
     records: Iterator[tuple[int, list[str]]]
     problems: list[InputProblem] = field(default_factory=ProblemList)  # the first ones, and a count
+    path: Path | None = None  # a CSV file without any quote character: ``plain_lines`` may read it
 
     def column(self, name: str) -> int:
         return self.header.index(name)
+
+    def plain_lines(self) -> Iterator[tuple[int, list[str]]] | None:
+        """For a CSV file without any ``"`` (the common export), its data lines in blocks
+        ``(line number of the first, lines)``, each line as ``csv.reader`` sees one (without its
+        ending: ``\\r\\n``, ``\\r`` or ``\\n``), blank ones included; ``record`` turns a line into its
+        values. Reads in bounded blocks and replaces ``records`` (use one or the other). None for
+        other files (quoted fields may span lines)."""
+        if self.path is None:
+            return None
+        close = getattr(self.records, "close", None)
+        if close is not None:
+            close()
+        self.records = iter(())
+        return _plain_lines(self.path)
+
+    def record(self, line: int, text: str) -> list[str] | None:
+        """The values of one line from ``plain_lines``, exactly as ``records`` would give them; None
+        for a blank line or one with another number of values than the header (recorded in
+        ``problems`` as ``records`` does)."""
+        if len(text) > csv.field_size_limit():  # let the csv module judge (and word) an over-long field
+            values = _csv_values(self.file, text)
+        else:
+            values = text.split(",") if text else []  # no quote, no line ending: what csv.reader gives
+        width = len(self.header)
+        if len(values) == width and "".join(values).strip():
+            return values
+        if "".join(values).strip():
+            self.problems.append(InputProblem(self.file, line, None, f"列数为 {len(values)}，表头为 {width} 列"))
+        return None
+
+
+def _csv_values(name: str, text: str) -> list[str]:
+    try:
+        return next(csv.reader((text,), strict=True), [])
+    except csv.Error as e:
+        raise InputErrors([InputProblem(name, None, None, f"CSV 格式错误：{e}")]) from None
+
+
+PLAIN_BLOCK_CHARS = 1 << 20
+
+
+def _plain_lines(path: Path) -> Generator[tuple[int, list[str]]]:
+    """``TableStream.plain_lines``: the lines after the header, in blocks of about a MiB. Every
+    ``\\r\\n``, ``\\r`` and ``\\n`` ends a line, as for ``csv.reader`` on a file opened with
+    ``newline=""``; a block is cut after a line ending that cannot be the ``\\r`` of a ``\\r\\n``."""
+    line = 2  # the header is line 1
+    header = True
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        carry = ""
+        while True:
+            chunk = fh.read(PLAIN_BLOCK_CHARS)
+            text = carry + chunk
+            if chunk:
+                cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+                text, carry = text[:cut], text[cut:]
+            elif not text:
+                return
+            if "\r" in text:
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            lines = text.split("\n")
+            if lines[-1] == "":
+                lines.pop()  # after the last line ending: no line
+            if header and lines:
+                del lines[0]
+                header = False
+            if lines:
+                yield line, lines
+                line += len(lines)
+            if not chunk:
+                return
 
 
 def _csv_rows(path: Path, problems: list[InputProblem]) -> Generator[tuple[int, list[str]]]:
@@ -128,11 +200,12 @@ def open_table(path: str | Path, required: Iterable[str], optional: Iterable[str
     if size > MAX_FILE_BYTES:
         raise InputErrors([InputProblem(name, None, None, f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES}）")])
     checked: list[InputProblem] | None = None  # CSV: records come checked, problems land here
+    quoted = True
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         header, raw = _read_xlsx(path)
     else:
         checked = ProblemList()
-        header, raw = _read_csv(path, checked)
+        header, raw, quoted = _read_csv(path, checked)
     header = [h.strip().lstrip("\ufeff") for h in header]
     problems: list[InputProblem] = ProblemList()
     missing = [c for c in required if c not in header]
@@ -154,6 +227,8 @@ def open_table(path: str | Path, required: Iterable[str], optional: Iterable[str
         stream.records = _checked_records(stream, raw)
     else:
         stream.records, stream.problems = raw, checked
+        if not quoted:
+            stream.path = path
     return stream
 
 
@@ -168,12 +243,16 @@ def _checked_records(stream: TableStream, raw: Iterable[tuple[int, list[str]]]) 
         yield line, values
 
 
-def _check_csv_text(path: Path) -> str:
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines' line boundaries
+
+
+def _check_csv_text(path: Path) -> tuple[str, bool]:
     """Check that the file is UTF-8 text without NUL bytes, reading it in chunks (not held in
-    memory); returns its first line."""
+    memory); returns its first line and whether it holds a quote character (``"``)."""
     name = str(path)
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     first_line: str | None = None
+    quoted = False
     line: int | None
     with path.open("rb") as fh:
         while True:
@@ -191,16 +270,21 @@ def _check_csv_text(path: Path) -> str:
                 raise InputErrors([InputProblem(name, line, None, "不是 UTF-8 编码（请以 UTF-8 另存，例如 Excel 的“CSV UTF-8”）")]) from None
             if "\x00" in text:
                 raise InputErrors([InputProblem(name, None, None, "含有二进制内容，不是文本 CSV")])
+            quoted = quoted or '"' in text
             if first_line is None and text:
-                first_line = text.splitlines()[0]
+                end = _LINE_BREAK.search(text)  # where text.splitlines() would end its first line
+                first_line = text if end is None else text[: end.start()]
             if not chunk:
                 break
-    return first_line or ""
+    return first_line or "", quoted
 
 
-def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Generator[tuple[int, list[str]]]]:
+def _read_csv(
+    path: Path, problems: list[InputProblem]
+) -> tuple[list[str], Generator[tuple[int, list[str]]], bool]:
+    """The header, the records after it, and whether the file holds a quote character."""
     name = str(path)
-    first_line = _check_csv_text(path)
+    first_line, quoted = _check_csv_text(path)
     rows = _csv_rows(path, problems)
     first = next(rows, None)
     if first is None:
@@ -209,7 +293,7 @@ def _read_csv(path: Path, problems: list[InputProblem]) -> tuple[list[str], Gene
     if hint:
         rows.close()
         raise InputErrors([InputProblem(name, 1, None, hint)])
-    return first[1], rows
+    return first[1], rows, quoted
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from array import array
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,16 @@ def utcnow() -> datetime:
 def random_id() -> int:
     """A random positive 63-bit integer: reveals nothing about order of creation."""
     return secrets.randbits(62) + 1
+
+
+def random_ids(n: int) -> list[int]:
+    """``n`` ids drawn as ``random_id`` draws one (62 random bits, plus 1), from one read of the
+    system's random source instead of one read per id (bulk inserts)."""
+    words = array("Q", secrets.token_bytes(8 * n))  # 8 bytes each (asserted below)
+    return [(w >> 2) + 1 for w in words]
+
+
+assert array("Q").itemsize == 8  # random_ids reads 8 random bytes per id
 
 
 def ts_field(nullable: bool = False, **kw: Any) -> Any:
