@@ -229,11 +229,6 @@ def missing_text(codes: list[str], nameable: list[bool]) -> str:
     return "；".join(x for x in ("、".join(named), HIDDEN_MISSING if hidden else "") if x)
 
 
-def _count(v: Any) -> int:
-    """A batch's count as read (None, or NaN from a data frame, when it was not given): 0."""
-    return 0 if v is None or v != v else int(v)
-
-
 def group_ballots(batches: Iterable[Mapping[str, Any]], codes: list[str]) -> np.ndarray:
     """[g] the ballots of each voter group in the session's certified batches (returned, void
     ones excepted; a tally-import batch's returned papers). ``batches``: the rows of
@@ -243,7 +238,7 @@ def group_ballots(batches: Iterable[Mapping[str, Any]], codes: list[str]) -> np.
     per: dict[str, int] = {}
     for b in batches:
         if b["status"] == BatchStatus.CERTIFIED:
-            per[b["group"]] = per.get(b["group"], 0) + _count(b["returned"]) - _count(b["void"])
+            per[b["group"]] = per.get(b["group"], 0) + int(b["returned"] or 0) - int(b["void"] or 0)
     return np.array([max(per.get(c, 0), 0) for c in codes], dtype=np.int64)
 
 
@@ -326,9 +321,9 @@ def session_tally_in(s: Session, session_id: int) -> SessionTally:
     """``session_tally`` read in the caller's transaction (computing a round reads its inputs in one)."""
     info = read_session_info(s, session_id)
     cube = session_cube(s, info)
-    batches = batches_frame(s, session_id)
+    rows = session_batches(s, session_id)  # read once: the frame below and the group sizes
     history = _cadre_history(s, info) if info.kind == "cadre" else None
-    tally = _assemble(info, cube, batches, history)
+    tally = _assemble(info, cube, batches_frame(rows), rows, history)
     tally.precision = _scheme_precision(s, info.round_id)
     return tally
 
@@ -338,7 +333,9 @@ def _scheme_precision(s: Session, round_id: int) -> int:
     return int(load_definition(s, get_round(s, round_id).scheme_version_id).precision)
 
 
-def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict | None) -> SessionTally:
+def _assemble(
+    info: SessionInfo, c: _Cube, batches: pd.DataFrame, batch_rows: list[dict[str, Any]], history: dict | None
+) -> SessionTally:
     import numpy as np
     import pandas as pd
 
@@ -403,7 +400,7 @@ def _assemble(info: SessionInfo, c: _Cube, batches: pd.DataFrame, history: dict 
     p_counted, _unused, p_sat = _score(pooled, c)
     codes = np.array([g.code for g in info.groups], dtype=object)
     missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
-    nameable = nameable_groups(group_ballots(batches.to_dict("records"), list(codes)), form.publication_threshold)
+    nameable = nameable_groups(group_ballots(batch_rows, list(codes)), form.publication_threshold)
     missing_public = [
         missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)
     ]
@@ -605,14 +602,13 @@ def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, b
     return out
 
 
-def batches_frame(s: Session, session_id: int) -> pd.DataFrame:
-    """The session's batches with their valid, void and blank counts (a published round's from its
-    snapshot: ``assess.results.round_view``)."""
+def batches_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The session's batches (``records.session_batches``: a published round's from its snapshot)
+    with their valid, void and blank counts, as a frame."""
     import pandas as pd
 
-
     columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
-    df = pd.DataFrame.from_records(session_batches(s, session_id), columns=columns)
+    df = pd.DataFrame.from_records(rows, columns=columns)
     for col in ("valid", "void", "blank"):
         df[col] = df[col].fillna(0).astype(int)
     return df

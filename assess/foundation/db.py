@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 from assess.foundation.accounts import write_scope
 from assess.foundation.errors import AssessError
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
