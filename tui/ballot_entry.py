@@ -332,8 +332,10 @@ class BallotEntryScreen(AssessScreen):
         self._show_counts()
         # The commit waits until the screen shows the next ballot: its thread would otherwise share
         # the CPU (and the GIL) with this key's repaint. Should no paint report back (the screen
-        # covered), it starts after a quarter second. Saves still run one after the other in the
-        # order keyed, and 已保存 still waits for the commit.
+        # covered), it starts after a quarter second. Saves run one at a time (the lock), and 已保存
+        # still waits for the commit. The lock does not queue waiters in order: two saves of the
+        # same ballot number keyed within that quarter second could commit in either order (a
+        # re-key goes through the 转到 dialog, which takes longer).
         painted = threading.Event()
         self.grid.after_paint(painted.set)
         self._save_worker(no, marks, kind, painted)
@@ -354,7 +356,7 @@ class BallotEntryScreen(AssessScreen):
     @work(thread=True, group="ballot-save")
     def _save_worker(self, no: int, marks: str, kind: str, painted: threading.Event) -> None:
         painted.wait(SAVE_AFTER_PAINT_S)
-        with self._save_lock:  # one commit after the other, in the order keyed
+        with self._save_lock:  # one commit at a time
             try:
                 stored = store_ballot(self.db, self.actor, self.ctx.pass_id, no, marks, kind)
             except BaseException as exc:
