@@ -1,0 +1,82 @@
+"""A small table of rows for the engine's inputs: column names and row tuples, with no pandas.
+
+A round's inputs are a few thousand rows read straight from SQL or from a snapshot's JSON; the
+engine turns them into numpy matrices itself. Holding them as plain rows lets a command that
+only recomputes (``assess audit verify``) run without loading pandas. Code that wants a data frame
+for people (reports, screens) builds one from ``records()`` or ``column()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+
+class Rows:
+    """Rows with named columns. Rows are tuples in the column order; the table is not changed in
+    place (every method that selects returns a new ``Rows``)."""
+
+    __slots__ = ("columns", "data")
+
+    def __init__(self, columns: Sequence[str], data: Iterable[Sequence[Any]] = ()) -> None:
+        self.columns: tuple[str, ...] = tuple(columns)
+        self.data: list[tuple[Any, ...]] = [tuple(r) for r in data]
+        width = len(self.columns)
+        for i, row in enumerate(self.data):
+            if len(row) != width:
+                raise ValueError(f"第 {i + 1} 行有 {len(row)} 列，表头有 {width} 列：{self.columns}")
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, Sequence[Any]]) -> Rows:
+        """Rows from equal-length columns: ``Rows.from_columns({"unit_id": [1, 2], "kind": ["a", "b"]})``."""
+        names = list(columns)
+        lengths = {len(columns[c]) for c in names}
+        if len(lengths) > 1:
+            raise ValueError(f"各列长度不同：{ {c: len(columns[c]) for c in names} }")
+        return cls(names, zip(*(columns[c] for c in names), strict=True) if names else ())
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rows) and self.columns == other.columns and self.data == other.data
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self.columns)!r}, {len(self.data)} 行)"
+
+    def index(self, name: str) -> int:
+        """The position of column ``name`` (KeyError naming the columns there are)."""
+        try:
+            return self.columns.index(name)
+        except ValueError:
+            raise KeyError(f"没有列 {name!r}，只有 {list(self.columns)}") from None
+
+    def column(self, name: str) -> list[Any]:
+        i = self.index(name)
+        return [r[i] for r in self.data]
+
+    def select(self, *names: str) -> Rows:
+        """These columns only, in this order."""
+        idx = [self.index(n) for n in names]
+        return Rows(names, (tuple(r[i] for i in idx) for r in self.data))
+
+    def where(self, predicate: Callable[[dict[str, Any]], bool]) -> Rows:
+        """The rows for which ``predicate`` (given the row as a dict) is true."""
+        cols = self.columns
+        return Rows(cols, (r for r in self.data if predicate(dict(zip(cols, r, strict=True)))))
+
+    def records(self) -> list[dict[str, Any]]:
+        cols = self.columns
+        return [dict(zip(cols, r, strict=True)) for r in self.data]
+
+    def __add__(self, other: Rows) -> Rows:
+        if other.columns != self.columns:
+            raise ValueError(f"列不同，不能相接：{list(self.columns)} 与 {list(other.columns)}")
+        return Rows(self.columns, [*self.data, *other.data])
+
+
+def empty(columns: Sequence[str]) -> Rows:
+    return Rows(columns)
