@@ -477,14 +477,13 @@ def mutation_figures(db: Database, round_id: int, seed: int = 11) -> dict:
 
     from sqlmodel import select
 
-    from assess.foundation.write_guards import get_round
     from assess.models import Snapshot
     from assess.results.publication import compare_with_live, is_master_field, recompute_problems
     from assess.results.round_view import live_content
 
     with db.read() as s:
         content = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).one()
-        live = live_content(s, db, get_round(s, round_id))
+        live = live_content(s, round_id)
     assert compare_with_live(content, live) == [] and recompute_problems(content) == []
     rng = random.Random(seed)
     by_kind: dict[tuple, list[tuple]] = {}

@@ -167,7 +167,7 @@ def session_targets(s: Reader, session_id: int) -> list[dict[str, Any]]:
     return _session_rows(s, session_id, "targets", live_targets)
 
 
-def target_cells(s: Session, session_ids: list[int], target_col: str) -> list[tuple[int, str, int, int, int]]:
+def target_cells(s: Reader, session_ids: list[int], target_col: str) -> list[tuple[int, str, int, int, int]]:
     """(session_id, voter_group, unit or cadre id, choice, count) of the sessions' certified batches:
     the one aggregation (``session_counts``, the sums kept at certification), each ballot position read
     as its target's ``unit_id`` or ``cadre_id`` (``target_col``). Positions without one are left out."""

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
     from numpy.typing import ArrayLike, NDArray
-    from sqlmodel import Session
 
+    from assess.foundation.db import Reader
     from assess.schemes.definition import SchemeDef
 
 
@@ -33,71 +33,89 @@ TALLY_COLUMNS = [
 ]
 
 
-def unit_tallies(s: Session, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Counts of certified batches per unit-appraisal session × voter group × target unit × option."""
-    import pandas as pd
-    from sqlmodel import col, select
+def tally_rows(
+    s: Reader, round_id: int, scheme: SchemeDef
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Counts of certified batches per unit-appraisal session × voter group × target unit × option:
+    one dict per cell (keys ``TALLY_COLUMNS``), ordered by session, unit code, voter group and
+    option; and the option labels of each form. A Core reader (no pandas, no table classes)."""
+    from sqlalchemy import select
 
-    from assess.models import AppraisalSession, SessionVoterGroup, Unit
+    from assess.models import tables as t
 
-    columns = TALLY_COLUMNS
-    sessions = s.exec(
-        select(AppraisalSession.id, AppraisalSession.name, AppraisalSession.form_code).where(
-            AppraisalSession.round_id == round_id,
-            AppraisalSession.kind == "unit",
-            AppraisalSession.status == SessionStatus.CERTIFIED,  # published once final (assess.appraisal.tally.disclosure)
+    sess, unit, svg = t.appraisalsession, t.unit, t.sessionvotergroup
+    sessions = s.execute(
+        select(sess.c.id, sess.c.name, sess.c.form_code).where(
+            sess.c.round_id == round_id,
+            sess.c.kind == "unit",
+            sess.c.status
+            == SessionStatus.CERTIFIED,  # published once final (assess.appraisal.tally.disclosure)
         )
     ).all()
     about = {sid: (name, form) for sid, name, form in sessions}
     cells = target_cells(s, list(about), "unit_id")
-    units = {uid: (code, name) for uid, code, name in s.exec(
-        select(Unit.id, Unit.code, Unit.name).where(col(Unit.id).in_({c[2] for c in cells}))
-    ).all()} if cells else {}
-    rows = [
-        (sid, *about[sid], group, uid, *units[uid], choice, count)
-        for sid, group, uid, choice, count in cells
-        if uid in units
-    ]
+    units = (
+        {
+            uid: (code, name)
+            for uid, code, name in s.execute(
+                select(unit.c.id, unit.c.code, unit.c.name).where(unit.c.id.in_({c[2] for c in cells}))
+            ).all()
+        }
+        if cells
+        else {}
+    )
     options: dict[str, list[str]] = {f.code: [o.label for o in f.options] for f in scheme.forms}
-    if not rows:
-        return pd.DataFrame(columns=columns), options
+    kept = [cell for cell in cells if cell[2] in units]
+    if not kept:
+        return [], options
     group_names = {g.code: g.name for f in scheme.forms for g in f.voter_groups}
     group_names.update(
         dict(
-            s.exec(
-                select(SessionVoterGroup.code, SessionVoterGroup.name)
-                .join(AppraisalSession, col(AppraisalSession.id) == SessionVoterGroup.session_id)
-                .where(AppraisalSession.round_id == round_id)
+            s.execute(
+                select(svg.c.code, svg.c.name)
+                .join(sess, sess.c.id == svg.c.session_id)
+                .where(sess.c.round_id == round_id)
             ).all()
         )
     )
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "session_id",
-            "session_name",
-            "form_code",
-            "voter_group",
-            "unit_id",
-            "unit_code",
-            "unit_name",
-            "option_index",
-            "count",
-        ],
-    )
-    df["count"] = df["count"].astype(int)
-    df["voter_group_name"] = df["voter_group"].map(lambda g: group_names.get(g, g))
 
-    def label(row: Any) -> str:
-        labels = options.get(row.form_code, [])
-        return (
-            labels[row.option_index - 1] if 0 < row.option_index <= len(labels) else f"选项{row.option_index}"
+    def label(form_code: str, index: int) -> str:
+        labels = options.get(form_code, [])
+        return labels[index - 1] if 0 < index <= len(labels) else f"选项{index}"
+
+    rows = []
+    for sid, group, uid, choice, count in kept:
+        name, form = about[sid]
+        code, unit_name = units[uid]
+        rows.append(
+            {
+                "session_id": sid,
+                "session_name": name,
+                "form_code": form,
+                "voter_group": group,
+                "voter_group_name": group_names.get(group, group),
+                "unit_id": uid,
+                "unit_code": code,
+                "unit_name": unit_name,
+                "option_index": choice,
+                "option": label(form, choice),
+                "count": int(count),
+            }
         )
+    rows.sort(key=lambda r: (r["session_id"], r["unit_code"], r["voter_group"], r["option_index"]))
+    return rows, options
 
-    df["option"] = [label(r) for r in df.itertuples()]
-    return df[columns].sort_values(["session_id", "unit_code", "voter_group", "option_index"]).reset_index(
-        drop=True
-    ), options
+
+def unit_tallies(s: Reader, round_id: int, scheme: SchemeDef) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """``tally_rows`` as a data frame (columns ``TALLY_COLUMNS``, ``count`` as int64)."""
+    import pandas as pd
+
+    rows, options = tally_rows(s, round_id, scheme)
+    if not rows:
+        return pd.DataFrame(columns=TALLY_COLUMNS), options
+    df = pd.DataFrame.from_records(rows, columns=TALLY_COLUMNS)
+    df["count"] = df["count"].astype(int)
+    return df, options
 
 
 def largest_remainder_shares(counts: ArrayLike, decimals: int = 2) -> NDArray[np.float64]:
@@ -134,7 +152,6 @@ def option_shares(
     a voter group with marks under the threshold (beside the published score they would narrow
     that group's votes)."""
     import pandas as pd
-
 
     empty = pd.DataFrame(columns=["unit_code", "unit_name", "option", "count", "share"])
     if tallies.empty:

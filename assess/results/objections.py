@@ -13,12 +13,12 @@ from assess.foundation.errors import Conflict
 from assess.foundation.settings import local_today
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import get_round
-from assess.rounds.snapshots import iso, last_period, periods_of, published_content
+from assess.rounds.snapshots import iso, last_period, published_content
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import Round
 
 
@@ -51,57 +51,80 @@ def working_days_end(start: date, days: int = DEFAULT_WORKING_DAYS) -> date:
     return d
 
 
-def live_periods(session: Session, round_id: int) -> list[dict[str, Any]]:
+def live_periods(session: Reader, round_id: int) -> list[dict[str, Any]]:
     """The 公示 periods in snapshot form (without their snapshot content)."""
+    from sqlalchemy import select
 
+    from assess.models import tables as t
+
+    p = t.publicityperiod
+    rows = session.execute(
+        select(
+            p.c.id,
+            p.c.starts_on,
+            p.c.ends_on,
+            p.c.contact,
+            p.c.content_hash,
+            p.c.audit_head,
+            p.c.opened_by,
+            p.c.opened_at,
+        )
+        .where(p.c.round_id == round_id)
+        .order_by(p.c.id)
+    ).all()
     return [
         {
-            "id": p.id,
-            "starts_on": p.starts_on.isoformat(),
-            "ends_on": p.ends_on.isoformat(),
-            "contact": p.contact,
-            "content_hash": p.content_hash,
-            "audit_head": p.audit_head,
-            "opened_by": p.opened_by,
-            "opened_at": iso(p.opened_at),
+            "id": r.id,
+            "starts_on": r.starts_on.isoformat(),
+            "ends_on": r.ends_on.isoformat(),
+            "contact": r.contact,
+            "content_hash": r.content_hash,
+            "audit_head": r.audit_head,
+            "opened_by": r.opened_by,
+            "opened_at": iso(r.opened_at),
         }
-        for p in periods_of(session, round_id)
+        for r in rows
     ]
 
 
-def live_objections(session: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import col, select
+def live_objections(session: Reader, round_id: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
 
-    from assess.models import Cadre, Objection, Unit
+    from assess.models import tables as t
 
-    rows = session.exec(select(Objection).where(col(Objection.round_id) == round_id).order_by(col(Objection.id))).all()
-    unit_codes = {u.id: u.code for u in session.exec(select(Unit))} if rows else {}
-    cadre_codes = {c.id: c.code for c in session.exec(select(Cadre))} if rows else {}
+    o, unit, cadre = t.objection, t.unit, t.cadre
+    rows = session.execute(
+        select(o, unit.c.code.label("unit_code"), cadre.c.code.label("cadre_code"))
+        .join(unit, unit.c.id == o.c.unit_id, isouter=True)
+        .join(cadre, cadre.c.id == o.c.cadre_id, isouter=True)
+        .where(o.c.round_id == round_id)
+        .order_by(o.c.id)
+    ).all()
     return [
         {
-            "id": o.id,
-            "period_id": o.period_id,
-            "submitter_kind": o.submitter_kind,
-            "submitter": o.submitter,
-            "contact": o.contact,
-            "unit_code": unit_codes.get(o.unit_id),
-            "cadre_code": cadre_codes.get(o.cadre_id),
-            "figure": o.figure,
-            "text": o.text,
-            "received_on": o.received_on.isoformat(),
-            "registered_by": o.registered_by,
-            "registered_at": iso(o.registered_at),
-            "decision": o.decision,
-            "reason": o.reason,
-            "answered_by": o.answered_by,
-            "answered_at": iso(o.answered_at),
-            "vote_id": o.vote_id,
+            "id": r.id,
+            "period_id": r.period_id,
+            "submitter_kind": r.submitter_kind,
+            "submitter": r.submitter,
+            "contact": r.contact,
+            "unit_code": r.unit_code,
+            "cadre_code": r.cadre_code,
+            "figure": r.figure,
+            "text": r.text,
+            "received_on": r.received_on.isoformat(),
+            "registered_by": r.registered_by,
+            "registered_at": iso(r.registered_at),
+            "decision": r.decision,
+            "reason": r.reason,
+            "answered_by": r.answered_by,
+            "answered_at": iso(r.answered_at),
+            "vote_id": r.vote_id,
         }
-        for o in rows
+        for r in rows
     ]
 
 
-def snapshot_parts(session: Session, round_id: int) -> dict[str, Any]:
+def snapshot_parts(session: Reader, round_id: int) -> dict[str, Any]:
     """What the round's snapshots hold about its 公示: the periods and the objections, only when
     there are any (so rounds published without a 公示 keep the snapshot they had)."""
     out: dict[str, Any] = {}
@@ -182,7 +205,6 @@ def finalize_problems(session: Session, r: Round, today: date | None = None) -> 
     may be frozen from 已批准 as before; once a 公示 was opened: not before its end date has
     passed, not while an objection is unanswered or an upheld one is not settled by a vote."""
 
-
     assert r.id is not None  # a stored round has its id
     p = last_period(session, r.id)
     if p is None:
@@ -207,9 +229,7 @@ def objection_problems(session: Session, round_id: int) -> list[str]:
         problems.append(f"还有 {len(unanswered)} 件异议未答复（#{'、#'.join(map(str, unanswered))}）")
     unsettled = [o.id for o in rows if o.decision == "uphold" and o.vote_id is None]
     if unsettled:
-        problems.append(
-            f"采纳的异议（#{'、#'.join(map(str, unsettled))}）尚未经复核和审议票决"
-        )
+        problems.append(f"采纳的异议（#{'、#'.join(map(str, unsettled))}）尚未经复核和审议票决")
     return problems
 
 
@@ -222,7 +242,9 @@ def settle_objections(session: Session, round_id: int, vote_id: int) -> list[int
 
     rows = session.exec(
         select(Objection).where(
-            col(Objection.round_id) == round_id, col(Objection.decision) == "uphold", col(Objection.vote_id).is_(None)
+            col(Objection.round_id) == round_id,
+            col(Objection.decision) == "uphold",
+            col(Objection.vote_id).is_(None),
         )
     ).all()
     ids: list[int] = []

@@ -24,7 +24,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import AssessError, Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import Stage
-from assess.foundation.write_guards import ensure_round_writable, get_round
+from assess.foundation.write_guards import ensure_round_writable
 from assess.results.accountability import undecided_count
 from assess.results.compute import stored_component
 from assess.results.objections import finalize_problems
@@ -47,13 +47,12 @@ if TYPE_CHECKING:
     from assess.models import Round
 
 
-
-
 def snapshot_content(session: Session, db: Database, r: Round) -> dict[str, Any]:
     """What publication freezes: everything the round's outputs show (``round_view.live_content``,
     snapshot format 2)."""
 
-    return live_content(session, db, r)
+    assert r.id is not None  # a stored round has its id
+    return live_content(session, r.id)
 
 
 @dataclass
@@ -172,7 +171,7 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
         content = snap.content
         if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
             try:
-                live = live_content(s, db, get_round(s, round_id))
+                live = live_content(s, round_id)
             except AssessError as e:  # live rows the services cannot even read back
                 live = {"unreadable": str(e)}
         else:

@@ -424,9 +424,9 @@ def diff(db: Database, round_id: int) -> Diff:
             raise NotFound(f"考核轮次“{r.name}”没有公示过，无从比较。")
         before = p.content
         if r.stage == Stage.PUBLISHED:
-            after, against = published_content(s, round_id) or live_content(s, db, r), "定稿"
+            after, against = published_content(s, round_id) or live_content(s, round_id), "定稿"
         else:
-            after, against = live_content(s, db, r), "当前结果"
+            after, against = live_content(s, round_id), "当前结果"
     return Diff(round_id, against, diff_contents(before, after))
 
 

@@ -20,8 +20,9 @@ import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assess.appraisal.records import live_batches, live_session_counts, live_targets
-from assess.appraisal.unit_tallies import TALLY_COLUMNS, unit_tallies
+from assess.appraisal.unit_tallies import TALLY_COLUMNS, tally_rows, unit_tallies
 from assess.foundation import audit
+from assess.foundation.errors import NotFound
 from assess.foundation.vocabulary import Decision
 from assess.results.inputs import load_round_inputs
 from assess.results.objections import snapshot_parts
@@ -29,7 +30,7 @@ from assess.results.stored import live_results, snapshot_or_live
 from assess.rounds.department_scoring import dept_frame, exemption_frame
 from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
 from assess.rounds.spotcheck import inspected_unit_ids
-from assess.schemes.definition import from_dict
+from assess.schemes.store import load_definition
 from assess.scoring.serial import inputs_from_json, inputs_to_json
 
 if TYPE_CHECKING:
@@ -38,200 +39,249 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
-    from assess.models import Round
+    from assess.foundation.db import Database, Reader
     from assess.schemes.definition import SchemeDef
     from assess.scoring.engine import RoundInputs
-
-
-
-
-
-
-
-
 
 
 # -- the snapshot of a published round -------------------------------------------------------------
 
 
-
-
 # -- live rows, in the JSON form a snapshot holds -----------------------------------------------------
 
+# ``last_compute`` reads the audit records of computations this many at a time, newest first.
+COMPUTE_PAGE = 64
 
-def live_cadre_results(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import col, select
 
-    from assess.models import Cadre, CadreResult, Unit
+def live_cadre_results(s: Reader, round_id: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
 
-    rows = s.exec(
-        select(CadreResult, Cadre, Unit)
-        .join(Cadre, col(Cadre.id) == CadreResult.cadre_id)
-        .join(Unit, col(Unit.id) == Cadre.unit_id, isouter=True)
-        .where(CadreResult.round_id == round_id)
-        .order_by(col(CadreResult.session_id), col(Cadre.code))
+    from assess.models import tables as t
+
+    cr, cadre, unit = t.cadreresult, t.cadre, t.unit
+    rows = s.execute(
+        select(
+            cr,
+            cadre.c.code.label("cadre_code"),
+            cadre.c.name.label("cadre_name"),
+            cadre.c.position.label("cadre_position"),
+            cadre.c.unit_id.label("cadre_unit_id"),
+            unit.c.code.label("unit_code"),
+            unit.c.name.label("unit_name"),
+        )
+        .join(cadre, cadre.c.id == cr.c.cadre_id)
+        .join(unit, unit.c.id == cadre.c.unit_id, isouter=True)
+        .where(cr.c.round_id == round_id)
+        .order_by(cr.c.session_id, cadre.c.code)
     ).all()
     return [
         {
-            "session_id": c.session_id,
-            "cadre_id": c.cadre_id,
-            "code": cadre.code,
-            "name": cadre.name,
-            "position": cadre.position,
-            "unit_id": cadre.unit_id,
-            "unit_code": u.code if u else None,
-            "unit_name": u.name if u else None,
-            "score": plain_number(c.score),
-            "grade": c.grade,
-            "counts": c.counts,
-            "flags": list(c.flags or []),
+            "session_id": r.session_id,
+            "cadre_id": r.cadre_id,
+            "code": r.cadre_code,
+            "name": r.cadre_name,
+            "position": r.cadre_position,
+            "unit_id": r.cadre_unit_id,
+            "unit_code": r.unit_code,
+            "unit_name": r.unit_name,
+            "score": plain_number(r.score),
+            "grade": r.grade,
+            "counts": r.counts,
+            "flags": list(r.flags or []),
         }
-        for c, cadre, u in rows
+        for r in rows
     ]
 
 
-def live_accountability(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import col, select
+def live_accountability(s: Reader, round_id: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
 
-    from assess.models import AccountabilityEntry, Cadre, Unit
+    from assess.models import tables as t
 
-    entries = s.exec(
-        select(AccountabilityEntry)
-        .where(AccountabilityEntry.round_id == round_id)
-        .order_by(col(AccountabilityEntry.id))
+    e, cadre = t.accountabilityentry, t.cadre
+    u, cu = t.unit.alias("u"), t.unit.alias("cu")  # the entry's unit; the cadre's unit
+    rows = s.execute(
+        select(
+            e,
+            u.c.code.label("unit_code"),
+            u.c.name.label("unit_name"),
+            u.c.category.label("unit_category"),
+            cadre.c.code.label("cadre_code"),
+            cadre.c.name.label("cadre_name"),
+            cadre.c.position.label("cadre_position"),
+            cu.c.name.label("cadre_unit_name"),
+        )
+        .join(u, u.c.id == e.c.unit_id, isouter=True)
+        .join(cadre, cadre.c.id == e.c.cadre_id, isouter=True)
+        .join(cu, cu.c.id == cadre.c.unit_id, isouter=True)
+        .where(e.c.round_id == round_id)
+        .order_by(e.c.id)
     ).all()
-    units = {u.id: u for u in s.exec(select(Unit))}
-    cadre_ids = {e.cadre_id for e in entries if e.cadre_id}
-    cadres = {c.id: c for c in s.exec(select(Cadre).where(col(Cadre.id).in_(cadre_ids)))} if cadre_ids else {}
-    out = []
-    for e in entries:
-        u = units.get(e.unit_id)
-        c = cadres.get(e.cadre_id)
-        cu = units.get(c.unit_id) if c else None
-        out.append(
-            {
-                "id": e.id,
-                "unit_id": e.unit_id,
-                "unit_code": u.code if u else None,
-                "unit_name": u.name if u else None,
-                "category": u.category if u else None,
-                "cadre_id": e.cadre_id,
-                "cadre_code": c.code if c else None,
-                "cadre_name": c.name if c else None,
-                "position": c.position if c else None,
-                "cadre_unit_name": cu.name if cu else None,
-                "rule_code": e.rule_code,
-                "rule_text": e.rule_text,
-                "figures": e.figures,
-                "proposed_action": e.proposed_action,
-                "robust_share": plain_number(e.robust_share),
-                "status": e.status,
-                "decided_by": e.decided_by,
-                "decided_at": iso(e.decided_at),
-                "reason": e.reason,
-            }
-        )
-    return out
-
-
-def live_review(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import col, select
-
-    from assess.models import ReviewStep
-
     return [
         {
-            "id": st.id,
-            "step": st.step,
-            "by_user": st.by_user,
-            "decision": st.decision,
-            "note": st.note,
-            "at": iso(st.at),
+            "id": r.id,
+            "unit_id": r.unit_id,
+            "unit_code": r.unit_code,
+            "unit_name": r.unit_name,
+            "category": r.unit_category,
+            "cadre_id": r.cadre_id,
+            "cadre_code": r.cadre_code,
+            "cadre_name": r.cadre_name,
+            "position": r.cadre_position,
+            "cadre_unit_name": r.cadre_unit_name,
+            "rule_code": r.rule_code,
+            "rule_text": r.rule_text,
+            "figures": r.figures,
+            "proposed_action": r.proposed_action,
+            "robust_share": plain_number(r.robust_share),
+            "status": r.status,
+            "decided_by": r.decided_by,
+            "decided_at": iso(r.decided_at),
+            "reason": r.reason,
         }
-        for st in s.exec(select(ReviewStep).where(ReviewStep.round_id == round_id).order_by(col(ReviewStep.id)))
+        for r in rows
     ]
 
 
-def live_votes(s: Session, round_id: int) -> list[dict[str, Any]]:
-    from sqlmodel import col, select
+def live_review(s: Reader, round_id: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
 
-    from assess.models import ApprovalVote
+    from assess.models import tables as t
 
+    st = t.reviewstep
+    rows = s.execute(
+        select(st.c.id, st.c.step, st.c.by_user, st.c.decision, st.c.note, st.c.at)
+        .where(st.c.round_id == round_id)
+        .order_by(st.c.id)
+    ).all()
     return [
-        {
-            "id": v.id,
-            "expected": v.expected_members,
-            "present": v.present,
-            "yes": v.yes,
-            "no": v.no,
-            "abstain": v.abstain,
-            "passed": v.passed,
-            "recorded_by": v.recorded_by,
-            "at": iso(v.at),
-        }
-        for v in s.exec(
-            select(ApprovalVote).where(ApprovalVote.round_id == round_id).order_by(col(ApprovalVote.id))
-        )
+        {"id": i, "step": step, "by_user": by_user, "decision": decision, "note": note, "at": iso(at)}
+        for i, step, by_user, decision, note, at in rows
     ]
 
 
-def live_tallies(s: Session, round_id: int, scheme: SchemeDef) -> list[dict[str, Any]]:
-    frame, _options = unit_tallies(s, round_id, scheme)
-    return [{k: plain_number(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
+def live_votes(s: Reader, round_id: int) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    v = t.approvalvote
+    rows = s.execute(
+        select(
+            v.c.id,
+            v.c.expected_members,
+            v.c.present,
+            v.c.yes,
+            v.c.no,
+            v.c.abstain,
+            v.c.passed,
+            v.c.recorded_by,
+            v.c.at,
+        )
+        .where(v.c.round_id == round_id)
+        .order_by(v.c.id)
+    ).all()
+    return [
+        {
+            "id": i,
+            "expected": expected,
+            "present": present,
+            "yes": yes,
+            "no": no,
+            "abstain": abstain,
+            "passed": passed,
+            "recorded_by": recorded_by,
+            "at": iso(at),
+        }
+        for i, expected, present, yes, no, abstain, passed, recorded_by, at in rows
+    ]
 
 
+def live_tallies(s: Reader, round_id: int, scheme: SchemeDef) -> list[dict[str, Any]]:
+    return tally_rows(s, round_id, scheme)[0]
 
 
+def last_compute(s: Reader, round_id: int) -> dict[str, Any] | None:
+    """The payload of the latest ``results.compute`` audit record of the round: the records read
+    newest first, a page at a time, until one is the round's."""
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    a = t.auditrecord
+    query = select(a.c.seq, a.c.payload).where(a.c.action == "results.compute").order_by(a.c.seq.desc())
+    before = None
+    while True:
+        page = s.execute(
+            (query if before is None else query.where(a.c.seq < before)).limit(COMPUTE_PAGE)
+        ).all()
+        for _seq, payload in page:
+            if (payload or {}).get("round_id") == round_id:
+                return dict(payload)
+        if len(page) < COMPUTE_PAGE:
+            return None
+        before = page[-1][0]
 
 
+def live_round(s: Reader, round_id: int) -> dict[str, Any]:
+    """The round and its scheme version in snapshot form (the ``round`` entry of ``live_content``)."""
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    rnd, ver, scheme = t.round, t.schemeversion, t.scheme
+    r = s.execute(
+        select(
+            rnd.c.id,
+            rnd.c.name,
+            rnd.c.period,
+            rnd.c.scheme_version_id,
+            ver.c.content_hash,
+            scheme.c.code,
+            scheme.c.name.label("scheme_name"),
+            ver.c.version,
+            rnd.c.corrects_round_id,
+        )
+        .join(ver, ver.c.id == rnd.c.scheme_version_id)  # the round's scheme version (a foreign key)
+        .join(scheme, scheme.c.id == ver.c.scheme_id)  # the version's scheme (a foreign key)
+        .where(rnd.c.id == round_id)
+    ).first()
+    if r is None:
+        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+    return {
+        "id": r.id,
+        "name": r.name,
+        "period": r.period,
+        "scheme_version_id": r.scheme_version_id,
+        "scheme_hash": r.content_hash,
+        "scheme_code": r.code,
+        "scheme_name": r.scheme_name,
+        "scheme_version": r.version,
+        "corrects_round_id": r.corrects_round_id,
+    }
 
 
-
-
-
-
-
-
-
-
-def live_content(s: Session, db: Database, r: Round) -> dict[str, Any]:
+def live_content(s: Reader, round_id: int) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
-    from assess.models import Scheme, SchemeVersion
-
-    assert r.id is not None  # a stored row has its id
-    version = s.get(SchemeVersion, r.scheme_version_id)
-    assert version is not None  # the round's scheme version (a foreign key)
-    scheme_row = s.get(Scheme, version.scheme_id)
-    assert scheme_row is not None  # the version's scheme (a foreign key)
-    votes = live_votes(s, r.id)
+    head = live_round(s, round_id)
+    votes = live_votes(s, round_id)
     content = {
         "format": SNAPSHOT_FORMAT,
-        "round": {
-            "id": r.id,
-            "name": r.name,
-            "period": r.period,
-            "scheme_version_id": r.scheme_version_id,
-            "scheme_hash": version.content_hash,
-            "scheme_code": scheme_row.code,
-            "scheme_name": scheme_row.name,
-            "scheme_version": version.version,
-            "corrects_round_id": r.corrects_round_id,
-        },
-        "inputs": inputs_to_json(load_round_inputs(s, r.id)),
-        "results": live_results(s, r.id),
-        "cadre_results": live_cadre_results(s, r.id),
-        "accountability": live_accountability(s, r.id),
-        "review": live_review(s, r.id),
+        "round": head,
+        "inputs": inputs_to_json(load_round_inputs(s, round_id)),
+        "results": live_results(s, round_id),
+        "cadre_results": live_cadre_results(s, round_id),
+        "accountability": live_accountability(s, round_id),
+        "review": live_review(s, round_id),
         "votes": votes,
         "vote": ({k: v for k, v in votes[-1].items() if k not in ("id", "at")} if votes else None),
-        "tallies": live_tallies(s, r.id, from_dict(version.definition)),
-        "targets": live_targets(s, r.id),
-        "session_counts": live_session_counts(s, r.id),
-        "batches": live_batches(s, r.id),
-        "compute": last_compute(s, r.id),
-        **snapshot_parts(s, r.id),  # 公示 periods and objections, when the round has any
+        "tallies": live_tallies(s, round_id, load_definition(s, head["scheme_version_id"])),
+        "targets": live_targets(s, round_id),
+        "session_counts": live_session_counts(s, round_id),
+        "batches": live_batches(s, round_id),
+        "compute": last_compute(s, round_id),
+        **snapshot_parts(s, round_id),  # 公示 periods and objections, when the round has any
     }
     return json.loads(audit.canonical_json(content))
 
@@ -268,7 +318,6 @@ def tallies(s: Session, round_id: int, scheme: SchemeDef) -> pd.DataFrame:
     """The certified appraisal tallies per session × voter group × unit × option
     (``reports.tallies.unit_tallies`` columns)."""
     import pandas as pd
-
 
     content = published_content(s, round_id)
     if content is None:
@@ -325,23 +374,12 @@ def indicator_values(s: Session, round_id: int) -> IndicatorValues:
         )
         frames.append(pd.DataFrame([tuple(r) for r in rows.all()], columns=cols))
     return IndicatorValues(
-        frames[0], frames[1], list(inspected_unit_ids(s, round_id)), dept_frame(s, round_id),
+        frames[0],
+        frames[1],
+        list(inspected_unit_ids(s, round_id)),
+        dept_frame(s, round_id),
         exemption_frame(s, round_id),
     )
-
-
-def last_compute(session: Session, round_id: int) -> dict[str, Any] | None:
-    """The payload of the latest ``results.compute`` audit record of the round."""
-    from sqlmodel import col, select
-
-    from assess.models import AuditRecord
-
-    for rec in session.exec(
-        select(AuditRecord).where(AuditRecord.action == "results.compute").order_by(col(AuditRecord.seq).desc())
-    ).all():
-        if (rec.payload or {}).get("round_id") == round_id:
-            return dict(rec.payload)
-    return None
 
 
 def current_cycle(steps: Sequence[Any], decisions: list[str]) -> list[Any]:
