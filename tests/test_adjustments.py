@@ -28,7 +28,7 @@ def test_add_and_list_adjustments(db, actors):
         from assess.results.inputs import load_round_inputs
 
         inputs = load_round_inputs(s, rid)
-    assert inputs.adjustments["points"].sum() == pytest.approx(0.5)
+    assert sum(inputs.adjustments.column("points")) == pytest.approx(0.5)
 
 
 def test_adjustment_rules(db, actors):
@@ -51,13 +51,17 @@ def test_adjustment_rules(db, actors):
 
 def test_import_adjustments_all_or_nothing(db, actors, tmp_path):
     rid = make_round(db, actors)
-    bad = write_csv(tmp_path / "adj.csv", "unit_code,points,reason\nG01,2,表彰\nNOPE,1,x\nG01,abc,x\nG01,1,\n")
+    bad = write_csv(
+        tmp_path / "adj.csv", "unit_code,points,reason\nG01,2,表彰\nNOPE,1,x\nG01,abc,x\nG01,1,\n"
+    )
     with pytest.raises(InputErrors) as ei:
         import_adjustments(db, actors["reviewer"], rid, bad)
     got = {(p.line, p.field) for p in ei.value.problems}
     assert got == {(3, "unit_code"), (4, "points"), (5, "reason")}
     assert list_adjustments(db, rid) == []
-    good = write_csv(tmp_path / "ok.csv", "unit_code,points,reason,source\nG01,2,表彰,文件1\nG01,-0.5,迟报,\n")
+    good = write_csv(
+        tmp_path / "ok.csv", "unit_code,points,reason,source\nG01,2,表彰,文件1\nG01,-0.5,迟报,\n"
+    )
     assert import_adjustments(db, actors["reviewer"], rid, good) == 2
     assert sum(r.points for r in list_adjustments(db, rid)) == pytest.approx(1.5)
 
@@ -77,7 +81,7 @@ def test_discipline_records(db, actors):
         from assess.results.inputs import load_round_inputs
 
         inputs = load_round_inputs(s, rid)
-    assert list(inputs.discipline["kind"]) == ["诫勉"]
+    assert inputs.discipline.column("kind") == ["诫勉"]
 
 
 async def test_tui_adds_an_adjustment(sqlite_db):

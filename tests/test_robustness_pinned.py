@@ -19,6 +19,7 @@ from assess.scoring.appraisal import scores
 from assess.scoring.cadres import CadreSession
 from assess.scoring.engine import AppraisalCells, RoundInputs, compute_units
 from assess.scoring.robustness import resample
+from assess.scoring.rows import Rows
 
 from .results_helpers import scheme_dict
 
@@ -55,7 +56,9 @@ def _inputs(units: int, seed: int, precision: int, tie_break: list[str], annual:
     drawn = ids[::7]
     spot = selfcheck[selfcheck["unit_id"].isin(drawn)].copy()
     spot["value"] = spot["value"] - rng.integers(0, 3, size=len(spot))
-    adjustments = pd.DataFrame({"unit_id": ids[::5], "points": rng.integers(-3, 4, size=len(ids[::5])).astype(float)})
+    adjustments = pd.DataFrame(
+        {"unit_id": ids[::5], "points": rng.integers(-3, 4, size=len(ids[::5])).astype(float)}
+    )
     cells = []
     for gi, g in enumerate(GROUPS):
         for i, u in enumerate(ids):
@@ -86,27 +89,34 @@ def _inputs(units: int, seed: int, precision: int, tie_break: list[str], annual:
         columns=["voter_group", "cadre_id", "choice", "count"],
     )
     cadre_form = scheme.form("qlss")
-    cadre = CadreSession(7, "勤廉双述", cadre_form, {"zg": 1.0}, cadre_ids, cadre_cells)
+    cadre = CadreSession(7, "勤廉双述", cadre_form, {"zg": 1.0}, cadre_ids, Rows.from_frame(cadre_cells))
     quarters = None
     if annual:
         quarters = AnnualInputs(
             2026,
             [],
-            pd.DataFrame(
-                [(u, q, float(rng.integers(700, 1000)) / 10) for u in ids for q in (1, 2, 3) if (u + q) % 9],
-                columns=["unit_id", "quarter", "composite"],
+            Rows.from_frame(
+                pd.DataFrame(
+                    [
+                        (u, q, float(rng.integers(700, 1000)) / 10)
+                        for u in ids
+                        for q in (1, 2, 3)
+                        if (u + q) % 9
+                    ],
+                    columns=["unit_id", "quarter", "composite"],
+                )
             ),
         )
     return RoundInputs(
         scheme,
-        frame_units,
-        selfcheck,
-        spot,
+        Rows.from_frame(frame_units),
+        Rows.from_frame(selfcheck),
+        Rows.from_frame(spot),
         drawn,
-        appraisal,
-        adjustments,
-        pd.DataFrame(columns=["unit_id", "kind"]),
-        cells=AppraisalCells(frame, POINTS, SATISFIED, dict(GROUPS)),
+        Rows.from_frame(appraisal),
+        Rows.from_frame(adjustments),
+        Rows(["unit_id", "kind"]),
+        cells=AppraisalCells(Rows.from_frame(frame), POINTS, SATISFIED, dict(GROUPS)),
         cadre_sessions=[cadre],
         annual=quarters,
     )

@@ -38,3 +38,16 @@ def test_loads_no_pandas():
     code = "import sys, assess.scoring.rows; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_from_frame_gives_plain_python_values():
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({"unit_id": [1, 2], "value": [1.5, np.nan], "code": ["I1", "I2"], "extra": [0, 0]})
+    r = Rows.from_frame(frame, ["unit_id", "code", "value"])
+    assert r.columns == ("unit_id", "code", "value")
+    assert [type(x) for x in r.data[0]] == [int, str, float]
+    assert r.data[0] == (1, "I1", 1.5) and r.data[1][2] != r.data[1][2]  # NaN stays NaN
+    assert Rows.from_frame(frame).columns == ("unit_id", "value", "code", "extra")
+    assert len(Rows.from_frame(pd.DataFrame(columns=["a", "b"]))) == 0

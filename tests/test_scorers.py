@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 
-import pandas as pd
 import pytest
 
 from assess.foundation import users
@@ -20,6 +19,7 @@ from assess.rounds import lifecycle as rounds
 from assess.schemes.definition import from_dict
 from assess.schemes.validate import validate_text
 from assess.scoring.engine import compute_units
+from assess.scoring.rows import Rows
 from assess.workflow import advance as workflow
 
 from . import rounds_helpers as rh
@@ -49,20 +49,27 @@ def _engine_scheme(rule="rescale", scorer=None):
     if scorer:
         i1["scorer"] = scorer
     return {
-        "code": "t", "name": "t", "categories": ["甲类"],
+        "code": "t",
+        "name": "t",
+        "categories": ["甲类"],
         "indicators": [i1, {"code": "I2", "name": "医疗服务公开", "method": "points", "max": 5}],
         "weights": {"indicators": 100},
-        "bands": [{"grade": "优秀", "min": 90, "max": 100, "include_max": True},
-                  {"grade": "合格", "min": 0, "max": 90}],
+        "bands": [
+            {"grade": "优秀", "min": 90, "max": 100, "include_max": True},
+            {"grade": "合格", "min": 0, "max": 90},
+        ],
         "exempt_rule": rule,
     }
 
 
 def test_rescale_hand_case_76_of_95_is_80():
     # I2 (满分 5) exempt: indicators = 100 × 76 / (100 − 5) = 7600 / 95 = 80.00; composite = 80.00.
-    data = inputs(_engine_scheme(), [("U1", "甲类"), ("U2", "甲类")], [("U1", "I1", 76), ("U2", "I1", 76),
-                                                                     ("U2", "I2", 0)])
-    data.exemptions = pd.DataFrame([(1, "I2")], columns=["unit_id", "indicator_code"])
+    data = inputs(
+        _engine_scheme(),
+        [("U1", "甲类"), ("U2", "甲类")],
+        [("U1", "I1", 76), ("U2", "I1", 76), ("U2", "I2", 0)],
+    )
+    data.exemptions = Rows(["unit_id", "indicator_code"], [(1, "I2")])
     r = compute_units(data)
     u1, u2 = row(r, "U1"), row(r, "U2")
     assert u1["composite"] == 80.00 and u1["indicators"] == pytest.approx(80.0)
@@ -78,7 +85,7 @@ def test_rescale_hand_case_76_of_95_is_80():
 def test_full_rule_counts_the_exempt_indicator_at_full_marks():
     # exempt_rule = "full": 100 × (76 + 5) / 100 = 81.00
     data = inputs(_engine_scheme("full"), [("U1", "甲类")], [("U1", "I1", 76)])
-    data.exemptions = pd.DataFrame([(1, "I2")], columns=["unit_id", "indicator_code"])
+    data.exemptions = Rows(["unit_id", "indicator_code"], [(1, "I2")])
     u = row(compute_units(data), "U1")
     assert u["composite"] == 81.00
     assert "exempt_full:I2" in u["flags"] and not any(f.startswith("missing_value") for f in u["flags"])
@@ -87,7 +94,7 @@ def test_full_rule_counts_the_exempt_indicator_at_full_marks():
 def test_department_value_replaces_self_check_for_its_indicators():
     # I1 scored by G01: self 90 is ignored, the department's 70 counts: 100 × (70 + 5) / 100 = 75.00
     data = inputs(_engine_scheme(scorer="G01"), [("U1", "甲类")], [("U1", "I1", 90), ("U1", "I2", 5)])
-    data.deptscores = pd.DataFrame([(1, "I1", 70.0)], columns=["unit_id", "indicator_code", "value"])
+    data.deptscores = Rows(["unit_id", "indicator_code", "value"], [(1, "I1", 70.0)])
     assert row(compute_units(data), "U1")["composite"] == 75.00
     # no department value yet: the indicator earns 0 and is flagged, never the self-check's 90
     data.deptscores = None
@@ -161,7 +168,13 @@ def test_scorer_enters_only_its_indicators_and_the_stage_waits(db, actors, setup
     for code in ("G01", "G03", "G04", "X01"):
         scorers.enter_dept_score(db, dept if code != "X01" else office, rid, code, "B1", 90)
     (p,) = scorers.progress(db, rid)
-    assert (p.scorer, p.scorer_name, p.required, p.done, p.missing) == ("G01", "财政局", 6, 5, [("X02", "B1")])
+    assert (p.scorer, p.scorer_name, p.required, p.done, p.missing) == (
+        "G01",
+        "财政局",
+        6,
+        5,
+        [("X02", "B1")],
+    )
     assert workflow.blockers(db, rid) == ["财政局：1 项未评分"]
     with pytest.raises(Conflict, match="财政局：1 项未评分"):
         workflow.advance(db, actors["admin"], rid)
@@ -228,7 +241,9 @@ def test_exemption_two_steps_rescales_and_is_explained(db, actors, setup):
     with db.read() as s:
         live = load_round_inputs(s, rid)
     data = inputs_to_json(live)
-    assert len(data["deptscores"]) == 6 and data["exemptions"] == [[live.units.set_index("code").at["X01", "unit_id"], "C1"]]
+    assert len(data["deptscores"]) == 6 and data["exemptions"] == [
+        [dict(live.units.select("code", "unit_id"))["X01"], "C1"]
+    ]
     again = compute_units(inputs_from_json(data)).table.set_index("code")["composite"]
     assert again["X01"] == 97.75 and again["X02"] == 94.60
 
@@ -236,8 +251,11 @@ def test_exemption_two_steps_rescales_and_is_explained(db, actors, setup):
 def test_unit_binding_is_in_the_audit_chain(db, actors, setup):
     assert verify_accounts(db) == []
     assert users.user_unit(db, "clerk2") == "G01" and users.user_unit(db, "jyj") == "G02"
-    recs = [r for r in _records(db) if r.action in ("user.unit", "user.add") and
-            r.payload.get("username") in ("clerk2", "jyj")]
+    recs = [
+        r
+        for r in _records(db)
+        if r.action in ("user.unit", "user.add") and r.payload.get("username") in ("clerk2", "jyj")
+    ]
     assert [r.payload.get("unit") for r in recs] == [None, "G01", "G02"]
     with pytest.raises(PermissionDenied):
         users.set_unit(db, actors["clerk"], "clerk", "G01")
@@ -292,9 +310,12 @@ def test_cli_scorer_binding_entry_progress_and_exemptions(db, actors, setup, cli
     rc, out, _ = cli("scores", "progress", "--round", str(rid))
     assert "财政局" in out and "B1" in out
     rc, out, _ = cli("scores", "progress", "--round", str(rid), "--format", "json")
-    assert json.loads(out) == [{"scorer": "G01", "scorer_name": "财政局", "indicators": "B1", "required": 6,
-                                "done": 1, "left": 5}]
-    rc, out, err = cli("exempt", "request", "--round", str(rid), "X01", "C1", "--reason", "无村级组织", user="clerk")
+    assert json.loads(out) == [
+        {"scorer": "G01", "scorer_name": "财政局", "indicators": "B1", "required": 6, "done": 1, "left": 5}
+    ]
+    rc, out, err = cli(
+        "exempt", "request", "--round", str(rid), "X01", "C1", "--reason", "无村级组织", user="clerk"
+    )
     assert rc == 0, err
     rc, out, err = cli("exempt", "approve", "1", user="clerk")
     assert rc != 0
@@ -302,7 +323,12 @@ def test_cli_scorer_binding_entry_progress_and_exemptions(db, actors, setup, cli
     assert rc == 0 and "已批准" in out, err
     rc, out, _ = cli("exempt", "--round", str(rid), "--format", "json")
     (x,) = json.loads(out)
-    assert (x["unit_code"], x["indicator_code"], x["status"], x["decided_by"]) == ("X01", "C1", "已批准", "reviewer")
+    assert (x["unit_code"], x["indicator_code"], x["status"], x["decided_by"]) == (
+        "X01",
+        "C1",
+        "已批准",
+        "reviewer",
+    )
     # the exempted cell is not counted for any scorer; B1 stays 6 cells (C1 has no scorer)
     assert scorers.progress(db, rid)[0].required == 6
 
@@ -319,7 +345,9 @@ async def test_tui_scorer_sees_only_its_indicators_and_exemption_is_approved_by_
     db = sqlite_db
     actors = make_users(db)
     rh.add_units(db, actors)
-    rid = rounds.create_round(db, actors["admin"], "2026年第三季度考核", "2026-Q3", rh.store_scheme(db, SCHEME))
+    rid = rounds.create_round(
+        db, actors["admin"], "2026年第三季度考核", "2026-Q3", rh.store_scheme(db, SCHEME)
+    )
     workflow.advance(db, actors["admin"], rid)
     users.set_unit(db, actors["admin"], "clerk2", "G01")
     app = make_app(db)
@@ -373,7 +401,9 @@ def test_import_all_or_nothing_with_file_line_field(db, actors, setup, tmp_path)
 
     rid = setup
     workflow.advance(db, actors["admin"], rid)
-    bad = rh.write_csv(tmp_path / "bad.csv", "unit_code,indicator_code,score\nG02,B1,95\nG03,A1,5\nNOPE,B1,1\nG04,B1,abc\n")
+    bad = rh.write_csv(
+        tmp_path / "bad.csv", "unit_code,indicator_code,score\nG02,B1,95\nG03,A1,5\nNOPE,B1,1\nG04,B1,abc\n"
+    )
     with pytest.raises(InputErrors) as ei:
         scorers.import_dept_scores(db, actors["clerk2"], rid, bad)
     lines = ei.value.lines()
@@ -382,7 +412,9 @@ def test_import_all_or_nothing_with_file_line_field(db, actors, setup, tmp_path)
     assert any("bad.csv:5 [score]" in x for x in lines), lines
     with db.read() as s:
         assert s.exec(select(DeptScore)).all() == []  # nothing written
-    good = rh.write_csv(tmp_path / "good.csv", "unit_code,indicator_code,score,note\nG02,B1,95,\nG03,B1,80,材料齐全\n")
+    good = rh.write_csv(
+        tmp_path / "good.csv", "unit_code,indicator_code,score,note\nG02,B1,95,\nG03,B1,80,材料齐全\n"
+    )
     with pytest.raises(InputErrors, match="本账户属于“G02”"):
         scorers.import_dept_scores(db, Actor("jyj", "clerk"), rid, good)
     assert scorers.import_dept_scores(db, actors["clerk2"], rid, good) == 2

@@ -10,6 +10,7 @@ from assess.foundation.errors import Conflict
 from assess.schemes.definition import from_dict
 from assess.scoring.composite import combine, round_half_up
 from assess.scoring.engine import RoundInputs, compute_units, quota_count, rank_min
+from assess.scoring.rows import Rows
 
 from .results_helpers import scheme_dict
 
@@ -39,13 +40,17 @@ def inputs(scheme, units, scores=(), appraisal=None, verified=(), drawn=(), adju
     )
     return RoundInputs(
         scheme=from_dict(scheme) if isinstance(scheme, dict) else scheme,
-        units=u,
-        selfcheck=frame(scores),
-        spotcheck=frame(verified),
+        units=Rows.from_frame(u),
+        selfcheck=Rows.from_frame(frame(scores)),
+        spotcheck=Rows.from_frame(frame(verified)),
         drawn=[ids[c] for c in drawn],
-        appraisal=a,
-        adjustments=pd.DataFrame([(ids[c], p) for c, p in adjustments], columns=["unit_id", "points"]),
-        discipline=pd.DataFrame([(ids[c], k) for c, k in discipline], columns=["unit_id", "kind"]),
+        appraisal=Rows.from_frame(a),
+        adjustments=Rows.from_frame(
+            pd.DataFrame([(ids[c], p) for c, p in adjustments], columns=["unit_id", "points"])
+        ),
+        discipline=Rows.from_frame(
+            pd.DataFrame([(ids[c], k) for c, k in discipline], columns=["unit_id", "kind"])
+        ),
     )
 
 

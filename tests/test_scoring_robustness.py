@@ -9,6 +9,7 @@ from assess.schemes.definition import from_dict
 from assess.scoring.appraisal import scores
 from assess.scoring.engine import AppraisalCells, RoundInputs, compute_units
 from assess.scoring.robustness import redraw, resample
+from assess.scoring.rows import Rows
 
 from .results_helpers import scheme_dict
 
@@ -36,14 +37,14 @@ def _inputs(cells: dict[str, list[int]], weights=None):
     empty = pd.DataFrame(columns=["unit_id", "indicator_code", "value"])
     return RoundInputs(
         from_dict(d),
-        units,
-        empty,
-        empty,
+        Rows.from_frame(units),
+        Rows.from_frame(empty),
+        Rows.from_frame(empty),
         [],
-        appraisal,
-        pd.DataFrame(columns=["unit_id", "points"]),
-        pd.DataFrame(columns=["unit_id", "kind"]),
-        cells=AppraisalCells(frame, POINTS, SATISFIED, {"ld": 1.0}),
+        Rows.from_frame(appraisal),
+        Rows(["unit_id", "points"]),
+        Rows(["unit_id", "kind"]),
+        cells=AppraisalCells(Rows.from_frame(frame), POINTS, SATISFIED, {"ld": 1.0}),
     )
 
 
@@ -90,13 +91,13 @@ def test_weight_perturbation_alone_moves_close_composites():
     )
     inputs = RoundInputs(
         from_dict(d),
-        units,
-        sc,
-        sc.iloc[0:0],
+        Rows.from_frame(units),
+        Rows.from_frame(sc),
+        Rows.from_frame(sc.iloc[0:0]),
         [],
-        app,
-        pd.DataFrame(columns=["unit_id", "points"]),
-        pd.DataFrame(columns=["unit_id", "kind"]),
+        Rows.from_frame(app),
+        Rows(["unit_id", "points"]),
+        Rows(["unit_id", "kind"]),
     )
     base = compute_units(inputs)
     assert list(base.table["rank"]) == [1, 1]

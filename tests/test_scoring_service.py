@@ -140,7 +140,9 @@ def test_focus_units_outside_the_lottery_use_verified_scores_too(db, actors):
         verified=True,
     )
     add_draw(db, rid, ["U2"], focus=["U3"])
-    add_scores(db, rid, ids, [("U2", "I1", 40), ("U2", "I2", 0), ("U2", "I3", 100), ("U2", "V1", 0)], verified=True)
+    add_scores(
+        db, rid, ids, [("U2", "I1", 40), ("U2", "I2", 0), ("U2", "I3", 100), ("U2", "V1", 0)], verified=True
+    )
     compute_round(db, actors["admin"], rid, resamples=0)
     res = _results(db, rid)
     assert res[ids["U3"]].composite == 94.0 and "false_report:I1" in res[ids["U3"]].flags
@@ -238,9 +240,10 @@ def test_cadre_results_unfit_override_and_excellent_eligibility(db, actors):
     with db.read() as s:
         rows = {r.cadre_id: r for r in s.exec(select(CadreResult).where(CadreResult.round_id == rid)).all()}
     assert (rows[cid["C1"]].score, rows[cid["C1"]].grade) == (98.0, "优秀")
-    assert (rows[cid["C2"]].score, rows[cid["C2"]].grade) == (60.0, "不称职") and "unfit_votes:不称职" in rows[
-        cid["C2"]
-    ].flags
+    assert (rows[cid["C2"]].score, rows[cid["C2"]].grade) == (
+        60.0,
+        "不称职",
+    ) and "unfit_votes:不称职" in rows[cid["C2"]].flags
     assert rows[cid["C3"]].grade == "称职" and "no_excellent:诫勉" in rows[cid["C3"]].flags
     assert (rows[cid["C4"]].score, rows[cid["C4"]].grade) == (93.0, "称职")
     assert rows[cid["C4"]].counts["may_be_excellent"] is False
@@ -282,6 +285,7 @@ def test_bootstrap_model_agrees_with_the_session_tally(db, actors):
     """The bootstrap rescores cells with ``scoring.appraisal``; on the observed counts it must give
     exactly the tally's scores and 满意率 (else the intervals would be centred elsewhere)."""
     import numpy as np
+    import pandas as pd
 
     from assess.results.inputs import load_round_inputs
     from assess.scoring.appraisal import DenseCells, dense, target_frame
@@ -298,7 +302,7 @@ def test_bootstrap_model_agrees_with_the_session_tally(db, actors):
         inputs = load_round_inputs(s, rid)
     c = inputs.cells
     groups = sorted(c.weights)
-    targets = sorted(inputs.appraisal["unit_id"])
+    targets = sorted(inputs.appraisal.column("unit_id"))
     mine = target_frame(
         DenseCells(
             dense(c.frame, "unit_id", targets, groups, 4),
@@ -309,7 +313,7 @@ def test_bootstrap_model_agrees_with_the_session_tally(db, actors):
             np.array(c.satisfied),
         )
     )
-    theirs = inputs.appraisal.set_index("unit_id").loc[targets]
+    theirs = pd.DataFrame(inputs.appraisal.records()).set_index("unit_id").loc[targets]
     assert np.allclose(mine["score"].to_numpy(), theirs["score"].to_numpy())
     assert np.allclose(mine["satisfaction"].to_numpy(), theirs["satisfaction"].to_numpy())
     assert list(mine["missing_groups"]) == list(theirs["missing_groups"])

@@ -12,6 +12,7 @@ from assess.foundation.vocabulary import Method
 from assess.schemes.definition import leaf_scorers
 from assess.schemes.methods import score_values
 from assess.scoring.engine import RoundInputs, empty_inputs_frame, indicator_matrices
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,9 +116,20 @@ def indicator_points(values: IndicatorValues, scheme: SchemeDef, results: pd.Dat
     # The value and points that count: the engine's own matrices over the same inputs.
     unit_frame = units.drop_duplicates("unit_id").rename(columns={"unit_code": "code", "unit_name": "name"})
     no_rows = empty_inputs_frame(["unit_id"])
+    values_in = ["unit_id", "indicator_code", "value"]
     mats, _component, _penalty, _flags = indicator_matrices(
-        RoundInputs(scheme, unit_frame.reset_index(drop=True), selfcheck, spotcheck, sorted(drawn), no_rows,
-                    no_rows, no_rows, deptscores=dept, exemptions=exempt)
+        RoundInputs(
+            scheme,
+            Rows.from_frame(unit_frame, ["unit_id", "code", "name", "category"]),
+            Rows.from_frame(selfcheck, values_in),
+            Rows.from_frame(spotcheck, values_in),
+            sorted(drawn),
+            no_rows,
+            no_rows,
+            no_rows,
+            deptscores=Rows.from_frame(dept, values_in),
+            exemptions=Rows.from_frame(exempt, ["unit_id", "indicator_code"]),
+        )
     )
     row = {int(u): i for i, u in enumerate(unit_frame["unit_id"])}
     col = {c: j for j, c in enumerate(mats.codes)}

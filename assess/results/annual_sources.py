@@ -11,6 +11,7 @@ from assess.foundation.vocabulary import Stage
 from assess.results.reasons import period_text
 from assess.rounds.snapshots import published_content
 from assess.scoring.annual import QUARTERS, AnnualInputs
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -96,27 +97,28 @@ def refresh_sources(session: Session, r: Round) -> list[dict[str, Any]] | None:
 def annual_inputs(session: Session, round_id: int) -> AnnualInputs | None:
     """The quarterly composites an annual round combines, from its fixed sources (published rounds,
     read from their snapshots); None for a round that is not annual."""
-    import pandas as pd
-
-
     row = annual_row(session, round_id)
     if row is None:
         return None
     sources = list(row.sources or [])
     records = []
     for src in sources:
-        records += [(uid, int(src["quarter"]), composite) for uid, composite in published_composites(session, int(src["round_id"]))]
+        records += [
+            (uid, int(src["quarter"]), composite)
+            for uid, composite in published_composites(session, int(src["round_id"]))
+        ]
     have = {int(s["quarter"]) for s in sources}
     warnings = [
         f"{period_text(f'{row.year}-Q{q}')}没有已公示的考核轮次：季度平均按其余季度计算。"
         for q in QUARTERS
         if q not in have
     ]
-    frame = pd.DataFrame(records, columns=["unit_id", "quarter", "composite"])
-    return AnnualInputs(int(row.year), sources, frame, warnings)
+    return AnnualInputs(int(row.year), sources, Rows(["unit_id", "quarter", "composite"], records), warnings)
 
 
-def held_annually_warnings(scheme: SchemeDef, cadre_sessions: Iterable[CadreSession], annual: bool) -> list[str]:
+def held_annually_warnings(
+    scheme: SchemeDef, cadre_sessions: Iterable[CadreSession], annual: bool
+) -> list[str]:
     """A form held once a year (``held = "annual"``) appraised in a round that is not annual."""
     if annual:
         return []
@@ -134,8 +136,17 @@ def published_composites(session: Session, round_id: int) -> list[tuple[int, flo
 
     content = published_content(session, round_id)
     if content is not None:
-        return [(int(r["unit_id"]), float(r["composite"])) for r in content.get("results", []) if r.get("composite") is not None]
-    rows = session.connection().execute(
-        text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"), {"r": round_id}
-    ).all()
+        return [
+            (int(r["unit_id"]), float(r["composite"]))
+            for r in content.get("results", [])
+            if r.get("composite") is not None
+        ]
+    rows = (
+        session.connection()
+        .execute(
+            text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"),
+            {"r": round_id},
+        )
+        .all()
+    )
     return [(int(row[0]), float(row[1])) for row in rows]

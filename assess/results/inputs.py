@@ -23,6 +23,7 @@ from assess.rounds.spotcheck import inspected_unit_ids
 from assess.schemes.store import load_definition
 from assess.scoring.cadres import CadreSession
 from assess.scoring.engine import AppraisalCells, RoundInputs
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +54,6 @@ def _frame(session: Session, sql: str, params: dict[str, Any], columns: list[str
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
-
-
 def session_weights(session: Session, session_id: int, form: FormDef) -> dict[str, float]:
     from sqlmodel import select
 
@@ -75,12 +74,13 @@ def cell_counts(session: Session, session_ids: list[int], target_col: str) -> pd
     return pd.DataFrame(target_cells(session, list(session_ids), target_col), columns=columns)
 
 
-def _tally(session: Session, session_id: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], list[str]]:
+def _tally(
+    session: Session, session_id: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float], list[str]]:
     """The ballots area's tally of a certified session (``assess.appraisal.tally.session_tally``), as
     (targets: unit_id, score, satisfaction in percent, missing_groups;
      cells: voter_group, unit_id, choice, count; group weights; warnings)."""
     import pandas as pd
-
 
     t = session_tally_in(session, session_id)
     if not t.quorum_ok:
@@ -166,7 +166,9 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
         # A 黑名单 listing in force at any time in the round's period bars 优秀 like a discipline
         # record of kind 黑名单 (the scheme names it in no_excellent_if).
         listed = [
-            (None, x.cadre_id, BLACKLIST_KIND) if x.cadre_id is not None else (x.unit_id, None, BLACKLIST_KIND)
+            (None, x.cadre_id, BLACKLIST_KIND)
+            if x.cadre_id is not None
+            else (x.unit_id, None, BLACKLIST_KIND)
             for x in listings_in_period(session, r.period)
             if x.unit_id is not None or x.cadre_id is not None
         ]
@@ -176,7 +178,9 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
     warnings: list[str] = []
 
     sessions = session.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
+        select(AppraisalSession)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(col(AppraisalSession.id))
     ).all()
     for s in sessions:
         if s.status != SessionStatus.CERTIFIED:
@@ -199,7 +203,9 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
             cell_frames.append(session_cells)
             weights.update(session_weights_)
         cells = AppraisalCells(
-            pd.concat(cell_frames, ignore_index=True),
+            Rows.from_frame(
+                pd.concat(cell_frames, ignore_index=True), ["voter_group", "unit_id", "choice", "count"]
+            ),
             [o.points for o in form.options],
             [o.satisfied for o in form.options],
             weights,
@@ -242,27 +248,31 @@ def load_round_inputs(session: Session, round_id: int) -> RoundInputs:
                     form,
                     session_weights(session, s.id, form),
                     targets,
-                    raw[raw["session_id"] == s.id][["voter_group", "cadre_id", "choice", "count"]],
+                    Rows.from_frame(
+                        raw[raw["session_id"] == s.id], ["voter_group", "cadre_id", "choice", "count"]
+                    ),
                 )
             )
 
     inputs = RoundInputs(
         scheme=scheme,
-        units=units,
-        selfcheck=selfcheck,
-        spotcheck=spotcheck,
+        units=Rows.from_frame(units, ["unit_id", "code", "name", "category"]),
+        selfcheck=Rows.from_frame(selfcheck, ["unit_id", "indicator_code", "value"]),
+        spotcheck=Rows.from_frame(spotcheck, ["unit_id", "indicator_code", "value"]),
         drawn=inspected_unit_ids(session, round_id),
-        appraisal=appraisal.reset_index(drop=True),
-        adjustments=adjustments,
-        discipline=discipline[discipline["unit_id"].notna()][["unit_id", "kind"]].astype({"unit_id": int}),
+        appraisal=Rows.from_frame(appraisal, ["unit_id", "score", "satisfaction", "missing_groups"]),
+        adjustments=Rows.from_frame(adjustments, ["unit_id", "points"]),
+        discipline=Rows.from_frame(
+            discipline[discipline["unit_id"].notna()].astype({"unit_id": int}), ["unit_id", "kind"]
+        ),
         cells=cells,
         warnings=warnings,
         cadre_sessions=cadre_sessions,
-        cadre_discipline=discipline[discipline["cadre_id"].notna()][["cadre_id", "kind"]].astype(
-            {"cadre_id": int}
+        cadre_discipline=Rows.from_frame(
+            discipline[discipline["cadre_id"].notna()].astype({"cadre_id": int}), ["cadre_id", "kind"]
         ),
-        deptscores=dept_frame(session, round_id),
-        exemptions=exemption_frame(session, round_id),
+        deptscores=Rows.from_frame(dept_frame(session, round_id), ["unit_id", "indicator_code", "value"]),
+        exemptions=Rows.from_frame(exemption_frame(session, round_id), ["unit_id", "indicator_code"]),
     )
 
     inputs.annual = annual_inputs(session, round_id)

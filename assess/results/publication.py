@@ -218,16 +218,17 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
         problems.append("快照中的输入数据与计算记录的输入哈希不符")
     inputs = inputs_from_json(content["inputs"])
     scores = compute_units(inputs)
-    t = scores.table
+    t = scores.columns
+    records = [dict(zip(t, values, strict=True)) for values in zip(*t.values(), strict=True)]
     expected = content["results"]
     fresh = {
-        r.code: {
-            "composite": float(r.composite),
-            "rank": int(r.rank),
-            "grade": r.grade,
-            "category": r.category,
+        r["code"]: {
+            "composite": float(r["composite"]),
+            "rank": int(r["rank"]),
+            "grade": r["grade"],
+            "category": r["category"],
         }
-        for r in t.itertuples()
+        for r in records
     }
     problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade", "category"))
     if compute.get("resamples"):
@@ -237,7 +238,7 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
             for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
         }
         problems += _diff_results(expected, intervals, "重新计算区间：", ("rank_low", "rank_high"))
-    fresh_components = {r["code"]: r for r in t.to_dict("records")}
+    fresh_components = {r["code"]: r for r in records}
     for e in expected:
         f = fresh_components.get(e["code"])
         for k, v in (e.get("components") or {}).items():

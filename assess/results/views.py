@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from assess.foundation.db import Database
 
+
 @dataclass
 class IndicatorLine:
     code: str
@@ -78,13 +79,10 @@ class Explanation:
     annual: list[ComponentLine] = field(default_factory=list)
 
 
-
-
 def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     """Why a unit has its composite and rank: each component's weight and contribution, each
     indicator's self-check, verified value and points, the flags, and its neighbours in rank."""
     import numpy as np
-
 
     with db.read() as s:
         r = resolve_round(s, round_id)
@@ -131,18 +129,24 @@ def explain(db: Database, round_id: int | str, unit_code: str) -> Explanation:
     scorers = leaf_scorers(inputs.scheme)
     dept: dict[str, float] = {}
     if scorers and inputs.deptscores is not None and len(inputs.deptscores):
-        mine = inputs.deptscores[inputs.deptscores["unit_id"] == t.at[i, "unit_id"]]
-        dept = {str(c): float(v) for c, v in zip(mine["indicator_code"], mine["value"], strict=True)}
+        uid = t.at[i, "unit_id"]
+        dept = {
+            str(c): float("nan") if v is None else float(v)
+            for u, c, v in inputs.deptscores.select("unit_id", "indicator_code", "value")
+            if u == uid
+        }
     # 合理缺项: the unit's approved exemptions (under ``rescale`` the engine takes them out of the
     # applicable leaves; they are still listed, marked).
     exempt: set[str] = set()
     if inputs.exemptions is not None and len(inputs.exemptions):
-        own = inputs.exemptions[inputs.exemptions["unit_id"] == t.at[i, "unit_id"]]
-        exempt = {str(c) for c in own["indicator_code"]}
+        uid = t.at[i, "unit_id"]
+        exempt = {str(c) for u, c in inputs.exemptions.select("unit_id", "indicator_code") if u == uid}
     in_category = {leaf.code for leaf in inputs.scheme.leaves_for(str(t.at[i, "category"]))}
     exempt = {
-        c for c in exempt
-        if c in in_category and leaves[m.codes.index(c)].method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
+        c
+        for c in exempt
+        if c in in_category
+        and leaves[m.codes.index(c)].method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
     }
     for j in np.flatnonzero(m.applicable[i] | np.array([c in exempt for c in m.codes], dtype=bool)):
         leaf = leaves[j]
@@ -210,8 +214,10 @@ def _annual_parts(inputs: Any, fresh: pd.Series) -> list[ComponentLine]:
     composite (renormalised over the parts present, as ``scoring.annual.combine_annual``)."""
     if inputs.annual is None or inputs.scheme.annual is None:
         return []
-    weights = {"quarter_avg": float(inputs.scheme.annual.weights.get("quarters", 0.0)),
-               "year_end": float(inputs.scheme.annual.weights.get("year_end", 0.0))}
+    weights = {
+        "quarter_avg": float(inputs.scheme.annual.weights.get("quarters", 0.0)),
+        "year_end": float(inputs.scheme.annual.weights.get("year_end", 0.0)),
+    }
     values = {k: optional_float(fresh.get(k)) for k in ANNUAL_COMPONENTS}
     total = sum(w for k, w in weights.items() if values[k] is not None) or 1.0
     out = []

@@ -5,6 +5,7 @@ annual round's services are in ``assess.results.annual``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,9 @@ from assess.scoring.composite import combine, round_half_up
 
 if TYPE_CHECKING:
     import numpy as np
-    import pandas as pd
 
     from assess.schemes.definition import SchemeDef
+    from assess.scoring.rows import Rows
 
 
 QUARTERS = (1, 2, 3, 4)
@@ -47,7 +48,7 @@ class AnnualInputs:
 
     year: int
     sources: list[dict[str, Any]]
-    quarters: pd.DataFrame  # unit_id, quarter (1–4), composite
+    quarters: Rows  # unit_id, quarter (1–4), composite
     warnings: list[str] = field(default_factory=list)
 
 
@@ -88,7 +89,7 @@ def quarter_matrix(annual: AnnualInputs, unit_ids) -> np.ndarray:
     pos = {int(u): i for i, u in enumerate(ids)}
     q = annual.quarters
     if q is not None and len(q):
-        for uid, quarter, comp in q[["unit_id", "quarter", "composite"]].itertuples(index=False):
+        for uid, quarter, comp in q.select("unit_id", "quarter", "composite"):
             i = pos.get(int(uid))
             if i is not None and comp is not None and comp == comp and 1 <= int(quarter) <= 4:
                 out[i, int(quarter) - 1] = float(comp)
@@ -102,14 +103,15 @@ def combine_annual(scheme: SchemeDef, annual: AnnualInputs, unit_ids, year_end):
     over the parts present, rounded half up), so it ranks exactly like any composite."""
     import numpy as np
 
-
     p = annual_precision(scheme)
     qm = quarter_matrix(annual, unit_ids)
     n = len(qm)
     present = ~np.isnan(qm)
     count = present.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        avg = np.where(count > 0, np.nansum(np.where(present, qm, 0.0), axis=1) / np.maximum(count, 1), np.nan)
+        avg = np.where(
+            count > 0, np.nansum(np.where(present, qm, 0.0), axis=1) / np.maximum(count, 1), np.nan
+        )
     avg = round_half_up(avg, p)
     ye = np.asarray(year_end, dtype=float)
     parts = np.column_stack([avg, ye]) if n else np.zeros((0, 2))
@@ -134,12 +136,12 @@ def combine_annual(scheme: SchemeDef, annual: AnnualInputs, unit_ids, year_end):
     return columns, composite, flags, warnings
 
 
-def resampled_composite(scheme: SchemeDef, table: pd.DataFrame, year_end_r):
+def resampled_composite(scheme: SchemeDef, columns: Mapping[str, Any], year_end_r):
     """The annual composite of each resample (``scoring.robustness``): the quarterly average is
-    published and fixed; the resampled year-end composite varies."""
+    published and fixed; the resampled year-end composite varies. ``columns``: the unit results'
+    columns (``UnitScores.columns``)."""
     import numpy as np
 
-
     ye = np.asarray(year_end_r, dtype=float)
-    avg = np.broadcast_to(table["quarter_avg"].to_numpy(dtype=float), ye.shape)
+    avg = np.broadcast_to(np.asarray(columns["quarter_avg"], dtype=float), ye.shape)
     return combine(np.stack([avg, ye], axis=-1), annual_weights(scheme), 0.0, annual_precision(scheme))

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from assess.scoring.rows import Rows
+
 
 @dataclass
 class DenseCells:
@@ -27,26 +29,28 @@ class DenseCells:
     satisfied: np.ndarray  # (options,), bool
 
 
-def dense(
-    frame: pd.DataFrame, target_col: str, targets: list[int], groups: list[str], n_options: int
-) -> np.ndarray:
-    """(groups × targets × options) counts from a long frame voter_group, <target_col>, choice, count."""
+def dense(rows: Rows, target_col: str, targets: list[int], groups: list[str], n_options: int) -> np.ndarray:
+    """(groups × targets × options) counts from long rows voter_group, <target_col>, choice, count
+    (rows of an unknown group or target, or of a choice out of range, are left out)."""
     import numpy as np
 
     out = np.zeros((len(groups), len(targets), n_options))
-    if frame is None or not len(frame):
+    if rows is None or not len(rows):
         return out
     gpos = {g: i for i, g in enumerate(groups)}
     tpos = {t: i for i, t in enumerate(targets)}
-    gi = frame["voter_group"].map(gpos)
-    ti = frame[target_col].map(tpos)
-    ci = frame["choice"].astype(int) - 1
-    ok = gi.notna() & ti.notna() & (ci >= 0) & (ci < n_options)
-    np.add.at(
-        out,
-        (gi[ok].astype(int).to_numpy(), ti[ok].astype(int).to_numpy(), ci[ok].to_numpy()),
-        frame["count"][ok].to_numpy(dtype=float),
-    )
+    gcol, tcol, ccol, ncol = (rows.index(c) for c in ("voter_group", target_col, "choice", "count"))
+    gi, ti, ci, counts = [], [], [], []
+    for r in rows.data:
+        c = int(r[ccol]) - 1
+        g, t = gpos.get(r[gcol]), tpos.get(r[tcol])
+        if g is not None and t is not None and 0 <= c < n_options:
+            gi.append(g)
+            ti.append(t)
+            ci.append(c)
+            counts.append(float(r[ncol]))
+    idx = tuple(np.array(x, dtype=np.intp) for x in (gi, ti, ci))
+    np.add.at(out, idx, np.array(counts, dtype=float))
     return out
 
 
@@ -178,7 +182,9 @@ def scores_from_sums(counted, wsum, satisfied_votes, weights):
     term = np.empty(shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         for g in range(counted.shape[-2]):
-            np.true_divide(wsum[..., g, :], counted[..., g, :], out=term)  # the group's score where it has votes
+            np.true_divide(
+                wsum[..., g, :], counted[..., g, :], out=term
+            )  # the group's score where it has votes
             term *= w[g]
             np.copyto(term, 0.0, where=~has[..., g, :])
             num += term

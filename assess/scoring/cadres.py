@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from assess.foundation.errors import Conflict
 from assess.scoring.appraisal import dense, scores
 from assess.scoring.composite import round_half_up, scaled
+from assess.scoring.engine import kinds_by
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from assess.schemes.definition import FormDef, SchemeDef
+    from assess.scoring.rows import Rows
 
 
 @dataclass
@@ -30,7 +30,7 @@ class CadreSession:
     form: FormDef
     weights: dict[str, float]  # voter group → weight (the session's, else the form's)
     cadre_ids: list[int]  # the session's targets in ballot order
-    cells: pd.DataFrame  # voter_group, cadre_id, choice, count (certified batches)
+    cells: Rows  # voter_group, cadre_id, choice, count (certified batches)
 
 
 def unfit_index(form: FormDef) -> int | None:
@@ -45,8 +45,7 @@ def session_arrays(cs: CadreSession):
     """(dense counts G×T×K, groups, weights, points, satisfied)."""
     import numpy as np
 
-
-    groups = sorted(set(cs.weights) | set(cs.cells["voter_group"].unique() if len(cs.cells) else []))
+    groups = sorted(set(cs.weights) | set(cs.cells.column("voter_group")))
     counts = dense(cs.cells, "cadre_id", cs.cadre_ids, groups, len(cs.form.options))
     weights = np.array([cs.weights.get(g, 0.0) for g in groups], dtype=float)
     points = np.array([np.nan if o.points is None else o.points for o in cs.form.options], dtype=float)
@@ -70,7 +69,6 @@ def unfit_shares(counts, form: FormDef, points):
 def compute_session(scheme: SchemeDef, cs: CadreSession, barred: dict[int, list[str]]) -> list[dict]:
     """One row per cadre of the session: cadre_id, score, grade, counts, flags, unfit_share."""
     import numpy as np
-
 
     form = cs.form
     cr = form.cadre_rules
@@ -170,9 +168,8 @@ def compute_cadres(inputs) -> list[dict]:
     barred: dict[int, list[str]] = {}
     d = inputs.cadre_discipline
     if d is not None and len(d) and scheme.no_excellent_if:
-        d = d[d["kind"].isin(scheme.no_excellent_if)]
-        for cadre_id, kinds in d.groupby("cadre_id")["kind"]:
-            barred[int(cadre_id)] = sorted(set(kinds))
+        for cadre_id, kinds in kinds_by(d, "cadre_id", scheme.no_excellent_if).items():
+            barred[int(cadre_id)] = kinds
     rows: list[dict] = []
     for cs in inputs.cadre_sessions:
         for row in compute_session(scheme, cs, barred):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import Conflict
@@ -42,6 +43,7 @@ from assess.schemes.definition import leaf_scorers
 from assess.schemes.methods import score_values
 from assess.scoring.annual import combine_annual, result_scheme
 from assess.scoring.composite import combine, scaled
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,10 +56,6 @@ COMPONENT_NAMES = {"indicators": "指标得分", "appraisal": "民主评议", "a
 
 
 # -- numeric helpers --------------------------------------------------------------------------------
-
-
-
-
 
 
 def quota_count(size: int, share: float, rounding: str) -> int:
@@ -174,7 +172,7 @@ def _packed_keys(cat, keys: list, r: int, max_bits: int):
 class AppraisalCells:
     """Certified 民主评议 counts per voter group × unit × option (for the bootstrap)."""
 
-    frame: pd.DataFrame  # voter_group, unit_id, choice (1-based option index), count
+    frame: Rows  # voter_group, unit_id, choice (1-based option index), count
     points: list[float | None]  # per option, None = not counted (不了解)
     satisfied: list[bool]
     weights: dict[str, float]  # voter group → weight
@@ -183,20 +181,20 @@ class AppraisalCells:
 @dataclass
 class RoundInputs:
     scheme: SchemeDef
-    units: pd.DataFrame  # unit_id, code, name, category
-    selfcheck: pd.DataFrame  # unit_id, indicator_code, value
-    spotcheck: pd.DataFrame  # unit_id, indicator_code, value
+    units: Rows  # unit_id, code, name, category
+    selfcheck: Rows  # unit_id, indicator_code, value
+    spotcheck: Rows  # unit_id, indicator_code, value
     drawn: list[int]
-    appraisal: pd.DataFrame  # unit_id, score, satisfaction (percent), missing_groups (text)
-    adjustments: pd.DataFrame  # unit_id, points
-    discipline: pd.DataFrame  # unit_id, kind
+    appraisal: Rows  # unit_id, score, satisfaction (percent), missing_groups (text)
+    adjustments: Rows  # unit_id, points
+    discipline: Rows  # unit_id, kind
     cells: AppraisalCells | None = None
     warnings: list[str] = field(default_factory=list)
     cadre_sessions: list[CadreSession] = field(default_factory=list)
-    cadre_discipline: pd.DataFrame | None = None  # cadre_id, kind
+    cadre_discipline: Rows | None = None  # cadre_id, kind
     annual: Any = None  # assess.scoring.annual.AnnualInputs of an annual round (its quarterly composites)
-    deptscores: pd.DataFrame | None = None  # unit_id, indicator_code, value (职能部门评分)
-    exemptions: pd.DataFrame | None = None  # unit_id, indicator_code (approved 合理缺项)
+    deptscores: Rows | None = None  # unit_id, indicator_code, value (职能部门评分)
+    exemptions: Rows | None = None  # unit_id, indicator_code (approved 合理缺项)
 
 
 @dataclass
@@ -215,35 +213,164 @@ class IndicatorMatrices:
 
 @dataclass
 class UnitScores:
-    table: pd.DataFrame  # unit_id, code, name, category, components…, composite, rank, grade, flags
+    """The unit results. ``columns``: unit_id, code, name, category, indicators, appraisal,
+    adjustment, penalty, satisfaction, composite, rank (an annual round adds ``annual.ANNUAL_COLUMNS``),
+    grade, flags — equal-length lists or numpy arrays in unit order, no pandas. ``table`` is the
+    same as a data frame, built on first use, for the callers that want one."""
+
+    columns: dict[str, Any]
     matrices: IndicatorMatrices
     weights: dict[str, float]
     warnings: list[str]
+    _table: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if self._table is None:
+            import pandas as pd
+
+            self._table = pd.DataFrame(self.columns)
+        return self._table
+
+    def __len__(self) -> int:
+        return len(self.columns["unit_id"])
 
 
-def empty_inputs_frame(columns: list[str]) -> pd.DataFrame:
-    import pandas as pd
+def empty_inputs_frame(columns: list[str]) -> Rows:
+    """An input table without rows."""
+    return Rows(columns)
 
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+# -- reading the input rows (the rules pandas applied before: kept exactly) --------------------------
+
+
+def _number(v: Any, coerce: bool = True) -> float:
+    """A cell as a float, NaN for a missing one (None, NaN); with ``coerce`` also NaN for one that is
+    not a number (as ``pd.to_numeric(errors="coerce")``), else the error names the value."""
+    if v is None:
+        return math.nan
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        if coerce:
+            return math.nan
+        raise ValueError(f"不是数值：{v!r}") from None
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def last_rows(rows: Rows | None, key: str) -> dict[Any, tuple]:
+    """The last row per value of column ``key`` (``drop_duplicates(key, keep="last")``)."""
+    if rows is None or not len(rows):
+        return {}
+    k = rows.index(key)
+    return {r[k]: r for r in rows.data if not _missing(r[k])}
+
+
+def sums_by(rows: Rows, key: str, value: str) -> dict[Any, float]:
+    """Σ ``value`` per ``key`` (rows without a key left out, missing values skipped, 0 for a key
+    whose values are all missing), added exactly as pandas' grouped sum adds them, so the sums are
+    bit for bit what ``groupby(key).sum()`` gave: where the rows come in key order (keyless rows
+    first) and no value is missing, numpy's ``add.reduceat`` over each run of equal keys; otherwise
+    a Kahan-compensated sum per key in row order."""
+    import numpy as np
+
+    k, j = rows.index(key), rows.index(value)
+    keys = [r[k] for r in rows.data]
+    values = [_number(r[j], coerce=False) for r in rows.data]
+    keyless = sum(1 for x in keys if _missing(x))
+    ordered = keys[keyless:]
+    if (
+        ordered
+        and not any(_missing(x) for x in ordered)
+        and all(a <= b for a, b in pairwise(ordered))
+        and not any(v != v for v in values)
+    ):
+        starts = [0, *(i for i in range(1, len(ordered)) if ordered[i] != ordered[i - 1])]
+        runs = np.add.reduceat(np.array(values[keyless:], dtype=float), np.array(starts, dtype=np.intp))
+        return {ordered[s]: float(x) for s, x in zip(starts, runs, strict=True)}
+    total: dict[Any, float] = {}
+    comp: dict[Any, float] = {}
+    for g, x in zip(keys, values, strict=True):
+        if _missing(g):
+            continue
+        s = total.setdefault(g, 0.0)
+        c = comp.setdefault(g, 0.0)
+        if x != x:
+            continue
+        y = x - c
+        t = s + y
+        c = t - s - y
+        comp[g] = 0.0 if not math.isfinite(c) else c  # an infinite value: the sum stays infinite
+        total[g] = t
+    return total
+
+
+def first_appearance(values) -> Any:
+    """Codes numbered in order of first appearance, −1 for a missing value (``pd.factorize``)."""
+    import numpy as np
+
+    pos: dict[Any, int] = {}
+    return np.array([-1 if _missing(v) else pos.setdefault(v, len(pos)) for v in values], dtype=np.intp)
 
 
 # -- the indicator component ------------------------------------------------------------------------
 
 
-def _pivot(frame: pd.DataFrame, unit_ids, codes: list[str]):
+def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
+    """units × codes values: per (unit, code) the last row's value that is not missing (a pivot with
+    "last value wins", missing values skipped); NaN where there is none."""
     import numpy as np
 
-    if frame is None or len(frame) == 0:
-        return np.full((len(unit_ids), len(codes)), np.nan)
-    f = frame[frame["indicator_code"].isin(codes) & frame["unit_id"].isin(unit_ids)]
-    wide = f.pivot_table(index="unit_id", columns="indicator_code", values="value", aggfunc="last")
-    return wide.reindex(index=unit_ids, columns=codes).to_numpy(dtype=float)
+    out = np.full((len(unit_ids), len(codes)), np.nan)
+    if rows is None or len(rows) == 0:
+        return out
+    cpos = {c: j for j, c in enumerate(codes)}
+    upos = _positions(unit_ids)
+    ui, ci, vi = rows.index("unit_id"), rows.index("indicator_code"), rows.index("value")
+    last: dict[tuple[Any, int], float] = {}
+    for r in rows.data:
+        j = cpos.get(r[ci])
+        if j is None or _missing(r[ui]) or r[ui] not in upos:
+            continue
+        v = _number(r[vi], coerce=False)
+        if v == v:
+            last[(r[ui], j)] = v
+    for (u, j), v in last.items():
+        out[upos[u], j] = v
+    return out
+
+
+def _positions(unit_ids) -> dict[Any, list[int]]:
+    """unit id → its row positions (a list: the same unit listed twice gets its values twice)."""
+    pos: dict[Any, list[int]] = {}
+    for i, u in enumerate(unit_ids):
+        pos.setdefault(u, []).append(i)
+    return pos
+
+
+def _present(rows: Rows | None, unit_ids, codes: list[str]):
+    """units × codes: True where a row (unit_id, indicator_code) exists."""
+    import numpy as np
+
+    out = np.zeros((len(unit_ids), len(codes)), dtype=bool)
+    if rows is None or len(rows) == 0:
+        return out
+    cpos = {c: j for j, c in enumerate(codes)}
+    upos = _positions(unit_ids)
+    ui, ci = rows.index("unit_id"), rows.index("indicator_code")
+    for r in rows.data:
+        j = cpos.get(r[ci])
+        if j is not None and not _missing(r[ui]) and r[ui] in upos:
+            out[upos[r[ui]], j] = True
+    return out
 
 
 def leaf_points(scheme: SchemeDef, values):
     """Points for a units × leaves matrix of raw values, by method (``score_values``)."""
     import numpy as np
-
 
     leaves = scheme.leaves()
     out = np.full(values.shape, np.nan)
@@ -264,13 +391,6 @@ def leaf_points(scheme: SchemeDef, values):
         )
         out[:, cols] = maxes[cols] * score_values("ratio", 1.0, target, values[:, cols])
     return out
-
-
-def _flagged(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    """unit_id, indicator_code rows as a value frame (value 1) for ``_pivot``."""
-    if frame is None or len(frame) == 0:
-        return None
-    return frame.assign(value=1.0)
 
 
 def _applicable(scheme: SchemeDef, categories) -> np.ndarray:
@@ -296,11 +416,11 @@ def indicator_matrices(
     leaves = scheme.leaves()
     codes = [leaf.code for leaf in leaves]
     units = inputs.units
-    unit_ids = list(units["unit_id"])
+    unit_ids = units.column("unit_id")
     n = len(unit_ids)
     methods = np.array([leaf.method for leaf in leaves])
     maxes = np.array([leaf.max for leaf in leaves], dtype=float)
-    applicable = _applicable(scheme, list(units["category"]))
+    applicable = _applicable(scheme, units.column("category"))
     self_v = _pivot(inputs.selfcheck, unit_ids, codes)
     ver_v = _pivot(inputs.spotcheck, unit_ids, codes)
     drawn = (
@@ -317,7 +437,7 @@ def indicator_matrices(
     flags: list[list[str]] = [[] for _ in range(n)]
     # 合理缺项: approved exemptions; ``rescale`` takes them out of the unit's full marks (the
     # component becomes 100 × Σ points / (full − exempt full)), ``full`` counts them at full marks.
-    exempt = ~np.isnan(_pivot(_flagged(inputs.exemptions), unit_ids, codes)) & applicable
+    exempt = _present(inputs.exemptions, unit_ids, codes) & applicable
     exempt &= np.isin(methods, ("points", "deduct", "ratio"))[None, :]
     rule = scheme.exempt_rule or "rescale"
     if exempt.any() and rule == "rescale":
@@ -330,7 +450,11 @@ def indicator_matrices(
     raw = np.where(neutral_missing, 0.0, used)
     pts = leaf_points(scheme, raw)
     earning_missing = (
-        applicable & np.isnan(pts) & np.isin(methods, ("points", "ratio"))[None, :] & has_any[:, None] & ~exempt
+        applicable
+        & np.isnan(pts)
+        & np.isin(methods, ("points", "ratio"))[None, :]
+        & has_any[:, None]
+        & ~exempt
     )
     pts = np.where(earning_missing, 0.0, pts)
     if exempt.any() and rule == "full":
@@ -388,23 +512,25 @@ def active_weights(scheme: SchemeDef) -> dict[str, float]:
 def component_matrix(inputs: RoundInputs, indicator_component) -> tuple[Any, Any]:
     """(units × [indicators, appraisal, adjustment] array with NaN where missing, satisfaction)."""
     import numpy as np
-    import pandas as pd
 
     scheme = inputs.scheme
-    unit_ids = pd.Index(inputs.units["unit_id"])
+    unit_ids = inputs.units.column("unit_id")
     appraisal = np.full(len(unit_ids), np.nan)
     satisfaction = np.full(len(unit_ids), np.nan)
     if inputs.appraisal is not None and len(inputs.appraisal):
-        a = inputs.appraisal.drop_duplicates("unit_id", keep="last").set_index("unit_id")
-        appraisal = pd.to_numeric(a["score"], errors="coerce").reindex(unit_ids).to_numpy(dtype=float)
-        if "satisfaction" in a:
-            satisfaction = (
-                pd.to_numeric(a["satisfaction"], errors="coerce").reindex(unit_ids).to_numpy(dtype=float)
+        # the last row per unit counts (a unit listed twice keeps its last row)
+        last = last_rows(inputs.appraisal, "unit_id")
+        si = inputs.appraisal.index("score")
+        appraisal = np.array([_number(last[u][si]) if u in last else np.nan for u in unit_ids], dtype=float)
+        if "satisfaction" in inputs.appraisal.columns:
+            pi = inputs.appraisal.index("satisfaction")
+            satisfaction = np.array(
+                [_number(last[u][pi]) if u in last else np.nan for u in unit_ids], dtype=float
             )
     sums = np.zeros(len(unit_ids))
     if inputs.adjustments is not None and len(inputs.adjustments):
-        s = pd.to_numeric(inputs.adjustments["points"]).groupby(inputs.adjustments["unit_id"]).sum()
-        sums = s.reindex(unit_ids).fillna(0.0).to_numpy(dtype=float)
+        per_unit = sums_by(inputs.adjustments, "unit_id", "points")
+        sums = np.array([per_unit.get(u, 0.0) for u in unit_ids], dtype=float)
     adjustment = np.clip(scheme.adjustment_base + sums, 0.0, 100.0)
     comp = (
         np.column_stack([indicator_component, appraisal, adjustment]) if len(unit_ids) else np.zeros((0, 3))
@@ -439,16 +565,16 @@ def _next_lower(bands_desc: list, grade: str) -> str:
 
 
 def assign_grades(
-    scheme: SchemeDef, table: pd.DataFrame, vetoed, barred
+    scheme: SchemeDef, composite, rank, category, vetoed, barred
 ) -> tuple[list[str], list[list[str]]]:
-    """Grades by bands, veto, discipline bar and quotas. ``table`` has composite, rank, category
-    (in unit order). Returns (grades, extra flags per unit)."""
+    """Grades by bands, veto, discipline bar and quotas, from the units' composites, ranks and
+    categories (in unit order). Returns (grades, extra flags per unit)."""
     import numpy as np
 
     p = scheme.precision
     bands = sorted(scheme.bands, key=lambda b: b.min, reverse=True)
-    xi = scaled(table["composite"].to_numpy(dtype=float), p)
-    n = len(table)
+    xi = scaled(np.asarray(composite, dtype=float), p)
+    n = len(xi)
     lowest = bands[-1].grade if bands else ""
     top = bands[0].grade if bands else ""
     grade = np.full(n, lowest, dtype=object)
@@ -466,9 +592,12 @@ def assign_grades(
     grade[vetoed] = lowest
     bar = np.asarray(barred, dtype=bool) & (grade == top) & ~vetoed
     grade[bar] = _next_lower(bands, top)
-    ranks = table["rank"].to_numpy()
-    cats = table["category"].to_numpy()
-    sizes = table.groupby("category")["category"].transform("size").to_numpy()
+    ranks = np.asarray(rank)
+    cats = np.array(list(category), dtype=object)
+    size_of: dict[Any, int] = {}
+    for c in category:
+        size_of[c] = size_of.get(c, 0) + 1
+    sizes = np.array([size_of[c] for c in category], dtype=np.int64)
     for q in sorted(scheme.quotas, key=lambda q: -next((b.min for b in bands if b.grade == q.grade), 0)):
         holders = np.flatnonzero(grade == q.grade)
         if not len(holders):
@@ -494,11 +623,10 @@ def assign_grades(
 def compute_units(inputs: RoundInputs) -> UnitScores:
     """The whole unit computation: components, composite, ranks, grades, flags."""
     import numpy as np
-    import pandas as pd
-
 
     scheme = inputs.scheme
-    units = inputs.units.reset_index(drop=True)
+    units = inputs.units
+    unit_ids = units.column("unit_id")
     warnings = list(inputs.warnings)
     mats, ind_comp, penalty, flags = indicator_matrices(inputs)
     comp, satisfaction = component_matrix(inputs, ind_comp)
@@ -508,7 +636,8 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
         measured = ~np.isnan(comp[:, :2]) & (weights[:2] > 0)[None, :]
         lost = np.flatnonzero(~measured.any(axis=1))
         if len(lost):
-            names = "、".join(f"{units.at[i, 'code']} {units.at[i, 'name']}" for i in lost[:10])
+            codes, unit_names = units.column("code"), units.column("name")
+            names = "、".join(f"{codes[i]} {unit_names[i]}" for i in lost[:10])
             more = f"等 {len(lost)} 个单位" if len(lost) > 10 else ""
             raise Conflict(
                 f"无法计算：{names}{more}既没有指标得分也没有民主评议结果，综合得分只剩加减分，不能排名。请先录入自查得分或核定评议票。"
@@ -523,10 +652,15 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
             warnings.append(
                 f"{len(missing)} 个单位缺少{COMPONENT_NAMES[cname]}，其综合得分按其余部分的权重重新折算。"
             )
-    if inputs.appraisal is not None and len(inputs.appraisal) and "missing_groups" in inputs.appraisal:
-        mg = inputs.appraisal.drop_duplicates("unit_id", keep="last").set_index("unit_id")["missing_groups"]
-        mg = mg.reindex(pd.Index(units["unit_id"]))
-        for i, groups in enumerate(mg.to_list()):
+    if (
+        inputs.appraisal is not None
+        and len(inputs.appraisal)
+        and "missing_groups" in inputs.appraisal.columns
+    ):
+        last = last_rows(inputs.appraisal, "unit_id")
+        gi = inputs.appraisal.index("missing_groups")
+        for i, u in enumerate(unit_ids):
+            groups = last[u][gi] if u in last else None
             if isinstance(groups, str) and groups.strip():
                 flags[i].append(f"missing_groups:{groups.strip()}")
     composite = combine(comp, weights, penalty, scheme.precision) if n else np.zeros(0)
@@ -537,47 +671,57 @@ def compute_units(inputs: RoundInputs) -> UnitScores:
         # composite combines it with the quarterly average and is what is ranked and graded.
 
         annual_columns, composite, annual_flags, annual_warnings = combine_annual(
-            scheme, inputs.annual, units["unit_id"], composite
+            scheme, inputs.annual, unit_ids, composite
         )
         for i, extra_flags in enumerate(annual_flags):
             flags[i].extend(extra_flags)
         warnings.extend(annual_warnings)
         grading = result_scheme(scheme)
-    cat_codes = pd.factorize(units["category"])[0] if n else np.zeros(0, dtype=int)
+    categories = units.column("category")
+    cat_codes = first_appearance(categories) if n else np.zeros(0, dtype=int)
     keys = [scaled(composite, grading.precision), *tie_break_keys(scheme, list(comp.T), satisfaction)]
     ranks = rank_min(cat_codes, keys)
-    table = pd.DataFrame(
-        {
-            "unit_id": units["unit_id"].to_numpy(),
-            "code": units["code"].to_numpy(),
-            "name": units["name"].to_numpy(),
-            "category": units["category"].to_numpy(),
-            "indicators": comp[:, 0] if n else [],
-            "appraisal": comp[:, 1] if n else [],
-            "adjustment": comp[:, 2] if n else [],
-            "penalty": penalty,
-            "satisfaction": satisfaction,
-            "composite": composite,
-            "rank": ranks,
-            **annual_columns,
-        }
-    )
+    columns: dict[str, Any] = {
+        "unit_id": unit_ids,
+        "code": units.column("code"),
+        "name": units.column("name"),
+        "category": categories,
+        "indicators": comp[:, 0] if n else [],
+        "appraisal": comp[:, 1] if n else [],
+        "adjustment": comp[:, 2] if n else [],
+        "penalty": penalty,
+        "satisfaction": satisfaction,
+        "composite": composite,
+        "rank": ranks,
+        **annual_columns,
+    }
     vetoed = np.array([any(f.startswith("veto:") for f in fl) for fl in flags], dtype=bool)
     barred = np.zeros(n, dtype=bool)
     if inputs.discipline is not None and len(inputs.discipline) and scheme.no_excellent_if:
-        d = inputs.discipline[inputs.discipline["kind"].isin(scheme.no_excellent_if)]
-        kinds = d.groupby("unit_id")["kind"].agg(lambda s: sorted(set(s)))
-        for i, uid in enumerate(units["unit_id"]):
-            if uid in kinds.index:
+        kinds = kinds_by(inputs.discipline, "unit_id", scheme.no_excellent_if)
+        for i, uid in enumerate(unit_ids):
+            if uid in kinds:
                 barred[i] = True
                 flags[i].extend(f"no_excellent:{k}" for k in kinds[uid])
     if grading.bands:
-        grades, extra = assign_grades(grading, table, vetoed, barred)
+        grades, extra = assign_grades(grading, composite, ranks, categories, vetoed, barred)
     else:
         grades, extra = [""] * n, [[] for _ in range(n)]
-    table["grade"] = grades
-    table["flags"] = [fl + ex for fl, ex in zip(flags, extra, strict=True)]
-    return UnitScores(table, mats, active_weights(scheme), warnings)
+    columns["grade"] = grades
+    columns["flags"] = [fl + ex for fl, ex in zip(flags, extra, strict=True)]
+    return UnitScores(columns, mats, active_weights(scheme), warnings)
+
+
+def kinds_by(rows: Rows, key: str, kinds) -> dict[Any, list[str]]:
+    """The sorted distinct ``kind`` values in ``kinds`` per ``key`` (discipline records that bar the
+    top grade), missing keys left out."""
+    k, j = rows.index(key), rows.index("kind")
+    wanted = set(kinds)
+    out: dict[Any, set] = {}
+    for r in rows.data:
+        if r[j] in wanted and not _missing(r[k]):
+            out.setdefault(r[k], set()).add(r[j])
+    return {key_: sorted(v) for key_, v in out.items()}
 
 
 def exempt_flag(base: float, codes: list[str], rule: str) -> str:

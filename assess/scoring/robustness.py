@@ -20,7 +20,7 @@ from assess.scoring import appraisal as ap
 from assess.scoring import cadres as cd
 from assess.scoring.annual import annual_precision, resampled_composite
 from assess.scoring.composite import combine_columns, scaled
-from assess.scoring.engine import rank_rows, tie_break_keys, weight_vector
+from assess.scoring.engine import first_appearance, rank_rows, tie_break_keys, weight_vector
 
 if TYPE_CHECKING:
     import numpy as np
@@ -134,18 +134,21 @@ def resample(
     inputs: RoundInputs, scores: UnitScores, n: int = RESAMPLES, seed: int = 0, jitter: float = WEIGHT_JITTER
 ) -> Resamples:
     import numpy as np
-    import pandas as pd
 
     scheme = inputs.scheme
     rng = np.random.default_rng(seed)
-    t = scores.table
-    u = len(t)
-    base = t[["indicators", "appraisal", "adjustment"]].to_numpy(dtype=float)
-    base_satisfaction = t["satisfaction"].to_numpy(dtype=float)
+    t = scores.columns
+    u = len(scores)
+    base = (
+        np.column_stack([np.asarray(t[c], dtype=float) for c in ("indicators", "appraisal", "adjustment")])
+        if u
+        else np.zeros((0, 3))
+    )
+    base_satisfaction = np.asarray(t["satisfaction"], dtype=float)
     cells = inputs.cells
     if cells is not None and len(cells.frame) and u:
         groups = sorted(cells.weights)
-        unit_ids = t["unit_id"].tolist()
+        unit_ids = list(t["unit_id"])
         counts = ap.dense(cells.frame, "unit_id", unit_ids, groups, len(cells.points))
         points = np.array([np.nan if p is None else p for p in cells.points], dtype=float)
         group_w = np.array([cells.weights[g] for g in groups])
@@ -163,10 +166,10 @@ def resample(
     w = weight_vector(scheme)
     factors = rng.uniform(1.0 - jitter, 1.0 + jitter, size=(n, len(w)))
     wr = w[None, :] * factors  # (n, 3): each resample's component weights
-    penalty = t["penalty"].to_numpy(dtype=float)
+    penalty = np.asarray(t["penalty"], dtype=float)
     annual = inputs.annual is not None and scheme.annual is not None and u > 0
     precision = annual_precision(scheme) if annual else scheme.precision
-    cat = pd.factorize(t["category"])[0] if u else np.zeros(0, dtype=int)
+    cat = first_appearance(t["category"]) if u else np.zeros(0, dtype=int)
     composite = np.empty((n, u))
     ranks = np.empty((n, u), dtype=np.int64)
 

@@ -35,6 +35,19 @@ class Rows:
             raise ValueError(f"各列长度不同：{ {c: len(columns[c]) for c in names} }")
         return cls(names, zip(*(columns[c] for c in names), strict=True) if names else ())
 
+    @classmethod
+    def from_frame(cls, frame: Any, columns: Sequence[str] | None = None) -> Rows:
+        """A data frame's columns (all, or ``columns`` in this order) as rows of plain Python values:
+        numpy scalars are unwrapped (``.item()``), a missing float stays NaN."""
+        names = list(frame.columns) if columns is None else list(columns)
+        return cls(
+            names,
+            (
+                tuple(v.item() if hasattr(v, "item") else v for v in r)
+                for r in frame[names].itertuples(index=False, name=None)
+            ),
+        )
+
     def __len__(self) -> int:
         return len(self.data)
 

@@ -11,18 +11,17 @@ from assess.schemes.definition import from_dict
 from assess.scoring.annual import AnnualInputs
 from assess.scoring.cadres import CadreSession
 from assess.scoring.engine import AppraisalCells, RoundInputs
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from assess.scoring.engine import RoundInputs
 
 
-def _records(frame: pd.DataFrame | None, columns: list[str]) -> list[list[Any]]:
-    if frame is None or not len(frame):
+def _records(rows: Rows | None, columns: list[str]) -> list[list[Any]]:
+    if rows is None or not len(rows):
         return []
     out = []
-    for row in frame[columns].itertuples(index=False):
+    for row in rows.select(*columns):
         vals = []
         for v in row:
             if hasattr(v, "item"):
@@ -35,10 +34,9 @@ def _records(frame: pd.DataFrame | None, columns: list[str]) -> list[list[Any]]:
     return out
 
 
-def _frame(rows: list[list[Any]], columns: list[str]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(rows, columns=columns)
+def _frame(rows: list[list[Any]], columns: list[str]) -> Rows:
+    """A snapshot's rows (JSON numbers: a float column written as 1.0 comes back as 1.0) as ``Rows``."""
+    return Rows(columns, rows)
 
 
 FRAMES = {
@@ -89,7 +87,9 @@ def inputs_to_json(inputs: RoundInputs) -> dict[str, Any]:
         for cs in inputs.cadre_sessions
     ]
     out["warnings"] = list(inputs.warnings)
-    if inputs.annual is not None:  # an annual round (assess.results.annual): the quarterly composites it combines
+    if (
+        inputs.annual is not None
+    ):  # an annual round (assess.results.annual): the quarterly composites it combines
         a = inputs.annual
         out["annual"] = {
             "year": int(a.year),
@@ -127,7 +127,9 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
     if data.get("annual"):
         a = data["annual"]
         annual = AnnualInputs(
-            int(a["year"]), list(a.get("sources", [])), _frame(a.get("quarters", []), ANNUAL_QUARTERS),
+            int(a["year"]),
+            list(a.get("sources", [])),
+            _frame(a.get("quarters", []), ANNUAL_QUARTERS),
             list(a.get("warnings", [])),
         )
     return RoundInputs(
