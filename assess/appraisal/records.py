@@ -10,8 +10,6 @@ from assess.rounds.snapshots import published_content
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from sqlmodel import Session
-
     from assess.foundation.db import Reader
 
 
@@ -167,7 +165,7 @@ def session_targets(s: Reader, session_id: int) -> list[dict[str, Any]]:
     return _session_rows(s, session_id, "targets", live_targets)
 
 
-def target_cells(s: Session, session_ids: list[int], target_col: str) -> list[tuple[int, str, int, int, int]]:
+def target_cells(s: Reader, session_ids: list[int], target_col: str) -> list[tuple[int, str, int, int, int]]:
     """(session_id, voter_group, unit or cadre id, choice, count) of the sessions' certified batches:
     the one aggregation (``session_counts``, the sums kept at certification), each ballot position read
     as its target's ``unit_id`` or ``cadre_id`` (``target_col``). Positions without one are left out."""
@@ -181,18 +179,17 @@ def target_cells(s: Session, session_ids: list[int], target_col: str) -> list[tu
     return sorted(out)
 
 
-def cadre_grades(s: Session, round_id: int) -> list[tuple[int, int, str | None]]:
+def cadre_grades(s: Reader, round_id: int) -> list[tuple[int, int, str | None]]:
     """(session id, cadre id, grade) of a round's cadre results: as its snapshot holds them for a
     published round, from the stored results otherwise (``assess.results.round_view`` reads the whole
     of them; a tally sheet needs only the grades of earlier rounds)."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import CadreResult
+    from assess.models import tables as t
 
     content = published_content(s, round_id)
     if content is not None:
         return [(int(c["session_id"]), int(c["cadre_id"]), c.get("grade")) for c in content.get("cadre_results", [])]
-    rows = s.exec(
-        select(CadreResult.session_id, CadreResult.cadre_id, CadreResult.grade).where(CadreResult.round_id == round_id)
-    ).all()
+    cr = t.cadreresult
+    rows = s.execute(select(cr.c.session_id, cr.c.cadre_id, cr.c.grade).where(cr.c.round_id == round_id)).all()
     return [(int(sid), int(cid), grade) for sid, cid, grade in rows]
