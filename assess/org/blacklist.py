@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -29,9 +29,7 @@ from assess.foundation.periods import period_span
 from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import BlacklistEntry
 
 SUBJECT_KINDS = {"unit": "单位", "cadre": "干部", "enterprise": "企业", "person": "个人"}
@@ -60,7 +58,8 @@ class ListingRow:
         return self.entered_on <= on and (self.exit_on is None or on < self.exit_on)
 
 
-def _row(e: BlacklistEntry) -> ListingRow:
+def _row(e: BlacklistEntry | Any) -> ListingRow:
+    """A listing from its table class object or a Core row of the same columns."""
     assert e.id is not None  # a row read from the database has its id
     return ListingRow(
         e.id, e.subject_kind, SUBJECT_KINDS.get(e.subject_kind, e.subject_kind), e.name, e.unit_id,
@@ -165,12 +164,19 @@ def list_listings(db: Database, on: date | None = None) -> list[ListingRow]:
         return active_listings(s, on) if on is not None else _all(s)
 
 
-def _all(s: Session) -> list[ListingRow]:
-    from sqlmodel import col, select
+def _all(s: Reader) -> list[ListingRow]:
+    """Every listing, newest first, read through Core statements (no table classes)."""
+    from sqlalchemy import select
 
-    from assess.models import BlacklistEntry
+    from assess.models import tables as t
 
-    rows = s.exec(select(BlacklistEntry).order_by(col(BlacklistEntry.entered_on).desc(), col(BlacklistEntry.id).desc())).all()
+    b = t.blacklistentry
+    rows = s.execute(
+        select(
+            b.c.id, b.c.subject_kind, b.c.name, b.c.unit_id, b.c.cadre_id, b.c.reason, b.c.basis,
+            b.c.entered_on, b.c.exit_on, b.c.exit_reason, b.c.created_by,
+        ).order_by(b.c.entered_on.desc(), b.c.id.desc())
+    ).all()
     return [_row(e) for e in rows]
 
 
@@ -179,13 +185,13 @@ BLACKLIST_KIND = "黑名单"  # as a discipline kind in a scheme's no_excellent_
 
 
 
-def listings_in_period(s: Session, period: str) -> list[ListingRow]:
+def listings_in_period(s: Reader, period: str) -> list[ListingRow]:
     """Listings in force at any time within the period (for rules such as no_excellent_if)."""
     start, end = period_span(period)
     return [r for r in _all(s) if r.entered_on <= end and (r.exit_on is None or r.exit_on > start)]
 
 
-def active_listings(s: Session, on: date) -> list[ListingRow]:
+def active_listings(s: Reader, on: date) -> list[ListingRow]:
     """The listings in force on ``on`` (entered on or before, not yet lifted): the one reader that
     rules and reports use."""
     return [r for r in _all(s) if r.active_on(on)]

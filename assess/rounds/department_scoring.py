@@ -44,6 +44,7 @@ from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, round_unit
 from assess.rounds.selfcheck import NOTE_MAX, applicable_leaf, clean_note, parse_value, upsert_scores
 from assess.schemes.definition import leaf_scorers
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.foundation.input_tables import Row
     from assess.models import Round
 
@@ -253,15 +254,17 @@ class ScorerProgress:
                 "required": self.required, "done": self.done, "left": self.left}
 
 
-def _approved(s: Session, round_id: int) -> set[tuple[int, str]]:
-    from sqlmodel import select
+def _approved(s: Reader, round_id: int) -> set[tuple[int, str]]:
+    from sqlalchemy import select
 
-    from assess.models import Exemption
+    from assess.models import tables as t
 
-    return set(s.exec(
-        select(Exemption.unit_id, Exemption.indicator_code).where(
-            Exemption.round_id == round_id, Exemption.status == ExemptionStatus.APPROVED)
-    ).all())
+    e = t.exemption
+    rows = s.execute(
+        select(e.c.unit_id, e.c.indicator_code).where(
+            e.c.round_id == round_id, e.c.status == ExemptionStatus.APPROVED)
+    ).all()
+    return {(unit_id, code) for unit_id, code in rows}
 
 
 def round_progress(s: Session, r: Round) -> list[ScorerProgress]:
@@ -361,24 +364,38 @@ def sheet(db: Database, round_id: int, username: str | None = None, scorer: str 
     return out
 
 
-def dept_frame(session: Session, round_id: int) -> pd.DataFrame:
+DEPT_COLUMNS = ["unit_id", "indicator_code", "value"]
+EXEMPTION_COLUMNS = ["unit_id", "indicator_code"]
+
+
+def dept_rows(s: Reader, round_id: int) -> Rows:
     """unit_id, indicator_code, value of the round's department scores (for the engine)."""
-    import pandas as pd
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import DeptScore
+    from assess.models import tables as t
 
-    rows = session.exec(
-        select(DeptScore.unit_id, DeptScore.indicator_code, DeptScore.value).where(DeptScore.round_id == round_id)
-    ).all()
-    return pd.DataFrame([tuple(x) for x in rows], columns=["unit_id", "indicator_code", "value"])
+    d = t.deptscore
+    rows = s.execute(select(d.c.unit_id, d.c.indicator_code, d.c.value).where(d.c.round_id == round_id)).all()
+    return Rows(DEPT_COLUMNS, rows)
 
 
-def exemption_frame(session: Session, round_id: int) -> pd.DataFrame:
+def exemption_rows(s: Reader, round_id: int) -> Rows:
     """unit_id, indicator_code of the round's approved exemptions (for the engine)."""
+    return Rows(EXEMPTION_COLUMNS, sorted(_approved(s, round_id)))
+
+
+def dept_frame(s: Reader, round_id: int) -> pd.DataFrame:
+    """``dept_rows`` as a frame (for the screens and reports that read one)."""
     import pandas as pd
 
-    return pd.DataFrame(sorted(_approved(session, round_id)), columns=["unit_id", "indicator_code"])
+    return pd.DataFrame(dept_rows(s, round_id).data, columns=DEPT_COLUMNS)
+
+
+def exemption_frame(s: Reader, round_id: int) -> pd.DataFrame:
+    """``exemption_rows`` as a frame."""
+    import pandas as pd
+
+    return pd.DataFrame(exemption_rows(s, round_id).data, columns=EXEMPTION_COLUMNS)
 
 
 # -- 合理缺项 ------------------------------------------------------------------------------------------
