@@ -191,5 +191,7 @@ def cadre_grades(s: Reader, round_id: int) -> list[tuple[int, int, str | None]]:
     if content is not None:
         return [(int(c["session_id"]), int(c["cadre_id"]), c.get("grade")) for c in content.get("cadre_results", [])]
     cr = t.cadreresult
-    rows = s.execute(select(cr.c.session_id, cr.c.cadre_id, cr.c.grade).where(cr.c.round_id == round_id)).all()
+    rows: Sequence[Any] = s.execute(
+        select(cr.c.session_id, cr.c.cadre_id, cr.c.grade).where(cr.c.round_id == round_id)
+    ).all()
     return [(int(sid), int(cid), grade) for sid, cid, grade in rows]

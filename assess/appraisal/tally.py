@@ -44,7 +44,7 @@ from assess.scoring.appraisal import combine_groups, option_scores, satisfaction
 from assess.scoring.composite import round_half_up
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     import numpy as np
     import pandas as pd
@@ -638,12 +638,12 @@ def _cadre_history(s: Reader, info: SessionInfo) -> dict[int, list[tuple[str, bo
         return {}
     this_round = find_round(s, info.round_id)
     a, r = tb.appraisalsession, tb.round
-    sessions = s.execute(
+    sessions: Sequence[Any] = s.execute(
         select(a.c.id, r.c.period, r.c.id)
         .join(r, r.c.id == a.c.round_id)
         .where(a.c.kind == "cadre", a.c.round_id != info.round_id)
     ).all()
-    earlier = [tuple(e) for e in sessions if (e[1], e[2]) < (this_round.period, this_round.id)]
+    earlier = [e for e in sessions if (e[1], e[2]) < (this_round.period, this_round.id)]
     earlier.sort(key=lambda e: (e[1], e[2], e[0]))
     results: dict[int, list[tuple[int, int, str | None]]] = {}
     out: dict[int, list[tuple[str, bool]]] = {}

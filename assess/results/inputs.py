@@ -28,6 +28,8 @@ from assess.scoring.engine import AppraisalCells, RoundInputs
 from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from assess.foundation.db import Reader
     from assess.rounds.lifecycle import RoundRef
     from assess.schemes.definition import FormDef
@@ -56,7 +58,7 @@ def session_weights(s: Reader, session_id: int, form: FormDef) -> dict[str, floa
     from assess.models import tables as t
 
     g = t.sessionvotergroup
-    rows = s.execute(select(g.c.code, g.c.weight).where(g.c.session_id == session_id)).all()
+    rows: Sequence[Any] = s.execute(select(g.c.code, g.c.weight).where(g.c.session_id == session_id)).all()
     if rows:
         return {code: float(weight) for code, weight in rows}
     return {g.code: g.weight for g in form.voter_groups}
@@ -117,10 +119,10 @@ def _discipline(
     from assess.models import tables as t
 
     d = t.disciplineaction
-    rows = [
-        tuple(r)
-        for r in s.execute(select(d.c.unit_id, d.c.cadre_id, d.c.kind).where(d.c.round_id == round_id))
-    ]
+    found: Sequence[Any] = s.execute(
+        select(d.c.unit_id, d.c.cadre_id, d.c.kind).where(d.c.round_id == round_id)
+    ).all()
+    rows: list[tuple[Any, Any, str]] = [(unit_id, cadre_id, kind) for unit_id, cadre_id, kind in found]
     if scheme_bars_listed:
         listed = [
             (None, x.cadre_id, BLACKLIST_KIND)
@@ -230,7 +232,7 @@ def load_round_inputs(s: Reader, round_id: int) -> RoundInputs:
                 warnings.append(f"评议会议“{x.name}”的评议表 {x.form_code} 不在考核方案中，未计入。")
                 continue
             _check_quorum(x, form)
-            targets = list(
+            cadre_ids: list[int] = list(
                 s.execute(
                     select(at.c.cadre_id)
                     .where(at.c.session_id == x.id, at.c.cadre_id.is_not(None))
@@ -243,7 +245,7 @@ def load_round_inputs(s: Reader, round_id: int) -> RoundInputs:
                     x.name,
                     form,
                     session_weights(s, x.id, form),
-                    targets,
+                    cadre_ids,
                     Rows(CADRE_CELL_COLUMNS, [row[1:] for row in raw if row[0] == x.id]),
                 )
             )

@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -47,7 +47,7 @@ from assess.schemes.definition import leaf_scorers
 from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from pathlib import Path
 
     import pandas as pd
@@ -260,7 +260,7 @@ def _approved(s: Reader, round_id: int) -> set[tuple[int, str]]:
     from assess.models import tables as t
 
     e = t.exemption
-    rows = s.execute(
+    rows: Sequence[Any] = s.execute(
         select(e.c.unit_id, e.c.indicator_code).where(
             e.c.round_id == round_id, e.c.status == ExemptionStatus.APPROVED)
     ).all()
