@@ -154,21 +154,36 @@ def _round_with_everything(db) -> tuple[int, dict[str, int], dict[str, int], int
     add_discipline(db, rid, "警告", unit_id=ids["U2"])
     add_discipline(db, rid, "警告", cadre_id=cadres["C2"])
     with db.write() as s:
-        for kind, name, unit_id, cadre_id in (("unit", "三局", ids["U3"], None), ("cadre", "干部C1", None, cadres["C1"])):
+        for kind, name, unit_id, cadre_id in (
+            ("unit", "三局", ids["U3"], None),
+            ("cadre", "干部C1", None, cadres["C1"]),
+        ):
             s.add(
                 BlacklistEntry(
-                    subject_kind=kind, name=name, unit_id=unit_id, cadre_id=cadre_id, reason="测试",
-                    entered_on=date(2026, 5, 1), created_by="admin",
+                    subject_kind=kind,
+                    name=name,
+                    unit_id=unit_id,
+                    cadre_id=cadre_id,
+                    reason="测试",
+                    entered_on=date(2026, 5, 1),
+                    created_by="admin",
                 )
             )
     counts = {
         "ld": {ids["U1"]: [8, 2, 0, 0], ids["U2"]: [1, 0, 4, 5], ids["U3"]: [0, 0, 0, 3]},
         "fw": {ids["U1"]: [5, 3, 1, 1], ids["U3"]: [7, 0, 0, 0]},
     }
-    sid = add_session(db, rid, "unit", "mzpy", [ids[c] for c in ("U1", "U2", "U3")], counts, {"ld": 0.3, "fw": 0.7})
+    sid = add_session(
+        db, rid, "unit", "mzpy", [ids[c] for c in ("U1", "U2", "U3")], counts, {"ld": 0.3, "fw": 0.7}
+    )
     add_session(
-        db, rid, "cadre", "qlss", [cadres["C1"], cadres["C2"]],
-        {"zg": {cadres["C1"]: [6, 3, 1, 0], cadres["C2"]: [0, 2, 2, 6]}}, {"zg": 1.0},
+        db,
+        rid,
+        "cadre",
+        "qlss",
+        [cadres["C1"], cadres["C2"]],
+        {"zg": {cadres["C1"]: [6, 3, 1, 0], cadres["C2"]: [0, 2, 2, 6]}},
+        {"zg": 1.0},
     )
     return rid, ids, cadres, sid
 
@@ -188,7 +203,11 @@ def test_values_and_types_on_every_backend(db):
 
     assert got.units == Rows(
         ["unit_id", "code", "name", "category"],
-        [(ids["U1"], "U1", "一局", "甲类"), (ids["U2"], "U2", "二局", "甲类"), (ids["U3"], "U3", "三局", "乙类")],
+        [
+            (ids["U1"], "U1", "一局", "甲类"),
+            (ids["U2"], "U2", "二局", "甲类"),
+            (ids["U3"], "U3", "三局", "乙类"),
+        ],
     )
     assert sorted(got.selfcheck.column("value")) == sorted([38.5, 0.0, 100.0, 0.0] * 3)
     assert {type(v) for v in got.selfcheck.column("value")} == {float}
@@ -219,7 +238,10 @@ def test_values_and_types_on_every_backend(db):
     assert cells.frame.columns == ("voter_group", "unit_id", "choice", "count")
     # option-major, then target (ballot order), then voter group; no zero counts
     assert cells.frame.data[:5] == [
-        ("ld", ids["U1"], 1, 8), ("fw", ids["U1"], 1, 5), ("ld", ids["U2"], 1, 1), ("fw", ids["U3"], 1, 7),
+        ("ld", ids["U1"], 1, 8),
+        ("fw", ids["U1"], 1, 5),
+        ("ld", ids["U2"], 1, 1),
+        ("fw", ids["U3"], 1, 7),
         ("ld", ids["U1"], 2, 2),
     ]
     assert sum(r[3] for r in cells.frame) == 8 + 2 + 1 + 4 + 5 + 3 + 5 + 3 + 1 + 1 + 7
@@ -229,8 +251,12 @@ def test_values_and_types_on_every_backend(db):
     assert cs.cadre_ids == [cadres["C1"], cadres["C2"]] and cs.weights == {"zg": 1.0}
     assert cs.cells.columns == ("voter_group", "cadre_id", "choice", "count")
     assert cs.cells.data == [
-        ("zg", cadres["C1"], 1, 6), ("zg", cadres["C1"], 2, 3), ("zg", cadres["C1"], 3, 1),
-        ("zg", cadres["C2"], 2, 2), ("zg", cadres["C2"], 3, 2), ("zg", cadres["C2"], 4, 6),
+        ("zg", cadres["C1"], 1, 6),
+        ("zg", cadres["C1"], 2, 3),
+        ("zg", cadres["C1"], 3, 1),
+        ("zg", cadres["C2"], 2, 2),
+        ("zg", cadres["C2"], 3, 2),
+        ("zg", cadres["C2"], 4, 6),
     ]
     assert got.annual is None
 

@@ -288,7 +288,6 @@ class _Cube:
 def session_cube(s: Reader, info: SessionInfo) -> _Cube:
     import numpy as np
 
-
     n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
     cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
     rows = [(r["voter_group"], r["position"], r["choice"], r["count"]) for r in session_counts(s, info.id)]
@@ -406,7 +405,9 @@ def _numbers(
     counted, score, satisfaction = _score(c.counts, c)  # [t, g]
     total = c.counts.sum(axis=-1)
     shares = largest_remainder(c.counts)  # [t, g, o]
-    rule = disclosure(counted, total, form.publication_threshold, final=info.status == SessionStatus.CERTIFIED)
+    rule = disclosure(
+        counted, total, form.publication_threshold, final=info.status == SessionStatus.CERTIFIED
+    )
     shown = counted >= form.publication_threshold  # for the warnings: groups under the threshold
 
     # weighted target score, weights renormalised over groups with counted votes.
@@ -418,9 +419,7 @@ def _numbers(
     codes = np.array([g.code for g in info.groups], dtype=object)
     missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
     nameable = nameable_groups(group_ballots(batch_rows, list(codes)), form.publication_threshold)
-    missing_public = [
-        missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)
-    ]
+    missing_public = [missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)]
 
     warnings += _group_warnings(info, counted, shown, nameable)
     cadre: dict[str, Any] = {}
@@ -428,8 +427,25 @@ def _numbers(
         cadre, cadre_warnings = _cadre_numbers(info, c, pooled, p_counted, history or {})
         warnings += cadre_warnings
     return TallyNumbers(
-        info, c, batch_rows, quorum_ok, counted, score, satisfaction, total, shares, rule, t_score,
-        pooled, p_counted, p_sat, largest_remainder(pooled), missing_codes, missing_public, cadre, warnings,
+        info,
+        c,
+        batch_rows,
+        quorum_ok,
+        counted,
+        score,
+        satisfaction,
+        total,
+        shares,
+        rule,
+        t_score,
+        pooled,
+        p_counted,
+        p_sat,
+        largest_remainder(pooled),
+        missing_codes,
+        missing_public,
+        cadre,
+        warnings,
     )
 
 
@@ -678,7 +694,18 @@ def batches_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     with their valid, void and blank counts, as a frame."""
     import pandas as pd
 
-    columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
+    columns = [
+        "batch_id",
+        "label",
+        "group",
+        "source",
+        "status",
+        "issued",
+        "returned",
+        "valid",
+        "void",
+        "blank",
+    ]
     df = pd.DataFrame.from_records(rows, columns=columns)
     for col in ("valid", "void", "blank"):
         df[col] = df[col].fillna(0).astype(int)
@@ -700,16 +727,19 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
         info = read_session_info(s, session_id)
         batches = s.execute(
             select(col(BallotBatch.id), col(BallotBatch.label), col(BallotBatch.voter_group))
-            .where(col(BallotBatch.session_id) == session_id, col(BallotBatch.status) == BatchStatus.CERTIFIED)
+            .where(
+                col(BallotBatch.session_id) == session_id, col(BallotBatch.status) == BatchStatus.CERTIFIED
+            )
             .order_by(col(BallotBatch.id))
         ).all()
         rows = (
             s.execute(
                 select(
-                    col(TallyCount.batch_id), col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)
-                ).where(
-                    col(TallyCount.batch_id).in_([b[0] for b in batches])
-                )
+                    col(TallyCount.batch_id),
+                    col(TallyCount.position),
+                    col(TallyCount.choice),
+                    col(TallyCount.count),
+                ).where(col(TallyCount.batch_id).in_([b[0] for b in batches]))
             ).all()
             if batches
             else []

@@ -110,7 +110,10 @@ def annual_inputs(s: Reader, round_id: int) -> AnnualInputs | None:
     sources = list(row.sources or [])
     records = []
     for src in sources:
-        records += [(uid, int(src["quarter"]), composite) for uid, composite in published_composites(s, int(src["round_id"]))]
+        records += [
+            (uid, int(src["quarter"]), composite)
+            for uid, composite in published_composites(s, int(src["round_id"]))
+        ]
     have = {int(src["quarter"]) for src in sources}
     warnings = [
         f"{period_text(f'{row.year}-Q{q}')}没有已公示的考核轮次：季度平均按其余季度计算。"
@@ -120,7 +123,9 @@ def annual_inputs(s: Reader, round_id: int) -> AnnualInputs | None:
     return AnnualInputs(int(row.year), sources, Rows(ANNUAL_QUARTERS, records), warnings)
 
 
-def held_annually_warnings(scheme: SchemeDef, cadre_sessions: Iterable[CadreSession], annual: bool) -> list[str]:
+def held_annually_warnings(
+    scheme: SchemeDef, cadre_sessions: Iterable[CadreSession], annual: bool
+) -> list[str]:
     """A form held once a year (``held = "annual"``) appraised in a round that is not annual."""
     if annual:
         return []
@@ -138,8 +143,13 @@ def published_composites(s: Reader, round_id: int) -> list[tuple[int, float]]:
 
     content = published_content(s, round_id)
     if content is not None:
-        return [(int(r["unit_id"]), float(r["composite"])) for r in content.get("results", []) if r.get("composite") is not None]
+        return [
+            (int(r["unit_id"]), float(r["composite"]))
+            for r in content.get("results", [])
+            if r.get("composite") is not None
+        ]
     rows = s.execute(
-        text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"), {"r": round_id}
+        text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"),
+        {"r": round_id},
     ).all()
     return [(int(row[0]), float(row[1])) for row in rows]
