@@ -10,8 +10,6 @@ from assess.rounds.snapshots import published_content
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from sqlmodel import Session
-
     from assess.foundation.db import Reader
 
 
@@ -51,7 +49,10 @@ def live_targets(s: Reader, round_id: int, session_id: int | None = None) -> lis
     rows = s.execute(q).all()
     cadre_unit_ids = {r[10] for r in rows if r[4] is None and r[10] is not None}
     unit_names = (
-        {uid: name for uid, name in s.execute(select(unit.c.id, unit.c.name).where(unit.c.id.in_(cadre_unit_ids)))}
+        {
+            uid: name
+            for uid, name in s.execute(select(unit.c.id, unit.c.name).where(unit.c.id.in_(cadre_unit_ids)))
+        }
         if cadre_unit_ids
         else {}
     )
@@ -61,7 +62,9 @@ def live_targets(s: Reader, round_id: int, session_id: int | None = None) -> lis
         if u_id is not None:
             row.update(code=u_code, name=u_name, cadre_unit_id=None, detail=u_cat)
         else:
-            row.update(code=c_code, name=c_name, cadre_unit_id=c_unit, detail=f"{unit_names.get(c_unit, '')} {c_pos}")
+            row.update(
+                code=c_code, name=c_name, cadre_unit_id=c_unit, detail=f"{unit_names.get(c_unit, '')} {c_pos}"
+            )
         out.append(row)
     return out
 
@@ -85,7 +88,10 @@ def live_session_counts(s: Reader, round_id: int, session_id: int | None = None)
     if session_id is not None:
         q = q.where(ts.c.session_id == session_id)
     rows: Sequence[Any] = s.execute(q).all()  # plain rows (32,000 at 2,000 units)
-    return [{"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)} for sid, g, p, c, n in rows]
+    return [
+        {"session_id": sid, "voter_group": g, "position": p, "choice": c, "count": int(n)}
+        for sid, g, p, c, n in rows
+    ]
 
 
 def live_batches(s: Reader, round_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
@@ -98,7 +104,13 @@ def live_batches(s: Reader, round_id: int, session_id: int | None = None) -> lis
     bb, sess, ballot = t.ballotbatch, t.appraisalsession, t.ballot
     q = (
         select(
-            bb.c.session_id, bb.c.id, bb.c.label, bb.c.voter_group, bb.c.source, bb.c.status, bb.c.issued,
+            bb.c.session_id,
+            bb.c.id,
+            bb.c.label,
+            bb.c.voter_group,
+            bb.c.source,
+            bb.c.status,
+            bb.c.issued,
             bb.c.returned,
         )
         .join(sess, sess.c.id == bb.c.session_id)
@@ -181,18 +193,22 @@ def target_cells(s: Reader, session_ids: list[int], target_col: str) -> list[tup
     return sorted(out)
 
 
-def cadre_grades(s: Session, round_id: int) -> list[tuple[int, int, str | None]]:
+def cadre_grades(s: Reader, round_id: int) -> list[tuple[int, int, str | None]]:
     """(session id, cadre id, grade) of a round's cadre results: as its snapshot holds them for a
     published round, from the stored results otherwise (``assess.results.round_view`` reads the whole
     of them; a tally sheet needs only the grades of earlier rounds)."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import CadreResult
+    from assess.models import tables as t
 
     content = published_content(s, round_id)
     if content is not None:
-        return [(int(c["session_id"]), int(c["cadre_id"]), c.get("grade")) for c in content.get("cadre_results", [])]
-    rows = s.exec(
-        select(CadreResult.session_id, CadreResult.cadre_id, CadreResult.grade).where(CadreResult.round_id == round_id)
+        return [
+            (int(c["session_id"]), int(c["cadre_id"]), c.get("grade"))
+            for c in content.get("cadre_results", [])
+        ]
+    cr = t.cadreresult
+    rows: Sequence[Any] = s.execute(
+        select(cr.c.session_id, cr.c.cadre_id, cr.c.grade).where(cr.c.round_id == round_id)
     ).all()
     return [(int(sid), int(cid), grade) for sid, cid, grade in rows]

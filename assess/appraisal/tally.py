@@ -23,6 +23,10 @@ For a cadre target, ``unit_id`` is the cadre's unit and ``cadre_id`` the cadre; 
 
 The session's quorum (实到 > quorum × 应到) is checked first: ``quorum_ok`` is False, a column of
 ``targets`` says so and a warning leads the list when it fails.
+
+``tally_numbers`` reads a session through Core statements and computes all of it with numpy (no
+pandas, no table classes: the results step computes a round with it); ``session_tally`` lays the
+same numbers out as frames for people.
 """
 
 from __future__ import annotations
@@ -33,19 +37,18 @@ from typing import TYPE_CHECKING, Any
 from assess.appraisal.records import cadre_grades, session_batches, session_counts
 from assess.appraisal.session_info import read_session_info
 from assess.foundation.vocabulary import BatchStatus, SessionStatus
-from assess.foundation.write_guards import get_round
+from assess.rounds.lifecycle import find_round
 from assess.schemes.definition import UNFIT_LABEL, CadreRules
 from assess.schemes.store import load_definition
 from assess.scoring.appraisal import combine_groups, option_scores, satisfaction_share
 from assess.scoring.composite import round_half_up
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     import numpy as np
     import pandas as pd
     from numpy.typing import ArrayLike
-    from sqlmodel import Session
 
     from assess.appraisal.session_info import SessionInfo
     from assess.foundation.db import Database, Reader
@@ -285,7 +288,6 @@ class _Cube:
 def session_cube(s: Reader, info: SessionInfo) -> _Cube:
     import numpy as np
 
-
     n_t, n_g, n_o = len(info.targets), len(info.groups), len(info.form.options)
     cube = np.zeros((n_t, n_g, n_o), dtype=np.int64)
     rows = [(r["voter_group"], r["position"], r["choice"], r["count"]) for r in session_counts(s, info.id)]
@@ -317,31 +319,74 @@ def session_tally(db: Database, session_id: int) -> SessionTally:
         return session_tally_in(s, session_id)
 
 
-def session_tally_in(s: Session, session_id: int) -> SessionTally:
-    """``session_tally`` read in the caller's transaction (computing a round reads its inputs in one)."""
-    info = read_session_info(s, session_id)
-    cube = session_cube(s, info)
-    rows = session_batches(s, session_id)  # read once: the frame below and the group sizes
-    history = _cadre_history(s, info) if info.kind == "cadre" else None
-    tally = _assemble(info, cube, batches_frame(rows), rows, history)
-    tally.precision = _scheme_precision(s, info.round_id)
+def session_tally_in(s: Reader, session_id: int) -> SessionTally:
+    """``session_tally`` read in the caller's transaction (computing a round reads its inputs in one):
+    the frames of ``tally_numbers``."""
+    n = tally_numbers(s, session_id)
+    tally = _assemble(n, batches_frame(n.batch_rows))
+    tally.precision = _scheme_precision(s, n.info.round_id)
     return tally
 
 
-def _scheme_precision(s: Session, round_id: int) -> int:
+def _scheme_precision(s: Reader, round_id: int) -> int:
     """The precision of the round's scheme (decimals of every printed score)."""
-    return int(load_definition(s, get_round(s, round_id).scheme_version_id).precision)
+    return int(load_definition(s, find_round(s, round_id).scheme_version_id).precision)
 
 
-def _assemble(
-    info: SessionInfo, c: _Cube, batches: pd.DataFrame, batch_rows: list[dict[str, Any]], history: dict | None
-) -> SessionTally:
+@dataclass
+class TallyNumbers:
+    """A session's tally as numbers, read and computed without pandas (the module docstring's rules):
+    what the results step computes a round with (``assess.results.inputs``) and what
+    ``session_tally_in`` lays out as frames. Arrays are numpy, over targets (``info.targets``, ballot
+    order) × voter groups (``info.groups``) × options (``info.form.options``)."""
+
+    info: SessionInfo
+    cube: _Cube  # counts [t, g, o] of the certified batches
+    batch_rows: list[dict[str, Any]]  # ``records.session_batches``
+    quorum_ok: bool
+    counted: np.ndarray  # [t, g] counted votes
+    score: np.ndarray  # [t, g] the group's score (NaN without counted votes)
+    satisfaction: np.ndarray  # [t, g] satisfaction share
+    total: np.ndarray  # [t, g] all marks
+    shares: np.ndarray  # [t, g, o] each option's share of all marks, percent (largest remainder)
+    rule: Disclosure
+    target_score: np.ndarray  # [t] groups combined, weights renormalised over those with counted votes
+    pooled: np.ndarray  # [t, o] counts pooled over the groups
+    pooled_counted: np.ndarray  # [t]
+    pooled_satisfaction: np.ndarray  # [t] satisfaction share of the pooled votes
+    pooled_shares: np.ndarray  # [t, o]
+    missing_codes: list[tuple[str, ...]]  # [t] the groups without a counted vote for the target
+    missing_public: list[str]  # [t] what published outputs may say of them (``missing_text``)
+    cadre: dict[str, Any]  # a cadre session's columns per target (``_cadre_numbers``), else empty
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """voter group → weight, as the groups frame lists them (none when the session has no target)."""
+        out: dict[str, float] = {}
+        if self.info.targets:
+            for g in self.info.groups:
+                out.setdefault(str(g.code), float(g.weight))
+        return out
+
+
+def tally_numbers(s: Reader, session_id: int) -> TallyNumbers:
+    """The tally of a session from its certified batches as numbers (see ``TallyNumbers``), read
+    through Core statements: no pandas, no table classes."""
+    info = read_session_info(s, session_id)
+    cube = session_cube(s, info)
+    rows = session_batches(s, session_id)  # read once: the warnings, the frame and the group sizes
+    history = _cadre_history(s, info) if info.kind == "cadre" else None
+    return _numbers(info, cube, rows, history)
+
+
+def _numbers(
+    info: SessionInfo, c: _Cube, batch_rows: list[dict[str, Any]], history: dict | None
+) -> TallyNumbers:
     import numpy as np
-    import pandas as pd
 
     form = info.form
-    labels = [o.label for o in form.options]
-    n_t, n_g = len(info.targets), len(info.groups)
+    n_t = len(info.targets)
     warnings: list[str] = []
     quorum_ok = info.quorum_ok()
     if not quorum_ok:
@@ -353,16 +398,66 @@ def _assemble(
         warnings.append(
             "会议尚未核定评议结果：计票结果核定后公布（此前公布的数字与最终结果相减可得出后核定的批次）。"
         )
-    if not batches.empty:
-        pending = batches[batches["status"] == BatchStatus.OPEN]
-        if len(pending):
-            warnings.append(f"{len(pending)} 个选票批次尚未核定，未计入：{'、'.join(pending['label'])}。")
+    pending = [b["label"] for b in batch_rows if b["status"] == BatchStatus.OPEN]
+    if pending:
+        warnings.append(f"{len(pending)} 个选票批次尚未核定，未计入：{'、'.join(pending)}。")
 
     counted, score, satisfaction = _score(c.counts, c)  # [t, g]
     total = c.counts.sum(axis=-1)
     shares = largest_remainder(c.counts)  # [t, g, o]
-    rule = disclosure(counted, total, form.publication_threshold, final=info.status == SessionStatus.CERTIFIED)
+    rule = disclosure(
+        counted, total, form.publication_threshold, final=info.status == SessionStatus.CERTIFIED
+    )
     shown = counted >= form.publication_threshold  # for the warnings: groups under the threshold
+
+    # weighted target score, weights renormalised over groups with counted votes.
+    weights = np.array([g.weight for g in info.groups], dtype=float)
+    present = counted > 0
+    t_score = combine_groups(score.T, counted.T, weights)  # score and counted are (targets, groups)
+    pooled = c.counts.sum(axis=1)  # [t, o]
+    p_counted, _unused, p_sat = _score(pooled, c)
+    codes = np.array([g.code for g in info.groups], dtype=object)
+    missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
+    nameable = nameable_groups(group_ballots(batch_rows, list(codes)), form.publication_threshold)
+    missing_public = [missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)]
+
+    warnings += _group_warnings(info, counted, shown, nameable)
+    cadre: dict[str, Any] = {}
+    if info.kind == "cadre":
+        cadre, cadre_warnings = _cadre_numbers(info, c, pooled, p_counted, history or {})
+        warnings += cadre_warnings
+    return TallyNumbers(
+        info,
+        c,
+        batch_rows,
+        quorum_ok,
+        counted,
+        score,
+        satisfaction,
+        total,
+        shares,
+        rule,
+        t_score,
+        pooled,
+        p_counted,
+        p_sat,
+        largest_remainder(pooled),
+        missing_codes,
+        missing_public,
+        cadre,
+        warnings,
+    )
+
+
+def _assemble(n: TallyNumbers, batches: pd.DataFrame) -> SessionTally:
+    """The frames of a tally (``SessionTally``) laid out from its numbers."""
+    import numpy as np
+    import pandas as pd
+
+    info, c, rule = n.info, n.cube, n.rule
+    form = info.form
+    labels = [o.label for o in form.options]
+    n_t, n_g = len(info.targets), len(info.groups)
 
     # groups frame: one row per target × group, target-major.
     t_idx = np.repeat(np.arange(n_t), n_g)
@@ -382,28 +477,15 @@ def _assemble(
     flat = c.counts.reshape(n_t * n_g, -1)
     for k, label in enumerate(labels):
         tg[label] = flat[:, k]
-    tg["total"] = total.reshape(-1)
-    tg["counted"] = counted.reshape(-1)
-    tg["score"] = score.reshape(-1)
-    tg["satisfaction"] = satisfaction.reshape(-1)
-    flat_shares = shares.reshape(n_t * n_g, -1)
+    tg["total"] = n.total.reshape(-1)
+    tg["counted"] = n.counted.reshape(-1)
+    tg["score"] = n.score.reshape(-1)
+    tg["satisfaction"] = n.satisfaction.reshape(-1)
+    flat_shares = n.shares.reshape(n_t * n_g, -1)
     for k, label in enumerate(labels):
         tg[f"share_{label}"] = flat_shares[:, k]
     tg["shown"] = rule.group_shown.reshape(-1)
     tg["note"] = [rule.group_note(i, j) for i, j in zip(t_idx, g_idx, strict=True)]
-
-    # weighted target score, weights renormalised over groups with counted votes.
-    weights = np.array([g.weight for g in info.groups], dtype=float)
-    present = counted > 0
-    t_score = combine_groups(score.T, counted.T, weights)  # score and counted are (targets, groups)
-    pooled = c.counts.sum(axis=1)  # [t, o]
-    p_counted, _unused, p_sat = _score(pooled, c)
-    codes = np.array([g.code for g in info.groups], dtype=object)
-    missing_codes = [tuple(codes[~present[i]]) for i in range(n_t)]
-    nameable = nameable_groups(group_ballots(batch_rows, list(codes)), form.publication_threshold)
-    missing_public = [
-        missing_text(list(codes[~present[i]]), list(nameable[~present[i]])) for i in range(n_t)
-    ]
 
     tt = pd.DataFrame(
         {
@@ -415,26 +497,24 @@ def _assemble(
         }
     )
     for k, label in enumerate(labels):
-        tt[label] = pooled[:, k]
-    tt["total"] = pooled.sum(axis=1)
-    tt["counted"] = p_counted
-    tt["score"] = t_score
-    tt["satisfaction"] = p_sat
-    pooled_shares = largest_remainder(pooled)
+        tt[label] = n.pooled[:, k]
+    tt["total"] = n.pooled.sum(axis=1)
+    tt["counted"] = n.pooled_counted
+    tt["score"] = n.target_score
+    tt["satisfaction"] = n.pooled_satisfaction
     for k, label in enumerate(labels):
-        tt[f"share_{label}"] = pooled_shares[:, k]
-    tt["missing_groups"] = ["、".join(m) for m in missing_codes]  # for people
-    tt["missing_codes"] = missing_codes  # for the computation (assess.results.inputs)
-    tt["missing_public"] = missing_public  # what published outputs may say (tally.missing_text)
-    tt["quorum_ok"] = quorum_ok
+        tt[f"share_{label}"] = n.pooled_shares[:, k]
+    tt["missing_groups"] = ["、".join(m) for m in n.missing_codes]  # for people
+    tt["missing_codes"] = n.missing_codes  # for the computation (assess.results.inputs)
+    tt["missing_public"] = n.missing_public  # what published outputs may say (tally.missing_text)
+    tt["quorum_ok"] = n.quorum_ok
     tt["shown"] = rule.detail_shown  # counts per option, shares, 满意率
     tt["final"] = np.full(n_t, bool(rule.final))  # the score and the counted votes
     tt["few"] = rule.few
     tt["note"] = [rule.target_note(i) for i in range(n_t)]
+    for name, column in n.cadre.items():
+        tt[name] = column
 
-    warnings += _group_warnings(info, counted, shown, nameable)
-    if info.kind == "cadre":
-        warnings += _cadre_columns(info, c, tt, pooled, p_counted, history or {})
     return SessionTally(
         info.id,
         info.kind,
@@ -443,8 +523,8 @@ def _assemble(
         tg,
         tt,
         batches,
-        warnings,
-        quorum_ok,
+        list(n.warnings),
+        n.quorum_ok,
         info.expected,
         info.present,
         form.publication_threshold,
@@ -503,19 +583,20 @@ def _group_warnings(
     return out
 
 
-def _cadre_columns(
+def _cadre_numbers(
     info: SessionInfo,
     c: _Cube,
-    tt: pd.DataFrame,
     pooled: np.ndarray,
     p_counted: np.ndarray,
     history: dict[int, list[tuple[str, bool]]],
-) -> list[str]:
+) -> tuple[dict[str, Any], list[str]]:
+    """A cadre session's columns per target (unfit_share, fit_share, unfit, may_be_excellent,
+    prior_unfit_streak, consecutive_unfit, history), and their warnings."""
     import numpy as np
-
 
     rules = info.form.cadre_rules or CadreRules()
     labels = [o.label for o in info.form.options]
+    n_t = len(info.targets)
     warnings: list[str] = []
     with np.errstate(invalid="ignore", divide="ignore"):
         denom = np.where(p_counted > 0, p_counted, 1)
@@ -524,15 +605,13 @@ def _cadre_columns(
             unfit_share = np.where(p_counted > 0, unfit_votes / denom, np.nan)
         else:
             warnings.append(f"评议表没有“{rules.unfit_option}”选项，无法按“{rules.unfit_option}”票比例判定。")
-            unfit_share = np.full(len(tt), np.nan)
+            unfit_share = np.full(n_t, np.nan)
         fit_share = np.where(p_counted > 0, pooled[:, c.satisfied_mask].sum(axis=1) / denom, np.nan)
     unfit = np.nan_to_num(unfit_share, nan=0.0) > rules.unfit_share
-    tt["unfit_share"] = unfit_share
-    tt["fit_share"] = fit_share
-    tt["unfit"] = unfit
-    tt["may_be_excellent"] = (np.nan_to_num(fit_share, nan=0.0) >= rules.excellent_min_fit_share) & ~unfit
+    may_be_excellent = (np.nan_to_num(fit_share, nan=0.0) >= rules.excellent_min_fit_share) & ~unfit
     streaks, texts = [], []
-    for cid in tt["cadre_id"].tolist():
+    for t in info.targets:
+        cid = t.cadre_id
         past = history.get(int(cid), []) if cid is not None else []
         streak = 0
         for _period, was_unfit in reversed(past):
@@ -542,35 +621,43 @@ def _cadre_columns(
         streaks.append(streak)
         u_label = rules.unfit_option
         texts.append("；".join(f"{p}:{u_label if u else '非' + u_label}" for p, u in past))
-    tt["prior_unfit_streak"] = streaks
-    tt["consecutive_unfit"] = unfit & (np.array(streaks, dtype=int) + 1 >= rules.consecutive_unfit)
-    tt["history"] = texts
-    for code, flag in zip(tt["target_code"], tt["consecutive_unfit"], strict=True):
+    consecutive = unfit & (np.array(streaks, dtype=int) + 1 >= rules.consecutive_unfit)
+    for t, flag in zip(info.targets, consecutive, strict=True):
         if flag:
             warnings.append(
-                f"干部 {code} 连续 {rules.consecutive_unfit} 次（含本次）“{rules.unfit_option}”票超过比例。"
+                f"干部 {t.code} 连续 {rules.consecutive_unfit} 次（含本次）“{rules.unfit_option}”票超过比例。"
             )
-    return warnings
+    columns = {
+        "unfit_share": unfit_share,
+        "fit_share": fit_share,
+        "unfit": unfit,
+        "may_be_excellent": may_be_excellent,
+        "prior_unfit_streak": streaks,
+        "consecutive_unfit": consecutive,
+        "history": texts,
+    }
+    return columns, warnings
 
 
-def _cadre_history(s: Session, info: SessionInfo) -> dict[int, list[tuple[str, bool]]]:
+def _cadre_history(s: Reader, info: SessionInfo) -> dict[int, list[tuple[str, bool]]]:
     """For each cadre of the session: [(period, was 不称职)] of earlier rounds' cadre sessions,
     oldest first. An earlier result recorded by the results step (its cadre result's grade) is used
     when there is one; otherwise the 不称职 vote share of that session's certified ballots. Read
     through ``assess.appraisal.records``: an earlier published round's targets, counts and grades
     are the ones its snapshot holds, whatever happened to the live rows afterwards."""
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
-    from assess.models import AppraisalSession, Round
+    from assess.models import tables as tb
 
     cadre_ids = {t.cadre_id for t in info.targets if t.cadre_id is not None}
     if not cadre_ids:
         return {}
-    this_round = get_round(s, info.round_id)
-    sessions = s.exec(
-        select(AppraisalSession.id, Round.period, Round.id)
-        .join(Round, col(Round.id) == col(AppraisalSession.round_id))
-        .where(col(AppraisalSession.kind) == "cadre", col(AppraisalSession.round_id) != info.round_id)
+    this_round = find_round(s, info.round_id)
+    a, r = tb.appraisalsession, tb.round
+    sessions: Sequence[Any] = s.execute(
+        select(a.c.id, r.c.period, r.c.id)
+        .join(r, r.c.id == a.c.round_id)
+        .where(a.c.kind == "cadre", a.c.round_id != info.round_id)
     ).all()
     earlier = [e for e in sessions if (e[1], e[2]) < (this_round.period, this_round.id)]
     earlier.sort(key=lambda e: (e[1], e[2], e[0]))
@@ -607,7 +694,18 @@ def batches_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     with their valid, void and blank counts, as a frame."""
     import pandas as pd
 
-    columns = ["batch_id", "label", "group", "source", "status", "issued", "returned", "valid", "void", "blank"]
+    columns = [
+        "batch_id",
+        "label",
+        "group",
+        "source",
+        "status",
+        "issued",
+        "returned",
+        "valid",
+        "void",
+        "blank",
+    ]
     df = pd.DataFrame.from_records(rows, columns=columns)
     for col in ("valid", "void", "blank"):
         df[col] = df[col].fillna(0).astype(int)
@@ -629,16 +727,19 @@ def counts_frame(db: Database, session_id: int) -> pd.DataFrame:
         info = read_session_info(s, session_id)
         batches = s.execute(
             select(col(BallotBatch.id), col(BallotBatch.label), col(BallotBatch.voter_group))
-            .where(col(BallotBatch.session_id) == session_id, col(BallotBatch.status) == BatchStatus.CERTIFIED)
+            .where(
+                col(BallotBatch.session_id) == session_id, col(BallotBatch.status) == BatchStatus.CERTIFIED
+            )
             .order_by(col(BallotBatch.id))
         ).all()
         rows = (
             s.execute(
                 select(
-                    col(TallyCount.batch_id), col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)
-                ).where(
-                    col(TallyCount.batch_id).in_([b[0] for b in batches])
-                )
+                    col(TallyCount.batch_id),
+                    col(TallyCount.position),
+                    col(TallyCount.choice),
+                    col(TallyCount.count),
+                ).where(col(TallyCount.batch_id).in_([b[0] for b in batches]))
             ).all()
             if batches
             else []

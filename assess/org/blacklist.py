@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -29,9 +29,7 @@ from assess.foundation.periods import period_span
 from assess.foundation.roles import Actor
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import BlacklistEntry
 
 SUBJECT_KINDS = {"unit": "单位", "cadre": "干部", "enterprise": "企业", "person": "个人"}
@@ -60,11 +58,22 @@ class ListingRow:
         return self.entered_on <= on and (self.exit_on is None or on < self.exit_on)
 
 
-def _row(e: BlacklistEntry) -> ListingRow:
+def _row(e: BlacklistEntry | Any) -> ListingRow:
+    """A listing from its table class object or a Core row of the same columns."""
     assert e.id is not None  # a row read from the database has its id
     return ListingRow(
-        e.id, e.subject_kind, SUBJECT_KINDS.get(e.subject_kind, e.subject_kind), e.name, e.unit_id,
-        e.cadre_id, e.reason, e.basis, e.entered_on, e.exit_on, e.exit_reason, e.created_by,
+        e.id,
+        e.subject_kind,
+        SUBJECT_KINDS.get(e.subject_kind, e.subject_kind),
+        e.name,
+        e.unit_id,
+        e.cadre_id,
+        e.reason,
+        e.basis,
+        e.entered_on,
+        e.exit_on,
+        e.exit_reason,
+        e.created_by,
     )
 
 
@@ -84,7 +93,9 @@ def enter_listing(
 
     authorize(actor, "blacklist.enter")
     if kind not in SUBJECT_KINDS:
-        raise Conflict(f"黑名单对象类别“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in SUBJECT_KINDS.items())}。")
+        raise Conflict(
+            f"黑名单对象类别“{kind}”无效，应为 {'、'.join(f'{k}（{v}）' for k, v in SUBJECT_KINDS.items())}。"
+        )
     subject = (subject or "").strip()
     reason = (reason or "").strip()
     basis = (basis or "").strip() or None
@@ -107,7 +118,9 @@ def enter_listing(
             if c is None:
                 raise NotFound(f"干部“{subject}”不存在。")
             cadre_id, unit_id, name = c.id, c.unit_id, c.name
-        q = select(BlacklistEntry).where(BlacklistEntry.subject_kind == kind, col(BlacklistEntry.exit_on).is_(None))
+        q = select(BlacklistEntry).where(
+            BlacklistEntry.subject_kind == kind, col(BlacklistEntry.exit_on).is_(None)
+        )
         if kind == "unit":
             q = q.where(BlacklistEntry.unit_id == unit_id)
         elif kind == "cadre":
@@ -120,15 +133,31 @@ def enter_listing(
                 f"“{name}”已在黑名单上（#{open_.id}，{open_.entered_on.isoformat()} 起），未移出前不能重复列入。"
             )
         e = BlacklistEntry(
-            subject_kind=kind, name=name, unit_id=unit_id, cadre_id=cadre_id, reason=reason, basis=basis,
-            entered_on=entered_on, created_by=actor.username,
+            subject_kind=kind,
+            name=name,
+            unit_id=unit_id,
+            cadre_id=cadre_id,
+            reason=reason,
+            basis=basis,
+            entered_on=entered_on,
+            created_by=actor.username,
         )
         s.add(e)
         s.flush()
         audit.append(
-            s, actor.username, "blacklist.enter",
-            {"entry_id": e.id, "kind": kind, "name": name, "unit_id": unit_id, "cadre_id": cadre_id,
-             "reason": reason, "basis": basis, "entered_on": entered_on.isoformat()},
+            s,
+            actor.username,
+            "blacklist.enter",
+            {
+                "entry_id": e.id,
+                "kind": kind,
+                "name": name,
+                "unit_id": unit_id,
+                "cadre_id": cadre_id,
+                "reason": reason,
+                "basis": basis,
+                "entered_on": entered_on.isoformat(),
+            },
         )
         assert e.id is not None  # flushed: the row has its id
         return e.id
@@ -154,7 +183,9 @@ def exit_listing(db: Database, actor: Actor, entry_id: int, exit_on: date, reaso
         s.add(e)
         s.flush()
         audit.append(
-            s, actor.username, "blacklist.exit",
+            s,
+            actor.username,
+            "blacklist.exit",
             {"entry_id": e.id, "name": e.name, "exit_on": exit_on.isoformat(), "reason": reason},
         )
 
@@ -165,27 +196,41 @@ def list_listings(db: Database, on: date | None = None) -> list[ListingRow]:
         return active_listings(s, on) if on is not None else _all(s)
 
 
-def _all(s: Session) -> list[ListingRow]:
-    from sqlmodel import col, select
+def _all(s: Reader) -> list[ListingRow]:
+    """Every listing, newest first, read through Core statements (no table classes)."""
+    from sqlalchemy import select
 
-    from assess.models import BlacklistEntry
+    from assess.models import tables as t
 
-    rows = s.exec(select(BlacklistEntry).order_by(col(BlacklistEntry.entered_on).desc(), col(BlacklistEntry.id).desc())).all()
+    b = t.blacklistentry
+    rows = s.execute(
+        select(
+            b.c.id,
+            b.c.subject_kind,
+            b.c.name,
+            b.c.unit_id,
+            b.c.cadre_id,
+            b.c.reason,
+            b.c.basis,
+            b.c.entered_on,
+            b.c.exit_on,
+            b.c.exit_reason,
+            b.c.created_by,
+        ).order_by(b.c.entered_on.desc(), b.c.id.desc())
+    ).all()
     return [_row(e) for e in rows]
 
 
 BLACKLIST_KIND = "黑名单"  # as a discipline kind in a scheme's no_excellent_if
 
 
-
-
-def listings_in_period(s: Session, period: str) -> list[ListingRow]:
+def listings_in_period(s: Reader, period: str) -> list[ListingRow]:
     """Listings in force at any time within the period (for rules such as no_excellent_if)."""
     start, end = period_span(period)
     return [r for r in _all(s) if r.entered_on <= end and (r.exit_on is None or r.exit_on > start)]
 
 
-def active_listings(s: Session, on: date) -> list[ListingRow]:
+def active_listings(s: Reader, on: date) -> list[ListingRow]:
     """The listings in force on ``on`` (entered on or before, not yet lifted): the one reader that
     rules and reports use."""
     return [r for r in _all(s) if r.active_on(on)]
@@ -194,31 +239,7 @@ def active_listings(s: Session, on: date) -> list[ListingRow]:
 # -- stage deadlines ---------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
 # -- 年初承诺 ------------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 # -- 红黄牌 ------------------------------------------------------------------------------------------
-
-
-
-
-
-

@@ -12,6 +12,7 @@ from assess.results.reasons import period_text
 from assess.rounds.snapshots import published_content
 from assess.scoring.annual import QUARTERS, AnnualInputs
 from assess.scoring.rows import Rows
+from assess.scoring.serial import ANNUAL_QUARTERS
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -94,10 +95,16 @@ def refresh_sources(session: Session, r: Round) -> list[dict[str, Any]] | None:
     return sources
 
 
-def annual_inputs(session: Session, round_id: int) -> AnnualInputs | None:
+def annual_inputs(s: Reader, round_id: int) -> AnnualInputs | None:
     """The quarterly composites an annual round combines, from its fixed sources (published rounds,
-    read from their snapshots); None for a round that is not annual."""
-    row = annual_row(session, round_id)
+    read from their snapshots); None for a round that is not annual. Read through Core statements;
+    ``quarters`` is a ``Rows`` of unit_id, quarter, composite."""
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    a = t.annualround
+    row = s.execute(select(a.c.year, a.c.sources).where(a.c.round_id == round_id)).first()
     if row is None:
         return None
     sources = list(row.sources or [])
@@ -105,15 +112,15 @@ def annual_inputs(session: Session, round_id: int) -> AnnualInputs | None:
     for src in sources:
         records += [
             (uid, int(src["quarter"]), composite)
-            for uid, composite in published_composites(session, int(src["round_id"]))
+            for uid, composite in published_composites(s, int(src["round_id"]))
         ]
-    have = {int(s["quarter"]) for s in sources}
+    have = {int(src["quarter"]) for src in sources}
     warnings = [
         f"{period_text(f'{row.year}-Q{q}')}没有已公示的考核轮次：季度平均按其余季度计算。"
         for q in QUARTERS
         if q not in have
     ]
-    return AnnualInputs(int(row.year), sources, Rows(["unit_id", "quarter", "composite"], records), warnings)
+    return AnnualInputs(int(row.year), sources, Rows(ANNUAL_QUARTERS, records), warnings)
 
 
 def held_annually_warnings(
@@ -129,24 +136,20 @@ def held_annually_warnings(
     ]
 
 
-def published_composites(session: Session, round_id: int) -> list[tuple[int, float]]:
+def published_composites(s: Reader, round_id: int) -> list[tuple[int, float]]:
     """(unit id, composite) of a published round: from its snapshot (format 2 or later), else from its
     stored results (frozen with the round since k001)."""
     from sqlalchemy import text
 
-    content = published_content(session, round_id)
+    content = published_content(s, round_id)
     if content is not None:
         return [
             (int(r["unit_id"]), float(r["composite"]))
             for r in content.get("results", [])
             if r.get("composite") is not None
         ]
-    rows = (
-        session.connection()
-        .execute(
-            text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"),
-            {"r": round_id},
-        )
-        .all()
-    )
+    rows = s.execute(
+        text("SELECT unit_id, composite FROM unitresult WHERE round_id = :r AND composite IS NOT NULL"),
+        {"r": round_id},
+    ).all()
     return [(int(row[0]), float(row[1])) for row in rows]

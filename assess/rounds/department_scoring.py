@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -44,15 +44,16 @@ from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, round_unit
 from assess.rounds.selfcheck import NOTE_MAX, applicable_leaf, clean_note, parse_value, upsert_scores
 from assess.schemes.definition import leaf_scorers
+from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from pathlib import Path
 
     import pandas as pd
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.foundation.input_tables import Row
     from assess.models import Round
 
@@ -60,16 +61,19 @@ if TYPE_CHECKING:
 ENTRY_STAGES = (Stage.SELFCHECK_OPEN, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DRAWN)
 # Stages in which exemptions are requested and decided: before the results go to review.
 EXEMPTION_STAGES = (
-    Stage.DRAFT, Stage.SELFCHECK_OPEN, Stage.SELFCHECK_CLOSED, Stage.SPOTCHECK_DRAWN, Stage.SPOTCHECK_DONE,
-    Stage.APPRAISAL_CERTIFIED, Stage.COMPUTED,
+    Stage.DRAFT,
+    Stage.SELFCHECK_OPEN,
+    Stage.SELFCHECK_CLOSED,
+    Stage.SPOTCHECK_DRAWN,
+    Stage.SPOTCHECK_DONE,
+    Stage.APPRAISAL_CERTIFIED,
+    Stage.COMPUTED,
 )
 EXEMPT_RULE_LABELS = {"rescale": "按其余指标满分折算为百分制", "full": "按该项满分计"}
 REASON_MAX = 2000
 
 
 # -- the scheme ---------------------------------------------------------------------------------------
-
-
 
 
 def _unit_names(s: Session, codes: Iterable[str]) -> dict[str, str]:
@@ -137,17 +141,41 @@ def enter_dept_score(
         number = parse_value(ind, value)
         old = s.exec(
             select(DeptScore.value).where(
-                DeptScore.round_id == round_id, DeptScore.unit_id == unit.id, DeptScore.indicator_code == ind.code
+                DeptScore.round_id == round_id,
+                DeptScore.unit_id == unit.id,
+                DeptScore.indicator_code == ind.code,
             )
         ).first()
-        upsert_scores(s, DeptScore, [{
-            "round_id": round_id, "unit_id": unit.id, "indicator_code": ind.code, "value": number,
-            "note": note, "scorer": scorer, "entered_by": actor.username, "updated_at": _now(),
-        }])
-        audit.append(s, actor.username, "score.enter", {
-            "round_id": round_id, "unit": unit.code, "indicator": ind.code, "scorer": scorer,
-            "value": number, "note": note, "previous": old,
-        })
+        upsert_scores(
+            s,
+            DeptScore,
+            [
+                {
+                    "round_id": round_id,
+                    "unit_id": unit.id,
+                    "indicator_code": ind.code,
+                    "value": number,
+                    "note": note,
+                    "scorer": scorer,
+                    "entered_by": actor.username,
+                    "updated_at": _now(),
+                }
+            ],
+        )
+        audit.append(
+            s,
+            actor.username,
+            "score.enter",
+            {
+                "round_id": round_id,
+                "unit": unit.code,
+                "indicator": ind.code,
+                "scorer": scorer,
+                "value": number,
+                "note": note,
+                "previous": old,
+            },
+        )
         return number
 
 
@@ -187,20 +215,34 @@ def import_dept_scores(db: Database, actor: Actor, round_id: int, path: str | Pa
             if not code:
                 bad(row, "unit_code", "不能为空")
             elif unit is None:
-                bad(row, "unit_code", f"单位“{code}”不存在" if code not in known else f"单位“{code}”不在本考核轮次中")
+                bad(
+                    row,
+                    "unit_code",
+                    f"单位“{code}”不存在" if code not in known else f"单位“{code}”不在本考核轮次中",
+                )
             ind = None
             if not icode:
                 bad(row, "indicator_code", "不能为空")
             elif unit is not None:
-                leaves = applicable.setdefault(unit.category, {i.code: i for i in scheme.leaves_for(unit.category)})
+                leaves = applicable.setdefault(
+                    unit.category, {i.code: i for i in scheme.leaves_for(unit.category)}
+                )
                 ind = leaves.get(icode)
                 if ind is None:
-                    bad(row, "indicator_code", f"指标“{icode}”不适用于单位“{code}”（类别“{unit.category}”）或不是末级指标")
+                    bad(
+                        row,
+                        "indicator_code",
+                        f"指标“{icode}”不适用于单位“{code}”（类别“{unit.category}”）或不是末级指标",
+                    )
                 elif icode not in scorers:
                     bad(row, "indicator_code", f"指标“{icode}”不由职能部门评分")
                     ind = None
                 elif bound and scorers[icode] != bound:
-                    bad(row, "indicator_code", f"指标“{icode}”由单位“{scorers[icode]}”评分，本账户属于“{bound}”")
+                    bad(
+                        row,
+                        "indicator_code",
+                        f"指标“{icode}”由单位“{scorers[icode]}”评分，本账户属于“{bound}”",
+                    )
                     ind = None
             value = None
             if not raw:
@@ -215,21 +257,41 @@ def import_dept_scores(db: Database, actor: Actor, round_id: int, path: str | Pa
                 value = None
             if unit is not None and ind is not None:
                 if (code, icode) in seen:
-                    bad(row, "indicator_code", f"单位“{code}”的指标“{icode}”与第 {seen[(code, icode)]} 行重复")
+                    bad(
+                        row, "indicator_code", f"单位“{code}”的指标“{icode}”与第 {seen[(code, icode)]} 行重复"
+                    )
                     continue
                 seen[(code, icode)] = row.line
             if unit is not None and ind is not None and value is not None:
-                rows.append({"round_id": round_id, "unit_id": unit.id, "indicator_code": ind.code, "value": value,
-                             "note": note, "scorer": scorers[ind.code], "entered_by": actor.username,
-                             "updated_at": now})
+                rows.append(
+                    {
+                        "round_id": round_id,
+                        "unit_id": unit.id,
+                        "indicator_code": ind.code,
+                        "value": value,
+                        "note": note,
+                        "scorer": scorers[ind.code],
+                        "entered_by": actor.username,
+                        "updated_at": now,
+                    }
+                )
         if problems:
             raise InputErrors(problems)
         if not rows:
             raise InputErrors([InputProblem(table.file, None, None, "没有数据行")])
         upsert_scores(s, DeptScore, rows)
-        audit.append(s, actor.username, "score.import", {
-            "round_id": round_id, "file": Path(path).name, "sha256": digest, "count": len(rows),
-            "scorers": sorted({x["scorer"] for x in rows})})
+        audit.append(
+            s,
+            actor.username,
+            "score.import",
+            {
+                "round_id": round_id,
+                "file": Path(path).name,
+                "sha256": digest,
+                "count": len(rows),
+                "scorers": sorted({x["scorer"] for x in rows}),
+            },
+        )
         return len(rows)
 
 
@@ -249,19 +311,28 @@ class ScorerProgress:
         return self.required - self.done
 
     def as_dict(self) -> dict:
-        return {"scorer": self.scorer, "scorer_name": self.scorer_name, "indicators": "、".join(self.indicators),
-                "required": self.required, "done": self.done, "left": self.left}
+        return {
+            "scorer": self.scorer,
+            "scorer_name": self.scorer_name,
+            "indicators": "、".join(self.indicators),
+            "required": self.required,
+            "done": self.done,
+            "left": self.left,
+        }
 
 
-def _approved(s: Session, round_id: int) -> set[tuple[int, str]]:
-    from sqlmodel import select
+def _approved(s: Reader, round_id: int) -> set[tuple[int, str]]:
+    from sqlalchemy import select
 
-    from assess.models import Exemption
+    from assess.models import tables as t
 
-    return set(s.exec(
-        select(Exemption.unit_id, Exemption.indicator_code).where(
-            Exemption.round_id == round_id, Exemption.status == ExemptionStatus.APPROVED)
-    ).all())
+    e = t.exemption
+    rows: Sequence[Any] = s.execute(
+        select(e.c.unit_id, e.c.indicator_code).where(
+            e.c.round_id == round_id, e.c.status == ExemptionStatus.APPROVED
+        )
+    ).all()
+    return {(unit_id, code) for unit_id, code in rows}
 
 
 def round_progress(s: Session, r: Round) -> list[ScorerProgress]:
@@ -275,7 +346,9 @@ def round_progress(s: Session, r: Round) -> list[ScorerProgress]:
     scorers = leaf_scorers(scheme)
     if not scorers:
         return []
-    have = set(s.exec(select(DeptScore.unit_id, DeptScore.indicator_code).where(DeptScore.round_id == r.id)).all())
+    have = set(
+        s.exec(select(DeptScore.unit_id, DeptScore.indicator_code).where(DeptScore.round_id == r.id)).all()
+    )
     exempt = _approved(s, r.id)
     per: dict[str, ScorerProgress] = {}
     names = _unit_names(s, scorers.values())
@@ -324,13 +397,21 @@ class DeptCell:
     exempt: bool
 
     def as_dict(self) -> dict:
-        return {"unit_code": self.unit_code, "unit_name": self.unit_name, "indicator_code": self.indicator_code,
-                "indicator_name": self.indicator_name, "max": self.max, "scorer": self.scorer,
-                "value": "" if self.value is None else self.value,
-                "status": "合理缺项" if self.exempt else ("已评分" if self.value is not None else "未评分")}
+        return {
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "indicator_code": self.indicator_code,
+            "indicator_name": self.indicator_name,
+            "max": self.max,
+            "scorer": self.scorer,
+            "value": "" if self.value is None else self.value,
+            "status": "合理缺项" if self.exempt else ("已评分" if self.value is not None else "未评分"),
+        }
 
 
-def sheet(db: Database, round_id: int, username: str | None = None, scorer: str | None = None) -> list[DeptCell]:
+def sheet(
+    db: Database, round_id: int, username: str | None = None, scorer: str | None = None
+) -> list[DeptCell]:
     """The unit × indicator cells to be scored by departments: those of ``scorer``, or of the unit
     the account ``username`` is bound to (an office account sees every scorer's cells)."""
     from sqlmodel import select
@@ -355,30 +436,56 @@ def sheet(db: Database, round_id: int, username: str | None = None, scorer: str 
                 if who is None or (scorer and who != scorer):
                     continue
                 x = rows.get((unit.id, ind.code))
-                out.append(DeptCell(unit.code, unit.name, unit.category, ind.code, ind.name, ind.method or "",
-                                    ind.max, who, x.value if x else None, x.note if x else None,
-                                    (unit.id, ind.code) in exempt))
+                out.append(
+                    DeptCell(
+                        unit.code,
+                        unit.name,
+                        unit.category,
+                        ind.code,
+                        ind.name,
+                        ind.method or "",
+                        ind.max,
+                        who,
+                        x.value if x else None,
+                        x.note if x else None,
+                        (unit.id, ind.code) in exempt,
+                    )
+                )
     return out
 
 
-def dept_frame(session: Session, round_id: int) -> pd.DataFrame:
+DEPT_COLUMNS = ["unit_id", "indicator_code", "value"]
+EXEMPTION_COLUMNS = ["unit_id", "indicator_code"]
+
+
+def dept_rows(s: Reader, round_id: int) -> Rows:
     """unit_id, indicator_code, value of the round's department scores (for the engine)."""
-    import pandas as pd
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import DeptScore
+    from assess.models import tables as t
 
-    rows = session.exec(
-        select(DeptScore.unit_id, DeptScore.indicator_code, DeptScore.value).where(DeptScore.round_id == round_id)
-    ).all()
-    return pd.DataFrame([tuple(x) for x in rows], columns=["unit_id", "indicator_code", "value"])
+    d = t.deptscore
+    rows = s.execute(select(d.c.unit_id, d.c.indicator_code, d.c.value).where(d.c.round_id == round_id)).all()
+    return Rows(DEPT_COLUMNS, rows)
 
 
-def exemption_frame(session: Session, round_id: int) -> pd.DataFrame:
+def exemption_rows(s: Reader, round_id: int) -> Rows:
     """unit_id, indicator_code of the round's approved exemptions (for the engine)."""
+    return Rows(EXEMPTION_COLUMNS, sorted(_approved(s, round_id)))
+
+
+def dept_frame(s: Reader, round_id: int) -> pd.DataFrame:
+    """``dept_rows`` as a frame (for the screens and reports that read one)."""
     import pandas as pd
 
-    return pd.DataFrame(sorted(_approved(session, round_id)), columns=["unit_id", "indicator_code"])
+    return pd.DataFrame(dept_rows(s, round_id).data, columns=DEPT_COLUMNS)
+
+
+def exemption_frame(s: Reader, round_id: int) -> pd.DataFrame:
+    """``exemption_rows`` as a frame."""
+    import pandas as pd
+
+    return pd.DataFrame(exemption_rows(s, round_id).data, columns=EXEMPTION_COLUMNS)
 
 
 # -- 合理缺项 ------------------------------------------------------------------------------------------
@@ -401,10 +508,19 @@ class ExemptionRow:
     decision_note: str | None
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "unit_code": self.unit_code, "unit_name": self.unit_name,
-                "indicator_code": self.indicator_code, "indicator_name": self.indicator_name, "max": self.max,
-                "reason": self.reason, "status": self.status_label, "requested_by": self.requested_by,
-                "decided_by": self.decided_by or "", "decision_note": self.decision_note or ""}
+        return {
+            "id": self.id,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "indicator_code": self.indicator_code,
+            "indicator_name": self.indicator_name,
+            "max": self.max,
+            "reason": self.reason,
+            "status": self.status_label,
+            "requested_by": self.requested_by,
+            "decided_by": self.decided_by or "",
+            "decision_note": self.decision_note or "",
+        }
 
 
 @overload
@@ -420,8 +536,9 @@ def _clean(text: str | None, what: str, required: bool) -> str | None:
     return text or None
 
 
-def request_exemption(db: Database, actor: Actor, round_id: int, unit_code: str, indicator_code: str,
-                      reason: str) -> int:
+def request_exemption(
+    db: Database, actor: Actor, round_id: int, unit_code: str, indicator_code: str, reason: str
+) -> int:
     """Ask for a unit to be exempt from a leaf indicator (合理缺项); pending until approved."""
     from sqlmodel import col, select
 
@@ -434,34 +551,64 @@ def request_exemption(db: Database, actor: Actor, round_id: int, unit_code: str,
         require_stage(r, *EXEMPTION_STAGES, doing="申请合理缺项")
         scheme = round_scheme(s, r)
         if not scheme.exempt_rule:
-            raise Conflict(f"考核方案“{scheme.name}”没有规定合理缺项的折算办法（exempt_rule），不能申请合理缺项。")
+            raise Conflict(
+                f"考核方案“{scheme.name}”没有规定合理缺项的折算办法（exempt_rule），不能申请合理缺项。"
+            )
         unit, _ru = round_unit(s, round_id, unit_code)
         assert unit.id is not None  # a stored row has its id
         ind = applicable_leaf(scheme, unit.category, indicator_code)
         if ind.method not in (Method.POINTS, Method.DEDUCT, Method.RATIO):
             raise Conflict(f"指标 {ind.code}（{ind.name}）是加分或一票否决项，不计入满分，无须申请合理缺项。")
-        open_ = s.exec(select(Exemption.status).where(
-            col(Exemption.round_id) == round_id, col(Exemption.unit_id) == unit.id, col(Exemption.indicator_code) == ind.code,
-            col(Exemption.status).in_((ExemptionStatus.PENDING, ExemptionStatus.APPROVED)))).first()
+        open_ = s.exec(
+            select(Exemption.status).where(
+                col(Exemption.round_id) == round_id,
+                col(Exemption.unit_id) == unit.id,
+                col(Exemption.indicator_code) == ind.code,
+                col(Exemption.status).in_((ExemptionStatus.PENDING, ExemptionStatus.APPROVED)),
+            )
+        ).first()
         if open_ is not None:
-            raise Conflict(f"单位 {unit.code} 的指标 {ind.code} 已有{EXEMPTION_STATUS_LABELS[open_]}的合理缺项申请。")
-        leaves = [i for i in scheme.leaves_for(unit.category) if i.method in (Method.POINTS, Method.DEDUCT, Method.RATIO)]
+            raise Conflict(
+                f"单位 {unit.code} 的指标 {ind.code} 已有{EXEMPTION_STATUS_LABELS[open_]}的合理缺项申请。"
+            )
+        leaves = [
+            i
+            for i in scheme.leaves_for(unit.category)
+            if i.method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
+        ]
         others = _approved(s, round_id)
         left = [i for i in leaves if i.code != ind.code and (unit.id, i.code) not in others]
         if not left:
             raise Conflict(f"单位 {unit.code} 除此之外已没有计分指标：不能把全部指标列为合理缺项。")
-        x = Exemption(round_id=round_id, unit_id=unit.id, indicator_code=ind.code, reason=reason,
-                      requested_by=actor.username)
+        x = Exemption(
+            round_id=round_id,
+            unit_id=unit.id,
+            indicator_code=ind.code,
+            reason=reason,
+            requested_by=actor.username,
+        )
         s.add(x)
         s.flush()
         assert x.id is not None  # flushed: the row has its id
-        audit.append(s, actor.username, "exemption.request", {
-            "round_id": round_id, "exemption_id": x.id, "unit": unit.code, "indicator": ind.code,
-            "max": ind.max, "reason": reason})
+        audit.append(
+            s,
+            actor.username,
+            "exemption.request",
+            {
+                "round_id": round_id,
+                "exemption_id": x.id,
+                "unit": unit.code,
+                "indicator": ind.code,
+                "max": ind.max,
+                "reason": reason,
+            },
+        )
         return x.id
 
 
-def decide_exemption(db: Database, actor: Actor, exemption_id: int, approve: bool, note: str | None = None) -> str:
+def decide_exemption(
+    db: Database, actor: Actor, exemption_id: int, approve: bool, note: str | None = None
+) -> str:
     """Approve or reject a pending exemption; the approver must not be the requester."""
     from assess.models import Exemption, Unit
 
@@ -474,7 +621,9 @@ def decide_exemption(db: Database, actor: Actor, exemption_id: int, approve: boo
         r = lock_round(s, x.round_id)
         require_stage(r, *EXEMPTION_STAGES, doing="审批合理缺项")
         if x.status != ExemptionStatus.PENDING:
-            raise Conflict(f"合理缺项申请 #{exemption_id} 已{EXEMPTION_STATUS_LABELS.get(x.status, x.status)}（{x.decided_by}）。")
+            raise Conflict(
+                f"合理缺项申请 #{exemption_id} 已{EXEMPTION_STATUS_LABELS.get(x.status, x.status)}（{x.decided_by}）。"
+            )
         if x.requested_by == actor.username:
             raise Conflict("合理缺项须由申请人以外的另一名用户审批。")
         x.status = ExemptionStatus.APPROVED if approve else ExemptionStatus.REJECTED
@@ -483,9 +632,19 @@ def decide_exemption(db: Database, actor: Actor, exemption_id: int, approve: boo
         x.decision_note = note
         s.add(x)
         unit = s.get(Unit, x.unit_id)
-        audit.append(s, actor.username, "exemption.decide", {
-            "round_id": x.round_id, "exemption_id": x.id, "unit": unit.code if unit else x.unit_id,
-            "indicator": x.indicator_code, "decision": x.status, "note": note})
+        audit.append(
+            s,
+            actor.username,
+            "exemption.decide",
+            {
+                "round_id": x.round_id,
+                "exemption_id": x.id,
+                "unit": unit.code if unit else x.unit_id,
+                "indicator": x.indicator_code,
+                "decision": x.status,
+                "note": note,
+            },
+        )
         return x.status
 
 
@@ -498,8 +657,10 @@ def list_exemptions(db: Database, round_id: int) -> list[ExemptionRow]:
         r = get_round(s, round_id)
         scheme = round_scheme(s, r)
         rows = s.exec(
-            select(Exemption, Unit).join(Unit, col(Unit.id) == col(Exemption.unit_id))
-            .where(col(Exemption.round_id) == round_id).order_by(col(Exemption.id))
+            select(Exemption, Unit)
+            .join(Unit, col(Unit.id) == col(Exemption.unit_id))
+            .where(col(Exemption.round_id) == round_id)
+            .order_by(col(Exemption.id))
         ).all()
     out = []
     for x, u in rows:
@@ -509,9 +670,21 @@ def list_exemptions(db: Database, round_id: int) -> list[ExemptionRow]:
             name, mx = ind.name, ind.max
         except KeyError:
             name, mx = x.indicator_code, 0.0
-        out.append(ExemptionRow(x.id, u.code, u.name, x.indicator_code, name, mx, x.reason, x.status,
-                                EXEMPTION_STATUS_LABELS.get(x.status, x.status), x.requested_by, x.requested_at,
-                                x.decided_by, x.decision_note))
+        out.append(
+            ExemptionRow(
+                x.id,
+                u.code,
+                u.name,
+                x.indicator_code,
+                name,
+                mx,
+                x.reason,
+                x.status,
+                EXEMPTION_STATUS_LABELS.get(x.status, x.status),
+                x.requested_by,
+                x.requested_at,
+                x.decided_by,
+                x.decision_note,
+            )
+        )
     return out
-
-

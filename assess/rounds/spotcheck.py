@@ -40,7 +40,7 @@ from assess.rounds.lifecycle import lock_round, participants, require_stage, rou
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import Round, SpotCheckDraw
 
 SOURCES_MAX = 16
@@ -103,24 +103,31 @@ def active_draw(s: Session, round_id: int, purpose: str = "units") -> SpotCheckD
     ).first()
 
 
-def inspected_codes(draw: SpotCheckDraw | None) -> list[str]:
-    """Units to inspect under a draw: the lottery's selection in order, then the 重点 units."""
+def inspected_codes(draw: SpotCheckDraw | Any | None) -> list[str]:
+    """Units to inspect under a draw (a ``SpotCheckDraw`` or a row with its ``selected`` and
+    ``extras``): the lottery's selection in order, then the 重点 units."""
     if draw is None:
         return []
     return [d["code"] for d in draw.selected] + [d["code"] for d in (draw.extras or {}).get("focus", [])]
 
 
-def inspected_unit_ids(s: Session, round_id: int) -> list[int]:
+def inspected_unit_ids(s: Reader, round_id: int) -> list[int]:
     """Ids of the units inspected in the round (drawn by lottery or added as 重点): the units whose
-    verified scores replace their self-check scores."""
-    from sqlmodel import col, select
+    verified scores replace their self-check scores. Read through Core statements."""
+    from sqlalchemy import select
 
-    from assess.models import Unit
+    from assess.models import tables as t
 
-    codes = inspected_codes(active_draw(s, round_id))
+    d = t.spotcheckdraw
+    draw = s.execute(
+        select(d.c.selected, d.c.extras).where(
+            d.c.round_id == round_id, d.c.purpose == "units", d.c.status == DrawStatus.ACTIVE
+        )
+    ).first()
+    codes = inspected_codes(draw)
     if not codes:
         return []
-    return sorted(s.exec(select(Unit.id).where(col(Unit.code).in_(codes))).all())
+    return sorted(s.execute(select(t.unit.c.id).where(t.unit.c.code.in_(codes))).scalars().all())
 
 
 def _view(d: SpotCheckDraw) -> DrawView:
@@ -170,7 +177,9 @@ def draws(db: Database, round_id: int) -> list[DrawView]:
         return [
             _view(d)
             for d in s.exec(
-                select(SpotCheckDraw).where(SpotCheckDraw.round_id == round_id).order_by(col(SpotCheckDraw.id))
+                select(SpotCheckDraw)
+                .where(SpotCheckDraw.round_id == round_id)
+                .order_by(col(SpotCheckDraw.id))
             ).all()
         ]
 
@@ -298,7 +307,9 @@ def risk_focus_units(s: Session, unit_ids: list[int], levels: list[str]) -> dict
     return {uid: "；".join(v) for uid, v in out.items()}
 
 
-def _unit_pool(s: Session, round_id: int, focus_open_findings: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _unit_pool(
+    s: Session, round_id: int, focus_open_findings: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The published pool (participants sorted by unit code, numbered from 1) and the 重点 units
     left out of it: units with open findings (when asked) and units with a cadre at a risk level
     the scheme's ``spotcheck.risk_focus`` names."""
@@ -323,7 +334,9 @@ def _unit_pool(s: Session, round_id: int, focus_open_findings: bool) -> tuple[li
         {"n": n, "code": u.code, "name": u.name, "category": u.category}
         for n, u in enumerate((u for u, _ru in units if u.code not in focus_codes), start=1)
     ]
-    weighted = risk_weights(s, [u.id for u, _ru in units if u.code not in focus_codes], spot.risk_weight or {})
+    weighted = risk_weights(
+        s, [u.id for u, _ru in units if u.code not in focus_codes], spot.risk_weight or {}
+    )
     if weighted:
         by_code = {u.code: u.id for u, _ru in units}
         for p in pool:
@@ -367,8 +380,14 @@ def _refuse_second_draw(s: Session, old: SpotCheckDraw | None) -> None:
         )
 
 
-def _draw_plan(s: Session, r: Round, count: int | None, min_per_category: int | None, focus_open_findings: bool,
-               sources: list[str]) -> DrawPlan:
+def _draw_plan(
+    s: Session,
+    r: Round,
+    count: int | None,
+    min_per_category: int | None,
+    focus_open_findings: bool,
+    sources: list[str],
+) -> DrawPlan:
     require_stage(r, Stage.SELFCHECK_CLOSED, doing="随机抽取核查单位")
     scheme = round_scheme(s, r)
     assert r.id is not None  # a stored row has its id
@@ -383,8 +402,16 @@ def _draw_plan(s: Session, r: Round, count: int | None, min_per_category: int | 
     mpc = scheme.spotcheck.min_per_category if min_per_category is None else int(min_per_category)
     if mpc < 0:
         raise Conflict("每类最少抽取数不能为负。")
-    return DrawPlan(pool, focus, count, mpc, sources, rfc3797.key_string(sources),
-                    rfc3797.source_entropy_bits(sources), rfc3797.entropy_bits(count, len(pool)))
+    return DrawPlan(
+        pool,
+        focus,
+        count,
+        mpc,
+        sources,
+        rfc3797.key_string(sources),
+        rfc3797.source_entropy_bits(sources),
+        rfc3797.entropy_bits(count, len(pool)),
+    )
 
 
 def draw_plan(
@@ -465,7 +492,9 @@ def draw(
         return _view(d)
 
 
-def _inspector_plan(s: Session, r: Round, count: int, sources: list[str], exclude: dict[str, str]) -> DrawPlan:
+def _inspector_plan(
+    s: Session, r: Round, count: int, sources: list[str], exclude: dict[str, str]
+) -> DrawPlan:
     """The pool of inspectors a draw would use (active inspectors by user name, less those
     excused: ``focus`` lists them with their reason), checked as ``draw_inspectors`` checks it."""
     from sqlmodel import select
@@ -490,8 +519,16 @@ def _inspector_plan(s: Session, r: Round, count: int, sources: list[str], exclud
     if not 1 <= count <= len(pool):
         raise Conflict(f"抽取人数 {count} 无效：可抽取的检查员共 {len(pool)} 名。")
     excused = [{"code": k, "name": k, "reason": v} for k, v in sorted(exclude.items())]
-    return DrawPlan(pool, excused, count, 0, sources, rfc3797.key_string(sources),
-                    rfc3797.source_entropy_bits(sources), rfc3797.entropy_bits(count, len(pool)))
+    return DrawPlan(
+        pool,
+        excused,
+        count,
+        0,
+        sources,
+        rfc3797.key_string(sources),
+        rfc3797.source_entropy_bits(sources),
+        rfc3797.entropy_bits(count, len(pool)),
+    )
 
 
 def _clean_exclude(exclude: dict[str, str] | None) -> dict[str, str]:
@@ -502,8 +539,9 @@ def _clean_exclude(exclude: dict[str, str] | None) -> dict[str, str]:
     return exclude
 
 
-def inspector_draw_plan(db: Database, round_id: int, count: int, sources: list[str],
-                        exclude: dict[str, str] | None = None) -> DrawPlan:
+def inspector_draw_plan(
+    db: Database, round_id: int, count: int, sources: list[str], exclude: dict[str, str] | None = None
+) -> DrawPlan:
     """The preview of ``draw_inspectors`` with the same arguments and checks; writes nothing."""
     sources = _clean_sources(sources)
     exclude = _clean_exclude(exclude)
