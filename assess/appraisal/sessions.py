@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from assess.appraisal.forms import KINDS, form_for, get_session
+from assess.appraisal.forms import KINDS, form_for, get_session, session_not_found
 from assess.appraisal.session_info import load_targets
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -22,14 +22,14 @@ from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.thresholds import quorum_met, quorum_text
 from assess.foundation.vocabulary import BatchStatus, SessionStatus
-from assess.foundation.write_guards import ensure_round_writable
+from assess.foundation.write_guards import ensure_round_writable, refuse_frozen, round_not_found
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import AppraisalSession, Cadre
     from assess.schemes.definition import FormDef, VoterGroupDef
 
@@ -46,12 +46,6 @@ class StatementRow:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def session_groups(form: FormDef, target_categories: set[str]) -> list[VoterGroupDef]:
@@ -134,7 +128,10 @@ def _session_has_entries(session: Session, session_id: int) -> bool:
 
     batches = select(BallotBatch.id).where(BallotBatch.session_id == session_id)
     q = select(
-        or_(exists().where(col(EntryPass.batch_id).in_(batches)), exists().where(col(TallyCount.batch_id).in_(batches)))
+        or_(
+            exists().where(col(EntryPass.batch_id).in_(batches)),
+            exists().where(col(TallyCount.batch_id).in_(batches)),
+        )
     )
     return bool(session.exec(q).one())
 
@@ -429,6 +426,41 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
             .group_by(BallotBatch.voter_group)
         ).all()
     )
+    return _bounds(sess, groups, issued, pending)
+
+
+def read_ballot_bounds(s: Reader, session_id: int, pending: Iterable[tuple[str, int]] = ()) -> BallotBounds:
+    """``ballot_bounds`` as a Core reader (no table classes), for a write that holds no pending ORM
+    changes to the session or its groups: the same rows, the same rule."""
+    from sqlalchemy import func, select
+
+    from assess.models import tables as t
+
+    a, g, bb = t.appraisalsession, t.sessionvotergroup, t.ballotbatch
+    sess = s.execute(select(a.c.expected, a.c.present).where(a.c.id == session_id)).first()
+    if sess is None:
+        raise session_not_found(session_id)
+    groups = s.execute(
+        select(g.c.code, g.c.name, g.c.expected, g.c.present)
+        .where(g.c.session_id == session_id)
+        .order_by(g.c.id)
+    ).all()
+    issued = dict(
+        s.execute(
+            select(bb.c.voter_group, func.sum(bb.c.issued))
+            .where(bb.c.session_id == session_id, bb.c.status != BatchStatus.VOID)
+            .group_by(bb.c.voter_group)
+        ).all()
+    )
+    return _bounds(sess, groups, issued, pending)
+
+
+def _bounds(
+    sess: Any, groups: Sequence[Any], issued: dict[str, Any], pending: Iterable[tuple[str, int]]
+) -> BallotBounds:
+    """The rule of ``ballot_bounds`` over the rows read: the session's ``expected`` and ``present``,
+    its groups' ``code``, ``name``, ``expected`` and ``present`` (in order), the papers issued per
+    group."""
     for code, n in pending:
         issued[code] = int(issued.get(code) or 0) + n
     out = BallotBounds(group_names={g.code: g.name for g in groups})
@@ -620,7 +652,9 @@ def session_blockers(s: Session, round_id: int) -> list[str]:
 
     out: list[str] = []
     sessions = s.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
+        select(AppraisalSession)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(col(AppraisalSession.id))
     ).all()
     for sess in sessions:
         if sess.status == SessionStatus.CERTIFIED:
@@ -657,13 +691,39 @@ def _session_problems(s: Session, sess: AppraisalSession) -> list[str]:
     return out
 
 
+def _refuse_certified(name: str, status: str) -> None:
+    if status == SessionStatus.CERTIFIED:
+        raise Conflict(f"{name}已核定评议结果，不能再增加选票批次或修改会议记录。")
+
+
 def ensure_session_open(s: Session, session_id: int) -> AppraisalSession:
     """The session, or refuse: a certified session (or a published round) takes no more ballots."""
     sess = get_session(s, session_id)
     ensure_round_writable(s, sess.round_id)
-    if sess.status == SessionStatus.CERTIFIED:
-        raise Conflict(f"{sess.name}已核定评议结果，不能再增加选票批次或修改会议记录。")
+    _refuse_certified(sess.name, sess.status)
     return sess
+
+
+def check_session_open(s: Reader, session_id: int) -> None:
+    """``ensure_session_open`` as a Core reader (one query, no table classes): the same refusals in
+    the same order (no session, no round, a published round, a certified session)."""
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    a, r = t.appraisalsession, t.round
+    row = s.execute(
+        select(a.c.name, a.c.status, a.c.round_id, r.c.id, r.c.name, r.c.stage)
+        .join_from(a, r, r.c.id == a.c.round_id, isouter=True)
+        .where(a.c.id == session_id)
+    ).first()
+    if row is None:
+        raise session_not_found(session_id)
+    name, status, round_id, found_round, round_name, stage = row
+    if found_round is None:
+        raise round_not_found(round_id)
+    refuse_frozen(round_name, stage)
+    _refuse_certified(name, status)
 
 
 def certify_session(db: Database, actor: Actor, session_id: int) -> None:
