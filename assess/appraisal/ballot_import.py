@@ -68,12 +68,10 @@ def _session_context(s: Reader, session_id: int) -> tuple[SessionInfo, set[str]]
 
 
 def _batch_labels(s: Reader, session_id: int) -> set[str]:
-    from sqlalchemy import select
+    from sqlalchemy import text
 
-    from assess.models import tables as t
-
-    bb = t.ballotbatch
-    return set(s.execute(select(bb.c.label).where(bb.c.session_id == session_id)).scalars())
+    sql = text("SELECT label FROM ballotbatch WHERE session_id = :id")  # compiles in microseconds
+    return set(s.execute(sql, {"id": session_id}).scalars())
 
 
 def group_keys(groups: Iterable[GroupRow]) -> dict[str, str]:

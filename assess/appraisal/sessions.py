@@ -430,28 +430,30 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
 
 
 def read_ballot_bounds(s: Reader, session_id: int, pending: Iterable[tuple[str, int]] = ()) -> BallotBounds:
-    """``ballot_bounds`` as a Core reader (no table classes), for a write that holds no pending ORM
-    changes to the session or its groups: the same rows, the same rule."""
-    from sqlalchemy import func, select
+    """``ballot_bounds`` as a reader of plain statements (no table classes), for a write that holds
+    no pending ORM changes to the session or its groups: the same rows, the same rule."""
+    from sqlalchemy import text
 
-    from assess.models import tables as t
-
-    a, g, bb = t.appraisalsession, t.sessionvotergroup, t.ballotbatch
-    sess = s.execute(select(a.c.expected, a.c.present).where(a.c.id == session_id)).first()
+    key = {"id": session_id}
+    sess = s.execute(text("SELECT expected, present FROM appraisalsession WHERE id = :id"), key).first()
     if sess is None:
         raise session_not_found(session_id)
     groups = s.execute(
-        select(g.c.code, g.c.name, g.c.expected, g.c.present)
-        .where(g.c.session_id == session_id)
-        .order_by(g.c.id)
+        text(
+            "SELECT code, name, expected, present FROM sessionvotergroup WHERE session_id = :id ORDER BY id"
+        ),
+        key,
     ).all()
-    issued = dict(
-        s.execute(
-            select(bb.c.voter_group, func.sum(bb.c.issued))
-            .where(bb.c.session_id == session_id, bb.c.status != BatchStatus.VOID)
-            .group_by(bb.c.voter_group)
-        ).all()
-    )
+    issued = {
+        g: n
+        for g, n in s.execute(
+            text(
+                "SELECT voter_group, sum(issued) FROM ballotbatch WHERE session_id = :id AND status != :void"
+                " GROUP BY voter_group"
+            ),
+            {**key, "void": str(BatchStatus.VOID)},
+        )
+    }
     return _bounds(sess, groups, issued, pending)
 
 
@@ -704,19 +706,20 @@ def ensure_session_open(s: Session, session_id: int) -> AppraisalSession:
     return sess
 
 
+# Plain text statements (integers and strings only): they compile in microseconds, where a Core
+# select takes a millisecond or more the first time a process runs it (an import runs each once).
+_OPEN_SQL = (
+    "SELECT s.name, s.status, s.round_id, r.id, r.name, r.stage FROM appraisalsession s"
+    " LEFT JOIN round r ON r.id = s.round_id WHERE s.id = :id"
+)
+
+
 def check_session_open(s: Reader, session_id: int) -> None:
-    """``ensure_session_open`` as a Core reader (one query, no table classes): the same refusals in
-    the same order (no session, no round, a published round, a certified session)."""
-    from sqlalchemy import select
+    """``ensure_session_open`` as a reader (one query, no table classes): the same refusals in the
+    same order (no session, no round, a published round, a certified session)."""
+    from sqlalchemy import text
 
-    from assess.models import tables as t
-
-    a, r = t.appraisalsession, t.round
-    row = s.execute(
-        select(a.c.name, a.c.status, a.c.round_id, r.c.id, r.c.name, r.c.stage)
-        .join_from(a, r, r.c.id == a.c.round_id, isouter=True)
-        .where(a.c.id == session_id)
-    ).first()
+    row = s.execute(text(_OPEN_SQL), {"id": session_id}).first()
     if row is None:
         raise session_not_found(session_id)
     name, status, round_id, found_round, round_name, stage = row
