@@ -16,7 +16,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from assess.appraisal.entry import pass_digest
 from assess.appraisal.marks import MarkRules, normalise
@@ -415,6 +415,26 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
 _PASS_BALLOT_SQL = "INSERT INTO passballot (id, pass_id, ballot_no, status, marks) VALUES (:id, :pass_id, :ballot_no, :status, :marks)"
 
 
+# The batch and its pass, as plain text statements (they compile in microseconds; the pass's time
+# goes through SQLAlchemy's DateTime type, as the model stores it).
+_BATCH_SQL = (
+    "INSERT INTO ballotbatch (session_id, voter_group, label, source, issued, returned, status, void_reason,"
+    " certified_by, certified_at) VALUES (:session_id, :voter_group, :label, :source, :issued, :returned, :status,"
+    " NULL, NULL, NULL)"
+)
+_PASS_SQL = (
+    "INSERT INTO entrypass (batch_id, pass_no, clerk, status, closed_at, valid, void, blank)"
+    " VALUES (:batch_id, 1, :clerk, :status, :closed_at, :valid, :void, :blank)"
+)
+
+
+def _new_id(result: Any, returning: str) -> int:
+    """The key of the row an insert added: its RETURNING value, else the cursor's lastrowid."""
+    key = result.scalar_one() if returning else result.lastrowid
+    assert isinstance(key, int)  # an insert: the new row's key
+    return key
+
+
 def _write_ballot_batches(
     db: Database,
     actor: Actor,
@@ -423,9 +443,8 @@ def _write_ballot_batches(
     result: ImportResult,
     rows_out: dict[str, list[tuple[int, str, str]]],
 ) -> None:
-    from sqlalchemy import insert
+    from sqlalchemy import DateTime, bindparam, text
 
-    from assess.models import tables as t
     from assess.models.base import random_ids, utcnow
 
     with db.write() as s:
@@ -439,38 +458,44 @@ def _write_ballot_batches(
         read_ballot_bounds(
             conn, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]
         ).check()
+        # PostgreSQL returns the new keys; SQLite's cursor holds them (lastrowid)
+        returning = " RETURNING id" if conn.dialect.name == "postgresql" else ""
+        insert_batch = text(_BATCH_SQL + returning)
+        insert_pass = text(_PASS_SQL + returning).bindparams(
+            bindparam("closed_at", type_=DateTime(timezone=True))
+        )
         for b in result.batches:
-            # Core inserts, every column given as the model would store it
-            batch_key = conn.execute(
-                insert(t.ballotbatch).values(
-                    session_id=session_id,
-                    voter_group=b.voter_group,
-                    label=b.label,
-                    source="import",
-                    issued=b.ballots,
-                    returned=b.ballots,
-                    status=BatchStatus.OPEN,
-                    void_reason=None,
-                    certified_by=None,
-                    certified_at=None,
-                )
-            ).inserted_primary_key
-            assert batch_key is not None  # an insert: the new row's key
-            batch_id = b.batch_id = batch_key[0]
-            pass_key = conn.execute(
-                insert(t.entrypass).values(
-                    batch_id=batch_id,
-                    pass_no=1,
-                    clerk=actor.username,
-                    status=PassStatus.CLOSED,
-                    closed_at=utcnow(),
-                    valid=b.valid,
-                    void=b.void,
-                    blank=b.blank,
-                )
-            ).inserted_primary_key
-            assert pass_key is not None  # an insert: the new row's key
-            pass_id = pass_key[0]
+            # every column given as the model would store it
+            batch_id = b.batch_id = _new_id(
+                conn.execute(
+                    insert_batch,
+                    {
+                        "session_id": session_id,
+                        "voter_group": b.voter_group,
+                        "label": b.label,
+                        "source": "import",
+                        "issued": b.ballots,
+                        "returned": b.ballots,
+                        "status": str(BatchStatus.OPEN),
+                    },
+                ),
+                returning,
+            )
+            pass_id = _new_id(
+                conn.execute(
+                    insert_pass,
+                    {
+                        "batch_id": batch_id,
+                        "clerk": actor.username,
+                        "status": str(PassStatus.CLOSED),
+                        "closed_at": utcnow(),
+                        "valid": b.valid,
+                        "void": b.void,
+                        "blank": b.blank,
+                    },
+                ),
+                returning,
+            )
             rows = rows_out[b.label]
             for at in range(0, len(rows), INSERT_CHUNK):  # executemany, in chunks
                 chunk = rows[at : at + INSERT_CHUNK]
