@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from assess.appraisal.entry import pass_digest
+from assess.appraisal.forms import form_for
 from assess.appraisal.marks import MarkRules, normalise
 from assess.appraisal.reconcile import tally_digest
-from assess.appraisal.session_info import read_session_info
+from assess.appraisal.session_info import load_groups, load_targets
 from assess.appraisal.sessions import ballot_bounds, check_session_open, read_ballot_bounds
 from assess.foundation import audit, plain_sql
 from assess.foundation.accounts import authorize
@@ -33,8 +34,9 @@ from assess.foundation.vocabulary import BallotStatus, BatchStatus, PassStatus
 if TYPE_CHECKING:
     from collections.abc import Container, Iterable
 
-    from assess.appraisal.session_info import GroupRow, SessionInfo
+    from assess.appraisal.session_info import GroupRow, TargetRow
     from assess.foundation.db import Database, Reader
+    from assess.schemes.definition import FormDef
 
 BALLOT_COLUMNS = ["batch", "ballot_no", "voter_group", "target_code", "choice"]
 INSERT_CHUNK = 20_000
@@ -61,10 +63,27 @@ class ImportResult:
         return f"已导入 {len(self.batches)} 个批次：" + "；".join(parts)
 
 
-def _session_context(s: Reader, session_id: int) -> tuple[SessionInfo, set[str]]:
-    """The session (refused unless open to new batches) and the labels of its batches (Core reads)."""
-    check_session_open(s, session_id)
-    return read_session_info(s, session_id), _batch_labels(s, session_id)
+@dataclass
+class _OpenSession:
+    """What an import reads of a session: its form, its targets in ballot order, its voter groups
+    (as ``session_info.read_session_info`` reads them, without the meeting's other columns)."""
+
+    form: FormDef
+    targets: list[TargetRow]
+    groups: list[GroupRow]
+
+    @property
+    def option_labels(self) -> list[str]:
+        return [o.label for o in self.form.options]
+
+
+def _session_context(s: Reader, session_id: int) -> tuple[_OpenSession, set[str]]:
+    """The session (refused unless open to new batches) and the labels of its batches."""
+    round_id, kind, form_code = check_session_open(s, session_id)
+    info = _OpenSession(
+        form_for(s, round_id, kind, form_code), load_targets(s, session_id), load_groups(s, session_id)
+    )
+    return info, _batch_labels(s, session_id)
 
 
 def _batch_labels(s: Reader, session_id: int) -> set[str]:
@@ -177,7 +196,7 @@ def _checked_row(
 
 
 def _read_marks(
-    table: TableStream, info: SessionInfo, existing: Container[str], n_targets: int
+    table: TableStream, info: _OpenSession, existing: Container[str], n_targets: int
 ) -> tuple[dict[str, tuple[str, int]], dict[str, dict[int, int]], bytearray, dict[int, dict[int, int]]]:
     """Every row of a ballot file checked (raising ``InputErrors`` with all problems): the group and
     first line of each batch label, each ballot's index (label → ballot_no → index), and per slot (ballot index × targets +

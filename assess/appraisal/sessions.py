@@ -709,24 +709,26 @@ def ensure_session_open(s: Session, session_id: int) -> AppraisalSession:
 # Plain text statements (integers and strings only): they compile in microseconds, where a Core
 # select takes a millisecond or more the first time a process runs it (an import runs each once).
 _OPEN_SQL = (
-    "SELECT s.name, s.status, s.round_id, r.id, r.name, r.stage FROM appraisalsession s"
+    "SELECT s.name, s.status, s.round_id, r.id, r.name, r.stage, s.kind, s.form_code FROM appraisalsession s"
     " LEFT JOIN round r ON r.id = s.round_id WHERE s.id = :id"
 )
 
 
-def check_session_open(s: Reader, session_id: int) -> None:
+def check_session_open(s: Reader, session_id: int) -> tuple[int, str, str | None]:
     """``ensure_session_open`` as a reader (one query, no table classes): the same refusals in the
-    same order (no session, no round, a published round, a certified session)."""
+    same order (no session, no round, a published round, a certified session). Returns the
+    session's round id, kind and form code (``forms.form_for`` takes them)."""
     from sqlalchemy import text
 
     row = s.execute(text(_OPEN_SQL), {"id": session_id}).first()
     if row is None:
         raise session_not_found(session_id)
-    name, status, round_id, found_round, round_name, stage = row
+    name, status, round_id, found_round, round_name, stage, kind, form_code = row
     if found_round is None:
         raise round_not_found(round_id)
     refuse_frozen(round_name, stage)
     _refuse_certified(name, status)
+    return round_id, kind, form_code
 
 
 def certify_session(db: Database, actor: Actor, session_id: int) -> None:
