@@ -444,8 +444,8 @@ def read_ballot_bounds(s: Reader, session_id: int, pending: Iterable[tuple[str, 
         ),
         key,
     ).all()
-    issued = {
-        g: n
+    issued: dict[str, Any] = {
+        str(g): n
         for g, n in s.execute(
             text(
                 "SELECT voter_group, sum(issued) FROM ballotbatch WHERE session_id = :id AND status != :void"
@@ -720,7 +720,7 @@ def check_session_open(s: Reader, session_id: int) -> tuple[int, str, str | None
     session's round id, kind and form code (``forms.form_for`` takes them)."""
     from sqlalchemy import text
 
-    row = s.execute(text(_OPEN_SQL), {"id": session_id}).first()
+    row: Any = s.execute(text(_OPEN_SQL), {"id": session_id}).first()  # plain values (text SQL)
     if row is None:
         raise session_not_found(session_id)
     name, status, round_id, found_round, round_name, stage, kind, form_code = row
