@@ -16,14 +16,15 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from assess.appraisal.entry import pass_digest
+from assess.appraisal.forms import form_for
 from assess.appraisal.marks import MarkRules, normalise
 from assess.appraisal.reconcile import tally_digest
-from assess.appraisal.session_info import read_session_info
-from assess.appraisal.sessions import ballot_bounds, ensure_session_open
-from assess.foundation import audit
+from assess.appraisal.session_info import load_groups, load_targets
+from assess.appraisal.sessions import ballot_bounds, check_session_open, read_ballot_bounds
+from assess.foundation import audit, plain_sql
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, InputErrors, InputProblem, ProblemList
 from assess.foundation.input_tables import TableStream, open_table, parse_text
@@ -33,10 +34,9 @@ from assess.foundation.vocabulary import BallotStatus, BatchStatus, PassStatus
 if TYPE_CHECKING:
     from collections.abc import Container, Iterable
 
-    from sqlmodel import Session
-
-    from assess.appraisal.session_info import GroupRow, SessionInfo
-    from assess.foundation.db import Database
+    from assess.appraisal.session_info import GroupRow, TargetRow
+    from assess.foundation.db import Database, Reader
+    from assess.schemes.definition import FormDef
 
 BALLOT_COLUMNS = ["batch", "ballot_no", "voter_group", "target_code", "choice"]
 INSERT_CHUNK = 20_000
@@ -63,16 +63,34 @@ class ImportResult:
         return f"已导入 {len(self.batches)} 个批次：" + "；".join(parts)
 
 
-def _session_context(s: Session, session_id: int) -> tuple[SessionInfo, set[str]]:
+@dataclass
+class _OpenSession:
+    """What an import reads of a session: its form, its targets in ballot order, its voter groups
+    (as ``session_info.read_session_info`` reads them, without the meeting's other columns)."""
+
+    form: FormDef
+    targets: list[TargetRow]
+    groups: list[GroupRow]
+
+    @property
+    def option_labels(self) -> list[str]:
+        return [o.label for o in self.form.options]
+
+
+def _session_context(s: Reader, session_id: int) -> tuple[_OpenSession, set[str]]:
     """The session (refused unless open to new batches) and the labels of its batches."""
-    from sqlmodel import select
+    round_id, kind, form_code = check_session_open(s, session_id)
+    info = _OpenSession(
+        form_for(s, round_id, kind, form_code), load_targets(s, session_id), load_groups(s, session_id)
+    )
+    return info, _batch_labels(s, session_id)
 
-    from assess.models import BallotBatch
 
-    ensure_session_open(s, session_id)
-    info = read_session_info(s, session_id)
-    existing = set(s.exec(select(BallotBatch.label).where(BallotBatch.session_id == session_id)).all())
-    return info, existing
+def _batch_labels(s: Reader, session_id: int) -> set[str]:
+    from sqlalchemy import text
+
+    sql = text("SELECT label FROM ballotbatch WHERE session_id = :id")  # compiles in microseconds
+    return set(s.execute(sql, {"id": session_id}).scalars())
 
 
 def group_keys(groups: Iterable[GroupRow]) -> dict[str, str]:
@@ -133,7 +151,9 @@ def _checked_row(
     if raw_no.isascii() and raw_no.isdigit():
         no: int | None = int(raw_no)  # the common case; anything else gets parse_text's message
     else:
-        no = cast("int | None", parse_text(problems, f, line, "ballot_no", raw_no, integer=True))  # integer=True: an int
+        no = cast(
+            "int | None", parse_text(problems, f, line, "ballot_no", raw_no, integer=True)
+        )  # integer=True: an int
     if no is None:
         ok = False
     elif not 1 <= no <= 1_000_000:
@@ -176,7 +196,7 @@ def _checked_row(
 
 
 def _read_marks(
-    table: TableStream, info: SessionInfo, existing: Container[str], n_targets: int
+    table: TableStream, info: _OpenSession, existing: Container[str], n_targets: int
 ) -> tuple[dict[str, tuple[str, int]], dict[str, dict[int, int]], bytearray, dict[int, dict[int, int]]]:
     """Every row of a ballot file checked (raising ``InputErrors`` with all problems): the group and
     first line of each batch label, each ballot's index (label → ballot_no → index), and per slot (ballot index × targets +
@@ -225,7 +245,17 @@ def _read_marks(
             or (known is not None and known[0] != group)
         ):
             return _checked_row(
-                f, line, values, columns, existing, groups, positions, options, batch_group, problems, good,
+                f,
+                line,
+                values,
+                columns,
+                existing,
+                groups,
+                positions,
+                options,
+                batch_group,
+                problems,
+                good,
                 info.groups,
             )
         return label, no, group, position, option
@@ -247,7 +277,9 @@ def _read_marks(
         """A later row of a slot: a duplicate (same choice as an earlier row), or another choice."""
         earlier = first_line[slot] if first_choice[slot] == option else more_choices.get(slot, {}).get(option)
         if earlier is not None:
-            problems.append(InputProblem(f, line, "choice", f"与第 {earlier} 行重复（同一批次、票号、对象和选项）"))
+            problems.append(
+                InputProblem(f, line, "choice", f"与第 {earlier} 行重复（同一批次、票号、对象和选项）")
+            )
             return
         more_choices.setdefault(slot, {})[option] = line
 
@@ -352,8 +384,8 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
     row are kept (compact arrays), so a million-line file fits in a few tens of MiB."""
     authorize(actor, "ballot.import")
     table = open_table(path, BALLOT_COLUMNS)
-    with db.read() as s:
-        info, existing = _session_context(s, session_id)
+    with db.rows() as conn:
+        info, existing = _session_context(conn, session_id)
     rules = MarkRules.from_form(info.form, len(info.targets))
     n_targets = rules.n_targets
     batch_group, ballot_index, first_choice, more_choices = _read_marks(table, info, existing, n_targets)
@@ -397,6 +429,31 @@ def import_ballots(db: Database, actor: Actor, session_id: int, path: str | Path
     return result
 
 
+# The pass rows of an imported batch, on the driver's connection (plain integers and strings):
+# SQLAlchemy's per-row parameter processing of an executemany costs more than SQLite's insert.
+_PASS_BALLOT_SQL = "INSERT INTO passballot (id, pass_id, ballot_no, status, marks) VALUES (:id, :pass_id, :ballot_no, :status, :marks)"
+
+
+# The batch and its pass, as plain text statements (they compile in microseconds; the pass's time
+# goes through SQLAlchemy's DateTime type, as the model stores it).
+_BATCH_SQL = (
+    "INSERT INTO ballotbatch (session_id, voter_group, label, source, issued, returned, status, void_reason,"
+    " certified_by, certified_at) VALUES (:session_id, :voter_group, :label, :source, :issued, :returned, :status,"
+    " NULL, NULL, NULL)"
+)
+_PASS_SQL = (
+    "INSERT INTO entrypass (batch_id, pass_no, clerk, status, closed_at, valid, void, blank)"
+    " VALUES (:batch_id, 1, :clerk, :status, :closed_at, :valid, :void, :blank)"
+)
+
+
+def _new_id(result: Any, returning: str) -> int:
+    """The key of the row an insert added: its RETURNING value, else the cursor's lastrowid."""
+    key = result.scalar_one() if returning else result.lastrowid
+    assert isinstance(key, int)  # an insert: the new row's key
+    return key
+
+
 def _write_ballot_batches(
     db: Database,
     actor: Actor,
@@ -405,59 +462,65 @@ def _write_ballot_batches(
     result: ImportResult,
     rows_out: dict[str, list[tuple[int, str, str]]],
 ) -> None:
-    from sqlalchemy import insert
-    from sqlmodel import select
+    from sqlalchemy import DateTime, bindparam, text
 
-    from assess.models import BallotBatch, EntryPass, PassBallot
     from assess.models.base import random_ids, utcnow
 
-    insert_rows = insert(PassBallot.__table__)
     with db.write() as s:
         conn = s.connection()
-        ensure_session_open(s, session_id)
-        existing = set(s.exec(select(BallotBatch.label).where(BallotBatch.session_id == session_id)).all())
+        check_session_open(conn, session_id)
+        existing = _batch_labels(conn, session_id)
         clash = [b.label for b in result.batches if b.label in existing]
         if clash:
             raise Conflict(f"批次已存在：{'、'.join(clash)}（在检查之后被他人创建），未导入任何数据。")
         # The meeting's record bounds the imported ballots, checked before anything is written.
-        ballot_bounds(s, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]).check()
+        read_ballot_bounds(
+            conn, session_id, pending=[(b.voter_group, b.ballots) for b in result.batches]
+        ).check()
+        # PostgreSQL returns the new keys; SQLite's cursor holds them (lastrowid)
+        returning = " RETURNING id" if conn.dialect.name == "postgresql" else ""
+        insert_batch = text(_BATCH_SQL + returning)
+        insert_pass = text(_PASS_SQL + returning).bindparams(
+            bindparam("closed_at", type_=DateTime(timezone=True))
+        )
         for b in result.batches:
-            # Core inserts, every column given as the model would store it
-            batch_key = conn.execute(
-                insert(BallotBatch).values(
-                    session_id=session_id,
-                    voter_group=b.voter_group,
-                    label=b.label,
-                    source="import",
-                    issued=b.ballots,
-                    returned=b.ballots,
-                    status=BatchStatus.OPEN,
-                    void_reason=None,
-                    certified_by=None,
-                    certified_at=None,
-                )
-            ).inserted_primary_key
-            assert batch_key is not None  # an insert: the new row's key
-            batch_id = b.batch_id = batch_key[0]
-            pass_key = conn.execute(
-                insert(EntryPass).values(
-                    batch_id=batch_id,
-                    pass_no=1,
-                    clerk=actor.username,
-                    status=PassStatus.CLOSED,
-                    closed_at=utcnow(),
-                    valid=b.valid,
-                    void=b.void,
-                    blank=b.blank,
-                )
-            ).inserted_primary_key
-            assert pass_key is not None  # an insert: the new row's key
-            pass_id = pass_key[0]
-            rows = rows_out[b.label]
-            for at in range(0, len(rows), INSERT_CHUNK):  # Core executemany, in chunks
-                chunk = rows[at : at + INSERT_CHUNK]
+            # every column given as the model would store it
+            batch_id = b.batch_id = _new_id(
                 conn.execute(
-                    insert_rows,
+                    insert_batch,
+                    {
+                        "session_id": session_id,
+                        "voter_group": b.voter_group,
+                        "label": b.label,
+                        "source": "import",
+                        "issued": b.ballots,
+                        "returned": b.ballots,
+                        "status": str(BatchStatus.OPEN),
+                    },
+                ),
+                returning,
+            )
+            pass_id = _new_id(
+                conn.execute(
+                    insert_pass,
+                    {
+                        "batch_id": batch_id,
+                        "clerk": actor.username,
+                        "status": str(PassStatus.CLOSED),
+                        "closed_at": utcnow(),
+                        "valid": b.valid,
+                        "void": b.void,
+                        "blank": b.blank,
+                    },
+                ),
+                returning,
+            )
+            rows = rows_out[b.label]
+            for at in range(0, len(rows), INSERT_CHUNK):  # executemany, in chunks
+                chunk = rows[at : at + INSERT_CHUNK]
+                plain_sql.run_many(
+                    conn,
+                    _PASS_BALLOT_SQL,
                     [
                         {"id": i, "pass_id": pass_id, "ballot_no": no, "status": st, "marks": mk}
                         for i, (no, st, mk) in zip(random_ids(len(chunk)), chunk, strict=True)
@@ -492,8 +555,8 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
     authorize(actor, "tally.import")
     table = open_table(path, TALLY_COLUMNS)  # streamed: counts per cell kept, not the rows
     f = table.file
-    with db.read() as s:
-        info, existing = _session_context(s, session_id)
+    with db.rows() as conn:
+        info, existing = _session_context(conn, session_id)
     positions = {t.code: t.position for t in info.targets}
     options = {label: i for i, label in enumerate(info.option_labels, start=1)}
     groups = group_keys(info.groups)
@@ -527,7 +590,9 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             continue
         key = (group, code, choice)
         if key in seen:
-            problems.append(InputProblem(f, line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）"))
+            problems.append(
+                InputProblem(f, line, "choice", f"与第 {seen[key]} 行重复（同一类别、对象和选项）")
+            )
             continue
         seen[key] = line
         counts.setdefault(group, {})[(positions[code], options[choice])] = int(n)
@@ -567,7 +632,11 @@ def import_tallies(db: Database, actor: Actor, session_id: int, path: str | Path
             assert batch.id is not None  # flushed: the row has its id
             s.add(
                 EntryPass(
-                    batch_id=batch.id, pass_no=1, clerk=actor.username, status=PassStatus.CLOSED, closed_at=utcnow()
+                    batch_id=batch.id,
+                    pass_no=1,
+                    clerk=actor.username,
+                    status=PassStatus.CLOSED,
+                    closed_at=utcnow(),
                 )
             )
             rows = [

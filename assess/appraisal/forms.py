@@ -52,8 +52,12 @@ def session_form(session: Session, session_id: int) -> FormDef:
 
     s = session.get(AppraisalSession, session_id)
     if s is None:
-        raise NotFound(f"评议会议 #{session_id} 不存在。")
+        raise session_not_found(session_id)
     return form_for(session, s.round_id, s.kind, s.form_code)
+
+
+def session_not_found(session_id: int) -> NotFound:
+    return NotFound(f"评议会议 #{session_id} 不存在。")
 
 
 def get_session(session: Session, session_id: int) -> AppraisalSession:
@@ -61,5 +65,5 @@ def get_session(session: Session, session_id: int) -> AppraisalSession:
 
     s = session.get(AppraisalSession, session_id)
     if s is None:
-        raise NotFound(f"评议会议 #{session_id} 不存在。")
+        raise session_not_found(session_id)
     return s

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from assess.appraisal.forms import KINDS, form_for, get_session
+from assess.appraisal.forms import KINDS, form_for, get_session, session_not_found
 from assess.appraisal.session_info import load_targets
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -22,14 +22,14 @@ from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.thresholds import quorum_met, quorum_text
 from assess.foundation.vocabulary import BatchStatus, SessionStatus
-from assess.foundation.write_guards import ensure_round_writable
+from assess.foundation.write_guards import ensure_round_writable, refuse_frozen, round_not_found
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import AppraisalSession, Cadre
     from assess.schemes.definition import FormDef, VoterGroupDef
 
@@ -46,12 +46,6 @@ class StatementRow:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def session_groups(form: FormDef, target_categories: set[str]) -> list[VoterGroupDef]:
@@ -134,7 +128,10 @@ def _session_has_entries(session: Session, session_id: int) -> bool:
 
     batches = select(BallotBatch.id).where(BallotBatch.session_id == session_id)
     q = select(
-        or_(exists().where(col(EntryPass.batch_id).in_(batches)), exists().where(col(TallyCount.batch_id).in_(batches)))
+        or_(
+            exists().where(col(EntryPass.batch_id).in_(batches)),
+            exists().where(col(TallyCount.batch_id).in_(batches)),
+        )
     )
     return bool(session.exec(q).one())
 
@@ -429,6 +426,43 @@ def ballot_bounds(s: Session, session_id: int, pending: Iterable[tuple[str, int]
             .group_by(BallotBatch.voter_group)
         ).all()
     )
+    return _bounds(sess, groups, issued, pending)
+
+
+def read_ballot_bounds(s: Reader, session_id: int, pending: Iterable[tuple[str, int]] = ()) -> BallotBounds:
+    """``ballot_bounds`` as a reader of plain statements (no table classes), for a write that holds
+    no pending ORM changes to the session or its groups: the same rows, the same rule."""
+    from sqlalchemy import text
+
+    key = {"id": session_id}
+    sess = s.execute(text("SELECT expected, present FROM appraisalsession WHERE id = :id"), key).first()
+    if sess is None:
+        raise session_not_found(session_id)
+    groups = s.execute(
+        text(
+            "SELECT code, name, expected, present FROM sessionvotergroup WHERE session_id = :id ORDER BY id"
+        ),
+        key,
+    ).all()
+    issued: dict[str, Any] = {
+        str(g): n
+        for g, n in s.execute(
+            text(
+                "SELECT voter_group, sum(issued) FROM ballotbatch WHERE session_id = :id AND status != :void"
+                " GROUP BY voter_group"
+            ),
+            {**key, "void": str(BatchStatus.VOID)},
+        )
+    }
+    return _bounds(sess, groups, issued, pending)
+
+
+def _bounds(
+    sess: Any, groups: Sequence[Any], issued: dict[str, Any], pending: Iterable[tuple[str, int]]
+) -> BallotBounds:
+    """The rule of ``ballot_bounds`` over the rows read: the session's ``expected`` and ``present``,
+    its groups' ``code``, ``name``, ``expected`` and ``present`` (in order), the papers issued per
+    group."""
     for code, n in pending:
         issued[code] = int(issued.get(code) or 0) + n
     out = BallotBounds(group_names={g.code: g.name for g in groups})
@@ -620,7 +654,9 @@ def session_blockers(s: Session, round_id: int) -> list[str]:
 
     out: list[str] = []
     sessions = s.exec(
-        select(AppraisalSession).where(AppraisalSession.round_id == round_id).order_by(col(AppraisalSession.id))
+        select(AppraisalSession)
+        .where(AppraisalSession.round_id == round_id)
+        .order_by(col(AppraisalSession.id))
     ).all()
     for sess in sessions:
         if sess.status == SessionStatus.CERTIFIED:
@@ -657,13 +693,42 @@ def _session_problems(s: Session, sess: AppraisalSession) -> list[str]:
     return out
 
 
+def _refuse_certified(name: str, status: str) -> None:
+    if status == SessionStatus.CERTIFIED:
+        raise Conflict(f"{name}已核定评议结果，不能再增加选票批次或修改会议记录。")
+
+
 def ensure_session_open(s: Session, session_id: int) -> AppraisalSession:
     """The session, or refuse: a certified session (or a published round) takes no more ballots."""
     sess = get_session(s, session_id)
     ensure_round_writable(s, sess.round_id)
-    if sess.status == SessionStatus.CERTIFIED:
-        raise Conflict(f"{sess.name}已核定评议结果，不能再增加选票批次或修改会议记录。")
+    _refuse_certified(sess.name, sess.status)
     return sess
+
+
+# Plain text statements (integers and strings only): they compile in microseconds, where a Core
+# select takes a millisecond or more the first time a process runs it (an import runs each once).
+_OPEN_SQL = (
+    "SELECT s.name, s.status, s.round_id, r.id, r.name, r.stage, s.kind, s.form_code FROM appraisalsession s"
+    " LEFT JOIN round r ON r.id = s.round_id WHERE s.id = :id"
+)
+
+
+def check_session_open(s: Reader, session_id: int) -> tuple[int, str, str | None]:
+    """``ensure_session_open`` as a reader (one query, no table classes): the same refusals in the
+    same order (no session, no round, a published round, a certified session). Returns the
+    session's round id, kind and form code (``forms.form_for`` takes them)."""
+    from sqlalchemy import text
+
+    row: Any = s.execute(text(_OPEN_SQL), {"id": session_id}).first()  # plain values (text SQL)
+    if row is None:
+        raise session_not_found(session_id)
+    name, status, round_id, found_round, round_name, stage, kind, form_code = row
+    if found_round is None:
+        raise round_not_found(round_id)
+    refuse_frozen(round_name, stage)
+    _refuse_certified(name, status)
+    return round_id, kind, form_code
 
 
 def certify_session(db: Database, actor: Actor, session_id: int) -> None:

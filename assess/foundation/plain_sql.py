@@ -20,7 +20,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from sqlalchemy.engine import Connection
 
@@ -64,3 +64,20 @@ def fetchone(conn: Connection, sql: str, params: Mapping[str, Any] | None = None
 def run(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> None:
     """Run a statement that returns no rows."""
     execute(conn, sql, params).close()
+
+
+def run_many(conn: Connection, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run a statement that returns no rows once per mapping of ``rows`` (the driver's executemany)."""
+    dialect = conn.dialect
+    statement = driver_sql(dialect.name, dialect.paramstyle, sql)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # a live connection
+    try:
+        cursor.executemany(statement, rows)
+    except dialect.loaded_dbapi.Error as e:
+        from sqlalchemy.exc import DBAPIError
+
+        raise DBAPIError.instance(
+            statement, rows, e, dialect.loaded_dbapi.Error, dialect=dialect, ismulti=True
+        ) from e
+    finally:
+        cursor.close()
