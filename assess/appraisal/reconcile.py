@@ -251,7 +251,9 @@ def batch_resolutions(s: Reader, batch_id: int) -> dict[tuple[int, int], str]:
     from assess.models import tables as t
 
     r = t.ballotresolution
-    rows = s.execute(select(r.c.ballot_no, r.c.position, r.c.value).where(r.c.batch_id == batch_id)).all()
+    rows: Sequence[Any] = s.execute(
+        select(r.c.ballot_no, r.c.position, r.c.value).where(r.c.batch_id == batch_id)
+    ).all()
     return {(no, pos): v for no, pos, v in rows}
 
 
@@ -263,7 +265,8 @@ def resolutions_by_batch(s: Reader) -> dict[int, dict[tuple[int, int], str]]:
 
     r = t.ballotresolution
     out: dict[int, dict[tuple[int, int], str]] = {}
-    for batch_id, no, pos, v in s.execute(select(r.c.batch_id, r.c.ballot_no, r.c.position, r.c.value)).all():
+    rows: Sequence[Any] = s.execute(select(r.c.batch_id, r.c.ballot_no, r.c.position, r.c.value)).all()
+    for batch_id, no, pos, v in rows:
         out.setdefault(batch_id, {})[(no, pos)] = v
     return out
 

@@ -36,6 +36,8 @@ from assess.foundation.errors import AuthError, PermissionDenied
 from assess.foundation.roles import ACTIONS, ROLES, allowed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
@@ -74,7 +76,7 @@ def chain_accounts(session: Session | Connection) -> tuple[dict[str, AccountStat
     problems: list[str] = []
     a = t.auditrecord
     query = select(a.c.seq, a.c.actor, a.c.action, a.c.payload).where(a.c.action.in_(ACCOUNT_ACTIONS))
-    rows: list[Any] = _connection(session).execute(query.order_by(a.c.seq)).all()  # type: ignore[assignment]
+    rows: Sequence[Any] = _connection(session).execute(query.order_by(a.c.seq)).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
             payload = json.loads(payload)
@@ -136,7 +138,7 @@ def verify_accounts(db: Database) -> list[str]:
     with db.rows() as conn:
         accounts, problems = chain_accounts(conn)
         columns = (u.c.username, u.c.role, u.c.active, u.c.password_hash, u.c.unit_code)
-        rows = conn.execute(select(*columns)).all()
+        rows: Sequence[Any] = conn.execute(select(*columns)).all()
     seen = set()
     for username, role, active, password_hash, unit_code in rows:
         seen.add(username)

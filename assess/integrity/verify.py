@@ -47,6 +47,8 @@ from assess.results.publication import verify_snapshot
 from assess.results.publicity import verify_periods
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from assess.appraisal.marks import MarkRules
     from assess.foundation.db import Database, Reader
 
@@ -418,13 +420,15 @@ class _Entry:
 
         if not self._loaded:
             self._loaded = True
-            for batch_id, pid, pass_no, clerk, status in self._conn.execute(
+            passes: Sequence[Any] = self._conn.execute(
                 text("SELECT batch_id, id, pass_no, clerk, status FROM entrypass ORDER BY batch_id, pass_no")
-            ):
+            ).all()
+            for batch_id, pid, pass_no, clerk, status in passes:
                 self.passes[batch_id].append((pid, pass_no, clerk, status))
-            for pid, no, st, mk in self._conn.execute(
+            keyed: Sequence[Any] = self._conn.execute(
                 text("SELECT pass_id, ballot_no, status, marks FROM passballot")
-            ):
+            ).all()
+            for pid, no, st, mk in keyed:
                 self.keyed[pid][no] = (st, mk)
             self.resolutions = resolutions_by_batch(self._conn)
         return self
