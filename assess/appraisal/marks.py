@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from assess.appraisal.forms import session_form
-from assess.foundation.errors import Conflict
+from assess.appraisal.forms import form_for
+from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.vocabulary import BallotStatus
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
+    from assess.foundation.db import Reader
     from assess.schemes.definition import FormDef
 
 
@@ -78,16 +79,21 @@ def is_explicit_void(status: str, marks: str) -> bool:
     return status == BallotStatus.VOID and marks.count("0") == len(marks)
 
 
-def session_rules(s: Session, session_id: int) -> MarkRules:
-    from sqlalchemy import func
-    from sqlmodel import select
+def session_rules(s: Reader, session_id: int) -> MarkRules:
+    """A session's rules: its form (the scheme's 评议表) and its number of targets. A Core reader
+    (``Database.rows`` or a Session), so that ``audit verify`` builds no table classes."""
+    from sqlalchemy import func, select
 
-    from assess.models import AppraisalTarget
+    from assess.models import tables as t
 
-    n = s.exec(
-        select(func.count()).select_from(AppraisalTarget).where(AppraisalTarget.session_id == session_id)
-    ).one()
-    return MarkRules.from_form(session_form(s, session_id), n)
+    a, target = t.appraisalsession, t.appraisaltarget
+    n_targets = select(func.count()).where(target.c.session_id == a.c.id).scalar_subquery()
+    sess = s.execute(
+        select(a.c.round_id, a.c.kind, a.c.form_code, n_targets).where(a.c.id == session_id)
+    ).first()
+    if sess is None:
+        raise NotFound(f"评议会议 #{session_id} 不存在。")
+    return MarkRules.from_form(form_for(s, sess[0], sess[1], sess[2]), sess[3])
 
 
 _RULES_CACHE: dict[tuple, MarkRules] = {}
@@ -105,13 +111,7 @@ def cached_rules(
     key = (str(conn.engine.url), session_id, scheme_version_id, form_code, n_targets)
     rules = _RULES_CACHE.get(key)
     if rules is None:
-        if isinstance(s, Connection):
-            from sqlmodel import Session
-
-            with Session(bind=s) as orm:  # joins the connection's transaction, leaves it open
-                rules = session_rules(orm, session_id)
-        else:
-            rules = session_rules(s, session_id)
+        rules = session_rules(s, session_id)
         if len(_RULES_CACHE) > 256:
             _RULES_CACHE.clear()
         _RULES_CACHE[key] = rules

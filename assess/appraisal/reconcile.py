@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import BallotBatch
 
 KIND_LABELS = {"absent": "无此票", "void": "整张作废", "marks": "已录标记"}
@@ -244,18 +244,31 @@ def ballot_statuses(rules: MarkRules, marks: list[str], explicit_void: list[bool
     return status.tolist()
 
 
-def batch_resolutions(s: Session, batch_id: int) -> dict[tuple[int, int], str]:
+def batch_resolutions(s: Reader, batch_id: int) -> dict[tuple[int, int], str]:
+    """The reviewers' readings of a batch's mismatches: (ballot_no, position) → value (a Core reader)."""
     from sqlalchemy import select
-    from sqlmodel import col
 
-    from assess.models.appraisal import BallotResolution
+    from assess.models import tables as t
 
-    rows = s.execute(
-        select(col(BallotResolution.ballot_no), col(BallotResolution.position), col(BallotResolution.value)).where(
-            col(BallotResolution.batch_id) == batch_id
-        )
-    ).tuples().all()
+    r = t.ballotresolution
+    rows: Sequence[Any] = s.execute(
+        select(r.c.ballot_no, r.c.position, r.c.value).where(r.c.batch_id == batch_id)
+    ).all()
     return {(no, pos): v for no, pos, v in rows}
+
+
+def resolutions_by_batch(s: Reader) -> dict[int, dict[tuple[int, int], str]]:
+    """Every batch's ``batch_resolutions`` in one statement: batch id → (ballot_no, position) → value."""
+    from sqlalchemy import select
+
+    from assess.models import tables as t
+
+    r = t.ballotresolution
+    out: dict[int, dict[tuple[int, int], str]] = {}
+    rows: Sequence[Any] = s.execute(select(r.c.batch_id, r.c.ballot_no, r.c.position, r.c.value)).all()
+    for batch_id, no, pos, v in rows:
+        out.setdefault(batch_id, {})[(no, pos)] = v
+    return out
 
 
 def _reading(s: Session, b: BallotBatch, require_closed: bool = True) -> tuple[MarkRules, list, _Merged]:

@@ -36,6 +36,8 @@ from assess.foundation.errors import AuthError, PermissionDenied
 from assess.foundation.roles import ACTIONS, ROLES, allowed
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
@@ -66,16 +68,15 @@ def chain_accounts(session: Session | Connection) -> tuple[dict[str, AccountStat
     """Replay the account records of the audit chain. Returns the accounts and the records that
     could not have been written by the application (an account added or changed by someone who
     was not an active admin at that point, an account added twice or changed before it existed)."""
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
-    from assess.models import AuditRecord
+    from assess.models import tables as t
 
     accounts: dict[str, AccountState] = {}
     problems: list[str] = []
-    rows: list[Any] = _connection(session).execute(  # type: ignore[assignment]  # Core rows of these columns
-        select(AuditRecord.seq, AuditRecord.actor, AuditRecord.action, AuditRecord.payload)
-        .where(col(AuditRecord.action).in_(ACCOUNT_ACTIONS)).order_by(col(AuditRecord.seq))
-    ).all()
+    a = t.auditrecord
+    query = select(a.c.seq, a.c.actor, a.c.action, a.c.payload).where(a.c.action.in_(ACCOUNT_ACTIONS))
+    rows: Sequence[Any] = _connection(session).execute(query.order_by(a.c.seq)).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
             payload = json.loads(payload)
@@ -129,13 +130,15 @@ def _row_problems(username: str, role: str, active: bool, password_hash: str,
 
 def verify_accounts(db: Database) -> list[str]:
     """Every account against the audit chain (one line per difference), for ``assess audit verify``."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import User
+    from assess.models import tables as t
 
-    with db.read() as s:
-        accounts, problems = chain_accounts(s)
-        rows = s.exec(select(User.username, User.role, User.active, User.password_hash, User.unit_code)).all()
+    u = t.app_user
+    with db.rows() as conn:
+        accounts, problems = chain_accounts(conn)
+        columns = (u.c.username, u.c.role, u.c.active, u.c.password_hash, u.c.unit_code)
+        rows: Sequence[Any] = conn.execute(select(*columns)).all()
     seen = set()
     for username, role, active, password_hash, unit_code in rows:
         seen.add(username)

@@ -85,8 +85,7 @@ def verify(db: Database, anchor: str | None = None) -> VerifyResult:
     expected_seq = 1
     count = 0
     seen_anchor = anchor is None or anchor == GENESIS
-    with db.read() as s:
-        conn = s.connection()
+    with db.rows() as conn:
         head = conn.execute(text("SELECT seq, hash FROM audithead WHERE id = 1")).first()
         rows = conn.execute(
             text("SELECT seq, prev_hash, hash, at, actor, action, payload FROM auditrecord ORDER BY seq")
@@ -117,6 +116,6 @@ def verify(db: Database, anchor: str | None = None) -> VerifyResult:
 def chain_head(db: Database) -> tuple[int, str]:
     from sqlalchemy import text
 
-    with db.read() as s:
-        row = s.connection().execute(text("SELECT seq, hash FROM audithead WHERE id = 1")).first()
+    with db.rows() as conn:
+        row = conn.execute(text("SELECT seq, hash FROM audithead WHERE id = 1")).first()
     return (row[0], row[1]) if row else (0, GENESIS)

@@ -83,8 +83,7 @@ def check_anchors(db: Database, anchors: list[Anchor]) -> list[str]:
         return []
     wanted = sorted({a.seq for a in anchors})
     found: dict[int, str] = {}
-    with db.read() as s:
-        conn = s.connection()
+    with db.rows() as conn:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             marks = ", ".join(f":s{k}" for k in range(len(chunk)))

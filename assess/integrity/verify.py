@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.marks import session_rules
-from assess.appraisal.reconcile import ballot_statuses, batch_resolutions, merge_passes, tally_digest
+from assess.appraisal.reconcile import ballot_statuses, merge_passes, resolutions_by_batch, tally_digest
 from assess.foundation import audit
 from assess.foundation.accounts import verify_accounts
 from assess.foundation.vocabulary import BallotStatus, BatchStatus, Stage
@@ -47,10 +47,10 @@ from assess.results.publication import verify_snapshot
 from assess.results.publicity import verify_periods
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from collections.abc import Sequence
 
     from assess.appraisal.marks import MarkRules
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
 
 BATCH_ACTIONS = ("batch.create", "ballot.import", "tally.import", "batch.certify", "ballot.pass.close")
 ORIGIN_ACTION = {"paper": "batch.create", "import": "ballot.import", "tally": "tally.import"}
@@ -93,7 +93,7 @@ def verify_all(db: Database, anchor: str | None = None, anchors_file: str | None
     docstring); with ``anchors_file``, every nightly anchor too (``assess.integrity.anchors``)."""
     report = IntegrityReport(audit.verify(db, anchor=anchor))
     report.batches, batch_problems = check_batches(db)
-    report.rounds, round_problems = check_published_rounds(db)
+    report.rounds, round_problems = check_published_rounds(db, report.chain)
 
     report.publicity, publicity_problems = verify_periods(db)
     round_problems = round_problems + publicity_problems
@@ -197,13 +197,13 @@ def _rest(rules: MarkRules, ballots: list[tuple[int, str, str]], shape_ok):
 # -- batches --------------------------------------------------------------------------------------
 
 
-def _records(s: Session) -> dict[str, dict[int, list[tuple[int, dict]]]]:
+def _records(s: Reader) -> dict[str, dict[int, list[tuple[int, dict]]]]:
     """Batch-related audit records: action → batch id → [(seq, payload)]."""
 
     from sqlalchemy import bindparam, text
 
     out: dict[str, dict[int, list[tuple[int, dict]]]] = {a: defaultdict(list) for a in BATCH_ACTIONS}
-    rows = s.connection().execute(
+    rows = s.execute(
         text("SELECT seq, action, payload FROM auditrecord WHERE action IN :actions ORDER BY seq").bindparams(
             bindparam("actions", expanding=True)
         ),
@@ -240,9 +240,8 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
 
     problems: list[str] = []
     checked = 0
-    with db.read() as s:
-        conn = s.connection()
-        records = _records(s)
+    with db.rows() as conn:
+        records = _records(conn)
         batches = {
             r[0]: _Batch(*r)
             for r in conn.execute(
@@ -263,6 +262,7 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
         ).tuples():
             tallies[batch_id].append((pos, choice, n))
         rules_cache: dict[int, Any] = {}
+        entry = _Entry(conn)
 
         for batch_id in sorted(set(ballots) | set(tallies)):
             if batch_id not in batches:
@@ -284,8 +284,9 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
                     problems.append(f"{b.name}：未核定却有计票记录")
                 continue
             checked += 1
+            tallied = sorted(tallies.get(b.id, []))
             problems += _check_certified(
-                s, b, certs, records, ballots.get(b.id, []), sorted(tallies.get(b.id, [])), rules_cache
+                conn, b, certs, records, ballots.get(b.id, []), tallied, rules_cache, entry
             )
         sums = conn.execute(text("SELECT session_id, voter_group, position, choice, count FROM tallysum")).all()
         problems += check_session_sums(batches.values(), tallies, sums)
@@ -316,7 +317,7 @@ def check_session_sums(batches, tallies: dict[int, list[tuple[int, int, int]]], 
     return problems
 
 
-def _session_rules(s: Session, session_id: int, cache: dict[int, Any]):
+def _session_rules(s: Reader, session_id: int, cache: dict[int, Any]):
     if session_id not in cache:
         try:
             cache[session_id] = session_rules(s, session_id)
@@ -326,13 +327,14 @@ def _session_rules(s: Session, session_id: int, cache: dict[int, Any]):
 
 
 def _check_certified(
-    s: Session,
+    s: Reader,
     b: _Batch,
     certs: list[tuple[int, dict]],
     records: dict[str, dict[int, list[tuple[int, dict]]]],
     ballots: list[tuple[int, str, str]],
     tallies: list[tuple[int, int, int]],
     rules_cache: dict[int, Any],
+    entry: _Entry,
 ) -> list[str]:
     out: list[str] = []
     if not certs:
@@ -398,37 +400,58 @@ def _check_certified(
     digest = ballots_digest(ballots)
     if cert.get("ballots_digest") is not None and digest != cert["ballots_digest"]:
         out.append(f"{b.name}：选票内容与核定记录 #{seq} 的选票摘要不符")
-    out += _check_reading(s, b, rules, digest, records)
+    out += _check_reading(entry, b, rules, digest, records)
     return out
 
 
-def _check_reading(s: Session, b: _Batch, rules: MarkRules, digest: str, records) -> list[str]:
+class _Entry:
+    """The entry passes, their keyed ballots and the reviewers' resolutions of every batch, read
+    once (one statement per table) on first use: what ``_check_reading`` recomputes readings from."""
+
+    def __init__(self, conn: Reader):
+        self._conn = conn
+        self._loaded = False
+        self.passes: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
+        self.keyed: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+        self.resolutions: dict[int, dict[tuple[int, int], str]] = {}
+
+    def load(self) -> _Entry:
+        from sqlalchemy import text
+
+        if not self._loaded:
+            self._loaded = True
+            passes: Sequence[Any] = self._conn.execute(
+                text("SELECT batch_id, id, pass_no, clerk, status FROM entrypass ORDER BY batch_id, pass_no")
+            ).all()
+            for batch_id, pid, pass_no, clerk, status in passes:
+                self.passes[batch_id].append((pid, pass_no, clerk, status))
+            keyed: Sequence[Any] = self._conn.execute(
+                text("SELECT pass_id, ballot_no, status, marks FROM passballot")
+            ).all()
+            for pid, no, st, mk in keyed:
+                self.keyed[pid][no] = (st, mk)
+            self.resolutions = resolutions_by_batch(self._conn)
+        return self
+
+
+def _check_reading(entry: _Entry, b: _Batch, rules: MarkRules, digest: str, records) -> list[str]:
     """The certified ballots against the reading recomputed from the entry passes and the
     resolutions, and each pass against the audit record that closed or imported it."""
-    from sqlalchemy import text
-
-
     out: list[str] = []
-    conn = s.connection()
-    passes = conn.execute(
-        text("SELECT id, pass_no, clerk, status FROM entrypass WHERE batch_id = :b ORDER BY pass_no"),
-        {"b": b.id},
-    ).tuples().all()
+    entry.load()
+    passes = entry.passes.get(b.id, [])
     needed = 2 if b.source == "paper" else 1
     if len(passes) != needed:
         return [f"{b.name}：应有 {needed} 遍录入，现有 {len(passes)} 遍"]
     rows: list[dict[int, tuple[str, str]]] = []
     for pid, pass_no, clerk, _status in passes:
-        prs = conn.execute(
-            text("SELECT ballot_no, status, marks FROM passballot WHERE pass_id = :p"), {"p": pid}
-        ).tuples().all()
-        rows.append({no: (st, mk) for no, st, mk in prs})
+        rows.append(entry.keyed.get(pid, {}))
         recorded = _pass_record(b, pass_no, clerk, records)
         if recorded is None:
             out.append(f"{b.name}：第 {pass_no} 遍（{clerk}）在审计日志中没有完成或导入记录")
         elif recorded[1] != ballots_digest([(no, st, mk) for no, (st, mk) in rows[-1].items()]):
             out.append(f"{b.name}：第 {pass_no} 遍（{clerk}）的录入内容与审计记录 #{recorded[0]} 的摘要不符")
-    merged = merge_passes(rules, rows[0], rows[1] if needed == 2 else None, batch_resolutions(s, b.id))
+    merged = merge_passes(rules, rows[0], rows[1] if needed == 2 else None, entry.resolutions.get(b.id, {}))
     if any(m[4] is None for m in merged.mismatches):
         out.append(f"{b.name}：两遍录入尚有未处理的不一致，却已核定")
         return out
@@ -464,8 +487,7 @@ def check_published_rounds(db: Database, chain: audit.VerifyResult | None = None
 
 
     problems: list[str] = []
-    with db.read() as s:
-        conn = s.connection()
+    with db.rows() as conn:
         rounds = conn.execute(text("SELECT id, name, stage FROM round ORDER BY id")).tuples().all()
         snaps: dict[int, str] = dict(conn.execute(text("SELECT round_id, content_hash FROM snapshot")).tuples().all())
         published: dict[int, list[tuple[int, dict]]] = defaultdict(list)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-    from assess.foundation.db import Database
+    from assess.foundation.db import Database, Reader
     from assess.models import Round
 
 
@@ -159,28 +159,23 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
     the stored results and the accountability statuses); check the hash and the audit chain
     (``chain``: the chain already verified by the caller, so that checking every published round
     walks it once)."""
-    from sqlalchemy import text
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from assess.models import Snapshot
+    from assess.models import tables as t
 
-    with db.read() as s:
-        snap = s.exec(select(Snapshot).where(Snapshot.round_id == round_id)).first()
+    with db.rows() as conn:
+        snap = conn.execute(
+            select(t.snapshot.c.content, t.snapshot.c.content_hash, t.snapshot.c.audit_head).where(
+                t.snapshot.c.round_id == round_id
+            )
+        ).first()
         if snap is None:
             raise NotFound(f"考核轮次 #{round_id} 尚未公示，没有快照。")
         content = snap.content
-        if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
-            try:
-                live = live_content(s, round_id)
-            except AssessError as e:  # live rows the services cannot even read back
-                live = {"unreadable": str(e)}
-        else:
-            live = {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}
-        anchored = (
-            s.connection()
-            .execute(text("SELECT 1 FROM auditrecord WHERE hash = :h"), {"h": snap.audit_head})
-            .first()
-        )
+        anchored = conn.execute(
+            select(t.auditrecord.c.seq).where(t.auditrecord.c.hash == snap.audit_head)
+        ).first()
+        live = _live_rows(conn, round_id, content)  # in the same read transaction as the snapshot
     problems: list[str] = []
     if serial.content_hash(content) != snap.content_hash:
         problems.append("快照内容与其哈希不符（被改动）")
@@ -195,6 +190,18 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
     if not chain.ok:
         problems.append(chain.message())
     return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
+
+
+def _live_rows(s: Reader, round_id: int, content: dict[str, Any]) -> dict[str, Any]:
+    """What a snapshot is compared with: ``live_content`` (format 2), or the stored results and the
+    accountability statuses (format 1); ``{"unreadable": …}`` when the services cannot read the
+    round's rows back."""
+    if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
+        try:
+            return live_content(s, round_id)
+        except AssessError as e:  # live rows the services cannot even read back
+            return {"unreadable": str(e)}
+    return {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}
 
 
 def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str]:

@@ -441,8 +441,7 @@ def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list
     from sqlalchemy import bindparam, text
 
 
-    with db.read() as s:
-        conn = s.connection()
+    with db.rows() as conn:
         where = "" if round_id is None else " WHERE round_id = :rid"
         rows: Sequence[Any] = conn.execute(
             text(f"SELECT id, round_id, content_hash, audit_head, content FROM publicityperiod{where} ORDER BY id"),
