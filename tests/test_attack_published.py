@@ -41,9 +41,11 @@ def round_owned_tables() -> set[str]:
     models' metadata (``round.corrects_round_id`` and the scheme a round uses are not ownership)."""
     from sqlmodel import SQLModel
 
-    import assess.models  # noqa: F401  (registers the tables)
+    from assess.models import load_all
 
+    load_all()  # the classes are built on first use: build them all, or the metadata is empty
     tables = SQLModel.metadata.tables
+    assert "round" in tables
     owned = {"round"}
     changed = True
     while changed:

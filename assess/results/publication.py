@@ -16,6 +16,7 @@ live rows that back it, and checks the hash and the audit chain (docs/reliabilit
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -292,10 +293,18 @@ def compare_with_live(content: dict[str, Any], live: dict[str, Any]) -> list[str
     """Every field of a format-2 snapshot against the same field read from the live rows, except
     the master-data fields shown as they were at publication (``round_view.MASTER_FIELDS``)."""
     diffs: list[str] = []
-    _walk_diff(content, live, (), diffs)
+    for k in sorted(set(content) | set(live), key=str):
+        if k in content and k in live and _exact(content[k]) == _exact(live[k]):
+            continue  # the same JSON to the byte (types included): nothing under it differs
+        _walk_diff({k: content[k]} if k in content else {}, {k: live[k]} if k in live else {}, (), diffs)
     if len(diffs) > DIFF_LIMIT:
         diffs = [*diffs[:DIFF_LIMIT], f"数据库中：另有 {len(diffs) - DIFF_LIMIT} 处与快照不符"]
     return diffs
+
+
+def _exact(value: Any) -> str:
+    """``value`` as JSON text that differs whenever any field or type does (``true`` is not ``1``)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _path_text(path: tuple) -> str:
