@@ -233,8 +233,8 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
         # Drawn as when computed: a record from before draw schemes were recorded is scheme 1.
         try:
             draws = check_scheme(compute.get("resample_scheme", 1))
-        except UnknownResampleScheme as e:
-            problems.append(f"重新计算区间：{e}")
+        except UnknownResampleScheme as unknown:
+            problems.append(f"重新计算区间：{unknown}")
         else:
             rs = resample(
                 inputs, scores, n=int(compute["resamples"]), seed=int(compute["seed"]), scheme=draws

@@ -222,11 +222,17 @@ def resample(
 ) -> Resamples:
     """``n`` resamples of the round drawn with draw scheme ``scheme`` (module docstring) from
     ``seed``; ``UnknownResampleScheme`` for a scheme this version does not draw."""
+    chunk_seed = None if check_scheme(scheme) == 1 else seed  # scheme 2: the chunks' own generators
+    return _resampled(inputs, scores, n, seed, jitter, chunk_seed)
+
+
+def _resampled(
+    inputs: RoundInputs, scores: UnitScores, n: int, seed: int, jitter: float, chunk_seed: int | None
+) -> Resamples:
     import numpy as np
     import pandas as pd
 
-    chunk_seed = None if check_scheme(scheme) == 1 else seed  # scheme 2: the chunks' own generators
-    scheme = inputs.scheme  # from here on: the assessment scheme
+    scheme = inputs.scheme
     rng = np.random.default_rng(seed)
     t = scores.table
     u = len(t)
