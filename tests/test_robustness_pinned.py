@@ -1,9 +1,10 @@
 """The robustness pass is pinned: for the same inputs and seed, ``resample`` gives bit for bit the
-arrays it gave when the figures below were recorded. Published snapshots are recomputed by
-``audit verify`` (rank intervals, robust shares), so any change to the numbers drawn, their order
-or the arithmetic that reduces them would fail old snapshots; a faster computation must keep these.
-The figures also pin numpy's generator (PCG64 and its multinomial): a numpy upgrade that changed the
-draws would fail here before it failed the verification of published rounds."""
+arrays it gave when the figures below were recorded, for every draw scheme (``PINNED``: scheme 1,
+``PINNED_2``: scheme 2). Published snapshots are recomputed by ``audit verify`` (rank intervals,
+robust shares) with the draw scheme their compute record names, so any change to the numbers drawn,
+their order or the arithmetic that reduces them would fail old snapshots; a faster computation must
+keep these. The figures also pin numpy's generator (PCG64, SeedSequence and the multinomial): a numpy
+upgrade that changed the draws would fail here before it failed the verification of published rounds."""
 
 from __future__ import annotations
 
@@ -182,13 +183,121 @@ PINNED: dict[str, dict[str, str]] = {
 }
 
 
+PINNED_2: dict[str, dict[str, str]] = {
+    "annual": {
+        "composite": "670114ed2d942c8f74e2",
+        "indicators": "c35533ccf8c553d228f2",
+        "appraisal": "72a3340bd98a570b8dea",
+        "satisfaction": "2e71a0277f09a8945574",
+        "rank": "ecc3eb5fd230d226a675",
+        "rank_low": "a6dd54bee06b6cc6d820",
+        "rank_high": "7db7eab941fff70f5ecc",
+        "cadre_unfit:7:1-12": "af5a5f091b805c1af789",
+    },
+    "plain": {
+        "composite": "4ae0ec132add261d2ac2",
+        "indicators": "183608f02ff0376bd843",
+        "appraisal": "5663ef2f2f0941d93536",
+        "satisfaction": "117ca0197d096468eeb3",
+        "rank": "f7c0a637846690349ba7",
+        "rank_low": "1318e6bdf084f4848905",
+        "rank_high": "0f28f092352d0f4ca24a",
+        "cadre_unfit:7:1-12": "b8f4a7be7782791e97ac",
+    },
+    "ties": {
+        "composite": "1e0f44a97a3b53a3cac9",
+        "indicators": "6507de09fc9394af4d47",
+        "appraisal": "254da5136206c99d64f2",
+        "satisfaction": "0c7266c81b2e641ccbd4",
+        "rank": "cb658b57c8a0f0067847",
+        "rank_low": "d22b9c49114b52f23c40",
+        "rank_high": "024672f851e7be1ce0a2",
+        "cadre_unfit:7:1-12": "dfed577c2e01b1ef3fe9",
+    },
+}
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_resample_is_bit_identical_to_the_recorded_figures(case):
     units, seed, precision, tie_break, annual, n, rseed = CASES[case]
     inputs = _inputs(units, seed, precision, tie_break, annual)
-    rs = resample(inputs, compute_units(inputs), n=n, seed=rseed)
+    rs = resample(inputs, compute_units(inputs), n=n, seed=rseed, scheme=1)
     assert rs.rank.shape == (n, units)
     assert _digests(rs) == PINNED[case]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_scheme_2_is_bit_identical_to_the_recorded_figures_on_any_number_of_threads(case, monkeypatch):
+    """Scheme 2 (the default of new computations) pinned too, and its arrays the same whether one,
+    two or three threads draw the chunks."""
+    import assess.scoring.robustness as rb
+
+    assert rb.RESAMPLE_SCHEME == 2
+    units, seed, precision, tie_break, annual, n, rseed = CASES[case]
+    inputs = _inputs(units, seed, precision, tie_break, annual)
+    base = compute_units(inputs)
+    assert _digests(resample(inputs, base, n=n, seed=rseed)) == PINNED_2[case]
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(rb, "draw_threads", lambda threads=threads: threads)
+        assert _digests(resample(inputs, base, n=n, seed=rseed, scheme=2)) == PINNED_2[case], threads
+
+
+def test_scheme_2_chunks_come_from_their_own_generators():
+    """The documented construction: chunk i of ``draw_chunks`` (bounds from the number of resamples
+    and of cells with votes only) is redrawn from ``Generator(PCG64(SeedSequence(seed,
+    spawn_key=(i,))))``; one thread or two give these same scores."""
+    from unittest import mock
+
+    import assess.scoring.robustness as rb
+    from assess.scoring.appraisal import scores as dense_scores
+
+    rng = np.random.default_rng(12)
+    counts = rng.integers(0, 6, size=(4, 600, 5)).astype(float)  # 2,400 cells: chunks under 50 resamples
+    counts[1, :40] = 0
+    weights = np.array([0.4, 0.2, 0.2, 0.2])
+    satisfied = np.array([True, True, False, False, False])
+    n, seed = 137, 20160042
+    chunks = rb.draw_chunks(n, int((counts.sum(axis=-1) > 0).sum()))
+    assert len(chunks) > 3 and chunks[-1][1] == n and chunks[1][0] - chunks[0][0] < 50
+    for points in ([100, 70, 30, 0, None], [85.5, 70.25, 30.1, 0, None]):  # integer sums and float path
+        pts = np.array([np.nan if p is None else p for p in points], dtype=float)
+        parts = [
+            dense_scores(
+                rb.redraw(
+                    np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(i,)))),
+                    counts,
+                    hi - lo,
+                ),
+                weights,
+                pts,
+                satisfied,
+            )[:2]
+            for i, (lo, hi) in enumerate(chunks)
+        ]
+        expected = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        for threads in (1, 2):
+            with mock.patch.object(rb, "draw_threads", lambda threads=threads: threads):
+                got = rb.redrawn_scores(None, counts, n, weights, pts, satisfied, chunk_seed=seed)
+            for a, b in zip(got, expected, strict=True):
+                assert np.array_equal(a, b, equal_nan=True), (points, threads)
+
+
+def test_schemes_1_and_2_give_intervals_of_the_same_distribution():
+    """Different numbers, the same distribution: on a fixed round, 1,000 resamples of each scheme
+    give mean interval widths within 5% and every unit's mean resampled rank within five standard
+    errors of the other scheme's."""
+    units, seed, precision, tie_break, annual, _n, rseed = CASES["ties"]
+    inputs = _inputs(units, seed, precision, tie_break, annual)
+    base = compute_units(inputs)
+    one = resample(inputs, base, n=1000, seed=rseed, scheme=1)
+    two = resample(inputs, base, n=1000, seed=rseed, scheme=2)
+    assert not np.array_equal(one.rank, two.rank)
+    w1, w2 = (float((r.rank_high - r.rank_low).mean()) for r in (one, two))
+    assert w1 > 5 and abs(w1 - w2) <= 0.05 * w1, (w1, w2)
+    se = np.sqrt((one.rank.var(axis=0) + two.rank.var(axis=0)) / 1000)
+    gap = np.abs(one.rank.mean(axis=0) - two.rank.mean(axis=0))
+    assert (gap <= 5 * se + 1e-9).all(), float((gap / np.maximum(se, 1e-9)).max())
+    assert np.abs(one.rank_low - two.rank_low).max() <= 3 and np.abs(one.rank_high - two.rank_high).max() <= 3
 
 
 # -- the faster steps against the ones they replace --------------------------------------------------

@@ -30,7 +30,7 @@ from assess.rounds.lifecycle import find_round, set_stage, stage_label
 from assess.scoring.annual import ANNUAL_COLUMNS, result_scheme
 from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
-from assess.scoring.robustness import RESAMPLES, default_seed, resample
+from assess.scoring.robustness import RESAMPLE_SCHEME, RESAMPLES, default_seed, resample
 from assess.scoring.serial import content_hash, inputs_to_json
 
 if TYPE_CHECKING:
@@ -99,14 +99,9 @@ def history_rounds(session: Session, r: Round, scheme: SchemeDef) -> list[tuple[
     return every[: max(by_round, calendar)]
 
 
-
-
-
-
 def cadre_history(session: Session, rounds: list[tuple[str, int]]) -> list[tuple[str, pd.DataFrame]]:
     """(period, cadre_id/grade table) of earlier rounds, published ones from their snapshots."""
     import pandas as pd
-
 
     out = []
     for period, rid in rounds:
@@ -133,7 +128,12 @@ def overdue_frame(session: Session, r: Round) -> pd.DataFrame:
     )
     units = select(RoundUnit.unit_id).where(RoundUnit.round_id == r.id)
     rows = session.exec(
-        select(col(Rectification.id), col(Finding.unit_id), col(Rectification.notice_no), col(Rectification.deadline))
+        select(
+            col(Rectification.id),
+            col(Finding.unit_id),
+            col(Rectification.notice_no),
+            col(Rectification.deadline),
+        )
         .join(Finding, col(Finding.id) == col(Rectification.finding_id))
         .where(col(Finding.round_id).in_(round_ids), col(Finding.unit_id).in_(units))
     ).all()
@@ -193,7 +193,9 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
     from assess.models import Cadre
 
     ids = [r["cadre_id"] for r in rows]
-    units = dict(session.exec(select(Cadre.id, Cadre.unit_id).where(col(Cadre.id).in_(ids))).all()) if ids else {}
+    units = (
+        dict(session.exec(select(Cadre.id, Cadre.unit_id).where(col(Cadre.id).in_(ids))).all()) if ids else {}
+    )
     forms = {cs.session_id: cs.form for cs in inputs.cadre_sessions}
     data = []
     for r in rows:
@@ -359,6 +361,7 @@ def compute_round(
             "entries": len(proposals),
             "resamples": n,
             "seed": seed,
+            "resample_scheme": RESAMPLE_SCHEME,
             "today": today.isoformat(),
             "inputs_hash": content_hash(inputs_to_json(inputs)),
             "warnings": warnings[:50],

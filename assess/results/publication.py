@@ -36,7 +36,7 @@ from assess.rounds.snapshots import MASTER_FIELDS, SNAPSHOT_FORMAT
 from assess.scoring import serial
 from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
-from assess.scoring.robustness import resample
+from assess.scoring.robustness import UnknownResampleScheme, check_scheme, resample
 from assess.scoring.serial import FRAMES, inputs_from_json
 
 if TYPE_CHECKING:
@@ -240,12 +240,20 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
     }
     problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade", "category"))
     if compute.get("resamples"):
-        rs = resample(inputs, scores, n=int(compute["resamples"]), seed=int(compute["seed"]))
-        intervals = {
-            code: {"rank_low": int(lo), "rank_high": int(hi)}
-            for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
-        }
-        problems += _diff_results(expected, intervals, "重新计算区间：", ("rank_low", "rank_high"))
+        # Drawn as when computed: a record from before draw schemes were recorded is scheme 1.
+        try:
+            draws = check_scheme(compute.get("resample_scheme", 1))
+        except UnknownResampleScheme as unknown:
+            problems.append(f"重新计算区间：{unknown}")
+        else:
+            rs = resample(
+                inputs, scores, n=int(compute["resamples"]), seed=int(compute["seed"]), scheme=draws
+            )
+            intervals = {
+                code: {"rank_low": int(lo), "rank_high": int(hi)}
+                for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
+            }
+            problems += _diff_results(expected, intervals, "重新计算区间：", ("rank_low", "rank_high"))
     fresh_components = {r["code"]: r for r in records}
     for e in expected:
         f = fresh_components.get(e["code"])
