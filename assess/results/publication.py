@@ -216,45 +216,83 @@ def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str
     return problems + compare_with_live(content, live)
 
 
+@dataclass(frozen=True)
+class Recomputed:
+    """What the engine gives for a snapshot's frozen inputs: per unit code the unit's result row
+    (``records``), its rank interval (``intervals``, None without resamples) and per (session,
+    cadre) the cadre's (score, grade)."""
+
+    records: dict[str, dict[str, Any]]
+    intervals: dict[str, dict[str, int]] | None
+    cadres: dict[tuple[int, int], tuple[Any, Any]]
+
+
+# The last few recomputations, by the frozen inputs' SHA-256 and the draws: a round's 公示 snapshot
+# and its final snapshot usually freeze the same inputs, and verification then computes them once.
+_RECOMPUTED: dict[tuple[str, int, int, int], Recomputed] = {}
+_RECOMPUTED_KEEP = 4
+
+
+def recomputed(
+    inputs_json: dict[str, Any], inputs_hash: str, resamples: int, seed: int, scheme: int
+) -> Recomputed:
+    """The engine's results for ``inputs_json`` (whose ``serial.content_hash`` is ``inputs_hash``),
+    with ``resamples`` resamples drawn from ``seed`` by draw scheme ``scheme`` (none when 0)."""
+    key = (inputs_hash, resamples, seed, scheme if resamples else 0)
+    hit = _RECOMPUTED.get(key)
+    if hit is not None:
+        return hit
+    inputs = inputs_from_json(inputs_json)
+    scores = compute_units(inputs)
+    t = scores.columns
+    rows = [dict(zip(t, values, strict=True)) for values in zip(*t.values(), strict=True)]
+    intervals = None
+    if resamples:
+        rs = resample(inputs, scores, n=resamples, seed=seed, scheme=scheme)
+        intervals = {
+            code: {"rank_low": int(lo), "rank_high": int(hi)}
+            for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
+        }
+    cadres = {(c["session_id"], c["cadre_id"]): (c["score"], c["grade"]) for c in compute_cadres(inputs)}
+    out = Recomputed({r["code"]: r for r in rows}, intervals, cadres)
+    while len(_RECOMPUTED) >= _RECOMPUTED_KEEP:
+        _RECOMPUTED.pop(next(iter(_RECOMPUTED)))
+    _RECOMPUTED[key] = out
+    return out
+
+
 def recompute_problems(content: dict[str, Any]) -> list[str]:
     """The unit results, rank intervals and cadre results recomputed from the snapshot's inputs,
     and the inputs' hash against the one the ``results.compute`` record held."""
 
     problems: list[str] = []
     compute = content.get("compute") or {}
-    if compute.get("inputs_hash") != serial.content_hash(content["inputs"]):
+    inputs_hash = serial.content_hash(content["inputs"])
+    if compute.get("inputs_hash") != inputs_hash:
         problems.append("快照中的输入数据与计算记录的输入哈希不符")
-    inputs = inputs_from_json(content["inputs"])
-    scores = compute_units(inputs)
-    t = scores.columns
-    records = [dict(zip(t, values, strict=True)) for values in zip(*t.values(), strict=True)]
-    expected = content["results"]
-    fresh = {
-        r["code"]: {
-            "composite": float(r["composite"]),
-            "rank": int(r["rank"]),
-            "grade": r["grade"],
-            "category": r["category"],
-        }
-        for r in records
-    }
-    problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade", "category"))
-    if compute.get("resamples"):
+    resamples, draws = int(compute.get("resamples") or 0), 1
+    if resamples:
         # Drawn as when computed: a record from before draw schemes were recorded is scheme 1.
         try:
             draws = check_scheme(compute.get("resample_scheme", 1))
         except UnknownResampleScheme as unknown:
             problems.append(f"重新计算区间：{unknown}")
-        else:
-            rs = resample(
-                inputs, scores, n=int(compute["resamples"]), seed=int(compute["seed"]), scheme=draws
-            )
-            intervals = {
-                code: {"rank_low": int(lo), "rank_high": int(hi)}
-                for code, lo, hi in zip(t["code"], rs.rank_low, rs.rank_high, strict=True)
-            }
-            problems += _diff_results(expected, intervals, "重新计算区间：", ("rank_low", "rank_high"))
-    fresh_components = {r["code"]: r for r in records}
+            resamples = 0
+    again = recomputed(content["inputs"], inputs_hash, resamples, int(compute.get("seed") or 0), draws)
+    expected = content["results"]
+    fresh = {
+        code: {
+            "composite": float(r["composite"]),
+            "rank": int(r["rank"]),
+            "grade": r["grade"],
+            "category": r["category"],
+        }
+        for code, r in again.records.items()
+    }
+    problems += _diff_results(expected, fresh, "重新计算：", ("composite", "rank", "grade", "category"))
+    if again.intervals is not None:
+        problems += _diff_results(expected, again.intervals, "重新计算区间：", ("rank_low", "rank_high"))
+    fresh_components = again.records
     for e in expected:
         f = fresh_components.get(e["code"])
         for k, v in (e.get("components") or {}).items():
@@ -263,7 +301,7 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
             got = stored_component(f[k])
             if got != v:
                 problems.append(f"重新计算：单位 {e['code']} 的 {k} 为 {got}，快照为 {v}")
-    cadre_fresh = {(c["session_id"], c["cadre_id"]): (c["score"], c["grade"]) for c in compute_cadres(inputs)}
+    cadre_fresh = again.cadres
     for c in content.get("cadre_results", []):
         cadre_got = cadre_fresh.get((c["session_id"], c["cadre_id"]))
         if (

@@ -602,7 +602,7 @@ def assign_grades(
         holders = np.flatnonzero(grade == q.grade)
         if not len(holders):
             continue
-        for cat in np.unique(cats[holders]):
+        for cat in sorted(set(cats[holders].tolist())):  # np.unique's order, without loading numpy.ma
             members = holders[cats[holders] == cat]
             allowed = quota_count(int(sizes[members[0]]), q.max_share, q.rounding)
             if len(members) <= allowed:

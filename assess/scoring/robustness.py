@@ -82,7 +82,15 @@ class Resamples:
     )  # session → (cadres, (R, T))
 
 
-RANK_BLOCK = 50  # resamples given composites and ranks at once
+RANK_BLOCK_CELLS = 100_000  # about this many resample × unit cells given composites and ranks at once
+
+
+def rank_block(units: int) -> int:
+    """Resamples given composites and ranks at once: 50 at 2,000 units, all of them for a small
+    round. Each resample is computed on its own, so the block changes the time, never the numbers."""
+    return max(1, RANK_BLOCK_CELLS // max(1, units))
+
+
 RESAMPLE_CHUNK = 50  # scheme 1: at most this many resamples drawn at once …
 CHUNK_CELLS = 80_000  # … and about this many cells (the draws then stay in cache)
 # Scheme 2's chunks: part of the draws (each chunk has its own generator), so fixed for good —
@@ -269,9 +277,10 @@ def _resampled(
     cat = first_appearance(t["category"]) if u else np.zeros(0, dtype=int)
     composite = np.empty((n, u))
     ranks = np.empty((n, u), dtype=np.int64)
+    step = rank_block(u)
 
     def block(lo: int) -> None:
-        hi = min(n, lo + RANK_BLOCK)
+        hi = min(n, lo + step)
         columns = [base[:, 0], appraisal_r[lo:hi], base[:, 2]]
         values = combine_columns(columns, [wr[lo:hi, j : j + 1] for j in range(3)], penalty, scheme.precision)
         if annual:
@@ -285,7 +294,7 @@ def _resampled(
     # row is computed on its own (the engine's arithmetic, element for element), so the blocks go
     # to two threads and the result does not depend on which computes which.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rank") as pool:
-        for _done in pool.map(block, range(0, n if u else 0, RANK_BLOCK)):
+        for _done in pool.map(block, range(0, n if u else 0, step)):
             pass
     if u:
         low = np.percentile(ranks, LOW_PERCENTILE, axis=0, method="lower").astype(int)
