@@ -319,6 +319,9 @@ def first_appearance(values) -> Any:
 # -- the indicator component ------------------------------------------------------------------------
 
 
+_PLAIN_NUMBERS = {float, int, type(None)}
+
+
 def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
     """units × codes values: per (unit, code) the last row's value that is not missing (a pivot with
     "last value wins", missing values skipped); NaN where there is none."""
@@ -330,6 +333,20 @@ def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
     cpos = {c: j for j, c in enumerate(codes)}
     upos = _positions(unit_ids)
     ui, ci, vi = rows.index("unit_id"), rows.index("indicator_code"), rows.index("value")
+    values = [r[vi] for r in rows.data]
+    if all(len(p) == 1 for p in upos.values()) and {type(v) for v in values} <= _PLAIN_NUMBERS:
+        # The same rule on arrays (a round's values are floats, ints or None): the rows of each
+        # (unit, code) cell, the last one that is not missing wins.
+        first = {u: p[0] for u, p in upos.items()}
+        n = len(rows)
+        u = np.fromiter((first.get(r[ui], -1) for r in rows.data), dtype=np.intp, count=n)
+        c = np.fromiter((cpos.get(r[ci], -1) for r in rows.data), dtype=np.intp, count=n)
+        v = np.array(values, dtype=float)  # None → NaN
+        keep = (u >= 0) & (c >= 0) & ~np.isnan(v)
+        cells, kept = (u[keep] * len(codes) + c[keep])[::-1], v[keep][::-1]
+        cells, last_row = np.unique(cells, return_index=True)  # first from the end: the last row
+        out.reshape(-1)[cells] = kept[last_row]
+        return out
     last: dict[tuple[Any, int], float] = {}
     for r in rows.data:
         j = cpos.get(r[ci])

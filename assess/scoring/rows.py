@@ -20,11 +20,11 @@ class Rows:
 
     def __init__(self, columns: Sequence[str], data: Iterable[Sequence[Any]] = ()) -> None:
         self.columns: tuple[str, ...] = tuple(columns)
-        self.data: list[tuple[Any, ...]] = [tuple(r) for r in data]
+        self.data: list[tuple[Any, ...]] = list(map(tuple, data))
         width = len(self.columns)
-        for i, row in enumerate(self.data):
-            if len(row) != width:
-                raise ValueError(f"第 {i + 1} 行有 {len(row)} 列，表头有 {width} 列：{self.columns}")
+        if any(map(width.__ne__, map(len, self.data))):
+            i, row = next((i, r) for i, r in enumerate(self.data) if len(r) != width)
+            raise ValueError(f"第 {i + 1} 行有 {len(row)} 列，表头有 {width} 列：{self.columns}")
 
     @classmethod
     def from_columns(cls, columns: Mapping[str, Sequence[Any]]) -> Rows:
