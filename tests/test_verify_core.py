@@ -1,7 +1,7 @@
 """``assess audit verify``'s own checks read through Core (``Database.rows`` and
 ``assess.models.tables``): the audit chain, the ballot batches, the accounts, the 公示 snapshots and
-the anchors file run in a fresh interpreter without the table classes, pydantic or the ORM, and
-(all but the 公示 recomputation, which goes through the scoring engine) without pandas."""
+the anchors file, and the published rounds (compared with their live rows and recomputed through
+the engine) run in a fresh interpreter without the table classes, pydantic, the ORM or pandas."""
 
 from __future__ import annotations
 
@@ -64,11 +64,35 @@ def test_verify_checks_run_without_the_orm_or_pandas(demo_db, tmp_path):
         f"锚点文件 {anchors}：2026-01-02 的锚点（第 2 行）：审计链中已没有第 {seq + 1} 条记录（此后被截断）"
     ]
     assert out["verify_periods"]["result"] == [1, []]
-    for name in ("audit.verify", "chain_head", "check_batches", "verify_accounts", "check_anchors_file"):
+    for name in (
+        "audit.verify",
+        "chain_head",
+        "check_batches",
+        "verify_accounts",
+        "check_anchors_file",
+        "verify_periods",  # the 公示 snapshots recomputed through the engine, on rows: no pandas either
+    ):
         assert out[name]["loaded"] == [], name
-    # The 公示 snapshots are recomputed through the scoring engine (which may still use pandas);
-    # their own reads are Core.
-    assert [m for m in out["verify_periods"]["loaded"] if m != "pandas"] == []
+
+
+def test_the_whole_command_runs_without_the_orm_or_pandas(demo_db):
+    """``assess audit verify`` as a person runs it: every check, the published round compared with
+    its live rows and recomputed from its snapshot, in a fresh interpreter that never loads the
+    table classes, pydantic, the ORM or pandas."""
+    code = (
+        "import sys\n"
+        "from assess.cli import main\n"
+        "rc = main(['audit', 'verify', '--db', sys.argv[1]])\n"
+        f"print('LOADED', rc, ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(demo_db.path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "已核对 7 个已核定选票批次（由选票重新计票）、1 个已公示轮次（由快照重新计算）、1 个公示快照" in lines
+    assert "选票、计票与公示结果均与审计记录一致" in lines
+    assert lines[-1] == "LOADED 0 "
 
 
 def test_a_tampered_batch_is_found_on_the_core_path(demo_db):

@@ -293,9 +293,13 @@ def _resampled(
     # Composites and ranks a block of resamples at a time, so that the temporaries stay small; each
     # row is computed on its own (the engine's arithmetic, element for element), so the blocks go
     # to two threads and the result does not depend on which computes which.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rank") as pool:
-        for _done in pool.map(block, range(0, n if u else 0, step)):
-            pass
+    starts = range(0, n if u else 0, step)
+    if len(starts) == 1:
+        block(0)  # a small round: one block, no threads
+    else:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rank") as pool:
+            for _done in pool.map(block, starts):
+                pass
     if u:
         low = np.percentile(ranks, LOW_PERCENTILE, axis=0, method="lower").astype(int)
         high = np.percentile(ranks, HIGH_PERCENTILE, axis=0, method="higher").astype(int)
