@@ -90,7 +90,9 @@ def test_the_whole_command_runs_without_the_orm_or_pandas(demo_db):
     )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert "已核对 7 个已核定选票批次（由选票重新计票）、1 个已公示轮次（由快照重新计算）、1 个公示快照" in lines
+    assert (
+        "已核对 7 个已核定选票批次（由选票重新计票）、1 个已公示轮次（由快照重新计算）、1 个公示快照" in lines
+    )
     assert "选票、计票与公示结果均与审计记录一致" in lines
     assert lines[-1] == "LOADED 0 "
 
