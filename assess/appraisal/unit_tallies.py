@@ -10,6 +10,8 @@ from assess.appraisal.tally import disclosure
 from assess.foundation.vocabulary import SessionStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
     import pandas as pd
     from numpy.typing import ArrayLike, NDArray
@@ -44,7 +46,7 @@ def tally_rows(
     from assess.models import tables as t
 
     sess, unit, svg = t.appraisalsession, t.unit, t.sessionvotergroup
-    sessions = s.execute(
+    sessions: Sequence[Any] = s.execute(
         select(sess.c.id, sess.c.name, sess.c.form_code).where(
             sess.c.round_id == round_id,
             sess.c.kind == "unit",
@@ -52,7 +54,7 @@ def tally_rows(
             == SessionStatus.CERTIFIED,  # published once final (assess.appraisal.tally.disclosure)
         )
     ).all()
-    about = {sid: (name, form) for sid, name, form in sessions}
+    about: dict[int, tuple[str, str]] = {sid: (name, form) for sid, name, form in sessions}
     cells = target_cells(s, list(about), "unit_id")
     units = (
         {

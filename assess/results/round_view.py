@@ -149,7 +149,7 @@ def live_review(s: Reader, round_id: int) -> list[dict[str, Any]]:
     from assess.models import tables as t
 
     st = t.reviewstep
-    rows = s.execute(
+    rows: Sequence[Any] = s.execute(
         select(st.c.id, st.c.step, st.c.by_user, st.c.decision, st.c.note, st.c.at)
         .where(st.c.round_id == round_id)
         .order_by(st.c.id)
@@ -166,7 +166,7 @@ def live_votes(s: Reader, round_id: int) -> list[dict[str, Any]]:
     from assess.models import tables as t
 
     v = t.approvalvote
-    rows = s.execute(
+    rows: Sequence[Any] = s.execute(
         select(
             v.c.id,
             v.c.expected_members,
@@ -212,7 +212,7 @@ def last_compute(s: Reader, round_id: int) -> dict[str, Any] | None:
     query = select(a.c.seq, a.c.payload).where(a.c.action == "results.compute").order_by(a.c.seq.desc())
     before = None
     while True:
-        page = s.execute(
+        page: Sequence[Any] = s.execute(
             (query if before is None else query.where(a.c.seq < before)).limit(COMPUTE_PAGE)
         ).all()
         for _seq, payload in page:

@@ -339,11 +339,11 @@ def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
         # (unit, code) cell, the last one that is not missing wins.
         first = {u: p[0] for u, p in upos.items()}
         n = len(rows)
-        u = np.fromiter((first.get(r[ui], -1) for r in rows.data), dtype=np.intp, count=n)
-        c = np.fromiter((cpos.get(r[ci], -1) for r in rows.data), dtype=np.intp, count=n)
-        v = np.array(values, dtype=float)  # None → NaN
-        keep = (u >= 0) & (c >= 0) & ~np.isnan(v)
-        cells, kept = (u[keep] * len(codes) + c[keep])[::-1], v[keep][::-1]
+        row_unit = np.fromiter((first.get(r[ui], -1) for r in rows.data), dtype=np.intp, count=n)
+        row_code = np.fromiter((cpos.get(r[ci], -1) for r in rows.data), dtype=np.intp, count=n)
+        row_value = np.array(values, dtype=float)  # None → NaN
+        keep = (row_unit >= 0) & (row_code >= 0) & ~np.isnan(row_value)
+        cells, kept = (row_unit[keep] * len(codes) + row_code[keep])[::-1], row_value[keep][::-1]
         cells, last_row = np.unique(cells, return_index=True)  # first from the end: the last row
         out.reshape(-1)[cells] = kept[last_row]
         return out
