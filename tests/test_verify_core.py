@@ -135,3 +135,32 @@ def test_a_tampered_batch_is_found_on_the_core_path(demo_db):
     assert (checked, problems) == check_batches(demo_db)
     assert checked == 7 and problems and all(f"批次 #{batch_id}" in p for p in problems)
     assert loaded == []
+
+
+def test_a_target_deleted_behind_the_application_is_a_finding_not_a_crash(demo_db):
+    """An appraisal target removed with its freeze trigger dropped leaves keyed ballots one mark
+    wider than the session: verification reports it (exit 1) instead of stopping on an error."""
+    import sqlite3
+
+    from assess.cli import main
+
+    con = sqlite3.connect(demo_db.path)
+    with con:
+        for (name,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'appraisaltarget'"
+        ).fetchall():
+            con.execute(f"DROP TRIGGER {name}")
+        session_id, position = con.execute(
+            "SELECT t.session_id, max(t.position) FROM appraisaltarget t JOIN ballotbatch b ON b.session_id = t.session_id "
+            "WHERE b.source = 'paper' AND b.status = 'certified' GROUP BY t.session_id ORDER BY t.session_id"
+        ).fetchone()
+        con.execute(
+            "DELETE FROM appraisaltarget WHERE session_id = ? AND position = ?", (session_id, position)
+        )
+    con.close()
+    from assess.integrity.verify import verify_all
+
+    report = verify_all(demo_db)
+    assert not report.ok
+    assert any("无法由两遍录入重新得出选票" in p for p in report.problems), report.problems
+    assert main(["audit", "verify", "--db", str(demo_db.path)]) == 1

@@ -176,7 +176,9 @@ def check_marks(rules: MarkRules, ballots: list[tuple[int, str, str]]):
         over = (arr == ord(str(rules.limited))).sum(axis=1) > (rules.max_limited or 0)
     status = np.array([ballots[i][1] for i in idx.tolist()], dtype=object)
     ok = np.where(
-        blank, (status == BallotStatus.BLANK) | (status == BallotStatus.VOID), np.where(over, status == BallotStatus.VOID, status == BallotStatus.VALID)
+        blank,
+        (status == BallotStatus.BLANK) | (status == BallotStatus.VOID),
+        np.where(over, status == BallotStatus.VOID, status == BallotStatus.VALID),
     )
     status_ok[idx] = ok.astype(bool)
     return shape_ok, status_ok
@@ -288,7 +290,9 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
             problems += _check_certified(
                 conn, b, certs, records, ballots.get(b.id, []), tallied, rules_cache, entry
             )
-        sums = conn.execute(text("SELECT session_id, voter_group, position, choice, count FROM tallysum")).all()
+        sums = conn.execute(
+            text("SELECT session_id, voter_group, position, choice, count FROM tallysum")
+        ).all()
         problems += check_session_sums(batches.values(), tallies, sums)
     return checked, problems
 
@@ -451,6 +455,11 @@ def _check_reading(entry: _Entry, b: _Batch, rules: MarkRules, digest: str, reco
             out.append(f"{b.name}：第 {pass_no} 遍（{clerk}）在审计日志中没有完成或导入记录")
         elif recorded[1] != ballots_digest([(no, st, mk) for no, (st, mk) in rows[-1].items()]):
             out.append(f"{b.name}：第 {pass_no} 遍（{clerk}）的录入内容与审计记录 #{recorded[0]} 的摘要不符")
+    width = rules.n_targets
+    if not all(len(mk) == width and mk.isascii() for keyed in rows for _st, mk in keyed.values()):
+        # the session's targets or the keyed marks changed behind the application: no reading to recompute
+        out.append(f"{b.name}：录入的选票与会议现有的 {width} 个评议对象对不上，无法由两遍录入重新得出选票")
+        return out
     merged = merge_passes(rules, rows[0], rows[1] if needed == 2 else None, entry.resolutions.get(b.id, {}))
     if any(m[4] is None for m in merged.mismatches):
         out.append(f"{b.name}：两遍录入尚有未处理的不一致，却已核定")
@@ -485,11 +494,12 @@ def check_published_rounds(db: Database, chain: audit.VerifyResult | None = None
 
     from sqlalchemy import text
 
-
     problems: list[str] = []
     with db.rows() as conn:
         rounds = conn.execute(text("SELECT id, name, stage FROM round ORDER BY id")).tuples().all()
-        snaps: dict[int, str] = dict(conn.execute(text("SELECT round_id, content_hash FROM snapshot")).tuples().all())
+        snaps: dict[int, str] = dict(
+            conn.execute(text("SELECT round_id, content_hash FROM snapshot")).tuples().all()
+        )
         published: dict[int, list[tuple[int, dict]]] = defaultdict(list)
         for seq, payload in conn.execute(
             text("SELECT seq, payload FROM auditrecord WHERE action = 'round.publish' ORDER BY seq")
