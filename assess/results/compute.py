@@ -25,7 +25,7 @@ from assess.results.inputs import load_round_inputs
 from assess.results.reasons import flag_reason
 from assess.results.round_view import cadre_results
 from assess.results.secrecy import round_secrecy
-from assess.results.stored import earlier_rounds, stored_table
+from assess.results.stored import earlier_rounds, stored_component, stored_table
 from assess.rounds.lifecycle import find_round, set_stage, stage_label
 from assess.scoring.annual import ANNUAL_COLUMNS, result_scheme
 from assess.scoring.cadres import compute_cadres
@@ -237,11 +237,6 @@ def cadre_frame(session: Session, inputs: RoundInputs, rows: list[dict]) -> pd.D
             "counted",
         ],
     )
-
-
-def stored_component(v: float | None) -> float | None:
-    """A component value as ``unitresult.components`` stores it (4 decimals; NaN as None)."""
-    return None if v is None or v != v else round(float(v), 4)
 
 
 def _components(row: Any) -> dict[str, Any]:

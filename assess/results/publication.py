@@ -27,10 +27,9 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results.accountability import undecided_count
-from assess.results.compute import stored_component
 from assess.results.objections import finalize_problems
 from assess.results.round_view import live_accountability, live_content
-from assess.results.stored import live_results
+from assess.results.stored import live_results, stored_component
 from assess.rounds.lifecycle import set_stage, stage_label
 from assess.rounds.snapshots import MASTER_FIELDS, SNAPSHOT_FORMAT
 from assess.scoring import serial

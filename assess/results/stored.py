@@ -40,6 +40,11 @@ STORED_COLUMNS = [
 ]
 
 
+def stored_component(v: float | None) -> float | None:
+    """A component value as ``unitresult.components`` stores it (4 decimals; NaN as None)."""
+    return None if v is None or v != v else round(float(v), 4)
+
+
 def snapshot_or_live(
     s: Reader, round_id: int, key: str, live: Callable[[Any, int], list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
