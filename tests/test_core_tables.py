@@ -6,21 +6,13 @@ table classes, pydantic, the ORM nor pandas."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from tests import core_tables
-
-ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("sqlmodel", "pydantic", "sqlalchemy.orm", "pandas", "assess.models.rounds")
+from tests.fresh_helpers import HEAVY, run_fresh
 
 
 def _fresh(code: str, *argv: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip().splitlines()
+    return run_fresh(code, *argv).strip().splitlines()
 
 
 def test_the_mirror_is_what_the_table_classes_give():

@@ -11,8 +11,6 @@ Python types (1 and 1.0 compare as JSON text)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,8 @@ from typing import Any
 import pytest
 
 from assess.scoring.rows import Rows
-from assess.scoring.serial import ANNUAL_QUARTERS, FRAMES, OPTIONAL_FRAMES
+from assess.scoring.serial import FRAMES, OPTIONAL_FRAMES, inputs_to_json
+from tests.fresh_helpers import HEAVY, run_fresh
 from tests.results_helpers import (
     add_adjustment,
     add_cadres,
@@ -34,68 +33,28 @@ from tests.results_helpers import (
     store_scheme,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "data" / "live_inputs_demo.json"
-HEAVY = ("pandas", "sqlmodel", "pydantic", "sqlalchemy.orm")
 
 
-def _records(rows: Rows | None, columns: list[str]) -> list[list[Any]]:
-    """``serial._records`` for ``Rows``."""
-    if rows is None or not len(rows):
-        return []
-    assert isinstance(rows, Rows), type(rows)
-    out = []
-    for row in rows.select(*columns):
-        vals = []
-        for v in row:
-            assert type(v) in (int, float, str, bool, type(None)), (columns, row, type(v))
-            if isinstance(v, float) and v != v:
-                v = None
-            vals.append(v)
-        out.append(vals)
-    out.sort(key=lambda r: tuple("" if x is None else str(x) for x in r))
-    return out
+def _plain_tables(inputs) -> list[Rows]:
+    """Every table of the inputs (they must all be ``Rows``)."""
+    tables = [getattr(inputs, name) for name in (*FRAMES, *OPTIONAL_FRAMES)]
+    if inputs.cells is not None:
+        tables.append(inputs.cells.frame)
+    tables += [cs.cells for cs in inputs.cadre_sessions]
+    if inputs.annual is not None:
+        tables.append(inputs.annual.quarters)
+    return [t for t in tables if t is not None]
 
 
 def _to_json(inputs) -> dict[str, Any]:
-    """``serial.inputs_to_json`` for inputs whose tables are ``Rows``."""
-    out: dict[str, Any] = {"scheme": inputs.scheme.to_dict(), "drawn": sorted(int(x) for x in inputs.drawn)}
-    for name, cols in FRAMES.items():
-        out[name] = _records(getattr(inputs, name), cols)
-    out["units"] = sorted(out["units"], key=lambda r: str(r[1]))
-    for name, cols in OPTIONAL_FRAMES.items():
-        rows = _records(getattr(inputs, name), cols)
-        if rows:
-            out[name] = rows
-    if inputs.cells is not None:
-        c = inputs.cells
-        out["cells"] = {
-            "counts": _records(c.frame, ["voter_group", "unit_id", "choice", "count"]),
-            "points": list(c.points),
-            "satisfied": list(c.satisfied),
-            "weights": dict(sorted(c.weights.items())),
-        }
-    out["cadre_sessions"] = [
-        {
-            "session_id": cs.session_id,
-            "name": cs.name,
-            "form": cs.form.code,
-            "weights": dict(sorted(cs.weights.items())),
-            "cadre_ids": list(cs.cadre_ids),
-            "counts": _records(cs.cells, ["voter_group", "cadre_id", "choice", "count"]),
-        }
-        for cs in inputs.cadre_sessions
-    ]
-    out["warnings"] = list(inputs.warnings)
-    if inputs.annual is not None:
-        a = inputs.annual
-        out["annual"] = {
-            "year": int(a.year),
-            "sources": [dict(sorted(src.items())) for src in a.sources],
-            "quarters": _records(a.quarters, ANNUAL_QUARTERS),
-            "warnings": list(a.warnings),
-        }
-    return out
+    """``serial.inputs_to_json``, after checking that every cell is a plain Python value (no numpy
+    scalar, no Decimal: the snapshot's JSON and its hash depend on the type)."""
+    for table in _plain_tables(inputs):
+        assert isinstance(table, Rows), type(table)
+        for row in table:
+            assert all(type(v) in (int, float, str, bool, type(None)) for v in row), (table.columns, row)
+    return inputs_to_json(inputs)
 
 
 def _text(obj: Any) -> str:
@@ -128,11 +87,7 @@ def test_reading_the_inputs_loads_no_pandas_and_no_table_classes(demo_db):
         "print(len(got[0].units), len(got[0].appraisal), len(got[1].cadre_sessions))\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules) or '-')\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(demo_db.path)], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    sizes, loaded = out.stdout.strip().splitlines()
+    sizes, loaded = run_fresh(code, str(demo_db.path)).strip().splitlines()
     assert sizes == "40 40 1"
     assert loaded == "-"
 

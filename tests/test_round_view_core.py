@@ -5,16 +5,10 @@ connection as in an ORM session."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from assess.foundation import audit
-
-ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("sqlmodel", "pydantic", "sqlalchemy.orm", "pandas", "assess.models.rounds")
+from tests.fresh_helpers import HEAVY, run_fresh
 
 # Every reader of ``live_content`` but the scoring inputs (``results.inputs.load_round_inputs``):
 # (module, function), each called as f(reader, round_id).
@@ -73,11 +67,7 @@ def test_the_live_readers_run_on_a_connection_without_pandas_or_the_orm(demo_db)
         f"print('loaded:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
         "print(json.dumps({k: len(json.loads(v) or []) for k, v in got.items()}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(demo_db.path)], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    loaded, counts = out.stdout.strip().splitlines()
+    loaded, counts = run_fresh(code, str(demo_db.path)).strip().splitlines()
     assert loaded == "loaded:"
     import json
 

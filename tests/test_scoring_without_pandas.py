@@ -7,9 +7,6 @@ a round with a certified cadre session, against the same computation in this pro
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from sqlalchemy import text
 
@@ -19,8 +16,8 @@ from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
 from assess.scoring.robustness import resample
 from assess.scoring.serial import inputs_from_json, inputs_to_json
+from tests.fresh_helpers import run_fresh
 
-ROOT = Path(__file__).resolve().parent.parent
 RECOMPUTE = """
 import json, sys
 from assess.scoring.cadres import compute_cadres
@@ -61,15 +58,9 @@ def test_recomputing_from_snapshot_inputs_loads_no_pandas(demo_db, tmp_path):
     published.write_text(json.dumps(content["inputs"], ensure_ascii=False), encoding="utf-8")
     live.write_text(json.dumps(cadre_round, ensure_ascii=False), encoding="utf-8")
 
-    run = subprocess.run(
-        [sys.executable, "-c", RECOMPUTE, str(published), "units", str(live), "cadres"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    printed, loaded = [*run.stdout.splitlines(), ""][:2]
+    printed, loaded = [*run_fresh(RECOMPUTE, str(published), "units", str(live), "cadres").splitlines(), ""][
+        :2
+    ]
     assert loaded == "", f"loaded {loaded}"
     fresh, cadres = json.loads(printed)
 

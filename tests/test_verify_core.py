@@ -6,12 +6,8 @@ the engine) run in a fresh interpreter without the table classes, pydantic, the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pandas", "sqlmodel", "pydantic", "sqlalchemy.orm", "assess.models.rounds")
+from tests.fresh_helpers import HEAVY, run_fresh
 
 CODE = f"""
 import json, sys
@@ -46,15 +42,7 @@ def test_verify_checks_run_without_the_orm_or_pandas(demo_db, tmp_path):
     seq, head = audit.chain_head(demo_db)
     anchors = tmp_path / "anchors.txt"
     anchors.write_text(f"2026-01-01 {seq} {head}\n2026-01-02 {seq + 1} {'0' * 64}\n", encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-c", CODE, str(demo_db.path), str(anchors)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    out = json.loads(run.stdout)
+    out = json.loads(run_fresh(CODE, str(demo_db.path), str(anchors)))
 
     assert out["audit.verify"]["result"] == f"审计链完整：{seq} 条记录，链头 #{seq} {head}"
     assert out["chain_head"]["result"] == [seq, head]
@@ -85,11 +73,7 @@ def test_the_whole_command_runs_without_the_orm_or_pandas(demo_db):
         "rc = main(['audit', 'verify', '--db', sys.argv[1]])\n"
         f"print('LOADED', rc, ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code, str(demo_db.path)], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
+    lines = run_fresh(code, str(demo_db.path)).splitlines()
     assert (
         "已核对 7 个已核定选票批次（由选票重新计票）、1 个已公示轮次（由快照重新计算）、1 个公示快照" in lines
     )
@@ -125,11 +109,7 @@ def test_a_tampered_batch_is_found_on_the_core_path(demo_db):
         "checked, problems = check_batches(Database('sqlite:///' + sys.argv[1]))\n"
         f"print(json.dumps([checked, problems, [m for m in {HEAVY!r} if m in sys.modules]], ensure_ascii=False))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code, str(demo_db.path)], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
-    assert run.returncode == 0, run.stderr
-    checked, problems, loaded = json.loads(run.stdout)
+    checked, problems, loaded = json.loads(run_fresh(code, str(demo_db.path)))
     from assess.integrity.verify import check_batches
 
     assert (checked, problems) == check_batches(demo_db)
