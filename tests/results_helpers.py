@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 from datetime import UTC, date, datetime
 
 BANDS = [
@@ -333,3 +335,13 @@ def add_prior_round(
                 text("UPDATE round SET stage = :st WHERE id = :r"), {"st": stage, "r": rid}
             )
     return rid
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """(exit code, standard output, standard error) of ``assess argv…`` run in this process."""
+    from assess.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main(argv)
+    return rc, out.getvalue(), err.getvalue()

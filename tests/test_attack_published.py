@@ -16,8 +16,6 @@ would make it, on SQLite and PostgreSQL:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import random
 import shutil
 import sqlite3
@@ -25,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from assess.cli import main
 from assess.foundation import audit
 from assess.foundation.db import Database
+from tests.results_helpers import run_cli
 
 # Tables that belong to a round but stay writable after publication (docs/reliability.md): the
 # follow-up of a finding's rectification notice outlives the round.
@@ -139,13 +137,6 @@ def demo_file(tmp_path_factory) -> tuple[Path, int]:
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return path, rid
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def notice(db: Database, round_id: int) -> str:
@@ -275,7 +266,7 @@ def _tampered_sqlite_copy(src: Path, dest: Path, sql: str) -> None:
 
 def test_demo_round_verifies_clean_before_any_attack(demo_file):
     path, _rid = demo_file
-    rc, out, err = run(["audit", "verify", "--db", str(path)])
+    rc, out, err = run_cli(["audit", "verify", "--db", str(path)])
     assert rc == 0, out + err
     assert "1 个已公示轮次" in out
 
@@ -293,10 +284,10 @@ def test_post_publication_edit_is_detected_and_outputs_stay_published(demo_file,
         db.dispose()
     copy = tmp_path / "attacked.db"
     _tampered_sqlite_copy(path, copy, _sql(ATTACKS[what], "sqlite", rid))
-    rc, out, err = run(["audit", "verify", "--db", str(copy), "--anchor", head])
+    rc, out, err = run_cli(["audit", "verify", "--db", str(copy), "--anchor", head])
     assert rc == 1 and "错误：" in err, (what, out, err)
     monkeypatch.setenv("ASSESS_PASSWORD", DEMO_PASSWORD)
-    rc, out, err = run(["snapshot", "verify", "--round", str(rid), "--db", str(copy), "--user", "admin"])
+    rc, out, err = run_cli(["snapshot", "verify", "--round", str(rid), "--db", str(copy), "--user", "admin"])
     assert rc == 1 and "快照核验失败" in err, (what, out, err)
     tampered = Database(f"sqlite:///{copy}")
     try:
@@ -372,7 +363,7 @@ def test_renaming_a_unit_or_cadre_leaves_the_published_outputs_as_published(demo
         assert unit_name in after["notice"] and "改名后的单位" not in after["notice"]
         assert "改名后" not in str(after)
         # an ordinary edit of the master data is not tampering
-        assert run(["audit", "verify", "--db", str(copy)])[0] == 0
+        assert run_cli(["audit", "verify", "--db", str(copy)])[0] == 0
     finally:
         db.dispose()
 
@@ -430,7 +421,7 @@ def test_cadre_history_of_a_later_tally_reads_the_published_round(demo_file, tmp
 def tally_text(path: Path, session_id: int) -> str:
     """``assess ballots tally`` of a session without its last line (the audit anchor moves with
     every audited edit)."""
-    rc, out, err = run(["ballots", "tally", "--session", str(session_id), "--db", str(path)])
+    rc, out, err = run_cli(["ballots", "tally", "--session", str(session_id), "--db", str(path)])
     assert rc == 0, err
     return "\n".join(out.strip().splitlines()[:-1])
 
@@ -611,7 +602,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
     rid = build_demo(pg_db, annual_published=True).round_ids[0]
     url = pg_db.url
     before = outputs(pg_db, rid)
-    assert run(["audit", "verify", "--db", url])[0] == 0
+    assert run_cli(["audit", "verify", "--db", url])[0] == 0
     source = url.rsplit("/", 1)[1]
     admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -651,7 +642,7 @@ def test_postgresql_attacks_detected_and_tables_frozen(pg_db, monkeypatch):
                 conn.execute("SET session_replication_role = replica")
                 assert conn.execute(_sql(ATTACKS[what], "postgresql", rid)).rowcount > 0, what
                 conn.commit()
-            rc, out, err = run(["audit", "verify", "--db", f"{base}/{name}"])
+            rc, out, err = run_cli(["audit", "verify", "--db", f"{base}/{name}"])
             assert rc == 1 and "错误：" in err, (what, out, err)
             attacked = Database(f"{base}/{name}")
             try:

@@ -9,16 +9,14 @@ it (scheme 1 draws, no ``resample_scheme`` in the compute record)."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from assess.cli import main
 from assess.foundation.db import Database
+from tests.results_helpers import run_cli
 
 
 def _build(path: Path) -> int:
@@ -66,13 +64,6 @@ def old_demo(tmp_path_factory) -> tuple[Path, int]:
     return path, rid
 
 
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
-    return rc, out.getvalue(), err.getvalue()
-
-
 def snapshot(path: Path, rid: int) -> dict:
     from sqlmodel import select
 
@@ -112,7 +103,7 @@ def test_a_round_computed_now_records_its_scheme_and_verifies(demo):
     from assess.scoring.robustness import RESAMPLE_SCHEME
 
     path, rid = demo
-    rc, out, err = run(["audit", "verify", "--db", str(path)])
+    rc, out, err = run_cli(["audit", "verify", "--db", str(path)])
     assert rc == 0, out + err
     assert "1 个已公示轮次" in out and "选票、计票与公示结果均与审计记录一致" in out
     content = snapshot(path, rid)
@@ -154,7 +145,7 @@ def test_a_snapshot_without_a_recorded_scheme_is_recomputed_with_scheme_1(demo, 
     from assess.results.publication import recompute_problems
 
     path, rid = old_demo
-    rc, out, err = run(["audit", "verify", "--db", str(path)])
+    rc, out, err = run_cli(["audit", "verify", "--db", str(path)])
     assert rc == 0, out + err
     assert "1 个已公示轮次" in out and "选票、计票与公示结果均与审计记录一致" in out
     content = snapshot(path, rid)
