@@ -324,7 +324,8 @@ _PLAIN_NUMBERS = {float, int, type(None)}
 
 def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
     """units × codes values: per (unit, code) the last row's value that is not missing (a pivot with
-    "last value wins", missing values skipped); NaN where there is none."""
+    "last value wins", missing values skipped); NaN where there is none. Rows of other units or
+    codes are left out before their value is read; a unit listed twice gets its values twice."""
     import numpy as np
 
     out = np.full((len(unit_ids), len(codes)), np.nan)
@@ -332,31 +333,25 @@ def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
         return out
     cpos = {c: j for j, c in enumerate(codes)}
     upos = _positions(unit_ids)
+    kpos = {u: k for k, u in enumerate(upos)}  # each distinct unit id → its number
     ui, ci, vi = rows.index("unit_id"), rows.index("indicator_code"), rows.index("value")
-    values = [r[vi] for r in rows.data]
-    if all(len(p) == 1 for p in upos.values()) and {type(v) for v in values} <= _PLAIN_NUMBERS:
-        # The same rule on arrays (a round's values are floats, ints or None): the rows of each
-        # (unit, code) cell, the last one that is not missing wins.
-        first = {u: p[0] for u, p in upos.items()}
-        n = len(rows)
-        row_unit = np.fromiter((first.get(r[ui], -1) for r in rows.data), dtype=np.intp, count=n)
-        row_code = np.fromiter((cpos.get(r[ci], -1) for r in rows.data), dtype=np.intp, count=n)
-        row_value = np.array(values, dtype=float)  # None → NaN
-        keep = (row_unit >= 0) & (row_code >= 0) & ~np.isnan(row_value)
-        cells, kept = (row_unit[keep] * len(codes) + row_code[keep])[::-1], row_value[keep][::-1]
-        cells, last_row = np.unique(cells, return_index=True)  # first from the end: the last row
-        out.reshape(-1)[cells] = kept[last_row]
-        return out
-    last: dict[tuple[Any, int], float] = {}
-    for r in rows.data:
-        j = cpos.get(r[ci])
-        if j is None or _missing(r[ui]) or r[ui] not in upos:
-            continue
-        v = _number(r[vi], coerce=False)
-        if v == v:
-            last[(r[ui], j)] = v
-    for (u, j), v in last.items():
-        out[upos[u], j] = v
+    n = len(rows)
+    row_unit = np.fromiter(
+        (-1 if _missing(u) else kpos.get(u, -1) for u in (r[ui] for r in rows.data)), dtype=np.intp, count=n
+    )
+    row_code = np.fromiter((cpos.get(r[ci], -1) for r in rows.data), dtype=np.intp, count=n)
+    taken = np.flatnonzero((row_unit >= 0) & (row_code >= 0))
+    raw = [rows.data[i][vi] for i in taken.tolist()]
+    if not {type(v) for v in raw} <= _PLAIN_NUMBERS:  # anything else read as the engine reads a number
+        raw = [_number(v, coerce=False) for v in raw]
+    value = np.array(raw, dtype=float)  # None → NaN
+    keep = taken[~np.isnan(value)]
+    cells = (row_unit[keep] * len(codes) + row_code[keep])[::-1]
+    cells, last_row = np.unique(cells, return_index=True)  # first from the end: the last row
+    per_unit = np.full((len(kpos), len(codes)), np.nan)
+    per_unit.reshape(-1)[cells] = value[~np.isnan(value)][::-1][last_row]
+    if len(kpos):
+        out[:] = per_unit[[kpos[u] for u in unit_ids]]
     return out
 
 
