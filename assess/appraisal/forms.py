@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assess.foundation.errors import Conflict, NotFound
+from assess.foundation.write_guards import round_not_found
 from assess.schemes.store import load_definition
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def form_for(session: Reader, round_id: int, kind: str, form_code: str | None) -
 
     version_id = session.execute(select(t.round.c.scheme_version_id).where(t.round.c.id == round_id)).scalar()
     if version_id is None:
-        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+        raise round_not_found(round_id)
     scheme = load_definition(session, version_id)
     if form_code:
         try:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from assess.appraisal.forms import form_for
-from assess.foundation.errors import Conflict, NotFound
+from assess.appraisal.forms import form_for, session_not_found
+from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import BallotStatus
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def session_rules(s: Reader, session_id: int) -> MarkRules:
         select(a.c.round_id, a.c.kind, a.c.form_code, n_targets).where(a.c.id == session_id)
     ).first()
     if sess is None:
-        raise NotFound(f"评议会议 #{session_id} 不存在。")
+        raise session_not_found(session_id)
     return MarkRules.from_form(form_for(s, sess[0], sess[1], sess[2]), sess[3])
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from assess.appraisal.forms import KINDS, form_for
+from assess.appraisal.forms import KINDS, form_for, session_not_found
 from assess.appraisal.records import session_targets
 from assess.foundation import thresholds
-from assess.foundation.errors import Conflict, NotFound
+from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import BatchStatus, Stage
 from assess.foundation.write_guards import get_round
 
@@ -186,7 +186,7 @@ def read_session_info(s: Reader, session_id: int) -> SessionInfo:
         .where(a.c.id == session_id)
     ).first()
     if sess is None:
-        raise NotFound(f"评议会议 #{session_id} 不存在。")
+        raise session_not_found(session_id)
     form = form_for(s, sess.round_id, sess.kind, sess.form_code)
     return SessionInfo(
         session_id,

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assess.foundation.errors import NotFound
 from assess.foundation.settings import local_today
 from assess.foundation.vocabulary import AccountabilityStatus
+from assess.foundation.write_guards import round_not_found
 from assess.org.blacklist import active_listings
 from assess.results import accountability as acc
 from assess.results.accountability import METRIC_LABELS, rule_text
@@ -101,7 +101,7 @@ def cards(db: Database, round_id: int, today: date | None = None) -> list[Card]:
     with db.read() as s:
         r = s.get(Round, round_id)
         if r is None:
-            raise NotFound(f"考核轮次 #{round_id} 不存在。")
+            raise round_not_found(round_id)
         units = {u.id: u for u in s.exec(select(Unit).join(UnitResult, col(UnitResult.unit_id) == Unit.id).where(col(UnitResult.round_id) == round_id)).all()}
         if not units:
             return []

@@ -17,6 +17,7 @@ from assess.appraisal.tally import tally_numbers
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.thresholds import quorum_met, quorum_text
 from assess.foundation.vocabulary import SessionStatus
+from assess.foundation.write_guards import round_not_found
 from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
 from assess.results.annual_sources import annual_inputs, held_annually_warnings
 from assess.rounds.department_scoring import dept_rows, exemption_rows
@@ -47,7 +48,7 @@ def _round(s: Reader, round_id: int) -> RoundRef:
     except NotFound:
         r = None
     if r is None or r.id != round_id:  # find_round falls back to names; an id is an id here
-        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+        raise round_not_found(round_id)
     return r
 
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from assess.appraisal.records import live_batches, live_session_counts, live_targets
 from assess.appraisal.unit_tallies import TALLY_COLUMNS, tally_rows, unit_tallies
 from assess.foundation import audit
-from assess.foundation.errors import NotFound
 from assess.foundation.vocabulary import Decision
+from assess.foundation.write_guards import round_not_found
 from assess.results.inputs import load_round_inputs
 from assess.results.objections import snapshot_parts
 from assess.results.stored import live_results, snapshot_or_live
@@ -247,7 +247,7 @@ def live_round(s: Reader, round_id: int) -> dict[str, Any]:
         .where(rnd.c.id == round_id)
     ).first()
     if r is None:
-        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+        raise round_not_found(round_id)
     return {
         "id": r.id,
         "name": r.name,

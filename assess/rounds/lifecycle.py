@@ -17,7 +17,7 @@ from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, FrozenError, NotFound
 from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import STAGE_LABELS, Stage
-from assess.foundation.write_guards import ensure_round_writable, get_round
+from assess.foundation.write_guards import ensure_round_writable, get_round, round_not_found
 from assess.schemes.store import load_definition
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def lock_round(session: Session, round_id: int) -> Round:
     from assess.models import Round
 
     if session.exec(select(Round.id).where(Round.id == round_id).with_for_update()).first() is None:
-        raise NotFound(f"考核轮次 #{round_id} 不存在。")
+        raise round_not_found(round_id)
     return ensure_round_writable(session, round_id)
 
 
