@@ -3,12 +3,12 @@
 A round's inputs are a few thousand rows read straight from SQL or from a snapshot's JSON; the
 engine turns them into numpy matrices itself. Holding them as plain rows lets a command that
 only recomputes (``assess audit verify``) run without loading pandas. Code that wants a data frame
-for people (reports, screens) builds one from ``records()`` or ``column()``.
+for people (reports, screens) builds one from ``records()`` or ``column()``; ``from_frame`` goes the other way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 
@@ -25,15 +25,6 @@ class Rows:
         if any(map(width.__ne__, map(len, self.data))):
             i, row = next((i, r) for i, r in enumerate(self.data) if len(r) != width)
             raise ValueError(f"第 {i + 1} 行有 {len(row)} 列，表头有 {width} 列：{self.columns}")
-
-    @classmethod
-    def from_columns(cls, columns: Mapping[str, Sequence[Any]]) -> Rows:
-        """Rows from equal-length columns: ``Rows.from_columns({"unit_id": [1, 2], "kind": ["a", "b"]})``."""
-        names = list(columns)
-        lengths = {len(columns[c]) for c in names}
-        if len(lengths) > 1:
-            raise ValueError(f"各列长度不同：{ {c: len(columns[c]) for c in names} }")
-        return cls(names, zip(*(columns[c] for c in names), strict=True) if names else ())
 
     @classmethod
     def from_frame(cls, frame: Any, columns: Sequence[str] | None = None) -> Rows:
@@ -76,20 +67,7 @@ class Rows:
         idx = [self.index(n) for n in names]
         return Rows(names, (tuple(r[i] for i in idx) for r in self.data))
 
-    def where(self, predicate: Callable[[dict[str, Any]], bool]) -> Rows:
-        """The rows for which ``predicate`` (given the row as a dict) is true."""
-        cols = self.columns
-        return Rows(cols, (r for r in self.data if predicate(dict(zip(cols, r, strict=True)))))
-
     def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts (column → value), e.g. to build a data frame for people."""
         cols = self.columns
         return [dict(zip(cols, r, strict=True)) for r in self.data]
-
-    def __add__(self, other: Rows) -> Rows:
-        if other.columns != self.columns:
-            raise ValueError(f"列不同，不能相接：{list(self.columns)} 与 {list(other.columns)}")
-        return Rows(self.columns, [*self.data, *other.data])
-
-
-def empty(columns: Sequence[str]) -> Rows:
-    return Rows(columns)
