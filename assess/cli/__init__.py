@@ -131,6 +131,12 @@ def dispatch(argv: list[str] | None = None) -> int | OpenApp:
         logging.getLogger("assess").debug("unexpected", exc_info=True)
         print(f"错误：{user_message(e)}", file=sys.stderr)
         return 1
+    finally:
+        # The command's database is closed here, not left to the interpreter's shutdown: the
+        # command's process may skip collecting it (``assess.cli.process``).
+        from assess.cli.common import close_db
+
+        close_db(args)
     if isinstance(rc, OpenApp):
         return rc
     return int(rc or 0)

@@ -54,6 +54,14 @@ def open_db(args: argparse.Namespace):
     return db
 
 
+def close_db(args: argparse.Namespace) -> None:
+    """Close the database a command opened (``open_db``), if it opened one."""
+    db = getattr(args, "_opened_db", None)
+    if db is not None:
+        db.dispose()
+        args._opened_db = None
+
+
 # The user a command file (``assess run``) authenticated once, for the commands it runs.
 _run_actor: list[Actor] = []
 
