@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -97,6 +96,8 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"配置文件 {path} 无法读取（须为 UTF-8 文本）：{e}") from None
+    import tomllib  # its parser's patterns are compiled on import: only when there is a file
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
