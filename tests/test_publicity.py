@@ -196,7 +196,7 @@ def test_tampered_publicity_snapshot_detected(db, actors):
     assert any("快照内容与其哈希不符" in x for x in report.problems), report.problems
     assert any("重新计算" in x and "composite" in x for x in report.problems), report.problems
     # Rewriting the stored hash too: the audit record still holds the original one.
-    from assess.scoring.serial import content_hash
+    from assess.foundation.jsontext import content_hash
 
     with db.write() as s:
         s.execute(text("UPDATE publicityperiod SET content_hash = :h WHERE id = :i"),

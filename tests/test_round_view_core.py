@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from assess.foundation import audit
+from assess.foundation import audit, jsontext
 from tests.fresh_helpers import HEAVY, run_fresh
 
 # Every reader of ``live_content`` but the scoring inputs (``results.inputs.load_round_inputs``):
@@ -38,12 +38,12 @@ def _read_all(s, round_id: int) -> dict[str, str]:
     from assess.schemes.store import load_definition
 
     out = {
-        name: audit.canonical_json(getattr(importlib.import_module(m), name)(s, round_id))
+        name: jsontext.canonical_json(getattr(importlib.import_module(m), name)(s, round_id))
         for m, name in READERS
     }
     scheme = load_definition(s, live_round(s, round_id)["scheme_version_id"])
-    out["live_tallies"] = audit.canonical_json(live_tallies(s, round_id, scheme))
-    out["tally_rows"] = audit.canonical_json(tally_rows(s, round_id, scheme))
+    out["live_tallies"] = jsontext.canonical_json(live_tallies(s, round_id, scheme))
+    out["tally_rows"] = jsontext.canonical_json(tally_rows(s, round_id, scheme))
     return out
 
 

@@ -12,7 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from assess.foundation.jsontext import canonical_json
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -20,10 +22,6 @@ if TYPE_CHECKING:
     from assess.foundation.db import Database
 
 GENESIS = "0" * 64
-
-
-def canonical_json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def record_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, payload: dict) -> str:

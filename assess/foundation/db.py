@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from assess.foundation.accounts import write_scope
 from assess.foundation.errors import AssessError
+from assess.foundation.jsontext import stored_json
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -69,6 +70,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            json_serializer=stored_json,
         )
 
         @event.listens_for(engine, "connect")
@@ -89,7 +91,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=stored_json)
 
 
 class Database:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assess.foundation import audit
+from assess.foundation import audit, jsontext
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.periods import period_index, period_position
@@ -533,11 +533,11 @@ def store_entries(session: Session, round_id: int, proposals: list[Proposal]) ->
     keep: dict[tuple, AccountabilityEntry] = {}
     for e in old:
         if e.status != AccountabilityStatus.PROPOSED:
-            keep[(e.unit_id, e.cadre_id, e.rule_code, audit.canonical_json(e.figures))] = e
+            keep[(e.unit_id, e.cadre_id, e.rule_code, jsontext.canonical_json(e.figures))] = e
     kept_ids: set[int] = set()
     rows = []
     for p in proposals:
-        key = (p.unit_id, p.cadre_id, p.rule.code, audit.canonical_json(p.figures))
+        key = (p.unit_id, p.cadre_id, p.rule.code, jsontext.canonical_json(p.figures))
         kept = keep.get(key)
         if kept is not None and kept.id not in kept_ids:
             assert kept.id is not None  # a stored row has its id

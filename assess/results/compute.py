@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict
+from assess.foundation.jsontext import content_hash
 from assess.foundation.periods import period_position
 from assess.foundation.roles import Actor
 from assess.foundation.settings import local_today
@@ -31,7 +32,7 @@ from assess.scoring.annual import ANNUAL_COLUMNS, result_scheme
 from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
 from assess.scoring.robustness import RESAMPLE_SCHEME, RESAMPLES, default_seed, resample
-from assess.scoring.serial import content_hash, inputs_to_json
+from assess.scoring.serial import inputs_to_json
 
 if TYPE_CHECKING:
     import pandas as pd

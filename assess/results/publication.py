@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assess.foundation import audit
+from assess.foundation import audit, jsontext
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import AssessError, Conflict, NotFound
 from assess.foundation.roles import Actor
@@ -28,11 +28,10 @@ from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results.accountability import undecided_count
 from assess.results.objections import finalize_problems
-from assess.results.round_view import live_accountability, live_content
+from assess.results.round_view import live_accountability, live_content, live_content_and_text
 from assess.results.stored import live_results, stored_component
 from assess.rounds.lifecycle import set_stage, stage_label
 from assess.rounds.snapshots import MASTER_FIELDS, SNAPSHOT_FORMAT
-from assess.scoring import serial
 from assess.scoring.cadres import compute_cadres
 from assess.scoring.engine import compute_units
 from assess.scoring.robustness import UnknownResampleScheme, check_scheme, resample
@@ -77,7 +76,7 @@ def approved_content(session: Session, db: Database, r: Round, doing: str = "公
         raise Conflict(f"问责名单还有 {pending} 条未确认或免予问责，不能{doing}。")
     content = snapshot_content(session, db, r)
     computed = content.get("compute") or {}
-    if computed.get("inputs_hash") != serial.content_hash(content["inputs"]):
+    if computed.get("inputs_hash") != jsontext.content_hash(content["inputs"]):
         raise Conflict("计算结果之后，得分、评议或加减分等数据有变动：请退回并重新计算后再审核。")
     return content
 
@@ -99,7 +98,7 @@ def publish(db: Database, actor: Actor, round_id: int, today: date | None = None
         if problems:
             raise Conflict("不能定稿：" + "；".join(problems) + "。")
         content = approved_content(s, db, r, "定稿")
-        digest = serial.content_hash(content)
+        digest = jsontext.content_hash(content)
         payload = {"round_id": round_id, "content_hash": digest}
         if period_id is not None:
             payload["publicity_period_id"] = period_id
@@ -159,31 +158,33 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
     the stored results and the accountability statuses); check the hash and the audit chain
     (``chain``: the chain already verified by the caller, so that checking every published round
     walks it once)."""
-    from sqlalchemy import select
+    from sqlalchemy import Text, cast, select
 
     from assess.models import tables as t
 
     with db.rows() as conn:
         snap = conn.execute(
-            select(t.snapshot.c.content, t.snapshot.c.content_hash, t.snapshot.c.audit_head).where(
+            # The content as stored text: hashed as it is when stored canonically (jsontext)
+            select(cast(t.snapshot.c.content, Text), t.snapshot.c.content_hash, t.snapshot.c.audit_head).where(
                 t.snapshot.c.round_id == round_id
             )
         ).first()
         if snap is None:
             raise NotFound(f"考核轮次 #{round_id} 尚未公示，没有快照。")
-        content = snap.content
+        stored_text = snap[0]
+        content = json.loads(stored_text)
         anchored = conn.execute(
             select(t.auditrecord.c.seq).where(t.auditrecord.c.hash == snap.audit_head)
         ).first()
-        live = _live_rows(conn, round_id, content)  # in the same read transaction as the snapshot
+        live, live_text = _live_rows(conn, round_id, content)  # in the same read transaction as the snapshot
     problems: list[str] = []
-    if serial.content_hash(content) != snap.content_hash:
+    if not jsontext.matches_hash(stored_text, content, snap.content_hash):
         problems.append("快照内容与其哈希不符（被改动）")
     if "unreadable" in live:
         problems.append(f"数据库中：该轮次的数据无法按快照读出：{live['unreadable']}")
         problems += recompute_problems(content)
     else:
-        problems += snapshot_problems(content, live)
+        problems += snapshot_problems(content, live, (stored_text, live_text))
     if anchored is None:
         problems.append("审计链中找不到快照记录的链头")
     chain = chain or audit.verify(db)
@@ -192,27 +193,30 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
     return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
 
 
-def _live_rows(s: Reader, round_id: int, content: dict[str, Any]) -> dict[str, Any]:
-    """What a snapshot is compared with: ``live_content`` (format 2), or the stored results and the
-    accountability statuses (format 1); ``{"unreadable": …}`` when the services cannot read the
-    round's rows back."""
+def _live_rows(s: Reader, round_id: int, content: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """What a snapshot is compared with, and its canonical JSON text when it has one:
+    ``live_content`` (format 2), or the stored results and the accountability statuses (format 1);
+    ``{"unreadable": …}`` when the services cannot read the round's rows back."""
     if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
         try:
-            return live_content(s, round_id)
+            return live_content_and_text(s, round_id)
         except AssessError as e:  # live rows the services cannot even read back
-            return {"unreadable": str(e)}
-    return {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}
+            return {"unreadable": str(e)}, None
+    return {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}, None
 
 
-def snapshot_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+def snapshot_problems(
+    content: dict[str, Any], live: dict[str, Any], texts: tuple[str, str | None] | None = None
+) -> list[str]:
     """The findings about one snapshot's content, without its hash: the results recomputed from
     the frozen inputs, the inputs against the ``results.compute`` record, and the snapshot against
-    ``live`` (``round_view.live_content`` for format 2)."""
+    ``live`` (``round_view.live_content`` for format 2). ``texts``: the snapshot's stored text and
+    the live content's canonical text, when known (``compare_with_live``)."""
 
     problems = recompute_problems(content)
     if int(content.get("format") or 1) < SNAPSHOT_FORMAT:
         return problems + _v1_live_problems(content, live)
-    return problems + compare_with_live(content, live)
+    return problems + compare_with_live(content, live, texts)
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,7 @@ _RECOMPUTED_KEEP = 4
 def recomputed(
     inputs_json: dict[str, Any], inputs_hash: str, resamples: int, seed: int, scheme: int
 ) -> Recomputed:
-    """The engine's results for ``inputs_json`` (whose ``serial.content_hash`` is ``inputs_hash``),
+    """The engine's results for ``inputs_json`` (whose ``jsontext.content_hash`` is ``inputs_hash``),
     with ``resamples`` resamples drawn from ``seed`` by draw scheme ``scheme`` (none when 0)."""
     key = (inputs_hash, resamples, seed, scheme if resamples else 0)
     hit = _RECOMPUTED.get(key)
@@ -266,7 +270,7 @@ def recompute_problems(content: dict[str, Any]) -> list[str]:
 
     problems: list[str] = []
     compute = content.get("compute") or {}
-    inputs_hash = serial.content_hash(content["inputs"])
+    inputs_hash = jsontext.content_hash(content["inputs"])
     if compute.get("inputs_hash") != inputs_hash:
         problems.append("快照中的输入数据与计算记录的输入哈希不符")
     resamples, draws = int(compute.get("resamples") or 0), 1
@@ -334,9 +338,15 @@ def _v1_live_problems(content: dict[str, Any], live: dict[str, Any]) -> list[str
 DIFF_LIMIT = 20
 
 
-def compare_with_live(content: dict[str, Any], live: dict[str, Any]) -> list[str]:
+def compare_with_live(
+    content: dict[str, Any], live: dict[str, Any], texts: tuple[str, str | None] | None = None
+) -> list[str]:
     """Every field of a format-2 snapshot against the same field read from the live rows, except
-    the master-data fields shown as they were at publication (``round_view.MASTER_FIELDS``)."""
+    the master-data fields shown as they were at publication (``round_view.MASTER_FIELDS``).
+    ``texts``: the snapshot's stored JSON text and the live content's canonical text; when the two
+    are the same text, every field is the same, types included, and nothing is walked."""
+    if texts is not None and texts[1] is not None and texts[0] == texts[1]:
+        return []
     diffs: list[str] = []
     for k in sorted(set(content) | set(live), key=str):
         if k in content and k in live and _exact(content[k]) == _exact(live[k]):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from assess.foundation import audit
+from assess.foundation import audit, jsontext
 from assess.foundation.accounts import authorize
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.roles import Actor
@@ -48,7 +48,6 @@ from assess.results.publication import approved_content, publish, recompute_prob
 from assess.results.round_view import live_content
 from assess.rounds.lifecycle import lock_round, round_unit, set_stage, stage_label
 from assess.rounds.snapshots import last_period, periods_of, published_content
-from assess.scoring import serial
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -133,7 +132,7 @@ def open_publicity(
         if problems:
             raise Conflict("不能再次公示：" + "；".join(problems) + "。")
         content = approved_content(s, db, r, "公示")
-        digest = serial.content_hash(content)
+        digest = jsontext.content_hash(content)
         number = len(periods_of(s, round_id)) + 1
         period = PublicityPeriod(
             round_id=round_id,
@@ -444,7 +443,11 @@ def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list
     with db.rows() as conn:
         where = "" if round_id is None else " WHERE round_id = :rid"
         rows: Sequence[Any] = conn.execute(
-            text(f"SELECT id, round_id, content_hash, audit_head, content FROM publicityperiod{where} ORDER BY id"),
+            # the content as stored text: hashed as it is when stored canonically (jsontext)
+            text(
+                "SELECT id, round_id, content_hash, audit_head, CAST(content AS TEXT) FROM publicityperiod"
+                f"{where} ORDER BY id"
+            ),
             {} if round_id is None else {"rid": round_id},
         ).all()
         records: dict[int, dict[str, Any]] = {}
@@ -462,11 +465,10 @@ def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list
             )
         }
     problems: list[str] = []
-    for pid, rid, digest, head, content in rows:
-        if isinstance(content, str):
-            content = json.loads(content)
+    for pid, rid, digest, head, stored_text in rows:
+        content = json.loads(stored_text)
         where_text = f"轮次 #{rid} 公示快照 #{pid}"
-        if serial.content_hash(content) != digest:
+        if not jsontext.matches_hash(stored_text, content, digest):
             problems.append(f"{where_text}：快照内容与其哈希不符（被改动）")
         rec = records.get(pid)
         if rec is None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assess.appraisal.records import live_batches, live_session_counts, live_targets
 from assess.appraisal.unit_tallies import TALLY_COLUMNS, tally_rows, unit_tallies
-from assess.foundation import audit
+from assess.foundation import jsontext
 from assess.foundation.vocabulary import Decision
 from assess.foundation.write_guards import round_not_found
 from assess.results.inputs import load_round_inputs
@@ -264,6 +264,12 @@ def live_round(s: Reader, round_id: int) -> dict[str, Any]:
 def live_content(s: Reader, round_id: int) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
+    return live_content_and_text(s, round_id)[0]
+
+
+def live_content_and_text(s: Reader, round_id: int) -> tuple[dict[str, Any], str]:
+    """``live_content`` and its canonical JSON text: the text a snapshot of it stores
+    (``foundation.jsontext``), which verification compares with the stored text first."""
     head = live_round(s, round_id)
     votes = live_votes(s, round_id)
     content = {
@@ -283,7 +289,8 @@ def live_content(s: Reader, round_id: int) -> dict[str, Any]:
         "compute": last_compute(s, round_id),
         **snapshot_parts(s, round_id),  # 公示 periods and objections, when the round has any
     }
-    return json.loads(audit.canonical_json(content))
+    text = jsontext.canonical_json(content)
+    return json.loads(text), text
 
 
 # -- the readers every output uses ------------------------------------------------------------------

@@ -3,10 +3,8 @@ published round's results can be recomputed from what was frozen."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
-from assess.foundation.audit import canonical_json
 from assess.schemes.definition import from_dict
 from assess.scoring.annual import AnnualInputs
 from assess.scoring.cadres import CadreSession
@@ -149,7 +147,3 @@ def inputs_from_json(data: dict[str, Any]) -> RoundInputs:
         deptscores=_frame(data.get("deptscores", []), OPTIONAL_FRAMES["deptscores"]),
         exemptions=_frame(data.get("exemptions", []), OPTIONAL_FRAMES["exemptions"]),
     )
-
-
-def content_hash(obj: Any) -> str:
-    return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
