@@ -28,7 +28,7 @@ from assess.foundation.vocabulary import Stage
 from assess.foundation.write_guards import ensure_round_writable
 from assess.results.accountability import undecided_count
 from assess.results.objections import finalize_problems
-from assess.results.round_view import live_accountability, live_content, live_content_and_text
+from assess.results.round_view import live_accountability, live_content, live_content_text
 from assess.results.stored import live_results, stored_component
 from assess.rounds.lifecycle import set_stage, stage_label
 from assess.rounds.snapshots import MASTER_FIELDS, SNAPSHOT_FORMAT
@@ -176,7 +176,7 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
         anchored = conn.execute(
             select(t.auditrecord.c.seq).where(t.auditrecord.c.hash == snap.audit_head)
         ).first()
-        live, live_text = _live_rows(conn, round_id, content)  # in the same read transaction as the snapshot
+        live, live_text = _live_rows(conn, round_id, content, stored_text)  # in the snapshot's read transaction
     problems: list[str] = []
     if not jsontext.matches_hash(stored_text, content, snap.content_hash):
         problems.append("快照内容与其哈希不符（被改动）")
@@ -193,15 +193,20 @@ def verify_snapshot(db: Database, round_id: int, chain: audit.VerifyResult | Non
     return SnapshotCheck(not problems, snap.content_hash, snap.audit_head, problems)
 
 
-def _live_rows(s: Reader, round_id: int, content: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """What a snapshot is compared with, and its canonical JSON text when it has one:
-    ``live_content`` (format 2), or the stored results and the accountability statuses (format 1);
-    ``{"unreadable": …}`` when the services cannot read the round's rows back."""
+def _live_rows(
+    s: Reader, round_id: int, content: dict[str, Any], stored_text: str
+) -> tuple[dict[str, Any], str | None]:
+    """What a snapshot (``content``, stored as ``stored_text``) is compared with, and its canonical
+    JSON text when it has one: ``live_content`` (format 2), or the stored results and the
+    accountability statuses (format 1); ``{"unreadable": …}`` when the services cannot read the
+    round's rows back. Live text that is the stored text is the snapshot's own value: not parsed
+    again."""
     if int(content.get("format") or 1) >= SNAPSHOT_FORMAT:
         try:
-            return live_content_and_text(s, round_id)
+            text = live_content_text(s, round_id)
         except AssessError as e:  # live rows the services cannot even read back
             return {"unreadable": str(e)}, None
+        return (content if text == stored_text else json.loads(text)), text
     return {"results": live_results(s, round_id), "accountability": live_accountability(s, round_id)}, None
 
 

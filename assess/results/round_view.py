@@ -264,11 +264,11 @@ def live_round(s: Reader, round_id: int) -> dict[str, Any]:
 def live_content(s: Reader, round_id: int) -> dict[str, Any]:
     """Everything a published round shows, read from the live tables, in snapshot form (format 2):
     what ``publish`` freezes and what verification compares the snapshot with."""
-    return live_content_and_text(s, round_id)[0]
+    return json.loads(live_content_text(s, round_id))
 
 
-def live_content_and_text(s: Reader, round_id: int) -> tuple[dict[str, Any], str]:
-    """``live_content`` and its canonical JSON text: the text a snapshot of it stores
+def live_content_text(s: Reader, round_id: int) -> str:
+    """``live_content`` as canonical JSON text: the text a snapshot of it stores
     (``foundation.jsontext``), which verification compares with the stored text first."""
     head = live_round(s, round_id)
     votes = live_votes(s, round_id)
@@ -289,8 +289,7 @@ def live_content_and_text(s: Reader, round_id: int) -> tuple[dict[str, Any], str
         "compute": last_compute(s, round_id),
         **snapshot_parts(s, round_id),  # 公示 periods and objections, when the round has any
     }
-    text = jsontext.canonical_json(content)
-    return json.loads(text), text
+    return jsontext.canonical_json(content)
 
 
 # -- the readers every output uses ------------------------------------------------------------------
