@@ -77,6 +77,16 @@ def test_a_command_closes_its_database_before_the_process_ends(demo_template, tm
     assert not wal.exists()
 
 
+def test_a_database_a_command_opens_itself_is_closed_too(tmp_path):
+    """``assess init`` opens its database without ``open_db``; the process closes every engine it
+    still holds (``dispose_open_databases``) before freezing."""
+    path = tmp_path / "new.db"
+    out = subprocess.run([sys.executable, "-m", "assess", "init", "--db", str(path)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0 and "数据库已就绪" in out.stdout, out.stderr
+    assert path.exists() and not Path(f"{path}-wal").exists()
+
+
 def test_the_interface_runs_with_the_default_thresholds(monkeypatch, tmp_path):
     import tui.app
     from tui import launcher

@@ -11,7 +11,8 @@ what the command does:
   threshold the collector walks them about 160 times on the way and frees nothing. The older
   generations keep their default ratios, so a long command (an import of a million lines) still
   collects its cycles.
-* **When the command has finished** — its output written, its database closed by ``dispatch`` —
+* **When the command has finished** — its output written, its database closed (by ``dispatch``,
+  and any other database the process still holds by ``foundation.db.dispose_open_databases``) —
   every object still alive is frozen (``gc.freeze``). The interpreter's shutdown then does not walk
   and free the whole heap object by object (about 0.2 s for ``audit verify`` on the demo database);
   the operating system takes the memory back at once. ``atexit`` handlers, the flushing of the
@@ -41,7 +42,10 @@ def run_command_process(main: Callable[[], int]) -> int:
     try:
         return main()
     finally:
+        from assess.foundation.db import dispose_open_databases
+
         gc.set_threshold(*DEFAULT_THRESHOLDS)
+        dispose_open_databases()  # a frozen connection would never be closed
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+# Every engine of this process not yet collected (a Database dropped by its command may leave its
+# engine and pool in a reference cycle until a collection): closed together when a command's
+# process ends (``dispose_open_databases``).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -101,6 +106,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._write_engine = self.engine.execution_options(assess_write=True)
+        _ENGINES.add(self.engine)
 
     # -- properties ---------------------------------------------------------------------------
     @property
@@ -307,3 +313,10 @@ def open_database(url: str, *, upgrade: bool = True, create: bool = True) -> Dat
     if upgrade:
         db.upgrade()
     return db
+
+
+def dispose_open_databases() -> None:
+    """Close the pooled connections of every database this process opened and still holds (a
+    process about to exit without collecting its heap, ``assess.cli.process``)."""
+    for engine in list(_ENGINES):
+        engine.dispose()
