@@ -1,7 +1,7 @@
-"""JSON as text (``assess.foundation.jsontext``, issue 17): every JSON column is stored in the
-canonical form its hashes are taken over, verification hashes a canonically stored snapshot as it
-is, and text stored in any other form (rows written by an earlier version, reordered keys, spaces)
-verifies the same from its value."""
+"""JSON as text (``assess.foundation.jsontext``, issue 17): JSON columns are stored compactly in
+their values' own key order, so a snapshot (canonical by construction) is stored as the text its
+hash was taken over and verification hashes that text as it is; text stored in any other form
+(rows written by an earlier version, reordered keys, spaces) verifies the same from its value."""
 
 from __future__ import annotations
 
@@ -16,16 +16,17 @@ from sqlalchemy import text
 from assess.foundation import audit, jsontext
 from assess.foundation.db import Database
 from assess.integrity.verify import verify_all
-from assess.results.publication import compare_with_live, verify_snapshot
-from assess.results.publicity import verify_periods
+from assess.results.snapshot_check import compare_with_live, verify_periods, verify_snapshot
 
 VALUE = {"z": [1, 2.5, None, True], "a": {"名称": "财政局", "b": "x\"y"}, "m": -0.0, "é": 10**20}
 
 
-def test_stored_form_is_the_canonical_form_and_refuses_what_is_not_json():
-    assert jsontext.stored_json(VALUE) == jsontext.canonical_json(VALUE)
-    assert jsontext.stored_json(VALUE).startswith('{"a":{"b":"x\\"y","名称":"财政局"}')
-    assert json.loads(jsontext.stored_json(VALUE)) == VALUE
+def test_stored_form_keeps_the_key_order_and_refuses_what_is_not_json():
+    stored = jsontext.stored_json(VALUE)
+    assert stored.startswith('{"z":[1,2.5,null,true],"a":{"名称":"财政局","b":"x\\"y"}')
+    assert list(json.loads(stored)) == list(VALUE) and json.loads(stored) == VALUE
+    ordered = json.loads(jsontext.canonical_json(VALUE))  # sorted at every level, as a snapshot is
+    assert jsontext.stored_json(ordered) == jsontext.canonical_json(VALUE)
     assert jsontext.canonical_json({"d": date(2026, 1, 2)}) == '{"d":"2026-01-02"}'
     with pytest.raises(TypeError):
         jsontext.stored_json({"d": date(2026, 1, 2)})
@@ -33,7 +34,7 @@ def test_stored_form_is_the_canonical_form_and_refuses_what_is_not_json():
 
 def test_a_hash_matches_canonical_text_as_stored_and_any_other_text_by_its_value():
     digest = jsontext.content_hash(VALUE)
-    canonical = jsontext.stored_json(VALUE)
+    canonical = jsontext.stored_json(json.loads(jsontext.canonical_json(VALUE)))  # as a snapshot is stored
     assert jsontext.text_hash(canonical) == digest
     assert jsontext.matches_hash(canonical, json.loads(canonical), digest)
     for other in (json.dumps(VALUE), json.dumps(VALUE, indent=2, ensure_ascii=False)):
@@ -45,7 +46,23 @@ def test_a_hash_matches_canonical_text_as_stored_and_any_other_text_by_its_value
     assert not jsontext.matches_hash(canonical, changed, digest + "0")
 
 
-def test_json_columns_are_stored_in_the_canonical_form(db):
+def test_json_columns_are_stored_compactly_in_their_key_order(db):
+    from assess.schemes.definition import from_dict
+    from assess.schemes.store import load_definition, store_version
+
+    from .results_helpers import scheme_dict
+
+    with db.write() as s:
+        version, _ = store_version(s, "admin", from_dict(scheme_dict()), "t.toml", "")
+    with db.rows() as c:
+        stored = c.execute(
+            text("SELECT CAST(definition AS TEXT) FROM schemeversion WHERE id = :i"), {"i": version.id}
+        ).scalar()
+        loaded = load_definition(c, version.id)
+    assert ", " not in stored and '": ' not in stored and "\\u" not in stored and "测试方案" in stored
+    assert list(json.loads(stored)["weights"]) == ["indicators", "appraisal", "adjustment"]  # as written
+    assert list(loaded.weights) == ["indicators", "appraisal", "adjustment"]
+    # an audit payload (sorted when appended) is stored as its canonical text
     payload = {"z": 1, "a": ["第一", {"y": 2, "b": None}], "f": 0.1}
     with db.write() as s:
         seq, _head = audit.append(s, "admin", "test.json", payload)

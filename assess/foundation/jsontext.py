@@ -1,11 +1,14 @@
 """JSON as text: the canonical form every hash is taken over, and the form JSON columns are stored in.
 
 The canonical form is ``json.dumps`` with sorted keys, no spaces and characters left as they are
-(UTF-8), so the same value always gives the same text. Every JSON column is written in that same
-form (``stored_json``, the engine's JSON serializer), so the stored text of a snapshot *is* the text
-its hash was taken over: verification hashes the stored text as it is (``matches_hash``) instead of
-writing the value out again. Text stored otherwise (rows written before, or a PostgreSQL ``jsonb``
-column that reorders keys) is hashed from its value, with the same result.
+(UTF-8), so the same value always gives the same text. JSON columns are written compactly in the
+same way but with the keys in the order the value holds them (``stored_json``, the engine's JSON
+serializer): a scheme's weights or a reason's figures keep their order. A snapshot's content is
+built canonical (``round_view.live_content`` sorts it at every level), so its stored text *is* the
+text its hash was taken over, and verification hashes the stored text as it is
+(``matches_hash``) instead of writing the value out again. Text stored otherwise (rows written by
+an earlier version, a PostgreSQL ``jsonb`` column that reorders keys) is hashed from its value,
+with the same result.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ def canonical_json(obj: Any) -> str:
 
 
 def stored_json(obj: Any) -> str:
-    """The text a JSON column stores: the canonical form, refusing a value that is not JSON (a
-    column must not turn a date into text unnoticed)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The text a JSON column stores: compact and UTF-8 like the canonical form, the keys in the
+    value's own order, refusing a value that is not JSON (a column must not turn a date into text
+    unnoticed). For a value whose keys are sorted at every level it is the canonical text."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 def text_hash(text: str) -> str:
