@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from assess.foundation.errors import Conflict, InputErrors
 from assess.models import AnnualRound, CadreResult, Round, Snapshot, Unit, UnitResult
-from assess.results import accountability, annual, publication
+from assess.results import accountability, annual, publication, snapshot_check
 from assess.results import approval as review
 from assess.results.compute import compute_round
 from assess.schemes.validate import validate_text
@@ -242,7 +242,7 @@ def test_published_annual_round_verifies_from_its_snapshot(db, actors):
         snap = s.exec(select(Snapshot).where(Snapshot.round_id == rid)).one()
     quarters = snap.content["inputs"]["annual"]["quarters"]
     assert sorted(quarters) == [[ids["U1"], 1, 80.0], [ids["U2"], 1, 70.0]]
-    check = publication.verify_snapshot(db, rid)
+    check = snapshot_check.verify_snapshot(db, rid)
     assert check.ok, check.problems
     from assess.integrity.verify import verify_all
 
@@ -260,7 +260,7 @@ def test_published_annual_round_verifies_from_its_snapshot(db, actors):
     with pytest.raises(DBAPIError, match="已公示冻结"), db.write() as s:
         s.connection().execute(text("UPDATE annualround SET sources = '[]' WHERE round_id = :r"), {"r": rid})
     # Tampering with a quarterly composite in the frozen inputs is caught by the recomputation.
-    from assess.results.publication import recompute_problems
+    from assess.results.snapshot_check import recompute_problems
 
     content = copy.deepcopy(snap.content)
     content["inputs"]["annual"]["quarters"][0][2] = 99.0

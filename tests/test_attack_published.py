@@ -471,8 +471,8 @@ def mutation_figures(db: Database, round_id: int, seed: int = 11) -> dict:
     from sqlmodel import select
 
     from assess.models import Snapshot
-    from assess.results.publication import compare_with_live, is_master_field, recompute_problems
     from assess.results.round_view import live_content
+    from assess.results.snapshot_check import compare_with_live, is_master_field, recompute_problems
 
     with db.read() as s:
         content = s.exec(select(Snapshot.content).where(Snapshot.round_id == round_id)).one()
@@ -548,7 +548,7 @@ def test_every_snapshot_field_mutation_is_detected(demo_file, tmp_path):
     """Each field of the demo round's snapshot, mutated, is found by the comparison with the live
     rows or by the recomputation from the frozen inputs; the master-data fields (names as
     published) are the only ones neither sees, and the content hash covers them."""
-    from assess.results.publication import verify_snapshot
+    from assess.results.snapshot_check import verify_snapshot
     from assess.rounds.snapshots import MASTER_FIELDS
 
     path, rid = demo_file
@@ -672,8 +672,8 @@ def test_format_1_snapshots_stay_verifiable(demo_file):
     from sqlmodel import select
 
     from assess.models import Snapshot
-    from assess.results.publication import snapshot_problems
     from assess.results.round_view import live_accountability
+    from assess.results.snapshot_check import snapshot_problems
     from assess.results.stored import live_results
     from assess.rounds.snapshots import published_content
 

@@ -41,7 +41,7 @@ def test_demo_builds_a_consistent_database(tmp_path):
             # ygg_2014 has no veto: its seed words 不公开或假公开 as 严肃追究责任, not 一票否决.
             assert "false_report" in flags and "veto" not in flags
         assert audit.verify(db).ok
-        from assess.results.publication import verify_snapshot
+        from assess.results.snapshot_check import verify_snapshot
 
         check = verify_snapshot(db, q3)
         assert getattr(check, "ok", False), check

@@ -16,7 +16,7 @@ from assess.foundation.errors import Conflict, FrozenError, NotFound, Permission
 from assess.integrity import verify as integrity
 from assess.models import Objection, PublicityPeriod, Round
 from assess.org import adjustments
-from assess.results import accountability, objections, publication, publicity, stored
+from assess.results import accountability, objections, publicity, snapshot_check, stored
 from assess.results import approval as review
 from assess.results.compute import compute_round
 from assess.rounds import snapshots
@@ -139,7 +139,7 @@ def test_publicity_objection_upheld_review_again_and_finalize(db, actors):
         content = snapshots.published_content(s, rid)
     assert [o["id"] for o in content["objections"]] == [o1, o2]
     assert content["publicity"][0]["ends_on"] == "2026-04-17"
-    assert publication.verify_snapshot(db, rid).ok, publication.verify_snapshot(db, rid).problems
+    assert snapshot_check.verify_snapshot(db, rid).ok, snapshot_check.verify_snapshot(db, rid).problems
     report = integrity.verify_all(db)
     assert report.ok, report.problems
     assert result.content_hash != opened.content_hash  # the results changed after the 公示
@@ -175,7 +175,7 @@ def test_second_publicity_and_open_refused_outside_approved(db, actors):
     assert objections.status(db, rid, today=date(2026, 4, 25)).can_finalize
     publicity.finalize(db, actors["admin"], rid, today=date(2026, 4, 25))
     assert publicity.diff(db, rid).rows == []
-    assert publicity.verify_periods(db, rid) == (2, [])
+    assert snapshot_check.verify_periods(db, rid) == (2, [])
 
 
 def test_tampered_publicity_snapshot_detected(db, actors):

@@ -99,7 +99,7 @@ def interval_problems(problems: list[str]) -> list[str]:
 
 
 def test_a_round_computed_now_records_its_scheme_and_verifies(demo):
-    from assess.results.publication import recompute_problems
+    from assess.results.snapshot_check import recompute_problems
     from assess.scoring.robustness import RESAMPLE_SCHEME
 
     path, rid = demo
@@ -115,7 +115,7 @@ def test_a_round_computed_now_records_its_scheme_and_verifies(demo):
 def test_a_scheme_that_does_not_match_the_intervals_is_reported(demo):
     """The demo round's intervals differ between the schemes (so this is a real check): a record
     saying scheme 1 over scheme-2 intervals, or scheme 2 over scheme-1 intervals, is reported."""
-    from assess.results.publication import recompute_problems
+    from assess.results.snapshot_check import recompute_problems
 
     path, rid = demo
     content = snapshot(path, rid)
@@ -142,7 +142,7 @@ def test_a_scheme_that_does_not_match_the_intervals_is_reported(demo):
 
 
 def test_a_snapshot_without_a_recorded_scheme_is_recomputed_with_scheme_1(demo, old_demo):
-    from assess.results.publication import recompute_problems
+    from assess.results.snapshot_check import recompute_problems
 
     path, rid = old_demo
     rc, out, err = run_cli(["audit", "verify", "--db", str(path)])
@@ -169,7 +169,7 @@ def test_a_snapshot_without_a_recorded_scheme_is_recomputed_with_scheme_1(demo, 
 @pytest.mark.parametrize("scheme", [3, 0, "2", None, 2.0, True])
 def test_an_unknown_scheme_is_a_finding_in_chinese(demo, scheme):
     from assess.foundation.errors import AssessError
-    from assess.results.publication import recompute_problems
+    from assess.results.snapshot_check import recompute_problems
     from assess.scoring.engine import compute_units
     from assess.scoring.robustness import resample
     from assess.scoring.serial import inputs_from_json

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from assess.foundation.errors import Conflict, FrozenError, PermissionDenied
 from assess.models import AccountabilityEntry, AuditRecord, Round, SelfCheckScore, Snapshot, UnitResult
-from assess.results import accountability, publication
+from assess.results import accountability, publication, snapshot_check
 from assess.results import approval as review
 from assess.results.compute import compute_round
 
@@ -199,7 +199,7 @@ def test_verify_snapshot_recomputes_and_detects_tampering(db, actors):
     rid, _ids = computed_round(db, actors)
     approve(db, actors, rid)
     publication.publish(db, actors["admin"], rid)
-    check = publication.verify_snapshot(db, rid)
+    check = snapshot_check.verify_snapshot(db, rid)
     assert check.ok, check.problems
     # Tamper with a stored result behind the triggers' back (as a superuser with triggers off
     # would): verification names it.
@@ -218,7 +218,7 @@ def test_verify_snapshot_recomputes_and_detects_tampering(db, actors):
                 text("UPDATE unitresult SET composite = composite + 1 WHERE round_id = :r"), {"r": rid}
             )
             conn.exec_driver_sql("ALTER TABLE unitresult ENABLE TRIGGER k_frozen_unitresult")
-    bad = publication.verify_snapshot(db, rid)
+    bad = snapshot_check.verify_snapshot(db, rid)
     assert not bad.ok and any("数据库中" in p and "composite" in p for p in bad.problems)
 
 

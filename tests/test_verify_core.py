@@ -30,7 +30,7 @@ step("check_batches", lambda: list(verify.check_batches(db)))
 from assess.foundation.accounts import verify_accounts
 step("verify_accounts", lambda: verify_accounts(db))
 step("check_anchors_file", lambda: verify.check_anchors_file(db, sys.argv[2]))
-from assess.results.publicity import verify_periods
+from assess.results.snapshot_check import verify_periods
 step("verify_periods", lambda: list(verify_periods(db)))
 print(json.dumps(out, ensure_ascii=False))
 """

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from assess.appraisal.entry import pass_digest
 from assess.appraisal.forms import form_for
 from assess.appraisal.marks import MarkRules, normalise
-from assess.appraisal.reconcile import tally_digest
+from assess.appraisal.readings import tally_digest
 from assess.appraisal.session_info import load_groups, load_targets
 from assess.appraisal.sessions import ballot_bounds, check_session_open, read_ballot_bounds
 from assess.foundation import audit, plain_sql

@@ -12,7 +12,6 @@ with random ids and fills ``TallyCount`` in the same transaction. Certified batc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -20,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.entry import PassRow, get_batch, locked_batch, pass_digest, writable_batch
 from assess.appraisal.forms import session_form
-from assess.appraisal.marks import MarkRules, is_explicit_void, session_rules
+from assess.appraisal.marks import MarkRules, session_rules
+from assess.appraisal.readings import (
+    Merged,
+    ballot_statuses,
+    batch_resolutions,
+    marks_array,
+    merge_passes,
+    tally_digest,
+)
 from assess.appraisal.session_info import load_targets
 from assess.appraisal.sessions import ballot_bounds
 from assess.foundation import audit
@@ -32,10 +39,9 @@ from assess.foundation.vocabulary import BatchStatus, PassStatus
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import numpy as np
     from sqlmodel import Session
 
-    from assess.foundation.db import Database, Reader
+    from assess.foundation.db import Database
     from assess.models import BallotBatch
 
 KIND_LABELS = {"absent": "无此票", "void": "整张作废", "marks": "已录标记"}
@@ -122,14 +128,6 @@ class CertifyResult:
 # -- loading ---------------------------------------------------------------------------------------
 
 
-def _marks_array(marks: list[str], n_targets: int) -> np.ndarray:
-    import numpy as np
-
-    if not marks:
-        return np.zeros((0, n_targets), dtype=np.uint8)
-    return np.frombuffer("".join(marks).encode("ascii"), dtype=np.uint8).reshape(len(marks), n_targets)
-
-
 def _passes(s: Session, batch_id: int) -> list:
     from sqlmodel import col, select
 
@@ -152,126 +150,7 @@ def _pass_rows(s: Session, pass_id: int) -> dict[int, tuple[str, str]]:
     return {no: (st, mk) for no, st, mk in rows}
 
 
-def _kind(entry: tuple[str, str] | None) -> str:
-    if entry is None:
-        return "absent"
-    return "void" if is_explicit_void(*entry) else "marks"
-
-
-@dataclass
-class _Merged:
-    """The agreed reading of a batch: ballots, and the mismatches (open or resolved)."""
-
-    ballot_nos: list[int]
-    marks: list[str]
-    explicit_void: list[bool]
-    mismatches: list[
-        tuple[int, int, str, str, str | None]
-    ]  # (ballot_no, position, first, second, resolution)
-
-
-def merge_passes(
-    rules: MarkRules,
-    one: dict[int, tuple[str, str]],
-    two: dict[int, tuple[str, str]] | None,
-    resolutions: dict[tuple[int, int], str],
-) -> _Merged:
-    import numpy as np
-
-    if two is None:  # a single (imported) pass is the reading
-        nos = sorted(one)
-        return _Merged(nos, [one[n][1] for n in nos], [is_explicit_void(*one[n]) for n in nos], [])
-    out = _Merged([], [], [], [])
-    both_marked: list[int] = []
-    for no in sorted(set(one) | set(two)):
-        k1, k2 = _kind(one.get(no)), _kind(two.get(no))
-        if k1 != k2:
-            res0 = resolutions.get((no, 0))
-            out.mismatches.append((no, 0, k1, k2, res0))
-            if res0 is None or res0 == "absent":
-                continue
-            if res0 == "void":
-                out.ballot_nos.append(no)
-                out.marks.append("0" * rules.n_targets)
-                out.explicit_void.append(True)
-                continue
-            chosen = one.get(no) if res0 == "pass1" else two.get(no)
-            assert chosen is not None  # pass1/pass2 is kept only for a pass that read marks (whole_ballot_reading)
-            out.ballot_nos.append(no)
-            out.marks.append(chosen[1])
-            out.explicit_void.append(is_explicit_void(*chosen))
-        elif k1 == "void":
-            out.ballot_nos.append(no)
-            out.marks.append("0" * rules.n_targets)
-            out.explicit_void.append(True)
-        elif k1 == "marks":
-            both_marked.append(no)
-    if both_marked:
-        a = _marks_array([one[n][1] for n in both_marked], rules.n_targets)
-        b = _marks_array([two[n][1] for n in both_marked], rules.n_targets)
-        merged = a.copy()
-        unresolved_rows: set[int] = set()
-        rows, cols = np.nonzero(a != b)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            no, pos = both_marked[r], c + 1
-            res = resolutions.get((no, pos))
-            out.mismatches.append((no, pos, chr(a[r, c]), chr(b[r, c]), res))
-            if res is None:
-                unresolved_rows.add(r)
-            else:
-                merged[r, c] = ord(res)
-        for r, no in enumerate(both_marked):
-            if r in unresolved_rows:
-                continue
-            out.ballot_nos.append(no)
-            out.marks.append(merged[r].tobytes().decode("ascii"))
-            out.explicit_void.append(False)
-    out.mismatches.sort(key=lambda m: (m[0], m[1]))
-    return out
-
-
-def ballot_statuses(rules: MarkRules, marks: list[str], explicit_void: list[bool]) -> list[str]:
-    """Vectorised status of agreed ballots: blank (no mark), void (over quota or voided by key),
-    valid."""
-    import numpy as np
-
-    arr = _marks_array(marks, rules.n_targets)
-    blank = (arr == ord("0")).all(axis=1)
-    void = np.array(explicit_void, dtype=bool)
-    if rules.limited is not None:
-        void |= (arr == ord(str(rules.limited))).sum(axis=1) > (rules.max_limited or 0)
-    status = np.where(void, "void", np.where(blank, "blank", "valid"))
-    return status.tolist()
-
-
-def batch_resolutions(s: Reader, batch_id: int) -> dict[tuple[int, int], str]:
-    """The reviewers' readings of a batch's mismatches: (ballot_no, position) → value (a Core reader)."""
-    from sqlalchemy import select
-
-    from assess.models import tables as t
-
-    r = t.ballotresolution
-    rows: Sequence[Any] = s.execute(
-        select(r.c.ballot_no, r.c.position, r.c.value).where(r.c.batch_id == batch_id)
-    ).all()
-    return {(no, pos): v for no, pos, v in rows}
-
-
-def resolutions_by_batch(s: Reader) -> dict[int, dict[tuple[int, int], str]]:
-    """Every batch's ``batch_resolutions`` in one statement: batch id → (ballot_no, position) → value."""
-    from sqlalchemy import select
-
-    from assess.models import tables as t
-
-    r = t.ballotresolution
-    out: dict[int, dict[tuple[int, int], str]] = {}
-    rows: Sequence[Any] = s.execute(select(r.c.batch_id, r.c.ballot_no, r.c.position, r.c.value)).all()
-    for batch_id, no, pos, v in rows:
-        out.setdefault(batch_id, {})[(no, pos)] = v
-    return out
-
-
-def _reading(s: Session, b: BallotBatch, require_closed: bool = True) -> tuple[MarkRules, list, _Merged]:
+def _reading(s: Session, b: BallotBatch, require_closed: bool = True) -> tuple[MarkRules, list, Merged]:
     """(rules, passes, merged) for a batch of keyed or imported ballots."""
     assert b.id is not None  # a stored row has its id
     rules = session_rules(s, b.session_id)
@@ -467,15 +346,6 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
 # -- certification ----------------------------------------------------------------------------------
 
 
-def tally_digest(rows: list[tuple[int, int, int]]) -> str:
-    """SHA-256 over a batch's (position, choice, count) rows in order: printed in the audit log so
-    that the published tallies can be recomputed and checked."""
-    h = hashlib.sha256()
-    for pos, choice, count in sorted(rows):
-        h.update(f"{pos}|{choice}|{count}\n".encode())
-    return h.hexdigest()
-
-
 def reconciliation(db: Database, batch_id: int) -> Reconciliation:
     with db.read() as s:
         b = locked_batch(s, batch_id)
@@ -599,7 +469,7 @@ def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
         if ballots:
             s.execute(insert(Ballot), ballots)
         valid = [m for m, st in zip(merged.marks, statuses, strict=True) if st == "valid"]
-        arr = _marks_array(valid, rules.n_targets)
+        arr = marks_array(valid, rules.n_targets)
         counts = []
         for k in range(1, rules.n_options + 1):
             per_target = (arr == ord(str(k))).sum(axis=0)
@@ -684,7 +554,7 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
             rows = s.execute(select(col(Ballot.status), col(Ballot.marks)).where(col(Ballot.batch_id) == b.id)).tuples().all()
             if len(rows) != b.returned:
                 problems.append(f"批次“{b.label}”（#{b.id}）存有 {len(rows)} 张选票，收回为 {b.returned} 张")
-            arr = _marks_array([m for st, m in rows if st == "valid"], rules.n_targets)
+            arr = marks_array([m for st, m in rows if st == "valid"], rules.n_targets)
             recomputed = []
             for k in range(1, rules.n_options + 1):
                 per_target = (arr == ord(str(k))).sum(axis=0)

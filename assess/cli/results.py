@@ -342,9 +342,9 @@ def cmd_publish(args) -> int:
 
 def cmd_snapshot_verify(args) -> int:
     db = open_db(args)
-    from assess.results import publication
+    from assess.results.snapshot_check import verify_snapshot
 
-    check = publication.verify_snapshot(db, args.round)
+    check = verify_snapshot(db, args.round)
     emit_message(
         args,
         check.message(),

@@ -21,7 +21,7 @@ What is checked, and against what:
   not exist);
 - each session's stored tally sums (``tallysum``, which tallies and scores read) against the sums
   of its certified batches' counts, recounted above from the ballots;
-- every published round: ``assess.results.publication.verify_snapshot`` (results recomputed from the
+- every published round: ``assess.results.snapshot_check.verify_snapshot`` (results recomputed from the
   frozen inputs; every field of the snapshot compared with the live rows that back it, names as
   published excepted — docs/reliability.md, "已公示轮次") and the ``round.publish`` record's
   content hash.
@@ -38,13 +38,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.marks import session_rules
-from assess.appraisal.reconcile import ballot_statuses, merge_passes, resolutions_by_batch, tally_digest
+from assess.appraisal.readings import ballot_statuses, merge_passes, resolutions_by_batch, tally_digest
 from assess.foundation import audit
 from assess.foundation.accounts import verify_accounts
 from assess.foundation.vocabulary import BallotStatus, BatchStatus, Stage
 from assess.integrity.anchors import check_anchors, read_anchors
-from assess.results.publication import verify_snapshot
-from assess.results.publicity import verify_periods
+from assess.results.snapshot_check import verify_periods, verify_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -20,9 +20,8 @@ from assess.foundation.vocabulary import SessionStatus
 from assess.foundation.write_guards import round_not_found
 from assess.org.blacklist import BLACKLIST_KIND, listings_in_period
 from assess.results.annual_sources import annual_inputs, held_annually_warnings
-from assess.rounds.department_scoring import dept_rows, exemption_rows
 from assess.rounds.lifecycle import find_round
-from assess.rounds.spotcheck import inspected_unit_ids
+from assess.rounds.scoring_rows import dept_rows, exemption_rows, inspected_unit_ids
 from assess.schemes.store import load_definition
 from assess.scoring.cadres import CadreSession
 from assess.scoring.engine import AppraisalCells, RoundInputs

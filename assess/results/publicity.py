@@ -30,7 +30,6 @@ triggers (migration o001) refuse any change once published.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -44,13 +43,12 @@ from assess.foundation.vocabulary import ACCOUNTABILITY_STATUS_LABELS as STATUS_
 from assess.foundation.vocabulary import Decision, Stage
 from assess.foundation.write_guards import get_round
 from assess.results.objections import DECISIONS, SUBMITTER_KINDS, objection_problems, working_days_end
-from assess.results.publication import approved_content, publish, recompute_problems
+from assess.results.publication import approved_content, publish
 from assess.results.round_view import live_content
 from assess.rounds.lifecycle import lock_round, round_unit, set_stage, stage_label
 from assess.rounds.snapshots import last_period, periods_of, published_content
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
 
     from assess.foundation.db import Database
     from assess.results.publication import PublishResult
@@ -427,58 +425,3 @@ def diff(db: Database, round_id: int) -> Diff:
         else:
             after, against = live_content(s, round_id), "当前结果"
     return Diff(round_id, against, diff_contents(before, after))
-
-
-# -- verification -----------------------------------------------------------------------------------
-
-
-def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list[str]]:
-    """(公示 snapshots checked, problems): each snapshot's content against its hash, the hash
-    against the ``publicity.open`` audit record, its audit head in the chain, and its results
-    recomputed from its frozen inputs (``publication.recompute_problems``)."""
-
-    from sqlalchemy import bindparam, text
-
-
-    with db.rows() as conn:
-        where = "" if round_id is None else " WHERE round_id = :rid"
-        rows: Sequence[Any] = conn.execute(
-            # the content as stored text: hashed as it is when stored canonically (jsontext)
-            text(
-                "SELECT id, round_id, content_hash, audit_head, CAST(content AS TEXT) FROM publicityperiod"
-                f"{where} ORDER BY id"
-            ),
-            {} if round_id is None else {"rid": round_id},
-        ).all()
-        records: dict[int, dict[str, Any]] = {}
-        payload: Any
-        for payload in conn.execute(text("SELECT payload FROM auditrecord WHERE action = 'publicity.open'")).scalars():
-            if isinstance(payload, str):
-                payload = json.loads(payload)
-            if isinstance((payload or {}).get("period_id"), int):
-                records[payload["period_id"]] = payload
-        heads = {
-            h
-            for (h,) in conn.execute(
-                text("SELECT hash FROM auditrecord WHERE hash IN :hs").bindparams(bindparam("hs", expanding=True)),
-                {"hs": [r[3] for r in rows] or [""]},
-            )
-        }
-    problems: list[str] = []
-    for pid, rid, digest, head, stored_text in rows:
-        content = json.loads(stored_text)
-        where_text = f"轮次 #{rid} 公示快照 #{pid}"
-        if not jsontext.matches_hash(stored_text, content, digest):
-            problems.append(f"{where_text}：快照内容与其哈希不符（被改动）")
-        rec = records.get(pid)
-        if rec is None:
-            problems.append(f"{where_text}：审计日志中没有公示记录")
-        elif rec.get("content_hash") != digest or rec.get("round_id") != rid:
-            problems.append(f"{where_text}：快照哈希与审计日志中的公示记录不符")
-        if head not in heads:
-            problems.append(f"{where_text}：审计链中找不到快照记录的链头")
-        try:
-            problems += [f"{where_text}：{p}" for p in recompute_problems(content)]
-        except Exception as e:  # a snapshot that cannot even be recomputed is a finding
-            problems.append(f"{where_text}：无法重新计算：{type(e).__name__}: {e}")
-    return len(rows), problems

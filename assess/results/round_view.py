@@ -6,7 +6,7 @@ list, the review and vote record, the appraisal tallies, notices, reports and wo
 screens that show them — reads its rows through the functions here, so that a published round
 shows exactly what was frozen, names as they were at publication, whatever happens to the live
 rows afterwards (see docs/reliability.md, "已公示轮次"). ``live_content`` is also what
-``publication.publish`` freezes (snapshot format 2) and what ``publication.verify_snapshot``
+``publication.publish`` freezes (snapshot format 2) and what ``snapshot_check.verify_snapshot``
 compares the snapshot with, field by field.
 
 Snapshots written before format 2 (no ``format`` key) hold the inputs, the results and the
@@ -27,9 +27,8 @@ from assess.foundation.write_guards import round_not_found
 from assess.results.inputs import load_round_inputs
 from assess.results.objections import snapshot_parts
 from assess.results.stored import live_results, snapshot_or_live
-from assess.rounds.department_scoring import dept_frame, exemption_frame
+from assess.rounds.scoring_rows import dept_frame, exemption_frame, inspected_unit_ids
 from assess.rounds.snapshots import SNAPSHOT_FORMAT, from_iso, iso, plain_number, published_content
-from assess.rounds.spotcheck import inspected_unit_ids
 from assess.schemes.store import load_definition
 from assess.scoring.serial import inputs_from_json, inputs_to_json
 

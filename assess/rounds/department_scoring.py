@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from assess.foundation import audit
 from assess.foundation.accounts import authorize
@@ -42,18 +42,17 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import EXEMPTION_STATUS_LABELS, ExemptionStatus, Method, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, round_unit
+from assess.rounds.scoring_rows import approved_exemptions
 from assess.rounds.selfcheck import NOTE_MAX, applicable_leaf, clean_note, parse_value, upsert_scores
 from assess.schemes.definition import leaf_scorers
-from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
     from pathlib import Path
 
-    import pandas as pd
     from sqlmodel import Session
 
-    from assess.foundation.db import Database, Reader
+    from assess.foundation.db import Database
     from assess.foundation.input_tables import Row
     from assess.models import Round
 
@@ -321,20 +320,6 @@ class ScorerProgress:
         }
 
 
-def _approved(s: Reader, round_id: int) -> set[tuple[int, str]]:
-    from sqlalchemy import select
-
-    from assess.models import tables as t
-
-    e = t.exemption
-    rows: Sequence[Any] = s.execute(
-        select(e.c.unit_id, e.c.indicator_code).where(
-            e.c.round_id == round_id, e.c.status == ExemptionStatus.APPROVED
-        )
-    ).all()
-    return {(unit_id, code) for unit_id, code in rows}
-
-
 def round_progress(s: Session, r: Round) -> list[ScorerProgress]:
     """``progress`` inside the caller's transaction."""
     from sqlmodel import select
@@ -349,7 +334,7 @@ def round_progress(s: Session, r: Round) -> list[ScorerProgress]:
     have = set(
         s.exec(select(DeptScore.unit_id, DeptScore.indicator_code).where(DeptScore.round_id == r.id)).all()
     )
-    exempt = _approved(s, r.id)
+    exempt = approved_exemptions(s, r.id)
     per: dict[str, ScorerProgress] = {}
     names = _unit_names(s, scorers.values())
     for code in dict.fromkeys(scorers.values()):
@@ -428,7 +413,7 @@ def sheet(
             (x.unit_id, x.indicator_code): x
             for x in s.exec(select(DeptScore).where(DeptScore.round_id == round_id)).all()
         }
-        exempt = _approved(s, round_id)
+        exempt = approved_exemptions(s, round_id)
         out = []
         for unit, _ru in participants(s, round_id):
             for ind in scheme.leaves_for(unit.category):
@@ -452,40 +437,6 @@ def sheet(
                     )
                 )
     return out
-
-
-DEPT_COLUMNS = ["unit_id", "indicator_code", "value"]
-EXEMPTION_COLUMNS = ["unit_id", "indicator_code"]
-
-
-def dept_rows(s: Reader, round_id: int) -> Rows:
-    """unit_id, indicator_code, value of the round's department scores (for the engine)."""
-    from sqlalchemy import select
-
-    from assess.models import tables as t
-
-    d = t.deptscore
-    rows = s.execute(select(d.c.unit_id, d.c.indicator_code, d.c.value).where(d.c.round_id == round_id)).all()
-    return Rows(DEPT_COLUMNS, rows)
-
-
-def exemption_rows(s: Reader, round_id: int) -> Rows:
-    """unit_id, indicator_code of the round's approved exemptions (for the engine)."""
-    return Rows(EXEMPTION_COLUMNS, sorted(_approved(s, round_id)))
-
-
-def dept_frame(s: Reader, round_id: int) -> pd.DataFrame:
-    """``dept_rows`` as a frame (for the screens and reports that read one)."""
-    import pandas as pd
-
-    return pd.DataFrame(dept_rows(s, round_id).data, columns=DEPT_COLUMNS)
-
-
-def exemption_frame(s: Reader, round_id: int) -> pd.DataFrame:
-    """``exemption_rows`` as a frame."""
-    import pandas as pd
-
-    return pd.DataFrame(exemption_rows(s, round_id).data, columns=EXEMPTION_COLUMNS)
 
 
 # -- 合理缺项 ------------------------------------------------------------------------------------------
@@ -576,7 +527,7 @@ def request_exemption(
             for i in scheme.leaves_for(unit.category)
             if i.method in (Method.POINTS, Method.DEDUCT, Method.RATIO)
         ]
-        others = _approved(s, round_id)
+        others = approved_exemptions(s, round_id)
         left = [i for i in leaves if i.code != ind.code and (unit.id, i.code) not in others]
         if not left:
             raise Conflict(f"单位 {unit.code} 除此之外已没有计分指标：不能把全部指标列为合理缺项。")

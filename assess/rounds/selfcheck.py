@@ -24,7 +24,8 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import Method, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, participants, require_stage, round_scheme, round_unit
-from assess.rounds.spotcheck import active_draw, inspected_codes
+from assess.rounds.scoring_rows import inspected_codes
+from assess.rounds.spotcheck import active_draw
 from assess.schemes.methods import check_value
 
 if TYPE_CHECKING:

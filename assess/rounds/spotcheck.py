@@ -40,7 +40,7 @@ from assess.rounds.lifecycle import lock_round, participants, require_stage, rou
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from assess.foundation.db import Database, Reader
+    from assess.foundation.db import Database
     from assess.models import Round, SpotCheckDraw
 
 SOURCES_MAX = 16
@@ -101,33 +101,6 @@ def active_draw(s: Session, round_id: int, purpose: str = "units") -> SpotCheckD
             SpotCheckDraw.status == DrawStatus.ACTIVE,
         )
     ).first()
-
-
-def inspected_codes(draw: SpotCheckDraw | Any | None) -> list[str]:
-    """Units to inspect under a draw (a ``SpotCheckDraw`` or a row with its ``selected`` and
-    ``extras``): the lottery's selection in order, then the 重点 units."""
-    if draw is None:
-        return []
-    return [d["code"] for d in draw.selected] + [d["code"] for d in (draw.extras or {}).get("focus", [])]
-
-
-def inspected_unit_ids(s: Reader, round_id: int) -> list[int]:
-    """Ids of the units inspected in the round (drawn by lottery or added as 重点): the units whose
-    verified scores replace their self-check scores. Read through Core statements."""
-    from sqlalchemy import select
-
-    from assess.models import tables as t
-
-    d = t.spotcheckdraw
-    draw = s.execute(
-        select(d.c.selected, d.c.extras).where(
-            d.c.round_id == round_id, d.c.purpose == "units", d.c.status == DrawStatus.ACTIVE
-        )
-    ).first()
-    codes = inspected_codes(draw)
-    if not codes:
-        return []
-    return sorted(s.execute(select(t.unit.c.id).where(t.unit.c.code.in_(codes))).scalars().all())
 
 
 def _view(d: SpotCheckDraw) -> DrawView:

@@ -13,6 +13,7 @@ from assess.foundation.roles import Actor
 from assess.foundation.vocabulary import Method, Stage
 from assess.foundation.write_guards import get_round
 from assess.rounds.lifecycle import lock_round, require_stage, round_scheme, round_unit
+from assess.rounds.scoring_rows import inspected_codes
 from assess.rounds.selfcheck import (
     applicable_leaf,
     clean_note,
@@ -20,7 +21,7 @@ from assess.rounds.selfcheck import (
     parse_value,
     store_value,
 )
-from assess.rounds.spotcheck import active_draw, inspected_codes
+from assess.rounds.spotcheck import active_draw
 from assess.schemes.methods import score_values
 
 if TYPE_CHECKING:

@@ -25,7 +25,8 @@ from assess.rounds.lifecycle import (
     set_stage,
     stage_label,
 )
-from assess.rounds.spotcheck import active_draw, inspected_codes
+from assess.rounds.scoring_rows import inspected_codes
+from assess.rounds.spotcheck import active_draw
 from assess.rounds.verified import missing_verified
 
 if TYPE_CHECKING:
