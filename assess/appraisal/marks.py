@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from assess.appraisal.forms import form_for, session_not_found
+from assess.foundation import plain_sql
 from assess.foundation.errors import Conflict
 from assess.foundation.vocabulary import BallotStatus
 
@@ -105,9 +106,7 @@ def cached_rules(
     """Rules of a session for the per-ballot fast path (in a Session's or a Core connection's
     transaction). Scheme versions never change, and a session's targets are fixed once a ballot
     exists, so the key fully determines the rules."""
-    from sqlalchemy.engine import Connection
-
-    conn = s if isinstance(s, Connection) else s.connection()
+    conn = plain_sql.connection_of(s)
     key = (str(conn.engine.url), session_id, scheme_version_id, form_code, n_targets)
     rules = _RULES_CACHE.get(key)
     if rules is None:

@@ -76,7 +76,7 @@ def chain_accounts(session: Session | Connection) -> tuple[dict[str, AccountStat
     problems: list[str] = []
     a = t.auditrecord
     query = select(a.c.seq, a.c.actor, a.c.action, a.c.payload).where(a.c.action.in_(ACCOUNT_ACTIONS))
-    rows: Sequence[Any] = _connection(session).execute(query.order_by(a.c.seq)).all()
+    rows: Sequence[Any] = plain_sql.connection_of(session).execute(query.order_by(a.c.seq)).all()
     for seq, actor, action, payload in rows:
         if isinstance(payload, str):
             payload = json.loads(payload)
@@ -168,17 +168,10 @@ _ACTOR_SQL = (
 )
 
 
-def _connection(session: Session | Connection) -> Connection:
-    """The Core connection of a Session's transaction, or the connection itself."""
-    from sqlalchemy.engine import Connection
-
-    return session if isinstance(session, Connection) else session.connection()
-
-
 def _current_accounts(session: Session | Connection, key: tuple | None = None) -> tuple[dict[str, AccountState], list[str]]:
     """The replayed account records (from the cache when ``key``, read now if not given, still
     matches the database)."""
-    conn = _connection(session)
+    conn = plain_sql.connection_of(session)
     if key is None:
         key = tuple(plain_sql.fetchone(conn, f"SELECT {_ACCOUNTS_KEY_SQL}") or ())
     where = str(conn.engine.url)
@@ -204,7 +197,7 @@ def confirm_actor(session: Session | Connection, actor: Actor) -> None:
     role and agrees with the audit chain. On PostgreSQL the row is locked (FOR SHARE) so a
     concurrent deactivation waits for this write or makes it fail; SQLite's write lock is held.
     One query reads the row and the key of the replayed account records."""
-    conn = _connection(session)
+    conn = plain_sql.connection_of(session)
     sql = _ACTOR_SQL + (" FOR SHARE OF app_user" if conn.dialect.name == "postgresql" else "")
     row = plain_sql.fetchone(conn, sql, {"u": actor.username})  # plain SQL: runs in every write
     if row is None or not row[2]:

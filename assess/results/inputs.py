@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from assess.appraisal.records import target_cells
 from assess.appraisal.tally import tally_numbers
+from assess.foundation import plain_sql
 from assess.foundation.errors import Conflict, NotFound
 from assess.foundation.thresholds import quorum_met, quorum_text
 from assess.foundation.vocabulary import SessionStatus
@@ -153,16 +154,15 @@ def load_round_inputs(s: Reader, round_id: int) -> RoundInputs:
             .order_by(unit.c.code)
         ).all(),
     )
-    values = {}
-    for name, table in (("selfcheck", t.selfcheckscore), ("spotcheck", t.spotcheckscore)):
-        values[name] = Rows(
+    # The scores are the round's largest tables (units × indicators, twice): read through the
+    # driver as plain tuples (integers, strings and floats, as SQLAlchemy would give them).
+    values = {
+        name: Rows(
             ["unit_id", "indicator_code", "value"],
-            s.execute(
-                select(table.c.unit_id, table.c.indicator_code, table.c.value).where(
-                    table.c.round_id == round_id
-                )
-            ).all(),
+            plain_sql.fetchall(s, f"SELECT unit_id, indicator_code, value FROM {table} WHERE round_id = :r", {"r": round_id}),
         )
+        for name, table in (("selfcheck", "selfcheckscore"), ("spotcheck", "spotcheckscore"))
+    }
     adj = t.adjustment
     adjustments = Rows(
         ["unit_id", "points"],

@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from assess.foundation.errors import Conflict
@@ -46,6 +47,8 @@ from assess.scoring.composite import combine, scaled
 from assess.scoring.rows import Rows
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import numpy as np
     import pandas as pd
 
@@ -336,10 +339,14 @@ def _pivot(rows: Rows | None, unit_ids, codes: list[str]):
     kpos = {u: k for k, u in enumerate(upos)}  # each distinct unit id → its number
     ui, ci, vi = rows.index("unit_id"), rows.index("indicator_code"), rows.index("value")
     n = len(rows)
-    row_unit = np.fromiter(
-        (-1 if _missing(u) else kpos.get(u, -1) for u in (r[ui] for r in rows.data)), dtype=np.intp, count=n
-    )
-    row_code = np.fromiter((cpos.get(r[ci], -1) for r in rows.data), dtype=np.intp, count=n)
+    unit_of: Iterator[Any] = map(itemgetter(ui), rows.data)
+    lookup = kpos
+    if any(_missing(u) for u in kpos):  # a missing unit id among the units: a row's missing id is no unit
+        unit_of = (None if _missing(u) else u for u in unit_of)
+        lookup = {u: k for u, k in kpos.items() if u is not None}
+    # A missing id then finds nothing: None is no key of ``lookup``, and NaN equals nothing.
+    row_unit = np.fromiter(map(lookup.get, unit_of, repeat(-1)), dtype=np.intp, count=n)
+    row_code = np.fromiter(map(cpos.get, map(itemgetter(ci), rows.data), repeat(-1)), dtype=np.intp, count=n)
     taken = np.flatnonzero((row_unit >= 0) & (row_code >= 0))
     raw = [rows.data[i][vi] for i in taken.tolist()]
     if not {type(v) for v in raw} <= _PLAIN_NUMBERS:  # anything else read as the engine reads a number
