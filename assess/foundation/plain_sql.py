@@ -3,7 +3,9 @@
 For the few statements that run in every write of a hot path (the acting user's re-check in every
 write transaction, a ballot's store in the entry pass): SQLAlchemy's statement layer (result
 metadata, events, parameter processing) costs about 0.1 ms a statement, several times what SQLite
-takes to run it. The transaction stays SQLAlchemy's (BEGIN IMMEDIATE on SQLite, the commit, the
+takes to run it. And for the few reads of many rows of plain values (a round's scores, units ×
+indicators twice; the session sums): building SQLAlchemy's row objects costs more than the fetch
+(``fetchall``). The transaction stays SQLAlchemy's (BEGIN IMMEDIATE on SQLite, the commit, the
 rollback on error); only the statements go to the driver directly.
 
 Statements are written with ``:name`` parameters (SQLite's own style); for PostgreSQL (psycopg,
