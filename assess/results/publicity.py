@@ -20,9 +20,9 @@
   objection is unanswered or an upheld one is not yet settled by a vote.
 - ``diff``: what changed between the last 公示 snapshot and the final one (or, before 定稿, the
   live results): per unit score, rank, grade; per cadre score, grade; accountability entries.
-- ``verify_periods``: every 公示 snapshot's hash against its content and the audit record, its
-  audit head in the chain, and its results recomputed from its frozen inputs
-  (``integrity.verify_all`` runs it for every round).
+- verification of every 公示 snapshot (its hash against its content and the audit record, its
+  audit head in the chain, its results recomputed from its frozen inputs) is
+  ``snapshot_check.verify_periods``, which ``integrity.verify_all`` runs for every round.
 
 Objections and 公示 periods belong to the round: the final snapshot holds them and the freeze
 triggers (migration o001) refuse any change once published.

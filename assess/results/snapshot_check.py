@@ -339,7 +339,7 @@ def _walk_diff(snap: Any, live: Any, path: tuple, out: list[str]) -> None:
 def verify_periods(db: Database, round_id: int | None = None) -> tuple[int, list[str]]:
     """(公示 snapshots checked, problems): each snapshot's content against its hash, the hash
     against the ``publicity.open`` audit record, its audit head in the chain, and its results
-    recomputed from its frozen inputs (``publication.recompute_problems``)."""
+    recomputed from its frozen inputs (``recompute_problems``)."""
 
     from sqlalchemy import bindparam, text
 
