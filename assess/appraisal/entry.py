@@ -29,7 +29,7 @@ from assess.foundation.vocabulary import BATCH_STATUS_LABELS, BatchStatus, PassS
 from assess.foundation.write_guards import ensure_round_writable
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from sqlalchemy.engine import Connection
     from sqlalchemy.sql.elements import TextClause
@@ -415,11 +415,11 @@ def _context(s: Session, p: EntryPass, b: BallotBatch, sess: AppraisalSession) -
     form = session_form(s, sess.id)
     targets = load_targets(s, sess.id)
     groups = {g.code: g.name for g in load_groups(s, sess.id)}
-    rows = s.execute(
+    rows: Sequence[Any] = s.execute(
         select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks)).where(
             col(PassBallot.pass_id) == p.id
         )
-    ).tuples().all()
+    ).all()
     return EntryContext(
         pass_id=p.id,
         pass_no=p.pass_no,
@@ -601,11 +601,11 @@ def close_pass(db: Database, actor: Actor, pass_id: int) -> PassCounts:
         batch_id, _session_id, _rules, counts = _own_open_pass(s, actor, pass_id)
         if counts.entered == 0:
             raise Conflict("本遍还没有录入任何选票。")
-        rows = s.execute(
+        rows: Sequence[Any] = s.execute(
             select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks)).where(
                 col(PassBallot.pass_id) == pass_id
             )
-        ).tuples().all()
+        ).all()
         p = s.get(EntryPass, pass_id)
         assert p is not None  # _own_open_pass found it in this transaction
         p.status = PassStatus.CLOSED
@@ -641,11 +641,11 @@ def pass_ballots(db: Database, actor: Actor, pass_id: int) -> list[StoredBallot]
             raise NotFound(f"录入遍次 #{pass_id} 不存在。")
         if p.clerk != actor.username:
             raise PermissionDenied("只能查看自己的录入遍次（双人背靠背录入）。")
-        rows = s.execute(
+        rows: Sequence[Any] = s.execute(
             select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks))
             .where(col(PassBallot.pass_id) == pass_id)
             .order_by(col(PassBallot.ballot_no))
-        ).tuples().all()
+        ).all()
     return [StoredBallot(no, st, mk) for no, st, mk in rows]
 
 

@@ -144,9 +144,9 @@ def _pass_rows(s: Session, pass_id: int) -> dict[int, tuple[str, str]]:
 
     from assess.models import PassBallot
 
-    rows = s.execute(
+    rows: Sequence[Any] = s.execute(
         select(col(PassBallot.ballot_no), col(PassBallot.status), col(PassBallot.marks)).where(col(PassBallot.pass_id) == pass_id)
-    ).tuples().all()
+    ).all()
     return {no: (st, mk) for no, st, mk in rows}
 
 
@@ -308,14 +308,15 @@ def resolve(db: Database, actor: Actor, batch_id: int, items: list[tuple[int, in
             raise Conflict("同一处不一致给出了多个处理结果。")
         # Another reviewer's reading is never overwritten silently (two reviewers resolving the
         # same mismatch at once: the first stands, the second is told).
-        for no, pos, value, by in s.execute(
+        earlier: Sequence[Any] = s.execute(
             select(
                 col(BallotResolution.ballot_no),
                 col(BallotResolution.position),
                 col(BallotResolution.value),
                 col(BallotResolution.resolved_by),
             ).where(col(BallotResolution.batch_id) == batch_id)
-        ).tuples().all():
+        ).all()
+        for no, pos, value, by in earlier:
             mine = next((r for r in rows if (r["ballot_no"], r["position"]) == (no, pos)), None)
             if mine is not None and by != actor.username and value != mine["value"]:
                 where = "整张" if pos == 0 else f"第 {pos} 项"
@@ -357,9 +358,8 @@ def reconciliation(db: Database, batch_id: int) -> Reconciliation:
 
             from assess.models import Ballot
 
-            statuses = [
-                st for (st,) in s.execute(select(col(Ballot.status)).where(col(Ballot.batch_id) == batch_id)).tuples().all()
-            ]
+            stored: Sequence[Any] = s.execute(select(col(Ballot.status)).where(col(Ballot.batch_id) == batch_id)).all()
+            statuses = [st for (st,) in stored]
             return _reconcile(b, statuses)
         rules, _p, merged = _reading(s, b, require_closed=False)
         if any(m[4] is None for m in merged.mismatches):
@@ -440,14 +440,12 @@ def _certify_in(s: Session, actor: Actor, batch_id: int) -> CertifyResult:
         rec = _reconcile(b, None, _tally_max(s, batch_id))
         if not rec.ok:
             raise Conflict(f"批次“{b.label}”对账不符：{'；'.join(rec.problems)}。")
-        counts = [
-            (pos, choice, n)
-            for pos, choice, n in s.execute(
-                select(col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)).where(
-                    col(TallyCount.batch_id) == batch_id
-                )
-            ).tuples().all()
-        ]
+        tally_rows: Sequence[Any] = s.execute(
+            select(col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)).where(
+                col(TallyCount.batch_id) == batch_id
+            )
+        ).all()
+        counts = [(pos, choice, n) for pos, choice, n in tally_rows]
         result = CertifyResult(batch_id, 0, 0, 0, 0, len(counts), tally_digest(counts))
     else:
         rules, _p, merged = _reading(s, b)
@@ -531,27 +529,28 @@ def verify_certified(db: Database, session_id: int | None = None) -> list[str]:
             q = q.where(col(BallotBatch.session_id) == session_id)
         batches: Sequence[BallotBatch] = s.execute(q.order_by(col(BallotBatch.id))).scalars().all()
         digests: dict[int, str] = {}
-        for (payload,) in s.execute(
+        certified: Sequence[Any] = s.execute(
             select(col(AuditRecord.payload)).where(col(AuditRecord.action) == "batch.certify")
-        ).tuples().all():
+        ).all()
+        for (payload,) in certified:
             p = json.loads(payload) if isinstance(payload, str) else payload
             digests[int(p.get("batch", 0))] = p.get("tally_digest", "")
         for b in batches:
             assert b.id is not None  # a stored row has its id
-            stored = sorted(
-                (pos, choice, n)
-                for pos, choice, n in s.execute(
-                    select(col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)).where(
-                        col(TallyCount.batch_id) == b.id
-                    )
-                ).tuples()
-            )
+            counted: Sequence[Any] = s.execute(
+                select(col(TallyCount.position), col(TallyCount.choice), col(TallyCount.count)).where(
+                    col(TallyCount.batch_id) == b.id
+                )
+            ).all()
+            stored = sorted((pos, choice, n) for pos, choice, n in counted)
             if digests.get(b.id) != tally_digest(stored):
                 problems.append(f"批次“{b.label}”（#{b.id}）的计票与核定时审计记录的摘要不符")
             if b.source == "tally":
                 continue
             rules = session_rules(s, b.session_id)
-            rows = s.execute(select(col(Ballot.status), col(Ballot.marks)).where(col(Ballot.batch_id) == b.id)).tuples().all()
+            rows: Sequence[Any] = s.execute(
+                select(col(Ballot.status), col(Ballot.marks)).where(col(Ballot.batch_id) == b.id)
+            ).all()
             if len(rows) != b.returned:
                 problems.append(f"批次“{b.label}”（#{b.id}）存有 {len(rows)} 张选票，收回为 {b.returned} 张")
             arr = marks_array([m for st, m in rows if st == "valid"], rules.n_targets)

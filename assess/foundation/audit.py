@@ -12,11 +12,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation.jsontext import canonical_json
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlmodel import Session
 
     from assess.foundation.db import Database
@@ -85,9 +87,9 @@ def verify(db: Database, anchor: str | None = None) -> VerifyResult:
     seen_anchor = anchor is None or anchor == GENESIS
     with db.rows() as conn:
         head = conn.execute(text("SELECT seq, hash FROM audithead WHERE id = 1")).first()
-        rows = conn.execute(
+        rows: Iterable[Any] = conn.execute(
             text("SELECT seq, prev_hash, hash, at, actor, action, payload FROM auditrecord ORDER BY seq")
-        ).tuples()  # a typing filter: the same rows, each field typed Any
+        )
         for seq, prev_hash, h, at, actor, action, payload in rows:
             if isinstance(payload, str):
                 payload = json.loads(payload)

@@ -15,12 +15,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assess.foundation.audit import GENESIS
 from assess.foundation.errors import AssessError, InputErrors, InputProblem
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from assess.foundation.db import Database
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -87,8 +89,10 @@ def check_anchors(db: Database, anchors: list[Anchor]) -> list[str]:
         for i in range(0, len(wanted), 500):
             chunk = wanted[i:i + 500]
             marks = ", ".join(f":s{k}" for k in range(len(chunk)))
-            rows = conn.execute(text(f"SELECT seq, hash FROM auditrecord WHERE seq IN ({marks})"),
-                                {f"s{k}": v for k, v in enumerate(chunk)}).tuples()
+            rows: Iterable[Any] = conn.execute(
+                text(f"SELECT seq, hash FROM auditrecord WHERE seq IN ({marks})"),
+                {f"s{k}": v for k, v in enumerate(chunk)},
+            )
             found.update({int(seq): h for seq, h in rows})
     found[0] = GENESIS
     problems = []

@@ -46,7 +46,7 @@ from assess.integrity.anchors import check_anchors, read_anchors
 from assess.results.snapshot_check import verify_periods, verify_snapshot
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from assess.appraisal.marks import MarkRules
     from assess.foundation.db import Database, Reader
@@ -204,12 +204,12 @@ def _records(s: Reader) -> dict[str, dict[int, list[tuple[int, dict]]]]:
     from sqlalchemy import bindparam, text
 
     out: dict[str, dict[int, list[tuple[int, dict]]]] = {a: defaultdict(list) for a in BATCH_ACTIONS}
-    rows = s.execute(
+    rows: Iterable[Any] = s.execute(
         text("SELECT seq, action, payload FROM auditrecord WHERE action IN :actions ORDER BY seq").bindparams(
             bindparam("actions", expanding=True)
         ),
         {"actions": list(BATCH_ACTIONS)},
-    ).tuples()  # a typing filter: the same rows, each field typed Any
+    )
     for seq, action, payload in rows:
         if isinstance(payload, str):
             payload = json.loads(payload)
@@ -243,24 +243,20 @@ def check_batches(db: Database) -> tuple[int, list[str]]:
     checked = 0
     with db.rows() as conn:
         records = _records(conn)
-        batches = {
-            r[0]: _Batch(*r)
-            for r in conn.execute(
-                text(
-                    "SELECT id, session_id, voter_group, label, source, issued, returned, status "
-                    "FROM ballotbatch ORDER BY id"
-                )
-            ).tuples()
-        }
+        batch_rows: Iterable[Any] = conn.execute(
+            text(
+                "SELECT id, session_id, voter_group, label, source, issued, returned, status "
+                "FROM ballotbatch ORDER BY id"
+            )
+        )
+        batches = {r[0]: _Batch(*r) for r in batch_rows}
         ballots: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
-        for batch_id, no, status, marks in conn.execute(
-            text("SELECT batch_id, ballot_no, status, marks FROM ballot")
-        ).tuples():
+        stored: Iterable[Any] = conn.execute(text("SELECT batch_id, ballot_no, status, marks FROM ballot"))
+        for batch_id, no, status, marks in stored:
             ballots[batch_id].append((no, status, marks))
         tallies: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for batch_id, pos, choice, n in conn.execute(
-            text("SELECT batch_id, position, choice, count FROM tallycount")
-        ).tuples():
+        counted: Iterable[Any] = conn.execute(text("SELECT batch_id, position, choice, count FROM tallycount"))
+        for batch_id, pos, choice, n in counted:
             tallies[batch_id].append((pos, choice, n))
         rules_cache: dict[int, Any] = {}
         entry = _Entry(conn)
@@ -495,14 +491,14 @@ def check_published_rounds(db: Database, chain: audit.VerifyResult | None = None
 
     problems: list[str] = []
     with db.rows() as conn:
-        rounds = conn.execute(text("SELECT id, name, stage FROM round ORDER BY id")).tuples().all()
-        snaps: dict[int, str] = dict(
-            conn.execute(text("SELECT round_id, content_hash FROM snapshot")).tuples().all()
-        )
+        rounds: Sequence[Any] = conn.execute(text("SELECT id, name, stage FROM round ORDER BY id")).all()
+        snapshot_rows: Iterable[Any] = conn.execute(text("SELECT round_id, content_hash FROM snapshot"))
+        snaps: dict[int, str] = {rid: digest for rid, digest in snapshot_rows}
         published: dict[int, list[tuple[int, dict]]] = defaultdict(list)
-        for seq, payload in conn.execute(
+        records: Iterable[Any] = conn.execute(
             text("SELECT seq, payload FROM auditrecord WHERE action = 'round.publish' ORDER BY seq")
-        ).tuples():
+        )
+        for seq, payload in records:
             if isinstance(payload, str):
                 payload = json.loads(payload)
             rid = (payload or {}).get("round_id")
