@@ -142,10 +142,6 @@ def recount(marks: list[str], n_targets: int) -> list[tuple[int, int, int]]:
     return sorted(out)
 
 
-def _tally_digest(rows: list[tuple[int, int, int]]) -> str:
-    return tally_digest(rows)
-
-
 def check_marks(rules: MarkRules, ballots: list[tuple[int, str, str]]):
     """(shape_ok, status_ok) boolean arrays over ``ballots`` (ballot_no, status, marks), vectorised:
     one allowed character per target; and the status the marks give — all ``0`` is blank (or void,
@@ -357,7 +353,7 @@ def _check_certified(
     if b.source == "tally":
         if ballots:
             out.append(f"{b.name}：汇总导入批次不应有逐张选票，却有 {len(ballots)} 张")
-        digest = _tally_digest(tally_rows)
+        digest = tally_digest(tally_rows)
         if cert.get("tally_digest") != digest:
             out.append(f"{b.name}：计票数与核定记录 #{seq} 的摘要不符")
         if origins and origins[0][1].get("tally_digest") != digest:
@@ -394,7 +390,7 @@ def _check_certified(
     if counted != tally_rows:
         diff = sorted(set(counted) ^ set(tally_rows))[:5]
         out.append(f"{b.name}：计票数与由选票重新计票的结果不符（位置, 选项, 票数）：{diff}")
-    if cert.get("tally_digest") is not None and _tally_digest(counted) != cert.get("tally_digest"):
+    if cert.get("tally_digest") is not None and tally_digest(counted) != cert.get("tally_digest"):
         out.append(f"{b.name}：由选票重新计票的摘要与核定记录 #{seq} 不符")
     digest = ballots_digest(ballots)
     if cert.get("ballots_digest") is not None and digest != cert["ballots_digest"]:

@@ -9,8 +9,9 @@ hash and the audit chain head (after the publication record) are printed on ever
 then moves the round to ``published``: from then on every output reads the snapshot
 (``assess.results.round_view``), and the services (``guards.ensure_round_writable``) and the database
 triggers (migrations k001, p001) refuse any change to the round's data. ``verify_snapshot``
-(``results.snapshot_check``) recomputes the results from the snapshot's inputs, compares every field of the snapshot with the
-live rows that back it, and checks the hash and the audit chain (docs/reliability.md).
+(``results.snapshot_check``) recomputes the results from the snapshot's inputs, compares every
+field of the snapshot with the live rows that back it, and checks the hash and the audit chain
+(docs/reliability.md).
 """
 
 from __future__ import annotations

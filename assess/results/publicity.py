@@ -49,7 +49,6 @@ from assess.rounds.lifecycle import lock_round, round_unit, set_stage, stage_lab
 from assess.rounds.snapshots import last_period, periods_of, published_content
 
 if TYPE_CHECKING:
-
     from assess.foundation.db import Database
     from assess.results.publication import PublishResult
 
