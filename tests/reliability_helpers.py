@@ -9,6 +9,7 @@ all with their audit records. Hand facts the tests rely on are in the docstring 
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -110,3 +111,10 @@ def open_batch(db, n_targets: int = 12, returned: int = 100_000, label: str = "B
     sid = appraisal.create_session(db, actors["clerk"], rid, "unit", "民主评议", target_codes=codes)
     bid = svc.create_batch(db, actors["clerk"], sid, group, label, returned, returned)
     return actors, sid, bid
+
+
+def drop_triggers(con: sqlite3.Connection) -> None:
+    """Drop every trigger of a SQLite database: the freeze and guard triggers an attacker with a
+    copy of the file would remove before changing rows behind the application."""
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        con.execute(f'DROP TRIGGER "{name}"')

@@ -25,6 +25,7 @@ import pytest
 
 from assess.foundation import audit
 from assess.foundation.db import Database
+from tests.reliability_helpers import drop_triggers
 from tests.results_helpers import run_cli
 
 # Tables that belong to a round but stay writable after publication (docs/reliability.md): the
@@ -256,8 +257,7 @@ def _sql(attack: str | tuple[str, str], dialect: str, round_id: int) -> str:
 def _tampered_sqlite_copy(src: Path, dest: Path, sql: str) -> None:
     shutil.copyfile(src, dest)
     con = sqlite3.connect(dest)
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        con.execute(f'DROP TRIGGER "{name}"')
+    drop_triggers(con)
     cur = con.execute(sql)
     assert cur.rowcount > 0, sql
     con.commit()
@@ -401,8 +401,7 @@ def test_cadre_history_of_a_later_tally_reads_the_published_round(demo_file, tmp
         before = history()
         assert all(h["history"] and "不称职" in h["history"] for h in before)  # 2026-Q3:非不称职
         con = sqlite3.connect(copy)
-        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            con.execute(f'DROP TRIGGER "{name}"')
+        drop_triggers(con)
         # Every earlier grade made 不称职; one grade deleted and 1000 不称职 marks added to the
         # session's counts (the fallback when a grade is missing).
         assert con.execute("UPDATE cadreresult SET grade = '不称职' WHERE round_id = ?", (rid,)).rowcount

@@ -17,6 +17,7 @@ from assess.foundation import audit, jsontext
 from assess.foundation.db import Database
 from assess.integrity.verify import verify_all
 from assess.results.snapshot_check import compare_with_live, verify_periods, verify_snapshot
+from tests.reliability_helpers import drop_triggers
 
 VALUE = {"z": [1, 2.5, None, True], "a": {"名称": "财政局", "b": "x\"y"}, "m": -0.0, "é": 10**20}
 
@@ -91,8 +92,7 @@ def test_the_demo_snapshots_are_stored_as_the_text_their_hashes_were_taken_over(
 
 def _restore(path, snap: str | None = None, period: str | None = None) -> Database:
     con = sqlite3.connect(path)
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        con.execute(f'DROP TRIGGER "{name}"')
+    drop_triggers(con)
     if snap is not None:
         con.execute("UPDATE snapshot SET content = ?", (snap,))
     if period is not None:

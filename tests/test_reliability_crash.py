@@ -17,6 +17,8 @@ import pytest
 from bench.crash_harness import CLERK, Figures, check, run, trial
 from bench.reliability_setup import prepare
 
+from .reliability_helpers import drop_triggers
+
 TRIALS = 5
 SLOW_TRIALS = 100
 
@@ -50,8 +52,7 @@ def test_the_checks_catch_a_lost_a_changed_and_a_partial_ballot(tmp_path):
     assert check(url, pass_id, expected, None, Figures()) == []
     nos = sorted(expected)
     con = sqlite3.connect(path)
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        con.execute(f'DROP TRIGGER "{name}"')
+    drop_triggers(con)
     con.execute("DELETE FROM passballot WHERE ballot_no = ?", (nos[0],))
     con.execute(
         "UPDATE passballot SET marks = '444444444444', status = 'valid' WHERE ballot_no = ?", (nos[1],)

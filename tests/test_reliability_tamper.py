@@ -27,7 +27,7 @@ from assess.foundation.db import Database
 from assess.reports.notices import publication_notice
 
 from .conftest import PASSWORD
-from .reliability_helpers import published_round
+from .reliability_helpers import drop_triggers, published_round
 
 MUTATIONS = 200
 SLOW_MUTATIONS = 1000
@@ -91,11 +91,6 @@ def run_verify(path: Path, anchor: str | None) -> tuple[int, str, str]:
 
 
 # -- mutations ------------------------------------------------------------------------------------
-
-
-def drop_triggers(con: sqlite3.Connection) -> None:
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        con.execute(f'DROP TRIGGER "{name}"')
 
 
 def _rows(con, sql, *args):

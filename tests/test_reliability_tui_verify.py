@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .reliability_helpers import published_round
+from .reliability_helpers import drop_triggers, published_round
 from .tui_helpers import SIZE, login, make_app, screen_text, settle
 
 
@@ -21,8 +21,7 @@ async def test_audit_screen_verifies_ballots_and_rounds(sqlite_db, tmp_path):
         text = screen_text(app)
         assert "审计链完整" in text and "已核对 3 个已核定选票批次" in text and "1 个已公示轮次" in text
         con = sqlite3.connect(sqlite_db.path)
-        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-            con.execute(f'DROP TRIGGER "{name}"')
+        drop_triggers(con)
         con.execute("UPDATE tallycount SET count = count + 1 WHERE batch_id = ?", (built.import_batch,))
         con.commit()
         con.close()
